@@ -1,0 +1,64 @@
+//! `cargo tune audit`: load once, probe once, run every analysis, assemble the report.
+
+use cargo_tune_schema::{AuditReport, FORMAT_VERSION, Summary, ToolInfo};
+
+use crate::analysis::{self, AnalysisCtx, FindingSink, Policy};
+use crate::errors::{CommandError, LoadError};
+use crate::probe::Environment;
+use crate::workspace::{LoadOptions, WorkspaceModel, find_manifest};
+
+/// Why an audit could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The workspace could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// rustc could not be probed.
+    #[error("probe the toolchain")]
+    Probe(#[source] CommandError),
+}
+
+/// A finished audit: the inputs it read and the report it made.
+#[derive(Debug)]
+pub struct Audit {
+    /// The workspace.
+    pub model: WorkspaceModel,
+    /// The toolchain and host.
+    pub env: Environment,
+    /// The report.
+    pub report: AuditReport,
+}
+
+/// Loads the workspace (with `cargo metadata` running while the toolchain is probed), runs every
+/// analysis and assembles the report.
+pub fn audit(load: LoadOptions, policy: &Policy, version: &str) -> Result<Audit, AuditError> {
+    let probe_dir = match find_manifest(load.manifest_path.as_deref(), &load.cwd) {
+        Ok(manifest) => manifest.parent().map_or_else(|| load.cwd.clone(), ToOwned::to_owned),
+        Err(_) => load.cwd.clone(),
+    };
+    let pending = WorkspaceModel::start(load)?;
+    let env = Environment::probe(&probe_dir).map_err(AuditError::Probe);
+    let model = pending.finish()?;
+    let env = env?;
+    let report = assemble(&model, &env, policy, version);
+    Ok(Audit { model, env, report })
+}
+
+/// Runs the analyses on loaded inputs.
+pub fn assemble(model: &WorkspaceModel, env: &Environment, policy: &Policy, version: &str) -> AuditReport {
+    let ctx = AnalysisCtx { model, env, policy };
+    let mut sink = FindingSink::new(policy);
+    analysis::run_all(&ctx, &mut sink);
+    let findings = sink.into_sorted();
+    AuditReport {
+        format_version: FORMAT_VERSION,
+        tool: ToolInfo::current(version),
+        workspace_root: model.root.display().to_string(),
+        members: model.members.len(),
+        packages: model.metadata.packages.len(),
+        summary: Summary::of(&findings),
+        findings,
+        profiles: analysis::profiles::effective_profiles(model),
+        toolchain: analysis::toolchain::summary(&ctx),
+    }
+}

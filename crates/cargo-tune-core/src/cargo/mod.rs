@@ -1,0 +1,8 @@
+//! Every process cargo-tune spawns: cargo and rustc through typed builders, other tools through
+//! [`ToolCommand`]. Each builder records its argv and environment overrides so that errors and
+//! reports can show the exact command.
+
+mod cli;
+pub mod metadata;
+
+pub use cli::{CargoCli, CargoOptions, Color, ToolCommand, rustc_path};

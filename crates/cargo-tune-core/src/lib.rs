@@ -1,0 +1,17 @@
+//! The engine of cargo-tune.
+//!
+//! It loads a workspace once into a [`workspace::WorkspaceModel`], probes the toolchain once into
+//! a [`probe::Environment`], runs analyses that emit coded findings, and renders reports to any
+//! writer. It never prints and never exits: the `cargo-tune` binary decides where output goes.
+
+#![warn(missing_docs)]
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
+pub mod analysis;
+pub mod audit;
+pub mod cargo;
+pub mod errors;
+pub mod fsutil;
+pub mod probe;
+pub mod report;
+pub mod workspace;

@@ -1,0 +1,182 @@
+//! The toolchain and host, probed once into a value that analyses and the planner read.
+
+mod host;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use cargo_metadata::cargo_platform::Cfg;
+
+pub use host::HostInfo;
+pub use tools::{ToolLocation, Tools};
+
+use crate::cargo::ToolCommand;
+use crate::errors::CommandError;
+
+/// The release channel of rustc.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// `1.95.0`.
+    Stable,
+    /// `1.96.0-beta.3`.
+    Beta,
+    /// `1.97.0-nightly`.
+    Nightly,
+    /// `-dev` builds.
+    Dev,
+}
+
+impl Channel {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Stable => "stable",
+            Channel::Beta => "beta",
+            Channel::Nightly => "nightly",
+            Channel::Dev => "dev",
+        }
+    }
+}
+
+/// What `rustc -vV` says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RustcInfo {
+    /// The version, e.g. `1.95.0`.
+    pub version: semver::Version,
+    /// The host triple.
+    pub host: String,
+    /// The release channel.
+    pub channel: Channel,
+    /// The commit date, if known.
+    pub commit_date: Option<String>,
+    /// The LLVM version, e.g. `22.1.2`.
+    pub llvm_version: Option<String>,
+}
+
+impl RustcInfo {
+    /// Parses `rustc -vV` output.
+    pub fn parse(text: &str) -> Option<RustcInfo> {
+        let field = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(": ")))
+                .map(|v| v.trim().to_owned())
+        };
+        let release = field("release")?;
+        let version = semver::Version::parse(&release).ok()?;
+        let channel = match version.pre.as_str() {
+            "" => Channel::Stable,
+            pre if pre.starts_with("beta") => Channel::Beta,
+            pre if pre.starts_with("nightly") => Channel::Nightly,
+            _ => Channel::Dev,
+        };
+        Some(RustcInfo {
+            version: semver::Version::new(version.major, version.minor, version.patch),
+            host: field("host")?,
+            channel,
+            commit_date: field("commit-date"),
+            llvm_version: field("LLVM version"),
+        })
+    }
+
+    /// The LLVM major version.
+    pub fn llvm_major(&self) -> Option<u32> {
+        self.llvm_version.as_deref()?.split('.').next()?.parse().ok()
+    }
+
+    /// Whether this rustc links the host with rust-lld unless told otherwise (x86_64 Linux GNU
+    /// since 1.90).
+    pub fn rust_lld_is_default(&self) -> bool {
+        self.host == "x86_64-unknown-linux-gnu" && self.version >= semver::Version::new(1, 90, 0)
+    }
+}
+
+/// The environment cargo-tune runs in.
+#[derive(Clone, Debug)]
+pub struct Environment {
+    /// The rustc cargo will use.
+    pub rustc: RustcInfo,
+    /// `rustc --print cfg` for the host.
+    pub host_cfg: Vec<Cfg>,
+    /// `rustc --print sysroot`.
+    pub sysroot: Option<PathBuf>,
+    /// Tools found on `PATH`.
+    pub tools: Tools,
+    /// Cores and memory.
+    pub host: HostInfo,
+}
+
+impl Environment {
+    /// Probes rustc (run in `dir`, so that a toolchain pin there applies), `PATH` and the host.
+    /// The two rustc calls run in parallel.
+    pub fn probe(dir: &Path) -> Result<Environment, CommandError> {
+        let version = {
+            let cmd = ToolCommand::rustc().arg("-vV").current_dir(dir);
+            std::thread::spawn(move || cmd.output())
+        };
+        let cfg = ToolCommand::rustc()
+            .args(["--print", "sysroot", "--print", "cfg"])
+            .current_dir(dir)
+            .output()?;
+        let tools = Tools::scan(std::env::var_os("PATH").as_deref());
+        let host = HostInfo::probe();
+        let version = version.join().expect("rustc -vV thread")?;
+        let version_text = String::from_utf8_lossy(&version.stdout);
+        let rustc = RustcInfo::parse(&version_text).ok_or_else(|| CommandError::Failed {
+            command: "rustc -vV".to_owned(),
+            status: version.status,
+            stderr: format!("unrecognised output: {version_text}"),
+        })?;
+        let (sysroot, host_cfg) = parse_sysroot_and_cfg(&String::from_utf8_lossy(&cfg.stdout));
+        Ok(Environment { rustc, host_cfg, sysroot, tools, host })
+    }
+
+    /// Whether the Cranelift codegen backend is installed in the sysroot.
+    pub fn cranelift_installed(&self) -> bool {
+        let Some(sysroot) = &self.sysroot else { return false };
+        let dir = sysroot.join("lib/rustlib").join(&self.rustc.host).join("codegen-backends");
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().contains("cranelift"))
+        })
+    }
+}
+
+fn parse_sysroot_and_cfg(text: &str) -> (Option<PathBuf>, Vec<Cfg>) {
+    let mut sysroot = None;
+    let mut cfg = Vec::new();
+    for line in text.lines() {
+        if sysroot.is_none() && line.starts_with('/') {
+            sysroot = Some(PathBuf::from(line));
+        } else if let Ok(c) = Cfg::from_str(line) {
+            cfg.push(c);
+        }
+    }
+    (sysroot, cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rustc_version_verbose() {
+        let text = "rustc 1.95.0 (59807616e 2026-04-14)\nbinary: rustc\ncommit-hash: 5980\ncommit-date: 2026-04-14\nhost: x86_64-unknown-linux-gnu\nrelease: 1.95.0\nLLVM version: 22.1.2\n";
+        let info = RustcInfo::parse(text).unwrap();
+        assert_eq!(info.version, semver::Version::new(1, 95, 0));
+        assert_eq!(info.channel, Channel::Stable);
+        assert_eq!(info.llvm_major(), Some(22));
+        assert!(info.rust_lld_is_default());
+        let nightly = RustcInfo::parse(&text.replace("release: 1.95.0", "release: 1.89.0-nightly")).unwrap();
+        assert_eq!(nightly.channel, Channel::Nightly);
+        assert!(!nightly.rust_lld_is_default());
+    }
+
+    #[test]
+    fn parses_sysroot_then_cfg() {
+        let (sysroot, cfg) = parse_sysroot_and_cfg("/opt/rust\ndebug_assertions\ntarget_os=\"linux\"\nunix\n");
+        assert_eq!(sysroot.as_deref(), Some(Path::new("/opt/rust")));
+        assert_eq!(cfg.len(), 3);
+    }
+}

@@ -1,0 +1,131 @@
+use std::fmt::Write as _;
+use std::io;
+
+use cargo_tune_schema::{AuditReport, Finding, SuggestedChange};
+
+use super::{RenderOptions, emit, paint};
+
+/// Writes an audit report for a terminal: findings in the style of rustc diagnostics, then the
+/// effective profiles, the toolchain and a one-line summary.
+pub fn render_audit_human(report: &AuditReport, options: &RenderOptions, out: &mut dyn io::Write) -> io::Result<()> {
+    let s = &options.styles;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{} {} ({} members, {} packages)\n",
+        paint(s.bold, "audit of"),
+        paint(s.literal, &report.workspace_root),
+        report.members,
+        report.packages
+    );
+    for finding in &report.findings {
+        write_finding(&mut text, finding, options);
+    }
+    if !report.profiles.is_empty() {
+        let _ = writeln!(text, "{}", paint(s.bold, "effective profiles"));
+        for profile in &report.profiles {
+            let values: Vec<String> = profile
+                .values
+                .iter()
+                .filter(|v| !v.key.contains('.'))
+                .map(|v| format!("{}={}", v.key, toml_like(&v.value)))
+                .collect();
+            let inherits = if profile.inherits.is_empty() {
+                String::new()
+            } else {
+                format!(" (inherits {})", profile.inherits.join(" → "))
+            };
+            let _ = writeln!(text, "  {:<8}{}{}", profile.name, values.join(" "), paint(s.dim, inherits));
+        }
+        text.push('\n');
+    }
+    if !report.toolchain.is_empty() {
+        let _ = writeln!(text, "{}", paint(s.bold, "toolchain"));
+        for (key, value) in &report.toolchain {
+            let _ = writeln!(text, "  {key:<16}{}", toml_like(value));
+        }
+        text.push('\n');
+    }
+    let sum = report.summary;
+    let _ = writeln!(
+        text,
+        "{}: {} {}, {} {}, {} {}",
+        paint(s.bold, "summary"),
+        paint(if sum.errors > 0 { s.error } else { s.dim }, sum.errors),
+        plural(sum.errors, "error"),
+        paint(if sum.warnings > 0 { s.warning } else { s.dim }, sum.warnings),
+        plural(sum.warnings, "warning"),
+        sum.infos,
+        plural(sum.infos, "note"),
+    );
+    emit(options, out, &text)
+}
+
+fn write_finding(text: &mut String, finding: &Finding, options: &RenderOptions) {
+    let s = &options.styles;
+    let style = s.severity(finding.severity);
+    let label = match finding.severity {
+        cargo_tune_schema::Severity::Info => "note",
+        other => other.as_str(),
+    };
+    let _ = writeln!(
+        text,
+        "{}{}",
+        paint(style, format_args!("{label}[{}]", finding.code)),
+        paint(s.bold, format_args!(": {}", finding.message))
+    );
+    if let Some(loc) = &finding.location {
+        let _ = writeln!(text, "  {} {}:{}:{}", paint(s.dim, "-->"), loc.path, loc.line, loc.column);
+    }
+    for line in evidence_lines(finding) {
+        let _ = writeln!(text, "   {} {line}", paint(s.dim, "="));
+    }
+    for suggestion in &finding.suggestions {
+        let how = match &suggestion.change {
+            SuggestedChange::CargoUpdate { spec, precise } => {
+                format!(": {}", paint(s.literal, format_args!("cargo update -p {spec} --precise {precise}")))
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(text, "   {} {}{how}", paint(s.good, "help:"), suggestion.summary);
+    }
+    let _ = writeln!(text, "   {} {}", paint(s.dim, "id:"), paint(s.dim, &finding.id));
+    text.push('\n');
+}
+
+/// The few evidence fields worth a line in a terminal; the rest is in JSON.
+fn evidence_lines(finding: &Finding) -> Vec<String> {
+    let mut lines = Vec::new();
+    let Some(map) = finding.evidence.as_object() else { return lines };
+    if let Some(versions) = map.get("versions").and_then(|v| v.as_array()) {
+        for v in versions {
+            let version = v.get("version").and_then(|x| x.as_str()).unwrap_or("?");
+            let path = v
+                .get("path")
+                .and_then(|p| p.as_array())
+                .map(|p| p.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(" → "))
+                .unwrap_or_default();
+            let macro_tag = if v.get("proc_macro").and_then(|x| x.as_bool()) == Some(true) { " (proc-macro)" } else { "" };
+            lines.push(format!("{} {version}{macro_tag}: {path}", finding.subject));
+        }
+    }
+    if let Some(note) = map.get("note").and_then(|v| v.as_str()) {
+        lines.push(note.to_owned());
+    }
+    lines
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { word.to_owned() } else { format!("{word}s") }
+}
+
+/// A JSON value as it would be written in TOML (strings quoted, the rest as is).
+pub(crate) fn toml_like(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => format!("{s:?}"),
+        serde_json::Value::Array(items) => {
+            format!("[{}]", items.iter().map(toml_like).collect::<Vec<_>>().join(", "))
+        }
+        other => other.to_string(),
+    }
+}

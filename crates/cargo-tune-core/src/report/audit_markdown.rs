@@ -1,0 +1,64 @@
+use std::fmt::Write as _;
+use std::io;
+
+use cargo_tune_schema::AuditReport;
+
+use super::audit_human::toml_like;
+use super::{RenderOptions, emit};
+
+/// Writes an audit report as GitHub-flavoured Markdown, for PR comments and
+/// `$GITHUB_STEP_SUMMARY`.
+pub fn render_audit_markdown(report: &AuditReport, options: &RenderOptions, out: &mut dyn io::Write) -> io::Result<()> {
+    let mut md = String::new();
+    let sum = report.summary;
+    let _ = writeln!(md, "## cargo-tune audit\n");
+    let _ = writeln!(
+        md,
+        "{} members, {} packages: **{} errors, {} warnings, {} notes**\n",
+        report.members, report.packages, sum.errors, sum.warnings, sum.infos
+    );
+    if !report.findings.is_empty() {
+        let _ = writeln!(md, "| severity | code | subject | finding | where |");
+        let _ = writeln!(md, "|---|---|---|---|---|");
+        for f in &report.findings {
+            let place = f
+                .location
+                .as_ref()
+                .map(|l| format!("`{}:{}`", l.path, l.line))
+                .unwrap_or_default();
+            let _ = writeln!(
+                md,
+                "| {} | `{}` | {} | {} | {} |",
+                f.severity.as_str(),
+                f.code,
+                cell(&f.subject),
+                cell(&f.message),
+                place
+            );
+        }
+        md.push('\n');
+    }
+    if !report.profiles.is_empty() {
+        let _ = writeln!(md, "<details><summary>Effective profiles</summary>\n");
+        let _ = writeln!(md, "| profile | key | value | set in |");
+        let _ = writeln!(md, "|---|---|---|---|");
+        for p in &report.profiles {
+            for v in &p.values {
+                let _ = writeln!(
+                    md,
+                    "| {} | `{}` | `{}` | {} |",
+                    p.name,
+                    v.key,
+                    cell(&toml_like(&v.value)),
+                    cell(&v.defined_in)
+                );
+            }
+        }
+        let _ = writeln!(md, "\n</details>\n");
+    }
+    emit(options, out, &md)
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}

@@ -1,0 +1,92 @@
+//! Renderers: each writes a report to any writer, in one of the `--format`s.
+
+mod audit_human;
+mod audit_markdown;
+pub mod redact;
+
+use std::io;
+
+use anstyle::{AnsiColor, Style};
+use cargo_tune_schema::Severity;
+
+pub use audit_human::render_audit_human;
+pub use audit_markdown::render_audit_markdown;
+pub use redact::Redactor;
+
+/// How to render: styles (plain when colour is off) and an optional redactor for snapshots.
+#[derive(Clone, Debug, Default)]
+pub struct RenderOptions {
+    /// Styles to use.
+    pub styles: Styles,
+    /// Applied to every line before it is written.
+    pub redactor: Option<Redactor>,
+}
+
+impl RenderOptions {
+    /// Plain or coloured, decided by the caller.
+    pub fn new(color: bool) -> Self {
+        RenderOptions { styles: if color { Styles::colored() } else { Styles::default() }, redactor: None }
+    }
+}
+
+/// The styles renderers use; all plain by default.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Styles {
+    /// Errors.
+    pub error: Style,
+    /// Warnings.
+    pub warning: Style,
+    /// Informational notes.
+    pub info: Style,
+    /// Headings and emphasis.
+    pub bold: Style,
+    /// Paths, commands and other literals.
+    pub literal: Style,
+    /// Secondary text.
+    pub dim: Style,
+    /// Good news (faster).
+    pub good: Style,
+}
+
+impl Styles {
+    /// cargo's palette.
+    pub fn colored() -> Self {
+        Styles {
+            error: AnsiColor::Red.on_default().bold(),
+            warning: AnsiColor::Yellow.on_default().bold(),
+            info: AnsiColor::Cyan.on_default().bold(),
+            bold: Style::new().bold(),
+            literal: AnsiColor::Cyan.on_default(),
+            dim: Style::new().dimmed(),
+            good: AnsiColor::Green.on_default().bold(),
+        }
+    }
+
+    /// The style of a severity.
+    pub fn severity(&self, severity: Severity) -> Style {
+        match severity {
+            Severity::Error => self.error,
+            Severity::Warning => self.warning,
+            Severity::Info => self.info,
+        }
+    }
+}
+
+/// `text` wrapped in `style` (nothing added when the style is plain).
+pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+/// Serializes any report as pretty JSON followed by a newline.
+pub fn render_json<T: serde::Serialize>(value: &T, out: &mut dyn io::Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// Writes `text` through the redactor, if any.
+pub(crate) fn emit(options: &RenderOptions, out: &mut dyn io::Write, text: &str) -> io::Result<()> {
+    match &options.redactor {
+        Some(r) => out.write_all(r.redact(text).as_bytes()),
+        None => out.write_all(text.as_bytes()),
+    }
+}

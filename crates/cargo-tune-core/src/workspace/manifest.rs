@@ -1,0 +1,279 @@
+use std::path::{Path, PathBuf};
+
+use toml_edit::{Document, Item, TableLike};
+
+use crate::errors::LoadError;
+use cargo_tune_schema::Location;
+
+/// A manifest (or any TOML file) parsed with spans, next to its text.
+#[derive(Debug)]
+pub struct ManifestDoc {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Path relative to the workspace root, `/`-separated.
+    pub rel_path: String,
+    /// The spanned document (`doc.raw()` is the text).
+    pub doc: Document<String>,
+}
+
+/// Which dependency table a declaration sits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DependencyKind {
+    /// `[dependencies]`.
+    Normal,
+    /// `[dev-dependencies]`.
+    Dev,
+    /// `[build-dependencies]`.
+    Build,
+}
+
+impl DependencyKind {
+    /// Every kind with its table name (and the legacy underscore spelling cargo still reads).
+    pub const TABLES: &'static [(DependencyKind, &'static str)] = &[
+        (DependencyKind::Normal, "dependencies"),
+        (DependencyKind::Dev, "dev-dependencies"),
+        (DependencyKind::Dev, "dev_dependencies"),
+        (DependencyKind::Build, "build-dependencies"),
+        (DependencyKind::Build, "build_dependencies"),
+    ];
+
+    /// The canonical table name.
+    pub fn table(self) -> &'static str {
+        match self {
+            DependencyKind::Normal => "dependencies",
+            DependencyKind::Dev => "dev-dependencies",
+            DependencyKind::Build => "build-dependencies",
+        }
+    }
+}
+
+/// One dependency as written in a manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DependencyDecl {
+    /// The key it is declared under (the name the code uses).
+    pub key: String,
+    /// The package it names (`package = "…"` when renamed, else the key).
+    pub package: String,
+    /// Which table.
+    pub kind: DependencyKind,
+    /// `Some(cfg or triple)` for `[target.'…'.dependencies]`.
+    pub platform: Option<String>,
+    /// The version requirement, if written.
+    pub req: Option<String>,
+    /// `workspace = true`.
+    pub workspace: bool,
+    /// `path = …`.
+    pub path: Option<String>,
+    /// `git = …`.
+    pub git: Option<String>,
+    /// `default-features`, if written.
+    pub default_features: Option<bool>,
+    /// `features = […]`.
+    pub features: Vec<String>,
+    /// `optional = true`.
+    pub optional: bool,
+    /// Where the key is written.
+    pub location: Location,
+}
+
+impl ManifestDoc {
+    /// Reads and parses `path`; `root` makes `rel_path`.
+    pub fn read(path: &Path, root: &Path) -> Result<ManifestDoc, LoadError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
+        ManifestDoc::parse(path, root, text)
+    }
+
+    /// Parses `text` as the file at `path`.
+    pub fn parse(path: &Path, root: &Path, text: String) -> Result<ManifestDoc, LoadError> {
+        let doc = match Document::parse(text) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                return Err(LoadError::toml(path.to_owned(), &text, &e));
+            }
+        };
+        Ok(ManifestDoc { path: path.to_owned(), rel_path: relative(path, root), doc })
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        self.doc.raw()
+    }
+
+    /// Location of a byte offset.
+    pub fn location_at(&self, offset: usize) -> Location {
+        let (line, column) = super::line_col(self.text(), offset);
+        Location { path: self.rel_path.clone(), line, column }
+    }
+
+    /// Location of the key `path` (e.g. `["profile", "dev", "debug"]`), or of the deepest table
+    /// on the way that exists.
+    pub fn location_of(&self, path: &[&str]) -> Option<Location> {
+        let mut table: &dyn TableLike = self.doc.as_table();
+        let mut best = None;
+        for (i, segment) in path.iter().enumerate() {
+            let (key, item) = table.get_key_value(segment)?;
+            if let Some(span) = key.span() {
+                best = Some(span.start);
+            }
+            if i + 1 == path.len() {
+                break;
+            }
+            table = item.as_table_like()?;
+        }
+        best.map(|offset| self.location_at(offset))
+    }
+
+    /// Every dependency declared in this manifest, in file order per table.
+    pub fn dependencies(&self) -> Vec<DependencyDecl> {
+        let mut out = Vec::new();
+        let root = self.doc.as_table();
+        for &(kind, name) in DependencyKind::TABLES {
+            if let Some(table) = root.get(name).and_then(Item::as_table_like) {
+                self.collect(table, kind, None, &mut out);
+            }
+        }
+        if let Some(targets) = root.get("target").and_then(Item::as_table_like) {
+            for (platform, item) in targets.iter() {
+                let Some(target) = item.as_table_like() else { continue };
+                for &(kind, name) in DependencyKind::TABLES {
+                    if let Some(table) = target.get(name).and_then(Item::as_table_like) {
+                        self.collect(table, kind, Some(platform.to_owned()), &mut out);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The `[workspace.dependencies]` entries.
+    pub fn workspace_dependencies(&self) -> Vec<DependencyDecl> {
+        let mut out = Vec::new();
+        if let Some(table) = self
+            .doc
+            .get("workspace")
+            .and_then(|w| w.get("dependencies"))
+            .and_then(Item::as_table_like)
+        {
+            self.collect(table, DependencyKind::Normal, None, &mut out);
+        }
+        out
+    }
+
+    fn collect(
+        &self,
+        table: &dyn TableLike,
+        kind: DependencyKind,
+        platform: Option<String>,
+        out: &mut Vec<DependencyDecl>,
+    ) {
+        for (key, item) in table.iter() {
+            let offset = table
+                .get_key_value(key)
+                .and_then(|(k, _)| k.span())
+                .map_or(0, |s| s.start);
+            let mut decl = DependencyDecl {
+                key: key.to_owned(),
+                package: key.to_owned(),
+                kind,
+                platform: platform.clone(),
+                req: None,
+                workspace: false,
+                path: None,
+                git: None,
+                default_features: None,
+                features: Vec::new(),
+                optional: false,
+                location: self.location_at(offset),
+            };
+            if let Some(req) = item.as_str() {
+                decl.req = Some(req.to_owned());
+            } else if let Some(t) = item.as_table_like() {
+                let s = |k: &str| t.get(k).and_then(Item::as_str).map(str::to_owned);
+                let b = |k: &str| t.get(k).and_then(Item::as_bool);
+                decl.req = s("version");
+                decl.workspace = b("workspace").unwrap_or(false);
+                decl.path = s("path");
+                decl.git = s("git");
+                decl.default_features = b("default-features").or_else(|| b("default_features"));
+                decl.optional = b("optional").unwrap_or(false);
+                if let Some(package) = s("package") {
+                    decl.package = package;
+                }
+                if let Some(features) = t.get("features").and_then(Item::as_array) {
+                    decl.features =
+                        features.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect();
+                }
+            }
+            out.push(decl);
+        }
+    }
+}
+
+/// `path` relative to `root` with `/` separators, or the full path when outside it.
+pub(crate) fn relative(path: &Path, root: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependencies_cover_every_table_shape() {
+        let text = r#"
+[package]
+name = "a"
+
+[dependencies]
+serde = "1"
+json = { package = "serde_json", version = "1.0", default-features = false, features = ["std"] }
+local = { path = "../local", optional = true }
+
+[dev-dependencies]
+insta.workspace = true
+
+[target.'cfg(unix)'.build-dependencies]
+cc = "1.0"
+"#;
+        let doc = ManifestDoc::parse(Path::new("/ws/a/Cargo.toml"), Path::new("/ws"), text.into()).unwrap();
+        let deps = doc.dependencies();
+        let summary: Vec<_> = deps
+            .iter()
+            .map(|d| (d.key.as_str(), d.package.as_str(), d.kind, d.platform.as_deref(), d.workspace))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("serde", "serde", DependencyKind::Normal, None, false),
+                ("json", "serde_json", DependencyKind::Normal, None, false),
+                ("local", "local", DependencyKind::Normal, None, false),
+                ("insta", "insta", DependencyKind::Dev, None, true),
+                ("cc", "cc", DependencyKind::Build, Some("cfg(unix)"), false),
+            ]
+        );
+        assert_eq!(deps[1].default_features, Some(false));
+        assert_eq!(deps[1].features, ["std"]);
+        assert!(deps[2].optional);
+        assert_eq!(deps[0].location, Location { path: "a/Cargo.toml".into(), line: 6, column: 1 });
+    }
+
+    #[test]
+    fn malformed_manifest_reports_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Cargo.toml");
+        let text = "[package]\nname = \"a\"\nversion = \n";
+        #[expect(clippy::disallowed_methods, reason = "test fixture")]
+        std::fs::write(&path, text).unwrap();
+        let err = ManifestDoc::read(&path, dir.path()).unwrap_err();
+        match err {
+            LoadError::Toml { line, .. } => assert_eq!(line, 3),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Findings: what an analysis observed, as data with a stable code.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! finding_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $severity:ident, $desc:literal; )*) => {
+        /// Stable identifier of a kind of finding. The kebab-case name is the contract; the
+        /// Rust variant names may change.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        #[non_exhaustive]
+        pub enum FindingCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl FindingCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [FindingCode] = &[ $( FindingCode::$variant, )* ];
+
+            /// The kebab-case name used in JSON, on the command line and in config.
+            pub fn as_str(self) -> &'static str {
+                match self { $( FindingCode::$variant => $name, )* }
+            }
+
+            /// The severity a finding of this code has unless re-levelled.
+            pub fn default_severity(self) -> Severity {
+                match self { $( FindingCode::$variant => Severity::$severity, )* }
+            }
+
+            /// One sentence saying what the code means.
+            pub fn description(self) -> &'static str {
+                match self { $( FindingCode::$variant => $desc, )* }
+            }
+
+            /// Looks a code up by its kebab-case name.
+            pub fn parse(name: &str) -> Option<FindingCode> {
+                match name { $( $name => Some(FindingCode::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+finding_codes! {
+    // Profiles.
+    /// Full debug info in a profile used for day-to-day builds.
+    DebuginfoInDev = "debuginfo-in-dev", Warning,
+        "dev or test builds emit full debug info, which dominates link and codegen time";
+    /// A `[profile]` table in a member manifest, which cargo ignores.
+    ProfileInNonRootManifest = "profile-in-non-root-manifest", Warning,
+        "a [profile] table outside the workspace root manifest is ignored by cargo";
+    /// LTO setting that works against the profile's goal.
+    LtoAgainstGoal = "lto-against-goal", Info,
+        "the profile's LTO setting trades build time against runtime differently from the goal";
+    /// codegen-units setting that works against the profile's goal.
+    CodegenUnitsAgainstGoal = "codegen-units-against-goal", Info,
+        "the profile's codegen-units setting trades build time against runtime differently from the goal";
+    /// Incremental compilation in an optimised profile.
+    IncrementalInRelease = "incremental-in-release", Warning,
+        "incremental compilation in an optimised profile slows clean builds and bloats target/";
+    /// A profile key cargo does not know.
+    UnknownProfileKey = "unknown-profile-key", Warning,
+        "a profile sets a key cargo does not know; it has no effect";
+    /// A custom profile whose `inherits` is missing or names an unknown profile.
+    ProfileInheritsInvalid = "profile-inherits-invalid", Error,
+        "a custom profile has no valid `inherits`, so cargo rejects it";
+    /// A profile value set through the environment.
+    ProfileEnvOverride = "profile-env-override", Info,
+        "a CARGO_PROFILE_* variable overrides the manifest for every build in this shell";
+
+    // Duplicates.
+    /// Several versions of one package compiled for the host.
+    DuplicateVersion = "duplicate-version", Warning,
+        "several versions of one package are compiled for the host (what `cargo tree -d` lists)";
+    /// Several versions of one package, but only for targets other than the host.
+    DuplicateVersionOtherTarget = "duplicate-version-other-target", Info,
+        "several versions of one package are resolved, but only other targets compile more than one";
+    /// Several versions of one package in `Cargo.lock` that no build of this workspace compiles.
+    DuplicateVersionLockfileOnly = "duplicate-version-lockfile-only", Info,
+        "Cargo.lock holds several versions of one package that the current resolve does not use";
+
+    // Workspace dependencies.
+    /// A dependency declared inline in several members.
+    WorkspaceDepNotInherited = "workspace-dep-not-inherited", Warning,
+        "a dependency declared in several members is not inherited from [workspace.dependencies]";
+    /// Members ask for one dependency with different requirements.
+    WorkspaceDepRequirementMismatch = "workspace-dep-requirement-mismatch", Warning,
+        "members declare different version requirements for the same dependency";
+    /// A `[workspace.dependencies]` entry no member inherits.
+    WorkspaceDepUnused = "workspace-dep-unused", Warning,
+        "an entry of [workspace.dependencies] is not inherited by any member";
+    /// Centralizing would change a member's default features or features.
+    WorkspaceDepFeaturesDiffer = "workspace-dep-features-differ", Info,
+        "members enable different default-features or features for one dependency";
+
+    // Toolchain.
+    /// The toolchain pinned in `rust-toolchain(.toml)` is not installed.
+    ToolchainPinNotInstalled = "toolchain-pin-not-installed", Error,
+        "the toolchain pinned by rust-toolchain is not installed";
+    /// A slow linker (GNU ld / BFD) is in effect for the host.
+    SlowLinker = "slow-linker", Warning,
+        "the host links with GNU ld, which is several times slower than rust-lld, mold or wild";
+    /// A faster linker is installed but not in use.
+    FasterLinkerAvailable = "faster-linker-available", Info,
+        "another linker is installed; measure it with `cargo tune try` before switching";
+    /// `build.rustflags` and `target.<triple>.rustflags` (or RUSTFLAGS) shadow each other.
+    RustflagsPrecedence = "rustflags-precedence", Warning,
+        "one rustflags source silently replaces another, so some flags are never passed";
+    /// sccache in use together with incremental compilation.
+    SccacheWithIncremental = "sccache-with-incremental", Warning,
+        "sccache cannot cache incrementally compiled crates, so workspace members always miss";
+    /// sccache is installed but not configured.
+    SccacheAvailableUnused = "sccache-available-unused", Info,
+        "sccache is installed but RUSTC_WRAPPER / build.rustc-wrapper does not use it";
+    /// llvm-profdata or llvm-bolt do not match rustc's LLVM major version.
+    LlvmToolsMismatch = "llvm-tools-mismatch", Warning,
+        "llvm-profdata/llvm-bolt on PATH do not match rustc's LLVM major version; PGO profiles will be rejected";
+    /// `build.jobs` limits parallelism below the host's cores.
+    BuildJobsLimited = "build-jobs-limited", Info,
+        "build.jobs or CARGO_BUILD_JOBS is below the number of cores";
+    /// The Cranelift backend component is installed.
+    CraneliftAvailable = "cranelift-available", Info,
+        "the Cranelift codegen backend is installed and can speed up dev builds";
+}
+
+impl std::fmt::Display for FindingCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How much a finding matters. Ordered: `Info < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// Worth knowing; nothing is wrong.
+    Info,
+    /// Likely costs build time.
+    Warning,
+    /// Broken or certainly wrong.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase name used in JSON and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A place in a file, relative to the workspace root. Lines and columns are 1-based.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// Path relative to the workspace root, with `/` separators.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+/// One observation of one analysis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable identifier of this finding: `<code>:<subject>`. `cargo tune apply` selects by it.
+    pub id: String,
+    /// What kind of finding this is.
+    pub code: FindingCode,
+    /// How much it matters, after any re-levelling.
+    pub severity: Severity,
+    /// What the finding is about: a crate name for duplicates and dependencies, a profile name
+    /// for profiles, a tool or setting for the toolchain.
+    pub subject: String,
+    /// One human sentence.
+    pub message: String,
+    /// Structured detail; its shape depends on the code and is documented in
+    /// `docs/machine-readable.md`.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub evidence: serde_json::Value,
+    /// Where the cause is written, if it is written somewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// What to do about it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<Suggestion>,
+}
+
+impl Finding {
+    /// A finding with the code's default severity and no evidence, location or suggestion.
+    pub fn new(code: FindingCode, subject: impl Into<String>, message: impl Into<String>) -> Self {
+        let subject = subject.into();
+        Finding {
+            id: format!("{}:{}", code.as_str(), subject),
+            code,
+            severity: code.default_severity(),
+            subject,
+            message: message.into(),
+            evidence: serde_json::Value::Null,
+            location: None,
+            suggestions: Vec::new(),
+        }
+    }
+
+    /// Sets the evidence.
+    pub fn with_evidence(mut self, evidence: serde_json::Value) -> Self {
+        self.evidence = evidence;
+        self
+    }
+
+    /// Sets the location.
+    pub fn with_location(mut self, location: Option<Location>) -> Self {
+        self.location = location;
+        self
+    }
+
+    /// Adds a suggestion.
+    pub fn with_suggestion(mut self, suggestion: Suggestion) -> Self {
+        self.suggestions.push(suggestion);
+        self
+    }
+
+    /// Overrides the severity.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+}
+
+/// A change that would address a finding, in words and as data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// One human sentence.
+    pub summary: String,
+    /// The change itself.
+    pub change: SuggestedChange,
+}
+
+/// A change cargo-tune knows how to try (as `--config` overrides or environment) or apply (as an
+/// edit). Values are TOML values written as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SuggestedChange {
+    /// Set `[profile.<profile>]` (or its `package."<package>"` / `build-override` sub-table) key.
+    ProfileSet {
+        /// Profile name (`dev`, `release`, or custom).
+        profile: String,
+        /// `package."<spec>"` sub-table, `*` for all non-members.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        package: Option<String>,
+        /// The `build-override` sub-table.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        build_override: bool,
+        /// Key within that table.
+        key: String,
+        /// New value; `null` removes the key.
+        value: serde_json::Value,
+    },
+    /// Set a cargo configuration key, written as a dotted path (`build.jobs`,
+    /// `target.x86_64-unknown-linux-gnu.linker`).
+    ConfigSet {
+        /// Dotted configuration path.
+        key: String,
+        /// New value.
+        value: serde_json::Value,
+    },
+    /// Link with another linker (merged into the host target's rustflags, never replacing them).
+    UseLinker {
+        /// `lld`, `mold` or `wild`.
+        linker: String,
+    },
+    /// Set an environment variable for builds.
+    Env {
+        /// Variable name.
+        var: String,
+        /// Value.
+        value: String,
+    },
+    /// Move a dependency into `[workspace.dependencies]` and inherit it in every member.
+    CentralizeDependency {
+        /// Dependency (package) name.
+        name: String,
+        /// The requirement to write in `[workspace.dependencies]`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requirement: Option<String>,
+    },
+    /// Remove an unused `[workspace.dependencies]` entry.
+    RemoveWorkspaceDependency {
+        /// Dependency key in `[workspace.dependencies]`.
+        name: String,
+    },
+    /// Run `cargo update -p <spec> --precise <version>`.
+    CargoUpdate {
+        /// Package id spec, e.g. `syn@1.0.109`.
+        spec: String,
+        /// Version to move to.
+        precise: String,
+    },
+    /// Something only a person can do.
+    Manual {
+        /// What to do.
+        text: String,
+    },
+}

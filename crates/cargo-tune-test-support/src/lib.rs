@@ -1,0 +1,224 @@
+//! Test helpers shared by cargo-tune's test suites: fixture workspaces copied into temporary
+//! directories, and a runner for the `cargo-tune` binary with a scrubbed environment.
+
+#![expect(clippy::disallowed_methods, reason = "test helpers write fixtures and spawn the binary directly")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository's `fixtures/` directory.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// Build-affecting variables that leak from the outer `cargo test` and must not reach the
+/// cargo that a test runs.
+pub const SCRUBBED_VARS: &[&str] = &[
+    "CARGO_TARGET_DIR",
+    "CARGO_BUILD_TARGET_DIR",
+    "CARGO_BUILD_JOBS",
+    "CARGO_BUILD_RUSTFLAGS",
+    "CARGO_BUILD_TARGET",
+    "RUSTFLAGS",
+    "CARGO_ENCODED_RUSTFLAGS",
+    "CARGO_INCREMENTAL",
+    "CARGO_MAKEFLAGS",
+    "MAKEFLAGS",
+    "RUSTC_WRAPPER",
+    "RUSTC_WORKSPACE_WRAPPER",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_MANIFEST_DIR",
+    "CARGO_PKG_NAME",
+    "CARGO_TERM_COLOR",
+    "CLICOLOR_FORCE",
+    "NO_COLOR",
+];
+
+/// Removes [`SCRUBBED_VARS`] and every `CARGO_PROFILE_*` variable from `cmd`'s environment.
+pub fn scrub_env(cmd: &mut Command) {
+    for var in SCRUBBED_VARS {
+        cmd.env_remove(var);
+    }
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("CARGO_PROFILE_") {
+            cmd.env_remove(key);
+        }
+    }
+}
+
+/// A copy of a fixture workspace in a temporary directory, deleted on drop unless the test
+/// panicked (then its path is printed for inspection).
+pub struct TempWorkspace {
+    dir: Option<tempfile::TempDir>,
+    root: PathBuf,
+}
+
+impl TempWorkspace {
+    /// Copies `fixtures/workspaces/<name>`.
+    pub fn fixture(name: &str) -> Self {
+        TempWorkspace::copy_of(&fixtures_dir().join("workspaces").join(name))
+    }
+
+    /// Copies any directory (skipping `target/`).
+    pub fn copy_of(src: &Path) -> Self {
+        let dir = tempfile::Builder::new().prefix("cargo-tune-test-").tempdir().expect("tempdir");
+        let root = dir.path().join(src.file_name().expect("named dir"));
+        copy_dir(src, &root);
+        TempWorkspace { dir: Some(dir), root }
+    }
+
+    /// An empty directory.
+    pub fn empty() -> Self {
+        let dir = tempfile::Builder::new().prefix("cargo-tune-test-").tempdir().expect("tempdir");
+        let root = dir.path().join("ws");
+        std::fs::create_dir_all(&root).expect("mkdir");
+        TempWorkspace { dir: Some(dir), root }
+    }
+
+    /// The workspace root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `root/rel`.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Reads `root/rel`.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    /// Writes `root/rel`, creating parent directories.
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {rel}: {e}"));
+    }
+}
+
+impl Drop for TempWorkspace {
+    fn drop(&mut self) {
+        if std::thread::panicking()
+            && let Some(dir) = self.dir.take()
+        {
+            eprintln!("kept workspace of failed test: {}", dir.keep().display());
+        }
+    }
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).expect("mkdir");
+    for entry in std::fs::read_dir(src).unwrap_or_else(|e| panic!("read {}: {e}", src.display())) {
+        let entry = entry.expect("entry");
+        let name = entry.file_name();
+        if name == "target" {
+            continue;
+        }
+        let from = entry.path();
+        let to = dst.join(&name);
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&from, &to);
+        } else {
+            std::fs::copy(&from, &to).expect("copy");
+        }
+    }
+}
+
+/// Runs the `cargo-tune` binary as `cargo-tune tune <args>` (the way cargo invokes it).
+pub struct CargoTuneCli {
+    cmd: Command,
+    display: String,
+}
+
+impl CargoTuneCli {
+    /// `bin tune` with a scrubbed environment, no colour and the test's workspace as working
+    /// directory.
+    pub fn new(bin: &str, cwd: &Path) -> Self {
+        let mut cmd = Command::new(bin);
+        cmd.arg("tune").current_dir(cwd);
+        scrub_env(&mut cmd);
+        cmd.env("NO_COLOR", "1");
+        CargoTuneCli { cmd, display: "cargo tune".to_owned() }
+    }
+
+    /// Appends arguments.
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, args: I) -> Self {
+        for a in args {
+            self.display.push(' ');
+            self.display.push_str(a.as_ref());
+            self.cmd.arg(a.as_ref());
+        }
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+
+    /// Removes an environment variable.
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.cmd.env_remove(key);
+        self
+    }
+
+    /// The underlying command, for tests that need to spawn it themselves.
+    pub fn command(self) -> Command {
+        self.cmd
+    }
+
+    /// Runs to completion.
+    pub fn run(mut self) -> RunResult {
+        let output = self.cmd.output().unwrap_or_else(|e| panic!("run {}: {e}", self.display));
+        RunResult { display: self.display, output }
+    }
+}
+
+/// The outcome of a [`CargoTuneCli`] run.
+pub struct RunResult {
+    display: String,
+    /// The raw output.
+    pub output: Output,
+}
+
+impl RunResult {
+    /// Stdout as text.
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    /// Stderr as text.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// The exit code (panics if killed by a signal).
+    pub fn code(&self) -> i32 {
+        self.output.status.code().expect("exited normally")
+    }
+
+    /// Asserts the exit code, showing both streams otherwise.
+    #[track_caller]
+    pub fn assert_code(self, code: i32) -> Self {
+        assert_eq!(
+            self.code(),
+            code,
+            "{} exited {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.display,
+            self.code(),
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    /// Parses stdout as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.output.stdout)
+            .unwrap_or_else(|e| panic!("{} printed no JSON ({e}):\n{}", self.display, self.stdout()))
+    }
+}

@@ -1,0 +1,105 @@
+use std::path::PathBuf;
+
+use cargo_tune_core::analysis::{Goal, Policy};
+use cargo_tune_core::cargo::metadata::MetadataSource;
+use cargo_tune_core::report::{render_audit_human, render_audit_markdown, render_json};
+use cargo_tune_core::workspace::{BuildEnv, LoadOptions};
+use cargo_tune_schema::{FindingCode, Severity};
+
+use crate::cli::common::{Format, ManifestOptions, OutputOptions, current_dir};
+use crate::errors::ExpectedError;
+use crate::output::{OutputContext, deliver};
+
+/// `cargo tune audit`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct AuditArgs {
+    #[command(flatten)]
+    manifest: ManifestOptions,
+
+    #[command(flatten)]
+    output: OutputOptions,
+
+    /// Read `cargo metadata --format-version 1` output from this file instead of running cargo.
+    #[arg(long, value_name = "PATH")]
+    metadata_path: Option<PathBuf>,
+
+    /// Exit with 1 when findings at this level or above exist.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    deny: Option<DenyLevel>,
+
+    /// What builds should favour; judges LTO and codegen-units.
+    #[arg(long, value_enum, default_value_t = GoalArg::Balanced)]
+    goal: GoalArg,
+
+    /// Drop findings with this code (repeatable).
+    #[arg(long = "allow", short = 'A', value_name = "CODE", value_parser = parse_code)]
+    allow: Vec<FindingCode>,
+    /// Report findings with this code as warnings (repeatable).
+    #[arg(long = "warn", short = 'W', value_name = "CODE", value_parser = parse_code)]
+    warn: Vec<FindingCode>,
+    /// Report findings with this code as errors (repeatable).
+    #[arg(long = "forbid", short = 'D', value_name = "CODE", value_parser = parse_code)]
+    forbid: Vec<FindingCode>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum DenyLevel {
+    /// Fail on warnings and errors.
+    Warnings,
+    /// Fail on errors only.
+    Errors,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum GoalArg {
+    Balanced,
+    BuildSpeed,
+    Runtime,
+}
+
+fn parse_code(name: &str) -> Result<FindingCode, String> {
+    FindingCode::parse(name).ok_or_else(|| {
+        let codes: Vec<&str> = FindingCode::ALL.iter().map(|c| c.as_str()).collect();
+        format!("unknown finding code; expected one of: {}", codes.join(", "))
+    })
+}
+
+impl AuditArgs {
+    pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
+        let cwd = current_dir()?;
+        let source = match &self.metadata_path {
+            Some(path) => MetadataSource::Json(cwd.join(path)),
+            None => MetadataSource::Cargo(self.manifest.cargo_options(ctx)),
+        };
+        let load = LoadOptions {
+            source,
+            manifest_path: self.manifest.manifest_path.clone(),
+            cwd,
+            env: BuildEnv::capture(),
+        };
+        let mut levels = Vec::new();
+        levels.extend(self.allow.iter().map(|c| (*c, None)));
+        levels.extend(self.warn.iter().map(|c| (*c, Some(Severity::Warning))));
+        levels.extend(self.forbid.iter().map(|c| (*c, Some(Severity::Error))));
+        let goal = match self.goal {
+            GoalArg::Balanced => Goal::Balanced,
+            GoalArg::BuildSpeed => Goal::BuildSpeed,
+            GoalArg::Runtime => Goal::Runtime,
+        };
+        let policy = Policy { goal, levels };
+        let audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;
+        let report = &audit.report;
+        let options = ctx.render_options(self.output.output.is_some());
+        deliver(self.output.output.as_deref(), |out| match self.output.format {
+            Format::Human => render_audit_human(report, &options, out),
+            Format::Json => render_json(report, out),
+            Format::Markdown => render_audit_markdown(report, &options, out),
+        })?;
+        let denied = match self.deny {
+            Some(DenyLevel::Warnings) => report.summary.errors + report.summary.warnings,
+            Some(DenyLevel::Errors) => report.summary.errors,
+            None => 0,
+        };
+        if denied > 0 { Err(ExpectedError::CheckFailed) } else { Ok(()) }
+    }
+}

@@ -1,0 +1,73 @@
+//! Flags shared by every command, named exactly as cargo names them.
+
+use std::path::PathBuf;
+
+use cargo_tune_core::cargo::CargoOptions;
+
+use crate::output::OutputContext;
+
+/// How cargo finds and resolves the workspace.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Manifest Options")]
+pub(crate) struct ManifestOptions {
+    /// Path to Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) manifest_path: Option<PathBuf>,
+    /// Assert that `Cargo.lock` will remain unchanged.
+    #[arg(long)]
+    pub(crate) locked: bool,
+    /// Run without accessing the network.
+    #[arg(long)]
+    pub(crate) offline: bool,
+    /// Equivalent to specifying both --locked and --offline.
+    #[arg(long)]
+    pub(crate) frozen: bool,
+    /// Override a configuration value (`KEY=VALUE` or a file), passed to every cargo run.
+    #[arg(long = "config", value_name = "KEY=VALUE|PATH")]
+    pub(crate) config: Vec<String>,
+}
+
+impl ManifestOptions {
+    pub(crate) fn cargo_options(&self, ctx: &OutputContext) -> CargoOptions {
+        CargoOptions {
+            manifest_path: self.manifest_path.clone(),
+            color: Some(ctx.color.to_cargo()),
+            locked: self.locked,
+            offline: self.offline,
+            frozen: self.frozen,
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// For people at a terminal.
+    #[default]
+    Human,
+    /// One JSON document (see docs/machine-readable.md).
+    Json,
+    /// GitHub-flavoured Markdown, for PR comments and job summaries.
+    Markdown,
+}
+
+/// Where and how the report is written.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Output Options")]
+pub(crate) struct OutputOptions {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t)]
+    pub(crate) format: Format,
+    /// Write the report to this file (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+/// The current directory, or a setup error.
+pub(crate) fn current_dir() -> Result<PathBuf, crate::errors::ExpectedError> {
+    std::env::current_dir().map_err(|e| crate::errors::ExpectedError::Setup {
+        message: format!("failed to read the current directory: {e}"),
+        source: None,
+    })
+}

@@ -1,0 +1,104 @@
+//! Argument parsing (clap derive, in cargo's dialect) and dispatch.
+
+mod cmd;
+mod common;
+
+use std::ffi::OsString;
+
+use clap::{Parser, Subcommand};
+
+use crate::output::{ColorChoice, OutputContext};
+
+/// cargo runs `cargo-tune tune <args>`; this is that shape.
+#[derive(Debug, Parser)]
+#[command(bin_name = "cargo", styles = clap_styles())]
+pub(crate) enum Cargo {
+    /// Make a Rust workspace build faster, and prove it.
+    #[command(version, name = "tune")]
+    Tune(TuneApp),
+}
+
+/// `cargo tune`.
+#[derive(Debug, clap::Args)]
+#[command(
+    about = "Make a Rust workspace build faster, and prove it",
+    after_help = "Exit codes: 0 ok, 1 check failed, 2 usage, 96 setup, 101 build failed, 102 cargo metadata failed, 103 edit rolled back, 104 rollback failed, 130 interrupted."
+)]
+pub(crate) struct TuneApp {
+    /// Coloring: auto, always, never.
+    #[arg(long, global = true, value_enum, default_value_t, env = "CARGO_TERM_COLOR", value_name = "WHEN")]
+    color: ColorChoice,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Report coded findings: effective profiles, duplicate versions, dependencies to
+    /// centralize, and the toolchain.
+    Audit(cmd::audit::AuditArgs),
+}
+
+fn clap_styles() -> clap::builder::Styles {
+    use anstyle::AnsiColor;
+    clap::builder::Styles::styled()
+        .header(AnsiColor::Green.on_default().bold())
+        .usage(AnsiColor::Green.on_default().bold())
+        .literal(AnsiColor::Cyan.on_default().bold())
+        .placeholder(AnsiColor::Cyan.on_default())
+}
+
+/// Parses `args` and runs the command; returns the exit code.
+pub(crate) fn run(mut args: Vec<OsString>) -> i32 {
+    // Run directly as `cargo-tune audit`, the binary behaves as `cargo tune audit`.
+    if args.get(1).is_none_or(|a| a != "tune") {
+        args.insert(1, "tune".into());
+    }
+    let Cargo::Tune(app) = match Cargo::try_parse_from(&args) {
+        Ok(app) => app,
+        Err(err) => {
+            let _ = err.print();
+            return err.exit_code();
+        }
+    };
+    let ctx = OutputContext::new(app.color);
+    let result = match app.command {
+        Command::Audit(args) => args.exec(&ctx),
+    };
+    match result {
+        Ok(()) => cargo_tune_schema::exit_codes::OK,
+        Err(err) => {
+            if let Some(text) = err.render() {
+                ctx.print_error(&text);
+            }
+            err.exit_code()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cargo::command().debug_assert();
+    }
+
+    #[test]
+    fn accepts_cargo_spelling_and_direct_invocation() {
+        for args in [
+            &["cargo-tune", "tune", "audit", "--manifest-path", "x/Cargo.toml", "--format", "json"][..],
+            &["cargo-tune", "audit", "--locked", "--offline", "--deny", "warnings"][..],
+        ] {
+            let mut argv: Vec<OsString> = args.iter().map(Into::into).collect();
+            if argv[1] != "tune" {
+                argv.insert(1, "tune".into());
+            }
+            Cargo::try_parse_from(argv).unwrap();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The errors a user can expect, each with a documented exit code.
+
+use cargo_tune_core::audit::AuditError;
+use cargo_tune_core::errors::LoadError;
+use cargo_tune_schema::exit_codes;
+
+/// An error that ends a command, with its exit code.
+#[derive(Debug)]
+pub(crate) enum ExpectedError {
+    /// The workspace could not be loaded or the toolchain probed.
+    Setup { message: String, source: Option<Box<dyn std::error::Error + Send + Sync>> },
+    /// `cargo metadata` failed.
+    Metadata { source: Box<dyn std::error::Error + Send + Sync> },
+    /// Writing the report failed.
+    Output { path: String, source: std::io::Error },
+    /// A check failed (exit 1), already reported.
+    CheckFailed,
+}
+
+impl ExpectedError {
+    pub(crate) fn exit_code(&self) -> i32 {
+        match self {
+            ExpectedError::Setup { .. } | ExpectedError::Output { .. } => exit_codes::SETUP,
+            ExpectedError::Metadata { .. } => exit_codes::METADATA_FAILED,
+            ExpectedError::CheckFailed => exit_codes::CHECK_FAILED,
+        }
+    }
+
+    /// One paragraph: `error: failed to …` and the chain of causes.
+    pub(crate) fn render(&self) -> Option<String> {
+        let (head, source): (String, Option<&(dyn std::error::Error + 'static)>) = match self {
+            ExpectedError::Setup { message, source } => (message.clone(), source.as_deref().map(|s| s as _)),
+            ExpectedError::Metadata { source } => ("failed to read the workspace with cargo metadata".to_owned(), Some(&**source as _)),
+            ExpectedError::Output { path, source } => (format!("failed to write {path}"), Some(source as _)),
+            ExpectedError::CheckFailed => return None,
+        };
+        let mut text = head;
+        let mut next = source;
+        while let Some(err) = next {
+            text.push_str(&format!("\n  caused by: {err}"));
+            next = err.source();
+        }
+        Some(text)
+    }
+}
+
+impl From<AuditError> for ExpectedError {
+    fn from(err: AuditError) -> Self {
+        match err {
+            AuditError::Load(load) => load.into(),
+            AuditError::Probe(source) => ExpectedError::Setup {
+                message: "failed to probe the toolchain".to_owned(),
+                source: Some(Box::new(source)),
+            },
+        }
+    }
+}
+
+impl From<LoadError> for ExpectedError {
+    fn from(err: LoadError) -> Self {
+        match err {
+            LoadError::Metadata(source) => ExpectedError::Metadata { source: Box::new(source) },
+            LoadError::MetadataJson { .. } => ExpectedError::Metadata { source: Box::new(err) },
+            // These messages already name the file and the cause.
+            other => ExpectedError::Setup { message: format!("failed to {other}"), source: None },
+        }
+    }
+}

@@ -1,0 +1,3 @@
+fn main() -> ! {
+    cargo_tune::main_impl()
+}

@@ -1,0 +1,1 @@
+use cargo_tune_test_support as _;
