@@ -99,9 +99,9 @@ finding_codes! {
     /// A slow linker (GNU ld / BFD) is in effect for the host.
     SlowLinker = "slow-linker", Warning,
         "the host links with GNU ld, which is several times slower than rust-lld, mold or wild";
-    /// A faster linker is installed but not in use.
-    FasterLinkerAvailable = "faster-linker-available", Info,
-        "another linker is installed; measure it with `cargo tune try` before switching";
+    /// Another linker is installed but not in use.
+    LinkerAlternativeAvailable = "linker-alternative-available", Info,
+        "another linker is installed; measure it with `cargo tune try linker=…` before switching";
     /// `build.rustflags` and `target.<triple>.rustflags` (or RUSTFLAGS) shadow each other.
     RustflagsPrecedence = "rustflags-precedence", Warning,
         "one rustflags source silently replaces another, so some flags are never passed";

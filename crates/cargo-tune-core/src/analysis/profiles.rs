@@ -1,11 +1,761 @@
-//! (in progress)
+//! Profiles: the effective value of every key of every profile, after cargo's defaults,
+//! `inherits`, the root manifest, the configuration layers and `CARGO_PROFILE_*`, with the source
+//! of each value; and findings about settings that cost build time for nothing.
 
-use super::{AnalysisCtx, FindingSink};
+use std::collections::BTreeMap;
 
-/// Runs this analysis.
-pub fn run(_ctx: &AnalysisCtx<'_>, _sink: &mut FindingSink) {}
+use cargo_tune_schema::{
+    EffectiveProfile, Finding, FindingCode, Location, ProfileValue, SuggestedChange, Suggestion,
+    ValueSource,
+};
+use serde_json::{Value, json};
+use toml_edit::Item;
+
+use super::{AnalysisCtx, FindingSink, Goal};
+use crate::workspace::{ManifestDoc, WorkspaceModel};
+
+/// Keys cargo accepts in a profile on stable, in the order reports list them.
+const STABLE_KEYS: &[&str] = &[
+    "inherits",
+    "opt-level",
+    "debug",
+    "split-debuginfo",
+    "strip",
+    "debug-assertions",
+    "overflow-checks",
+    "lto",
+    "panic",
+    "incremental",
+    "codegen-units",
+    "rpath",
+];
+/// Keys cargo accepts only with a `cargo-features` opt-in; known, so not "unknown".
+const UNSTABLE_KEYS: &[&str] = &[
+    "trim-paths",
+    "codegen-backend",
+    "rustflags",
+    "hint-mostly-unused",
+    "frame-pointers",
+];
+const BUILTIN: &[&str] = &["dev", "release", "test", "bench"];
+
+/// One value as written somewhere, before inheritance.
+#[derive(Clone, Debug)]
+struct Written {
+    key: String,
+    value: Value,
+    source: ValueSource,
+    location: Option<Location>,
+}
+
+/// All values written for one profile name, lowest precedence first.
+type OwnTables = BTreeMap<String, Vec<Written>>;
+
+fn defaults(root: &str) -> Vec<(&'static str, Value)> {
+    let release = root == "release";
+    vec![
+        ("opt-level", if release { json!(3) } else { json!(0) }),
+        ("debug", json!(!release)),
+        ("strip", json!("none")),
+        ("debug-assertions", json!(!release)),
+        ("overflow-checks", json!(!release)),
+        ("lto", json!(false)),
+        ("panic", json!("unwind")),
+        ("incremental", json!(!release)),
+        (
+            "codegen-units",
+            if release { json!(16) } else { json!(256) },
+        ),
+        ("rpath", json!(false)),
+        ("build-override.opt-level", json!(0)),
+        ("build-override.codegen-units", json!(256)),
+        ("build-override.debug", json!(false)),
+    ]
+}
+
+/// Collects what the root manifest, the config layers and the environment write, per profile.
+fn own_tables(model: &WorkspaceModel) -> OwnTables {
+    let mut tables = OwnTables::new();
+    collect_doc(
+        &model.root_manifest,
+        |rel| ValueSource::Manifest {
+            path: rel.path,
+            line: rel.line,
+        },
+        &mut tables,
+    );
+    // Config layers are stored highest precedence first; apply the lowest first.
+    for layer in model.config.layers.iter().rev() {
+        let path = if layer.file.path.starts_with(&model.root) {
+            layer.file.rel_path.clone()
+        } else {
+            layer.file.path.display().to_string()
+        };
+        collect_doc(
+            &layer.file,
+            |_| ValueSource::Config { path: path.clone() },
+            &mut tables,
+        );
+    }
+    let names: Vec<String> = tables
+        .keys()
+        .cloned()
+        .chain(BUILTIN.iter().map(|s| (*s).to_owned()))
+        .collect();
+    for (var, raw) in model.env.with_prefix("CARGO_PROFILE_") {
+        if let Some((profile, key)) = parse_env_var(var, &names) {
+            tables.entry(profile).or_default().push(Written {
+                key,
+                value: parse_env_value(raw),
+                source: ValueSource::Env {
+                    var: var.to_owned(),
+                },
+                location: None,
+            });
+        }
+    }
+    tables
+}
+
+fn collect_doc(
+    doc: &ManifestDoc,
+    source: impl Fn(Location) -> ValueSource,
+    tables: &mut OwnTables,
+) {
+    let Some(profiles) = doc.doc.get("profile").and_then(Item::as_table_like) else {
+        return;
+    };
+    for (name, item) in profiles.iter() {
+        let Some(table) = item.as_table_like() else {
+            continue;
+        };
+        let entry = tables.entry(name.to_owned()).or_default();
+        for (key, path, value) in flatten(table) {
+            let mut full = vec!["profile", name];
+            full.extend(path.iter().map(String::as_str));
+            let location = doc.location_of(&full);
+            let loc = location.clone().unwrap_or_else(|| Location {
+                path: doc.rel_path.clone(),
+                line: 1,
+                column: 1,
+            });
+            entry.push(Written {
+                key,
+                value,
+                source: source(loc),
+                location,
+            });
+        }
+    }
+}
+
+/// `(flat key, path of table keys, value)` for every leaf of a profile table.
+fn flatten(table: &dyn toml_edit::TableLike) -> Vec<(String, Vec<String>, Value)> {
+    let mut out = Vec::new();
+    for (key, item) in table.iter() {
+        match (key, item.as_table_like()) {
+            ("package", Some(packages)) => {
+                for (spec, item) in packages.iter() {
+                    let Some(t) = item.as_table_like() else {
+                        continue;
+                    };
+                    for (k, v) in t.iter() {
+                        if let Some(sub) = v.as_table_like() {
+                            for (kk, vv) in sub.iter() {
+                                out.push((
+                                    format!("package.\"{spec}\".{k}.{kk}"),
+                                    vec!["package".into(), spec.into(), k.into(), kk.into()],
+                                    item_to_json(vv),
+                                ));
+                            }
+                        } else {
+                            out.push((
+                                format!("package.\"{spec}\".{k}"),
+                                vec!["package".into(), spec.into(), k.into()],
+                                item_to_json(v),
+                            ));
+                        }
+                    }
+                }
+            }
+            ("build-override", Some(t)) => {
+                for (k, v) in t.iter() {
+                    out.push((
+                        format!("build-override.{k}"),
+                        vec!["build-override".into(), k.into()],
+                        item_to_json(v),
+                    ));
+                }
+            }
+            _ => out.push((key.to_owned(), vec![key.to_owned()], item_to_json(item))),
+        }
+    }
+    out
+}
+
+/// A TOML item as JSON.
+pub(crate) fn item_to_json(item: &Item) -> Value {
+    match item {
+        Item::Value(v) => value_to_json(v),
+        Item::Table(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.to_owned(), item_to_json(v)))
+                .collect(),
+        ),
+        Item::ArrayOfTables(a) => Value::Array(
+            a.iter()
+                .map(|t| {
+                    Value::Object(
+                        t.iter()
+                            .map(|(k, v)| (k.to_owned(), item_to_json(v)))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        ),
+        Item::None => Value::Null,
+    }
+}
+
+fn value_to_json(value: &toml_edit::Value) -> Value {
+    use toml_edit::Value as V;
+    match value {
+        V::String(s) => json!(s.value()),
+        V::Integer(i) => json!(i.value()),
+        V::Float(f) => json!(f.value()),
+        V::Boolean(b) => json!(b.value()),
+        V::Datetime(d) => json!(d.value().to_string()),
+        V::Array(a) => Value::Array(a.iter().map(value_to_json).collect()),
+        V::InlineTable(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.to_owned(), value_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// `CARGO_PROFILE_RELEASE_BUILD_OVERRIDE_OPT_LEVEL` → (`release`, `build-override.opt-level`).
+fn parse_env_var(var: &str, names: &[String]) -> Option<(String, String)> {
+    let rest = var.strip_prefix("CARGO_PROFILE_")?;
+    let mut best: Option<&String> = None;
+    for name in names {
+        let upper = name.to_uppercase().replace('-', "_");
+        if rest.starts_with(&format!("{upper}_")) && best.is_none_or(|b| b.len() < name.len()) {
+            best = Some(name);
+        }
+    }
+    let name = best?;
+    let key = &rest[name.len() + 1..];
+    let key = key.to_lowercase().replace('_', "-");
+    let key = match key.strip_prefix("build-override-") {
+        Some(k) => format!("build-override.{k}"),
+        None => key,
+    };
+    Some((name.clone(), key))
+}
+
+/// cargo reads integers and booleans from environment strings.
+fn parse_env_value(raw: &str) -> Value {
+    if let Ok(i) = raw.parse::<i64>() {
+        return json!(i);
+    }
+    match raw {
+        "true" => json!(true),
+        "false" => json!(false),
+        _ => json!(raw),
+    }
+}
+
+/// The chain a profile inherits from, nearest first; `None` when it is invalid.
+fn inherits_chain(name: &str, tables: &OwnTables) -> Option<Vec<String>> {
+    let mut chain = Vec::new();
+    let mut current = name.to_owned();
+    loop {
+        let parent = match current.as_str() {
+            "dev" | "release" => return Some(chain),
+            "test" => "dev".to_owned(),
+            "bench" => "release".to_owned(),
+            _ => {
+                let inherits = tables
+                    .get(&current)?
+                    .iter()
+                    .rev()
+                    .find(|w| w.key == "inherits")?
+                    .value
+                    .as_str()?
+                    .to_owned();
+                if !BUILTIN.contains(&inherits.as_str()) && !tables.contains_key(&inherits) {
+                    return None;
+                }
+                inherits
+            }
+        };
+        if chain.contains(&parent) || parent == name {
+            return None;
+        }
+        chain.push(parent.clone());
+        current = parent;
+    }
+}
+
+struct Resolved {
+    profile: EffectiveProfile,
+    /// Location of each key's winning value, when written in a file.
+    locations: BTreeMap<String, Location>,
+}
+
+fn resolve(name: &str, tables: &OwnTables) -> Option<Resolved> {
+    let chain = inherits_chain(name, tables)?;
+    let root = chain.last().map_or(name, String::as_str);
+    let mut values: BTreeMap<String, ProfileValue> = BTreeMap::new();
+    let mut locations = BTreeMap::new();
+    for (key, value) in defaults(root) {
+        values.insert(
+            key.to_owned(),
+            ProfileValue {
+                key: key.to_owned(),
+                value,
+                defined_in: root.to_owned(),
+                source: ValueSource::Default,
+            },
+        );
+    }
+    // Apply from the root of the chain down to the profile itself.
+    let order: Vec<&str> = chain
+        .iter()
+        .rev()
+        .map(String::as_str)
+        .chain(std::iter::once(name))
+        .collect();
+    for profile in order {
+        for w in tables.get(profile).into_iter().flatten() {
+            // cargo ignores keys it does not know; so does the effective profile.
+            if w.key == "inherits" || !is_known_key(&w.key) {
+                continue;
+            }
+            values.insert(
+                w.key.clone(),
+                ProfileValue {
+                    key: w.key.clone(),
+                    value: w.value.clone(),
+                    defined_in: profile.to_owned(),
+                    source: w.source.clone(),
+                },
+            );
+            match &w.location {
+                Some(loc) => locations.insert(w.key.clone(), loc.clone()),
+                None => locations.remove(&w.key),
+            };
+        }
+    }
+    // Since cargo 1.77 a profile without debug info strips it from the binary by default.
+    if values
+        .get("strip")
+        .is_some_and(|v| v.source == ValueSource::Default)
+        && values
+            .get("debug")
+            .is_some_and(|v| debug_level(&v.value) == Some(0))
+    {
+        let strip = values.get_mut("strip").expect("present");
+        strip.value = json!("debuginfo");
+    }
+    let mut values: Vec<ProfileValue> = values.into_values().collect();
+    values.sort_by_key(|v| (key_rank(&v.key), v.key.clone()));
+    Some(Resolved {
+        profile: EffectiveProfile {
+            name: name.to_owned(),
+            inherits: chain,
+            values,
+        },
+        locations,
+    })
+}
+
+fn key_rank(key: &str) -> usize {
+    if let Some(i) = STABLE_KEYS.iter().position(|k| *k == key) {
+        i
+    } else if key.starts_with("build-override.") {
+        100
+    } else if key.starts_with("package.") {
+        200
+    } else {
+        50
+    }
+}
+
+/// cargo's `debug` setting as a level: 0 none, 1 limited, 2 full; line-tables-only and
+/// line-directives-only count as 1.
+fn debug_level(value: &Value) -> Option<u8> {
+    match value {
+        Value::Bool(b) => Some(if *b { 2 } else { 0 }),
+        Value::Number(n) => n.as_u64().map(|n| n.min(2) as u8),
+        Value::String(s) => match s.as_str() {
+            "none" => Some(0),
+            "line-directives-only" | "line-tables-only" | "limited" => Some(1),
+            "full" => Some(2),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Every profile that exists: the four built-ins and each custom one written anywhere.
+fn profile_names(tables: &OwnTables) -> Vec<String> {
+    let mut names: Vec<String> = BUILTIN.iter().map(|s| (*s).to_owned()).collect();
+    names.extend(
+        tables
+            .keys()
+            .filter(|k| !BUILTIN.contains(&k.as_str()))
+            .cloned(),
+    );
+    names
+}
 
 /// Every profile after inheritance and defaults.
-pub fn effective_profiles(_model: &crate::workspace::WorkspaceModel) -> Vec<cargo_tune_schema::EffectiveProfile> {
-    Vec::new()
+pub fn effective_profiles(model: &WorkspaceModel) -> Vec<EffectiveProfile> {
+    let tables = own_tables(model);
+    profile_names(&tables)
+        .iter()
+        .filter_map(|n| resolve(n, &tables))
+        .map(|r| r.profile)
+        .collect()
+}
+
+/// Runs this analysis.
+pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
+    let model = ctx.model;
+    let tables = own_tables(model);
+    non_root_profiles(model, sink);
+    env_overrides(&tables, sink);
+    unknown_keys(&tables, sink);
+    for name in profile_names(&tables) {
+        let Some(resolved) = resolve(&name, &tables) else {
+            invalid_inherits(&name, &tables, sink);
+            continue;
+        };
+        debuginfo(&resolved, sink);
+        release_costs(&resolved, ctx.policy.goal, sink);
+    }
+}
+
+fn get<'a>(r: &'a Resolved, key: &str) -> Option<&'a ProfileValue> {
+    r.profile.values.iter().find(|v| v.key == key)
+}
+
+fn non_root_profiles(model: &WorkspaceModel, sink: &mut FindingSink) {
+    for member in &model.members {
+        let manifest = &member.manifest;
+        if manifest.path == model.root_manifest.path {
+            continue;
+        }
+        let Some(profiles) = manifest.doc.get("profile").and_then(Item::as_table_like) else {
+            continue;
+        };
+        let names: Vec<&str> = profiles.iter().map(|(k, _)| k).collect();
+        sink.push(
+            Finding::new(
+                FindingCode::ProfileInNonRootManifest,
+                manifest.rel_path.clone(),
+                format!(
+                    "`{}` sets [profile.{}], which cargo ignores outside the workspace root",
+                    manifest.rel_path,
+                    names.join("], [profile.")
+                ),
+            )
+            .with_evidence(json!({ "package": member.name, "profiles": names }))
+            .with_location(manifest.location_of(&["profile"]))
+            .with_suggestion(Suggestion {
+                summary: format!(
+                    "move the settings to [profile.<name>.package.{}] in the root manifest, or delete them",
+                    member.name
+                ),
+                change: SuggestedChange::Manual {
+                    text: format!("move [profile] out of {} into the root Cargo.toml", manifest.rel_path),
+                },
+            }),
+        );
+    }
+}
+
+fn env_overrides(tables: &OwnTables, sink: &mut FindingSink) {
+    for (profile, written) in tables {
+        for w in written {
+            if let ValueSource::Env { var } = &w.source {
+                sink.push(
+                    Finding::new(
+                        FindingCode::ProfileEnvOverride,
+                        var.clone(),
+                        format!(
+                            "{var} sets {}.{} = {} for every build in this environment",
+                            profile, w.key, w.value
+                        ),
+                    )
+                    .with_evidence(json!({ "profile": profile, "key": w.key, "value": w.value })),
+                );
+            }
+        }
+    }
+}
+
+fn unknown_keys(tables: &OwnTables, sink: &mut FindingSink) {
+    for (profile, written) in tables {
+        for w in written {
+            if is_known_key(&w.key) || matches!(w.source, ValueSource::Env { .. }) {
+                continue;
+            }
+            let leaf = w.key.rsplit('.').next().unwrap_or(&w.key);
+            let hint = STABLE_KEYS
+                .iter()
+                .filter(|k| edit_distance(k, leaf) <= 2)
+                .min_by_key(|k| edit_distance(k, leaf))
+                .map(|k| format!("; did you mean `{k}`?"))
+                .unwrap_or_default();
+            let mut finding = Finding::new(
+                FindingCode::UnknownProfileKey,
+                format!("{profile}.{}", w.key),
+                format!(
+                    "[profile.{profile}] sets `{}`, which cargo does not know{hint}",
+                    w.key
+                ),
+            )
+            .with_evidence(json!({ "profile": profile, "key": w.key, "value": w.value }))
+            .with_location(w.location.clone());
+            finding = finding.with_suggestion(Suggestion {
+                summary: format!("remove `{}`", w.key),
+                change: profile_set(profile, &w.key, Value::Null),
+            });
+            sink.push(finding);
+        }
+    }
+}
+
+/// Whether cargo knows a flattened key (`debug`, `build-override.opt-level`, `package."*".debug`).
+fn is_known_key(key: &str) -> bool {
+    let known = |k: &str| STABLE_KEYS.contains(&k) || UNSTABLE_KEYS.contains(&k);
+    match key.split_once('.') {
+        Some(("build-override", leaf)) => known(leaf),
+        Some(("package", rest)) => {
+            let leaf = rest.rsplit('.').next().unwrap_or(rest);
+            known(leaf)
+        }
+        _ => known(key),
+    }
+}
+
+fn invalid_inherits(name: &str, tables: &OwnTables, sink: &mut FindingSink) {
+    let written = tables.get(name);
+    let inherits = written.and_then(|w| w.iter().rev().find(|w| w.key == "inherits"));
+    let (message, location) = match inherits {
+        None => (
+            format!("custom profile `{name}` has no `inherits`; cargo requires one"),
+            None,
+        ),
+        Some(w) => (
+            format!(
+                "profile `{name}` inherits {}, which is not a profile (or forms a cycle)",
+                w.value
+            ),
+            w.location.clone(),
+        ),
+    };
+    let location =
+        location.or_else(|| written.and_then(|w| w.iter().find_map(|w| w.location.clone())));
+    sink.push(
+        Finding::new(FindingCode::ProfileInheritsInvalid, name, message)
+            .with_location(location)
+            .with_suggestion(Suggestion {
+                summary: format!("set `inherits = \"dev\"` or `\"release\"` in [profile.{name}]"),
+                change: profile_set(name, "inherits", json!("release")),
+            }),
+    );
+}
+
+fn debuginfo(r: &Resolved, sink: &mut FindingSink) {
+    let name = r.profile.name.as_str();
+    let Some(debug) = get(r, "debug") else { return };
+    let dev_like = name == "dev" || r.profile.inherits.first().is_some_and(|p| p == "dev");
+    // Report where the setting lives: dev itself, or a profile that sets it on its own.
+    let own = debug.defined_in == name || (name == "dev" && debug.source == ValueSource::Default);
+    if !dev_like || !own || debug_level(&debug.value) != Some(2) {
+        return;
+    }
+    let deps_debug = get(r, "package.\"*\".debug");
+    let mut finding = Finding::new(
+        FindingCode::DebuginfoInDev,
+        name,
+        format!("[profile.{name}] builds full debug info (debug = {}) for every crate", debug.value),
+    )
+    .with_evidence(json!({
+        "debug": debug.value,
+        "source": debug.source,
+        "dependencies_debug": deps_debug.map(|v| v.value.clone()),
+        "note": "line tables keep backtraces and breakpoints by line; full debug info costs codegen and link time on every rebuild",
+    }))
+    .with_location(r.locations.get("debug").cloned())
+    .with_suggestion(Suggestion {
+        summary: "keep line tables only for workspace crates".to_owned(),
+        change: profile_set(name, "debug", json!("line-tables-only")),
+    });
+    if deps_debug.is_none() {
+        finding = finding.with_suggestion(Suggestion {
+            summary: "build dependencies without debug info".to_owned(),
+            change: SuggestedChange::ProfileSet {
+                profile: name.to_owned(),
+                package: Some("*".to_owned()),
+                build_override: false,
+                key: "debug".to_owned(),
+                value: json!(false),
+            },
+        });
+    }
+    sink.push(finding);
+}
+
+fn release_costs(r: &Resolved, goal: Goal, sink: &mut FindingSink) {
+    let name = r.profile.name.as_str();
+    let release_like =
+        name == "release" || r.profile.inherits.last().is_some_and(|p| p == "release");
+    if !release_like {
+        return;
+    }
+    // A value inherited unchanged was already judged on the profile that sets it.
+    let own = |v: &ProfileValue| {
+        v.defined_in == name || (name == "release" && v.source == ValueSource::Default)
+    };
+
+    if let Some(incremental) = get(r, "incremental")
+        && incremental.value == json!(true)
+        && incremental.defined_in == name
+    {
+        sink.push(
+            Finding::new(
+                FindingCode::IncrementalInRelease,
+                name,
+                format!("[profile.{name}] enables incremental compilation in an optimised build"),
+            )
+            .with_evidence(json!({ "source": incremental.source }))
+            .with_location(r.locations.get("incremental").cloned())
+            .with_suggestion(Suggestion {
+                summary: "remove `incremental` (cargo's default is off for release)".to_owned(),
+                change: profile_set(name, "incremental", Value::Null),
+            }),
+        );
+    }
+
+    if let Some(lto) = get(r, "lto").filter(|v| own(v)) {
+        let fat = matches!(&lto.value, Value::Bool(true)) || lto.value == json!("fat");
+        let off = matches!(&lto.value, Value::Bool(false)) || lto.value == json!("off");
+        let advice = match goal {
+            Goal::Balanced if fat => Some((
+                "thin",
+                "fat LTO optimises the whole program in one serial step; thin LTO keeps most of the runtime gain and stays parallel",
+            )),
+            Goal::BuildSpeed if !off => Some((
+                "false-off",
+                "any cross-crate LTO adds a serial step to every release build",
+            )),
+            Goal::Runtime if !fat && !off => None,
+            Goal::Runtime if off => Some((
+                "fat",
+                "without LTO, release code is not optimised across crates",
+            )),
+            _ => None,
+        };
+        if let Some((to, why)) = advice {
+            let value = if to == "false-off" {
+                json!(false)
+            } else {
+                json!(to)
+            };
+            sink.push(
+                Finding::new(
+                    FindingCode::LtoAgainstGoal,
+                    name,
+                    format!("[profile.{name}] lto = {} works against the {} goal", lto.value, goal_name(goal)),
+                )
+                .with_evidence(json!({ "lto": lto.value, "goal": goal_name(goal), "note": why }))
+                .with_location(r.locations.get("lto").cloned())
+                .with_suggestion(Suggestion {
+                    summary: format!("set lto = {value} (measure first: `cargo tune try profile.{name}.lto={value} --scenario release-clean`)"),
+                    change: profile_set(name, "lto", value),
+                }),
+            );
+        }
+    }
+
+    if let Some(cgu) = get(r, "codegen-units").filter(|v| own(v)) {
+        let n = cgu.value.as_u64().unwrap_or(16);
+        let target = match goal {
+            Goal::Balanced | Goal::BuildSpeed if n == 1 => Some(16),
+            Goal::Runtime if n > 1 => Some(1),
+            _ => None,
+        };
+        if let Some(target) = target {
+            sink.push(
+                Finding::new(
+                    FindingCode::CodegenUnitsAgainstGoal,
+                    name,
+                    format!(
+                        "[profile.{name}] codegen-units = {n} works against the {} goal",
+                        goal_name(goal)
+                    ),
+                )
+                .with_evidence(json!({ "codegen_units": n, "goal": goal_name(goal) }))
+                .with_location(r.locations.get("codegen-units").cloned())
+                .with_suggestion(Suggestion {
+                    summary: format!("set codegen-units = {target}"),
+                    change: profile_set(name, "codegen-units", json!(target)),
+                }),
+            );
+        }
+    }
+}
+
+fn goal_name(goal: Goal) -> &'static str {
+    match goal {
+        Goal::Balanced => "balanced",
+        Goal::BuildSpeed => "build-speed",
+        Goal::Runtime => "runtime",
+    }
+}
+
+fn profile_set(profile: &str, key: &str, value: Value) -> SuggestedChange {
+    let (package, build_override, key) = split_key(key);
+    SuggestedChange::ProfileSet {
+        profile: profile.to_owned(),
+        package,
+        build_override,
+        key,
+        value,
+    }
+}
+
+/// `package."x".debug` → (Some("x"), false, "debug"); `build-override.opt-level` → (None, true, …).
+fn split_key(key: &str) -> (Option<String>, bool, String) {
+    if let Some(rest) = key.strip_prefix("build-override.") {
+        return (None, true, rest.to_owned());
+    }
+    if let Some(rest) = key.strip_prefix("package.\"")
+        && let Some((spec, leaf)) = rest.split_once("\".")
+    {
+        return (Some(spec.to_owned()), false, leaf.to_owned());
+    }
+    (None, false, key.to_owned())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }

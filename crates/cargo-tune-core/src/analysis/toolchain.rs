@@ -1,11 +1,504 @@
-//! (in progress)
+//! Toolchain: rustc, the linker in effect and the ones available, compilation caches, test
+//! runners, codegen backends and LLVM tools, and configuration that quietly costs build time.
+
+use cargo_tune_schema::{Finding, FindingCode, SuggestedChange, Suggestion};
+use serde_json::{Map, Value, json};
 
 use super::{AnalysisCtx, FindingSink};
+use crate::probe::Environment;
+use crate::workspace::WorkspaceModel;
+use crate::workspace::rustflags::RustflagsResolution;
 
-/// Runs this analysis.
-pub fn run(_ctx: &AnalysisCtx<'_>, _sink: &mut FindingSink) {}
+/// The linker that links host binaries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkerKind {
+    /// rustc's bundled rust-lld through the cc driver (the default on x86_64 Linux since 1.90).
+    RustLld,
+    /// A system `ld.lld`.
+    Lld,
+    /// mold.
+    Mold,
+    /// wild.
+    Wild,
+    /// GNU gold.
+    Gold,
+    /// GNU ld (BFD), the C compiler's default.
+    Bfd,
+    /// Something else, named.
+    Other(String),
+}
+
+impl LinkerKind {
+    /// A short name.
+    pub fn name(&self) -> &str {
+        match self {
+            LinkerKind::RustLld => "rust-lld",
+            LinkerKind::Lld => "lld",
+            LinkerKind::Mold => "mold",
+            LinkerKind::Wild => "wild",
+            LinkerKind::Gold => "gold",
+            LinkerKind::Bfd => "ld.bfd",
+            LinkerKind::Other(name) => name,
+        }
+    }
+}
+
+/// The linker in effect and why cargo-tune thinks so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkerInEffect {
+    /// Which linker.
+    pub kind: LinkerKind,
+    /// The linker driver (`cc`, `clang`, …) when one is configured.
+    pub driver: Option<String>,
+    /// The setting that decided it, or `default`.
+    pub reason: String,
+}
+
+/// Works out the host linker from the linker setting and the effective rustflags.
+pub fn linker_in_effect(
+    model: &WorkspaceModel,
+    env: &Environment,
+    flags: &[String],
+) -> LinkerInEffect {
+    let host = &env.rustc.host;
+    let var = format!(
+        "CARGO_TARGET_{}_LINKER",
+        host.to_uppercase().replace(['-', '.'], "_")
+    );
+    let mut driver = model.env.get(&var).map(str::to_owned).or_else(|| {
+        model
+            .config
+            .get(&["target", host, "linker"])
+            .and_then(|(v, _)| v.as_str())
+            .map(str::to_owned)
+    });
+    // Flags come as `-C x=y`, `-Cx=y` or `--codegen x=y`; look at the `x=y` part.
+    let mut codegen = Vec::new();
+    let mut iter = flags.iter().peekable();
+    while let Some(flag) = iter.next() {
+        if flag == "-C" || flag == "--codegen" {
+            if let Some(next) = iter.next() {
+                codegen.push(next.clone());
+            }
+        } else if let Some(rest) = flag.strip_prefix("-C") {
+            codegen.push(rest.to_owned());
+        } else if let Some(rest) = flag.strip_prefix("-Z") {
+            codegen.push(rest.to_owned());
+        }
+    }
+    let mut link_args = Vec::new();
+    let mut lld_off = false;
+    for opt in &codegen {
+        if let Some(v) = opt.strip_prefix("linker=") {
+            driver = Some(v.to_owned());
+        } else if let Some(v) = opt.strip_prefix("link-arg=") {
+            link_args.push(v.to_owned());
+        } else if let Some(v) = opt.strip_prefix("link-args=") {
+            link_args.extend(v.split_whitespace().map(str::to_owned));
+        } else if opt.starts_with("linker-features=") && opt.contains("-lld") {
+            lld_off = true;
+        } else if opt.starts_with("link-self-contained=") && opt.contains("-linker") {
+            lld_off = true;
+        }
+    }
+    let from_path = |p: &str| -> Option<LinkerKind> {
+        let base = p.rsplit('/').next().unwrap_or(p);
+        match base {
+            b if b.contains("wild") => Some(LinkerKind::Wild),
+            b if b.contains("mold") => Some(LinkerKind::Mold),
+            b if b.contains("lld") => Some(LinkerKind::Lld),
+            b if b.contains("gold") => Some(LinkerKind::Gold),
+            "ld" | "ld.bfd" => Some(LinkerKind::Bfd),
+            _ => None,
+        }
+    };
+    for arg in link_args.iter().rev() {
+        if let Some(path) = arg.strip_prefix("--ld-path=") {
+            let kind = from_path(path).unwrap_or_else(|| LinkerKind::Other(path.to_owned()));
+            return LinkerInEffect {
+                kind,
+                driver,
+                reason: format!("link-arg={arg}"),
+            };
+        }
+        if let Some(name) = arg.strip_prefix("-fuse-ld=") {
+            let kind = match name {
+                "lld" if !lld_off && env.rustc.rust_lld_is_default() => LinkerKind::RustLld,
+                other => from_path(other).unwrap_or_else(|| LinkerKind::Other(other.to_owned())),
+            };
+            return LinkerInEffect {
+                kind,
+                driver,
+                reason: format!("link-arg={arg}"),
+            };
+        }
+    }
+    if let Some(kind) = driver.as_deref().and_then(from_path) {
+        return LinkerInEffect {
+            kind,
+            driver,
+            reason: "linker setting".to_owned(),
+        };
+    }
+    if env.rustc.rust_lld_is_default() && !lld_off {
+        return LinkerInEffect {
+            kind: LinkerKind::RustLld,
+            driver,
+            reason: "default since Rust 1.90".to_owned(),
+        };
+    }
+    let reason = if lld_off {
+        "rust-lld switched off by linker-features".to_owned()
+    } else {
+        "default".to_owned()
+    };
+    LinkerInEffect {
+        kind: LinkerKind::Bfd,
+        driver,
+        reason,
+    }
+}
+
+fn wrapper(model: &WorkspaceModel) -> Option<String> {
+    model
+        .env
+        .get("RUSTC_WRAPPER")
+        .or_else(|| model.env.get("CARGO_BUILD_RUSTC_WRAPPER"))
+        .map(str::to_owned)
+        .or_else(|| {
+            model
+                .config
+                .get(&["build", "rustc-wrapper"])
+                .and_then(|(v, _)| v.as_str())
+                .map(str::to_owned)
+        })
+}
+
+fn jobs(model: &WorkspaceModel) -> Option<(i64, String)> {
+    if let Some(v) = model
+        .env
+        .get("CARGO_BUILD_JOBS")
+        .and_then(|v| v.parse().ok())
+    {
+        return Some((v, "CARGO_BUILD_JOBS".to_owned()));
+    }
+    model
+        .config
+        .get(&["build", "jobs"])
+        .and_then(|(v, layer)| v.as_integer().map(|j| (j, layer.file.rel_path.clone())))
+}
 
 /// Facts about the toolchain for the report.
-pub fn summary(_ctx: &AnalysisCtx<'_>) -> serde_json::Map<String, serde_json::Value> {
-    serde_json::Map::new()
+pub fn summary(ctx: &AnalysisCtx<'_>) -> Map<String, Value> {
+    let (model, env) = (ctx.model, ctx.env);
+    let flags =
+        RustflagsResolution::for_host(&model.config, &model.env, &env.rustc.host, &env.host_cfg);
+    let linker = linker_in_effect(model, env, &flags.flags());
+    let mut map = Map::new();
+    map.insert("rustc".into(), json!(env.rustc.version.to_string()));
+    map.insert("channel".into(), json!(env.rustc.channel.as_str()));
+    map.insert("host".into(), json!(env.rustc.host));
+    map.insert("llvm".into(), json!(env.rustc.llvm_version));
+    if let Some(pin) = &model.toolchain_pin {
+        map.insert("toolchain_pin".into(), json!(pin.channel));
+    }
+    map.insert("linker".into(), json!(linker.kind.name()));
+    map.insert("linker_reason".into(), json!(linker.reason));
+    let available: Vec<&str> = ["mold", "wild", "ld.lld", "clang"]
+        .into_iter()
+        .filter(|t| env.tools.has(t))
+        .collect();
+    map.insert("linkers_available".into(), json!(available));
+    map.insert("rustflags".into(), json!(flags.flags()));
+    map.insert(
+        "rustflags_source".into(),
+        json!(
+            flags
+                .effective
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+        ),
+    );
+    map.insert("rustc_wrapper".into(), json!(wrapper(model)));
+    map.insert("sccache".into(), json!(env.tools.has("sccache")));
+    map.insert(
+        "cargo_nextest".into(),
+        json!(env.tools.has("cargo-nextest")),
+    );
+    map.insert("cranelift".into(), json!(env.cranelift_installed()));
+    for base in ["llvm-profdata", "llvm-bolt"] {
+        let found: Vec<String> = env
+            .tools
+            .variants(base)
+            .map(|(name, loc)| match loc.llvm_major {
+                Some(m) => format!("{name} (LLVM {m})"),
+                None => name.to_owned(),
+            })
+            .collect();
+        map.insert(base.into(), json!(found));
+    }
+    map.insert("cores".into(), json!(env.host.cores));
+    if let Some(bytes) = env.host.memory_bytes {
+        map.insert(
+            "memory_gib".into(),
+            json!((bytes as f64 / (1u64 << 30) as f64 * 10.0).round() / 10.0),
+        );
+    }
+    if let Some((j, _)) = jobs(model) {
+        map.insert("build_jobs".into(), json!(j));
+    }
+    map
+}
+
+/// Runs this analysis.
+pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
+    let (model, env) = (ctx.model, ctx.env);
+    let flags =
+        RustflagsResolution::for_host(&model.config, &model.env, &env.rustc.host, &env.host_cfg);
+    toolchain_pin(model, sink);
+    linkers(model, env, &flags, sink);
+    rustflags_precedence(&flags, sink);
+    caches(model, env, sink);
+    llvm_tools(env, sink);
+    build_jobs(model, env, sink);
+    if env.cranelift_installed() {
+        sink.push(
+            Finding::new(
+                FindingCode::CraneliftAvailable,
+                "cranelift",
+                "the Cranelift backend is installed; it can cut dev codegen time on nightly",
+            )
+            .with_evidence(json!({ "channel": env.rustc.channel.as_str() }))
+            .with_suggestion(Suggestion {
+                summary: "measure `codegen-backend = \"cranelift\"` for [profile.dev] on nightly".to_owned(),
+                change: SuggestedChange::Manual {
+                    text: "add `cargo-features = [\"codegen-backend\"]` and `[profile.dev] codegen-backend = \"cranelift\"` (nightly only)".to_owned(),
+                },
+            }),
+        );
+    }
+}
+
+fn toolchain_pin(model: &WorkspaceModel, sink: &mut FindingSink) {
+    let Some(pin) = &model.toolchain_pin else {
+        return;
+    };
+    let home = model
+        .env
+        .get("RUSTUP_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".rustup")));
+    if home.and_then(|h| pin.is_installed(&h)) == Some(false) {
+        let rel = crate::workspace::relative_path(&pin.path, &model.root);
+        sink.push(
+            Finding::new(
+                FindingCode::ToolchainPinNotInstalled,
+                pin.channel.clone(),
+                format!("{rel} pins `{}`, which is not installed", pin.channel),
+            )
+            .with_location(Some(cargo_tune_schema::Location {
+                path: rel,
+                line: 1,
+                column: 1,
+            }))
+            .with_suggestion(Suggestion {
+                summary: format!("rustup toolchain install {}", pin.channel),
+                change: SuggestedChange::Manual {
+                    text: format!("rustup toolchain install {}", pin.channel),
+                },
+            }),
+        );
+    }
+}
+
+fn linkers(
+    model: &WorkspaceModel,
+    env: &Environment,
+    flags: &RustflagsResolution,
+    sink: &mut FindingSink,
+) {
+    let linker = linker_in_effect(model, env, &flags.flags());
+    let evidence =
+        json!({ "linker": linker.kind.name(), "driver": linker.driver, "reason": linker.reason });
+    if linker.kind == LinkerKind::Bfd {
+        let better = if env.rustc.rust_lld_is_default() {
+            "lld"
+        } else if env.tools.has("mold") {
+            "mold"
+        } else {
+            "lld"
+        };
+        sink.push(
+            Finding::new(
+                FindingCode::SlowLinker,
+                "ld.bfd",
+                format!("host binaries link with GNU ld ({})", linker.reason),
+            )
+            .with_evidence(evidence.clone())
+            .with_suggestion(Suggestion {
+                summary: format!("link with {better}"),
+                change: SuggestedChange::UseLinker {
+                    linker: better.to_owned(),
+                },
+            }),
+        );
+    }
+    for (tool, name) in [("wild", "wild"), ("mold", "mold")] {
+        if env.tools.has(tool) && linker.kind.name() != name {
+            sink.push(
+                Finding::new(
+                    FindingCode::LinkerAlternativeAvailable,
+                    name,
+                    format!("{name} is installed; host binaries link with {}", linker.kind.name()),
+                )
+                .with_evidence(json!({
+                    "current": linker.kind.name(),
+                    "candidate": name,
+                    "note": "linker gains depend on the workspace and are small next to rust-lld: measure before switching",
+                }))
+                .with_suggestion(Suggestion {
+                    summary: format!("measure it: cargo tune try linker={name} --scenario dev-incremental"),
+                    change: SuggestedChange::UseLinker { linker: name.to_owned() },
+                }),
+            );
+        }
+    }
+}
+
+fn rustflags_precedence(flags: &RustflagsResolution, sink: &mut FindingSink) {
+    let winners: Vec<&str> = flags.effective.iter().map(|s| s.name.as_str()).collect();
+    for shadowed in &flags.shadowed {
+        sink.push(
+            Finding::new(
+                FindingCode::RustflagsPrecedence,
+                shadowed.name.clone(),
+                format!(
+                    "{} is ignored because {} is set: cargo uses only one rustflags source",
+                    shadowed.name,
+                    winners.join(" + ")
+                ),
+            )
+            .with_evidence(json!({
+                "ignored": shadowed.flags,
+                "in_effect": flags.flags(),
+                "in_effect_from": winners,
+            }))
+            .with_location(shadowed.location.clone())
+            .with_suggestion(Suggestion {
+                summary: format!(
+                    "move the flags of {} into {}",
+                    shadowed.name,
+                    winners.join(", ")
+                ),
+                change: SuggestedChange::Manual {
+                    text: format!("merge {:?} into {}", shadowed.flags, winners.join(", ")),
+                },
+            }),
+        );
+    }
+}
+
+fn caches(model: &WorkspaceModel, env: &Environment, sink: &mut FindingSink) {
+    let wrapper = wrapper(model);
+    let uses_sccache = wrapper.as_deref().is_some_and(|w| w.contains("sccache"));
+    let incremental_off = model.env.get("CARGO_INCREMENTAL") == Some("0");
+    if uses_sccache && !incremental_off {
+        sink.push(
+            Finding::new(
+                FindingCode::SccacheWithIncremental,
+                "sccache",
+                "sccache is the rustc wrapper but incremental compilation is on, so workspace crates are never cached",
+            )
+            .with_evidence(json!({ "rustc_wrapper": wrapper }))
+            .with_suggestion(Suggestion {
+                summary: "set CARGO_INCREMENTAL=0 where the cache matters (CI)".to_owned(),
+                change: SuggestedChange::Env { var: "CARGO_INCREMENTAL".to_owned(), value: "0".to_owned() },
+            }),
+        );
+    }
+    if env.tools.has("sccache") && wrapper.is_none() {
+        sink.push(
+            Finding::new(FindingCode::SccacheAvailableUnused, "sccache", "sccache is installed but no rustc wrapper is set")
+                .with_suggestion(Suggestion {
+                    summary: "measure it: cargo tune try RUSTC_WRAPPER=sccache CARGO_INCREMENTAL=0 --scenario dev-clean".to_owned(),
+                    change: SuggestedChange::Env { var: "RUSTC_WRAPPER".to_owned(), value: "sccache".to_owned() },
+                }),
+        );
+    }
+}
+
+fn llvm_tools(env: &Environment, sink: &mut FindingSink) {
+    let Some(major) = env.rustc.llvm_major() else {
+        return;
+    };
+    for base in ["llvm-profdata", "llvm-bolt"] {
+        let variants: Vec<(&str, Option<u32>)> = env
+            .tools
+            .variants(base)
+            .map(|(n, l)| (n, l.llvm_major))
+            .collect();
+        if variants.is_empty() {
+            continue;
+        }
+        let matching = env.tools.matching_llvm(base, major).map(|(n, _)| n);
+        let plain_mismatch = variants
+            .iter()
+            .any(|(n, m)| *n == base && m.is_some_and(|m| m != major));
+        if matching.is_some() && !plain_mismatch {
+            continue;
+        }
+        let found: Vec<String> = variants
+            .iter()
+            .map(|(n, m)| m.map_or_else(|| (*n).to_owned(), |m| format!("{n} (LLVM {m})")))
+            .collect();
+        let message = match matching {
+            Some(name) => format!(
+                "`{base}` is LLVM {}, rustc is LLVM {major}: use `{name}`",
+                variants
+                    .iter()
+                    .find(|(n, _)| *n == base)
+                    .and_then(|(_, m)| *m)
+                    .unwrap_or(0)
+            ),
+            None => format!(
+                "no {base} for LLVM {major} (rustc's) is installed; found {}",
+                found.join(", ")
+            ),
+        };
+        sink.push(
+            Finding::new(FindingCode::LlvmToolsMismatch, base, message)
+                .with_evidence(json!({ "rustc_llvm": major, "found": found, "matching": matching }))
+                .with_suggestion(Suggestion {
+                    summary: format!("install {base} for LLVM {major} (Debian: llvm-{major}; or `rustup component add llvm-tools`)"),
+                    change: SuggestedChange::Manual { text: format!("apt-get install llvm-{major}") },
+                }),
+        );
+    }
+}
+
+fn build_jobs(model: &WorkspaceModel, env: &Environment, sink: &mut FindingSink) {
+    let Some((jobs, source)) = jobs(model) else {
+        return;
+    };
+    let cores = env.host.cores as i64;
+    let effective = if jobs < 0 { cores + jobs } else { jobs };
+    if effective >= cores || effective <= 0 {
+        return;
+    }
+    sink.push(
+        Finding::new(
+            FindingCode::BuildJobsLimited,
+            "build.jobs",
+            format!("{source} limits cargo to {effective} jobs on {cores} cores"),
+        )
+        .with_evidence(json!({ "jobs": jobs, "cores": cores, "source": source }))
+        .with_suggestion(Suggestion {
+            summary: format!("measure it: cargo tune try build.jobs={cores}"),
+            change: SuggestedChange::ConfigSet {
+                key: "build.jobs".to_owned(),
+                value: json!(cores),
+            },
+        }),
+    );
 }

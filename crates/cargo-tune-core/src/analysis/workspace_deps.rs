@@ -1,6 +1,333 @@
-//! (in progress)
+//! Workspace dependencies: what should be declared once in `[workspace.dependencies]`, where
+//! members disagree, and which workspace entries nobody uses.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cargo_tune_schema::{Finding, FindingCode, SuggestedChange, Suggestion};
+use serde_json::json;
 
 use super::{AnalysisCtx, FindingSink};
+use crate::workspace::{DependencyDecl, ManifestDoc, WorkspaceModel};
+
+/// Where a declaration's package comes from: two declarations are the same dependency only when
+/// this matches (two path crates of one name in different directories are different packages).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Origin {
+    Registry,
+    Path(PathBuf),
+    Git(String),
+}
+
+struct Use<'a> {
+    member: &'a str,
+    manifest: &'a ManifestDoc,
+    decl: DependencyDecl,
+}
+
+fn origin(decl: &DependencyDecl, manifest: &ManifestDoc) -> Origin {
+    if let Some(path) = &decl.path {
+        let dir = manifest.path.parent().unwrap_or(Path::new("/"));
+        Origin::Path(normalize(&dir.join(path)))
+    } else if let Some(git) = &decl.git {
+        Origin::Git(
+            git.trim_end_matches('/')
+                .trim_end_matches(".git")
+                .to_owned(),
+        )
+    } else {
+        Origin::Registry
+    }
+}
+
+/// Lexically removes `.` and `..` so that `a/../vendor/x` and `vendor/x` compare equal.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A requirement in canonical form, so that `0.1` and `^0.1.0` compare equal.
+fn canonical_req(req: &str) -> String {
+    match semver::VersionReq::parse(req) {
+        Ok(parsed) => parsed
+            .comparators
+            .iter()
+            .map(|c| {
+                let op = format!("{:?}", c.op);
+                format!(
+                    "{op}{}.{}.{}",
+                    c.major,
+                    c.minor.unwrap_or(0),
+                    c.patch.unwrap_or(0)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        Err(_) => req.trim().to_owned(),
+    }
+}
+
+/// The lowest version a requirement admits, for choosing the strictest one.
+fn lower_bound(req: &str) -> semver::Version {
+    semver::VersionReq::parse(req)
+        .ok()
+        .and_then(|r| r.comparators.first().cloned())
+        .map_or(semver::Version::new(0, 0, 0), |c| {
+            semver::Version::new(c.major, c.minor.unwrap_or(0), c.patch.unwrap_or(0))
+        })
+}
+
+fn member_uses(model: &WorkspaceModel) -> Vec<Use<'_>> {
+    let mut uses = Vec::new();
+    for member in &model.members {
+        for decl in member.manifest.dependencies() {
+            uses.push(Use {
+                member: &member.name,
+                manifest: &member.manifest,
+                decl,
+            });
+        }
+    }
+    uses
+}
 
 /// Runs this analysis.
-pub fn run(_ctx: &AnalysisCtx<'_>, _sink: &mut FindingSink) {}
+pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
+    let model = ctx.model;
+    let uses = member_uses(model);
+    let ws_deps = model.root_manifest.workspace_dependencies();
+    unused(&model.root_manifest, &ws_deps, &uses, sink);
+
+    let mut groups: BTreeMap<(String, Origin), Vec<&Use<'_>>> = BTreeMap::new();
+    for u in &uses {
+        if u.decl.workspace {
+            continue;
+        }
+        groups
+            .entry((u.decl.package.clone(), origin(&u.decl, u.manifest)))
+            .or_default()
+            .push(u);
+    }
+    for ((package, origin_of_group), inline) in &groups {
+        let members: Vec<&str> = {
+            let mut m: Vec<&str> = inline.iter().map(|u| u.member).collect();
+            m.dedup();
+            m
+        };
+        let in_workspace = ws_deps
+            .iter()
+            .any(|w| w.package == *package && origin(w, &model.root_manifest) == *origin_of_group);
+        if members.len() < 2 && !in_workspace {
+            continue;
+        }
+        not_inherited(package, inline, &members, in_workspace, sink);
+        requirement_mismatch(package, inline, sink);
+        features_differ(package, inline, sink);
+    }
+}
+
+fn describe(u: &Use<'_>) -> serde_json::Value {
+    json!({
+        "member": u.member,
+        "key": u.decl.key,
+        "table": u.decl.kind.table(),
+        "platform": u.decl.platform,
+        "req": u.decl.req,
+        "path": u.decl.path,
+        "default_features": u.decl.default_features,
+        "features": u.decl.features,
+        "optional": u.decl.optional,
+        "location": u.decl.location,
+    })
+}
+
+fn not_inherited(
+    package: &str,
+    inline: &[&Use<'_>],
+    members: &[&str],
+    in_workspace: bool,
+    sink: &mut FindingSink,
+) {
+    let strictest = inline
+        .iter()
+        .filter_map(|u| u.decl.req.as_deref())
+        .max_by_key(|r| lower_bound(r))
+        .map(str::to_owned);
+    let message = if in_workspace {
+        format!(
+            "{package} is in [workspace.dependencies] but {} declare{} it inline",
+            and_list(members),
+            if members.len() == 1 { "s" } else { "" }
+        )
+    } else {
+        format!(
+            "{package} is declared inline in {} members: {}",
+            members.len(),
+            and_list(members)
+        )
+    };
+    sink.push(
+        Finding::new(FindingCode::WorkspaceDepNotInherited, package, message)
+            .with_evidence(json!({
+                "declarations": inline.iter().map(|u| describe(u)).collect::<Vec<_>>(),
+                "in_workspace_dependencies": in_workspace,
+            }))
+            .with_location(inline.first().map(|u| u.decl.location.clone()))
+            .with_suggestion(Suggestion {
+                summary: format!("declare {package} once in [workspace.dependencies] and inherit it with `workspace = true`"),
+                change: SuggestedChange::CentralizeDependency { name: package.to_owned(), requirement: strictest },
+            }),
+    );
+}
+
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn requirement_mismatch(package: &str, inline: &[&Use<'_>], sink: &mut FindingSink) {
+    let mut reqs: BTreeMap<String, Vec<&Use<'_>>> = BTreeMap::new();
+    for u in inline {
+        if let Some(req) = &u.decl.req {
+            reqs.entry(canonical_req(req)).or_default().push(u);
+        }
+    }
+    if reqs.len() < 2 {
+        return;
+    }
+    let written: Vec<String> = reqs
+        .values()
+        .map(|us| {
+            format!(
+                "{} ({})",
+                us[0].decl.req.as_deref().unwrap_or("*"),
+                us.iter().map(|u| u.member).collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect();
+    sink.push(
+        Finding::new(
+            FindingCode::WorkspaceDepRequirementMismatch,
+            package,
+            format!(
+                "members require different versions of {package}: {}",
+                written.join(" vs ")
+            ),
+        )
+        .with_evidence(
+            json!({ "declarations": inline.iter().map(|u| describe(u)).collect::<Vec<_>>() }),
+        )
+        .with_location(inline.get(1).map(|u| u.decl.location.clone())),
+    );
+}
+
+fn features_differ(package: &str, inline: &[&Use<'_>], sink: &mut FindingSink) {
+    let shape = |u: &Use<'_>| {
+        let mut f = u.decl.features.clone();
+        f.sort();
+        (u.decl.default_features.unwrap_or(true), f)
+    };
+    let first = shape(inline[0]);
+    if inline.iter().all(|u| shape(u) == first) {
+        return;
+    }
+    let no_default: Vec<&str> = inline
+        .iter()
+        .filter(|u| u.decl.default_features == Some(false))
+        .map(|u| u.member)
+        .collect();
+    let note = if no_default.is_empty() {
+        "centralizing keeps each member's `features`; they are added to the workspace entry's"
+            .to_owned()
+    } else {
+        format!(
+            "{} disable default features: the workspace entry must say `default-features = false` and members that want defaults must enable them, or cargo ignores (edition 2024: rejects) their setting",
+            no_default.join(", ")
+        )
+    };
+    sink.push(
+        Finding::new(
+            FindingCode::WorkspaceDepFeaturesDiffer,
+            package,
+            format!("members enable different features of {package}"),
+        )
+        .with_evidence(json!({
+            "declarations": inline.iter().map(|u| describe(u)).collect::<Vec<_>>(),
+            "note": note,
+        }))
+        .with_location(inline.first().map(|u| u.decl.location.clone())),
+    );
+}
+
+fn unused(
+    root: &ManifestDoc,
+    ws_deps: &[DependencyDecl],
+    uses: &[Use<'_>],
+    sink: &mut FindingSink,
+) {
+    for entry in ws_deps {
+        let used = uses
+            .iter()
+            .any(|u| u.decl.workspace && u.decl.key == entry.key);
+        if used {
+            continue;
+        }
+        sink.push(
+            Finding::new(
+                FindingCode::WorkspaceDepUnused,
+                entry.key.clone(),
+                format!(
+                    "[workspace.dependencies] declares `{}`, but no member inherits it",
+                    entry.key
+                ),
+            )
+            .with_evidence(
+                json!({ "package": entry.package, "req": entry.req, "path": entry.path }),
+            )
+            .with_location(Some(entry.location.clone()))
+            .with_suggestion(Suggestion {
+                summary: format!(
+                    "remove `{}` from [workspace.dependencies] in {}",
+                    entry.key, root.rel_path
+                ),
+                change: SuggestedChange::RemoveWorkspaceDependency {
+                    name: entry.key.clone(),
+                },
+            }),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equivalent_requirements_compare_equal() {
+        assert_eq!(canonical_req("0.1"), canonical_req("^0.1.0"));
+        assert_eq!(canonical_req("1"), canonical_req("1.0.0"));
+        assert_ne!(canonical_req("=0.1.0"), canonical_req("0.1.0"));
+        assert_ne!(canonical_req("1.2"), canonical_req("1.3"));
+        assert!(lower_bound("1.2") > lower_bound("1"));
+    }
+
+    #[test]
+    fn normalize_resolves_parent_components() {
+        assert_eq!(
+            normalize(Path::new("/ws/crates/a/../../vendor/x")),
+            PathBuf::from("/ws/vendor/x")
+        );
+    }
+}
