@@ -305,3 +305,33 @@ pub enum SuggestedChange {
         text: String,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_round_trip() {
+        let mut names: Vec<&str> = FindingCode::ALL.iter().map(|c| c.as_str()).collect();
+        for code in FindingCode::ALL {
+            let name = code.as_str();
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{name}");
+            assert_eq!(FindingCode::parse(name), Some(*code));
+            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(name));
+            assert!(!code.description().is_empty());
+        }
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "duplicate finding code names");
+    }
+
+    #[test]
+    fn finding_ids_combine_code_and_subject() {
+        let f = Finding::new(FindingCode::DuplicateVersion, "syn", "two versions");
+        assert_eq!(f.id, "duplicate-version:syn");
+        assert_eq!(f.severity, Severity::Warning);
+        let json = serde_json::to_value(&f).unwrap();
+        assert!(json.get("location").is_none(), "absent optional fields are omitted");
+    }
+}

@@ -49,6 +49,51 @@ pub fn scrub_env(cmd: &mut Command) {
     }
 }
 
+/// The active toolchain's `bin` directory (cargo, rustc, rustdoc): a `PATH` made of it alone
+/// hides every other tool, so toolchain findings become predictable.
+pub fn toolchain_bin_dir() -> PathBuf {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("run rustc");
+    assert!(out.status.success(), "rustc --print sysroot failed");
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("bin")
+}
+
+/// Runs the toolchain's cargo (`$CARGO`) in `cwd` with a scrubbed environment; panics unless it
+/// succeeds. Tests use it to ask cargo itself for the answer cargo-tune must match.
+pub fn cargo(cwd: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.args(args).current_dir(cwd);
+    scrub_env(&mut cmd);
+    let out = cmd.output().expect("run cargo");
+    assert!(
+        out.status.success(),
+        "cargo {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// A directory of fake executables (shell scripts that exit 0, or run their arguments), for tests that need a tool to
+/// be "installed" without depending on the machine. Returns the directory.
+pub fn fake_tools(dir: &Path, names: &[&str]) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    for name in names {
+        let path = dir.join(name);
+        // Acting as a pass-through lets a fake wrapper such as sccache still run rustc.
+        std::fs::write(&path, "#!/bin/sh\nif [ $# -gt 0 ] && command -v \"$1\" >/dev/null 2>&1; then exec \"$@\"; fi\nexit 0\n")
+            .expect("write tool");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+    }
+    dir.to_owned()
+}
+
 /// A copy of a fixture workspace in a temporary directory, deleted on drop unless the test
 /// panicked (then its path is printed for inspection).
 pub struct TempWorkspace {

@@ -759,3 +759,152 @@ fn edit_distance(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn tables(manifest: &str, env: &[(&str, &str)]) -> OwnTables {
+        let doc = ManifestDoc::parse(
+            Path::new("/ws/Cargo.toml"),
+            Path::new("/ws"),
+            manifest.to_owned(),
+        )
+        .unwrap();
+        let mut tables = OwnTables::new();
+        collect_doc(
+            &doc,
+            |l| ValueSource::Manifest {
+                path: l.path,
+                line: l.line,
+            },
+            &mut tables,
+        );
+        let names: Vec<String> = tables
+            .keys()
+            .cloned()
+            .chain(BUILTIN.iter().map(|s| (*s).to_owned()))
+            .collect();
+        for (var, raw) in env {
+            let (profile, key) = parse_env_var(var, &names).unwrap();
+            tables.entry(profile).or_default().push(Written {
+                key,
+                value: parse_env_value(raw),
+                source: ValueSource::Env {
+                    var: (*var).to_owned(),
+                },
+                location: None,
+            });
+        }
+        tables
+    }
+
+    fn value(r: &Resolved, key: &str) -> (Value, String) {
+        let v = get(r, key).unwrap_or_else(|| panic!("no {key}"));
+        (v.value.clone(), v.defined_in.clone())
+    }
+
+    #[test]
+    fn test_inherits_dev_and_bench_inherits_release_with_defaults() {
+        let t = tables("[profile.dev]\nopt-level = 1\n", &[]);
+        let test = resolve("test", &t).unwrap();
+        assert_eq!(test.profile.inherits, ["dev"]);
+        assert_eq!(value(&test, "opt-level"), (json!(1), "dev".into()));
+        assert_eq!(value(&test, "codegen-units"), (json!(256), "dev".into()));
+        let bench = resolve("bench", &t).unwrap();
+        assert_eq!(value(&bench, "opt-level"), (json!(3), "release".into()));
+        // Release without debug info strips it by default (cargo ≥ 1.77).
+        assert_eq!(value(&bench, "strip").0, json!("debuginfo"));
+        assert_eq!(get(&bench, "strip").unwrap().source, ValueSource::Default);
+    }
+
+    #[test]
+    fn custom_profile_chain_env_wins_and_sources_are_kept() {
+        let t = tables(
+            "[profile.ci]\ninherits = \"fast\"\ndebug = 1\n[profile.fast]\ninherits = \"release\"\nlto = \"thin\"\n[profile.release.package.\"*\"]\nopt-level = 2\n[profile.release.build-override]\nopt-level = 3\n",
+            &[
+                ("CARGO_PROFILE_CI_DEBUG", "0"),
+                ("CARGO_PROFILE_RELEASE_BUILD_OVERRIDE_CODEGEN_UNITS", "4"),
+            ],
+        );
+        let ci = resolve("ci", &t).unwrap();
+        assert_eq!(ci.profile.inherits, ["fast", "release"]);
+        assert_eq!(value(&ci, "lto"), (json!("thin"), "fast".into()));
+        assert_eq!(value(&ci, "debug"), (json!(0), "ci".into()));
+        assert_eq!(
+            get(&ci, "debug").unwrap().source,
+            ValueSource::Env {
+                var: "CARGO_PROFILE_CI_DEBUG".into()
+            }
+        );
+        assert_eq!(
+            value(&ci, "package.\"*\".opt-level"),
+            (json!(2), "release".into())
+        );
+        assert_eq!(
+            value(&ci, "build-override.opt-level"),
+            (json!(3), "release".into())
+        );
+        assert_eq!(
+            value(&ci, "build-override.codegen-units"),
+            (json!(4), "release".into())
+        );
+        match &get(&ci, "lto").unwrap().source {
+            ValueSource::Manifest { line, .. } => assert_eq!(*line, 6),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn missing_unknown_or_cyclic_inherits_is_invalid() {
+        let t = tables(
+            "[profile.a]\nlto = true\n[profile.b]\ninherits = \"nope\"\n[profile.c]\ninherits = \"d\"\n[profile.d]\ninherits = \"c\"\n",
+            &[],
+        );
+        for name in ["a", "b", "c", "d"] {
+            assert!(resolve(name, &t).is_none(), "{name}");
+        }
+    }
+
+    #[test]
+    fn env_names_map_to_the_longest_profile_and_dashed_keys() {
+        let names: Vec<String> = ["dev", "release", "release-lto"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        assert_eq!(
+            parse_env_var("CARGO_PROFILE_RELEASE_LTO_CODEGEN_UNITS", &names),
+            Some(("release-lto".into(), "codegen-units".into()))
+        );
+        assert_eq!(
+            parse_env_var("CARGO_PROFILE_DEV_DEBUG", &names),
+            Some(("dev".into(), "debug".into()))
+        );
+        assert_eq!(parse_env_value("true"), json!(true));
+        assert_eq!(
+            parse_env_value("line-tables-only"),
+            json!("line-tables-only")
+        );
+    }
+
+    #[test]
+    fn debug_levels_follow_cargo() {
+        assert_eq!(debug_level(&json!(true)), Some(2));
+        assert_eq!(debug_level(&json!("full")), Some(2));
+        assert_eq!(debug_level(&json!(1)), Some(1));
+        assert_eq!(debug_level(&json!("line-tables-only")), Some(1));
+        assert_eq!(debug_level(&json!(false)), Some(0));
+    }
+
+    #[test]
+    fn unknown_keys_are_recognised_with_their_table() {
+        assert!(is_known_key("debug"));
+        assert!(is_known_key("package.\"*\".debug"));
+        assert!(is_known_key("build-override.opt-level"));
+        assert!(!is_known_key("debug-assertion"));
+        assert!(!is_known_key("package.\"*\".optlevel"));
+        assert_eq!(edit_distance("debug-assertion", "debug-assertions"), 1);
+    }
+}

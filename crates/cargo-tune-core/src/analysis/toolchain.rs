@@ -95,9 +95,9 @@ pub fn linker_in_effect(
             link_args.push(v.to_owned());
         } else if let Some(v) = opt.strip_prefix("link-args=") {
             link_args.extend(v.split_whitespace().map(str::to_owned));
-        } else if opt.starts_with("linker-features=") && opt.contains("-lld") {
-            lld_off = true;
-        } else if opt.starts_with("link-self-contained=") && opt.contains("-linker") {
+        } else if (opt.starts_with("linker-features=") && opt.contains("-lld"))
+            || (opt.starts_with("link-self-contained=") && opt.contains("-linker"))
+        {
             lld_off = true;
         }
     }
@@ -335,7 +335,7 @@ fn linkers(
                 "ld.bfd",
                 format!("host binaries link with GNU ld ({})", linker.reason),
             )
-            .with_evidence(evidence.clone())
+            .with_evidence(evidence)
             .with_suggestion(Suggestion {
                 summary: format!("link with {better}"),
                 change: SuggestedChange::UseLinker {
@@ -490,7 +490,10 @@ fn build_jobs(model: &WorkspaceModel, env: &Environment, sink: &mut FindingSink)
         Finding::new(
             FindingCode::BuildJobsLimited,
             "build.jobs",
-            format!("{source} limits cargo to {effective} jobs on {cores} cores"),
+            format!(
+                "{source} limits cargo to {effective} job{} on {cores} cores",
+                if effective == 1 { "" } else { "s" }
+            ),
         )
         .with_evidence(json!({ "jobs": jobs, "cores": cores, "source": source }))
         .with_suggestion(Suggestion {

@@ -121,7 +121,19 @@ fn config_source(config: &CargoConfig, path: &[&str]) -> Option<RustflagsSource>
         }
     }
     Some(RustflagsSource {
-        name: path.join("."),
+        name: path
+            .iter()
+            .map(|p| {
+                if p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    (*p).to_owned()
+                } else {
+                    format!("'{p}'")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("."),
         flags,
         location: top_layer.file.location_of(path),
     })

@@ -1,1 +1,470 @@
-use cargo_tune_test_support as _;
+//! `cargo tune audit` end to end: findings on the fixtures, output formats, exit codes and bad
+//! input.
+
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, fake_tools, toolchain_bin_dir};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+
+/// `cargo tune` in `ws` with a PATH holding only the toolchain and the given fake tools, so
+/// toolchain findings do not depend on what this machine has installed.
+fn tune(ws: &TempWorkspace, tools: &[&str]) -> CargoTuneCli {
+    let tools_dir = fake_tools(&ws.root().join("../fake-bin"), tools);
+    let path = std::env::join_paths([tools_dir, toolchain_bin_dir()]).unwrap();
+    CargoTuneCli::new(BIN, ws.root()).env("PATH", path)
+}
+
+fn codes(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["code"].as_str().unwrap(),
+                f["subject"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn has(report: &Value, id: &str) -> bool {
+    codes(report).iter().any(|c| c == id)
+}
+
+#[test]
+fn showcase_fires_every_profile_and_dependency_analysis() {
+    let ws = TempWorkspace::fixture("showcase");
+    let report = tune(&ws, &[])
+        .args(["audit", "--format", "json"])
+        .run()
+        .assert_code(0)
+        .json();
+    assert_eq!(report["format_version"], 1);
+    assert_eq!(report["members"], 5);
+    for id in [
+        "debuginfo-in-dev:dev",
+        "profile-in-non-root-manifest:crates/engine/Cargo.toml",
+        "incremental-in-release:release",
+        "unknown-profile-key:release.debug-assertion",
+        "lto-against-goal:release",
+        "codegen-units-against-goal:release",
+        "workspace-dep-not-inherited:tinyrand",
+        "workspace-dep-features-differ:tinyrand",
+        "workspace-dep-unused:tinyrand-next",
+    ] {
+        assert!(has(&report, id), "missing {id} in {:?}", codes(&report));
+    }
+    // Nothing about linkers or LLVM tools when none are on PATH.
+    assert!(
+        !codes(&report)
+            .iter()
+            .any(|c| c.starts_with("linker-alternative") || c.starts_with("llvm-tools"))
+    );
+    // Every finding carries the documented minimum.
+    for f in report["findings"].as_array().unwrap() {
+        for key in ["id", "code", "severity", "subject", "message"] {
+            assert!(f[key].is_string(), "{key} in {f}");
+        }
+    }
+    let debuginfo = &report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "debuginfo-in-dev")
+        .unwrap();
+    assert_eq!(debuginfo["location"]["path"], "Cargo.toml");
+    assert_eq!(debuginfo["location"]["line"], 16);
+    assert_eq!(debuginfo["suggestions"][0]["change"]["kind"], "profile-set");
+    assert_eq!(
+        debuginfo["suggestions"][0]["change"]["value"],
+        "line-tables-only"
+    );
+    assert_eq!(debuginfo["suggestions"][1]["change"]["package"], "*");
+}
+
+#[test]
+fn effective_profiles_follow_inheritance_and_sources() {
+    let ws = TempWorkspace::fixture("showcase");
+    let report = tune(&ws, &[])
+        .args(["audit", "--format", "json"])
+        .run()
+        .assert_code(0)
+        .json();
+    let profile = |name: &str| {
+        report["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .clone()
+    };
+    let value = |p: &Value, key: &str| {
+        p["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    let fast = profile("fast-release");
+    assert_eq!(fast["inherits"], serde_json::json!(["release"]));
+    assert_eq!(value(&fast, "lto")["value"], false);
+    assert_eq!(value(&fast, "lto")["defined_in"], "fast-release");
+    assert_eq!(value(&fast, "codegen-units")["value"], 1);
+    assert_eq!(value(&fast, "codegen-units")["defined_in"], "release");
+    assert_eq!(value(&fast, "codegen-units")["source"]["kind"], "manifest");
+    assert_eq!(value(&fast, "panic")["source"]["kind"], "default");
+    let test = profile("test");
+    assert_eq!(value(&test, "debug")["value"], true);
+    assert_eq!(value(&test, "debug")["defined_in"], "dev");
+    // cargo ignores unknown keys, so the effective profile does not show them.
+    assert!(
+        profile("release")["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["key"] != "debug-assertion")
+    );
+}
+
+#[test]
+fn environment_overrides_profiles_and_is_reported() {
+    let ws = TempWorkspace::fixture("showcase");
+    let report = tune(&ws, &[])
+        .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
+        .args(["audit", "--format", "json"])
+        .run()
+        .assert_code(0)
+        .json();
+    assert!(has(&report, "profile-env-override:CARGO_PROFILE_DEV_DEBUG"));
+    assert!(
+        !has(&report, "debuginfo-in-dev:dev"),
+        "{:?}",
+        codes(&report)
+    );
+}
+
+#[test]
+fn config_traps_are_found_from_the_working_directory() {
+    let ws = TempWorkspace::fixture("config-traps");
+    let report = tune(&ws, &[])
+        .args(["audit", "--format", "json"])
+        .run()
+        .assert_code(0)
+        .json();
+    for id in [
+        "profile-inherits-invalid:profiling",
+        "workspace-dep-not-inherited:util",
+        "workspace-dep-requirement-mismatch:util",
+        "rustflags-precedence:build.rustflags",
+        "build-jobs-limited:build.jobs",
+        "codegen-units-against-goal:release",
+    ] {
+        assert!(has(&report, id), "missing {id} in {:?}", codes(&report));
+    }
+    assert!(!has(&report, "debuginfo-in-dev:dev"));
+    let trap = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "rustflags-precedence")
+        .unwrap();
+    assert_eq!(
+        trap["evidence"]["ignored"],
+        serde_json::json!(["-C", "link-arg=-fuse-ld=mold"])
+    );
+    assert_eq!(trap["location"]["path"], ".cargo/config.toml");
+    assert_eq!(
+        report["toolchain"]["rustflags"],
+        serde_json::json!(["--cfg", "tuned"])
+    );
+}
+
+#[test]
+fn toolchain_findings_follow_the_tools_on_path() {
+    let ws = TempWorkspace::fixture("config-traps");
+    let report = tune(&ws, &["mold", "sccache", "llvm-profdata-14"])
+        .args(["audit", "--format", "json"])
+        .run()
+        .assert_code(0)
+        .json();
+    assert!(has(&report, "linker-alternative-available:mold"));
+    assert!(has(&report, "sccache-available-unused:sccache"));
+    assert!(has(&report, "llvm-tools-mismatch:llvm-profdata"));
+    assert_eq!(report["toolchain"]["linker"], "rust-lld");
+
+    let with_wrapper = tune(&ws, &["sccache"])
+        .env("RUSTC_WRAPPER", "sccache")
+        .env("RUSTFLAGS", "-C linker-features=-lld")
+        .args(["audit", "--format", "json"])
+        .run()
+        .assert_code(0)
+        .json();
+    assert!(has(&with_wrapper, "sccache-with-incremental:sccache"));
+    assert!(has(&with_wrapper, "slow-linker:ld.bfd"));
+    assert!(!has(&with_wrapper, "sccache-available-unused:sccache"));
+    // RUSTFLAGS hides both config sources.
+    assert!(has(&with_wrapper, "rustflags-precedence:build.rustflags"));
+    assert!(has(
+        &with_wrapper,
+        "rustflags-precedence:target.'cfg(unix)'.rustflags"
+    ));
+}
+
+#[test]
+fn deny_levels_and_relevelling_set_the_exit_code() {
+    let ws = TempWorkspace::fixture("showcase");
+    tune(&ws, &[])
+        .args(["audit", "--deny", "warnings", "--format", "json"])
+        .run()
+        .assert_code(1);
+    tune(&ws, &[])
+        .args(["audit", "--deny", "errors", "--format", "json"])
+        .run()
+        .assert_code(0);
+    let report = tune(&ws, &[])
+        .args([
+            "audit",
+            "--format",
+            "json",
+            "-D",
+            "lto-against-goal",
+            "-A",
+            "debuginfo-in-dev",
+            "--deny",
+            "errors",
+        ])
+        .run()
+        .assert_code(1)
+        .json();
+    assert!(!has(&report, "debuginfo-in-dev:dev"));
+    let lto = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "lto-against-goal")
+        .unwrap();
+    assert_eq!(lto["severity"], "error");
+    let bad = tune(&ws, &[])
+        .args(["audit", "-A", "no-such-code"])
+        .run()
+        .assert_code(2);
+    assert!(
+        bad.stderr().contains("debuginfo-in-dev"),
+        "{}",
+        bad.stderr()
+    );
+}
+
+#[test]
+fn goal_changes_the_release_advice() {
+    let ws = TempWorkspace::fixture("showcase");
+    let runtime = tune(&ws, &[])
+        .args(["audit", "--format", "json", "--goal", "runtime"])
+        .run()
+        .assert_code(0)
+        .json();
+    assert!(!has(&runtime, "lto-against-goal:release"));
+    assert!(!has(&runtime, "codegen-units-against-goal:release"));
+    // fast-release turns LTO off, which the runtime goal questions.
+    assert!(has(&runtime, "lto-against-goal:fast-release"));
+}
+
+fn redacted_settings(ws: &TempWorkspace) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    let root = ws.root().display().to_string();
+    settings.add_filter(&regex_escape(&root), "<workspace>");
+    settings.add_filter(r"(cores|memory_gib|rustc|llvm)( +)\S+", "$1$2<redacted>");
+    settings.add_filter(
+        r#""(cores|memory_gib|rustc|llvm)": [^,\n]+"#,
+        "\"$1\": \"<redacted>\"",
+    );
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars().fold(String::new(), |mut out, c| {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+        out
+    })
+}
+
+#[test]
+fn human_and_markdown_output_snapshots() {
+    let ws = TempWorkspace::fixture("showcase");
+    let human = tune(&ws, &[]).args(["audit"]).run().assert_code(0).stdout();
+    let markdown = tune(&ws, &[])
+        .args(["audit", "--format", "markdown"])
+        .run()
+        .assert_code(0)
+        .stdout();
+    redacted_settings(&ws).bind(|| {
+        insta::assert_snapshot!("audit_showcase_human", human);
+        insta::assert_snapshot!("audit_showcase_markdown", markdown);
+    });
+    assert!(!human.contains('\u{1b}'), "NO_COLOR output must be plain");
+    let colored = tune(&ws, &[])
+        .env_remove("NO_COLOR")
+        .args(["--color", "always", "audit"])
+        .run()
+        .assert_code(0)
+        .stdout();
+    assert!(colored.contains("\u{1b}["), "--color always must colour");
+}
+
+#[test]
+fn json_output_snapshot() {
+    let ws = TempWorkspace::fixture("showcase");
+    let mut report = tune(&ws, &[])
+        .args(["audit", "--format", "json"])
+        .run()
+        .assert_code(0)
+        .json();
+    report["toolchain"] = Value::String("<machine-dependent>".into());
+    let text = serde_json::to_string_pretty(&report).unwrap();
+    redacted_settings(&ws).bind(|| insta::assert_snapshot!("audit_showcase_json", text));
+}
+
+#[test]
+fn output_file_is_written_and_stdout_stays_empty() {
+    let ws = TempWorkspace::fixture("showcase");
+    let out = ws.root().join("../report.json");
+    let run = tune(&ws, &[])
+        .args([
+            "audit",
+            "--format",
+            "json",
+            "--output",
+            out.to_str().unwrap(),
+        ])
+        .run()
+        .assert_code(0);
+    assert!(run.stdout().is_empty());
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(report["format_version"], 1);
+}
+
+#[test]
+fn metadata_path_reads_captured_json() {
+    let ws = TempWorkspace::fixture("showcase");
+    let meta = cargo(ws.root(), &["metadata", "--format-version", "1"]);
+    ws.write("../metadata.json", &meta);
+    let report = tune(&ws, &[])
+        .args([
+            "audit",
+            "--format",
+            "json",
+            "--metadata-path",
+            "../metadata.json",
+        ])
+        .run()
+        .assert_code(0)
+        .json();
+    assert!(has(&report, "debuginfo-in-dev:dev"));
+}
+
+mod bad_input {
+    use super::*;
+
+    fn assert_error(run: &cargo_tune_test_support::RunResult, needles: &[&str]) {
+        let err = run.stderr();
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        for needle in needles {
+            assert!(err.contains(needle), "expected {needle:?} in:\n{err}");
+        }
+        assert!(run.stdout().is_empty());
+    }
+
+    #[test]
+    fn outside_a_workspace() {
+        let ws = TempWorkspace::empty();
+        let run = tune(&ws, &[]).args(["audit"]).run().assert_code(96);
+        assert_error(&run, &["Cargo.toml", ws.root().to_str().unwrap()]);
+    }
+
+    #[test]
+    fn malformed_manifest_names_file_line_and_column() {
+        let ws = TempWorkspace::fixture("showcase");
+        let before = "[workspace]\nmembers = [\"crates/*\"]\nresolver = \n";
+        ws.write("Cargo.toml", before);
+        let run = tune(&ws, &[]).args(["audit"]).run().assert_code(96);
+        assert_error(&run, &["Cargo.toml:3:12"]);
+        assert_eq!(ws.read("Cargo.toml"), before);
+    }
+
+    #[test]
+    fn missing_lockfile_is_refused_and_not_created() {
+        let ws = TempWorkspace::fixture("showcase");
+        std::fs::remove_file(ws.path("Cargo.lock")).unwrap();
+        let run = tune(&ws, &[]).args(["audit"]).run().assert_code(96);
+        assert_error(&run, &["Cargo.lock", "cargo generate-lockfile"]);
+        assert!(!ws.path("Cargo.lock").exists());
+    }
+
+    #[test]
+    fn toolchain_pin_not_installed() {
+        let ws = TempWorkspace::fixture("showcase");
+        ws.write("rust-toolchain.toml", "[toolchain]\nchannel = \"1.61.0\"\n");
+        let run = tune(&ws, &[])
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .args(["audit"])
+            .run()
+            .assert_code(96);
+        assert_error(
+            &run,
+            &["rust-toolchain.toml", "1.61.0", "rustup toolchain install"],
+        );
+    }
+
+    #[test]
+    fn cargo_metadata_failure_offline() {
+        let ws = TempWorkspace::fixture("showcase");
+        // A registry dependency that cannot be in any local cache.
+        let manifest = ws.read("crates/app/Cargo.toml").replace(
+            "[dependencies]\n",
+            "[dependencies]\ncargo-tune-no-such-crate-anywhere = \"9.9.9\"\n",
+        );
+        ws.write("crates/app/Cargo.toml", &manifest);
+        let lock_before = ws.read("Cargo.lock");
+        let run = tune(&ws, &[])
+            .env("CARGO_HOME", ws.root().join("../empty-cargo-home"))
+            .args(["audit", "--offline"])
+            .run()
+            .assert_code(102);
+        assert_error(
+            &run,
+            &["cargo metadata", "cargo-tune-no-such-crate-anywhere"],
+        );
+        assert_eq!(ws.read("Cargo.lock"), lock_before);
+    }
+
+    #[test]
+    fn manifest_path_that_does_not_exist() {
+        let ws = TempWorkspace::fixture("showcase");
+        let run = tune(&ws, &[])
+            .args(["audit", "--manifest-path", "nope/Cargo.toml"])
+            .run()
+            .assert_code(96);
+        assert_error(&run, &["nope/Cargo.toml"]);
+    }
+
+    #[test]
+    fn unreadable_metadata_json() {
+        let ws = TempWorkspace::fixture("showcase");
+        ws.write("../metadata.json", "{ not json");
+        let run = tune(&ws, &[])
+            .args(["audit", "--metadata-path", "../metadata.json"])
+            .run()
+            .assert_code(102);
+        assert_error(&run, &["metadata.json"]);
+    }
+}

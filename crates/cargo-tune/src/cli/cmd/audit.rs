@@ -71,7 +71,13 @@ impl AuditArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let cwd = current_dir()?;
         let source = match &self.metadata_path {
-            Some(path) => MetadataSource::Json(cwd.join(path)),
+            Some(path) => {
+                let m = &self.manifest;
+                if m.locked || m.offline || m.frozen || !m.config.is_empty() {
+                    ctx.print_warning("--locked, --offline, --frozen and --config have no effect with --metadata-path");
+                }
+                MetadataSource::Json(cwd.join(path))
+            }
             None => MetadataSource::Cargo(self.manifest.cargo_options(ctx)),
         };
         let load = LoadOptions {
@@ -100,6 +106,11 @@ impl AuditArgs {
                 Format::Markdown => render_audit_markdown(report, &options, out),
             }
         })?;
+        if let Some(path) = &self.output.output
+            && ctx.stderr_is_terminal
+        {
+            eprintln!("{:>12} {}", "Wrote", path.display());
+        }
         let denied = match self.deny {
             Some(DenyLevel::Warnings) => report.summary.errors + report.summary.warnings,
             Some(DenyLevel::Errors) => report.summary.errors,
