@@ -335,3 +335,31 @@ mod tests {
         assert!(json.get("location").is_none(), "absent optional fields are omitted");
     }
 }
+
+/// The Markdown table of every finding code, as committed in `docs/findings.md`.
+pub fn findings_table() -> String {
+    let mut out = String::from(
+        "# Finding codes\n\nGenerated from `cargo_tune_schema::FindingCode`; a test fails when this file is stale \
+         (regenerate with `CARGO_TUNE_BLESS=1 cargo test -p cargo-tune-schema`).\n\n\
+         | code | default severity | meaning |\n|---|---|---|\n",
+    );
+    for code in FindingCode::ALL {
+        out.push_str(&format!("| `{}` | {} | {} |\n", code.as_str(), code.default_severity().as_str(), code.description()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod docs_tests {
+    #[test]
+    fn findings_doc_is_up_to_date() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/findings.md");
+        let expected = super::findings_table();
+        if std::env::var_os("CARGO_TUNE_BLESS").is_some() {
+            #[expect(clippy::disallowed_methods, reason = "regenerating a committed doc in a test")]
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(actual, expected, "docs/findings.md is stale: run CARGO_TUNE_BLESS=1 cargo test -p cargo-tune-schema");
+    }
+}
