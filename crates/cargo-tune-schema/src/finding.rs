@@ -122,6 +122,58 @@ finding_codes! {
         "the Cranelift codegen backend is installed and can speed up dev builds";
 }
 
+/// The analysis a finding code belongs to, for grouping reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Area {
+    /// Profile settings.
+    Profiles,
+    /// Duplicate versions.
+    Duplicates,
+    /// Workspace dependency declarations.
+    Dependencies,
+    /// Toolchain, linker and environment.
+    Toolchain,
+}
+
+impl Area {
+    /// A heading for reports.
+    pub fn title(self) -> &'static str {
+        match self {
+            Area::Profiles => "profiles",
+            Area::Duplicates => "duplicate versions",
+            Area::Dependencies => "workspace dependencies",
+            Area::Toolchain => "toolchain",
+        }
+    }
+}
+
+impl FindingCode {
+    /// The analysis this code belongs to.
+    pub fn area(self) -> Area {
+        let name = self.as_str();
+        if name.starts_with("duplicate-") {
+            Area::Duplicates
+        } else if name.starts_with("workspace-dep-") {
+            Area::Dependencies
+        } else if matches!(
+            self,
+            FindingCode::DebuginfoInDev
+                | FindingCode::ProfileInNonRootManifest
+                | FindingCode::LtoAgainstGoal
+                | FindingCode::CodegenUnitsAgainstGoal
+                | FindingCode::IncrementalInRelease
+                | FindingCode::UnknownProfileKey
+                | FindingCode::ProfileInheritsInvalid
+                | FindingCode::ProfileEnvOverride
+        ) {
+            Area::Profiles
+        } else {
+            Area::Toolchain
+        }
+    }
+}
+
 impl std::fmt::Display for FindingCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -315,7 +367,10 @@ mod tests {
         let mut names: Vec<&str> = FindingCode::ALL.iter().map(|c| c.as_str()).collect();
         for code in FindingCode::ALL {
             let name = code.as_str();
-            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{name}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{name}"
+            );
             assert_eq!(FindingCode::parse(name), Some(*code));
             assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(name));
             assert!(!code.description().is_empty());
@@ -332,7 +387,10 @@ mod tests {
         assert_eq!(f.id, "duplicate-version:syn");
         assert_eq!(f.severity, Severity::Warning);
         let json = serde_json::to_value(&f).unwrap();
-        assert!(json.get("location").is_none(), "absent optional fields are omitted");
+        assert!(
+            json.get("location").is_none(),
+            "absent optional fields are omitted"
+        );
     }
 }
 
@@ -344,7 +402,12 @@ pub fn findings_table() -> String {
          | code | default severity | meaning |\n|---|---|---|\n",
     );
     for code in FindingCode::ALL {
-        out.push_str(&format!("| `{}` | {} | {} |\n", code.as_str(), code.default_severity().as_str(), code.description()));
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            code.as_str(),
+            code.default_severity().as_str(),
+            code.description()
+        ));
     }
     out
 }
@@ -356,10 +419,16 @@ mod docs_tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/findings.md");
         let expected = super::findings_table();
         if std::env::var_os("CARGO_TUNE_BLESS").is_some() {
-            #[expect(clippy::disallowed_methods, reason = "regenerating a committed doc in a test")]
+            #[expect(
+                clippy::disallowed_methods,
+                reason = "regenerating a committed doc in a test"
+            )]
             std::fs::write(&path, &expected).unwrap();
         }
         let actual = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(actual, expected, "docs/findings.md is stale: run CARGO_TUNE_BLESS=1 cargo test -p cargo-tune-schema");
+        assert_eq!(
+            actual, expected,
+            "docs/findings.md is stale: run CARGO_TUNE_BLESS=1 cargo test -p cargo-tune-schema"
+        );
     }
 }

@@ -11,7 +11,9 @@ pub mod exit_codes;
 mod finding;
 mod report;
 
-pub use finding::{Finding, FindingCode, Location, Severity, SuggestedChange, Suggestion, findings_table};
+pub use finding::{
+    Area, Finding, FindingCode, Location, Severity, SuggestedChange, Suggestion, findings_table,
+};
 pub use report::{AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, ValueSource};
 
 /// Version of every JSON document cargo-tune writes. Bumped on any incompatible change.

@@ -1,7 +1,7 @@
 use std::fmt::Write as _;
 use std::io;
 
-use cargo_tune_schema::{AuditReport, Finding, SuggestedChange};
+use cargo_tune_schema::{Area, AuditReport, Finding, SuggestedChange};
 
 use super::{RenderOptions, emit, paint};
 
@@ -22,8 +22,25 @@ pub fn render_audit_human(
         report.members,
         report.packages
     );
-    for finding in &report.findings {
-        write_finding(&mut text, finding, options);
+    // Grouped by analysis; within a group the report's order (severity first) is kept.
+    let mut areas: Vec<Area> = report.findings.iter().map(|f| f.code.area()).collect();
+    areas.sort();
+    areas.dedup();
+    for area in areas {
+        let in_area: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.code.area() == area)
+            .collect();
+        let _ = writeln!(
+            text,
+            "{} {}\n",
+            paint(s.bold, area.title()),
+            paint(s.dim, format_args!("({})", in_area.len()))
+        );
+        for finding in in_area {
+            write_finding(&mut text, finding, options);
+        }
     }
     if !report.profiles.is_empty() {
         let _ = writeln!(text, "{}", paint(s.bold, "effective profiles"));
