@@ -201,6 +201,7 @@ pub fn summary(ctx: &AnalysisCtx<'_>) -> Map<String, Value> {
     map.insert("llvm".into(), json!(env.rustc.llvm_version));
     if let Some(pin) = &model.toolchain_pin {
         map.insert("toolchain_pin".into(), json!(pin.channel));
+        map.insert("toolchain_pin_installed".into(), json!(pin_installed(model)));
     }
     map.insert("linker".into(), json!(linker.kind.name()));
     map.insert("linker_reason".into(), json!(linker.reason));
@@ -280,16 +281,16 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
     }
 }
 
+fn pin_installed(model: &WorkspaceModel) -> Option<bool> {
+    let pin = model.toolchain_pin.as_ref()?;
+    pin.is_installed(&crate::workspace::rustup_home(&model.env)?)
+}
+
 fn toolchain_pin(model: &WorkspaceModel, sink: &mut FindingSink) {
     let Some(pin) = &model.toolchain_pin else {
         return;
     };
-    let home = model
-        .env
-        .get("RUSTUP_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".rustup")));
-    if home.and_then(|h| pin.is_installed(&h)) == Some(false) {
+    if pin_installed(model) == Some(false) {
         let rel = crate::workspace::relative_path(&pin.path, &model.root);
         sink.push(
             Finding::new(

@@ -13,7 +13,7 @@ pub use config::{CargoConfig, ConfigLayer};
 pub use env::BuildEnv;
 pub use lockfile::{LockedPackage, Lockfile};
 pub use manifest::{DependencyDecl, DependencyKind, ManifestDoc, relative as relative_path};
-pub use model::{LoadOptions, Member, WorkspaceModel, find_manifest};
+pub use model::{LoadOptions, Member, WorkspaceModel, find_manifest, rustup_home};
 pub use toolchain_pin::ToolchainPin;
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.

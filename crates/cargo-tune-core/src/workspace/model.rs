@@ -196,7 +196,8 @@ fn lockfile_near(manifest: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn rustup_home(env: &BuildEnv) -> Option<PathBuf> {
+/// `$RUSTUP_HOME`, else `~/.rustup`, when that directory exists.
+pub fn rustup_home(env: &BuildEnv) -> Option<PathBuf> {
     env.get("RUSTUP_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")))
