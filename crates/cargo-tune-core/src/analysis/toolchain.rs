@@ -201,7 +201,10 @@ pub fn summary(ctx: &AnalysisCtx<'_>) -> Map<String, Value> {
     map.insert("llvm".into(), json!(env.rustc.llvm_version));
     if let Some(pin) = &model.toolchain_pin {
         map.insert("toolchain_pin".into(), json!(pin.channel));
-        map.insert("toolchain_pin_installed".into(), json!(pin_installed(model)));
+        map.insert(
+            "toolchain_pin_installed".into(),
+            json!(pin_installed(model)),
+        );
     }
     map.insert("linker".into(), json!(linker.kind.name()));
     map.insert("linker_reason".into(), json!(linker.reason));

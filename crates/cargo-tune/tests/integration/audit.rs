@@ -216,6 +216,26 @@ fn toolchain_findings_follow_the_tools_on_path() {
 }
 
 #[test]
+fn overridden_toolchain_pin_that_is_not_installed_is_a_finding() {
+    let ws = TempWorkspace::fixture("showcase");
+    ws.write("rust-toolchain.toml", "[toolchain]\nchannel = \"1.61.0\"\n");
+    // RUSTUP_TOOLCHAIN wins over the pin, so the audit runs and reports the stale pin.
+    let report = tune(&ws, &[])
+        .env("RUSTUP_TOOLCHAIN", "stable")
+        .args(["audit", "--format", "json"])
+        .run()
+        .assert_code(0)
+        .json();
+    assert!(
+        has(&report, "toolchain-pin-not-installed:1.61.0"),
+        "{:?}",
+        codes(&report)
+    );
+    assert_eq!(report["toolchain"]["toolchain_pin"], "1.61.0");
+    assert_eq!(report["toolchain"]["toolchain_pin_installed"], false);
+}
+
+#[test]
 fn deny_levels_and_relevelling_set_the_exit_code() {
     let ws = TempWorkspace::fixture("showcase");
     tune(&ws, &[])
