@@ -6,6 +6,7 @@ mod env;
 mod lockfile;
 mod manifest;
 mod model;
+pub mod registry_index;
 mod toolchain_pin;
 
 pub use config::{CargoConfig, ConfigLayer};
@@ -13,6 +14,7 @@ pub use env::BuildEnv;
 pub use lockfile::{LockedPackage, Lockfile};
 pub use manifest::{DependencyDecl, DependencyKind, ManifestDoc};
 pub use model::{LoadOptions, Member, WorkspaceModel, find_manifest};
+pub use registry_index::RegistryIndex;
 pub use toolchain_pin::ToolchainPin;
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
