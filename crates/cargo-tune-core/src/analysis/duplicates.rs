@@ -23,33 +23,58 @@ use semver::{Version, VersionReq};
 use serde_json::{Value, json};
 
 use super::{AnalysisCtx, FindingSink};
-use crate::workspace::{Lockfile, RegistryIndex, WorkspaceModel};
+use crate::workspace::{Lockfile, Member, RegistryIndex};
 
 /// Runs this analysis.
 pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
-    let Some(graph) = Graph::new(&ctx.model.metadata) else {
-        return;
+    let model = ctx.model;
+    let inputs = Inputs {
+        metadata: &model.metadata,
+        members: &model.members,
+        lockfile: model.lockfile.as_ref(),
+        index: &model.registry_index,
+        host_triple: &ctx.env.rustc.host,
+        host_cfg: &ctx.env.host_cfg,
+    };
+    for finding in analyse(&inputs) {
+        sink.push(finding);
+    }
+}
+
+/// What the analysis reads, borrowed from the model and the environment.
+struct Inputs<'a> {
+    metadata: &'a Metadata,
+    members: &'a [Member],
+    lockfile: Option<&'a Lockfile>,
+    index: &'a RegistryIndex,
+    host_triple: &'a str,
+    host_cfg: &'a [Cfg],
+}
+
+fn analyse(inputs: &Inputs<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let Some(graph) = Graph::new(inputs.metadata) else {
+        return findings;
     };
     let host = Scope::Host {
-        triple: &ctx.env.rustc.host,
-        cfg: &ctx.env.host_cfg,
+        triple: inputs.host_triple,
+        cfg: inputs.host_cfg,
     };
     let host_reach = graph.reach(host);
     let all_reach = graph.reach(Scope::AllTargets);
     let host_groups = host_reach.duplicate_groups(&graph);
     let all_groups = all_reach.duplicate_groups(&graph);
     let report = Reporter {
-        model: ctx.model,
+        members: inputs.members,
         graph: &graph,
-        index: &ctx.model.registry_index,
+        index: inputs.index,
     };
-
     for (name, versions) in &host_groups {
-        sink.push(report.finding(FindingCode::DuplicateVersion, name, versions, &host_reach));
+        findings.push(report.finding(FindingCode::DuplicateVersion, name, versions, &host_reach));
     }
     for (name, versions) in &all_groups {
         if !host_groups.contains_key(name) {
-            sink.push(report.finding(
+            findings.push(report.finding(
                 FindingCode::DuplicateVersionOtherTarget,
                 name,
                 versions,
@@ -57,11 +82,10 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
             ));
         }
     }
-    if let Some(lockfile) = &ctx.model.lockfile {
-        for finding in lockfile_only(lockfile, &graph) {
-            sink.push(finding);
-        }
+    if let Some(lockfile) = inputs.lockfile {
+        findings.extend(lockfile_only(lockfile, &graph));
     }
+    findings
 }
 
 /// Which dependency edges are followed.
@@ -143,7 +167,7 @@ impl<'m> Graph<'m> {
         })
     }
 
-    /// The kinds of `edge` that are active in `scope` when leaving `from`.
+    /// The kinds of `edge` that are active in `scope` when leaving `from`, before features.
     fn active_kinds(
         &self,
         from: usize,
@@ -152,23 +176,38 @@ impl<'m> Graph<'m> {
     ) -> BTreeSet<&'static str> {
         edge.kinds
             .iter()
-            .filter(|(_, platform)| match (scope, platform) {
-                (_, None) | (Scope::AllTargets, _) => true,
-                (Scope::Host { triple, cfg }, Some(platform)) => platform.matches(triple, cfg),
-            })
-            .filter_map(|(kind, _)| match kind {
-                DependencyKind::Normal => Some("normal"),
-                DependencyKind::Build => Some("build"),
-                // Only members' dev-dependencies are ever built.
-                DependencyKind::Development if self.is_member[from] => Some("dev"),
-                _ => None,
-            })
+            .filter(|(_, platform)| platform_active(*platform, scope))
+            .filter_map(|(kind, _)| self.kind_name(from, *kind))
             .collect()
     }
 
-    /// Breadth-first search from the members: what is reachable, by which shortest path, and
-    /// over which edges.
+    fn kind_name(&self, from: usize, kind: DependencyKind) -> Option<&'static str> {
+        match kind {
+            DependencyKind::Normal => Some("normal"),
+            DependencyKind::Build => Some("build"),
+            // Only members' dev-dependencies are ever built.
+            DependencyKind::Development if self.is_member[from] => Some("dev"),
+            _ => None,
+        }
+    }
+
+    /// What is reachable from the members in `scope`, by which shortest path, and over which
+    /// edges. For the host, edges are those cargo's feature resolver activates; for all targets,
+    /// every edge of the resolve.
     fn reach(&self, scope: Scope<'_>) -> Reach {
+        match scope {
+            Scope::Host { .. } => {
+                let activated = FeatureResolver::new(self, scope).run();
+                self.search(|from, edge| {
+                    activated.get(&(from, edge.to)).cloned().unwrap_or_default()
+                })
+            }
+            Scope::AllTargets => self.search(|from, edge| self.active_kinds(from, edge, scope)),
+        }
+    }
+
+    /// Breadth-first search from the members over the edges `kinds` gives a kind to.
+    fn search(&self, kinds: impl Fn(usize, &Edge<'_>) -> BTreeSet<&'static str>) -> Reach {
         let n = self.packages.len();
         let mut reach = Reach {
             reached: vec![false; n],
@@ -184,7 +223,7 @@ impl<'m> Graph<'m> {
         }
         while let Some(from) = queue.pop_front() {
             for edge in &self.edges[from] {
-                let kinds = self.active_kinds(from, edge, scope);
+                let kinds = kinds(from, edge);
                 if kinds.is_empty() {
                     continue;
                 }
@@ -272,6 +311,164 @@ impl Reach {
             )
         });
         found
+    }
+}
+
+fn platform_active(
+    platform: Option<&cargo_metadata::cargo_platform::Platform>,
+    scope: Scope<'_>,
+) -> bool {
+    match (scope, platform) {
+        (_, None) | (Scope::AllTargets, _) => true,
+        (Scope::Host { triple, cfg }, Some(platform)) => platform.matches(triple, cfg),
+    }
+}
+
+/// Feature resolution as cargo's resolver 2 does it for one platform: a package is activated
+/// separately for the target and for the host (build scripts and proc-macros), optional
+/// dependencies only through features, and features of dependencies for other platforms are
+/// ignored. `cargo metadata`'s resolve unifies all of that, so it holds more edges than a host
+/// build compiles.
+struct FeatureResolver<'g, 'm> {
+    graph: &'g Graph<'m>,
+    scope: Scope<'g>,
+    /// For every package, each declared dependency with the resolved package it selects.
+    targets: Vec<Vec<Option<usize>>>,
+    /// Per activation (`package * 2 + for_host`).
+    active: Vec<bool>,
+    features: Vec<BTreeSet<String>>,
+    optional_on: Vec<BTreeSet<String>>,
+    /// Features asked of a dependency (by its name in the manifest), `(strong, weak)`.
+    dep_features: HashMap<(usize, String), (BTreeSet<String>, BTreeSet<String>)>,
+    dirty: Vec<bool>,
+    queue: Vec<usize>,
+}
+
+impl<'g, 'm> FeatureResolver<'g, 'm> {
+    fn new(graph: &'g Graph<'m>, scope: Scope<'g>) -> Self {
+        let targets = (0..graph.packages.len())
+            .map(|from| {
+                graph.packages[from]
+                    .dependencies
+                    .iter()
+                    .map(|d| {
+                        graph.edges[from].iter().map(|e| e.to).find(|&to| {
+                            let child = graph.packages[to];
+                            d.name == child.name.as_str()
+                                && same_source(d.source.as_ref(), child.source.as_ref())
+                                && d.path
+                                    .as_deref()
+                                    .is_none_or(|p| child.manifest_path.parent() == Some(p))
+                                && d.req.matches(&child.version)
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let n = graph.packages.len() * 2;
+        FeatureResolver {
+            graph,
+            scope,
+            targets,
+            active: vec![false; n],
+            features: vec![BTreeSet::new(); n],
+            optional_on: vec![BTreeSet::new(); n],
+            dep_features: HashMap::new(),
+            dirty: vec![false; n],
+            queue: Vec::new(),
+        }
+    }
+
+    /// Runs to a fixed point; returns the activated edges with their kinds.
+    fn run(mut self) -> HashMap<(usize, usize), BTreeSet<&'static str>> {
+        for &m in &self.graph.members {
+            let key = m * 2 + usize::from(self.graph.proc_macro[m]);
+            self.activate(key, ["default"]);
+        }
+        let mut edges: HashMap<(usize, usize), BTreeSet<&'static str>> = HashMap::new();
+        while let Some(key) = self.queue.pop() {
+            self.dirty[key] = false;
+            let (from, for_host) = (key / 2, key % 2 == 1);
+            let package = self.graph.packages[from];
+            for (j, dep) in package.dependencies.iter().enumerate() {
+                let Some(to) = self.targets[from][j] else {
+                    continue;
+                };
+                let Some(kind) = self.graph.kind_name(from, dep.kind) else {
+                    continue;
+                };
+                let name = dep.rename.as_deref().unwrap_or(&dep.name);
+                if !platform_active(dep.target.as_ref(), self.scope)
+                    || (dep.optional && !self.optional_on[key].contains(name))
+                {
+                    continue;
+                }
+                let child_host = for_host || kind == "build" || self.graph.proc_macro[to];
+                let mut wanted: Vec<String> = dep.features.clone();
+                if dep.uses_default_features {
+                    wanted.push("default".to_owned());
+                }
+                if let Some((strong, weak)) = self.dep_features.get(&(key, name.to_owned())) {
+                    wanted.extend(strong.iter().cloned());
+                    wanted.extend(weak.iter().cloned());
+                }
+                self.activate(to * 2 + usize::from(child_host), wanted);
+                edges.entry((from, to)).or_default().insert(kind);
+            }
+        }
+        edges
+    }
+
+    /// Activates `key` with `features`, queueing it if anything changed.
+    fn activate<S: AsRef<str>>(&mut self, key: usize, features: impl IntoIterator<Item = S>) {
+        let mut changed = !self.active[key];
+        self.active[key] = true;
+        for feature in features {
+            changed |= self.enable(key, feature.as_ref());
+        }
+        if changed && !self.dirty[key] {
+            self.dirty[key] = true;
+            self.queue.push(key);
+        }
+    }
+
+    /// Enables one feature and what it implies; whether anything changed.
+    fn enable(&mut self, key: usize, feature: &str) -> bool {
+        let package = self.graph.packages[key / 2];
+        let Some(values) = package.features.get(feature) else {
+            return false;
+        };
+        if !self.features[key].insert(feature.to_owned()) {
+            return false;
+        }
+        for value in values {
+            if let Some(dep) = value.strip_prefix("dep:") {
+                self.optional_on[key].insert(dep.to_owned());
+            } else if let Some((dep, dep_feature)) = value.split_once('/') {
+                let (dep, weak) = match dep.strip_suffix('?') {
+                    Some(dep) => (dep, true),
+                    None => (dep, false),
+                };
+                let entry = self.dep_features.entry((key, dep.to_owned())).or_default();
+                if weak {
+                    entry.1.insert(dep_feature.to_owned());
+                } else {
+                    entry.0.insert(dep_feature.to_owned());
+                    let optional = package
+                        .dependencies
+                        .iter()
+                        .any(|d| d.optional && d.rename.as_deref().unwrap_or(&d.name) == dep);
+                    if optional {
+                        self.optional_on[key].insert(dep.to_owned());
+                        // An optional dependency without `dep:` syntax has an implicit feature.
+                        self.enable(key, dep);
+                    }
+                }
+            } else {
+                self.enable(key, value);
+            }
+        }
+        true
     }
 }
 
@@ -384,7 +581,7 @@ pub fn unblocking_release(
 }
 
 struct Reporter<'a> {
-    model: &'a WorkspaceModel,
+    members: &'a [Member],
     graph: &'a Graph<'a>,
     index: &'a RegistryIndex,
 }
@@ -538,7 +735,7 @@ impl Reporter<'_> {
         let graph = self.graph;
         let parent = graph.packages[from];
         if graph.is_member[from] {
-            let member = self.model.members.iter().find(|m| m.id == parent.id)?;
+            let member = self.members.iter().find(|m| m.id == parent.id)?;
             let decl = member
                 .manifest
                 .dependencies()
@@ -665,4 +862,433 @@ fn lockfile_only(lockfile: &Lockfile, graph: &Graph<'_>) -> Vec<Finding> {
         );
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::workspace::registry_index::tests::{line, synth_cache};
+
+    const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+    /// A dependency edge: `(package, version, req, kind, target, optional)`.
+    type Dep<'a> = (&'a str, &'a str, &'a str, &'a str, Option<&'a str>, bool);
+
+    /// A package of a synthetic `cargo metadata`.
+    struct Pkg<'a> {
+        name: &'a str,
+        version: &'a str,
+        deps: Vec<Dep<'a>>,
+        proc_macro: bool,
+        features: Value,
+    }
+
+    fn pkg<'a>(name: &'a str, version: &'a str, deps: Vec<Dep<'a>>) -> Pkg<'a> {
+        Pkg {
+            name,
+            version,
+            deps,
+            proc_macro: false,
+            features: json!({}),
+        }
+    }
+
+    fn normal<'a>(name: &'a str, version: &'a str, req: &'a str) -> Dep<'a> {
+        (name, version, req, "normal", None, false)
+    }
+
+    fn id(name: &str, version: &str) -> String {
+        if name == "app" {
+            format!("path+file:///ws#{name}@{version}")
+        } else {
+            format!("{CRATES_IO}#{name}@{version}")
+        }
+    }
+
+    /// `cargo metadata` for `packages`, `app 0.1.0` being the only member.
+    fn metadata(packages: &[Pkg<'_>]) -> Metadata {
+        let mut pkgs = Vec::new();
+        let mut nodes = Vec::new();
+        for p in packages {
+            let member = p.name == "app";
+            let dependencies: Vec<Value> = p
+                .deps
+                .iter()
+                .map(|(name, _, req, kind, target, optional)| {
+                    json!({"name": name, "source": CRATES_IO, "req": req,
+                        "kind": if *kind == "normal" { Value::Null } else { json!(kind) },
+                        "optional": optional, "uses_default_features": true, "features": [],
+                        "target": target, "rename": null, "registry": null})
+                })
+                .collect();
+            let kind = if p.proc_macro { "proc-macro" } else { "lib" };
+            pkgs.push(json!({
+                "name": p.name, "version": p.version, "id": id(p.name, p.version),
+                "source": if member { Value::Null } else { json!(CRATES_IO) },
+                "dependencies": dependencies, "features": p.features,
+                "manifest_path": format!("/ws/{}-{}/Cargo.toml", p.name, p.version),
+                "targets": [{"name": p.name, "kind": [kind], "crate_types": [kind],
+                    "required_features": [], "src_path": "/ws/src/lib.rs"}],
+            }));
+            let deps: Vec<Value> = p
+                .deps
+                .iter()
+                .map(|(name, version, _, kind, target, _)| {
+                    json!({"name": name.replace('-', "_"), "pkg": id(name, version),
+                        "dep_kinds": [{"kind": if *kind == "normal" { Value::Null } else { json!(kind) },
+                            "target": target}]})
+                })
+                .collect();
+            nodes.push(json!({"id": id(p.name, p.version), "deps": deps, "dependencies": [], "features": []}));
+        }
+        serde_json::from_value(json!({
+            "packages": pkgs, "workspace_members": [id("app", "0.1.0")],
+            "resolve": {"nodes": nodes, "root": null},
+            "workspace_root": "/ws", "target_directory": "/ws/target", "version": 1,
+        }))
+        .expect("valid metadata")
+    }
+
+    fn linux_cfg() -> Vec<Cfg> {
+        ["unix", "target_os=\"linux\"", "target_arch=\"x86_64\""]
+            .iter()
+            .map(|c| Cfg::from_str(c).unwrap())
+            .collect()
+    }
+
+    fn run_on(metadata: &Metadata, index: &RegistryIndex) -> Vec<Finding> {
+        let cfg = linux_cfg();
+        analyse(&Inputs {
+            metadata,
+            members: &[],
+            lockfile: None,
+            index,
+            host_triple: "x86_64-unknown-linux-gnu",
+            host_cfg: &cfg,
+        })
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<(FindingCode, &str)> {
+        findings
+            .iter()
+            .map(|f| (f.code, f.subject.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn edges_for_other_platforms_do_not_make_host_duplicates() {
+        let m = metadata(&[
+            pkg(
+                "app",
+                "0.1.0",
+                vec![
+                    normal("rand", "0.1.0", "^0.1"),
+                    (
+                        "rand",
+                        "0.2.0",
+                        "^0.2",
+                        "normal",
+                        Some("cfg(windows)"),
+                        false,
+                    ),
+                    (
+                        "getrandom",
+                        "0.1.0",
+                        "^0.1",
+                        "normal",
+                        Some("cfg(unix)"),
+                        false,
+                    ),
+                    (
+                        "getrandom",
+                        "0.2.0",
+                        "^0.2",
+                        "build",
+                        Some("x86_64-unknown-linux-gnu"),
+                        false,
+                    ),
+                ],
+            ),
+            pkg("rand", "0.1.0", vec![]),
+            pkg("rand", "0.2.0", vec![]),
+            pkg("getrandom", "0.1.0", vec![]),
+            pkg("getrandom", "0.2.0", vec![]),
+        ]);
+        let findings = run_on(&m, &RegistryIndex::default());
+        assert_eq!(
+            codes(&findings),
+            [
+                (FindingCode::DuplicateVersion, "getrandom"),
+                (FindingCode::DuplicateVersionOtherTarget, "rand"),
+            ]
+        );
+        assert_eq!(
+            findings[0].evidence["versions"][1]["kinds"],
+            json!(["build"])
+        );
+    }
+
+    #[test]
+    fn features_enabled_only_for_other_platforms_do_not_count() {
+        // `q` turns its optional `log 0.1` on only when `winsys` (a Windows dependency) asks.
+        let mut q = pkg(
+            "q",
+            "1.0.0",
+            vec![("log", "0.1.0", "^0.1", "normal", None, true)],
+        );
+        q.features = json!({"extra": ["dep:log"]});
+        let mut app = pkg(
+            "app",
+            "0.1.0",
+            vec![
+                normal("q", "1.0.0", "^1"),
+                normal("log", "0.2.0", "^0.2"),
+                (
+                    "winsys",
+                    "1.0.0",
+                    "^1",
+                    "normal",
+                    Some("cfg(windows)"),
+                    false,
+                ),
+            ],
+        );
+        app.features = json!({});
+        let m = metadata(&[
+            app,
+            q,
+            pkg(
+                "winsys",
+                "1.0.0",
+                vec![("q", "1.0.0", "^1", "normal", None, false)],
+            ),
+            pkg("log", "0.1.0", vec![]),
+            pkg("log", "0.2.0", vec![]),
+        ]);
+        // The resolve holds q → log 0.1 (cargo unifies features over every platform); give
+        // winsys's edge the feature so that the resolver sees who asks for it.
+        let mut m = m;
+        let winsys = m
+            .packages
+            .iter_mut()
+            .find(|p| p.name.as_str() == "winsys")
+            .unwrap();
+        winsys.dependencies[0].features = vec!["extra".to_owned()];
+        let findings = run_on(&m, &RegistryIndex::default());
+        assert_eq!(
+            codes(&findings),
+            [(FindingCode::DuplicateVersionOtherTarget, "log")]
+        );
+
+        // The same feature asked for on every platform makes it a host duplicate.
+        let app = m
+            .packages
+            .iter_mut()
+            .find(|p| p.name.as_str() == "app")
+            .unwrap();
+        app.dependencies[0].features = vec!["extra".to_owned()];
+        assert_eq!(
+            codes(&run_on(&m, &RegistryIndex::default())),
+            [(FindingCode::DuplicateVersion, "log")]
+        );
+    }
+
+    #[test]
+    fn paths_are_shortest_from_a_member() {
+        let m = metadata(&[
+            pkg(
+                "app",
+                "0.1.0",
+                vec![
+                    normal("x", "1.0.0", "^1"),
+                    normal("z", "1.0.0", "^1"),
+                    normal("c", "2.0.0", "^2"),
+                ],
+            ),
+            pkg("x", "1.0.0", vec![normal("y", "1.0.0", "^1")]),
+            pkg("y", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+            pkg("z", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+            pkg("c", "1.0.0", vec![]),
+            pkg("c", "2.0.0", vec![]),
+        ]);
+        let findings = run_on(&m, &RegistryIndex::default());
+        let versions = &findings[0].evidence["versions"];
+        assert_eq!(
+            versions[0]["path"],
+            json!(["app 0.1.0", "z 1.0.0", "c 1.0.0"])
+        );
+        assert_eq!(versions[1]["path"], json!(["app 0.1.0", "c 2.0.0"]));
+    }
+
+    #[test]
+    fn cargo_update_when_every_requirement_admits_the_newest() {
+        let m = metadata(&[
+            pkg(
+                "app",
+                "0.1.0",
+                vec![normal("p", "1.0.0", "^1"), normal("c", "2.0.0", "^2")],
+            ),
+            pkg("p", "1.0.0", vec![normal("c", "1.0.0", ">=1, <3")]),
+            pkg("c", "1.0.0", vec![]),
+            pkg("c", "2.0.0", vec![]),
+        ]);
+        let findings = run_on(&m, &RegistryIndex::default());
+        assert_eq!(findings[0].suggestions.len(), 1);
+        assert_eq!(
+            findings[0].suggestions[0].change,
+            SuggestedChange::CargoUpdate {
+                spec: "c@1.0.0".to_owned(),
+                precise: "2.0.0".to_owned()
+            }
+        );
+        assert_eq!(
+            findings[0].evidence["versions"][0]["dependents"][0]["admits_newest"],
+            json!(true)
+        );
+    }
+
+    #[test]
+    fn blocked_parents_are_named_and_unblocked_from_the_index() {
+        let m = metadata(&[
+            pkg(
+                "app",
+                "0.1.0",
+                vec![normal("p", "1.0.0", "^1"), normal("c", "2.0.0", "^2")],
+            ),
+            pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+            pkg("c", "1.0.0", vec![]),
+            pkg("c", "2.0.0", vec![]),
+        ]);
+        let none = run_on(&m, &RegistryIndex::default());
+        assert!(none[0].suggestions.is_empty());
+        assert!(
+            none[0].evidence["note"]
+                .as_str()
+                .unwrap()
+                .contains("c 1.0.0 is held by p 1.0.0 (c ^1)")
+        );
+
+        // 1.1.0 is yanked, 1.2.0 still wants c 1, 1.3.0 moves to c 2.
+        let mut index = RegistryIndex::default();
+        index.insert_cache(
+            "p",
+            synth_cache(&[
+                ("1.0.0", line("p", "1.0.0", &[("c", "^1")], false)),
+                ("1.1.0", line("p", "1.1.0", &[("c", "^2")], true)),
+                ("1.2.0", line("p", "1.2.0", &[("c", "^1")], false)),
+                ("1.3.0", line("p", "1.3.0", &[("c", "^2")], false)),
+                ("2.0.0", line("p", "2.0.0", &[], false)),
+            ]),
+        );
+        let found = run_on(&m, &index);
+        assert_eq!(
+            found[0].suggestions[0].change,
+            SuggestedChange::CargoUpdate {
+                spec: "p@1.0.0".to_owned(),
+                precise: "1.3.0".to_owned()
+            }
+        );
+
+        // Only a semver-incompatible release helps: a manual upgrade.
+        let mut index = RegistryIndex::default();
+        index.insert_cache(
+            "p",
+            synth_cache(&[("2.0.0", line("p", "2.0.0", &[], false))]),
+        );
+        let release = unblocking_release(
+            &index,
+            "p",
+            &Version::new(1, 0, 0),
+            "c",
+            &Version::new(2, 0, 0),
+        )
+        .unwrap();
+        assert!(!release.compatible && release.drops_dependency);
+        let manual = run_on(&m, &index);
+        assert!(matches!(&manual[0].suggestions[0].change,
+            SuggestedChange::Manual { text } if text.contains("upgrade p from 1.0.0 to 2.0.0")));
+    }
+
+    #[test]
+    fn requirements_are_matched_by_name_and_version() {
+        let m = metadata(&[
+            pkg(
+                "app",
+                "0.1.0",
+                vec![
+                    normal("c", "1.2.0", "^1.1"),
+                    ("c", "1.2.0", "=1.2.0", "build", None, false),
+                ],
+            ),
+            pkg("c", "1.2.0", vec![]),
+        ]);
+        let graph = Graph::new(&m).unwrap();
+        let requirement = requirement_on(graph.packages[0], graph.packages[1]);
+        assert_eq!(requirement.reqs.len(), 2);
+        assert!(requirement.admits(&Version::new(1, 2, 0)));
+        assert!(!requirement.admits(&Version::new(1, 3, 0)));
+        assert!(!Requirement { reqs: Vec::new() }.admits(&Version::new(1, 2, 0)));
+    }
+
+    #[test]
+    fn proc_macro_stacks_are_found_from_their_dependents() {
+        let mut derive = pkg("my-derive", "1.0.0", vec![normal("helper", "1.0.0", "^1")]);
+        derive.proc_macro = true;
+        let m = metadata(&[
+            pkg(
+                "app",
+                "0.1.0",
+                vec![
+                    normal("my-derive", "1.0.0", "^1"),
+                    normal("syn", "2.0.0", "^2"),
+                ],
+            ),
+            derive,
+            pkg("helper", "1.0.0", vec![normal("syn", "1.0.0", "^1")]),
+            pkg("syn", "1.0.0", vec![]),
+            pkg("syn", "2.0.0", vec![]),
+        ]);
+        let findings = run_on(&m, &RegistryIndex::default());
+        let evidence = &findings[0].evidence;
+        assert_eq!(evidence["proc_macro_stack"], json!(true));
+        assert_eq!(
+            evidence["versions"][0]["proc_macro_dependents"],
+            json!(["my-derive 1.0.0"])
+        );
+        assert_eq!(evidence["versions"][1]["proc_macro_dependents"], json!([]));
+        assert!(
+            evidence["note"]
+                .as_str()
+                .unwrap()
+                .starts_with("in a proc-macro stack (used by my-derive)")
+        );
+    }
+
+    #[test]
+    fn lockfile_versions_outside_the_resolve_are_reported() {
+        // An optional dependency that is off is in neither `packages` nor the resolve.
+        let m = metadata(&[
+            pkg("app", "0.1.0", vec![normal("c", "1.0.0", "^1")]),
+            pkg("c", "1.0.0", vec![]),
+        ]);
+        let lockfile = Lockfile::parse(
+            std::path::Path::new("Cargo.lock"),
+            "version = 4\n[[package]]\nname = \"c\"\nversion = \"1.0.0\"\n[[package]]\nname = \"c\"\nversion = \"2.0.0\"\n[[package]]\nname = \"d\"\nversion = \"1.0.0\"\n",
+        )
+        .unwrap();
+        let graph = Graph::new(&m).unwrap();
+        let findings = lockfile_only(&lockfile, &graph);
+        assert_eq!(
+            codes(&findings),
+            [(FindingCode::DuplicateVersionLockfileOnly, "c")]
+        );
+        assert_eq!(
+            findings[0].evidence["versions"][1]["in_resolve"],
+            json!(false)
+        );
+    }
 }
