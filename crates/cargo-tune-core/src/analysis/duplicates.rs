@@ -553,9 +553,9 @@ pub fn unblocking_release(
 ) -> Option<ParentRelease> {
     let compatible_req = VersionReq::parse(&format!("^{current}")).ok()?;
     let mut candidates: Vec<ParentRelease> = index
-        .releases(parent)
+        .releases_where(parent, |v| v > current && v.pre.is_empty())
         .into_iter()
-        .filter(|r| r.version > *current && !r.yanked && r.version.pre.is_empty())
+        .filter(|r| !r.yanked)
         .filter_map(|r| {
             let on_child: Vec<_> = r
                 .deps

@@ -12,7 +12,9 @@
 //! ```
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use cargo_metadata::Metadata;
 use semver::{Version, VersionReq};
@@ -27,7 +29,23 @@ const KNOWN_CACHE_VERSIONS: std::ops::RangeInclusive<u8> = 1..=3;
 /// and parsed on demand, so loading stays cheap when few of them are consulted.
 #[derive(Clone, Debug, Default)]
 pub struct RegistryIndex {
-    caches: HashMap<String, Vec<u8>>,
+    caches: HashMap<String, CacheFile>,
+}
+
+/// One cache file, with the versions it lists and where each line sits, found on first use.
+#[derive(Clone, Debug)]
+struct CacheFile {
+    bytes: Vec<u8>,
+    lines: OnceLock<Option<Vec<(Version, Range<usize>)>>>,
+}
+
+impl CacheFile {
+    fn new(bytes: Vec<u8>) -> Self {
+        CacheFile {
+            bytes,
+            lines: OnceLock::new(),
+        }
+    }
 }
 
 /// One release of a package.
@@ -82,7 +100,7 @@ impl RegistryIndex {
                 .iter()
                 .find_map(|dir| std::fs::read(dir.join(&rel)).ok())
             {
-                index.caches.insert(name.to_owned(), bytes);
+                index.caches.insert(name.to_owned(), CacheFile::new(bytes));
             }
         }
         index
@@ -90,7 +108,7 @@ impl RegistryIndex {
 
     /// Adds (or replaces) the raw cache file of `name`, as [`RegistryIndex::load`] would read it.
     pub fn insert_cache(&mut self, name: &str, bytes: Vec<u8>) {
-        self.caches.insert(name.to_owned(), bytes);
+        self.caches.insert(name.to_owned(), CacheFile::new(bytes));
     }
 
     /// Whether nothing was loaded.
@@ -100,10 +118,23 @@ impl RegistryIndex {
 
     /// The releases of `name`, in cache order (ascending versions); empty if unknown.
     pub fn releases(&self, name: &str) -> Vec<IndexRelease> {
-        self.caches
-            .get(name)
-            .and_then(|bytes| parse_cache(bytes))
-            .unwrap_or_default()
+        self.releases_where(name, |_| true)
+    }
+
+    /// The releases of `name` whose version passes `keep`. Only those lines are parsed: cache
+    /// files of popular crates run to megabytes.
+    pub fn releases_where(&self, name: &str, keep: impl Fn(&Version) -> bool) -> Vec<IndexRelease> {
+        let Some(file) = self.caches.get(name) else {
+            return Vec::new();
+        };
+        let Some(lines) = file.lines.get_or_init(|| scan_cache(&file.bytes)) else {
+            return Vec::new();
+        };
+        lines
+            .iter()
+            .filter(|(version, _)| keep(version))
+            .filter_map(|(_, range)| parse_line(&file.bytes[range.clone()]))
+            .collect()
     }
 }
 
@@ -121,24 +152,55 @@ pub fn cache_rel_path(name: &str) -> PathBuf {
 
 /// Parses one cache file; `None` if its header is not a layout this reader knows.
 pub fn parse_cache(bytes: &[u8]) -> Option<Vec<IndexRelease>> {
-    let (&cache_version, rest) = bytes.split_first()?;
-    if !KNOWN_CACHE_VERSIONS.contains(&cache_version) || rest.len() < 4 {
+    let lines = scan_cache(bytes)?;
+    Some(
+        lines
+            .into_iter()
+            .filter_map(|(_, range)| parse_line(&bytes[range]))
+            .collect(),
+    )
+}
+
+/// The versions a cache file lists, each with the byte range of its JSON line.
+fn scan_cache(bytes: &[u8]) -> Option<Vec<(Version, Range<usize>)>> {
+    let (&cache_version, _) = bytes.split_first()?;
+    if !KNOWN_CACHE_VERSIONS.contains(&cache_version) || bytes.len() < 5 {
         return None;
     }
-    let rest = &rest[4..];
-    let mut fields = rest.split(|&b| b == 0);
+    let mut fields = Fields { bytes, at: 5 };
     // The index file version (etag or last-modified) is not needed.
     fields.next()?;
-    let mut releases = Vec::new();
+    let mut lines = Vec::new();
     while let (Some(version), Some(json)) = (fields.next(), fields.next()) {
         if version.is_empty() {
             break;
         }
-        if let Some(release) = parse_line(json) {
-            releases.push(release);
+        if let Some(version) = std::str::from_utf8(&bytes[version])
+            .ok()
+            .and_then(|v| Version::parse(v).ok())
+        {
+            lines.push((version, json));
         }
     }
-    Some(releases)
+    Some(lines)
+}
+
+/// NUL-terminated fields of a cache file, as byte ranges.
+struct Fields<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Iterator for Fields<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let rest = self.bytes.get(self.at..).filter(|r| !r.is_empty())?;
+        let len = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+        let range = self.at..self.at + len;
+        self.at += len + 1;
+        Some(range)
+    }
 }
 
 #[derive(Deserialize)]
@@ -192,16 +254,21 @@ fn parse_line(json: &[u8]) -> Option<IndexRelease> {
     })
 }
 
-/// The crates.io packages whose releases the duplicates analysis may look up: those that depend
-/// on a package `Cargo.lock` holds in several versions.
+/// The crates.io packages whose releases the duplicates analysis may look up: those whose
+/// requirement on a package `Cargo.lock` holds in several versions rejects one of its newer
+/// locked versions. Most dependents of a duplicated package admit the newer version, so this
+/// keeps the files read (and held) to the few that can matter.
 pub fn duplicate_parents(metadata: &Metadata, lockfile: Option<&Lockfile>) -> BTreeSet<String> {
     let Some(lockfile) = lockfile else {
         return BTreeSet::new();
     };
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut locked: HashMap<&str, Vec<Version>> = HashMap::new();
     for p in &lockfile.packages {
-        *counts.entry(p.name.as_str()).or_default() += 1;
+        if let Ok(version) = Version::parse(&p.version) {
+            locked.entry(p.name.as_str()).or_default().push(version);
+        }
     }
+    locked.retain(|_, versions| versions.len() > 1);
     metadata
         .packages
         .iter()
@@ -211,9 +278,14 @@ pub fn duplicate_parents(metadata: &Metadata, lockfile: Option<&Lockfile>) -> BT
                 .is_some_and(cargo_metadata::Source::is_crates_io)
         })
         .filter(|p| {
-            p.dependencies
-                .iter()
-                .any(|d| counts.get(d.name.as_str()).is_some_and(|&n| n > 1))
+            p.dependencies.iter().any(|d| {
+                locked.get(d.name.as_str()).is_some_and(|versions| {
+                    // Held at an older version that its requirement selects, with a newer one
+                    // locked that the requirement rejects.
+                    versions.iter().any(|held| d.req.matches(held))
+                        && versions.iter().any(|newer| !d.req.matches(newer))
+                })
+            })
         })
         .map(|p| p.name.to_string())
         .collect()
