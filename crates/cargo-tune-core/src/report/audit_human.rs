@@ -189,6 +189,13 @@ fn evidence_lines(finding: &Finding) -> Vec<String> {
             } else {
                 ""
             };
+            // Versions found only in Cargo.lock have no path from a member.
+            let path = match v.get("in_resolve").and_then(|x| x.as_bool()) {
+                _ if !path.is_empty() => path,
+                Some(true) => "in the resolve".to_owned(),
+                Some(false) => "only in Cargo.lock".to_owned(),
+                None => path,
+            };
             lines.push(format!("{} {version}{macro_tag}: {path}", finding.subject));
         }
     }

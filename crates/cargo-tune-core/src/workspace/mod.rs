@@ -6,6 +6,7 @@ mod env;
 mod lockfile;
 mod manifest;
 mod model;
+pub mod registry_index;
 pub mod rustflags;
 mod toolchain_pin;
 
@@ -14,6 +15,7 @@ pub use env::BuildEnv;
 pub use lockfile::{LockedPackage, Lockfile};
 pub use manifest::{DependencyDecl, DependencyKind, ManifestDoc, relative as relative_path};
 pub use model::{LoadOptions, Member, WorkspaceModel, find_manifest, rustup_home};
+pub use registry_index::RegistryIndex;
 pub use toolchain_pin::ToolchainPin;
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.

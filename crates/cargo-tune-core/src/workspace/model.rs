@@ -3,7 +3,9 @@ use std::path::{Path, PathBuf};
 use cargo_metadata::{Metadata, Package, PackageId};
 
 use super::config::cargo_home;
-use super::{BuildEnv, CargoConfig, Lockfile, ManifestDoc, ToolchainPin};
+use super::{
+    BuildEnv, CargoConfig, Lockfile, ManifestDoc, RegistryIndex, ToolchainPin, registry_index,
+};
 use crate::cargo::metadata::{MetadataSource, PendingMetadata};
 use crate::errors::LoadError;
 
@@ -51,6 +53,9 @@ pub struct WorkspaceModel {
     pub toolchain_pin: Option<ToolchainPin>,
     /// The build-relevant environment.
     pub env: BuildEnv,
+    /// Releases of the crates.io packages that depend on a duplicated package, from cargo's local
+    /// index cache; empty when there is no cache.
+    pub registry_index: RegistryIndex,
 }
 
 /// A load whose `cargo metadata` is still running.
@@ -170,6 +175,11 @@ impl PendingModel {
         }
         let lockfile = Lockfile::read(&root.join("Cargo.lock"))?;
         let home = cargo_home(&options.env);
+        let parents = registry_index::duplicate_parents(&metadata, lockfile.as_ref());
+        let registry_index = match &home {
+            Some(home) => RegistryIndex::load(home, parents.iter().map(String::as_str)),
+            None => RegistryIndex::default(),
+        };
         let config = CargoConfig::discover(&options.cwd, home.as_deref(), &root)?;
         let toolchain_pin = match toolchain_pin {
             Some(pin) => Some(pin),
@@ -184,6 +194,7 @@ impl PendingModel {
             config,
             toolchain_pin,
             env: options.env,
+            registry_index,
         })
     }
 }

@@ -1,0 +1,390 @@
+//! Releases of crates.io packages as cargo last fetched them, read from cargo's local index cache
+//! (`$CARGO_HOME/registry/index/<registry>/.cache/…`).
+//!
+//! The cache is cargo's own binary format, unversioned as an interface, so every failure to read
+//! or parse it means "no data" rather than an error: suggestions that need it are then left out.
+//!
+//! Layout of one cache file (cargo 1.95, cache version 3):
+//!
+//! ```text
+//! u8 cache version | u32 LE index schema version | index file version (etag…) | 0
+//! then, repeated:   semver version | 0 | one line of the index (JSON) | 0
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use cargo_metadata::Metadata;
+use semver::{Version, VersionReq};
+use serde::Deserialize;
+
+use super::Lockfile;
+
+/// Cache versions whose layout this reader knows.
+const KNOWN_CACHE_VERSIONS: std::ops::RangeInclusive<u8> = 1..=3;
+
+/// What cargo's local index cache knows about some crates.io packages. Raw cache files are kept
+/// and parsed on demand, so loading stays cheap when few of them are consulted.
+#[derive(Clone, Debug, Default)]
+pub struct RegistryIndex {
+    caches: HashMap<String, CacheFile>,
+}
+
+/// One cache file, with the versions it lists and where each line sits, found on first use.
+#[derive(Clone, Debug)]
+struct CacheFile {
+    bytes: Vec<u8>,
+    lines: OnceLock<Option<Vec<(Version, Range<usize>)>>>,
+}
+
+impl CacheFile {
+    fn new(bytes: Vec<u8>) -> Self {
+        CacheFile {
+            bytes,
+            lines: OnceLock::new(),
+        }
+    }
+}
+
+/// One release of a package.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexRelease {
+    /// The version.
+    pub version: Version,
+    /// Whether it was yanked when cargo last fetched the index.
+    pub yanked: bool,
+    /// Its dependencies.
+    pub deps: Vec<IndexDep>,
+}
+
+/// One dependency of a release.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexDep {
+    /// The package depended on (the real name, also when renamed).
+    pub package: String,
+    /// The requirement.
+    pub req: VersionReq,
+    /// `normal`, `build` or `dev`.
+    pub kind: String,
+    /// Whether it is optional.
+    pub optional: bool,
+    /// The `cfg(…)` or triple it is limited to, if any.
+    pub target: Option<String>,
+}
+
+impl RegistryIndex {
+    /// Reads the cache files of `names` from every crates.io index cache under `cargo_home`.
+    /// Names with no readable cache are left out.
+    pub fn load<'a>(cargo_home: &Path, names: impl IntoIterator<Item = &'a str>) -> RegistryIndex {
+        let index_root = cargo_home.join("registry").join("index");
+        let Ok(entries) = std::fs::read_dir(&index_root) else {
+            return RegistryIndex::default();
+        };
+        // The sparse protocol's directory first: it is what current cargo fetches.
+        let mut dirs: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("index.crates.io-") || name.starts_with("github.com-")
+            })
+            .map(|e| e.path().join(".cache"))
+            .collect();
+        dirs.sort_by_key(|d| !d.to_string_lossy().contains("index.crates.io-"));
+        let mut index = RegistryIndex::default();
+        for name in names {
+            let rel = cache_rel_path(name);
+            if let Some(bytes) = dirs
+                .iter()
+                .find_map(|dir| std::fs::read(dir.join(&rel)).ok())
+            {
+                index.caches.insert(name.to_owned(), CacheFile::new(bytes));
+            }
+        }
+        index
+    }
+
+    /// Adds (or replaces) the raw cache file of `name`, as [`RegistryIndex::load`] would read it.
+    pub fn insert_cache(&mut self, name: &str, bytes: Vec<u8>) {
+        self.caches.insert(name.to_owned(), CacheFile::new(bytes));
+    }
+
+    /// Whether nothing was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.caches.is_empty()
+    }
+
+    /// The releases of `name`, in cache order (ascending versions); empty if unknown.
+    pub fn releases(&self, name: &str) -> Vec<IndexRelease> {
+        self.releases_where(name, |_| true)
+    }
+
+    /// The releases of `name` whose version passes `keep`. Only those lines are parsed: cache
+    /// files of popular crates run to megabytes.
+    pub fn releases_where(&self, name: &str, keep: impl Fn(&Version) -> bool) -> Vec<IndexRelease> {
+        let Some(file) = self.caches.get(name) else {
+            return Vec::new();
+        };
+        let Some(lines) = file.lines.get_or_init(|| scan_cache(&file.bytes)) else {
+            return Vec::new();
+        };
+        lines
+            .iter()
+            .filter(|(version, _)| keep(version))
+            .filter_map(|(_, range)| parse_line(&file.bytes[range.clone()]))
+            .collect()
+    }
+}
+
+/// Where cargo caches `name` inside an index's `.cache` directory (the index's own layout:
+/// `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd…`, lowercased).
+pub fn cache_rel_path(name: &str) -> PathBuf {
+    let name = name.to_ascii_lowercase();
+    match name.len() {
+        1 => Path::new("1").join(&name),
+        2 => Path::new("2").join(&name),
+        3 => Path::new("3").join(&name[..1]).join(&name),
+        _ => Path::new(&name[..2]).join(&name[2..4]).join(&name),
+    }
+}
+
+/// Parses one cache file; `None` if its header is not a layout this reader knows.
+pub fn parse_cache(bytes: &[u8]) -> Option<Vec<IndexRelease>> {
+    let lines = scan_cache(bytes)?;
+    Some(
+        lines
+            .into_iter()
+            .filter_map(|(_, range)| parse_line(&bytes[range]))
+            .collect(),
+    )
+}
+
+/// The versions a cache file lists, each with the byte range of its JSON line.
+fn scan_cache(bytes: &[u8]) -> Option<Vec<(Version, Range<usize>)>> {
+    let (&cache_version, _) = bytes.split_first()?;
+    if !KNOWN_CACHE_VERSIONS.contains(&cache_version) || bytes.len() < 5 {
+        return None;
+    }
+    let mut fields = Fields { bytes, at: 5 };
+    // The index file version (etag or last-modified) is not needed.
+    fields.next()?;
+    let mut lines = Vec::new();
+    while let (Some(version), Some(json)) = (fields.next(), fields.next()) {
+        if version.is_empty() {
+            break;
+        }
+        if let Some(version) = std::str::from_utf8(&bytes[version])
+            .ok()
+            .and_then(|v| Version::parse(v).ok())
+        {
+            lines.push((version, json));
+        }
+    }
+    Some(lines)
+}
+
+/// NUL-terminated fields of a cache file, as byte ranges.
+struct Fields<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Iterator for Fields<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let rest = self.bytes.get(self.at..).filter(|r| !r.is_empty())?;
+        let len = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+        let range = self.at..self.at + len;
+        self.at += len + 1;
+        Some(range)
+    }
+}
+
+#[derive(Deserialize)]
+struct RawRelease<'a> {
+    #[serde(borrow)]
+    vers: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    deps: Vec<RawDep<'a>>,
+    #[serde(default)]
+    yanked: bool,
+}
+
+#[derive(Deserialize)]
+struct RawDep<'a> {
+    #[serde(borrow)]
+    name: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    req: std::borrow::Cow<'a, str>,
+    #[serde(default)]
+    optional: bool,
+    #[serde(default, borrow)]
+    target: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    package: Option<std::borrow::Cow<'a, str>>,
+}
+
+fn parse_line(json: &[u8]) -> Option<IndexRelease> {
+    let raw: RawRelease<'_> = serde_json::from_slice(json).ok()?;
+    let version = Version::parse(&raw.vers).ok()?;
+    let deps = raw
+        .deps
+        .into_iter()
+        .filter_map(|d| {
+            Some(IndexDep {
+                package: d.package.unwrap_or(d.name).into_owned(),
+                req: VersionReq::parse(&d.req).ok()?,
+                kind: d
+                    .kind
+                    .map_or_else(|| "normal".to_owned(), std::borrow::Cow::into_owned),
+                optional: d.optional,
+                target: d.target.map(std::borrow::Cow::into_owned),
+            })
+        })
+        .collect();
+    Some(IndexRelease {
+        version,
+        yanked: raw.yanked,
+        deps,
+    })
+}
+
+/// The crates.io packages whose releases the duplicates analysis may look up: those whose
+/// requirement on a package `Cargo.lock` holds in several versions rejects one of its newer
+/// locked versions. Most dependents of a duplicated package admit the newer version, so this
+/// keeps the files read (and held) to the few that can matter.
+pub fn duplicate_parents(metadata: &Metadata, lockfile: Option<&Lockfile>) -> BTreeSet<String> {
+    let Some(lockfile) = lockfile else {
+        return BTreeSet::new();
+    };
+    let mut locked: HashMap<&str, Vec<Version>> = HashMap::new();
+    for p in &lockfile.packages {
+        if let Ok(version) = Version::parse(&p.version) {
+            locked.entry(p.name.as_str()).or_default().push(version);
+        }
+    }
+    locked.retain(|_, versions| versions.len() > 1);
+    metadata
+        .packages
+        .iter()
+        .filter(|p| {
+            p.source
+                .as_ref()
+                .is_some_and(cargo_metadata::Source::is_crates_io)
+        })
+        .filter(|p| {
+            p.dependencies.iter().any(|d| {
+                locked.get(d.name.as_str()).is_some_and(|versions| {
+                    // Held at an older version that its requirement selects, with a newer one
+                    // locked that the requirement rejects.
+                    versions.iter().any(|held| d.req.matches(held))
+                        && versions.iter().any(|newer| !d.req.matches(newer))
+                })
+            })
+        })
+        .map(|p| p.name.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A cache file in cargo's layout, for `(version, json line)` pairs.
+    pub(crate) fn synth_cache(entries: &[(&str, String)]) -> Vec<u8> {
+        let mut bytes = vec![3u8];
+        bytes.extend_from_slice(&2u32.to_le_bytes());
+        bytes.extend_from_slice(b"etag: \"abc\"\0");
+        for (version, json) in entries {
+            bytes.extend_from_slice(version.as_bytes());
+            bytes.push(0);
+            bytes.extend_from_slice(json.as_bytes());
+            bytes.push(0);
+        }
+        bytes
+    }
+
+    /// One index line for `name@vers` with `(dep, req)` normal dependencies.
+    pub(crate) fn line(name: &str, vers: &str, deps: &[(&str, &str)], yanked: bool) -> String {
+        let deps: Vec<serde_json::Value> = deps
+            .iter()
+            .map(|(dep, req)| {
+                serde_json::json!({"name": dep, "req": req, "features": [], "optional": false,
+                    "default_features": true, "target": null, "kind": "normal"})
+            })
+            .collect();
+        serde_json::json!({"name": name, "vers": vers, "deps": deps, "cksum": "00", "features": {},
+            "yanked": yanked})
+        .to_string()
+    }
+
+    #[test]
+    fn cache_paths_follow_the_index_layout() {
+        assert_eq!(cache_rel_path("a"), Path::new("1/a"));
+        assert_eq!(cache_rel_path("ab"), Path::new("2/ab"));
+        assert_eq!(cache_rel_path("hex"), Path::new("3/h/hex"));
+        assert_eq!(cache_rel_path("Serde_json"), Path::new("se/rd/serde_json"));
+    }
+
+    #[test]
+    fn parses_a_synthesized_cache() {
+        let bytes = synth_cache(&[
+            (
+                "1.0.0",
+                line("parent", "1.0.0", &[("child", "^0.1")], false),
+            ),
+            ("1.1.0", line("parent", "1.1.0", &[("child", "^0.2")], true)),
+        ]);
+        let releases = parse_cache(&bytes).unwrap();
+        assert_eq!(releases.len(), 2);
+        assert_eq!(releases[0].version, Version::new(1, 0, 0));
+        assert!(!releases[0].yanked);
+        assert_eq!(releases[1].deps[0].package, "child");
+        assert!(releases[1].deps[0].req.matches(&Version::new(0, 2, 5)));
+        assert!(releases[1].yanked);
+    }
+
+    #[test]
+    fn renamed_dependencies_name_the_real_package() {
+        let json = r#"{"name":"p","vers":"0.1.0","deps":[{"name":"alias","package":"real","req":"^1","kind":"build","optional":true,"target":"cfg(windows)"}],"yanked":false}"#;
+        let releases = parse_cache(&synth_cache(&[("0.1.0", json.to_owned())])).unwrap();
+        let dep = &releases[0].deps[0];
+        assert_eq!((dep.package.as_str(), dep.kind.as_str()), ("real", "build"));
+        assert!(dep.optional);
+        assert_eq!(dep.target.as_deref(), Some("cfg(windows)"));
+    }
+
+    #[test]
+    fn unknown_layouts_and_bad_lines_mean_no_data() {
+        assert_eq!(parse_cache(&[]), None);
+        assert_eq!(parse_cache(&[9, 2, 0, 0, 0, 0]), None);
+        let bytes = synth_cache(&[
+            ("0.1.0", "not json".to_owned()),
+            ("0.2.0", line("p", "0.2.0", &[], false)),
+        ]);
+        let releases = parse_cache(&bytes).unwrap();
+        assert_eq!(releases.len(), 1);
+        assert_eq!(releases[0].version, Version::new(0, 2, 0));
+    }
+
+    #[test]
+    fn loads_from_a_cargo_home() {
+        let home = tempfile::tempdir().unwrap();
+        let cache = home
+            .path()
+            .join("registry/index/index.crates.io-0123456789abcdef/.cache");
+        let path = cache.join(cache_rel_path("parent"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let bytes = synth_cache(&[("1.0.0", line("parent", "1.0.0", &[], false))]);
+        crate::fsutil::write_atomic(&path, &bytes).unwrap();
+        let index = RegistryIndex::load(home.path(), ["parent", "absent"]);
+        assert_eq!(index.releases("parent").len(), 1);
+        assert!(index.releases("absent").is_empty());
+        assert!(RegistryIndex::load(&home.path().join("nope"), ["parent"]).is_empty());
+    }
+}
