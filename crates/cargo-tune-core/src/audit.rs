@@ -33,7 +33,9 @@ pub struct Audit {
 /// analysis and assembles the report.
 pub fn audit(load: LoadOptions, policy: &Policy, version: &str) -> Result<Audit, AuditError> {
     let probe_dir = match find_manifest(load.manifest_path.as_deref(), &load.cwd) {
-        Ok(manifest) => manifest.parent().map_or_else(|| load.cwd.clone(), ToOwned::to_owned),
+        Ok(manifest) => manifest
+            .parent()
+            .map_or_else(|| load.cwd.clone(), ToOwned::to_owned),
         Err(_) => load.cwd.clone(),
     };
     let pending = WorkspaceModel::start(load)?;
@@ -45,7 +47,12 @@ pub fn audit(load: LoadOptions, policy: &Policy, version: &str) -> Result<Audit,
 }
 
 /// Runs the analyses on loaded inputs.
-pub fn assemble(model: &WorkspaceModel, env: &Environment, policy: &Policy, version: &str) -> AuditReport {
+pub fn assemble(
+    model: &WorkspaceModel,
+    env: &Environment,
+    policy: &Policy,
+    version: &str,
+) -> AuditReport {
     let ctx = AnalysisCtx { model, env, policy };
     let mut sink = FindingSink::new(policy);
     analysis::run_all(&ctx, &mut sink);

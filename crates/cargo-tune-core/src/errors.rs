@@ -28,7 +28,11 @@ pub enum CommandError {
 
 fn stderr_tail(stderr: &str) -> String {
     let trimmed = stderr.trim();
-    if trimmed.is_empty() { String::new() } else { format!(":\n{trimmed}") }
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!(":\n{trimmed}")
+    }
 }
 
 /// The workspace could not be loaded.
@@ -103,6 +107,11 @@ impl LoadError {
             None => (1, 1),
         };
         let message = error.message().trim().to_owned();
-        LoadError::Toml { path, line, column, message }
+        LoadError::Toml {
+            path,
+            line,
+            column,
+            message,
+        }
     }
 }

@@ -16,7 +16,10 @@ pub struct ToolInfo {
 impl ToolInfo {
     /// This build of cargo-tune.
     pub fn current(version: &str) -> Self {
-        ToolInfo { name: "cargo-tune".to_owned(), version: version.to_owned() }
+        ToolInfo {
+            name: "cargo-tune".to_owned(),
+            version: version.to_owned(),
+        }
     }
 }
 

@@ -1,7 +1,10 @@
 //! Test helpers shared by cargo-tune's test suites: fixture workspaces copied into temporary
 //! directories, and a runner for the `cargo-tune` binary with a scrubbed environment.
 
-#![expect(clippy::disallowed_methods, reason = "test helpers write fixtures and spawn the binary directly")]
+#![expect(
+    clippy::disallowed_methods,
+    reason = "test helpers write fixtures and spawn the binary directly"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -61,18 +64,30 @@ impl TempWorkspace {
 
     /// Copies any directory (skipping `target/`).
     pub fn copy_of(src: &Path) -> Self {
-        let dir = tempfile::Builder::new().prefix("cargo-tune-test-").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("cargo-tune-test-")
+            .tempdir()
+            .expect("tempdir");
         let root = dir.path().join(src.file_name().expect("named dir"));
         copy_dir(src, &root);
-        TempWorkspace { dir: Some(dir), root }
+        TempWorkspace {
+            dir: Some(dir),
+            root,
+        }
     }
 
     /// An empty directory.
     pub fn empty() -> Self {
-        let dir = tempfile::Builder::new().prefix("cargo-tune-test-").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("cargo-tune-test-")
+            .tempdir()
+            .expect("tempdir");
         let root = dir.path().join("ws");
         std::fs::create_dir_all(&root).expect("mkdir");
-        TempWorkspace { dir: Some(dir), root }
+        TempWorkspace {
+            dir: Some(dir),
+            root,
+        }
     }
 
     /// The workspace root.
@@ -140,7 +155,10 @@ impl CargoTuneCli {
         cmd.arg("tune").current_dir(cwd);
         scrub_env(&mut cmd);
         cmd.env("NO_COLOR", "1");
-        CargoTuneCli { cmd, display: "cargo tune".to_owned() }
+        CargoTuneCli {
+            cmd,
+            display: "cargo tune".to_owned(),
+        }
     }
 
     /// Appends arguments.
@@ -172,8 +190,14 @@ impl CargoTuneCli {
 
     /// Runs to completion.
     pub fn run(mut self) -> RunResult {
-        let output = self.cmd.output().unwrap_or_else(|e| panic!("run {}: {e}", self.display));
-        RunResult { display: self.display, output }
+        let output = self
+            .cmd
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", self.display));
+        RunResult {
+            display: self.display,
+            output,
+        }
     }
 }
 
@@ -218,7 +242,8 @@ impl RunResult {
     /// Parses stdout as JSON.
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.output.stdout)
-            .unwrap_or_else(|e| panic!("{} printed no JSON ({e}):\n{}", self.display, self.stdout()))
+        serde_json::from_slice(&self.output.stdout).unwrap_or_else(|e| {
+            panic!("{} printed no JSON ({e}):\n{}", self.display, self.stdout())
+        })
     }
 }

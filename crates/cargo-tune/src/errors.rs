@@ -8,11 +8,19 @@ use cargo_tune_schema::exit_codes;
 #[derive(Debug)]
 pub(crate) enum ExpectedError {
     /// The workspace could not be loaded or the toolchain probed.
-    Setup { message: String, source: Option<Box<dyn std::error::Error + Send + Sync>> },
+    Setup {
+        message: String,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     /// `cargo metadata` failed.
-    Metadata { source: Box<dyn std::error::Error + Send + Sync> },
+    Metadata {
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Writing the report failed.
-    Output { path: String, source: std::io::Error },
+    Output {
+        path: String,
+        source: std::io::Error,
+    },
     /// A check failed (exit 1), already reported.
     CheckFailed,
 }
@@ -29,9 +37,16 @@ impl ExpectedError {
     /// One paragraph: `error: failed to …` and the chain of causes.
     pub(crate) fn render(&self) -> Option<String> {
         let (head, source): (String, Option<&(dyn std::error::Error + 'static)>) = match self {
-            ExpectedError::Setup { message, source } => (message.clone(), source.as_deref().map(|s| s as _)),
-            ExpectedError::Metadata { source } => ("failed to read the workspace with cargo metadata".to_owned(), Some(&**source as _)),
-            ExpectedError::Output { path, source } => (format!("failed to write {path}"), Some(source as _)),
+            ExpectedError::Setup { message, source } => {
+                (message.clone(), source.as_deref().map(|s| s as _))
+            }
+            ExpectedError::Metadata { source } => (
+                "failed to read the workspace with cargo metadata".to_owned(),
+                Some(&**source as _),
+            ),
+            ExpectedError::Output { path, source } => {
+                (format!("failed to write {path}"), Some(source as _))
+            }
             ExpectedError::CheckFailed => return None,
         };
         let mut text = head;
@@ -59,10 +74,17 @@ impl From<AuditError> for ExpectedError {
 impl From<LoadError> for ExpectedError {
     fn from(err: LoadError) -> Self {
         match err {
-            LoadError::Metadata(source) => ExpectedError::Metadata { source: Box::new(source) },
-            LoadError::MetadataJson { .. } => ExpectedError::Metadata { source: Box::new(err) },
+            LoadError::Metadata(source) => ExpectedError::Metadata {
+                source: Box::new(source),
+            },
+            LoadError::MetadataJson { .. } => ExpectedError::Metadata {
+                source: Box::new(err),
+            },
             // These messages already name the file and the cause.
-            other => ExpectedError::Setup { message: format!("failed to {other}"), source: None },
+            other => ExpectedError::Setup {
+                message: format!("failed to {other}"),
+                source: None,
+            },
         }
     }
 }

@@ -53,7 +53,10 @@ pub struct FindingSink {
 impl FindingSink {
     /// A sink applying `policy`'s levels.
     pub fn new(policy: &Policy) -> Self {
-        FindingSink { findings: Vec::new(), levels: policy.levels.clone() }
+        FindingSink {
+            findings: Vec::new(),
+            levels: policy.levels.clone(),
+        }
     }
 
     /// Adds a finding (or drops it if its code is allowed away).

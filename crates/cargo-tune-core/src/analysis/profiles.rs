@@ -6,6 +6,8 @@ use super::{AnalysisCtx, FindingSink};
 pub fn run(_ctx: &AnalysisCtx<'_>, _sink: &mut FindingSink) {}
 
 /// Every profile after inheritance and defaults.
-pub fn effective_profiles(_model: &crate::workspace::WorkspaceModel) -> Vec<cargo_tune_schema::EffectiveProfile> {
+pub fn effective_profiles(
+    _model: &crate::workspace::WorkspaceModel,
+) -> Vec<cargo_tune_schema::EffectiveProfile> {
     Vec::new()
 }

@@ -91,7 +91,8 @@ impl CargoCli {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
         self
     }
 
@@ -103,7 +104,8 @@ impl CargoCli {
 
     /// Sets an environment variable for the child.
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
-        self.env.push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
+        self.env
+            .push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
         self
     }
 
@@ -137,7 +139,11 @@ impl CargoCli {
             argv.push("--color".into());
             argv.push(color.as_arg().into());
         }
-        for (flag, on) in [("--locked", o.locked), ("--offline", o.offline), ("--frozen", o.frozen)] {
+        for (flag, on) in [
+            ("--locked", o.locked),
+            ("--offline", o.offline),
+            ("--frozen", o.frozen),
+        ] {
             if on {
                 argv.push(flag.into());
             }
@@ -182,7 +188,11 @@ pub struct ToolCommand {
 impl ToolCommand {
     /// `program` with no arguments yet.
     pub fn new(program: impl AsRef<OsStr>) -> Self {
-        ToolCommand { argv: vec![program.as_ref().to_owned()], env: Vec::new(), cwd: None }
+        ToolCommand {
+            argv: vec![program.as_ref().to_owned()],
+            env: Vec::new(),
+            cwd: None,
+        }
     }
 
     /// `rustc` (honouring `$RUSTC`).
@@ -202,13 +212,15 @@ impl ToolCommand {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.argv.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self.argv
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
         self
     }
 
     /// Sets an environment variable for the child.
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
-        self.env.push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
+        self.env
+            .push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
         self
     }
 
@@ -238,7 +250,11 @@ impl ToolCommand {
     clippy::disallowed_methods,
     reason = "the one place that turns a recorded argv into a process"
 )]
-fn build_command(argv: &[OsString], env: &[(OsString, Option<OsString>)], cwd: Option<&Path>) -> Command {
+fn build_command(
+    argv: &[OsString],
+    env: &[(OsString, Option<OsString>)],
+    cwd: Option<&Path>,
+) -> Command {
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]);
     for (key, value) in env {
@@ -254,10 +270,13 @@ fn build_command(argv: &[OsString], env: &[(OsString, Option<OsString>)], cwd: O
 }
 
 fn run_captured(mut cmd: Command, display: impl Fn() -> String) -> Result<Output, CommandError> {
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let output = cmd
-        .output()
-        .map_err(|source| CommandError::Spawn { command: display(), source })?;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let output = cmd.output().map_err(|source| CommandError::Spawn {
+        command: display(),
+        source,
+    })?;
     if !output.status.success() {
         return Err(CommandError::Failed {
             command: display(),
@@ -272,7 +291,11 @@ fn display_command(env: &[(OsString, Option<OsString>)], argv: &[OsString]) -> S
     let mut words = Vec::new();
     for (key, value) in env {
         if let Some(value) = value {
-            words.push(format!("{}={}", key.to_string_lossy(), shell_quote(&value.to_string_lossy())));
+            words.push(format!(
+                "{}={}",
+                key.to_string_lossy(),
+                shell_quote(&value.to_string_lossy())
+            ));
         }
     }
     words.extend(argv.iter().map(|a| shell_quote(&a.to_string_lossy())));
@@ -281,8 +304,14 @@ fn display_command(env: &[(OsString, Option<OsString>)], argv: &[OsString]) -> S
 
 fn shell_quote(word: &str) -> String {
     let plain = !word.is_empty()
-        && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,%".contains(c));
-    if plain { word.to_owned() } else { format!("'{}'", word.replace('\'', r"'\''")) }
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,%".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 #[cfg(test)]
@@ -303,12 +332,26 @@ mod tests {
             .arg("--format-version=1")
             .config("profile.dev.debug=0")
             .env("CARGO_TARGET_DIR", "/tmp/t x");
-        let argv: Vec<String> = cli.argv().iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+        let argv: Vec<String> = cli
+            .argv()
+            .iter()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         assert_eq!(
             argv,
             [
-                "--color", "never", "--locked", "--offline", "--config", "build.jobs=1", "--config",
-                "profile.dev.debug=0", "metadata", "--format-version=1", "--manifest-path",
+                "--color",
+                "never",
+                "--locked",
+                "--offline",
+                "--config",
+                "build.jobs=1",
+                "--config",
+                "profile.dev.debug=0",
+                "metadata",
+                "--format-version=1",
+                "--manifest-path",
                 "ws/Cargo.toml"
             ]
         );
@@ -317,7 +360,10 @@ mod tests {
 
     #[test]
     fn failed_command_carries_its_command_line_and_stderr() {
-        let err = ToolCommand::new("sh").args(["-c", "echo boom >&2; exit 3"]).output().unwrap_err();
+        let err = ToolCommand::new("sh")
+            .args(["-c", "echo boom >&2; exit 3"])
+            .output()
+            .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("sh -c"), "{text}");
         assert!(text.contains("boom"), "{text}");

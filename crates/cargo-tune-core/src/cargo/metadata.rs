@@ -38,7 +38,9 @@ impl MetadataSource {
     /// Starts loading in the background.
     pub fn start(&self) -> PendingMetadata {
         let this = self.clone();
-        PendingMetadata { handle: std::thread::spawn(move || this.load()) }
+        PendingMetadata {
+            handle: std::thread::spawn(move || this.load()),
+        }
     }
 
     /// Loads synchronously.
@@ -50,8 +52,10 @@ impl MetadataSource {
                 parse(&output.stdout, &cli.display())
             }
             MetadataSource::Json(path) => {
-                let bytes = std::fs::read(path)
-                    .map_err(|source| LoadError::Read { path: path.clone(), source })?;
+                let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
                 parse(&bytes, &path.display().to_string())
             }
         }
@@ -69,6 +73,8 @@ impl PendingMetadata {
 }
 
 fn parse(bytes: &[u8], origin: &str) -> Result<Metadata, LoadError> {
-    serde_json::from_slice(bytes)
-        .map_err(|source| LoadError::MetadataJson { origin: origin.to_owned(), source })
+    serde_json::from_slice(bytes).map_err(|source| LoadError::MetadataJson {
+        origin: origin.to_owned(),
+        source,
+    })
 }

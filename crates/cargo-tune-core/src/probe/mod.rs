@@ -81,7 +81,12 @@ impl RustcInfo {
 
     /// The LLVM major version.
     pub fn llvm_major(&self) -> Option<u32> {
-        self.llvm_version.as_deref()?.split('.').next()?.parse().ok()
+        self.llvm_version
+            .as_deref()?
+            .split('.')
+            .next()?
+            .parse()
+            .ok()
     }
 
     /// Whether this rustc links the host with rust-lld unless told otherwise (x86_64 Linux GNU
@@ -128,13 +133,24 @@ impl Environment {
             stderr: format!("unrecognised output: {version_text}"),
         })?;
         let (sysroot, host_cfg) = parse_sysroot_and_cfg(&String::from_utf8_lossy(&cfg.stdout));
-        Ok(Environment { rustc, host_cfg, sysroot, tools, host })
+        Ok(Environment {
+            rustc,
+            host_cfg,
+            sysroot,
+            tools,
+            host,
+        })
     }
 
     /// Whether the Cranelift codegen backend is installed in the sysroot.
     pub fn cranelift_installed(&self) -> bool {
-        let Some(sysroot) = &self.sysroot else { return false };
-        let dir = sysroot.join("lib/rustlib").join(&self.rustc.host).join("codegen-backends");
+        let Some(sysroot) = &self.sysroot else {
+            return false;
+        };
+        let dir = sysroot
+            .join("lib/rustlib")
+            .join(&self.rustc.host)
+            .join("codegen-backends");
         std::fs::read_dir(dir).is_ok_and(|entries| {
             entries
                 .filter_map(Result::ok)
@@ -168,14 +184,16 @@ mod tests {
         assert_eq!(info.channel, Channel::Stable);
         assert_eq!(info.llvm_major(), Some(22));
         assert!(info.rust_lld_is_default());
-        let nightly = RustcInfo::parse(&text.replace("release: 1.95.0", "release: 1.89.0-nightly")).unwrap();
+        let nightly =
+            RustcInfo::parse(&text.replace("release: 1.95.0", "release: 1.89.0-nightly")).unwrap();
         assert_eq!(nightly.channel, Channel::Nightly);
         assert!(!nightly.rust_lld_is_default());
     }
 
     #[test]
     fn parses_sysroot_then_cfg() {
-        let (sysroot, cfg) = parse_sysroot_and_cfg("/opt/rust\ndebug_assertions\ntarget_os=\"linux\"\nunix\n");
+        let (sysroot, cfg) =
+            parse_sysroot_and_cfg("/opt/rust\ndebug_assertions\ntarget_os=\"linux\"\nunix\n");
         assert_eq!(sysroot.as_deref(), Some(Path::new("/opt/rust")));
         assert_eq!(cfg.len(), 3);
     }

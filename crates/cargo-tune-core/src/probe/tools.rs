@@ -35,15 +35,25 @@ pub(super) const KNOWN: &[&str] = &[
     "redis-server",
     "git",
 ];
-const SUFFIXED: &[&str] = &["ld.lld", "clang", "llvm-profdata", "llvm-bolt", "merge-fdata"];
+const SUFFIXED: &[&str] = &[
+    "ld.lld",
+    "clang",
+    "llvm-profdata",
+    "llvm-bolt",
+    "merge-fdata",
+];
 
 impl Tools {
     /// Scans the directories of `path` (a `PATH` value); the first directory wins, as for a shell.
     pub fn scan(path: Option<&OsStr>) -> Tools {
         let mut found = BTreeMap::new();
-        let Some(path) = path else { return Tools { found } };
+        let Some(path) = path else {
+            return Tools { found };
+        };
         for dir in std::env::split_paths(path) {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for entry in entries.filter_map(Result::ok) {
                 let name = entry.file_name();
                 let Some(name) = name.to_str() else { continue };
@@ -78,7 +88,10 @@ impl Tools {
 
     /// Every variant of an LLVM tool (`llvm-profdata`, `llvm-profdata-22`, …) as
     /// `(name, location)`, unsuffixed first.
-    pub fn variants<'a>(&'a self, base: &'a str) -> impl Iterator<Item = (&'a str, &'a ToolLocation)> + 'a {
+    pub fn variants<'a>(
+        &'a self,
+        base: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a ToolLocation)> + 'a {
         self.found
             .iter()
             .filter(move |(name, _)| canonical_name(name) == Some(base))
@@ -86,8 +99,13 @@ impl Tools {
     }
 
     /// The variant of `base` built for LLVM `major`, if any.
-    pub fn matching_llvm<'a>(&'a self, base: &'a str, major: u32) -> Option<(&'a str, &'a ToolLocation)> {
-        self.variants(base).find(|(_, l)| l.llvm_major == Some(major))
+    pub fn matching_llvm<'a>(
+        &'a self,
+        base: &'a str,
+        major: u32,
+    ) -> Option<(&'a str, &'a ToolLocation)> {
+        self.variants(base)
+            .find(|(_, l)| l.llvm_major == Some(major))
     }
 
     /// All names found.
@@ -116,9 +134,9 @@ fn llvm_major_of(name: &str, path: &Path) -> Option<u32> {
     }
     // Debian links /usr/bin/llvm-profdata to /usr/lib/llvm-NN/bin/llvm-profdata.
     let target = std::fs::canonicalize(path).ok()?;
-    target.components().find_map(|c| {
-        c.as_os_str().to_str()?.strip_prefix("llvm-")?.parse().ok()
-    })
+    target
+        .components()
+        .find_map(|c| c.as_os_str().to_str()?.strip_prefix("llvm-")?.parse().ok())
 }
 
 #[cfg(unix)]
@@ -140,7 +158,13 @@ mod tests {
     fn scan_finds_known_tools_and_llvm_suffixes_first_dir_wins() {
         let a = tempfile::tempdir().unwrap();
         let b = tempfile::tempdir().unwrap();
-        for (dir, name) in [(&a, "mold"), (&a, "llvm-profdata-22"), (&b, "mold"), (&b, "unrelated"), (&b, "llvm-bolt-19")] {
+        for (dir, name) in [
+            (&a, "mold"),
+            (&a, "llvm-profdata-22"),
+            (&b, "mold"),
+            (&b, "unrelated"),
+            (&b, "llvm-bolt-19"),
+        ] {
             let path = dir.path().join(name);
             std::fs::File::create(&path).unwrap();
             use std::os::unix::fs::PermissionsExt;
@@ -150,7 +174,13 @@ mod tests {
         let tools = Tools::scan(Some(&path));
         assert_eq!(tools.get("mold").unwrap().path, a.path().join("mold"));
         assert!(!tools.has("unrelated"));
-        assert_eq!(tools.matching_llvm("llvm-profdata", 22).unwrap().0, "llvm-profdata-22");
-        assert_eq!(tools.variants("llvm-bolt").next().unwrap().1.llvm_major, Some(19));
+        assert_eq!(
+            tools.matching_llvm("llvm-profdata", 22).unwrap().0,
+            "llvm-profdata-22"
+        );
+        assert_eq!(
+            tools.variants("llvm-bolt").next().unwrap().1.llvm_major,
+            Some(19)
+        );
     }
 }

@@ -7,7 +7,11 @@ use super::{RenderOptions, emit, paint};
 
 /// Writes an audit report for a terminal: findings in the style of rustc diagnostics, then the
 /// effective profiles, the toolchain and a one-line summary.
-pub fn render_audit_human(report: &AuditReport, options: &RenderOptions, out: &mut dyn io::Write) -> io::Result<()> {
+pub fn render_audit_human(
+    report: &AuditReport,
+    options: &RenderOptions,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
     let s = &options.styles;
     let mut text = String::new();
     let _ = writeln!(
@@ -35,7 +39,13 @@ pub fn render_audit_human(report: &AuditReport, options: &RenderOptions, out: &m
             } else {
                 format!(" (inherits {})", profile.inherits.join(" → "))
             };
-            let _ = writeln!(text, "  {:<8}{}{}", profile.name, values.join(" "), paint(s.dim, inherits));
+            let _ = writeln!(
+                text,
+                "  {:<8}{}{}",
+                profile.name,
+                values.join(" "),
+                paint(s.dim, inherits)
+            );
         }
         text.push('\n');
     }
@@ -53,7 +63,10 @@ pub fn render_audit_human(report: &AuditReport, options: &RenderOptions, out: &m
         paint(s.bold, "summary"),
         paint(if sum.errors > 0 { s.error } else { s.dim }, sum.errors),
         plural(sum.errors, "error"),
-        paint(if sum.warnings > 0 { s.warning } else { s.dim }, sum.warnings),
+        paint(
+            if sum.warnings > 0 { s.warning } else { s.dim },
+            sum.warnings
+        ),
         plural(sum.warnings, "warning"),
         sum.infos,
         plural(sum.infos, "note"),
@@ -75,7 +88,14 @@ fn write_finding(text: &mut String, finding: &Finding, options: &RenderOptions) 
         paint(s.bold, format_args!(": {}", finding.message))
     );
     if let Some(loc) = &finding.location {
-        let _ = writeln!(text, "  {} {}:{}:{}", paint(s.dim, "-->"), loc.path, loc.line, loc.column);
+        let _ = writeln!(
+            text,
+            "  {} {}:{}:{}",
+            paint(s.dim, "-->"),
+            loc.path,
+            loc.line,
+            loc.column
+        );
     }
     for line in evidence_lines(finding) {
         let _ = writeln!(text, "   {} {line}", paint(s.dim, "="));
@@ -83,29 +103,56 @@ fn write_finding(text: &mut String, finding: &Finding, options: &RenderOptions) 
     for suggestion in &finding.suggestions {
         let how = match &suggestion.change {
             SuggestedChange::CargoUpdate { spec, precise } => {
-                format!(": {}", paint(s.literal, format_args!("cargo update -p {spec} --precise {precise}")))
+                format!(
+                    ": {}",
+                    paint(
+                        s.literal,
+                        format_args!("cargo update -p {spec} --precise {precise}")
+                    )
+                )
             }
             _ => String::new(),
         };
-        let _ = writeln!(text, "   {} {}{how}", paint(s.good, "help:"), suggestion.summary);
+        let _ = writeln!(
+            text,
+            "   {} {}{how}",
+            paint(s.good, "help:"),
+            suggestion.summary
+        );
     }
-    let _ = writeln!(text, "   {} {}", paint(s.dim, "id:"), paint(s.dim, &finding.id));
+    let _ = writeln!(
+        text,
+        "   {} {}",
+        paint(s.dim, "id:"),
+        paint(s.dim, &finding.id)
+    );
     text.push('\n');
 }
 
 /// The few evidence fields worth a line in a terminal; the rest is in JSON.
 fn evidence_lines(finding: &Finding) -> Vec<String> {
     let mut lines = Vec::new();
-    let Some(map) = finding.evidence.as_object() else { return lines };
+    let Some(map) = finding.evidence.as_object() else {
+        return lines;
+    };
     if let Some(versions) = map.get("versions").and_then(|v| v.as_array()) {
         for v in versions {
             let version = v.get("version").and_then(|x| x.as_str()).unwrap_or("?");
             let path = v
                 .get("path")
                 .and_then(|p| p.as_array())
-                .map(|p| p.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(" → "))
+                .map(|p| {
+                    p.iter()
+                        .filter_map(|x| x.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                })
                 .unwrap_or_default();
-            let macro_tag = if v.get("proc_macro").and_then(|x| x.as_bool()) == Some(true) { " (proc-macro)" } else { "" };
+            let macro_tag = if v.get("proc_macro").and_then(|x| x.as_bool()) == Some(true) {
+                " (proc-macro)"
+            } else {
+                ""
+            };
             lines.push(format!("{} {version}{macro_tag}: {path}", finding.subject));
         }
     }
@@ -116,7 +163,11 @@ fn evidence_lines(finding: &Finding) -> Vec<String> {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { word.to_owned() } else { format!("{word}s") }
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
 }
 
 /// A JSON value as it would be written in TOML (strings quoted, the rest as is).
@@ -124,7 +175,10 @@ pub(crate) fn toml_like(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => format!("{s:?}"),
         serde_json::Value::Array(items) => {
-            format!("[{}]", items.iter().map(toml_like).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                items.iter().map(toml_like).collect::<Vec<_>>().join(", ")
+            )
         }
         other => other.to_string(),
     }

@@ -8,7 +8,11 @@ use super::{RenderOptions, emit};
 
 /// Writes an audit report as GitHub-flavoured Markdown, for PR comments and
 /// `$GITHUB_STEP_SUMMARY`.
-pub fn render_audit_markdown(report: &AuditReport, options: &RenderOptions, out: &mut dyn io::Write) -> io::Result<()> {
+pub fn render_audit_markdown(
+    report: &AuditReport,
+    options: &RenderOptions,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
     let mut md = String::new();
     let sum = report.summary;
     let _ = writeln!(md, "## cargo-tune audit\n");

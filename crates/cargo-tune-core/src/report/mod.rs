@@ -25,7 +25,14 @@ pub struct RenderOptions {
 impl RenderOptions {
     /// Plain or coloured, decided by the caller.
     pub fn new(color: bool) -> Self {
-        RenderOptions { styles: if color { Styles::colored() } else { Styles::default() }, redactor: None }
+        RenderOptions {
+            styles: if color {
+                Styles::colored()
+            } else {
+                Styles::default()
+            },
+            redactor: None,
+        }
     }
 }
 

@@ -58,7 +58,10 @@ fn replace_numbers_with_unit(text: &str, units: &[&str], placeholder: &str) -> S
     let mut i = 0;
     while i < bytes.len() {
         let starts_number = bytes[i].is_ascii_digit()
-            && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b'.'));
+            && (i == 0
+                || !(bytes[i - 1].is_ascii_alphanumeric()
+                    || bytes[i - 1] == b'_'
+                    || bytes[i - 1] == b'.'));
         if starts_number {
             let mut j = i;
             while j < bytes.len() && (bytes[j].is_ascii_digit() || bytes[j] == b'.') {
@@ -71,7 +74,10 @@ fn replace_numbers_with_unit(text: &str, units: &[&str], placeholder: &str) -> S
             let rest = &text[k..];
             if let Some(unit) = units.iter().find(|u| {
                 rest.starts_with(**u)
-                    && !rest[u.len()..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+                    && !rest[u.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphanumeric())
             }) {
                 out.push_str(placeholder);
                 i = k + unit.len();
@@ -94,7 +100,10 @@ mod tests {
 
     #[test]
     fn redacts_paths_durations_and_sizes_but_not_versions() {
-        let r = Redactor::new().path("/tmp/ws", "<workspace>").durations().sizes();
+        let r = Redactor::new()
+            .path("/tmp/ws", "<workspace>")
+            .durations()
+            .sizes();
         let text = "built /tmp/ws/a in 1.25s (850 ms), 12.5 MiB, syn 2.0.87, 3 crates, x86_64";
         assert_eq!(
             r.redact(text),

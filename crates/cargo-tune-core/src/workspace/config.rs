@@ -32,26 +32,37 @@ impl CargoConfig {
             if let Some(path) = config_file_in(&dir.join(".cargo")) {
                 let is_cargo_home = cargo_home.is_some_and(|h| dir.join(".cargo") == h);
                 seen.push(path.clone());
-                layers.push(ConfigLayer { file: ManifestDoc::read(&path, root)?, is_cargo_home });
+                layers.push(ConfigLayer {
+                    file: ManifestDoc::read(&path, root)?,
+                    is_cargo_home,
+                });
             }
         }
         if let Some(home) = cargo_home
             && let Some(path) = config_file_in(home)
             && !seen.contains(&path)
         {
-            layers.push(ConfigLayer { file: ManifestDoc::read(&path, root)?, is_cargo_home: true });
+            layers.push(ConfigLayer {
+                file: ManifestDoc::read(&path, root)?,
+                is_cargo_home: true,
+            });
         }
         Ok(CargoConfig { layers })
     }
 
     /// The highest-precedence value at `path` and the layer it is in.
     pub fn get(&self, path: &[&str]) -> Option<(&Item, &ConfigLayer)> {
-        self.layers.iter().find_map(|layer| lookup(layer, path).map(|item| (item, layer)))
+        self.layers
+            .iter()
+            .find_map(|layer| lookup(layer, path).map(|item| (item, layer)))
     }
 
     /// Every layer's value at `path`, highest precedence first.
     pub fn get_all(&self, path: &[&str]) -> Vec<(&Item, &ConfigLayer)> {
-        self.layers.iter().filter_map(|layer| lookup(layer, path).map(|item| (item, layer))).collect()
+        self.layers
+            .iter()
+            .filter_map(|layer| lookup(layer, path).map(|item| (item, layer)))
+            .collect()
     }
 
     /// Every key of the table at `path` across layers (e.g. the triples and cfgs under `target`).
@@ -80,7 +91,10 @@ fn lookup<'a>(layer: &'a ConfigLayer, path: &[&str]) -> Option<&'a Item> {
 
 /// cargo reads `config` (legacy, no extension) in preference to `config.toml` when both exist.
 fn config_file_in(dir: &Path) -> Option<PathBuf> {
-    ["config", "config.toml"].iter().map(|name| dir.join(name)).find(|p| p.is_file())
+    ["config", "config.toml"]
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|p| p.is_file())
 }
 
 /// `$CARGO_HOME`, else `~/.cargo`.
@@ -106,8 +120,14 @@ mod tests {
         let root = dir.path().join("ws");
         let home = dir.path().join("home");
         write(&root.join(".cargo/config.toml"), "[build]\njobs = 2\n");
-        write(&root.join("member/.cargo/config.toml"), "[build]\njobs = 1\n");
-        write(&home.join("config.toml"), "[build]\njobs = 8\nrustc-wrapper = \"sccache\"\n");
+        write(
+            &root.join("member/.cargo/config.toml"),
+            "[build]\njobs = 1\n",
+        );
+        write(
+            &home.join("config.toml"),
+            "[build]\njobs = 8\nrustc-wrapper = \"sccache\"\n",
+        );
         let config = CargoConfig::discover(&root.join("member"), Some(&home), &root).unwrap();
         assert_eq!(config.layers.len(), 3);
         let (jobs, layer) = config.get(&["build", "jobs"]).unwrap();

@@ -30,18 +30,26 @@ impl BuildEnv {
     pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Self {
         let vars = vars
             .into_iter()
-            .filter(|(k, _)| EXACT.contains(&k.as_str()) || PREFIXES.iter().any(|p| k.starts_with(p)))
+            .filter(|(k, _)| {
+                EXACT.contains(&k.as_str()) || PREFIXES.iter().any(|p| k.starts_with(p))
+            })
             .collect();
         BuildEnv { vars }
     }
 
     /// A variable's value; empty values count as unset, as cargo treats most of them.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.vars.get(key).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// Every captured variable whose name starts with `prefix`.
-    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    pub fn with_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         self.vars
             .range(prefix.to_owned()..)
             .take_while(move |(k, _)| k.starts_with(prefix))

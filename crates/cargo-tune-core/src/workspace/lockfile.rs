@@ -30,7 +30,12 @@ impl Lockfile {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(LoadError::Read { path: path.to_owned(), source }),
+            Err(source) => {
+                return Err(LoadError::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
         };
         Lockfile::parse(path, &text).map(Some)
     }
@@ -45,10 +50,18 @@ impl Lockfile {
             for table in tables {
                 let field = |k: &str| table.get(k).and_then(|v| v.as_str()).map(str::to_owned);
                 if let (Some(name), Some(version)) = (field("name"), field("version")) {
-                    packages.push(LockedPackage { name, version, source: field("source") });
+                    packages.push(LockedPackage {
+                        name,
+                        version,
+                        source: field("source"),
+                    });
                 }
             }
         }
-        Ok(Lockfile { path: path.to_owned(), version, packages })
+        Ok(Lockfile {
+            path: path.to_owned(),
+            version,
+            packages,
+        })
     }
 }

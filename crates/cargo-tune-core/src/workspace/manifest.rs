@@ -56,6 +56,8 @@ pub struct DependencyDecl {
     pub package: String,
     /// Which table.
     pub kind: DependencyKind,
+    /// The table's name as written (`dev_dependencies` is still read by cargo).
+    pub table: String,
     /// `Some(cfg or triple)` for `[target.'…'.dependencies]`.
     pub platform: Option<String>,
     /// The version requirement, if written.
@@ -79,8 +81,10 @@ pub struct DependencyDecl {
 impl ManifestDoc {
     /// Reads and parses `path`; `root` makes `rel_path`.
     pub fn read(path: &Path, root: &Path) -> Result<ManifestDoc, LoadError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         ManifestDoc::parse(path, root, text)
     }
 
@@ -93,7 +97,11 @@ impl ManifestDoc {
                 return Err(LoadError::toml(path.to_owned(), &text, &e));
             }
         };
-        Ok(ManifestDoc { path: path.to_owned(), rel_path: relative(path, root), doc })
+        Ok(ManifestDoc {
+            path: path.to_owned(),
+            rel_path: relative_path(path, root),
+            doc,
+        })
     }
 
     /// The text.
@@ -104,7 +112,11 @@ impl ManifestDoc {
     /// Location of a byte offset.
     pub fn location_at(&self, offset: usize) -> Location {
         let (line, column) = super::line_col(self.text(), offset);
-        Location { path: self.rel_path.clone(), line, column }
+        Location {
+            path: self.rel_path.clone(),
+            line,
+            column,
+        }
     }
 
     /// Location of the key `path` (e.g. `["profile", "dev", "debug"]`), or of the deepest table
@@ -131,15 +143,17 @@ impl ManifestDoc {
         let root = self.doc.as_table();
         for &(kind, name) in DependencyKind::TABLES {
             if let Some(table) = root.get(name).and_then(Item::as_table_like) {
-                self.collect(table, kind, None, &mut out);
+                self.collect(table, kind, name, None, &mut out);
             }
         }
         if let Some(targets) = root.get("target").and_then(Item::as_table_like) {
             for (platform, item) in targets.iter() {
-                let Some(target) = item.as_table_like() else { continue };
+                let Some(target) = item.as_table_like() else {
+                    continue;
+                };
                 for &(kind, name) in DependencyKind::TABLES {
                     if let Some(table) = target.get(name).and_then(Item::as_table_like) {
-                        self.collect(table, kind, Some(platform.to_owned()), &mut out);
+                        self.collect(table, kind, name, Some(platform), &mut out);
                     }
                 }
             }
@@ -156,7 +170,13 @@ impl ManifestDoc {
             .and_then(|w| w.get("dependencies"))
             .and_then(Item::as_table_like)
         {
-            self.collect(table, DependencyKind::Normal, None, &mut out);
+            self.collect(
+                table,
+                DependencyKind::Normal,
+                "dependencies",
+                None,
+                &mut out,
+            );
         }
         out
     }
@@ -165,7 +185,8 @@ impl ManifestDoc {
         &self,
         table: &dyn TableLike,
         kind: DependencyKind,
-        platform: Option<String>,
+        table_name: &str,
+        platform: Option<&str>,
         out: &mut Vec<DependencyDecl>,
     ) {
         for (key, item) in table.iter() {
@@ -177,7 +198,8 @@ impl ManifestDoc {
                 key: key.to_owned(),
                 package: key.to_owned(),
                 kind,
-                platform: platform.clone(),
+                table: table_name.to_owned(),
+                platform: platform.map(str::to_owned),
                 req: None,
                 workspace: false,
                 path: None,
@@ -202,8 +224,10 @@ impl ManifestDoc {
                     decl.package = package;
                 }
                 if let Some(features) = t.get("features").and_then(Item::as_array) {
-                    decl.features =
-                        features.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect();
+                    decl.features = features
+                        .iter()
+                        .filter_map(|f| f.as_str().map(str::to_owned))
+                        .collect();
                 }
             }
             out.push(decl);
@@ -212,7 +236,7 @@ impl ManifestDoc {
 }
 
 /// `path` relative to `root` with `/` separators, or the full path when outside it.
-pub(crate) fn relative(path: &Path, root: &Path) -> String {
+pub fn relative_path(path: &Path, root: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -241,11 +265,20 @@ insta.workspace = true
 [target.'cfg(unix)'.build-dependencies]
 cc = "1.0"
 "#;
-        let doc = ManifestDoc::parse(Path::new("/ws/a/Cargo.toml"), Path::new("/ws"), text.into()).unwrap();
+        let doc = ManifestDoc::parse(Path::new("/ws/a/Cargo.toml"), Path::new("/ws"), text.into())
+            .unwrap();
         let deps = doc.dependencies();
         let summary: Vec<_> = deps
             .iter()
-            .map(|d| (d.key.as_str(), d.package.as_str(), d.kind, d.platform.as_deref(), d.workspace))
+            .map(|d| {
+                (
+                    d.key.as_str(),
+                    d.package.as_str(),
+                    d.kind,
+                    d.platform.as_deref(),
+                    d.workspace,
+                )
+            })
             .collect();
         assert_eq!(
             summary,
@@ -260,7 +293,14 @@ cc = "1.0"
         assert_eq!(deps[1].default_features, Some(false));
         assert_eq!(deps[1].features, ["std"]);
         assert!(deps[2].optional);
-        assert_eq!(deps[0].location, Location { path: "a/Cargo.toml".into(), line: 6, column: 1 });
+        assert_eq!(
+            deps[0].location,
+            Location {
+                path: "a/Cargo.toml".into(),
+                line: 6,
+                column: 1
+            }
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod toolchain_pin;
 pub use config::{CargoConfig, ConfigLayer};
 pub use env::BuildEnv;
 pub use lockfile::{LockedPackage, Lockfile};
-pub use manifest::{DependencyDecl, DependencyKind, ManifestDoc};
+pub use manifest::{DependencyDecl, DependencyKind, ManifestDoc, relative_path};
 pub use model::{LoadOptions, Member, WorkspaceModel, find_manifest};
 pub use toolchain_pin::ToolchainPin;
 

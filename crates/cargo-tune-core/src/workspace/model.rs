@@ -77,7 +77,9 @@ pub fn find_manifest(manifest_path: Option<&Path>, cwd: &Path) -> Result<PathBuf
     cwd.ancestors()
         .map(|dir| dir.join("Cargo.toml"))
         .find(|p| p.is_file())
-        .ok_or_else(|| LoadError::NotAWorkspace { dir: cwd.to_owned() })
+        .ok_or_else(|| LoadError::NotAWorkspace {
+            dir: cwd.to_owned(),
+        })
 }
 
 impl WorkspaceModel {
@@ -103,11 +105,17 @@ impl WorkspaceModel {
             }
             // cargo metadata would write a lockfile; refuse before it runs.
             if lockfile_near(&manifest).is_none() {
-                return Err(LoadError::NoLockfile { path: dir.join("Cargo.lock") });
+                return Err(LoadError::NoLockfile {
+                    path: dir.join("Cargo.lock"),
+                });
             }
         }
         let pending = options.source.start();
-        Ok(PendingModel { pending, options, toolchain_pin })
+        Ok(PendingModel {
+            pending,
+            options,
+            toolchain_pin,
+        })
     }
 
     /// Loads synchronously.
@@ -130,22 +138,35 @@ impl WorkspaceModel {
         if self.root_manifest.rel_path == rel_path {
             return Some(&self.root_manifest);
         }
-        self.members.iter().map(|m| &m.manifest).find(|m| m.rel_path == rel_path)
+        self.members
+            .iter()
+            .map(|m| &m.manifest)
+            .find(|m| m.rel_path == rel_path)
     }
 }
 
 impl PendingModel {
     /// Waits for `cargo metadata` and reads the files around it.
     pub fn finish(self) -> Result<WorkspaceModel, LoadError> {
-        let PendingModel { pending, options, toolchain_pin } = self;
+        let PendingModel {
+            pending,
+            options,
+            toolchain_pin,
+        } = self;
         let metadata = pending.wait()?;
         let root = metadata.workspace_root.clone().into_std_path_buf();
         let root_manifest = ManifestDoc::read(&root.join("Cargo.toml"), &root)?;
         let mut members = Vec::new();
         for id in &metadata.workspace_members {
-            let Some(package) = metadata.packages.iter().find(|p| &p.id == id) else { continue };
+            let Some(package) = metadata.packages.iter().find(|p| &p.id == id) else {
+                continue;
+            };
             let manifest = ManifestDoc::read(package.manifest_path.as_std_path(), &root)?;
-            members.push(Member { id: id.clone(), name: package.name.to_string(), manifest });
+            members.push(Member {
+                id: id.clone(),
+                name: package.name.to_string(),
+                manifest,
+            });
         }
         let lockfile = Lockfile::read(&root.join("Cargo.lock"))?;
         let home = cargo_home(&options.env);

@@ -28,12 +28,18 @@ impl ToolchainPin {
     }
 
     fn read(path: &Path) -> Result<ToolchainPin, LoadError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         let trimmed = text.trim();
         // The legacy format is a bare channel name on one line.
         if !trimmed.contains('=') && !trimmed.contains('[') {
-            return Ok(ToolchainPin { path: path.to_owned(), channel: trimmed.to_owned(), components: vec![] });
+            return Ok(ToolchainPin {
+                path: path.to_owned(),
+                channel: trimmed.to_owned(),
+                components: vec![],
+            });
         }
         let doc = toml_edit::Document::parse(text.as_str())
             .map_err(|e| LoadError::toml(path.to_owned(), &text, &e))?;
@@ -46,9 +52,17 @@ impl ToolchainPin {
         let components = toolchain
             .and_then(|t| t.get("components"))
             .and_then(|c| c.as_array())
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default();
-        Ok(ToolchainPin { path: path.to_owned(), channel, components })
+        Ok(ToolchainPin {
+            path: path.to_owned(),
+            channel,
+            components,
+        })
     }
 
     /// Whether rustup has this toolchain installed under `rustup_home`. `None` when that cannot
@@ -74,7 +88,9 @@ impl ToolchainPin {
 }
 
 fn is_arch(word: &str) -> bool {
-    !word.is_empty() && !word.chars().all(|c| c.is_ascii_digit()) && word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+    !word.is_empty()
+        && !word.chars().all(|c| c.is_ascii_digit())
+        && word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
 }
 
 #[cfg(test)]
@@ -84,14 +100,25 @@ mod tests {
     #[test]
     fn installed_matches_channel_with_host_suffix_only() {
         let home = tempfile::tempdir().unwrap();
-        for name in ["stable-x86_64-unknown-linux-gnu", "1.95.0-x86_64-unknown-linux-gnu", "nightly-2026-05-01-x86_64-unknown-linux-gnu"] {
+        for name in [
+            "stable-x86_64-unknown-linux-gnu",
+            "1.95.0-x86_64-unknown-linux-gnu",
+            "nightly-2026-05-01-x86_64-unknown-linux-gnu",
+        ] {
             std::fs::create_dir_all(home.path().join("toolchains").join(name)).unwrap();
         }
-        let pin = |c: &str| ToolchainPin { path: "rust-toolchain".into(), channel: c.into(), components: vec![] };
+        let pin = |c: &str| ToolchainPin {
+            path: "rust-toolchain".into(),
+            channel: c.into(),
+            components: vec![],
+        };
         assert_eq!(pin("stable").is_installed(home.path()), Some(true));
         assert_eq!(pin("1.95.0").is_installed(home.path()), Some(true));
         assert_eq!(pin("1.95").is_installed(home.path()), Some(false));
-        assert_eq!(pin("nightly-2026-05-01").is_installed(home.path()), Some(true));
+        assert_eq!(
+            pin("nightly-2026-05-01").is_installed(home.path()),
+            Some(true)
+        );
         assert_eq!(pin("nightly").is_installed(home.path()), Some(false));
         assert_eq!(pin("1.80.0").is_installed(home.path()), Some(false));
     }

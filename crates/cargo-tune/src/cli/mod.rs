@@ -26,7 +26,14 @@ pub(crate) enum Cargo {
 )]
 pub(crate) struct TuneApp {
     /// Coloring: auto, always, never.
-    #[arg(long, global = true, value_enum, default_value_t, env = "CARGO_TERM_COLOR", value_name = "WHEN")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        env = "CARGO_TERM_COLOR",
+        value_name = "WHEN"
+    )]
     color: ColorChoice,
 
     #[command(subcommand)]
@@ -91,8 +98,23 @@ mod tests {
     #[test]
     fn accepts_cargo_spelling_and_direct_invocation() {
         for args in [
-            &["cargo-tune", "tune", "audit", "--manifest-path", "x/Cargo.toml", "--format", "json"][..],
-            &["cargo-tune", "audit", "--locked", "--offline", "--deny", "warnings"][..],
+            &[
+                "cargo-tune",
+                "tune",
+                "audit",
+                "--manifest-path",
+                "x/Cargo.toml",
+                "--format",
+                "json",
+            ][..],
+            &[
+                "cargo-tune",
+                "audit",
+                "--locked",
+                "--offline",
+                "--deny",
+                "warnings",
+            ][..],
         ] {
             let mut argv: Vec<OsString> = args.iter().map(Into::into).collect();
             if argv[1] != "tune" {

@@ -26,7 +26,9 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorChoice::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         }
     }
 
@@ -93,16 +95,26 @@ pub(crate) fn deliver(
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), ExpectedError> {
     let mut buf = Vec::new();
-    render(&mut buf).map_err(|source| ExpectedError::Output { path: "the report".to_owned(), source })?;
+    render(&mut buf).map_err(|source| ExpectedError::Output {
+        path: "the report".to_owned(),
+        source,
+    })?;
     match output {
-        Some(path) => cargo_tune_core::fsutil::write_atomic(path, &buf)
-            .map_err(|source| ExpectedError::Output { path: path.display().to_string(), source }),
+        Some(path) => cargo_tune_core::fsutil::write_atomic(path, &buf).map_err(|source| {
+            ExpectedError::Output {
+                path: path.display().to_string(),
+                source,
+            }
+        }),
         None => {
             let mut stdout = std::io::stdout().lock();
             match stdout.write_all(&buf).and_then(|()| stdout.flush()) {
                 // A closed pipe (`| head`) is the reader's choice, not an error.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(source) => Err(ExpectedError::Output { path: "stdout".to_owned(), source }),
+                Err(source) => Err(ExpectedError::Output {
+                    path: "stdout".to_owned(),
+                    source,
+                }),
                 Ok(()) => Ok(()),
             }
         }

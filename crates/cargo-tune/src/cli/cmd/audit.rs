@@ -60,7 +60,10 @@ enum GoalArg {
 fn parse_code(name: &str) -> Result<FindingCode, String> {
     FindingCode::parse(name).ok_or_else(|| {
         let codes: Vec<&str> = FindingCode::ALL.iter().map(|c| c.as_str()).collect();
-        format!("unknown finding code; expected one of: {}", codes.join(", "))
+        format!(
+            "unknown finding code; expected one of: {}",
+            codes.join(", ")
+        )
     })
 }
 
@@ -90,16 +93,22 @@ impl AuditArgs {
         let audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;
         let report = &audit.report;
         let options = ctx.render_options(self.output.output.is_some());
-        deliver(self.output.output.as_deref(), |out| match self.output.format {
-            Format::Human => render_audit_human(report, &options, out),
-            Format::Json => render_json(report, out),
-            Format::Markdown => render_audit_markdown(report, &options, out),
+        deliver(self.output.output.as_deref(), |out| {
+            match self.output.format {
+                Format::Human => render_audit_human(report, &options, out),
+                Format::Json => render_json(report, out),
+                Format::Markdown => render_audit_markdown(report, &options, out),
+            }
         })?;
         let denied = match self.deny {
             Some(DenyLevel::Warnings) => report.summary.errors + report.summary.warnings,
             Some(DenyLevel::Errors) => report.summary.errors,
             None => 0,
         };
-        if denied > 0 { Err(ExpectedError::CheckFailed) } else { Ok(()) }
+        if denied > 0 {
+            Err(ExpectedError::CheckFailed)
+        } else {
+            Ok(())
+        }
     }
 }
