@@ -48,16 +48,20 @@ pub struct JournalEntry {
     pub state: EntryState,
     /// Every file it touches.
     pub files: Vec<JournalFile>,
+    /// Directories it creates (for a new `.cargo/config.toml`), removed again by undo.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub created_dirs: Vec<PathBuf>,
 }
 
 impl JournalEntry {
     /// A pending entry.
-    pub fn pending(root: &Path, files: Vec<JournalFile>) -> Self {
+    pub fn pending(root: &Path, files: Vec<JournalFile>, created_dirs: Vec<PathBuf>) -> Self {
         JournalEntry {
             format_version: JOURNAL_VERSION,
             root: root.to_owned(),
             state: EntryState::Pending,
             files,
+            created_dirs,
         }
     }
 }
@@ -293,6 +297,10 @@ pub fn undo(journal: &Journal, root: &Path) -> Result<Undone, UndoError> {
                 removed.push(rel);
             }
         }
+    }
+    for dir in entry.created_dirs.iter().rev() {
+        // Only an empty directory goes: anything the user put there since stays.
+        let _ = std::fs::remove_dir(dir);
     }
     journal.remove(&entry_path)?;
     Ok(Undone {

@@ -6,6 +6,7 @@ pub mod git;
 pub mod journal;
 mod ops;
 mod plan;
+mod select;
 mod toml;
 mod transaction;
 mod verify;
@@ -13,6 +14,10 @@ mod verify;
 pub use journal::{Journal, UndoError, Undone, undo};
 pub use ops::{EditOp, ModelInputs, NotApplicable, PlanInputs, ops_for_change};
 pub use plan::{EditPlan, FileChange, PlanDisplay, PlanError, PlannedStep};
+pub use select::{Selector, select, steps_for};
 pub use toml::ShapeError;
 pub use transaction::{Applied, ApplyError, StepError, Transaction};
 pub use verify::{Verification, VerifyError};
+
+#[cfg(test)]
+mod tests;

@@ -475,23 +475,44 @@ fn centralize(
     if decls.is_empty() {
         return Ok(Vec::new());
     }
-    // One source is centralized; declarations of another copy of the package stay as they are.
-    let mut sources: Vec<(&Source, usize)> = Vec::new();
-    for (_, _, s) in &decls {
-        match sources.iter_mut().find(|(known, _)| *known == s) {
-            Some((_, n)) => *n += 1,
-            None => sources.push((s, 1)),
+    let existing = inputs.root_manifest.workspace_dependencies();
+    // Once members inherit the package, its workspace entry's source is the one centralized.
+    let inherited: Option<Source> = existing
+        .iter()
+        .filter(|e| e.package == name)
+        .find(|e| {
+            inputs.members.iter().any(|doc| {
+                doc.dependencies()
+                    .iter()
+                    .any(|d| d.workspace && d.key == e.key)
+            })
+        })
+        .map(|e| source_of(e, inputs.root_manifest, root));
+    let source = match inherited {
+        Some(source) => source,
+        None => {
+            // One source is centralized; declarations of another copy of the package stay.
+            let mut sources: Vec<(&Source, usize)> = Vec::new();
+            for (_, _, s) in &decls {
+                match sources.iter_mut().find(|(known, _)| *known == s) {
+                    Some((_, n)) => *n += 1,
+                    None => sources.push((s, 1)),
+                }
+            }
+            sources.sort_by_key(|s| std::cmp::Reverse(s.1));
+            if sources.len() > 1 && sources[0].1 == sources[1].1 {
+                return Err(refuse(format!(
+                    "members take `{name}` from {} different sources equally often; say which to centralize",
+                    sources.len()
+                )));
+            }
+            sources[0].0.clone()
         }
-    }
-    sources.sort_by_key(|s| std::cmp::Reverse(s.1));
-    if sources.len() > 1 && sources[0].1 == sources[1].1 {
-        return Err(refuse(format!(
-            "members take `{name}` from {} different sources equally often; say which to centralize",
-            sources.len()
-        )));
-    }
-    let source = sources[0].0.clone();
+    };
     decls.retain(|(_, _, s)| *s == source);
+    if decls.is_empty() {
+        return Ok(Vec::new());
+    }
 
     let requirement = match requirement {
         Some(req) => Some(req.to_owned()),
@@ -522,7 +543,6 @@ fn centralize(
         decls.retain(|(_, d, _)| d.req.as_deref().is_none_or(|r| bucket(r) == wanted));
     }
 
-    let existing = inputs.root_manifest.workspace_dependencies();
     let mut ops = Vec::new();
     let mut keys: Vec<&str> = decls.iter().map(|(_, d, _)| d.key.as_str()).collect();
     keys.sort_unstable();
@@ -882,6 +902,25 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.reason.contains("0.8, 0.8.5"), "{err}");
+    }
+
+    #[test]
+    fn centralize_leaves_another_copy_alone_once_the_package_is_inherited() {
+        let w = ws(
+            "[workspace]\n[workspace.dependencies]\nfoo = { path = \"vendor/foo-1\", version = \"1\" }\n",
+            &[
+                ("a/Cargo.toml", "[dependencies]\nfoo.workspace = true\n"),
+                (
+                    "b/Cargo.toml",
+                    "[dependencies]\nfoo2 = { package = \"foo\", path = \"../vendor/foo-2\" }\n",
+                ),
+            ],
+        );
+        let change = SuggestedChange::CentralizeDependency {
+            name: "foo".into(),
+            requirement: Some("1".into()),
+        };
+        assert_eq!(map(&w, &change).unwrap(), []);
     }
 
     #[test]

@@ -347,6 +347,26 @@ pub(crate) fn inherit_dependency(
             if default_features == Some(true) {
                 new.insert("default-features", Value::from(true));
             }
+            // The space before `}` belongs to the old last value; it moves to the new last one.
+            let closing = old
+                .iter()
+                .last()
+                .and_then(|(_, v)| v.decor().suffix().cloned());
+            let count = new.len();
+            for (i, (_, value)) in new.iter_mut().enumerate() {
+                let decor = value.decor_mut();
+                if i + 1 == count {
+                    if let Some(closing) = &closing {
+                        decor.set_suffix(closing.clone());
+                    }
+                } else if decor
+                    .suffix()
+                    .and_then(|s| s.as_str())
+                    .is_some_and(|s| s.trim().is_empty())
+                {
+                    decor.set_suffix("");
+                }
+            }
             *new.decor_mut() = old.decor().clone();
             *old = new;
         }

@@ -169,7 +169,18 @@ impl<'a> Transaction<'a> {
                 });
             }
         }
-        let entry = JournalEntry::pending(root, journal_files(&snapshots));
+        for snap in &mut snapshots {
+            if let Some(dir) = snap.path.parent()
+                && !dir.exists()
+            {
+                snap.created_dir = Some(dir.to_owned());
+            }
+        }
+        let created_dirs = snapshots
+            .iter()
+            .filter_map(|s| s.created_dir.clone())
+            .collect();
+        let entry = JournalEntry::pending(root, journal_files(&snapshots), created_dirs);
         let entry_path = self.journal.begin(&entry).map_err(ApplyError::Journal)?;
 
         match self.write_run_verify(&mut snapshots, &entry, &entry_path) {
