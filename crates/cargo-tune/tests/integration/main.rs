@@ -2,3 +2,5 @@
 
 mod apply;
 mod audit;
+mod corpus;
+mod kill;
