@@ -298,6 +298,10 @@ pub fn undo(journal: &Journal, root: &Path) -> Result<Undone, UndoError> {
             }
         }
     }
+    for file in &entry.files {
+        // A killed apply can leave a temporary file beside the one it was replacing.
+        crate::fsutil::remove_stale_temp_files(&file.path);
+    }
     for dir in entry.created_dirs.iter().rev() {
         // Only an empty directory goes: anything the user put there since stays.
         let _ = std::fs::remove_dir(dir);

@@ -41,7 +41,7 @@ fn sigkill_at_random_points_leaves_old_or_new_files_and_undo_recovers() {
         .as_nanos() as u64;
     let mut rng = Lcg(seed);
     let (mut before_journal, mut interrupted, mut finished) = (0, 0, 0);
-    let deadline = Instant::now() + Duration::from_secs(90);
+    let deadline = Instant::now() + Duration::from_secs(120);
     for kill in 0..KILLS {
         assert!(
             Instant::now() < deadline,
@@ -49,9 +49,27 @@ fn sigkill_at_random_points_leaves_old_or_new_files_and_undo_recovers() {
         );
         let ws = TempWorkspace::fixture("showcase");
         let mut child = apply(&ws, &["--execute"]).command().spawn().unwrap();
-        let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 11 / 10));
-        std::thread::sleep(delay);
-        // `Child::kill` sends SIGKILL on Unix: no handler, no cleanup.
+        // Half the kills land anywhere in the run; the other half right after the journal
+        // appears, where the files are being written and verified.
+        let delay = if kill % 2 == 0 {
+            let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 11 / 10));
+            std::thread::sleep(delay);
+            delay
+        } else {
+            let journal = ws.path("target/cargo-tune/journal");
+            let waited = Instant::now();
+            while child.try_wait().unwrap().is_none()
+                && !std::fs::read_dir(&journal).is_ok_and(|d| {
+                    d.flatten()
+                        .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+                })
+            {
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            let extra = Duration::from_micros(rng.below(20_000));
+            std::thread::sleep(extra);
+            waited.elapsed()
+        };
         let _ = child.kill();
         child.wait().unwrap();
 
@@ -87,6 +105,17 @@ fn sigkill_at_random_points_leaves_old_or_new_files_and_undo_recovers() {
             "seed {seed}, kill {kill} after {delay:?}: undo did not recover"
         );
         assert!(!ws.path(".cargo").exists(), "seed {seed}, kill {kill}");
+        for dir in ["", "crates/app", "crates/engine"] {
+            let stray: Vec<_> = std::fs::read_dir(ws.path(dir))
+                .unwrap()
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().contains(".cargo-tune."))
+                .collect();
+            assert!(
+                stray.is_empty(),
+                "seed {seed}, kill {kill}: temporary files left: {stray:?}"
+            );
+        }
     }
     eprintln!(
         "{KILLS} kills (apply takes {full:?}): {before_journal} before the journal, {interrupted} mid-apply, {finished} after commit"
