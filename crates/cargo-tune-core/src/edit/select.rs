@@ -94,3 +94,82 @@ pub fn steps_for(
     }
     (steps, skipped)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use cargo_tune_schema::Suggestion;
+
+    use super::*;
+    use crate::workspace::{CargoConfig, ManifestDoc};
+
+    #[test]
+    fn selectors_parse_codes_and_ids_and_reject_the_rest() {
+        assert_eq!(
+            Selector::parse("slow-linker"),
+            Ok(Selector::Code(FindingCode::SlowLinker))
+        );
+        assert_eq!(
+            Selector::parse("debuginfo-in-dev:dev"),
+            Ok(Selector::Id("debuginfo-in-dev:dev".into()))
+        );
+        assert!(Selector::parse("no-such-code").is_err());
+        assert!(Selector::parse("no-such-code:x").is_err());
+    }
+
+    #[test]
+    fn linker_alternatives_take_the_first_and_manual_changes_are_skipped() {
+        let linker = |l: &str| Suggestion {
+            summary: format!("use {l}"),
+            change: SuggestedChange::UseLinker { linker: l.into() },
+        };
+        let finding = Finding::new(FindingCode::SlowLinker, "x86_64-unknown-linux-gnu", "slow")
+            .with_suggestion(linker("mold"))
+            .with_suggestion(linker("lld"))
+            .with_suggestion(Suggestion {
+                summary: "ask".into(),
+                change: SuggestedChange::Manual { text: "t".into() },
+            });
+        let other = Finding::new(FindingCode::DebuginfoInDev, "dev", "debug");
+        let findings = [finding, other];
+        let (chosen, unmatched) = select(
+            &findings,
+            &[
+                Selector::Code(FindingCode::SlowLinker),
+                Selector::Id("lto-against-goal:release".into()),
+            ],
+            false,
+        );
+        assert_eq!(chosen.len(), 1);
+        assert_eq!(unmatched, [Selector::Id("lto-against-goal:release".into())]);
+
+        let root = ManifestDoc::parse(
+            Path::new("/ws/Cargo.toml"),
+            Path::new("/ws"),
+            "[workspace]\n".into(),
+        )
+        .unwrap();
+        let members = [&root];
+        let config = CargoConfig::default();
+        let inputs = PlanInputs {
+            root: Path::new("/ws"),
+            root_manifest: &root,
+            members: &members,
+            config: &config,
+            locked: &[],
+            host: "x86_64-unknown-linux-gnu",
+        };
+        let (steps, skipped) = steps_for(&chosen, &inputs);
+        assert_eq!(steps.len(), 1);
+        assert_eq!(steps[0].summary, "use mold");
+        let reasons: Vec<&str> = skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "an alternative to the linker chosen above",
+                "only a person can make this change"
+            ]
+        );
+    }
+}

@@ -302,3 +302,113 @@ fn uncommitted_changes_are_refused_unless_allowed() {
         .assert_code(exit_codes::OK);
     assert_eq!(snapshot(ws.root()), before);
 }
+
+#[test]
+fn markdown_report_carries_the_diff() {
+    let ws = TempWorkspace::fixture("showcase");
+    let run = apply(&ws, &["--format", "markdown"])
+        .run()
+        .assert_code(exit_codes::OK);
+    let text = run.stdout();
+    assert!(
+        text.starts_with("### cargo tune apply\n\n- Keep only line tables in dev builds"),
+        "{text}"
+    );
+    assert!(text.contains("```diff\n--- a/Cargo.toml\n"), "{text}");
+}
+
+mod cargo_update {
+    use cargo_tune_core::cargo::CargoOptions;
+    use cargo_tune_core::edit::{
+        ApplyError, EditOp, EditPlan, Journal, StepError, Transaction, Verification, undo,
+    };
+    use cargo_tune_test_support::TempWorkspace;
+
+    fn plan(ws: &TempWorkspace, spec: &str) -> EditPlan {
+        let root = ws.root();
+        let ops = vec![
+            EditOp::ProfileSet {
+                manifest: root.join("Cargo.toml"),
+                profile: "dev".into(),
+                package: None,
+                build_override: false,
+                key: "debug".into(),
+                value: serde_json::json!(0),
+            },
+            EditOp::CargoUpdate {
+                manifest: root.join("Cargo.toml"),
+                spec: spec.into(),
+                precise: "0.1.0".into(),
+            },
+        ];
+        EditPlan::from_ops(root, ops).unwrap()
+    }
+
+    fn execute(
+        ws: &TempWorkspace,
+        plan: &EditPlan,
+    ) -> Result<cargo_tune_core::edit::Applied, ApplyError> {
+        let offline = CargoOptions {
+            offline: true,
+            ..CargoOptions::default()
+        };
+        let verification = Verification::CargoMetadata {
+            options: offline.clone(),
+            locked: true,
+            no_deps: false,
+        };
+        Transaction::new(
+            plan,
+            Journal::in_target_dir(&ws.path("target")),
+            verification,
+            offline,
+        )
+        .execute()
+    }
+
+    #[test]
+    fn a_failing_cargo_update_restores_the_manifest_and_the_lockfile() {
+        let ws = TempWorkspace::fixture("showcase");
+        let (manifest, lock) = (ws.read("Cargo.toml"), ws.read("Cargo.lock"));
+        let err = execute(&ws, &plan(&ws, "tinyrand@9.9.9")).unwrap_err();
+        assert!(
+            matches!(err, ApplyError::RolledBack(StepError::Command(_))),
+            "{err:?}"
+        );
+        assert_eq!(
+            (ws.read("Cargo.toml"), ws.read("Cargo.lock")),
+            (manifest, lock)
+        );
+    }
+
+    #[test]
+    fn cargo_update_is_journaled_with_the_lockfile_and_undone() {
+        let ws = TempWorkspace::fixture("showcase");
+        let (manifest, lock) = (ws.read("Cargo.toml"), ws.read("Cargo.lock"));
+        let plan = plan(&ws, "tinyrand@0.1.0");
+        assert_eq!(
+            plan.touched_files(),
+            [ws.path("Cargo.toml"), ws.path("Cargo.lock")]
+        );
+        execute(&ws, &plan).unwrap();
+        assert_ne!(ws.read("Cargo.toml"), manifest);
+        let journal = Journal::in_target_dir(&ws.path("target"));
+        let entries = journal.entries(ws.root()).unwrap();
+        let locked = entries[0]
+            .1
+            .files
+            .iter()
+            .find(|f| f.path.ends_with("Cargo.lock"))
+            .unwrap();
+        assert_eq!(
+            locked.after.as_deref(),
+            Some(ws.read("Cargo.lock").as_str()),
+            "the lockfile after the command is journaled"
+        );
+        undo(&journal, ws.root()).unwrap();
+        assert_eq!(
+            (ws.read("Cargo.toml"), ws.read("Cargo.lock")),
+            (manifest, lock)
+        );
+    }
+}
