@@ -101,7 +101,7 @@ impl EditPlan {
                 let index = match files.iter().position(|f| f.path == path) {
                     Some(i) => i,
                     None => {
-                        files.push(read_working(&path, root)?);
+                        files.push(read_working(&path)?);
                         files.len() - 1
                     }
                 };
@@ -227,7 +227,7 @@ impl EditPlan {
     }
 }
 
-fn read_working(path: &Path, root: &Path) -> Result<Working, PlanError> {
+fn read_working(path: &Path) -> Result<Working, PlanError> {
     let before = match std::fs::read_to_string(path) {
         Ok(text) => Some(text),
         // A cargo configuration file is created on first use; a manifest never is.
@@ -251,7 +251,6 @@ fn read_working(path: &Path, root: &Path) -> Result<Working, PlanError> {
             .map_err(|e| LoadError::toml(path.to_owned(), text, &e))?,
         None => DocumentMut::new(),
     };
-    let _ = root;
     Ok(Working {
         path: path.to_owned(),
         before,
