@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod audit;
 pub mod cargo;
+pub mod edit;
 pub mod errors;
 pub mod fsutil;
 pub mod probe;

@@ -7,10 +7,12 @@
 
 #![warn(missing_docs)]
 
+mod apply;
 pub mod exit_codes;
 mod finding;
 mod report;
 
+pub use apply::{ApplyMode, ApplyReport, FileDiff, PlannedChange, SkippedChange, UndoReport};
 pub use finding::{
     Area, Finding, FindingCode, Location, Severity, SuggestedChange, Suggestion, findings_table,
 };

@@ -1,6 +1,7 @@
 //! The errors a user can expect, each with a documented exit code.
 
 use cargo_tune_core::audit::AuditError;
+use cargo_tune_core::edit::{ApplyError, UndoError};
 use cargo_tune_core::errors::LoadError;
 use cargo_tune_schema::exit_codes;
 
@@ -23,14 +24,34 @@ pub(crate) enum ExpectedError {
     },
     /// A check failed (exit 1), already reported.
     CheckFailed,
+    /// The command line is incomplete in a way clap cannot express.
+    Usage { message: String },
+    /// cargo-tune declined to write (dirty tree, files changed, nothing to undo); nothing was
+    /// written.
+    Refused { message: String },
+    /// An edit failed and every file was restored.
+    EditFailed {
+        message: String,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// An edit failed and restoring failed too.
+    RollbackFailed {
+        message: String,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl ExpectedError {
     pub(crate) fn exit_code(&self) -> i32 {
         match self {
-            ExpectedError::Setup { .. } | ExpectedError::Output { .. } => exit_codes::SETUP,
+            ExpectedError::Setup { .. }
+            | ExpectedError::Output { .. }
+            | ExpectedError::Refused { .. } => exit_codes::SETUP,
             ExpectedError::Metadata { .. } => exit_codes::METADATA_FAILED,
             ExpectedError::CheckFailed => exit_codes::CHECK_FAILED,
+            ExpectedError::Usage { .. } => exit_codes::USAGE,
+            ExpectedError::EditFailed { .. } => exit_codes::EDIT_FAILED,
+            ExpectedError::RollbackFailed { .. } => exit_codes::ROLLBACK_FAILED,
         }
     }
 
@@ -48,6 +69,13 @@ impl ExpectedError {
                 (format!("failed to write {path}"), Some(source as _))
             }
             ExpectedError::CheckFailed => return None,
+            ExpectedError::Usage { message } | ExpectedError::Refused { message } => {
+                (message.clone(), None)
+            }
+            ExpectedError::EditFailed { message, source }
+            | ExpectedError::RollbackFailed { message, source } => {
+                (message.clone(), source.as_deref().map(|s| s as _))
+            }
         };
         let mut text = head;
         let mut next = source;
@@ -83,6 +111,53 @@ impl From<LoadError> for ExpectedError {
             // These messages already name the file and the cause.
             other => ExpectedError::Setup {
                 message: format!("failed to {other}"),
+                source: None,
+            },
+        }
+    }
+}
+
+impl From<ApplyError> for ExpectedError {
+    fn from(err: ApplyError) -> Self {
+        match err {
+            ApplyError::InterruptedEarlier { .. } | ApplyError::ChangedSincePlan { .. } => {
+                ExpectedError::Refused {
+                    message: format!("refused to {err}"),
+                }
+            }
+            ApplyError::Journal(source) => ExpectedError::Setup {
+                message: "failed to write the journal before the first edit; nothing was written"
+                    .to_owned(),
+                source: Some(Box::new(source)),
+            },
+            ApplyError::RolledBack(cause) => ExpectedError::EditFailed {
+                message: "failed to apply the edits; every file was restored".to_owned(),
+                source: Some(Box::new(cause)),
+            },
+            err @ ApplyError::RollbackFailed { .. } => ExpectedError::RollbackFailed {
+                message: format!("failed to {err}"),
+                source: None,
+            },
+        }
+    }
+}
+
+impl From<UndoError> for ExpectedError {
+    fn from(err: UndoError) -> Self {
+        match err {
+            UndoError::NothingToUndo { .. } | UndoError::ChangedSinceApply { .. } => {
+                ExpectedError::Refused {
+                    message: format!("refused to {err}"),
+                }
+            }
+            UndoError::Journal(_) => ExpectedError::Setup {
+                message: format!("failed to {err}"),
+                source: None,
+            },
+            UndoError::Restore { .. } => ExpectedError::RollbackFailed {
+                message: format!(
+                    "failed to {err}; run `cargo tune undo` again once the cause is fixed"
+                ),
                 source: None,
             },
         }

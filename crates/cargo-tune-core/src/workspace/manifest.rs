@@ -56,6 +56,8 @@ pub struct DependencyDecl {
     pub package: String,
     /// Which table.
     pub kind: DependencyKind,
+    /// The table's name as written (`dev_dependencies` is still read by cargo).
+    pub table: String,
     /// `Some(cfg or triple)` for `[target.'…'.dependencies]`.
     pub platform: Option<String>,
     /// The version requirement, if written.
@@ -97,7 +99,7 @@ impl ManifestDoc {
         };
         Ok(ManifestDoc {
             path: path.to_owned(),
-            rel_path: relative(path, root),
+            rel_path: relative_path(path, root),
             doc,
         })
     }
@@ -141,7 +143,7 @@ impl ManifestDoc {
         let root = self.doc.as_table();
         for &(kind, name) in DependencyKind::TABLES {
             if let Some(table) = root.get(name).and_then(Item::as_table_like) {
-                self.collect(table, kind, None, &mut out);
+                self.collect(table, kind, name, None, &mut out);
             }
         }
         if let Some(targets) = root.get("target").and_then(Item::as_table_like) {
@@ -151,7 +153,7 @@ impl ManifestDoc {
                 };
                 for &(kind, name) in DependencyKind::TABLES {
                     if let Some(table) = target.get(name).and_then(Item::as_table_like) {
-                        self.collect(table, kind, Some(platform), &mut out);
+                        self.collect(table, kind, name, Some(platform), &mut out);
                     }
                 }
             }
@@ -168,7 +170,13 @@ impl ManifestDoc {
             .and_then(|w| w.get("dependencies"))
             .and_then(Item::as_table_like)
         {
-            self.collect(table, DependencyKind::Normal, None, &mut out);
+            self.collect(
+                table,
+                DependencyKind::Normal,
+                "dependencies",
+                None,
+                &mut out,
+            );
         }
         out
     }
@@ -177,6 +185,7 @@ impl ManifestDoc {
         &self,
         table: &dyn TableLike,
         kind: DependencyKind,
+        table_name: &str,
         platform: Option<&str>,
         out: &mut Vec<DependencyDecl>,
     ) {
@@ -189,6 +198,7 @@ impl ManifestDoc {
                 key: key.to_owned(),
                 package: key.to_owned(),
                 kind,
+                table: table_name.to_owned(),
                 platform: platform.map(str::to_owned),
                 req: None,
                 workspace: false,
@@ -226,7 +236,7 @@ impl ManifestDoc {
 }
 
 /// `path` relative to `root` with `/` separators, or the full path when outside it.
-pub fn relative(path: &Path, root: &Path) -> String {
+pub fn relative_path(path: &Path, root: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())

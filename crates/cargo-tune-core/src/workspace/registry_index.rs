@@ -32,11 +32,14 @@ pub struct RegistryIndex {
     caches: HashMap<String, CacheFile>,
 }
 
+/// A release's version and the byte range of its JSON line in a cache file.
+type VersionLine = (Version, Range<usize>);
+
 /// One cache file, with the versions it lists and where each line sits, found on first use.
 #[derive(Clone, Debug)]
 struct CacheFile {
     bytes: Vec<u8>,
-    lines: OnceLock<Option<Vec<(Version, Range<usize>)>>>,
+    lines: OnceLock<Option<Vec<VersionLine>>>,
 }
 
 impl CacheFile {
@@ -172,7 +175,7 @@ pub fn parse_cache(bytes: &[u8]) -> Option<Vec<IndexRelease>> {
 }
 
 /// The versions a cache file lists, each with the byte range of its JSON line.
-fn scan_cache(bytes: &[u8]) -> Option<Vec<(Version, Range<usize>)>> {
+fn scan_cache(bytes: &[u8]) -> Option<Vec<VersionLine>> {
     let (&cache_version, _) = bytes.split_first()?;
     if !KNOWN_CACHE_VERSIONS.contains(&cache_version) || bytes.len() < 5 {
         return None;

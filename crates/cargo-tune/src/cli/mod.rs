@@ -45,6 +45,11 @@ enum Command {
     /// Report coded findings: effective profiles, duplicate versions, dependencies to
     /// centralize, and the toolchain.
     Audit(cmd::audit::AuditArgs),
+    /// Apply the suggestions of findings to the manifests and cargo configuration, as one
+    /// verified, undoable transaction (a dry run unless --execute).
+    Apply(cmd::apply::ApplyArgs),
+    /// Restore the files of the last `cargo tune apply` (repeat for earlier ones).
+    Undo(cmd::undo::UndoArgs),
 }
 
 fn clap_styles() -> clap::builder::Styles {
@@ -72,6 +77,8 @@ pub(crate) fn run(mut args: Vec<OsString>) -> i32 {
     let ctx = OutputContext::new(app.color);
     let result = match app.command {
         Command::Audit(args) => args.exec(&ctx),
+        Command::Apply(args) => args.exec(&ctx),
+        Command::Undo(args) => args.exec(&ctx),
     };
     match result {
         Ok(()) => cargo_tune_schema::exit_codes::OK,
@@ -93,6 +100,24 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cargo::command().debug_assert();
+    }
+
+    #[test]
+    fn apply_rejects_unknown_selections_and_conflicting_modes() {
+        for args in [
+            &["cargo-tune", "tune", "apply", "no-such-code"][..],
+            &["cargo-tune", "tune", "apply", "--all", "debuginfo-in-dev"][..],
+            &[
+                "cargo-tune",
+                "tune",
+                "apply",
+                "--all",
+                "--execute",
+                "--check",
+            ][..],
+        ] {
+            assert!(Cargo::try_parse_from(args).is_err(), "{args:?}");
+        }
     }
 
     #[test]

@@ -77,6 +77,17 @@ impl OutputContext {
         let _ = writeln!(err, "{style}error{style:#}: {text}");
     }
 
+    /// Writes `note: …` to stderr.
+    pub(crate) fn print_note(&self, text: &str) {
+        let style = if self.stderr_color {
+            anstyle::AnsiColor::Cyan.on_default().bold()
+        } else {
+            anstyle::Style::new()
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{style}note{style:#}: {text}");
+    }
+
     /// Writes `warning: …` to stderr.
     pub(crate) fn print_warning(&self, text: &str) {
         let style = if self.stderr_color {

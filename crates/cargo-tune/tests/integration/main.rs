@@ -1,4 +1,7 @@
 //! The one integration-test binary: every end-to-end test of the `cargo-tune` command.
 
+mod apply;
 mod audit;
+mod corpus;
 mod duplicates;
+mod kill;

@@ -1,0 +1,23 @@
+//! Safe manifest editing: operations as data, a plan computed in memory (shown as text and a
+//! unified diff), and a transaction that writes it atomically, verifies it with cargo, restores
+//! every file on failure and journals it for `cargo tune undo`.
+
+pub mod git;
+pub mod journal;
+mod ops;
+mod plan;
+mod select;
+mod toml;
+mod transaction;
+mod verify;
+
+pub use journal::{Journal, UndoError, Undone, undo};
+pub use ops::{EditOp, ModelInputs, NotApplicable, PlanInputs, ops_for_change};
+pub use plan::{EditPlan, FileChange, PlanDisplay, PlanError, PlannedStep};
+pub use select::{Selector, select, steps_for};
+pub use toml::ShapeError;
+pub use transaction::{Applied, ApplyError, StepError, Transaction};
+pub use verify::{Verification, VerifyError};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,978 @@
+//! Edit operations as data, and the pure mapping from suggested changes to them.
+
+use std::path::{Component, Path, PathBuf};
+
+use cargo_tune_schema::SuggestedChange;
+use serde::{Deserialize, Serialize};
+use toml_edit::Item;
+
+use crate::workspace::{CargoConfig, DependencyDecl, ManifestDoc, WorkspaceModel};
+
+/// One edit of one file, or one command that edits `Cargo.lock`. Paths are absolute.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum EditOp {
+    /// Set (or, with a `null` value, remove) a key of `[profile.<profile>]`, of its
+    /// `package."<spec>"` sub-table or of its `build-override` sub-table.
+    ProfileSet {
+        /// The root manifest.
+        manifest: PathBuf,
+        /// Profile name.
+        profile: String,
+        /// `package."<spec>"` sub-table.
+        package: Option<String>,
+        /// The `build-override` sub-table.
+        build_override: bool,
+        /// Key in that table.
+        key: String,
+        /// TOML value as JSON; `null` removes the key.
+        value: serde_json::Value,
+    },
+    /// Set a key of a cargo configuration file.
+    ConfigSet {
+        /// The configuration file (created if missing).
+        file: PathBuf,
+        /// Key path (`["build", "jobs"]`).
+        key: Vec<String>,
+        /// TOML value as JSON; `null` removes the key.
+        value: serde_json::Value,
+    },
+    /// Select a linker for one target: merge `flags` into `target.<triple>.rustflags` (replacing
+    /// other linker-selecting flags) and optionally set `target.<triple>.linker`.
+    TargetLinker {
+        /// The configuration file (created if missing).
+        file: PathBuf,
+        /// Target triple.
+        triple: String,
+        /// `target.<triple>.linker`, when the flags need a particular driver.
+        linker: Option<String>,
+        /// Flags to merge in.
+        flags: Vec<String>,
+        /// Flags written first when the target has no rustflags yet (the `build.rustflags` that
+        /// target rustflags would otherwise silently replace).
+        seed: Vec<String>,
+    },
+    /// Make `[workspace.dependencies.<key>]` hold these fields.
+    WorkspaceDependencySet {
+        /// The root manifest.
+        manifest: PathBuf,
+        /// Entry key.
+        key: String,
+        /// Fields in writing order, TOML values as JSON.
+        fields: Vec<(String, serde_json::Value)>,
+    },
+    /// Rewrite a member's dependency to `workspace = true`, keeping features, `optional` and
+    /// `public`.
+    InheritDependency {
+        /// The member manifest.
+        manifest: PathBuf,
+        /// Path of the dependency table (`["target", "cfg(unix)", "dependencies"]`).
+        table: Vec<String>,
+        /// Dependency key.
+        key: String,
+        /// `Some(true)` writes `default-features = true` (the workspace entry disables them).
+        default_features: Option<bool>,
+    },
+    /// Remove `[workspace.dependencies.<key>]`.
+    RemoveWorkspaceDependency {
+        /// The root manifest.
+        manifest: PathBuf,
+        /// Entry key.
+        key: String,
+    },
+    /// `cargo update -p <spec> --precise <precise>`, which rewrites `Cargo.lock`.
+    CargoUpdate {
+        /// The root manifest.
+        manifest: PathBuf,
+        /// Package id spec (`name@version`).
+        spec: String,
+        /// Version to move to.
+        precise: String,
+    },
+}
+
+impl EditOp {
+    /// The file this operation edits. For `cargo update`, the lockfile.
+    pub fn file(&self) -> PathBuf {
+        match self {
+            EditOp::ProfileSet { manifest, .. }
+            | EditOp::WorkspaceDependencySet { manifest, .. }
+            | EditOp::InheritDependency { manifest, .. }
+            | EditOp::RemoveWorkspaceDependency { manifest, .. } => manifest.clone(),
+            EditOp::ConfigSet { file, .. } | EditOp::TargetLinker { file, .. } => file.clone(),
+            EditOp::CargoUpdate { manifest, .. } => manifest.with_file_name("Cargo.lock"),
+        }
+    }
+
+    /// One line for people: what changes where.
+    pub fn describe(&self, root: &Path) -> String {
+        let rel = |p: &Path| crate::workspace::relative_path(p, root);
+        match self {
+            EditOp::ProfileSet {
+                manifest,
+                profile,
+                package,
+                build_override,
+                key,
+                value,
+            } => {
+                let mut table = format!("profile.{profile}");
+                if let Some(spec) = package {
+                    table.push_str(&format!(".package.\"{spec}\""));
+                }
+                if *build_override {
+                    table.push_str(".build-override");
+                }
+                match value {
+                    serde_json::Value::Null => format!("{}: remove {table}.{key}", rel(manifest)),
+                    v => format!("{}: set {table}.{key} = {v}", rel(manifest)),
+                }
+            }
+            EditOp::ConfigSet { file, key, value } => match value {
+                serde_json::Value::Null => format!("{}: remove {}", rel(file), key.join(".")),
+                v => format!("{}: set {} = {v}", rel(file), key.join(".")),
+            },
+            EditOp::TargetLinker {
+                file,
+                triple,
+                linker,
+                flags,
+                ..
+            } => {
+                let mut text = format!(
+                    "{}: add {} to target.{triple}.rustflags",
+                    rel(file),
+                    flags.join(" ")
+                );
+                if let Some(linker) = linker {
+                    text.push_str(&format!(", set target.{triple}.linker = \"{linker}\""));
+                }
+                text
+            }
+            EditOp::WorkspaceDependencySet { manifest, key, .. } => {
+                format!(
+                    "{}: declare {key} in [workspace.dependencies]",
+                    rel(manifest)
+                )
+            }
+            EditOp::InheritDependency {
+                manifest,
+                table,
+                key,
+                ..
+            } => {
+                format!(
+                    "{}: inherit {key} in [{}] from the workspace",
+                    rel(manifest),
+                    table.join(".")
+                )
+            }
+            EditOp::RemoveWorkspaceDependency { manifest, key } => {
+                format!(
+                    "{}: remove {key} from [workspace.dependencies]",
+                    rel(manifest)
+                )
+            }
+            EditOp::CargoUpdate { spec, precise, .. } => {
+                format!("run `cargo update -p {spec} --precise {precise}`")
+            }
+        }
+    }
+}
+
+/// What the mapping reads: the files of the workspace and the host it builds on.
+#[derive(Clone, Copy, Debug)]
+pub struct PlanInputs<'a> {
+    /// Workspace root.
+    pub root: &'a Path,
+    /// The root manifest.
+    pub root_manifest: &'a ManifestDoc,
+    /// Member manifests (the root manifest too when the root is a package).
+    pub members: &'a [&'a ManifestDoc],
+    /// The layered cargo configuration.
+    pub config: &'a CargoConfig,
+    /// `(name, version)` of every package in `Cargo.lock`.
+    pub locked: &'a [(String, String)],
+    /// Host target triple.
+    pub host: &'a str,
+}
+
+/// Owned parts of a [`WorkspaceModel`] that [`PlanInputs`] borrows.
+#[derive(Debug)]
+pub struct ModelInputs<'a> {
+    model: &'a WorkspaceModel,
+    members: Vec<&'a ManifestDoc>,
+    locked: Vec<(String, String)>,
+    host: String,
+}
+
+impl<'a> ModelInputs<'a> {
+    /// Gathers what the mapping needs from a loaded workspace.
+    pub fn new(model: &'a WorkspaceModel, host: &str) -> Self {
+        let members = model.members.iter().map(|m| &m.manifest).collect();
+        let locked = model
+            .lockfile
+            .iter()
+            .flat_map(|l| &l.packages)
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect();
+        ModelInputs {
+            model,
+            members,
+            locked,
+            host: host.to_owned(),
+        }
+    }
+
+    /// The borrowed view.
+    pub fn inputs(&self) -> PlanInputs<'_> {
+        PlanInputs {
+            root: &self.model.root,
+            root_manifest: &self.model.root_manifest,
+            members: &self.members,
+            config: &self.model.config,
+            locked: &self.locked,
+            host: &self.host,
+        }
+    }
+}
+
+/// A suggested change cargo-tune does not turn into edits, and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct NotApplicable {
+    /// Why, as a sentence fragment.
+    pub reason: String,
+}
+
+fn refuse(reason: impl Into<String>) -> NotApplicable {
+    NotApplicable {
+        reason: reason.into(),
+    }
+}
+
+/// The edits that carry out `change`. Pure: reads only `inputs`. An empty list means the change
+/// is already in place.
+pub fn ops_for_change(
+    change: &SuggestedChange,
+    inputs: &PlanInputs<'_>,
+) -> Result<Vec<EditOp>, NotApplicable> {
+    let manifest = inputs.root_manifest.path.clone();
+    match change {
+        SuggestedChange::ProfileSet {
+            profile,
+            package,
+            build_override,
+            key,
+            value,
+        } => Ok(vec![EditOp::ProfileSet {
+            manifest,
+            profile: profile.clone(),
+            package: package.clone(),
+            build_override: *build_override,
+            key: key.clone(),
+            value: value.clone(),
+        }]),
+        SuggestedChange::ConfigSet { key, value } => {
+            let path = toml_edit::Key::parse(key).map_err(|e| {
+                refuse(format!(
+                    "`{key}` is not a configuration key: {}",
+                    e.message().trim()
+                ))
+            })?;
+            Ok(vec![EditOp::ConfigSet {
+                file: config_file(inputs),
+                key: path.iter().map(|k| k.get().to_owned()).collect(),
+                value: value.clone(),
+            }])
+        }
+        SuggestedChange::UseLinker { linker } => {
+            let (driver, arg) = match linker.as_str() {
+                "lld" => (None, "-fuse-ld=lld"),
+                "mold" => (None, "-fuse-ld=mold"),
+                // `--ld-path` is a clang option; GCC does not know it.
+                "wild" => (Some("clang".to_owned()), "--ld-path=wild"),
+                other => {
+                    return Err(refuse(format!(
+                        "cargo-tune does not know how to select the linker `{other}`"
+                    )));
+                }
+            };
+            Ok(vec![EditOp::TargetLinker {
+                file: config_file(inputs),
+                triple: inputs.host.to_owned(),
+                linker: driver,
+                flags: vec!["-C".to_owned(), format!("link-arg={arg}")],
+                seed: build_rustflags_to_keep(inputs.config, inputs.host),
+            }])
+        }
+        SuggestedChange::CentralizeDependency { name, requirement } => {
+            centralize(name, requirement.as_deref(), inputs)
+        }
+        SuggestedChange::RemoveWorkspaceDependency { name } => {
+            let present = inputs
+                .root_manifest
+                .workspace_dependencies()
+                .iter()
+                .any(|d| &d.key == name);
+            Ok(if present {
+                vec![EditOp::RemoveWorkspaceDependency {
+                    manifest,
+                    key: name.clone(),
+                }]
+            } else {
+                Vec::new()
+            })
+        }
+        SuggestedChange::CargoUpdate { spec, precise } => {
+            let (name, old) = spec.split_once('@').unwrap_or((spec.as_str(), ""));
+            let locked =
+                |version: &str| inputs.locked.iter().any(|(n, v)| n == name && v == version);
+            if !old.is_empty() && !locked(old) {
+                // Already moved (or never there): nothing to run.
+                return Ok(Vec::new());
+            }
+            Ok(vec![EditOp::CargoUpdate {
+                manifest,
+                spec: spec.clone(),
+                precise: precise.clone(),
+            }])
+        }
+        SuggestedChange::Env { var, .. } => Err(refuse(format!(
+            "`{var}` is an environment variable; set it in the shell or CI configuration that runs cargo"
+        ))),
+        SuggestedChange::Manual { .. } => Err(refuse("only a person can make this change")),
+        _ => Err(refuse(
+            "this kind of change is not known to this version of cargo-tune",
+        )),
+    }
+}
+
+/// The workspace's own `.cargo/config.toml` (or the legacy `.cargo/config` when that is what
+/// the workspace already has).
+fn config_file(inputs: &PlanInputs<'_>) -> PathBuf {
+    let legacy = inputs.root.join(".cargo").join("config");
+    if inputs.config.layers.iter().any(|l| l.file.path == legacy) {
+        legacy
+    } else {
+        inputs.root.join(".cargo").join("config.toml")
+    }
+}
+
+/// cargo takes rustflags from the first of `target.<triple>`/`target.<cfg>` and `build` that is
+/// set, so writing target rustflags would drop `build.rustflags`. When no target rustflags exist
+/// yet, the build flags (merged across layers, lowest precedence first, as cargo merges arrays)
+/// are carried into the new target entry.
+fn build_rustflags_to_keep(config: &CargoConfig, host: &str) -> Vec<String> {
+    let target_flags = config.keys(&["target"]).iter().any(|t| {
+        (t == host || t.starts_with("cfg(")) && config.get(&["target", t, "rustflags"]).is_some()
+    });
+    if target_flags {
+        return Vec::new();
+    }
+    let mut flags = Vec::new();
+    for (item, _) in config.get_all(&["build", "rustflags"]).into_iter().rev() {
+        match item {
+            Item::Value(toml_edit::Value::Array(a)) => {
+                flags.extend(a.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+            }
+            Item::Value(toml_edit::Value::String(s)) => {
+                flags.extend(s.value().split_whitespace().map(str::to_owned));
+            }
+            _ => {}
+        }
+    }
+    flags
+}
+
+/// Where a declaration's package comes from, normalised so that declarations in different
+/// manifests can be compared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Source {
+    Registry(Option<String>),
+    Path(String),
+    Git {
+        url: String,
+        reference: Vec<(String, String)>,
+    },
+}
+
+fn source_of(decl: &DependencyDecl, doc: &ManifestDoc, root: &Path) -> Source {
+    let entry = dep_entry(doc, decl);
+    let s = |k: &str| {
+        entry
+            .and_then(|t| t.get(k))
+            .and_then(Item::as_str)
+            .map(str::to_owned)
+    };
+    if let Some(path) = &decl.path {
+        let dir = doc.path.parent().unwrap_or(root);
+        return Source::Path(relative_to(&normalize(&dir.join(path)), root));
+    }
+    if let Some(url) = &decl.git {
+        let reference = ["branch", "tag", "rev"]
+            .iter()
+            .filter_map(|k| s(k).map(|v| ((*k).to_owned(), v)))
+            .collect();
+        return Source::Git {
+            url: url.clone(),
+            reference,
+        };
+    }
+    Source::Registry(s("registry"))
+}
+
+fn dep_entry<'a>(
+    doc: &'a ManifestDoc,
+    decl: &DependencyDecl,
+) -> Option<&'a dyn toml_edit::TableLike> {
+    let mut table: &dyn toml_edit::TableLike = doc.doc.as_table();
+    for segment in table_path(decl) {
+        table = table.get(&segment)?.as_table_like()?;
+    }
+    table.get(&decl.key)?.as_table_like()
+}
+
+/// The path of the table a declaration sits in, with the table name as written.
+fn table_path(decl: &DependencyDecl) -> Vec<String> {
+    let mut path = Vec::new();
+    if let Some(platform) = &decl.platform {
+        path.push("target".to_owned());
+        path.push(platform.clone());
+    }
+    path.push(decl.table.clone());
+    path
+}
+
+/// Semver compatibility bucket of a requirement's first comparator: `1.2` → `1`, `0.3.1` →
+/// `0.3`, `0.0.4` → `0.0.4`. Requirements in different buckets cannot share one resolution.
+fn bucket(req: &str) -> Option<(u64, u64, u64)> {
+    let req = semver::VersionReq::parse(req).ok()?;
+    let c = req.comparators.first()?;
+    Some(match (c.major, c.minor, c.patch) {
+        (0, Some(0), patch) => (0, 0, patch.unwrap_or(0)),
+        (0, minor, _) => (0, minor.unwrap_or(0), 0),
+        (major, _, _) => (major, 0, 0),
+    })
+}
+
+fn centralize(
+    name: &str,
+    requirement: Option<&str>,
+    inputs: &PlanInputs<'_>,
+) -> Result<Vec<EditOp>, NotApplicable> {
+    let root = inputs.root;
+    // Every inline declaration of the package, with its source.
+    let mut decls: Vec<(&ManifestDoc, DependencyDecl, Source)> = Vec::new();
+    for doc in inputs.members {
+        for decl in doc.dependencies() {
+            if decl.package == name && !decl.workspace {
+                let source = source_of(&decl, doc, root);
+                decls.push((doc, decl, source));
+            }
+        }
+    }
+    if decls.is_empty() {
+        return Ok(Vec::new());
+    }
+    let existing = inputs.root_manifest.workspace_dependencies();
+    // Once members inherit the package, its workspace entry's source is the one centralized.
+    let inherited: Option<Source> = existing
+        .iter()
+        .filter(|e| e.package == name)
+        .find(|e| {
+            inputs.members.iter().any(|doc| {
+                doc.dependencies()
+                    .iter()
+                    .any(|d| d.workspace && d.key == e.key)
+            })
+        })
+        .map(|e| source_of(e, inputs.root_manifest, root));
+    let source = match inherited {
+        Some(source) => source,
+        None => {
+            // One source is centralized; declarations of another copy of the package stay.
+            let mut sources: Vec<(&Source, usize)> = Vec::new();
+            for (_, _, s) in &decls {
+                match sources.iter_mut().find(|(known, _)| *known == s) {
+                    Some((_, n)) => *n += 1,
+                    None => sources.push((s, 1)),
+                }
+            }
+            sources.sort_by_key(|s| std::cmp::Reverse(s.1));
+            if sources.len() > 1 && sources[0].1 == sources[1].1 {
+                return Err(refuse(format!(
+                    "members take `{name}` from {} different sources equally often; say which to centralize",
+                    sources.len()
+                )));
+            }
+            sources[0].0.clone()
+        }
+    };
+    decls.retain(|(_, _, s)| *s == source);
+    if decls.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    let requirement = match requirement {
+        Some(req) => Some(req.to_owned()),
+        None => {
+            let mut reqs: Vec<&str> = decls
+                .iter()
+                .filter_map(|(_, d, _)| d.req.as_deref())
+                .collect();
+            reqs.sort_unstable();
+            reqs.dedup();
+            match reqs.as_slice() {
+                [] => None,
+                [one] => Some((*one).to_owned()),
+                many => {
+                    return Err(refuse(format!(
+                        "members require `{name}` as {}; the suggestion names no requirement to settle on",
+                        many.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    if let Some(req) = &requirement
+        && matches!(source, Source::Registry(_))
+    {
+        let wanted = bucket(req);
+        // Declarations of another semver-incompatible version are a deliberate second copy.
+        decls.retain(|(_, d, _)| d.req.as_deref().is_none_or(|r| bucket(r) == wanted));
+    }
+
+    let mut ops = Vec::new();
+    let mut keys: Vec<&str> = decls.iter().map(|(_, d, _)| d.key.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        let group: Vec<&(&ManifestDoc, DependencyDecl, Source)> =
+            decls.iter().filter(|(_, d, _)| d.key == key).collect();
+        let wants_defaults = |d: &DependencyDecl| d.default_features.unwrap_or(true);
+        let ws_default_features = match existing.iter().find(|d| d.key == key) {
+            Some(entry) => {
+                let entry_source = source_of(entry, inputs.root_manifest, root);
+                if entry_source != source || entry.package != name {
+                    return Err(refuse(format!(
+                        "[workspace.dependencies] already has `{key}` for another package or source"
+                    )));
+                }
+                if let Some(req) = &requirement
+                    && entry.req.as_deref().is_some_and(|r| r != req)
+                {
+                    return Err(refuse(format!(
+                        "[workspace.dependencies.{key}] requires {}, not {req}",
+                        entry.req.as_deref().unwrap_or("any version")
+                    )));
+                }
+                let entry_defaults = entry.default_features.unwrap_or(true);
+                if entry_defaults
+                    && let Some((doc, d, _)) = group.iter().find(|(_, d, _)| !wants_defaults(d))
+                {
+                    return Err(refuse(format!(
+                        "{} sets default-features = false for `{}`, which cargo ignores on a dependency \
+                         inherited from a [workspace.dependencies] entry that enables default features; \
+                         set default-features = false there first (and default-features = true in the \
+                         members that need them)",
+                        doc.rel_path, d.key
+                    )));
+                }
+                entry_defaults
+            }
+            None => {
+                let all_default = group.iter().all(|(_, d, _)| wants_defaults(d));
+                let mut fields = Vec::new();
+                if key != name {
+                    fields.push(("package".to_owned(), serde_json::json!(name)));
+                }
+                if let Some(req) = &requirement {
+                    fields.push(("version".to_owned(), serde_json::json!(req)));
+                }
+                match &source {
+                    Source::Registry(Some(registry)) => {
+                        fields.push(("registry".to_owned(), serde_json::json!(registry)));
+                    }
+                    Source::Registry(None) => {}
+                    Source::Path(path) => fields.push(("path".to_owned(), serde_json::json!(path))),
+                    Source::Git { url, reference } => {
+                        fields.push(("git".to_owned(), serde_json::json!(url)));
+                        for (k, v) in reference {
+                            fields.push((k.clone(), serde_json::json!(v)));
+                        }
+                    }
+                }
+                // Cargo's rule: an inheriting member can turn default features back on, never off,
+                // so the workspace entry disables them whenever any member does.
+                if !all_default {
+                    fields.push(("default-features".to_owned(), serde_json::json!(false)));
+                }
+                ops.push(EditOp::WorkspaceDependencySet {
+                    manifest: inputs.root_manifest.path.clone(),
+                    key: key.to_owned(),
+                    fields,
+                });
+                all_default
+            }
+        };
+        for (doc, decl, _) in group {
+            let default_features = (!ws_default_features && wants_defaults(decl)).then_some(true);
+            ops.push(EditOp::InheritDependency {
+                manifest: doc.path.clone(),
+                table: table_path(decl),
+                key: decl.key.clone(),
+                default_features,
+            });
+        }
+    }
+    Ok(ops)
+}
+
+/// `path` with `.` and `..` resolved lexically.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `path` relative to `base` (both absolute and normalised), `/`-separated, with `..` as needed.
+fn relative_to(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_owned(), b.len() - common).collect();
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cargo_tune_schema::SuggestedChange;
+
+    struct Ws {
+        root: PathBuf,
+        root_manifest: ManifestDoc,
+        members: Vec<ManifestDoc>,
+        config: CargoConfig,
+    }
+
+    fn ws(root_text: &str, members: &[(&str, &str)]) -> Ws {
+        let root = PathBuf::from("/ws");
+        let parse = |rel: &str, text: &str| {
+            ManifestDoc::parse(&root.join(rel), &root, text.to_owned()).unwrap()
+        };
+        Ws {
+            root_manifest: parse("Cargo.toml", root_text),
+            members: members.iter().map(|(rel, text)| parse(rel, text)).collect(),
+            config: CargoConfig::default(),
+            root: root.clone(),
+        }
+    }
+
+    fn map(ws: &Ws, change: &SuggestedChange) -> Result<Vec<EditOp>, NotApplicable> {
+        let members: Vec<&ManifestDoc> = ws.members.iter().collect();
+        let locked = vec![("syn".to_owned(), "1.0.109".to_owned())];
+        let inputs = PlanInputs {
+            root: &ws.root,
+            root_manifest: &ws.root_manifest,
+            members: &members,
+            config: &ws.config,
+            locked: &locked,
+            host: "x86_64-unknown-linux-gnu",
+        };
+        ops_for_change(change, &inputs)
+    }
+
+    const ROOT: &str = "[workspace]\nmembers = [\"a\", \"b\"]\n";
+
+    #[test]
+    fn profile_and_config_changes_map_one_to_one() {
+        let w = ws(ROOT, &[]);
+        let ops = map(
+            &w,
+            &SuggestedChange::ProfileSet {
+                profile: "dev".into(),
+                package: Some("*".into()),
+                build_override: false,
+                key: "debug".into(),
+                value: serde_json::json!(false),
+            },
+        )
+        .unwrap();
+        assert!(matches!(&ops[..], [EditOp::ProfileSet { package: Some(p), .. }] if p == "*"));
+        let ops = map(
+            &w,
+            &SuggestedChange::ConfigSet {
+                key: "target.'cfg(unix)'.linker".into(),
+                value: serde_json::json!("clang"),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            ops,
+            [EditOp::ConfigSet {
+                file: "/ws/.cargo/config.toml".into(),
+                key: vec!["target".into(), "cfg(unix)".into(), "linker".into()],
+                value: serde_json::json!("clang"),
+            }]
+        );
+    }
+
+    #[test]
+    fn linker_goes_to_the_host_target() {
+        let w = ws(ROOT, &[]);
+        let ops = map(
+            &w,
+            &SuggestedChange::UseLinker {
+                linker: "wild".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            ops,
+            [EditOp::TargetLinker {
+                file: "/ws/.cargo/config.toml".into(),
+                triple: "x86_64-unknown-linux-gnu".into(),
+                linker: Some("clang".into()),
+                flags: vec!["-C".into(), "link-arg=--ld-path=wild".into()],
+                seed: vec![],
+            }]
+        );
+        assert!(
+            map(
+                &w,
+                &SuggestedChange::UseLinker {
+                    linker: "gold".into()
+                }
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn centralize_disables_defaults_in_the_workspace_when_one_member_does() {
+        let w = ws(
+            ROOT,
+            &[
+                (
+                    "a/Cargo.toml",
+                    "[package]\nname = \"a\"\n[dependencies]\nrand = { version = \"0.8\", features = [\"small_rng\"] }\n",
+                ),
+                (
+                    "b/Cargo.toml",
+                    "[package]\nname = \"b\"\n[target.'cfg(unix)'.dev-dependencies]\nrand = { version = \"0.8.5\", default-features = false, optional = true }\n",
+                ),
+            ],
+        );
+        let change = SuggestedChange::CentralizeDependency {
+            name: "rand".into(),
+            requirement: Some("0.8.5".into()),
+        };
+        let ops = map(&w, &change).unwrap();
+        assert_eq!(
+            ops,
+            [
+                EditOp::WorkspaceDependencySet {
+                    manifest: "/ws/Cargo.toml".into(),
+                    key: "rand".into(),
+                    fields: vec![
+                        ("version".into(), serde_json::json!("0.8.5")),
+                        ("default-features".into(), serde_json::json!(false)),
+                    ],
+                },
+                EditOp::InheritDependency {
+                    manifest: "/ws/a/Cargo.toml".into(),
+                    table: vec!["dependencies".into()],
+                    key: "rand".into(),
+                    default_features: Some(true),
+                },
+                EditOp::InheritDependency {
+                    manifest: "/ws/b/Cargo.toml".into(),
+                    table: vec![
+                        "target".into(),
+                        "cfg(unix)".into(),
+                        "dev-dependencies".into()
+                    ],
+                    key: "rand".into(),
+                    default_features: None,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn centralize_keeps_renames_rebases_paths_and_skips_other_copies() {
+        let w = ws(
+            ROOT,
+            &[
+                (
+                    "crates/a/Cargo.toml",
+                    "[dependencies]\nfoo = { path = \"../../vendor/foo\", version = \"1\" }\nfoo2 = { package = \"foo\", version = \"2\" }\n",
+                ),
+                (
+                    "crates/b/Cargo.toml",
+                    "[dependencies]\nmyfoo = { package = \"foo\", path = \"../../vendor/foo\" }\n",
+                ),
+            ],
+        );
+        let ops = map(
+            &w,
+            &SuggestedChange::CentralizeDependency {
+                name: "foo".into(),
+                requirement: None,
+            },
+        )
+        .unwrap();
+        let summary: Vec<_> = ops.iter().map(|op| op.describe(Path::new("/ws"))).collect();
+        assert_eq!(
+            summary,
+            [
+                "Cargo.toml: declare foo in [workspace.dependencies]",
+                "crates/a/Cargo.toml: inherit foo in [dependencies] from the workspace",
+                "Cargo.toml: declare myfoo in [workspace.dependencies]",
+                "crates/b/Cargo.toml: inherit myfoo in [dependencies] from the workspace",
+            ]
+        );
+        let EditOp::WorkspaceDependencySet { fields, .. } = &ops[2] else {
+            panic!()
+        };
+        assert_eq!(
+            fields,
+            &[
+                ("package".to_owned(), serde_json::json!("foo")),
+                ("version".to_owned(), serde_json::json!("1")),
+                ("path".to_owned(), serde_json::json!("vendor/foo")),
+            ]
+        );
+    }
+
+    #[test]
+    fn centralize_refuses_default_features_false_under_an_entry_that_enables_them() {
+        let w = ws(
+            "[workspace]\n[workspace.dependencies]\nrand = \"0.8\"\n",
+            &[(
+                "a/Cargo.toml",
+                "[dependencies]\nrand = { version = \"0.8\", default-features = false }\n",
+            )],
+        );
+        let err = map(
+            &w,
+            &SuggestedChange::CentralizeDependency {
+                name: "rand".into(),
+                requirement: None,
+            },
+        )
+        .unwrap_err();
+        assert!(err.reason.contains("default-features = false"), "{err}");
+    }
+
+    #[test]
+    fn centralize_refuses_to_guess_between_requirements() {
+        let w = ws(
+            ROOT,
+            &[
+                ("a/Cargo.toml", "[dependencies]\nrand = \"0.8\"\n"),
+                ("b/Cargo.toml", "[dependencies]\nrand = \"0.8.5\"\n"),
+            ],
+        );
+        let err = map(
+            &w,
+            &SuggestedChange::CentralizeDependency {
+                name: "rand".into(),
+                requirement: None,
+            },
+        )
+        .unwrap_err();
+        assert!(err.reason.contains("0.8, 0.8.5"), "{err}");
+    }
+
+    #[test]
+    fn centralize_leaves_another_copy_alone_once_the_package_is_inherited() {
+        let w = ws(
+            "[workspace]\n[workspace.dependencies]\nfoo = { path = \"vendor/foo-1\", version = \"1\" }\n",
+            &[
+                ("a/Cargo.toml", "[dependencies]\nfoo.workspace = true\n"),
+                (
+                    "b/Cargo.toml",
+                    "[dependencies]\nfoo2 = { package = \"foo\", path = \"../vendor/foo-2\" }\n",
+                ),
+            ],
+        );
+        let change = SuggestedChange::CentralizeDependency {
+            name: "foo".into(),
+            requirement: Some("1".into()),
+        };
+        assert_eq!(map(&w, &change).unwrap(), []);
+    }
+
+    #[test]
+    fn done_changes_map_to_nothing() {
+        let w = ws(
+            "[workspace]\n[workspace.dependencies]\nrand = \"0.8\"\n",
+            &[("a/Cargo.toml", "[dependencies]\nrand.workspace = true\n")],
+        );
+        assert_eq!(
+            map(
+                &w,
+                &SuggestedChange::CentralizeDependency {
+                    name: "rand".into(),
+                    requirement: None
+                }
+            )
+            .unwrap(),
+            []
+        );
+        assert_eq!(
+            map(
+                &w,
+                &SuggestedChange::RemoveWorkspaceDependency {
+                    name: "serde".into()
+                }
+            )
+            .unwrap(),
+            []
+        );
+        assert_eq!(
+            map(
+                &w,
+                &SuggestedChange::CargoUpdate {
+                    spec: "syn@1.0.100".into(),
+                    precise: "1.0.109".into()
+                }
+            )
+            .unwrap(),
+            []
+        );
+        assert_eq!(
+            map(
+                &w,
+                &SuggestedChange::CargoUpdate {
+                    spec: "syn@1.0.109".into(),
+                    precise: "1.0.110".into()
+                }
+            )
+            .unwrap()
+            .len(),
+            1
+        );
+        assert!(map(&w, &SuggestedChange::Manual { text: "x".into() }).is_err());
+    }
+}

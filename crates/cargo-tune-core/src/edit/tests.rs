@@ -1,0 +1,403 @@
+//! The transaction and the journal, driven by operations directly.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::cargo::CargoOptions;
+
+#[expect(clippy::disallowed_methods, reason = "test fixture")]
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+const ROOT: &str = "# the workspace\n[workspace]\nmembers = [\"a\", \"b\"]\n\n[profile.dev]\ndebug = true   # slow links\n";
+const A: &str = "[package]\nname = \"a\"\n\n[dependencies]\n# pinned on purpose\nrand = { version = \"0.8\", features = [\"small_rng\"] } # keep\n";
+const B: &str = "[package]\nname = \"b\"\n\n[dependencies]\nrand = { version = \"0.8\", default-features = false }\n";
+
+struct Ws {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Ws {
+    fn new() -> Ws {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_owned();
+        write(&root.join("Cargo.toml"), ROOT);
+        write(&root.join("a/Cargo.toml"), A);
+        write(&root.join("b/Cargo.toml"), B);
+        Ws { _dir: dir, root }
+    }
+
+    fn journal(&self) -> Journal {
+        Journal::in_target_dir(&self.root.join("target"))
+    }
+
+    fn snapshot(&self) -> Vec<(String, Option<String>)> {
+        [
+            "Cargo.toml",
+            "a/Cargo.toml",
+            "b/Cargo.toml",
+            ".cargo/config.toml",
+        ]
+        .iter()
+        .map(|p| {
+            (
+                (*p).to_owned(),
+                std::fs::read_to_string(self.root.join(p)).ok(),
+            )
+        })
+        .collect()
+    }
+
+    fn ops(&self) -> Vec<EditOp> {
+        let r = &self.root;
+        vec![
+            EditOp::ProfileSet {
+                manifest: r.join("Cargo.toml"),
+                profile: "dev".into(),
+                package: None,
+                build_override: false,
+                key: "debug".into(),
+                value: serde_json::json!("line-tables-only"),
+            },
+            EditOp::ProfileSet {
+                manifest: r.join("Cargo.toml"),
+                profile: "dev".into(),
+                package: Some("*".into()),
+                build_override: false,
+                key: "debug".into(),
+                value: serde_json::json!(false),
+            },
+            EditOp::ConfigSet {
+                file: r.join(".cargo/config.toml"),
+                key: vec!["build".into(), "jobs".into()],
+                value: serde_json::json!(2),
+            },
+            EditOp::WorkspaceDependencySet {
+                manifest: r.join("Cargo.toml"),
+                key: "rand".into(),
+                fields: vec![
+                    ("version".into(), serde_json::json!("0.8")),
+                    ("default-features".into(), serde_json::json!(false)),
+                ],
+            },
+            EditOp::InheritDependency {
+                manifest: r.join("a/Cargo.toml"),
+                table: vec!["dependencies".into()],
+                key: "rand".into(),
+                default_features: Some(true),
+            },
+            EditOp::InheritDependency {
+                manifest: r.join("b/Cargo.toml"),
+                table: vec!["dependencies".into()],
+                key: "rand".into(),
+                default_features: None,
+            },
+        ]
+    }
+
+    fn plan(&self) -> EditPlan {
+        EditPlan::from_ops(&self.root, self.ops()).unwrap()
+    }
+
+    fn execute(&self, plan: &EditPlan, verification: Verification) -> Result<Applied, ApplyError> {
+        Transaction::new(plan, self.journal(), verification, CargoOptions::default()).execute()
+    }
+}
+
+#[test]
+fn apply_writes_new_bytes_and_undo_restores_the_exact_old_ones() {
+    let ws = Ws::new();
+    let old = ws.snapshot();
+    let plan = ws.plan();
+    assert_eq!(plan.files.len(), 4);
+    let applied = ws.execute(&plan, Verification::Skip).unwrap();
+    assert_eq!(
+        applied.files,
+        [
+            "Cargo.toml",
+            ".cargo/config.toml",
+            "a/Cargo.toml",
+            "b/Cargo.toml"
+        ]
+    );
+    assert_eq!(
+        read(&ws.root.join("Cargo.toml")),
+        "# the workspace\n[workspace]\nmembers = [\"a\", \"b\"]\n\n[workspace.dependencies]\nrand = { version = \"0.8\", default-features = false }\n\n\
+         [profile.dev]\ndebug = \"line-tables-only\"   # slow links\n\n[profile.dev.package.\"*\"]\ndebug = false\n"
+    );
+    assert_eq!(
+        read(&ws.root.join("a/Cargo.toml")),
+        "[package]\nname = \"a\"\n\n[dependencies]\n# pinned on purpose\nrand = { workspace = true, features = [\"small_rng\"], default-features = true } # keep\n"
+    );
+    assert_eq!(
+        read(&ws.root.join("b/Cargo.toml")),
+        "[package]\nname = \"b\"\n\n[dependencies]\nrand = { workspace = true }\n"
+    );
+
+    let undone = undo(&ws.journal(), &ws.root).unwrap();
+    assert_eq!(undone.removed, [".cargo/config.toml"]);
+    assert!(!undone.interrupted_apply);
+    assert_eq!(ws.snapshot(), old);
+    assert!(!ws.root.join(".cargo").exists());
+    assert!(matches!(
+        undo(&ws.journal(), &ws.root),
+        Err(UndoError::NothingToUndo { .. })
+    ));
+}
+
+#[test]
+fn applying_twice_is_applying_once_and_the_plan_of_an_applied_workspace_is_empty() {
+    let ws = Ws::new();
+    ws.execute(&ws.plan(), Verification::Skip).unwrap();
+    let once = ws.snapshot();
+    let again = ws.plan();
+    assert!(again.is_empty(), "{}", again.unified_diff());
+    assert!(again.steps.is_empty());
+    assert_eq!(ws.snapshot(), once);
+}
+
+#[test]
+fn undo_walks_back_through_earlier_applies_in_order() {
+    let ws = Ws::new();
+    let v0 = ws.snapshot();
+    let ops = ws.ops();
+    EditPlan::from_ops(&ws.root, ops[..2].to_vec())
+        .map(|p| ws.execute(&p, Verification::Skip).unwrap())
+        .unwrap();
+    let v1 = ws.snapshot();
+    EditPlan::from_ops(&ws.root, ops[2..].to_vec())
+        .map(|p| ws.execute(&p, Verification::Skip).unwrap())
+        .unwrap();
+    assert_ne!(ws.snapshot(), v1);
+    assert_eq!(undo(&ws.journal(), &ws.root).unwrap().remaining, 1);
+    assert_eq!(ws.snapshot(), v1);
+    assert_eq!(undo(&ws.journal(), &ws.root).unwrap().remaining, 0);
+    assert_eq!(ws.snapshot(), v0);
+}
+
+#[test]
+fn failed_verification_restores_every_file_and_leaves_nothing_to_undo() {
+    let ws = Ws::new();
+    let old = ws.snapshot();
+    let err = ws
+        .execute(
+            &ws.plan(),
+            Verification::Custom(Box::new(|| Err("cargo says no".into()))),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, ApplyError::RolledBack(StepError::Verify(_))),
+        "{err:?}"
+    );
+    assert_eq!(ws.snapshot(), old);
+    assert!(
+        !ws.root.join(".cargo").exists(),
+        "the directory created for the config file is removed"
+    );
+    assert!(matches!(
+        undo(&ws.journal(), &ws.root),
+        Err(UndoError::NothingToUndo { .. })
+    ));
+}
+
+#[test]
+fn read_only_file_midway_restores_the_files_written_before_it() {
+    let ws = Ws::new();
+    let old = ws.snapshot();
+    let b = ws.root.join("b/Cargo.toml");
+    let mut perms = std::fs::metadata(&b).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&b, perms).unwrap();
+    let err = ws.execute(&ws.plan(), Verification::Skip).unwrap_err();
+    assert!(
+        matches!(&err, ApplyError::RolledBack(StepError::ReadOnly { path }) if *path == b),
+        "{err:?}"
+    );
+    assert_eq!(ws.snapshot(), old);
+}
+
+#[test]
+fn cargo_metadata_failing_after_the_edit_rolls_back() {
+    let ws = Ws::new();
+    write(&ws.root.join("a/src/lib.rs"), "");
+    write(&ws.root.join("b/src/lib.rs"), "");
+    let old = ws.snapshot();
+    let plan = EditPlan::from_ops(
+        &ws.root,
+        vec![EditOp::ProfileSet {
+            manifest: ws.root.join("Cargo.toml"),
+            profile: "dev".into(),
+            package: None,
+            build_override: false,
+            key: "opt-level".into(),
+            value: serde_json::json!("fast"),
+        }],
+    )
+    .unwrap();
+    let verification = Verification::CargoMetadata {
+        options: CargoOptions {
+            offline: true,
+            ..CargoOptions::default()
+        },
+        locked: false,
+        no_deps: true,
+    };
+    let err = ws.execute(&plan, verification).unwrap_err();
+    match &err {
+        ApplyError::RolledBack(StepError::Verify(VerifyError::Cargo(e))) => {
+            assert!(e.to_string().contains("opt-level"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ws.snapshot(), old);
+}
+
+#[test]
+fn a_file_changed_since_planning_is_refused_before_anything_is_written() {
+    let ws = Ws::new();
+    let plan = ws.plan();
+    write(
+        &ws.root.join("b/Cargo.toml"),
+        &format!("{B}# edited meanwhile\n"),
+    );
+    let before = ws.snapshot();
+    let err = ws.execute(&plan, Verification::Skip).unwrap_err();
+    assert!(
+        matches!(&err, ApplyError::ChangedSincePlan { path } if path == "b/Cargo.toml"),
+        "{err:?}"
+    );
+    assert_eq!(ws.snapshot(), before);
+    assert!(matches!(
+        undo(&ws.journal(), &ws.root),
+        Err(UndoError::NothingToUndo { .. })
+    ));
+}
+
+#[test]
+fn undo_refuses_when_a_file_changed_after_the_apply() {
+    let ws = Ws::new();
+    ws.execute(&ws.plan(), Verification::Skip).unwrap();
+    let a = ws.root.join("a/Cargo.toml");
+    write(&a, &format!("{}# my own change\n", read(&a)));
+    let before = ws.snapshot();
+    let err = undo(&ws.journal(), &ws.root).unwrap_err();
+    assert!(
+        matches!(&err, UndoError::ChangedSinceApply { path } if path == "a/Cargo.toml"),
+        "{err:?}"
+    );
+    assert_eq!(ws.snapshot(), before, "nothing written");
+}
+
+#[test]
+fn an_interrupted_apply_is_recovered_by_undo_and_blocks_new_applies() {
+    let ws = Ws::new();
+    let old = ws.snapshot();
+    let plan = ws.plan();
+    // What a kill after the journal and the first two files leaves behind.
+    let files = plan
+        .files
+        .iter()
+        .map(|f| journal::JournalFile {
+            path: f.path.clone(),
+            before: f.before.clone(),
+            after: Some(f.after.clone()),
+        })
+        .collect();
+    ws.journal()
+        .begin(&journal::JournalEntry::pending(
+            &ws.root,
+            files,
+            vec![ws.root.join(".cargo")],
+        ))
+        .unwrap();
+    std::fs::create_dir_all(ws.root.join(".cargo")).unwrap();
+    for f in &plan.files[..2] {
+        write(&f.path, &f.after);
+    }
+    let err = ws.execute(&ws.plan(), Verification::Skip).unwrap_err();
+    assert!(
+        matches!(err, ApplyError::InterruptedEarlier { .. }),
+        "{err:?}"
+    );
+    let undone = undo(&ws.journal(), &ws.root).unwrap();
+    assert!(undone.interrupted_apply);
+    assert_eq!(ws.snapshot(), old);
+    assert!(!ws.root.join(".cargo").exists());
+}
+
+/// A small deterministic generator, so the property below needs no extra dependency.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n
+    }
+}
+
+#[test]
+fn random_profile_edits_touch_only_their_keys_and_are_idempotent() {
+    let profiles = ["dev", "release", "test", "bench"];
+    let keys = [
+        "debug",
+        "opt-level",
+        "lto",
+        "codegen-units",
+        "incremental",
+        "strip",
+    ];
+    let values = [
+        serde_json::json!(0),
+        serde_json::json!(true),
+        serde_json::json!("thin"),
+        serde_json::Value::Null,
+    ];
+    let mut rng = Lcg(7);
+    for case in 0..200 {
+        let ws = Ws::new();
+        let mut ops = Vec::new();
+        for _ in 0..1 + rng.next(4) {
+            let package = (rng.next(3) == 0).then(|| "*".to_owned());
+            ops.push(EditOp::ProfileSet {
+                manifest: ws.root.join("Cargo.toml"),
+                profile: profiles[rng.next(profiles.len())].into(),
+                build_override: package.is_none() && rng.next(4) == 0,
+                package,
+                key: keys[rng.next(keys.len())].into(),
+                value: values[rng.next(values.len())].clone(),
+            });
+        }
+        let plan = EditPlan::from_ops(&ws.root, ops.clone()).unwrap();
+        let Some(change) = plan.files.first() else {
+            continue;
+        };
+        let before = change.before.as_deref().unwrap();
+        let diff = similar::TextDiff::from_lines(before, change.after.as_str());
+        for removed in diff
+            .iter_all_changes()
+            .filter(|c| c.tag() == similar::ChangeTag::Delete)
+        {
+            // Only the edited keys' own lines may go or change.
+            assert!(
+                keys.iter().any(|k| removed.value().starts_with(k)),
+                "case {case}: {:?} removed by {ops:?}",
+                removed.value()
+            );
+        }
+        ws.execute(&plan, Verification::Skip).unwrap();
+        assert!(
+            EditPlan::from_ops(&ws.root, ops).unwrap().is_empty(),
+            "case {case}"
+        );
+    }
+}

@@ -1,0 +1,206 @@
+use std::io::Write;
+use std::path::PathBuf;
+
+use cargo_tune_core::analysis::Policy;
+use cargo_tune_core::cargo::metadata::MetadataSource;
+use cargo_tune_core::edit::{
+    EditPlan, Journal, ModelInputs, Selector, Transaction, Verification, git, select, steps_for,
+};
+use cargo_tune_core::probe::Environment;
+use cargo_tune_core::report::{Styles, render_json};
+use cargo_tune_core::workspace::{BuildEnv, LoadOptions, WorkspaceModel};
+use cargo_tune_schema::{ApplyMode, Finding};
+
+use crate::cli::common::{Format, ManifestOptions, OutputOptions, current_dir};
+use crate::errors::ExpectedError;
+use crate::output::{OutputContext, deliver};
+
+/// `cargo tune apply`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Without --execute nothing is written: the plan and its diff are printed. \
+    `cargo tune undo` reverts the last apply."
+)]
+pub(crate) struct ApplyArgs {
+    /// Findings to apply: finding codes (`debuginfo-in-dev`) or ids (`debuginfo-in-dev:dev`) as
+    /// `cargo tune audit` prints them.
+    #[arg(value_name = "SELECTION", value_parser = Selector::parse)]
+    selection: Vec<Selector>,
+
+    /// Apply the suggestions of every finding.
+    #[arg(long, conflicts_with = "selection")]
+    all: bool,
+
+    /// Write the changes (the default is a dry run).
+    #[arg(long, short = 'x', conflicts_with = "check")]
+    execute: bool,
+
+    /// Exit with 1 when anything would change (for CI).
+    #[arg(long)]
+    check: bool,
+
+    /// Edit files that have uncommitted changes.
+    #[arg(long)]
+    allow_dirty: bool,
+
+    /// Take the findings from a captured `cargo tune audit --format json` report instead of
+    /// auditing now.
+    #[arg(long, value_name = "PATH")]
+    findings: Option<PathBuf>,
+
+    #[command(flatten)]
+    manifest: ManifestOptions,
+
+    #[command(flatten)]
+    output: OutputOptions,
+}
+
+impl ApplyArgs {
+    pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
+        if self.selection.is_empty() && !self.all {
+            return Err(ExpectedError::Usage {
+                message: "name the findings to apply (codes or ids as `cargo tune audit` prints them), or pass --all"
+                    .to_owned(),
+            });
+        }
+        let cwd = current_dir()?;
+        let load = LoadOptions {
+            source: MetadataSource::Cargo(self.manifest.cargo_options(ctx)),
+            manifest_path: self.manifest.manifest_path.clone(),
+            cwd: cwd.clone(),
+            env: BuildEnv::capture(),
+        };
+        let (model, env, findings) = match &self.findings {
+            Some(path) => {
+                let findings = read_findings(&cwd.join(path))?;
+                let model = WorkspaceModel::load(load)?;
+                let env =
+                    Environment::probe(&model.root).map_err(|source| ExpectedError::Setup {
+                        message: "failed to probe the toolchain".to_owned(),
+                        source: Some(Box::new(source)),
+                    })?;
+                (model, env, findings)
+            }
+            None => {
+                let audit = cargo_tune_core::audit::audit(
+                    load,
+                    &Policy::default(),
+                    env!("CARGO_PKG_VERSION"),
+                )?;
+                (audit.model, audit.env, audit.report.findings)
+            }
+        };
+        let (chosen, unmatched) = select(&findings, &self.selection, self.all);
+        for selector in unmatched {
+            let word = match selector {
+                Selector::Code(code) => code.to_string(),
+                Selector::Id(id) => id,
+            };
+            ctx.print_warning(&format!("no finding matches `{word}`"));
+        }
+        let selected: Vec<String> = chosen.iter().map(|f| f.id.clone()).collect();
+        let inputs = ModelInputs::new(&model, &env.rustc.host);
+        let (steps, skipped) = steps_for(&chosen, &inputs.inputs());
+        let plan =
+            EditPlan::new(&model.root, steps, skipped).map_err(|e| ExpectedError::Setup {
+                message: format!("failed to plan the edits: {e}"),
+                source: None,
+            })?;
+
+        let mode = match (self.execute, self.check) {
+            (true, _) => ApplyMode::Execute,
+            (false, true) => ApplyMode::Check,
+            (false, false) => ApplyMode::DryRun,
+        };
+        let mut report = plan.report(env!("CARGO_PKG_VERSION"), mode, selected);
+        if mode == ApplyMode::Execute && !plan.is_empty() {
+            if !self.allow_dirty {
+                let dirty =
+                    git::dirty_files(&model.root, &plan.touched_files()).map_err(|source| {
+                        ExpectedError::Setup {
+                            message: "failed to ask git for uncommitted changes".to_owned(),
+                            source: Some(Box::new(source)),
+                        }
+                    })?;
+                if !dirty.is_empty() {
+                    return Err(ExpectedError::Refused {
+                        message: format!(
+                            "the files to edit have uncommitted changes: {}\n\
+                             commit or stash them first, or pass --allow-dirty (`cargo tune undo` still reverts the edit)",
+                            dirty.join(", ")
+                        ),
+                    });
+                }
+            }
+            let journal = Journal::in_target_dir(model.metadata.target_directory.as_std_path());
+            let mut options = self.manifest.cargo_options(ctx);
+            options.manifest_path = None;
+            let verification = Verification::CargoMetadata {
+                options: options.clone(),
+                locked: true,
+                no_deps: false,
+            };
+            let applied = Transaction::new(&plan, journal, verification, options).execute()?;
+            report.applied = true;
+            report.journal = Some(applied.journal_entry.display().to_string());
+        }
+
+        let styles = ctx.render_options(self.output.output.is_some()).styles;
+        deliver(self.output.output.as_deref(), |out| {
+            match self.output.format {
+                Format::Json => render_json(&report, out),
+                Format::Human => write!(out, "{}", plan.display().styles(styles)),
+                Format::Markdown => render_markdown(&plan, out),
+            }
+        })?;
+        match mode {
+            ApplyMode::Execute if report.applied => {
+                ctx.print_note(&format!(
+                    "applied; `cargo tune undo` restores the previous files ({} changed)",
+                    plan.touched_files().len()
+                ));
+            }
+            // A hint for a person at a terminal; logs and pipes get the plan alone.
+            ApplyMode::DryRun if !plan.is_empty() && ctx.stderr_is_terminal => {
+                ctx.print_note("dry run: nothing was written; pass --execute to apply");
+            }
+            _ => {}
+        }
+        if mode == ApplyMode::Check && !plan.is_empty() {
+            Err(ExpectedError::CheckFailed)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn render_markdown(plan: &EditPlan, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "### cargo tune apply\n")?;
+    let text = plan.display().styles(Styles::default()).to_string();
+    let (steps, diff) = text.split_once("\n\n").unwrap_or((&text, ""));
+    for line in steps.lines() {
+        writeln!(out, "- {}", line.trim_start())?;
+    }
+    if !diff.is_empty() {
+        writeln!(out, "\n```diff\n{diff}```")?;
+    }
+    Ok(())
+}
+
+/// Findings from a captured report: an audit document, or a bare list of findings.
+fn read_findings(path: &std::path::Path) -> Result<Vec<Finding>, ExpectedError> {
+    let setup = |what: String| ExpectedError::Setup {
+        message: format!("failed to read findings from {}: {what}", path.display()),
+        source: None,
+    };
+    let bytes = std::fs::read(path).map_err(|e| setup(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| setup(e.to_string()))?;
+    let list = match value {
+        serde_json::Value::Object(mut map) => {
+            map.remove("findings").unwrap_or(serde_json::Value::Null)
+        }
+        other => other,
+    };
+    serde_json::from_value(list).map_err(|e| setup(e.to_string()))
+}

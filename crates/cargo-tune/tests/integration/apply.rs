@@ -1,0 +1,414 @@
+//! `cargo tune apply` and `cargo tune undo` end to end, on the showcase workspace with findings
+//! read from a captured report.
+
+#![expect(
+    clippy::disallowed_methods,
+    reason = "tests run git and write fixtures directly"
+)]
+
+use std::path::{Path, PathBuf};
+
+use cargo_tune_schema::exit_codes;
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, fixtures_dir};
+
+pub(crate) const FILES: &[&str] = &[
+    "Cargo.toml",
+    "crates/app/Cargo.toml",
+    "crates/engine/Cargo.toml",
+    ".cargo/config.toml",
+    "Cargo.lock",
+];
+
+pub(crate) fn findings() -> PathBuf {
+    fixtures_dir().join("findings/showcase.json")
+}
+
+pub(crate) fn cli(ws: &TempWorkspace) -> CargoTuneCli {
+    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+}
+
+pub(crate) fn apply(ws: &TempWorkspace, extra: &[&str]) -> CargoTuneCli {
+    let findings = findings();
+    let mut args = vec![
+        "apply",
+        "--all",
+        "--offline",
+        "--findings",
+        findings.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    cli(ws).args(args)
+}
+
+pub(crate) fn snapshot(root: &Path) -> Vec<Option<Vec<u8>>> {
+    FILES
+        .iter()
+        .map(|f| std::fs::read(root.join(f)).ok())
+        .collect()
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_diff_and_writes_nothing() {
+    let ws = TempWorkspace::fixture("showcase");
+    let before = snapshot(ws.root());
+    let run = apply(&ws, &[]).run().assert_code(exit_codes::OK);
+    insta::assert_snapshot!("apply_dry_run_showcase", run.stdout());
+    assert_eq!(snapshot(ws.root()), before);
+    assert!(
+        !ws.path("target/cargo-tune").exists(),
+        "a dry run keeps no journal"
+    );
+
+    let json = apply(&ws, &["--format", "json"])
+        .run()
+        .assert_code(exit_codes::OK)
+        .json();
+    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["mode"], "dry-run");
+    assert_eq!(json["pending"], true);
+    assert_eq!(json["applied"], false);
+    let files: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "Cargo.toml",
+            "crates/app/Cargo.toml",
+            "crates/engine/Cargo.toml",
+            ".cargo/config.toml"
+        ]
+    );
+    assert_eq!(json["skipped"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn selection_by_code_and_id_limits_the_plan() {
+    let ws = TempWorkspace::fixture("showcase");
+    let findings = findings();
+    let json = cli(&ws)
+        .args([
+            "apply",
+            "incremental-in-release",
+            "workspace-dep-unused:tinyrand-next",
+            "--offline",
+            "--format",
+            "json",
+        ])
+        .args(["--findings", findings.to_str().unwrap()])
+        .run()
+        .assert_code(exit_codes::OK)
+        .json();
+    assert_eq!(
+        json["selected"],
+        serde_json::json!([
+            "incremental-in-release:release",
+            "workspace-dep-unused:tinyrand-next"
+        ])
+    );
+    assert_eq!(json["files"].as_array().unwrap().len(), 1);
+
+    let run = cli(&ws)
+        .args(["apply", "--offline"])
+        .run()
+        .assert_code(exit_codes::USAGE);
+    assert!(run.stderr().contains("--all"), "{}", run.stderr());
+}
+
+#[test]
+fn check_execute_check_undo_round_trip() {
+    let ws = TempWorkspace::fixture("showcase");
+    let before = snapshot(ws.root());
+    apply(&ws, &["--check"])
+        .run()
+        .assert_code(exit_codes::CHECK_FAILED);
+
+    let json = apply(&ws, &["--execute", "--format", "json"])
+        .run()
+        .assert_code(exit_codes::OK)
+        .json();
+    assert_eq!(json["applied"], true);
+    assert!(
+        json["journal"]
+            .as_str()
+            .unwrap()
+            .contains("target/cargo-tune/journal/")
+    );
+    let after = snapshot(ws.root());
+    assert_ne!(after, before);
+    assert_eq!(after[4], before[4], "Cargo.lock is untouched");
+    assert!(
+        ws.read("crates/engine/Cargo.toml")
+            .contains("tinyrand = { workspace = true }\n")
+    );
+
+    // The applied workspace has nothing left to do.
+    apply(&ws, &["--check"]).run().assert_code(exit_codes::OK);
+    let again = apply(&ws, &["--execute"]).run().assert_code(exit_codes::OK);
+    assert!(
+        again.stdout().contains("nothing to change"),
+        "{}",
+        again.stdout()
+    );
+    assert_eq!(snapshot(ws.root()), after);
+
+    let undo = cli(&ws)
+        .args(["undo", "--offline", "--format", "json"])
+        .run()
+        .assert_code(exit_codes::OK)
+        .json();
+    assert_eq!(undo["removed"], serde_json::json!([".cargo/config.toml"]));
+    assert_eq!(undo["remaining"], 0);
+    assert_eq!(snapshot(ws.root()), before);
+    assert!(!ws.path(".cargo").exists());
+
+    let refused = cli(&ws)
+        .args(["undo", "--offline"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    assert!(
+        refused
+            .stderr()
+            .contains("no apply of this workspace to undo"),
+        "{}",
+        refused.stderr()
+    );
+    assert_eq!(snapshot(ws.root()), before);
+}
+
+#[test]
+fn undo_refuses_after_the_files_changed_and_writes_nothing() {
+    let ws = TempWorkspace::fixture("showcase");
+    apply(&ws, &["--execute"]).run().assert_code(exit_codes::OK);
+    let edited = format!("{}# mine\n", ws.read("crates/app/Cargo.toml"));
+    ws.write("crates/app/Cargo.toml", &edited);
+    let before = snapshot(ws.root());
+    let run = cli(&ws)
+        .args(["undo", "--offline"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    assert!(
+        run.stderr().contains("crates/app/Cargo.toml changed after"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(snapshot(ws.root()), before);
+}
+
+#[test]
+fn cargo_metadata_rejecting_the_edit_rolls_back_with_exit_103() {
+    let ws = TempWorkspace::fixture("showcase");
+    let findings = serde_json::json!({ "findings": [{
+        "id": "debuginfo-in-dev:dev", "code": "debuginfo-in-dev", "severity": "warning",
+        "subject": "dev", "message": "m",
+        "suggestions": [
+            { "summary": "a fine edit", "change": { "kind": "profile-set", "profile": "dev", "key": "debug", "value": 0 } },
+            { "summary": "an edit cargo rejects", "change": { "kind": "profile-set", "profile": "dev", "key": "opt-level", "value": "fast" } }
+        ]
+    }]});
+    ws.write("bad-findings.json", &findings.to_string());
+    let before = snapshot(ws.root());
+    let run = cli(&ws)
+        .args([
+            "apply",
+            "--all",
+            "--offline",
+            "--execute",
+            "--findings",
+            "bad-findings.json",
+        ])
+        .run()
+        .assert_code(exit_codes::EDIT_FAILED);
+    assert!(
+        run.stderr().contains("every file was restored"),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("opt-level"), "{}", run.stderr());
+    assert_eq!(snapshot(ws.root()), before);
+    cli(&ws)
+        .args(["undo", "--offline"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+}
+
+#[test]
+fn malformed_manifest_is_reported_with_line_and_column_and_nothing_is_written() {
+    let ws = TempWorkspace::fixture("showcase");
+    let broken = ws
+        .read("Cargo.toml")
+        .replace("[profile.release]", "[profile.release");
+    ws.write("Cargo.toml", &broken);
+    let before = snapshot(ws.root());
+    let run = apply(&ws, &["--execute"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    assert!(run.stderr().contains("Cargo.toml:18:"), "{}", run.stderr());
+    assert_eq!(snapshot(ws.root()), before);
+}
+
+fn git(root: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+#[test]
+fn uncommitted_changes_are_refused_unless_allowed() {
+    let ws = TempWorkspace::fixture("showcase");
+    git(ws.root(), &["init", "-q"]);
+    git(ws.root(), &["add", "."]);
+    git(ws.root(), &["commit", "-qm", "fixture"]);
+    let edited = format!(
+        "{}\n# work in progress\n",
+        ws.read("crates/engine/Cargo.toml")
+    );
+    ws.write("crates/engine/Cargo.toml", &edited);
+    let before = snapshot(ws.root());
+    let run = apply(&ws, &["--execute"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    assert!(
+        run.stderr()
+            .contains("uncommitted changes: crates/engine/Cargo.toml"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(snapshot(ws.root()), before);
+    apply(&ws, &["--execute", "--allow-dirty"])
+        .run()
+        .assert_code(exit_codes::OK);
+    cli(&ws)
+        .args(["undo", "--offline"])
+        .run()
+        .assert_code(exit_codes::OK);
+    assert_eq!(snapshot(ws.root()), before);
+}
+
+#[test]
+fn markdown_report_carries_the_diff() {
+    let ws = TempWorkspace::fixture("showcase");
+    let run = apply(&ws, &["--format", "markdown"])
+        .run()
+        .assert_code(exit_codes::OK);
+    let text = run.stdout();
+    assert!(
+        text.starts_with("### cargo tune apply\n\n- Keep only line tables in dev builds"),
+        "{text}"
+    );
+    assert!(text.contains("```diff\n--- a/Cargo.toml\n"), "{text}");
+}
+
+mod cargo_update {
+    use cargo_tune_core::cargo::CargoOptions;
+    use cargo_tune_core::edit::{
+        ApplyError, EditOp, EditPlan, Journal, StepError, Transaction, Verification, undo,
+    };
+    use cargo_tune_test_support::TempWorkspace;
+
+    fn plan(ws: &TempWorkspace, spec: &str) -> EditPlan {
+        let root = ws.root();
+        let ops = vec![
+            EditOp::ProfileSet {
+                manifest: root.join("Cargo.toml"),
+                profile: "dev".into(),
+                package: None,
+                build_override: false,
+                key: "debug".into(),
+                value: serde_json::json!(0),
+            },
+            EditOp::CargoUpdate {
+                manifest: root.join("Cargo.toml"),
+                spec: spec.into(),
+                precise: "0.1.0".into(),
+            },
+        ];
+        EditPlan::from_ops(root, ops).unwrap()
+    }
+
+    fn execute(
+        ws: &TempWorkspace,
+        plan: &EditPlan,
+    ) -> Result<cargo_tune_core::edit::Applied, ApplyError> {
+        let offline = CargoOptions {
+            offline: true,
+            ..CargoOptions::default()
+        };
+        let verification = Verification::CargoMetadata {
+            options: offline.clone(),
+            locked: true,
+            no_deps: false,
+        };
+        Transaction::new(
+            plan,
+            Journal::in_target_dir(&ws.path("target")),
+            verification,
+            offline,
+        )
+        .execute()
+    }
+
+    #[test]
+    fn a_failing_cargo_update_restores_the_manifest_and_the_lockfile() {
+        let ws = TempWorkspace::fixture("showcase");
+        let (manifest, lock) = (ws.read("Cargo.toml"), ws.read("Cargo.lock"));
+        let err = execute(&ws, &plan(&ws, "tinyrand@9.9.9")).unwrap_err();
+        assert!(
+            matches!(err, ApplyError::RolledBack(StepError::Command(_))),
+            "{err:?}"
+        );
+        assert_eq!(
+            (ws.read("Cargo.toml"), ws.read("Cargo.lock")),
+            (manifest, lock)
+        );
+    }
+
+    #[test]
+    fn cargo_update_is_journaled_with_the_lockfile_and_undone() {
+        let ws = TempWorkspace::fixture("showcase");
+        let (manifest, lock) = (ws.read("Cargo.toml"), ws.read("Cargo.lock"));
+        let plan = plan(&ws, "tinyrand@0.1.0");
+        assert_eq!(
+            plan.touched_files(),
+            [ws.path("Cargo.toml"), ws.path("Cargo.lock")]
+        );
+        execute(&ws, &plan).unwrap();
+        assert_ne!(ws.read("Cargo.toml"), manifest);
+        let journal = Journal::in_target_dir(&ws.path("target"));
+        let entries = journal.entries(ws.root()).unwrap();
+        let locked = entries[0]
+            .1
+            .files
+            .iter()
+            .find(|f| f.path.ends_with("Cargo.lock"))
+            .unwrap();
+        assert_eq!(
+            locked.after.as_deref(),
+            Some(ws.read("Cargo.lock").as_str()),
+            "the lockfile after the command is journaled"
+        );
+        undo(&journal, ws.root()).unwrap();
+        assert_eq!(
+            (ws.read("Cargo.toml"), ws.read("Cargo.lock")),
+            (manifest, lock)
+        );
+    }
+}
