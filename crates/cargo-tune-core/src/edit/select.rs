@@ -39,8 +39,9 @@ impl Selector {
     }
 }
 
-/// The findings `selectors` name (all of them with `all`), in report order, and the selectors
-/// that named nothing.
+/// The findings `selectors` name, in report order, and the selectors that named nothing. With
+/// `all`, every warning and error: notes (severity `info`) are opportunities to measure with
+/// `cargo tune try` first, such as another linker, so they are applied only when named.
 pub fn select<'f>(
     findings: &'f [Finding],
     selectors: &[Selector],
@@ -48,7 +49,10 @@ pub fn select<'f>(
 ) -> (Vec<&'f Finding>, Vec<Selector>) {
     let chosen = findings
         .iter()
-        .filter(|f| all || selectors.iter().any(|s| s.matches(f)))
+        .filter(|f| {
+            (all && f.severity >= cargo_tune_schema::Severity::Warning)
+                || selectors.iter().any(|s| s.matches(f))
+        })
         .collect();
     let unmatched = selectors
         .iter()

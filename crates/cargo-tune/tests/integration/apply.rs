@@ -29,9 +29,11 @@ pub(crate) fn cli(ws: &TempWorkspace) -> CargoTuneCli {
 
 pub(crate) fn apply(ws: &TempWorkspace, extra: &[&str]) -> CargoTuneCli {
     let findings = findings();
+    // Notes are applied only when named: name the linker one so the plan spans four files.
     let mut args = vec![
         "apply",
         "--all",
+        "linker-alternative-available",
         "--offline",
         "--findings",
         findings.to_str().unwrap(),
@@ -82,7 +84,21 @@ fn dry_run_prints_the_plan_and_diff_and_writes_nothing() {
             ".cargo/config.toml"
         ]
     );
-    assert_eq!(json["skipped"].as_array().unwrap().len(), 2);
+    // Warnings whose fix only a person can make are listed, not dropped.
+    let skipped: Vec<&str> = json["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["finding"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            "profile-in-non-root-manifest:crates/engine/Cargo.toml",
+            "duplicate-version:minisyn",
+            "duplicate-version:smallfmt"
+        ]
+    );
 }
 
 #[test]
@@ -311,7 +327,7 @@ fn markdown_report_carries_the_diff() {
         .assert_code(exit_codes::OK);
     let text = run.stdout();
     assert!(
-        text.starts_with("### cargo tune apply\n\n- Keep only line tables in dev builds"),
+        text.starts_with("### cargo tune apply\n\n- keep line tables only for workspace crates"),
         "{text}"
     );
     assert!(text.contains("```diff\n--- a/Cargo.toml\n"), "{text}");
@@ -411,4 +427,56 @@ mod cargo_update {
             (manifest, lock)
         );
     }
+}
+
+#[test]
+fn live_audit_findings_are_applied_gone_on_reaudit_and_undone() {
+    let ws = TempWorkspace::fixture("showcase");
+    let before = snapshot(ws.root());
+    let ids = |ws: &TempWorkspace| -> Vec<String> {
+        let report = cli(ws)
+            .args(["audit", "--offline", "--format", "json"])
+            .run()
+            .assert_code(exit_codes::OK)
+            .json();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(ids(&ws).contains(&"debuginfo-in-dev:dev".to_owned()));
+    cli(&ws)
+        .args(["apply", "--all", "--offline", "--execute"])
+        .run()
+        .assert_code(exit_codes::OK);
+    let after = ids(&ws);
+    for gone in [
+        "debuginfo-in-dev:dev",
+        "incremental-in-release:release",
+        "unknown-profile-key:release.debug-assertion",
+        "workspace-dep-not-inherited:tinyrand",
+        "workspace-dep-features-differ:tinyrand",
+        "workspace-dep-unused:tinyrand-next",
+    ] {
+        assert!(
+            !after.contains(&gone.to_owned()),
+            "{gone} still in {after:?}"
+        );
+    }
+    // Notes are opportunities to measure; --all leaves them alone.
+    assert!(
+        after.contains(&"lto-against-goal:release".to_owned()),
+        "{after:?}"
+    );
+    cli(&ws)
+        .args(["apply", "--all", "--offline", "--check"])
+        .run()
+        .assert_code(exit_codes::OK);
+    cli(&ws)
+        .args(["undo", "--offline"])
+        .run()
+        .assert_code(exit_codes::OK);
+    assert_eq!(snapshot(ws.root()), before);
 }

@@ -27,8 +27,9 @@ pub(crate) struct ApplyArgs {
     #[arg(value_name = "SELECTION", value_parser = Selector::parse)]
     selection: Vec<Selector>,
 
-    /// Apply the suggestions of every finding.
-    #[arg(long, conflicts_with = "selection")]
+    /// Apply the suggestions of every warning and error; notes are applied only when named,
+    /// alone or next to --all.
+    #[arg(long)]
     all: bool,
 
     /// Write the changes (the default is a dry run).
