@@ -1,7 +1,7 @@
 //! The errors a user can expect, each with a documented exit code.
 
 use cargo_tune_core::audit::AuditError;
-use cargo_tune_core::edit::{ApplyError, UndoError};
+use cargo_tune_core::edit::{ApplyError, JournalError, UndoError};
 use cargo_tune_core::errors::LoadError;
 use cargo_tune_schema::exit_codes;
 
@@ -125,6 +125,9 @@ impl From<ApplyError> for ExpectedError {
                     message: format!("refused to {err}"),
                 }
             }
+            ApplyError::Journal(busy @ JournalError::Busy { .. }) => ExpectedError::Refused {
+                message: format!("refused to {busy}"),
+            },
             ApplyError::Journal(source) => ExpectedError::Setup {
                 message: "failed to write the journal before the first edit; nothing was written"
                     .to_owned(),
@@ -150,6 +153,9 @@ impl From<UndoError> for ExpectedError {
                     message: format!("refused to {err}"),
                 }
             }
+            UndoError::Journal(busy @ JournalError::Busy { .. }) => ExpectedError::Refused {
+                message: format!("refused to {busy}"),
+            },
             UndoError::Journal(_) => ExpectedError::Setup {
                 message: format!("failed to {err}"),
                 source: None,

@@ -78,6 +78,17 @@ pub enum JournalError {
         #[source]
         source: std::io::Error,
     },
+    /// Another cargo-tune process is applying or undoing in this workspace.
+    #[error(
+        "lock {}: process {pid} is applying or undoing edits in this workspace (remove the file if it is not running)",
+        path.display()
+    )]
+    Busy {
+        /// The lock file.
+        path: PathBuf,
+        /// The process holding it.
+        pid: u32,
+    },
     /// An entry is not valid JSON of a known version.
     #[error("read the journal entry {}: {reason}", path.display())]
     Corrupt {
@@ -86,6 +97,29 @@ pub enum JournalError {
         /// What is wrong.
         reason: String,
     },
+}
+
+/// The edit lock of a workspace, released on drop.
+#[derive(Debug)]
+pub struct JournalLock {
+    path: PathBuf,
+}
+
+impl Drop for JournalLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn process_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Without a cheap liveness check, a lock is assumed held; the error names the file to remove.
+#[cfg(not(target_os = "linux"))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// The journal directory of one target directory.
@@ -105,6 +139,44 @@ impl Journal {
     /// The directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Takes the workspace's edit lock, so that two applies (or an apply and an undo) never
+    /// interleave their snapshots and writes. A lock left by a killed process is taken over.
+    pub fn lock(&self) -> Result<JournalLock, JournalError> {
+        let parent = self.dir.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(parent).map_err(|e| self.io(parent, e))?;
+        let path = parent.join("edit.lock");
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut file) => {
+                    use std::io::Write as _;
+                    let _ = write!(file, "{}", std::process::id());
+                    return Ok(JournalLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|t| t.trim().parse::<u32>().ok());
+                    match holder {
+                        Some(pid) if pid != std::process::id() && process_alive(pid) => {
+                            return Err(JournalError::Busy { path, pid });
+                        }
+                        // Stale (its process is gone) or half-written by a process killed
+                        // between creating and filling it.
+                        _ => {
+                            let _ = std::fs::remove_file(&path);
+                        }
+                    }
+                }
+                Err(e) => return Err(self.io(&path, e)),
+            }
+        }
+        Err(JournalError::Busy { path, pid: 0 })
     }
 
     fn io(&self, path: &Path, source: std::io::Error) -> JournalError {
@@ -251,6 +323,7 @@ fn read_current(path: &Path) -> Result<Option<String>, UndoError> {
 /// Refuses, writing nothing, when a file holds neither the bytes the apply wrote nor the bytes
 /// it replaced.
 pub fn undo(journal: &Journal, root: &Path) -> Result<Undone, UndoError> {
+    let _lock = journal.lock()?;
     let mut entries = journal.entries(root)?;
     let Some((entry_path, entry)) = entries.pop() else {
         return Err(UndoError::NothingToUndo {

@@ -11,12 +11,12 @@ mod toml;
 mod transaction;
 mod verify;
 
-pub use journal::{Journal, UndoError, Undone, undo};
+pub use journal::{Journal, JournalError, JournalLock, UndoError, Undone, undo};
 pub use ops::{EditOp, ModelInputs, NotApplicable, PlanInputs, ops_for_change};
 pub use plan::{EditPlan, FileChange, PlanDisplay, PlanError, PlannedStep};
 pub use select::{Selector, select, steps_for};
 pub use toml::ShapeError;
-pub use transaction::{Applied, ApplyError, StepError, Transaction};
+pub use transaction::{Applied, ApplyError, StepError, Transaction, WriteFn};
 pub use verify::{Verification, VerifyError};
 
 #[cfg(test)]

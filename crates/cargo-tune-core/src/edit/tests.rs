@@ -224,6 +224,46 @@ fn read_only_file_midway_restores_the_files_written_before_it() {
 }
 
 #[test]
+fn full_disk_midway_restores_the_files_written_before_it() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static WRITES: AtomicUsize = AtomicUsize::new(0);
+    // The second file finds the disk full, after the first was written for real.
+    fn fill_up(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        if WRITES.fetch_add(1, Ordering::SeqCst) >= 1 {
+            return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        }
+        crate::fsutil::write_atomic(path, bytes)
+    }
+    let ws = Ws::new();
+    let old = ws.snapshot();
+    let plan = ws.plan();
+    assert!(plan.files.len() >= 2, "the plan must span several files");
+    let err = Transaction::new(
+        &plan,
+        ws.journal(),
+        Verification::Skip,
+        CargoOptions::default(),
+    )
+    .with_writer(fill_up)
+    .execute()
+    .unwrap_err();
+    assert!(
+        matches!(&err, ApplyError::RolledBack(StepError::Write { source, .. }) if source.kind() == std::io::ErrorKind::StorageFull),
+        "{err:?}"
+    );
+    assert_eq!(
+        WRITES.load(Ordering::SeqCst),
+        2,
+        "one file was written before the failure"
+    );
+    assert_eq!(ws.snapshot(), old);
+    assert!(matches!(
+        undo(&ws.journal(), &ws.root),
+        Err(UndoError::NothingToUndo { .. })
+    ));
+}
+
+#[test]
 fn cargo_metadata_failing_after_the_edit_rolls_back() {
     let ws = Ws::new();
     write(&ws.root.join("a/src/lib.rs"), "");
@@ -400,4 +440,28 @@ fn random_profile_edits_touch_only_their_keys_and_are_idempotent() {
             "case {case}"
         );
     }
+}
+
+#[test]
+fn a_live_lock_refuses_a_second_editor_and_a_stale_one_is_taken_over() {
+    let ws = Ws::new();
+    let journal = ws.journal();
+    let held = journal.lock().unwrap();
+    // This process holds it: a second apply in the same workspace must wait its turn. The lock
+    // records the pid of its holder, so pretend another live process (pid 1) holds it.
+    let lock_path = journal.dir().parent().unwrap().join("edit.lock");
+    std::mem::forget(held);
+    write(&lock_path, "1");
+    let err = ws.execute(&ws.plan(), Verification::Skip).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            ApplyError::Journal(crate::edit::JournalError::Busy { pid: 1, .. })
+        ),
+        "{err:?}"
+    );
+    // A pid no process has (killed mid-apply): taken over.
+    write(&lock_path, &u32::MAX.to_string());
+    ws.execute(&ws.plan(), Verification::Skip).unwrap();
+    assert!(!lock_path.exists(), "released after the apply");
 }

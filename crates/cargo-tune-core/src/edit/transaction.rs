@@ -96,7 +96,12 @@ pub struct Transaction<'a> {
     journal: Journal,
     verification: Verification,
     cargo: CargoOptions,
+    write: WriteFn,
 }
+
+/// How the transaction writes a file's new bytes: [`write_atomic`], or a stand-in that fails the
+/// way a full disk does, for tests of the rollback.
+pub type WriteFn = fn(&Path, &[u8]) -> std::io::Result<()>;
 
 struct Snapshot {
     path: PathBuf,
@@ -119,7 +124,15 @@ impl<'a> Transaction<'a> {
             journal,
             verification,
             cargo,
+            write: write_atomic,
         }
+    }
+
+    /// Writes new bytes with `write` instead of [`write_atomic`]; restoring always uses
+    /// [`write_atomic`].
+    pub fn with_writer(mut self, write: WriteFn) -> Self {
+        self.write = write;
+        self
     }
 
     /// Writes the plan. On success every file holds its new bytes and the journal entry is
@@ -127,6 +140,7 @@ impl<'a> Transaction<'a> {
     pub fn execute(self) -> Result<Applied, ApplyError> {
         let plan = self.plan;
         let root = &plan.root;
+        let _lock = self.journal.lock().map_err(ApplyError::Journal)?;
         if let Some((entry, _)) = self
             .journal
             .entries(root)
@@ -232,7 +246,7 @@ impl<'a> Transaction<'a> {
                     }
                 }
             }
-            write_atomic(&snap.path, after.as_bytes()).map_err(|source| StepError::Write {
+            (self.write)(&snap.path, after.as_bytes()).map_err(|source| StepError::Write {
                 path: snap.path.clone(),
                 source,
             })?;
