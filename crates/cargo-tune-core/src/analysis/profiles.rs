@@ -97,12 +97,18 @@ fn own_tables(model: &WorkspaceModel) -> OwnTables {
             &mut tables,
         );
     }
+    add_env_overrides(&mut tables, model.env.with_prefix("CARGO_PROFILE_"));
+    tables
+}
+
+/// Adds `CARGO_PROFILE_<NAME>_<KEY>` variables, highest precedence of all.
+fn add_env_overrides<'a>(tables: &mut OwnTables, vars: impl Iterator<Item = (&'a str, &'a str)>) {
     let names: Vec<String> = tables
         .keys()
         .cloned()
         .chain(BUILTIN.iter().map(|s| (*s).to_owned()))
         .collect();
-    for (var, raw) in model.env.with_prefix("CARGO_PROFILE_") {
+    for (var, raw) in vars {
         if let Some((profile, key)) = parse_env_var(var, &names) {
             tables.entry(profile).or_default().push(Written {
                 key,
@@ -114,7 +120,6 @@ fn own_tables(model: &WorkspaceModel) -> OwnTables {
             });
         }
     }
-    tables
 }
 
 fn collect_doc(
@@ -782,22 +787,7 @@ mod tests {
             },
             &mut tables,
         );
-        let names: Vec<String> = tables
-            .keys()
-            .cloned()
-            .chain(BUILTIN.iter().map(|s| (*s).to_owned()))
-            .collect();
-        for (var, raw) in env {
-            let (profile, key) = parse_env_var(var, &names).unwrap();
-            tables.entry(profile).or_default().push(Written {
-                key,
-                value: parse_env_value(raw),
-                source: ValueSource::Env {
-                    var: (*var).to_owned(),
-                },
-                location: None,
-            });
-        }
+        add_env_overrides(&mut tables, env.iter().copied());
         tables
     }
 
