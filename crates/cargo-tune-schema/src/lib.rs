@@ -9,9 +9,14 @@
 
 pub mod exit_codes;
 mod finding;
+mod measure;
 mod report;
 
 pub use finding::{Finding, FindingCode, Location, Severity, SuggestedChange, Suggestion};
+pub use measure::{
+    BenchReport, HistoryEntry, HistoryResult, Interval, Measurement, MemoryMethod, MetricSummaries, RunContext,
+    ScenarioBench, ScenarioComparison, Summary3, TryReport, VariantFailure, VariantOutcome, VariantSpec, Verdict,
+};
 pub use report::{AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, ValueSource};
 
 /// Version of every JSON document cargo-tune writes. Bumped on any incompatible change.

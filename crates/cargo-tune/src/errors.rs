@@ -15,6 +15,12 @@ pub(crate) enum ExpectedError {
     Output { path: String, source: std::io::Error },
     /// A check failed (exit 1), already reported.
     CheckFailed,
+    /// The command line names something that does not exist (exit 2).
+    Usage { message: String },
+    /// A measured build failed (exit 101); the report already shows which and why.
+    BuildFailed { failed: usize },
+    /// Ctrl-C (exit 130); edited files were restored.
+    Interrupted { restored: Option<String> },
 }
 
 impl ExpectedError {
@@ -23,6 +29,9 @@ impl ExpectedError {
             ExpectedError::Setup { .. } | ExpectedError::Output { .. } => exit_codes::SETUP,
             ExpectedError::Metadata { .. } => exit_codes::METADATA_FAILED,
             ExpectedError::CheckFailed => exit_codes::CHECK_FAILED,
+            ExpectedError::Usage { .. } => exit_codes::USAGE,
+            ExpectedError::BuildFailed { .. } => exit_codes::BUILD_FAILED,
+            ExpectedError::Interrupted { .. } => exit_codes::INTERRUPTED,
         }
     }
 
@@ -33,6 +42,18 @@ impl ExpectedError {
             ExpectedError::Metadata { source } => ("failed to read the workspace with cargo metadata".to_owned(), Some(&**source as _)),
             ExpectedError::Output { path, source } => (format!("failed to write {path}"), Some(source as _)),
             ExpectedError::CheckFailed => return None,
+            ExpectedError::Usage { message } => (message.clone(), None),
+            ExpectedError::BuildFailed { failed } => (
+                format!("{failed} measured build(s) failed; the report shows cargo's last lines, and the other results are kept"),
+                None,
+            ),
+            ExpectedError::Interrupted { restored } => (
+                match restored {
+                    Some(path) => format!("interrupted; nothing was recorded, and {path} was restored"),
+                    None => "interrupted; nothing was recorded".to_owned(),
+                },
+                None,
+            ),
         };
         let mut text = head;
         let mut next = source;

@@ -139,7 +139,7 @@ impl ManifestDoc {
                 let Some(target) = item.as_table_like() else { continue };
                 for &(kind, name) in DependencyKind::TABLES {
                     if let Some(table) = target.get(name).and_then(Item::as_table_like) {
-                        self.collect(table, kind, Some(platform.to_owned()), &mut out);
+                        self.collect(table, kind, Some(platform), &mut out);
                     }
                 }
             }
@@ -165,7 +165,7 @@ impl ManifestDoc {
         &self,
         table: &dyn TableLike,
         kind: DependencyKind,
-        platform: Option<String>,
+        platform: Option<&str>,
         out: &mut Vec<DependencyDecl>,
     ) {
         for (key, item) in table.iter() {
@@ -177,7 +177,7 @@ impl ManifestDoc {
                 key: key.to_owned(),
                 package: key.to_owned(),
                 kind,
-                platform: platform.clone(),
+                platform: platform.map(str::to_owned),
                 req: None,
                 workspace: false,
                 path: None,

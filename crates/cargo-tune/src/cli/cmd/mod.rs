@@ -1,3 +1,6 @@
 //! One module per subcommand.
 
 pub(crate) mod audit;
+pub(crate) mod bench;
+mod measure;
+pub(crate) mod try_;
