@@ -228,7 +228,9 @@ fn presets_help() -> String {
     PRESETS
         .iter()
         .map(|(name, values)| {
-            if values == &["*"] {
+            if values == &["on"] {
+                (*name).to_owned()
+            } else if values == &["*"] {
                 format!("{name}=N")
             } else {
                 format!("{name}={}", values.join("|"))

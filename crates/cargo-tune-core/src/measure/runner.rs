@@ -240,13 +240,13 @@ fn measure_scenario(
             });
             let cli = command(plan, scenario, variant);
             let run = run_once(&cli, cancel)?;
+            if run.interrupted || cancel.load(Ordering::SeqCst) {
+                return Err(MeasureError::Interrupted);
+            }
             progress(&Progress::Finished {
                 wall: run.wall,
                 ok: run.ok,
             });
-            if run.interrupted || cancel.load(Ordering::SeqCst) {
-                return Err(MeasureError::Interrupted);
-            }
             if !run.ok {
                 outcome.failure = Some(VariantFailure {
                     during: label.to_string(),

@@ -48,15 +48,8 @@ fn verdict_style(styles: &Styles, verdict: Verdict) -> anstyle::Style {
 
 fn context_line(ctx: &RunContext) -> String {
     let mut line = format!(
-        "{}, {}, {} on {} ({} cores, {} jobs); {} runs per variant after one warm-up; peak memory: {}",
-        ctx.rustc,
-        ctx.cargo,
-        ctx.host,
-        std::env::consts::OS,
-        ctx.cores,
-        ctx.jobs,
-        ctx.runs,
-        ctx.memory_method.kind
+        "{}, {}, {} ({} cores, {} jobs); {} runs per variant after one warm-up; peak memory: {}",
+        ctx.rustc, ctx.cargo, ctx.host, ctx.cores, ctx.jobs, ctx.runs, ctx.memory_method.kind
     );
     if let Some(ms) = ctx.memory_method.interval_ms {
         let _ = write!(line, " every {ms} ms");
@@ -367,7 +360,127 @@ pub fn render_bench_markdown(
 
 #[cfg(test)]
 mod tests {
+    use cargo_tune_schema::{
+        Interval, Measurement, MemoryMethod, ScenarioComparison, ToolInfo, VariantFailure,
+        VariantSpec,
+    };
+
     use super::*;
+    use crate::measure::summaries;
+
+    fn run(wall_s: f64) -> Measurement {
+        Measurement {
+            wall_s,
+            user_s: wall_s * 0.8,
+            sys_s: wall_s * 0.1,
+            peak_tree_rss_bytes: Some(300 << 20),
+            max_process_rss_bytes: Some(120 << 20),
+            artifact_bytes: 15 << 20,
+            units_rebuilt: 1,
+            units_total: 10,
+            harness_cpu_s: 0.004,
+        }
+    }
+
+    fn outcome(variant: &str, walls: &[f64], failure: Option<VariantFailure>) -> VariantOutcome {
+        let runs: Vec<Measurement> = walls.iter().map(|w| run(*w)).collect();
+        VariantOutcome {
+            variant: variant.to_owned(),
+            summary: summaries(&runs),
+            runs,
+            failure,
+        }
+    }
+
+    fn report() -> TryReport {
+        let spec = |name: &str, changes: &[&str]| VariantSpec {
+            name: name.to_owned(),
+            changes: changes.iter().map(|c| (*c).to_owned()).collect(),
+            config: Vec::new(),
+            env: Vec::new(),
+            rustflags: None,
+            target_dir: format!("/ws/target/cargo-tune/<scenario>/{name}"),
+        };
+        TryReport {
+            format_version: 1,
+            tool: ToolInfo::current("0.1.0"),
+            workspace_root: "/ws".to_owned(),
+            context: RunContext {
+                rustc: "rustc 1.95.0".to_owned(),
+                cargo: "cargo 1.95.0".to_owned(),
+                host: "x86_64-unknown-linux-gnu".to_owned(),
+                cores: 2,
+                jobs: 2,
+                git_revision: Some("0123456789abcdef".to_owned()),
+                git_dirty: Some(false),
+                runs: 5,
+                memory_method: MemoryMethod {
+                    kind: "proc-tree-sampling".to_owned(),
+                    interval_ms: Some(50),
+                },
+                touched_file: Some("crates/app/src/main.rs".to_owned()),
+                controlled_env: Vec::new(),
+            },
+            variants: vec![
+                spec("baseline", &[]),
+                spec("candidate", &["debug=line-tables-only"]),
+            ],
+            scenarios: vec![
+                ScenarioComparison {
+                    scenario: "dev-incremental".to_owned(),
+                    baseline: Some(1.0),
+                    candidate: Some(0.9),
+                    ratio: Some(0.9),
+                    interval: Some(Interval {
+                        low: 0.85,
+                        high: 0.95,
+                        confidence: 0.9375,
+                    }),
+                    verdict: Verdict::Faster,
+                    pairs: 5,
+                    variants: vec![
+                        outcome("baseline", &[1.0, 1.1, 0.95, 1.0, 1.05], None),
+                        outcome("candidate", &[0.9, 0.95, 0.85, 0.9, 0.92], None),
+                    ],
+                },
+                ScenarioComparison {
+                    scenario: "check".to_owned(),
+                    baseline: Some(2.0),
+                    candidate: None,
+                    ratio: None,
+                    interval: None,
+                    verdict: Verdict::Failed,
+                    pairs: 0,
+                    variants: vec![
+                        outcome("baseline", &[2.0], None),
+                        outcome(
+                            "candidate",
+                            &[],
+                            Some(VariantFailure {
+                                during: "warm-up".to_owned(),
+                                command: "cargo check --workspace".to_owned(),
+                                status: "exit status: 101".to_owned(),
+                                last_lines: vec![
+                                    "error: config profile `dev` is not valid".to_owned(),
+                                ],
+                            }),
+                        ),
+                    ],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn try_renders_as_a_table_and_as_markdown() {
+        let options = RenderOptions::default();
+        let mut human = Vec::new();
+        render_try_human(&report(), &options, &mut human).unwrap();
+        insta::assert_snapshot!("try_human", String::from_utf8(human).unwrap());
+        let mut md = Vec::new();
+        render_try_markdown(&report(), &options, &mut md).unwrap();
+        insta::assert_snapshot!("try_markdown", String::from_utf8(md).unwrap());
+    }
 
     #[test]
     fn units_read_well() {
