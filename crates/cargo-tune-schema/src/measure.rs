@@ -219,6 +219,9 @@ pub struct RunContext {
     pub touched_file: Option<String>,
     /// Environment variables cargo-tune controls, as every run saw them (`unset` when absent).
     pub controlled_env: Vec<String>,
+    /// The user's own `--config` overrides, passed to every variant before the variant's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_config: Vec<String>,
 }
 
 /// The document `cargo tune try --format json` prints.

@@ -54,6 +54,9 @@ fn context_line(ctx: &RunContext) -> String {
     if let Some(ms) = ctx.memory_method.interval_ms {
         let _ = write!(line, " every {ms} ms");
     }
+    for config in &ctx.common_config {
+        let _ = write!(line, "; --config {config}");
+    }
     if let Some(rev) = &ctx.git_revision {
         let short: String = rev.chars().take(12).collect();
         let _ = write!(
@@ -420,6 +423,7 @@ mod tests {
                 },
                 touched_file: Some("crates/app/src/main.rs".to_owned()),
                 controlled_env: Vec::new(),
+                common_config: vec!["profile.dev.debug=true".to_owned()],
             },
             variants: vec![
                 spec("baseline", &[]),

@@ -227,6 +227,7 @@ impl Session {
                         .to_string()
                 }),
             controlled_env: controlled_env(&self.model.env, jobs),
+            common_config: self.cargo.config.clone(),
         };
         let plan = MeasurePlan {
             workspace_root: self.model.root.clone(),
