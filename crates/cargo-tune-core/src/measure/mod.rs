@@ -192,3 +192,73 @@ pub fn history_of_bench(report: &BenchReport, finished_at: u64) -> HistoryEntry 
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use cargo_tune_schema::{VariantFailure, VariantOutcome};
+
+    use super::*;
+
+    fn outcome(variant: &str, walls: &[f64], failed: bool) -> VariantOutcome {
+        let runs: Vec<Measurement> = walls
+            .iter()
+            .map(|w| Measurement {
+                wall_s: *w,
+                user_s: 0.0,
+                sys_s: 0.0,
+                peak_tree_rss_bytes: None,
+                max_process_rss_bytes: None,
+                artifact_bytes: 0,
+                units_rebuilt: 1,
+                units_total: 1,
+                harness_cpu_s: 0.0,
+            })
+            .collect();
+        VariantOutcome {
+            variant: variant.to_owned(),
+            summary: summaries(&runs),
+            runs,
+            failure: failed.then(|| VariantFailure {
+                during: "run 3".to_owned(),
+                command: "cargo build".to_owned(),
+                status: "exit status: 101".to_owned(),
+                last_lines: Vec::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn ratios_are_taken_pair_by_pair() {
+        // Drift doubles both variants' times halfway; the pairs still show a constant 0.8.
+        let runs = ScenarioRuns {
+            scenario: Scenario::DevIncremental,
+            outcomes: vec![
+                outcome("baseline", &[1.0, 1.0, 1.0, 2.0, 2.0, 2.0], false),
+                outcome("candidate", &[0.8, 0.8, 0.8, 1.6, 1.6, 1.6], false),
+            ],
+        };
+        let c = compare(&runs);
+        assert_eq!(c.pairs, 6);
+        assert!((c.ratio.unwrap() - 0.8).abs() < 1e-9);
+        assert_eq!(c.verdict, Verdict::Faster);
+        assert!(
+            (c.baseline.unwrap() - 1.5).abs() < 1e-9 && (c.candidate.unwrap() - 1.2).abs() < 1e-9
+        );
+    }
+
+    #[test]
+    fn a_failed_variant_keeps_the_other_results_and_has_no_ratio() {
+        let runs = ScenarioRuns {
+            scenario: Scenario::Check,
+            outcomes: vec![
+                outcome("baseline", &[1.0, 1.1, 1.2], false),
+                outcome("candidate", &[0.9, 1.0], true),
+            ],
+        };
+        let c = compare(&runs);
+        assert_eq!(c.verdict, Verdict::Failed);
+        assert_eq!(c.ratio, None);
+        assert_eq!(c.variants[0].runs.len(), 3);
+        assert_eq!(c.baseline, Some(1.1));
+    }
+}

@@ -22,8 +22,6 @@ use crate::variant::Variant;
 /// What to measure.
 #[derive(Clone, Debug)]
 pub struct MeasurePlan {
-    /// The workspace root; cargo runs there.
-    pub workspace_root: PathBuf,
     /// `<target dir>/cargo-tune`: variant target directories live below it.
     pub bench_dir: PathBuf,
     /// The user's cargo flags.
@@ -154,7 +152,9 @@ pub fn command(plan: &MeasurePlan, scenario: Scenario, variant: &Variant) -> Car
     if let Some(flags) = &variant.rustflags {
         cli = cli.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
     }
-    cli.current_dir(&plan.workspace_root)
+    // cargo runs in cargo-tune's own working directory, as the user's cargo would: the
+    // configuration it discovers from there is the one the rustflags were merged from.
+    cli
 }
 
 /// Runs the plan. `cancel` is polled while cargo runs; when it is set the build is killed, the

@@ -15,6 +15,9 @@ pub struct TouchedFile {
     original: Vec<u8>,
     modified: SystemTime,
     accessed: Option<SystemTime>,
+    /// Distinguishes this session's edits from the ones an earlier session left in a kept
+    /// target directory, so that no run rebuilds content rustc has already seen.
+    nonce: u128,
     edits: u64,
     dirty: bool,
 }
@@ -29,6 +32,9 @@ impl TouchedFile {
             original,
             modified: meta.modified()?,
             accessed: meta.accessed().ok(),
+            nonce: SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
             edits: 0,
             dirty: false,
         })
@@ -44,7 +50,8 @@ impl TouchedFile {
     /// near the top of a file.
     pub fn edit(&mut self) -> io::Result<()> {
         self.edits += 1;
-        let mut bytes = format!("// cargo-tune edit {}\n", self.edits).into_bytes();
+        let mut bytes =
+            format!("// cargo-tune edit {} ({:x})\n", self.edits, self.nonce).into_bytes();
         bytes.extend_from_slice(&self.original);
         self.dirty = true;
         crate::fsutil::write_atomic(&self.path, &bytes)

@@ -54,6 +54,9 @@ fn context_line(ctx: &RunContext) -> String {
     if let Some(ms) = ctx.memory_method.interval_ms {
         let _ = write!(line, " every {ms} ms");
     }
+    if let Some(file) = &ctx.touched_file {
+        let _ = write!(line, "; dev-incremental edits {file}");
+    }
     for config in &ctx.common_config {
         let _ = write!(line, "; --config {config}");
     }

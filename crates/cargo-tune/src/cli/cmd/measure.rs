@@ -230,7 +230,6 @@ impl Session {
             common_config: self.cargo.config.clone(),
         };
         let plan = MeasurePlan {
-            workspace_root: self.model.root.clone(),
             bench_dir: self.bench_dir.clone(),
             cargo: self.cargo.clone(),
             variants,
