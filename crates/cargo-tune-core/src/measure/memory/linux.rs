@@ -127,19 +127,11 @@ mod tests {
 
     #[test]
     fn sees_every_process_of_a_real_tree_and_sums_their_memory() {
-        // Two grandchildren each hold 40 MiB for a while; the tree's sum must exceed both.
-        // The interpreter itself, not a version-manager shim that would add processes.
-        let python = ToolCommand::new("python3")
-            .args(["-c", "import sys; print(sys.executable)"])
-            .output()
-            .unwrap();
-        let python = String::from_utf8(python.stdout).unwrap().trim().to_owned();
-        let script = "import time; b = bytearray(40 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); time.sleep(1.5)";
+        // Two grandchildren each fill a 40 MiB block, then block writing it into a pipe nobody
+        // reads until `sleep` exits; the tree's sum must exceed either of them.
+        let holder = "dd if=/dev/zero bs=40M count=1 2>/dev/null | sleep 1.5";
         let mut child = ToolCommand::new("sh")
-            .args([
-                "-c",
-                &format!("{python} -c \"{script}\" & {python} -c \"{script}\" & wait"),
-            ])
+            .args(["-c", &format!("{holder} & {holder} & wait")])
             .to_command()
             .spawn()
             .unwrap();
@@ -156,8 +148,9 @@ mod tests {
             by_scan = by_scan.max(descendants_by_scan(child.id()).len());
         }
         child.wait().unwrap();
-        assert_eq!(by_children.processes, 3, "{by_children:?}");
-        assert_eq!(by_scan, 2);
+        // sh, two dd and two sleep, plus a subshell per pipeline in some shells.
+        assert!(by_children.processes >= 5, "{by_children:?}");
+        assert!(by_scan >= 4, "{by_scan}");
         assert!(by_children.max_rss >= 40 << 20, "{by_children:?}");
         assert!(by_children.total_rss >= 80 << 20, "{by_children:?}");
         assert!(
