@@ -10,9 +10,12 @@
 pub mod analysis;
 pub mod audit;
 pub mod cargo;
+pub mod changes;
 pub mod edit;
 pub mod errors;
 pub mod fsutil;
+pub mod measure;
 pub mod probe;
 pub mod report;
+pub mod variant;
 pub mod workspace;

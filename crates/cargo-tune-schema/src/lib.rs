@@ -10,11 +10,17 @@
 mod apply;
 pub mod exit_codes;
 mod finding;
+mod measure;
 mod report;
 
 pub use apply::{ApplyMode, ApplyReport, FileDiff, PlannedChange, SkippedChange, UndoReport};
 pub use finding::{
     Area, Finding, FindingCode, Location, Severity, SuggestedChange, Suggestion, findings_table,
+};
+pub use measure::{
+    BenchReport, HistoryEntry, HistoryResult, Interval, Measurement, MemoryMethod, MetricSummaries,
+    RunContext, ScenarioBench, ScenarioComparison, Summary3, TryReport, VariantFailure,
+    VariantOutcome, VariantSpec, Verdict,
 };
 pub use report::{AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, ValueSource};
 

@@ -39,6 +39,10 @@ pub(crate) enum ExpectedError {
         message: String,
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+    /// A measured build failed (exit 101); the report already shows which and why.
+    BuildFailed { failed: usize },
+    /// Ctrl-C (exit 130); edited files were restored.
+    Interrupted { restored: Option<String> },
 }
 
 impl ExpectedError {
@@ -52,6 +56,8 @@ impl ExpectedError {
             ExpectedError::Usage { .. } => exit_codes::USAGE,
             ExpectedError::EditFailed { .. } => exit_codes::EDIT_FAILED,
             ExpectedError::RollbackFailed { .. } => exit_codes::ROLLBACK_FAILED,
+            ExpectedError::BuildFailed { .. } => exit_codes::BUILD_FAILED,
+            ExpectedError::Interrupted { .. } => exit_codes::INTERRUPTED,
         }
     }
 
@@ -76,6 +82,21 @@ impl ExpectedError {
             | ExpectedError::RollbackFailed { message, source } => {
                 (message.clone(), source.as_deref().map(|s| s as _))
             }
+            ExpectedError::BuildFailed { failed } => (
+                format!(
+                    "{failed} measured build(s) failed; the report shows cargo's last lines, and the other results are kept"
+                ),
+                None,
+            ),
+            ExpectedError::Interrupted { restored } => (
+                match restored {
+                    Some(path) => {
+                        format!("interrupted; nothing was recorded, and {path} was restored")
+                    }
+                    None => "interrupted; nothing was recorded".to_owned(),
+                },
+                None,
+            ),
         };
         let mut text = head;
         let mut next = source;

@@ -2,6 +2,7 @@
 
 mod audit_human;
 mod audit_markdown;
+mod measure_text;
 pub mod redact;
 
 use std::io;
@@ -11,6 +12,9 @@ use cargo_tune_schema::Severity;
 
 pub use audit_human::render_audit_human;
 pub use audit_markdown::render_audit_markdown;
+pub use measure_text::{
+    bytes, render_bench_human, render_bench_markdown, render_try_human, render_try_markdown, secs,
+};
 pub use redact::Redactor;
 
 /// How to render: styles (plain when colour is off) and an optional redactor for snapshots.

@@ -2,6 +2,7 @@
 
 mod cmd;
 mod common;
+mod interrupt;
 
 use std::ffi::OsString;
 
@@ -45,6 +46,12 @@ enum Command {
     /// Report coded findings: effective profiles, duplicate versions, dependencies to
     /// centralize, and the toolchain.
     Audit(cmd::audit::AuditArgs),
+    /// Measure build scenarios of the workspace as it is: wall time, CPU, whole-build peak
+    /// memory, artifacts, units rebuilt.
+    Bench(cmd::bench::BenchArgs),
+    /// Measure a change against the workspace as it is, interleaved, without editing a file,
+    /// and say whether it is faster, slower or within noise.
+    Try(cmd::try_::TryArgs),
     /// Apply the suggestions of findings to the manifests and cargo configuration, as one
     /// verified, undoable transaction (a dry run unless --execute).
     Apply(cmd::apply::ApplyArgs),
@@ -77,6 +84,8 @@ pub(crate) fn run(mut args: Vec<OsString>) -> i32 {
     let ctx = OutputContext::new(app.color);
     let result = match app.command {
         Command::Audit(args) => args.exec(&ctx),
+        Command::Bench(args) => args.exec(&ctx),
+        Command::Try(args) => args.exec(&ctx),
         Command::Apply(args) => args.exec(&ctx),
         Command::Undo(args) => args.exec(&ctx),
     };

@@ -1,10 +1,14 @@
 //! Where output goes and how it looks, decided once at the edge: colour from `--color`,
 //! `CARGO_TERM_COLOR`, `NO_COLOR` and whether the stream is a terminal.
 
+mod progress;
+
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use cargo_tune_core::report::RenderOptions;
+
+pub(crate) use progress::ProgressBar;
 
 use crate::errors::ExpectedError;
 

@@ -2,6 +2,7 @@
 
 mod apply;
 mod audit;
+mod bench;
 mod corpus;
 mod duplicates;
 mod kill;

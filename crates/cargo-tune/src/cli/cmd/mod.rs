@@ -2,4 +2,7 @@
 
 pub(crate) mod apply;
 pub(crate) mod audit;
+pub(crate) mod bench;
+mod measure;
+pub(crate) mod try_;
 pub(crate) mod undo;

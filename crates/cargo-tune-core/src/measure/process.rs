@@ -1,0 +1,98 @@
+//! Running one measured cargo process: its own process group (so that Ctrl-C can stop the
+//! whole build), the kernel's resource accounting of the waited-for tree, and cargo-tune's own
+//! CPU time.
+
+use std::io;
+use std::process::{Child, Command, ExitStatus};
+use std::time::Duration;
+
+/// CPU and memory the kernel accounted to a finished child and every descendant it waited for.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Usage {
+    /// User CPU.
+    pub user: Duration,
+    /// System CPU.
+    pub sys: Duration,
+    /// Largest resident set size of any one process of the tree, bytes.
+    pub max_rss: Option<u64>,
+}
+
+/// Spawns `cmd` as the leader of a new process group.
+pub fn spawn_group(cmd: &mut Command) -> io::Result<Child> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    cmd.spawn()
+}
+
+/// Waits for `child` and returns its status with the tree's usage.
+#[cfg(unix)]
+pub fn wait(child: &mut Child) -> io::Result<(ExitStatus, Usage)> {
+    use std::os::unix::process::ExitStatusExt;
+    let pid = libc::pid_t::try_from(child.id()).map_err(io::Error::other)?;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: pointers to live locals; `pid` is our unreaped child.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if r == pid {
+            break;
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec as u32) * 1000);
+    let max_rss = u64::try_from(usage.ru_maxrss).ok().map(|kib| kib * 1024);
+    Ok((
+        ExitStatus::from_raw(status),
+        Usage {
+            user: tv(usage.ru_utime),
+            sys: tv(usage.ru_stime),
+            max_rss,
+        },
+    ))
+}
+
+/// Waits for `child`; no accounting on this platform.
+#[cfg(not(unix))]
+pub fn wait(child: &mut Child) -> io::Result<(ExitStatus, Usage)> {
+    Ok((child.wait()?, Usage::default()))
+}
+
+/// Kills the process group `leader` leads (cargo and every rustc, linker and test under it).
+/// Elsewhere than Unix there is no group to kill; the caller's wait then ends with the build.
+pub fn kill_group(leader: u32) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(leader) {
+        // SAFETY: kill has no memory-safety preconditions; the group is ours.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = leader;
+}
+
+/// CPU time (user + system) this process has used so far, all threads.
+pub fn self_cpu() -> Duration {
+    #[cfg(unix)]
+    {
+        // SAFETY: an all-zero rusage is valid; getrusage fills it.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: pointer to a live local.
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+            return Duration::ZERO;
+        }
+        let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec as u32) * 1000);
+        tv(usage.ru_utime) + tv(usage.ru_stime)
+    }
+    #[cfg(not(unix))]
+    {
+        Duration::ZERO
+    }
+}

@@ -1,0 +1,113 @@
+//! The build scenarios cargo-tune measures.
+
+use std::fmt;
+
+/// One kind of build, with the cargo command it runs and how its target directory is prepared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scenario {
+    /// `cargo check --workspace` from an empty target directory.
+    Check,
+    /// `cargo build --workspace` from an empty target directory.
+    DevClean,
+    /// `cargo build --workspace` after a real edit of one source file.
+    DevIncremental,
+    /// `cargo build --workspace --release` from an empty target directory.
+    ReleaseClean,
+    /// `cargo test --workspace --no-run` from an empty target directory.
+    TestBuild,
+    /// `cargo test --workspace` with everything already built.
+    TestRun,
+    /// `cargo nextest run --workspace` with everything already built.
+    NextestRun,
+}
+
+impl Scenario {
+    /// Every scenario.
+    pub const ALL: &'static [Scenario] = &[
+        Scenario::Check,
+        Scenario::DevClean,
+        Scenario::DevIncremental,
+        Scenario::ReleaseClean,
+        Scenario::TestBuild,
+        Scenario::TestRun,
+        Scenario::NextestRun,
+    ];
+
+    /// The name used on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scenario::Check => "check",
+            Scenario::DevClean => "dev-clean",
+            Scenario::DevIncremental => "dev-incremental",
+            Scenario::ReleaseClean => "release-clean",
+            Scenario::TestBuild => "test-build",
+            Scenario::TestRun => "test-run",
+            Scenario::NextestRun => "nextest-run",
+        }
+    }
+
+    /// Looks a scenario up by name.
+    pub fn parse(name: &str) -> Option<Scenario> {
+        Scenario::ALL.iter().copied().find(|s| s.as_str() == name)
+    }
+
+    /// Every name, for error messages.
+    pub fn names() -> Vec<&'static str> {
+        Scenario::ALL.iter().map(|s| s.as_str()).collect()
+    }
+
+    /// The cargo subcommand words and arguments.
+    pub fn cargo_args(self) -> (Vec<&'static str>, Vec<&'static str>) {
+        let json = "--message-format=json-render-diagnostics";
+        match self {
+            Scenario::Check => (vec!["check"], vec!["--workspace", json]),
+            Scenario::DevClean | Scenario::DevIncremental => {
+                (vec!["build"], vec!["--workspace", json])
+            }
+            Scenario::ReleaseClean => (vec!["build"], vec!["--workspace", "--release", json]),
+            Scenario::TestBuild => (vec!["test"], vec!["--workspace", "--no-run", json]),
+            Scenario::TestRun => (vec!["test"], vec!["--workspace", json]),
+            // nextest prints its own report on stdout and takes cargo's format separately.
+            Scenario::NextestRun => (
+                vec!["nextest", "run"],
+                vec![
+                    "--workspace",
+                    "--cargo-message-format",
+                    "json-render-diagnostics",
+                ],
+            ),
+        }
+    }
+
+    /// Whether every run starts from an empty target directory.
+    pub fn is_clean(self) -> bool {
+        matches!(
+            self,
+            Scenario::Check | Scenario::DevClean | Scenario::ReleaseClean | Scenario::TestBuild
+        )
+    }
+
+    /// Whether every run edits the touched file first.
+    pub fn edits(self) -> bool {
+        self == Scenario::DevIncremental
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for s in Scenario::ALL {
+            assert_eq!(Scenario::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(Scenario::parse("dev"), None);
+    }
+}

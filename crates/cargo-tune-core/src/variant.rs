@@ -1,0 +1,603 @@
+//! A configuration to measure: the workspace as it is plus [`Change`]s, resolved into the exact
+//! `--config` overrides, environment and rustflags cargo will get.
+//!
+//! Rustflags are the trap: cargo takes them from the first of `CARGO_ENCODED_RUSTFLAGS`,
+//! `RUSTFLAGS`, `target.<triple>.rustflags` + matching `target.<cfg>.rustflags`, and
+//! `build.rustflags` that is set, and ignores the rest. Setting any one source to add a flag
+//! silently drops the flags of a lower source, or is itself ignored under a higher one. So a
+//! variant that adds flags computes the effective list the way cargo does, appends to it, and
+//! passes the result through `CARGO_ENCODED_RUSTFLAGS`, which outranks every other source.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use cargo_metadata::cargo_platform::{Cfg, Platform};
+
+use crate::cargo::ToolCommand;
+use crate::changes::{Change, Linker, flags_of_item};
+use crate::probe::Environment;
+use crate::workspace::{BuildEnv, CargoConfig};
+
+/// A fully resolved configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    /// `baseline` or `candidate`.
+    pub name: String,
+    /// The changes as the user wrote them.
+    pub changes: Vec<String>,
+    /// `--config KEY=VALUE` overrides, after the user's own `--config`s.
+    pub config: Vec<String>,
+    /// Environment variables to set.
+    pub env: Vec<(String, String)>,
+    /// The complete rustflags, when the variant changes them.
+    pub rustflags: Option<Vec<String>>,
+}
+
+/// Where rustflags can come from, as cargo reads them.
+#[derive(Clone, Copy, Debug)]
+pub struct RustflagsSources<'a> {
+    /// The captured environment.
+    pub env: &'a BuildEnv,
+    /// The layered configuration files.
+    pub config: &'a CargoConfig,
+    /// The user's `--config` arguments, in order.
+    pub cli_config: &'a [String],
+    /// The host triple (no `--target` is passed, so host = target).
+    pub host: &'a str,
+    /// `rustc --print cfg` for the host.
+    pub host_cfg: &'a [Cfg],
+}
+
+/// A tool a change needs is missing or does not work: a setup error.
+#[derive(Debug, thiserror::Error)]
+pub enum VariantError {
+    /// Not on `PATH`.
+    #[error("use {what}: `{tool}` is not on PATH (install it: {install})")]
+    MissingTool {
+        /// What needed it.
+        what: String,
+        /// The executable.
+        tool: String,
+        /// How to install it.
+        install: String,
+    },
+    /// A test link with the linker failed.
+    #[error("link a test program with {linker} (`{command}`):\n{stderr}")]
+    TestLink {
+        /// The linker.
+        linker: &'static str,
+        /// The rustc command.
+        command: String,
+        /// What rustc said.
+        stderr: String,
+    },
+    /// The probe directory could not be written.
+    #[error("prepare the linker test in {}: {source}", dir.display())]
+    Io {
+        /// Directory.
+        dir: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl RustflagsSources<'_> {
+    /// The rustflags cargo would pass to rustc for host builds, and the source they came from.
+    pub fn effective(&self) -> (Vec<String>, &'static str) {
+        if let Some(encoded) = self.env.get("CARGO_ENCODED_RUSTFLAGS") {
+            return (
+                encoded.split('\x1f').map(str::to_owned).collect(),
+                "CARGO_ENCODED_RUSTFLAGS",
+            );
+        }
+        if let Some(flags) = self.env.get("RUSTFLAGS") {
+            return (split(flags), "RUSTFLAGS");
+        }
+        let mut target = Vec::new();
+        let mut found_target = false;
+        for key in self.target_keys() {
+            if let Some(flags) = self.list(&["target", &key, "rustflags"], &target_env_var(&key)) {
+                found_target = true;
+                target.extend(flags);
+            }
+        }
+        if found_target {
+            return (target, "target.<triple>.rustflags");
+        }
+        match self.list(&["build", "rustflags"], "CARGO_BUILD_RUSTFLAGS") {
+            Some(flags) => (flags, "build.rustflags"),
+            None => (Vec::new(), "none"),
+        }
+    }
+
+    /// `target.<host>` and every `target.'cfg(..)'` key matching the host.
+    fn target_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        let mut all = self.config.keys(&["target"]);
+        for arg in self.cli_config {
+            if let Some(doc) = cli_doc(arg)
+                && let Some(table) = doc.get("target").and_then(toml_edit::Item::as_table_like)
+            {
+                all.extend(table.iter().map(|(k, _)| k.to_owned()));
+            }
+        }
+        if !all.iter().any(|k| k == self.host) {
+            all.push(self.host.to_owned());
+        }
+        for key in all {
+            let matches = match Platform::from_str(&key) {
+                Ok(platform) => platform.matches(self.host, self.host_cfg),
+                Err(_) => false,
+            };
+            if matches && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        keys
+    }
+
+    /// A list-valued key merged across layers as cargo merges arrays: lowest precedence first,
+    /// then the environment variable, then `--config` arguments.
+    fn list(&self, path: &[&str], env_var: &str) -> Option<Vec<String>> {
+        let mut out: Option<Vec<String>> = None;
+        for (item, _) in self.config.get_all(path).into_iter().rev() {
+            if let Some(flags) = flags_of_item(item) {
+                out.get_or_insert_with(Vec::new).extend(flags);
+            }
+        }
+        if let Some(value) = self.env.get(env_var) {
+            out.get_or_insert_with(Vec::new).extend(split(value));
+        }
+        for arg in self.cli_config {
+            if let Some(doc) = cli_doc(arg) {
+                let mut item = doc.as_item();
+                let mut found = true;
+                for segment in path {
+                    match item.as_table_like().and_then(|t| t.get(segment)) {
+                        Some(next) => item = next,
+                        None => {
+                            found = false;
+                            break;
+                        }
+                    }
+                }
+                if found && let Some(flags) = flags_of_item(item) {
+                    out.get_or_insert_with(Vec::new).extend(flags);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn split(flags: &str) -> Vec<String> {
+    flags.split_whitespace().map(str::to_owned).collect()
+}
+
+fn target_env_var(key: &str) -> String {
+    format!(
+        "CARGO_TARGET_{}_RUSTFLAGS",
+        key.to_ascii_uppercase().replace(['-', '.'], "_")
+    )
+}
+
+/// A `--config KEY=VALUE` argument as a TOML document; paths to files are not read.
+fn cli_doc(arg: &str) -> Option<toml_edit::DocumentMut> {
+    if !arg.contains('=') {
+        return None;
+    }
+    arg.parse().ok()
+}
+
+/// The flags that make rustc link with `linker`, checking the tools it needs are on `PATH`.
+pub fn linker_flags(
+    linker: Linker,
+    env: &Environment,
+    path: Option<&OsStr>,
+) -> Result<Vec<String>, VariantError> {
+    let what = format!("linker={}", linker.as_str());
+    let missing = |tool: &str| VariantError::MissingTool {
+        what: what.clone(),
+        tool: tool.to_owned(),
+        install: linker.install_hint().to_owned(),
+    };
+    // With rust-lld as the default, `-fuse-ld=` of another linker is overridden by rustc's own
+    // lld selection; switching the lld linker feature off restores the C driver's choice.
+    let mut flags: Vec<String> = Vec::new();
+    if env.rustc.rust_lld_is_default() {
+        flags.extend(["-C".into(), "linker-features=-lld".into()]);
+    }
+    match linker {
+        Linker::Mold => {
+            find_on_path("mold", path).ok_or_else(|| missing("mold"))?;
+            flags.extend(["-C".into(), "link-arg=-fuse-ld=mold".into()]);
+        }
+        Linker::Bfd => {
+            find_on_path("ld.bfd", path)
+                .or_else(|| find_on_path("ld", path))
+                .ok_or_else(|| missing("ld"))?;
+            flags.extend(["-C".into(), "link-arg=-fuse-ld=bfd".into()]);
+        }
+        Linker::Lld => {
+            if find_on_path("ld.lld", path).is_some() {
+                flags.extend(["-C".into(), "link-arg=-fuse-ld=lld".into()]);
+            } else {
+                let lld = versioned("ld.lld", path).ok_or_else(|| missing("ld.lld"))?;
+                let clang =
+                    find_on_path("clang", path).ok_or_else(|| VariantError::MissingTool {
+                        what: what.clone(),
+                        tool: "clang".to_owned(),
+                        install: "apt-get install clang".to_owned(),
+                    })?;
+                flags.extend(["-C".into(), format!("linker={}", clang.display())]);
+                flags.extend(["-C".into(), format!("link-arg=--ld-path={}", lld.display())]);
+            }
+        }
+        Linker::Wild => {
+            let wild = find_on_path("wild", path).ok_or_else(|| missing("wild"))?;
+            let clang = find_on_path("clang", path).ok_or_else(|| VariantError::MissingTool {
+                what: what.clone(),
+                tool: "clang".to_owned(),
+                install: "apt-get install clang".to_owned(),
+            })?;
+            flags.extend(["-C".into(), format!("linker={}", clang.display())]);
+            flags.extend([
+                "-C".into(),
+                format!("link-arg=--ld-path={}", wild.display()),
+            ]);
+        }
+    }
+    Ok(flags)
+}
+
+/// Links a hello-world with `flags` in `dir`, and checks, where the linker signs its output,
+/// that it was really used.
+pub fn test_link(linker: Linker, flags: &[String], dir: &Path) -> Result<(), VariantError> {
+    let io = |source| VariantError::Io {
+        dir: dir.to_owned(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let src = dir.join("probe.rs");
+    crate::fsutil::write_atomic(&src, b"fn main() { println!(\"linked\"); }\n").map_err(io)?;
+    let out = dir.join(format!("probe-{}", linker.as_str()));
+    let cmd = ToolCommand::rustc()
+        .arg(&src)
+        .arg("-o")
+        .arg(&out)
+        .args(flags)
+        .current_dir(dir);
+    let fail = |stderr: String| VariantError::TestLink {
+        linker: linker.as_str(),
+        command: cmd.display(),
+        stderr,
+    };
+    cmd.output().map_err(|e| fail(e.to_string()))?;
+    let signature: &[u8] = match linker {
+        Linker::Mold => b"mold ",
+        Linker::Lld => b"LLD ",
+        Linker::Wild | Linker::Bfd => b"",
+    };
+    let bytes = std::fs::read(&out).map_err(io)?;
+    if !signature.is_empty() && !bytes.windows(signature.len()).any(|w| w == signature) {
+        return Err(fail(format!(
+            "the program linked, but its .comment section does not name {}: the flags were overridden",
+            linker.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// The first executable `name` on `path`.
+pub fn find_on_path(name: &str, path: Option<&OsStr>) -> Option<PathBuf> {
+    std::env::split_paths(path?)
+        .map(|d| d.join(name))
+        .find(|p| is_executable(p))
+}
+
+/// `name-NN` with the highest NN on `path`.
+fn versioned(name: &str, path: Option<&OsStr>) -> Option<PathBuf> {
+    let mut best: Option<(u32, PathBuf)> = None;
+    for dir in std::env::split_paths(path?) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let file = entry.file_name();
+            let Some(n) = file
+                .to_str()
+                .and_then(|f| f.strip_prefix(name)?.strip_prefix('-')?.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if is_executable(&entry.path()) && best.as_ref().is_none_or(|(b, _)| n > *b) {
+                best = Some((n, entry.path()));
+            }
+        }
+    }
+    best.map(|(_, p)| p)
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file()
+}
+
+/// Everything needed to resolve changes into a variant.
+#[derive(Clone, Copy, Debug)]
+pub struct ResolveCtx<'a> {
+    /// Rustflags sources.
+    pub rustflags: RustflagsSources<'a>,
+    /// The probed toolchain and tools.
+    pub env: &'a Environment,
+    /// `PATH` to look tools up in.
+    pub path: Option<&'a OsStr>,
+    /// Where to run test links.
+    pub probe_dir: &'a Path,
+}
+
+/// Resolves `changes` (written as `texts`) into a variant named `name`.
+pub fn resolve(
+    name: &str,
+    texts: &[String],
+    changes: &[Change],
+    ctx: &ResolveCtx<'_>,
+) -> Result<Variant, VariantError> {
+    let mut config = Vec::new();
+    let mut env = Vec::new();
+    let mut extra: Vec<String> = Vec::new();
+    for change in changes {
+        match change {
+            Change::Config { key, value } => config.push(format!("{key}={value}")),
+            Change::Env { var, value } => {
+                if matches!(var.as_str(), "RUSTC_WRAPPER" | "RUSTC_WORKSPACE_WRAPPER")
+                    && !value.is_empty()
+                {
+                    let tool = value.split_whitespace().next().unwrap_or(value);
+                    let found = Path::new(tool).is_absolute() && is_executable(Path::new(tool))
+                        || find_on_path(tool, ctx.path).is_some();
+                    if !found {
+                        return Err(VariantError::MissingTool {
+                            what: format!("{var}={value}"),
+                            tool: tool.to_owned(),
+                            install: format!("cargo install --locked {tool}"),
+                        });
+                    }
+                }
+                env.retain(|(k, _): &(String, String)| k != var);
+                env.push((var.clone(), value.clone()));
+            }
+            Change::Rustflags(flags) => extra.extend(flags.iter().cloned()),
+            Change::Linker(linker) => {
+                let flags = linker_flags(*linker, ctx.env, ctx.path)?;
+                test_link(*linker, &flags, ctx.probe_dir)?;
+                extra.extend(flags);
+            }
+        }
+    }
+    let rustflags = if extra.is_empty() {
+        None
+    } else {
+        let (mut flags, _) = ctx.rustflags.effective();
+        flags.extend(extra);
+        Some(flags)
+    };
+    Ok(Variant {
+        name: name.to_owned(),
+        changes: texts.to_vec(),
+        config,
+        env,
+        rustflags,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::{ConfigLayer, ManifestDoc};
+
+    fn layer(text: &str, home: bool) -> ConfigLayer {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        crate::fsutil::write_atomic(&path, text.as_bytes()).unwrap();
+        ConfigLayer {
+            file: ManifestDoc::read(&path, dir.path()).unwrap(),
+            is_cargo_home: home,
+        }
+    }
+
+    fn cfg() -> Vec<Cfg> {
+        ["unix", "target_os=\"linux\"", "target_arch=\"x86_64\""]
+            .iter()
+            .map(|c| Cfg::from_str(c).unwrap())
+            .collect()
+    }
+
+    const HOST: &str = "x86_64-unknown-linux-gnu";
+
+    fn effective(
+        env: &[(&str, &str)],
+        layers: Vec<ConfigLayer>,
+        cli: &[&str],
+    ) -> (Vec<String>, &'static str) {
+        let env = BuildEnv::from_vars(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let config = CargoConfig { layers };
+        let cli: Vec<String> = cli.iter().map(|s| (*s).to_owned()).collect();
+        let host_cfg = cfg();
+        let sources = RustflagsSources {
+            env: &env,
+            config: &config,
+            cli_config: &cli,
+            host: HOST,
+            host_cfg: &host_cfg,
+        };
+        sources.effective()
+    }
+
+    #[test]
+    fn build_rustflags_merge_across_layers_lowest_first() {
+        let (flags, source) = effective(
+            &[],
+            vec![
+                layer("[build]\nrustflags = [\"-Cproject\"]\n", false),
+                layer("[build]\nrustflags = \"-Chome -Cx\"\n", true),
+            ],
+            &["build.rustflags=[\"-Ccli\"]"],
+        );
+        assert_eq!(flags, ["-Chome", "-Cx", "-Cproject", "-Ccli"]);
+        assert_eq!(source, "build.rustflags");
+    }
+
+    #[test]
+    fn target_rustflags_shadow_build_rustflags_and_cfg_keys_join() {
+        // The precedence trap: once any target rustflags exist, build.rustflags is ignored.
+        let (flags, source) = effective(
+            &[],
+            vec![layer(
+                "[build]\nrustflags = [\"-Cignored\"]\n[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-Ctriple\"]\n[target.'cfg(unix)']\nrustflags = [\"-Cunix\"]\n[target.'cfg(windows)']\nrustflags = [\"-Cwin\"]\n",
+                false,
+            )],
+            &[],
+        );
+        assert_eq!(source, "target.<triple>.rustflags");
+        assert!(
+            flags.contains(&"-Ctriple".to_owned()) && flags.contains(&"-Cunix".to_owned()),
+            "{flags:?}"
+        );
+        assert!(
+            !flags.contains(&"-Cignored".to_owned()) && !flags.contains(&"-Cwin".to_owned()),
+            "{flags:?}"
+        );
+    }
+
+    #[test]
+    fn rustflags_env_outranks_every_config_and_encoded_outranks_it() {
+        let layers = || {
+            vec![layer(
+                "[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-Cconfig\"]\n",
+                false,
+            )]
+        };
+        let (flags, source) = effective(&[("RUSTFLAGS", "-Cenv  -Cmore")], layers(), &[]);
+        assert_eq!(
+            (flags, source),
+            (vec!["-Cenv".to_owned(), "-Cmore".to_owned()], "RUSTFLAGS")
+        );
+        let (flags, source) = effective(
+            &[
+                ("RUSTFLAGS", "-Cenv"),
+                ("CARGO_ENCODED_RUSTFLAGS", "-C\x1fa b"),
+            ],
+            layers(),
+            &[],
+        );
+        assert_eq!(
+            (flags, source),
+            (
+                vec!["-C".to_owned(), "a b".to_owned()],
+                "CARGO_ENCODED_RUSTFLAGS"
+            )
+        );
+        let (flags, _) = effective(
+            &[("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS", "-Cvar")],
+            layers(),
+            &[],
+        );
+        assert_eq!(flags, ["-Cconfig", "-Cvar"]);
+    }
+
+    #[test]
+    fn resolved_variant_keeps_existing_flags_and_appends_its_own() {
+        let env = BuildEnv::from_vars([(
+            "RUSTFLAGS".to_owned(),
+            "-Cforce-frame-pointers=yes".to_owned(),
+        )]);
+        let config = CargoConfig {
+            layers: vec![layer("[build]\nrustflags = [\"-Cshadowed\"]\n", false)],
+        };
+        let host_cfg = cfg();
+        let sources = RustflagsSources {
+            env: &env,
+            config: &config,
+            cli_config: &[],
+            host: HOST,
+            host_cfg: &host_cfg,
+        };
+        let probe = Environment::probe(Path::new(".")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ResolveCtx {
+            rustflags: sources,
+            env: &probe,
+            path: None,
+            probe_dir: dir.path(),
+        };
+        let changes = [
+            Change::Rustflags(vec!["-Ctarget-cpu=native".into()]),
+            Change::Config {
+                key: "profile.dev.debug".into(),
+                value: "0".into(),
+            },
+            Change::Env {
+                var: "CARGO_INCREMENTAL".into(),
+                value: "0".into(),
+            },
+        ];
+        let v = resolve("candidate", &[], &changes, &ctx).unwrap();
+        assert_eq!(
+            v.rustflags.unwrap(),
+            ["-Cforce-frame-pointers=yes", "-Ctarget-cpu=native"]
+        );
+        assert_eq!(v.config, ["profile.dev.debug=0"]);
+        assert_eq!(v.env, [("CARGO_INCREMENTAL".to_owned(), "0".to_owned())]);
+        let none = resolve("baseline", &[], &[], &ctx).unwrap();
+        assert_eq!(none.rustflags, None);
+    }
+
+    #[test]
+    fn missing_linkers_and_wrappers_name_the_install_command() {
+        let probe = Environment::probe(Path::new(".")).unwrap();
+        let empty = tempfile::tempdir().unwrap();
+        let path = empty.path().as_os_str();
+        let err = linker_flags(Linker::Mold, &probe, Some(path)).unwrap_err();
+        assert!(err.to_string().contains("apt-get install mold"), "{err}");
+        let err = linker_flags(Linker::Wild, &probe, Some(path)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("cargo install --locked wild-linker"),
+            "{err}"
+        );
+        let env = BuildEnv::default();
+        let config = CargoConfig::default();
+        let host_cfg = cfg();
+        let sources = RustflagsSources {
+            env: &env,
+            config: &config,
+            cli_config: &[],
+            host: HOST,
+            host_cfg: &host_cfg,
+        };
+        let ctx = ResolveCtx {
+            rustflags: sources,
+            env: &probe,
+            path: Some(path),
+            probe_dir: empty.path(),
+        };
+        let wrapper = [Change::Env {
+            var: "RUSTC_WRAPPER".into(),
+            value: "sccache".into(),
+        }];
+        let err = resolve("candidate", &[], &wrapper, &ctx).unwrap_err();
+        assert!(
+            err.to_string().contains("cargo install --locked sccache"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! Documents of `cargo tune bench` and `cargo tune try`, and the history file's lines.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ToolInfo;
+
+/// What one measured run of one variant of one scenario produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    /// Wall-clock time of the cargo command, in seconds (monotonic clock).
+    pub wall_s: f64,
+    /// User CPU time of cargo and every process it waited for, in seconds.
+    pub user_s: f64,
+    /// System CPU time of cargo and every process it waited for, in seconds.
+    pub sys_s: f64,
+    /// Peak of the summed resident set size of the live process tree, in bytes, as seen by the
+    /// method in [`RunContext::memory_method`]. `None` when no sample was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_tree_rss_bytes: Option<u64>,
+    /// Largest resident set size of any single process of the build, in bytes (kernel
+    /// accounting of the waited-for tree, `wait4` `ru_maxrss`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_process_rss_bytes: Option<u64>,
+    /// Total size of the files cargo reported as artifacts of this run, in bytes.
+    pub artifact_bytes: u64,
+    /// Units (crates, build scripts) cargo compiled rather than found fresh.
+    pub units_rebuilt: u32,
+    /// Units cargo reported in total.
+    pub units_total: u32,
+    /// CPU time cargo-tune itself spent during the run (sampling, reading cargo's output), in
+    /// seconds.
+    pub harness_cpu_s: f64,
+}
+
+/// Median, minimum and maximum of one metric over the measured runs.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary3 {
+    /// Median (mean of the two middle values for an even count).
+    pub median: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// The per-metric summaries of one variant in one scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricSummaries {
+    /// Wall time, seconds.
+    pub wall_s: Summary3,
+    /// User + system CPU time, seconds.
+    pub cpu_s: Summary3,
+    /// Whole-tree peak memory, bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_tree_rss_bytes: Option<Summary3>,
+    /// Largest single process, bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_process_rss_bytes: Option<Summary3>,
+    /// Artifact sizes, bytes.
+    pub artifact_bytes: Summary3,
+    /// Units rebuilt.
+    pub units_rebuilt: Summary3,
+    /// cargo-tune's own CPU time, seconds.
+    pub harness_cpu_s: Summary3,
+}
+
+/// Why a variant produced no (or not all) measurements.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VariantFailure {
+    /// `warm-up` or `run N`.
+    pub during: String,
+    /// The command that failed.
+    pub command: String,
+    /// Exit status as text.
+    pub status: String,
+    /// cargo's last lines (errors first).
+    pub last_lines: Vec<String>,
+}
+
+/// One variant's outcome in one scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VariantOutcome {
+    /// `baseline` or `candidate`.
+    pub variant: String,
+    /// The measured runs, in the order they ran.
+    pub runs: Vec<Measurement>,
+    /// Summaries over `runs`; absent when there is no run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<MetricSummaries>,
+    /// Set when the variant failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<VariantFailure>,
+}
+
+/// A distribution-free confidence interval of the median of the per-pair ratios.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+    /// Achieved confidence level (e.g. 0.979 for 10 pairs); 0 when there are too few pairs.
+    pub confidence: f64,
+}
+
+/// How the candidate compares with the baseline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Verdict {
+    /// The whole interval is below 1.
+    Faster,
+    /// The whole interval is above 1.
+    Slower,
+    /// The interval contains 1, or there are too few pairs to tell.
+    Noise,
+    /// A variant failed; no comparison.
+    Failed,
+}
+
+impl Verdict {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Faster => "faster",
+            Verdict::Slower => "slower",
+            Verdict::Noise => "noise",
+            Verdict::Failed => "failed",
+        }
+    }
+}
+
+/// One scenario of `cargo tune try`: baseline against candidate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioComparison {
+    /// Scenario name (`dev-incremental`, …).
+    pub scenario: String,
+    /// Median wall time of the baseline, seconds.
+    pub baseline: Option<f64>,
+    /// Median wall time of the candidate, seconds.
+    pub candidate: Option<f64>,
+    /// Median of the per-pair ratios candidate / baseline of wall time.
+    pub ratio: Option<f64>,
+    /// Interval of that median.
+    pub interval: Option<Interval>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Number of complete A/B pairs.
+    pub pairs: usize,
+    /// Both variants in full.
+    pub variants: Vec<VariantOutcome>,
+}
+
+/// One scenario of `cargo tune bench`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioBench {
+    /// Scenario name.
+    pub scenario: String,
+    /// Median wall time, seconds.
+    pub median: Option<f64>,
+    /// The variant in full.
+    pub result: VariantOutcome,
+}
+
+/// A configuration that was measured: the workspace as it is plus changes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VariantSpec {
+    /// `baseline` or `candidate`.
+    pub name: String,
+    /// The changes as the user wrote them.
+    pub changes: Vec<String>,
+    /// `--config` overrides passed to cargo.
+    pub config: Vec<String>,
+    /// Environment variables set (`NAME=value`; an empty value clears).
+    pub env: Vec<String>,
+    /// The rustflags passed through `CARGO_ENCODED_RUSTFLAGS`, if the variant changes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rustflags: Option<Vec<String>>,
+    /// Target directory of this variant.
+    pub target_dir: String,
+}
+
+/// How whole-build peak memory was measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemoryMethod {
+    /// `proc-tree-sampling` (sum of VmRSS of the live descendants of cargo, sampled), or
+    /// `none` where the platform has no implementation.
+    pub kind: String,
+    /// Sampling interval in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_ms: Option<u64>,
+}
+
+/// Facts every measurement depends on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunContext {
+    /// `rustc -V`.
+    pub rustc: String,
+    /// `cargo -V`.
+    pub cargo: String,
+    /// Host triple.
+    pub host: String,
+    /// Logical cores.
+    pub cores: usize,
+    /// Jobs cargo runs (`--jobs`, `build.jobs`, or the core count).
+    pub jobs: usize,
+    /// `git rev-parse HEAD` of the workspace, if it is a git checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_revision: Option<String>,
+    /// Whether the checkout had uncommitted changes before the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_dirty: Option<bool>,
+    /// Measured runs per variant and scenario (after one warm-up).
+    pub runs: usize,
+    /// How peak memory was measured.
+    pub memory_method: MemoryMethod,
+    /// The file edited by `dev-incremental`, relative to the workspace root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub touched_file: Option<String>,
+    /// Environment variables cargo-tune controls, as every run saw them (`unset` when absent).
+    pub controlled_env: Vec<String>,
+    /// The user's own `--config` overrides, passed to every variant before the variant's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_config: Vec<String>,
+}
+
+/// The document `cargo tune try --format json` prints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TryReport {
+    /// [`crate::FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Which tool wrote it.
+    pub tool: ToolInfo,
+    /// Absolute path of the workspace root.
+    pub workspace_root: String,
+    /// Toolchain, host and method.
+    pub context: RunContext,
+    /// Baseline first, then the candidate.
+    pub variants: Vec<VariantSpec>,
+    /// One comparison per scenario, in the order asked.
+    pub scenarios: Vec<ScenarioComparison>,
+}
+
+/// The document `cargo tune bench --format json` prints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BenchReport {
+    /// [`crate::FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Which tool wrote it.
+    pub tool: ToolInfo,
+    /// Absolute path of the workspace root.
+    pub workspace_root: String,
+    /// Toolchain, host and method.
+    pub context: RunContext,
+    /// The configuration measured.
+    pub variant: VariantSpec,
+    /// One result per scenario, in the order asked.
+    pub scenarios: Vec<ScenarioBench>,
+}
+
+/// One line of `target/cargo-tune/history.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// [`crate::FORMAT_VERSION`].
+    pub format_version: u32,
+    /// `bench` or `try`.
+    pub command: String,
+    /// Seconds since the Unix epoch when the command finished.
+    pub finished_at: u64,
+    /// Which tool wrote it.
+    pub tool: ToolInfo,
+    /// Toolchain, host, jobs, git revision.
+    pub context: RunContext,
+    /// The variants measured.
+    pub variants: Vec<VariantSpec>,
+    /// Per scenario and variant: the summaries (runs left out to keep lines short).
+    pub results: Vec<HistoryResult>,
+}
+
+/// One scenario × variant of a [`HistoryEntry`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryResult {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant name.
+    pub variant: String,
+    /// Summaries, absent when the variant failed before any run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<MetricSummaries>,
+    /// Whether the variant failed.
+    pub failed: bool,
+    /// For `try`, the ratio and verdict on the candidate's line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    /// For `try`, the verdict on the candidate's line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+}

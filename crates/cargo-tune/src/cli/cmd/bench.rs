@@ -1,0 +1,65 @@
+use cargo_tune_core::measure::{self, Scenario};
+use cargo_tune_core::report::{render_bench_human, render_bench_markdown, render_json};
+
+use super::measure::{MeasureArgs, Session, now};
+use crate::cli::common::{Format, ManifestOptions, OutputOptions};
+use crate::errors::ExpectedError;
+use crate::output::{OutputContext, deliver};
+
+/// `cargo tune bench`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct BenchArgs {
+    #[command(flatten)]
+    manifest: ManifestOptions,
+
+    #[command(flatten)]
+    output: OutputOptions,
+
+    #[command(flatten)]
+    measure: MeasureArgs,
+}
+
+/// Measured when no `--scenario` is given.
+const DEFAULT_SCENARIOS: &[Scenario] = &[
+    Scenario::Check,
+    Scenario::DevClean,
+    Scenario::DevIncremental,
+];
+
+impl BenchArgs {
+    pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
+        let session = Session::load(&self.manifest, ctx)?;
+        let baseline = session.variant("baseline", &[])?;
+        let (context, variants, runs) =
+            session.measure(&self.measure, vec![baseline], DEFAULT_SCENARIOS, ctx)?;
+        let spec = measure::variant_spec(
+            &variants[0],
+            &session.bench_dir.join("<scenario>").join(&variants[0].name),
+        );
+        let root = session.model.root.display().to_string();
+        let report = measure::bench_report(env!("CARGO_PKG_VERSION"), &root, context, spec, &runs);
+        session.record(
+            &self.measure,
+            &measure::history_of_bench(&report, now()),
+            ctx,
+        );
+        let options = ctx.render_options(self.output.output.is_some());
+        deliver(self.output.output.as_deref(), |out| {
+            match self.output.format {
+                Format::Human => render_bench_human(&report, &options, out),
+                Format::Json => render_json(&report, out),
+                Format::Markdown => render_bench_markdown(&report, &options, out),
+            }
+        })?;
+        let failed = report
+            .scenarios
+            .iter()
+            .filter(|s| s.result.failure.is_some())
+            .count();
+        if failed > 0 {
+            Err(ExpectedError::BuildFailed { failed })
+        } else {
+            Ok(())
+        }
+    }
+}

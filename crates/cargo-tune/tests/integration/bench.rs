@@ -1,0 +1,445 @@
+//! End-to-end measurements on the bundled fixtures. Every test uses one measured run (or two)
+//! and the check or dev scenarios, so the whole set stays within a few minutes on two cores.
+
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+const TOUCHED: &str = "crates/app/src/main.rs";
+
+fn cli(ws: &TempWorkspace) -> CargoTuneCli {
+    CargoTuneCli::new(BIN, ws.root())
+}
+
+/// Sets an old mtime so that a restore to "now" could not pass by accident.
+fn age(path: &Path) -> SystemTime {
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_times(std::fs::FileTimes::new().set_modified(old))
+        .unwrap();
+    old
+}
+
+fn assert_restored(ws: &TempWorkspace, original: &str, mtime: SystemTime) {
+    assert_eq!(ws.read(TOUCHED), original, "bytes restored");
+    let now = std::fs::metadata(ws.path(TOUCHED))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(now, mtime, "mtime restored");
+}
+
+/// The JSON with every measured number, path and toolchain string replaced, so that the
+/// snapshot pins the document's shape and the values that must not vary.
+fn shape(value: &Value, root: &str, key: &str) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), shape(v, root, k)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| shape(v, root, key)).collect()),
+        Value::Number(_)
+            if matches!(key, "format_version" | "runs" | "pairs") && !value.is_array() =>
+        {
+            value.clone()
+        }
+        Value::Number(_) => Value::String("<number>".into()),
+        Value::String(_) if matches!(key, "rustc" | "cargo" | "host" | "version") => {
+            Value::String(format!("<{key}>"))
+        }
+        Value::String(s) => Value::String(s.replace(root, "<workspace>")),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn bench_reports_every_metric_restores_the_edit_and_appends_history() {
+    let ws = TempWorkspace::fixture("showcase");
+    let original = ws.read(TOUCHED);
+    let mtime = age(&ws.path(TOUCHED));
+    let run = cli(&ws)
+        .args([
+            "bench",
+            "--scenario",
+            "check,dev-incremental",
+            "--runs",
+            "1",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0);
+    let json = run.json();
+    assert_restored(&ws, &original, mtime);
+    let scenarios = json["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 2);
+    for s in scenarios {
+        let m = &s["result"]["runs"][0];
+        assert!(m["wall_s"].as_f64().unwrap() > 0.0);
+        assert!(m["user_s"].as_f64().unwrap() + m["sys_s"].as_f64().unwrap() > 0.0);
+        // Several rustc processes run at once, so the tree's peak exceeds the largest one.
+        assert!(m["peak_tree_rss_bytes"].as_u64().unwrap() > 10 << 20, "{m}");
+        assert!(
+            m["max_process_rss_bytes"].as_u64().unwrap() > 10 << 20,
+            "{m}"
+        );
+        assert!(m["artifact_bytes"].as_u64().unwrap() > 0);
+        assert_eq!(s["median"], m["wall_s"]);
+    }
+    let check = &scenarios[0]["result"]["runs"][0];
+    let incremental = &scenarios[1]["result"]["runs"][0];
+    assert!(
+        check["units_rebuilt"].as_u64().unwrap() >= 10,
+        "a clean check compiles every unit: {check}"
+    );
+    assert_eq!(
+        incremental["units_rebuilt"], 1,
+        "only the edited leaf crate is rebuilt: {incremental}"
+    );
+    assert_eq!(json["context"]["touched_file"], TOUCHED);
+    assert_eq!(
+        json["context"]["memory_method"]["kind"],
+        "proc-tree-sampling"
+    );
+
+    let history = std::fs::read_to_string(ws.path("target/cargo-tune/history.jsonl")).unwrap();
+    let lines: Vec<Value> = history
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["command"], "bench");
+    assert_eq!(lines[0]["context"]["jobs"], json["context"]["jobs"]);
+    assert_eq!(lines[0]["results"].as_array().unwrap().len(), 2);
+
+    let root = ws.root().display().to_string();
+    insta::assert_json_snapshot!("bench_json_shape", shape(&json, &root, ""));
+}
+
+#[test]
+fn try_a_profile_override_compares_interleaved_pairs() {
+    let ws = TempWorkspace::fixture("showcase");
+    let original = ws.read(TOUCHED);
+    let mtime = age(&ws.path(TOUCHED));
+    let run = cli(&ws)
+        .args([
+            "try",
+            "profile.dev.debug=\"line-tables-only\"",
+            "--scenario",
+            "dev-incremental",
+            "--runs",
+            "2",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0);
+    let json = run.json();
+    assert_restored(&ws, &original, mtime);
+    assert_eq!(json["variants"][0]["name"], "baseline");
+    assert_eq!(json["variants"][0]["config"], serde_json::json!([]));
+    assert_eq!(
+        json["variants"][1]["config"],
+        serde_json::json!(["profile.dev.debug=\"line-tables-only\""])
+    );
+    let s = &json["scenarios"][0];
+    assert_eq!(s["scenario"], "dev-incremental");
+    assert_eq!(s["pairs"], 2);
+    let base: Vec<f64> = s["variants"][0]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["wall_s"].as_f64().unwrap())
+        .collect();
+    let cand: Vec<f64> = s["variants"][1]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["wall_s"].as_f64().unwrap())
+        .collect();
+    let expected_ratio = (cand[0] / base[0] + cand[1] / base[1]) / 2.0;
+    assert!((s["ratio"].as_f64().unwrap() - expected_ratio).abs() < 1e-9);
+    assert!((s["baseline"].as_f64().unwrap() - (base[0] + base[1]) / 2.0).abs() < 1e-9);
+    // Two pairs can never exclude noise.
+    assert_eq!(s["verdict"], "noise");
+    assert_eq!(s["interval"]["confidence"], 0.5);
+    let root = ws.root().display().to_string();
+    insta::assert_json_snapshot!("try_json_shape", shape(&json, &root, ""));
+
+    // The override really reached cargo: the candidate's binary carries less debug info.
+    let size = |variant: &str| {
+        std::fs::metadata(ws.path(&format!(
+            "target/cargo-tune/dev-incremental/{variant}/debug/app"
+        )))
+        .unwrap()
+        .len()
+    };
+    assert!(
+        size("candidate") < size("baseline"),
+        "{} vs {}",
+        size("candidate"),
+        size("baseline")
+    );
+
+    let human = cli(&ws)
+        .args([
+            "try",
+            "debug=0",
+            "--scenario",
+            "dev-incremental",
+            "--runs",
+            "1",
+            "--no-history",
+        ])
+        .run()
+        .assert_code(0);
+    let text = human.stdout();
+    assert!(
+        text.contains("dev-incremental") && text.contains("noise") && text.contains("ratio"),
+        "{text}"
+    );
+    let history = std::fs::read_to_string(ws.path("target/cargo-tune/history.jsonl")).unwrap();
+    assert_eq!(history.lines().count(), 1, "--no-history appends nothing");
+}
+
+#[test]
+fn a_failing_variant_is_reported_with_cargos_last_lines_and_exit_101() {
+    let ws = TempWorkspace::fixture("showcase");
+    let run = cli(&ws)
+        .args([
+            "try",
+            "profile.dev.panic=\"bogus\"",
+            "--scenario",
+            "check",
+            "--runs",
+            "1",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(101);
+    let json = run.json();
+    let s = &json["scenarios"][0];
+    assert_eq!(s["verdict"], "failed");
+    assert_eq!(
+        s["variants"][0]["runs"].as_array().unwrap().len(),
+        1,
+        "the baseline's result is kept"
+    );
+    let failure = &s["variants"][1]["failure"];
+    assert_eq!(failure["during"], "warm-up");
+    let lines = failure["last_lines"].to_string();
+    assert!(
+        lines.contains("panic") && lines.contains("bogus"),
+        "{lines}"
+    );
+    assert!(
+        run.stderr().contains("1 measured build(s) failed"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn ctrl_c_restores_the_edited_file_and_records_nothing() {
+    let ws = TempWorkspace::fixture("showcase");
+    let original = ws.read(TOUCHED);
+    let mtime = age(&ws.path(TOUCHED));
+    let mut child = cli(&ws)
+        .args([
+            "bench",
+            "--scenario",
+            "dev-incremental",
+            "--runs",
+            "50",
+            "--format",
+            "json",
+        ])
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until a measured build of the edited file is under way.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !ws.read(TOUCHED).starts_with("// cargo-tune edit 2") {
+        assert!(Instant::now() < deadline, "no edit seen");
+        assert!(child.try_wait().unwrap().is_none(), "exited early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test sends the signal a terminal would"
+    )]
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stdout.is_empty(), "no report for an interrupted run");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("crates/app/src/main.rs was restored")
+    );
+    assert_restored(&ws, &original, mtime);
+    assert!(!ws.path("target/cargo-tune/history.jsonl").exists());
+}
+
+#[test]
+fn missing_linkers_are_setup_errors_with_the_install_command() {
+    let ws = TempWorkspace::fixture("showcase");
+    // A PATH with cargo and rustc but none of the system linkers.
+    let cargo_dir = cargo_dir_without_mold();
+    let run = cli(&ws)
+        .args(["try", "linker=mold", "--runs", "1"])
+        .env("PATH", &cargo_dir)
+        .run()
+        .assert_code(96);
+    assert!(
+        run.stderr()
+            .contains("`mold` is not on PATH (install it: apt-get install mold)"),
+        "{}",
+        run.stderr()
+    );
+    if which("wild").is_none() {
+        let run = cli(&ws)
+            .args(["try", "linker=wild", "--runs", "1"])
+            .run()
+            .assert_code(96);
+        assert!(
+            run.stderr().contains("cargo install --locked wild-linker"),
+            "{}",
+            run.stderr()
+        );
+    }
+    assert!(
+        !ws.path("target/cargo-tune/dev-clean").exists(),
+        "nothing was built"
+    );
+}
+
+#[test]
+fn unknown_presets_keys_and_scenarios_are_usage_errors_listing_valid_ones() {
+    let ws = TempWorkspace::fixture("showcase");
+    let run = cli(&ws).args(["try", "linker=gold"]).run().assert_code(2);
+    assert!(
+        run.stderr().contains("mold, wild, lld, bfd"),
+        "{}",
+        run.stderr()
+    );
+    let run = cli(&ws)
+        .args(["try", "profile.dev.debugg=1"])
+        .run()
+        .assert_code(2);
+    assert!(run.stderr().contains("opt-level"), "{}", run.stderr());
+    let run = cli(&ws)
+        .args(["bench", "--scenario", "dev"])
+        .run()
+        .assert_code(2);
+    assert!(
+        run.stderr()
+            .contains("check, dev-clean, dev-incremental, release-clean"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn try_linker_mold_links_with_mold() {
+    let ws = TempWorkspace::fixture("showcase");
+    let run = cli(&ws)
+        .args([
+            "try",
+            "linker=mold",
+            "--scenario",
+            "dev-incremental",
+            "--runs",
+            "1",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0);
+    let json = run.json();
+    let flags = json["variants"][1]["rustflags"].to_string();
+    assert!(flags.contains("link-arg=-fuse-ld=mold"), "{flags}");
+    let signed_by = |variant: &str, marker: &[u8]| {
+        let bytes = std::fs::read(ws.path(&format!(
+            "target/cargo-tune/dev-incremental/{variant}/debug/app"
+        )))
+        .unwrap();
+        bytes.windows(marker.len()).any(|w| w == marker)
+    };
+    assert!(
+        signed_by("candidate", b"mold "),
+        "the candidate was linked by mold"
+    );
+    assert!(!signed_by("baseline", b"mold "), "the baseline was not");
+}
+
+#[test]
+fn bench_a_workspace_with_crates_io_dependencies() {
+    let ws = TempWorkspace::fixture("small-real");
+    let run = cli(&ws)
+        .args([
+            "bench",
+            "--scenario",
+            "dev-clean,dev-incremental",
+            "--runs",
+            "1",
+            "--locked",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0);
+    let json = run.json();
+    assert_eq!(json["context"]["touched_file"], "crates/tally/src/main.rs");
+    let clean = &json["scenarios"][0]["result"]["runs"][0];
+    // itoa, smallvec, digits and tally.
+    assert!(clean["units_rebuilt"].as_u64().unwrap() >= 4, "{clean}");
+    assert_eq!(
+        json["scenarios"][1]["result"]["runs"][0]["units_rebuilt"],
+        1
+    );
+    assert_eq!(
+        ws.read("crates/tally/src/main.rs"),
+        std::fs::read_to_string(
+            cargo_tune_test_support::fixtures_dir()
+                .join("workspaces/small-real/crates/tally/src/main.rs")
+        )
+        .unwrap()
+    );
+}
+
+fn which(tool: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
+}
+
+/// The directory cargo lives in, checked to hold no mold.
+fn cargo_dir_without_mold() -> std::path::PathBuf {
+    let dir = which("cargo")
+        .and_then(|c| c.parent().map(Path::to_owned))
+        .expect("cargo on PATH");
+    assert!(
+        !dir.join("mold").exists(),
+        "{} holds mold; the test needs a PATH without it",
+        dir.display()
+    );
+    dir
+}
