@@ -641,8 +641,10 @@ fn release_costs(r: &Resolved, goal: Goal, sink: &mut FindingSink) {
             .with_evidence(json!({ "source": incremental.source }))
             .with_location(r.locations.get("incremental").cloned())
             .with_suggestion(Suggestion {
-                summary: "remove `incremental` (cargo's default is off for release)".to_owned(),
-                change: profile_set(name, "incremental", Value::Null),
+                // An explicit `false` (cargo's release default) can be tried as a --config
+                // override before it is written.
+                summary: "set incremental = false, cargo's default for optimised builds".to_owned(),
+                change: profile_set(name, "incremental", json!(false)),
             }),
         );
     }

@@ -210,6 +210,50 @@ fn try_a_profile_override_compares_interleaved_pairs() {
 }
 
 #[test]
+fn try_a_finding_code_measures_the_audits_suggested_change() {
+    let ws = TempWorkspace::fixture("showcase");
+    let json = cli(&ws)
+        .args([
+            "try",
+            "debuginfo-in-dev",
+            "incremental-in-release",
+            "--scenario",
+            "check",
+            "--runs",
+            "1",
+            "--format",
+            "json",
+            "--no-history",
+        ])
+        .run()
+        .assert_code(0)
+        .json();
+    assert_eq!(
+        json["variants"][1]["changes"],
+        serde_json::json!(["debuginfo-in-dev", "incremental-in-release"])
+    );
+    assert_eq!(
+        json["variants"][1]["config"],
+        serde_json::json!([
+            "profile.dev.debug=\"line-tables-only\"",
+            "profile.dev.package.\"*\".debug=false",
+            "profile.release.incremental=false"
+        ])
+    );
+    assert_eq!(json["scenarios"][0]["scenario"], "check");
+    // A finding whose fix is not a build setting cannot be tried.
+    let err = cli(&ws)
+        .args(["try", "workspace-dep-unused", "--runs", "1"])
+        .run()
+        .assert_code(2);
+    assert!(
+        err.stderr().contains("workspace-dep-unused"),
+        "{}",
+        err.stderr()
+    );
+}
+
+#[test]
 fn a_failing_variant_is_reported_with_cargos_last_lines_and_exit_101() {
     let ws = TempWorkspace::fixture("showcase");
     let run = cli(&ws)
