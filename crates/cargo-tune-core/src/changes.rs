@@ -448,19 +448,8 @@ fn flags_of_toml(value: &str) -> Result<Vec<String>, String> {
     let doc: toml_edit::DocumentMut = format!("v = {value}")
         .parse()
         .map_err(|e: toml_edit::TomlError| e.message().to_owned())?;
-    flags_of_item(&doc["v"])
+    crate::workspace::rustflags::flags_of_item(&doc["v"])
         .ok_or_else(|| "rustflags must be a string or an array of strings".to_owned())
-}
-
-pub(crate) fn flags_of_item(item: &toml_edit::Item) -> Option<Vec<String>> {
-    if let Some(s) = item.as_str() {
-        return Some(s.split_whitespace().map(str::to_owned).collect());
-    }
-    let array = item.as_array()?;
-    array
-        .iter()
-        .map(|v| v.as_str().map(str::to_owned))
-        .collect()
 }
 
 fn env(var: &str, value: &str) -> Option<Vec<Change>> {

@@ -10,13 +10,13 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-use cargo_metadata::cargo_platform::{Cfg, Platform};
+use cargo_metadata::cargo_platform::Cfg;
 
 use crate::cargo::ToolCommand;
-use crate::changes::{Change, Linker, flags_of_item};
+use crate::changes::{Change, Linker};
 use crate::probe::Environment;
+use crate::workspace::rustflags::{RustflagsInputs, RustflagsResolution};
 use crate::workspace::{BuildEnv, CargoConfig};
 
 /// A fully resolved configuration.
@@ -84,111 +84,17 @@ pub enum VariantError {
 }
 
 impl RustflagsSources<'_> {
-    /// The rustflags cargo would pass to rustc for host builds, and the source they came from.
+    /// The rustflags cargo would pass to rustc for host builds, and the tier they came from.
     pub fn effective(&self) -> (Vec<String>, &'static str) {
-        if let Some(encoded) = self.env.get("CARGO_ENCODED_RUSTFLAGS") {
-            return (
-                encoded.split('\x1f').map(str::to_owned).collect(),
-                "CARGO_ENCODED_RUSTFLAGS",
-            );
-        }
-        if let Some(flags) = self.env.get("RUSTFLAGS") {
-            return (split(flags), "RUSTFLAGS");
-        }
-        let mut target = Vec::new();
-        let mut found_target = false;
-        for key in self.target_keys() {
-            if let Some(flags) = self.list(&["target", &key, "rustflags"], &target_env_var(&key)) {
-                found_target = true;
-                target.extend(flags);
-            }
-        }
-        if found_target {
-            return (target, "target.<triple>.rustflags");
-        }
-        match self.list(&["build", "rustflags"], "CARGO_BUILD_RUSTFLAGS") {
-            Some(flags) => (flags, "build.rustflags"),
-            None => (Vec::new(), "none"),
-        }
+        let resolution = RustflagsResolution::resolve(&RustflagsInputs {
+            env: self.env,
+            config: self.config,
+            cli_config: self.cli_config,
+            host: self.host,
+            host_cfg: self.host_cfg,
+        });
+        (resolution.flags(), resolution.tier())
     }
-
-    /// `target.<host>` and every `target.'cfg(..)'` key matching the host.
-    fn target_keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = Vec::new();
-        let mut all = self.config.keys(&["target"]);
-        for arg in self.cli_config {
-            if let Some(doc) = cli_doc(arg)
-                && let Some(table) = doc.get("target").and_then(toml_edit::Item::as_table_like)
-            {
-                all.extend(table.iter().map(|(k, _)| k.to_owned()));
-            }
-        }
-        if !all.iter().any(|k| k == self.host) {
-            all.push(self.host.to_owned());
-        }
-        for key in all {
-            let matches = match Platform::from_str(&key) {
-                Ok(platform) => platform.matches(self.host, self.host_cfg),
-                Err(_) => false,
-            };
-            if matches && !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-        keys
-    }
-
-    /// A list-valued key merged across layers as cargo merges arrays: lowest precedence first,
-    /// then the environment variable, then `--config` arguments.
-    fn list(&self, path: &[&str], env_var: &str) -> Option<Vec<String>> {
-        let mut out: Option<Vec<String>> = None;
-        for (item, _) in self.config.get_all(path).into_iter().rev() {
-            if let Some(flags) = flags_of_item(item) {
-                out.get_or_insert_with(Vec::new).extend(flags);
-            }
-        }
-        if let Some(value) = self.env.get(env_var) {
-            out.get_or_insert_with(Vec::new).extend(split(value));
-        }
-        for arg in self.cli_config {
-            if let Some(doc) = cli_doc(arg) {
-                let mut item = doc.as_item();
-                let mut found = true;
-                for segment in path {
-                    match item.as_table_like().and_then(|t| t.get(segment)) {
-                        Some(next) => item = next,
-                        None => {
-                            found = false;
-                            break;
-                        }
-                    }
-                }
-                if found && let Some(flags) = flags_of_item(item) {
-                    out.get_or_insert_with(Vec::new).extend(flags);
-                }
-            }
-        }
-        out
-    }
-}
-
-fn split(flags: &str) -> Vec<String> {
-    flags.split_whitespace().map(str::to_owned).collect()
-}
-
-fn target_env_var(key: &str) -> String {
-    format!(
-        "CARGO_TARGET_{}_RUSTFLAGS",
-        key.to_ascii_uppercase().replace(['-', '.'], "_")
-    )
-}
-
-/// A `--config KEY=VALUE` argument as a TOML document; paths to files are not read.
-fn cli_doc(arg: &str) -> Option<toml_edit::DocumentMut> {
-    if !arg.contains('=') {
-        return None;
-    }
-    arg.parse().ok()
 }
 
 /// The flags that make rustc link with `linker`, checking the tools it needs are on `PATH`.
@@ -401,6 +307,8 @@ pub fn resolve(
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
     use crate::workspace::{ConfigLayer, ManifestDoc};
 

@@ -2,10 +2,12 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use cargo_metadata::cargo_platform::Cfg;
 use cargo_tune_schema::SuggestedChange;
 use serde::{Deserialize, Serialize};
 use toml_edit::Item;
 
+use crate::workspace::rustflags::RustflagsResolution;
 use crate::workspace::{CargoConfig, DependencyDecl, ManifestDoc, WorkspaceModel};
 
 /// One edit of one file, or one command that edits `Cargo.lock`. Paths are absolute.
@@ -195,6 +197,8 @@ pub struct PlanInputs<'a> {
     pub locked: &'a [(String, String)],
     /// Host target triple.
     pub host: &'a str,
+    /// `rustc --print cfg` for the host, to tell which `target.'cfg(…)'` tables apply.
+    pub host_cfg: &'a [Cfg],
 }
 
 /// Owned parts of a [`WorkspaceModel`] that [`PlanInputs`] borrows.
@@ -204,11 +208,12 @@ pub struct ModelInputs<'a> {
     members: Vec<&'a ManifestDoc>,
     locked: Vec<(String, String)>,
     host: String,
+    host_cfg: Vec<Cfg>,
 }
 
 impl<'a> ModelInputs<'a> {
     /// Gathers what the mapping needs from a loaded workspace.
-    pub fn new(model: &'a WorkspaceModel, host: &str) -> Self {
+    pub fn new(model: &'a WorkspaceModel, host: &str, host_cfg: &[Cfg]) -> Self {
         let members = model.members.iter().map(|m| &m.manifest).collect();
         let locked = model
             .lockfile
@@ -221,6 +226,7 @@ impl<'a> ModelInputs<'a> {
             members,
             locked,
             host: host.to_owned(),
+            host_cfg: host_cfg.to_vec(),
         }
     }
 
@@ -233,6 +239,7 @@ impl<'a> ModelInputs<'a> {
             config: &self.model.config,
             locked: &self.locked,
             host: &self.host,
+            host_cfg: &self.host_cfg,
         }
     }
 }
@@ -303,7 +310,7 @@ pub fn ops_for_change(
                 triple: inputs.host.to_owned(),
                 linker: driver,
                 flags: vec!["-C".to_owned(), format!("link-arg={arg}")],
-                seed: build_rustflags_to_keep(inputs.config, inputs.host),
+                seed: build_rustflags_to_keep(inputs),
             }])
         }
         SuggestedChange::CentralizeDependency { name, requirement } => {
@@ -363,26 +370,19 @@ fn config_file(inputs: &PlanInputs<'_>) -> PathBuf {
 /// set, so writing target rustflags would drop `build.rustflags`. When no target rustflags exist
 /// yet, the build flags (merged across layers, lowest precedence first, as cargo merges arrays)
 /// are carried into the new target entry.
-fn build_rustflags_to_keep(config: &CargoConfig, host: &str) -> Vec<String> {
-    let target_flags = config.keys(&["target"]).iter().any(|t| {
-        (t == host || t.starts_with("cfg(")) && config.get(&["target", t, "rustflags"]).is_some()
-    });
-    if target_flags {
-        return Vec::new();
+fn build_rustflags_to_keep(inputs: &PlanInputs<'_>) -> Vec<String> {
+    // Only files are edited, so the environment plays no part here.
+    let resolution = RustflagsResolution::for_host(
+        inputs.config,
+        &crate::workspace::BuildEnv::default(),
+        inputs.host,
+        inputs.host_cfg,
+    );
+    if resolution.tier() == "build.rustflags" {
+        resolution.flags()
+    } else {
+        Vec::new()
     }
-    let mut flags = Vec::new();
-    for (item, _) in config.get_all(&["build", "rustflags"]).into_iter().rev() {
-        match item {
-            Item::Value(toml_edit::Value::Array(a)) => {
-                flags.extend(a.iter().filter_map(|v| v.as_str().map(str::to_owned)));
-            }
-            Item::Value(toml_edit::Value::String(s)) => {
-                flags.extend(s.value().split_whitespace().map(str::to_owned));
-            }
-            _ => {}
-        }
-    }
-    flags
 }
 
 /// Where a declaration's package comes from, normalised so that declarations in different
@@ -697,6 +697,7 @@ mod tests {
             config: &ws.config,
             locked: &locked,
             host: "x86_64-unknown-linux-gnu",
+            host_cfg: &[],
         };
         ops_for_change(change, &inputs)
     }

@@ -163,6 +163,7 @@ mod tests {
             config: &config,
             locked: &[],
             host: "x86_64-unknown-linux-gnu",
+            host_cfg: &[],
         };
         let (steps, skipped) = steps_for(&chosen, &inputs);
         assert_eq!(steps.len(), 1);

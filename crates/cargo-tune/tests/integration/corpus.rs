@@ -98,6 +98,7 @@ fn plan_for(root: &Path, text: String) -> Result<(EditPlan, bool), String> {
         config: &CargoConfig::default(),
         locked: &[],
         host: "x86_64-unknown-linux-gnu",
+        host_cfg: &[],
     };
     // Centralizing makes the package a workspace root, and a workspace root loads its path
     // dependencies, which the archive does not contain.

@@ -100,7 +100,7 @@ impl ApplyArgs {
             ctx.print_warning(&format!("no finding matches `{word}`"));
         }
         let selected: Vec<String> = chosen.iter().map(|f| f.id.clone()).collect();
-        let inputs = ModelInputs::new(&model, &env.rustc.host);
+        let inputs = ModelInputs::new(&model, &env.rustc.host, &env.host_cfg);
         let (steps, skipped) = steps_for(&chosen, &inputs.inputs());
         let plan =
             EditPlan::new(&model.root, steps, skipped).map_err(|e| ExpectedError::Setup {
