@@ -197,23 +197,6 @@ const BUILD_KEYS: &[&str] = &[
     "rustdoc",
 ];
 
-const PROFILE_KEYS: &[&str] = &[
-    "opt-level",
-    "debug",
-    "split-debuginfo",
-    "strip",
-    "debug-assertions",
-    "overflow-checks",
-    "lto",
-    "panic",
-    "incremental",
-    "codegen-units",
-    "rpath",
-    "inherits",
-    "codegen-backend",
-    "trim-paths",
-];
-
 /// Environment variables a change may set.
 pub const ENV_VARS: &[&str] = &[
     "RUSTC_WRAPPER",
@@ -401,10 +384,10 @@ fn config(key: &str, value: &str) -> Result<Change, ChangeError> {
                 [leaf] | ["build-override", leaf] | ["package", _, leaf] => *leaf,
                 _ => "",
             };
-            if !PROFILE_KEYS.contains(&leaf) {
+            if !crate::analysis::profiles::is_known_leaf(leaf) {
                 return Err(unknown(format!(
                     "profile.<NAME>[.package.<SPEC>|.build-override].<KEY> with KEY one of: {}",
-                    PROFILE_KEYS.join(", ")
+                    crate::analysis::profiles::STABLE_KEYS.join(", ")
                 )));
             }
         }

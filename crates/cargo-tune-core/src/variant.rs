@@ -11,13 +11,10 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use cargo_metadata::cargo_platform::Cfg;
-
 use crate::cargo::ToolCommand;
 use crate::changes::{Change, Linker};
 use crate::probe::Environment;
-use crate::workspace::rustflags::{RustflagsInputs, RustflagsResolution};
-use crate::workspace::{BuildEnv, CargoConfig};
+use crate::workspace::rustflags::RustflagsResolution;
 
 /// A fully resolved configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,19 +32,7 @@ pub struct Variant {
 }
 
 /// Where rustflags can come from, as cargo reads them.
-#[derive(Clone, Copy, Debug)]
-pub struct RustflagsSources<'a> {
-    /// The captured environment.
-    pub env: &'a BuildEnv,
-    /// The layered configuration files.
-    pub config: &'a CargoConfig,
-    /// The user's `--config` arguments, in order.
-    pub cli_config: &'a [String],
-    /// The host triple (no `--target` is passed, so host = target).
-    pub host: &'a str,
-    /// `rustc --print cfg` for the host.
-    pub host_cfg: &'a [Cfg],
-}
+pub use crate::workspace::rustflags::RustflagsInputs as RustflagsSources;
 
 /// A tool a change needs is missing or does not work: a setup error.
 #[derive(Debug, thiserror::Error)]
@@ -81,20 +66,6 @@ pub enum VariantError {
         #[source]
         source: std::io::Error,
     },
-}
-
-impl RustflagsSources<'_> {
-    /// The rustflags cargo would pass to rustc for host builds, and the tier they came from.
-    pub fn effective(&self) -> (Vec<String>, &'static str) {
-        let resolution = RustflagsResolution::resolve(&RustflagsInputs {
-            env: self.env,
-            config: self.config,
-            cli_config: self.cli_config,
-            host: self.host,
-            host_cfg: self.host_cfg,
-        });
-        (resolution.flags(), resolution.tier())
-    }
 }
 
 /// The flags that make rustc link with `linker`, checking the tools it needs are on `PATH`.
@@ -292,7 +263,7 @@ pub fn resolve(
     let rustflags = if extra.is_empty() {
         None
     } else {
-        let (mut flags, _) = ctx.rustflags.effective();
+        let mut flags = RustflagsResolution::resolve(&ctx.rustflags).flags();
         flags.extend(extra);
         Some(flags)
     };
@@ -309,7 +280,10 @@ pub fn resolve(
 mod tests {
     use std::str::FromStr;
 
+    use cargo_metadata::cargo_platform::Cfg;
+
     use super::*;
+    use crate::workspace::{BuildEnv, CargoConfig};
     use crate::workspace::{ConfigLayer, ManifestDoc};
 
     fn layer(text: &str, home: bool) -> ConfigLayer {
@@ -347,7 +321,8 @@ mod tests {
             host: HOST,
             host_cfg: &host_cfg,
         };
-        sources.effective()
+        let resolution = RustflagsResolution::resolve(&sources);
+        (resolution.flags(), resolution.tier())
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::{AnalysisCtx, FindingSink, Goal};
 use crate::workspace::{ManifestDoc, WorkspaceModel};
 
 /// Keys cargo accepts in a profile on stable, in the order reports list them.
-const STABLE_KEYS: &[&str] = &[
+pub const STABLE_KEYS: &[&str] = &[
     "inherits",
     "opt-level",
     "debug",
@@ -534,9 +534,14 @@ fn unknown_keys(tables: &OwnTables, sink: &mut FindingSink) {
     }
 }
 
+/// Whether cargo knows `key` as a profile setting (stable or behind a `cargo-features` opt-in).
+pub fn is_known_leaf(key: &str) -> bool {
+    STABLE_KEYS.contains(&key) || UNSTABLE_KEYS.contains(&key)
+}
+
 /// Whether cargo knows a flattened key (`debug`, `build-override.opt-level`, `package."*".debug`).
 fn is_known_key(key: &str) -> bool {
-    let known = |k: &str| STABLE_KEYS.contains(&k) || UNSTABLE_KEYS.contains(&k);
+    let known = is_known_leaf;
     match key.split_once('.') {
         Some(("build-override", leaf)) => known(leaf),
         Some(("package", rest)) => {
