@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use cargo_tune_core::cargo::CargoOptions;
+use cargo_tune_core::report::{RenderOptions, render_json};
 
 use crate::output::OutputContext;
 
@@ -62,6 +63,29 @@ pub(crate) struct OutputOptions {
     /// Write the report to this file (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub(crate) output: Option<PathBuf>,
+}
+
+/// A renderer of one report type for one format.
+pub(crate) type Renderer<T> =
+    fn(&T, &RenderOptions, &mut dyn std::io::Write) -> std::io::Result<()>;
+
+impl OutputOptions {
+    /// Renders `report` in the chosen format (JSON through serde) and sends it to stdout or to
+    /// `--output`.
+    pub(crate) fn deliver<T: serde::Serialize>(
+        &self,
+        ctx: &OutputContext,
+        report: &T,
+        human: Renderer<T>,
+        markdown: Renderer<T>,
+    ) -> Result<(), crate::errors::ExpectedError> {
+        let options = ctx.render_options(self.output.is_some());
+        crate::output::deliver(self.output.as_deref(), |out| match self.format {
+            Format::Human => human(report, &options, out),
+            Format::Json => render_json(report, out),
+            Format::Markdown => markdown(report, &options, out),
+        })
+    }
 }
 
 /// The current directory, or a setup error.

@@ -2,13 +2,13 @@ use std::path::PathBuf;
 
 use cargo_tune_core::analysis::{Goal, Policy};
 use cargo_tune_core::cargo::metadata::MetadataSource;
-use cargo_tune_core::report::{render_audit_human, render_audit_markdown, render_json};
+use cargo_tune_core::report::{render_audit_human, render_audit_markdown};
 use cargo_tune_core::workspace::{BuildEnv, LoadOptions};
 use cargo_tune_schema::{FindingCode, Severity};
 
-use crate::cli::common::{Format, ManifestOptions, OutputOptions, current_dir};
+use crate::cli::common::{ManifestOptions, OutputOptions, current_dir};
 use crate::errors::ExpectedError;
-use crate::output::{OutputContext, deliver};
+use crate::output::OutputContext;
 
 /// `cargo tune audit`.
 #[derive(Debug, clap::Args)]
@@ -98,14 +98,8 @@ impl AuditArgs {
         let policy = Policy { goal, levels };
         let audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;
         let report = &audit.report;
-        let options = ctx.render_options(self.output.output.is_some());
-        deliver(self.output.output.as_deref(), |out| {
-            match self.output.format {
-                Format::Human => render_audit_human(report, &options, out),
-                Format::Json => render_json(report, out),
-                Format::Markdown => render_audit_markdown(report, &options, out),
-            }
-        })?;
+        self.output
+            .deliver(ctx, report, render_audit_human, render_audit_markdown)?;
         if let Some(path) = &self.output.output
             && ctx.stderr_is_terminal
         {

@@ -1,10 +1,10 @@
 use cargo_tune_core::measure::{self, Scenario};
-use cargo_tune_core::report::{render_bench_human, render_bench_markdown, render_json};
+use cargo_tune_core::report::{render_bench_human, render_bench_markdown};
 
 use super::measure::{MeasureArgs, Session, now};
-use crate::cli::common::{Format, ManifestOptions, OutputOptions};
+use crate::cli::common::{ManifestOptions, OutputOptions};
 use crate::errors::ExpectedError;
-use crate::output::{OutputContext, deliver};
+use crate::output::OutputContext;
 
 /// `cargo tune bench`.
 #[derive(Debug, clap::Args)]
@@ -43,14 +43,8 @@ impl BenchArgs {
             &measure::history_of_bench(&report, now()),
             ctx,
         );
-        let options = ctx.render_options(self.output.output.is_some());
-        deliver(self.output.output.as_deref(), |out| {
-            match self.output.format {
-                Format::Human => render_bench_human(&report, &options, out),
-                Format::Json => render_json(&report, out),
-                Format::Markdown => render_bench_markdown(&report, &options, out),
-            }
-        })?;
+        self.output
+            .deliver(ctx, &report, render_bench_human, render_bench_markdown)?;
         let failed = report
             .scenarios
             .iter()

@@ -1,10 +1,10 @@
 use cargo_tune_core::measure::{self, Scenario};
-use cargo_tune_core::report::{render_json, render_try_human, render_try_markdown};
+use cargo_tune_core::report::{render_try_human, render_try_markdown};
 
 use super::measure::{ChangeArg, MeasureArgs, Session, now, parse_change};
-use crate::cli::common::{Format, ManifestOptions, OutputOptions};
+use crate::cli::common::{ManifestOptions, OutputOptions};
 use crate::errors::ExpectedError;
-use crate::output::{OutputContext, deliver};
+use crate::output::OutputContext;
 
 /// `cargo tune try`.
 #[derive(Debug, clap::Args)]
@@ -52,14 +52,8 @@ impl TryArgs {
         let root = session.model.root.display().to_string();
         let report = measure::try_report(env!("CARGO_PKG_VERSION"), &root, context, specs, &runs);
         session.record(&self.measure, &measure::history_of_try(&report, now()), ctx);
-        let options = ctx.render_options(self.output.output.is_some());
-        deliver(self.output.output.as_deref(), |out| {
-            match self.output.format {
-                Format::Human => render_try_human(&report, &options, out),
-                Format::Json => render_json(&report, out),
-                Format::Markdown => render_try_markdown(&report, &options, out),
-            }
-        })?;
+        self.output
+            .deliver(ctx, &report, render_try_human, render_try_markdown)?;
         let failed = report
             .scenarios
             .iter()
