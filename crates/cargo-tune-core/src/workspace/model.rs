@@ -64,7 +64,6 @@ pub struct PendingModel {
     pending: PendingMetadata,
     options: LoadOptions,
     toolchain_pin: Option<ToolchainPin>,
-    prefetch: Option<std::thread::JoinHandle<Option<RegistryIndex>>>,
 }
 
 /// The manifest cargo would use: `manifest_path` if given, else the nearest `Cargo.toml` at or
@@ -117,29 +116,10 @@ impl WorkspaceModel {
             }
         }
         let pending = options.source.start();
-        // Reading index caches costs as much as a third of the audit on a large workspace; the
-        // candidates are known from Cargo.lock, so read them while cargo metadata runs.
-        let prefetch = match &options.source {
-            MetadataSource::Cargo(_) => {
-                let manifest = find_manifest(options.manifest_path.as_deref(), &options.cwd)?;
-                let lock = lockfile_near(&manifest);
-                let home = cargo_home(&options.env);
-                Some(std::thread::spawn(move || -> Option<RegistryIndex> {
-                    let lockfile = Lockfile::read(&lock?).ok()??;
-                    let names = lockfile.older_version_holders();
-                    Some(RegistryIndex::load(
-                        &home?,
-                        names.iter().map(String::as_str),
-                    ))
-                }))
-            }
-            MetadataSource::Json(_) => None,
-        };
         Ok(PendingModel {
             pending,
             options,
             toolchain_pin,
-            prefetch,
         })
     }
 
@@ -177,7 +157,6 @@ impl PendingModel {
             pending,
             options,
             toolchain_pin,
-            prefetch,
         } = self;
         let metadata = pending.wait()?;
         let root = metadata.workspace_root.clone().into_std_path_buf();
@@ -197,19 +176,10 @@ impl PendingModel {
         let lockfile = Lockfile::read(&root.join("Cargo.lock"))?;
         let home = cargo_home(&options.env);
         let parents = registry_index::duplicate_parents(&metadata, lockfile.as_ref());
-        let mut registry_index = prefetch
-            .and_then(|handle| handle.join().ok().flatten())
-            .unwrap_or_default();
-        let missing: Vec<&str> = parents
-            .iter()
-            .map(String::as_str)
-            .filter(|name| !registry_index.contains(name))
-            .collect();
-        if let Some(home) = &home
-            && !missing.is_empty()
-        {
-            registry_index.extend(RegistryIndex::load(home, missing));
-        }
+        let registry_index = match &home {
+            Some(home) => RegistryIndex::load(home, parents.iter().map(String::as_str)),
+            None => RegistryIndex::default(),
+        };
         let config = CargoConfig::discover(&options.cwd, home.as_deref(), &root)?;
         let toolchain_pin = match toolchain_pin {
             Some(pin) => Some(pin),

@@ -114,16 +114,6 @@ impl RegistryIndex {
         self.caches.insert(name.to_owned(), CacheFile::new(bytes));
     }
 
-    /// Whether the cache of `name` was loaded.
-    pub fn contains(&self, name: &str) -> bool {
-        self.caches.contains_key(name)
-    }
-
-    /// Adds every cache `other` loaded.
-    pub fn extend(&mut self, other: RegistryIndex) {
-        self.caches.extend(other.caches);
-    }
-
     /// Whether nothing was loaded.
     pub fn is_empty(&self) -> bool {
         self.caches.is_empty()
