@@ -43,6 +43,8 @@ pub fn audit(load: LoadOptions, policy: &Policy, version: &str) -> Result<Audit,
     let model = pending.finish()?;
     let env = env?;
     let report = assemble(&model, &env, policy, version);
+    // Only a cache: a read-only target directory costs the next run time, not this one.
+    let _ = model.registry_index.save_memo();
     Ok(Audit { model, env, report })
 }
 

@@ -532,7 +532,7 @@ pub fn requirement_on(parent: &Package, child: &Package) -> Requirement {
 }
 
 /// A newer release of a blocking parent whose requirement admits the wanted version.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ParentRelease {
     /// The release.
     pub version: Version,
@@ -545,6 +545,19 @@ pub struct ParentRelease {
 /// The oldest release of `parent` newer than `current` (and not yanked or pre-release) whose
 /// non-dev requirements on `child` admit `wanted`, preferring a semver-compatible one.
 pub fn unblocking_release(
+    index: &RegistryIndex,
+    parent: &str,
+    current: &Version,
+    child: &str,
+    wanted: &Version,
+) -> Option<ParentRelease> {
+    let key = format!("unblock {parent}@{current} {child}@{wanted}");
+    index.memoized(parent, &key, || {
+        find_unblocking_release(index, parent, current, child, wanted)
+    })
+}
+
+fn find_unblocking_release(
     index: &RegistryIndex,
     parent: &str,
     current: &Version,
@@ -669,9 +682,16 @@ impl Reporter<'_> {
                     graph.label(from),
                     requirement.display()
                 ));
-                if let Some(suggestion) =
-                    self.unblock(from, name, &newest.version, &requirement, &mut location)
-                {
+                // Index lookups cost file reads; only duplicates the host builds get them.
+                let use_index = code == FindingCode::DuplicateVersion;
+                if let Some(suggestion) = self.unblock(
+                    from,
+                    name,
+                    &newest.version,
+                    &requirement,
+                    use_index,
+                    &mut location,
+                ) {
                     push_unique(&mut suggestions, suggestion);
                 } else if parent.source.is_none() && !graph.is_member[from] {
                     notes.push(format!(
@@ -730,6 +750,7 @@ impl Reporter<'_> {
         name: &str,
         wanted: &Version,
         requirement: &Requirement,
+        use_index: bool,
         location: &mut Option<Location>,
     ) -> Option<Suggestion> {
         let graph = self.graph;
@@ -759,7 +780,7 @@ impl Reporter<'_> {
                 },
             });
         }
-        if !parent.source.as_ref().is_some_and(Source::is_crates_io) {
+        if !use_index || !parent.source.as_ref().is_some_and(Source::is_crates_io) {
             return None;
         }
         let release = unblocking_release(self.index, &parent.name, &parent.version, name, wanted)?;

@@ -177,7 +177,13 @@ impl PendingModel {
         let home = cargo_home(&options.env);
         let parents = registry_index::duplicate_parents(&metadata, lockfile.as_ref());
         let registry_index = match &home {
-            Some(home) => RegistryIndex::load(home, parents.iter().map(String::as_str)),
+            Some(home) => RegistryIndex::load(home, parents.iter().map(String::as_str)).with_memo(
+                metadata
+                    .target_directory
+                    .join("cargo-tune")
+                    .join("index-memo.json")
+                    .into_std_path_buf(),
+            ),
             None => RegistryIndex::default(),
         };
         let config = CargoConfig::discover(&options.cwd, home.as_deref(), &root)?;

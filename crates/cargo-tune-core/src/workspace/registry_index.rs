@@ -14,11 +14,12 @@
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use cargo_metadata::Metadata;
 use semver::{Version, VersionReq};
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::Lockfile;
 
@@ -27,9 +28,43 @@ const KNOWN_CACHE_VERSIONS: std::ops::RangeInclusive<u8> = 1..=3;
 
 /// What cargo's local index cache knows about some crates.io packages. Raw cache files are kept
 /// and parsed on demand, so loading stays cheap when few of them are consulted.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct RegistryIndex {
-    caches: HashMap<String, CacheFile>,
+    /// Answers computed from cache files in earlier runs (see [`RegistryIndex::memoized`]).
+    memo: Mutex<Memo>,
+    /// Where the memo is kept between runs.
+    memo_path: Option<PathBuf>,
+    /// The `.cache` directories of crates.io indexes, sparse first.
+    dirs: Vec<PathBuf>,
+    /// The names that may be looked up; each file is read on first use. A large workspace has
+    /// hundreds of candidate parents but the analysis consults a few dozen, and reading every
+    /// cache file up front cost more than the rest of the audit.
+    caches: HashMap<String, OnceLock<Option<CacheFile>>>,
+}
+
+/// Answers derived from cache files, kept across runs. Each is valid while the cache file it
+/// was computed from keeps its size and modification time, which cargo changes whenever it
+/// refreshes the index; reading and parsing those files is otherwise the largest cost of an
+/// audit of a big workspace.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Memo {
+    /// The memo format; a different one is discarded.
+    version: u32,
+    entries: HashMap<String, MemoEntry>,
+    /// Keys looked up in this run; only those are saved, so the memo does not grow forever.
+    #[serde(skip)]
+    used: BTreeSet<String>,
+    #[serde(skip)]
+    dirty: bool,
+}
+
+const MEMO_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct MemoEntry {
+    /// Size and modification time (ns since the epoch) of the cache file.
+    stamp: (u64, u128),
+    answer: serde_json::Value,
 }
 
 /// A release's version and the byte range of its JSON line in a cache file.
@@ -78,8 +113,8 @@ pub struct IndexDep {
 }
 
 impl RegistryIndex {
-    /// Reads the cache files of `names` from every crates.io index cache under `cargo_home`.
-    /// Names with no readable cache are left out.
+    /// An index of the cache files of `names` in the crates.io index caches under
+    /// `cargo_home`; nothing is read until a name is looked up.
     pub fn load<'a>(cargo_home: &Path, names: impl IntoIterator<Item = &'a str>) -> RegistryIndex {
         let index_root = cargo_home.join("registry").join("index");
         let Ok(entries) = std::fs::read_dir(&index_root) else {
@@ -96,25 +131,128 @@ impl RegistryIndex {
             .map(|e| e.path().join(".cache"))
             .collect();
         dirs.sort_by_key(|d| !d.to_string_lossy().contains("index.crates.io-"));
-        let mut index = RegistryIndex::default();
-        for name in names {
+        RegistryIndex {
+            dirs,
+            caches: names
+                .into_iter()
+                .map(|n| (n.to_owned(), OnceLock::new()))
+                .collect(),
+            ..RegistryIndex::default()
+        }
+    }
+
+    /// Keeps answers between runs in `path` (read now, written by [`RegistryIndex::save_memo`]).
+    pub fn with_memo(mut self, path: PathBuf) -> Self {
+        let memo = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Memo>(&bytes).ok())
+            .filter(|m| m.version == MEMO_VERSION)
+            .unwrap_or_default();
+        self.memo = Mutex::new(memo);
+        self.memo_path = Some(path);
+        self
+    }
+
+    /// Size and modification time of `name`'s cache file, without reading it.
+    fn stamp(&self, name: &str) -> Option<(u64, u128)> {
+        let rel = cache_rel_path(name);
+        self.dirs.iter().find_map(|dir| {
+            let meta = std::fs::metadata(dir.join(&rel)).ok()?;
+            let mtime = meta
+                .modified()
+                .ok()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?;
+            Some((meta.len(), mtime.as_nanos()))
+        })
+    }
+
+    /// `compute()`'s answer about `name`'s releases, taken from earlier runs while `name`'s
+    /// cache file is unchanged. `key` names the question and must include `name`.
+    pub fn memoized<T: Serialize + DeserializeOwned>(
+        &self,
+        name: &str,
+        key: &str,
+        compute: impl FnOnce() -> T,
+    ) -> T {
+        let Some(stamp) = self.stamp(name).filter(|_| self.memo_path.is_some()) else {
+            return compute();
+        };
+        let mut memo = self
+            .memo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        memo.used.insert(key.to_owned());
+        if let Some(entry) = memo.entries.get(key).filter(|e| e.stamp == stamp)
+            && let Ok(answer) = serde_json::from_value(entry.answer.clone())
+        {
+            return answer;
+        }
+        drop(memo);
+        let answer = compute();
+        if let Ok(value) = serde_json::to_value(&answer) {
+            let mut memo = self
+                .memo
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            memo.entries.insert(
+                key.to_owned(),
+                MemoEntry {
+                    stamp,
+                    answer: value,
+                },
+            );
+            memo.dirty = true;
+        }
+        answer
+    }
+
+    /// Writes the memo if this run added to it or left entries unused. A failure only costs the
+    /// next run time, so callers may ignore it.
+    pub fn save_memo(&self) -> std::io::Result<()> {
+        let Some(path) = &self.memo_path else {
+            return Ok(());
+        };
+        let mut memo = self
+            .memo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let unused = memo.entries.keys().any(|k| !memo.used.contains(k));
+        if !memo.dirty && !unused {
+            return Ok(());
+        }
+        let used = std::mem::take(&mut memo.used);
+        memo.entries.retain(|k, _| used.contains(k));
+        memo.version = MEMO_VERSION;
+        let bytes = serde_json::to_vec(&*memo).map_err(std::io::Error::other)?;
+        memo.used = used;
+        memo.dirty = false;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        crate::fsutil::write_atomic(path, &bytes)
+    }
+
+    /// The cache file of `name`, read on first use.
+    fn file(&self, name: &str) -> Option<&CacheFile> {
+        let cell = self.caches.get(name)?;
+        cell.get_or_init(|| {
             let rel = cache_rel_path(name);
-            if let Some(bytes) = dirs
+            self.dirs
                 .iter()
                 .find_map(|dir| std::fs::read(dir.join(&rel)).ok())
-            {
-                index.caches.insert(name.to_owned(), CacheFile::new(bytes));
-            }
-        }
-        index
+                .map(CacheFile::new)
+        })
+        .as_ref()
     }
 
     /// Adds (or replaces) the raw cache file of `name`, as [`RegistryIndex::load`] would read it.
     pub fn insert_cache(&mut self, name: &str, bytes: Vec<u8>) {
-        self.caches.insert(name.to_owned(), CacheFile::new(bytes));
+        self.caches
+            .insert(name.to_owned(), OnceLock::from(Some(CacheFile::new(bytes))));
     }
 
-    /// Whether nothing was loaded.
+    /// Whether no name can be looked up.
     pub fn is_empty(&self) -> bool {
         self.caches.is_empty()
     }
@@ -127,7 +265,7 @@ impl RegistryIndex {
     /// The releases of `name` whose version passes `keep`. Only those lines are parsed: cache
     /// files of popular crates run to megabytes.
     pub fn releases_where(&self, name: &str, keep: impl Fn(&Version) -> bool) -> Vec<IndexRelease> {
-        let Some(file) = self.caches.get(name) else {
+        let Some(file) = self.file(name) else {
             return Vec::new();
         };
         let Some(lines) = file.lines.get_or_init(|| scan_cache(&file.bytes)) else {
@@ -389,5 +527,39 @@ pub(crate) mod tests {
         assert_eq!(index.releases("parent").len(), 1);
         assert!(index.releases("absent").is_empty());
         assert!(RegistryIndex::load(&home.path().join("nope"), ["parent"]).is_empty());
+    }
+
+    #[test]
+    fn memo_answers_repeat_questions_until_the_cache_file_changes() {
+        let home = tempfile::tempdir().unwrap();
+        let path = home
+            .path()
+            .join("registry/index/index.crates.io-0123456789abcdef/.cache")
+            .join(cache_rel_path("parent"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let one = synth_cache(&[("1.0.0", line("parent", "1.0.0", &[], false))]);
+        crate::fsutil::write_atomic(&path, &one).unwrap();
+        let memo = home.path().join("target/cargo-tune/index-memo.json");
+        let ask = |expected_compute: bool| {
+            let index = RegistryIndex::load(home.path(), ["parent"]).with_memo(memo.clone());
+            let mut computed = false;
+            let answer = index.memoized("parent", "count parent", || {
+                computed = true;
+                index.releases("parent").len()
+            });
+            assert_eq!(computed, expected_compute);
+            index.save_memo().unwrap();
+            answer
+        };
+        assert_eq!(ask(true), 1);
+        assert_eq!(ask(false), 1, "answered from the memo");
+        // cargo refreshed the index: the stamp changes and the answer is computed again.
+        let two = synth_cache(&[
+            ("1.0.0", line("parent", "1.0.0", &[], false)),
+            ("1.1.0", line("parent", "1.1.0", &[], false)),
+        ]);
+        crate::fsutil::write_atomic(&path, &two).unwrap();
+        assert_eq!(ask(true), 2);
+        assert_eq!(ask(false), 2);
     }
 }
