@@ -1,7 +1,7 @@
 //! The errors a user can expect, each with a documented exit code.
 
 use cargo_tune_core::audit::AuditError;
-use cargo_tune_core::edit::{ApplyError, JournalError, UndoError};
+use cargo_tune_core::edit::{ApplyError, JournalError, StepError, UndoError};
 use cargo_tune_core::errors::LoadError;
 use cargo_tune_schema::exit_codes;
 
@@ -153,6 +153,9 @@ impl From<ApplyError> for ExpectedError {
                 message: "failed to write the journal before the first edit; nothing was written"
                     .to_owned(),
                 source: Some(Box::new(source)),
+            },
+            ApplyError::RolledBack(StepError::Interrupted) => ExpectedError::Interrupted {
+                restored: Some("every edited file".to_owned()),
             },
             ApplyError::RolledBack(cause) => ExpectedError::EditFailed {
                 message: "failed to apply the edits; every file was restored".to_owned(),

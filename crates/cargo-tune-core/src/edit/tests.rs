@@ -465,3 +465,40 @@ fn a_live_lock_refuses_a_second_editor_and_a_stale_one_is_taken_over() {
     ws.execute(&ws.plan(), Verification::Skip).unwrap();
     assert!(!lock_path.exists(), "released after the apply");
 }
+
+#[test]
+fn an_interrupt_before_commit_restores_every_file_and_leaves_nothing_to_undo() {
+    let ws = Ws::new();
+    let old = ws.snapshot();
+    let plan = ws.plan();
+    let flag = std::sync::atomic::AtomicBool::new(true);
+    let err = Transaction::new(
+        &plan,
+        ws.journal(),
+        Verification::Skip,
+        CargoOptions::default(),
+    )
+    .with_interrupt(&flag)
+    .execute()
+    .unwrap_err();
+    assert!(
+        matches!(&err, ApplyError::RolledBack(StepError::Interrupted)),
+        "{err:?}"
+    );
+    assert_eq!(ws.snapshot(), old);
+    assert!(matches!(
+        undo(&ws.journal(), &ws.root),
+        Err(UndoError::NothingToUndo { .. })
+    ));
+    // Not interrupted: the same transaction commits.
+    flag.store(false, std::sync::atomic::Ordering::SeqCst);
+    Transaction::new(
+        &plan,
+        ws.journal(),
+        Verification::Skip,
+        CargoOptions::default(),
+    )
+    .with_interrupt(&flag)
+    .execute()
+    .unwrap();
+}

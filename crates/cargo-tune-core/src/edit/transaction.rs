@@ -9,6 +9,8 @@ use super::plan::EditPlan;
 use super::verify::{Verification, VerifyError};
 use crate::cargo::{CargoCli, CargoOptions};
 use crate::errors::CommandError;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::fsutil::write_atomic;
 use crate::workspace::relative_path;
 
@@ -39,6 +41,9 @@ pub enum StepError {
     /// The journal could not be updated.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// Ctrl-C (or SIGTERM, SIGHUP) arrived before the apply was committed.
+    #[error("apply: interrupted")]
+    Interrupted,
 }
 
 /// Why an apply did not happen.
@@ -97,6 +102,7 @@ pub struct Transaction<'a> {
     verification: Verification,
     cargo: CargoOptions,
     write: WriteFn,
+    interrupt: Option<&'a AtomicBool>,
 }
 
 /// How the transaction writes a file's new bytes: [`write_atomic`], or a stand-in that fails the
@@ -125,6 +131,21 @@ impl<'a> Transaction<'a> {
             verification,
             cargo,
             write: write_atomic,
+            interrupt: None,
+        }
+    }
+
+    /// Stops before committing, and restores every file, once `flag` is set (by a signal
+    /// handler): an interrupted apply leaves the old bytes, not a journal entry to undo.
+    pub fn with_interrupt(mut self, flag: &'a AtomicBool) -> Self {
+        self.interrupt = Some(flag);
+        self
+    }
+
+    fn check_interrupt(&self) -> Result<(), StepError> {
+        match self.interrupt {
+            Some(flag) if flag.load(Ordering::SeqCst) => Err(StepError::Interrupted),
+            _ => Ok(()),
         }
     }
 
@@ -250,6 +271,7 @@ impl<'a> Transaction<'a> {
                 path: snap.path.clone(),
                 source,
             })?;
+            self.check_interrupt()?;
         }
         for op in &self.plan.commands {
             let EditOp::CargoUpdate {
@@ -271,7 +293,10 @@ impl<'a> Transaction<'a> {
                 .output()
                 .map_err(StepError::Command)?;
         }
-        self.verification.run(&self.plan.root.join("Cargo.toml"))?;
+        // A Ctrl-C reaches cargo too; check the flag first so the cause is reported right.
+        let verified = self.verification.run(&self.plan.root.join("Cargo.toml"));
+        self.check_interrupt()?;
+        verified?;
         for snap in snapshots.iter_mut() {
             if snap.after.is_none() {
                 snap.after = read_opt(&snap.path).map_err(|source| StepError::Write {

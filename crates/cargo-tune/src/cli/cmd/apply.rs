@@ -141,7 +141,10 @@ impl ApplyArgs {
                 locked: true,
                 no_deps: false,
             };
-            let applied = Transaction::new(&plan, journal, verification, options).execute()?;
+            crate::cli::interrupt::install();
+            let applied = Transaction::new(&plan, journal, verification, options)
+                .with_interrupt(&crate::cli::interrupt::INTERRUPTED)
+                .execute()?;
             report.applied = true;
             report.journal = Some(applied.journal_entry.display().to_string());
         }
