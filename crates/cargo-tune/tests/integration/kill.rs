@@ -48,7 +48,12 @@ fn sigkill_at_random_points_leaves_old_or_new_files_and_undo_recovers() {
             "the kill test is too slow ({kill} kills so far)"
         );
         let ws = TempWorkspace::fixture("showcase");
-        let mut child = apply(&ws, &["--execute"]).command().spawn().unwrap();
+        let mut child = apply(&ws, &["--execute"])
+            .command()
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         // Half the kills land anywhere in the run; the other half right after the journal
         // appears, where the files are being written and verified.
         let delay = if kill % 2 == 0 {
