@@ -89,6 +89,20 @@ fn showcase_duplicates_equal_cargo_tree() {
 }
 
 #[test]
+fn every_small_fixture_agrees_with_cargo_tree() {
+    // The fixtures without duplicates must agree too: no finding where cargo lists none.
+    for name in ["config-traps", "small-real"] {
+        let ws = TempWorkspace::fixture(name);
+        let report = audit_json(ws.root());
+        assert_eq!(
+            subjects(&report, "duplicate-version"),
+            cargo_tree_duplicates(ws.root()),
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn showcase_other_target_and_lockfile_only_duplicates() {
     let ws = TempWorkspace::fixture("showcase");
     let report = audit_json(ws.root());
