@@ -3,6 +3,7 @@
 mod apply;
 mod audit;
 mod bench;
+mod cli_help;
 mod corpus;
 mod duplicates;
 mod kill;
