@@ -222,6 +222,9 @@ pub struct RunContext {
     /// The user's own `--config` overrides, passed to every variant before the variant's own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub common_config: Vec<String>,
+    /// The members built with `-p`; empty for the whole workspace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<String>,
 }
 
 /// The document `cargo tune try --format json` prints.

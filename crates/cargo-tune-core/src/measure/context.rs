@@ -68,8 +68,13 @@ pub fn effective_jobs(
 /// The source file `dev-incremental` edits unless told otherwise: the main source of a member
 /// no other member depends on (the end of the dependency chain, the file edited most often),
 /// preferring a binary target, then a library.
-pub fn default_touch_file(metadata: &Metadata) -> Option<PathBuf> {
-    let members: Vec<_> = metadata.workspace_packages();
+pub fn default_touch_file(metadata: &Metadata, packages: &[String]) -> Option<PathBuf> {
+    // With `-p`, only the selected members are built, so only their files are worth editing.
+    let members: Vec<_> = metadata
+        .workspace_packages()
+        .into_iter()
+        .filter(|m| packages.is_empty() || packages.iter().any(|p| *p == m.name.as_str()))
+        .collect();
     let depended_on = |name: &str| {
         members.iter().any(|m| {
             m.dependencies

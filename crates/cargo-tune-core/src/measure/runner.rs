@@ -36,6 +36,8 @@ pub struct MeasurePlan {
     pub touch: Option<PathBuf>,
     /// `CARGO_BUILD_JOBS` for every run, if fixed.
     pub jobs: Option<usize>,
+    /// Packages to build (`-p`); empty means `--workspace`.
+    pub packages: Vec<String>,
 }
 
 /// Which run of a variant.
@@ -130,6 +132,12 @@ pub fn command(plan: &MeasurePlan, scenario: Scenario, variant: &Variant) -> Car
     options.color = Some(Color::Never);
     let (sub, args) = scenario.cargo_args();
     let mut cli = CargoCli::new(&sub, &options).args(args);
+    if plan.packages.is_empty() {
+        cli = cli.arg("--workspace");
+    }
+    for package in &plan.packages {
+        cli = cli.args(["-p", package]);
+    }
     for config in &variant.config {
         cli = cli.config(config.clone());
     }

@@ -56,25 +56,20 @@ impl Scenario {
         Scenario::ALL.iter().map(|s| s.as_str()).collect()
     }
 
-    /// The cargo subcommand words and arguments.
+    /// The cargo subcommand words and arguments, before the package selection (`--workspace`
+    /// or `-p`), which the plan adds.
     pub fn cargo_args(self) -> (Vec<&'static str>, Vec<&'static str>) {
         let json = "--message-format=json-render-diagnostics";
         match self {
-            Scenario::Check => (vec!["check"], vec!["--workspace", json]),
-            Scenario::DevClean | Scenario::DevIncremental => {
-                (vec!["build"], vec!["--workspace", json])
-            }
-            Scenario::ReleaseClean => (vec!["build"], vec!["--workspace", "--release", json]),
-            Scenario::TestBuild => (vec!["test"], vec!["--workspace", "--no-run", json]),
-            Scenario::TestRun => (vec!["test"], vec!["--workspace", json]),
+            Scenario::Check => (vec!["check"], vec![json]),
+            Scenario::DevClean | Scenario::DevIncremental => (vec!["build"], vec![json]),
+            Scenario::ReleaseClean => (vec!["build"], vec!["--release", json]),
+            Scenario::TestBuild => (vec!["test"], vec!["--no-run", json]),
+            Scenario::TestRun => (vec!["test"], vec![json]),
             // nextest prints its own report on stdout and takes cargo's format separately.
             Scenario::NextestRun => (
                 vec!["nextest", "run"],
-                vec![
-                    "--workspace",
-                    "--cargo-message-format",
-                    "json-render-diagnostics",
-                ],
+                vec!["--cargo-message-format", "json-render-diagnostics"],
             ),
         }
     }

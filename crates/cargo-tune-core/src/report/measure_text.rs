@@ -60,6 +60,9 @@ fn context_line(ctx: &RunContext) -> String {
     for config in &ctx.common_config {
         let _ = write!(line, "; --config {config}");
     }
+    if !ctx.packages.is_empty() {
+        let _ = write!(line, "; -p {}", ctx.packages.join(" -p "));
+    }
     if let Some(rev) = &ctx.git_revision {
         let short: String = rev.chars().take(12).collect();
         let _ = write!(
@@ -427,6 +430,7 @@ mod tests {
                 touched_file: Some("crates/app/src/main.rs".to_owned()),
                 controlled_env: Vec::new(),
                 common_config: vec!["profile.dev.debug=true".to_owned()],
+                packages: vec![],
             },
             variants: vec![
                 spec("baseline", &[]),

@@ -254,6 +254,48 @@ fn try_a_finding_code_measures_the_audits_suggested_change() {
 }
 
 #[test]
+fn package_selection_builds_and_edits_only_the_named_member() {
+    let ws = TempWorkspace::fixture("showcase");
+    let json = cli(&ws)
+        .args([
+            "bench",
+            "-p",
+            "legacy-fmt",
+            "--scenario",
+            "dev-incremental",
+            "--runs",
+            "1",
+            "--format",
+            "json",
+            "--no-history",
+        ])
+        .run()
+        .assert_code(0)
+        .json();
+    assert_eq!(
+        json["context"]["packages"],
+        serde_json::json!(["legacy-fmt"])
+    );
+    assert_eq!(
+        json["context"]["touched_file"],
+        "crates/legacy-fmt/src/lib.rs"
+    );
+    // Only legacy-fmt and its dependency were built: the app binary never was.
+    let dir = ws.path("target/cargo-tune/dev-incremental/baseline/debug");
+    assert!(dir.join("liblegacy_fmt.rlib").exists());
+    assert!(!dir.join("app").exists());
+    let unknown = cli(&ws)
+        .args(["bench", "-p", "nope", "--runs", "1"])
+        .run()
+        .assert_code(2);
+    assert!(
+        unknown.stderr().contains("legacy-fmt"),
+        "{}",
+        unknown.stderr()
+    );
+}
+
+#[test]
 fn a_failing_variant_is_reported_with_cargos_last_lines_and_exit_101() {
     let ws = TempWorkspace::fixture("showcase");
     let run = cli(&ws)

@@ -12,7 +12,11 @@ fn help_of_every_command() {
             .args(args)
             .run()
             .assert_code(0);
-        let name = if command.is_empty() { "help_tune".to_owned() } else { format!("help_{command}") };
+        let name = if command.is_empty() {
+            "help_tune".to_owned()
+        } else {
+            format!("help_{command}")
+        };
         insta::assert_snapshot!(name, run.stdout());
     }
 }

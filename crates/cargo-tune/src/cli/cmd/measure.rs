@@ -43,6 +43,12 @@ pub(crate) struct MeasureArgs {
     /// Do not append the results to target/cargo-tune/history.jsonl.
     #[arg(long)]
     pub(crate) no_history: bool,
+    /// Build only this workspace member (repeatable); the default is the whole workspace.
+    #[arg(long = "package", short = 'p', value_name = "SPEC")]
+    pub(crate) packages: Vec<String>,
+    /// Build every workspace member (the default).
+    #[arg(long, conflicts_with = "packages")]
+    pub(crate) workspace: bool,
 }
 
 fn parse_scenario(name: &str) -> Result<Scenario, String> {
@@ -182,6 +188,25 @@ impl Session {
                 source: None,
             });
         }
+        let members: Vec<&str> = self
+            .model
+            .metadata
+            .workspace_packages()
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        if let Some(unknown) = args
+            .packages
+            .iter()
+            .find(|p| !members.contains(&p.as_str()))
+        {
+            return Err(ExpectedError::Usage {
+                message: format!(
+                    "-p {unknown}: not a workspace member; expected one of: {}",
+                    members.join(", ")
+                ),
+            });
+        }
         let cwd = current_dir()?;
         let touch = match &args.touch {
             Some(path) => {
@@ -193,7 +218,7 @@ impl Session {
                 }
                 Some(path)
             }
-            None => default_touch_file(&self.model.metadata),
+            None => default_touch_file(&self.model.metadata, &args.packages),
         };
         if scenarios.iter().any(|s| s.edits()) && touch.is_none() {
             return Err(ExpectedError::Usage {
@@ -228,6 +253,7 @@ impl Session {
                 }),
             controlled_env: controlled_env(&self.model.env, jobs),
             common_config: self.cargo.config.clone(),
+            packages: args.packages.clone(),
         };
         let plan = MeasurePlan {
             bench_dir: self.bench_dir.clone(),
@@ -237,6 +263,7 @@ impl Session {
             runs: args.runs as usize,
             touch,
             jobs,
+            packages: args.packages.clone(),
         };
         let mut bar = ProgressBar::new(ctx);
         interrupt::install();
