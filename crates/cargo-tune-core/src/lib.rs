@@ -17,5 +17,7 @@ pub mod fsutil;
 pub mod measure;
 pub mod probe;
 pub mod report;
+#[cfg(test)]
+mod test_util;
 pub mod variant;
 pub mod workspace;

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use crate::cargo::ToolCommand;
 use crate::changes::{Change, Linker};
 use crate::probe::Environment;
+pub use crate::probe::find_on_path;
+use crate::probe::find_versioned as versioned;
 use crate::workspace::rustflags::RustflagsResolution;
 
 /// A fully resolved configuration.
@@ -167,47 +169,6 @@ pub fn test_link(linker: Linker, flags: &[String], dir: &Path) -> Result<(), Var
     Ok(())
 }
 
-/// The first executable `name` on `path`.
-pub fn find_on_path(name: &str, path: Option<&OsStr>) -> Option<PathBuf> {
-    std::env::split_paths(path?)
-        .map(|d| d.join(name))
-        .find(|p| is_executable(p))
-}
-
-/// `name-NN` with the highest NN on `path`.
-fn versioned(name: &str, path: Option<&OsStr>) -> Option<PathBuf> {
-    let mut best: Option<(u32, PathBuf)> = None;
-    for dir in std::env::split_paths(path?) {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let file = entry.file_name();
-            let Some(n) = file
-                .to_str()
-                .and_then(|f| f.strip_prefix(name)?.strip_prefix('-')?.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if is_executable(&entry.path()) && best.as_ref().is_none_or(|(b, _)| n > *b) {
-                best = Some((n, entry.path()));
-            }
-        }
-    }
-    best.map(|(_, p)| p)
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file()
-}
-
 /// Everything needed to resolve changes into a variant.
 #[derive(Clone, Copy, Debug)]
 pub struct ResolveCtx<'a> {
@@ -239,7 +200,8 @@ pub fn resolve(
                     && !value.is_empty()
                 {
                     let tool = value.split_whitespace().next().unwrap_or(value);
-                    let found = Path::new(tool).is_absolute() && is_executable(Path::new(tool))
+                    let found = Path::new(tool).is_absolute()
+                        && crate::probe::tools::is_executable(Path::new(tool))
                         || find_on_path(tool, ctx.path).is_some();
                     if !found {
                         return Err(VariantError::MissingTool {

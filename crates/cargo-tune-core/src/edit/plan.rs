@@ -407,11 +407,7 @@ impl fmt::Display for PlanDisplay<'_> {
 mod tests {
     use super::*;
 
-    #[expect(clippy::disallowed_methods, reason = "test fixture")]
-    fn write(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::test_util::write;
 
     fn profile(root: &Path, key: &str, value: serde_json::Value) -> EditOp {
         EditOp::ProfileSet {

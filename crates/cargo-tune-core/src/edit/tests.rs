@@ -5,11 +5,7 @@ use std::path::{Path, PathBuf};
 use super::*;
 use crate::cargo::CargoOptions;
 
-#[expect(clippy::disallowed_methods, reason = "test fixture")]
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use crate::test_util::write;
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap()

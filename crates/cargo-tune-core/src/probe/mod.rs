@@ -1,7 +1,7 @@
 //! The toolchain and host, probed once into a value that analyses and the planner read.
 
 mod host;
-mod tools;
+pub(crate) mod tools;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -9,7 +9,7 @@ use std::str::FromStr;
 use cargo_metadata::cargo_platform::Cfg;
 
 pub use host::HostInfo;
-pub use tools::{ToolLocation, Tools};
+pub use tools::{ToolLocation, Tools, find_on_path, find_versioned};
 
 use crate::cargo::ToolCommand;
 use crate::errors::CommandError;

@@ -108,11 +108,7 @@ pub(crate) fn cargo_home(env: &super::BuildEnv) -> Option<PathBuf> {
 mod tests {
     use super::*;
 
-    #[expect(clippy::disallowed_methods, reason = "test fixture")]
-    fn write(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::test_util::write;
 
     #[test]
     fn nearer_layers_win_and_cargo_home_comes_last() {
