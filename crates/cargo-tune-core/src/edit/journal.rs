@@ -40,7 +40,7 @@ pub struct JournalFile {
 /// One apply.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
-    /// [`JOURNAL_VERSION`].
+    /// The journal format version this entry was written with.
     pub format_version: u32,
     /// Workspace root.
     pub root: PathBuf,
