@@ -179,11 +179,7 @@ pub fn render_try_human(
 ) -> io::Result<()> {
     let st = &options.styles;
     let mut text = String::new();
-    let candidate = report
-        .variants
-        .get(1)
-        .map(|v| v.changes.join(" "))
-        .unwrap_or_default();
+    let candidate = candidate_changes(report);
     let _ = writeln!(
         text,
         "{} {}",
@@ -300,6 +296,15 @@ fn md_metrics(md: &mut String, scenario: &str, o: &VariantOutcome) {
 
 const MD_METRIC_HEADER: &str = "| scenario | variant | wall median [min – max] | cpu | peak memory (tree) | largest process | artifacts | units rebuilt |\n|---|---|---:|---:|---:|---:|---:|---:|";
 
+/// The changes of the candidate, as the user wrote them.
+fn candidate_changes(report: &TryReport) -> String {
+    report
+        .variants
+        .get(1)
+        .map(|v| v.changes.join(" "))
+        .unwrap_or_default()
+}
+
 /// A `try` as GitHub-flavoured Markdown.
 pub fn render_try_markdown(
     report: &TryReport,
@@ -307,11 +312,7 @@ pub fn render_try_markdown(
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
     let mut md = String::new();
-    let candidate = report
-        .variants
-        .get(1)
-        .map(|v| v.changes.join(" "))
-        .unwrap_or_default();
+    let candidate = candidate_changes(report);
     let _ = writeln!(
         md,
         "## cargo tune try `{candidate}`\n\n{}\n",
