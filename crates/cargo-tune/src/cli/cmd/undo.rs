@@ -52,7 +52,11 @@ impl UndoArgs {
                     if report.restored.is_empty() && report.removed.is_empty() {
                         writeln!(out, "every file already held its previous bytes")?;
                     }
-                    writeln!(out, "{} earlier apply(s) left to undo", report.remaining)
+                    match report.remaining {
+                        0 => writeln!(out, "no earlier apply left to undo"),
+                        1 => writeln!(out, "1 earlier apply left to undo"),
+                        n => writeln!(out, "{n} earlier applies left to undo"),
+                    }
                 }
             }
         })
