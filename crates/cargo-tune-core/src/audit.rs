@@ -29,9 +29,9 @@ pub struct Audit {
     pub report: AuditReport,
 }
 
-/// Loads the workspace (with `cargo metadata` running while the toolchain is probed), runs every
-/// analysis and assembles the report.
-pub fn audit(load: LoadOptions, policy: &Policy, version: &str) -> Result<Audit, AuditError> {
+/// Loads the workspace and probes the toolchain, with `cargo metadata` running while rustc is
+/// asked. Every command that needs both starts here.
+pub fn load_and_probe(load: LoadOptions) -> Result<(WorkspaceModel, Environment), AuditError> {
     let probe_dir = match find_manifest(load.manifest_path.as_deref(), &load.cwd) {
         Ok(manifest) => manifest
             .parent()
@@ -41,7 +41,12 @@ pub fn audit(load: LoadOptions, policy: &Policy, version: &str) -> Result<Audit,
     let pending = WorkspaceModel::start(load)?;
     let env = Environment::probe(&probe_dir).map_err(AuditError::Probe);
     let model = pending.finish()?;
-    let env = env?;
+    Ok((model, env?))
+}
+
+/// Loads the workspace, runs every analysis and assembles the report.
+pub fn audit(load: LoadOptions, policy: &Policy, version: &str) -> Result<Audit, AuditError> {
+    let (model, env) = load_and_probe(load)?;
     let report = assemble(&model, &env, policy, version);
     // Only a cache: a read-only target directory costs the next run time, not this one.
     let _ = model.registry_index.save_memo();

@@ -461,16 +461,14 @@ pub fn from_suggestion(change: &SuggestedChange) -> Option<Change> {
             value,
         } => {
             let value = toml_of_json(value)?;
-            let mut dotted = format!("profile.{profile}");
-            if let Some(package) = package {
-                dotted.push_str(&format!(".package.{}", toml_key(package)));
-            }
-            if *build_override {
-                dotted.push_str(".build-override");
-            }
-            dotted.push('.');
-            dotted.push_str(key);
-            Some(Change::Config { key: dotted, value })
+            let table =
+                crate::analysis::profiles::table_path(profile, package.as_deref(), *build_override);
+            let mut dotted: Vec<String> = table.into_iter().map(toml_key).collect();
+            dotted.push(key.clone());
+            Some(Change::Config {
+                key: dotted.join("."),
+                value,
+            })
         }
         SuggestedChange::ConfigSet { key, value } => {
             let value = toml_of_json(value)?;

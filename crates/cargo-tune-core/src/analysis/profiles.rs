@@ -534,6 +534,23 @@ fn unknown_keys(tables: &OwnTables, sink: &mut FindingSink) {
     }
 }
 
+/// The table a profile setting lives in: `profile.<name>`, then `package.<spec>` and/or
+/// `build-override`, as path segments.
+pub fn table_path<'a>(
+    profile: &'a str,
+    package: Option<&'a str>,
+    build_override: bool,
+) -> Vec<&'a str> {
+    let mut path = vec!["profile", profile];
+    if let Some(spec) = package {
+        path.extend(["package", spec]);
+    }
+    if build_override {
+        path.push("build-override");
+    }
+    path
+}
+
 /// Whether cargo knows `key` as a profile setting (stable or behind a `cargo-features` opt-in).
 pub fn is_known_leaf(key: &str) -> bool {
     STABLE_KEYS.contains(&key) || UNSTABLE_KEYS.contains(&key)

@@ -269,13 +269,8 @@ fn apply_op(doc: &mut DocumentMut, op: &EditOp) -> Result<bool, ShapeError> {
             value,
             ..
         } => {
-            let mut path = vec!["profile", profile.as_str()];
-            if let Some(spec) = package {
-                path.extend(["package", spec.as_str()]);
-            }
-            if *build_override {
-                path.push("build-override");
-            }
+            let path =
+                crate::analysis::profiles::table_path(profile, package.as_deref(), *build_override);
             toml::set_key(doc, &path, key, toml::json_to_value(value).as_ref())
         }
         EditOp::ConfigSet { key, value, .. } => {

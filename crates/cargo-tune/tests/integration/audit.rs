@@ -14,6 +14,13 @@ fn tune(ws: &TempWorkspace, tools: &[&str]) -> CargoTuneCli {
     CargoTuneCli::new(BIN, ws.root()).env("PATH", path)
 }
 
+/// `cargo tune audit --format json` plus `extra`, expected to succeed.
+fn audit_json(ws: &TempWorkspace, tools: &[&str], extra: &[&str]) -> Value {
+    let mut args = vec!["audit", "--format", "json"];
+    args.extend_from_slice(extra);
+    tune(ws, tools).args(args).run().assert_code(0).json()
+}
+
 fn codes(report: &Value) -> Vec<String> {
     report["findings"]
         .as_array()
@@ -36,11 +43,7 @@ fn has(report: &Value, id: &str) -> bool {
 #[test]
 fn showcase_fires_every_profile_and_dependency_analysis() {
     let ws = TempWorkspace::fixture("showcase");
-    let report = tune(&ws, &[])
-        .args(["audit", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+    let report = audit_json(&ws, &[], &[]);
     assert_eq!(report["format_version"], 1);
     assert_eq!(report["members"], 5);
     for id in [
@@ -87,11 +90,7 @@ fn showcase_fires_every_profile_and_dependency_analysis() {
 #[test]
 fn effective_profiles_follow_inheritance_and_sources() {
     let ws = TempWorkspace::fixture("showcase");
-    let report = tune(&ws, &[])
-        .args(["audit", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+    let report = audit_json(&ws, &[], &[]);
     let profile = |name: &str| {
         report["profiles"]
             .as_array()
@@ -151,11 +150,7 @@ fn environment_overrides_profiles_and_is_reported() {
 #[test]
 fn config_traps_are_found_from_the_working_directory() {
     let ws = TempWorkspace::fixture("config-traps");
-    let report = tune(&ws, &[])
-        .args(["audit", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+    let report = audit_json(&ws, &[], &[]);
     for id in [
         "profile-inherits-invalid:profiling",
         "workspace-dep-not-inherited:util",
@@ -187,11 +182,7 @@ fn config_traps_are_found_from_the_working_directory() {
 #[test]
 fn toolchain_findings_follow_the_tools_on_path() {
     let ws = TempWorkspace::fixture("config-traps");
-    let report = tune(&ws, &["mold", "sccache", "llvm-profdata-14"])
-        .args(["audit", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+    let report = audit_json(&ws, &["mold", "sccache", "llvm-profdata-14"], &[]);
     assert!(has(&report, "linker-alternative-available:mold"));
     assert!(has(&report, "sccache-available-unused:sccache"));
     assert!(has(&report, "llvm-tools-mismatch:llvm-profdata"));
@@ -283,11 +274,7 @@ fn deny_levels_and_relevelling_set_the_exit_code() {
 #[test]
 fn goal_changes_the_release_advice() {
     let ws = TempWorkspace::fixture("showcase");
-    let runtime = tune(&ws, &[])
-        .args(["audit", "--format", "json", "--goal", "runtime"])
-        .run()
-        .assert_code(0)
-        .json();
+    let runtime = audit_json(&ws, &[], &["--goal", "runtime"]);
     assert!(!has(&runtime, "lto-against-goal:release"));
     assert!(!has(&runtime, "codegen-units-against-goal:release"));
     // fast-release turns LTO off, which the runtime goal questions.
@@ -343,11 +330,7 @@ fn human_and_markdown_output_snapshots() {
 #[test]
 fn json_output_snapshot() {
     let ws = TempWorkspace::fixture("showcase");
-    let mut report = tune(&ws, &[])
-        .args(["audit", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+    let mut report = audit_json(&ws, &[], &[]);
     report["toolchain"] = Value::String("<machine-dependent>".into());
     let text = serde_json::to_string_pretty(&report).unwrap();
     redacted_settings(&ws).bind(|| insta::assert_snapshot!("audit_showcase_json", text));

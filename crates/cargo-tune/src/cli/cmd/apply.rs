@@ -6,9 +6,8 @@ use cargo_tune_core::cargo::metadata::MetadataSource;
 use cargo_tune_core::edit::{
     EditPlan, Journal, ModelInputs, Selector, Transaction, Verification, git, select, steps_for,
 };
-use cargo_tune_core::probe::Environment;
 use cargo_tune_core::report::{Styles, render_json};
-use cargo_tune_core::workspace::{BuildEnv, LoadOptions, WorkspaceModel};
+use cargo_tune_core::workspace::{BuildEnv, LoadOptions};
 use cargo_tune_schema::{ApplyMode, Finding};
 
 use crate::cli::common::{Format, ManifestOptions, OutputOptions, current_dir};
@@ -74,12 +73,7 @@ impl ApplyArgs {
         let (model, env, findings) = match &self.findings {
             Some(path) => {
                 let findings = read_findings(&cwd.join(path))?;
-                let model = WorkspaceModel::load(load)?;
-                let env =
-                    Environment::probe(&model.root).map_err(|source| ExpectedError::Setup {
-                        message: "failed to probe the toolchain".to_owned(),
-                        source: Some(Box::new(source)),
-                    })?;
+                let (model, env) = cargo_tune_core::audit::load_and_probe(load)?;
                 (model, env, findings)
             }
             None => {

@@ -99,11 +99,7 @@ impl Session {
             cwd,
             env: BuildEnv::capture(),
         };
-        let model = WorkspaceModel::load(load)?;
-        let env = Environment::probe(&model.root).map_err(|source| ExpectedError::Setup {
-            message: "failed to probe the toolchain".to_owned(),
-            source: Some(Box::new(source)),
-        })?;
+        let (model, env) = cargo_tune_core::audit::load_and_probe(load)?;
         let bench_dir = model
             .metadata
             .target_directory
