@@ -81,11 +81,6 @@ impl FindingSink {
         self.findings.dedup_by(|a, b| a.id == b.id);
         self.findings
     }
-
-    /// The findings so far, unsorted.
-    pub fn findings(&self) -> &[Finding] {
-        &self.findings
-    }
 }
 
 /// Runs every analysis.

@@ -121,16 +121,6 @@ impl CargoCli {
         self
     }
 
-    /// The shared options in effect.
-    pub fn options(&self) -> &CargoOptions {
-        &self.options
-    }
-
-    /// The environment overrides, in the order they were set (`None` means removed).
-    pub fn env_overrides(&self) -> &[(OsString, Option<OsString>)] {
-        &self.env
-    }
-
     /// The full argv, program first.
     pub fn argv(&self) -> Vec<OsString> {
         let o = &self.options;

@@ -71,11 +71,6 @@ impl Tools {
         Tools { found }
     }
 
-    /// Tools as given (tests).
-    pub fn from_map(found: BTreeMap<String, ToolLocation>) -> Tools {
-        Tools { found }
-    }
-
     /// The tool `name` exactly as named on `PATH`.
     pub fn get(&self, name: &str) -> Option<&ToolLocation> {
         self.found.get(name)
@@ -106,11 +101,6 @@ impl Tools {
     ) -> Option<(&'a str, &'a ToolLocation)> {
         self.variants(base)
             .find(|(_, l)| l.llvm_major == Some(major))
-    }
-
-    /// All names found.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.found.keys().map(String::as_str)
     }
 }
 

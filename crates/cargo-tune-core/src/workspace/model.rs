@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use cargo_metadata::{Metadata, Package, PackageId};
+use cargo_metadata::{Metadata, PackageId};
 
 use super::config::cargo_home;
 use super::{
@@ -121,32 +121,6 @@ impl WorkspaceModel {
             options,
             toolchain_pin,
         })
-    }
-
-    /// Loads synchronously.
-    pub fn load(options: LoadOptions) -> Result<WorkspaceModel, LoadError> {
-        WorkspaceModel::start(options)?.finish()
-    }
-
-    /// The package with this id.
-    pub fn package(&self, id: &PackageId) -> Option<&Package> {
-        self.metadata.packages.iter().find(|p| &p.id == id)
-    }
-
-    /// Whether `id` is a workspace member.
-    pub fn is_member(&self, id: &PackageId) -> bool {
-        self.metadata.workspace_members.contains(id)
-    }
-
-    /// The manifest at `path` relative to the root, if loaded.
-    pub fn manifest(&self, rel_path: &str) -> Option<&ManifestDoc> {
-        if self.root_manifest.rel_path == rel_path {
-            return Some(&self.root_manifest);
-        }
-        self.members
-            .iter()
-            .map(|m| &m.manifest)
-            .find(|m| m.rel_path == rel_path)
     }
 }
 
