@@ -242,7 +242,7 @@ pub fn resolve(
 mod tests {
     use std::str::FromStr;
 
-    use cargo_metadata::cargo_platform::Cfg;
+    use cargo_platform::Cfg;
 
     use super::*;
     use crate::workspace::{BuildEnv, CargoConfig};

@@ -16,8 +16,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use cargo_metadata::cargo_platform::Cfg;
-use cargo_metadata::{DependencyKind, Metadata, Package, PackageId, Source, TargetKind};
+use crate::cargo::metadata::{
+    DependencyKind, Metadata, Package, PackageId, Platform, Source, TargetKind,
+};
+use cargo_platform::Cfg;
 use cargo_tune_schema::{Finding, FindingCode, Location, SuggestedChange, Suggestion};
 use semver::{Version, VersionReq};
 use serde_json::{Value, json};
@@ -100,10 +102,7 @@ enum Scope<'a> {
 /// One resolved dependency edge with the kinds it is declared as.
 struct Edge<'m> {
     to: usize,
-    kinds: Vec<(
-        DependencyKind,
-        Option<&'m cargo_metadata::cargo_platform::Platform>,
-    )>,
+    kinds: Vec<(DependencyKind, Option<&'m Platform>)>,
 }
 
 /// The resolve as index-addressed adjacency lists.
@@ -257,7 +256,7 @@ impl Reach {
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, package) in graph.packages.iter().enumerate() {
             if self.reached[i] {
-                groups.entry(package.name.to_string()).or_default().push(i);
+                groups.entry(package.name.clone()).or_default().push(i);
             }
         }
         groups.retain(|_, ids| ids.len() > 1);
@@ -306,7 +305,7 @@ impl Reach {
         }
         found.sort_by_key(|&i| {
             (
-                graph.packages[i].name.to_string(),
+                graph.packages[i].name.clone(),
                 graph.packages[i].version.clone(),
             )
         });
@@ -314,10 +313,7 @@ impl Reach {
     }
 }
 
-fn platform_active(
-    platform: Option<&cargo_metadata::cargo_platform::Platform>,
-    scope: Scope<'_>,
-) -> bool {
+fn platform_active(platform: Option<&Platform>, scope: Scope<'_>) -> bool {
     match (scope, platform) {
         (_, None) | (Scope::AllTargets, _) => true,
         (Scope::Host { triple, cfg }, Some(platform)) => platform.matches(triple, cfg),
@@ -619,7 +615,7 @@ impl Reporter<'_> {
             stack_macros.extend(
                 proc_macro_dependents
                     .iter()
-                    .map(|&i| graph.packages[i].name.to_string()),
+                    .map(|&i| graph.packages[i].name.clone()),
             );
             let mut kinds = BTreeSet::new();
             let mut dependents = Vec::new();
@@ -832,7 +828,7 @@ fn lockfile_only(lockfile: &Lockfile, graph: &Graph<'_>) -> Vec<Finding> {
     let resolved: BTreeSet<(String, String)> = graph
         .packages
         .iter()
-        .map(|p| (p.name.to_string(), p.version.to_string()))
+        .map(|p| (p.name.clone(), p.version.to_string()))
         .collect();
     let mut findings = Vec::new();
     for (name, mut versions) in locked {

@@ -2,7 +2,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use cargo_metadata::cargo_platform::Cfg;
+use cargo_platform::Cfg;
 use cargo_tune_schema::SuggestedChange;
 use serde::{Deserialize, Serialize};
 use toml_edit::Item;

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cargo_metadata::{Metadata, TargetKind};
+use crate::cargo::metadata::{Metadata, TargetKind};
 
 use crate::cargo::{CargoCli, CargoOptions, ToolCommand};
 use crate::workspace::{BuildEnv, CargoConfig};
@@ -83,7 +83,7 @@ pub fn default_touch_file(metadata: &Metadata, packages: &[String]) -> Option<Pa
         })
     };
     let leaves: Vec<_> = members.iter().filter(|m| !depended_on(&m.name)).collect();
-    for kinds in [&[TargetKind::Bin][..], &[TargetKind::Lib, TargetKind::RLib]] {
+    for kinds in [&[TargetKind::Bin][..], &[TargetKind::Lib, TargetKind::Rlib]] {
         for member in leaves
             .iter()
             .chain(members.iter().collect::<Vec<_>>().iter())
@@ -93,7 +93,7 @@ pub fn default_touch_file(metadata: &Metadata, packages: &[String]) -> Option<Pa
                 .iter()
                 .find(|t| t.kind.iter().any(|k| kinds.contains(k)))
             {
-                return Some(target.src_path.clone().into_std_path_buf());
+                return Some(target.src_path.clone());
             }
         }
     }

@@ -6,7 +6,7 @@ pub(crate) mod tools;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use cargo_metadata::cargo_platform::Cfg;
+use cargo_platform::Cfg;
 
 pub use host::HostInfo;
 pub use tools::{ToolLocation, Tools, find_on_path, find_versioned};

@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use cargo_metadata::{Metadata, PackageId};
+use crate::cargo::metadata::{Metadata, PackageId};
 
 use super::config::cargo_home;
 use super::{
@@ -133,17 +133,17 @@ impl PendingModel {
             toolchain_pin,
         } = self;
         let metadata = pending.wait()?;
-        let root = metadata.workspace_root.clone().into_std_path_buf();
+        let root = metadata.workspace_root.clone();
         let root_manifest = ManifestDoc::read(&root.join("Cargo.toml"), &root)?;
         let mut members = Vec::new();
         for id in &metadata.workspace_members {
             let Some(package) = metadata.packages.iter().find(|p| &p.id == id) else {
                 continue;
             };
-            let manifest = ManifestDoc::read(package.manifest_path.as_std_path(), &root)?;
+            let manifest = ManifestDoc::read(&package.manifest_path, &root)?;
             members.push(Member {
                 id: id.clone(),
-                name: package.name.to_string(),
+                name: package.name.clone(),
                 manifest,
             });
         }
@@ -155,8 +155,7 @@ impl PendingModel {
                 metadata
                     .target_directory
                     .join("cargo-tune")
-                    .join("index-memo.json")
-                    .into_std_path_buf(),
+                    .join("index-memo.json"),
             ),
             None => RegistryIndex::default(),
         };

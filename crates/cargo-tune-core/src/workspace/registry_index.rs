@@ -16,7 +16,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-use cargo_metadata::Metadata;
+use crate::cargo::metadata::Metadata;
 use semver::{Version, VersionReq};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -416,7 +416,7 @@ pub fn duplicate_parents(metadata: &Metadata, lockfile: Option<&Lockfile>) -> BT
         .filter(|p| {
             p.source
                 .as_ref()
-                .is_some_and(cargo_metadata::Source::is_crates_io)
+                .is_some_and(crate::cargo::metadata::Source::is_crates_io)
         })
         .filter(|p| {
             p.dependencies.iter().any(|d| {
@@ -428,7 +428,7 @@ pub fn duplicate_parents(metadata: &Metadata, lockfile: Option<&Lockfile>) -> BT
                 })
             })
         })
-        .map(|p| p.name.to_string())
+        .map(|p| p.name.clone())
         .collect()
 }
 

@@ -9,7 +9,7 @@
 
 use std::str::FromStr;
 
-use cargo_metadata::cargo_platform::{Cfg, Platform};
+use cargo_platform::{Cfg, Platform};
 use toml_edit::Item;
 
 use super::{BuildEnv, CargoConfig};

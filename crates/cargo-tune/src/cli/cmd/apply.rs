@@ -127,7 +127,7 @@ impl ApplyArgs {
                     });
                 }
             }
-            let journal = Journal::in_target_dir(model.metadata.target_directory.as_std_path());
+            let journal = Journal::in_target_dir(&model.metadata.target_directory);
             let mut options = self.manifest.cargo_options(ctx);
             options.manifest_path = None;
             let verification = Verification::CargoMetadata {

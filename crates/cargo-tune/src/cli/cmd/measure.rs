@@ -100,11 +100,7 @@ impl Session {
             env: BuildEnv::capture(),
         };
         let (model, env) = cargo_tune_core::audit::load_and_probe(load)?;
-        let bench_dir = model
-            .metadata
-            .target_directory
-            .as_std_path()
-            .join("cargo-tune");
+        let bench_dir = model.metadata.target_directory.join("cargo-tune");
         Ok(Session {
             model,
             env,
