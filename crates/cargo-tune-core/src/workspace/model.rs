@@ -1,4 +1,5 @@
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
 
 use crate::cargo::metadata::{Metadata, PackageId};
 
@@ -64,6 +65,59 @@ pub struct PendingModel {
     pending: PendingMetadata,
     options: LoadOptions,
     toolchain_pin: Option<ToolchainPin>,
+    lockfile: Option<EarlyLockfile>,
+}
+
+/// `Cargo.lock`, read and parsed on a thread while `cargo metadata` runs: on a large workspace
+/// the parse costs as much as the analyses, and the second core is idle until cargo exits.
+#[derive(Debug)]
+struct EarlyLockfile {
+    /// Canonical path, to compare with the workspace root cargo reports.
+    path: PathBuf,
+    handle: JoinHandle<(Option<FileStamp>, LockfileRead)>,
+}
+
+type LockfileRead = Result<Option<Lockfile>, LoadError>;
+
+/// What tells whether a file changed between two looks at it.
+#[derive(Debug, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> Option<FileStamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+}
+
+impl EarlyLockfile {
+    fn start(path: &Path) -> Option<EarlyLockfile> {
+        let path = std::fs::canonicalize(path).ok()?;
+        let read_path = path.clone();
+        let handle = std::thread::spawn(move || {
+            let stamp = FileStamp::of(&read_path);
+            (stamp, Lockfile::read(&read_path))
+        });
+        Some(EarlyLockfile { path, handle })
+    }
+
+    /// The early result if it was read from `path` and `cargo metadata` has not rewritten the
+    /// file since (it does when the lockfile no longer matches the manifests and `--locked` is
+    /// not given); `None` when it must be read again.
+    fn take(self, path: &Path) -> Option<LockfileRead> {
+        let (stamp, result) = match self.handle.join() {
+            Ok(done) => done,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let same_file = std::fs::canonicalize(path).is_ok_and(|p| p == self.path);
+        (same_file && stamp.is_some() && stamp == FileStamp::of(path)).then_some(result)
+    }
 }
 
 /// The manifest cargo would use: `manifest_path` if given, else the nearest `Cargo.toml` at or
@@ -92,6 +146,7 @@ impl WorkspaceModel {
     /// installed), then starts `cargo metadata` in the background.
     pub fn start(options: LoadOptions) -> Result<PendingModel, LoadError> {
         let mut toolchain_pin = None;
+        let mut lockfile = None;
         if let MetadataSource::Cargo(_) = options.source {
             let manifest = find_manifest(options.manifest_path.as_deref(), &options.cwd)?;
             let dir = manifest.parent().unwrap_or(Path::new("/")).to_owned();
@@ -109,17 +164,19 @@ impl WorkspaceModel {
                 });
             }
             // cargo metadata would write a lockfile; refuse before it runs.
-            if lockfile_near(&manifest).is_none() {
+            let Some(lock_path) = lockfile_near(&manifest) else {
                 return Err(LoadError::NoLockfile {
                     path: dir.join("Cargo.lock"),
                 });
-            }
+            };
+            lockfile = EarlyLockfile::start(&lock_path);
         }
         let pending = options.source.start();
         Ok(PendingModel {
             pending,
             options,
             toolchain_pin,
+            lockfile,
         })
     }
 }
@@ -131,6 +188,7 @@ impl PendingModel {
             pending,
             options,
             toolchain_pin,
+            lockfile: early_lockfile,
         } = self;
         let metadata = pending.wait()?;
         let root = metadata.workspace_root.clone();
@@ -147,7 +205,11 @@ impl PendingModel {
                 manifest,
             });
         }
-        let lockfile = Lockfile::read(&root.join("Cargo.lock"))?;
+        let lock_path = root.join("Cargo.lock");
+        let lockfile = match early_lockfile.and_then(|early| early.take(&lock_path)) {
+            Some(result) => result?,
+            None => Lockfile::read(&lock_path)?,
+        };
         let home = cargo_home(&options.env);
         let parents = registry_index::duplicate_parents(&metadata, lockfile.as_ref());
         let registry_index = match &home {
@@ -192,4 +254,91 @@ pub fn rustup_home(env: &BuildEnv) -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")))
         .filter(|p| p.is_dir())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cargo::CargoOptions;
+    use crate::test_util::write;
+
+    const LOCK: &str = "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\n";
+
+    fn workspace(dir: &Path, depends_on_b: bool) {
+        let dep = if depends_on_b {
+            "[dependencies]\nb = { path = \"b\" }\n"
+        } else {
+            ""
+        };
+        write(
+            &dir.join("Cargo.toml"),
+            &format!("[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2024\"\n{dep}"),
+        );
+        write(&dir.join("src/lib.rs"), "");
+        write(
+            &dir.join("b/Cargo.toml"),
+            "[package]\nname = \"b\"\nversion = \"0.2.0\"\nedition = \"2024\"\n",
+        );
+        write(&dir.join("b/src/lib.rs"), "");
+        write(&dir.join("Cargo.lock"), LOCK);
+    }
+
+    fn load(dir: &Path) -> WorkspaceModel {
+        let manifest = dir.join("Cargo.toml");
+        let options = LoadOptions {
+            source: MetadataSource::Cargo(CargoOptions {
+                offline: true,
+                manifest_path: Some(manifest.clone()),
+                ..CargoOptions::default()
+            }),
+            manifest_path: Some(manifest),
+            cwd: dir.to_owned(),
+            env: BuildEnv::from_vars([]),
+        };
+        WorkspaceModel::start(options).unwrap().finish().unwrap()
+    }
+
+    fn locked_names(model: &WorkspaceModel) -> Vec<&str> {
+        let lockfile = model.lockfile.as_ref().expect("a lockfile");
+        lockfile.packages.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    #[test]
+    fn a_lockfile_cargo_rewrites_while_loading_is_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        workspace(dir.path(), true);
+        let model = load(dir.path());
+        // cargo metadata added `b`; the copy parsed before it ran did not have it.
+        assert_eq!(locked_names(&model), ["a", "b"]);
+    }
+
+    #[test]
+    fn an_unchanged_lockfile_is_parsed_once_while_cargo_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        workspace(dir.path(), false);
+        let lock = dir.path().join("Cargo.lock");
+        let early = EarlyLockfile::start(&lock).unwrap();
+        let taken = early
+            .take(&lock)
+            .expect("unchanged, so the early parse is kept");
+        assert_eq!(taken.unwrap().unwrap().packages.len(), 1);
+        assert_eq!(locked_names(&load(dir.path())), ["a"]);
+    }
+
+    #[test]
+    fn an_early_parse_is_dropped_when_the_file_changes_or_is_another() {
+        let dir = tempfile::tempdir().unwrap();
+        workspace(dir.path(), false);
+        let lock = dir.path().join("Cargo.lock");
+        let early = EarlyLockfile::start(&lock).unwrap();
+        while !early.handle.is_finished() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        write(&lock, &format!("{LOCK}\n"));
+        assert!(early.take(&lock).is_none());
+        let other = dir.path().join("b/Cargo.lock");
+        write(&other, LOCK);
+        let early = EarlyLockfile::start(&other).unwrap();
+        assert!(early.take(&lock).is_none());
+    }
 }
