@@ -14,6 +14,7 @@
 //! version, and telling them apart needs cargo's feature resolver, which `cargo metadata` does not
 //! expose, so they are not reported.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::cargo::metadata::{
@@ -112,6 +113,7 @@ struct Graph<'m> {
     members: Vec<usize>,
     is_member: Vec<bool>,
     proc_macro: Vec<bool>,
+    declared_features: Vec<OnceCell<BTreeMap<String, Vec<String>>>>,
 }
 
 impl<'m> Graph<'m> {
@@ -158,6 +160,7 @@ impl<'m> Graph<'m> {
             .map(|p| p.targets.iter().any(|t| t.is_kind(TargetKind::ProcMacro)))
             .collect();
         Some(Graph {
+            declared_features: packages.iter().map(|_| OnceCell::new()).collect(),
             packages,
             edges,
             members,
@@ -235,6 +238,11 @@ impl<'m> Graph<'m> {
             }
         }
         reach
+    }
+
+    /// The `[features]` of package `i`.
+    fn declared_features(&self, i: usize) -> &BTreeMap<String, Vec<String>> {
+        self.declared_features[i].get_or_init(|| self.packages[i].features.parse())
     }
 
     fn label(&self, i: usize) -> String {
@@ -431,7 +439,7 @@ impl<'g, 'm> FeatureResolver<'g, 'm> {
     /// Enables one feature and what it implies; whether anything changed.
     fn enable(&mut self, key: usize, feature: &str) -> bool {
         let package = self.graph.packages[key / 2];
-        let Some(values) = package.features.get(feature) else {
+        let Some(values) = self.graph.declared_features(key / 2).get(feature) else {
             return false;
         };
         if !self.features[key].insert(feature.to_owned()) {
@@ -962,12 +970,12 @@ mod tests {
                 .collect();
             nodes.push(json!({"id": id(p.name, p.version), "deps": deps, "dependencies": [], "features": []}));
         }
-        serde_json::from_value(json!({
+        let json = json!({
             "packages": pkgs, "workspace_members": [id("app", "0.1.0")],
             "resolve": {"nodes": nodes, "root": null},
             "workspace_root": "/ws", "target_directory": "/ws/target", "version": 1,
-        }))
-        .expect("valid metadata")
+        });
+        serde_json::from_str(&json.to_string()).expect("valid metadata")
     }
 
     fn linux_cfg() -> Vec<Cfg> {

@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 pub use cargo_platform::Platform;
 use semver::{Version, VersionReq};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::{CargoCli, CargoOptions};
 use crate::errors::LoadError;
@@ -102,9 +103,30 @@ pub struct Package {
     pub targets: Vec<Target>,
     /// Its `[features]`, with the implicit features of optional dependencies.
     #[serde(default)]
-    pub features: BTreeMap<String, Vec<String>>,
+    pub features: Features,
     /// Its `Cargo.toml`.
     pub manifest_path: PathBuf,
+}
+
+/// A package's `[features]` as cargo printed them, parsed when asked. Some packages declare
+/// thousands (`web-sys`, `windows-sys`, generated SDKs), and the analyses only look at the few
+/// hundred packages built for the host.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(transparent)]
+pub struct Features(Box<RawValue>);
+
+impl Features {
+    /// Each feature with what it enables.
+    pub fn parse(&self) -> BTreeMap<String, Vec<String>> {
+        // The text is JSON cargo printed, already checked to be well-formed.
+        serde_json::from_str(self.0.get()).unwrap_or_default()
+    }
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Features(RawValue::from_string("{}".to_owned()).expect("valid JSON"))
+    }
 }
 
 /// A dependency as declared in a manifest.
@@ -394,7 +416,8 @@ mod tests {
         assert_eq!(m.workspace_packages()[0].name, "a");
         assert!(a.targets[0].is_kind(TargetKind::ProcMacro));
         assert_eq!(a.targets[1].kind, [TargetKind::Unknown]);
-        assert_eq!(a.features["fast"], ["dep:b"]);
+        assert_eq!(a.features.parse()["fast"], ["dep:b"]);
+        assert!(Features::default().parse().is_empty());
         let [b, c, d] = &a.dependencies[..] else {
             panic!("three dependencies")
         };
