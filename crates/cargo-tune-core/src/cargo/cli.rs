@@ -1,6 +1,8 @@
 use std::ffi::{OsStr, OsString};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::JoinHandle;
 
 use crate::errors::CommandError;
 
@@ -165,6 +167,14 @@ impl CargoCli {
     pub fn output(&self) -> Result<Output, CommandError> {
         run_captured(self.to_command(), || self.display())
     }
+
+    /// Starts the command and returns once stdout holds a complete first line (or ends), while
+    /// the process may still be running. cargo prints a JSON document as one line and then
+    /// spends milliseconds freeing its memory before it exits; a caller can parse the line in
+    /// that time and then [`FirstLine::finish`] for the exit status.
+    pub fn first_line(&self) -> Result<FirstLine, CommandError> {
+        first_line(self.to_command(), self.display())
+    }
 }
 
 /// Builder for a tool that is neither cargo nor rustc (`mold --version`, `git status`).
@@ -234,6 +244,11 @@ impl ToolCommand {
     pub fn output(&self) -> Result<Output, CommandError> {
         run_captured(self.to_command(), || self.display())
     }
+
+    /// As [`CargoCli::first_line`].
+    pub fn first_line(&self) -> Result<FirstLine, CommandError> {
+        first_line(self.to_command(), self.display())
+    }
 }
 
 #[expect(
@@ -275,6 +290,104 @@ fn run_captured(mut cmd: Command, display: impl Fn() -> String) -> Result<Output
         });
     }
     Ok(output)
+}
+
+fn first_line(mut cmd: Command, command: String) -> Result<FirstLine, CommandError> {
+    let spawn_error = |source| CommandError::Spawn {
+        command: command.clone(),
+        source,
+    };
+    let (mut stdout, writer) = std::io::pipe().map_err(spawn_error)?;
+    grow_pipe(&stdout);
+    cmd.stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(spawn_error)?;
+    // The parent's copy of the write end must go, or the read end never sees the output end.
+    drop(cmd);
+    let mut stderr_pipe = child.stderr.take().expect("stderr is piped");
+    // Read stderr alongside, so that a chatty process never blocks on a full pipe.
+    let stderr = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let mut line = Vec::new();
+    let mut chunk = vec![0; 1 << 16];
+    loop {
+        let n = match stdout.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(source) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(spawn_error(source));
+            }
+        };
+        line.extend_from_slice(&chunk[..n]);
+        if chunk[..n].contains(&b'\n') {
+            break;
+        }
+    }
+    Ok(FirstLine {
+        line,
+        child,
+        stdout,
+        stderr,
+        command,
+    })
+}
+
+/// Raises a pipe's capacity from 64 KiB towards 1 MiB (Linux's default limit for unprivileged
+/// processes). A writer that prints megabytes at once otherwise stops at every 64 KiB until the
+/// reader is scheduled; for `cargo metadata` on a thousand packages that cost more than parsing
+/// its output. Best effort: under a lower limit the pipe stays as it was.
+#[cfg(target_os = "linux")]
+fn grow_pipe(pipe: &std::io::PipeReader) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_SETPIPE_SZ takes an int and touches nothing but the pipe behind the descriptor,
+    // which `pipe` keeps open for the duration of the call.
+    let _ = unsafe { libc::fcntl(pipe.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn grow_pipe(_: &std::io::PipeReader) {}
+
+/// A process whose first line of stdout has been read; see [`CargoCli::first_line`].
+#[derive(Debug)]
+pub struct FirstLine {
+    /// Stdout as read so far: through the first newline, possibly a little beyond it.
+    pub line: Vec<u8>,
+    child: Child,
+    stdout: std::io::PipeReader,
+    stderr: JoinHandle<Vec<u8>>,
+    command: String,
+}
+
+impl FirstLine {
+    /// Waits for the process to exit; returns the rest of its stdout. A non-zero exit is an
+    /// error carrying stderr.
+    pub fn finish(mut self) -> Result<Vec<u8>, CommandError> {
+        let mut rest = Vec::new();
+        let read = self.stdout.read_to_end(&mut rest);
+        let status = self.child.wait();
+        let stderr = self.stderr.join().unwrap_or_default();
+        let spawn_error = |source| CommandError::Spawn {
+            command: self.command.clone(),
+            source,
+        };
+        let status = status.map_err(spawn_error)?;
+        if !status.success() {
+            return Err(CommandError::Failed {
+                command: self.command,
+                status,
+                stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            });
+        }
+        read.map_err(spawn_error)?;
+        Ok(rest)
+    }
 }
 
 fn display_command(env: &[(OsString, Option<OsString>)], argv: &[OsString]) -> String {
@@ -357,5 +470,61 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("sh -c"), "{text}");
         assert!(text.contains("boom"), "{text}");
+    }
+
+    fn sh_first_line(script: &str) -> FirstLine {
+        ToolCommand::new("sh")
+            .args(["-c", script])
+            .first_line()
+            .unwrap()
+    }
+
+    #[test]
+    fn first_line_returns_while_the_process_still_runs() {
+        let running = sh_first_line("printf '{\"a\":1}\\n'; exec sleep 30");
+        assert_eq!(running.line, b"{\"a\":1}\n");
+        let mut child = running.child;
+        assert!(child.try_wait().unwrap().is_none(), "still sleeping");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    #[test]
+    fn first_line_finish_reports_the_exit_and_the_rest_of_stdout() {
+        let running = sh_first_line("echo one; echo two; echo three");
+        assert!(running.line.starts_with(b"one\n"));
+        let mut all = running.line.clone();
+        all.extend(running.finish().unwrap());
+        assert_eq!(all, b"one\ntwo\nthree\n");
+
+        let running = sh_first_line("echo '{}'; echo broken >&2; exit 3");
+        assert_eq!(running.line, b"{}\n");
+        let err = running.finish().unwrap_err();
+        assert!(
+            matches!(&err, CommandError::Failed { stderr, .. } if stderr.contains("broken")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn first_line_without_a_newline_is_all_of_stdout() {
+        let running = sh_first_line("printf abc");
+        assert_eq!(running.line, b"abc");
+        assert!(running.finish().unwrap().is_empty());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn first_line_reads_through_a_grown_pipe() {
+        use std::os::fd::AsRawFd;
+        let running = sh_first_line("echo x; exec sleep 30");
+        // SAFETY: F_GETPIPE_SZ only reads the size of the pipe `running` holds open.
+        let size = unsafe { libc::fcntl(running.stdout.as_raw_fd(), libc::F_GETPIPE_SZ) };
+        let mut child = running.child;
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let limit: i32 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+            .map_or(1 << 20, |s| s.trim().parse().unwrap());
+        assert_eq!(size, limit.min(1 << 20));
     }
 }

@@ -15,7 +15,7 @@ use semver::{Version, VersionReq};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{CargoCli, CargoOptions};
+use super::{CargoCli, CargoOptions, FirstLine};
 use crate::errors::LoadError;
 
 /// The package graph of a workspace.
@@ -304,6 +304,8 @@ pub struct PendingMetadata {
 struct Output {
     bytes: Vec<u8>,
     origin: String,
+    /// The `cargo metadata` process, when it may still be exiting.
+    running: Option<FirstLine>,
 }
 
 impl MetadataSource {
@@ -334,10 +336,11 @@ impl MetadataSource {
         match self {
             MetadataSource::Cargo(_) => {
                 let cli = self.command().expect("cargo source has a command");
-                let output = cli.output().map_err(LoadError::Metadata)?;
+                let mut running = cli.first_line().map_err(LoadError::Metadata)?;
                 Ok(Output {
-                    bytes: output.stdout,
+                    bytes: std::mem::take(&mut running.line),
                     origin: cli.display(),
+                    running: Some(running),
                 })
             }
             MetadataSource::Json(path) => {
@@ -348,6 +351,7 @@ impl MetadataSource {
                 Ok(Output {
                     bytes,
                     origin: path.display().to_string(),
+                    running: None,
                 })
             }
         }
@@ -366,11 +370,36 @@ impl PendingMetadata {
 }
 
 impl Output {
-    fn parse(self) -> Result<Metadata, LoadError> {
-        serde_json::from_slice(&self.bytes).map_err(|source| LoadError::MetadataJson {
+    /// Parses the document; if cargo is still exiting, parses while it does, then checks how it
+    /// exited. A failed cargo is reported as such, whatever its stdout held.
+    fn parse(mut self) -> Result<Metadata, LoadError> {
+        let Some(running) = self.running.take() else {
+            return self.parse_bytes();
+        };
+        let early = self.parse_bytes_ref();
+        let rest = running.finish().map_err(LoadError::Metadata)?;
+        if rest.iter().all(u8::is_ascii_whitespace) {
+            return early.map_err(|source| self.json_error(source));
+        }
+        // More than one line: not the compact document cargo prints, so read it whole.
+        self.bytes.extend_from_slice(&rest);
+        self.parse_bytes()
+    }
+
+    fn parse_bytes_ref(&self) -> Result<Metadata, serde_json::Error> {
+        serde_json::from_slice(&self.bytes)
+    }
+
+    fn parse_bytes(self) -> Result<Metadata, LoadError> {
+        self.parse_bytes_ref()
+            .map_err(|source| self.json_error(source))
+    }
+
+    fn json_error(self, source: serde_json::Error) -> LoadError {
+        LoadError::MetadataJson {
             origin: self.origin,
             source,
-        })
+        }
     }
 }
 
@@ -438,11 +467,46 @@ mod tests {
         assert_eq!(m.target_directory, PathBuf::from("/ws/target"));
     }
 
+    fn from_sh(script: &str) -> Output {
+        let mut running = crate::cargo::ToolCommand::new("sh")
+            .args(["-c", script])
+            .first_line()
+            .unwrap();
+        Output {
+            bytes: std::mem::take(&mut running.line),
+            origin: "sh".to_owned(),
+            running: Some(running),
+        }
+    }
+
+    const MINIMAL: &str = r#"{"packages": [], "workspace_members": [], "workspace_root": "/ws", "target_directory": "/ws/target"}"#;
+
+    #[test]
+    fn a_document_on_several_lines_is_read_whole() {
+        let (first, rest) = MINIMAL.split_once(", ").unwrap();
+        let output = from_sh(&format!("echo '{first},'; sleep 0.2; echo '{rest}'"));
+        assert_eq!(output.bytes, format!("{first},\n").as_bytes());
+        assert_eq!(output.parse().unwrap().workspace_root, PathBuf::from("/ws"));
+    }
+
+    #[test]
+    fn a_failing_cargo_is_an_error_even_after_a_valid_document() {
+        let output = from_sh(&format!(
+            "echo '{MINIMAL}'; echo 'error: lock' >&2; exit 101"
+        ));
+        let err = output.parse().unwrap_err();
+        assert!(
+            matches!(&err, LoadError::Metadata(e) if e.to_string().contains("error: lock")),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn a_malformed_document_names_its_origin() {
         let output = Output {
             bytes: b"{\"packages\": 3}".to_vec(),
             origin: "captured.json".to_owned(),
+            running: None,
         };
         let err = output.parse().unwrap_err();
         assert!(

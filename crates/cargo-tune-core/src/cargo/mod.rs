@@ -5,4 +5,4 @@
 mod cli;
 pub mod metadata;
 
-pub use cli::{CargoCli, CargoOptions, Color, ToolCommand, rustc_path};
+pub use cli::{CargoCli, CargoOptions, Color, FirstLine, ToolCommand, rustc_path};
