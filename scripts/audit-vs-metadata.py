@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Interleaved wall-time comparison of `cargo tune audit --format json` and `cargo metadata`.
 
-Runs the two commands alternately (A B A B ...) so that drift in the machine's speed hits both
-alike, and prints the medians and the median of the per-pair ratios with its 10th-90th
+Runs the two commands alternately, swapping which goes first in every other pair (A B, B A, ...),
+so that drift in the machine's speed and any advantage of running second hit both alike, and prints the medians and the median of the per-pair ratios with its 10th-90th
 percentile range. Usage: scripts/audit-vs-metadata.py WORKSPACE_DIR CARGO_TUNE_BINARY [PAIRS]
 """
 import os
@@ -28,8 +28,11 @@ for _ in range(3):
     timed(metadata)
     timed(audit)
 a, b, ratios = [], [], []
-for _ in range(pairs):
-    x, y = timed(metadata), timed(audit)
+for i in range(pairs):
+    if i % 2 == 0:
+        x, y = timed(metadata), timed(audit)
+    else:
+        y, x = timed(audit), timed(metadata)
     a.append(x)
     b.append(y)
     ratios.append(y / x)
