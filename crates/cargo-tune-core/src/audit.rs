@@ -3,6 +3,7 @@
 use cargo_tune_schema::{AuditReport, FORMAT_VERSION, Summary, ToolInfo};
 
 use crate::analysis::{self, AnalysisCtx, FindingSink, Policy};
+use crate::cargo::metadata::MetadataExit;
 use crate::errors::{CommandError, LoadError};
 use crate::probe::Environment;
 use crate::workspace::{LoadOptions, WorkspaceModel, find_manifest};
@@ -32,6 +33,15 @@ pub struct Audit {
 /// Loads the workspace and probes the toolchain, with `cargo metadata` running while rustc is
 /// asked. Every command that needs both starts here.
 pub fn load_and_probe(load: LoadOptions) -> Result<(WorkspaceModel, Environment), AuditError> {
+    let (model, env, exit) = load_and_probe_unconfirmed(load)?;
+    exit.confirm()?;
+    Ok((model, env))
+}
+
+/// As [`load_and_probe`], returning while `cargo metadata` may still be exiting.
+fn load_and_probe_unconfirmed(
+    load: LoadOptions,
+) -> Result<(WorkspaceModel, Environment, MetadataExit), AuditError> {
     let probe_dir = match find_manifest(load.manifest_path.as_deref(), &load.cwd) {
         Ok(manifest) => manifest
             .parent()
@@ -40,14 +50,23 @@ pub fn load_and_probe(load: LoadOptions) -> Result<(WorkspaceModel, Environment)
     };
     let pending = WorkspaceModel::start(load)?;
     let env = Environment::probe(&probe_dir).map_err(AuditError::Probe);
-    let model = pending.finish()?;
-    Ok((model, env?))
+    let (model, exit) = pending.finish_unconfirmed()?;
+    match env {
+        Ok(env) => Ok((model, env, exit)),
+        Err(e) => {
+            exit.confirm()?;
+            Err(e)
+        }
+    }
 }
 
 /// Loads the workspace, runs every analysis and assembles the report.
 pub fn audit(load: LoadOptions, policy: &Policy, version: &str) -> Result<Audit, AuditError> {
-    let (model, env) = load_and_probe(load)?;
+    let (model, env, exit) = load_and_probe_unconfirmed(load)?;
+    // The analyses run while cargo frees its memory and exits; nothing is shown until it has
+    // exited successfully.
     let report = assemble(&model, &env, policy, version);
+    exit.confirm()?;
     // Only a cache: a read-only target directory costs the next run time, not this one.
     let _ = model.registry_index.save_memo();
     Ok(Audit { model, env, report })

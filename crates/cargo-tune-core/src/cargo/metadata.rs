@@ -329,7 +329,9 @@ impl MetadataSource {
 
     /// Loads synchronously.
     pub fn load(&self) -> Result<Metadata, LoadError> {
-        self.read()?.parse()
+        let (metadata, exit) = self.read()?.parse()?;
+        exit.confirm()?;
+        Ok(metadata)
     }
 
     fn read(&self) -> Result<Output, LoadError> {
@@ -362,6 +364,14 @@ impl PendingMetadata {
     /// Waits for the output and parses it on the calling thread: the parse allocates a value per
     /// field, and the main thread's allocator arena serves that faster than a fresh thread's.
     pub fn wait(self) -> Result<Metadata, LoadError> {
+        let (metadata, exit) = self.wait_unconfirmed()?;
+        exit.confirm()?;
+        Ok(metadata)
+    }
+
+    /// As [`PendingMetadata::wait`], but returns as soon as the document is parsed, while cargo
+    /// may still be exiting, so that work on the result overlaps with cargo's exit.
+    pub fn wait_unconfirmed(self) -> Result<(Metadata, MetadataExit), LoadError> {
         match self.handle.join() {
             Ok(output) => output?.parse(),
             Err(panic) => std::panic::resume_unwind(panic),
@@ -369,21 +379,40 @@ impl PendingMetadata {
     }
 }
 
+/// The exit of a `cargo metadata` whose document has been read.
+#[derive(Debug)]
+#[must_use = "cargo may still fail; confirm before using what was read"]
+pub struct MetadataExit(Option<FirstLine>);
+
+impl MetadataExit {
+    /// Waits for cargo to exit; an error if it failed, whatever it printed before.
+    pub fn confirm(self) -> Result<(), LoadError> {
+        if let Some(running) = self.0 {
+            // A complete document was read from the first line; cargo prints nothing after it.
+            running.finish().map_err(LoadError::Metadata)?;
+        }
+        Ok(())
+    }
+}
+
 impl Output {
-    /// Parses the document; if cargo is still exiting, parses while it does, then checks how it
-    /// exited. A failed cargo is reported as such, whatever its stdout held.
-    fn parse(mut self) -> Result<Metadata, LoadError> {
+    /// Parses the document, while cargo may still be exiting. If the first line is not a whole
+    /// document, waits for cargo and parses all it printed; a failed cargo is reported as such.
+    fn parse(mut self) -> Result<(Metadata, MetadataExit), LoadError> {
         let Some(running) = self.running.take() else {
-            return self.parse_bytes();
+            return Ok((self.parse_bytes()?, MetadataExit(None)));
         };
-        let early = self.parse_bytes_ref();
+        let first_error = match self.parse_bytes_ref() {
+            Ok(metadata) => return Ok((metadata, MetadataExit(Some(running)))),
+            Err(e) => e,
+        };
         let rest = running.finish().map_err(LoadError::Metadata)?;
         if rest.iter().all(u8::is_ascii_whitespace) {
-            return early.map_err(|source| self.json_error(source));
+            return Err(self.json_error(first_error));
         }
-        // More than one line: not the compact document cargo prints, so read it whole.
+        // Not the one-line document cargo prints: read it whole.
         self.bytes.extend_from_slice(&rest);
-        self.parse_bytes()
+        Ok((self.parse_bytes()?, MetadataExit(None)))
     }
 
     fn parse_bytes_ref(&self) -> Result<Metadata, serde_json::Error> {
@@ -486,7 +515,9 @@ mod tests {
         let (first, rest) = MINIMAL.split_once(", ").unwrap();
         let output = from_sh(&format!("echo '{first},'; sleep 0.2; echo '{rest}'"));
         assert_eq!(output.bytes, format!("{first},\n").as_bytes());
-        assert_eq!(output.parse().unwrap().workspace_root, PathBuf::from("/ws"));
+        let (metadata, exit) = output.parse().unwrap();
+        exit.confirm().unwrap();
+        assert_eq!(metadata.workspace_root, PathBuf::from("/ws"));
     }
 
     #[test]
@@ -494,9 +525,20 @@ mod tests {
         let output = from_sh(&format!(
             "echo '{MINIMAL}'; echo 'error: lock' >&2; exit 101"
         ));
-        let err = output.parse().unwrap_err();
+        let (_, exit) = output.parse().unwrap();
+        let err = exit.confirm().unwrap_err();
         assert!(
             matches!(&err, LoadError::Metadata(e) if e.to_string().contains("error: lock")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_failing_cargo_without_a_document_is_reported_as_failing() {
+        let output = from_sh("echo '{' ; echo 'error: no registry' >&2; exit 101");
+        let err = output.parse().unwrap_err();
+        assert!(
+            matches!(&err, LoadError::Metadata(e) if e.to_string().contains("no registry")),
             "{err:?}"
         );
     }

@@ -7,7 +7,7 @@ use super::config::cargo_home;
 use super::{
     BuildEnv, CargoConfig, Lockfile, ManifestDoc, RegistryIndex, ToolchainPin, registry_index,
 };
-use crate::cargo::metadata::{MetadataSource, PendingMetadata};
+use crate::cargo::metadata::{MetadataExit, MetadataSource, PendingMetadata};
 use crate::errors::LoadError;
 
 /// A workspace member with its manifest.
@@ -184,60 +184,86 @@ impl WorkspaceModel {
 impl PendingModel {
     /// Waits for `cargo metadata` and reads the files around it.
     pub fn finish(self) -> Result<WorkspaceModel, LoadError> {
+        let (model, exit) = self.finish_unconfirmed()?;
+        exit.confirm()?;
+        Ok(model)
+    }
+
+    /// As [`PendingModel::finish`], but returns once cargo's output is read, while cargo may
+    /// still be exiting; confirm the exit before showing anything made from the model.
+    pub fn finish_unconfirmed(self) -> Result<(WorkspaceModel, MetadataExit), LoadError> {
         let PendingModel {
             pending,
             options,
             toolchain_pin,
-            lockfile: early_lockfile,
-        } = self;
-        let metadata = pending.wait()?;
-        let root = metadata.workspace_root.clone();
-        let root_manifest = ManifestDoc::read(&root.join("Cargo.toml"), &root)?;
-        let mut members = Vec::new();
-        for id in &metadata.workspace_members {
-            let Some(package) = metadata.packages.iter().find(|p| &p.id == id) else {
-                continue;
-            };
-            let manifest = ManifestDoc::read(&package.manifest_path, &root)?;
-            members.push(Member {
-                id: id.clone(),
-                name: package.name.clone(),
-                manifest,
-            });
-        }
-        let lock_path = root.join("Cargo.lock");
-        let lockfile = match early_lockfile.and_then(|early| early.take(&lock_path)) {
-            Some(result) => result?,
-            None => Lockfile::read(&lock_path)?,
-        };
-        let home = cargo_home(&options.env);
-        let parents = registry_index::duplicate_parents(&metadata, lockfile.as_ref());
-        let registry_index = match &home {
-            Some(home) => RegistryIndex::load(home, parents.iter().map(String::as_str)).with_memo(
-                metadata
-                    .target_directory
-                    .join("cargo-tune")
-                    .join("index-memo.json"),
-            ),
-            None => RegistryIndex::default(),
-        };
-        let config = CargoConfig::discover(&options.cwd, home.as_deref(), &root)?;
-        let toolchain_pin = match toolchain_pin {
-            Some(pin) => Some(pin),
-            None => ToolchainPin::discover(&root)?,
-        };
-        Ok(WorkspaceModel {
-            metadata,
-            root,
-            root_manifest,
-            members,
             lockfile,
-            config,
-            toolchain_pin,
-            env: options.env,
-            registry_index,
-        })
+        } = self;
+        let (metadata, exit) = pending.wait_unconfirmed()?;
+        match read_around(metadata, options, toolchain_pin, lockfile) {
+            Ok(model) => Ok((model, exit)),
+            Err(e) => {
+                // A failing cargo explains more than what it left behind.
+                exit.confirm()?;
+                Err(e)
+            }
+        }
     }
+}
+
+/// Reads the manifests, lockfile, configuration and index cache of the workspace `metadata`
+/// describes.
+fn read_around(
+    metadata: Metadata,
+    options: LoadOptions,
+    toolchain_pin: Option<ToolchainPin>,
+    early_lockfile: Option<EarlyLockfile>,
+) -> Result<WorkspaceModel, LoadError> {
+    let root = metadata.workspace_root.clone();
+    let root_manifest = ManifestDoc::read(&root.join("Cargo.toml"), &root)?;
+    let mut members = Vec::new();
+    for id in &metadata.workspace_members {
+        let Some(package) = metadata.packages.iter().find(|p| &p.id == id) else {
+            continue;
+        };
+        let manifest = ManifestDoc::read(&package.manifest_path, &root)?;
+        members.push(Member {
+            id: id.clone(),
+            name: package.name.clone(),
+            manifest,
+        });
+    }
+    let lock_path = root.join("Cargo.lock");
+    let lockfile = match early_lockfile.and_then(|early| early.take(&lock_path)) {
+        Some(result) => result?,
+        None => Lockfile::read(&lock_path)?,
+    };
+    let home = cargo_home(&options.env);
+    let parents = registry_index::duplicate_parents(&metadata, lockfile.as_ref());
+    let registry_index = match &home {
+        Some(home) => RegistryIndex::load(home, parents.iter().map(String::as_str)).with_memo(
+            metadata
+                .target_directory
+                .join("cargo-tune")
+                .join("index-memo.json"),
+        ),
+        None => RegistryIndex::default(),
+    };
+    let config = CargoConfig::discover(&options.cwd, home.as_deref(), &root)?;
+    let toolchain_pin = match toolchain_pin {
+        Some(pin) => Some(pin),
+        None => ToolchainPin::discover(&root)?,
+    };
+    Ok(WorkspaceModel {
+        metadata,
+        root,
+        root_manifest,
+        members,
+        lockfile,
+        config,
+        toolchain_pin,
+        env: options.env,
+        registry_index,
+    })
 }
 
 fn lockfile_near(manifest: &Path) -> Option<PathBuf> {
