@@ -74,6 +74,9 @@ finding_codes! {
     /// Several versions of one package, but only for targets other than the host.
     DuplicateVersionOtherTarget = "duplicate-version-other-target", Info,
         "several versions of one package are resolved, but only other targets compile more than one";
+    /// One version compiled twice, with different features for the host and for the target.
+    DuplicateFeatureSet = "duplicate-feature-set", Info,
+        "one version of a package is compiled twice: with other features for build scripts and proc-macros than for the target";
     /// Several versions of one package in `Cargo.lock` that no build of this workspace compiles.
     DuplicateVersionLockfileOnly = "duplicate-version-lockfile-only", Info,
         "Cargo.lock holds several versions of one package that the current resolve does not use";

@@ -1,7 +1,7 @@
 //! Duplicate versions: packages resolved in more than one version, who pulls each version in,
 //! and how to collapse them.
 //!
-//! Three codes partition the duplicates:
+//! Three codes partition the duplicate versions:
 //! - `duplicate-version`: several versions reachable from the members over normal, build and dev
 //!   edges active for the host. This is the set of names `cargo tree -d --workspace` lists with
 //!   two or more versions.
@@ -9,10 +9,12 @@
 //! - `duplicate-version-lockfile-only`: several versions in `Cargo.lock` (which resolves every
 //!   feature) but not in the resolve of the current features.
 //!
-//! `cargo tree -d` also lists names compiled once per feature set (resolver 2 builds a package
-//! separately for build scripts and proc-macros when their features differ). Those are one
-//! version, and telling them apart needs cargo's feature resolver, which `cargo metadata` does not
-//! expose, so they are not reported.
+//! A fourth, `duplicate-feature-set`, is one version compiled twice: resolver 2 resolves the
+//! features of build scripts, proc-macros and their dependencies (the host) apart from the
+//! target's, and cargo shares a build between the two only when the features and every
+//! dependency agree. `cargo metadata` unifies all features, so cargo-tune resolves them itself.
+//! `cargo tree -d` lists a subset of these: its graph merges the two sides of a package whose
+//! features agree, so it never reaches a dependency that differs below it.
 
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -63,7 +65,7 @@ fn analyse(inputs: &Inputs<'_>) -> Vec<Finding> {
         triple: inputs.host_triple,
         cfg: inputs.host_cfg,
     };
-    let host_reach = graph.reach(host);
+    let (host_reach, splits) = graph.host_reach(host);
     let all_reach = graph.reach(Scope::AllTargets);
     let host_groups = host_reach.duplicate_groups(&graph);
     let all_groups = all_reach.duplicate_groups(&graph);
@@ -85,6 +87,7 @@ fn analyse(inputs: &Inputs<'_>) -> Vec<Finding> {
             ));
         }
     }
+    findings.extend(feature_splits(&graph, &splits));
     if let Some(lockfile) = inputs.lockfile {
         findings.extend(lockfile_only(lockfile, &graph));
     }
@@ -198,14 +201,22 @@ impl<'m> Graph<'m> {
     /// every edge of the resolve.
     fn reach(&self, scope: Scope<'_>) -> Reach {
         match scope {
-            Scope::Host { .. } => {
-                let activated = FeatureResolver::new(self, scope).run();
-                self.search(|from, edge| {
-                    activated.get(&(from, edge.to)).cloned().unwrap_or_default()
-                })
-            }
+            Scope::Host { .. } => self.host_reach(scope).0,
             Scope::AllTargets => self.search(|from, edge| self.active_kinds(from, edge, scope)),
         }
+    }
+
+    /// [`Graph::reach`] for the host, with the packages it builds with two feature sets.
+    fn host_reach(&self, host: Scope<'_>) -> (Reach, Vec<FeatureSplit>) {
+        let activation = FeatureResolver::new(self, host).run();
+        let reach = self.search(|from, edge| {
+            activation
+                .edges
+                .get(&(from, edge.to))
+                .cloned()
+                .unwrap_or_default()
+        });
+        (reach, activation.splits)
     }
 
     /// Breadth-first search from the members over the edges `kinds` gives a kind to.
@@ -328,6 +339,28 @@ fn platform_active(platform: Option<&Platform>, scope: Scope<'_>) -> bool {
     }
 }
 
+/// What the host's feature resolution activated.
+struct Activation {
+    /// Each activated edge with its kinds.
+    edges: HashMap<(usize, usize), BTreeSet<&'static str>>,
+    /// Packages built both for the target and for the host, with different features.
+    splits: Vec<FeatureSplit>,
+}
+
+/// One version compiled twice: for the target, and for build scripts and proc-macros (the
+/// host), because the two sides ask for other features or sit above a dependency that is
+/// itself compiled twice.
+struct FeatureSplit {
+    package: usize,
+    /// Its dependencies compiled twice, which make its two units differ.
+    because: Vec<usize>,
+    target: BTreeSet<String>,
+    host: BTreeSet<String>,
+    /// Shortest paths from a member to each side, as packages.
+    target_path: Vec<usize>,
+    host_path: Vec<usize>,
+}
+
 /// Feature resolution as cargo's resolver 2 does it for one platform: a package is activated
 /// separately for the target and for the host (build scripts and proc-macros), optional
 /// dependencies only through features, and features of dependencies for other platforms are
@@ -346,6 +379,8 @@ struct FeatureResolver<'g, 'm> {
     dep_features: HashMap<(usize, String), (BTreeSet<String>, BTreeSet<String>)>,
     dirty: Vec<bool>,
     queue: Vec<usize>,
+    /// The activations each activation depends on.
+    children: Vec<BTreeSet<usize>>,
 }
 
 impl<'g, 'm> FeatureResolver<'g, 'm> {
@@ -380,11 +415,12 @@ impl<'g, 'm> FeatureResolver<'g, 'm> {
             dep_features: HashMap::new(),
             dirty: vec![false; n],
             queue: Vec::new(),
+            children: vec![BTreeSet::new(); n],
         }
     }
 
-    /// Runs to a fixed point; returns the activated edges with their kinds.
-    fn run(mut self) -> HashMap<(usize, usize), BTreeSet<&'static str>> {
+    /// Runs to a fixed point.
+    fn run(mut self) -> Activation {
         for &m in &self.graph.members {
             let key = m * 2 + usize::from(self.graph.proc_macro[m]);
             self.activate(key, ["default"]);
@@ -416,11 +452,93 @@ impl<'g, 'm> FeatureResolver<'g, 'm> {
                     wanted.extend(strong.iter().cloned());
                     wanted.extend(weak.iter().cloned());
                 }
-                self.activate(to * 2 + usize::from(child_host), wanted);
+                let child = to * 2 + usize::from(child_host);
+                self.activate(child, wanted);
+                self.children[key].insert(child);
                 edges.entry((from, to)).or_default().insert(kind);
             }
         }
-        edges
+        let splits = self.splits();
+        Activation { edges, splits }
+    }
+
+    /// Packages compiled twice: once for the target and once for the host (no `--target`
+    /// means both are the host, and cargo shares a unit between them when it can). A unit is
+    /// shared only if the features and every dependency's unit are the same on both sides, so
+    /// a package whose features agree is still built twice above a dependency that is.
+    fn splits(&mut self) -> Vec<FeatureSplit> {
+        let n = self.graph.packages.len();
+        let both = |p: usize| self.active[p * 2] && self.active[p * 2 + 1];
+        let mut twice: Vec<bool> = (0..n)
+            .map(|p| both(p) && self.features[p * 2] != self.features[p * 2 + 1])
+            .collect();
+        // Normal dependencies of the target side are the ones whose unit differs by side;
+        // build-dependencies and proc-macros are the host's unit from either side.
+        let target_deps = |p: usize| {
+            self.children[p * 2]
+                .iter()
+                .filter(|&&child| child % 2 == 0)
+                .map(|&child| child / 2)
+        };
+        loop {
+            let newly: Vec<usize> = (0..n)
+                .filter(|&p| !twice[p] && both(p) && target_deps(p).any(|q| twice[q]))
+                .collect();
+            if newly.is_empty() {
+                break;
+            }
+            for p in newly {
+                twice[p] = true;
+            }
+        }
+        let via = self.shortest_activation_paths();
+        let path_to = |key: usize| {
+            let mut path = vec![key / 2];
+            let mut at = key;
+            while let Some(parent) = via[at] {
+                path.push(parent / 2);
+                at = parent;
+            }
+            path.reverse();
+            path
+        };
+        (0..n)
+            .filter(|&p| twice[p])
+            .map(|p| FeatureSplit {
+                package: p,
+                because: target_deps(p).filter(|&q| twice[q]).collect(),
+                target: self.features[p * 2].clone(),
+                host: self.features[p * 2 + 1].clone(),
+                target_path: path_to(p * 2),
+                host_path: path_to(p * 2 + 1),
+            })
+            .collect()
+    }
+
+    /// For every activation, the one it was first reached from in a breadth-first search from
+    /// the members.
+    fn shortest_activation_paths(&self) -> Vec<Option<usize>> {
+        let mut via = vec![None; self.active.len()];
+        let mut seen = vec![false; self.active.len()];
+        let mut queue: VecDeque<usize> = self
+            .graph
+            .members
+            .iter()
+            .map(|&m| m * 2 + usize::from(self.graph.proc_macro[m]))
+            .collect();
+        for &key in &queue {
+            seen[key] = true;
+        }
+        while let Some(key) = queue.pop_front() {
+            for &child in &self.children[key] {
+                if !seen[child] {
+                    seen[child] = true;
+                    via[child] = Some(key);
+                    queue.push_back(child);
+                }
+            }
+        }
+        via
     }
 
     /// Activates `key` with `features`, queueing it if anything changed.
@@ -825,6 +943,66 @@ fn push_unique(suggestions: &mut Vec<Suggestion>, suggestion: Suggestion) {
 }
 
 /// Names `Cargo.lock` holds in several versions, some of which the resolve does not use.
+fn feature_splits(graph: &Graph<'_>, splits: &[FeatureSplit]) -> Vec<Finding> {
+    let mut by_name: BTreeMap<&str, Vec<&FeatureSplit>> = BTreeMap::new();
+    for split in splits {
+        by_name
+            .entry(graph.packages[split.package].name.as_str())
+            .or_default()
+            .push(split);
+    }
+    by_name
+        .into_iter()
+        .map(|(name, splits)| {
+            let versions: Vec<Value> = splits
+                .iter()
+                .map(|s| {
+                    json!({
+                        "version": graph.packages[s.package].version.to_string(),
+                        "target_features": s.target,
+                        "host_features": s.host,
+                        "only_target": s.target.difference(&s.host).collect::<Vec<_>>(),
+                        "only_host": s.host.difference(&s.target).collect::<Vec<_>>(),
+                        "because": s.because.iter().map(|&q| graph.label(q)).collect::<Vec<_>>(),
+                        "target_path": s.target_path.iter().map(|&q| graph.label(q)).collect::<Vec<_>>(),
+                        "host_path": s.host_path.iter().map(|&q| graph.label(q)).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let first = splits[0];
+            let why = if first.target != first.host {
+                let listed = |set: &BTreeSet<String>| {
+                    if set.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        set.iter().cloned().collect::<Vec<_>>().join(", ")
+                    }
+                };
+                format!(
+                    "features differ (target: {}; host: {})",
+                    listed(&first.target),
+                    listed(&first.host)
+                )
+            } else {
+                let below: Vec<String> = first.because.iter().map(|&q| graph.label(q)).collect();
+                let verb = if below.len() == 1 { "is" } else { "are" };
+                format!(
+                    "its dependency {} {verb} compiled twice as well",
+                    below.join(" and ")
+                )
+            };
+            let message = format!(
+                "{} is compiled twice, for the target and for build scripts and proc-macros: {why}",
+                graph.label(first.package)
+            );
+            Finding::new(FindingCode::DuplicateFeatureSet, name, message).with_evidence(json!({
+                "versions": versions,
+                "note": "cargo shares one build between the target and build scripts and proc-macros only when features and dependencies agree; release builds compile build dependencies apart anyway",
+            }))
+        })
+        .collect()
+}
+
 fn lockfile_only(lockfile: &Lockfile, graph: &Graph<'_>) -> Vec<Finding> {
     let mut locked: BTreeMap<&str, Vec<(&str, Option<&str>)>> = BTreeMap::new();
     for p in &lockfile.packages {
@@ -1055,6 +1233,60 @@ mod tests {
             findings[0].evidence["versions"][1]["kinds"],
             json!(["build"])
         );
+    }
+
+    #[test]
+    fn a_version_built_for_target_and_host_with_other_features_is_compiled_twice() {
+        // app → mid → leaf (no default features) for the target; app's proc-macro `gen` →
+        // mid and → leaf (default features) for the host.
+        let mut leaf = pkg("leaf", "1.0.0", vec![]);
+        leaf.features = json!({"default": ["std"], "std": []});
+        let mut gen_macro = pkg(
+            "gen",
+            "1.0.0",
+            vec![normal("mid", "1.0.0", "^1"), normal("leaf", "1.0.0", "^1")],
+        );
+        gen_macro.proc_macro = true;
+        let mut m = metadata(&[
+            pkg(
+                "app",
+                "0.1.0",
+                vec![normal("mid", "1.0.0", "^1"), normal("gen", "1.0.0", "^1")],
+            ),
+            pkg("mid", "1.0.0", vec![normal("leaf", "1.0.0", "^1")]),
+            gen_macro,
+            leaf,
+        ]);
+        let mid = m.packages.iter_mut().find(|p| p.name == "mid").unwrap();
+        mid.dependencies[0].uses_default_features = false;
+        let findings = run_on(&m, &RegistryIndex::default());
+        assert_eq!(
+            codes(&findings),
+            [
+                (FindingCode::DuplicateFeatureSet, "leaf"),
+                (FindingCode::DuplicateFeatureSet, "mid"),
+            ]
+        );
+        let leaf = &findings[0].evidence["versions"][0];
+        assert_eq!(leaf["only_host"], json!(["default", "std"]));
+        assert_eq!(leaf["only_target"], json!([]));
+        assert_eq!(
+            leaf["host_path"],
+            json!(["app 0.1.0", "gen 1.0.0", "leaf 1.0.0"])
+        );
+        assert_eq!(
+            leaf["target_path"],
+            json!(["app 0.1.0", "mid 1.0.0", "leaf 1.0.0"])
+        );
+        // mid's features agree; it differs only by the leaf below it.
+        let mid = &findings[1].evidence["versions"][0];
+        assert_eq!(mid["target_features"], mid["host_features"]);
+        assert_eq!(mid["because"], json!(["leaf 1.0.0"]));
+
+        // With the same features on both sides cargo builds each package once.
+        let gen_macro = m.packages.iter_mut().find(|p| p.name == "gen").unwrap();
+        gen_macro.dependencies[1].uses_default_features = false;
+        assert!(run_on(&m, &RegistryIndex::default()).is_empty());
     }
 
     #[test]

@@ -172,10 +172,8 @@ fn evidence_lines(finding: &Finding) -> Vec<String> {
         return lines;
     };
     if let Some(versions) = map.get("versions").and_then(|v| v.as_array()) {
-        for v in versions {
-            let version = v.get("version").and_then(|x| x.as_str()).unwrap_or("?");
-            let path = v
-                .get("path")
+        let chain = |v: &serde_json::Value, key: &str| {
+            v.get(key)
                 .and_then(|p| p.as_array())
                 .map(|p| {
                     p.iter()
@@ -183,7 +181,22 @@ fn evidence_lines(finding: &Finding) -> Vec<String> {
                         .collect::<Vec<_>>()
                         .join(" → ")
                 })
-                .unwrap_or_default();
+                .unwrap_or_default()
+        };
+        for v in versions {
+            let version = v.get("version").and_then(|x| x.as_str()).unwrap_or("?");
+            // One version built for both sides: who pulls in each.
+            if v.get("host_path").is_some() {
+                for (side, key) in [("target", "target_path"), ("host", "host_path")] {
+                    let path = chain(v, key);
+                    lines.push(format!(
+                        "{} {version} for the {side}: {path}",
+                        finding.subject
+                    ));
+                }
+                continue;
+            }
+            let path = chain(v, "path");
             let macro_tag = if v.get("proc_macro").and_then(|x| x.as_bool()) == Some(true) {
                 " (proc-macro)"
             } else {

@@ -1,5 +1,6 @@
 //! `duplicate-version` findings against cargo's own `cargo tree -d`, on the showcase and on a
-//! workspace of real crates.io packages.
+//! workspace of real crates.io packages; `duplicate-feature-set` against what a real build
+//! compiles twice.
 //!
 //! The real-world workspace needs its crates.io sources in cargo's cache: `cargo metadata` and
 //! `cargo tree` download them once (the lockfile is committed, so the resolve never changes).
@@ -8,12 +9,22 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, scrub_env};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, scrub_env};
 
-/// Names `cargo tree -d --workspace` lists with two or more distinct versions. cargo also lists
-/// one version twice when it is built with different features for build scripts and
-/// proc-macros; those are not duplicate versions.
+/// What `cargo tree -d --workspace` lists: names with two or more distinct versions, and names
+/// of which one version is listed twice (built with other features for build scripts and
+/// proc-macros than for the target).
+struct TreeDuplicates {
+    versions: BTreeSet<String>,
+    feature_sets: BTreeSet<String>,
+}
+
+/// Names `cargo tree -d --workspace` lists with two or more distinct versions.
 fn cargo_tree_duplicates(root: &Path) -> BTreeSet<String> {
+    cargo_tree(root).versions
+}
+
+fn cargo_tree(root: &Path) -> TreeDuplicates {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     #[expect(
         clippy::disallowed_methods,
@@ -29,26 +40,65 @@ fn cargo_tree_duplicates(root: &Path) -> BTreeSet<String> {
         "cargo tree failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Each listed package starts an inverted tree at column 0: `name vX.Y.Z [(source)] [(*)]`.
+    let mut listed: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for line in String::from_utf8(output.stdout).expect("utf-8").lines() {
-        // Each duplicate starts an inverted tree at column 0: `name vX.Y.Z [(source)] [(*)]`.
         if line.starts_with(|c: char| c.is_ascii_alphanumeric())
             && let Some((name, rest)) = line.split_once(' ')
-            && let Some(version) = rest
-                .split_whitespace()
-                .next()
-                .and_then(|v| v.strip_prefix('v'))
         {
-            versions
+            let version = rest.trim_end_matches(" (*)").to_owned();
+            *listed
                 .entry(name.to_owned())
                 .or_default()
-                .insert(version.to_owned());
+                .entry(version)
+                .or_default() += 1;
         }
     }
-    versions
+    TreeDuplicates {
+        versions: listed
+            .iter()
+            .filter(|(_, v)| v.len() > 1)
+            .map(|(name, _)| name.clone())
+            .collect(),
+        feature_sets: listed
+            .iter()
+            .filter(|(_, v)| v.values().any(|&times| times > 1))
+            .map(|(name, _)| name.clone())
+            .collect(),
+    }
+}
+
+/// Packages a real `cargo build` compiles more than once, by name: cargo reports every unit it
+/// builds (or finds fresh) as a `compiler-artifact` message naming its package id.
+fn compiled_twice(root: &Path) -> BTreeSet<String> {
+    let out = cargo(
+        root,
+        &[
+            "build",
+            "--locked",
+            "--offline",
+            "--message-format=json",
+            "--quiet",
+        ],
+    );
+    let mut units: BTreeMap<String, usize> = BTreeMap::new();
+    for line in out.lines() {
+        let message: serde_json::Value = serde_json::from_str(line).expect("json message");
+        let kinds = &message["target"]["kind"];
+        if message["reason"] == "compiler-artifact" && kinds != &serde_json::json!(["custom-build"])
+        {
+            let id = message["package_id"].as_str().expect("package_id");
+            *units.entry(id.to_owned()).or_default() += 1;
+        }
+    }
+    units
         .into_iter()
-        .filter(|(_, v)| v.len() > 1)
-        .map(|(name, _)| name)
+        .filter(|(_, n)| *n > 1)
+        .map(|(id, _)| {
+            // `path+file:///…/tinyrand-0.1#tinyrand@0.1.0` or `registry+…#name@version`.
+            let tail = id.rsplit('#').next().expect("an id");
+            tail.split('@').next().expect("a name").to_owned()
+        })
         .collect()
 }
 
@@ -94,9 +144,15 @@ fn every_small_fixture_agrees_with_cargo_tree() {
     for name in ["config-traps", "small-real"] {
         let ws = TempWorkspace::fixture(name);
         let report = audit_json(ws.root());
+        let tree = cargo_tree(ws.root());
         assert_eq!(
             subjects(&report, "duplicate-version"),
-            cargo_tree_duplicates(ws.root()),
+            tree.versions,
+            "{name}"
+        );
+        assert!(
+            tree.feature_sets
+                .is_subset(&subjects(&report, "duplicate-feature-set")),
             "{name}"
         );
     }
@@ -163,6 +219,32 @@ fn showcase_proc_macro_stack_and_blocking_members() {
 }
 
 #[test]
+fn showcase_feature_sets_equal_what_a_build_compiles_twice() {
+    let ws = TempWorkspace::fixture("showcase");
+    let report = audit_json(ws.root());
+    let twice = compiled_twice(ws.root());
+    // tinyrand by features; tinyhash because the tinyrand below it differs.
+    assert_eq!(
+        twice,
+        BTreeSet::from(["tinyhash".to_owned(), "tinyrand".to_owned()])
+    );
+    assert_eq!(subjects(&report, "duplicate-feature-set"), twice);
+    let tinyhash = finding(&report, "duplicate-feature-set", "tinyhash");
+    assert_eq!(
+        tinyhash["evidence"]["versions"][0]["because"],
+        serde_json::json!(["tinyrand 0.1.0"])
+    );
+    assert_eq!(
+        tinyhash["evidence"]["versions"][0]["host_path"],
+        serde_json::json!(["new-derive 0.1.0", "minisyn 2.0.0", "tinyhash 0.1.0"])
+    );
+    // cargo tree reaches tinyhash's target side through a node it already printed, so it
+    // lists only tinyrand; what it lists is always a subset.
+    let tree = cargo_tree(ws.root());
+    assert_eq!(tree.feature_sets, BTreeSet::from(["tinyrand".to_owned()]));
+}
+
+#[test]
 fn realworld_duplicates_equal_cargo_tree() {
     let ws = TempWorkspace::fixture("realworld");
     let expected = cargo_tree_duplicates(ws.root());
@@ -173,4 +255,13 @@ fn realworld_duplicates_equal_cargo_tree() {
     let report = audit_json(ws.root());
     assert!(report["packages"].as_u64().expect("packages") >= 800);
     assert_eq!(subjects(&report, "duplicate-version"), expected);
+    let tree = cargo_tree(ws.root());
+    let feature_sets = subjects(&report, "duplicate-feature-set");
+    assert!(
+        tree.feature_sets.len() >= 10 && tree.feature_sets.is_subset(&feature_sets),
+        "cargo tree lists {:?}, cargo-tune {feature_sets:?}",
+        tree.feature_sets
+            .difference(&feature_sets)
+            .collect::<Vec<_>>()
+    );
 }
