@@ -1,4 +1,4 @@
-//! The one way cargo-tune writes a file: never half-written.
+//! The one way cargo-tune writes a file (never half-written), and how it tells that a file changed.
 
 use std::io::Write;
 use std::path::Path;
@@ -81,6 +81,18 @@ fn sync_dir(dir: &Path) {
     }
     #[cfg(not(unix))]
     let _ = dir;
+}
+
+/// Size and modification time (nanoseconds since the epoch) of `path`, without reading it: what
+/// tells cargo-tune that a file it read or remembered has changed since.
+pub fn file_stamp(path: &Path) -> Option<(u64, u128)> {
+    let meta = std::fs::metadata(path).ok()?;
+    let mtime = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some((meta.len(), mtime.as_nanos()))
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ fn analyse(inputs: &Inputs<'_>) -> Vec<Finding> {
         cfg: inputs.host_cfg,
     };
     let (host_reach, splits) = graph.host_reach(host);
-    let all_reach = graph.reach(Scope::AllTargets);
+    let all_reach = graph.all_targets_reach();
     let host_groups = host_reach.duplicate_groups(&graph);
     let all_groups = all_reach.duplicate_groups(&graph);
     let report = Reporter {
@@ -196,17 +196,14 @@ impl<'m> Graph<'m> {
         }
     }
 
-    /// What is reachable from the members in `scope`, by which shortest path, and over which
-    /// edges. For the host, edges are those cargo's feature resolver activates; for all targets,
-    /// every edge of the resolve.
-    fn reach(&self, scope: Scope<'_>) -> Reach {
-        match scope {
-            Scope::Host { .. } => self.host_reach(scope).0,
-            Scope::AllTargets => self.search(|from, edge| self.active_kinds(from, edge, scope)),
-        }
+    /// What is reachable from the members over every edge of the resolve, by which shortest
+    /// path and over which edges.
+    fn all_targets_reach(&self) -> Reach {
+        self.search(|from, edge| self.active_kinds(from, edge, Scope::AllTargets))
     }
 
-    /// [`Graph::reach`] for the host, with the packages it builds with two feature sets.
+    /// The same for a host build: over the edges cargo's feature resolver activates. Also
+    /// returns the packages the host build compiles twice.
     fn host_reach(&self, host: Scope<'_>) -> (Reach, Vec<FeatureSplit>) {
         let activation = FeatureResolver::new(self, host).run();
         let reach = self.search(|from, edge| {

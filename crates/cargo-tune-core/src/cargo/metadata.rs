@@ -327,13 +327,6 @@ impl MetadataSource {
         }
     }
 
-    /// Loads synchronously.
-    pub fn load(&self) -> Result<Metadata, LoadError> {
-        let (metadata, exit) = self.read()?.parse()?;
-        exit.confirm()?;
-        Ok(metadata)
-    }
-
     fn read(&self) -> Result<Output, LoadError> {
         match self {
             MetadataSource::Cargo(_) => {
@@ -361,16 +354,10 @@ impl MetadataSource {
 }
 
 impl PendingMetadata {
-    /// Waits for the output and parses it on the calling thread: the parse allocates a value per
-    /// field, and the main thread's allocator arena serves that faster than a fresh thread's.
-    pub fn wait(self) -> Result<Metadata, LoadError> {
-        let (metadata, exit) = self.wait_unconfirmed()?;
-        exit.confirm()?;
-        Ok(metadata)
-    }
-
-    /// As [`PendingMetadata::wait`], but returns as soon as the document is parsed, while cargo
-    /// may still be exiting, so that work on the result overlaps with cargo's exit.
+    /// Waits for the output and parses it on the calling thread (the parse allocates a value
+    /// per field, and the main thread's allocator arena serves that faster than a fresh
+    /// thread's). Returns as soon as the document is parsed, while cargo may still be exiting,
+    /// so that work on the result overlaps with cargo's exit.
     pub fn wait_unconfirmed(self) -> Result<(Metadata, MetadataExit), LoadError> {
         match self.handle.join() {
             Ok(output) => output?.parse(),

@@ -1,14 +1,13 @@
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
-use crate::cargo::metadata::{Metadata, PackageId};
-
 use super::config::cargo_home;
 use super::{
     BuildEnv, CargoConfig, Lockfile, ManifestDoc, RegistryIndex, ToolchainPin, registry_index,
 };
-use crate::cargo::metadata::{MetadataExit, MetadataSource, PendingMetadata};
+use crate::cargo::metadata::{Metadata, MetadataExit, MetadataSource, PackageId, PendingMetadata};
 use crate::errors::LoadError;
+use crate::fsutil::file_stamp;
 
 /// A workspace member with its manifest.
 #[derive(Debug)]
@@ -74,34 +73,17 @@ pub struct PendingModel {
 struct EarlyLockfile {
     /// Canonical path, to compare with the workspace root cargo reports.
     path: PathBuf,
-    handle: JoinHandle<(Option<FileStamp>, LockfileRead)>,
+    handle: JoinHandle<(Option<(u64, u128)>, LockfileRead)>,
 }
 
 type LockfileRead = Result<Option<Lockfile>, LoadError>;
-
-/// What tells whether a file changed between two looks at it.
-#[derive(Debug, PartialEq, Eq)]
-struct FileStamp {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-}
-
-impl FileStamp {
-    fn of(path: &Path) -> Option<FileStamp> {
-        let meta = std::fs::metadata(path).ok()?;
-        Some(FileStamp {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-        })
-    }
-}
 
 impl EarlyLockfile {
     fn start(path: &Path) -> Option<EarlyLockfile> {
         let path = std::fs::canonicalize(path).ok()?;
         let read_path = path.clone();
         let handle = std::thread::spawn(move || {
-            let stamp = FileStamp::of(&read_path);
+            let stamp = file_stamp(&read_path);
             (stamp, Lockfile::read(&read_path))
         });
         Some(EarlyLockfile { path, handle })
@@ -116,7 +98,7 @@ impl EarlyLockfile {
             Err(panic) => std::panic::resume_unwind(panic),
         };
         let same_file = std::fs::canonicalize(path).is_ok_and(|p| p == self.path);
-        (same_file && stamp.is_some() && stamp == FileStamp::of(path)).then_some(result)
+        (same_file && stamp.is_some() && stamp == file_stamp(path)).then_some(result)
     }
 }
 

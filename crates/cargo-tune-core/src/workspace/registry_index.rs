@@ -156,15 +156,9 @@ impl RegistryIndex {
     /// Size and modification time of `name`'s cache file, without reading it.
     fn stamp(&self, name: &str) -> Option<(u64, u128)> {
         let rel = cache_rel_path(name);
-        self.dirs.iter().find_map(|dir| {
-            let meta = std::fs::metadata(dir.join(&rel)).ok()?;
-            let mtime = meta
-                .modified()
-                .ok()?
-                .duration_since(std::time::UNIX_EPOCH)
-                .ok()?;
-            Some((meta.len(), mtime.as_nanos()))
-        })
+        self.dirs
+            .iter()
+            .find_map(|dir| crate::fsutil::file_stamp(&dir.join(&rel)))
     }
 
     /// `compute()`'s answer about `name`'s releases, taken from earlier runs while `name`'s
