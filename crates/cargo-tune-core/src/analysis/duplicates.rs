@@ -1378,18 +1378,23 @@ mod tests {
         assert_eq!(versions[1]["path"], json!(["app 0.1.0", "c 2.0.0"]));
     }
 
-    #[test]
-    fn cargo_update_when_every_requirement_admits_the_newest() {
-        let m = metadata(&[
+    /// app → c 2.0.0, and app → p 1.0.0 → c 1.0.0 with `p_req` on c.
+    fn c_held_by_p(p_req: &str) -> Metadata {
+        metadata(&[
             pkg(
                 "app",
                 "0.1.0",
                 vec![normal("p", "1.0.0", "^1"), normal("c", "2.0.0", "^2")],
             ),
-            pkg("p", "1.0.0", vec![normal("c", "1.0.0", ">=1, <3")]),
+            pkg("p", "1.0.0", vec![normal("c", "1.0.0", p_req)]),
             pkg("c", "1.0.0", vec![]),
             pkg("c", "2.0.0", vec![]),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn cargo_update_when_every_requirement_admits_the_newest() {
+        let m = c_held_by_p(">=1, <3");
         let findings = run_on(&m, &RegistryIndex::default());
         assert_eq!(findings[0].suggestions.len(), 1);
         assert_eq!(
@@ -1407,16 +1412,7 @@ mod tests {
 
     #[test]
     fn blocked_parents_are_named_and_unblocked_from_the_index() {
-        let m = metadata(&[
-            pkg(
-                "app",
-                "0.1.0",
-                vec![normal("p", "1.0.0", "^1"), normal("c", "2.0.0", "^2")],
-            ),
-            pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
-            pkg("c", "1.0.0", vec![]),
-            pkg("c", "2.0.0", vec![]),
-        ]);
+        let m = c_held_by_p("^1");
         let none = run_on(&m, &RegistryIndex::default());
         assert!(none[0].suggestions.is_empty());
         assert!(
