@@ -289,14 +289,10 @@ impl Reach {
 
     /// The shortest path from a member to `to`, as `name version` labels.
     fn path(&self, graph: &Graph<'_>, to: usize) -> Vec<String> {
-        let mut path = vec![graph.label(to)];
-        let mut at = to;
-        while let Some(parent) = self.parent[at] {
-            path.push(graph.label(parent));
-            at = parent;
-        }
-        path.reverse();
-        path
+        trace_back(&self.parent, to)
+            .into_iter()
+            .map(|i| graph.label(i))
+            .collect()
     }
 
     /// The nearest proc-macros that compile `of` into themselves: reverse search over normal and
@@ -327,6 +323,18 @@ impl Reach {
         });
         found
     }
+}
+
+/// The chain of nodes from a search's start to `to`, following each node's parent.
+fn trace_back(parent: &[Option<usize>], to: usize) -> Vec<usize> {
+    let mut path = vec![to];
+    let mut at = to;
+    while let Some(up) = parent[at] {
+        path.push(up);
+        at = up;
+    }
+    path.reverse();
+    path
 }
 
 fn platform_active(platform: Option<&Platform>, scope: Scope<'_>) -> bool {
@@ -489,15 +497,8 @@ impl<'g, 'm> FeatureResolver<'g, 'm> {
             }
         }
         let via = self.shortest_activation_paths();
-        let path_to = |key: usize| {
-            let mut path = vec![key / 2];
-            let mut at = key;
-            while let Some(parent) = via[at] {
-                path.push(parent / 2);
-                at = parent;
-            }
-            path.reverse();
-            path
+        let path_to = |key: usize| -> Vec<usize> {
+            trace_back(&via, key).into_iter().map(|k| k / 2).collect()
         };
         (0..n)
             .filter(|&p| twice[p])

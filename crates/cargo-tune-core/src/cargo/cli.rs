@@ -245,8 +245,9 @@ impl ToolCommand {
         run_captured(self.to_command(), || self.display())
     }
 
-    /// As [`CargoCli::first_line`].
-    pub fn first_line(&self) -> Result<FirstLine, CommandError> {
+    /// As [`CargoCli::first_line`]; only tests run other tools this way.
+    #[cfg(test)]
+    pub(crate) fn first_line(&self) -> Result<FirstLine, CommandError> {
         first_line(self.to_command(), self.display())
     }
 }
@@ -283,13 +284,17 @@ fn run_captured(mut cmd: Command, display: impl Fn() -> String) -> Result<Output
         source,
     })?;
     if !output.status.success() {
-        return Err(CommandError::Failed {
-            command: display(),
-            status: output.status,
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        });
+        return Err(failed(display(), output.status, &output.stderr));
     }
     Ok(output)
+}
+
+fn failed(command: String, status: std::process::ExitStatus, stderr: &[u8]) -> CommandError {
+    CommandError::Failed {
+        command,
+        status,
+        stderr: String::from_utf8_lossy(stderr).into_owned(),
+    }
 }
 
 fn first_line(mut cmd: Command, command: String) -> Result<FirstLine, CommandError> {
@@ -379,11 +384,7 @@ impl FirstLine {
         };
         let status = status.map_err(spawn_error)?;
         if !status.success() {
-            return Err(CommandError::Failed {
-                command: self.command,
-                status,
-                stderr: String::from_utf8_lossy(&stderr).into_owned(),
-            });
+            return Err(failed(self.command, status, &stderr));
         }
         read.map_err(spawn_error)?;
         Ok(rest)

@@ -386,29 +386,23 @@ impl Output {
     /// Parses the document, while cargo may still be exiting. If the first line is not a whole
     /// document, waits for cargo and parses all it printed; a failed cargo is reported as such.
     fn parse(mut self) -> Result<(Metadata, MetadataExit), LoadError> {
-        let Some(running) = self.running.take() else {
-            return Ok((self.parse_bytes()?, MetadataExit(None)));
-        };
-        let first_error = match self.parse_bytes_ref() {
-            Ok(metadata) => return Ok((metadata, MetadataExit(Some(running)))),
+        let error = match serde_json::from_slice(&self.bytes) {
+            Ok(metadata) => return Ok((metadata, MetadataExit(self.running))),
             Err(e) => e,
+        };
+        let Some(running) = self.running.take() else {
+            return Err(self.json_error(error));
         };
         let rest = running.finish().map_err(LoadError::Metadata)?;
         if rest.iter().all(u8::is_ascii_whitespace) {
-            return Err(self.json_error(first_error));
+            return Err(self.json_error(error));
         }
         // Not the one-line document cargo prints: read it whole.
         self.bytes.extend_from_slice(&rest);
-        Ok((self.parse_bytes()?, MetadataExit(None)))
-    }
-
-    fn parse_bytes_ref(&self) -> Result<Metadata, serde_json::Error> {
-        serde_json::from_slice(&self.bytes)
-    }
-
-    fn parse_bytes(self) -> Result<Metadata, LoadError> {
-        self.parse_bytes_ref()
-            .map_err(|source| self.json_error(source))
+        match serde_json::from_slice(&self.bytes) {
+            Ok(metadata) => Ok((metadata, MetadataExit(None))),
+            Err(e) => Err(self.json_error(e)),
+        }
     }
 
     fn json_error(self, source: serde_json::Error) -> LoadError {
