@@ -1,11 +1,11 @@
-//! Real manifests written by others: the `Cargo.toml.orig` of every `.crate` archive in cargo's
-//! registry cache. Each gets a representative plan (profile keys, a centralized dependency),
+//! Real manifests written by others: the `Cargo.toml.orig` of the registry packages the
+//! real-world fixture resolves to, as cargo fetches them. Each gets a representative plan (profile keys, a centralized dependency),
 //! applied through the transaction and verified by cargo, then undone; the bytes must come back
 //! exactly.
 
 use std::path::{Path, PathBuf};
 
-use cargo_tune_core::cargo::{CargoOptions, ToolCommand};
+use cargo_tune_core::cargo::CargoOptions;
 use cargo_tune_core::edit::{
     ApplyError, EditOp, EditPlan, Journal, PlanInputs, StepError, Transaction, Verification,
     ops_for_change, undo,
@@ -13,29 +13,41 @@ use cargo_tune_core::edit::{
 use cargo_tune_core::fsutil::write_atomic;
 use cargo_tune_core::workspace::{CargoConfig, DependencyKind, ManifestDoc};
 use cargo_tune_schema::SuggestedChange;
+use cargo_tune_test_support::{TempWorkspace, cargo};
 
 /// Manifests that cargo must read after the edit; the test fails below this.
 const REQUIRED: usize = 300;
 
-fn registry_archives() -> Vec<PathBuf> {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"));
-    let mut out = Vec::new();
-    let Ok(registries) = std::fs::read_dir(home.join("registry/cache")) else {
-        return out;
-    };
-    for registry in registries.flatten() {
-        for entry in std::fs::read_dir(registry.path())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            if entry.path().extension().is_some_and(|e| e == "crate") {
-                out.push(entry.path());
-            }
-        }
-    }
+/// The original manifests of the real-world fixture's registry packages. cargo fetches their
+/// sources (the network reaches crates.io, so a fresh machine fills its own cache) and says
+/// where each one lives; nothing here assumes a layout of cargo's home.
+fn registry_manifests() -> Vec<(String, PathBuf)> {
+    let ws = TempWorkspace::fixture("realworld");
+    cargo(ws.root(), &["fetch", "--locked"]);
+    let metadata: serde_json::Value = serde_json::from_str(&cargo(
+        ws.root(),
+        &["metadata", "--format-version", "1", "--locked", "--offline"],
+    ))
+    .expect("cargo metadata JSON");
+    let mut out: Vec<(String, PathBuf)> = metadata["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter(|p| {
+            p["source"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("registry+") || s.starts_with("sparse+"))
+        })
+        .map(|p| {
+            let manifest = PathBuf::from(p["manifest_path"].as_str().expect("manifest_path"));
+            let stem = format!(
+                "{}-{}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            );
+            (stem, manifest.with_file_name("Cargo.toml.orig"))
+        })
+        .collect();
     out.sort();
     out
 }
@@ -128,38 +140,28 @@ fn plan_for(root: &Path, text: String) -> Result<(EditPlan, bool), String> {
 
 #[test]
 fn real_manifests_survive_apply_verify_and_undo_byte_for_byte() {
-    let archives = registry_archives();
+    let manifests = registry_manifests();
     assert!(
-        archives.len() >= REQUIRED,
-        "only {} .crate archives in the registry cache; fetch a large dependency set first (see docs/apply.md)",
-        archives.len()
+        manifests.len() >= REQUIRED,
+        "cargo resolves only {} registry packages in the real-world fixture",
+        manifests.len()
     );
     let scratch = tempfile::tempdir().unwrap();
     let (mut verified, mut not_standalone, mut no_orig, mut centralized) = (0, 0, 0, 0);
     let mut failures = Vec::new();
     let mut seen = 0;
-    for archive in &archives {
+    for (stem, orig) in &manifests {
         if verified >= REQUIRED {
             break;
         }
         seen += 1;
-        let stem = archive.file_stem().unwrap().to_string_lossy().into_owned();
-        let dir = scratch.path().join(&stem);
-        std::fs::create_dir_all(&dir).unwrap();
-        let extracted = ToolCommand::new("tar")
-            .arg("-xzf")
-            .arg(archive)
-            .args(["-C"])
-            .arg(&dir)
-            .arg(format!("{stem}/Cargo.toml.orig"))
-            .output();
-        let orig = dir.join(&stem).join("Cargo.toml.orig");
-        if extracted.is_err() || !orig.is_file() {
+        let dir = scratch.path().join(stem);
+        if !orig.is_file() {
             no_orig += 1;
             continue;
         }
         let root = dir.join("ws");
-        let original = std::fs::read(&orig).unwrap();
+        let original = std::fs::read(orig).unwrap();
         std::fs::create_dir_all(root.join("src")).unwrap();
         write_atomic(&root.join("Cargo.toml"), &original).unwrap();
         write_atomic(&root.join("src/lib.rs"), b"").unwrap();
@@ -238,7 +240,7 @@ fn real_manifests_survive_apply_verify_and_undo_byte_for_byte() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     eprintln!(
-        "corpus: {seen} archives read, {verified} manifests edited, verified by cargo and undone \
+        "corpus: {seen} packages read, {verified} manifests edited, verified by cargo and undone \
          ({centralized} with a centralized dependency), {not_standalone} not readable by cargo on their own (edited, parsed and undone), \
          {no_orig} without Cargo.toml.orig"
     );
