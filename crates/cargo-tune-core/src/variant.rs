@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cargo::ToolCommand;
 use crate::changes::{Change, Linker};
+use crate::edit::LinkerSetup;
 use crate::probe::Environment;
 pub use crate::probe::find_on_path;
 use crate::probe::find_versioned as versioned;
@@ -104,31 +105,36 @@ pub fn linker_flags(
                 flags.extend(["-C".into(), "link-arg=-fuse-ld=lld".into()]);
             } else {
                 let lld = versioned("ld.lld", path).ok_or_else(|| missing("ld.lld"))?;
-                let clang =
-                    find_on_path("clang", path).ok_or_else(|| VariantError::MissingTool {
-                        what: what.clone(),
-                        tool: "clang".to_owned(),
-                        install: "apt-get install clang".to_owned(),
-                    })?;
-                flags.extend(["-C".into(), format!("linker={}", clang.display())]);
-                flags.extend(["-C".into(), format!("link-arg=--ld-path={}", lld.display())]);
+                find_on_path("clang", path).ok_or_else(|| VariantError::MissingTool {
+                    what: what.clone(),
+                    tool: "clang".to_owned(),
+                    install: "apt-get install clang".to_owned(),
+                })?;
+                flags.extend(["-C".into(), "linker=clang".into()]);
+                flags.extend(["-C".into(), format!("link-arg=--ld-path={}", program(&lld))]);
             }
         }
         Linker::Wild => {
-            let wild = find_on_path("wild", path).ok_or_else(|| missing("wild"))?;
-            let clang = find_on_path("clang", path).ok_or_else(|| VariantError::MissingTool {
+            find_on_path("wild", path).ok_or_else(|| missing("wild"))?;
+            find_on_path("clang", path).ok_or_else(|| VariantError::MissingTool {
                 what: what.clone(),
                 tool: "clang".to_owned(),
                 install: "apt-get install clang".to_owned(),
             })?;
-            flags.extend(["-C".into(), format!("linker={}", clang.display())]);
-            flags.extend([
-                "-C".into(),
-                format!("link-arg=--ld-path={}", wild.display()),
-            ]);
+            flags.extend(["-C".into(), "linker=clang".into()]);
+            flags.extend(["-C".into(), "link-arg=--ld-path=wild".into()]);
         }
     }
     Ok(flags)
+}
+
+/// The name a tool found on `PATH` is run by. The flags name programs, not paths, so that what
+/// `apply` writes into a shared configuration works on every machine that has the tools.
+fn program(found: &Path) -> String {
+    found.file_name().map_or_else(
+        || found.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// Links a hello-world with `flags` in `dir`, and checks, where the linker signs its output,
@@ -167,6 +173,42 @@ pub fn test_link(linker: Linker, flags: &[String], dir: &Path) -> Result<(), Var
         )));
     }
     Ok(())
+}
+
+/// How each linker in `names` would be selected on this machine: the flags `try` measures with,
+/// each checked by a test link in a temporary directory, so that `apply` writes only a linker
+/// that links. A dry run leaves nothing behind.
+pub fn linker_setups(
+    names: &[String],
+    env: &Environment,
+    path: Option<&OsStr>,
+) -> Vec<LinkerSetup> {
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let probe = tempfile::Builder::new()
+        .prefix("cargo-tune-linker-probe")
+        .tempdir();
+    names
+        .iter()
+        .map(|name| {
+            let flags = match Linker::parse(name) {
+                None => Err(format!(
+                    "cargo-tune does not know how to select the linker `{name}`"
+                )),
+                Some(linker) => match &probe {
+                    Ok(dir) => linker_flags(linker, env, path)
+                        .and_then(|flags| test_link(linker, &flags, dir.path()).map(|()| flags))
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(format!("create a directory to test-link in: {e}")),
+                },
+            };
+            LinkerSetup {
+                linker: name.clone(),
+                flags,
+            }
+        })
+        .collect()
 }
 
 /// Everything needed to resolve changes into a variant.

@@ -4,17 +4,17 @@
 
 pub mod git;
 pub mod journal;
-mod ops;
-mod plan;
+pub(crate) mod ops;
+pub(crate) mod plan;
 mod select;
 mod toml;
 mod transaction;
 mod verify;
 
 pub use journal::{Journal, JournalError, JournalLock, UndoError, Undone, undo};
-pub use ops::{EditOp, ModelInputs, NotApplicable, PlanInputs, ops_for_change};
-pub use plan::{EditPlan, FileChange, PlanDisplay, PlanError, PlannedStep};
-pub use select::{Selector, select, steps_for};
+pub use ops::{EditOp, LinkerSetup, ModelInputs, NotApplicable, PlanInputs, ops_for_change};
+pub use plan::{EditPlan, FileChange, PlanDisplay, PlanError, PlannedStep, read_file};
+pub use select::{Selector, select};
 pub use toml::ShapeError;
 pub use transaction::{Applied, ApplyError, StepError, Transaction, WriteFn};
 pub use verify::{Verification, VerifyError};

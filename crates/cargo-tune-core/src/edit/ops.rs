@@ -199,6 +199,19 @@ pub struct PlanInputs<'a> {
     pub host: &'a str,
     /// `rustc --print cfg` for the host, to tell which `target.'cfg(…)'` tables apply.
     pub host_cfg: &'a [Cfg],
+    /// The linkers a plan may switch to, resolved on this machine.
+    pub linkers: &'a [LinkerSetup],
+}
+
+/// How one linker is selected on this machine: the rustflags `cargo tune try` measures with,
+/// checked by a test link, or why it cannot be used. Resolved before planning, because finding
+/// and running tools is not the planner's business.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkerSetup {
+    /// `lld`, `mold`, `wild` or `bfd`.
+    pub linker: String,
+    /// The flags, or the reason there are none.
+    pub flags: Result<Vec<String>, String>,
 }
 
 /// Owned parts of a [`WorkspaceModel`] that [`PlanInputs`] borrows.
@@ -209,11 +222,17 @@ pub struct ModelInputs<'a> {
     locked: Vec<(String, String)>,
     host: String,
     host_cfg: Vec<Cfg>,
+    linkers: Vec<LinkerSetup>,
 }
 
 impl<'a> ModelInputs<'a> {
     /// Gathers what the mapping needs from a loaded workspace.
-    pub fn new(model: &'a WorkspaceModel, host: &str, host_cfg: &[Cfg]) -> Self {
+    pub fn new(
+        model: &'a WorkspaceModel,
+        host: &str,
+        host_cfg: &[Cfg],
+        linkers: Vec<LinkerSetup>,
+    ) -> Self {
         let members = model.members.iter().map(|m| &m.manifest).collect();
         let locked = model
             .lockfile
@@ -227,6 +246,7 @@ impl<'a> ModelInputs<'a> {
             locked,
             host: host.to_owned(),
             host_cfg: host_cfg.to_vec(),
+            linkers,
         }
     }
 
@@ -240,6 +260,7 @@ impl<'a> ModelInputs<'a> {
             locked: &self.locked,
             host: &self.host,
             host_cfg: &self.host_cfg,
+            linkers: &self.linkers,
         }
     }
 }
@@ -294,22 +315,21 @@ pub fn ops_for_change(
             }])
         }
         SuggestedChange::UseLinker { linker } => {
-            let (driver, arg) = match linker.as_str() {
-                "lld" => (None, "-fuse-ld=lld"),
-                "mold" => (None, "-fuse-ld=mold"),
-                // `--ld-path` is a clang option; GCC does not know it.
-                "wild" => (Some("clang".to_owned()), "--ld-path=wild"),
-                other => {
-                    return Err(refuse(format!(
-                        "cargo-tune does not know how to select the linker `{other}`"
-                    )));
-                }
-            };
+            let setup = inputs
+                .linkers
+                .iter()
+                .find(|s| &s.linker == linker)
+                .ok_or_else(|| {
+                    refuse(format!(
+                        "cargo-tune does not know how to select the linker `{linker}`"
+                    ))
+                })?;
+            let flags = setup.flags.clone().map_err(refuse)?;
             Ok(vec![EditOp::TargetLinker {
                 file: config_file(inputs),
                 triple: inputs.host.to_owned(),
-                linker: driver,
-                flags: vec!["-C".to_owned(), format!("link-arg={arg}")],
+                linker: None,
+                flags,
                 seed: build_rustflags_to_keep(inputs),
             }])
         }
@@ -322,6 +342,17 @@ pub fn ops_for_change(
                 .workspace_dependencies()
                 .iter()
                 .any(|d| &d.key == name);
+            // Earlier steps of a plan may have made members inherit the entry.
+            if let Some(member) = inputs.members.iter().find(|doc| {
+                doc.dependencies()
+                    .iter()
+                    .any(|d| d.workspace && &d.key == name)
+            }) {
+                return Err(refuse(format!(
+                    "{} inherits `{name}` from [workspace.dependencies], so the entry is in use",
+                    member.rel_path
+                )));
+            }
             Ok(if present {
                 vec![EditOp::RemoveWorkspaceDependency {
                     manifest,
@@ -698,11 +729,23 @@ mod tests {
             locked: &locked,
             host: "x86_64-unknown-linux-gnu",
             host_cfg: &[],
+            linkers: &[LinkerSetup {
+                linker: "wild".into(),
+                flags: Ok(WILD.iter().map(|f| (*f).to_owned()).collect()),
+            }],
         };
         ops_for_change(change, &inputs)
     }
 
     const ROOT: &str = "[workspace]\nmembers = [\"a\", \"b\"]\n";
+    const WILD: &[&str] = &[
+        "-C",
+        "linker-features=-lld",
+        "-C",
+        "linker=clang",
+        "-C",
+        "link-arg=--ld-path=wild",
+    ];
 
     #[test]
     fn profile_and_config_changes_map_one_to_one() {
@@ -752,8 +795,8 @@ mod tests {
             [EditOp::TargetLinker {
                 file: "/ws/.cargo/config.toml".into(),
                 triple: "x86_64-unknown-linux-gnu".into(),
-                linker: Some("clang".into()),
-                flags: vec!["-C".into(), "link-arg=--ld-path=wild".into()],
+                linker: None,
+                flags: WILD.iter().map(|f| (*f).to_owned()).collect(),
                 seed: vec![],
             }]
         );

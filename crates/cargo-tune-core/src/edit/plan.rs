@@ -78,44 +78,53 @@ struct Working {
     doc: DocumentMut,
 }
 
-impl EditPlan {
-    /// Reads every file the operations touch, applies the operations in memory and keeps the
-    /// steps that change something.
-    pub fn new(
-        root: &Path,
-        steps: Vec<PlannedStep>,
-        skipped: Vec<SkippedChange>,
-    ) -> Result<EditPlan, PlanError> {
-        let mut files: Vec<Working> = Vec::new();
-        let mut kept = Vec::new();
-        let mut commands = Vec::new();
-        for step in steps {
-            let mut changed = false;
-            for op in &step.ops {
-                if let EditOp::CargoUpdate { .. } = op {
-                    commands.push(op.clone());
-                    changed = true;
-                    continue;
-                }
-                let path = op.file();
-                let index = match files.iter().position(|f| f.path == path) {
-                    Some(i) => i,
-                    None => {
-                        files.push(read_working(&path)?);
-                        files.len() - 1
-                    }
+/// Files edited in memory: what each held when first read, and its document now. Operations are
+/// applied in order, so each sees the ones before it.
+#[derive(Default)]
+pub(crate) struct WorkingFiles {
+    files: Vec<Working>,
+}
+
+impl WorkingFiles {
+    /// Applies `op` to its file, which `load` reads on first touch (`None`: it does not exist
+    /// yet). `Ok(false)` when the operation is already in place.
+    pub(crate) fn apply(
+        &mut self,
+        op: &EditOp,
+        load: &dyn Fn(&Path) -> Result<Option<String>, PlanError>,
+    ) -> Result<bool, PlanError> {
+        let path = op.file();
+        let index = match self.files.iter().position(|f| f.path == path) {
+            Some(i) => i,
+            None => {
+                let before = load(&path)?;
+                let doc = match &before {
+                    Some(text) => text
+                        .parse::<DocumentMut>()
+                        .map_err(|e| LoadError::toml(path.clone(), text, &e))?,
+                    None => DocumentMut::new(),
                 };
-                changed |=
-                    apply_op(&mut files[index].doc, op).map_err(|source| PlanError::Shape {
-                        path: path.clone(),
-                        source,
-                    })?;
+                self.files.push(Working {
+                    path: path.clone(),
+                    before,
+                    doc,
+                });
+                self.files.len() - 1
             }
-            if changed {
-                kept.push(step);
-            }
-        }
-        let files = files
+        };
+        apply_op(&mut self.files[index].doc, op).map_err(|source| PlanError::Shape { path, source })
+    }
+
+    /// The text of `path` as edited so far, if it was touched.
+    pub(crate) fn text(&self, path: &Path) -> Option<String> {
+        self.files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.doc.to_string())
+    }
+
+    fn into_changes(self, root: &Path) -> Vec<FileChange> {
+        self.files
             .into_iter()
             .filter_map(|w| {
                 let after = w.doc.to_string();
@@ -126,14 +135,53 @@ impl EditPlan {
                     after,
                 })
             })
-            .collect();
-        Ok(EditPlan {
+            .collect()
+    }
+}
+
+impl EditPlan {
+    /// Reads every file the operations touch, applies the operations in memory and keeps the
+    /// steps that change something.
+    pub fn new(
+        root: &Path,
+        steps: Vec<PlannedStep>,
+        skipped: Vec<SkippedChange>,
+    ) -> Result<EditPlan, PlanError> {
+        let mut files = WorkingFiles::default();
+        let mut kept = Vec::new();
+        let mut commands = Vec::new();
+        for step in steps {
+            let mut changed = false;
+            for op in &step.ops {
+                if let EditOp::CargoUpdate { .. } = op {
+                    commands.push(op.clone());
+                    changed = true;
+                    continue;
+                }
+                changed |= files.apply(op, &read_file)?;
+            }
+            if changed {
+                kept.push(step);
+            }
+        }
+        Ok(EditPlan::assemble(root, kept, files, commands, skipped))
+    }
+
+    /// A plan from steps already applied to `files`.
+    pub(crate) fn assemble(
+        root: &Path,
+        steps: Vec<PlannedStep>,
+        files: WorkingFiles,
+        commands: Vec<EditOp>,
+        skipped: Vec<SkippedChange>,
+    ) -> EditPlan {
+        EditPlan {
             root: root.to_owned(),
-            steps: kept,
-            files,
+            steps,
+            files: files.into_changes(root),
             commands,
             skipped,
-        })
+        }
     }
 
     /// A plan of bare operations, one step each.
@@ -227,35 +275,23 @@ impl EditPlan {
     }
 }
 
-fn read_working(path: &Path) -> Result<Working, PlanError> {
-    let before = match std::fs::read_to_string(path) {
-        Ok(text) => Some(text),
-        // A cargo configuration file is created on first use; a manifest never is.
+/// The bytes of a file to edit; a cargo configuration file is created on first use, a manifest
+/// never is.
+pub fn read_file(path: &Path) -> Result<Option<String>, PlanError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
         Err(e)
             if e.kind() == std::io::ErrorKind::NotFound
                 && path.file_name().is_some_and(|n| n != "Cargo.toml") =>
         {
-            None
+            Ok(None)
         }
-        Err(source) => {
-            return Err(LoadError::Read {
-                path: path.to_owned(),
-                source,
-            }
-            .into());
+        Err(source) => Err(LoadError::Read {
+            path: path.to_owned(),
+            source,
         }
-    };
-    let doc = match &before {
-        Some(text) => text
-            .parse::<DocumentMut>()
-            .map_err(|e| LoadError::toml(path.to_owned(), text, &e))?,
-        None => DocumentMut::new(),
-    };
-    Ok(Working {
-        path: path.to_owned(),
-        before,
-        doc,
-    })
+        .into()),
+    }
 }
 
 /// Applies one operation to its document; `Ok(false)` when it is already in place.

@@ -1,10 +1,6 @@
-//! From audit findings to plan steps: which findings a selection names, and which of their
-//! suggestions become edits.
+//! Which findings an `apply` selection names.
 
-use cargo_tune_schema::{Finding, FindingCode, SkippedChange, SuggestedChange};
-
-use super::ops::{PlanInputs, ops_for_change};
-use super::plan::PlannedStep;
+use cargo_tune_schema::{Finding, FindingCode};
 
 /// One word of an `apply` selection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,51 +58,9 @@ pub fn select<'f>(
     (chosen, unmatched)
 }
 
-/// Steps for the suggestions of `findings`. A finding's linker suggestions are alternatives,
-/// so only the first is taken; every other suggestion is applied. Suggestions that are not
-/// edits come back as skipped, with the reason.
-pub fn steps_for(
-    findings: &[&Finding],
-    inputs: &PlanInputs<'_>,
-) -> (Vec<PlannedStep>, Vec<SkippedChange>) {
-    let mut steps = Vec::new();
-    let mut skipped = Vec::new();
-    for finding in findings {
-        let mut linker_taken = false;
-        for suggestion in &finding.suggestions {
-            let skip = |reason: String| SkippedChange {
-                finding: Some(finding.id.clone()),
-                summary: suggestion.summary.clone(),
-                reason,
-            };
-            if let SuggestedChange::UseLinker { .. } = suggestion.change {
-                if linker_taken {
-                    skipped.push(skip("an alternative to the linker chosen above".to_owned()));
-                    continue;
-                }
-                linker_taken = true;
-            }
-            match ops_for_change(&suggestion.change, inputs) {
-                Ok(ops) => steps.push(PlannedStep {
-                    finding: Some(finding.id.clone()),
-                    summary: suggestion.summary.clone(),
-                    ops,
-                }),
-                Err(not) => skipped.push(skip(not.reason)),
-            }
-        }
-    }
-    (steps, skipped)
-}
-
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use cargo_tune_schema::Suggestion;
-
     use super::*;
-    use crate::workspace::{CargoConfig, ManifestDoc};
 
     #[test]
     fn selectors_parse_codes_and_ids_and_reject_the_rest() {
@@ -120,61 +74,5 @@ mod tests {
         );
         assert!(Selector::parse("no-such-code").is_err());
         assert!(Selector::parse("no-such-code:x").is_err());
-    }
-
-    #[test]
-    fn linker_alternatives_take_the_first_and_manual_changes_are_skipped() {
-        let linker = |l: &str| Suggestion {
-            summary: format!("use {l}"),
-            change: SuggestedChange::UseLinker { linker: l.into() },
-        };
-        let finding = Finding::new(FindingCode::SlowLinker, "x86_64-unknown-linux-gnu", "slow")
-            .with_suggestion(linker("mold"))
-            .with_suggestion(linker("lld"))
-            .with_suggestion(Suggestion {
-                summary: "ask".into(),
-                change: SuggestedChange::Manual { text: "t".into() },
-            });
-        let other = Finding::new(FindingCode::DebuginfoInDev, "dev", "debug");
-        let findings = [finding, other];
-        let (chosen, unmatched) = select(
-            &findings,
-            &[
-                Selector::Code(FindingCode::SlowLinker),
-                Selector::Id("lto-against-goal:release".into()),
-            ],
-            false,
-        );
-        assert_eq!(chosen.len(), 1);
-        assert_eq!(unmatched, [Selector::Id("lto-against-goal:release".into())]);
-
-        let root = ManifestDoc::parse(
-            Path::new("/ws/Cargo.toml"),
-            Path::new("/ws"),
-            "[workspace]\n".into(),
-        )
-        .unwrap();
-        let members = [&root];
-        let config = CargoConfig::default();
-        let inputs = PlanInputs {
-            root: Path::new("/ws"),
-            root_manifest: &root,
-            members: &members,
-            config: &config,
-            locked: &[],
-            host: "x86_64-unknown-linux-gnu",
-            host_cfg: &[],
-        };
-        let (steps, skipped) = steps_for(&chosen, &inputs);
-        assert_eq!(steps.len(), 1);
-        assert_eq!(steps[0].summary, "use mold");
-        let reasons: Vec<&str> = skipped.iter().map(|s| s.reason.as_str()).collect();
-        assert_eq!(
-            reasons,
-            [
-                "an alternative to the linker chosen above",
-                "only a person can make this change"
-            ]
-        );
     }
 }

@@ -167,23 +167,35 @@ pub(crate) fn set_key(
     Ok(true)
 }
 
-/// Whether a rustflag selects the linker program (`-fuse-ld=…`, `--ld-path=…`).
-fn selects_linker(flag: &str) -> bool {
-    let arg = flag
-        .trim_start_matches("-C")
-        .trim_start_matches("link-arg=");
-    arg.starts_with("-fuse-ld=") || arg.starts_with("--ld-path=")
+/// The indices of the codegen option at `i` when it selects the linker: `-C linker=…`,
+/// `-C linker-features=…` (rustc's own lld on or off), or a `link-arg` of `-fuse-ld=…` or
+/// `--ld-path=…`; written joined (`-Clinker=…`) or after a separate `-C`.
+fn linker_option_at(flags: &[String], i: usize) -> Option<std::ops::RangeInclusive<usize>> {
+    let flag = flags[i].as_str();
+    let (value, start) = match flag.strip_prefix("-C") {
+        Some(value) if !value.is_empty() => (value, i),
+        _ if i > 0 && flags[i - 1] == "-C" => (flag, i - 1),
+        _ => return None,
+    };
+    let selects = value.starts_with("linker=")
+        || value.starts_with("linker-features=")
+        || value
+            .strip_prefix("link-arg=")
+            .is_some_and(|arg| arg.starts_with("-fuse-ld=") || arg.starts_with("--ld-path="));
+    selects.then_some(start..=i)
 }
 
-/// `flags` with every linker-selecting flag (and its `-C` when written separately) removed.
+/// The indices of every linker-selecting option in `flags` (with its `-C` when written
+/// separately).
 fn without_linker_flags(flags: &[String]) -> Vec<usize> {
     let mut drop = Vec::new();
-    for (i, flag) in flags.iter().enumerate() {
-        if selects_linker(flag) && flag.contains("link-arg=") {
-            if flag.starts_with("link-arg=") && i > 0 && flags[i - 1] == "-C" {
-                drop.push(i - 1);
+    for i in 0..flags.len() {
+        if let Some(range) = linker_option_at(flags, i) {
+            for j in range {
+                if !drop.contains(&j) {
+                    drop.push(j);
+                }
             }
-            drop.push(i);
         }
     }
     drop
@@ -558,6 +570,37 @@ mod tests {
         assert!(
             !merge_target_flags(&mut doc, "x86_64-unknown-linux-gnu", None, &flags, &[]).unwrap()
         );
+    }
+
+    #[test]
+    fn switching_linkers_replaces_every_linker_option_and_is_idempotent() {
+        // What `try` measures on a toolchain whose default is rust-lld, written as `apply` writes it.
+        let wild: Vec<String> = [
+            "-C",
+            "linker-features=-lld",
+            "-C",
+            "linker=clang",
+            "-C",
+            "link-arg=--ld-path=wild",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let mold: Vec<String> = ["-C", "linker-features=-lld", "-Clink-arg=-fuse-ld=mold"]
+            .map(str::to_owned)
+            .to_vec();
+        let mut doc: DocumentMut =
+            "[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-Ctarget-cpu=native\"]\n"
+                .parse()
+                .unwrap();
+        let triple = "x86_64-unknown-linux-gnu";
+        assert!(merge_target_flags(&mut doc, triple, None, &wild, &[]).unwrap());
+        assert!(!merge_target_flags(&mut doc, triple, None, &wild, &[]).unwrap());
+        assert!(merge_target_flags(&mut doc, triple, None, &mold, &[]).unwrap());
+        assert_eq!(
+            doc.to_string(),
+            "[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-Ctarget-cpu=native\", \"-C\", \"linker-features=-lld\", \"-Clink-arg=-fuse-ld=mold\"]\n"
+        );
+        assert!(!merge_target_flags(&mut doc, triple, None, &mold, &[]).unwrap());
     }
 
     #[test]

@@ -327,7 +327,9 @@ fn markdown_report_carries_the_diff() {
         .assert_code(exit_codes::OK);
     let text = run.stdout();
     assert!(
-        text.starts_with("### cargo tune apply\n\n- keep line tables only for workspace crates"),
+        text.starts_with(
+            "### cargo tune apply\n\n- declare tinyrand once in [workspace.dependencies]"
+        ),
         "{text}"
     );
     assert!(text.contains("```diff\n--- a/Cargo.toml\n"), "{text}");
@@ -479,4 +481,80 @@ fn live_audit_findings_are_applied_gone_on_reaudit_and_undone() {
         .run()
         .assert_code(exit_codes::OK);
     assert_eq!(snapshot(ws.root()), before);
+}
+
+/// A `[workspace.dependencies]` entry that a member also declares inline is reported both as
+/// not inherited and as unused; applying both must leave the entry in place and inherited.
+#[test]
+fn inheriting_and_removing_one_entry_plan_as_one_consistent_change() {
+    let ws = TempWorkspace::empty();
+    ws.write(
+        "Cargo.toml",
+        "[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\"]\n\n[workspace.dependencies]\nleaf = { path = \"crates/leaf\" }\n",
+    );
+    ws.write(
+        "crates/leaf/Cargo.toml",
+        "[package]\nname = \"leaf\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
+    ws.write("crates/leaf/src/lib.rs", "pub fn one() -> u8 { 1 }\n");
+    ws.write(
+        "crates/app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\nleaf = { path = \"../leaf\" }\n",
+    );
+    ws.write(
+        "crates/app/src/main.rs",
+        "fn main() { let _ = leaf::one(); }\n",
+    );
+    cargo_tune_test_support::cargo(ws.root(), &["generate-lockfile", "--offline"]);
+    let ids = |ws: &TempWorkspace| -> Vec<String> {
+        cli(ws)
+            .args(["audit", "--offline", "--format", "json"])
+            .run()
+            .json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = ids(&ws);
+    for id in [
+        "workspace-dep-not-inherited:leaf",
+        "workspace-dep-unused:leaf",
+    ] {
+        assert!(before.contains(&id.to_owned()), "{id} not in {before:?}");
+    }
+    let dry = cli(&ws)
+        .args(["apply", "--all", "--offline"])
+        .run()
+        .assert_code(exit_codes::OK)
+        .stdout();
+    assert!(
+        dry.contains("skipped: remove `leaf`")
+            && dry.contains("crates/app/Cargo.toml inherits `leaf`"),
+        "{dry}"
+    );
+    cli(&ws)
+        .args(["apply", "--all", "--offline", "--execute", "--allow-dirty"])
+        .run()
+        .assert_code(exit_codes::OK);
+    assert!(
+        ws.read("Cargo.toml")
+            .contains("leaf = { path = \"crates/leaf\" }")
+    );
+    assert!(
+        ws.read("crates/app/Cargo.toml")
+            .contains("leaf = { workspace = true }")
+    );
+    cargo_tune_test_support::cargo(ws.root(), &["check", "--offline", "--workspace"]);
+    let after = ids(&ws);
+    assert!(
+        !after.iter().any(|id| id.starts_with("workspace-dep-")),
+        "{after:?}"
+    );
+    // Applying again changes nothing.
+    cli(&ws)
+        .args(["apply", "--all", "--offline", "--check"])
+        .run()
+        .assert_code(exit_codes::OK);
 }

@@ -111,6 +111,7 @@ fn plan_for(root: &Path, text: String) -> Result<(EditPlan, bool), String> {
         locked: &[],
         host: "x86_64-unknown-linux-gnu",
         host_cfg: &[],
+        linkers: &[],
     };
     // Centralizing makes the package a workspace root, and a workspace root loads its path
     // dependencies, which the archive does not contain.

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use cargo_tune_core::analysis::Policy;
 use cargo_tune_core::cargo::metadata::MetadataSource;
 use cargo_tune_core::edit::{
-    EditPlan, Journal, ModelInputs, Selector, Transaction, Verification, git, select, steps_for,
+    EditPlan, Journal, ModelInputs, Selector, Transaction, Verification, git, select,
 };
 use cargo_tune_core::report::{Styles, render_json};
 use cargo_tune_core::workspace::{BuildEnv, LoadOptions};
-use cargo_tune_schema::{ApplyMode, Finding};
+use cargo_tune_schema::{ApplyMode, Finding, SuggestedChange};
 
 use crate::cli::common::{Format, ManifestOptions, OutputOptions, current_dir};
 use crate::errors::ExpectedError;
@@ -94,13 +94,31 @@ impl ApplyArgs {
             ctx.print_warning(&format!("no finding matches `{word}`"));
         }
         let selected: Vec<String> = chosen.iter().map(|f| f.id.clone()).collect();
-        let inputs = ModelInputs::new(&model, &env.rustc.host, &env.host_cfg);
-        let (steps, skipped) = steps_for(&chosen, &inputs.inputs());
-        let plan =
-            EditPlan::new(&model.root, steps, skipped).map_err(|e| ExpectedError::Setup {
-                message: format!("failed to plan the edits: {e}"),
-                source: None,
-            })?;
+        let mut linkers: Vec<String> = Vec::new();
+        for finding in &chosen {
+            for suggestion in &finding.suggestions {
+                if let SuggestedChange::UseLinker { linker } = &suggestion.change
+                    && !linkers.contains(linker)
+                {
+                    linkers.push(linker.clone());
+                }
+            }
+        }
+        let linkers = cargo_tune_core::variant::linker_setups(
+            &linkers,
+            &env,
+            std::env::var_os("PATH").as_deref(),
+        );
+        let inputs = ModelInputs::new(&model, &env.rustc.host, &env.host_cfg, linkers);
+        let plan = cargo_tune_core::plan::change_set(
+            &chosen,
+            &inputs.inputs(),
+            &cargo_tune_core::edit::read_file,
+        )
+        .map_err(|e| ExpectedError::Setup {
+            message: format!("failed to plan the edits: {e}"),
+            source: None,
+        })?;
 
         let mode = match (self.execute, self.check) {
             (true, _) => ApplyMode::Execute,

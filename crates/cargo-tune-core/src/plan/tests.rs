@@ -1,0 +1,270 @@
+use std::path::{Path, PathBuf};
+
+use cargo_tune_schema::{Finding, FindingCode, SuggestedChange, Suggestion};
+
+use super::change_set;
+use crate::edit::{EditOp, EditPlan, LinkerSetup, PlanError, PlanInputs};
+use crate::workspace::{CargoConfig, ManifestDoc};
+
+struct Ws {
+    root: PathBuf,
+    root_manifest: ManifestDoc,
+    members: Vec<ManifestDoc>,
+    config: CargoConfig,
+    linkers: Vec<LinkerSetup>,
+}
+
+fn ws(root_text: &str, members: &[(&str, &str)]) -> Ws {
+    let root = PathBuf::from("/ws");
+    let parse = |rel: &str, text: &str| {
+        ManifestDoc::parse(&root.join(rel), &root, text.to_owned()).unwrap()
+    };
+    Ws {
+        root_manifest: parse("Cargo.toml", root_text),
+        members: members.iter().map(|(rel, text)| parse(rel, text)).collect(),
+        config: CargoConfig::default(),
+        linkers: vec![
+            LinkerSetup {
+                linker: "mold".into(),
+                flags: Ok(vec!["-C".into(), "link-arg=-fuse-ld=mold".into()]),
+            },
+            LinkerSetup {
+                linker: "wild".into(),
+                flags: Err("`wild` is not on PATH".into()),
+            },
+        ],
+        root: root.clone(),
+    }
+}
+
+fn plan(ws: &Ws, findings: &[Finding]) -> EditPlan {
+    let members: Vec<&ManifestDoc> = ws.members.iter().collect();
+    let inputs = PlanInputs {
+        root: &ws.root,
+        root_manifest: &ws.root_manifest,
+        members: &members,
+        config: &ws.config,
+        locked: &[],
+        host: "x86_64-unknown-linux-gnu",
+        host_cfg: &[],
+        linkers: &ws.linkers,
+    };
+    let chosen: Vec<&Finding> = findings.iter().collect();
+    let no_file = |_: &Path| -> Result<Option<String>, PlanError> { Ok(None) };
+    change_set(&chosen, &inputs, &no_file).unwrap()
+}
+
+fn finding(code: FindingCode, subject: &str, changes: Vec<SuggestedChange>) -> Finding {
+    changes
+        .into_iter()
+        .fold(Finding::new(code, subject, "m"), |f, change| {
+            f.with_suggestion(Suggestion {
+                summary: format!("{change:?}"),
+                change,
+            })
+        })
+}
+
+fn profile(key: &str, value: serde_json::Value) -> SuggestedChange {
+    SuggestedChange::ProfileSet {
+        profile: "dev".into(),
+        package: None,
+        build_override: false,
+        key: key.into(),
+        value,
+    }
+}
+
+fn reasons(plan: &EditPlan) -> Vec<(String, String)> {
+    plan.skipped
+        .iter()
+        .map(|s| (s.finding.clone().unwrap_or_default(), s.reason.clone()))
+        .collect()
+}
+
+fn after(plan: &EditPlan, rel: &str) -> String {
+    plan.files
+        .iter()
+        .find(|f| f.rel_path == rel)
+        .map(|f| f.after.clone())
+        .unwrap_or_else(|| panic!("{rel} is not edited: {:?}", plan.files))
+}
+
+#[test]
+fn an_entry_members_come_to_inherit_is_not_removed_as_unused() {
+    // The entry is declared, and the member declares the package inline: the audit reports it
+    // both as not inherited and as unused. Report order puts the removal first on purpose.
+    let ws = ws(
+        "[workspace]\nmembers = [\"a\"]\n\n[workspace.dependencies]\nitoa = \"1\"\n",
+        &[(
+            "a/Cargo.toml",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n\n[dependencies]\nitoa = \"1\"\n",
+        )],
+    );
+    let findings = [
+        finding(
+            FindingCode::WorkspaceDepUnused,
+            "itoa",
+            vec![SuggestedChange::RemoveWorkspaceDependency {
+                name: "itoa".into(),
+            }],
+        ),
+        finding(
+            FindingCode::WorkspaceDepNotInherited,
+            "itoa",
+            vec![SuggestedChange::CentralizeDependency {
+                name: "itoa".into(),
+                requirement: Some("1".into()),
+            }],
+        ),
+    ];
+    let plan = plan(&ws, &findings);
+    assert_eq!(plan.steps.len(), 1, "{}", plan.display());
+    assert_eq!(
+        plan.steps[0].finding.as_deref(),
+        Some("workspace-dep-not-inherited:itoa")
+    );
+    let skipped = reasons(&plan);
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].0, "workspace-dep-unused:itoa");
+    assert!(
+        skipped[0].1.contains("a/Cargo.toml inherits `itoa`"),
+        "{skipped:?}"
+    );
+    assert!(after(&plan, "a/Cargo.toml").contains("itoa = { workspace = true }"));
+    assert!(!plan.files.iter().any(|f| f.rel_path == "Cargo.toml"));
+}
+
+#[test]
+fn one_value_per_profile_key_and_the_first_finding_wins() {
+    let ws = ws("[workspace]\n\n[profile.dev]\ndebug = true\n", &[]);
+    let findings = [
+        finding(
+            FindingCode::DebuginfoInDev,
+            "dev",
+            vec![profile("debug", serde_json::json!("line-tables-only"))],
+        ),
+        finding(
+            FindingCode::UnknownProfileKey,
+            "dev",
+            vec![
+                profile("debug", serde_json::json!(0)),
+                profile("incremental", serde_json::json!(true)),
+            ],
+        ),
+        finding(
+            FindingCode::IncrementalInRelease,
+            "dev",
+            vec![profile("debug", serde_json::json!("line-tables-only"))],
+        ),
+    ];
+    let plan = plan(&ws, &findings);
+    let text = after(&plan, "Cargo.toml");
+    assert!(text.contains("debug = \"line-tables-only\""), "{text}");
+    assert!(text.contains("incremental = true"), "{text}");
+    let skipped = reasons(&plan);
+    assert_eq!(
+        skipped,
+        [
+            (
+                "unknown-profile-key:dev".to_owned(),
+                "debuginfo-in-dev:dev also sets profile.dev.debug (to \"line-tables-only\"); the step planned first wins".to_owned()
+            ),
+            (
+                "incremental-in-release:dev".to_owned(),
+                "the same change as debuginfo-in-dev:dev".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn one_linker_a_missing_one_is_skipped_with_its_reason_and_manual_changes_are_skipped() {
+    let ws = ws("[workspace]\n", &[]);
+    let linker = |l: &str| SuggestedChange::UseLinker { linker: l.into() };
+    let findings = [
+        finding(
+            FindingCode::SlowLinker,
+            "x86_64-unknown-linux-gnu",
+            vec![
+                linker("wild"),
+                linker("mold"),
+                linker("lld"),
+                SuggestedChange::Manual { text: "t".into() },
+            ],
+        ),
+        finding(
+            FindingCode::LinkerAlternativeAvailable,
+            "mold",
+            vec![linker("mold")],
+        ),
+    ];
+    let plan = plan(&ws, &findings);
+    assert_eq!(plan.steps.len(), 1);
+    assert!(matches!(
+        &plan.steps[0].ops[..],
+        [EditOp::TargetLinker { flags, linker: None, .. }] if flags[1] == "link-arg=-fuse-ld=mold"
+    ));
+    let skipped: Vec<String> = reasons(&plan).into_iter().map(|(_, r)| r).collect();
+    assert_eq!(
+        skipped,
+        [
+            "`wild` is not on PATH",
+            "an alternative to the linker chosen above",
+            "the same change as slow-linker:x86_64-unknown-linux-gnu",
+            "only a person can make this change",
+        ]
+    );
+    let config = after(&plan, ".cargo/config.toml");
+    assert!(config.contains("-fuse-ld=mold"), "{config}");
+}
+
+#[test]
+fn planning_the_result_again_changes_nothing() {
+    let ws = ws(
+        "[workspace]\nmembers = [\"a\", \"b\"]\n\n[profile.dev]\ndebug = true\n",
+        &[
+            (
+                "a/Cargo.toml",
+                "[package]\nname = \"a\"\nversion = \"0.1.0\"\n\n[dependencies]\nitoa = \"1.0\"\n",
+            ),
+            (
+                "b/Cargo.toml",
+                "[package]\nname = \"b\"\nversion = \"0.1.0\"\n\n[dependencies]\nitoa = \"1.0\"\n",
+            ),
+        ],
+    );
+    let findings = [
+        finding(
+            FindingCode::WorkspaceDepNotInherited,
+            "itoa",
+            vec![SuggestedChange::CentralizeDependency {
+                name: "itoa".into(),
+                requirement: None,
+            }],
+        ),
+        finding(
+            FindingCode::DebuginfoInDev,
+            "dev",
+            vec![profile("debug", serde_json::json!("line-tables-only"))],
+        ),
+    ];
+    let first = plan(&ws, &findings);
+    assert_eq!(first.files.len(), 3);
+    let rel_text = |rel: &str| after(&first, rel);
+    let again = Ws {
+        root_manifest: ManifestDoc::parse(
+            &ws.root.join("Cargo.toml"),
+            &ws.root,
+            rel_text("Cargo.toml"),
+        )
+        .unwrap(),
+        members: ["a/Cargo.toml", "b/Cargo.toml"]
+            .iter()
+            .map(|rel| ManifestDoc::parse(&ws.root.join(rel), &ws.root, rel_text(rel)).unwrap())
+            .collect(),
+        ..ws
+    };
+    let second = plan(&again, &findings);
+    assert!(second.is_empty(), "{}", second.display());
+}
