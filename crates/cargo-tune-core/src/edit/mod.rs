@@ -9,6 +9,7 @@ pub(crate) mod plan;
 mod select;
 mod toml;
 mod transaction;
+mod updates;
 mod verify;
 
 pub use journal::{Journal, JournalError, JournalLock, UndoError, Undone, undo};
@@ -17,6 +18,7 @@ pub use plan::{EditPlan, FileChange, PlanDisplay, PlanError, PlannedStep, read_f
 pub use select::{Selector, select};
 pub use toml::ShapeError;
 pub use transaction::{Applied, ApplyError, StepError, Transaction, WriteFn};
+pub use updates::check_updates;
 pub use verify::{Verification, VerifyError};
 
 #[cfg(test)]

@@ -82,14 +82,20 @@ pub enum EditOp {
         /// Entry key.
         key: String,
     },
-    /// `cargo update -p <spec> --precise <precise>`, which rewrites `Cargo.lock`.
+    /// `cargo update -p <spec>… [--precise <precise>]`, which rewrites `Cargo.lock`.
     CargoUpdate {
         /// The root manifest.
         manifest: PathBuf,
-        /// Package id spec (`name@version`).
-        spec: String,
-        /// Version to move to.
-        precise: String,
+        /// Package id specs (`name@version`); the first is the package the finding names, the
+        /// others are updated with it (a parent that pins it exactly).
+        specs: Vec<String>,
+        /// Version to move the one package to; `None` lets cargo pick the newest that every
+        /// requirement admits.
+        precise: Option<String>,
+        /// What `cargo update --dry-run` said the command does (`Updating a v1 -> v2`, `Adding …`,
+        /// `Removing …`), once checked.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        outcome: Vec<String>,
     },
 }
 
@@ -104,6 +110,21 @@ impl EditOp {
             EditOp::ConfigSet { file, .. } | EditOp::TargetLinker { file, .. } => file.clone(),
             EditOp::CargoUpdate { manifest, .. } => manifest.with_file_name("Cargo.lock"),
         }
+    }
+
+    /// The arguments of a `cargo update` operation after `cargo`, empty for other operations.
+    pub fn update_args(&self) -> Vec<String> {
+        let EditOp::CargoUpdate { specs, precise, .. } = self else {
+            return Vec::new();
+        };
+        let mut args = vec!["update".to_owned()];
+        for spec in specs {
+            args.extend(["-p".to_owned(), spec.clone()]);
+        }
+        if let Some(precise) = precise {
+            args.extend(["--precise".to_owned(), precise.clone()]);
+        }
+        args
     }
 
     /// One line for people: what changes where.
@@ -175,8 +196,13 @@ impl EditOp {
                     rel(manifest)
                 )
             }
-            EditOp::CargoUpdate { spec, precise, .. } => {
-                format!("run `cargo update -p {spec} --precise {precise}`")
+            EditOp::CargoUpdate { outcome, .. } => {
+                let command = format!("run `cargo {}`", self.update_args().join(" "));
+                if outcome.is_empty() {
+                    command
+                } else {
+                    format!("{command}: {}", outcome.join(", "))
+                }
             }
         }
     }
@@ -372,8 +398,9 @@ pub fn ops_for_change(
             }
             Ok(vec![EditOp::CargoUpdate {
                 manifest,
-                spec: spec.clone(),
-                precise: precise.clone(),
+                specs: vec![spec.clone()],
+                precise: Some(precise.clone()),
+                outcome: Vec::new(),
             }])
         }
         SuggestedChange::Env { var, .. } => Err(refuse(format!(

@@ -274,12 +274,7 @@ impl<'a> Transaction<'a> {
             self.check_interrupt()?;
         }
         for op in &self.plan.commands {
-            let EditOp::CargoUpdate {
-                manifest,
-                spec,
-                precise,
-            } = op
-            else {
+            let EditOp::CargoUpdate { manifest, .. } = op else {
                 continue;
             };
             let mut options = self.cargo.clone();
@@ -287,8 +282,9 @@ impl<'a> Transaction<'a> {
             // The lockfile is what this command is meant to change.
             options.locked = false;
             options.frozen = false;
-            CargoCli::new(&["update"], &options)
-                .args(["-p", spec, "--precise", precise])
+            let args = op.update_args();
+            CargoCli::new(&args[..1], &options)
+                .args(&args[1..])
                 .current_dir(&self.plan.root)
                 .output()
                 .map_err(StepError::Command)?;

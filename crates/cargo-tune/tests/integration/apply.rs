@@ -355,8 +355,9 @@ mod cargo_update {
             },
             EditOp::CargoUpdate {
                 manifest: root.join("Cargo.toml"),
-                spec: spec.into(),
-                precise: "0.1.0".into(),
+                specs: vec![spec.into()],
+                precise: Some("0.1.0".into()),
+                outcome: Vec::new(),
             },
         ];
         EditPlan::from_ops(root, ops).unwrap()
@@ -557,4 +558,96 @@ fn inheriting_and_removing_one_entry_plan_as_one_consistent_change() {
         .args(["apply", "--all", "--offline", "--check"])
         .run()
         .assert_code(exit_codes::OK);
+}
+
+/// `cargo update` steps are checked with cargo before anything is written: a parent's exact pin
+/// turns into updating both, a member's own exact pin leaves that step out with the reason, and
+/// the rest of the plan still applies.
+mod update_feasibility {
+    use cargo_tune_schema::exit_codes;
+    use cargo_tune_test_support::{TempWorkspace, cargo};
+
+    use super::cli;
+
+    fn update_finding(subject: &str, spec: &str, precise: &str) -> serde_json::Value {
+        serde_json::json!({
+            "code": "duplicate-version",
+            "severity": "warning",
+            "id": format!("duplicate-version:{subject}"),
+            "subject": subject,
+            "message": format!("{subject} is compiled in 2 versions"),
+            "suggestions": [{
+                "summary": format!("move {spec} to {precise}"),
+                "change": {"kind": "cargo-update", "spec": spec, "precise": precise}
+            }]
+        })
+    }
+
+    fn locked(ws: &TempWorkspace, name: &str) -> Vec<String> {
+        let lock: toml_edit::DocumentMut = ws.read("Cargo.lock").parse().unwrap();
+        lock["package"]
+            .as_array_of_tables()
+            .unwrap()
+            .iter()
+            .filter(|p| p["name"].as_str() == Some(name))
+            .map(|p| p["version"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn exact_pins_are_resolved_with_cargo_or_left_out_with_the_reason() {
+        let ws = TempWorkspace::fixture("pinned-update");
+        let findings = serde_json::json!({"findings": [
+            update_finding("tiny-width", "pin-child@1.0.0", "1.0.1"),
+            update_finding("tinyjson", "tinyjson@0.3.0", "0.3.1"),
+        ]});
+        ws.write("findings.json", &findings.to_string());
+        let lock = ws.read("Cargo.lock");
+        let args = [
+            "apply",
+            "--all",
+            "--offline",
+            "--findings",
+            "findings.json",
+            "--format",
+            "json",
+        ];
+        let dry = cli(&ws).args(args).run().assert_code(exit_codes::OK).json();
+        assert_eq!(ws.read("Cargo.lock"), lock, "a dry run writes nothing");
+        let commands: Vec<&str> = dry["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert_eq!(commands.len(), 1, "{commands:?}");
+        assert!(
+            commands[0].starts_with("run `cargo update -p pin-child@1.0.0 -p pin-parent@1.0.0`")
+                && commands[0].contains("Updating pin-child v1.0.0 -> v1.0.1"),
+            "{commands:?}"
+        );
+        let skipped = dry["skipped"].as_array().unwrap();
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert_eq!(skipped[0]["finding"], "duplicate-version:tinyjson");
+        let reason = skipped[0]["reason"].as_str().unwrap();
+        assert!(
+            reason.starts_with("pinner (") && reason.contains("`tinyjson = \"=0.3.0\"` exactly"),
+            "{reason}"
+        );
+
+        cli(&ws)
+            .args(["apply", "--all", "--offline", "--findings", "findings.json"])
+            .args(["--execute", "--allow-dirty"])
+            .run()
+            .assert_code(exit_codes::OK);
+        assert_eq!(locked(&ws, "pin-child"), ["1.0.1"]);
+        assert_eq!(locked(&ws, "pin-parent"), ["1.0.1"]);
+        assert_eq!(locked(&ws, "tinyjson"), ["0.3.0"]);
+        cargo(ws.root(), &["check", "--offline", "--workspace"]);
+        cli(&ws)
+            .args(["undo", "--offline"])
+            .run()
+            .assert_code(exit_codes::OK);
+        assert_eq!(ws.read("Cargo.lock"), lock);
+    }
 }

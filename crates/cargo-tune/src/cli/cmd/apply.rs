@@ -119,6 +119,12 @@ impl ApplyArgs {
             message: format!("failed to plan the edits: {e}"),
             source: None,
         })?;
+        let mut plan = plan;
+        if plan.runs_commands() {
+            let mut options = self.manifest.cargo_options(ctx);
+            options.manifest_path = None;
+            cargo_tune_core::edit::check_updates(&mut plan, &options);
+        }
 
         let mode = match (self.execute, self.check) {
             (true, _) => ApplyMode::Execute,
