@@ -8,13 +8,15 @@ use cargo_tune_schema::{Finding, FindingCode, SuggestedChange, Suggestion};
 use serde_json::json;
 
 use super::{AnalysisCtx, FindingSink};
-use crate::workspace::{DependencyDecl, ManifestDoc, WorkspaceModel};
+use crate::workspace::{DependencyDecl, ManifestDoc, WorkspaceModel, compat_bucket};
 
 /// Where a declaration's package comes from: two declarations are the same dependency only when
 /// this matches (two path crates of one name in different directories are different packages).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Origin {
-    Registry,
+    /// A registry package, by semver compatibility bucket: `futures = "0.1"` next to
+    /// `futures = "0.3"` is a deliberate second copy, not one dependency declared twice.
+    Registry(Option<(u64, u64, u64)>),
     Path(PathBuf),
     Git(String),
 }
@@ -36,7 +38,7 @@ fn origin(decl: &DependencyDecl, manifest: &ManifestDoc) -> Origin {
                 .to_owned(),
         )
     } else {
-        Origin::Registry
+        Origin::Registry(decl.req.as_deref().and_then(compat_bucket))
     }
 }
 

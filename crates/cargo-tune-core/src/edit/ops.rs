@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use toml_edit::Item;
 
 use crate::workspace::rustflags::RustflagsResolution;
-use crate::workspace::{CargoConfig, DependencyDecl, ManifestDoc, WorkspaceModel};
+use crate::workspace::{CargoConfig, DependencyDecl, ManifestDoc, WorkspaceModel, compat_bucket};
 
 /// One edit of one file, or one command that edits `Cargo.lock`. Paths are absolute.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -502,18 +502,6 @@ fn table_path(decl: &DependencyDecl) -> Vec<String> {
     path
 }
 
-/// Semver compatibility bucket of a requirement's first comparator: `1.2` → `1`, `0.3.1` →
-/// `0.3`, `0.0.4` → `0.0.4`. Requirements in different buckets cannot share one resolution.
-fn bucket(req: &str) -> Option<(u64, u64, u64)> {
-    let req = semver::VersionReq::parse(req).ok()?;
-    let c = req.comparators.first()?;
-    Some(match (c.major, c.minor, c.patch) {
-        (0, Some(0), patch) => (0, 0, patch.unwrap_or(0)),
-        (0, minor, _) => (0, minor.unwrap_or(0), 0),
-        (major, _, _) => (major, 0, 0),
-    })
-}
-
 fn centralize(
     name: &str,
     requirement: Option<&str>,
@@ -596,9 +584,9 @@ fn centralize(
     if let Some(req) = &requirement
         && matches!(source, Source::Registry(_))
     {
-        let wanted = bucket(req);
+        let wanted = compat_bucket(req);
         // Declarations of another semver-incompatible version are a deliberate second copy.
-        decls.retain(|(_, d, _)| d.req.as_deref().is_none_or(|r| bucket(r) == wanted));
+        decls.retain(|(_, d, _)| d.req.as_deref().is_none_or(|r| compat_bucket(r) == wanted));
     }
 
     let mut ops = Vec::new();

@@ -47,6 +47,19 @@ impl DependencyKind {
     }
 }
 
+/// Semver compatibility bucket of a requirement's first comparator: `1.2` → `1`, `0.3.1` →
+/// `0.3`, `0.0.4` → `0.0.4`. Requirements in different buckets cannot share one resolution, so
+/// they name different copies of a package.
+pub fn compat_bucket(req: &str) -> Option<(u64, u64, u64)> {
+    let req = semver::VersionReq::parse(req).ok()?;
+    let c = req.comparators.first()?;
+    Some(match (c.major, c.minor, c.patch) {
+        (0, Some(0), patch) => (0, 0, patch.unwrap_or(0)),
+        (0, minor, _) => (0, minor.unwrap_or(0), 0),
+        (major, _, _) => (major, 0, 0),
+    })
+}
+
 /// One dependency as written in a manifest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DependencyDecl {

@@ -13,7 +13,7 @@ mod toolchain_pin;
 pub use config::{CargoConfig, ConfigLayer};
 pub use env::BuildEnv;
 pub use lockfile::{LockedPackage, Lockfile};
-pub use manifest::{DependencyDecl, DependencyKind, ManifestDoc, relative_path};
+pub use manifest::{DependencyDecl, DependencyKind, ManifestDoc, compat_bucket, relative_path};
 pub use model::{LoadOptions, Member, WorkspaceModel, find_manifest, rustup_home};
 pub use registry_index::RegistryIndex;
 pub use toolchain_pin::ToolchainPin;

@@ -651,3 +651,52 @@ mod update_feasibility {
         assert_eq!(ws.read("Cargo.lock"), lock);
     }
 }
+
+/// Members that share one major version of a package centralize it; a member's deliberate
+/// second major version stays inline, and a second apply finds nothing left to do.
+#[test]
+fn a_second_major_version_stays_inline_and_applying_twice_is_a_no_op() {
+    let ws = TempWorkspace::fixture("pinned-update");
+    let ids = |ws: &TempWorkspace| -> Vec<String> {
+        cli(ws)
+            .args(["audit", "--offline", "--format", "json"])
+            .run()
+            .json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .filter(|id| id.starts_with("workspace-dep"))
+            .collect()
+    };
+    assert_eq!(ids(&ws), ["workspace-dep-not-inherited:tiny-width"]);
+    cli(&ws)
+        .args([
+            "apply",
+            "workspace-dep-not-inherited",
+            "--offline",
+            "--execute",
+        ])
+        .args(["--allow-dirty"])
+        .run()
+        .assert_code(exit_codes::OK);
+    assert!(ws.read("Cargo.toml").contains("tiny-width = \"0.2\""));
+    assert!(
+        ws.read("crates/app/Cargo.toml")
+            .contains("tiny-width = \"0.1\"")
+    );
+    assert!(
+        ws.read("crates/tool/Cargo.toml")
+            .contains("tiny-width = { workspace = true }")
+    );
+    assert_eq!(ids(&ws), Vec::<String>::new());
+    cli(&ws)
+        .args([
+            "apply",
+            "workspace-dep-not-inherited",
+            "--offline",
+            "--check",
+        ])
+        .run()
+        .assert_code(exit_codes::OK);
+}
