@@ -99,6 +99,9 @@ finding_codes! {
     /// The toolchain pinned in `rust-toolchain(.toml)` is not installed.
     ToolchainPinNotInstalled = "toolchain-pin-not-installed", Error,
         "the toolchain pinned by rust-toolchain is not installed";
+    /// A configured rustc wrapper whose program is not installed.
+    RustcWrapperMissing = "rustc-wrapper-missing", Error,
+        "a configured rustc wrapper (such as sccache) is not installed, so every cargo build fails";
     /// A slow linker (GNU ld / BFD) is in effect for the host.
     SlowLinker = "slow-linker", Warning,
         "the host links with GNU ld, which is several times slower than rust-lld, mold or wild";

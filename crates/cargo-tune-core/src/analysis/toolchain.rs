@@ -159,19 +159,13 @@ pub fn linker_in_effect(
     }
 }
 
+/// The installed rustc wrapper in effect; one that is missing is reported on its own.
 fn wrapper(model: &WorkspaceModel) -> Option<String> {
     model
-        .env
-        .get("RUSTC_WRAPPER")
-        .or_else(|| model.env.get("CARGO_BUILD_RUSTC_WRAPPER"))
-        .map(str::to_owned)
-        .or_else(|| {
-            model
-                .config
-                .get(&["build", "rustc-wrapper"])
-                .and_then(|(v, _)| v.as_str())
-                .map(str::to_owned)
-        })
+        .rustc_wrappers
+        .iter()
+        .find(|w| w.var == "RUSTC_WRAPPER" && w.installed)
+        .map(|w| w.program.clone())
 }
 
 fn jobs(model: &WorkspaceModel) -> Option<(i64, String)> {
@@ -261,6 +255,7 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
     let flags =
         RustflagsResolution::for_host(&model.config, &model.env, &env.rustc.host, &env.host_cfg);
     toolchain_pin(model, sink);
+    missing_wrappers(model, sink);
     linkers(model, env, &flags, sink);
     rustflags_precedence(&flags, sink);
     caches(model, env, sink);
@@ -477,6 +472,43 @@ fn llvm_tools(env: &Environment, sink: &mut FindingSink) {
                     summary: format!("install {base} for LLVM {major} (Debian: llvm-{major}; or `rustup component add llvm-tools`)"),
                     change: SuggestedChange::Manual { text: format!("apt-get install llvm-{major}") },
                 }),
+        );
+    }
+}
+
+fn missing_wrappers(model: &WorkspaceModel, sink: &mut FindingSink) {
+    for missing in model.rustc_wrappers.iter().filter(|w| !w.installed) {
+        let var = missing.var;
+        let program = &missing.program;
+        let install = if program.contains('/') {
+            format!("build or restore `{program}`")
+        } else {
+            format!("install {program} (`cargo install --locked {program}`)")
+        };
+        sink.push(
+            Finding::new(
+                FindingCode::RustcWrapperMissing,
+                var,
+                format!(
+                    "{} sets the rustc wrapper `{program}`, which is not installed: every cargo build here fails",
+                    missing.origin
+                ),
+            )
+            .with_evidence(json!({
+                "variable": var,
+                "program": program,
+                "origin": missing.origin,
+                "audited_without_it": true,
+            }))
+            .with_location(missing.location.clone())
+            .with_suggestion(Suggestion {
+                summary: format!("{install}, or set `{var}=` (empty) to build without it"),
+                change: SuggestedChange::Manual {
+                    text: format!(
+                        "{install}; for a single run without it: `{var}= cargo build`"
+                    ),
+                },
+            }),
         );
     }
 }

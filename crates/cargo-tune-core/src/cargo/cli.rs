@@ -43,6 +43,9 @@ pub struct CargoOptions {
     pub frozen: bool,
     /// `--config KEY=VALUE` or `--config PATH`, in order.
     pub config: Vec<String>,
+    /// Environment overrides for every cargo run with these options: a configured rustc wrapper
+    /// that is not installed is set empty, so that cargo can still ask rustc what it needs.
+    pub env: Vec<(String, String)>,
 }
 
 /// Path of the cargo to run: `$CARGO` when cargo-tune runs as a cargo subcommand, so that the
@@ -76,7 +79,11 @@ impl CargoCli {
             subcommand: subcommand.iter().map(|s| s.as_ref().to_owned()).collect(),
             args: Vec::new(),
             options: options.clone(),
-            env: Vec::new(),
+            env: options
+                .env
+                .iter()
+                .map(|(k, v)| (OsString::from(k), Some(OsString::from(v))))
+                .collect(),
             cwd: None,
         }
     }
@@ -431,6 +438,7 @@ mod tests {
             offline: true,
             frozen: false,
             config: vec!["build.jobs=1".into()],
+            env: Vec::new(),
         };
         let cli = CargoCli::new(&["metadata"], &options)
             .arg("--format-version=1")

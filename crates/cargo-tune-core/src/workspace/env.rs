@@ -45,6 +45,12 @@ impl BuildEnv {
             .filter(|v| !v.is_empty())
     }
 
+    /// A variable's value as set, empty included (an empty `RUSTC_WRAPPER` turns a configured
+    /// wrapper off).
+    pub fn raw(&self, key: &str) -> Option<&str> {
+        self.vars.get(key).map(String::as_str)
+    }
+
     /// Every captured variable whose name starts with `prefix`.
     pub fn with_prefix<'a>(
         &'a self,

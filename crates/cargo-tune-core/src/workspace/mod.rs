@@ -9,6 +9,7 @@ mod model;
 pub mod registry_index;
 pub mod rustflags;
 mod toolchain_pin;
+mod wrapper;
 
 pub use config::{CargoConfig, ConfigLayer};
 pub use env::BuildEnv;
@@ -17,6 +18,7 @@ pub use manifest::{DependencyDecl, DependencyKind, ManifestDoc, compat_bucket, r
 pub use model::{LoadOptions, Member, WorkspaceModel, find_manifest, rustup_home};
 pub use registry_index::RegistryIndex;
 pub use toolchain_pin::ToolchainPin;
+pub use wrapper::{RustcWrapper, rustc_wrappers};
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

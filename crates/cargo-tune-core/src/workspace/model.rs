@@ -2,6 +2,7 @@ use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 use super::config::cargo_home;
+use super::wrapper::{RustcWrapper, rustc_wrappers};
 use super::{
     BuildEnv, CargoConfig, Lockfile, ManifestDoc, RegistryIndex, ToolchainPin, registry_index,
 };
@@ -56,6 +57,8 @@ pub struct WorkspaceModel {
     /// Releases of the crates.io packages that depend on a duplicated package, from cargo's local
     /// index cache; empty when there is no cache.
     pub registry_index: RegistryIndex,
+    /// The rustc wrappers in effect; cargo-tune's own cargo calls bypass those not installed.
+    pub rustc_wrappers: Vec<RustcWrapper>,
 }
 
 /// A load whose `cargo metadata` is still running.
@@ -65,6 +68,9 @@ pub struct PendingModel {
     options: LoadOptions,
     toolchain_pin: Option<ToolchainPin>,
     lockfile: Option<EarlyLockfile>,
+    /// The configuration as discovered before cargo ran, with the directory its relative paths
+    /// are written against.
+    config: Option<(PathBuf, CargoConfig)>,
 }
 
 /// `Cargo.lock`, read and parsed on a thread while `cargo metadata` runs: on a large workspace
@@ -124,12 +130,23 @@ pub fn find_manifest(manifest_path: Option<&Path>, cwd: &Path) -> Result<PathBuf
 }
 
 impl WorkspaceModel {
+    /// Environment overrides for cargo-tune's own cargo calls: each configured wrapper that is
+    /// not installed is set empty, which cargo reads as no wrapper.
+    pub fn cargo_env(&self) -> Vec<(String, String)> {
+        self.rustc_wrappers
+            .iter()
+            .filter(|w| !w.installed)
+            .map(|w| (w.var.to_owned(), String::new()))
+            .collect()
+    }
+
     /// Checks what can be checked before cargo runs (the manifest parses, the toolchain pin is
     /// installed), then starts `cargo metadata` in the background.
-    pub fn start(options: LoadOptions) -> Result<PendingModel, LoadError> {
+    pub fn start(mut options: LoadOptions) -> Result<PendingModel, LoadError> {
         let mut toolchain_pin = None;
         let mut lockfile = None;
-        if let MetadataSource::Cargo(_) = options.source {
+        let mut config = None;
+        if let MetadataSource::Cargo(cargo) = &mut options.source {
             let manifest = find_manifest(options.manifest_path.as_deref(), &options.cwd)?;
             let dir = manifest.parent().unwrap_or(Path::new("/")).to_owned();
             // Parse before cargo does, so a syntax error names file:line:col in our words.
@@ -152,6 +169,23 @@ impl WorkspaceModel {
                 });
             };
             lockfile = EarlyLockfile::start(&lock_path);
+            // A wrapper that is not installed fails every cargo call that asks rustc anything;
+            // cargo-tune's own calls run without it, and the audit says where it is set.
+            let discovered =
+                CargoConfig::discover(&options.cwd, cargo_home(&options.env).as_deref(), &dir)?;
+            let path = std::env::var_os("PATH");
+            for wrapper in rustc_wrappers(
+                &options.env,
+                &cargo.config,
+                &discovered,
+                &options.cwd,
+                path.as_deref(),
+            ) {
+                if !wrapper.installed {
+                    cargo.env.push((wrapper.var.to_owned(), String::new()));
+                }
+            }
+            config = Some((dir, discovered));
         }
         let pending = options.source.start();
         Ok(PendingModel {
@@ -159,6 +193,7 @@ impl WorkspaceModel {
             options,
             toolchain_pin,
             lockfile,
+            config,
         })
     }
 }
@@ -179,9 +214,10 @@ impl PendingModel {
             options,
             toolchain_pin,
             lockfile,
+            config,
         } = self;
         let (metadata, exit) = pending.wait_unconfirmed()?;
-        match read_around(metadata, options, toolchain_pin, lockfile) {
+        match read_around(metadata, options, toolchain_pin, lockfile, config) {
             Ok(model) => Ok((model, exit)),
             Err(e) => {
                 // A failing cargo explains more than what it left behind.
@@ -199,6 +235,7 @@ fn read_around(
     options: LoadOptions,
     toolchain_pin: Option<ToolchainPin>,
     early_lockfile: Option<EarlyLockfile>,
+    early_config: Option<(PathBuf, CargoConfig)>,
 ) -> Result<WorkspaceModel, LoadError> {
     let root = metadata.workspace_root.clone();
     let root_manifest = ManifestDoc::read(&root.join("Cargo.toml"), &root)?;
@@ -230,7 +267,21 @@ fn read_around(
         ),
         None => RegistryIndex::default(),
     };
-    let config = CargoConfig::discover(&options.cwd, home.as_deref(), &root)?;
+    let config = match early_config {
+        Some((dir, config)) if dir == root => config,
+        _ => CargoConfig::discover(&options.cwd, home.as_deref(), &root)?,
+    };
+    let cli_config = match &options.source {
+        MetadataSource::Cargo(cargo) => cargo.config.as_slice(),
+        MetadataSource::Json(_) => &[],
+    };
+    let rustc_wrappers = rustc_wrappers(
+        &options.env,
+        cli_config,
+        &config,
+        &options.cwd,
+        std::env::var_os("PATH").as_deref(),
+    );
     let toolchain_pin = match toolchain_pin {
         Some(pin) => Some(pin),
         None => ToolchainPin::discover(&root)?,
@@ -245,6 +296,7 @@ fn read_around(
         toolchain_pin,
         env: options.env,
         registry_index,
+        rustc_wrappers,
     })
 }
 

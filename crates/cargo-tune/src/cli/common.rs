@@ -37,6 +37,7 @@ impl ManifestOptions {
             offline: self.offline,
             frozen: self.frozen,
             config: self.config.clone(),
+            env: Vec::new(),
         }
     }
 }

@@ -471,3 +471,52 @@ mod bad_input {
         assert_error(&run, &["metadata.json"]);
     }
 }
+
+/// A team configuration names sccache as the rustc wrapper, and this machine has none: cargo
+/// itself fails on every command, but the audit still runs (without the wrapper), says where it
+/// is set and how to fix it, and apply can still verify its edits.
+#[test]
+fn a_configured_wrapper_that_is_not_installed_is_reported_and_bypassed() {
+    let ws = TempWorkspace::fixture("showcase");
+    ws.write(
+        ".cargo/config.toml",
+        "[build]\nrustc-wrapper = \"sccache\"\n",
+    );
+    let report = audit_json(&ws, &[], &["--offline"]);
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "rustc-wrapper-missing")
+        .unwrap_or_else(|| panic!("{}", codes(&report).join("\n")));
+    assert_eq!(finding["severity"], "error");
+    assert_eq!(finding["location"]["path"], ".cargo/config.toml");
+    assert_eq!(finding["location"]["line"], 2);
+    let help = finding["suggestions"][0]["summary"].as_str().unwrap();
+    assert!(
+        help.contains("cargo install --locked sccache") && help.contains("RUSTC_WRAPPER="),
+        "{help}"
+    );
+    // A wrapper that does not run says nothing about its cache.
+    assert!(!has(&report, "sccache-with-incremental:sccache"));
+    assert!(report["packages"].as_u64().unwrap() > 0);
+    tune(&ws, &[])
+        .args([
+            "apply",
+            "debuginfo-in-dev",
+            "--offline",
+            "--execute",
+            "--allow-dirty",
+        ])
+        .run()
+        .assert_code(0);
+    assert!(
+        ws.read("Cargo.toml")
+            .contains("debug = \"line-tables-only\"")
+    );
+
+    // Installed, it is no finding and its cache advice returns.
+    let report = audit_json(&ws, &["sccache"], &["--offline"]);
+    assert!(!has(&report, "rustc-wrapper-missing:RUSTC_WRAPPER"));
+    assert!(has(&report, "sccache-with-incremental:sccache"));
+}

@@ -123,6 +123,7 @@ impl ApplyArgs {
         if plan.runs_commands() {
             let mut options = self.manifest.cargo_options(ctx);
             options.manifest_path = None;
+            options.env = model.cargo_env();
             cargo_tune_core::edit::check_updates(&mut plan, &options);
         }
 
@@ -154,6 +155,7 @@ impl ApplyArgs {
             let journal = Journal::in_target_dir(&model.metadata.target_directory);
             let mut options = self.manifest.cargo_options(ctx);
             options.manifest_path = None;
+            options.env = model.cargo_env();
             let verification = Verification::CargoMetadata {
                 options: options.clone(),
                 locked: true,
