@@ -127,10 +127,14 @@ def one(tune, src, scratch, check):
         row["again"] = "no-op" if code == 0 else f"PENDING (exit {code})"
         _, ids_after, _ = findings(tune, ws, env)
         if ids_before is not None and ids_after is not None:
-            gone = [i for i in (report.get("selected") or []) if i in ids_after]
+            # A finding whose every suggestion was applied must be gone; one with a suggestion
+            # left out (advice for a person, an infeasible update) may stay.
+            partly = {c.get("finding") for c in report.get("skipped", [])}
+            applied_ids = {c.get("finding") for c in report.get("changes", [])} - partly
+            gone = [i for i in applied_ids if i in ids_after]
             new = sorted(ids_after - ids_before)
             row["re-audit"] = "clean" if not new else "NEW: " + ", ".join(new)[:100]
-            row["applied gone"] = "yes" if not gone else f"{len(gone)} remain"
+            row["applied gone"] = "yes" if not gone else "REMAIN: " + ", ".join(sorted(gone))[:100]
         code, _, err, _ = run([tune, "undo"], ws, env)
         row["undo"] = "restored" if tree_hashes(ws) == before else "BYTES DIFFER"
         if code != 0:

@@ -1,13 +1,17 @@
 //! `cargo update` steps checked before anything is written.
 //!
-//! Each planned update runs first as `cargo update --dry-run`, which resolves against the real
-//! index and lockfile without writing. What cargo says it would do becomes part of the plan; a
-//! step cargo refuses is taken out with cargo's reason, so that one infeasible update never
-//! sinks the rest of an apply. The one refusal with a fix of its own is a parent that pins the
-//! package exactly (`thiserror` requires `thiserror-impl = "=2.0.18"`): the two are then updated
-//! together, when cargo says that moves the package.
+//! The planned updates run in order against a scratch copy of `Cargo.lock` (cargo's
+//! `resolver.lockfile-path`, unstable, so that one call runs with `RUSTC_BOOTSTRAP=1`), so each
+//! sees the ones before it, as the real run will; where that cargo option is not available, each
+//! runs alone as `cargo update --dry-run`. What cargo says it did becomes part of the plan. A
+//! step cargo refuses, or one that would add a second version of a package the lockfile already
+//! holds, is taken out with the reason, so that one bad update never sinks the rest of an
+//! apply. The one refusal with a fix of its own is a parent that pins the package exactly
+//! (`thiserror` requires `thiserror-impl = "=2.0.18"`): the two are then updated together, when
+//! cargo says that moves the package.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use cargo_tune_schema::SkippedChange;
 
@@ -15,6 +19,7 @@ use super::ops::EditOp;
 use super::plan::EditPlan;
 use crate::cargo::{CargoCli, CargoOptions};
 use crate::errors::CommandError;
+use crate::workspace::Lockfile;
 
 /// Why cargo refused an update, read from its error text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,26 +117,164 @@ fn moves(outcome: &[String], spec: &str) -> bool {
     })
 }
 
-fn dry_run(op: &EditOp, root: &Path, options: &CargoOptions) -> Result<Vec<String>, String> {
-    let EditOp::CargoUpdate { manifest, .. } = op else {
-        return Ok(Vec::new());
-    };
-    let mut options = options.clone();
-    options.manifest_path = Some(manifest.clone());
-    options.locked = false;
-    options.frozen = false;
-    options.color = None;
-    let args = op.update_args();
-    match CargoCli::new(&args[..1], &options)
-        .args(&args[1..])
-        .arg("--dry-run")
-        .current_dir(root)
-        .output()
-    {
-        Ok(out) => Ok(outcome_lines(&String::from_utf8_lossy(&out.stderr))),
-        Err(CommandError::Failed { stderr, .. }) => Err(stderr),
-        Err(e) => Err(e.to_string()),
+/// Where updates are tried.
+enum Trial {
+    /// A copy of `Cargo.lock` that each update really changes, in plan order.
+    Scratch {
+        _dir: tempfile::TempDir,
+        lock: PathBuf,
+    },
+    /// Each update alone, against the real lockfile, with `--dry-run`.
+    DryRun,
+}
+
+impl Trial {
+    fn new(root_lock: &Path) -> Trial {
+        let scratch = tempfile::Builder::new()
+            .prefix("cargo-tune-lock")
+            .tempdir()
+            .ok()
+            .and_then(|dir| {
+                let lock = dir.path().join("Cargo.lock");
+                std::fs::copy(root_lock, &lock).ok()?;
+                Some(Trial::Scratch { _dir: dir, lock })
+            });
+        scratch.unwrap_or(Trial::DryRun)
     }
+
+    /// Versions of each package in the lockfile the next update starts from.
+    fn versions(&self, root_lock: &Path) -> BTreeMap<String, Vec<String>> {
+        let path = match self {
+            Trial::Scratch { lock, .. } => lock.as_path(),
+            Trial::DryRun => root_lock,
+        };
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        if let Ok(Some(lock)) = Lockfile::read(path) {
+            for p in lock.packages {
+                out.entry(p.name).or_default().push(p.version);
+            }
+        }
+        out
+    }
+
+    /// The packages compiled in several versions for the host, as `cargo tree -d` lists them
+    /// for the scratch lockfile; `None` without one.
+    fn host_duplicates(
+        &self,
+        manifest: &Path,
+        root: &Path,
+        options: &CargoOptions,
+    ) -> Option<BTreeMap<String, Vec<String>>> {
+        let Trial::Scratch { lock, .. } = self else {
+            return None;
+        };
+        let mut options = options.clone();
+        options.manifest_path = Some(manifest.to_owned());
+        options.color = None;
+        let value = toml_edit::Value::from(lock.display().to_string());
+        let out = CargoCli::new(&["-Zlockfile-path", "tree"], &options)
+            .config(format!(
+                "resolver.lockfile-path={}",
+                value.to_string().trim()
+            ))
+            .env("RUSTC_BOOTSTRAP", "1")
+            .args(["-d", "--workspace", "--depth", "0", "--prefix", "none"])
+            .args(["-e", "normal,build,dev"])
+            .current_dir(root)
+            .output()
+            .ok()?;
+        let mut dups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let mut words = line.split_whitespace();
+            if let (Some(name), Some(version)) = (words.next(), words.next()) {
+                let versions = dups.entry(name.to_owned()).or_default();
+                let version = version.trim_start_matches('v').to_owned();
+                if !versions.contains(&version) {
+                    versions.push(version);
+                }
+            }
+        }
+        Some(dups)
+    }
+
+    fn run(
+        &mut self,
+        op: &EditOp,
+        root: &Path,
+        options: &CargoOptions,
+    ) -> Result<Vec<String>, String> {
+        let EditOp::CargoUpdate { manifest, .. } = op else {
+            return Ok(Vec::new());
+        };
+        let mut options = options.clone();
+        options.manifest_path = Some(manifest.clone());
+        options.locked = false;
+        options.frozen = false;
+        options.color = None;
+        let args = op.update_args();
+        let cli = match self {
+            Trial::Scratch { lock, .. } => {
+                let value = toml_edit::Value::from(lock.display().to_string());
+                CargoCli::new(&["-Zlockfile-path", "update"], &options)
+                    .config(format!(
+                        "resolver.lockfile-path={}",
+                        value.to_string().trim()
+                    ))
+                    .env("RUSTC_BOOTSTRAP", "1")
+                    .args(&args[1..])
+            }
+            Trial::DryRun => CargoCli::new(&args[..1], &options)
+                .args(&args[1..])
+                .arg("--dry-run"),
+        };
+        match cli.current_dir(root).output() {
+            Ok(out) => Ok(outcome_lines(&String::from_utf8_lossy(&out.stderr))),
+            Err(CommandError::Failed { stderr, .. })
+                if matches!(self, Trial::Scratch { .. })
+                    && (stderr.contains("-Z") || stderr.contains("lockfile-path"))
+                    && !stderr.contains("failed to select") =>
+            {
+                // This cargo has no scratch lockfile: fall back to dry runs.
+                *self = Trial::DryRun;
+                self.run(op, root, &options)
+            }
+            Err(CommandError::Failed { stderr, .. }) => Err(stderr),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// The packages an outcome gives a second (or further) version, against the versions before.
+fn added_copies(outcome: &[String], before: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in outcome {
+        let mut words = line.split_whitespace();
+        let (Some("Adding"), Some(name), Some(version)) =
+            (words.next(), words.next(), words.next())
+        else {
+            continue;
+        };
+        let version = version.trim_start_matches('v');
+        let removed = outcome.iter().any(|l| {
+            let mut w = l.split_whitespace();
+            matches!(
+                w.next(),
+                Some("Removing" | "Updating" | "Downgrading" | "Upgrading")
+            ) && w.next() == Some(name)
+        });
+        if let Some(existing) = before.get(name)
+            && !removed
+            && !existing.iter().any(|v| v == version)
+        {
+            out.push(format!("{name} {version} next to {}", existing.join(", ")));
+        }
+    }
+    out
+}
+
+/// Whether a rejection is ours (the update works but does harm) rather than cargo's refusal.
+fn is_harm(reason: &str) -> bool {
+    reason.starts_with("it would") || reason.starts_with("cargo takes it")
 }
 
 /// What to do with one planned update.
@@ -140,7 +283,17 @@ enum Checked {
     Skip(String),
 }
 
-fn check(op: &EditOp, root: &Path, options: &CargoOptions) -> Checked {
+/// Host duplicates as the last kept step left them.
+type Duplicates = Option<BTreeMap<String, Vec<String>>>;
+
+fn check(
+    op: &EditOp,
+    subject: Option<&str>,
+    root: &Path,
+    options: &CargoOptions,
+    trial: &mut Trial,
+    duplicates: &mut Duplicates,
+) -> Checked {
     let EditOp::CargoUpdate {
         manifest, specs, ..
     } = op
@@ -148,15 +301,64 @@ fn check(op: &EditOp, root: &Path, options: &CargoOptions) -> Checked {
         return Checked::Keep(op.clone());
     };
     let spec = specs.first().cloned().unwrap_or_default();
-    let with_outcome = |op: &EditOp, outcome: Vec<String>| {
+    let root_lock = manifest.with_file_name("Cargo.lock");
+    let before = trial.versions(&root_lock);
+    let before_bytes = match &*trial {
+        Trial::Scratch { lock, .. } => std::fs::read(lock).ok(),
+        Trial::DryRun => None,
+    };
+    let attempt = |op: &EditOp,
+                   trial: &mut Trial,
+                   duplicates: &mut Duplicates|
+     -> Result<EditOp, String> {
+        let outcome = trial.run(op, root, options)?;
+        let mut harm = added_copies(&outcome, &before)
+            .into_iter()
+            .map(|a| {
+                format!("it would add another version of a package already in Cargo.lock ({a})")
+            })
+            .collect::<Vec<_>>();
+        let after = trial.host_duplicates(manifest, root, options);
+        if let (Some(before), Some(after)) = (duplicates.as_ref(), after.as_ref()) {
+            for (name, versions) in after {
+                let had = before.get(name).map_or(1, Vec::len);
+                if versions.len() > had {
+                    harm.push(format!(
+                        "it would compile {name} in {} versions for the host ({})",
+                        versions.len(),
+                        versions.join(", ")
+                    ));
+                }
+            }
+            if let Some(subject) = subject
+                && harm.is_empty()
+                && before.get(subject).map(Vec::len) == after.get(subject).map(Vec::len)
+            {
+                harm.push(format!(
+                    "cargo takes it, but {subject} is still compiled in {} versions for the host afterwards",
+                    before.get(subject).map_or(0, Vec::len)
+                ));
+            }
+        }
+        if !harm.is_empty() {
+            // Undo it in the scratch lockfile: later steps start from the state without it.
+            if let (Trial::Scratch { lock, .. }, Some(bytes)) = (&*trial, &before_bytes) {
+                let _ = crate::fsutil::write_atomic(lock, bytes);
+            }
+            return Err(harm.join("; "));
+        }
+        if after.is_some() {
+            *duplicates = after;
+        }
         let mut op = op.clone();
         if let EditOp::CargoUpdate { outcome: o, .. } = &mut op {
             *o = outcome;
         }
-        op
+        Ok(op)
     };
-    let stderr = match dry_run(op, root, options) {
-        Ok(outcome) => return Checked::Keep(with_outcome(op, outcome)),
+    let stderr = match attempt(op, trial, duplicates) {
+        Ok(checked) => return Checked::Keep(checked),
+        Err(reason) if is_harm(&reason) => return Checked::Skip(reason),
         Err(stderr) => stderr,
     };
     match refusal(&stderr) {
@@ -180,33 +382,67 @@ fn check(op: &EditOp, root: &Path, options: &CargoOptions) -> Checked {
                 precise: None,
                 outcome: Vec::new(),
             };
-            match dry_run(&together, root, options) {
-                Ok(outcome) if moves(&outcome, &spec) => {
-                    Checked::Keep(with_outcome(&together, outcome))
-                }
-                _ => Checked::Skip(format!(
+            let stuck = || {
+                format!(
                     "{parent} {parent_version} requires `{requirement}` exactly and no release of \
                      {parent} that every requirement admits takes another version; nothing to do \
                      until {parent} releases one"
-                )),
+                )
+            };
+            match attempt(&together, trial, duplicates) {
+                Ok(checked) if matches!(&checked, EditOp::CargoUpdate { outcome, .. } if moves(outcome, &spec)) => {
+                    Checked::Keep(checked)
+                }
+                Ok(_) => {
+                    if let (Trial::Scratch { lock, .. }, Some(bytes)) = (&*trial, &before_bytes) {
+                        let _ = crate::fsutil::write_atomic(lock, bytes);
+                    }
+                    Checked::Skip(stuck())
+                }
+                Err(reason) if is_harm(&reason) => Checked::Skip(reason),
+                Err(_) => Checked::Skip(stuck()),
             }
         }
         Refusal::Ambiguous => Checked::Skip(format!(
             "`{spec}` names two packages, one version from two sources (a path or git copy and \
              the registry's); `cargo update` cannot move one of them by name"
         )),
+        Refusal::NoMatch if before.contains_key(spec.split('@').next().unwrap_or_default()) => {
+            Checked::Skip(format!(
+                "an earlier update of this plan already moved `{spec}`"
+            ))
+        }
         Refusal::NoMatch => Checked::Skip(format!("`{spec}` is no longer in Cargo.lock")),
-        Refusal::Other(line) => Checked::Skip(format!("`cargo update --dry-run` refuses: {line}")),
+        Refusal::Other(line) => Checked::Skip(format!("`cargo update` refuses: {line}")),
     }
 }
 
-/// Runs every `cargo update` of `plan` as a dry run: a feasible one keeps cargo's account of what
-/// it changes, a parent's exact pin turns into updating both, and an infeasible one leaves the
-/// plan (with its step) as a skipped change that gives cargo's reason.
+/// Tries every `cargo update` of `plan` in order: a feasible one keeps cargo's account of what it
+/// changes, a parent's exact pin turns into updating both, and an infeasible or harmful one
+/// leaves the plan (with its step) as a skipped change that gives the reason.
 pub fn check_updates(plan: &mut EditPlan, options: &CargoOptions) {
     let commands = std::mem::take(&mut plan.commands);
+    let Some(EditOp::CargoUpdate { manifest, .. }) = commands.first() else {
+        return;
+    };
+    let mut trial = Trial::new(&manifest.with_file_name("Cargo.lock"));
+    let mut duplicates = trial.host_duplicates(manifest, &plan.root, options);
     for op in commands {
-        match check(&op, &plan.root, options) {
+        // A `duplicate-version` step must make its package's host versions fewer.
+        let subject = plan
+            .steps
+            .iter()
+            .find(|s| s.ops.contains(&op))
+            .and_then(|s| s.finding.as_deref())
+            .and_then(|id| id.strip_prefix("duplicate-version:"));
+        match check(
+            &op,
+            subject,
+            &plan.root,
+            options,
+            &mut trial,
+            &mut duplicates,
+        ) {
             Checked::Keep(checked) => {
                 for step in &mut plan.steps {
                     for planned in &mut step.ops {
@@ -256,6 +492,31 @@ mod tests {
         assert!(moves(&outcome, "winnow@0.7.15"));
         assert!(!moves(&outcome, "futures-macro@0.3.34"));
         assert!(!moves(&outcome, "psm@0.1.32"));
+    }
+
+    #[test]
+    fn an_update_that_adds_a_second_version_is_caught() {
+        let before: BTreeMap<String, Vec<String>> = [
+            ("strum".to_owned(), vec!["0.27.2".to_owned()]),
+            ("lru".to_owned(), vec!["0.16.3".to_owned()]),
+        ]
+        .into();
+        let outcome: Vec<String> = [
+            "Adding palette v0.7.7",
+            "Adding strum v0.28.0",
+            "Updating lru v0.16.3 -> v0.18.5",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(
+            added_copies(&outcome, &before),
+            ["strum 0.28.0 next to 0.27.2"]
+        );
+        // The old copy goes in the same step: a move, not a second copy.
+        let moved: Vec<String> = ["Adding strum v0.28.0", "Removing strum v0.27.2"]
+            .map(str::to_owned)
+            .to_vec();
+        assert!(added_copies(&moved, &before).is_empty());
     }
 
     #[test]
