@@ -14,7 +14,7 @@ mod verify;
 pub use journal::{Journal, JournalError, JournalLock, UndoError, Undone, undo};
 pub use ops::{EditOp, ModelInputs, NotApplicable, PlanInputs, ops_for_change};
 pub use plan::{EditPlan, FileChange, PlanDisplay, PlanError, PlannedStep};
-pub use select::{Selector, select, steps_for};
+pub use select::{Selector, closest_id, select, steps_for};
 pub use toml::ShapeError;
 pub use transaction::{Applied, ApplyError, StepError, Transaction, WriteFn};
 pub use verify::{Verification, VerifyError};

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use cargo_tune_core::analysis::Policy;
 use cargo_tune_core::cargo::metadata::MetadataSource;
 use cargo_tune_core::edit::{
-    EditPlan, Journal, ModelInputs, Selector, Transaction, Verification, git, select, steps_for,
+    EditPlan, Journal, ModelInputs, Selector, Transaction, Verification, closest_id, git, select,
+    steps_for,
 };
 use cargo_tune_core::report::{Styles, render_json};
 use cargo_tune_core::workspace::{BuildEnv, LoadOptions};
@@ -87,11 +88,22 @@ impl ApplyArgs {
         };
         let (chosen, unmatched) = select(&findings, &self.selection, self.all);
         for selector in unmatched {
-            let word = match selector {
-                Selector::Code(code) => code.to_string(),
-                Selector::Id(id) => id,
-            };
-            ctx.print_warning(&format!("no finding matches `{word}`"));
+            match selector {
+                // A valid code with no finding here: the workspace may already be fixed.
+                Selector::Code(code) => {
+                    ctx.print_warning(&format!("no `{code}` finding in this workspace"));
+                }
+                // An id names one finding; one that is not there is a mistake.
+                Selector::Id(id) => {
+                    let hint = match closest_id(&id, &findings) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "`cargo tune audit` prints every id".to_owned(),
+                    };
+                    return Err(ExpectedError::Usage {
+                        message: format!("no finding has the id `{id}`; {hint}"),
+                    });
+                }
+            }
         }
         let selected: Vec<String> = chosen.iter().map(|f| f.id.clone()).collect();
         let inputs = ModelInputs::new(&model, &env.rustc.host, &env.host_cfg);
