@@ -1,0 +1,45 @@
+//! The command-line contract: usage errors before any work, nothing written on a refused
+//! command, and messages that say what happened and what to run next.
+
+use cargo_tune_schema::exit_codes;
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
+
+fn cli(ws: &TempWorkspace) -> CargoTuneCli {
+    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+}
+
+#[test]
+fn touch_accepts_only_rust_sources_of_members() {
+    let ws = TempWorkspace::fixture("showcase");
+    let outside = TempWorkspace::empty();
+    outside.write("lib.rs", "// not a member\n");
+    let outside_rs = outside.path("lib.rs");
+    ws.write(
+        "notes.rs",
+        "// in the root, which is no member's directory\n",
+    );
+    for (touch, expected) in [
+        ("Cargo.toml", "not a Rust source file"),
+        ("crates/app/Cargo.toml", "not a Rust source file"),
+        ("notes.rs", "not a source of a workspace member"),
+        (
+            outside_rs.to_str().unwrap(),
+            "not a source of a workspace member",
+        ),
+        ("crates/app/src/nope.rs", "no such file"),
+    ] {
+        let before = std::fs::read(ws.path(touch)).ok();
+        let run = cli(&ws)
+            .args(["bench", "--scenario", "dev-incremental", "--runs", "1"])
+            .args(["--touch", touch, "--no-history"])
+            .run()
+            .assert_code(exit_codes::USAGE);
+        assert!(run.stderr().contains(expected), "{touch}: {}", run.stderr());
+        assert_eq!(
+            std::fs::read(ws.path(touch)).ok(),
+            before,
+            "{touch} untouched"
+        );
+        assert!(!ws.path("target").exists(), "{touch}: nothing was built");
+    }
+}
