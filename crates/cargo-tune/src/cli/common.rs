@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use cargo_tune_core::cargo::CargoOptions;
 use cargo_tune_core::report::{RenderOptions, render_json};
 
-use crate::output::OutputContext;
+use crate::output::{Destination, OutputContext};
 
 /// How cargo finds and resolves the workspace.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -70,17 +70,24 @@ pub(crate) type Renderer<T> =
     fn(&T, &RenderOptions, &mut dyn std::io::Write) -> std::io::Result<()>;
 
 impl OutputOptions {
-    /// Renders `report` in the chosen format (JSON through serde) and sends it to stdout or to
-    /// `--output`.
+    /// Opens the destination; call it before any work, so that an unwritable `--output` fails
+    /// first.
+    pub(crate) fn open(&self) -> Result<Destination, crate::errors::ExpectedError> {
+        Destination::open(self.output.as_deref())
+    }
+
+    /// Renders `report` in the chosen format (JSON through serde) and sends it to
+    /// `destination`.
     pub(crate) fn deliver<T: serde::Serialize>(
         &self,
         ctx: &OutputContext,
+        destination: Destination,
         report: &T,
         human: Renderer<T>,
         markdown: Renderer<T>,
     ) -> Result<(), crate::errors::ExpectedError> {
-        let options = ctx.render_options(self.output.is_some());
-        crate::output::deliver(self.output.as_deref(), |out| match self.format {
+        let options = ctx.render_options(destination.is_file());
+        crate::output::deliver(destination, |out| match self.format {
             Format::Human => human(report, &options, out),
             Format::Json => render_json(report, out),
             Format::Markdown => markdown(report, &options, out),

@@ -6,6 +6,7 @@ mod progress;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+use cargo_tune_core::fsutil::PendingWrite;
 use cargo_tune_core::report::RenderOptions;
 
 pub(crate) use progress::ProgressBar;
@@ -104,9 +105,37 @@ impl OutputContext {
     }
 }
 
-/// Renders into a buffer and sends it to stdout or, atomically, to `--output PATH`.
+/// Where the report goes, settled before any work: a file destination is opened (as a
+/// temporary file beside it) at once, so that an unwritable `--output` fails before a build runs
+/// or a file is edited.
+#[derive(Debug)]
+pub(crate) enum Destination {
+    Stdout,
+    File(PendingWrite),
+}
+
+impl Destination {
+    /// Opens `output`, or stdout when there is none.
+    pub(crate) fn open(output: Option<&Path>) -> Result<Destination, ExpectedError> {
+        match output {
+            None => Ok(Destination::Stdout),
+            Some(path) => PendingWrite::create(path)
+                .map(Destination::File)
+                .map_err(|source| ExpectedError::Output {
+                    path: path.display().to_string(),
+                    source,
+                }),
+        }
+    }
+
+    pub(crate) fn is_file(&self) -> bool {
+        matches!(self, Destination::File(_))
+    }
+}
+
+/// Renders into a buffer and sends it to stdout or, atomically, to the `--output` file.
 pub(crate) fn deliver(
-    output: Option<&Path>,
+    destination: Destination,
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), ExpectedError> {
     let mut buf = Vec::new();
@@ -114,14 +143,14 @@ pub(crate) fn deliver(
         path: "the report".to_owned(),
         source,
     })?;
-    match output {
-        Some(path) => cargo_tune_core::fsutil::write_atomic(path, &buf).map_err(|source| {
-            ExpectedError::Output {
-                path: path.display().to_string(),
-                source,
-            }
-        }),
-        None => {
+    match destination {
+        Destination::File(pending) => {
+            let path = pending.path().display().to_string();
+            pending
+                .commit(&buf)
+                .map_err(|source| ExpectedError::Output { path, source })
+        }
+        Destination::Stdout => {
             let mut stdout = std::io::stdout().lock();
             match stdout.write_all(&buf).and_then(|()| stdout.flush()) {
                 // A closed pipe (`| head`) is the reader's choice, not an error.

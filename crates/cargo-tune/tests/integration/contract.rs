@@ -43,3 +43,41 @@ fn touch_accepts_only_rust_sources_of_members() {
         assert!(!ws.path("target").exists(), "{touch}: nothing was built");
     }
 }
+
+#[test]
+fn an_unwritable_output_fails_before_any_edit_or_build() {
+    let ws = TempWorkspace::fixture("showcase");
+    let before = crate::apply::snapshot(ws.root());
+    let run = crate::apply::apply(&ws, &["--execute", "-o", "/nonexistent/x"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    assert!(run.stderr().contains("/nonexistent/x"), "{}", run.stderr());
+    assert_eq!(crate::apply::snapshot(ws.root()), before, "no file edited");
+    assert!(!ws.path("target").exists(), "no journal entry");
+
+    for command in [&["bench"][..], &["try", "codegen-units=4"][..]] {
+        let run = cli(&ws)
+            .args(command.iter().copied())
+            .args(["--scenario", "check", "--runs", "1", "-o", "/nonexistent/x"])
+            .run()
+            .assert_code(exit_codes::SETUP);
+        assert!(run.stderr().contains("/nonexistent/x"), "{}", run.stderr());
+        assert!(
+            !ws.path("target").exists(),
+            "{command:?}: no build ran and no history was appended"
+        );
+    }
+
+    // A writable destination still gets the report, and nothing else is left beside it.
+    let out = TempWorkspace::empty();
+    cli(&ws)
+        .args(["audit", "--offline", "--format", "json", "-o"])
+        .args([out.path("audit.json").to_str().unwrap()])
+        .run()
+        .assert_code(exit_codes::OK);
+    let names: Vec<_> = std::fs::read_dir(out.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["audit.json"]);
+}

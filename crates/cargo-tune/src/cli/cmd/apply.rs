@@ -64,6 +64,7 @@ impl ApplyArgs {
                     .to_owned(),
             });
         }
+        let destination = self.output.open()?;
         let cwd = current_dir()?;
         let load = LoadOptions {
             source: MetadataSource::Cargo(self.manifest.cargo_options(ctx)),
@@ -155,13 +156,11 @@ impl ApplyArgs {
             report.journal = Some(applied.journal_entry.display().to_string());
         }
 
-        let styles = ctx.render_options(self.output.output.is_some()).styles;
-        deliver(self.output.output.as_deref(), |out| {
-            match self.output.format {
-                Format::Json => render_json(&report, out),
-                Format::Human => write!(out, "{}", plan.display().styles(styles)),
-                Format::Markdown => render_markdown(&plan, out),
-            }
+        let styles = ctx.render_options(destination.is_file()).styles;
+        deliver(destination, |out| match self.output.format {
+            Format::Json => render_json(&report, out),
+            Format::Human => write!(out, "{}", plan.display().styles(styles)),
+            Format::Markdown => render_markdown(&plan, out),
         })?;
         match mode {
             ApplyMode::Execute if report.applied => {

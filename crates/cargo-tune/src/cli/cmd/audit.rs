@@ -69,6 +69,7 @@ fn parse_code(name: &str) -> Result<FindingCode, String> {
 
 impl AuditArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
+        let destination = self.output.open()?;
         let cwd = current_dir()?;
         let source = match &self.metadata_path {
             Some(path) => {
@@ -98,8 +99,13 @@ impl AuditArgs {
         let policy = Policy { goal, levels };
         let audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;
         let report = &audit.report;
-        self.output
-            .deliver(ctx, report, render_audit_human, render_audit_markdown)?;
+        self.output.deliver(
+            ctx,
+            destination,
+            report,
+            render_audit_human,
+            render_audit_markdown,
+        )?;
         if let Some(path) = &self.output.output
             && ctx.stderr_is_terminal
         {
