@@ -150,7 +150,7 @@ impl ApplyArgs {
             };
             crate::cli::interrupt::install();
             let applied = Transaction::new(&plan, journal, verification, options)
-                .with_interrupt(&crate::cli::interrupt::INTERRUPTED)
+                .with_interrupt(crate::cli::interrupt::flag())
                 .execute()?;
             report.applied = true;
             report.journal = Some(applied.journal_entry.display().to_string());

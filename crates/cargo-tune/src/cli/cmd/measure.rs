@@ -259,7 +259,7 @@ impl Session {
         };
         let mut bar = ProgressBar::new(ctx);
         interrupt::install();
-        let result = measure::measure(&plan, &interrupt::INTERRUPTED, &mut |event| {
+        let result = measure::measure(&plan, interrupt::flag(), &mut |event| {
             bar.event(event);
         });
         bar.finish();
