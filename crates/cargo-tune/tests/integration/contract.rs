@@ -81,3 +81,37 @@ fn an_unwritable_output_fails_before_any_edit_or_build() {
         .collect();
     assert_eq!(names, ["audit.json"]);
 }
+
+#[test]
+fn colour_follows_cargos_environment_variables() {
+    let ws = TempWorkspace::fixture("showcase");
+    let audit = |env: &[(&str, &str)]| {
+        let mut cli = cli(&ws).env_remove("NO_COLOR");
+        for (k, v) in env {
+            cli = cli.env(k, v);
+        }
+        cli.args(["audit", "--offline"])
+            .run()
+            .assert_code(0)
+            .stdout()
+    };
+    let colored = |text: &str| text.contains("\u{1b}[");
+    assert!(!colored(&audit(&[])), "a pipe gets no colour");
+    assert!(colored(&audit(&[("CLICOLOR_FORCE", "1")])));
+    assert!(!colored(&audit(&[
+        ("CLICOLOR_FORCE", "1"),
+        ("NO_COLOR", "1")
+    ])));
+    assert!(colored(&audit(&[
+        ("CARGO_TERM_COLOR", "always"),
+        ("NO_COLOR", "1")
+    ])));
+    let err = cli(&ws)
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["undo", "--offline"])
+        .run()
+        .assert_code(exit_codes::SETUP)
+        .stderr();
+    assert!(colored(&err), "{err}");
+}
