@@ -87,10 +87,22 @@ impl OutputOptions {
         markdown: Renderer<T>,
     ) -> Result<(), crate::errors::ExpectedError> {
         let options = ctx.render_options(destination.is_file());
+        self.deliver_with(&options, destination, report, human, markdown)
+    }
+
+    /// [`OutputOptions::deliver`] with render options of the caller's.
+    pub(crate) fn deliver_with<T: serde::Serialize>(
+        &self,
+        options: &RenderOptions,
+        destination: Destination,
+        report: &T,
+        human: Renderer<T>,
+        markdown: Renderer<T>,
+    ) -> Result<(), crate::errors::ExpectedError> {
         crate::output::deliver(destination, |out| match self.format {
-            Format::Human => human(report, &options, out),
+            Format::Human => human(report, options, out),
             Format::Json => render_json(report, out),
-            Format::Markdown => markdown(report, &options, out),
+            Format::Markdown => markdown(report, options, out),
         })
     }
 }

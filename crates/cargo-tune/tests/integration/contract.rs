@@ -115,3 +115,129 @@ fn colour_follows_cargos_environment_variables() {
         .stderr();
     assert!(colored(&err), "{err}");
 }
+
+/// A workspace of `n` members, each with a `[profile.dev]` cargo ignores: `n` findings of one
+/// code.
+fn members_with_profiles(n: usize) -> TempWorkspace {
+    let ws = TempWorkspace::empty();
+    ws.write(
+        "Cargo.toml",
+        "[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\"]\n",
+    );
+    for i in 0..n {
+        ws.write(
+            &format!("crates/m{i}/Cargo.toml"),
+            &format!(
+                "[package]\nname = \"m{i}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[profile.dev]\nopt-level = 1\n"
+            ),
+        );
+        ws.write(&format!("crates/m{i}/src/lib.rs"), "");
+    }
+    cargo_tune_test_support::cargo(ws.root(), &["generate-lockfile", "--offline"]);
+    ws
+}
+
+#[test]
+fn repeated_codes_are_one_heading_unless_verbose_and_json_is_unchanged() {
+    let ws = members_with_profiles(4);
+    let run = |extra: &[&str]| {
+        cli(&ws)
+            .args(["audit", "--offline"])
+            .args(extra.iter().copied())
+            .run()
+            .assert_code(0)
+            .stdout()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run(&["--format", "json"])).unwrap();
+    let ids: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "profile-in-non-root-manifest")
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 4, "{json}");
+    let headings = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("warning[profile-in-non-root-manifest]"))
+            .count()
+    };
+    let grouped = run(&[]);
+    assert_eq!(headings(&grouped), 1, "{grouped}");
+    for i in 0..4 {
+        assert!(
+            grouped.contains(&format!("crates/m{i}/Cargo.toml:")),
+            "{grouped}"
+        );
+    }
+    let full = run(&["--verbose"]);
+    assert_eq!(headings(&full), 4, "{full}");
+    assert!(full.lines().count() > grouped.lines().count());
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&run(&["--format", "json", "--verbose"]))
+            .unwrap(),
+        json
+    );
+}
+
+#[test]
+fn audit_says_what_to_run_next_and_markdown_keeps_help_and_ids() {
+    let ws = TempWorkspace::fixture("showcase");
+    let json = cli(&ws)
+        .args(["audit", "--offline", "--format", "json"])
+        .run()
+        .assert_code(0)
+        .json();
+    let human = cli(&ws)
+        .args(["audit", "--offline"])
+        .run()
+        .assert_code(0)
+        .stdout();
+    let next = human.split("\nnext\n").nth(1).expect("a next section");
+    let first_id = json["findings"][0]["id"].as_str().unwrap();
+    assert!(
+        next.contains(&format!("cargo tune apply {first_id}"))
+            && next.contains("cargo tune try ")
+            && next.contains("--execute"),
+        "{next}"
+    );
+    let markdown = cli(&ws)
+        .args(["audit", "--offline", "--format", "markdown"])
+        .run()
+        .assert_code(0)
+        .stdout();
+    for finding in json["findings"].as_array().unwrap() {
+        let id = finding["id"].as_str().unwrap();
+        assert!(
+            markdown.contains(&format!("`{id}`")),
+            "{id} missing:\n{markdown}"
+        );
+        for help in finding["suggestions"].as_array().into_iter().flatten() {
+            let summary = help["summary"]
+                .as_str()
+                .unwrap()
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            assert!(
+                markdown.contains(&summary),
+                "{summary} missing:\n{markdown}"
+            );
+        }
+    }
+    assert!(markdown.contains("cargo tune apply"), "{markdown}");
+}
+
+#[test]
+fn apply_dry_run_says_so_and_how_to_write() {
+    let ws = TempWorkspace::fixture("showcase");
+    let before = crate::apply::snapshot(ws.root());
+    let run = crate::apply::apply(&ws, &[])
+        .run()
+        .assert_code(exit_codes::OK);
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("dry run") && stderr.contains("--execute"),
+        "{stderr}"
+    );
+    assert_eq!(crate::apply::snapshot(ws.root()), before);
+}

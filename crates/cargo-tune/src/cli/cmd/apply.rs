@@ -169,9 +169,15 @@ impl ApplyArgs {
                     plan.touched_files().len()
                 ));
             }
-            // A hint for a person at a terminal; logs and pipes get the plan alone.
-            ApplyMode::DryRun if !plan.is_empty() && ctx.stderr_is_terminal => {
-                ctx.print_note("dry run: nothing was written; pass --execute to apply");
+            // On stderr, so that stdout stays the plan alone.
+            ApplyMode::DryRun if !plan.is_empty() => {
+                ctx.print_note(&format!(
+                    "dry run: nothing was written; to write {}, run the same command with --execute (`cargo tune undo` reverts it)",
+                    match plan.touched_files().len() {
+                        1 => "this file".to_owned(),
+                        n => format!("these {n} files"),
+                    }
+                ));
             }
             _ => {}
         }

@@ -31,6 +31,11 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_enum, default_value_t = GoalArg::Balanced)]
     goal: GoalArg,
 
+    /// Show every finding in full; without it, a code found three times or more is one
+    /// heading with a table of subjects.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+
     /// Drop findings with this code (repeatable).
     #[arg(long = "allow", short = 'A', value_name = "CODE", value_parser = parse_code)]
     allow: Vec<FindingCode>,
@@ -99,8 +104,10 @@ impl AuditArgs {
         let policy = Policy { goal, levels };
         let audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;
         let report = &audit.report;
-        self.output.deliver(
-            ctx,
+        let mut options = ctx.render_options(destination.is_file());
+        options.verbose = self.verbose;
+        self.output.deliver_with(
+            &options,
             destination,
             report,
             render_audit_human,
