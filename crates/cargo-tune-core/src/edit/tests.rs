@@ -126,7 +126,7 @@ fn apply_writes_new_bytes_and_undo_restores_the_exact_old_ones() {
     assert_eq!(
         read(&ws.root.join("Cargo.toml")),
         "# the workspace\n[workspace]\nmembers = [\"a\", \"b\"]\n\n[workspace.dependencies]\nrand = { version = \"0.8\", default-features = false }\n\n\
-         [profile.dev]\ndebug = \"line-tables-only\"   # slow links\n\n[profile.dev.package.\"*\"]\ndebug = false\n"
+         [profile.dev]\n# was `debug = true`: slow links\ndebug = \"line-tables-only\"\n\n[profile.dev.package.\"*\"]\ndebug = false\n"
     );
     assert_eq!(
         read(&ws.root.join("a/Cargo.toml")),
