@@ -241,3 +241,60 @@ fn apply_dry_run_says_so_and_how_to_write() {
     );
     assert_eq!(crate::apply::snapshot(ws.root()), before);
 }
+
+#[test]
+fn broken_members_and_config_are_one_paragraph_setup_errors() {
+    let one_paragraph = |run: &cargo_tune_test_support::RunResult| {
+        let stderr = run.stderr();
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(
+            !stderr.contains("Caused by") && !stderr.contains("caused by"),
+            "{stderr}"
+        );
+        stderr
+    };
+    let ws = TempWorkspace::fixture("showcase");
+    let manifest = ws.read("crates/app/Cargo.toml");
+    ws.write(
+        "crates/app/Cargo.toml",
+        &manifest.replacen("[package]", "[package", 1),
+    );
+    let run = cli(&ws)
+        .args(["audit", "--offline"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    let stderr = one_paragraph(&run);
+    assert!(
+        stderr.contains("crates/app/Cargo.toml:1:9: unclosed table"),
+        "{stderr}"
+    );
+
+    let ws = TempWorkspace::fixture("showcase");
+    let root = ws.read("Cargo.toml");
+    ws.write(
+        "Cargo.toml",
+        &root.replace(
+            "members = [\"crates/*\"]",
+            "members = [\"crates/*\", \"nope\"]",
+        ),
+    );
+    let run = cli(&ws)
+        .args(["apply", "--all", "--offline"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    let stderr = one_paragraph(&run);
+    assert!(
+        stderr.contains("workspace member") && stderr.contains("nope/Cargo.toml"),
+        "{stderr}"
+    );
+
+    let ws = TempWorkspace::fixture("showcase");
+    for config in ["build.jobs=[", "no-such-file.toml"] {
+        let run = cli(&ws)
+            .args(["audit", "--offline", "--config", config])
+            .run()
+            .assert_code(exit_codes::SETUP);
+        let stderr = one_paragraph(&run);
+        assert!(stderr.contains(&format!("--config `{config}`")), "{stderr}");
+    }
+}
