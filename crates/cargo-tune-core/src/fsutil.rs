@@ -33,7 +33,18 @@ impl PendingWrite {
         // it (0666 less the umask), an existing one keeps its own (set at commit).
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let temp = builder.tempfile_in(&dir)?;
+        // A missing directory is told by the OS in its own words.
+        std::fs::metadata(&dir)?;
+        if path.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "it is a directory",
+            ));
+        }
+        // The OS error alone: the random temporary name means nothing to the reader.
+        let temp = builder
+            .tempfile_in(&dir)
+            .map_err(os_error_alone)?;
         Ok(PendingWrite {
             path: path.to_owned(),
             dir,
@@ -58,6 +69,15 @@ impl PendingWrite {
         self.temp.persist(&self.path).map_err(|e| e.error)?;
         sync_dir(&self.dir);
         Ok(())
+    }
+}
+
+/// tempfile's error without the temporary file's random name, which means nothing to the
+/// reader: its kind is what matters ("permission denied").
+fn os_error_alone(error: std::io::Error) -> std::io::Error {
+    match error.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code),
+        None => std::io::Error::from(error.kind()),
     }
 }
 
@@ -170,6 +190,8 @@ mod tests {
     fn failure_leaves_the_old_file() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("no-such-dir/Cargo.toml");
-        assert!(write_atomic(&missing, b"x").is_err());
+        let err = write_atomic(&missing, b"x").unwrap_err();
+        assert!(!err.to_string().contains(".tmp"), "{err}");
+        assert!(PendingWrite::create(dir.path()).is_err(), "a directory is no destination");
     }
 }
