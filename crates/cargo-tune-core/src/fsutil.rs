@@ -41,10 +41,7 @@ impl PendingWrite {
                 "it is a directory",
             ));
         }
-        // The OS error alone: the random temporary name means nothing to the reader.
-        let temp = builder
-            .tempfile_in(&dir)
-            .map_err(os_error_alone)?;
+        let temp = builder.tempfile_in(&dir).map_err(|e| os_error_alone(&e))?;
         Ok(PendingWrite {
             path: path.to_owned(),
             dir,
@@ -74,7 +71,7 @@ impl PendingWrite {
 
 /// tempfile's error without the temporary file's random name, which means nothing to the
 /// reader: its kind is what matters ("permission denied").
-fn os_error_alone(error: std::io::Error) -> std::io::Error {
+fn os_error_alone(error: &std::io::Error) -> std::io::Error {
     match error.raw_os_error() {
         Some(code) => std::io::Error::from_raw_os_error(code),
         None => std::io::Error::from(error.kind()),
@@ -192,6 +189,9 @@ mod tests {
         let missing = dir.path().join("no-such-dir/Cargo.toml");
         let err = write_atomic(&missing, b"x").unwrap_err();
         assert!(!err.to_string().contains(".tmp"), "{err}");
-        assert!(PendingWrite::create(dir.path()).is_err(), "a directory is no destination");
+        assert!(
+            PendingWrite::create(dir.path()).is_err(),
+            "a directory is no destination"
+        );
     }
 }
