@@ -104,7 +104,10 @@ pub enum ChangeError {
         text: String,
     },
     /// A preset with a value it does not take.
-    #[error("invalid value `{value}` for preset `{preset}`; expected one of: {}", expected.join(", "))]
+    #[error(
+        "invalid value `{value}` for preset `{preset}`; expected {}",
+        expected_values(expected)
+    )]
     PresetValue {
         /// Preset name.
         preset: String,
@@ -139,7 +142,14 @@ pub enum ChangeError {
     },
 }
 
-/// Presets and the values they take (`*` takes any).
+/// What a numeric preset takes: every preset whose values are `[COUNT]` takes a whole number.
+pub const COUNT: &str = "N";
+
+/// The largest count a numeric preset takes: cargo reads `codegen-units` and `build.jobs` as
+/// 32-bit numbers.
+const MAX_COUNT: u32 = u32::MAX;
+
+/// Presets and the values they take ([`COUNT`] takes a whole number from 1).
 pub const PRESETS: &[(&str, &[&str])] = &[
     ("linker", &["mold", "wild", "lld", "bfd"]),
     (
@@ -172,10 +182,10 @@ pub const PRESETS: &[(&str, &[&str])] = &[
         ],
     ),
     ("deps-opt-level", &["0", "1", "2", "3", "s", "z"]),
-    ("codegen-units", &["*"]),
+    ("codegen-units", &[COUNT]),
     ("split-debuginfo", &["off", "packed", "unpacked"]),
     ("lto", &["off", "false", "thin", "fat", "true"]),
-    ("jobs", &["*"]),
+    ("jobs", &[COUNT]),
     ("incremental", &["on", "off"]),
     ("sccache", &["on"]),
 ];
@@ -213,7 +223,7 @@ fn presets_help() -> String {
         .map(|(name, values)| {
             if values == &["on"] {
                 (*name).to_owned()
-            } else if values == &["*"] {
+            } else if values == &[COUNT] {
                 format!("{name}=N")
             } else {
                 format!("{name}={}", values.join("|"))
@@ -221,6 +231,14 @@ fn presets_help() -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn expected_values(expected: &[&str]) -> String {
+    if expected == [COUNT] {
+        format!("a whole number from 1 to {MAX_COUNT}")
+    } else {
+        format!("one of: {}", expected.join(", "))
+    }
 }
 
 fn codes_help() -> String {
@@ -274,7 +292,7 @@ fn preset(name: &str, value: &str) -> Result<Vec<Change>, ChangeError> {
         value: value.to_owned(),
         expected: expected.to_vec(),
     };
-    if expected != ["*"] && !expected.contains(&value) {
+    if expected != [COUNT] && !expected.contains(&value) {
         return Err(bad());
     }
     let cfg = |key: &str, value: String| Change::Config {
@@ -601,7 +619,30 @@ mod tests {
             text.contains("linker=mold|wild|lld|bfd") && text.contains("debuginfo-in-dev"),
             "{text}"
         );
-        assert!(ChangeSpec::parse("jobs=0").is_err());
+        for (text, expected) in [
+            (
+                "jobs=0",
+                "preset `jobs`; expected a whole number from 1 to 4294967295",
+            ),
+            (
+                "codegen-units=0",
+                "preset `codegen-units`; expected a whole number from 1",
+            ),
+            (
+                "codegen-units=abc",
+                "invalid value `abc` for preset `codegen-units`; expected a whole number",
+            ),
+            (
+                "jobs=99999999999",
+                "expected a whole number from 1 to 4294967295",
+            ),
+        ] {
+            let err = ChangeSpec::parse(text).unwrap_err().to_string();
+            assert!(
+                err.contains(expected) && !err.contains('*'),
+                "{text}: {err}"
+            );
+        }
         assert!(ChangeSpec::parse("no-such-code").is_err());
         assert!(ChangeSpec::parse("PATH=/tmp").is_err());
     }

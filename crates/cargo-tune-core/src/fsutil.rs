@@ -1,35 +1,91 @@
 //! The one way cargo-tune writes a file (never half-written), and how it tells that a file changed.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory is written,
-/// flushed to disk and renamed over `path`, so a reader (or a crash) sees either the old or the
-/// new content. The file's permissions are kept when it already exists.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut temp = tempfile_in(dir, &name)?;
-    let result = (|| {
-        temp.1.write_all(bytes)?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            temp.1.set_permissions(meta.permissions())?;
+/// A file that will be replaced atomically, opened before the work that produces its content:
+/// a temporary file is created in the destination's directory at once, so that an unwritable
+/// destination fails before anything else happens, and [`PendingWrite::commit`] renames it over
+/// the destination at the end. Dropped without a commit, the temporary file is removed and the
+/// destination is untouched.
+#[derive(Debug)]
+pub struct PendingWrite {
+    path: PathBuf,
+    dir: PathBuf,
+    temp: tempfile::NamedTempFile,
+}
+
+impl PendingWrite {
+    /// Creates the temporary file beside `path`.
+    pub fn create(path: &Path) -> std::io::Result<PendingWrite> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = format!(".{name}{TEMP_INFIX}");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(TEMP_SUFFIX);
+        // tempfile creates private files; a new file gets the mode any other program would give
+        // it (0666 less the umask), an existing one keeps its own (set at commit).
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        // A missing directory is told by the OS in its own words.
+        std::fs::metadata(&dir)?;
+        if path.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "it is a directory",
+            ));
         }
-        temp.1.sync_all()?;
-        std::fs::rename(&temp.0, path)?;
-        sync_dir(dir);
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp.0);
+        let temp = builder.tempfile_in(&dir).map_err(|e| os_error_alone(&e))?;
+        Ok(PendingWrite {
+            path: path.to_owned(),
+            dir,
+            temp,
+        })
     }
-    result
+
+    /// The destination.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `bytes`, flushes them to disk and renames the file over the destination, so a
+    /// reader (or a crash) sees either the old or the new content. The destination's
+    /// permissions are kept when it already exists.
+    pub fn commit(mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.temp.write_all(bytes)?;
+        if let Ok(meta) = std::fs::metadata(&self.path) {
+            self.temp.as_file().set_permissions(meta.permissions())?;
+        }
+        self.temp.as_file().sync_all()?;
+        self.temp.persist(&self.path).map_err(|e| e.error)?;
+        sync_dir(&self.dir);
+        Ok(())
+    }
+}
+
+/// tempfile's error without the temporary file's random name, which means nothing to the
+/// reader: its kind is what matters ("permission denied").
+fn os_error_alone(error: &std::io::Error) -> std::io::Error {
+    match error.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code),
+        None => std::io::Error::from(error.kind()),
+    }
+}
+
+/// Temporary files are named `.<file name>.cargo-tune.<random>.tmp`, so that a killed process's
+/// leftovers can be recognised and removed.
+const TEMP_INFIX: &str = ".cargo-tune.";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Writes `bytes` to `path` atomically (see [`PendingWrite`]).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    PendingWrite::create(path)?.commit(bytes)
 }
 
 /// Removes temporary files that [`write_atomic`] left next to `path` when its process was killed
@@ -38,39 +94,16 @@ pub fn remove_stale_temp_files(path: &Path) {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
         return;
     };
-    let prefix = format!(".{}.cargo-tune.", name.to_string_lossy());
+    let prefix = format!(".{}{TEMP_INFIX}", name.to_string_lossy());
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        if file.starts_with(&prefix) && file.ends_with(".tmp") {
+        if file.starts_with(&prefix) && file.ends_with(TEMP_SUFFIX) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
-}
-
-fn tempfile_in(dir: &Path, name: &str) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
-    let pid = std::process::id();
-    for attempt in 0..100u32 {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let candidate = dir.join(format!(".{name}.cargo-tune.{pid}.{nanos:x}{attempt}.tmp"));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
-            Ok(file) => return Ok((candidate, file)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(std::io::Error::new(
-        std::io::ErrorKind::AlreadyExists,
-        "no free temporary file name",
-    ))
 }
 
 /// Makes a rename durable. Best effort: not every platform or filesystem supports it.
@@ -123,9 +156,42 @@ mod tests {
     }
 
     #[test]
+    fn a_new_file_gets_the_usual_mode_and_an_uncommitted_write_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        let pending = PendingWrite::create(&path).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        drop(pending);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        write_atomic(&path, b"{}").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            // Readable by others unless the umask forbids it, never private by accident.
+            assert_eq!(mode & 0o600, 0o600);
+            assert!(mode & 0o044 != 0 || umask_forbids_read(), "{mode:o}");
+        }
+    }
+
+    #[cfg(unix)]
+    fn umask_forbids_read() -> bool {
+        let probe = tempfile::tempdir().unwrap();
+        let file = probe.path().join("probe");
+        std::fs::File::create(&file).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o044 == 0
+    }
+
+    #[test]
     fn failure_leaves_the_old_file() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("no-such-dir/Cargo.toml");
-        assert!(write_atomic(&missing, b"x").is_err());
+        let err = write_atomic(&missing, b"x").unwrap_err();
+        assert!(!err.to_string().contains(".tmp"), "{err}");
+        assert!(
+            PendingWrite::create(dir.path()).is_err(),
+            "a directory is no destination"
+        );
     }
 }

@@ -118,8 +118,8 @@ finding_codes! {
     SccacheAvailableUnused = "sccache-available-unused", Info,
         "sccache is installed but RUSTC_WRAPPER / build.rustc-wrapper does not use it";
     /// llvm-profdata or llvm-bolt do not match rustc's LLVM major version.
-    LlvmToolsMismatch = "llvm-tools-mismatch", Warning,
-        "llvm-profdata/llvm-bolt on PATH do not match rustc's LLVM major version; PGO profiles will be rejected";
+    LlvmToolsMismatch = "llvm-tools-mismatch", Info,
+        "llvm-profdata/llvm-bolt on PATH do not match rustc's LLVM major version; a warning when the rustflags in effect use PGO profiles, which rustc would reject";
     /// `build.jobs` limits parallelism below the host's cores.
     BuildJobsLimited = "build-jobs-limited", Info,
         "build.jobs or CARGO_BUILD_JOBS is below the number of cores";

@@ -172,11 +172,12 @@ impl From<ApplyError> for ExpectedError {
 impl From<UndoError> for ExpectedError {
     fn from(err: UndoError) -> Self {
         match err {
-            UndoError::NothingToUndo { .. } | UndoError::ChangedSinceApply { .. } => {
-                ExpectedError::Refused {
-                    message: format!("refused to {err}"),
-                }
-            }
+            UndoError::NothingToUndo { .. } => ExpectedError::Refused {
+                message: err.to_string(),
+            },
+            UndoError::ChangedSinceApply { .. } => ExpectedError::Refused {
+                message: format!("refused to {err}"),
+            },
             UndoError::Journal(busy @ JournalError::Busy { .. }) => ExpectedError::Refused {
                 message: format!("refused to {busy}"),
             },

@@ -511,8 +511,8 @@ fn unknown_keys(tables: &OwnTables, sink: &mut FindingSink) {
             let leaf = w.key.rsplit('.').next().unwrap_or(&w.key);
             let hint = STABLE_KEYS
                 .iter()
-                .filter(|k| edit_distance(k, leaf) <= 2)
-                .min_by_key(|k| edit_distance(k, leaf))
+                .filter(|k| strsim::levenshtein(k, leaf) <= 2)
+                .min_by_key(|k| strsim::levenshtein(k, leaf))
                 .map(|k| format!("; did you mean `{k}`?"))
                 .unwrap_or_default();
             let mut finding = Finding::new(
@@ -772,23 +772,6 @@ fn split_key(key: &str) -> (Option<String>, bool, String) {
     (None, false, key.to_owned())
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -919,6 +902,5 @@ mod tests {
         assert!(is_known_key("build-override.opt-level"));
         assert!(!is_known_key("debug-assertion"));
         assert!(!is_known_key("package.\"*\".optlevel"));
-        assert_eq!(edit_distance("debug-assertion", "debug-assertions"), 1);
     }
 }

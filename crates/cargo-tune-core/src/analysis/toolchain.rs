@@ -1,7 +1,7 @@
 //! Toolchain: rustc, the linker in effect and the ones available, compilation caches, test
 //! runners, codegen backends and LLVM tools, and configuration that quietly costs build time.
 
-use cargo_tune_schema::{Finding, FindingCode, SuggestedChange, Suggestion};
+use cargo_tune_schema::{Finding, FindingCode, Severity, SuggestedChange, Suggestion};
 use serde_json::{Map, Value, json};
 
 use super::{AnalysisCtx, FindingSink};
@@ -259,7 +259,7 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
     linkers(model, env, &flags, sink);
     rustflags_precedence(&flags, sink);
     caches(model, env, sink);
-    llvm_tools(env, sink);
+    llvm_tools(env, uses_pgo(&flags.flags()), sink);
     build_jobs(model, env, sink);
     if env.cranelift_installed() {
         sink.push(
@@ -427,7 +427,28 @@ fn caches(model: &WorkspaceModel, env: &Environment, sink: &mut FindingSink) {
     }
 }
 
-fn llvm_tools(env: &Environment, sink: &mut FindingSink) {
+/// Whether rustflags build or use a PGO profile (`-Cprofile-generate`, `-Cprofile-use`, in
+/// either spelling: one argument or `-C` then the option).
+fn uses_pgo(flags: &[String]) -> bool {
+    let is_pgo = |opt: &str| opt.starts_with("profile-generate") || opt.starts_with("profile-use");
+    flags.iter().enumerate().any(|(i, flag)| {
+        let option = flag
+            .strip_prefix("-C")
+            .or_else(|| flag.strip_prefix("--codegen="))
+            .filter(|o| !o.is_empty())
+            .or_else(|| {
+                matches!(flag.as_str(), "-C" | "--codegen")
+                    .then(|| flags.get(i + 1).map(String::as_str))
+                    .flatten()
+            });
+        option.is_some_and(is_pgo)
+    })
+}
+
+/// LLVM tools whose LLVM differs from rustc's. Only PGO needs them, so this is information unless
+/// the effective rustflags build or use a profile, where a mismatched llvm-profdata writes a
+/// profile rustc rejects.
+fn llvm_tools(env: &Environment, pgo: bool, sink: &mut FindingSink) {
     let Some(major) = env.rustc.llvm_major() else {
         return;
     };
@@ -441,37 +462,61 @@ fn llvm_tools(env: &Environment, sink: &mut FindingSink) {
             continue;
         }
         let matching = env.tools.matching_llvm(base, major).map(|(n, _)| n);
-        let plain_mismatch = variants
+        let plain = variants
             .iter()
-            .any(|(n, m)| *n == base && m.is_some_and(|m| m != major));
-        if matching.is_some() && !plain_mismatch {
+            .find(|(n, m)| *n == base && m.is_some_and(|m| m != major))
+            .and_then(|(_, m)| *m);
+        if matching.is_some() && plain.is_none() {
             continue;
         }
         let found: Vec<String> = variants
             .iter()
             .map(|(n, m)| m.map_or_else(|| (*n).to_owned(), |m| format!("{n} (LLVM {m})")))
             .collect();
-        let message = match matching {
-            Some(name) => format!(
-                "`{base}` is LLVM {}, rustc is LLVM {major}: use `{name}`",
-                variants
-                    .iter()
-                    .find(|(n, _)| *n == base)
-                    .and_then(|(_, m)| *m)
-                    .unwrap_or(0)
+        let usage = if pgo {
+            "; the rustflags in effect use PGO profiles, which must come from a matching tool"
+        } else {
+            "; this matters only for PGO, which this workspace does not use"
+        };
+        let (message, suggestion) = match (matching, plain) {
+            (Some(name), Some(plain)) => (
+                format!(
+                    "`{base}` on PATH is LLVM {plain}, rustc's is LLVM {major}; `{name}` matches{usage}"
+                ),
+                Suggestion {
+                    summary: format!(
+                        "call `{name}` instead of `{base}` for PGO (or put it first on PATH as `{base}`)"
+                    ),
+                    change: SuggestedChange::Manual {
+                        text: format!("use {name} for PGO"),
+                    },
+                },
             ),
-            None => format!(
-                "no {base} for LLVM {major} (rustc's) is installed; found {}",
-                found.join(", ")
+            _ => (
+                format!(
+                    "no {base} for LLVM {major} (rustc's) is installed; found {}{usage}",
+                    found.join(", ")
+                ),
+                Suggestion {
+                    summary: format!(
+                        "install {base} for LLVM {major} (Debian: llvm-{major}; or `rustup component add llvm-tools`)"
+                    ),
+                    change: SuggestedChange::Manual {
+                        text: format!("apt-get install llvm-{major}"),
+                    },
+                },
             ),
+        };
+        let severity = if pgo {
+            Severity::Warning
+        } else {
+            Severity::Info
         };
         sink.push(
             Finding::new(FindingCode::LlvmToolsMismatch, base, message)
-                .with_evidence(json!({ "rustc_llvm": major, "found": found, "matching": matching }))
-                .with_suggestion(Suggestion {
-                    summary: format!("install {base} for LLVM {major} (Debian: llvm-{major}; or `rustup component add llvm-tools`)"),
-                    change: SuggestedChange::Manual { text: format!("apt-get install llvm-{major}") },
-                }),
+                .with_severity(severity)
+                .with_evidence(json!({ "rustc_llvm": major, "found": found, "matching": matching, "pgo": pgo }))
+                .with_suggestion(suggestion),
         );
     }
 }
@@ -540,4 +585,30 @@ fn build_jobs(model: &WorkspaceModel, env: &Environment, sink: &mut FindingSink)
             },
         }),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pgo_is_seen_in_either_spelling_of_the_flag() {
+        let flags = |f: &[&str]| f.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        for used in [
+            &["-Cprofile-use=/tmp/merged.profdata"][..],
+            &["-C", "profile-generate=/tmp/pgo"],
+            &["--codegen=profile-use=x"],
+            &["--cfg", "x", "--codegen", "profile-generate"],
+        ] {
+            assert!(uses_pgo(&flags(used)), "{used:?}");
+        }
+        for unused in [
+            &[][..],
+            &["-C", "target-cpu=native"],
+            &["-Clink-arg=-fuse-ld=mold", "profile-use=x"],
+            &["-C"],
+        ] {
+            assert!(!uses_pgo(&flags(unused)), "{unused:?}");
+        }
+    }
 }

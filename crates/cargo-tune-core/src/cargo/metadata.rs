@@ -331,7 +331,7 @@ impl MetadataSource {
         match self {
             MetadataSource::Cargo(_) => {
                 let cli = self.command().expect("cargo source has a command");
-                let mut running = cli.first_line().map_err(LoadError::Metadata)?;
+                let mut running = cli.first_line().map_err(metadata_failure)?;
                 Ok(Output {
                     bytes: std::mem::take(&mut running.line),
                     origin: cli.display(),
@@ -351,6 +351,14 @@ impl MetadataSource {
             }
         }
     }
+}
+
+/// A failed `cargo metadata`, in one paragraph when cargo's first error says what is wrong with
+/// a manifest, a member or a `--config` argument. cargo ran in this process's directory, which
+/// is what relative paths in its errors are relative to.
+fn metadata_failure(error: crate::errors::CommandError) -> LoadError {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    LoadError::Metadata(error).explain_cargo_failure(&cwd)
 }
 
 impl PendingMetadata {
@@ -376,7 +384,7 @@ impl MetadataExit {
     pub fn confirm(self) -> Result<(), LoadError> {
         if let Some(running) = self.0 {
             // A complete document was read from the first line; cargo prints nothing after it.
-            running.finish().map_err(LoadError::Metadata)?;
+            running.finish().map_err(metadata_failure)?;
         }
         Ok(())
     }
@@ -393,7 +401,7 @@ impl Output {
         let Some(running) = self.running.take() else {
             return Err(self.json_error(error));
         };
-        let rest = running.finish().map_err(LoadError::Metadata)?;
+        let rest = running.finish().map_err(metadata_failure)?;
         if rest.iter().all(u8::is_ascii_whitespace) {
             return Err(self.json_error(error));
         }

@@ -3,6 +3,7 @@
 //! reports can show the exact command.
 
 mod cli;
+pub(crate) mod diagnostic;
 pub mod metadata;
 
 pub use cli::{CargoCli, CargoOptions, Color, FirstLine, ToolCommand, rustc_path};

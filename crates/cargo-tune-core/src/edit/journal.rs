@@ -266,9 +266,9 @@ impl Journal {
 #[derive(Debug, thiserror::Error)]
 pub enum UndoError {
     /// The journal has no entry for this workspace.
-    #[error("undo: the journal in {} has no apply of this workspace to undo", dir.display())]
+    #[error("nothing to undo: no `cargo tune apply --execute` of this workspace is recorded")]
     NothingToUndo {
-        /// The journal directory.
+        /// The journal directory (which may not exist).
         dir: PathBuf,
     },
     /// A file changed after the apply; restoring would lose that change. Nothing was written.
@@ -323,12 +323,17 @@ fn read_current(path: &Path) -> Result<Option<String>, UndoError> {
 /// Refuses, writing nothing, when a file holds neither the bytes the apply wrote nor the bytes
 /// it replaced.
 pub fn undo(journal: &Journal, root: &Path) -> Result<Undone, UndoError> {
+    let nothing = || UndoError::NothingToUndo {
+        dir: journal.dir().to_owned(),
+    };
+    // Taking the lock creates its directory: with no entry to undo, leave the disk untouched.
+    if journal.entries(root)?.is_empty() {
+        return Err(nothing());
+    }
     let _lock = journal.lock()?;
     let mut entries = journal.entries(root)?;
     let Some((entry_path, entry)) = entries.pop() else {
-        return Err(UndoError::NothingToUndo {
-            dir: journal.dir().to_owned(),
-        });
+        return Err(nothing());
     };
     let mut work = Vec::new();
     for file in &entry.files {

@@ -15,7 +15,7 @@ mod verify;
 pub use journal::{Journal, JournalError, JournalLock, UndoError, Undone, undo};
 pub use ops::{EditOp, LinkerSetup, ModelInputs, NotApplicable, PlanInputs, ops_for_change};
 pub use plan::{EditPlan, FileChange, PlanDisplay, PlanError, PlannedStep, read_file};
-pub use select::{Selector, select};
+pub use select::{Selector, closest_id, select};
 pub use toml::ShapeError;
 pub use transaction::{Applied, ApplyError, StepError, Transaction, WriteFn};
 pub use updates::check_updates;

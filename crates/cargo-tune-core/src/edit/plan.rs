@@ -471,7 +471,7 @@ mod tests {
         assert!(!plan.is_empty());
         assert_eq!(
             plan.unified_diff(),
-            "--- a/Cargo.toml\n+++ b/Cargo.toml\n@@ -1,4 +1,4 @@\n [workspace]\n \n [profile.dev]\n-debug = true # slow\n+debug = \"line-tables-only\" # slow\n\
+            "--- a/Cargo.toml\n+++ b/Cargo.toml\n@@ -1,4 +1,5 @@\n [workspace]\n \n [profile.dev]\n-debug = true # slow\n+# was `debug = true`: slow\n+debug = \"line-tables-only\"\n\
              --- /dev/null\n+++ b/.cargo/config.toml\n@@ -0,0 +1,2 @@\n+[build]\n+jobs = 4\n"
         );
         let shown = plan.display().to_string();

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use proptest::prelude::*;
+
 use super::*;
 use crate::cargo::CargoOptions;
 
@@ -126,7 +128,7 @@ fn apply_writes_new_bytes_and_undo_restores_the_exact_old_ones() {
     assert_eq!(
         read(&ws.root.join("Cargo.toml")),
         "# the workspace\n[workspace]\nmembers = [\"a\", \"b\"]\n\n[workspace.dependencies]\nrand = { version = \"0.8\", default-features = false }\n\n\
-         [profile.dev]\ndebug = \"line-tables-only\"   # slow links\n\n[profile.dev.package.\"*\"]\ndebug = false\n"
+         [profile.dev]\n# was `debug = true`: slow links\ndebug = \"line-tables-only\"\n\n[profile.dev.package.\"*\"]\ndebug = false\n"
     );
     assert_eq!(
         read(&ws.root.join("a/Cargo.toml")),
@@ -368,73 +370,69 @@ fn an_interrupted_apply_is_recovered_by_undo_and_blocks_new_applies() {
     assert!(!ws.root.join(".cargo").exists());
 }
 
-/// A small deterministic generator, so the property below needs no extra dependency.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % n
-    }
+/// One `[profile.*]` edit: profile, `package."*"` or build-override, key and value (`null`
+/// removes the key).
+fn profile_edit() -> impl Strategy<Value = (&'static str, u8, &'static str, serde_json::Value)> {
+    (
+        prop::sample::select(&["dev", "release", "test", "bench"][..]),
+        // 0: the profile itself, 1: package."*", 2: build-override.
+        0u8..3,
+        prop::sample::select(&PROFILE_KEYS[..]),
+        prop::sample::select(vec![
+            serde_json::json!(0),
+            serde_json::json!(true),
+            serde_json::json!("thin"),
+            serde_json::Value::Null,
+        ]),
+    )
 }
 
-#[test]
-fn random_profile_edits_touch_only_their_keys_and_are_idempotent() {
-    let profiles = ["dev", "release", "test", "bench"];
-    let keys = [
-        "debug",
-        "opt-level",
-        "lto",
-        "codegen-units",
-        "incremental",
-        "strip",
-    ];
-    let values = [
-        serde_json::json!(0),
-        serde_json::json!(true),
-        serde_json::json!("thin"),
-        serde_json::Value::Null,
-    ];
-    let mut rng = Lcg(7);
-    for case in 0..200 {
+const PROFILE_KEYS: [&str; 6] = [
+    "debug",
+    "opt-level",
+    "lto",
+    "codegen-units",
+    "incremental",
+    "strip",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn random_profile_edits_touch_only_their_keys_and_are_idempotent(
+        edits in prop::collection::vec(profile_edit(), 1..5)
+    ) {
         let ws = Ws::new();
-        let mut ops = Vec::new();
-        for _ in 0..1 + rng.next(4) {
-            let package = (rng.next(3) == 0).then(|| "*".to_owned());
-            ops.push(EditOp::ProfileSet {
+        let ops: Vec<EditOp> = edits
+            .iter()
+            .map(|(profile, place, key, value)| EditOp::ProfileSet {
                 manifest: ws.root.join("Cargo.toml"),
-                profile: profiles[rng.next(profiles.len())].into(),
-                build_override: package.is_none() && rng.next(4) == 0,
-                package,
-                key: keys[rng.next(keys.len())].into(),
-                value: values[rng.next(values.len())].clone(),
-            });
-        }
+                profile: (*profile).into(),
+                build_override: *place == 2,
+                package: (*place == 1).then(|| "*".to_owned()),
+                key: (*key).into(),
+                value: value.clone(),
+            })
+            .collect();
         let plan = EditPlan::from_ops(&ws.root, ops.clone()).unwrap();
-        let Some(change) = plan.files.first() else {
-            continue;
-        };
-        let before = change.before.as_deref().unwrap();
-        let diff = similar::TextDiff::from_lines(before, change.after.as_str());
-        for removed in diff
-            .iter_all_changes()
-            .filter(|c| c.tag() == similar::ChangeTag::Delete)
-        {
-            // Only the edited keys' own lines may go or change.
-            assert!(
-                keys.iter().any(|k| removed.value().starts_with(k)),
-                "case {case}: {:?} removed by {ops:?}",
-                removed.value()
-            );
+        if let Some(change) = plan.files.first() {
+            let before = change.before.as_deref().unwrap();
+            let diff = similar::TextDiff::from_lines(before, change.after.as_str());
+            for removed in diff
+                .iter_all_changes()
+                .filter(|c| c.tag() == similar::ChangeTag::Delete)
+            {
+                // Only the edited keys' own lines may go or change.
+                prop_assert!(
+                    PROFILE_KEYS.iter().any(|k| removed.value().starts_with(k)),
+                    "{:?} removed by {ops:?}",
+                    removed.value()
+                );
+            }
+            ws.execute(&plan, Verification::Skip).unwrap();
+            prop_assert!(EditPlan::from_ops(&ws.root, ops).unwrap().is_empty());
         }
-        ws.execute(&plan, Verification::Skip).unwrap();
-        assert!(
-            EditPlan::from_ops(&ws.root, ops).unwrap().is_empty(),
-            "case {case}"
-        );
     }
 }
 

@@ -124,7 +124,9 @@ fn table_ref<'a>(doc: &'a DocumentMut, path: &[&str]) -> Option<&'a dyn TableLik
 }
 
 /// Sets `key` in the table at `table_path` to `value`, or removes it when `value` is `None`.
-/// An existing value keeps its decor (its trailing comment stays on its line).
+/// A trailing comment described the old value, so it moves to its own line above the key,
+/// prefixed with what the value was (`# was `debug = true`: full debug info`); the value itself
+/// keeps its spacing.
 pub(crate) fn set_key(
     doc: &mut DocumentMut,
     table_path: &[&str],
@@ -150,10 +152,39 @@ pub(crate) fn set_key(
     let table = table_mut(doc, table_path)?;
     match table.get_mut(key) {
         Some(Item::Value(old)) => {
-            let decor = old.decor().clone();
+            let mut decor = old.decor().clone();
+            let comment = decor
+                .suffix()
+                .and_then(|s| s.as_str())
+                .and_then(|s| s.trim().strip_prefix('#'))
+                .map(|c| c.trim().to_owned());
+            let mut was = old.clone();
+            was.decor_mut().clear();
+            let was = was.to_string();
+            if comment.is_some() {
+                decor.set_suffix("");
+            }
             let mut new = value.clone();
             *new.decor_mut() = decor;
             *old = new;
+            if let Some(comment) = comment
+                && let Some(mut key_decor) = table.key_mut(key)
+            {
+                let decor = key_decor.leaf_decor_mut();
+                let prefix = decor
+                    .prefix()
+                    .and_then(|p| p.as_str())
+                    .unwrap_or("")
+                    .to_owned();
+                let indent = prefix.rsplit('\n').next().unwrap_or("").to_owned();
+                let above = prefix[..prefix.len() - indent.len()].to_owned();
+                let note = if comment.is_empty() {
+                    format!("# was `{key} = {was}`")
+                } else {
+                    format!("# was `{key} = {was}`: {comment}")
+                };
+                decor.set_prefix(format!("{above}{indent}{note}\n{indent}"));
+            }
         }
         Some(_) => {
             let mut full: Vec<&str> = table_path.to_vec();
@@ -502,8 +533,8 @@ mod tests {
     }
 
     #[test]
-    fn set_key_keeps_the_trailing_comment_and_every_other_byte() {
-        let text = "# top\n[profile.dev]\nopt-level = 0   # keep\ndebug = true # full\n\n[profile.release]\nlto = \"fat\"\n";
+    fn set_key_moves_the_old_values_comment_above_it_and_keeps_every_other_byte() {
+        let text = "# top\n[profile.dev]\nopt-level = 0   # keep\n# why\ndebug = true # full\n\n[profile.release]\nlto = \"fat\"\n";
         let out = edit(text, |d| {
             set_key(
                 d,
@@ -515,7 +546,20 @@ mod tests {
         });
         assert_eq!(
             out,
-            text.replace("debug = true", "debug = \"line-tables-only\"")
+            text.replace(
+                "debug = true # full",
+                "# was `debug = true`: full\ndebug = \"line-tables-only\""
+            )
+        );
+        // Without a comment there is nothing to move; indentation is kept.
+        let text = "[profile.dev]\n  debug = true\n  opt-level = 0 #\n";
+        let out = edit(text, |d| {
+            set_key(d, &["profile", "dev"], "debug", Some(&Value::from(1))).unwrap()
+                && set_key(d, &["profile", "dev"], "opt-level", Some(&Value::from(1))).unwrap()
+        });
+        assert_eq!(
+            out,
+            "[profile.dev]\n  debug = 1\n  # was `opt-level = 0`\n  opt-level = 1\n"
         );
     }
 

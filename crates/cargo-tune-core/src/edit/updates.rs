@@ -288,7 +288,6 @@ type Duplicates = Option<BTreeMap<String, Vec<String>>>;
 
 fn check(
     op: &EditOp,
-    subject: Option<&str>,
     root: &Path,
     options: &CargoOptions,
     trial: &mut Trial,
@@ -307,55 +306,44 @@ fn check(
         Trial::Scratch { lock, .. } => std::fs::read(lock).ok(),
         Trial::DryRun => None,
     };
-    let attempt = |op: &EditOp,
-                   trial: &mut Trial,
-                   duplicates: &mut Duplicates|
-     -> Result<EditOp, String> {
-        let outcome = trial.run(op, root, options)?;
-        let mut harm = added_copies(&outcome, &before)
-            .into_iter()
-            .map(|a| {
-                format!("it would add another version of a package already in Cargo.lock ({a})")
-            })
-            .collect::<Vec<_>>();
-        let after = trial.host_duplicates(manifest, root, options);
-        if let (Some(before), Some(after)) = (duplicates.as_ref(), after.as_ref()) {
-            for (name, versions) in after {
-                let had = before.get(name).map_or(1, Vec::len);
-                if versions.len() > had {
-                    harm.push(format!(
-                        "it would compile {name} in {} versions for the host ({})",
-                        versions.len(),
-                        versions.join(", ")
-                    ));
+    let attempt =
+        |op: &EditOp, trial: &mut Trial, duplicates: &mut Duplicates| -> Result<EditOp, String> {
+            let outcome = trial.run(op, root, options)?;
+            let mut harm = added_copies(&outcome, &before)
+                .into_iter()
+                .map(|a| {
+                    format!("it would add another version of a package already in Cargo.lock ({a})")
+                })
+                .collect::<Vec<_>>();
+            let after = trial.host_duplicates(manifest, root, options);
+            if let (Some(before), Some(after)) = (duplicates.as_ref(), after.as_ref()) {
+                for (name, versions) in after {
+                    let had = before.get(name).map_or(1, Vec::len);
+                    if versions.len() > had {
+                        harm.push(format!(
+                            "it would compile {name} in {} versions for the host ({})",
+                            versions.len(),
+                            versions.join(", ")
+                        ));
+                    }
                 }
             }
-            if let Some(subject) = subject
-                && harm.is_empty()
-                && before.get(subject).map(Vec::len) == after.get(subject).map(Vec::len)
-            {
-                harm.push(format!(
-                    "cargo takes it, but {subject} is still compiled in {} versions for the host afterwards",
-                    before.get(subject).map_or(0, Vec::len)
-                ));
+            if !harm.is_empty() {
+                // Undo it in the scratch lockfile: later steps start from the state without it.
+                if let (Trial::Scratch { lock, .. }, Some(bytes)) = (&*trial, &before_bytes) {
+                    let _ = crate::fsutil::write_atomic(lock, bytes);
+                }
+                return Err(harm.join("; "));
             }
-        }
-        if !harm.is_empty() {
-            // Undo it in the scratch lockfile: later steps start from the state without it.
-            if let (Trial::Scratch { lock, .. }, Some(bytes)) = (&*trial, &before_bytes) {
-                let _ = crate::fsutil::write_atomic(lock, bytes);
+            if after.is_some() {
+                *duplicates = after;
             }
-            return Err(harm.join("; "));
-        }
-        if after.is_some() {
-            *duplicates = after;
-        }
-        let mut op = op.clone();
-        if let EditOp::CargoUpdate { outcome: o, .. } = &mut op {
-            *o = outcome;
-        }
-        Ok(op)
-    };
+            let mut op = op.clone();
+            if let EditOp::CargoUpdate { outcome: o, .. } = &mut op {
+                *o = outcome;
+            }
+            Ok(op)
+        };
     let stderr = match attempt(op, trial, duplicates) {
         Ok(checked) => return Checked::Keep(checked),
         Err(reason) if is_harm(&reason) => return Checked::Skip(reason),
@@ -421,28 +409,14 @@ fn check(
 /// changes, a parent's exact pin turns into updating both, and an infeasible or harmful one
 /// leaves the plan (with its step) as a skipped change that gives the reason.
 pub fn check_updates(plan: &mut EditPlan, options: &CargoOptions) {
-    let commands = std::mem::take(&mut plan.commands);
-    let Some(EditOp::CargoUpdate { manifest, .. }) = commands.first() else {
+    let Some(EditOp::CargoUpdate { manifest, .. }) = plan.commands.first().cloned() else {
         return;
     };
+    let commands = std::mem::take(&mut plan.commands);
     let mut trial = Trial::new(&manifest.with_file_name("Cargo.lock"));
-    let mut duplicates = trial.host_duplicates(manifest, &plan.root, options);
+    let mut duplicates = trial.host_duplicates(&manifest, &plan.root, options);
     for op in commands {
-        // A `duplicate-version` step must make its package's host versions fewer.
-        let subject = plan
-            .steps
-            .iter()
-            .find(|s| s.ops.contains(&op))
-            .and_then(|s| s.finding.as_deref())
-            .and_then(|id| id.strip_prefix("duplicate-version:"));
-        match check(
-            &op,
-            subject,
-            &plan.root,
-            options,
-            &mut trial,
-            &mut duplicates,
-        ) {
+        match check(&op, &plan.root, options, &mut trial, &mut duplicates) {
             Checked::Keep(checked) => {
                 for step in &mut plan.steps {
                     for planned in &mut step.ops {

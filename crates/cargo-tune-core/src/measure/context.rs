@@ -100,6 +100,63 @@ pub fn default_touch_file(metadata: &Metadata, packages: &[String]) -> Option<Pa
     None
 }
 
+/// Why a `--touch` file cannot be edited by `dev-incremental`.
+#[derive(Debug, thiserror::Error)]
+pub enum TouchError {
+    /// No such file.
+    #[error("--touch {}: no such file", path.display())]
+    Missing {
+        /// The path as resolved.
+        path: PathBuf,
+    },
+    /// Not a Rust source: the edit appends a Rust comment, which would corrupt anything else.
+    #[error("--touch {}: not a Rust source file (`.rs`); dev-incremental edits a member's source the way a person does", path.display())]
+    NotRust {
+        /// The path as resolved.
+        path: PathBuf,
+    },
+    /// Outside every member's directory (or in the target directory): editing it rebuilds
+    /// nothing that cargo-tune measures.
+    #[error("--touch {}: not a source of a workspace member (members: {})", path.display(), members.join(", "))]
+    NotMember {
+        /// The path as resolved.
+        path: PathBuf,
+        /// Member names.
+        members: Vec<String>,
+    },
+}
+
+/// Checks a `--touch` file: a `.rs` file inside a workspace member's directory and outside the
+/// target directory.
+pub fn check_touch_file(metadata: &Metadata, given: &Path) -> Result<(), TouchError> {
+    let path = given.canonicalize().map_err(|_| TouchError::Missing {
+        path: given.to_owned(),
+    })?;
+    if !path.is_file() {
+        return Err(TouchError::Missing { path });
+    }
+    if path.extension().is_none_or(|e| e != "rs") {
+        return Err(TouchError::NotRust {
+            path: given.to_owned(),
+        });
+    }
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_owned());
+    let members = metadata.workspace_packages();
+    let in_target = path.starts_with(canonical(&metadata.target_directory));
+    let in_member = members.iter().any(|m| {
+        m.manifest_path
+            .parent()
+            .is_some_and(|dir| path.starts_with(canonical(dir)))
+    });
+    if in_target || !in_member {
+        return Err(TouchError::NotMember {
+            path: given.to_owned(),
+            members: members.iter().map(|m| m.name.clone()).collect(),
+        });
+    }
+    Ok(())
+}
+
 /// `NAME=value` (or `NAME unset`) for every variable cargo-tune sets or inherits that changes
 /// what is measured.
 pub fn controlled_env(env: &BuildEnv, jobs: Option<usize>) -> Vec<String> {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use cargo_tune_schema::{Measurement, VariantFailure, VariantOutcome};
 
-use super::memory::{SAMPLE_INTERVAL_MS, TreeSampler};
+use super::memory::{SAMPLE_INTERVAL_MS, TreeSampler, whole_tree_peak};
 use super::messages::BuildMessages;
 use super::stopwatch::Stopwatch;
 use super::touch::TouchedFile;
@@ -287,14 +287,22 @@ struct RunResult {
 const TAIL_LINES: usize = 20;
 
 fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureError> {
-    let mut cmd = cli.to_command();
+    run_command(cli.to_command(), &cli.display(), cancel)
+}
+
+/// Runs one measured process (a cargo build, or anything in tests) and gathers its metrics.
+fn run_command(
+    mut cmd: std::process::Command,
+    display: &str,
+    cancel: &AtomicBool,
+) -> Result<RunResult, MeasureError> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let cpu_before = process::self_cpu();
     let watch = Stopwatch::start();
     let mut child = process::spawn_group(&mut cmd).map_err(|source| MeasureError::Spawn {
-        command: cli.display(),
+        command: display.to_owned(),
         source,
     })?;
     let pid = child.id();
@@ -355,7 +363,7 @@ fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureErr
         )
     });
     let (status, usage) = waited.map_err(|source| MeasureError::Spawn {
-        command: cli.display(),
+        command: display.to_owned(),
         source,
     })?;
     let harness_cpu = process::self_cpu().saturating_sub(cpu_before);
@@ -363,7 +371,7 @@ fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureErr
         wall_s: wall.as_secs_f64(),
         user_s: usage.user.as_secs_f64(),
         sys_s: usage.sys.as_secs_f64(),
-        peak_tree_rss_bytes: peak,
+        peak_tree_rss_bytes: whole_tree_peak(peak, usage.max_rss),
         max_process_rss_bytes: usage.max_rss,
         artifact_bytes: messages.artifact_bytes(),
         units_rebuilt: messages.rebuilt,
@@ -378,4 +386,29 @@ fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureErr
         measurement,
         stderr_tail: tail,
     })
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use crate::cargo::ToolCommand;
+
+    #[test]
+    fn whole_tree_peak_is_never_below_the_largest_process() {
+        // dd fills a 64 MiB buffer and exits within a few tens of milliseconds: samples 50 ms
+        // apart often miss it, the kernel's accounting never does.
+        for _ in 0..5 {
+            let cmd = ToolCommand::new("sh")
+                .args([
+                    "-c",
+                    "dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; true",
+                ])
+                .to_command();
+            let run = run_command(cmd, "sh", &AtomicBool::new(false)).unwrap();
+            let m = run.measurement;
+            let largest = m.max_process_rss_bytes.unwrap();
+            assert!(largest >= 64 << 20, "{m:?}");
+            assert!(m.peak_tree_rss_bytes.unwrap() >= largest, "{m:?}");
+        }
+    }
 }

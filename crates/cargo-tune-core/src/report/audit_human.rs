@@ -38,8 +38,14 @@ pub fn render_audit_human(
             paint(s.bold, area.title()),
             paint(s.dim, format_args!("({})", in_area.len()))
         );
-        for finding in in_area {
-            write_finding(&mut text, finding, options);
+        for group in group_by_code(&in_area) {
+            if group.len() >= GROUP_AT && !options.verbose {
+                write_group(&mut text, &group, options);
+            } else {
+                for finding in group {
+                    write_finding(&mut text, finding, options);
+                }
+            }
         }
     }
     if !report.profiles.is_empty() {
@@ -107,7 +113,138 @@ pub fn render_audit_human(
         sum.infos,
         plural(sum.infos, "note"),
     );
+    let next = next_steps(report);
+    if !next.is_empty() {
+        let _ = writeln!(text, "\n{}", paint(s.bold, "next"));
+        for line in next {
+            let _ = writeln!(text, "  {line}");
+        }
+    }
     emit(options, out, &text)
+}
+
+/// From this many findings of one code (and severity), the human report shows one heading and a
+/// table of subjects; `--verbose` shows each in full.
+const GROUP_AT: usize = 3;
+
+/// Findings of the same code and severity together, in the order each first appears.
+fn group_by_code<'f>(findings: &[&'f Finding]) -> Vec<Vec<&'f Finding>> {
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for finding in findings {
+        match groups
+            .iter_mut()
+            .find(|g| g[0].code == finding.code && g[0].severity == finding.severity)
+        {
+            Some(group) => group.push(finding),
+            None => groups.push(vec![finding]),
+        }
+    }
+    groups
+}
+
+/// One heading for many findings of one code: the code's description, a table of subject,
+/// place and message, the help every one of them shares, and how to select them.
+fn write_group(text: &mut String, group: &[&Finding], options: &RenderOptions) {
+    let s = &options.styles;
+    let first = group[0];
+    let label = match first.severity {
+        cargo_tune_schema::Severity::Info => "note",
+        other => other.as_str(),
+    };
+    let _ = writeln!(
+        text,
+        "{}{}",
+        paint(
+            s.severity(first.severity),
+            format_args!("{label}[{}]", first.code)
+        ),
+        paint(
+            s.bold,
+            format_args!(": {} findings: {}", group.len(), first.code.description())
+        )
+    );
+    let places: Vec<String> = group
+        .iter()
+        .map(|f| {
+            f.location
+                .as_ref()
+                .map(|l| format!("{}:{}:{}", l.path, l.line, l.column))
+                .unwrap_or_default()
+        })
+        .collect();
+    let subject_width = group.iter().map(|f| f.subject.len()).max().unwrap_or(0);
+    let place_width = places.iter().map(String::len).max().unwrap_or(0);
+    for (finding, place) in group.iter().zip(&places) {
+        let line = format!(
+            "{:<subject_width$}  {:<place_width$}  {}",
+            finding.subject, place, finding.message
+        );
+        let _ = writeln!(text, "   {} {}", paint(s.dim, "|"), line.trim_end());
+    }
+    let shared: Vec<&str> = first
+        .suggestions
+        .iter()
+        .map(|x| x.summary.as_str())
+        .filter(|summary| {
+            group
+                .iter()
+                .all(|f| f.suggestions.iter().any(|x| x.summary == *summary))
+        })
+        .collect();
+    for summary in shared {
+        let _ = writeln!(text, "   {} {summary}", paint(s.good, "help:"));
+    }
+    let _ = writeln!(
+        text,
+        "   {} {}",
+        paint(s.dim, "id:"),
+        paint(
+            s.dim,
+            format_args!(
+                "{}:<subject> (`{}` selects them all; --verbose shows each in full)",
+                first.code, first.code
+            )
+        )
+    );
+    text.push('\n');
+}
+
+/// What to run next, with real codes and ids from the report: a change to measure, an edit to
+/// preview, and every edit at once when warnings or errors exist.
+pub(crate) fn next_steps(report: &AuditReport) -> Vec<String> {
+    let measurable = report
+        .findings
+        .iter()
+        .find(|f| crate::changes::from_findings(f.code, &report.findings).is_ok());
+    let editable = report.findings.iter().find(|f| {
+        f.suggestions.iter().any(|x| {
+            !matches!(
+                x.change,
+                SuggestedChange::Manual { .. }
+                    | SuggestedChange::CargoUpdate { .. }
+                    | SuggestedChange::Env { .. }
+            )
+        })
+    });
+    let mut lines = Vec::new();
+    if let Some(f) = measurable {
+        lines.push(format!(
+            "`cargo tune try {}` measures a finding's suggested change without editing a file",
+            f.code
+        ));
+    }
+    if let Some(f) = editable {
+        lines.push(format!(
+            "`cargo tune apply {}` shows the edits for one finding (a dry run; add --execute to write them)",
+            f.id
+        ));
+        if report.summary.errors + report.summary.warnings > 0 {
+            lines.push(
+                "`cargo tune apply --all` shows the edits for every warning and error".to_owned(),
+            );
+        }
+    }
+    lines
 }
 
 fn write_finding(text: &mut String, finding: &Finding, options: &RenderOptions) {

@@ -3,7 +3,7 @@ use std::io;
 
 use cargo_tune_schema::AuditReport;
 
-use super::audit_human::toml_like;
+use super::audit_human::{next_steps, toml_like};
 use super::{RenderOptions, emit};
 
 /// Writes an audit report as GitHub-flavoured Markdown, for PR comments and
@@ -22,7 +22,7 @@ pub fn render_audit_markdown(
         report.members, report.packages, sum.errors, sum.warnings, sum.infos
     );
     if !report.findings.is_empty() {
-        let _ = writeln!(md, "| severity | code | subject | finding | where |");
+        let _ = writeln!(md, "| severity | id | finding | help | where |");
         let _ = writeln!(md, "|---|---|---|---|---|");
         for f in &report.findings {
             let place = f
@@ -30,17 +30,26 @@ pub fn render_audit_markdown(
                 .as_ref()
                 .map(|l| format!("`{}:{}`", l.path, l.line))
                 .unwrap_or_default();
+            let help: Vec<String> = f.suggestions.iter().map(|x| cell(&x.summary)).collect();
             let _ = writeln!(
                 md,
                 "| {} | `{}` | {} | {} | {} |",
                 f.severity.as_str(),
-                f.code,
-                cell(&f.subject),
+                cell(&f.id),
                 cell(&f.message),
+                help.join("<br>"),
                 place
             );
         }
         md.push('\n');
+        let next = next_steps(report);
+        if !next.is_empty() {
+            let _ = writeln!(md, "**Next:**\n");
+            for line in next {
+                let _ = writeln!(md, "- {line}");
+            }
+            md.push('\n');
+        }
     }
     if !report.profiles.is_empty() {
         let _ = writeln!(md, "<details><summary>Effective profiles</summary>\n");
@@ -64,5 +73,8 @@ pub fn render_audit_markdown(
 }
 
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    text.replace('|', "\\|")
+        .replace('\n', " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

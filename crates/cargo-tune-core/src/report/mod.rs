@@ -24,6 +24,8 @@ pub struct RenderOptions {
     pub styles: Styles,
     /// Applied to every line before it is written.
     pub redactor: Option<Redactor>,
+    /// Every finding in full, instead of one table per repeated finding code.
+    pub verbose: bool,
 }
 
 impl RenderOptions {
@@ -36,6 +38,7 @@ impl RenderOptions {
                 Styles::default()
             },
             redactor: None,
+            verbose: false,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use cargo_tune_core::cargo::CargoOptions;
 use cargo_tune_core::report::{RenderOptions, render_json};
 
-use crate::output::OutputContext;
+use crate::output::{Destination, OutputContext};
 
 /// How cargo finds and resolves the workspace.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -71,20 +71,39 @@ pub(crate) type Renderer<T> =
     fn(&T, &RenderOptions, &mut dyn std::io::Write) -> std::io::Result<()>;
 
 impl OutputOptions {
-    /// Renders `report` in the chosen format (JSON through serde) and sends it to stdout or to
-    /// `--output`.
+    /// Opens the destination; call it before any work, so that an unwritable `--output` fails
+    /// first.
+    pub(crate) fn open(&self) -> Result<Destination, crate::errors::ExpectedError> {
+        Destination::open(self.output.as_deref())
+    }
+
+    /// Renders `report` in the chosen format (JSON through serde) and sends it to
+    /// `destination`.
     pub(crate) fn deliver<T: serde::Serialize>(
         &self,
         ctx: &OutputContext,
+        destination: Destination,
         report: &T,
         human: Renderer<T>,
         markdown: Renderer<T>,
     ) -> Result<(), crate::errors::ExpectedError> {
-        let options = ctx.render_options(self.output.is_some());
-        crate::output::deliver(self.output.as_deref(), |out| match self.format {
-            Format::Human => human(report, &options, out),
+        let options = ctx.render_options(destination.is_file());
+        self.deliver_with(&options, destination, report, human, markdown)
+    }
+
+    /// [`OutputOptions::deliver`] with render options of the caller's.
+    pub(crate) fn deliver_with<T: serde::Serialize>(
+        &self,
+        options: &RenderOptions,
+        destination: Destination,
+        report: &T,
+        human: Renderer<T>,
+        markdown: Renderer<T>,
+    ) -> Result<(), crate::errors::ExpectedError> {
+        crate::output::deliver(destination, |out| match self.format {
+            Format::Human => human(report, options, out),
             Format::Json => render_json(report, out),
-            Format::Markdown => markdown(report, &options, out),
+            Format::Markdown => markdown(report, options, out),
         })
     }
 }

@@ -1,26 +1,31 @@
-//! Ctrl-C during a measurement (and SIGTERM or SIGHUP, so that a closed terminal or a CI
-//! timeout does not leave the edited file behind): the handler only raises a flag; the engine
-//! polls it, stops the build, restores the edited file and returns, and the command exits
-//! with 130.
+//! Ctrl-C during a measurement or an apply (and SIGTERM or SIGHUP, so that a closed terminal or
+//! a CI timeout does not leave an edited file behind): the handler only raises a flag; the
+//! engine polls it, stops the build or rolls the edit back, restores what it changed and
+//! returns, and the command exits with 130.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Once};
 
-pub(crate) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static INTERRUPTED: LazyLock<Arc<AtomicBool>> = LazyLock::new(Arc::default);
 
-#[cfg(unix)]
-extern "C" fn on_signal(_: libc::c_int) {
-    // An atomic store is async-signal-safe; nothing else happens here.
-    INTERRUPTED.store(true, Ordering::SeqCst);
+/// The flag the signals raise.
+pub(crate) fn flag() -> &'static AtomicBool {
+    &INTERRUPTED
 }
 
-/// Routes SIGINT, SIGTERM and SIGHUP to [`INTERRUPTED`] from now on.
+/// Clears the flag and routes SIGINT, SIGTERM and SIGHUP to it from now on.
 pub(crate) fn install() {
     INTERRUPTED.store(false, Ordering::SeqCst);
-    #[cfg(unix)]
-    // SAFETY: the handler only performs an atomic store, which is async-signal-safe.
-    unsafe {
-        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            libc::signal(signal, on_signal as *const () as libc::sighandler_t);
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        use signal_hook::consts::signal::{SIGINT, SIGTERM};
+        #[cfg(unix)]
+        let signals = [SIGINT, SIGTERM, signal_hook::consts::signal::SIGHUP];
+        #[cfg(not(unix))]
+        let signals = [SIGINT, SIGTERM];
+        for signal in signals {
+            // Only fails for signals that must not be caught; these three may be.
+            let _ = signal_hook::flag::register(signal, Arc::clone(&INTERRUPTED));
         }
-    }
+    });
 }

@@ -1,11 +1,15 @@
-//! Where output goes and how it looks, decided once at the edge: colour from `--color`,
-//! `CARGO_TERM_COLOR`, `NO_COLOR` and whether the stream is a terminal.
+//! Where output goes and how it looks, decided once at the edge: colour from `--color` (or
+//! `CARGO_TERM_COLOR`), then anstream's reading of `NO_COLOR`, `CLICOLOR_FORCE`, `CLICOLOR`,
+//! `TERM` and whether the stream is a terminal, as cargo does.
 
 mod progress;
 
 use std::io::{IsTerminal, Write};
+
+use anstyle::AnsiColor;
 use std::path::Path;
 
+use cargo_tune_core::fsutil::PendingWrite;
 use cargo_tune_core::report::RenderOptions;
 
 pub(crate) use progress::ProgressBar;
@@ -25,14 +29,11 @@ pub(crate) enum ColorChoice {
 }
 
 impl ColorChoice {
-    /// Whether to colour a stream.
-    pub(crate) fn should_colorize(self, is_terminal: bool) -> bool {
+    fn to_anstream(self) -> anstream::ColorChoice {
         match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
+            ColorChoice::Auto => anstream::ColorChoice::Auto,
+            ColorChoice::Always => anstream::ColorChoice::Always,
+            ColorChoice::Never => anstream::ColorChoice::Never,
         }
     }
 
@@ -55,13 +56,16 @@ pub(crate) struct OutputContext {
 }
 
 impl OutputContext {
+    /// Settles colour the way cargo does, through anstream: `--color`, then `NO_COLOR`,
+    /// `CLICOLOR_FORCE`, `CLICOLOR`, `TERM` and whether the stream is a terminal.
     pub(crate) fn new(color: ColorChoice) -> Self {
-        let stderr_is_terminal = std::io::stderr().is_terminal();
+        color.to_anstream().write_global();
+        let colors = |choice| choice != anstream::ColorChoice::Never;
         OutputContext {
             color,
-            stdout_color: color.should_colorize(std::io::stdout().is_terminal()),
-            stderr_color: color.should_colorize(stderr_is_terminal),
-            stderr_is_terminal,
+            stdout_color: colors(anstream::AutoStream::choice(&std::io::stdout())),
+            stderr_color: colors(anstream::AutoStream::choice(&std::io::stderr())),
+            stderr_is_terminal: std::io::stderr().is_terminal(),
         }
     }
 
@@ -72,41 +76,57 @@ impl OutputContext {
 
     /// Writes `error: …` to stderr.
     pub(crate) fn print_error(&self, text: &str) {
-        let style = if self.stderr_color {
-            anstyle::AnsiColor::Red.on_default().bold()
-        } else {
-            anstyle::Style::new()
-        };
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{style}error{style:#}: {text}");
+        status_line(AnsiColor::Red, "error", text);
     }
 
     /// Writes `note: …` to stderr.
     pub(crate) fn print_note(&self, text: &str) {
-        let style = if self.stderr_color {
-            anstyle::AnsiColor::Cyan.on_default().bold()
-        } else {
-            anstyle::Style::new()
-        };
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{style}note{style:#}: {text}");
+        status_line(AnsiColor::Cyan, "note", text);
     }
 
     /// Writes `warning: …` to stderr.
     pub(crate) fn print_warning(&self, text: &str) {
-        let style = if self.stderr_color {
-            anstyle::AnsiColor::Yellow.on_default().bold()
-        } else {
-            anstyle::Style::new()
-        };
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{style}warning{style:#}: {text}");
+        status_line(AnsiColor::Yellow, "warning", text);
     }
 }
 
-/// Renders into a buffer and sends it to stdout or, atomically, to `--output PATH`.
+/// `label: text` on stderr, the label styled; anstream drops the style where colour is off.
+fn status_line(color: AnsiColor, label: &str, text: &str) {
+    let style = color.on_default().bold();
+    let _ = writeln!(anstream::stderr().lock(), "{style}{label}{style:#}: {text}");
+}
+
+/// Where the report goes, settled before any work: a file destination is opened (as a
+/// temporary file beside it) at once, so that an unwritable `--output` fails before a build runs
+/// or a file is edited.
+#[derive(Debug)]
+pub(crate) enum Destination {
+    Stdout,
+    File(PendingWrite),
+}
+
+impl Destination {
+    /// Opens `output`, or stdout when there is none.
+    pub(crate) fn open(output: Option<&Path>) -> Result<Destination, ExpectedError> {
+        match output {
+            None => Ok(Destination::Stdout),
+            Some(path) => PendingWrite::create(path)
+                .map(Destination::File)
+                .map_err(|source| ExpectedError::Output {
+                    path: path.display().to_string(),
+                    source,
+                }),
+        }
+    }
+
+    pub(crate) fn is_file(&self) -> bool {
+        matches!(self, Destination::File(_))
+    }
+}
+
+/// Renders into a buffer and sends it to stdout or, atomically, to the `--output` file.
 pub(crate) fn deliver(
-    output: Option<&Path>,
+    destination: Destination,
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), ExpectedError> {
     let mut buf = Vec::new();
@@ -114,14 +134,14 @@ pub(crate) fn deliver(
         path: "the report".to_owned(),
         source,
     })?;
-    match output {
-        Some(path) => cargo_tune_core::fsutil::write_atomic(path, &buf).map_err(|source| {
-            ExpectedError::Output {
-                path: path.display().to_string(),
-                source,
-            }
-        }),
-        None => {
+    match destination {
+        Destination::File(pending) => {
+            let path = pending.path().display().to_string();
+            pending
+                .commit(&buf)
+                .map_err(|source| ExpectedError::Output { path, source })
+        }
+        Destination::Stdout => {
             let mut stdout = std::io::stdout().lock();
             match stdout.write_all(&buf).and_then(|()| stdout.flush()) {
                 // A closed pipe (`| head`) is the reader's choice, not an error.

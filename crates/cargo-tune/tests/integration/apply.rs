@@ -186,13 +186,56 @@ fn check_execute_check_undo_round_trip() {
         .run()
         .assert_code(exit_codes::SETUP);
     assert!(
-        refused
-            .stderr()
-            .contains("no apply of this workspace to undo"),
+        refused.stderr().contains("nothing to undo"),
         "{}",
         refused.stderr()
     );
     assert_eq!(snapshot(ws.root()), before);
+}
+
+#[test]
+fn undo_with_nothing_to_undo_says_so_and_creates_nothing() {
+    let ws = TempWorkspace::fixture("showcase");
+    let run = cli(&ws)
+        .args(["undo", "--offline"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    let stderr = run.stderr();
+    assert!(stderr.contains("nothing to undo"), "{stderr}");
+    assert!(!stderr.contains("target/cargo-tune"), "{stderr}");
+    assert!(!ws.path("target").exists(), "undo created target/");
+}
+
+#[test]
+fn unknown_finding_id_is_a_usage_error_with_a_suggestion() {
+    let ws = TempWorkspace::fixture("showcase");
+    let findings = findings();
+    for extra in [&[][..], &["--check"][..], &["--execute"][..]] {
+        let run = cli(&ws)
+            .args(["apply", "debuginfo-in-dev:nonexistent", "--offline"])
+            .args(["--findings", findings.to_str().unwrap()])
+            .args(extra.iter().copied())
+            .run()
+            .assert_code(exit_codes::USAGE);
+        let stderr = run.stderr();
+        assert!(
+            stderr.contains("`debuginfo-in-dev:nonexistent`")
+                && stderr.contains("did you mean `debuginfo-in-dev:dev`?"),
+            "{stderr}"
+        );
+    }
+    // A code with no finding is not a mistake: the workspace may be fixed already.
+    ws.write("none.json", r#"{"findings": []}"#);
+    let run = cli(&ws)
+        .args(["apply", "debuginfo-in-dev", "--offline", "--check"])
+        .args(["--findings", "none.json"])
+        .run()
+        .assert_code(exit_codes::OK);
+    assert!(
+        run.stderr().contains("no `debuginfo-in-dev` finding"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]

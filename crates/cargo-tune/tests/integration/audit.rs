@@ -188,6 +188,49 @@ fn toolchain_findings_follow_the_tools_on_path() {
     assert!(has(&report, "llvm-tools-mismatch:llvm-profdata"));
     assert_eq!(report["toolchain"]["linker"], "rust-lld");
 
+    // LLVM tools matter only to PGO: information unless the rustflags in effect use it.
+    let llvm = |report: &Value| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "llvm-tools-mismatch")
+            .cloned()
+            .unwrap()
+    };
+    let small = TempWorkspace::fixture("small-real");
+    let plain = tune(&small, &["llvm-profdata-14"])
+        .args(["audit", "--deny", "warnings", "--format", "json"])
+        .run();
+    let finding = llvm(&plain.json());
+    assert_eq!(finding["severity"], "info");
+    let blocking: Vec<_> = plain.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| f["id"].clone())
+        .collect();
+    assert_eq!(
+        plain.code(),
+        if blocking.is_empty() { 0 } else { 1 },
+        "{blocking:?}"
+    );
+    // No matching tool: the help says to install one, and the message does not contradict it.
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("no llvm-profdata for LLVM")
+    );
+    let with_pgo = tune(&small, &["llvm-profdata-14"])
+        .env("RUSTFLAGS", "-C profile-generate=/tmp/pgo-data")
+        .args(["audit", "--format", "json"])
+        .run()
+        .assert_code(0)
+        .json();
+    assert_eq!(llvm(&with_pgo)["severity"], "warning");
+
     let with_wrapper = tune(&ws, &["sccache"])
         .env("RUSTC_WRAPPER", "sccache")
         .env("RUSTFLAGS", "-C linker-features=-lld")

@@ -96,7 +96,7 @@ fn sigkill_at_random_points_leaves_old_or_new_files_and_undo_recovers() {
                     finished += 1;
                 }
             }
-            exit_codes::SETUP if undo.stderr().contains("no apply of this workspace to undo") => {
+            exit_codes::SETUP if undo.stderr().contains("nothing to undo") => {
                 before_journal += 1;
             }
             code => panic!(

@@ -1,5 +1,5 @@
 //! Whole-build peak memory: the sum of the resident set sizes of every live process of the
-//! build, sampled. `getrusage` only knows the largest single process, and creating a cgroup
+//! build, sampled, and never below the largest single process the kernel accounted. `getrusage` only knows the largest single process, and creating a cgroup
 //! (whose `memory.peak` would be exact) is not something a build tool may do on a shared host.
 
 #[cfg(target_os = "linux")]
@@ -10,6 +10,16 @@ use cargo_tune_schema::MemoryMethod;
 /// Interval between samples. Short enough to catch rustc processes that live a fraction of a
 /// second, long enough that sampling costs well under 1 % of one core.
 pub const SAMPLE_INTERVAL_MS: u64 = 50;
+
+/// The whole build's peak: the sampled peak, but never less than the largest single process
+/// (from the kernel's accounting), which a sample can miss when the process lives between two
+/// samples. A tree holds that process, so its peak is at least that process's.
+pub fn whole_tree_peak(sampled: Option<u64>, largest_process: Option<u64>) -> Option<u64> {
+    match (sampled, largest_process) {
+        (Some(s), Some(l)) => Some(s.max(l)),
+        (s, l) => s.or(l),
+    }
+}
 
 /// One sample of a process tree.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

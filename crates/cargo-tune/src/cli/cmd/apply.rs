@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use cargo_tune_core::analysis::Policy;
 use cargo_tune_core::cargo::metadata::MetadataSource;
 use cargo_tune_core::edit::{
-    EditPlan, Journal, ModelInputs, Selector, Transaction, Verification, git, select,
+    EditPlan, Journal, ModelInputs, Selector, Transaction, Verification, closest_id, git, select,
 };
 use cargo_tune_core::report::{Styles, render_json};
 use cargo_tune_core::workspace::{BuildEnv, LoadOptions};
@@ -63,6 +63,7 @@ impl ApplyArgs {
                     .to_owned(),
             });
         }
+        let destination = self.output.open()?;
         let cwd = current_dir()?;
         let load = LoadOptions {
             source: MetadataSource::Cargo(self.manifest.cargo_options(ctx)),
@@ -87,11 +88,22 @@ impl ApplyArgs {
         };
         let (chosen, unmatched) = select(&findings, &self.selection, self.all);
         for selector in unmatched {
-            let word = match selector {
-                Selector::Code(code) => code.to_string(),
-                Selector::Id(id) => id,
-            };
-            ctx.print_warning(&format!("no finding matches `{word}`"));
+            match selector {
+                // A valid code with no finding here: the workspace may already be fixed.
+                Selector::Code(code) => {
+                    ctx.print_warning(&format!("no `{code}` finding in this workspace"));
+                }
+                // An id names one finding; one that is not there is a mistake.
+                Selector::Id(id) => {
+                    let hint = match closest_id(&id, &findings) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "`cargo tune audit` prints every id".to_owned(),
+                    };
+                    return Err(ExpectedError::Usage {
+                        message: format!("no finding has the id `{id}`; {hint}"),
+                    });
+                }
+            }
         }
         let selected: Vec<String> = chosen.iter().map(|f| f.id.clone()).collect();
         let mut linkers: Vec<String> = Vec::new();
@@ -163,19 +175,17 @@ impl ApplyArgs {
             };
             crate::cli::interrupt::install();
             let applied = Transaction::new(&plan, journal, verification, options)
-                .with_interrupt(&crate::cli::interrupt::INTERRUPTED)
+                .with_interrupt(crate::cli::interrupt::flag())
                 .execute()?;
             report.applied = true;
             report.journal = Some(applied.journal_entry.display().to_string());
         }
 
-        let styles = ctx.render_options(self.output.output.is_some()).styles;
-        deliver(self.output.output.as_deref(), |out| {
-            match self.output.format {
-                Format::Json => render_json(&report, out),
-                Format::Human => write!(out, "{}", plan.display().styles(styles)),
-                Format::Markdown => render_markdown(&plan, out),
-            }
+        let styles = ctx.render_options(destination.is_file()).styles;
+        deliver(destination, |out| match self.output.format {
+            Format::Json => render_json(&report, out),
+            Format::Human => write!(out, "{}", plan.display().styles(styles)),
+            Format::Markdown => render_markdown(&plan, out),
         })?;
         match mode {
             ApplyMode::Execute if report.applied => {
@@ -184,9 +194,15 @@ impl ApplyArgs {
                     plan.touched_files().len()
                 ));
             }
-            // A hint for a person at a terminal; logs and pipes get the plan alone.
-            ApplyMode::DryRun if !plan.is_empty() && ctx.stderr_is_terminal => {
-                ctx.print_note("dry run: nothing was written; pass --execute to apply");
+            // On stderr, so that stdout stays the plan alone.
+            ApplyMode::DryRun if !plan.is_empty() => {
+                ctx.print_note(&format!(
+                    "dry run: nothing was written; to write {}, run the same command with --execute (`cargo tune undo` reverts it)",
+                    match plan.touched_files().len() {
+                        1 => "this file".to_owned(),
+                        n => format!("these {n} files"),
+                    }
+                ));
             }
             _ => {}
         }

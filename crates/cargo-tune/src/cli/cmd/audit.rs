@@ -31,6 +31,11 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_enum, default_value_t = GoalArg::Balanced)]
     goal: GoalArg,
 
+    /// Show every finding in full; without it, a code found three times or more is one
+    /// heading with a table of subjects.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+
     /// Drop findings with this code (repeatable).
     #[arg(long = "allow", short = 'A', value_name = "CODE", value_parser = parse_code)]
     allow: Vec<FindingCode>,
@@ -69,6 +74,7 @@ fn parse_code(name: &str) -> Result<FindingCode, String> {
 
 impl AuditArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
+        let destination = self.output.open()?;
         let cwd = current_dir()?;
         let source = match &self.metadata_path {
             Some(path) => {
@@ -98,8 +104,15 @@ impl AuditArgs {
         let policy = Policy { goal, levels };
         let audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;
         let report = &audit.report;
-        self.output
-            .deliver(ctx, report, render_audit_human, render_audit_markdown)?;
+        let mut options = ctx.render_options(destination.is_file());
+        options.verbose = self.verbose;
+        self.output.deliver_with(
+            &options,
+            destination,
+            report,
+            render_audit_human,
+            render_audit_markdown,
+        )?;
         if let Some(path) = &self.output.output
             && ctx.stderr_is_terminal
         {

@@ -28,6 +28,7 @@ const DEFAULT_SCENARIOS: &[Scenario] = &[
 
 impl BenchArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
+        let destination = self.output.open()?;
         let session = Session::load(&self.manifest, ctx)?;
         let baseline = session.variant("baseline", &[])?;
         let (context, variants, runs) =
@@ -43,8 +44,13 @@ impl BenchArgs {
             &measure::history_of_bench(&report, now()),
             ctx,
         );
-        self.output
-            .deliver(ctx, &report, render_bench_human, render_bench_markdown)?;
+        self.output.deliver(
+            ctx,
+            destination,
+            &report,
+            render_bench_human,
+            render_bench_markdown,
+        )?;
         let failed = report
             .scenarios
             .iter()

@@ -8,7 +8,7 @@ use cargo_tune_core::cargo::CargoOptions;
 use cargo_tune_core::cargo::metadata::MetadataSource;
 use cargo_tune_core::changes::{Change, ChangeSpec};
 use cargo_tune_core::measure::context::{
-    cargo_version, controlled_env, default_touch_file, effective_jobs, git_state,
+    cargo_version, check_touch_file, controlled_env, default_touch_file, effective_jobs, git_state,
 };
 use cargo_tune_core::measure::memory::TreeSampler;
 use cargo_tune_core::measure::{self, MeasureError, MeasurePlan, Scenario, ScenarioRuns};
@@ -203,11 +203,11 @@ impl Session {
         let touch = match &args.touch {
             Some(path) => {
                 let path = cwd.join(path);
-                if !path.is_file() {
-                    return Err(ExpectedError::Usage {
-                        message: format!("--touch {}: no such file", path.display()),
-                    });
-                }
+                check_touch_file(&self.model.metadata, &path).map_err(|e| {
+                    ExpectedError::Usage {
+                        message: e.to_string(),
+                    }
+                })?;
                 Some(path)
             }
             None => default_touch_file(&self.model.metadata, &args.packages),
@@ -259,7 +259,7 @@ impl Session {
         };
         let mut bar = ProgressBar::new(ctx);
         interrupt::install();
-        let result = measure::measure(&plan, &interrupt::INTERRUPTED, &mut |event| {
+        let result = measure::measure(&plan, interrupt::flag(), &mut |event| {
             bar.event(event);
         });
         bar.finish();

@@ -36,6 +36,7 @@ const DEFAULT_SCENARIOS: &[Scenario] = &[Scenario::DevClean, Scenario::DevIncrem
 
 impl TryArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
+        let destination = self.output.open()?;
         let session = Session::load(&self.manifest, ctx)?;
         let baseline = session.variant("baseline", &[])?;
         let candidate = session.variant("candidate", &self.changes)?;
@@ -52,8 +53,13 @@ impl TryArgs {
         let root = session.model.root.display().to_string();
         let report = measure::try_report(env!("CARGO_PKG_VERSION"), &root, context, specs, &runs);
         session.record(&self.measure, &measure::history_of_try(&report, now()), ctx);
-        self.output
-            .deliver(ctx, &report, render_try_human, render_try_markdown)?;
+        self.output.deliver(
+            ctx,
+            destination,
+            &report,
+            render_try_human,
+            render_try_markdown,
+        )?;
         let failed = report
             .scenarios
             .iter()

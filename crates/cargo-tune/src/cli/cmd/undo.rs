@@ -22,6 +22,7 @@ pub(crate) struct UndoArgs {
 
 impl UndoArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
+        let destination = self.output.open()?;
         let cwd = current_dir()?;
         let (root, target_dir) = self.locate(ctx, &cwd)?;
         let journal = Journal::in_target_dir(&target_dir);
@@ -36,27 +37,25 @@ impl UndoArgs {
             removed: undone.removed,
             remaining: undone.remaining,
         };
-        deliver(self.output.output.as_deref(), |out| {
-            match self.output.format {
-                Format::Json => render_json(&report, out),
-                Format::Human | Format::Markdown => {
-                    if report.interrupted_apply {
-                        writeln!(out, "recovered an interrupted apply")?;
-                    }
-                    for path in &report.restored {
-                        writeln!(out, "restored {path}")?;
-                    }
-                    for path in &report.removed {
-                        writeln!(out, "removed {path}")?;
-                    }
-                    if report.restored.is_empty() && report.removed.is_empty() {
-                        writeln!(out, "every file already held its previous bytes")?;
-                    }
-                    match report.remaining {
-                        0 => writeln!(out, "no earlier apply left to undo"),
-                        1 => writeln!(out, "1 earlier apply left to undo"),
-                        n => writeln!(out, "{n} earlier applies left to undo"),
-                    }
+        deliver(destination, |out| match self.output.format {
+            Format::Json => render_json(&report, out),
+            Format::Human | Format::Markdown => {
+                if report.interrupted_apply {
+                    writeln!(out, "recovered an interrupted apply")?;
+                }
+                for path in &report.restored {
+                    writeln!(out, "restored {path}")?;
+                }
+                for path in &report.removed {
+                    writeln!(out, "removed {path}")?;
+                }
+                if report.restored.is_empty() && report.removed.is_empty() {
+                    writeln!(out, "every file already held its previous bytes")?;
+                }
+                match report.remaining {
+                    0 => writeln!(out, "no earlier apply left to undo"),
+                    1 => writeln!(out, "1 earlier apply left to undo"),
+                    n => writeln!(out, "{n} earlier applies left to undo"),
                 }
             }
         })
