@@ -83,6 +83,14 @@ pub fn linker_flags(
         tool: tool.to_owned(),
         install: linker.install_hint().to_owned(),
     };
+    // lld by version and wild are driven through clang's `--ld-path`; gcc has no such option.
+    let need_clang = || {
+        find_on_path("clang", path).ok_or_else(|| VariantError::MissingTool {
+            what: what.clone(),
+            tool: "clang".to_owned(),
+            install: "apt-get install clang".to_owned(),
+        })
+    };
     // With rust-lld as the default, `-fuse-ld=` of another linker is overridden by rustc's own
     // lld selection; switching the lld linker feature off restores the C driver's choice.
     let mut flags: Vec<String> = Vec::new();
@@ -105,22 +113,14 @@ pub fn linker_flags(
                 flags.extend(["-C".into(), "link-arg=-fuse-ld=lld".into()]);
             } else {
                 let lld = versioned("ld.lld", path).ok_or_else(|| missing("ld.lld"))?;
-                find_on_path("clang", path).ok_or_else(|| VariantError::MissingTool {
-                    what: what.clone(),
-                    tool: "clang".to_owned(),
-                    install: "apt-get install clang".to_owned(),
-                })?;
+                need_clang()?;
                 flags.extend(["-C".into(), "linker=clang".into()]);
                 flags.extend(["-C".into(), format!("link-arg=--ld-path={}", program(&lld))]);
             }
         }
         Linker::Wild => {
             find_on_path("wild", path).ok_or_else(|| missing("wild"))?;
-            find_on_path("clang", path).ok_or_else(|| VariantError::MissingTool {
-                what: what.clone(),
-                tool: "clang".to_owned(),
-                install: "apt-get install clang".to_owned(),
-            })?;
+            need_clang()?;
             flags.extend(["-C".into(), "linker=clang".into()]);
             flags.extend(["-C".into(), "link-arg=--ld-path=wild".into()]);
         }

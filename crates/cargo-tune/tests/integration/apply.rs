@@ -42,6 +42,21 @@ pub(crate) fn apply(ws: &TempWorkspace, extra: &[&str]) -> CargoTuneCli {
     cli(ws).args(args)
 }
 
+/// The ids of a fresh offline audit's findings that start with `prefix`.
+fn finding_ids(ws: &TempWorkspace, prefix: &str) -> Vec<String> {
+    cli(ws)
+        .args(["audit", "--offline", "--format", "json"])
+        .run()
+        .assert_code(exit_codes::OK)
+        .json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .filter(|id| id.starts_with(prefix))
+        .collect()
+}
+
 pub(crate) fn snapshot(root: &Path) -> Vec<Option<Vec<u8>>> {
     FILES
         .iter()
@@ -479,19 +494,7 @@ mod cargo_update {
 fn live_audit_findings_are_applied_gone_on_reaudit_and_undone() {
     let ws = TempWorkspace::fixture("showcase");
     let before = snapshot(ws.root());
-    let ids = |ws: &TempWorkspace| -> Vec<String> {
-        let report = cli(ws)
-            .args(["audit", "--offline", "--format", "json"])
-            .run()
-            .assert_code(exit_codes::OK)
-            .json();
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let ids = |ws: &TempWorkspace| finding_ids(ws, "");
     assert!(ids(&ws).contains(&"debuginfo-in-dev:dev".to_owned()));
     cli(&ws)
         .args(["apply", "--all", "--offline", "--execute"])
@@ -550,17 +553,7 @@ fn inheriting_and_removing_one_entry_plan_as_one_consistent_change() {
         "fn main() { let _ = leaf::one(); }\n",
     );
     cargo_tune_test_support::cargo(ws.root(), &["generate-lockfile", "--offline"]);
-    let ids = |ws: &TempWorkspace| -> Vec<String> {
-        cli(ws)
-            .args(["audit", "--offline", "--format", "json"])
-            .run()
-            .json()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let ids = |ws: &TempWorkspace| finding_ids(ws, "");
     let before = ids(&ws);
     for id in [
         "workspace-dep-not-inherited:leaf",
@@ -700,18 +693,7 @@ mod update_feasibility {
 #[test]
 fn a_second_major_version_stays_inline_and_applying_twice_is_a_no_op() {
     let ws = TempWorkspace::fixture("pinned-update");
-    let ids = |ws: &TempWorkspace| -> Vec<String> {
-        cli(ws)
-            .args(["audit", "--offline", "--format", "json"])
-            .run()
-            .json()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["id"].as_str().unwrap().to_owned())
-            .filter(|id| id.starts_with("workspace-dep"))
-            .collect()
-    };
+    let ids = |ws: &TempWorkspace| finding_ids(ws, "workspace-dep");
     assert_eq!(ids(&ws), ["workspace-dep-not-inherited:tiny-width"]);
     cli(&ws)
         .args([
