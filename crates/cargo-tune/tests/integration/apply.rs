@@ -636,6 +636,7 @@ mod update_feasibility {
         let findings = serde_json::json!({"findings": [
             update_finding("tiny-width", "pin-child@1.0.0", "1.0.1"),
             update_finding("tinyjson", "tinyjson@0.3.0", "0.3.1"),
+            update_finding("grower", "grower@1.0.0", "1.0.1"),
         ]});
         ws.write("findings.json", &findings.to_string());
         let lock = ws.read("Cargo.lock");
@@ -663,13 +664,17 @@ mod update_feasibility {
             "{commands:?}"
         );
         let skipped = dry["skipped"].as_array().unwrap();
-        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
         assert_eq!(skipped[0]["finding"], "duplicate-version:tinyjson");
         let reason = skipped[0]["reason"].as_str().unwrap();
         assert!(
             reason.starts_with("pinner (") && reason.contains("`tinyjson = \"=0.3.0\"` exactly"),
             "{reason}"
         );
+        // cargo takes this one, but it brings spark 0.1 next to the 0.2 the workspace uses.
+        assert_eq!(skipped[1]["finding"], "duplicate-version:grower");
+        let reason = skipped[1]["reason"].as_str().unwrap();
+        assert!(reason.contains("spark 0.1.0 next to 0.2.0"), "{reason}");
 
         cli(&ws)
             .args(["apply", "--all", "--offline", "--findings", "findings.json"])
@@ -679,6 +684,7 @@ mod update_feasibility {
         assert_eq!(locked(&ws, "pin-child"), ["1.0.1"]);
         assert_eq!(locked(&ws, "pin-parent"), ["1.0.1"]);
         assert_eq!(locked(&ws, "tinyjson"), ["0.3.0"]);
+        assert_eq!(locked(&ws, "grower"), ["1.0.0"]);
         cargo(ws.root(), &["check", "--offline", "--workspace"]);
         cli(&ws)
             .args(["undo", "--offline"])
