@@ -765,6 +765,8 @@ pub struct InEffect<'a> {
     pub rustflags: &'a [String],
     /// The host linker in effect (`rust-lld`, `mold`, `ld.bfd`, …).
     pub linker: &'a str,
+    /// The user's own `--config KEY=VALUE` overrides, which outrank every file.
+    pub cli_config: &'a [String],
 }
 
 /// Why `change` would change nothing, or `None` when it changes something (or cannot be
@@ -775,6 +777,17 @@ pub fn already_in_effect(change: &Change, now: &InEffect<'_>) -> Option<String> 
             let path = key_path(key).ok()?;
             if path.first().map(String::as_str) != Some("profile") || path.len() < 3 {
                 return None;
+            }
+            let leaf = path.last()?;
+            let wanted = json_of_toml(value)?;
+            let overridden = now.cli_config.iter().rev().find_map(|c| {
+                let (k, v) = c.split_once('=')?;
+                (key_path(k.trim()).ok()? == path).then(|| (k.trim(), v.trim()))
+            });
+            if let Some((k, v)) = overridden {
+                let given = json_of_toml(v)?;
+                return (normalized(leaf, &given) == normalized(leaf, &wanted))
+                    .then(|| format!("--config {k}={v} already sets it"));
             }
             let profile = now.profiles.iter().find(|p| p.name == path[1])?;
             let rest: Vec<String> = path[2..]
@@ -790,18 +803,12 @@ pub fn already_in_effect(change: &Change, now: &InEffect<'_>) -> Option<String> 
                 })
                 .collect();
             let flat = rest.join(".");
-            let leaf = path.last()?;
             // A package table without the key inherits the profile's own value.
-            let current = profile
-                .values
-                .iter()
-                .find(|v| v.key == flat)
-                .or_else(|| {
-                    (path[2] == "package")
-                        .then(|| profile.values.iter().find(|v| v.key == *leaf))
-                        .flatten()
-                })?;
-            let wanted = json_of_toml(value)?;
+            let current = profile.values.iter().find(|v| v.key == flat).or_else(|| {
+                (path[2] == "package")
+                    .then(|| profile.values.iter().find(|v| v.key == *leaf))
+                    .flatten()
+            })?;
             (normalized(leaf, &current.value) == normalized(leaf, &wanted)).then(|| {
                 format!(
                     "profile {} already has {flat} = {} ({})",
@@ -856,7 +863,7 @@ fn normalized(leaf: &str, value: &serde_json::Value) -> serde_json::Value {
     use serde_json::Value as V;
     let s = |t: &str| V::from(t);
     match (leaf, value) {
-        ("debug", V::Bool(false)) => s("none"),
+        ("debug" | "strip", V::Bool(false)) => s("none"),
         ("debug", V::Bool(true)) => s("full"),
         ("debug", V::Number(n)) => match n.as_i64() {
             Some(0) => s("none"),
@@ -867,7 +874,6 @@ fn normalized(leaf: &str, value: &serde_json::Value) -> serde_json::Value {
         ("lto", V::Bool(true)) => s("fat"),
         ("lto", V::Bool(false)) => s("false"),
         ("strip", V::Bool(true)) => s("symbols"),
-        ("strip", V::Bool(false)) => s("none"),
         ("opt-level", V::String(t)) if t.parse::<i64>().is_ok() => {
             V::from(t.parse::<i64>().unwrap_or_default())
         }
@@ -1139,7 +1145,14 @@ mod tests {
         // Settings that change what check does too.
         assert_eq!(
             affected("profile.dev.incremental=false"),
-            ["check", "dev-clean", "dev-incremental", "test-build", "test-run", "nextest-run"]
+            [
+                "check",
+                "dev-clean",
+                "dev-incremental",
+                "test-build",
+                "test-run",
+                "nextest-run"
+            ]
         );
         assert_eq!(
             affected("profile.dev.build-override.opt-level=3")[0],
@@ -1147,7 +1160,10 @@ mod tests {
             "check compiles build scripts"
         );
         assert_eq!(affected("lto=thin"), ["release-clean"]);
-        assert_eq!(affected("profile.release.codegen-units=1"), ["release-clean"]);
+        assert_eq!(
+            affected("profile.release.codegen-units=1"),
+            ["release-clean"]
+        );
         assert_eq!(
             affected("CARGO_PROFILE_RELEASE_BUILD_OVERRIDE_OPT_LEVEL=3"),
             ["release-clean"]
@@ -1157,9 +1173,17 @@ mod tests {
             ["test-build", "test-run", "nextest-run"]
         );
         assert!(affected("profile.bench.lto=true").is_empty());
-        let links = ["dev-clean", "dev-incremental", "release-clean", "test-build"];
+        let links = [
+            "dev-clean",
+            "dev-incremental",
+            "release-clean",
+            "test-build",
+        ];
         assert_eq!(affected("linker=mold"), links);
-        assert_eq!(affected("target.x86_64-unknown-linux-gnu.linker=\"clang\""), links);
+        assert_eq!(
+            affected("target.x86_64-unknown-linux-gnu.linker=\"clang\""),
+            links
+        );
         let all = Scenario::names();
         assert_eq!(affected("RUSTC_WRAPPER=sccache"), all);
         assert_eq!(affected("incremental=off"), all);
@@ -1256,6 +1280,7 @@ mod tests {
             env: &env,
             rustflags: &flags,
             linker: "mold",
+            cli_config: &["profile.dev.opt-level=1".to_owned()],
         };
         let noop = |text: &str| {
             changes(text)
@@ -1266,6 +1291,9 @@ mod tests {
         assert!(noop("profile.dev.debug=false"));
         assert!(!noop("debug=line-tables-only"));
         assert!(noop("deps-opt-level=1"));
+        // The user's --config outranks the manifest.
+        assert!(noop("profile.dev.opt-level=1"));
+        assert!(!noop("profile.dev.opt-level=0"));
         assert!(!noop("deps-opt-level=2"));
         // No package table: the profile's own value applies to dependencies.
         assert!(noop("deps-debug=0"));

@@ -107,7 +107,11 @@ pub fn compare(runs: &ScenarioRuns, of: usize) -> Vec<Comparison> {
         .iter()
         .enumerate()
         .filter(|(_, c)| c.verdict == Verdict::Faster)
-        .min_by(|a, b| a.1.ratio.unwrap_or(1.0).total_cmp(&b.1.ratio.unwrap_or(1.0)))
+        .min_by(|a, b| {
+            a.1.ratio
+                .unwrap_or(1.0)
+                .total_cmp(&b.1.ratio.unwrap_or(1.0))
+        })
         .map(|(i, _)| i);
     if let Some(i) = best {
         comparisons[i].best = true;

@@ -49,7 +49,12 @@ impl MeasurePlan {
     pub fn variants_in(&self, scenario: Scenario) -> Vec<&Variant> {
         self.variants
             .iter()
-            .filter(|v| !self.skip.iter().any(|(s, n)| *s == scenario && *n == v.name))
+            .filter(|v| {
+                !self
+                    .skip
+                    .iter()
+                    .any(|(s, n)| *s == scenario && *n == v.name)
+            })
             .collect()
     }
 
@@ -249,11 +254,8 @@ fn measure_scenario(
     let mut rounds = Vec::new();
     let labels = std::iter::once(RunLabel::WarmUp).chain((1..=plan.runs).map(RunLabel::Measured));
     for (round, label) in labels.enumerate() {
-        let order = round_order(variants.len(), round);
-        if round > 0 {
-            rounds.push(order.iter().map(|&i| variants[i].name.clone()).collect());
-        }
-        for i in order {
+        let mut ran = Vec::new();
+        for i in round_order(variants.len(), round) {
             let (variant, outcome) = (variants[i], &mut outcomes[i]);
             if outcome.failure.is_some() {
                 continue;
@@ -303,7 +305,11 @@ fn measure_scenario(
             }
             if let RunLabel::Measured(_) = label {
                 outcome.runs.push(run.measurement);
+                ran.push(variant.name.clone());
             }
+        }
+        if round > 0 {
+            rounds.push(ran);
         }
     }
     for outcome in &mut outcomes {
@@ -326,28 +332,6 @@ struct RunResult {
 }
 
 const TAIL_LINES: usize = 20;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rounds_rotate_so_every_variant_runs_in_every_position() {
-        assert_eq!(round_order(3, 0), [0, 1, 2], "the warm-up runs in plan order");
-        assert_eq!(round_order(3, 1), [0, 1, 2]);
-        assert_eq!(round_order(3, 2), [1, 2, 0]);
-        assert_eq!(round_order(3, 3), [2, 0, 1]);
-        assert_eq!(round_order(3, 4), [0, 1, 2]);
-        assert_eq!(round_order(1, 5), [0]);
-        for count in 1..6 {
-            for first in 0..count {
-                // Over `count` rounds, each variant runs first exactly once.
-                let firsts = (1..=count).filter(|r| round_order(count, *r)[0] == first);
-                assert_eq!(firsts.count(), 1);
-            }
-        }
-    }
-}
 
 fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureError> {
     let mut cmd = cli.to_command();
@@ -441,4 +425,30 @@ fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureErr
         measurement,
         stderr_tail: tail,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_rotate_so_every_variant_runs_in_every_position() {
+        assert_eq!(
+            round_order(3, 0),
+            [0, 1, 2],
+            "the warm-up runs in plan order"
+        );
+        assert_eq!(round_order(3, 1), [0, 1, 2]);
+        assert_eq!(round_order(3, 2), [1, 2, 0]);
+        assert_eq!(round_order(3, 3), [2, 0, 1]);
+        assert_eq!(round_order(3, 4), [0, 1, 2]);
+        assert_eq!(round_order(1, 5), [0]);
+        for count in 1..6 {
+            for first in 0..count {
+                // Over `count` rounds, each variant runs first exactly once.
+                let firsts = (1..=count).filter(|r| round_order(count, *r)[0] == first);
+                assert_eq!(firsts.count(), 1);
+            }
+        }
+    }
 }

@@ -103,7 +103,10 @@ impl Scenario {
     pub fn links(self) -> bool {
         matches!(
             self,
-            Scenario::DevClean | Scenario::DevIncremental | Scenario::ReleaseClean | Scenario::TestBuild
+            Scenario::DevClean
+                | Scenario::DevIncremental
+                | Scenario::ReleaseClean
+                | Scenario::TestBuild
         )
     }
 

@@ -88,7 +88,12 @@ pub fn select_scenarios(
         for c in candidates {
             let group = PREFERENCE
                 .iter()
-                .map(|g| g.iter().copied().filter(|s| c.affects(*s)).collect::<Vec<_>>())
+                .map(|g| {
+                    g.iter()
+                        .copied()
+                        .filter(|s| c.affects(*s))
+                        .collect::<Vec<_>>()
+                })
                 .find(|g| !g.is_empty())
                 .ok_or_else(|| Unreachable {
                     reason: c.why_not(Scenario::DevClean),
@@ -221,9 +226,9 @@ mod tests {
         .unwrap();
         assert_eq!(names(&s.scenarios), ["dev-incremental"], "{s:?}");
         assert!(
-            s.not_measured
-                .iter()
-                .any(|n| n.reason.contains("changes only linking, and check links nothing")),
+            s.not_measured.iter().any(|n| n
+                .reason
+                .contains("changes only linking, and check links nothing")),
             "{s:?}"
         );
     }

@@ -256,10 +256,17 @@ mod tests {
             (0.9, 10.0, 1.372),
         ] {
             let t = t_quantile(p, df);
-            assert!(close(t, expected, 5e-4), "t({p}, {df}) = {t}, not {expected}");
+            assert!(
+                close(t, expected, 5e-4),
+                "t({p}, {df}) = {t}, not {expected}"
+            );
         }
         assert!(close(ln_gamma(5.0), 24f64.ln(), 1e-12));
-        assert!(close(ln_gamma(0.5), std::f64::consts::PI.sqrt().ln(), 1e-12));
+        assert!(close(
+            ln_gamma(0.5),
+            std::f64::consts::PI.sqrt().ln(),
+            1e-12
+        ));
     }
 
     #[test]
@@ -341,9 +348,9 @@ mod tests {
                 match (e.verdict, e.interval) {
                     (Verdict::Faster, Some(i)) => assert!(i.high < 1.0),
                     (Verdict::Slower, Some(i)) => assert!(i.low > 1.0),
-                    (Verdict::Noise, Some(i)) => assert!(
-                        i.low >= 1.0 / (1.0 + NEGLIGIBLE) && i.high <= 1.0 + NEGLIGIBLE
-                    ),
+                    (Verdict::Noise, Some(i)) => {
+                        assert!(i.low >= 1.0 / (1.0 + NEGLIGIBLE) && i.high <= 1.0 + NEGLIGIBLE);
+                    }
                     (Verdict::Inconclusive, _) => {}
                     other => panic!("{ratios:?}: {other:?}"),
                 }
@@ -356,7 +363,10 @@ mod tests {
     #[test]
     fn a_smaller_confidence_per_candidate_widens_the_interval() {
         let ratios = [0.80, 0.85, 0.78, 0.83];
-        let one = compare_ratios(&ratios, CONFIDENCE).unwrap().interval.unwrap();
+        let one = compare_ratios(&ratios, CONFIDENCE)
+            .unwrap()
+            .interval
+            .unwrap();
         let three = compare_ratios(&ratios, 1.0 - (1.0 - CONFIDENCE) / 3.0)
             .unwrap()
             .interval

@@ -321,7 +321,10 @@ pub fn render_try_human(
             "{}",
             paint(
                 st.dim,
-                format!("not measured: {} in {}: {}", n.variant, n.scenario, n.reason)
+                format!(
+                    "not measured: {} in {}: {}",
+                    n.variant, n.scenario, n.reason
+                )
             )
         );
     }
@@ -465,8 +468,8 @@ pub fn render_bench_markdown(
 #[cfg(test)]
 mod tests {
     use cargo_tune_schema::{
-        Interval, Measurement, MemoryMethod, NotMeasured, ScenarioResult, ToolInfo,
-        VariantFailure, VariantSpec,
+        Interval, Measurement, MemoryMethod, NotMeasured, ScenarioResult, ToolInfo, VariantFailure,
+        VariantSpec,
     };
 
     use super::*;
