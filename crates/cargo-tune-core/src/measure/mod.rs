@@ -1,6 +1,12 @@
-//! Measuring builds: scenarios, variants in their own target directories, interleaved runs,
-//! per-run metrics (wall, CPU, whole-tree peak memory, largest process, artifacts, units
-//! rebuilt), and the comparison of two variants.
+//! Measuring builds: scenarios, variants in their own target directories, runs in rotated
+//! rounds, per-run metrics (wall, CPU, whole-tree peak memory, largest process, artifacts, units
+//! rebuilt), and the comparison of candidates with a baseline.
+//!
+//! The engine of `try` (and of anything that ranks changes by measuring them): expand changes
+//! and give each its [`crate::changes::Change::reach`]; choose scenarios with
+//! [`select::select_scenarios`]; resolve each candidate into a [`Variant`]; then
+//! [`compare_candidates`] measures baseline and candidates (Ctrl-C through a flag, progress
+//! through a callback) and returns per scenario each candidate's ratio, interval and verdict.
 
 pub mod context;
 pub mod history;
