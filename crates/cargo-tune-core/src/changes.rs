@@ -4,7 +4,10 @@
 
 use std::fmt;
 
-use cargo_tune_schema::{FindingCode, SuggestedChange};
+use cargo_tune_schema::{EffectiveProfile, FindingCode, SuggestedChange};
+
+use crate::measure::Scenario;
+use crate::workspace::BuildEnv;
 
 /// A linker a preset can switch to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -92,6 +95,8 @@ pub enum ChangeSpec {
     Changes(Vec<Change>),
     /// The suggestions of every finding with this code.
     Finding(FindingCode),
+    /// The suggestions of one finding, by its id (`debuginfo-in-dev:dev`).
+    FindingId(String),
 }
 
 /// A CHANGE argument that cargo-tune cannot use: a usage error.
@@ -131,6 +136,14 @@ pub enum ChangeError {
         key: String,
         /// Why.
         message: String,
+    },
+    /// A finding id that names no finding of this workspace.
+    #[error("no finding `{id}` in this workspace; `cargo tune audit` lists the ids{}", if known.is_empty() { String::new() } else { format!(" (those of this code: {})", known.join(", ")) })]
+    NoSuchFinding {
+        /// The id.
+        id: String,
+        /// The ids of findings with the same code.
+        known: Vec<String>,
     },
     /// A finding code whose suggestions cannot be expressed as overrides.
     #[error(
@@ -255,6 +268,14 @@ impl ChangeSpec {
         let unknown = || ChangeError::Unknown {
             text: text.to_owned(),
         };
+        if let Some((code, subject)) = text.split_once(':')
+            && !code.contains('=')
+            && !subject.is_empty()
+        {
+            return FindingCode::parse(code)
+                .map(|_| ChangeSpec::FindingId(text.to_owned()))
+                .ok_or_else(unknown);
+        }
         let Some((key, value)) = text.split_once('=') else {
             if text == "sccache" {
                 return preset("sccache", "on").map(ChangeSpec::Changes);
@@ -279,6 +300,24 @@ impl ChangeSpec {
         }
         Err(unknown())
     }
+}
+
+/// Parses a candidate: one CHANGE, or several joined by `+` (`debug=0+linker=mold`). A `+` only
+/// separates where both sides are changes, so `RUSTFLAGS=-Ctarget-feature=+avx2` stays whole.
+pub fn parse_combined(text: &str) -> Result<Vec<(String, ChangeSpec)>, ChangeError> {
+    for (i, _) in text.match_indices('+') {
+        let (left, right) = (&text[..i], &text[i + 1..]);
+        if left.is_empty() || right.is_empty() {
+            continue;
+        }
+        if let Ok(first) = ChangeSpec::parse(left)
+            && let Ok(mut rest) = parse_combined(right)
+        {
+            rest.insert(0, (left.to_owned(), first));
+            return Ok(rest);
+        }
+    }
+    ChangeSpec::parse(text).map(|spec| vec![(text.to_owned(), spec)])
 }
 
 fn preset(name: &str, value: &str) -> Result<Vec<Change>, ChangeError> {
@@ -498,6 +537,37 @@ pub fn from_suggestion(change: &SuggestedChange) -> Option<Change> {
     }
 }
 
+/// Every expressible change suggested by the finding with this `id`.
+pub fn from_finding_id(
+    id: &str,
+    findings: &[cargo_tune_schema::Finding],
+) -> Result<Vec<Change>, ChangeError> {
+    let Some(finding) = findings.iter().find(|f| f.id == id) else {
+        let code = id.split_once(':').map_or(id, |(c, _)| c);
+        return Err(ChangeError::NoSuchFinding {
+            id: id.to_owned(),
+            known: findings
+                .iter()
+                .filter(|f| f.code.as_str() == code)
+                .map(|f| f.id.clone())
+                .collect(),
+        });
+    };
+    let mut changes: Vec<Change> = Vec::new();
+    for suggestion in &finding.suggestions {
+        if let Some(change) = from_suggestion(&suggestion.change)
+            && !changes.contains(&change)
+        {
+            changes.push(change);
+        }
+    }
+    if changes.is_empty() {
+        Err(ChangeError::NotExpressible { code: finding.code })
+    } else {
+        Ok(changes)
+    }
+}
+
 /// Every expressible change suggested by findings with `code`.
 pub fn from_findings(
     code: FindingCode,
@@ -549,6 +619,286 @@ fn toml_of_json(value: &serde_json::Value) -> Option<String> {
     })
 }
 
+/// Which part of a build a change can alter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Anything: what is compiled, how, and by which tool.
+    Everything,
+    /// Only code generation (and so linking): nothing `cargo check` does.
+    Codegen,
+    /// Only linking.
+    Link,
+}
+
+/// Which builds a change can make a difference to, derived from the change itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reach {
+    /// The profiles whose builds it changes; `None` for every build.
+    pub profiles: Option<Vec<String>>,
+    /// What part of those builds.
+    pub stage: Stage,
+}
+
+/// Profile keys that only change generated code or debug info, which `cargo check` never
+/// produces. `incremental`, `debug-assertions`, `overflow-checks` and `panic` also change what
+/// check does (its incremental cache, `cfg`s and diagnostics), so they are not listed.
+const CODEGEN_KEYS: &[&str] = &[
+    "opt-level",
+    "debug",
+    "split-debuginfo",
+    "strip",
+    "lto",
+    "codegen-units",
+    "rpath",
+];
+
+impl Reach {
+    fn everything() -> Reach {
+        Reach {
+            profiles: None,
+            stage: Stage::Everything,
+        }
+    }
+
+    /// A setting of `profile.<name>`: `leaf` in the profile itself, its `package` tables or its
+    /// `build-override` table (build scripts and proc-macros, which `check` compiles too).
+    fn profile(name: &str, leaf: &str, build_override: bool) -> Reach {
+        // `test` inherits from `dev` and `bench` from `release` unless they override the key.
+        let mut profiles = vec![name.to_owned()];
+        match name {
+            "dev" => profiles.push("test".to_owned()),
+            "release" => profiles.push("bench".to_owned()),
+            _ => {}
+        }
+        Reach {
+            profiles: Some(profiles),
+            stage: if !build_override && CODEGEN_KEYS.contains(&leaf) {
+                Stage::Codegen
+            } else {
+                Stage::Everything
+            },
+        }
+    }
+
+    /// Whether a build of `scenario` can differ.
+    pub fn affects(&self, scenario: Scenario) -> bool {
+        self.why_not(scenario).is_none()
+    }
+
+    /// Why a build of `scenario` cannot differ, as a clause (`changes only the release
+    /// profile, and dev-incremental builds dev`); `None` when it can.
+    pub fn why_not(&self, scenario: Scenario) -> Option<String> {
+        if let Some(profiles) = &self.profiles
+            && !profiles.iter().any(|p| p == scenario.profile())
+        {
+            return Some(format!(
+                "changes only the {} profile{}, and {scenario} builds {}",
+                profiles.join(" and "),
+                if profiles.len() > 1 { "s" } else { "" },
+                scenario.profile()
+            ));
+        }
+        match self.stage {
+            Stage::Codegen if !scenario.generates_code() => Some(format!(
+                "changes only generated code, and {scenario} generates none"
+            )),
+            Stage::Link if !scenario.links() => Some(format!(
+                "changes only linking, and {scenario} {}",
+                if scenario.generates_code() {
+                    "links nothing while measured"
+                } else {
+                    "links nothing"
+                }
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl Change {
+    /// The builds this change can make a difference to.
+    pub fn reach(&self) -> Reach {
+        match self {
+            Change::Config { key, .. } => {
+                let path = key_path(key).unwrap_or_default();
+                match path.first().map(String::as_str) {
+                    Some("profile") if path.len() >= 3 => {
+                        let leaf = path.last().map(String::as_str).unwrap_or_default();
+                        let build_override = path.iter().any(|p| p == "build-override");
+                        Reach::profile(&path[1], leaf, build_override)
+                    }
+                    Some("target") if path.last().is_some_and(|l| l == "linker") => Reach {
+                        profiles: None,
+                        stage: Stage::Link,
+                    },
+                    _ => Reach::everything(),
+                }
+            }
+            Change::Env { var, .. } => match profile_env_key(var) {
+                Some((profile, leaf, build_override)) => {
+                    Reach::profile(&profile, &leaf, build_override)
+                }
+                None => Reach::everything(),
+            },
+            Change::Rustflags(_) => Reach::everything(),
+            Change::Linker(_) => Reach {
+                profiles: None,
+                stage: Stage::Link,
+            },
+        }
+    }
+}
+
+/// `CARGO_PROFILE_RELEASE_BUILD_OVERRIDE_OPT_LEVEL` → (`release`, `opt-level`, true).
+fn profile_env_key(var: &str) -> Option<(String, String, bool)> {
+    let rest = var.strip_prefix("CARGO_PROFILE_")?;
+    crate::analysis::profiles::STABLE_KEYS
+        .iter()
+        .find_map(|key| {
+            let suffix = format!("_{}", key.to_uppercase().replace('-', "_"));
+            let head = rest.strip_suffix(&suffix)?;
+            let (head, build_override) = match head.strip_suffix("_BUILD_OVERRIDE") {
+                Some(h) => (h, true),
+                None => (head, false),
+            };
+            (!head.is_empty()).then(|| {
+                (
+                    head.to_lowercase().replace('_', "-"),
+                    (*key).to_owned(),
+                    build_override,
+                )
+            })
+        })
+}
+
+/// What is in effect before any change: the facts a change is compared with to tell whether
+/// it changes anything.
+#[derive(Clone, Copy, Debug)]
+pub struct InEffect<'a> {
+    /// Every profile after defaults, inheritance, manifests, configuration and environment.
+    pub profiles: &'a [EffectiveProfile],
+    /// The environment cargo-tune was started in.
+    pub env: &'a BuildEnv,
+    /// The effective rustflags.
+    pub rustflags: &'a [String],
+    /// The host linker in effect (`rust-lld`, `mold`, `ld.bfd`, …).
+    pub linker: &'a str,
+    /// The user's own `--config KEY=VALUE` overrides, which outrank every file.
+    pub cli_config: &'a [String],
+}
+
+/// Why `change` would change nothing, or `None` when it changes something (or cannot be
+/// told).
+pub fn already_in_effect(change: &Change, now: &InEffect<'_>) -> Option<String> {
+    match change {
+        Change::Config { key, value } => {
+            let path = key_path(key).ok()?;
+            if path.first().map(String::as_str) != Some("profile") || path.len() < 3 {
+                return None;
+            }
+            let leaf = path.last()?;
+            let wanted = json_of_toml(value)?;
+            let overridden = now.cli_config.iter().rev().find_map(|c| {
+                let (k, v) = c.split_once('=')?;
+                (key_path(k.trim()).ok()? == path).then(|| (k.trim(), v.trim()))
+            });
+            if let Some((k, v)) = overridden {
+                let given = json_of_toml(v)?;
+                return (normalized(leaf, &given) == normalized(leaf, &wanted))
+                    .then(|| format!("--config {k}={v} already sets it"));
+            }
+            let profile = now.profiles.iter().find(|p| p.name == path[1])?;
+            let rest: Vec<String> = path[2..]
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    // Package specs are quoted in the flattened keys of effective profiles.
+                    if i == 1 && path[2] == "package" {
+                        format!("\"{k}\"")
+                    } else {
+                        k.clone()
+                    }
+                })
+                .collect();
+            let flat = rest.join(".");
+            // A package table without the key inherits the profile's own value.
+            let current = profile.values.iter().find(|v| v.key == flat).or_else(|| {
+                (path[2] == "package")
+                    .then(|| profile.values.iter().find(|v| v.key == *leaf))
+                    .flatten()
+            })?;
+            (normalized(leaf, &current.value) == normalized(leaf, &wanted)).then(|| {
+                format!(
+                    "profile {} already has {flat} = {} ({})",
+                    profile.name,
+                    current.value,
+                    source_text(&current.source)
+                )
+            })
+        }
+        Change::Env { var, value } => (now.env.get(var) == Some(value.as_str()))
+            .then(|| format!("{var} is already {value:?} in the environment")),
+        Change::Rustflags(flags) => (!flags.is_empty()
+            && now
+                .rustflags
+                .windows(flags.len())
+                .any(|w| w == flags.as_slice()))
+        .then(|| format!("the rustflags in effect already hold {}", flags.join(" "))),
+        Change::Linker(linker) => {
+            let name = match linker {
+                Linker::Bfd => "ld.bfd",
+                other => other.as_str(),
+            };
+            (now.linker == name).then(|| format!("host binaries already link with {name}"))
+        }
+    }
+}
+
+fn source_text(source: &cargo_tune_schema::ValueSource) -> String {
+    use cargo_tune_schema::ValueSource;
+    match source {
+        ValueSource::Default => "cargo's default".to_owned(),
+        ValueSource::Manifest { path, line } => format!("{path}:{line}"),
+        ValueSource::Config { path } => path.clone(),
+        ValueSource::Env { var } => var.clone(),
+        _ => "in effect".to_owned(),
+    }
+}
+
+fn json_of_toml(value: &str) -> Option<serde_json::Value> {
+    let doc: toml_edit::DocumentMut = format!("v = {value}").parse().ok()?;
+    Some(match doc["v"].as_value()? {
+        toml_edit::Value::String(s) => serde_json::Value::from(s.value().as_str()),
+        toml_edit::Value::Integer(i) => serde_json::Value::from(*i.value()),
+        toml_edit::Value::Float(f) => serde_json::Value::from(*f.value()),
+        toml_edit::Value::Boolean(b) => serde_json::Value::from(*b.value()),
+        _ => return None,
+    })
+}
+
+/// Spellings cargo treats alike (`debug = 0`, `false` and `"none"`).
+fn normalized(leaf: &str, value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as V;
+    let s = |t: &str| V::from(t);
+    match (leaf, value) {
+        ("debug" | "strip", V::Bool(false)) => s("none"),
+        ("debug", V::Bool(true)) => s("full"),
+        ("debug", V::Number(n)) => match n.as_i64() {
+            Some(0) => s("none"),
+            Some(1) => s("limited"),
+            Some(2) => s("full"),
+            _ => value.clone(),
+        },
+        ("lto", V::Bool(true)) => s("fat"),
+        ("lto", V::Bool(false)) => s("false"),
+        ("strip", V::Bool(true)) => s("symbols"),
+        ("opt-level", V::String(t)) if t.parse::<i64>().is_ok() => {
+            V::from(t.parse::<i64>().unwrap_or_default())
+        }
+        _ => value.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use cargo_tune_schema::{Finding, Suggestion};
@@ -558,7 +908,7 @@ mod tests {
     fn changes(text: &str) -> Vec<Change> {
         match ChangeSpec::parse(text).unwrap() {
             ChangeSpec::Changes(c) => c,
-            other @ ChangeSpec::Finding(_) => panic!("{other:?}"),
+            other => panic!("{other:?}"),
         }
     }
 
@@ -803,5 +1153,199 @@ mod tests {
                 code: FindingCode::SlowLinker
             }
         );
+    }
+
+    fn reach(text: &str) -> Reach {
+        let mut c = changes(text);
+        assert_eq!(c.len(), 1);
+        c.pop().unwrap().reach()
+    }
+
+    fn affected(text: &str) -> Vec<&'static str> {
+        let r = reach(text);
+        Scenario::ALL
+            .iter()
+            .filter(|s| r.affects(**s))
+            .map(|s| s.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn the_reach_of_a_change_follows_the_profile_and_stage_it_touches() {
+        let dev_codegen = [
+            "dev-clean",
+            "dev-incremental",
+            "test-build",
+            "test-run",
+            "nextest-run",
+        ];
+        assert_eq!(affected("debug=0"), dev_codegen);
+        assert_eq!(affected("profile.dev.codegen-units=4"), dev_codegen);
+        assert_eq!(affected("deps-opt-level=1"), dev_codegen);
+        assert_eq!(affected("CARGO_PROFILE_DEV_DEBUG=0"), dev_codegen);
+        // Settings that change what check does too.
+        assert_eq!(
+            affected("profile.dev.incremental=false"),
+            [
+                "check",
+                "dev-clean",
+                "dev-incremental",
+                "test-build",
+                "test-run",
+                "nextest-run"
+            ]
+        );
+        assert_eq!(
+            affected("profile.dev.build-override.opt-level=3")[0],
+            "check",
+            "check compiles build scripts"
+        );
+        assert_eq!(affected("lto=thin"), ["release-clean"]);
+        assert_eq!(
+            affected("profile.release.codegen-units=1"),
+            ["release-clean"]
+        );
+        assert_eq!(
+            affected("CARGO_PROFILE_RELEASE_BUILD_OVERRIDE_OPT_LEVEL=3"),
+            ["release-clean"]
+        );
+        assert_eq!(
+            affected("profile.test.opt-level=1"),
+            ["test-build", "test-run", "nextest-run"]
+        );
+        assert!(affected("profile.bench.lto=true").is_empty());
+        let links = [
+            "dev-clean",
+            "dev-incremental",
+            "release-clean",
+            "test-build",
+        ];
+        assert_eq!(affected("linker=mold"), links);
+        assert_eq!(
+            affected("target.x86_64-unknown-linux-gnu.linker=\"clang\""),
+            links
+        );
+        let all = Scenario::names();
+        assert_eq!(affected("RUSTC_WRAPPER=sccache"), all);
+        assert_eq!(affected("incremental=off"), all);
+        assert_eq!(affected("jobs=2"), all);
+        assert_eq!(affected("RUSTFLAGS=-Ctarget-cpu=native"), all);
+        assert_eq!(
+            reach("lto=thin").why_not(Scenario::DevIncremental).unwrap(),
+            "changes only the release and bench profiles, and dev-incremental builds dev"
+        );
+    }
+
+    #[test]
+    fn candidates_combine_changes_with_plus_where_both_sides_are_changes() {
+        let parts = |text: &str| -> Vec<String> {
+            parse_combined(text)
+                .unwrap()
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect()
+        };
+        assert_eq!(parts("debug=0+linker=mold"), ["debug=0", "linker=mold"]);
+        assert_eq!(
+            parts("debuginfo-in-dev:dev+lto=thin+sccache"),
+            ["debuginfo-in-dev:dev", "lto=thin", "sccache"]
+        );
+        assert_eq!(
+            parts("RUSTFLAGS=-Ctarget-feature=+avx2"),
+            ["RUSTFLAGS=-Ctarget-feature=+avx2"]
+        );
+        assert!(parse_combined("debug=0+turbo").is_err());
+        assert_eq!(
+            ChangeSpec::parse("debuginfo-in-dev:dev").unwrap(),
+            ChangeSpec::FindingId("debuginfo-in-dev:dev".into())
+        );
+        assert!(ChangeSpec::parse("no-such-code:dev").is_err());
+    }
+
+    #[test]
+    fn a_finding_id_takes_the_suggestions_of_that_finding_only() {
+        let set = |profile: &str| SuggestedChange::ProfileSet {
+            profile: profile.into(),
+            package: None,
+            build_override: false,
+            key: "debug".into(),
+            value: serde_json::json!("line-tables-only"),
+        };
+        let finding = |subject: &str| {
+            Finding::new(FindingCode::DebuginfoInDev, subject, "x").with_suggestion(Suggestion {
+                summary: "s".into(),
+                change: set(subject),
+            })
+        };
+        let findings = [finding("dev"), finding("test")];
+        assert_eq!(
+            from_finding_id("debuginfo-in-dev:test", &findings).unwrap(),
+            [Change::Config {
+                key: "profile.test.debug".into(),
+                value: "\"line-tables-only\"".into()
+            }]
+        );
+        let err = from_finding_id("debuginfo-in-dev:bench", &findings).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("debuginfo-in-dev:dev, debuginfo-in-dev:test"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_change_already_in_effect_is_recognised_in_any_spelling() {
+        use cargo_tune_schema::{ProfileValue, ValueSource};
+        let value = |key: &str, value: serde_json::Value| ProfileValue {
+            key: key.into(),
+            value,
+            defined_in: "dev".into(),
+            source: ValueSource::Manifest {
+                path: "Cargo.toml".into(),
+                line: 3,
+            },
+        };
+        let profiles = [EffectiveProfile {
+            name: "dev".into(),
+            inherits: Vec::new(),
+            values: vec![
+                value("debug", serde_json::json!(0)),
+                value("opt-level", serde_json::json!(0)),
+                value("package.\"*\".opt-level", serde_json::json!(1)),
+            ],
+        }];
+        let env = BuildEnv::from_vars([("CARGO_INCREMENTAL".to_owned(), "0".to_owned())]);
+        let flags = ["-C".to_owned(), "target-cpu=native".to_owned()];
+        let now = InEffect {
+            profiles: &profiles,
+            env: &env,
+            rustflags: &flags,
+            linker: "mold",
+            cli_config: &["profile.dev.opt-level=1".to_owned()],
+        };
+        let noop = |text: &str| {
+            changes(text)
+                .iter()
+                .all(|c| already_in_effect(c, &now).is_some())
+        };
+        assert!(noop("debug=none"));
+        assert!(noop("profile.dev.debug=false"));
+        assert!(!noop("debug=line-tables-only"));
+        assert!(noop("deps-opt-level=1"));
+        // The user's --config outranks the manifest.
+        assert!(noop("profile.dev.opt-level=1"));
+        assert!(!noop("profile.dev.opt-level=0"));
+        assert!(!noop("deps-opt-level=2"));
+        // No package table: the profile's own value applies to dependencies.
+        assert!(noop("deps-debug=0"));
+        assert!(noop("incremental=off"));
+        assert!(!noop("incremental=on"));
+        assert!(noop("linker=mold"));
+        assert!(!noop("linker=lld"));
+        assert!(noop("RUSTFLAGS=-C target-cpu=native"));
+        assert!(!noop("RUSTFLAGS=-Ctarget-cpu=native"));
+        assert!(!noop("lto=thin"), "no release profile known: cannot tell");
+        let why = already_in_effect(&changes("debug=0")[0], &now).unwrap();
+        assert_eq!(why, "profile dev already has debug = 0 (Cargo.toml:3)");
     }
 }

@@ -22,10 +22,12 @@ use crate::workspace::rustflags::RustflagsResolution;
 /// A fully resolved configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Variant {
-    /// `baseline` or `candidate`.
+    /// `baseline`, or `candidate-N`.
     pub name: String,
     /// The changes as the user wrote them.
     pub changes: Vec<String>,
+    /// What they expanded to, one change each.
+    pub expanded: Vec<String>,
     /// `--config KEY=VALUE` overrides, after the user's own `--config`s.
     pub config: Vec<String>,
     /// Environment variables to set.
@@ -274,6 +276,7 @@ pub fn resolve(
     Ok(Variant {
         name: name.to_owned(),
         changes: texts.to_vec(),
+        expanded: changes.iter().map(ToString::to_string).collect(),
         config,
         env,
         rustflags,

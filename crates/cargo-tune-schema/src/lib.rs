@@ -18,11 +18,15 @@ pub use finding::{
     Area, Finding, FindingCode, Location, Severity, SuggestedChange, Suggestion, findings_table,
 };
 pub use measure::{
-    BenchReport, HistoryEntry, HistoryResult, Interval, Measurement, MemoryMethod, MetricSummaries,
-    RunContext, ScenarioBench, ScenarioComparison, Summary3, TryReport, VariantFailure,
-    VariantOutcome, VariantSpec, Verdict,
+    ByteSummary, Comparison, HistoryEntry, HistoryResult, Interval, MeasureReport, Measurement,
+    MemoryMethod, MetricSummaries, NotMeasured, RunContext, ScenarioResult, Summary3,
+    VariantFailure, VariantOutcome, VariantSpec, Verdict,
 };
 pub use report::{AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, ValueSource};
 
 /// Version of every JSON document cargo-tune writes. Bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// 2: `bench` and `try` share one document shape (`MeasureReport`: `variants[]`, per-scenario
+/// `variants[]` and `comparisons[]`), byte summaries are integers, and `try` compares several
+/// candidates with a t-interval and an `inconclusive` verdict.
+pub const FORMAT_VERSION: u32 = 2;

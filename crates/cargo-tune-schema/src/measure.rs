@@ -43,6 +43,17 @@ pub struct Summary3 {
     pub max: f64,
 }
 
+/// [`Summary3`] of a byte count, in whole bytes (an even count's median is rounded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByteSummary {
+    /// Median.
+    pub median: u64,
+    /// Smallest value.
+    pub min: u64,
+    /// Largest value.
+    pub max: u64,
+}
+
 /// The per-metric summaries of one variant in one scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricSummaries {
@@ -52,12 +63,12 @@ pub struct MetricSummaries {
     pub cpu_s: Summary3,
     /// Whole-tree peak memory, bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub peak_tree_rss_bytes: Option<Summary3>,
+    pub peak_tree_rss_bytes: Option<ByteSummary>,
     /// Largest single process, bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_process_rss_bytes: Option<Summary3>,
+    pub max_process_rss_bytes: Option<ByteSummary>,
     /// Artifact sizes, bytes.
-    pub artifact_bytes: Summary3,
+    pub artifact_bytes: ByteSummary,
     /// Units rebuilt.
     pub units_rebuilt: Summary3,
     /// cargo-tune's own CPU time, seconds.
@@ -80,7 +91,7 @@ pub struct VariantFailure {
 /// One variant's outcome in one scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariantOutcome {
-    /// `baseline` or `candidate`.
+    /// `baseline`, or `candidate-N`.
     pub variant: String,
     /// The measured runs, in the order they ran.
     pub runs: Vec<Measurement>,
@@ -92,28 +103,33 @@ pub struct VariantOutcome {
     pub failure: Option<VariantFailure>,
 }
 
-/// A distribution-free confidence interval of the median of the per-pair ratios.
+/// A confidence interval of the geometric mean of the per-pair ratios (a Student-t interval
+/// of the mean log ratio).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     /// Lower bound.
     pub low: f64,
     /// Upper bound.
     pub high: f64,
-    /// Achieved confidence level (e.g. 0.979 for 10 pairs); 0 when there are too few pairs.
+    /// Confidence level: 0.95 divided among the candidates of the run (0.95 for one, 0.9833
+    /// for three).
     pub confidence: f64,
 }
 
-/// How the candidate compares with the baseline.
+/// How a candidate compares with the baseline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Verdict {
-    /// The whole interval is below 1.
+    /// The whole interval is below 1 and most pairs are faster.
     Faster,
-    /// The whole interval is above 1.
+    /// The whole interval is above 1 and most pairs are slower.
     Slower,
-    /// The interval contains 1, or there are too few pairs to tell.
+    /// The interval lies within ±3 % of 1: no effect worth acting on.
     Noise,
+    /// The interval is too wide to tell (or the pairs disagree with it); see
+    /// [`Comparison::more_runs`].
+    Inconclusive,
     /// A variant failed; no comparison.
     Failed,
 }
@@ -125,50 +141,74 @@ impl Verdict {
             Verdict::Faster => "faster",
             Verdict::Slower => "slower",
             Verdict::Noise => "noise",
+            Verdict::Inconclusive => "inconclusive",
             Verdict::Failed => "failed",
         }
     }
 }
 
-/// One scenario of `cargo tune try`: baseline against candidate.
+/// One candidate against the baseline in one scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScenarioComparison {
-    /// Scenario name (`dev-incremental`, …).
-    pub scenario: String,
+pub struct Comparison {
+    /// The candidate's variant name.
+    pub candidate: String,
     /// Median wall time of the baseline, seconds.
-    pub baseline: Option<f64>,
+    pub baseline_median: Option<f64>,
     /// Median wall time of the candidate, seconds.
-    pub candidate: Option<f64>,
-    /// Median of the per-pair ratios candidate / baseline of wall time.
+    pub candidate_median: Option<f64>,
+    /// Geometric mean of the per-pair ratios candidate / baseline of wall time.
     pub ratio: Option<f64>,
-    /// Interval of that median.
+    /// Interval of that ratio; absent with fewer than two pairs.
     pub interval: Option<Interval>,
     /// The verdict.
     pub verdict: Verdict,
-    /// Number of complete A/B pairs.
+    /// Complete pairs (round *i* of the baseline with round *i* of the candidate).
     pub pairs: usize,
-    /// Both variants in full.
-    pub variants: Vec<VariantOutcome>,
+    /// Pairs in which the candidate was faster.
+    pub faster_pairs: usize,
+    /// For `inconclusive`: about how many more runs would separate the observed effect from 1,
+    /// if its size and spread held; absent when more than 200 would be needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more_runs: Option<usize>,
+    /// The fastest candidate whose verdict is `faster` in this scenario.
+    pub best: bool,
 }
 
-/// One scenario of `cargo tune bench`.
+/// One scenario of `cargo tune bench` or `cargo tune try`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScenarioBench {
+pub struct ScenarioResult {
+    /// Scenario name (`dev-incremental`, …).
+    pub scenario: String,
+    /// The order the variants ran in, one list per measured round (the warm-up round runs in
+    /// the order of the first).
+    pub rounds: Vec<Vec<String>>,
+    /// Every variant measured in this scenario, baseline first.
+    pub variants: Vec<VariantOutcome>,
+    /// `try` only: each candidate against the baseline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comparisons: Vec<Comparison>,
+}
+
+/// A scenario a candidate was not measured in, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotMeasured {
     /// Scenario name.
     pub scenario: String,
-    /// Median wall time, seconds.
-    pub median: Option<f64>,
-    /// The variant in full.
-    pub result: VariantOutcome,
+    /// Variant name.
+    pub variant: String,
+    /// Why: what the candidate changes and what the scenario builds.
+    pub reason: String,
 }
 
 /// A configuration that was measured: the workspace as it is plus changes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariantSpec {
-    /// `baseline` or `candidate`.
+    /// `baseline`, or `candidate-N` for the N-th candidate.
     pub name: String,
     /// The changes as the user wrote them.
     pub changes: Vec<String>,
+    /// What they expanded to (presets and findings resolved), one change each.
+    pub expanded: Vec<String>,
     /// `--config` overrides passed to cargo.
     pub config: Vec<String>,
     /// Environment variables set (`NAME=value`; an empty value clears).
@@ -227,38 +267,26 @@ pub struct RunContext {
     pub packages: Vec<String>,
 }
 
-/// The document `cargo tune try --format json` prints.
+/// The document `cargo tune bench --format json` and `cargo tune try --format json` print.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TryReport {
+pub struct MeasureReport {
     /// [`crate::FORMAT_VERSION`].
     pub format_version: u32,
+    /// `bench` or `try`.
+    pub command: String,
     /// Which tool wrote it.
     pub tool: ToolInfo,
     /// Absolute path of the workspace root.
     pub workspace_root: String,
     /// Toolchain, host and method.
     pub context: RunContext,
-    /// Baseline first, then the candidate.
+    /// The baseline first, then the candidates of a `try`.
     pub variants: Vec<VariantSpec>,
-    /// One comparison per scenario, in the order asked.
-    pub scenarios: Vec<ScenarioComparison>,
-}
-
-/// The document `cargo tune bench --format json` prints.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BenchReport {
-    /// [`crate::FORMAT_VERSION`].
-    pub format_version: u32,
-    /// Which tool wrote it.
-    pub tool: ToolInfo,
-    /// Absolute path of the workspace root.
-    pub workspace_root: String,
-    /// Toolchain, host and method.
-    pub context: RunContext,
-    /// The configuration measured.
-    pub variant: VariantSpec,
+    /// Candidates left out of a scenario they cannot affect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_measured: Vec<NotMeasured>,
     /// One result per scenario, in the order asked.
-    pub scenarios: Vec<ScenarioBench>,
+    pub scenarios: Vec<ScenarioResult>,
 }
 
 /// One line of `target/cargo-tune/history.jsonl`.
@@ -292,10 +320,10 @@ pub struct HistoryResult {
     pub summary: Option<MetricSummaries>,
     /// Whether the variant failed.
     pub failed: bool,
-    /// For `try`, the ratio and verdict on the candidate's line.
+    /// For `try`, the ratio on each candidate's line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio: Option<f64>,
-    /// For `try`, the verdict on the candidate's line.
+    /// For `try`, the verdict on each candidate's line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
 }

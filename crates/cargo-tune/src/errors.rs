@@ -84,7 +84,8 @@ impl ExpectedError {
             }
             ExpectedError::BuildFailed { failed } => (
                 format!(
-                    "{failed} measured build(s) failed; the report shows cargo's last lines, and the other results are kept"
+                    "{} failed; the report shows cargo's last lines, and the other results are kept",
+                    cargo_tune_core::report::count(*failed, "measured build")
                 ),
                 None,
             ),

@@ -1,6 +1,12 @@
-//! Measuring builds: scenarios, variants in their own target directories, interleaved runs,
-//! per-run metrics (wall, CPU, whole-tree peak memory, largest process, artifacts, units
-//! rebuilt), and the comparison of two variants.
+//! Measuring builds: scenarios, variants in their own target directories, runs in rotated
+//! rounds, per-run metrics (wall, CPU, whole-tree peak memory, largest process, artifacts, units
+//! rebuilt), and the comparison of candidates with a baseline.
+//!
+//! The engine of `try` (and of anything that ranks changes by measuring them): expand changes
+//! and give each its [`crate::changes::Change::reach`]; choose scenarios with
+//! [`select::select_scenarios`]; resolve each candidate into a [`Variant`]; then
+//! [`compare_candidates`] measures baseline and candidates (Ctrl-C through a flag, progress
+//! through a callback) and returns per scenario each candidate's ratio, interval and verdict.
 
 pub mod context;
 pub mod history;
@@ -9,13 +15,17 @@ pub mod messages;
 pub mod process;
 pub mod runner;
 pub mod scenario;
+pub mod select;
 pub mod stats;
 pub mod stopwatch;
 pub mod touch;
 
+use std::sync::atomic::AtomicBool;
+
 use cargo_tune_schema::{
-    BenchReport, FORMAT_VERSION, HistoryEntry, HistoryResult, Measurement, MetricSummaries,
-    RunContext, ScenarioBench, ScenarioComparison, ToolInfo, TryReport, VariantSpec, Verdict,
+    ByteSummary, Comparison, FORMAT_VERSION, HistoryEntry, HistoryResult, MeasureReport,
+    Measurement, MetricSummaries, NotMeasured, RunContext, ScenarioResult, ToolInfo, VariantSpec,
+    Verdict,
 };
 
 pub use runner::{MeasureError, MeasurePlan, Progress, RunLabel, ScenarioRuns, measure};
@@ -27,57 +37,118 @@ use crate::variant::Variant;
 pub fn summaries(runs: &[Measurement]) -> Option<MetricSummaries> {
     let of =
         |f: &dyn Fn(&Measurement) -> f64| stats::summarize(&runs.iter().map(f).collect::<Vec<_>>());
-    let opt = |f: &dyn Fn(&Measurement) -> Option<u64>| {
-        let values: Vec<f64> = runs.iter().filter_map(f).map(|v| v as f64).collect();
-        stats::summarize(&values)
+    let bytes = |values: Vec<u64>| {
+        let s = stats::summarize(&values.iter().map(|v| *v as f64).collect::<Vec<_>>())?;
+        Some(ByteSummary {
+            median: s.median.round() as u64,
+            min: s.min as u64,
+            max: s.max as u64,
+        })
     };
     Some(MetricSummaries {
         wall_s: of(&|m| m.wall_s)?,
         cpu_s: of(&|m| m.user_s + m.sys_s)?,
-        peak_tree_rss_bytes: opt(&|m| m.peak_tree_rss_bytes),
-        max_process_rss_bytes: opt(&|m| m.max_process_rss_bytes),
-        artifact_bytes: of(&|m| m.artifact_bytes as f64)?,
+        peak_tree_rss_bytes: bytes(runs.iter().filter_map(|m| m.peak_tree_rss_bytes).collect()),
+        max_process_rss_bytes: bytes(
+            runs.iter()
+                .filter_map(|m| m.max_process_rss_bytes)
+                .collect(),
+        ),
+        artifact_bytes: bytes(runs.iter().map(|m| m.artifact_bytes).collect())?,
         units_rebuilt: of(&|m| f64::from(m.units_rebuilt))?,
         harness_cpu_s: of(&|m| m.harness_cpu_s)?,
     })
 }
 
-/// The baseline/candidate comparison of one scenario (outcomes: baseline, candidate).
-pub fn compare(runs: &ScenarioRuns) -> ScenarioComparison {
-    let baseline = &runs.outcomes[0];
-    let candidate = &runs.outcomes[1];
+/// The confidence of each of `candidates` comparisons, so that the chance of any false verdict
+/// among them stays within 1 − [`stats::CONFIDENCE`] (Bonferroni).
+pub fn confidence_for(candidates: usize) -> f64 {
+    1.0 - (1.0 - stats::CONFIDENCE) / candidates.max(1) as f64
+}
+
+/// Every candidate of one scenario against the baseline (`runs.outcomes[0]`), at the
+/// confidence [`confidence_for`] the number of candidates `of` in the run. The fastest
+/// candidate with a `faster` verdict is marked best.
+pub fn compare(runs: &ScenarioRuns, of: usize) -> Vec<Comparison> {
+    let Some((baseline, candidates)) = runs.outcomes.split_first() else {
+        return Vec::new();
+    };
     let median =
         |o: &cargo_tune_schema::VariantOutcome| o.summary.as_ref().map(|s| s.wall_s.median);
-    let pairs = baseline.runs.len().min(candidate.runs.len());
-    let ratios: Vec<f64> = baseline
-        .runs
+    let mut comparisons: Vec<Comparison> = candidates
         .iter()
-        .zip(&candidate.runs)
-        .map(|(b, c)| c.wall_s / b.wall_s)
+        .map(|candidate| {
+            let ratios: Vec<f64> = baseline
+                .runs
+                .iter()
+                .zip(&candidate.runs)
+                .map(|(b, c)| c.wall_s / b.wall_s)
+                .collect();
+            let failed = baseline.failure.is_some() || candidate.failure.is_some();
+            let estimate = stats::compare_ratios(&ratios, confidence_for(of));
+            let mut c = Comparison {
+                candidate: candidate.variant.clone(),
+                baseline_median: median(baseline),
+                candidate_median: median(candidate),
+                ratio: None,
+                interval: None,
+                verdict: Verdict::Failed,
+                pairs: ratios.len(),
+                faster_pairs: ratios.iter().filter(|r| **r < 1.0).count(),
+                more_runs: None,
+                best: false,
+            };
+            if let (false, Some(e)) = (failed, estimate) {
+                c.ratio = Some(e.ratio);
+                c.interval = e.interval;
+                c.verdict = e.verdict;
+                c.more_runs = e.more_runs;
+            } else if !failed {
+                c.verdict = Verdict::Inconclusive;
+            }
+            c
+        })
         .collect();
-    let failed = baseline.failure.is_some() || candidate.failure.is_some();
-    let (ratio, interval, verdict) = match stats::ratio_interval(&ratios) {
-        Some(_) if failed => (None, None, Verdict::Failed),
-        Some((ratio, interval)) => (Some(ratio), Some(interval), stats::verdict(&interval)),
-        None => (
-            None,
-            None,
-            if failed {
-                Verdict::Failed
-            } else {
-                Verdict::Noise
-            },
-        ),
-    };
-    ScenarioComparison {
+    let best = comparisons
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.verdict == Verdict::Faster)
+        .min_by(|a, b| {
+            a.1.ratio
+                .unwrap_or(1.0)
+                .total_cmp(&b.1.ratio.unwrap_or(1.0))
+        })
+        .map(|(i, _)| i);
+    if let Some(i) = best {
+        comparisons[i].best = true;
+    }
+    comparisons
+}
+
+/// Measures the baseline (`plan.variants[0]`) and every candidate (the other variants) in
+/// every scenario of the plan, in rotated rounds, and compares each candidate with the
+/// baseline. `cancel` is polled while cargo runs (Ctrl-C: the build is killed, the edited file
+/// restored and [`MeasureError::Interrupted`] returned); `progress` is told of every run.
+pub fn compare_candidates(
+    plan: &MeasurePlan,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(&Progress<'_>),
+) -> Result<Vec<ScenarioResult>, MeasureError> {
+    let runs = measure(plan, cancel, progress)?;
+    let candidates = plan.variants.len().saturating_sub(1);
+    Ok(runs
+        .iter()
+        .map(|r| scenario_result(r, Some(candidates)))
+        .collect())
+}
+
+/// The schema view of one scenario's runs, with comparisons when `candidates` is given.
+pub fn scenario_result(runs: &ScenarioRuns, candidates: Option<usize>) -> ScenarioResult {
+    ScenarioResult {
         scenario: runs.scenario.as_str().to_owned(),
-        baseline: median(baseline),
-        candidate: median(candidate),
-        ratio,
-        interval,
-        verdict,
-        pairs,
+        rounds: runs.rounds.clone(),
         variants: runs.outcomes.clone(),
+        comparisons: candidates.map_or_else(Vec::new, |of| compare(runs, of)),
     }
 }
 
@@ -86,6 +157,7 @@ pub fn variant_spec(variant: &Variant, target_dir: &std::path::Path) -> VariantS
     VariantSpec {
         name: variant.name.clone(),
         changes: variant.changes.clone(),
+        expanded: variant.expanded.clone(),
         config: variant.config.clone(),
         env: variant
             .env
@@ -97,99 +169,52 @@ pub fn variant_spec(variant: &Variant, target_dir: &std::path::Path) -> VariantS
     }
 }
 
-/// Assembles `cargo tune try`'s document.
-pub fn try_report(
+/// Assembles the document of `cargo tune bench` or `cargo tune try`.
+pub fn report(
+    command: &str,
     version: &str,
     workspace_root: &str,
     context: RunContext,
     variants: Vec<VariantSpec>,
-    runs: &[ScenarioRuns],
-) -> TryReport {
-    TryReport {
+    not_measured: Vec<NotMeasured>,
+    scenarios: Vec<ScenarioResult>,
+) -> MeasureReport {
+    MeasureReport {
         format_version: FORMAT_VERSION,
+        command: command.to_owned(),
         tool: ToolInfo::current(version),
         workspace_root: workspace_root.to_owned(),
         context,
         variants,
-        scenarios: runs.iter().map(compare).collect(),
+        not_measured,
+        scenarios,
     }
 }
 
-/// Assembles `cargo tune bench`'s document.
-pub fn bench_report(
-    version: &str,
-    workspace_root: &str,
-    context: RunContext,
-    variant: VariantSpec,
-    runs: &[ScenarioRuns],
-) -> BenchReport {
-    BenchReport {
-        format_version: FORMAT_VERSION,
-        tool: ToolInfo::current(version),
-        workspace_root: workspace_root.to_owned(),
-        context,
-        variant,
-        scenarios: runs
-            .iter()
-            .map(|r| {
-                let result = r.outcomes[0].clone();
-                ScenarioBench {
-                    scenario: r.scenario.as_str().to_owned(),
-                    median: result.summary.as_ref().map(|s| s.wall_s.median),
-                    result,
-                }
-            })
-            .collect(),
-    }
-}
-
-/// The history line of a `try`.
-pub fn history_of_try(report: &TryReport, finished_at: u64) -> HistoryEntry {
+/// The history line of a `bench` or `try`.
+pub fn history_of(report: &MeasureReport, finished_at: u64) -> HistoryEntry {
     let mut results = Vec::new();
     for s in &report.scenarios {
-        for (i, v) in s.variants.iter().enumerate() {
+        for v in &s.variants {
+            let comparison = s.comparisons.iter().find(|c| c.candidate == v.variant);
             results.push(HistoryResult {
                 scenario: s.scenario.clone(),
                 variant: v.variant.clone(),
                 summary: v.summary.clone(),
                 failed: v.failure.is_some(),
-                ratio: if i == 1 { s.ratio } else { None },
-                verdict: (i == 1).then_some(s.verdict),
+                ratio: comparison.and_then(|c| c.ratio),
+                verdict: comparison.map(|c| c.verdict),
             });
         }
     }
     HistoryEntry {
         format_version: FORMAT_VERSION,
-        command: "try".to_owned(),
+        command: report.command.clone(),
         finished_at,
         tool: report.tool.clone(),
         context: report.context.clone(),
         variants: report.variants.clone(),
         results,
-    }
-}
-
-/// The history line of a `bench`.
-pub fn history_of_bench(report: &BenchReport, finished_at: u64) -> HistoryEntry {
-    HistoryEntry {
-        format_version: FORMAT_VERSION,
-        command: "bench".to_owned(),
-        finished_at,
-        tool: report.tool.clone(),
-        context: report.context.clone(),
-        variants: vec![report.variant.clone()],
-        results: report
-            .scenarios
-            .iter()
-            .map(|s| HistoryResult {
-                scenario: s.scenario.clone(),
-                variant: s.result.variant.clone(),
-                summary: s.result.summary.clone(),
-                failed: s.result.failure.is_some(),
-                ratio: None,
-                verdict: None,
-            })
-            .collect(),
     }
 }
 
@@ -227,38 +252,66 @@ mod tests {
         }
     }
 
+    fn runs(outcomes: Vec<VariantOutcome>) -> ScenarioRuns {
+        ScenarioRuns {
+            scenario: Scenario::DevIncremental,
+            rounds: Vec::new(),
+            outcomes,
+        }
+    }
+
     #[test]
     fn ratios_are_taken_pair_by_pair() {
         // Drift doubles both variants' times halfway; the pairs still show a constant 0.8.
-        let runs = ScenarioRuns {
-            scenario: Scenario::DevIncremental,
-            outcomes: vec![
-                outcome("baseline", &[1.0, 1.0, 1.0, 2.0, 2.0, 2.0], false),
-                outcome("candidate", &[0.8, 0.8, 0.8, 1.6, 1.6, 1.6], false),
-            ],
-        };
-        let c = compare(&runs);
+        let runs = runs(vec![
+            outcome("baseline", &[1.0, 1.0, 1.0, 2.0, 2.0, 2.0], false),
+            outcome("candidate-1", &[0.8, 0.8, 0.8, 1.6, 1.6, 1.6], false),
+        ]);
+        let c = &compare(&runs, 1)[0];
         assert_eq!(c.pairs, 6);
         assert!((c.ratio.unwrap() - 0.8).abs() < 1e-9);
         assert_eq!(c.verdict, Verdict::Faster);
+        assert!(c.best);
         assert!(
-            (c.baseline.unwrap() - 1.5).abs() < 1e-9 && (c.candidate.unwrap() - 1.2).abs() < 1e-9
+            (c.baseline_median.unwrap() - 1.5).abs() < 1e-9
+                && (c.candidate_median.unwrap() - 1.2).abs() < 1e-9
         );
     }
 
     #[test]
+    fn every_candidate_is_compared_and_the_fastest_certain_one_is_best() {
+        let runs = runs(vec![
+            outcome("baseline", &[1.0, 1.1, 0.9, 1.0], false),
+            outcome("candidate-1", &[0.9, 0.99, 0.81, 0.9], false),
+            outcome("candidate-2", &[0.7, 0.77, 0.63, 0.7], false),
+            outcome("candidate-3", &[0.5, 1.6, 0.4, 1.5], false),
+        ]);
+        let c = compare(&runs, 3);
+        assert_eq!(c.len(), 3);
+        assert_eq!(
+            c.iter().map(|c| c.verdict).collect::<Vec<_>>(),
+            [Verdict::Faster, Verdict::Faster, Verdict::Inconclusive]
+        );
+        assert_eq!(
+            c.iter().map(|c| c.best).collect::<Vec<_>>(),
+            [false, true, false]
+        );
+        let confidence = c[0].interval.unwrap().confidence;
+        assert!((confidence - (1.0 - 0.05 / 3.0)).abs() < 1e-12);
+    }
+
+    #[test]
     fn a_failed_variant_keeps_the_other_results_and_has_no_ratio() {
-        let runs = ScenarioRuns {
-            scenario: Scenario::Check,
-            outcomes: vec![
-                outcome("baseline", &[1.0, 1.1, 1.2], false),
-                outcome("candidate", &[0.9, 1.0], true),
-            ],
-        };
-        let c = compare(&runs);
+        let runs = runs(vec![
+            outcome("baseline", &[1.0, 1.1, 1.2], false),
+            outcome("candidate-1", &[0.9, 1.0], true),
+        ]);
+        let c = &compare(&runs, 1)[0];
         assert_eq!(c.verdict, Verdict::Failed);
         assert_eq!(c.ratio, None);
-        assert_eq!(c.variants[0].runs.len(), 3);
-        assert_eq!(c.baseline, Some(1.1));
+        assert!(!c.best);
+        assert_eq!(c.baseline_median, Some(1.1));
+        assert_eq!(scenario_result(&runs, Some(1)).variants[0].runs.len(), 3);
+        assert!(scenario_result(&runs, None).comparisons.is_empty());
     }
 }

@@ -1,5 +1,6 @@
-//! Runs the plan: per scenario, one warm-up per variant, then the measured runs interleaved
-//! (A B A B …) so that drift in machine load hits both variants alike.
+//! Runs the plan: per scenario, one warm-up per variant, then the measured runs in rounds of
+//! one run per variant, the order rotated every round (A B C, B C A, C A B, …), so that drift
+//! in machine load hits every variant alike and no variant always runs first.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
@@ -38,6 +39,39 @@ pub struct MeasurePlan {
     pub jobs: Option<usize>,
     /// Packages to build (`-p`); empty means `--workspace`.
     pub packages: Vec<String>,
+    /// (scenario, variant name) pairs not to run: candidates a scenario cannot tell apart from
+    /// the baseline.
+    pub skip: Vec<(Scenario, String)>,
+}
+
+impl MeasurePlan {
+    /// The variants run in `scenario`, in plan order.
+    pub fn variants_in(&self, scenario: Scenario) -> Vec<&Variant> {
+        self.variants
+            .iter()
+            .filter(|v| {
+                !self
+                    .skip
+                    .iter()
+                    .any(|(s, n)| *s == scenario && *n == v.name)
+            })
+            .collect()
+    }
+
+    /// Cargo runs in total, warm-ups included.
+    pub fn total_runs(&self) -> usize {
+        self.scenarios
+            .iter()
+            .map(|s| self.variants_in(*s).len() * (self.runs + 1))
+            .sum()
+    }
+}
+
+/// The order of round `round` (0 is the warm-up, which runs in the order of round 1): the
+/// plan's order rotated left by `round - 1`.
+pub fn round_order(count: usize, round: usize) -> Vec<usize> {
+    let shift = round.saturating_sub(1) % count.max(1);
+    (0..count).map(|i| (i + shift) % count).collect()
 }
 
 /// Which run of a variant.
@@ -84,13 +118,15 @@ pub enum Progress<'a> {
     },
 }
 
-/// What one scenario produced, one outcome per variant (same order as the plan's).
+/// What one scenario produced, one outcome per variant run in it (plan order).
 #[derive(Clone, Debug)]
 pub struct ScenarioRuns {
     /// The scenario.
     pub scenario: Scenario,
     /// Per variant.
     pub outcomes: Vec<VariantOutcome>,
+    /// The order the variants ran in, per measured round.
+    pub rounds: Vec<Vec<String>>,
 }
 
 /// Why measuring stopped.
@@ -173,7 +209,7 @@ pub fn measure(
     progress: &mut dyn FnMut(&Progress<'_>),
 ) -> Result<Vec<ScenarioRuns>, MeasureError> {
     progress(&Progress::Planned {
-        total: plan.scenarios.len() * plan.variants.len() * (plan.runs + 1),
+        total: plan.total_runs(),
     });
     let mut touched = match (&plan.touch, plan.scenarios.iter().any(|s| s.edits())) {
         (Some(path), true) => Some(TouchedFile::open(path).map_err(|source| MeasureError::Io {
@@ -205,8 +241,8 @@ fn measure_scenario(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(&Progress<'_>),
 ) -> Result<ScenarioRuns, MeasureError> {
-    let mut outcomes: Vec<VariantOutcome> = plan
-        .variants
+    let variants = plan.variants_in(scenario);
+    let mut outcomes: Vec<VariantOutcome> = variants
         .iter()
         .map(|v| VariantOutcome {
             variant: v.name.clone(),
@@ -215,9 +251,12 @@ fn measure_scenario(
             failure: None,
         })
         .collect();
+    let mut rounds = Vec::new();
     let labels = std::iter::once(RunLabel::WarmUp).chain((1..=plan.runs).map(RunLabel::Measured));
-    for label in labels {
-        for (variant, outcome) in plan.variants.iter().zip(outcomes.iter_mut()) {
+    for (round, label) in labels.enumerate() {
+        let mut ran = Vec::new();
+        for i in round_order(variants.len(), round) {
+            let (variant, outcome) = (variants[i], &mut outcomes[i]);
             if outcome.failure.is_some() {
                 continue;
             }
@@ -266,13 +305,21 @@ fn measure_scenario(
             }
             if let RunLabel::Measured(_) = label {
                 outcome.runs.push(run.measurement);
+                ran.push(variant.name.clone());
             }
+        }
+        if round > 0 {
+            rounds.push(ran);
         }
     }
     for outcome in &mut outcomes {
         outcome.summary = summaries(&outcome.runs);
     }
-    Ok(ScenarioRuns { scenario, outcomes })
+    Ok(ScenarioRuns {
+        scenario,
+        outcomes,
+        rounds,
+    })
 }
 
 struct RunResult {
@@ -389,7 +436,7 @@ fn run_command(
 }
 
 #[cfg(all(test, target_os = "linux"))]
-mod tests {
+mod peak_memory {
     use super::*;
     use crate::cargo::ToolCommand;
 
@@ -409,6 +456,32 @@ mod tests {
             let largest = m.max_process_rss_bytes.unwrap();
             assert!(largest >= 64 << 20, "{m:?}");
             assert!(m.peak_tree_rss_bytes.unwrap() >= largest, "{m:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_rotate_so_every_variant_runs_in_every_position() {
+        assert_eq!(
+            round_order(3, 0),
+            [0, 1, 2],
+            "the warm-up runs in plan order"
+        );
+        assert_eq!(round_order(3, 1), [0, 1, 2]);
+        assert_eq!(round_order(3, 2), [1, 2, 0]);
+        assert_eq!(round_order(3, 3), [2, 0, 1]);
+        assert_eq!(round_order(3, 4), [0, 1, 2]);
+        assert_eq!(round_order(1, 5), [0]);
+        for count in 1..6 {
+            for first in 0..count {
+                // Over `count` rounds, each variant runs first exactly once.
+                let firsts = (1..=count).filter(|r| round_order(count, *r)[0] == first);
+                assert_eq!(firsts.count(), 1);
+            }
         }
     }
 }

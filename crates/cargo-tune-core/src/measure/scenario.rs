@@ -82,6 +82,34 @@ impl Scenario {
         )
     }
 
+    /// The cargo profile it builds with (`cargo test` builds with `test`, which inherits
+    /// `dev`).
+    pub fn profile(self) -> &'static str {
+        match self {
+            Scenario::Check | Scenario::DevClean | Scenario::DevIncremental => "dev",
+            Scenario::ReleaseClean => "release",
+            Scenario::TestBuild | Scenario::TestRun | Scenario::NextestRun => "test",
+        }
+    }
+
+    /// Whether it generates code (`check` only emits metadata), or runs code generated with
+    /// its profile.
+    pub fn generates_code(self) -> bool {
+        self != Scenario::Check
+    }
+
+    /// Whether its measured runs link. `check` links only build scripts and proc-macros, a
+    /// small share of its time; the test runs reuse binaries linked during the warm-up.
+    pub fn links(self) -> bool {
+        matches!(
+            self,
+            Scenario::DevClean
+                | Scenario::DevIncremental
+                | Scenario::ReleaseClean
+                | Scenario::TestBuild
+        )
+    }
+
     /// Whether every run edits the touched file first.
     pub fn edits(self) -> bool {
         self == Scenario::DevIncremental

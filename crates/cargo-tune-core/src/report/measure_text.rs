@@ -3,9 +3,7 @@
 use std::fmt::Write as _;
 use std::io;
 
-use cargo_tune_schema::{
-    BenchReport, RunContext, ScenarioComparison, TryReport, VariantOutcome, Verdict,
-};
+use cargo_tune_schema::{Comparison, MeasureReport, RunContext, VariantOutcome, Verdict};
 
 use super::{RenderOptions, Styles, emit, paint};
 
@@ -18,10 +16,19 @@ pub fn secs(value: f64) -> String {
     }
 }
 
+/// `1 run`, `2 runs`.
+pub fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// `12.3 MiB`.
-pub fn bytes(value: f64) -> String {
+pub fn bytes(value: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = value;
+    let mut v = value as f64;
     let mut unit = 0;
     while v >= 1024.0 && unit + 1 < UNITS.len() {
         v /= 1024.0;
@@ -42,14 +49,21 @@ fn verdict_style(styles: &Styles, verdict: Verdict) -> anstyle::Style {
     match verdict {
         Verdict::Faster => styles.good,
         Verdict::Slower | Verdict::Failed => styles.error,
+        Verdict::Inconclusive => styles.warning,
         _ => styles.dim,
     }
 }
 
 fn context_line(ctx: &RunContext) -> String {
     let mut line = format!(
-        "{}, {}, {} ({} cores, {} jobs); {} runs per variant after one warm-up; peak memory: {}",
-        ctx.rustc, ctx.cargo, ctx.host, ctx.cores, ctx.jobs, ctx.runs, ctx.memory_method.kind
+        "{}, {}, {} ({}, {}); {} per variant after one warm-up; peak memory: {}",
+        ctx.rustc,
+        ctx.cargo,
+        ctx.host,
+        count(ctx.cores, "core"),
+        count(ctx.jobs, "job"),
+        count(ctx.runs, "run"),
+        ctx.memory_method.kind
     );
     if let Some(ms) = ctx.memory_method.interval_ms {
         let _ = write!(line, " every {ms} ms");
@@ -171,50 +185,149 @@ const METRIC_HEADER: [&str; 8] = [
     "units rebuilt",
 ];
 
+/// What the columns of a comparison mean, for the reader of a table.
+fn explanation(report: &MeasureReport) -> String {
+    let candidates = report.variants.len().saturating_sub(1);
+    let confidence = report
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.comparisons)
+        .find_map(|c| c.interval)
+        .map_or(95.0, |i| i.confidence * 100.0);
+    format!(
+        "ratio = geometric mean of candidate/baseline over rounds run in rotated order (below 1 is faster); \
+         interval = {confidence:.1}% t-interval of that mean{}; \
+         faster/slower only when the interval excludes 1 and most pairs agree; \
+         noise = the interval lies within ±3%; inconclusive = these runs cannot tell",
+        if candidates > 1 {
+            format!(" (95% shared by {candidates} candidates)")
+        } else {
+            String::new()
+        }
+    )
+}
+
+fn ratio_text(c: &Comparison) -> String {
+    c.ratio
+        .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
+}
+
+fn interval_text(c: &Comparison) -> String {
+    c.interval.map_or_else(
+        || "-".to_owned(),
+        |i| format!("[{:.3}, {:.3}]", i.low, i.high),
+    )
+}
+
+fn verdict_text(c: &Comparison) -> String {
+    match (c.verdict, c.more_runs) {
+        (Verdict::Faster, _) if c.best => "faster (best)".to_owned(),
+        (Verdict::Inconclusive, Some(n)) => {
+            format!(
+                "inconclusive: about {n} more {} needed",
+                if n == 1 { "run" } else { "runs" }
+            )
+        }
+        (Verdict::Inconclusive, None) if c.interval.is_some() => {
+            "inconclusive: over 200 more runs needed".to_owned()
+        }
+        (verdict, _) => verdict.as_str().to_owned(),
+    }
+}
+
+/// `candidate-1  debuginfo-in-dev:dev = profile.dev.debug="line-tables-only" + …`, one line per
+/// candidate.
+fn candidate_lines(report: &MeasureReport) -> Vec<(String, String, String)> {
+    report
+        .variants
+        .iter()
+        .skip(1)
+        .map(|v| {
+            (
+                v.name.clone(),
+                v.changes.join(" + "),
+                v.expanded.join(" + "),
+            )
+        })
+        .collect()
+}
+
+fn comparison_rows(report: &MeasureReport, styles: Option<&Styles>) -> Vec<[String; 8]> {
+    let mut rows = Vec::new();
+    for s in &report.scenarios {
+        for c in &s.comparisons {
+            let verdict = verdict_text(c);
+            rows.push([
+                s.scenario.clone(),
+                c.candidate.clone(),
+                opt_secs(c.baseline_median),
+                opt_secs(c.candidate_median),
+                ratio_text(c),
+                interval_text(c),
+                format!("{}/{}", c.faster_pairs, c.pairs),
+                match styles {
+                    Some(st) => paint(verdict_style(st, c.verdict), verdict),
+                    None if c.best => format!("**{verdict}**"),
+                    None => verdict,
+                },
+            ]);
+        }
+    }
+    rows
+}
+
+const COMPARISON_HEADER: [&str; 8] = [
+    "scenario",
+    "candidate",
+    "baseline",
+    "median",
+    "ratio",
+    "interval",
+    "faster pairs",
+    "verdict",
+];
+
 /// The terminal table of a `try`.
 pub fn render_try_human(
-    report: &TryReport,
+    report: &MeasureReport,
     options: &RenderOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
     let st = &options.styles;
     let mut text = String::new();
-    let candidate = candidate_changes(report);
     let _ = writeln!(
         text,
-        "{} {}",
-        paint(st.bold, "cargo tune try"),
-        paint(st.literal, &candidate)
+        "{} {} against the workspace as it is",
+        paint(st.bold, "cargo tune try:"),
+        count(report.variants.len().saturating_sub(1), "candidate")
     );
+    for (name, written, expanded) in candidate_lines(report) {
+        let _ = write!(text, "  {name}  {}", paint(st.literal, &written));
+        if expanded != written {
+            let _ = write!(text, " = {expanded}");
+        }
+        text.push('\n');
+    }
     let _ = writeln!(text, "{}\n", paint(st.dim, context_line(&report.context)));
-    let rows: Vec<[String; 6]> = report
-        .scenarios
-        .iter()
-        .map(|s| {
-            [
-                s.scenario.clone(),
-                opt_secs(s.baseline),
-                opt_secs(s.candidate),
-                s.ratio
-                    .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
-                interval_text(s),
-                paint(verdict_style(st, s.verdict), s.verdict.as_str()),
-            ]
-        })
-        .collect();
     table(
         &mut text,
-        [
-            "scenario",
-            "baseline",
-            "candidate",
-            "ratio",
-            "interval",
-            "verdict",
-        ],
-        &rows,
-        &[1, 2, 3],
+        COMPARISON_HEADER,
+        &comparison_rows(report, Some(st)),
+        &[2, 3, 4, 6],
     );
+    for n in &report.not_measured {
+        let _ = writeln!(
+            text,
+            "{}",
+            paint(
+                st.dim,
+                format!(
+                    "not measured: {} in {}: {}",
+                    n.variant, n.scenario, n.reason
+                )
+            )
+        );
+    }
     let mut metric_rows = Vec::new();
     for s in &report.scenarios {
         for o in &s.variants {
@@ -228,33 +341,13 @@ pub fn render_try_human(
     for s in &report.scenarios {
         failures(&mut text, st, &s.scenario, &s.variants);
     }
-    let _ = writeln!(
-        text,
-        "\n{}",
-        paint(
-            st.dim,
-            "ratio = median of candidate/baseline over interleaved pairs; the verdict is `noise` unless the interval excludes 1"
-        )
-    );
+    let _ = writeln!(text, "\n{}", paint(st.dim, explanation(report)));
     emit(options, out, &text)
-}
-
-fn interval_text(s: &ScenarioComparison) -> String {
-    match s.interval {
-        Some(i) => format!(
-            "[{:.3}, {:.3}] {:.0}% ({} pairs)",
-            i.low,
-            i.high,
-            i.confidence * 100.0,
-            s.pairs
-        ),
-        None => "-".to_owned(),
-    }
 }
 
 /// The terminal table of a `bench`.
 pub fn render_bench_human(
-    report: &BenchReport,
+    report: &MeasureReport,
     options: &RenderOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
@@ -264,11 +357,13 @@ pub fn render_bench_human(
     let _ = writeln!(text, "{}\n", paint(st.dim, context_line(&report.context)));
     let mut rows = Vec::new();
     for s in &report.scenarios {
-        metrics_rows(&s.scenario, &s.result, &mut rows);
+        for o in &s.variants {
+            metrics_rows(&s.scenario, o, &mut rows);
+        }
     }
     table(&mut text, METRIC_HEADER, &rows, &[2, 3, 4, 5, 6, 7]);
     for s in &report.scenarios {
-        failures(&mut text, st, &s.scenario, std::slice::from_ref(&s.result));
+        failures(&mut text, st, &s.scenario, &s.variants);
     }
     emit(options, out, &text)
 }
@@ -296,45 +391,45 @@ fn md_metrics(md: &mut String, scenario: &str, o: &VariantOutcome) {
 
 const MD_METRIC_HEADER: &str = "| scenario | variant | wall median [min – max] | cpu | peak memory (tree) | largest process | artifacts | units rebuilt |\n|---|---|---:|---:|---:|---:|---:|---:|";
 
-/// The changes of the candidate, as the user wrote them.
-fn candidate_changes(report: &TryReport) -> String {
-    report
-        .variants
-        .get(1)
-        .map(|v| v.changes.join(" "))
-        .unwrap_or_default()
-}
-
 /// A `try` as GitHub-flavoured Markdown.
 pub fn render_try_markdown(
-    report: &TryReport,
+    report: &MeasureReport,
     options: &RenderOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
     let mut md = String::new();
-    let candidate = candidate_changes(report);
     let _ = writeln!(
         md,
-        "## cargo tune try `{candidate}`\n\n{}\n",
-        context_line(&report.context)
+        "## cargo tune try: {} against the workspace as it is\n",
+        count(report.variants.len().saturating_sub(1), "candidate")
     );
-    let _ = writeln!(
-        md,
-        "| scenario | baseline | candidate | ratio | interval | verdict |\n|---|---:|---:|---:|---|---|"
-    );
-    for s in &report.scenarios {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | **{}** |",
-            s.scenario,
-            opt_secs(s.baseline),
-            opt_secs(s.candidate),
-            s.ratio
-                .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
-            interval_text(s),
-            s.verdict.as_str()
-        );
+    for (name, written, expanded) in candidate_lines(report) {
+        if expanded == written {
+            let _ = writeln!(md, "* {name}: `{written}`");
+        } else {
+            let _ = writeln!(md, "* {name}: `{written}` = `{expanded}`");
+        }
     }
+    let _ = writeln!(md, "\n{}\n", context_line(&report.context));
+    let _ = writeln!(
+        md,
+        "| {} |\n|---|---|---:|---:|---:|---|---:|---|",
+        COMPARISON_HEADER.join(" | ")
+    );
+    for row in comparison_rows(report, None) {
+        let _ = writeln!(md, "| {} |", row.join(" | "));
+    }
+    if !report.not_measured.is_empty() {
+        md.push('\n');
+        for n in &report.not_measured {
+            let _ = writeln!(
+                md,
+                "* not measured: {} in {}: {}",
+                n.variant, n.scenario, n.reason
+            );
+        }
+    }
+    let _ = writeln!(md, "\n{}", explanation(report));
     let _ = writeln!(md, "\n{MD_METRIC_HEADER}");
     for s in &report.scenarios {
         for o in &s.variants {
@@ -349,7 +444,7 @@ pub fn render_try_markdown(
 
 /// A `bench` as GitHub-flavoured Markdown.
 pub fn render_bench_markdown(
-    report: &BenchReport,
+    report: &MeasureReport,
     options: &RenderOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
@@ -360,10 +455,12 @@ pub fn render_bench_markdown(
         context_line(&report.context)
     );
     for s in &report.scenarios {
-        md_metrics(&mut md, &s.scenario, &s.result);
+        for o in &s.variants {
+            md_metrics(&mut md, &s.scenario, o);
+        }
     }
     for s in &report.scenarios {
-        md_failures(&mut md, &s.scenario, std::slice::from_ref(&s.result));
+        md_failures(&mut md, &s.scenario, &s.variants);
     }
     emit(options, out, &md)
 }
@@ -371,7 +468,7 @@ pub fn render_bench_markdown(
 #[cfg(test)]
 mod tests {
     use cargo_tune_schema::{
-        Interval, Measurement, MemoryMethod, ScenarioComparison, ToolInfo, VariantFailure,
+        Interval, Measurement, MemoryMethod, NotMeasured, ScenarioResult, ToolInfo, VariantFailure,
         VariantSpec,
     };
 
@@ -402,17 +499,37 @@ mod tests {
         }
     }
 
-    fn report() -> TryReport {
-        let spec = |name: &str, changes: &[&str]| VariantSpec {
+    fn report() -> MeasureReport {
+        let spec = |name: &str, changes: &[&str], expanded: &[&str]| VariantSpec {
             name: name.to_owned(),
             changes: changes.iter().map(|c| (*c).to_owned()).collect(),
+            expanded: expanded.iter().map(|c| (*c).to_owned()).collect(),
             config: Vec::new(),
             env: Vec::new(),
             rustflags: None,
             target_dir: format!("/ws/target/cargo-tune/<scenario>/{name}"),
         };
-        TryReport {
-            format_version: 1,
+        let comparison = |candidate: &str, ratio: Option<f64>, verdict: Verdict| Comparison {
+            candidate: candidate.to_owned(),
+            baseline_median: Some(1.0),
+            candidate_median: ratio,
+            ratio,
+            interval: ratio.map(|r| Interval {
+                low: r - 0.05,
+                high: r + 0.05,
+                confidence: 0.975,
+            }),
+            verdict,
+            pairs: 5,
+            faster_pairs: if verdict == Verdict::Faster { 5 } else { 3 },
+            more_runs: (verdict == Verdict::Inconclusive).then_some(1),
+            best: false,
+        };
+        let mut best = comparison("candidate-1", Some(0.9), Verdict::Faster);
+        best.best = true;
+        MeasureReport {
+            format_version: 2,
+            command: "try".to_owned(),
             tool: ToolInfo::current("0.1.0"),
             workspace_root: "/ws".to_owned(),
             context: RunContext {
@@ -420,7 +537,7 @@ mod tests {
                 cargo: "cargo 1.95.0".to_owned(),
                 host: "x86_64-unknown-linux-gnu".to_owned(),
                 cores: 2,
-                jobs: 2,
+                jobs: 1,
                 git_revision: Some("0123456789abcdef".to_owned()),
                 git_dirty: Some(false),
                 runs: 5,
@@ -434,39 +551,40 @@ mod tests {
                 packages: vec![],
             },
             variants: vec![
-                spec("baseline", &[]),
-                spec("candidate", &["debug=line-tables-only"]),
+                spec("baseline", &[], &[]),
+                spec(
+                    "candidate-1",
+                    &["debug=line-tables-only"],
+                    &["profile.dev.debug=\"line-tables-only\""],
+                ),
+                spec("candidate-2", &["linker=mold"], &["linker=mold"]),
             ],
+            not_measured: vec![NotMeasured {
+                scenario: "check".to_owned(),
+                variant: "candidate-2".to_owned(),
+                reason: "`linker=mold` changes only linking, and check links nothing".to_owned(),
+            }],
             scenarios: vec![
-                ScenarioComparison {
+                ScenarioResult {
                     scenario: "dev-incremental".to_owned(),
-                    baseline: Some(1.0),
-                    candidate: Some(0.9),
-                    ratio: Some(0.9),
-                    interval: Some(Interval {
-                        low: 0.85,
-                        high: 0.95,
-                        confidence: 0.9375,
-                    }),
-                    verdict: Verdict::Faster,
-                    pairs: 5,
+                    rounds: Vec::new(),
                     variants: vec![
                         outcome("baseline", &[1.0, 1.1, 0.95, 1.0, 1.05], None),
-                        outcome("candidate", &[0.9, 0.95, 0.85, 0.9, 0.92], None),
+                        outcome("candidate-1", &[0.9, 0.95, 0.85, 0.9, 0.92], None),
+                        outcome("candidate-2", &[1.0, 0.95, 0.85, 1.1, 0.92], None),
+                    ],
+                    comparisons: vec![
+                        best,
+                        comparison("candidate-2", Some(0.98), Verdict::Inconclusive),
                     ],
                 },
-                ScenarioComparison {
+                ScenarioResult {
                     scenario: "check".to_owned(),
-                    baseline: Some(2.0),
-                    candidate: None,
-                    ratio: None,
-                    interval: None,
-                    verdict: Verdict::Failed,
-                    pairs: 0,
+                    rounds: Vec::new(),
                     variants: vec![
                         outcome("baseline", &[2.0], None),
                         outcome(
-                            "candidate",
+                            "candidate-1",
                             &[],
                             Some(VariantFailure {
                                 during: "warm-up".to_owned(),
@@ -478,6 +596,12 @@ mod tests {
                             }),
                         ),
                     ],
+                    comparisons: vec![Comparison {
+                        baseline_median: Some(2.0),
+                        pairs: 0,
+                        faster_pairs: 0,
+                        ..comparison("candidate-1", None, Verdict::Failed)
+                    }],
                 },
             ],
         }
@@ -498,7 +622,9 @@ mod tests {
     fn units_read_well() {
         assert_eq!(secs(1.23456), "1.235s");
         assert_eq!(secs(75.0), "75.0s");
-        assert_eq!(bytes(512.0), "512 B");
-        assert_eq!(bytes(3.5 * 1024.0 * 1024.0), "3.5 MiB");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(7 << 19), "3.5 MiB");
+        assert_eq!(count(1, "run"), "1 run");
+        assert_eq!(count(2, "pair"), "2 pairs");
     }
 }

@@ -13,7 +13,8 @@ use cargo_tune_schema::Severity;
 pub use audit_human::render_audit_human;
 pub use audit_markdown::render_audit_markdown;
 pub use measure_text::{
-    bytes, render_bench_human, render_bench_markdown, render_try_human, render_try_markdown, secs,
+    bytes, count, render_bench_human, render_bench_markdown, render_try_human, render_try_markdown,
+    secs,
 };
 pub use redact::Redactor;
 

@@ -49,8 +49,9 @@ enum Command {
     /// Measure build scenarios of the workspace as it is: wall time, CPU, whole-build peak
     /// memory, artifacts, units rebuilt.
     Bench(cmd::bench::BenchArgs),
-    /// Measure a change against the workspace as it is, interleaved, without editing a file,
-    /// and say whether it is faster, slower or within noise.
+    /// Measure one or more candidate changes against the workspace as it is, in rotated
+    /// rounds, without editing a file, and say of each whether it is faster, slower, within
+    /// noise, or not yet known.
     Try(cmd::try_::TryArgs),
     /// Apply the suggestions of findings to the manifests and cargo configuration, as one
     /// verified, undoable transaction (a dry run unless --execute).

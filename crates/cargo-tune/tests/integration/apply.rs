@@ -80,7 +80,7 @@ fn dry_run_prints_the_plan_and_diff_and_writes_nothing() {
         .run()
         .assert_code(exit_codes::OK)
         .json();
-    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["format_version"], 2);
     assert_eq!(json["mode"], "dry-run");
     assert_eq!(json["pending"], true);
     assert_eq!(json["applied"], false);

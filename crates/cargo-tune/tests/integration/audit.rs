@@ -44,7 +44,7 @@ fn has(report: &Value, id: &str) -> bool {
 fn showcase_fires_every_profile_and_dependency_analysis() {
     let ws = TempWorkspace::fixture("showcase");
     let report = audit_json(&ws, &[], &[]);
-    assert_eq!(report["format_version"], 1);
+    assert_eq!(report["format_version"], 2);
     assert_eq!(report["members"], 5);
     for id in [
         "debuginfo-in-dev:dev",
@@ -395,7 +395,7 @@ fn output_file_is_written_and_stdout_stays_empty() {
         .assert_code(0);
     assert!(run.stdout().is_empty());
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(report["format_version"], 1);
+    assert_eq!(report["format_version"], 2);
 }
 
 #[test]

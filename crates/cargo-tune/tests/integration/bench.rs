@@ -35,23 +35,33 @@ fn assert_restored(ws: &TempWorkspace, original: &str, mtime: SystemTime) {
     assert_eq!(now, mtime, "mtime restored");
 }
 
-/// The JSON with every measured number, path and toolchain string replaced, so that the
-/// snapshot pins the document's shape and the values that must not vary.
+/// The JSON with every measured number, path, toolchain string and timing-dependent verdict
+/// replaced, so that the snapshot pins the document's shape and the values that must not vary.
+/// Byte counts are checked to be integers on the way.
 fn shape(value: &Value, root: &str, key: &str) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), shape(v, root, k)))
+                // Present only for an inconclusive verdict, which depends on the timings.
+                .filter(|(k, _)| *k != "more_runs")
+                // The median, min and max of a byte count are byte counts too.
+                .map(|(k, v)| {
+                    let of = if key.ends_with("_bytes") { key } else { k };
+                    (k.clone(), shape(v, root, of))
+                })
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(|v| shape(v, root, key)).collect()),
-        Value::Number(_)
-            if matches!(key, "format_version" | "runs" | "pairs") && !value.is_array() =>
-        {
+        Value::Number(_) if matches!(key, "format_version" | "runs" | "pairs" | "confidence") => {
             value.clone()
         }
+        Value::Number(n) if key.ends_with("_bytes") => {
+            assert!(n.is_u64(), "{key} = {n} is not a whole number of bytes");
+            Value::String("<bytes>".into())
+        }
         Value::Number(_) => Value::String("<number>".into()),
-        Value::String(_) if matches!(key, "rustc" | "cargo" | "host" | "version") => {
+        Value::Bool(_) if key == "best" => Value::String("<bool>".into()),
+        Value::String(_) if matches!(key, "rustc" | "cargo" | "host" | "version" | "verdict") => {
             Value::String(format!("<{key}>"))
         }
         Value::String(s) => Value::String(s.replace(root, "<workspace>")),
@@ -78,10 +88,14 @@ fn bench_reports_every_metric_restores_the_edit_and_appends_history() {
         .assert_code(0);
     let json = run.json();
     assert_restored(&ws, &original, mtime);
+    assert_eq!(json["command"], "bench");
+    assert_eq!(json["variants"][0]["name"], "baseline");
     let scenarios = json["scenarios"].as_array().unwrap();
     assert_eq!(scenarios.len(), 2);
     for s in scenarios {
-        let m = &s["result"]["runs"][0];
+        assert_eq!(s["rounds"], serde_json::json!([["baseline"]]));
+        assert!(s.get("comparisons").is_none(), "bench compares nothing");
+        let m = &s["variants"][0]["runs"][0];
         assert!(m["wall_s"].as_f64().unwrap() > 0.0);
         assert!(m["user_s"].as_f64().unwrap() + m["sys_s"].as_f64().unwrap() > 0.0);
         // Several rustc processes run at once, so the tree's peak exceeds the largest one.
@@ -91,10 +105,12 @@ fn bench_reports_every_metric_restores_the_edit_and_appends_history() {
             "{m}"
         );
         assert!(m["artifact_bytes"].as_u64().unwrap() > 0);
-        assert_eq!(s["median"], m["wall_s"]);
+        let summary = &s["variants"][0]["summary"];
+        assert_eq!(summary["wall_s"]["median"], m["wall_s"]);
+        assert_eq!(summary["artifact_bytes"]["median"], m["artifact_bytes"]);
     }
-    let check = &scenarios[0]["result"]["runs"][0];
-    let incremental = &scenarios[1]["result"]["runs"][0];
+    let check = &scenarios[0]["variants"][0]["runs"][0];
+    let incremental = &scenarios[1]["variants"][0]["runs"][0];
     assert!(
         check["units_rebuilt"].as_u64().unwrap() >= 10,
         "a clean check compiles every unit: {check}"
@@ -143,15 +159,19 @@ fn try_a_profile_override_compares_interleaved_pairs() {
         .assert_code(0);
     let json = run.json();
     assert_restored(&ws, &original, mtime);
+    assert_eq!(json["command"], "try");
     assert_eq!(json["variants"][0]["name"], "baseline");
     assert_eq!(json["variants"][0]["config"], serde_json::json!([]));
+    assert_eq!(json["variants"][1]["name"], "candidate-1");
     assert_eq!(
         json["variants"][1]["config"],
         serde_json::json!(["profile.dev.debug=\"line-tables-only\""])
     );
     let s = &json["scenarios"][0];
     assert_eq!(s["scenario"], "dev-incremental");
-    assert_eq!(s["pairs"], 2);
+    let c = &s["comparisons"][0];
+    assert_eq!(c["candidate"], "candidate-1");
+    assert_eq!(c["pairs"], 2);
     let base: Vec<f64> = s["variants"][0]["runs"]
         .as_array()
         .unwrap()
@@ -164,12 +184,12 @@ fn try_a_profile_override_compares_interleaved_pairs() {
         .iter()
         .map(|r| r["wall_s"].as_f64().unwrap())
         .collect();
-    let expected_ratio = (cand[0] / base[0] + cand[1] / base[1]) / 2.0;
-    assert!((s["ratio"].as_f64().unwrap() - expected_ratio).abs() < 1e-9);
-    assert!((s["baseline"].as_f64().unwrap() - (base[0] + base[1]) / 2.0).abs() < 1e-9);
-    // Two pairs can never exclude noise.
-    assert_eq!(s["verdict"], "noise");
-    assert_eq!(s["interval"]["confidence"], 0.5);
+    // The geometric mean of the per-pair ratios.
+    let expected_ratio = (cand[0] / base[0] * cand[1] / base[1]).sqrt();
+    assert!((c["ratio"].as_f64().unwrap() - expected_ratio).abs() < 1e-9);
+    assert!((c["baseline_median"].as_f64().unwrap() - (base[0] + base[1]) / 2.0).abs() < 1e-9);
+    assert_eq!(c["interval"]["confidence"], 0.95);
+    assert_verdict_follows_interval(c);
     let root = ws.root().display().to_string();
     insta::assert_json_snapshot!("try_json_shape", shape(&json, &root, ""));
 
@@ -182,9 +202,9 @@ fn try_a_profile_override_compares_interleaved_pairs() {
         .len()
     };
     assert!(
-        size("candidate") < size("baseline"),
+        size("candidate-1") < size("baseline"),
         "{} vs {}",
-        size("candidate"),
+        size("candidate-1"),
         size("baseline")
     );
 
@@ -201,9 +221,36 @@ fn try_a_profile_override_compares_interleaved_pairs() {
         .run()
         .assert_code(0);
     let text = human.stdout();
+    // One pair has no spread: no interval, and a verdict that says what is missing.
     assert!(
-        text.contains("dev-incremental") && text.contains("noise") && text.contains("ratio"),
+        text.contains("dev-incremental")
+            && text.contains("inconclusive: about 2 more runs needed")
+            && text.contains("1 run per variant")
+            && text.contains("ratio = geometric mean"),
         "{text}"
+    );
+    assert!(
+        !text.contains("1 runs") && !text.contains("1 pairs"),
+        "{text}"
+    );
+    let md = cli(&ws)
+        .args([
+            "try",
+            "debug=0",
+            "--scenario",
+            "dev-incremental",
+            "--runs",
+            "1",
+            "--no-history",
+            "--format",
+            "markdown",
+        ])
+        .run()
+        .assert_code(0)
+        .stdout();
+    assert!(
+        md.contains("| dev-incremental | candidate-1 |") && md.contains("ratio = geometric mean"),
+        "{md}"
     );
     let history = std::fs::read_to_string(ws.path("target/cargo-tune/history.jsonl")).unwrap();
     assert_eq!(history.lines().count(), 1, "--no-history appends nothing");
@@ -218,7 +265,7 @@ fn try_a_finding_code_measures_the_audits_suggested_change() {
             "debuginfo-in-dev",
             "incremental-in-release",
             "--scenario",
-            "check",
+            "dev-clean",
             "--runs",
             "1",
             "--format",
@@ -240,7 +287,26 @@ fn try_a_finding_code_measures_the_audits_suggested_change() {
             "profile.release.incremental=false"
         ])
     );
-    assert_eq!(json["scenarios"][0]["scenario"], "check");
+    assert_eq!(
+        json["variants"][1]["expanded"],
+        serde_json::json!([
+            "profile.dev.debug=\"line-tables-only\"",
+            "profile.dev.package.\"*\".debug=false",
+            "profile.release.incremental=false"
+        ])
+    );
+    assert_eq!(json["scenarios"][0]["scenario"], "dev-clean");
+    // An id names one finding; an id that names none lists those of its code.
+    let err = cli(&ws)
+        .args(["try", "debuginfo-in-dev:bench", "--runs", "1"])
+        .run()
+        .assert_code(2);
+    assert!(
+        err.stderr().contains("no finding `debuginfo-in-dev:bench`")
+            && err.stderr().contains("debuginfo-in-dev:dev"),
+        "{}",
+        err.stderr()
+    );
     // A finding whose fix is not a build setting cannot be tried.
     let err = cli(&ws)
         .args(["try", "workspace-dep-unused", "--runs", "1"])
@@ -313,7 +379,7 @@ fn a_failing_variant_is_reported_with_cargos_last_lines_and_exit_101() {
         .assert_code(101);
     let json = run.json();
     let s = &json["scenarios"][0];
-    assert_eq!(s["verdict"], "failed");
+    assert_eq!(s["comparisons"][0]["verdict"], "failed");
     assert_eq!(
         s["variants"][0]["runs"].as_array().unwrap().len(),
         1,
@@ -327,7 +393,7 @@ fn a_failing_variant_is_reported_with_cargos_last_lines_and_exit_101() {
         "{lines}"
     );
     assert!(
-        run.stderr().contains("1 measured build(s) failed"),
+        run.stderr().contains("1 measured build failed"),
         "{}",
         run.stderr()
     );
@@ -470,7 +536,7 @@ fn try_linker_mold_links_with_mold() {
         bytes.windows(marker.len()).any(|w| w == marker)
     };
     assert!(
-        signed_by("candidate", b"mold "),
+        signed_by("candidate-1", b"mold "),
         "the candidate was linked by mold"
     );
     assert!(!signed_by("baseline", b"mold "), "the baseline was not");
@@ -494,11 +560,11 @@ fn bench_a_workspace_with_crates_io_dependencies() {
         .assert_code(0);
     let json = run.json();
     assert_eq!(json["context"]["touched_file"], "crates/tally/src/main.rs");
-    let clean = &json["scenarios"][0]["result"]["runs"][0];
+    let clean = &json["scenarios"][0]["variants"][0]["runs"][0];
     // itoa, smallvec, digits and tally.
     assert!(clean["units_rebuilt"].as_u64().unwrap() >= 4, "{clean}");
     assert_eq!(
-        json["scenarios"][1]["result"]["runs"][0]["units_rebuilt"],
+        json["scenarios"][1]["variants"][0]["runs"][0]["units_rebuilt"],
         1
     );
     assert_eq!(
@@ -508,6 +574,178 @@ fn bench_a_workspace_with_crates_io_dependencies() {
                 .join("workspaces/small-real/crates/tally/src/main.rs")
         )
         .unwrap()
+    );
+}
+
+/// `faster` and `slower` only with an interval on that side of 1; `noise` only within ±3 %.
+fn assert_verdict_follows_interval(c: &Value) {
+    let (low, high) = (
+        c["interval"]["low"].as_f64().unwrap_or(f64::NAN),
+        c["interval"]["high"].as_f64().unwrap_or(f64::NAN),
+    );
+    match c["verdict"].as_str().unwrap() {
+        "faster" => assert!(high < 1.0, "{c}"),
+        "slower" => assert!(low > 1.0, "{c}"),
+        "noise" => assert!(low >= 1.0 / 1.03 && high <= 1.03, "{c}"),
+        "inconclusive" => {}
+        other => panic!("unexpected verdict {other}: {c}"),
+    }
+}
+
+#[test]
+fn try_several_candidates_interleaves_them_in_rotated_rounds() {
+    let ws = TempWorkspace::fixture("showcase");
+    let json = cli(&ws)
+        .args([
+            "try",
+            "debug=0",
+            "--vs",
+            "deps-debug=false+codegen-units=4",
+            "--vs",
+            "debuginfo-in-dev:dev",
+            "--scenario",
+            "dev-incremental",
+            "--runs",
+            "2",
+            "--format",
+            "json",
+            "--no-history",
+        ])
+        .run()
+        .assert_code(0)
+        .json();
+    let names: Vec<&str> = json["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["baseline", "candidate-1", "candidate-2", "candidate-3"]
+    );
+    assert_eq!(
+        json["variants"][2]["changes"],
+        serde_json::json!(["deps-debug=false", "codegen-units=4"])
+    );
+    assert_eq!(
+        json["variants"][2]["config"],
+        serde_json::json!([
+            "profile.dev.package.\"*\".debug=false",
+            "profile.dev.codegen-units=4"
+        ])
+    );
+    // The id expands to what the audit suggests for that finding.
+    let audit = cli(&ws).args(["audit", "--format", "json"]).run().json();
+    let finding = audit["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "debuginfo-in-dev:dev")
+        .unwrap();
+    assert_eq!(
+        json["variants"][3]["expanded"].as_array().unwrap().len(),
+        finding["suggestions"].as_array().unwrap().len()
+    );
+    let scenarios = json["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 1);
+    let s = &scenarios[0];
+    // Every round runs every variant once, and the order rotates.
+    assert_eq!(
+        s["rounds"],
+        serde_json::json!([
+            ["baseline", "candidate-1", "candidate-2", "candidate-3"],
+            ["candidate-1", "candidate-2", "candidate-3", "baseline"]
+        ])
+    );
+    for v in s["variants"].as_array().unwrap() {
+        assert_eq!(v["runs"].as_array().unwrap().len(), 2, "{v}");
+    }
+    let walls = |i: usize| -> Vec<f64> {
+        s["variants"][i]["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["wall_s"].as_f64().unwrap())
+            .collect()
+    };
+    let comparisons = s["comparisons"].as_array().unwrap();
+    assert_eq!(comparisons.len(), 3);
+    for (i, c) in comparisons.iter().enumerate() {
+        assert_eq!(c["candidate"], names[i + 1]);
+        assert_eq!(c["pairs"], 2);
+        let (b, k) = (walls(0), walls(i + 1));
+        let expected = (k[0] / b[0] * k[1] / b[1]).sqrt();
+        assert!(
+            (c["ratio"].as_f64().unwrap() - expected).abs() < 1e-9,
+            "{c}"
+        );
+        // 95 % shared by three candidates.
+        let confidence = c["interval"]["confidence"].as_f64().unwrap();
+        assert!((confidence - (1.0 - 0.05 / 3.0)).abs() < 1e-12, "{c}");
+        assert_verdict_follows_interval(c);
+        if c["best"] == true {
+            assert_eq!(c["verdict"], "faster");
+        }
+    }
+    assert!(comparisons.iter().filter(|c| c["best"] == true).count() <= 1);
+}
+
+#[test]
+fn try_refuses_what_it_cannot_measure_before_building_anything() {
+    let ws = TempWorkspace::fixture("showcase");
+    // The showcase's dev profile already has full debug info.
+    let run = cli(&ws)
+        .args(["try", "debug=true", "--runs", "1"])
+        .run()
+        .assert_code(2);
+    assert!(
+        run.stderr().contains("`debug=true` changes nothing")
+            && run
+                .stderr()
+                .contains("profile dev already has debug = true (Cargo.toml:"),
+        "{}",
+        run.stderr()
+    );
+    // A release-only change on a dev scenario would measure two identical builds.
+    let run = cli(&ws)
+        .args([
+            "try",
+            "lto=thin",
+            "--scenario",
+            "dev-incremental",
+            "--runs",
+            "1",
+        ])
+        .run()
+        .assert_code(2);
+    assert!(
+        run.stderr().contains(
+            "`lto=thin` changes only the release and bench profiles, and dev-incremental builds dev"
+        ) && run.stderr().contains("--scenario release-clean"),
+        "{}",
+        run.stderr()
+    );
+    let run = cli(&ws)
+        .args([
+            "try",
+            "debug=0",
+            "--vs",
+            "profile.dev.debug=0",
+            "--runs",
+            "1",
+        ])
+        .run()
+        .assert_code(2);
+    assert!(
+        run.stderr().contains("is the same change as `debug=0`"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        !ws.path("target/cargo-tune/dev-incremental").exists()
+            && !ws.path("target/cargo-tune/dev-clean").exists(),
+        "nothing was built"
     );
 }
 

@@ -1,7 +1,7 @@
 use cargo_tune_core::measure::{self, Scenario};
 use cargo_tune_core::report::{render_bench_human, render_bench_markdown};
 
-use super::measure::{MeasureArgs, Session, now};
+use super::measure::{MeasureArgs, Session, failures, now};
 use crate::cli::common::{ManifestOptions, OutputOptions};
 use crate::errors::ExpectedError;
 use crate::output::OutputContext;
@@ -30,20 +30,37 @@ impl BenchArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
         let session = Session::load(&self.manifest, ctx)?;
-        let baseline = session.variant("baseline", &[])?;
-        let (context, variants, runs) =
-            session.measure(&self.measure, vec![baseline], DEFAULT_SCENARIOS, ctx)?;
-        let spec = measure::variant_spec(
-            &variants[0],
-            &session.bench_dir.join("<scenario>").join(&variants[0].name),
-        );
-        let root = session.model.root.display().to_string();
-        let report = measure::bench_report(env!("CARGO_PKG_VERSION"), &root, context, spec, &runs);
-        session.record(
+        let baseline = session.variant("baseline", &[], &[])?;
+        let scenarios = if self.measure.scenarios.is_empty() {
+            DEFAULT_SCENARIOS.to_vec()
+        } else {
+            let mut asked = Vec::new();
+            for s in &self.measure.scenarios {
+                if !asked.contains(s) {
+                    asked.push(*s);
+                }
+            }
+            asked
+        };
+        let (context, variants, results) = session.measure(
             &self.measure,
-            &measure::history_of_bench(&report, now()),
+            vec![baseline],
+            scenarios,
+            Vec::new(),
+            false,
             ctx,
+        )?;
+        let root = session.model.root.display().to_string();
+        let report = measure::report(
+            "bench",
+            env!("CARGO_PKG_VERSION"),
+            &root,
+            context,
+            session.specs(&variants),
+            Vec::new(),
+            results,
         );
+        session.record(&self.measure, &measure::history_of(&report, now()), ctx);
         self.output.deliver(
             ctx,
             destination,
@@ -51,15 +68,6 @@ impl BenchArgs {
             render_bench_human,
             render_bench_markdown,
         )?;
-        let failed = report
-            .scenarios
-            .iter()
-            .filter(|s| s.result.failure.is_some())
-            .count();
-        if failed > 0 {
-            Err(ExpectedError::BuildFailed { failed })
-        } else {
-            Ok(())
-        }
+        failures(&report)
     }
 }

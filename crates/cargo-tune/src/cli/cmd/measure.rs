@@ -6,16 +6,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use cargo_tune_core::cargo::CargoOptions;
 use cargo_tune_core::cargo::metadata::MetadataSource;
-use cargo_tune_core::changes::{Change, ChangeSpec};
+use cargo_tune_core::changes::{Change, ChangeSpec, InEffect};
 use cargo_tune_core::measure::context::{
     cargo_version, check_touch_file, controlled_env, default_touch_file, effective_jobs, git_state,
 };
 use cargo_tune_core::measure::memory::TreeSampler;
-use cargo_tune_core::measure::{self, MeasureError, MeasurePlan, Scenario, ScenarioRuns};
+use cargo_tune_core::measure::{self, MeasureError, MeasurePlan, Scenario};
 use cargo_tune_core::probe::Environment;
 use cargo_tune_core::variant::{self, ResolveCtx, RustflagsSources, Variant};
 use cargo_tune_core::workspace::{BuildEnv, LoadOptions, WorkspaceModel};
-use cargo_tune_schema::{HistoryEntry, RunContext};
+use cargo_tune_schema::{
+    EffectiveProfile, HistoryEntry, MeasureReport, RunContext, ScenarioResult,
+};
 
 use crate::cli::common::{ManifestOptions, current_dir};
 use crate::cli::interrupt;
@@ -30,7 +32,8 @@ pub(crate) struct MeasureArgs {
     /// release-clean, test-build, test-run, nextest-run.
     #[arg(long = "scenario", value_name = "NAME", value_parser = parse_scenario, value_delimiter = ',')]
     pub(crate) scenarios: Vec<Scenario>,
-    /// Measured runs per variant and scenario, after one warm-up.
+    /// Measured runs per variant and scenario, after one warm-up (three or more let a large,
+    /// consistent effect be told from noise).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) runs: u32,
     /// Number of parallel jobs for every measured build (`CARGO_BUILD_JOBS`).
@@ -67,14 +70,23 @@ pub(crate) struct ChangeArg {
     pub(crate) spec: ChangeSpec,
 }
 
-/// Parses a CHANGE argument (clap value parser).
-pub(crate) fn parse_change(text: &str) -> Result<ChangeArg, String> {
-    ChangeSpec::parse(text)
-        .map(|spec| ChangeArg {
-            text: text.to_owned(),
-            spec,
+/// Parses a candidate argument, one CHANGE or several joined by `+` (clap value parser).
+pub(crate) fn parse_candidate(text: &str) -> Result<Vec<ChangeArg>, String> {
+    cargo_tune_core::changes::parse_combined(text)
+        .map(|parts| {
+            parts
+                .into_iter()
+                .map(|(text, spec)| ChangeArg { text, spec })
+                .collect()
         })
         .map_err(|e| e.to_string())
+}
+
+/// The profiles, rustflags and linker in effect before any change.
+pub(crate) struct Current {
+    profiles: Vec<EffectiveProfile>,
+    rustflags: Vec<String>,
+    linker: String,
 }
 
 /// The workspace, loaded and probed once.
@@ -110,68 +122,133 @@ impl Session {
         })
     }
 
-    /// Resolves changes into a variant, running the audit only when a finding code is named.
-    pub(crate) fn variant(&self, name: &str, args: &[ChangeArg]) -> Result<Variant, ExpectedError> {
-        let mut changes: Vec<Change> = Vec::new();
-        let mut findings = None;
+    /// Expands each CHANGE argument into changes, running the audit only when a finding is
+    /// named (once, however many are).
+    pub(crate) fn expand(
+        &self,
+        args: &[ChangeArg],
+        findings: &mut Option<Vec<cargo_tune_schema::Finding>>,
+    ) -> Result<Vec<Vec<Change>>, ExpectedError> {
+        let mut out = Vec::new();
         for arg in args {
-            match &arg.spec {
-                ChangeSpec::Changes(c) => changes.extend(c.iter().cloned()),
-                ChangeSpec::Finding(code) => {
-                    let findings = findings.get_or_insert_with(|| {
-                        cargo_tune_core::audit::assemble(
-                            &self.model,
-                            &self.env,
-                            &Default::default(),
-                            env!("CARGO_PKG_VERSION"),
-                        )
-                        .findings
-                    });
-                    let found =
-                        cargo_tune_core::changes::from_findings(*code, findings).map_err(|e| {
-                            ExpectedError::Usage {
-                                message: e.to_string(),
-                            }
-                        })?;
-                    changes.extend(found);
-                }
-            }
+            let found = match &arg.spec {
+                ChangeSpec::Changes(c) => Ok(c.clone()),
+                ChangeSpec::Finding(code) => cargo_tune_core::changes::from_findings(
+                    *code,
+                    findings.get_or_insert_with(|| self.findings()),
+                ),
+                ChangeSpec::FindingId(id) => cargo_tune_core::changes::from_finding_id(
+                    id,
+                    findings.get_or_insert_with(|| self.findings()),
+                ),
+            };
+            out.push(found.map_err(|e| ExpectedError::Usage {
+                message: e.to_string(),
+            })?);
         }
-        let texts: Vec<String> = args.iter().map(|a| a.text.clone()).collect();
-        let host_cfg = &self.env.host_cfg;
-        let sources = RustflagsSources {
+        Ok(out)
+    }
+
+    fn findings(&self) -> Vec<cargo_tune_schema::Finding> {
+        cargo_tune_core::audit::assemble(
+            &self.model,
+            &self.env,
+            &Default::default(),
+            env!("CARGO_PKG_VERSION"),
+        )
+        .findings
+    }
+
+    fn rustflags_sources(&self) -> RustflagsSources<'_> {
+        RustflagsSources {
             env: &self.model.env,
             config: &self.model.config,
             cli_config: &self.cargo.config,
             host: &self.env.rustc.host,
-            host_cfg,
+            host_cfg: &self.env.host_cfg,
+        }
+    }
+
+    /// What is in effect now, for telling a change that changes nothing.
+    pub(crate) fn current(&self) -> Current {
+        let profiles = cargo_tune_core::analysis::profiles::effective_profiles(&self.model);
+        let flags = cargo_tune_core::workspace::rustflags::RustflagsResolution::resolve(
+            &self.rustflags_sources(),
+        )
+        .flags();
+        let linker =
+            cargo_tune_core::analysis::toolchain::linker_in_effect(&self.model, &self.env, &flags);
+        Current {
+            profiles,
+            rustflags: flags,
+            linker: linker.kind.name().to_owned(),
+        }
+    }
+
+    /// Refuses a CHANGE argument that changes nothing in this workspace.
+    pub(crate) fn refuse_no_ops(
+        &self,
+        args: &[ChangeArg],
+        expanded: &[Vec<Change>],
+        current: &Current,
+    ) -> Result<(), ExpectedError> {
+        let now = InEffect {
+            profiles: &current.profiles,
+            env: &self.model.env,
+            rustflags: &current.rustflags,
+            linker: &current.linker,
+            cli_config: &self.cargo.config,
         };
+        for (arg, changes) in args.iter().zip(expanded) {
+            let reasons: Option<Vec<String>> = changes
+                .iter()
+                .map(|c| cargo_tune_core::changes::already_in_effect(c, &now))
+                .collect();
+            if let Some(reasons) = reasons {
+                return Err(ExpectedError::Usage {
+                    message: format!(
+                        "`{}` changes nothing: {}; measuring it would only measure noise",
+                        arg.text,
+                        reasons.join("; ")
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves changes (written as `args`) into a variant, test-linking with a new linker.
+    pub(crate) fn variant(
+        &self,
+        name: &str,
+        args: &[ChangeArg],
+        changes: &[Change],
+    ) -> Result<Variant, ExpectedError> {
+        let texts: Vec<String> = args.iter().map(|a| a.text.clone()).collect();
         let probe_dir = self.bench_dir.join("linker-probe");
         let ctx = ResolveCtx {
-            rustflags: sources,
+            rustflags: self.rustflags_sources(),
             env: &self.env,
             path: self.path_var.as_deref(),
             probe_dir: &probe_dir,
         };
-        variant::resolve(name, &texts, &changes, &ctx).map_err(|e| ExpectedError::Setup {
+        variant::resolve(name, &texts, changes, &ctx).map_err(|e| ExpectedError::Setup {
             message: format!("failed to {e}"),
             source: None,
         })
     }
 
-    /// Runs the plan with a progress bar and Ctrl-C handling.
+    /// Runs the plan with a progress bar and Ctrl-C handling; with `compare`, every variant
+    /// after the first is compared with the first.
     pub(crate) fn measure(
         &self,
         args: &MeasureArgs,
         variants: Vec<Variant>,
-        default_scenarios: &[Scenario],
+        scenarios: Vec<Scenario>,
+        skip: Vec<(Scenario, String)>,
+        compare: bool,
         ctx: &OutputContext,
-    ) -> Result<(RunContext, Vec<Variant>, Vec<ScenarioRuns>), ExpectedError> {
-        let scenarios = if args.scenarios.is_empty() {
-            default_scenarios.to_vec()
-        } else {
-            dedup(&args.scenarios)
-        };
+    ) -> Result<(RunContext, Vec<Variant>, Vec<ScenarioResult>), ExpectedError> {
         if scenarios.contains(&Scenario::NextestRun)
             && variant::find_on_path("cargo-nextest", self.path_var.as_deref()).is_none()
         {
@@ -256,12 +333,20 @@ impl Session {
             touch,
             jobs,
             packages: args.packages.clone(),
+            skip,
         };
         let mut bar = ProgressBar::new(ctx);
         interrupt::install();
-        let result = measure::measure(&plan, interrupt::flag(), &mut |event| {
-            bar.event(event);
-        });
+        let mut progress = |event: &measure::Progress<'_>| bar.event(event);
+        let result = if compare {
+            measure::compare_candidates(&plan, interrupt::flag(), &mut progress)
+        } else {
+            measure::measure(&plan, interrupt::flag(), &mut progress).map(|runs| {
+                runs.iter()
+                    .map(|r| measure::scenario_result(r, None))
+                    .collect()
+            })
+        };
         bar.finish();
         match result {
             Ok(runs) => Ok((context, plan.variants, runs)),
@@ -273,6 +358,14 @@ impl Session {
                 source: None,
             }),
         }
+    }
+
+    /// The variants' schema view.
+    pub(crate) fn specs(&self, variants: &[Variant]) -> Vec<cargo_tune_schema::VariantSpec> {
+        variants
+            .iter()
+            .map(|v| measure::variant_spec(v, &self.bench_dir.join("<scenario>").join(&v.name)))
+            .collect()
     }
 
     /// Appends to the history file unless told not to; a failure to do so is only a warning.
@@ -287,14 +380,19 @@ impl Session {
     }
 }
 
-fn dedup(scenarios: &[Scenario]) -> Vec<Scenario> {
-    let mut out = Vec::new();
-    for s in scenarios {
-        if !out.contains(s) {
-            out.push(*s);
-        }
+/// Exit 101 when any measured build failed; the report already shows which.
+pub(crate) fn failures(report: &MeasureReport) -> Result<(), ExpectedError> {
+    let failed = report
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.variants)
+        .filter(|v| v.failure.is_some())
+        .count();
+    if failed > 0 {
+        Err(ExpectedError::BuildFailed { failed })
+    } else {
+        Ok(())
     }
-    out
 }
 
 /// Seconds since the epoch, for history lines.
