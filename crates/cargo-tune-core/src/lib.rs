@@ -17,6 +17,7 @@ pub mod fsutil;
 pub mod measure;
 pub mod probe;
 pub mod report;
+pub mod slo;
 #[cfg(test)]
 mod test_util;
 pub mod variant;
