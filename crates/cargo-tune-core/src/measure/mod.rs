@@ -12,6 +12,7 @@ pub mod scenario;
 pub mod stats;
 pub mod stopwatch;
 pub mod touch;
+pub mod workload;
 
 use cargo_tune_schema::{
     BenchReport, FORMAT_VERSION, HistoryEntry, HistoryResult, Measurement, MetricSummaries,

@@ -1,6 +1,7 @@
 //! Build-time SLOs: a spec declared in the manifest or `tune.toml`, validated at a typed
 //! boundary, and a pure check of measurements against it.
 
+pub mod baseline;
 pub mod check;
 pub mod spec;
 
