@@ -19,11 +19,10 @@ fn value(metric: SloMetric, v: f64) -> String {
 /// `30s`, or `+10% (11.0s)` for a regression limit.
 fn limit(r: &SloResult) -> String {
     match (r.limit, r.effective_limit) {
-        (SloLimit::Absolute { .. }, _) => r.limit_text.clone(),
         (SloLimit::Regression { .. }, Some(eff)) => {
             format!("{} ({})", r.limit_text, value(r.metric, eff))
         }
-        (SloLimit::Regression { .. }, None) => r.limit_text.clone(),
+        _ => r.limit_text.clone(),
     }
 }
 
