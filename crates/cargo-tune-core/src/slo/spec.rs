@@ -87,7 +87,7 @@ impl std::error::Error for SpecError {}
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let l = &self.location;
-        writeln!(f, "invalid SLO `{}`: {}", self.key, self.message)?;
+        writeln!(f, "`{}`: {}", self.key, self.message)?;
         let gutter = " ".repeat(l.line.to_string().len());
         writeln!(f, "{gutter}--> {}:{}:{}", l.path, l.line, l.column)?;
         writeln!(f, "{gutter} |")?;
