@@ -6,4 +6,5 @@ mod bench;
 mod cli_help;
 mod corpus;
 mod duplicates;
+mod guard;
 mod kill;

@@ -98,15 +98,15 @@ pub(crate) struct GuardArgs {
     no_history: bool,
 
     /// Record this run as the accepted baseline (checked against absolute limits only).
-    #[arg(long, help_heading = "Baseline Options")]
+    #[arg(long, help_heading = "Check Options")]
     update_baseline: bool,
     /// The baseline file (default: `baseline` of the spec, else tune-baseline.json next to the
     /// root manifest).
-    #[arg(long, value_name = "PATH", help_heading = "Baseline Options")]
+    #[arg(long, value_name = "PATH", help_heading = "Check Options")]
     baseline: Option<PathBuf>,
     /// What an inconclusive SLO does to the exit code (default: `inconclusive` of the spec,
     /// else pass).
-    #[arg(long, value_enum, value_name = "WHAT")]
+    #[arg(long, value_enum, value_name = "WHAT", help_heading = "Check Options")]
     inconclusive: Option<Inconclusive>,
 }
 
