@@ -130,10 +130,16 @@ fn run_once(
         let sampled = sampler.join().expect("sampler thread");
         (waited, wall, tail.join().expect("stderr reader"), sampled)
     });
-    let (status, _) = waited.map_err(|source| MeasureError::Spawn {
+    let (status, usage) = waited.map_err(|source| MeasureError::Spawn {
         command: command.display(),
         source,
     })?;
+    // A command shorter than the sampling interval is sampled once, at its start; the kernel's
+    // peak of its largest process is then the better (still lower) bound of the tree's peak.
+    let peak = match (peak, usage.max_rss) {
+        (Some(p), Some(m)) => Some(p.max(m)),
+        (p, m) => p.or(m),
+    };
     let failure = if timed_out {
         Some(format!(
             "`{}` was killed after the timeout of {}s",
@@ -186,6 +192,19 @@ mod tests {
         );
         assert_eq!(ok.runs.len(), 2);
         assert!(ok.runs.iter().all(|r| r.wall_s >= 0.1), "{ok:?}");
+        // Even a run shorter than the sampling interval has its memory measured.
+        let quick = measure_workload(
+            &ToolCommand::new("true"),
+            1,
+            Duration::from_secs(30),
+            &cancel,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert!(
+            quick.runs[0].peak_tree_rss_bytes.unwrap() > 64 << 10,
+            "{quick:?}"
+        );
         assert_eq!(ok.failure, None);
 
         let failed = measure_workload(
