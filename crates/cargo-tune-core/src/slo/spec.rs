@@ -258,17 +258,21 @@ impl SloSpec {
                     let offset = e.span().map_or(0, |s| s.start);
                     error_at(TUNE_TOML, &text, offset, 1, "slo", e.message().trim(), None)
                 })?;
-                SloSpec::from_doc(TUNE_TOML, doc, &["slo"])
+                SloSpec::from_doc(TUNE_TOML, doc, &["slo"])?
             }
             Err(_) => None,
         };
-        let manifest_spec = ["workspace", "package"].iter().find_map(|top| {
-            SloSpec::from_doc(
+        let mut manifest_spec = None;
+        for top in ["workspace", "package"] {
+            manifest_spec = SloSpec::from_doc(
                 &root_manifest.rel_path,
                 root_manifest.doc.clone(),
                 &[top, "metadata", "tune", "slo"],
-            )
-        });
+            )?;
+            if manifest_spec.is_some() {
+                break;
+            }
+        }
         match (tune_spec, manifest_spec) {
             (Some(_), Some(m)) => {
                 let offset = table_offset(m.table());
@@ -287,18 +291,38 @@ impl SloSpec {
     }
 
     /// The table at `keys` of `doc`, if it is one.
-    pub fn from_doc(rel_path: &str, doc: Document<String>, keys: &[&'static str]) -> Option<Self> {
+    /// The table at `keys` of `doc`; `None` when absent, an error when it is not a table.
+    pub fn from_doc(
+        rel_path: &str,
+        doc: Document<String>,
+        keys: &[&'static str],
+    ) -> Result<Option<Self>, SpecError> {
         let mut item = doc.as_item();
         for key in keys {
-            item = item.as_table_like()?.get(key)?;
+            match item.as_table_like().and_then(|t| t.get(key)) {
+                Some(next) => item = next,
+                None => return Ok(None),
+            }
         }
-        item.as_table_like()?;
-        Some(SloSpec {
+        if item.as_table_like().is_none() {
+            let span = item.span().unwrap_or(0..1);
+            let width = doc.raw()[span.clone()].chars().count();
+            return Err(error_at(
+                rel_path,
+                doc.raw(),
+                span.start,
+                width,
+                &keys.join("."),
+                "expected a table of SLOs",
+                Some("e.g. check = \"30s\" under this table; see docs/guard.md".to_owned()),
+            ));
+        }
+        Ok(Some(SloSpec {
             rel_path: rel_path.to_owned(),
             table_path: keys.join("."),
             keys: keys.to_vec(),
             doc,
-        })
+        }))
     }
 
     fn table(&self) -> &dyn TableLike {
@@ -1197,5 +1221,14 @@ timeout = "1m"
         let m = manifest("[workspace]\n[workspace.metadata.tune.slo]\ncheck = \"1s\"\n");
         let err = SloSpec::find(&m, dir.path()).unwrap_err();
         assert!(err.message.contains("both"), "{err}");
+    }
+
+    #[test]
+    fn an_slo_value_that_is_not_a_table_is_an_error() {
+        let m = manifest("[package]\nname = \"x\"\n[package.metadata.tune]\nslo = \"30s\"\n");
+        let err = SloSpec::find(&m, Path::new("/nonexistent-dir")).unwrap_err();
+        assert_eq!(err.key, "package.metadata.tune.slo");
+        assert_eq!((err.location.line, err.location.column), (4, 7));
+        assert!(err.message.contains("expected a table"), "{err}");
     }
 }

@@ -37,7 +37,7 @@ fn assert_restored(ws: &TempWorkspace, original: &str, mtime: SystemTime) {
 
 /// The JSON with every measured number, path and toolchain string replaced, so that the
 /// snapshot pins the document's shape and the values that must not vary.
-fn shape(value: &Value, root: &str, key: &str) -> Value {
+pub(crate) fn shape(value: &Value, root: &str, key: &str) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()

@@ -88,6 +88,13 @@ time = "10m"
         assert_eq!(r["outcome"], "pass", "{r}");
     }
     assert_eq!(report["summary"]["passed"], 5);
+    let root = ws.root().display().to_string();
+    let mut shape = crate::bench::shape(&report, &root, "");
+    // Messages quote the measured numbers; their content is asserted above and in unit tests.
+    for slo in shape["slos"].as_array_mut().unwrap() {
+        slo["message"] = "<message>".into();
+    }
+    insta::assert_json_snapshot!("guard_json_shape", shape);
     // Only what the SLOs need was built: no dev-incremental, no release.
     let dirs: Vec<String> = std::fs::read_dir(ws.path("target/cargo-tune"))
         .unwrap()

@@ -162,7 +162,7 @@ impl GuardArgs {
             .or(spec.runs)
             .unwrap_or(DEFAULT_RUNS);
         let workloads: Vec<Workload> = spec.needed_workloads().into_iter().cloned().collect();
-        let bins = workload_bins(&session, &workloads)?;
+        let bins = workload_bins(&session, &workloads, ctx)?;
 
         let scenarios = spec.scenarios();
         let measure_args = MeasureArgs {
@@ -474,6 +474,7 @@ fn largest_binary(session: &Session, scenario: Scenario) -> Option<(String, u64)
 fn workload_bins(
     session: &Session,
     workloads: &[Workload],
+    ctx: &OutputContext,
 ) -> Result<Vec<(String, String, PathBuf)>, ExpectedError> {
     let mut out = Vec::new();
     let target_dir = session.bench_dir.join("workload");
@@ -505,6 +506,10 @@ fn workload_bins(
         let cli = CargoCli::new(&["build"], &options)
             .args(["--profile", profile, "--bin", name])
             .env("CARGO_TARGET_DIR", &target_dir);
+        ctx.print_status(
+            "Building",
+            &format!("workload.{} ({})", w.name, cli.display()),
+        );
         if let Err(e) = cli.output() {
             return Err(ExpectedError::Setup {
                 message: format!("failed to build workload.{}: {e}", w.name),
