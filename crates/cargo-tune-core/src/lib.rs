@@ -18,6 +18,7 @@ pub mod measure;
 pub mod plan;
 pub mod probe;
 pub mod report;
+pub mod slo;
 #[cfg(test)]
 mod test_util;
 pub mod variant;

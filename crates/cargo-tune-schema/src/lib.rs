@@ -10,12 +10,17 @@
 mod apply;
 pub mod exit_codes;
 mod finding;
+mod guard;
 mod measure;
 mod report;
 
 pub use apply::{ApplyMode, ApplyReport, FileDiff, PlannedChange, SkippedChange, UndoReport};
 pub use finding::{
     Area, Finding, FindingCode, Location, Severity, SuggestedChange, Suggestion, findings_table,
+};
+pub use guard::{
+    BaselineEntry, BaselineInfo, GuardBaseline, GuardReport, GuardSummary, SloLevel, SloLimit,
+    SloMetric, SloOutcome, SloResult,
 };
 pub use measure::{
     ByteSummary, Comparison, HistoryEntry, HistoryResult, Interval, MeasureReport, Measurement,

@@ -35,6 +35,7 @@ pub const SCRUBBED_VARS: &[&str] = &[
     "CARGO_TERM_COLOR",
     "CLICOLOR_FORCE",
     "NO_COLOR",
+    "GITHUB_STEP_SUMMARY",
 ];
 
 /// Removes [`SCRUBBED_VARS`] and every `CARGO_PROFILE_*` variable from `cmd`'s environment.

@@ -19,6 +19,7 @@ pub mod select;
 pub mod stats;
 pub mod stopwatch;
 pub mod touch;
+pub mod workload;
 
 use std::sync::atomic::AtomicBool;
 

@@ -3,7 +3,8 @@
 use std::fmt;
 
 /// One kind of build, with the cargo command it runs and how its target directory is prepared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Ordered as [`Scenario::ALL`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scenario {
     /// `cargo check --workspace` from an empty target directory.
     Check,

@@ -20,6 +20,40 @@ pub const NEGLIGIBLE: f64 = 0.03;
 /// Beyond this many more pairs, the estimate of the runs needed is not given.
 pub const MAX_MORE_RUNS: usize = 200;
 
+/// The median of `values` and a distribution-free interval for it from the order statistics:
+/// the widest pair `(x(k), x(n+1-k))` whose coverage reaches 95 %, or the range of the values
+/// when `n` is too small for that (75 % at 3 values). For one series measured against a fixed
+/// limit (`cargo tune guard`), where there are no pairs to compare.
+pub fn median_interval(values: &[f64]) -> Option<(f64, Interval)> {
+    let summary = summarize(values)?;
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    // P(Binomial(n, 1/2) <= k) by summing the terms.
+    let cdf = |k: usize| -> f64 {
+        let mut term = 0.5f64.powi(n as i32);
+        let mut sum = term;
+        for i in 0..k {
+            term *= (n - i) as f64 / (i + 1) as f64;
+            sum += term;
+        }
+        sum
+    };
+    let mut k = 1;
+    while k < n / 2 && cdf(k) <= 0.025 {
+        k += 1;
+    }
+    let confidence = if n < 2 { 0.0 } else { 1.0 - 2.0 * cdf(k - 1) };
+    Some((
+        summary.median,
+        Interval {
+            low: sorted[k - 1],
+            high: sorted[n - k],
+            confidence,
+        },
+    ))
+}
+
 /// Median, min and max; `None` for no values.
 pub fn summarize(values: &[f64]) -> Option<Summary3> {
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
@@ -224,6 +258,22 @@ fn ln_gamma(x: f64) -> f64 {
     }
     let t = x + G + 0.5;
     0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+}
+
+#[cfg(test)]
+mod median_tests {
+    use super::*;
+
+    #[test]
+    fn the_median_interval_is_the_range_at_three_values_and_narrows_with_more() {
+        let (median, i) = median_interval(&[3.0, 1.0, 2.0]).unwrap();
+        assert_eq!((median, i.low, i.high), (2.0, 1.0, 3.0));
+        assert!((i.confidence - 0.75).abs() < 1e-9);
+        let many: Vec<f64> = (1..=10).map(f64::from).collect();
+        let (_, i) = median_interval(&many).unwrap();
+        assert_eq!((i.low, i.high), (2.0, 9.0));
+        assert!(i.confidence >= 0.95, "{i:?}");
+    }
 }
 
 #[cfg(test)]

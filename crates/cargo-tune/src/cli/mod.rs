@@ -58,6 +58,9 @@ enum Command {
     Apply(cmd::apply::ApplyArgs),
     /// Restore the files of the last `cargo tune apply` (repeat for earlier ones).
     Undo(cmd::undo::UndoArgs),
+    /// Check the build-time SLOs of [workspace.metadata.tune.slo]: measure what they need,
+    /// decide each against the interval of its median, exit 1 on a violation.
+    Guard(cmd::guard::GuardArgs),
 }
 
 fn clap_styles() -> clap::builder::Styles {
@@ -89,6 +92,7 @@ pub(crate) fn run(mut args: Vec<OsString>) -> i32 {
         Command::Try(args) => args.exec(&ctx),
         Command::Apply(args) => args.exec(&ctx),
         Command::Undo(args) => args.exec(&ctx),
+        Command::Guard(args) => args.exec(&ctx),
     };
     match result {
         Ok(()) => cargo_tune_schema::exit_codes::OK,

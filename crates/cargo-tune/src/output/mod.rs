@@ -84,6 +84,17 @@ impl OutputContext {
         status_line(AnsiColor::Cyan, "note", text);
     }
 
+    /// Writes a cargo-style status line (`   Measuring …`) to stderr.
+    pub(crate) fn print_status(&self, status: &str, text: &str) {
+        let style = if self.stderr_color {
+            anstyle::AnsiColor::Green.on_default().bold()
+        } else {
+            anstyle::Style::new()
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{style}{status:>12}{style:#} {text}");
+    }
+
     /// Writes `warning: …` to stderr.
     pub(crate) fn print_warning(&self, text: &str) {
         status_line(AnsiColor::Yellow, "warning", text);

@@ -38,7 +38,7 @@ fn assert_restored(ws: &TempWorkspace, original: &str, mtime: SystemTime) {
 /// The JSON with every measured number, path, toolchain string and timing-dependent verdict
 /// replaced, so that the snapshot pins the document's shape and the values that must not vary.
 /// Byte counts are checked to be integers on the way.
-fn shape(value: &Value, root: &str, key: &str) -> Value {
+pub(crate) fn shape(value: &Value, root: &str, key: &str) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()

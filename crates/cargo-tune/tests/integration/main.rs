@@ -7,4 +7,5 @@ mod cli_help;
 mod contract;
 mod corpus;
 mod duplicates;
+mod guard;
 mod kill;

@@ -3,6 +3,7 @@
 pub(crate) mod apply;
 pub(crate) mod audit;
 pub(crate) mod bench;
+pub(crate) mod guard;
 mod measure;
 pub(crate) mod try_;
 pub(crate) mod undo;

@@ -1,0 +1,12 @@
+//! Build-time SLOs: a spec declared in the manifest or `tune.toml`, validated at a typed
+//! boundary, and a pure check of measurements against it.
+
+pub mod baseline;
+pub mod check;
+pub mod spec;
+
+pub use check::{CheckMode, Measurements, Observed, SloVerdict, check};
+pub use spec::{
+    InconclusivePolicy, Slo, SloSpec, SpecError, SpecWarning, Subject, ValidSloSpec, Workload,
+    WorkloadRun,
+};
