@@ -22,7 +22,9 @@ pub use measure::{
     RunContext, ScenarioBench, ScenarioComparison, Summary3, TryReport, VariantFailure,
     VariantOutcome, VariantSpec, Verdict,
 };
-pub use report::{AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, ValueSource};
+pub use report::{
+    AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,
+};
 
 /// Version of every JSON document cargo-tune writes. Bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;

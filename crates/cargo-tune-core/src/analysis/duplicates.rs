@@ -28,6 +28,7 @@ use semver::{Version, VersionReq};
 use serde_json::{Value, json};
 
 use super::{AnalysisCtx, FindingSink};
+use crate::cargo::unit_graph::UnitGraphs;
 use crate::workspace::{Lockfile, Member, RegistryIndex};
 
 /// Runs this analysis.
@@ -40,6 +41,10 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
         index: &model.registry_index,
         host_triple: &ctx.env.rustc.host,
         host_cfg: &ctx.env.host_cfg,
+        unit_graph_unavailable: match &model.unit_graphs {
+            UnitGraphs::Read(_) => None,
+            UnitGraphs::Unavailable { reason } => Some(reason),
+        },
     };
     for finding in analyse(&inputs) {
         sink.push(finding);
@@ -54,6 +59,8 @@ struct Inputs<'a> {
     index: &'a RegistryIndex,
     host_triple: &'a str,
     host_cfg: &'a [Cfg],
+    /// Why cargo's unit graph could not be read; then this model reports `compiled-twice`.
+    unit_graph_unavailable: Option<&'a str>,
 }
 
 fn analyse(inputs: &Inputs<'_>) -> Vec<Finding> {
@@ -87,7 +94,9 @@ fn analyse(inputs: &Inputs<'_>) -> Vec<Finding> {
             ));
         }
     }
-    findings.extend(feature_splits(&graph, &splits));
+    if let Some(reason) = inputs.unit_graph_unavailable {
+        findings.extend(feature_splits(&graph, &splits, reason));
+    }
     if let Some(lockfile) = inputs.lockfile {
         findings.extend(lockfile_only(lockfile, &graph));
     }
@@ -940,12 +949,14 @@ fn push_unique(suggestions: &mut Vec<Suggestion>, suggestion: Suggestion) {
     }
 }
 
-/// Names `Cargo.lock` holds in several versions, some of which the resolve does not use.
-fn feature_splits(graph: &Graph<'_>, splits: &[FeatureSplit]) -> Vec<Finding> {
-    let mut by_name: BTreeMap<&str, Vec<&FeatureSplit>> = BTreeMap::new();
+/// `compiled-twice` as this model of cargo's resolver estimates it, for when cargo's unit graph
+/// cannot be read: only host/target feature splits of a host build, labelled as estimated.
+fn feature_splits(graph: &Graph<'_>, splits: &[FeatureSplit], unavailable: &str) -> Vec<Finding> {
+    let mut by_name: BTreeMap<String, Vec<&FeatureSplit>> = BTreeMap::new();
     for split in splits {
+        let p = graph.packages[split.package];
         by_name
-            .entry(graph.packages[split.package].name.as_str())
+            .entry(super::compiled_twice::subject(&p.name, &p.version.to_string()))
             .or_default()
             .push(split);
     }
@@ -990,10 +1001,12 @@ fn feature_splits(graph: &Graph<'_>, splits: &[FeatureSplit]) -> Vec<Finding> {
                 )
             };
             let message = format!(
-                "{} is compiled twice, for the target and for build scripts and proc-macros: {why}",
+                "{} is compiled twice, for the target and for build scripts and proc-macros: {why} (estimated from the resolve: cargo's unit graph is unavailable: {unavailable})",
                 graph.label(first.package)
             );
-            Finding::new(FindingCode::DuplicateFeatureSet, name, message).with_evidence(json!({
+            Finding::new(FindingCode::CompiledTwice, name, message).with_evidence(json!({
+                "source": "resolve-model",
+                "unit_graph_unavailable": unavailable,
                 "versions": versions,
                 "note": "cargo shares one build between the target and build scripts and proc-macros only when features and dependencies agree; release builds compile build dependencies apart anyway",
             }))
@@ -1170,6 +1183,7 @@ mod tests {
             index,
             host_triple: "x86_64-unknown-linux-gnu",
             host_cfg: &cfg,
+            unit_graph_unavailable: Some("not asked"),
         })
     }
 
@@ -1261,8 +1275,8 @@ mod tests {
         assert_eq!(
             codes(&findings),
             [
-                (FindingCode::DuplicateFeatureSet, "leaf"),
-                (FindingCode::DuplicateFeatureSet, "mid"),
+                (FindingCode::CompiledTwice, "leaf@1.0.0"),
+                (FindingCode::CompiledTwice, "mid@1.0.0"),
             ]
         );
         let leaf = &findings[0].evidence["versions"][0];

@@ -4,5 +4,6 @@
 
 mod cli;
 pub mod metadata;
+pub mod unit_graph;
 
 pub use cli::{CargoCli, CargoOptions, Color, FirstLine, ToolCommand, rustc_path};

@@ -6,6 +6,7 @@ use super::{
     BuildEnv, CargoConfig, Lockfile, ManifestDoc, RegistryIndex, ToolchainPin, registry_index,
 };
 use crate::cargo::metadata::{Metadata, MetadataExit, MetadataSource, PackageId, PendingMetadata};
+use crate::cargo::unit_graph::{PendingUnitGraphs, UnitGraphs};
 use crate::errors::LoadError;
 use crate::fsutil::file_stamp;
 
@@ -56,6 +57,8 @@ pub struct WorkspaceModel {
     /// Releases of the crates.io packages that depend on a duplicated package, from cargo's local
     /// index cache; empty when there is no cache.
     pub registry_index: RegistryIndex,
+    /// Cargo's unit graphs of the everyday builds, or why they could not be read.
+    pub unit_graphs: UnitGraphs,
 }
 
 /// A load whose `cargo metadata` is still running.
@@ -65,6 +68,7 @@ pub struct PendingModel {
     options: LoadOptions,
     toolchain_pin: Option<ToolchainPin>,
     lockfile: Option<EarlyLockfile>,
+    unit_graphs: Option<PendingUnitGraphs>,
 }
 
 /// `Cargo.lock`, read and parsed on a thread while `cargo metadata` runs: on a large workspace
@@ -154,11 +158,17 @@ impl WorkspaceModel {
             lockfile = EarlyLockfile::start(&lock_path);
         }
         let pending = options.source.start();
+        // Read alongside `cargo metadata`: each is a resolve of its own.
+        let unit_graphs = match &options.source {
+            MetadataSource::Cargo(cargo) => Some(PendingUnitGraphs::start(cargo)),
+            MetadataSource::Json(_) => None,
+        };
         Ok(PendingModel {
             pending,
             options,
             toolchain_pin,
             lockfile,
+            unit_graphs,
         })
     }
 }
@@ -179,10 +189,19 @@ impl PendingModel {
             options,
             toolchain_pin,
             lockfile,
+            unit_graphs,
         } = self;
         let (metadata, exit) = pending.wait_unconfirmed()?;
         match read_around(metadata, options, toolchain_pin, lockfile) {
-            Ok(model) => Ok((model, exit)),
+            Ok(mut model) => {
+                model.unit_graphs = match unit_graphs {
+                    Some(pending) => pending.wait(),
+                    None => UnitGraphs::unavailable(
+                        "the workspace was loaded from captured `cargo metadata` output",
+                    ),
+                };
+                Ok((model, exit))
+            }
             Err(e) => {
                 // A failing cargo explains more than what it left behind.
                 exit.confirm()?;
@@ -245,6 +264,7 @@ fn read_around(
         toolchain_pin,
         env: options.env,
         registry_index,
+        unit_graphs: UnitGraphs::unavailable("not read yet"),
     })
 }
 
