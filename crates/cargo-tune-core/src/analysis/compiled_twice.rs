@@ -48,7 +48,10 @@ pub fn libraries_compiled_twice(
     for (i, unit) in graph.units.iter().enumerate() {
         if unit.is_library_build() {
             let (name, version) = packages.name_version(&unit.pkg_id);
-            by_subject.entry(subject(&name, &version)).or_default().push(i);
+            by_subject
+                .entry(subject(&name, &version))
+                .or_default()
+                .push(i);
         }
     }
     by_subject.retain(|_, units| units.len() > 1);
@@ -362,8 +365,8 @@ fn finding_for(
         first.units.len(),
         first.command.display()
     );
-    let mut finding = Finding::new(FindingCode::CompiledTwice, subject, message).with_evidence(
-        json!({
+    let mut finding =
+        Finding::new(FindingCode::CompiledTwice, subject, message).with_evidence(json!({
             "source": "unit-graph",
             "reason": reason.as_str(),
             "reasons": reasons,
@@ -371,16 +374,8 @@ fn finding_for(
             "dependencies_compiled_twice": below,
             "commands": commands,
             "units": units,
-        }),
-    );
-    for suggestion in suggestions(
-        reason,
-        &units_ref,
-        &sides,
-        &profile_fields,
-        packages,
-        root,
-    ) {
+        }));
+    for suggestion in suggestions(reason, &units_ref, &sides, &profile_fields, packages, root) {
         finding = finding.with_suggestion(suggestion);
     }
     (finding, below)
@@ -535,19 +530,35 @@ fn suggestions(
             let target = units.iter().zip(sides).find(|(_, s)| **s != "host");
             let text = match (host, target) {
                 (Some((h, _)), Some((t, _))) => {
-                    let missing_target: Vec<&String> =
-                        h.features.iter().filter(|f| !t.features.contains(f)).collect();
-                    let missing_host: Vec<&String> =
-                        t.features.iter().filter(|f| !h.features.contains(f)).collect();
+                    let missing_target: Vec<&String> = h
+                        .features
+                        .iter()
+                        .filter(|f| !t.features.contains(f))
+                        .collect();
+                    let missing_host: Vec<&String> = t
+                        .features
+                        .iter()
+                        .filter(|f| !h.features.contains(f))
+                        .collect();
                     format!(
                         "enable the same features on both sides: the target copy lacks [{}], the host copy (build scripts and proc-macros) lacks [{}]; add them to the dependency declaration of a member on that side (`[dependencies]` for the target, `[build-dependencies]` or a proc-macro's `[dependencies]` for the host)",
-                        missing_target.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-                        missing_host.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                        missing_target
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        missing_host
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 }
                 _ => {
-                    let sets: Vec<String> =
-                        units.iter().map(|u| format!("[{}]", u.features.join(", "))).collect();
+                    let sets: Vec<String> = units
+                        .iter()
+                        .map(|u| format!("[{}]", u.features.join(", ")))
+                        .collect();
                     format!(
                         "enable the same features everywhere this package is used (now {}); a dev-dependency that adds features splits the library whenever tests are built",
                         sets.join(" and ")

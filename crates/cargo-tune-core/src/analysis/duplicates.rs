@@ -956,7 +956,10 @@ fn feature_splits(graph: &Graph<'_>, splits: &[FeatureSplit], unavailable: &str)
     for split in splits {
         let p = graph.packages[split.package];
         by_name
-            .entry(super::compiled_twice::subject(&p.name, &p.version.to_string()))
+            .entry(super::compiled_twice::subject(
+                &p.name,
+                &p.version.to_string(),
+            ))
             .or_default()
             .push(split);
     }

@@ -140,14 +140,7 @@ struct Document {
 }
 
 /// Target kinds that make a library others link against.
-const LIBRARY_KINDS: &[&str] = &[
-    "lib",
-    "rlib",
-    "dylib",
-    "cdylib",
-    "staticlib",
-    "proc-macro",
-];
+const LIBRARY_KINDS: &[&str] = &["lib", "rlib", "dylib", "cdylib", "staticlib", "proc-macro"];
 
 impl Unit {
     /// A library compiled for others to use: `mode = build` of a library or proc-macro target.
@@ -301,7 +294,10 @@ impl UnitGraphs {
 /// The unit graphs of [`UnitGraphCommand::ALL`], being read in the background.
 #[derive(Debug)]
 pub struct PendingUnitGraphs {
-    handles: Vec<(UnitGraphCommand, JoinHandle<Result<UnitGraph, UnitGraphError>>)>,
+    handles: Vec<(
+        UnitGraphCommand,
+        JoinHandle<Result<UnitGraph, UnitGraphError>>,
+    )>,
 }
 
 impl PendingUnitGraphs {
@@ -350,7 +346,11 @@ impl PendingUnitGraphs {
 /// The error's first line and cargo's last `error:` line, which says what went wrong.
 fn first_line_of(text: &str) -> String {
     let first = text.lines().next().unwrap_or_default();
-    match text.lines().rev().find(|l| l.trim_start().starts_with("error")) {
+    match text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with("error"))
+    {
         Some(error) if error != first => format!("{first}: {}", error.trim()),
         _ => first.to_owned(),
     }
