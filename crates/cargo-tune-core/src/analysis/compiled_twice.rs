@@ -254,8 +254,12 @@ fn analyse(
                         continue;
                     }
                     for suggestion in direct.get(&s).into_iter().flatten() {
-                        if !finding.suggestions.contains(suggestion) {
-                            finding.suggestions.push(suggestion.clone());
+                        let suggestion = Suggestion {
+                            summary: format!("for {s}: {}", suggestion.summary),
+                            change: suggestion.change.clone(),
+                        };
+                        if !finding.suggestions.contains(&suggestion) {
+                            finding.suggestions.push(suggestion);
                         }
                     }
                 }
@@ -528,7 +532,8 @@ fn suggestions(
         Reason::Features => {
             let host = units.iter().zip(sides).find(|(_, s)| **s == "host");
             let target = units.iter().zip(sides).find(|(_, s)| **s != "host");
-            let text = match (host, target) {
+            let names = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+            let (summary, text) = match (host, target) {
                 (Some((h, _)), Some((t, _))) => {
                     let missing_target: Vec<&String> = h
                         .features
@@ -540,33 +545,42 @@ fn suggestions(
                         .iter()
                         .filter(|f| !h.features.contains(f))
                         .collect();
-                    format!(
+                    let summary = if missing_target.is_empty() {
+                        format!(
+                            "enable [{}] for build scripts and proc-macros too, or drop it from the target",
+                            names(&missing_host)
+                        )
+                    } else if missing_host.is_empty() {
+                        format!(
+                            "enable [{}] for the target too, or drop it from build scripts and proc-macros",
+                            names(&missing_target)
+                        )
+                    } else {
+                        "enable the same features for the target and for build scripts and proc-macros".to_owned()
+                    };
+                    let text = format!(
                         "enable the same features on both sides: the target copy lacks [{}], the host copy (build scripts and proc-macros) lacks [{}]; add them to the dependency declaration of a member on that side (`[dependencies]` for the target, `[build-dependencies]` or a proc-macro's `[dependencies]` for the host)",
-                        missing_target
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        missing_host
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
+                        names(&missing_target),
+                        names(&missing_host)
+                    );
+                    (summary, text)
                 }
                 _ => {
                     let sets: Vec<String> = units
                         .iter()
                         .map(|u| format!("[{}]", u.features.join(", ")))
                         .collect();
-                    format!(
-                        "enable the same features everywhere this package is used (now {}); a dev-dependency that adds features splits the library whenever tests are built",
-                        sets.join(" and ")
+                    let sets = sets.join(" and ");
+                    (
+                        format!("enable the same features everywhere it is used (now {sets})"),
+                        format!(
+                            "enable the same features everywhere this package is used (now {sets}); a dev-dependency that adds features splits the library whenever tests are built"
+                        ),
                     )
                 }
             };
             out.push(Suggestion {
-                summary: "unify the features its dependents enable".to_owned(),
+                summary,
                 change: SuggestedChange::Manual { text },
             });
         }
