@@ -15,7 +15,8 @@ use super::{CargoCli, CargoOptions};
 use crate::errors::CommandError;
 
 /// The builds whose unit graphs cargo-tune reads: the commands users run day to day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum UnitGraphCommand {
     /// `cargo build --workspace`.
     Build,
@@ -296,7 +297,7 @@ impl UnitGraphs {
 pub struct PendingUnitGraphs {
     handles: Vec<(
         UnitGraphCommand,
-        JoinHandle<Result<UnitGraph, UnitGraphError>>,
+        JoinHandle<Result<(UnitGraph, String), UnitGraphError>>,
     )>,
 }
 
@@ -317,14 +318,25 @@ impl PendingUnitGraphs {
     /// Waits for every command. The first failure makes the whole set unavailable: findings
     /// from some commands and not others would read as "built once" where nothing was looked
     /// at.
-    pub fn wait(self) -> UnitGraphs {
+    /// Also returns what cargo printed for each command, when every command succeeded.
+    pub fn wait(self) -> (UnitGraphs, Vec<(UnitGraphCommand, String)>) {
         match self.wait_all() {
-            Ok(graphs) => UnitGraphs::Read(graphs),
-            Err(e) => UnitGraphs::unavailable(first_line_of(&e.to_string())),
+            Ok(read) => {
+                let (graphs, texts) = read
+                    .into_iter()
+                    .map(|(command, (graph, text))| ((command, graph), (command, text)))
+                    .unzip();
+                (UnitGraphs::Read(graphs), texts)
+            }
+            Err(e) => (
+                UnitGraphs::unavailable(first_line_of(&e.to_string())),
+                Vec::new(),
+            ),
         }
     }
 
-    fn wait_all(self) -> Result<Vec<(UnitGraphCommand, UnitGraph)>, UnitGraphError> {
+    #[expect(clippy::type_complexity, reason = "private: each command with its graph and text")]
+    fn wait_all(self) -> Result<Vec<(UnitGraphCommand, (UnitGraph, String))>, UnitGraphError> {
         let mut graphs = Vec::new();
         let mut first_error = None;
         for (command, handle) in self.handles {
@@ -356,10 +368,11 @@ fn first_line_of(text: &str) -> String {
     }
 }
 
-fn read(cli: &CargoCli) -> Result<UnitGraph, UnitGraphError> {
+fn read(cli: &CargoCli) -> Result<(UnitGraph, String), UnitGraphError> {
     let output = cli.output()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    UnitGraph::parse(&text, &cli.display())
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let graph = UnitGraph::parse(&text, &cli.display())?;
+    Ok((graph, text))
 }
 
 #[cfg(test)]

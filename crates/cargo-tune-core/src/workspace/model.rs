@@ -6,6 +6,7 @@ use super::{
     BuildEnv, CargoConfig, Lockfile, ManifestDoc, RegistryIndex, ToolchainPin, registry_index,
 };
 use crate::cargo::metadata::{Metadata, MetadataExit, MetadataSource, PackageId, PendingMetadata};
+use super::unit_graph_memo::{self, UnitGraphMemo};
 use crate::cargo::unit_graph::{PendingUnitGraphs, UnitGraphs};
 use crate::errors::LoadError;
 use crate::fsutil::file_stamp;
@@ -68,7 +69,63 @@ pub struct PendingModel {
     options: LoadOptions,
     toolchain_pin: Option<ToolchainPin>,
     lockfile: Option<EarlyLockfile>,
-    unit_graphs: Option<PendingUnitGraphs>,
+    unit_graphs: Option<UnitGraphLoad>,
+}
+
+/// The unit graphs under way: kept from the last audit, or being read from cargo.
+#[derive(Debug)]
+struct UnitGraphLoad {
+    cargo: crate::cargo::CargoOptions,
+    memo_path: PathBuf,
+    key: String,
+    /// Stamps taken before cargo started.
+    stamps: Vec<(PathBuf, Option<(u64, u128)>)>,
+    source: UnitGraphSource,
+}
+
+#[derive(Debug)]
+enum UnitGraphSource {
+    Memo(Box<UnitGraphMemo>),
+    Cargo(PendingUnitGraphs),
+}
+
+impl UnitGraphLoad {
+    fn start(cargo: &crate::cargo::CargoOptions, root: &Path, options: &LoadOptions) -> Self {
+        let memo_path = unit_graph_memo::memo_path(root, &options.env);
+        let key = unit_graph_memo::key(cargo, &options.env);
+        let stamps = UnitGraphMemo::stamp_early(root, &options.cwd, &options.env);
+        let source = match UnitGraphMemo::load(&memo_path, &key) {
+            Some(memo) => UnitGraphSource::Memo(Box::new(memo)),
+            // Read alongside `cargo metadata`: each is a resolve of its own.
+            None => UnitGraphSource::Cargo(PendingUnitGraphs::start(cargo)),
+        };
+        UnitGraphLoad {
+            cargo: cargo.clone(),
+            memo_path,
+            key,
+            stamps,
+            source,
+        }
+    }
+
+    fn finish(self, metadata: &Metadata) -> UnitGraphs {
+        let pending = match self.source {
+            UnitGraphSource::Memo(memo) => match memo.graphs_for(metadata) {
+                Some(graphs) => return UnitGraphs::Read(graphs),
+                None => PendingUnitGraphs::start(&self.cargo),
+            },
+            UnitGraphSource::Cargo(pending) => pending,
+        };
+        let (graphs, texts) = pending.wait();
+        // The memo is kept only where cargo puts the target directory, never beside it.
+        let in_target = self
+            .memo_path
+            .starts_with(metadata.target_directory.join("cargo-tune"));
+        if matches!(graphs, UnitGraphs::Read(_)) && in_target {
+            UnitGraphMemo::save(&self.memo_path, self.key, self.stamps, metadata, texts);
+        }
+        graphs
+    }
 }
 
 /// `Cargo.lock`, read and parsed on a thread while `cargo metadata` runs: on a large workspace
@@ -158,10 +215,12 @@ impl WorkspaceModel {
             lockfile = EarlyLockfile::start(&lock_path);
         }
         let pending = options.source.start();
-        // Read alongside `cargo metadata`: each is a resolve of its own.
-        let unit_graphs = match &options.source {
-            MetadataSource::Cargo(cargo) => Some(PendingUnitGraphs::start(cargo)),
-            MetadataSource::Json(_) => None,
+        let unit_graphs = match (&options.source, &lockfile) {
+            (MetadataSource::Cargo(cargo), Some(lock)) => {
+                let root = lock.path.parent().unwrap_or(Path::new("/")).to_owned();
+                Some(UnitGraphLoad::start(cargo, &root, &options))
+            }
+            _ => None,
         };
         Ok(PendingModel {
             pending,
@@ -195,7 +254,7 @@ impl PendingModel {
         match read_around(metadata, options, toolchain_pin, lockfile) {
             Ok(mut model) => {
                 model.unit_graphs = match unit_graphs {
-                    Some(pending) => pending.wait(),
+                    Some(load) => load.finish(&model.metadata),
                     None => UnitGraphs::unavailable(
                         "the workspace was loaded from captured `cargo metadata` output",
                     ),
