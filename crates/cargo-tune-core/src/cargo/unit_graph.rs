@@ -15,7 +15,9 @@ use super::{CargoCli, CargoOptions};
 use crate::errors::CommandError;
 
 /// The builds whose unit graphs cargo-tune reads: the commands users run day to day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum UnitGraphCommand {
     /// `cargo build --workspace`.
@@ -335,7 +337,10 @@ impl PendingUnitGraphs {
         }
     }
 
-    #[expect(clippy::type_complexity, reason = "private: each command with its graph and text")]
+    #[expect(
+        clippy::type_complexity,
+        reason = "private: each command with its graph and text"
+    )]
     fn wait_all(self) -> Result<Vec<(UnitGraphCommand, (UnitGraph, String))>, UnitGraphError> {
         let mut graphs = Vec::new();
         let mut first_error = None;

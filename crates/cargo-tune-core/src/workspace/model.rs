@@ -2,11 +2,11 @@ use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 use super::config::cargo_home;
+use super::unit_graph_memo::{self, UnitGraphMemo};
 use super::{
     BuildEnv, CargoConfig, Lockfile, ManifestDoc, RegistryIndex, ToolchainPin, registry_index,
 };
 use crate::cargo::metadata::{Metadata, MetadataExit, MetadataSource, PackageId, PendingMetadata};
-use super::unit_graph_memo::{self, UnitGraphMemo};
 use crate::cargo::unit_graph::{PendingUnitGraphs, UnitGraphs};
 use crate::errors::LoadError;
 use crate::fsutil::file_stamp;
