@@ -595,14 +595,16 @@ fn suggestions(
                         .to_owned();
                     out.push(Suggestion {
                         summary: format!(
-                            "drop panic = \"abort\" from [profile.{abort_profile}]: tests always unwind, so every dependency is compiled once for each"
+                            "set [profile.{abort_profile}] panic = \"unwind\" (cargo's default): tests always unwind, so with \"abort\" every dependency is compiled once for each"
                         ),
+                        // The default written out rather than the key removed, so that `try`
+                        // can measure it as a `--config` override too.
                         change: SuggestedChange::ProfileSet {
                             profile: abort_profile,
                             package: None,
                             build_override: false,
                             key: "panic".to_owned(),
-                            value: Value::Null,
+                            value: json!("unwind"),
                         },
                     });
                     continue;

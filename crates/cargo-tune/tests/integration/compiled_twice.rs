@@ -149,7 +149,7 @@ fn panic_abort_builds_dependencies_again_for_tests() {
     let change = first_change(leaf);
     assert_eq!(change["kind"], "profile-set");
     assert_eq!(change["key"], "panic");
-    assert!(change["value"].is_null(), "{change}");
+    assert_eq!(change["value"], "unwind");
 }
 
 #[test]
@@ -176,10 +176,10 @@ fn proc_macro_dev_dependencies_are_built_for_the_target() {
 #[test]
 fn a_dev_dependency_feature_splits_a_member_when_tests_are_built() {
     let (_ws, findings) = agrees_with_cargo("twice-dev-dep-feature");
-    let core = &findings["core@0.1.0"];
-    assert_eq!(core["evidence"]["reason"], "features");
+    let engine = &findings["engine@0.1.0"];
+    assert_eq!(engine["evidence"]["reason"], "features");
     assert_eq!(
-        core["evidence"]["commands"][0]["command"],
+        engine["evidence"]["commands"][0]["command"],
         "cargo build --workspace --all-targets"
     );
 }
@@ -246,7 +246,7 @@ fn applying_the_profile_fix_leaves_cargo_nothing_to_build_twice() {
     assert!(
         !ws.read("Cargo.toml")
             .lines()
-            .any(|l| l.trim_start().starts_with("panic")),
+            .any(|l| l.trim_start().starts_with("panic = \"abort\"")),
         "{}",
         ws.read("Cargo.toml")
     );
@@ -312,5 +312,34 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
     assert!(
         human.contains("cargo's unit graph is unavailable"),
         "{human}"
+    );
+}
+
+#[test]
+fn try_measures_the_profile_fix_as_a_config_override() {
+    let ws = TempWorkspace::fixture("twice-panic-abort");
+    let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+        .args([
+            "try",
+            "compiled-twice",
+            "--runs",
+            "1",
+            "--scenario",
+            "dev-clean",
+            "--offline",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0)
+        .json();
+    assert_eq!(
+        report["variants"][1]["config"],
+        serde_json::json!(["profile.dev.panic=\"unwind\""])
+    );
+    assert_eq!(
+        report["scenarios"][0]["pairs"], 1,
+        "{}",
+        report["scenarios"]
     );
 }
