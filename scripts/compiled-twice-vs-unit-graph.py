@@ -45,6 +45,12 @@ def flags(root):
     return out
 
 
+def error_line(stderr):
+    lines = [l.strip() for l in stderr.strip().splitlines()]
+    errors = [l for l in lines if l.startswith("error")]
+    return (errors or lines or ["failed"])[0]
+
+
 def unit_graph_twice(root, args):
     env = dict(os.environ, RUSTC_BOOTSTRAP="1")
     proc = subprocess.run(
@@ -52,7 +58,7 @@ def unit_graph_twice(root, args):
         cwd=root, env=env, capture_output=True, text=True,
     )
     if proc.returncode != 0:
-        raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed")
+        raise RuntimeError(error_line(proc.stderr))
     graph = json.loads(proc.stdout)
     units = collections.Counter()
     for unit in graph["units"]:
@@ -69,7 +75,7 @@ def audit(root, cargo_tune):
     )
     elapsed = time.monotonic() - start
     if proc.returncode not in (0, 1):
-        raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed")
+        raise RuntimeError(error_line(proc.stderr))
     report = json.loads(proc.stdout)
     findings = [f for f in report["findings"] if f["code"] == "compiled-twice"]
     return report, findings, elapsed
