@@ -474,9 +474,8 @@ fn profile_value(field: &str, value: &Value) -> Option<Value> {
             Err(_) => json!(s),
         }),
         ("debuginfo", Value::Number(n)) => Some(json!(n)),
-        ("debuginfo", Value::String(s)) => Some(json!(s)),
+        ("debuginfo" | "split_debuginfo", Value::String(s)) => Some(json!(s)),
         ("codegen_units", Value::Number(_)) | (_, Value::Bool(_)) => Some(value.clone()),
-        ("split_debuginfo", Value::String(s)) => Some(json!(s)),
         _ => None,
     }
 }
@@ -638,7 +637,7 @@ fn suggestions(
 mod tests {
     use super::*;
 
-    fn unit(features: &[&str], profile: Value, deps: &[(&str, usize)]) -> Unit {
+    fn unit(features: &[&str], profile: &Value, deps: &[(&str, usize)]) -> Unit {
         serde_json::from_value(json!({
             "pkg_id": "path+file:///w/leaf#0.1.0",
             "target": {"kind": ["lib"], "name": "leaf"},
@@ -652,8 +651,8 @@ mod tests {
 
     #[test]
     fn features_come_before_the_debuginfo_they_cause() {
-        let a = unit(&[], json!({"name": "dev", "debuginfo": 0}), &[]);
-        let b = unit(&["std"], json!({"name": "dev", "debuginfo": 2}), &[]);
+        let a = unit(&[], &json!({"name": "dev", "debuginfo": 0}), &[]);
+        let b = unit(&["std"], &json!({"name": "dev", "debuginfo": 2}), &[]);
         let d = Diff::of(&a, &b);
         assert_eq!(primary_reason(&d), Reason::Features);
         assert!(causing_profile_fields(&d).is_empty());
@@ -661,8 +660,12 @@ mod tests {
 
     #[test]
     fn a_profile_field_alone_is_the_cause() {
-        let a = unit(&[], json!({"name": "dev", "panic": "abort"}), &[("x", 1)]);
-        let b = unit(&[], json!({"name": "test", "panic": "unwind"}), &[("x", 2)]);
+        let a = unit(&[], &json!({"name": "dev", "panic": "abort"}), &[("x", 1)]);
+        let b = unit(
+            &[],
+            &json!({"name": "test", "panic": "unwind"}),
+            &[("x", 2)],
+        );
         let d = Diff::of(&a, &b);
         assert_eq!(primary_reason(&d), Reason::Profile);
         assert_eq!(causing_profile_fields(&d), ["panic"]);
@@ -671,8 +674,8 @@ mod tests {
 
     #[test]
     fn only_dependencies_differ() {
-        let a = unit(&[], json!({"name": "dev"}), &[("x", 1)]);
-        let b = unit(&[], json!({"name": "dev"}), &[("x", 2)]);
+        let a = unit(&[], &json!({"name": "dev"}), &[("x", 1)]);
+        let b = unit(&[], &json!({"name": "dev"}), &[("x", 2)]);
         assert_eq!(primary_reason(&Diff::of(&a, &b)), Reason::Dependencies);
         assert_eq!(primary_reason(&Diff::of(&a, &a)), Reason::Unknown);
     }

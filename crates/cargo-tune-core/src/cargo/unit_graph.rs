@@ -294,13 +294,13 @@ impl UnitGraphs {
     }
 }
 
+/// A graph with the text cargo printed for it.
+type ReadResult = Result<(UnitGraph, String), UnitGraphError>;
+
 /// The unit graphs of [`UnitGraphCommand::ALL`], being read in the background.
 #[derive(Debug)]
 pub struct PendingUnitGraphs {
-    handles: Vec<(
-        UnitGraphCommand,
-        JoinHandle<Result<(UnitGraph, String), UnitGraphError>>,
-    )>,
+    handles: Vec<(UnitGraphCommand, JoinHandle<ReadResult>)>,
 }
 
 impl PendingUnitGraphs {
@@ -401,14 +401,14 @@ mod tests {
         })
     }
 
-    fn graph(units: Vec<serde_json::Value>, roots: &[usize]) -> String {
+    fn graph(units: &[serde_json::Value], roots: &[usize]) -> String {
         serde_json::json!({"version": 1, "units": units, "roots": roots, "extra": {}}).to_string()
     }
 
     #[test]
     fn parses_and_ignores_unknown_fields() {
         let text = graph(
-            vec![
+            &[
                 unit("path+file:///w/a#0.1.0", "lib", "build", &[1]),
                 unit("registry+x#b@1.0.0", "lib", "build", &[]),
             ],
@@ -428,7 +428,7 @@ mod tests {
             UnitGraph::parse(&v2, "c"),
             Err(UnitGraphError::Version { version: 2 })
         ));
-        let dangling = graph(vec![unit("a", "lib", "build", &[5])], &[0]);
+        let dangling = graph(&[unit("a", "lib", "build", &[5])], &[0]);
         assert!(matches!(
             UnitGraph::parse(&dangling, "c"),
             Err(UnitGraphError::Parse { .. })
@@ -441,7 +441,7 @@ mod tests {
         // 0: member lib -> 1 (shared), 2 (proc-macro) ; 2 -> 3 (shared, host copy);
         // 4: build script of 0 -> 3.
         let text = graph(
-            vec![
+            &[
                 unit("m", "lib", "build", &[1, 2]),
                 unit("s", "lib", "build", &[]),
                 unit("p", "proc-macro", "build", &[3]),

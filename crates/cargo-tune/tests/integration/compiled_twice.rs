@@ -261,17 +261,14 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
     let ws = TempWorkspace::fixture("showcase");
     // A cargo that knows no `--unit-graph`, as cargo before 1.50 did.
     let real = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let bin = ws.root().join("old-cargo");
-    std::fs::create_dir_all(&bin).expect("mkdir");
-    let fake = bin.join("cargo");
-    std::fs::write(
-        &fake,
-        format!(
+    ws.write(
+        "old-cargo/cargo",
+        &format!(
             "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = --unit-graph ] && {{ echo \"error: unexpected argument '--unit-graph' found\" >&2; exit 1; }}; done\nexec '{}' \"$@\"\n",
             Path::new(&real).display()
         ),
-    )
-    .expect("write fake cargo");
+    );
+    let fake = ws.path("old-cargo/cargo");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
