@@ -182,7 +182,7 @@ pub const PRESETS: &[(&str, &[&str])] = &[
 
 /// Top-level cargo config tables a `key=value` override may set.
 pub const CONFIG_SECTIONS: &[&str] = &[
-    "profile", "build", "target", "env", "net", "term", "resolver", "patch",
+    "profile", "build", "target", "env", "net", "term", "resolver",
 ];
 
 const BUILD_KEYS: &[&str] = &[

@@ -78,6 +78,7 @@ finding_codes! {
     DuplicateVersionOtherTarget = "duplicate-version-other-target", Info,
         "several versions of one package are resolved, but only other targets compile more than one";
     /// One version whose library cargo compiles more than once in one build.
+    #[serde(alias = "duplicate-feature-set")]
     CompiledTwice = "compiled-twice", Info,
         "one version of a package has more than one library build unit in cargo's unit graph (other features, profile, dependencies or source)";
     /// Several versions of one package in `Cargo.lock` that no build of this workspace compiles.
@@ -390,6 +391,9 @@ mod tests {
         }
         for (alias, code) in FindingCode::ALIASES {
             assert_eq!(FindingCode::parse(alias), Some(*code));
+            // Reports saved before the rename still load.
+            let read: FindingCode = serde_json::from_value(serde_json::json!(alias)).unwrap();
+            assert_eq!(read, *code);
             assert!(!names.contains(alias), "an alias shadows a code: {alias}");
         }
         names.sort_unstable();

@@ -214,8 +214,26 @@ fn primary_reason(diff: &Diff) -> Reason {
 /// One package version compiled twice in one command.
 struct Occurrence<'g> {
     command: UnitGraphCommand,
-    graph: &'g UnitGraph,
+    view: &'g GraphView<'g>,
     units: Vec<usize>,
+}
+
+/// A graph with what every finding asks of it, computed once.
+struct GraphView<'g> {
+    graph: &'g UnitGraph,
+    host: Vec<bool>,
+    target: Vec<bool>,
+    dependents: Vec<Vec<usize>>,
+}
+
+impl GraphView<'_> {
+    fn side(&self, i: usize) -> &'static str {
+        match (self.target[i], self.host[i]) {
+            (true, true) => "both",
+            (false, true) => "host",
+            _ => "target",
+        }
+    }
 }
 
 fn analyse(
@@ -224,12 +242,36 @@ fn analyse(
     root: &std::path::Path,
 ) -> Vec<Finding> {
     let packages = PackageIndex::new(metadata);
+    let views: Vec<GraphView<'_>> = graphs
+        .iter()
+        .map(|(_, graph)| GraphView {
+            graph,
+            host: graph.host_side(),
+            target: graph.target_side(),
+            dependents: graph.dependents(),
+        })
+        .collect();
     let mut found: BTreeMap<String, Vec<Occurrence<'_>>> = BTreeMap::new();
-    for (command, graph) in graphs {
-        for (subject, units) in libraries_compiled_twice(graph, metadata) {
+    for ((command, graph), view) in graphs.iter().zip(&views) {
+        for (subject, mut units) in libraries_compiled_twice(graph, metadata) {
+            // Cargo's unit order is not stable from run to run; reports are.
+            units.sort_by_cached_key(|&i| {
+                let unit = &graph.units[i];
+                (
+                    match view.side(i) {
+                        "target" => 0,
+                        "both" => 1,
+                        _ => 2,
+                    },
+                    unit.pkg_id.clone(),
+                    unit.features.clone(),
+                    serde_json::to_string(&unit.profile).unwrap_or_default(),
+                    i,
+                )
+            });
             found.entry(subject).or_default().push(Occurrence {
                 command: *command,
-                graph,
+                view,
                 units,
             });
         }
@@ -278,15 +320,10 @@ fn finding_for(
     root: &std::path::Path,
 ) -> (Finding, BTreeSet<String>) {
     let first = &occurrences[0];
-    let graph = first.graph;
-    let host = graph.host_side();
-    let target = graph.target_side();
-    let dependents = graph.dependents();
-    let side = |i: usize| match (target[i], host[i]) {
-        (true, true) => "both",
-        (false, true) => "host",
-        _ => "target",
-    };
+    let view = first.view;
+    let graph = view.graph;
+    let dependents = &view.dependents;
+    let side = |i: usize| view.side(i);
     let base = first.units[0];
     let diffs: Vec<Diff> = first.units[1..]
         .iter()
@@ -516,14 +553,18 @@ fn suggestions(
                     .parent()
                     .map(|d| relative_path(d, root))
                     .unwrap_or_default();
+                // Manual: a patch changes `Cargo.lock`, which `apply` verifies unchanged and
+                // which a `try` build would rewrite in place.
                 out.push(Suggestion {
                     summary: format!(
-                        "patch crates.io's {} with the workspace's copy ({dir}), so every dependent builds one",
-                        local.name
+                        "patch crates.io's {name} with the workspace's copy ({dir}), so every dependent builds one",
+                        name = local.name
                     ),
-                    change: SuggestedChange::ConfigSet {
-                        key: format!("patch.crates-io.{}.path", local.name),
-                        value: json!(dir),
+                    change: SuggestedChange::Manual {
+                        text: format!(
+                            "add `[patch.crates-io] {name} = {{ path = \"{dir}\" }}` to the root Cargo.toml (or .cargo/config.toml), then run `cargo update --workspace` to move Cargo.lock to the patched copy",
+                            name = local.name
+                        ),
                     },
                 });
             }

@@ -33,6 +33,9 @@ pub struct LoadOptions {
     pub cwd: PathBuf,
     /// The build-relevant environment.
     pub env: BuildEnv,
+    /// Whether to read cargo's unit graphs (for `compiled-twice`); without them the model's
+    /// `unit_graphs` says they were not asked for.
+    pub unit_graphs: bool,
 }
 
 /// Everything cargo-tune knows about a workspace, loaded once. Analyses read it and never spawn
@@ -216,7 +219,7 @@ impl WorkspaceModel {
         }
         let pending = options.source.start();
         let unit_graphs = match (&options.source, &lockfile) {
-            (MetadataSource::Cargo(cargo), Some(lock)) => {
+            (MetadataSource::Cargo(cargo), Some(lock)) if options.unit_graphs => {
                 let root = lock.path.parent().unwrap_or(Path::new("/")).to_owned();
                 Some(UnitGraphLoad::start(cargo, &root, &options))
             }
@@ -250,14 +253,16 @@ impl PendingModel {
             lockfile,
             unit_graphs,
         } = self;
+        let options_unit_graphs = options.unit_graphs;
         let (metadata, exit) = pending.wait_unconfirmed()?;
         match read_around(metadata, options, toolchain_pin, lockfile) {
             Ok(mut model) => {
                 model.unit_graphs = match unit_graphs {
                     Some(load) => load.finish(&model.metadata),
-                    None => UnitGraphs::unavailable(
+                    None if options_unit_graphs => UnitGraphs::unavailable(
                         "the workspace was loaded from captured `cargo metadata` output",
                     ),
+                    None => UnitGraphs::unavailable("not asked for"),
                 };
                 Ok((model, exit))
             }
@@ -381,6 +386,7 @@ mod tests {
             manifest_path: Some(manifest),
             cwd: dir.to_owned(),
             env: BuildEnv::from_vars([]),
+            unit_graphs: false,
         };
         WorkspaceModel::start(options).unwrap().finish().unwrap()
     }
