@@ -345,3 +345,53 @@ fn try_measures_the_profile_fix_as_a_config_override() {
         report["scenarios"]
     );
 }
+
+#[test]
+fn the_kept_unit_graphs_follow_manifest_changes() {
+    let (ws, findings) = agrees_with_cargo("twice-panic-abort");
+    assert!(findings.contains_key("leaf@0.1.0"));
+    assert!(
+        ws.path("target/cargo-tune/unit-graphs.json").is_file(),
+        "the audit keeps what cargo printed"
+    );
+    // Same inputs: the kept graphs answer (the memo is not rewritten), and agree with cargo.
+    let memo = ws.path("target/cargo-tune/unit-graphs.json");
+    let written = std::fs::metadata(&memo)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    assert_eq!(
+        compiled_twice(&audit(ws.root())).keys().collect::<Vec<_>>(),
+        ["leaf@0.1.0"]
+    );
+    assert_eq!(
+        std::fs::metadata(&memo)
+            .and_then(|m| m.modified())
+            .expect("mtime"),
+        written
+    );
+    let manifest = ws.read("Cargo.toml").replace("panic = \"abort\"", "");
+    ws.write("Cargo.toml", &manifest);
+    for args in COMMANDS {
+        assert!(unit_graph_twice(ws.root(), args).is_empty(), "{args:?}");
+    }
+    assert!(compiled_twice(&audit(ws.root())).is_empty());
+    // A build script that uses leaf too: release builds it again for the host.
+    let app = ws.read("app/Cargo.toml");
+    ws.write(
+        "app/Cargo.toml",
+        &format!("{app}\n[build-dependencies]\nleaf = {{ path = \"../leaf\" }}\n"),
+    );
+    ws.write("app/build.rs", "fn main() {\n    leaf::f()\n}\n");
+    let expected: BTreeSet<String> = COMMANDS
+        .iter()
+        .flat_map(|args| unit_graph_twice(ws.root(), args))
+        .collect();
+    assert_eq!(expected, BTreeSet::from(["leaf@0.1.0".to_owned()]));
+    assert_eq!(
+        compiled_twice(&audit(ws.root()))
+            .keys()
+            .cloned()
+            .collect::<BTreeSet<_>>(),
+        expected
+    );
+}
