@@ -279,10 +279,12 @@ fn analyse(
     // Direct causes first, so that a split caused by a dependency can carry the fix of the
     // dependency.
     let mut direct: BTreeMap<String, Vec<Suggestion>> = BTreeMap::new();
+    let mut belows: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut pending: Vec<(String, Finding, BTreeSet<String>)> = Vec::new();
     for (subject, occurrences) in &found {
         let (finding, below) = finding_for(subject, occurrences, &packages, root);
         direct.insert(subject.clone(), finding.suggestions.clone());
+        belows.insert(subject.clone(), below.clone());
         pending.push((subject.clone(), finding, below));
     }
     pending
@@ -295,7 +297,12 @@ fn analyse(
                     if !seen.insert(s.clone()) {
                         continue;
                     }
-                    for suggestion in direct.get(&s).into_iter().flatten() {
+                    let own = direct.get(&s).map_or(&[][..], Vec::as_slice);
+                    if own.is_empty() {
+                        // Split only by its own dependencies: the cause is further down.
+                        stack.extend(belows.get(&s).into_iter().flatten().cloned());
+                    }
+                    for suggestion in own {
                         let suggestion = Suggestion {
                             summary: format!("for {s}: {}", suggestion.summary),
                             change: suggestion.change.clone(),
@@ -363,7 +370,7 @@ fn finding_for(
         for dep in &graph.units[u].dependencies {
             if dep_names.contains(&dep.extern_crate_name) {
                 let (name, version) = packages.name_version(&graph.units[dep.index].pkg_id);
-                below.insert(subject_of(&name, &version));
+                below.insert(self::subject(&name, &version));
             }
         }
     }
@@ -420,10 +427,6 @@ fn finding_for(
         finding = finding.with_suggestion(suggestion);
     }
     (finding, below)
-}
-
-fn subject_of(name: &str, version: &str) -> String {
-    subject(name, version)
 }
 
 fn listed(features: &[String]) -> String {
@@ -719,6 +722,57 @@ mod tests {
         let b = unit(&[], &json!({"name": "dev"}), &[("x", 2)]);
         assert_eq!(primary_reason(&Diff::of(&a, &b)), Reason::Dependencies);
         assert_eq!(primary_reason(&Diff::of(&a, &a)), Reason::Unknown);
+    }
+
+    #[test]
+    fn a_split_inherited_through_two_levels_carries_the_fix_from_the_bottom() {
+        // a -> b -> c for the target and, under the proc-macro pm, for the host; only c's
+        // features differ.
+        let lib = |name: &str, features: &[&str], deps: &[usize]| {
+            json!({
+                "pkg_id": format!("path+file:///w/{name}#0.1.0"),
+                "target": {"kind": ["lib"], "name": name},
+                "profile": {"name": "dev"},
+                "mode": "build",
+                "features": features,
+                "dependencies": deps.iter().map(|i| json!({"index": i, "extern_crate_name": "x"})).collect::<Vec<_>>(),
+            })
+        };
+        let mut pm = lib("pm", &[], &[1]);
+        pm["target"]["kind"] = json!(["proc-macro"]);
+        let text = json!({"version": 1, "roots": [0, 6], "units": [
+            lib("a", &[], &[2]), lib("a", &[], &[3]),
+            lib("b", &[], &[4]), lib("b", &[], &[5]),
+            lib("c", &["std"], &[]), lib("c", &[], &[]),
+            pm,
+        ]})
+        .to_string();
+        let graph = UnitGraph::parse(&text, "cargo build").unwrap();
+        let metadata: Metadata = serde_json::from_value(json!({
+            "packages": [], "workspace_members": [], "workspace_root": "/w",
+            "target_directory": "/w/target",
+        }))
+        .unwrap();
+        let findings = analyse(
+            &[(UnitGraphCommand::Build, graph)],
+            &metadata,
+            std::path::Path::new("/w"),
+        );
+        let by: BTreeMap<&str, &Finding> =
+            findings.iter().map(|f| (f.subject.as_str(), f)).collect();
+        assert_eq!(
+            by.keys().copied().collect::<Vec<_>>(),
+            ["a@0.1.0", "b@0.1.0", "c@0.1.0"]
+        );
+        assert_eq!(by["c@0.1.0"].evidence["reason"], "features");
+        assert_eq!(by["a@0.1.0"].evidence["reason"], "dependencies");
+        for s in ["a@0.1.0", "b@0.1.0"] {
+            let summary = &by[s].suggestions[0].summary;
+            assert!(
+                summary.starts_with("for c@0.1.0: enable [std]"),
+                "{s}: {summary}"
+            );
+        }
     }
 
     #[test]
