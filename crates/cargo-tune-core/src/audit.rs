@@ -1,9 +1,10 @@
 //! `cargo tune audit`: load once, probe once, run every analysis, assemble the report.
 
-use cargo_tune_schema::{AuditReport, FORMAT_VERSION, Summary, ToolInfo};
+use cargo_tune_schema::{AuditReport, FORMAT_VERSION, Summary, ToolInfo, UnitGraphStatus};
 
 use crate::analysis::{self, AnalysisCtx, FindingSink, Policy};
 use crate::cargo::metadata::MetadataExit;
+use crate::cargo::unit_graph::UnitGraphs;
 use crate::errors::{CommandError, LoadError};
 use crate::probe::Environment;
 use crate::workspace::{LoadOptions, WorkspaceModel, find_manifest};
@@ -93,5 +94,21 @@ pub fn assemble(
         findings,
         profiles: analysis::profiles::effective_profiles(model),
         toolchain: analysis::toolchain::summary(&ctx),
+        unit_graph: unit_graph_status(&model.unit_graphs),
+    }
+}
+
+fn unit_graph_status(graphs: &UnitGraphs) -> UnitGraphStatus {
+    match graphs {
+        UnitGraphs::Read(read) => UnitGraphStatus {
+            source: "unit-graph".to_owned(),
+            commands: read.iter().map(|(c, _)| c.display()).collect(),
+            unavailable: None,
+        },
+        UnitGraphs::Unavailable { reason } => UnitGraphStatus {
+            source: "resolve-model".to_owned(),
+            commands: Vec::new(),
+            unavailable: Some(reason.clone()),
+        },
     }
 }

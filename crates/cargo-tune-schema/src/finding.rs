@@ -32,9 +32,12 @@ macro_rules! finding_codes {
                 match self { $( FindingCode::$variant => $desc, )* }
             }
 
-            /// Looks a code up by its kebab-case name.
+            /// Looks a code up by its kebab-case name or a former name ([`FindingCode::ALIASES`]).
             pub fn parse(name: &str) -> Option<FindingCode> {
-                match name { $( $name => Some(FindingCode::$variant), )* _ => None }
+                match name {
+                    $( $name => Some(FindingCode::$variant), )*
+                    _ => FindingCode::ALIASES.iter().find(|(old, _)| *old == name).map(|(_, c)| *c),
+                }
             }
         }
     };
@@ -74,9 +77,10 @@ finding_codes! {
     /// Several versions of one package, but only for targets other than the host.
     DuplicateVersionOtherTarget = "duplicate-version-other-target", Info,
         "several versions of one package are resolved, but only other targets compile more than one";
-    /// One version compiled twice, with different features for the host and for the target.
-    DuplicateFeatureSet = "duplicate-feature-set", Info,
-        "one version of a package is compiled twice: with other features for build scripts and proc-macros than for the target";
+    /// One version whose library cargo compiles more than once in one build.
+    #[serde(alias = "duplicate-feature-set")]
+    CompiledTwice = "compiled-twice", Info,
+        "one version of a package has more than one library build unit in cargo's unit graph (other features, profile, dependencies or source)";
     /// Several versions of one package in `Cargo.lock` that no build of this workspace compiles.
     DuplicateVersionLockfileOnly = "duplicate-version-lockfile-only", Info,
         "Cargo.lock holds several versions of one package that the current resolve does not use";
@@ -128,6 +132,13 @@ finding_codes! {
         "the Cranelift codegen backend is installed and can speed up dev builds";
 }
 
+impl FindingCode {
+    /// Former names still accepted wherever a code is read (`-A`, `try`, `apply`, config);
+    /// reports always use the current name.
+    pub const ALIASES: &'static [(&'static str, FindingCode)] =
+        &[("duplicate-feature-set", FindingCode::CompiledTwice)];
+}
+
 /// The analysis a finding code belongs to, for grouping reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -158,7 +169,7 @@ impl FindingCode {
     /// The analysis this code belongs to.
     pub fn area(self) -> Area {
         let name = self.as_str();
-        if name.starts_with("duplicate-") {
+        if name.starts_with("duplicate-") || self == FindingCode::CompiledTwice {
             Area::Duplicates
         } else if name.starts_with("workspace-dep-") {
             Area::Dependencies
@@ -381,6 +392,13 @@ mod tests {
             assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(name));
             assert!(!code.description().is_empty());
         }
+        for (alias, code) in FindingCode::ALIASES {
+            assert_eq!(FindingCode::parse(alias), Some(*code));
+            // Reports saved before the rename still load.
+            let read: FindingCode = serde_json::from_value(serde_json::json!(alias)).unwrap();
+            assert_eq!(read, *code);
+            assert!(!names.contains(alias), "an alias shadows a code: {alias}");
+        }
         names.sort_unstable();
         let before = names.len();
         names.dedup();
@@ -414,6 +432,10 @@ pub fn findings_table() -> String {
             code.default_severity().as_str(),
             code.description()
         ));
+    }
+    out.push_str("\nFormer names, still accepted on the command line and in configuration:\n\n");
+    for (alias, code) in FindingCode::ALIASES {
+        out.push_str(&format!("- `{alias}`: now `{}`\n", code.as_str()));
     }
     out
 }

@@ -27,7 +27,9 @@ pub use measure::{
     MemoryMethod, MetricSummaries, NotMeasured, RunContext, ScenarioResult, Summary3,
     VariantFailure, VariantOutcome, VariantSpec, Verdict,
 };
-pub use report::{AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, ValueSource};
+pub use report::{
+    AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,
+};
 
 /// Version of every JSON document cargo-tune writes. Bumped on any incompatible change.
 ///

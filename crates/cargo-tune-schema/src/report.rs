@@ -121,4 +121,21 @@ pub struct AuditReport {
     /// Facts about the toolchain and host, keyed by name (`rustc`, `host`, `llvm`, `linker`,
     /// `cores`, …). Values are strings, numbers, booleans or lists.
     pub toolchain: serde_json::Map<String, serde_json::Value>,
+    /// Where `compiled-twice` findings come from: cargo's unit graphs, or the labelled
+    /// fallback when cargo could not print them.
+    #[serde(default)]
+    pub unit_graph: UnitGraphStatus,
+}
+
+/// Whether cargo's unit graphs were read, for which commands, or why not.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitGraphStatus {
+    /// `unit-graph` when read from cargo, `resolve-model` for the fallback.
+    pub source: String,
+    /// The commands whose unit graphs were read (`cargo build --workspace --release`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<String>,
+    /// Why the unit graphs could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
 }

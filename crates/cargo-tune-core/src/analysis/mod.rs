@@ -1,5 +1,6 @@
 //! Analyses: each reads the model and the environment and pushes coded findings into a sink.
 
+pub mod compiled_twice;
 pub mod duplicates;
 pub mod profiles;
 pub mod toolchain;
@@ -87,6 +88,7 @@ impl FindingSink {
 pub fn run_all(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
     profiles::run(ctx, sink);
     duplicates::run(ctx, sink);
+    compiled_twice::run(ctx, sink);
     workspace_deps::run(ctx, sink);
     toolchain::run(ctx, sink);
 }

@@ -5,5 +5,6 @@
 mod cli;
 pub(crate) mod diagnostic;
 pub mod metadata;
+pub mod unit_graph;
 
 pub use cli::{CargoCli, CargoOptions, Color, FirstLine, ToolCommand, rustc_path};

@@ -98,6 +98,13 @@ pub fn render_audit_human(
         }
         text.push('\n');
     }
+    if let Some(reason) = &report.unit_graph.unavailable {
+        let _ = writeln!(
+            text,
+            "{}: cargo's unit graph is unavailable ({reason}); `compiled-twice` is estimated from the resolve\n",
+            paint(s.warning, "fallback"),
+        );
+    }
     let sum = report.summary;
     let _ = writeln!(
         text,

@@ -21,6 +21,12 @@ pub fn render_audit_markdown(
         "{} members, {} packages: **{} errors, {} warnings, {} notes**\n",
         report.members, report.packages, sum.errors, sum.warnings, sum.infos
     );
+    if let Some(reason) = &report.unit_graph.unavailable {
+        let _ = writeln!(
+            md,
+            "> **Fallback:** cargo's unit graph is unavailable ({reason}); `compiled-twice` is estimated from the resolve.\n"
+        );
+    }
     if !report.findings.is_empty() {
         let _ = writeln!(md, "| severity | id | finding | help | where |");
         let _ = writeln!(md, "|---|---|---|---|---|");

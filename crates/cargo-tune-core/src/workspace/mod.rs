@@ -9,6 +9,7 @@ mod model;
 pub mod registry_index;
 pub mod rustflags;
 mod toolchain_pin;
+mod unit_graph_memo;
 mod wrapper;
 
 pub use config::{CargoConfig, ConfigLayer};

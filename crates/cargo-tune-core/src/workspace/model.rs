@@ -2,11 +2,13 @@ use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 use super::config::cargo_home;
+use super::unit_graph_memo::{self, UnitGraphMemo};
 use super::wrapper::{RustcWrapper, rustc_wrappers};
 use super::{
     BuildEnv, CargoConfig, Lockfile, ManifestDoc, RegistryIndex, ToolchainPin, registry_index,
 };
 use crate::cargo::metadata::{Metadata, MetadataExit, MetadataSource, PackageId, PendingMetadata};
+use crate::cargo::unit_graph::{PendingUnitGraphs, UnitGraphs};
 use crate::errors::LoadError;
 use crate::fsutil::file_stamp;
 
@@ -32,6 +34,9 @@ pub struct LoadOptions {
     pub cwd: PathBuf,
     /// The build-relevant environment.
     pub env: BuildEnv,
+    /// Whether to read cargo's unit graphs (for `compiled-twice`); without them the model's
+    /// `unit_graphs` says they were not asked for.
+    pub unit_graphs: bool,
 }
 
 /// Everything cargo-tune knows about a workspace, loaded once. Analyses read it and never spawn
@@ -59,6 +64,8 @@ pub struct WorkspaceModel {
     pub registry_index: RegistryIndex,
     /// The rustc wrappers in effect; cargo-tune's own cargo calls bypass those not installed.
     pub rustc_wrappers: Vec<RustcWrapper>,
+    /// Cargo's unit graphs of the everyday builds, or why they could not be read.
+    pub unit_graphs: UnitGraphs,
 }
 
 /// A load whose `cargo metadata` is still running.
@@ -71,6 +78,63 @@ pub struct PendingModel {
     /// The configuration as discovered before cargo ran, with the directory its relative paths
     /// are written against.
     config: Option<(PathBuf, CargoConfig)>,
+    unit_graphs: Option<UnitGraphLoad>,
+}
+
+/// The unit graphs under way: kept from the last audit, or being read from cargo.
+#[derive(Debug)]
+struct UnitGraphLoad {
+    cargo: crate::cargo::CargoOptions,
+    memo_path: PathBuf,
+    key: String,
+    /// Stamps taken before cargo started.
+    stamps: Vec<(PathBuf, Option<(u64, u128)>)>,
+    source: UnitGraphSource,
+}
+
+#[derive(Debug)]
+enum UnitGraphSource {
+    Memo(Box<UnitGraphMemo>),
+    Cargo(PendingUnitGraphs),
+}
+
+impl UnitGraphLoad {
+    fn start(cargo: &crate::cargo::CargoOptions, root: &Path, options: &LoadOptions) -> Self {
+        let memo_path = unit_graph_memo::memo_path(root, &options.env);
+        let key = unit_graph_memo::key(cargo, &options.env);
+        let stamps = UnitGraphMemo::stamp_early(root, &options.cwd, &options.env);
+        let source = match UnitGraphMemo::load(&memo_path, &key) {
+            Some(memo) => UnitGraphSource::Memo(Box::new(memo)),
+            // Read alongside `cargo metadata`: each is a resolve of its own.
+            None => UnitGraphSource::Cargo(PendingUnitGraphs::start(cargo)),
+        };
+        UnitGraphLoad {
+            cargo: cargo.clone(),
+            memo_path,
+            key,
+            stamps,
+            source,
+        }
+    }
+
+    fn finish(self, metadata: &Metadata) -> UnitGraphs {
+        let pending = match self.source {
+            UnitGraphSource::Memo(memo) => match memo.graphs_for(metadata) {
+                Some(graphs) => return UnitGraphs::Read(graphs),
+                None => PendingUnitGraphs::start(&self.cargo),
+            },
+            UnitGraphSource::Cargo(pending) => pending,
+        };
+        let (graphs, texts) = pending.wait();
+        // The memo is kept only where cargo puts the target directory, never beside it.
+        let in_target = self
+            .memo_path
+            .starts_with(metadata.target_directory.join("cargo-tune"));
+        if matches!(graphs, UnitGraphs::Read(_)) && in_target {
+            UnitGraphMemo::save(&self.memo_path, self.key, self.stamps, metadata, texts);
+        }
+        graphs
+    }
 }
 
 /// `Cargo.lock`, read and parsed on a thread while `cargo metadata` runs: on a large workspace
@@ -188,12 +252,20 @@ impl WorkspaceModel {
             config = Some((dir, discovered));
         }
         let pending = options.source.start();
+        let unit_graphs = match (&options.source, &lockfile) {
+            (MetadataSource::Cargo(cargo), Some(lock)) if options.unit_graphs => {
+                let root = lock.path.parent().unwrap_or(Path::new("/")).to_owned();
+                Some(UnitGraphLoad::start(cargo, &root, &options))
+            }
+            _ => None,
+        };
         Ok(PendingModel {
             pending,
             options,
             toolchain_pin,
             lockfile,
             config,
+            unit_graphs,
         })
     }
 }
@@ -215,10 +287,21 @@ impl PendingModel {
             toolchain_pin,
             lockfile,
             config,
+            unit_graphs,
         } = self;
+        let options_unit_graphs = options.unit_graphs;
         let (metadata, exit) = pending.wait_unconfirmed()?;
         match read_around(metadata, options, toolchain_pin, lockfile, config) {
-            Ok(model) => Ok((model, exit)),
+            Ok(mut model) => {
+                model.unit_graphs = match unit_graphs {
+                    Some(load) => load.finish(&model.metadata),
+                    None if options_unit_graphs => UnitGraphs::unavailable(
+                        "the workspace was loaded from captured `cargo metadata` output",
+                    ),
+                    None => UnitGraphs::unavailable("not asked for"),
+                };
+                Ok((model, exit))
+            }
             Err(e) => {
                 // A failing cargo explains more than what it left behind.
                 exit.confirm()?;
@@ -297,6 +380,7 @@ fn read_around(
         env: options.env,
         registry_index,
         rustc_wrappers,
+        unit_graphs: UnitGraphs::unavailable("not read yet"),
     })
 }
 
@@ -354,6 +438,7 @@ mod tests {
             manifest_path: Some(manifest),
             cwd: dir.to_owned(),
             env: BuildEnv::from_vars([]),
+            unit_graphs: false,
         };
         WorkspaceModel::start(options).unwrap().finish().unwrap()
     }

@@ -1,6 +1,6 @@
 //! `duplicate-version` findings against cargo's own `cargo tree -d`, on the showcase and on a
-//! workspace of real crates.io packages; `duplicate-feature-set` against what a real build
-//! compiles twice.
+//! workspace of real crates.io packages; `compiled-twice` against what a real build compiles
+//! twice.
 //!
 //! The real-world workspace needs its crates.io sources in cargo's cache: `cargo metadata` and
 //! `cargo tree` download them once (the lockfile is committed, so the resolve never changes).
@@ -120,6 +120,29 @@ fn subjects(report: &serde_json::Value, code: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// Names of the `compiled-twice` findings (subjects are `name@version`), restricted to those a
+/// plain `cargo build --workspace` compiles twice when `plain_build` is set.
+fn compiled_twice_names(report: &serde_json::Value, plain_build: bool) -> BTreeSet<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "compiled-twice")
+        .filter(|f| {
+            !plain_build
+                || f["evidence"]["commands"]
+                    .as_array()
+                    .expect("commands")
+                    .iter()
+                    .any(|c| c["command"] == "cargo build --workspace")
+        })
+        .map(|f| {
+            let subject = f["subject"].as_str().expect("subject");
+            subject.split('@').next().expect("a name").to_owned()
+        })
+        .collect()
+}
+
 fn finding<'a>(report: &'a serde_json::Value, code: &str, subject: &str) -> &'a serde_json::Value {
     report["findings"]
         .as_array()
@@ -152,7 +175,7 @@ fn every_small_fixture_agrees_with_cargo_tree() {
         );
         assert!(
             tree.feature_sets
-                .is_subset(&subjects(&report, "duplicate-feature-set")),
+                .is_subset(&compiled_twice_names(&report, true)),
             "{name}"
         );
     }
@@ -228,15 +251,12 @@ fn showcase_feature_sets_equal_what_a_build_compiles_twice() {
         twice,
         BTreeSet::from(["tinyhash".to_owned(), "tinyrand".to_owned()])
     );
-    assert_eq!(subjects(&report, "duplicate-feature-set"), twice);
-    let tinyhash = finding(&report, "duplicate-feature-set", "tinyhash");
+    assert_eq!(compiled_twice_names(&report, true), twice);
+    let tinyhash = finding(&report, "compiled-twice", "tinyhash@0.1.0");
+    assert_eq!(tinyhash["evidence"]["reason"], "dependencies");
     assert_eq!(
-        tinyhash["evidence"]["versions"][0]["because"],
-        serde_json::json!(["tinyrand 0.1.0"])
-    );
-    assert_eq!(
-        tinyhash["evidence"]["versions"][0]["host_path"],
-        serde_json::json!(["new-derive 0.1.0", "minisyn 2.0.0", "tinyhash 0.1.0"])
+        tinyhash["evidence"]["dependencies_compiled_twice"],
+        serde_json::json!(["tinyrand@0.1.0"])
     );
     // cargo tree reaches tinyhash's target side through a node it already printed, so it
     // lists only tinyrand; what it lists is always a subset.
@@ -256,7 +276,7 @@ fn realworld_duplicates_equal_cargo_tree() {
     assert!(report["packages"].as_u64().expect("packages") >= 800);
     assert_eq!(subjects(&report, "duplicate-version"), expected);
     let tree = cargo_tree(ws.root());
-    let feature_sets = subjects(&report, "duplicate-feature-set");
+    let feature_sets = compiled_twice_names(&report, true);
     assert!(
         tree.feature_sets.len() >= 10 && tree.feature_sets.is_subset(&feature_sets),
         "cargo tree lists {:?}, cargo-tune {feature_sets:?}",

@@ -4,6 +4,7 @@ mod apply;
 mod audit;
 mod bench;
 mod cli_help;
+mod compiled_twice;
 mod contract;
 mod corpus;
 mod duplicates;

@@ -70,6 +70,8 @@ impl ApplyArgs {
             manifest_path: self.manifest.manifest_path.clone(),
             cwd: cwd.clone(),
             env: BuildEnv::capture(),
+            // A saved findings file needs no unit graph.
+            unit_graphs: self.findings.is_none(),
         };
         let (model, env, findings) = match &self.findings {
             Some(path) => {

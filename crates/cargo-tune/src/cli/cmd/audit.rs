@@ -91,6 +91,7 @@ impl AuditArgs {
             manifest_path: self.manifest.manifest_path.clone(),
             cwd,
             env: BuildEnv::capture(),
+            unit_graphs: true,
         };
         let mut levels = Vec::new();
         levels.extend(self.allow.iter().map(|c| (*c, None)));

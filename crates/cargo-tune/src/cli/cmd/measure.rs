@@ -110,6 +110,7 @@ impl Session {
             manifest_path: manifest.manifest_path.clone(),
             cwd,
             env: BuildEnv::capture(),
+            unit_graphs: true,
         };
         let (model, env) = cargo_tune_core::audit::load_and_probe(load)?;
         let bench_dir = model.metadata.target_directory.join("cargo-tune");

@@ -1,0 +1,460 @@
+//! Cargo's unit graph: every rustc invocation a build would make (`cargo build --unit-graph`),
+//! read without building anything.
+//!
+//! The flag is unstable (`-Z unstable-options`), so the one call that asks for it sets
+//! `RUSTC_BOOTSTRAP=1`; nothing else cargo-tune runs does. The parser is I/O-free and reads only
+//! the fields it needs: cargo's unit graph format is versioned (`"version": 1`) but not stable,
+//! and unknown fields are ignored.
+
+use std::collections::BTreeMap;
+use std::thread::JoinHandle;
+
+use serde::Deserialize;
+
+use super::{CargoCli, CargoOptions};
+use crate::errors::CommandError;
+
+/// The builds whose unit graphs cargo-tune reads: the commands users run day to day.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnitGraphCommand {
+    /// `cargo build --workspace`.
+    Build,
+    /// `cargo build --workspace --all-targets`: what `cargo test --no-run` builds, plus
+    /// examples and benches.
+    AllTargets,
+    /// `cargo build --workspace --release`.
+    Release,
+}
+
+impl UnitGraphCommand {
+    /// Every command, in the order reports list them.
+    pub const ALL: [UnitGraphCommand; 3] = [
+        UnitGraphCommand::Build,
+        UnitGraphCommand::AllTargets,
+        UnitGraphCommand::Release,
+    ];
+
+    /// The arguments after `cargo build`, as a user would type them.
+    pub fn args(self) -> &'static [&'static str] {
+        match self {
+            UnitGraphCommand::Build => &["--workspace"],
+            UnitGraphCommand::AllTargets => &["--workspace", "--all-targets"],
+            UnitGraphCommand::Release => &["--workspace", "--release"],
+        }
+    }
+
+    /// The command a user runs, for reports: `cargo build --workspace --release`.
+    pub fn display(self) -> String {
+        format!("cargo build {}", self.args().join(" "))
+    }
+
+    /// The cargo invocation that prints this command's unit graph.
+    pub fn cli(self, options: &CargoOptions) -> CargoCli {
+        CargoCli::new(&["build"], options)
+            .args(self.args())
+            .args(["--unit-graph", "-Z", "unstable-options"])
+            // The unit graph is unstable; this call alone opts in.
+            .env("RUSTC_BOOTSTRAP", "1")
+    }
+}
+
+/// Why a unit graph could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum UnitGraphError {
+    /// cargo did not run, or failed (too old for `--unit-graph`, sources missing offline, …).
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    /// cargo printed something that is not a unit graph.
+    #[error("parse the unit graph printed by `{command}`: {message}")]
+    Parse {
+        /// The command.
+        command: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// A format version this parser does not know.
+    #[error("unit graph format version {version} is not supported (expected 1)")]
+    Version {
+        /// The version cargo printed.
+        version: u64,
+    },
+}
+
+/// One unit graph.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitGraph {
+    /// Every unit; dependencies refer to them by index.
+    pub units: Vec<Unit>,
+    /// The units the command asked for.
+    pub roots: Vec<usize>,
+}
+
+/// One rustc (or build script) invocation.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Unit {
+    /// Package id, as `cargo metadata` spells it.
+    pub pkg_id: String,
+    /// The target compiled.
+    pub target: UnitTarget,
+    /// The effective profile, one field per profile setting. Kept as JSON: cargo adds fields
+    /// and changes their representation (`strip` is `{"deferred": …}` or `{"resolved": …}`).
+    pub profile: BTreeMap<String, serde_json::Value>,
+    /// Target triple, `None` for the host.
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// `build`, `test`, `check`, `doc`, `run-custom-build`, …
+    pub mode: String,
+    /// Features enabled for this unit.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// The units this one needs.
+    #[serde(default)]
+    pub dependencies: Vec<UnitDep>,
+}
+
+/// The target part of a unit.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct UnitTarget {
+    /// Target kinds (`lib`, `proc-macro`, `bin`, `custom-build`, …).
+    pub kind: Vec<String>,
+    /// Target name.
+    pub name: String,
+}
+
+/// An edge of the unit graph.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct UnitDep {
+    /// Index of the unit depended on.
+    pub index: usize,
+    /// The name the dependent uses for it.
+    #[serde(default)]
+    pub extern_crate_name: String,
+}
+
+#[derive(Deserialize)]
+struct Document {
+    version: u64,
+    units: Vec<Unit>,
+    #[serde(default)]
+    roots: Vec<usize>,
+}
+
+/// Target kinds that make a library others link against.
+const LIBRARY_KINDS: &[&str] = &["lib", "rlib", "dylib", "cdylib", "staticlib", "proc-macro"];
+
+impl Unit {
+    /// A library compiled for others to use: `mode = build` of a library or proc-macro target.
+    /// Test harnesses of a library (`mode = test`) are not libraries anyone links.
+    pub fn is_library_build(&self) -> bool {
+        self.mode == "build"
+            && self
+                .target
+                .kind
+                .iter()
+                .any(|k| LIBRARY_KINDS.contains(&k.as_str()))
+    }
+
+    /// Whether this unit compiles a build script (`custom-build` in `build` mode).
+    pub fn is_build_script(&self) -> bool {
+        self.mode == "build" && self.target.kind.iter().any(|k| k == "custom-build")
+    }
+
+    /// Whether this unit compiles a proc-macro for the compiler to load. The test harness of a
+    /// proc-macro crate (`mode = test`) is an ordinary target program.
+    pub fn is_proc_macro(&self) -> bool {
+        self.mode == "build" && self.target.kind.iter().any(|k| k == "proc-macro")
+    }
+}
+
+impl UnitGraph {
+    /// Parses what `cargo build --unit-graph` prints. `command` names it in errors.
+    pub fn parse(text: &str, command: &str) -> Result<UnitGraph, UnitGraphError> {
+        let doc: Document = serde_json::from_str(text).map_err(|e| UnitGraphError::Parse {
+            command: command.to_owned(),
+            message: e.to_string(),
+        })?;
+        if doc.version != 1 {
+            return Err(UnitGraphError::Version {
+                version: doc.version,
+            });
+        }
+        let n = doc.units.len();
+        let dangling = doc
+            .units
+            .iter()
+            .flat_map(|u| u.dependencies.iter().map(|d| d.index))
+            .chain(doc.roots.iter().copied())
+            .find(|&i| i >= n);
+        if let Some(index) = dangling {
+            return Err(UnitGraphError::Parse {
+                command: command.to_owned(),
+                message: format!("unit index {index} is out of range ({n} units)"),
+            });
+        }
+        Ok(UnitGraph {
+            units: doc.units,
+            roots: doc.roots,
+        })
+    }
+
+    /// For every unit, whether it is compiled for the host's tools: a build script, a
+    /// proc-macro, or anything they depend on. Without `--target` cargo compiles both sides for
+    /// the same platform and shares a unit between them whenever the two agree, so a unit may
+    /// serve both sides; this marks the units some host tool reaches.
+    pub fn host_side(&self) -> Vec<bool> {
+        let mut host = vec![false; self.units.len()];
+        let mut stack: Vec<usize> = self
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.is_build_script() || u.is_proc_macro())
+            .map(|(i, _)| i)
+            .collect();
+        for &i in &stack {
+            host[i] = true;
+        }
+        while let Some(i) = stack.pop() {
+            for dep in &self.units[i].dependencies {
+                if !host[dep.index] {
+                    host[dep.index] = true;
+                    stack.push(dep.index);
+                }
+            }
+        }
+        host
+    }
+
+    /// For every unit, whether it is a root or a unit that is not a host tool depends on it
+    /// (directly or through other such units): the target side.
+    pub fn target_side(&self) -> Vec<bool> {
+        let mut target = vec![false; self.units.len()];
+        // Roots are built with the command's own profile, proc-macros among them too.
+        for &i in &self.roots {
+            target[i] = true;
+        }
+        let mut stack: Vec<usize> = self
+            .roots
+            .iter()
+            .copied()
+            .filter(|&i| !self.units[i].is_proc_macro())
+            .collect();
+        while let Some(i) = stack.pop() {
+            let unit = &self.units[i];
+            if unit.is_build_script() {
+                continue;
+            }
+            for dep in &unit.dependencies {
+                let child = &self.units[dep.index];
+                // A build script's run, and proc-macros, are the host's.
+                if child.is_proc_macro() || child.mode == "run-custom-build" {
+                    continue;
+                }
+                if !target[dep.index] {
+                    target[dep.index] = true;
+                    stack.push(dep.index);
+                }
+            }
+        }
+        target
+    }
+
+    /// For every unit, the units that depend on it.
+    pub fn dependents(&self) -> Vec<Vec<usize>> {
+        let mut up = vec![Vec::new(); self.units.len()];
+        for (i, unit) in self.units.iter().enumerate() {
+            for dep in &unit.dependencies {
+                up[dep.index].push(i);
+            }
+        }
+        up
+    }
+}
+
+/// What cargo-tune learnt of the unit graphs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UnitGraphs {
+    /// One graph per command of [`UnitGraphCommand::ALL`].
+    Read(Vec<(UnitGraphCommand, UnitGraph)>),
+    /// None could be read; analyses fall back to a model of cargo and say so.
+    Unavailable {
+        /// Why, as a sentence fragment.
+        reason: String,
+    },
+}
+
+impl UnitGraphs {
+    /// Unavailable, for `reason`.
+    pub fn unavailable(reason: impl Into<String>) -> UnitGraphs {
+        UnitGraphs::Unavailable {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A graph with the text cargo printed for it.
+type ReadResult = Result<(UnitGraph, String), UnitGraphError>;
+
+/// The unit graphs of [`UnitGraphCommand::ALL`], being read in the background.
+#[derive(Debug)]
+pub struct PendingUnitGraphs {
+    handles: Vec<(UnitGraphCommand, JoinHandle<ReadResult>)>,
+}
+
+impl PendingUnitGraphs {
+    /// Starts one cargo per command, each on its own thread, so that they run alongside
+    /// `cargo metadata`.
+    pub fn start(options: &CargoOptions) -> PendingUnitGraphs {
+        let handles = UnitGraphCommand::ALL
+            .iter()
+            .map(|&command| {
+                let cli = command.cli(options);
+                (command, std::thread::spawn(move || read(&cli)))
+            })
+            .collect();
+        PendingUnitGraphs { handles }
+    }
+
+    /// Waits for every command. The first failure makes the whole set unavailable: findings
+    /// from some commands and not others would read as "built once" where nothing was looked
+    /// at.
+    /// Also returns what cargo printed for each command, when every command succeeded.
+    pub fn wait(self) -> (UnitGraphs, Vec<(UnitGraphCommand, String)>) {
+        match self.wait_all() {
+            Ok(read) => {
+                let (graphs, texts) = read
+                    .into_iter()
+                    .map(|(command, (graph, text))| ((command, graph), (command, text)))
+                    .unzip();
+                (UnitGraphs::Read(graphs), texts)
+            }
+            Err(e) => (
+                UnitGraphs::unavailable(first_line_of(&e.to_string())),
+                Vec::new(),
+            ),
+        }
+    }
+
+    #[expect(
+        clippy::type_complexity,
+        reason = "private: each command with its graph and text"
+    )]
+    fn wait_all(self) -> Result<Vec<(UnitGraphCommand, (UnitGraph, String))>, UnitGraphError> {
+        let mut graphs = Vec::new();
+        let mut first_error = None;
+        for (command, handle) in self.handles {
+            match handle.join() {
+                Ok(Ok(graph)) => graphs.push((command, graph)),
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(graphs),
+        }
+    }
+}
+
+/// The error's first line and cargo's last `error:` line, which says what went wrong.
+fn first_line_of(text: &str) -> String {
+    let first = text.lines().next().unwrap_or_default();
+    match text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with("error"))
+    {
+        Some(error) if error != first => format!("{first}: {}", error.trim()),
+        _ => first.to_owned(),
+    }
+}
+
+fn read(cli: &CargoCli) -> Result<(UnitGraph, String), UnitGraphError> {
+    let output = cli.output()?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let graph = UnitGraph::parse(&text, &cli.display())?;
+    Ok((graph, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(pkg: &str, kind: &str, mode: &str, deps: &[usize]) -> serde_json::Value {
+        serde_json::json!({
+            "pkg_id": pkg,
+            "target": {"kind": [kind], "crate_types": [kind], "name": "x", "src_path": "/x",
+                       "edition": "2021", "doctest": false, "test": true, "doc": true},
+            "profile": {"name": "dev", "opt_level": "0", "debuginfo": 2, "panic": "unwind",
+                        "strip": {"deferred": "None"}, "a_field_from_the_future": [1]},
+            "platform": null,
+            "mode": mode,
+            "features": [],
+            "dependencies": deps.iter().map(|&i| serde_json::json!(
+                {"index": i, "extern_crate_name": "x", "public": false, "noprelude": false}
+            )).collect::<Vec<_>>(),
+            "unknown_unit_field": true,
+        })
+    }
+
+    fn graph(units: &[serde_json::Value], roots: &[usize]) -> String {
+        serde_json::json!({"version": 1, "units": units, "roots": roots, "extra": {}}).to_string()
+    }
+
+    #[test]
+    fn parses_and_ignores_unknown_fields() {
+        let text = graph(
+            &[
+                unit("path+file:///w/a#0.1.0", "lib", "build", &[1]),
+                unit("registry+x#b@1.0.0", "lib", "build", &[]),
+            ],
+            &[0],
+        );
+        let g = UnitGraph::parse(&text, "cargo build").unwrap();
+        assert_eq!(g.units.len(), 2);
+        assert_eq!(g.units[0].dependencies[0].index, 1);
+        assert!(g.units[1].is_library_build());
+        assert_eq!(g.units[0].profile["debuginfo"], serde_json::json!(2));
+    }
+
+    #[test]
+    fn rejects_other_versions_bad_indices_and_garbage() {
+        let v2 = serde_json::json!({"version": 2, "units": [], "roots": []}).to_string();
+        assert!(matches!(
+            UnitGraph::parse(&v2, "c"),
+            Err(UnitGraphError::Version { version: 2 })
+        ));
+        let dangling = graph(&[unit("a", "lib", "build", &[5])], &[0]);
+        assert!(matches!(
+            UnitGraph::parse(&dangling, "c"),
+            Err(UnitGraphError::Parse { .. })
+        ));
+        assert!(UnitGraph::parse("warning: not json", "c").is_err());
+    }
+
+    #[test]
+    fn sides_follow_build_scripts_and_proc_macros() {
+        // 0: member lib -> 1 (shared), 2 (proc-macro) ; 2 -> 3 (shared, host copy);
+        // 4: build script of 0 -> 3.
+        let text = graph(
+            &[
+                unit("m", "lib", "build", &[1, 2]),
+                unit("s", "lib", "build", &[]),
+                unit("p", "proc-macro", "build", &[3]),
+                unit("s", "lib", "build", &[]),
+                unit("m", "custom-build", "build", &[3]),
+            ],
+            &[0],
+        );
+        let g = UnitGraph::parse(&text, "c").unwrap();
+        assert_eq!(g.host_side(), [false, false, true, true, true]);
+        assert!(g.units[2].is_proc_macro());
+        assert_eq!(g.target_side(), [true, true, false, false, false]);
+        assert!(!g.units[4].is_library_build());
+        assert_eq!(g.dependents()[3], [2, 4]);
+    }
+}

@@ -1,0 +1,397 @@
+//! `compiled-twice` against cargo's own unit graph: on every fixture, the findings' subjects are
+//! exactly the package versions with more than one library build unit in the unit graphs of
+//! `cargo build --workspace`, `--all-targets` and `--release`, read here straight from cargo.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, scrub_env};
+
+const COMMANDS: [&[&str]; 3] = [
+    &["--workspace"],
+    &["--workspace", "--all-targets"],
+    &["--workspace", "--release"],
+];
+
+/// `name@version` of each package version with more than one `lib`/`proc-macro` build unit in
+/// cargo's unit graph of `cargo build <args>`.
+fn unit_graph_twice(root: &Path, args: &[&str]) -> BTreeSet<String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test compares against cargo run directly"
+    )]
+    let mut cmd = Command::new(cargo);
+    cmd.arg("build")
+        .args(args)
+        .args([
+            "--unit-graph",
+            "-Z",
+            "unstable-options",
+            "--locked",
+            "--offline",
+        ])
+        .env("RUSTC_BOOTSTRAP", "1")
+        .current_dir(root);
+    scrub_env(&mut cmd);
+    let output = cmd.output().expect("run cargo");
+    assert!(
+        output.status.success(),
+        "cargo build --unit-graph failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let graph: serde_json::Value = serde_json::from_slice(&output.stdout).expect("unit graph");
+    let mut units: BTreeMap<String, usize> = BTreeMap::new();
+    for unit in graph["units"].as_array().expect("units") {
+        let library = unit["target"]["kind"]
+            .as_array()
+            .expect("kind")
+            .iter()
+            .any(|k| {
+                ["lib", "rlib", "dylib", "cdylib", "staticlib", "proc-macro"]
+                    .contains(&k.as_str().unwrap_or_default())
+            });
+        if unit["mode"] == "build" && library {
+            *units
+                .entry(name_version(unit["pkg_id"].as_str().expect("pkg_id")))
+                .or_default() += 1;
+        }
+    }
+    units
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// `path+file:///w/leaf#0.1.0` → `leaf@0.1.0`; `registry+…#leaf@0.1.0` → `leaf@0.1.0`.
+fn name_version(id: &str) -> String {
+    let (head, tail) = id.rsplit_once('#').expect("an id with a fragment");
+    if tail.contains('@') {
+        tail.to_owned()
+    } else {
+        format!("{}@{tail}", head.rsplit('/').next().expect("a path"))
+    }
+}
+
+fn audit(root: &Path) -> serde_json::Value {
+    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), root)
+        .args(["audit", "--format", "json", "--locked", "--offline"])
+        .run()
+        .assert_code(0)
+        .json()
+}
+
+fn compiled_twice(report: &serde_json::Value) -> BTreeMap<String, serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "compiled-twice")
+        .map(|f| {
+            (
+                f["subject"].as_str().expect("subject").to_owned(),
+                f.clone(),
+            )
+        })
+        .collect()
+}
+
+/// Checks one fixture against cargo and returns its findings for closer checks.
+fn agrees_with_cargo(name: &str) -> (TempWorkspace, BTreeMap<String, serde_json::Value>) {
+    let ws = TempWorkspace::fixture(name);
+    let per_command: Vec<BTreeSet<String>> = COMMANDS
+        .iter()
+        .map(|args| unit_graph_twice(ws.root(), args))
+        .collect();
+    let expected: BTreeSet<String> = per_command.iter().flatten().cloned().collect();
+    let report = audit(ws.root());
+    assert_eq!(report["unit_graph"]["source"], "unit-graph", "{name}");
+    let findings = compiled_twice(&report);
+    assert_eq!(
+        findings.keys().cloned().collect::<BTreeSet<_>>(),
+        expected,
+        "{name}: compiled-twice subjects against cargo's unit graphs"
+    );
+    // Each finding names exactly the commands whose unit graph builds it twice.
+    for (subject, finding) in &findings {
+        let named: BTreeSet<String> = finding["evidence"]["commands"]
+            .as_array()
+            .expect("commands")
+            .iter()
+            .map(|c| c["command"].as_str().expect("command").to_owned())
+            .collect();
+        let by_cargo: BTreeSet<String> = COMMANDS
+            .iter()
+            .zip(&per_command)
+            .filter(|(_, twice)| twice.contains(subject))
+            .map(|(args, _)| format!("cargo build {}", args.join(" ")))
+            .collect();
+        assert_eq!(named, by_cargo, "{name}: {subject}");
+    }
+    (ws, findings)
+}
+
+fn first_change(finding: &serde_json::Value) -> &serde_json::Value {
+    &finding["suggestions"][0]["change"]
+}
+
+#[test]
+fn panic_abort_builds_dependencies_again_for_tests() {
+    let (_ws, findings) = agrees_with_cargo("twice-panic-abort");
+    let leaf = &findings["leaf@0.1.0"];
+    assert_eq!(leaf["evidence"]["reason"], "profile");
+    assert_eq!(
+        leaf["evidence"]["profile_fields"],
+        serde_json::json!(["panic"])
+    );
+    let change = first_change(leaf);
+    assert_eq!(change["kind"], "profile-set");
+    assert_eq!(change["key"], "panic");
+    assert_eq!(change["value"], "unwind");
+}
+
+#[test]
+fn host_copy_with_other_features_and_release_build_override() {
+    let (_ws, findings) = agrees_with_cargo("twice-host-features");
+    let shared = &findings["shared@0.1.0"];
+    // Features are the cause; the host copy's missing debuginfo only follows from them.
+    assert_eq!(shared["evidence"]["reason"], "features");
+    let sides: BTreeSet<&str> = shared["evidence"]["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| u["side"].as_str().expect("side"))
+        .collect();
+    assert_eq!(sides, BTreeSet::from(["host", "target"]));
+}
+
+#[test]
+fn proc_macro_dev_dependencies_are_built_for_the_target() {
+    let (_ws, findings) = agrees_with_cargo("twice-proc-macro-dev-dep");
+    assert!(!findings.contains_key("sib@0.1.0") && !findings.contains_key("leaf@0.1.0"));
+}
+
+#[test]
+fn a_dev_dependency_feature_splits_a_member_when_tests_are_built() {
+    let (_ws, findings) = agrees_with_cargo("twice-dev-dep-feature");
+    let engine = &findings["engine@0.1.0"];
+    assert_eq!(engine["evidence"]["reason"], "features");
+    assert_eq!(
+        engine["evidence"]["commands"][0]["command"],
+        "cargo build --workspace --all-targets"
+    );
+}
+
+#[test]
+fn the_same_version_from_a_path_and_a_registry_is_patched() {
+    let (ws, findings) = agrees_with_cargo("twice-two-sources");
+    let leaf = &findings["leaf@0.1.0"];
+    assert_eq!(leaf["evidence"]["reason"], "sources");
+    let change = first_change(leaf);
+    assert_eq!(change["kind"], "manual");
+    assert!(
+        change["text"]
+            .as_str()
+            .expect("text")
+            .contains("[patch.crates-io] leaf = { path = \"leaf\" }"),
+        "{change}"
+    );
+    // cargo itself, patched as suggested, builds leaf once.
+    let patched = ws.root().join(".cargo/config.toml");
+    let mut config = std::fs::read_to_string(&patched).expect("config");
+    config.push_str("\n[patch.crates-io]\nleaf = { path = \"leaf\" }\n");
+    ws.write(".cargo/config.toml", &config);
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test runs cargo directly to update the lockfile for the patch"
+    )]
+    let mut cmd = Command::new(cargo);
+    cmd.args(["update", "--offline"]).current_dir(ws.root());
+    scrub_env(&mut cmd);
+    assert!(cmd.status().expect("run cargo update").success());
+    for args in COMMANDS {
+        assert!(unit_graph_twice(ws.root(), args).is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn existing_fixtures_agree_with_cargo() {
+    for name in ["showcase", "small-real"] {
+        agrees_with_cargo(name);
+    }
+}
+
+#[test]
+fn a_workspace_cargo_cannot_build_falls_back_labelled() {
+    // config-traps has a custom profile without `inherits`: `cargo metadata` loads it, but no
+    // build (and so no unit graph) can be planned.
+    let ws = TempWorkspace::fixture("config-traps");
+    let report = audit(ws.root());
+    assert_eq!(report["unit_graph"]["source"], "resolve-model");
+    assert!(
+        report["unit_graph"]["unavailable"]
+            .as_str()
+            .expect("a reason")
+            .contains("inherits"),
+        "{}",
+        report["unit_graph"]
+    );
+}
+
+#[test]
+fn applying_the_profile_fix_leaves_cargo_nothing_to_build_twice() {
+    let ws = TempWorkspace::fixture("twice-panic-abort");
+    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+        .args(["apply", "compiled-twice", "--execute", "--offline"])
+        .run()
+        .assert_code(0);
+    assert!(
+        !ws.read("Cargo.toml")
+            .lines()
+            .any(|l| l.trim_start().starts_with("panic = \"abort\"")),
+        "{}",
+        ws.read("Cargo.toml")
+    );
+    for args in COMMANDS {
+        assert!(unit_graph_twice(ws.root(), args).is_empty(), "{args:?}");
+    }
+    assert!(compiled_twice(&audit(ws.root())).is_empty());
+}
+
+#[test]
+fn without_a_unit_graph_the_resolve_model_answers_labelled() {
+    let ws = TempWorkspace::fixture("showcase");
+    // A cargo that knows no `--unit-graph`, as cargo before 1.50 did.
+    let real = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    ws.write(
+        "old-cargo/cargo",
+        &format!(
+            "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = --unit-graph ] && {{ echo \"error: unexpected argument '--unit-graph' found\" >&2; exit 1; }}; done\nexec '{}' \"$@\"\n",
+            Path::new(&real).display()
+        ),
+    );
+    let fake = ws.path("old-cargo/cargo");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+        .env("CARGO", &fake)
+        .args(["audit", "--format", "json", "--locked", "--offline"])
+        .run()
+        .assert_code(0)
+        .json();
+    assert_eq!(report["unit_graph"]["source"], "resolve-model");
+    assert!(
+        report["unit_graph"]["unavailable"]
+            .as_str()
+            .expect("a reason")
+            .contains("--unit-graph"),
+        "{}",
+        report["unit_graph"]
+    );
+    let findings = compiled_twice(&report);
+    assert!(!findings.is_empty());
+    for finding in findings.values() {
+        assert_eq!(finding["evidence"]["source"], "resolve-model");
+        assert!(
+            finding["message"]
+                .as_str()
+                .expect("message")
+                .contains("estimated")
+        );
+    }
+    let human = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+        .env("CARGO", &fake)
+        .args(["audit", "--locked", "--offline"])
+        .run()
+        .assert_code(0)
+        .stdout();
+    assert!(
+        human.contains("cargo's unit graph is unavailable"),
+        "{human}"
+    );
+}
+
+#[test]
+fn try_measures_the_profile_fix_as_a_config_override() {
+    let ws = TempWorkspace::fixture("twice-panic-abort");
+    let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+        .args([
+            "try",
+            "compiled-twice",
+            "--runs",
+            "1",
+            "--scenario",
+            "dev-clean",
+            "--offline",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0)
+        .json();
+    assert_eq!(
+        report["variants"][1]["config"],
+        serde_json::json!(["profile.dev.panic=\"unwind\""])
+    );
+    assert_eq!(
+        report["scenarios"][0]["pairs"], 1,
+        "{}",
+        report["scenarios"]
+    );
+}
+
+#[test]
+fn the_kept_unit_graphs_follow_manifest_changes() {
+    let (ws, findings) = agrees_with_cargo("twice-panic-abort");
+    assert!(findings.contains_key("leaf@0.1.0"));
+    assert!(
+        ws.path("target/cargo-tune/unit-graphs.json").is_file(),
+        "the audit keeps what cargo printed"
+    );
+    // Same inputs: the kept graphs answer (the memo is not rewritten), and agree with cargo.
+    let memo = ws.path("target/cargo-tune/unit-graphs.json");
+    let written = std::fs::metadata(&memo)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    assert_eq!(
+        compiled_twice(&audit(ws.root())).keys().collect::<Vec<_>>(),
+        ["leaf@0.1.0"]
+    );
+    assert_eq!(
+        std::fs::metadata(&memo)
+            .and_then(|m| m.modified())
+            .expect("mtime"),
+        written
+    );
+    let manifest = ws.read("Cargo.toml").replace("panic = \"abort\"", "");
+    ws.write("Cargo.toml", &manifest);
+    for args in COMMANDS {
+        assert!(unit_graph_twice(ws.root(), args).is_empty(), "{args:?}");
+    }
+    assert!(compiled_twice(&audit(ws.root())).is_empty());
+    // A build script that uses leaf too: release builds it again for the host.
+    let app = ws.read("app/Cargo.toml");
+    ws.write(
+        "app/Cargo.toml",
+        &format!("{app}\n[build-dependencies]\nleaf = {{ path = \"../leaf\" }}\n"),
+    );
+    ws.write("app/build.rs", "fn main() {\n    leaf::f()\n}\n");
+    let expected: BTreeSet<String> = COMMANDS
+        .iter()
+        .flat_map(|args| unit_graph_twice(ws.root(), args))
+        .collect();
+    assert_eq!(expected, BTreeSet::from(["leaf@0.1.0".to_owned()]));
+    assert_eq!(
+        compiled_twice(&audit(ws.root()))
+            .keys()
+            .cloned()
+            .collect::<BTreeSet<_>>(),
+        expected
+    );
+}
