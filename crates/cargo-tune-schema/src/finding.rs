@@ -74,6 +74,9 @@ finding_codes! {
     /// Several versions of one package compiled for the host.
     DuplicateVersion = "duplicate-version", Warning,
         "several versions of one package are compiled for the host (what `cargo tree -d` lists)";
+    /// One version of one package from two sources, both compiled for the host.
+    DuplicateSource = "duplicate-source", Warning,
+        "one version of a package comes from two sources (a workspace path crate and its registry copy, two registries or a git copy), and the host compiles both";
     /// Several versions of one package, but only for targets other than the host.
     DuplicateVersionOtherTarget = "duplicate-version-other-target", Info,
         "several versions of one package are resolved, but only other targets compile more than one";

@@ -120,6 +120,18 @@ fn subjects(report: &serde_json::Value, code: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The names `cargo tree -d` lists: several versions (`duplicate-version`) or one version from
+/// several sources (`duplicate-source`, whose subject is `name@version`).
+fn host_duplicate_names(report: &serde_json::Value) -> BTreeSet<String> {
+    let mut names = subjects(report, "duplicate-version");
+    names.extend(
+        subjects(report, "duplicate-source")
+            .into_iter()
+            .map(|s| s.split('@').next().expect("a name").to_owned()),
+    );
+    names
+}
+
 /// Names of the `compiled-twice` findings (subjects are `name@version`), restricted to those a
 /// plain `cargo build --workspace` compiles twice when `plain_build` is set.
 fn compiled_twice_names(report: &serde_json::Value, plain_build: bool) -> BTreeSet<String> {
@@ -158,7 +170,7 @@ fn showcase_duplicates_equal_cargo_tree() {
     let expected = cargo_tree_duplicates(ws.root());
     assert!(!expected.is_empty(), "the showcase has host duplicates");
     let report = audit_json(ws.root());
-    assert_eq!(subjects(&report, "duplicate-version"), expected);
+    assert_eq!(host_duplicate_names(&report), expected);
 }
 
 #[test]
@@ -168,11 +180,7 @@ fn every_small_fixture_agrees_with_cargo_tree() {
         let ws = TempWorkspace::fixture(name);
         let report = audit_json(ws.root());
         let tree = cargo_tree(ws.root());
-        assert_eq!(
-            subjects(&report, "duplicate-version"),
-            tree.versions,
-            "{name}"
-        );
+        assert_eq!(host_duplicate_names(&report), tree.versions, "{name}");
         assert!(
             tree.feature_sets
                 .is_subset(&compiled_twice_names(&report, true)),
@@ -274,7 +282,7 @@ fn realworld_duplicates_equal_cargo_tree() {
     );
     let report = audit_json(ws.root());
     assert!(report["packages"].as_u64().expect("packages") >= 800);
-    assert_eq!(subjects(&report, "duplicate-version"), expected);
+    assert_eq!(host_duplicate_names(&report), expected);
     let tree = cargo_tree(ws.root());
     let feature_sets = compiled_twice_names(&report, true);
     assert!(
@@ -283,5 +291,33 @@ fn realworld_duplicates_equal_cargo_tree() {
         tree.feature_sets
             .difference(&feature_sets)
             .collect::<Vec<_>>()
+    );
+}
+
+/// A workspace member and the registry's copy of the same version: cargo tree lists it, and it
+/// is a question of sources, not of versions, with a `[patch.crates-io]` fix.
+#[test]
+fn one_version_from_two_sources_is_its_own_finding() {
+    let ws = TempWorkspace::fixture("twice-two-sources");
+    let report = audit_json(ws.root());
+    assert_eq!(
+        host_duplicate_names(&report),
+        cargo_tree_duplicates(ws.root())
+    );
+    assert!(
+        subjects(&report, "duplicate-version").is_empty(),
+        "{report}"
+    );
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "duplicate-source")
+        .expect("a duplicate-source finding");
+    assert_eq!(finding["subject"], "leaf@0.1.0");
+    let help = finding["suggestions"][0]["summary"].as_str().unwrap();
+    assert!(
+        help.contains("[patch.crates-io] leaf = { path = \"leaf\" }"),
+        "{help}"
     );
 }

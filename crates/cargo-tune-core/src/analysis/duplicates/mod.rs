@@ -3,11 +3,14 @@
 //!
 //! Three codes partition the duplicate versions:
 //! - `duplicate-version`: several versions reachable from the members over normal, build and dev
-//!   edges active for the host. This is the set of names `cargo tree -d --workspace` lists with
-//!   two or more versions.
+//!   edges active for the host.
 //! - `duplicate-version-other-target`: several versions only once every target's edges count.
 //! - `duplicate-version-lockfile-only`: several versions in `Cargo.lock` (which resolves every
 //!   feature) but not in the resolve of the current features.
+//!
+//! A package is its name, version and source: one version from two sources (a workspace path
+//! crate and the registry's copy of it) is `duplicate-source`, with its own fix. Together with
+//! `duplicate-version` it covers every name `cargo tree -d` lists.
 //!
 //! Finding the host's edges needs the host's feature resolution: resolver 2 resolves the
 //! features of build scripts, proc-macros and their dependencies (the host) apart from the
@@ -94,10 +97,19 @@ fn analyse(inputs: &Inputs<'_>) -> Vec<Finding> {
         index: inputs.index,
     };
     for (name, versions) in &host_groups {
-        findings.push(report.finding(FindingCode::DuplicateVersion, name, versions, &host_reach));
+        // One version from two sources is a question of where it comes from, not of versions.
+        findings.extend(report.same_version_sources(name, versions, &host_reach));
+        if distinct_versions(&graph, versions) > 1 {
+            findings.push(report.finding(
+                FindingCode::DuplicateVersion,
+                name,
+                versions,
+                &host_reach,
+            ));
+        }
     }
     for (name, versions) in &all_groups {
-        if !host_groups.contains_key(name) {
+        if !host_groups.contains_key(name) && distinct_versions(&graph, versions) > 1 {
             findings.push(report.finding(
                 FindingCode::DuplicateVersionOtherTarget,
                 name,
@@ -113,6 +125,11 @@ fn analyse(inputs: &Inputs<'_>) -> Vec<Finding> {
         findings.extend(lockfile_only(lockfile, &graph));
     }
     findings
+}
+
+fn distinct_versions(graph: &Graph<'_>, ids: &[usize]) -> usize {
+    let versions: BTreeSet<&Version> = ids.iter().map(|&i| &graph.packages[i].version).collect();
+    versions.len()
 }
 
 fn lockfile_only(lockfile: &Lockfile, graph: &Graph<'_>) -> Vec<Finding> {

@@ -1,6 +1,6 @@
 //! Messages, evidence and suggestions of the duplicate-version findings.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use cargo_tune_schema::{Finding, FindingCode, Location, SuggestedChange, Suggestion};
 use semver::Version;
@@ -114,6 +114,7 @@ impl Reporter<'_> {
                     &newest.version,
                     &requirement,
                     use_index,
+                    reach,
                     &mut location,
                 ) {
                     push_unique(&mut suggestions, suggestion);
@@ -167,7 +168,13 @@ impl Reporter<'_> {
         finding
     }
 
-    /// What would free the blocking parent `from` to accept `wanted`.
+    /// What would free the blocking parent `from` to accept `wanted`, ending at something the
+    /// user controls: a member's requirement, a `cargo update`, or a direct dependency to upgrade
+    /// or replace.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call site, all borrowed context"
+    )]
     pub(super) fn unblock(
         &self,
         from: usize,
@@ -175,10 +182,16 @@ impl Reporter<'_> {
         wanted: &Version,
         requirement: &Requirement,
         use_index: bool,
+        reach: &Reach,
         location: &mut Option<Location>,
     ) -> Option<Suggestion> {
         let graph = self.graph;
         let parent = graph.packages[from];
+        // An old major that re-exports the new one (rand_core 0.3 depends on rand_core 0.4):
+        // the parent is the duplicate itself, and what holds it is further up.
+        if parent.name == name {
+            return None;
+        }
         if graph.is_member[from] {
             let member = self.members.iter().find(|m| m.id == parent.id)?;
             let decl = member
@@ -188,6 +201,21 @@ impl Reporter<'_> {
                 .find(|d| d.package == name);
             if location.is_none() {
                 *location = decl.as_ref().map(|d| d.location.clone());
+            }
+            // A path dependency is one copy on disk: a requirement does not choose the version.
+            if let Some(path) = decl.as_ref().and_then(|d| d.path.as_deref()) {
+                return Some(Suggestion {
+                    summary: format!(
+                        "{} takes {name} from the path `{path}`; point it at the copy of {name} {wanted}, or make the two copies one",
+                        parent.name
+                    ),
+                    change: SuggestedChange::Manual {
+                        text: format!(
+                            "in {}, change the path of {name} to the copy of version {wanted}",
+                            member.manifest.rel_path
+                        ),
+                    },
+                });
             }
             return Some(Suggestion {
                 summary: format!(
@@ -213,28 +241,154 @@ impl Reporter<'_> {
         } else {
             format!("accepts {name} {wanted}")
         };
-        Some(if release.compatible {
-            Suggestion {
+        if release.compatible {
+            return Some(Suggestion {
                 summary: format!("{} {} {how}", parent.name, release.version),
                 change: SuggestedChange::CargoUpdate {
                     spec: format!("{}@{}", parent.name, parent.version),
                     precise: release.version.to_string(),
                 },
-            }
-        } else {
+            });
+        }
+        // A semver-incompatible release: only a manifest can ask for it. Name the direct
+        // dependency of a member that brings the parent in, the package the user can change.
+        let chain = trace_back(&reach.parent, from);
+        let (member, direct) = match chain.as_slice() {
+            [member, direct, ..] => (*member, *direct),
+            _ => (from, from),
+        };
+        let member_name = &graph.packages[member].name;
+        Some(if direct == from {
             Suggestion {
                 summary: format!(
-                    "{} {} {how} (a semver-incompatible upgrade)",
-                    parent.name, release.version
+                    "upgrade {} {} to {} in {member_name} (semver-incompatible): that release {how}",
+                    parent.name, parent.version, release.version
                 ),
                 change: SuggestedChange::Manual {
                     text: format!(
-                        "upgrade {} from {} to {} where it is required; that release {how}",
-                        parent.name, parent.version, release.version
+                        "in {member_name}, require {} {} (from {}); that release {how}",
+                        parent.name, release.version, parent.version
+                    ),
+                },
+            }
+        } else {
+            let through: Vec<String> = chain[1..].iter().map(|&i| graph.label(i)).collect();
+            let direct = graph.packages[direct];
+            Suggestion {
+                summary: format!(
+                    "upgrade or replace {member_name}'s dependency {} {}: it holds {} → {name} {}, and only {} {} {how} (semver-incompatible)",
+                    direct.name,
+                    direct.version,
+                    through.join(" → "),
+                    requirement.display(),
+                    parent.name,
+                    release.version
+                ),
+                change: SuggestedChange::Manual {
+                    text: format!(
+                        "in {member_name}, move {} to a release that uses {} {} or later, or replace it",
+                        direct.name, parent.name, release.version
                     ),
                 },
             }
         })
+    }
+
+    /// `duplicate-source` findings: versions of `name` that come from more than one source.
+    pub(super) fn same_version_sources(
+        &self,
+        name: &str,
+        ids: &[usize],
+        reach: &Reach,
+    ) -> Vec<Finding> {
+        let graph = self.graph;
+        let mut by_version: BTreeMap<&Version, Vec<usize>> = BTreeMap::new();
+        for &i in ids {
+            by_version
+                .entry(&graph.packages[i].version)
+                .or_default()
+                .push(i);
+        }
+        let mut findings = Vec::new();
+        for (version, copies) in by_version {
+            if copies.len() < 2 {
+                continue;
+            }
+            let describe = |i: usize| -> String {
+                let p = graph.packages[i];
+                match p.source.as_ref() {
+                    Some(s) if s.is_crates_io() => "crates.io".to_owned(),
+                    Some(s) => s.repr.split('#').next().unwrap_or(&s.repr).to_owned(),
+                    None if graph.is_member[i] => "this workspace".to_owned(),
+                    None => format!(
+                        "the path {}",
+                        p.manifest_path
+                            .parent()
+                            .unwrap_or(&p.manifest_path)
+                            .display()
+                    ),
+                }
+            };
+            let sources: Vec<String> = copies.iter().map(|&i| describe(i)).collect();
+            let member = copies.iter().copied().find(|&i| graph.is_member[i]);
+            let registry = copies.iter().copied().find(|&i| {
+                graph.packages[i]
+                    .source
+                    .as_ref()
+                    .is_some_and(|s| s.is_crates_io())
+            });
+            let mut finding = Finding::new(
+                FindingCode::DuplicateSource,
+                format!("{name}@{version}"),
+                format!(
+                    "{name} {version} is compiled once per source for the host: {}",
+                    sources.join(" and ")
+                ),
+            )
+            .with_evidence(json!({
+                "version": version.to_string(),
+                "copies": copies.iter().map(|&i| json!({
+                    "source": describe(i),
+                    "member": graph.is_member[i],
+                    "path": reach.path(graph, i),
+                })).collect::<Vec<_>>(),
+            }));
+            finding = match (member, registry) {
+                (Some(m), Some(r)) => {
+                    let dir = self
+                        .members
+                        .iter()
+                        .find(|x| x.id == graph.packages[m].id)
+                        .map(|x| x.manifest.rel_path.trim_end_matches("Cargo.toml").trim_end_matches('/').to_owned())
+                        .filter(|d| !d.is_empty())
+                        .unwrap_or_else(|| ".".to_owned());
+                    finding.with_suggestion(Suggestion {
+                        summary: format!(
+                            "build {name} once: `[patch.crates-io] {name} = {{ path = \"{dir}\" }}` in the root manifest makes {} use the workspace's copy (or keep both, if the published one must stay)",
+                            reach.path(graph, r).iter().rev().nth(1).cloned().unwrap_or_else(|| "its dependents".to_owned())
+                        ),
+                        change: SuggestedChange::Manual {
+                            text: format!(
+                                "add `[patch.crates-io]` with `{name} = {{ path = \"{dir}\" }}` to the root Cargo.toml"
+                            ),
+                        },
+                    })
+                }
+                _ => finding.with_suggestion(Suggestion {
+                    summary: format!(
+                        "make the dependents of {name} {version} agree on one source ({})",
+                        sources.join(" or ")
+                    ),
+                    change: SuggestedChange::Manual {
+                        text: format!(
+                            "take {name} {version} from one source everywhere, with a `[patch]` entry or by changing the dependents' declarations"
+                        ),
+                    },
+                }),
+            };
+            findings.push(finding);
+        }
+        findings
     }
 }
 

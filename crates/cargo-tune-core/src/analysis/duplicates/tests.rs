@@ -397,7 +397,7 @@ fn blocked_parents_are_named_and_unblocked_from_the_index() {
     assert!(!release.compatible && release.drops_dependency);
     let manual = run_on(&m, &index);
     assert!(matches!(&manual[0].suggestions[0].change,
-        SuggestedChange::Manual { text } if text.contains("upgrade p from 1.0.0 to 2.0.0")));
+        SuggestedChange::Manual { text } if text.contains("require p 2.0.0 (from 1.0.0)")));
 }
 
 #[test]
@@ -476,5 +476,45 @@ fn lockfile_versions_outside_the_resolve_are_reported() {
     assert_eq!(
         findings[0].evidence["versions"][1]["in_resolve"],
         json!(false)
+    );
+}
+
+#[test]
+fn advice_ends_at_the_members_direct_dependency_and_skips_a_self_reexport() {
+    // app → d 1 → p 1 → c 1, while app also uses c 2; only p 2 (semver-incompatible) drops c 1.
+    let m = metadata(&[
+        pkg(
+            "app",
+            "0.1.0",
+            vec![normal("d", "1.0.0", "^1"), normal("c", "2.0.0", "^2")],
+        ),
+        pkg("d", "1.0.0", vec![normal("p", "1.0.0", "^1")]),
+        pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+        pkg("c", "1.0.0", vec![normal("c", "2.0.0", "^2")]),
+        pkg("c", "2.0.0", vec![]),
+    ]);
+    let mut index = RegistryIndex::default();
+    index.insert_cache(
+        "p",
+        synth_cache(&[("2.0.0", line("p", "2.0.0", &[], false))]),
+    );
+    let found = run_on(&m, &index);
+    let summaries: Vec<&str> = found[0]
+        .suggestions
+        .iter()
+        .map(|s| s.summary.as_str())
+        .collect();
+    // The user's move is their dependency d, named with the chain that holds c 1.
+    assert_eq!(summaries.len(), 1, "{summaries:?}");
+    assert!(
+        summaries[0].starts_with(
+            "upgrade or replace app's dependency d 1.0.0: it holds d 1.0.0 → p 1.0.0 → c ^1"
+        ),
+        "{summaries:?}"
+    );
+    // c 1 depending on c 2 (the semver trick) is no advice about c itself.
+    assert!(
+        !summaries.iter().any(|s| s.contains("c 2.0.0 no longer")),
+        "{summaries:?}"
     );
 }
