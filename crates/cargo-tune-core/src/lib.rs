@@ -19,5 +19,6 @@ pub mod probe;
 pub mod report;
 #[cfg(test)]
 mod test_util;
+pub mod timings;
 pub mod variant;
 pub mod workspace;

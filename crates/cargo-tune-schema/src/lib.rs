@@ -12,6 +12,7 @@ pub mod exit_codes;
 mod finding;
 mod measure;
 mod report;
+mod timings;
 
 pub use apply::{ApplyMode, ApplyReport, FileDiff, PlannedChange, SkippedChange, UndoReport};
 pub use finding::{
@@ -23,6 +24,10 @@ pub use measure::{
     VariantOutcome, VariantSpec, Verdict,
 };
 pub use report::{AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, ValueSource};
+pub use timings::{
+    Cost, CostedGroup, CriticalPath, CriticalStep, FindingCost, Parallelism, Share, Shares,
+    TimingSourceInfo, TimingsReport, UnitDep, UnitTiming,
+};
 
 /// Version of every JSON document cargo-tune writes. Bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
