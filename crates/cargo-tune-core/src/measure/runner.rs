@@ -38,6 +38,10 @@ pub struct MeasurePlan {
     pub jobs: Option<usize>,
     /// Packages to build (`-p`); empty means `--workspace`.
     pub packages: Vec<String>,
+    /// Arguments added to every cargo command (`--timings`).
+    pub extra_args: Vec<String>,
+    /// Whether each variant gets an unmeasured run first.
+    pub warm_up: bool,
 }
 
 /// Which run of a variant.
@@ -131,7 +135,9 @@ pub fn command(plan: &MeasurePlan, scenario: Scenario, variant: &Variant) -> Car
     let mut options = plan.cargo.clone();
     options.color = Some(Color::Never);
     let (sub, args) = scenario.cargo_args();
-    let mut cli = CargoCli::new(&sub, &options).args(args);
+    let mut cli = CargoCli::new(&sub, &options)
+        .args(args)
+        .args(&plan.extra_args);
     if plan.packages.is_empty() {
         cli = cli.arg("--workspace");
     }
@@ -173,7 +179,7 @@ pub fn measure(
     progress: &mut dyn FnMut(&Progress<'_>),
 ) -> Result<Vec<ScenarioRuns>, MeasureError> {
     progress(&Progress::Planned {
-        total: plan.scenarios.len() * plan.variants.len() * (plan.runs + 1),
+        total: plan.scenarios.len() * plan.variants.len() * (plan.runs + usize::from(plan.warm_up)),
     });
     let mut touched = match (&plan.touch, plan.scenarios.iter().any(|s| s.edits())) {
         (Some(path), true) => Some(TouchedFile::open(path).map_err(|source| MeasureError::Io {
@@ -215,7 +221,9 @@ fn measure_scenario(
             failure: None,
         })
         .collect();
-    let labels = std::iter::once(RunLabel::WarmUp).chain((1..=plan.runs).map(RunLabel::Measured));
+    let labels = std::iter::once(RunLabel::WarmUp)
+        .filter(|_| plan.warm_up)
+        .chain((1..=plan.runs).map(RunLabel::Measured));
     for label in labels {
         for (variant, outcome) in plan.variants.iter().zip(outcomes.iter_mut()) {
             if outcome.failure.is_some() {

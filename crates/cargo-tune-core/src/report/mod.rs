@@ -4,6 +4,7 @@ mod audit_human;
 mod audit_markdown;
 mod measure_text;
 pub mod redact;
+mod timings;
 
 use std::io;
 
@@ -16,6 +17,9 @@ pub use measure_text::{
     bytes, render_bench_human, render_bench_markdown, render_try_human, render_try_markdown, secs,
 };
 pub use redact::Redactor;
+pub use timings::{
+    render_timings_html, render_timings_human, render_timings_markdown, render_timings_svg, svg,
+};
 
 /// How to render: styles (plain when colour is off) and an optional redactor for snapshots.
 #[derive(Clone, Debug, Default)]

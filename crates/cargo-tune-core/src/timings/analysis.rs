@@ -301,7 +301,8 @@ pub fn analyse(t: &BuildTimings, jobs: usize, spread: Option<f64>) -> Analysis {
 
 /// Milliseconds are below cargo's resolution; keep reports readable.
 pub fn round(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
+    // `+ 0.0` turns the -0.0 of an empty sum into 0.0.
+    (x * 1000.0).round() / 1000.0 + 0.0
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod findings;
 pub mod html;
+pub mod report;
 pub mod unit_graph;
 
 use std::collections::{BTreeSet, HashMap};
@@ -171,4 +172,23 @@ impl BuildTimings {
 /// `name version` and cargo's target description.
 pub fn label(unit: &UnitTiming) -> String {
     format!("{} {}{}", unit.name, unit.version, unit.target)
+}
+
+impl BuildTimings {
+    /// A build that succeeded finished every unit it lists, however short.
+    pub fn mark_all_finished(&mut self) {
+        for u in &mut self.units {
+            u.finished = true;
+        }
+    }
+
+    /// Without a unit graph, library units of proc-macro packages are proc-macros.
+    pub fn mark_proc_macros<'a>(&mut self, packages: impl IntoIterator<Item = (&'a str, String)>) {
+        let set: std::collections::HashSet<(&str, String)> = packages.into_iter().collect();
+        for u in &mut self.units {
+            if u.kind == "lib" && set.contains(&(u.name.as_str(), u.version.clone())) {
+                u.kind = "proc-macro".to_owned();
+            }
+        }
+    }
 }

@@ -51,7 +51,7 @@ pub(crate) struct MeasureArgs {
     pub(crate) workspace: bool,
 }
 
-fn parse_scenario(name: &str) -> Result<Scenario, String> {
+pub(crate) fn parse_scenario(name: &str) -> Result<Scenario, String> {
     Scenario::parse(name).ok_or_else(|| {
         format!(
             "unknown scenario; expected one of: {}",
@@ -167,6 +167,18 @@ impl Session {
         default_scenarios: &[Scenario],
         ctx: &OutputContext,
     ) -> Result<(RunContext, Vec<Variant>, Vec<ScenarioRuns>), ExpectedError> {
+        let (context, plan) = self.plan(args, variants, default_scenarios)?;
+        let runs = run_plan(&plan, &context, ctx)?;
+        Ok((context, plan.variants, runs))
+    }
+
+    /// Checks the flags and builds the plan and the facts recorded with it.
+    pub(crate) fn plan(
+        &self,
+        args: &MeasureArgs,
+        variants: Vec<Variant>,
+        default_scenarios: &[Scenario],
+    ) -> Result<(RunContext, MeasurePlan), ExpectedError> {
         let scenarios = if args.scenarios.is_empty() {
             default_scenarios.to_vec()
         } else {
@@ -256,23 +268,10 @@ impl Session {
             touch,
             jobs,
             packages: args.packages.clone(),
+            extra_args: Vec::new(),
+            warm_up: true,
         };
-        let mut bar = ProgressBar::new(ctx);
-        interrupt::install();
-        let result = measure::measure(&plan, &interrupt::INTERRUPTED, &mut |event| {
-            bar.event(event);
-        });
-        bar.finish();
-        match result {
-            Ok(runs) => Ok((context, plan.variants, runs)),
-            Err(MeasureError::Interrupted) => Err(ExpectedError::Interrupted {
-                restored: context.touched_file,
-            }),
-            Err(e) => Err(ExpectedError::Setup {
-                message: format!("failed to {e}"),
-                source: None,
-            }),
-        }
+        Ok((context, plan))
     }
 
     /// Appends to the history file unless told not to; a failure to do so is only a warning.
@@ -284,6 +283,30 @@ impl Session {
         if let Err(e) = measure::history::append(&path, entry) {
             ctx.print_warning(&format!("failed to append to {}: {e}", path.display()));
         }
+    }
+}
+
+/// Runs `plan` with a progress bar and Ctrl-C handling.
+pub(crate) fn run_plan(
+    plan: &MeasurePlan,
+    context: &RunContext,
+    ctx: &OutputContext,
+) -> Result<Vec<ScenarioRuns>, ExpectedError> {
+    let mut bar = ProgressBar::new(ctx);
+    interrupt::install();
+    let result = measure::measure(plan, &interrupt::INTERRUPTED, &mut |event| {
+        bar.event(event);
+    });
+    bar.finish();
+    match result {
+        Ok(runs) => Ok(runs),
+        Err(MeasureError::Interrupted) => Err(ExpectedError::Interrupted {
+            restored: context.touched_file.clone(),
+        }),
+        Err(e) => Err(ExpectedError::Setup {
+            message: format!("failed to {e}"),
+            source: None,
+        }),
     }
 }
 
