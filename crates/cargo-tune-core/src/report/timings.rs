@@ -97,14 +97,14 @@ pub fn render_timings_human(
         );
         let _ = writeln!(
             s,
-            "  {:<44} {:>24} {:>10} {:>6}",
+            "  {:<44} {:>30} {:>10} {:>6}",
             "finding", "critical path", "CPU", "units"
         );
         for f in &r.findings {
             let (path, cpu) = cost_cells(&f.cost);
             let _ = writeln!(
                 s,
-                "  {:<44} {:>24} {:>10} {:>6}",
+                "  {:<44} {:>30} {:>10} {:>6}",
                 f.id,
                 path,
                 cpu,
@@ -153,7 +153,7 @@ pub fn render_timings_human(
             let (path, cpu) = cost_cells(&g.cost);
             let _ = writeln!(
                 s,
-                "  {:<44} {:>24} {:>10} {:>6}",
+                "  {:<44} {:>30} {:>10} {:>6}",
                 g.label,
                 path,
                 cpu,

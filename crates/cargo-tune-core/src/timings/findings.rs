@@ -30,6 +30,15 @@ pub fn extra_units(finding: &Finding, t: &BuildTimings) -> Option<Vec<usize>> {
     let code = finding.code.as_str();
     if code.starts_with("duplicate-version") {
         let newest = finding.evidence.get("newest")?.as_str()?;
+        // When this build does not compile the newest version (a duplicate only other targets
+        // see), the version it does compile is not extra.
+        if !t
+            .units
+            .iter()
+            .any(|u| u.name == name && u.version == newest)
+        {
+            return Some(Vec::new());
+        }
         return Some(
             t.units
                 .iter()

@@ -23,6 +23,11 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_name = "PATH")]
     metadata_path: Option<PathBuf>,
 
+    /// Cost every finding that names packages with a saved `cargo tune timings --format json`
+    /// document, and lead the report with the costs.
+    #[arg(long, value_name = "FILE")]
+    costs: Option<PathBuf>,
+
     /// Exit with 1 when findings at this level or above exist.
     #[arg(long, value_enum, value_name = "LEVEL")]
     deny: Option<DenyLevel>,
@@ -96,7 +101,16 @@ impl AuditArgs {
             GoalArg::Runtime => Goal::Runtime,
         };
         let policy = Policy { goal, levels };
-        let audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;
+        // Read before the audit, so that a bad file fails fast.
+        let costs = self.costs.as_ref().map(|p| read_costs(p)).transpose()?;
+        let mut audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;
+        if let Some((timings, spread)) = &costs {
+            cargo_tune_core::timings::findings::attach_costs(
+                &mut audit.report.findings,
+                timings,
+                *spread,
+            );
+        }
         let report = &audit.report;
         self.output
             .deliver(ctx, report, render_audit_human, render_audit_markdown)?;
@@ -119,4 +133,31 @@ impl AuditArgs {
             Ok(())
         }
     }
+}
+
+/// The timings of a saved `cargo tune timings --format json`, and its run-to-run spread.
+fn read_costs(
+    path: &std::path::Path,
+) -> Result<(cargo_tune_core::timings::BuildTimings, Option<f64>), ExpectedError> {
+    let fail = |what: String| ExpectedError::Setup {
+        message: format!("failed to read --costs {}: {what}", path.display()),
+        source: None,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let report: cargo_tune_schema::TimingsReport = serde_json::from_str(&text).map_err(|e| {
+        fail(format!(
+            "not a `cargo tune timings --format json` document: {e}"
+        ))
+    })?;
+    if report.format_version != cargo_tune_schema::FORMAT_VERSION {
+        return Err(fail(format!(
+            "format_version {} is not {}",
+            report.format_version,
+            cargo_tune_schema::FORMAT_VERSION
+        )));
+    }
+    let timings = cargo_tune_core::timings::BuildTimings::from_report(&report)
+        .map_err(|e| fail(e.to_string()))?;
+    let spread = cargo_tune_core::timings::report::spread(&report.run_walls_s);
+    Ok((timings, spread))
 }

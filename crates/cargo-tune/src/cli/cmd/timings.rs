@@ -121,6 +121,7 @@ impl TimingsArgs {
         let mut runs: Vec<BuildTimings> = Vec::new();
         let mut walls = Vec::new();
         let mut failure = None;
+        let mut mismatch = None;
         for i in 0..self.runs {
             // An incremental scenario needs its target directory built once first.
             plan.warm_up = !scenario.is_clean() && i == 0;
@@ -167,7 +168,9 @@ impl TimingsArgs {
             })?;
             match &graph {
                 Ok(g) => {
-                    if unit_graph::attach(&mut timings, g).is_err() {
+                    if let Err(e) = unit_graph::attach(&mut timings, g) {
+                        mismatch =
+                            Some(format!("the unit graph does not describe this build: {e}"));
                         timings.deps_from_unblocked();
                     }
                 }
@@ -193,7 +196,7 @@ impl TimingsArgs {
         }
         let deps_note = match &graph {
             Err(e) => Some(e.clone()),
-            Ok(_) => Some("the unit graph did not match the timed build".to_owned()),
+            Ok(_) => mismatch,
         };
         let findings = cargo_tune_core::audit::assemble(
             &session.model,
