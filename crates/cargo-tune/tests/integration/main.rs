@@ -7,3 +7,4 @@ mod cli_help;
 mod corpus;
 mod duplicates;
 mod kill;
+mod timings;
