@@ -177,12 +177,19 @@ impl TimingsArgs {
                 Err(_) => timings.deps_from_unblocked(),
             }
             if timings.deps_source == cargo_tune_core::timings::DepsSource::TimingsUnblocked {
-                timings.mark_proc_macros(session.model.metadata.packages.iter().filter_map(|p| {
-                    p.targets
+                timings.mark_proc_macros(
+                    session
+                        .model
+                        .metadata
+                        .packages
                         .iter()
-                        .any(|t| t.kind.contains(&TargetKind::ProcMacro))
-                        .then(|| (p.name.as_str(), p.version.to_string()))
-                }));
+                        .filter(|p| {
+                            p.targets
+                                .iter()
+                                .any(|t| t.kind.contains(&TargetKind::ProcMacro))
+                        })
+                        .map(|p| (p.name.as_str(), p.version.to_string())),
+                );
             }
             if let Some(f) = &outcome.failure {
                 failure = Some(f.clone());
