@@ -35,6 +35,14 @@ pub struct TimingsInputs<'a> {
     pub failure: Option<VariantFailure>,
 }
 
+/// Where `cargo tune timings` keeps its last report for `cargo tune audit --costs`.
+pub fn saved_path(target_directory: &std::path::Path) -> std::path::PathBuf {
+    target_directory
+        .join("cargo-tune")
+        .join("timings")
+        .join("last.json")
+}
+
 /// The run whose wall time is the median (the lower middle for an even count) of `walls`.
 pub fn median_run(walls: &[f64]) -> usize {
     let mut order: Vec<usize> = (0..walls.len()).collect();
@@ -96,5 +104,19 @@ pub fn assemble(inputs: TimingsInputs<'_>) -> TimingsReport {
         proc_macro_stacks: analysis.proc_macro_stacks,
         findings,
         failure: inputs.failure,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_run_is_reported_and_the_spread_needs_two_runs() {
+        assert_eq!(median_run(&[3.0, 1.0, 2.0]), 2);
+        assert_eq!(median_run(&[4.0, 1.0, 3.0, 2.0]), 3);
+        assert_eq!(median_run(&[5.0]), 0);
+        assert_eq!(spread(&[5.0]), None);
+        assert_eq!(spread(&[2.0, 2.5, 1.5]), Some(1.0));
     }
 }

@@ -367,8 +367,9 @@ fn audit_costs_ranks_findings_by_what_their_units_took() {
     let first = &audit["findings"][0];
     assert_eq!(first["id"], "duplicate-version:fmt");
     assert_eq!(first["cost"], costed["cost"]);
+    // Without a file, the last run's report (the one just made) is used.
     let human = cli(&ws)
-        .args(["audit", "--costs", json.to_str().unwrap()])
+        .args(["audit", "--costs"])
         .run()
         .assert_code(0)
         .stdout();
@@ -409,6 +410,13 @@ fn a_failing_build_reports_what_was_measured_and_exits_101() {
         report["failure"]["last_lines"]
             .to_string()
             .contains("mismatched types")
+    );
+    // Partial units cost nothing: audit refuses them.
+    let audit = cli(&ws).args(["audit", "--costs"]).run().assert_code(96);
+    assert!(
+        audit.stderr().contains("a build that failed"),
+        "{}",
+        audit.stderr()
     );
     let units = report["units"].as_array().unwrap();
     assert!(

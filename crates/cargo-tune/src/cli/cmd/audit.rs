@@ -24,8 +24,9 @@ pub(crate) struct AuditArgs {
     metadata_path: Option<PathBuf>,
 
     /// Cost every finding that names packages with a saved `cargo tune timings --format json`
-    /// document, and lead the report with the costs.
-    #[arg(long, value_name = "FILE")]
+    /// document (without FILE: the last `cargo tune timings` run of this workspace), and lead
+    /// the report with the costs.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
     costs: Option<PathBuf>,
 
     /// Exit with 1 when findings at this level or above exist.
@@ -101,9 +102,20 @@ impl AuditArgs {
             GoalArg::Runtime => Goal::Runtime,
         };
         let policy = Policy { goal, levels };
-        // Read before the audit, so that a bad file fails fast.
-        let costs = self.costs.as_ref().map(|p| read_costs(p)).transpose()?;
+        // A named file is read before the audit, so that a bad one fails fast; the last run's
+        // file is found in the target directory, which the audit tells.
+        let named = match &self.costs {
+            Some(p) if !p.as_os_str().is_empty() => Some(read_costs(p)?),
+            _ => None,
+        };
         let mut audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;
+        let costs = match (named, &self.costs) {
+            (Some(c), _) => Some(c),
+            (None, Some(_)) => Some(read_costs(&cargo_tune_core::timings::report::saved_path(
+                &audit.model.metadata.target_directory,
+            ))?),
+            (None, None) => None,
+        };
         if let Some((timings, spread)) = &costs {
             cargo_tune_core::timings::findings::attach_costs(
                 &mut audit.report.findings,
@@ -155,6 +167,11 @@ fn read_costs(
             report.format_version,
             cargo_tune_schema::FORMAT_VERSION
         )));
+    }
+    if report.failure.is_some() {
+        return Err(fail(
+            "it describes a build that failed, whose units are partial; run `cargo tune timings` again".to_owned(),
+        ));
     }
     let timings = cargo_tune_core::timings::BuildTimings::from_report(&report)
         .map_err(|e| fail(e.to_string()))?;

@@ -123,6 +123,13 @@ impl TimingsArgs {
         let mut failure = None;
         let mut mismatch = None;
         for i in 0..self.runs {
+            // A Ctrl-C while the previous report was read must not be lost when the next run
+            // re-arms the handler.
+            if crate::cli::interrupt::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(ExpectedError::Interrupted {
+                    restored: context.touched_file.clone(),
+                });
+            }
             // An incremental scenario needs its target directory built once first.
             plan.warm_up = !scenario.is_clean() && i == 0;
             let started = SystemTime::now();
@@ -226,6 +233,15 @@ impl TimingsArgs {
             findings: &findings,
             failure,
         });
+        // Kept for `cargo tune audit --costs` without a file; a failure to keep it only warns.
+        let saved =
+            cargo_tune_core::timings::report::saved_path(&session.model.metadata.target_directory);
+        let mut json = Vec::new();
+        if let Err(e) = render_json(&report, &mut json)
+            .and_then(|()| cargo_tune_core::fsutil::write_atomic(&saved, &json))
+        {
+            ctx.print_warning(&format!("failed to write {}: {e}", saved.display()));
+        }
         if let Some(path) = &self.svg {
             cargo_tune_core::fsutil::write_atomic(path, svg(&report).as_bytes()).map_err(
                 |source| ExpectedError::Output {
