@@ -26,8 +26,8 @@ pub(crate) struct AuditArgs {
     /// Cost every finding that names packages with a saved `cargo tune timings --format json`
     /// document (without FILE: the last `cargo tune timings` run of this workspace), and lead
     /// the report with the costs.
-    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
-    costs: Option<PathBuf>,
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    costs: Option<Option<PathBuf>>,
 
     /// Exit with 1 when findings at this level or above exist.
     #[arg(long, value_enum, value_name = "LEVEL")]
@@ -105,7 +105,7 @@ impl AuditArgs {
         // A named file is read before the audit, so that a bad one fails fast; the last run's
         // file is found in the target directory, which the audit tells.
         let named = match &self.costs {
-            Some(p) if !p.as_os_str().is_empty() => Some(read_costs(p)?),
+            Some(Some(p)) => Some(read_costs(p)?),
             _ => None,
         };
         let mut audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;

@@ -67,6 +67,9 @@ pub(crate) struct TimingsArgs {
     workspace: bool,
 }
 
+/// One build: its timings, its wall time, and its failure if it failed.
+type Measured = (BuildTimings, f64, Option<cargo_tune_schema::VariantFailure>);
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 enum TimingsFormat {
     /// For people at a terminal.
@@ -81,6 +84,80 @@ enum TimingsFormat {
 }
 
 impl TimingsArgs {
+    /// Runs the builds and reads cargo's report after each: the timings, the wall time and, for
+    /// a build that failed (always the last), the failure.
+    fn time_builds(
+        &self,
+        plan: &mut cargo_tune_core::measure::MeasurePlan,
+        context: &cargo_tune_schema::RunContext,
+        target_dir: &std::path::Path,
+        report_path: &std::path::Path,
+        ctx: &OutputContext,
+    ) -> Result<Vec<Measured>, ExpectedError> {
+        let scenario = self.scenario;
+        let mut out = Vec::new();
+        for i in 0..self.runs {
+            // A Ctrl-C while the previous report was read must not be lost when the next run
+            // re-arms the handler.
+            if crate::cli::interrupt::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(ExpectedError::Interrupted {
+                    restored: context.touched_file.clone(),
+                });
+            }
+            // An incremental scenario needs its target directory built once first.
+            plan.warm_up = !scenario.is_clean() && i == 0;
+            let started = SystemTime::now();
+            let result = match run_plan(plan, context, ctx) {
+                Err(ExpectedError::Interrupted { restored }) => {
+                    // A half-built private target directory is of no use to anyone.
+                    if scenario.is_clean() {
+                        let _ = std::fs::remove_dir_all(target_dir);
+                    }
+                    return Err(ExpectedError::Interrupted { restored });
+                }
+                other => other?,
+            };
+            let outcome = &result[0].outcomes[0];
+            let fresh = std::fs::metadata(report_path)
+                .and_then(|m| m.modified())
+                .is_ok_and(|m| m >= started);
+            if !fresh {
+                if let Some(f) = &outcome.failure {
+                    ctx.print_error(&format!(
+                        "`{}` failed ({}) before cargo wrote a timings report:\n{}",
+                        f.command,
+                        f.status,
+                        f.last_lines.join("\n")
+                    ));
+                    return Err(ExpectedError::BuildFailed { failed: 1 });
+                }
+                return Err(ExpectedError::Setup {
+                    message: format!(
+                        "failed to find cargo's timings report at {}",
+                        report_path.display()
+                    ),
+                    source: None,
+                });
+            }
+            let text = std::fs::read_to_string(report_path).map_err(|e| ExpectedError::Setup {
+                message: format!("failed to read {}: {e}", report_path.display()),
+                source: None,
+            })?;
+            let timings = html::parse(&text).map_err(|e| ExpectedError::Setup {
+                message: format!("failed to {e} ({})", report_path.display()),
+                source: None,
+            })?;
+            if let Some(f) = &outcome.failure {
+                let wall = timings.wall;
+                out.push((timings, wall, Some(f.clone())));
+                break;
+            }
+            let wall = outcome.runs.first().map_or(timings.wall, |m| m.wall_s);
+            out.push((timings, wall, None));
+        }
+        Ok(out)
+    }
+
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         if self.scenario == Scenario::NextestRun {
             return Err(ExpectedError::Usage {
@@ -110,69 +187,38 @@ impl TimingsArgs {
         let build = runner::command(&plan, scenario, &plan.variants[0]);
 
         // The unit graph is unstable: RUSTC_BOOTSTRAP for this one call, which builds nothing.
-        let graph = build
+        // Its own target directory keeps it off the build's lock, so that it and the audit
+        // whose findings get costed run while cargo builds instead of before or after.
+        let graph_cli = build
             .clone()
             .args(["--unit-graph", "-Z", "unstable-options"])
             .env("RUSTC_BOOTSTRAP", "1")
-            .output()
-            .map_err(|e| format!("cargo --unit-graph failed: {e}"))
-            .and_then(|o| unit_graph::parse(&String::from_utf8_lossy(&o.stdout)));
-
+            .env("CARGO_TARGET_DIR", plan.bench_dir.join("unit-graph"));
+        let (measured, graph, findings) = std::thread::scope(|s| {
+            let side = s.spawn(|| {
+                let graph = graph_cli
+                    .output()
+                    .map_err(|e| format!("cargo --unit-graph failed: {e}"))
+                    .and_then(|o| unit_graph::parse(&String::from_utf8_lossy(&o.stdout)));
+                let findings = cargo_tune_core::audit::assemble(
+                    &session.model,
+                    &session.env,
+                    &Default::default(),
+                    env!("CARGO_PKG_VERSION"),
+                )
+                .findings;
+                (graph, findings)
+            });
+            let measured = self.time_builds(&mut plan, &context, &target_dir, &report_path, ctx);
+            let (graph, findings) = side.join().expect("the unit-graph thread does not panic");
+            (measured, graph, findings)
+        });
+        let measured = measured?;
         let mut runs: Vec<BuildTimings> = Vec::new();
         let mut walls = Vec::new();
         let mut failure = None;
         let mut mismatch = None;
-        for i in 0..self.runs {
-            // A Ctrl-C while the previous report was read must not be lost when the next run
-            // re-arms the handler.
-            if crate::cli::interrupt::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
-                return Err(ExpectedError::Interrupted {
-                    restored: context.touched_file.clone(),
-                });
-            }
-            // An incremental scenario needs its target directory built once first.
-            plan.warm_up = !scenario.is_clean() && i == 0;
-            let started = SystemTime::now();
-            let result = match run_plan(&plan, &context, ctx) {
-                Err(ExpectedError::Interrupted { restored }) => {
-                    // A half-built private target directory is of no use to anyone.
-                    if scenario.is_clean() {
-                        let _ = std::fs::remove_dir_all(&target_dir);
-                    }
-                    return Err(ExpectedError::Interrupted { restored });
-                }
-                other => other?,
-            };
-            let outcome = &result[0].outcomes[0];
-            let fresh = std::fs::metadata(&report_path)
-                .and_then(|m| m.modified())
-                .is_ok_and(|m| m >= started);
-            if !fresh {
-                if let Some(f) = &outcome.failure {
-                    ctx.print_error(&format!(
-                        "`{}` failed ({}) before cargo wrote a timings report:\n{}",
-                        f.command,
-                        f.status,
-                        f.last_lines.join("\n")
-                    ));
-                    return Err(ExpectedError::BuildFailed { failed: 1 });
-                }
-                return Err(ExpectedError::Setup {
-                    message: format!(
-                        "failed to find cargo's timings report at {}",
-                        report_path.display()
-                    ),
-                    source: None,
-                });
-            }
-            let text = std::fs::read_to_string(&report_path).map_err(|e| ExpectedError::Setup {
-                message: format!("failed to read {}: {e}", report_path.display()),
-                source: None,
-            })?;
-            let mut timings = html::parse(&text).map_err(|e| ExpectedError::Setup {
-                message: format!("failed to {e} ({})", report_path.display()),
-                source: None,
-            })?;
+        for (mut timings, wall, failed) in measured {
             match &graph {
                 Ok(g) => {
                     if let Err(e) = unit_graph::attach(&mut timings, g) {
@@ -198,27 +244,17 @@ impl TimingsArgs {
                         .map(|p| (p.name.as_str(), p.version.to_string())),
                 );
             }
-            if let Some(f) = &outcome.failure {
-                failure = Some(f.clone());
-                walls.push(timings.wall);
-                runs.push(timings);
-                break;
+            if failed.is_none() {
+                timings.mark_all_finished();
             }
-            timings.mark_all_finished();
-            walls.push(outcome.runs.first().map_or(timings.wall, |m| m.wall_s));
+            walls.push(wall);
             runs.push(timings);
+            failure = failed;
         }
         let deps_note = match &graph {
             Err(e) => Some(e.clone()),
             Ok(_) => mismatch,
         };
-        let findings = cargo_tune_core::audit::assemble(
-            &session.model,
-            &session.env,
-            &Default::default(),
-            env!("CARGO_PKG_VERSION"),
-        )
-        .findings;
         let failed = failure.is_some();
         let report = assemble(TimingsInputs {
             version: env!("CARGO_PKG_VERSION"),
