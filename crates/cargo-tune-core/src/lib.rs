@@ -21,5 +21,6 @@ pub mod report;
 pub mod slo;
 #[cfg(test)]
 mod test_util;
+pub mod timings;
 pub mod variant;
 pub mod workspace;

@@ -258,6 +258,10 @@ pub struct Finding {
     /// What to do about it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suggestions: Vec<Suggestion>,
+    /// What the units this finding makes cargo build cost, measured by `cargo tune timings`
+    /// (present with `cargo tune audit --costs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::Cost>,
 }
 
 impl Finding {
@@ -273,6 +277,7 @@ impl Finding {
             evidence: serde_json::Value::Null,
             location: None,
             suggestions: Vec::new(),
+            cost: None,
         }
     }
 

@@ -13,6 +13,7 @@ mod finding;
 mod guard;
 mod measure;
 mod report;
+mod timings;
 
 pub use apply::{ApplyMode, ApplyReport, FileDiff, PlannedChange, SkippedChange, UndoReport};
 pub use finding::{
@@ -29,6 +30,10 @@ pub use measure::{
 };
 pub use report::{
     AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,
+};
+pub use timings::{
+    Cost, CostedGroup, CriticalPath, CriticalStep, FindingCost, Parallelism, Share, Shares,
+    TimingSourceInfo, TimingsReport, UnitDep, UnitTiming,
 };
 
 /// Version of every JSON document cargo-tune writes. Bumped on any incompatible change.

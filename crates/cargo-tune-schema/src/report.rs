@@ -114,7 +114,8 @@ pub struct AuditReport {
     pub packages: usize,
     /// Counts by severity.
     pub summary: Summary,
-    /// Every finding, ordered by severity (highest first), then code, then subject.
+    /// Every finding, ordered by severity (highest first), then code, then subject; with
+    /// `--costs`, findings with a measured cost come first, most expensive first.
     pub findings: Vec<Finding>,
     /// The effective profiles.
     pub profiles: Vec<EffectiveProfile>,

@@ -42,6 +42,10 @@ pub struct MeasurePlan {
     /// (scenario, variant name) pairs not to run: candidates a scenario cannot tell apart from
     /// the baseline.
     pub skip: Vec<(Scenario, String)>,
+    /// Arguments added to every cargo command (`--timings`).
+    pub extra_args: Vec<String>,
+    /// Whether each variant gets an unmeasured run first.
+    pub warm_up: bool,
 }
 
 impl MeasurePlan {
@@ -62,7 +66,7 @@ impl MeasurePlan {
     pub fn total_runs(&self) -> usize {
         self.scenarios
             .iter()
-            .map(|s| self.variants_in(*s).len() * (self.runs + 1))
+            .map(|s| self.variants_in(*s).len() * (self.runs + usize::from(self.warm_up)))
             .sum()
     }
 }
@@ -167,7 +171,9 @@ pub fn command(plan: &MeasurePlan, scenario: Scenario, variant: &Variant) -> Car
     let mut options = plan.cargo.clone();
     options.color = Some(Color::Never);
     let (sub, args) = scenario.cargo_args();
-    let mut cli = CargoCli::new(&sub, &options).args(args);
+    let mut cli = CargoCli::new(&sub, &options)
+        .args(args)
+        .args(&plan.extra_args);
     if plan.packages.is_empty() {
         cli = cli.arg("--workspace");
     }
@@ -252,8 +258,14 @@ fn measure_scenario(
         })
         .collect();
     let mut rounds = Vec::new();
-    let labels = std::iter::once(RunLabel::WarmUp).chain((1..=plan.runs).map(RunLabel::Measured));
-    for (round, label) in labels.enumerate() {
+    let labels = std::iter::once(RunLabel::WarmUp)
+        .filter(|_| plan.warm_up)
+        .chain((1..=plan.runs).map(RunLabel::Measured));
+    for label in labels {
+        let round = match label {
+            RunLabel::WarmUp => 0,
+            RunLabel::Measured(n) => n,
+        };
         let mut ran = Vec::new();
         for i in round_order(variants.len(), round) {
             let (variant, outcome) = (variants[i], &mut outcomes[i]);

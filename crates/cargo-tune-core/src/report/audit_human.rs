@@ -22,6 +22,43 @@ pub fn render_audit_human(
         report.members,
         report.packages
     );
+    // Measured costs come first: they say which finding is worth fixing.
+    let mut costed: Vec<(&Finding, &cargo_tune_schema::Cost)> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.cost.as_ref().map(|c| (f, c)))
+        .collect();
+    if !costed.is_empty() {
+        costed.sort_by(|a, b| {
+            b.1.critical_path_s
+                .total_cmp(&a.1.critical_path_s)
+                .then(b.1.cpu_s.total_cmp(&a.1.cpu_s))
+        });
+        let _ = writeln!(
+            text,
+            "{}",
+            paint(
+                s.bold,
+                "findings by measured cost (from cargo tune timings)"
+            )
+        );
+        let _ = writeln!(text, "  {:>14} {:>10}  finding", "critical path", "CPU");
+        for (finding, cost) in costed {
+            let _ = writeln!(
+                text,
+                "  {:>14} {:>10}  {}{}",
+                super::secs(cost.critical_path_s),
+                super::secs(cost.cpu_s),
+                finding.id,
+                if cost.within_noise {
+                    paint(s.dim, " (within noise)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        text.push('\n');
+    }
     // Grouped by analysis; within a group the report's order (severity first) is kept.
     let mut areas: Vec<Area> = report.findings.iter().map(|f| f.code.area()).collect();
     areas.sort();
@@ -275,6 +312,20 @@ fn write_finding(text: &mut String, finding: &Finding, options: &RenderOptions) 
             loc.path,
             loc.line,
             loc.column
+        );
+    }
+    if let Some(cost) = &finding.cost {
+        let _ = writeln!(
+            text,
+            "   {} cost: {} on the critical path, {} CPU{}",
+            paint(s.dim, "="),
+            super::secs(cost.critical_path_s),
+            super::secs(cost.cpu_s),
+            if cost.within_noise {
+                " (within noise)"
+            } else {
+                ""
+            }
         );
     }
     for line in evidence_lines(finding) {

@@ -5,6 +5,7 @@ mod audit_markdown;
 mod guard;
 mod measure_text;
 pub mod redact;
+mod timings;
 
 use std::io;
 
@@ -19,6 +20,9 @@ pub use measure_text::{
     secs,
 };
 pub use redact::Redactor;
+pub use timings::{
+    render_timings_html, render_timings_human, render_timings_markdown, render_timings_svg, svg,
+};
 
 /// How to render: styles (plain when colour is off) and an optional redactor for snapshots.
 #[derive(Clone, Debug, Default)]

@@ -53,6 +53,10 @@ enum Command {
     /// rounds, without editing a file, and say of each whether it is faster, slower, within
     /// noise, or not yet known.
     Try(cmd::try_::TryArgs),
+    /// Time every unit of one build from cargo's own timings: the critical path with
+    /// pipelining, parallelism against -j, build scripts and proc-macros, and what each
+    /// finding costs.
+    Timings(cmd::timings::TimingsArgs),
     /// Apply the suggestions of findings to the manifests and cargo configuration, as one
     /// verified, undoable transaction (a dry run unless --execute).
     Apply(cmd::apply::ApplyArgs),
@@ -90,6 +94,7 @@ pub(crate) fn run(mut args: Vec<OsString>) -> i32 {
         Command::Audit(args) => args.exec(&ctx),
         Command::Bench(args) => args.exec(&ctx),
         Command::Try(args) => args.exec(&ctx),
+        Command::Timings(args) => args.exec(&ctx),
         Command::Apply(args) => args.exec(&ctx),
         Command::Undo(args) => args.exec(&ctx),
         Command::Guard(args) => args.exec(&ctx),

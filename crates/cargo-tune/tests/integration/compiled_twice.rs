@@ -340,7 +340,7 @@ fn try_measures_the_profile_fix_as_a_config_override() {
         serde_json::json!(["profile.dev.panic=\"unwind\""])
     );
     assert_eq!(
-        report["scenarios"][0]["pairs"], 1,
+        report["scenarios"][0]["comparisons"][0]["pairs"], 1,
         "{}",
         report["scenarios"]
     );

@@ -10,3 +10,4 @@ mod corpus;
 mod duplicates;
 mod guard;
 mod kill;
+mod timings;

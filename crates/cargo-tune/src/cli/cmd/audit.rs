@@ -23,6 +23,12 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_name = "PATH")]
     metadata_path: Option<PathBuf>,
 
+    /// Cost every finding that names packages with a saved `cargo tune timings --format json`
+    /// document (without FILE: the last `cargo tune timings` run of this workspace), and lead
+    /// the report with the costs.
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    costs: Option<Option<PathBuf>>,
+
     /// Exit with 1 when findings at this level or above exist.
     #[arg(long, value_enum, value_name = "LEVEL")]
     deny: Option<DenyLevel>,
@@ -103,7 +109,27 @@ impl AuditArgs {
             GoalArg::Runtime => Goal::Runtime,
         };
         let policy = Policy { goal, levels };
-        let audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;
+        // A named file is read before the audit, so that a bad one fails fast; the last run's
+        // file is found in the target directory, which the audit tells.
+        let named = match &self.costs {
+            Some(Some(p)) => Some(read_costs(p)?),
+            _ => None,
+        };
+        let mut audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;
+        let costs = match (named, &self.costs) {
+            (Some(c), _) => Some(c),
+            (None, Some(_)) => Some(read_costs(&cargo_tune_core::timings::report::saved_path(
+                &audit.model.metadata.target_directory,
+            ))?),
+            (None, None) => None,
+        };
+        if let Some((timings, spread)) = &costs {
+            cargo_tune_core::timings::findings::attach_costs(
+                &mut audit.report.findings,
+                timings,
+                *spread,
+            );
+        }
         let report = &audit.report;
         let mut options = ctx.render_options(destination.is_file());
         options.verbose = self.verbose;
@@ -133,4 +159,36 @@ impl AuditArgs {
             Ok(())
         }
     }
+}
+
+/// The timings of a saved `cargo tune timings --format json`, and its run-to-run spread.
+fn read_costs(
+    path: &std::path::Path,
+) -> Result<(cargo_tune_core::timings::BuildTimings, Option<f64>), ExpectedError> {
+    let fail = |what: String| ExpectedError::Setup {
+        message: format!("failed to read --costs {}: {what}", path.display()),
+        source: None,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let report: cargo_tune_schema::TimingsReport = serde_json::from_str(&text).map_err(|e| {
+        fail(format!(
+            "not a `cargo tune timings --format json` document: {e}"
+        ))
+    })?;
+    if report.format_version != cargo_tune_schema::FORMAT_VERSION {
+        return Err(fail(format!(
+            "format_version {} is not {}",
+            report.format_version,
+            cargo_tune_schema::FORMAT_VERSION
+        )));
+    }
+    if report.failure.is_some() {
+        return Err(fail(
+            "it describes a build that failed, whose units are partial; run `cargo tune timings` again".to_owned(),
+        ));
+    }
+    let timings = cargo_tune_core::timings::BuildTimings::from_report(&report)
+        .map_err(|e| fail(e.to_string()))?;
+    let spread = cargo_tune_core::timings::report::spread(&report.run_walls_s);
+    Ok((timings, spread))
 }

@@ -29,18 +29,12 @@ const DEFAULT_SCENARIOS: &[Scenario] = &[
 impl BenchArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
-        let session = Session::load(&self.manifest, ctx)?;
+        let session = Session::load(&self.manifest, ctx, false)?;
         let baseline = session.variant("baseline", &[], &[])?;
         let scenarios = if self.measure.scenarios.is_empty() {
             DEFAULT_SCENARIOS.to_vec()
         } else {
-            let mut asked = Vec::new();
-            for s in &self.measure.scenarios {
-                if !asked.contains(s) {
-                    asked.push(*s);
-                }
-            }
-            asked
+            super::measure::dedup(&self.measure.scenarios)
         };
         let (context, variants, results) = session.measure(
             &self.measure,

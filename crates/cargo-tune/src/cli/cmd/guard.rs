@@ -119,7 +119,7 @@ impl GuardArgs {
         if let Some(path) = &self.github_summary {
             check_writable(&cwd.join(path), "--github-summary")?;
         }
-        let session = Session::load(&self.manifest, ctx)?;
+        let session = Session::load(&self.manifest, ctx, false)?;
         let root = session.model.root.clone();
         let Some(raw) =
             SloSpec::find(&session.model.root_manifest, &root).map_err(|e| spec_error(&e))?

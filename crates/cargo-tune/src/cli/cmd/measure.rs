@@ -54,7 +54,7 @@ pub(crate) struct MeasureArgs {
     pub(crate) workspace: bool,
 }
 
-fn parse_scenario(name: &str) -> Result<Scenario, String> {
+pub(crate) fn parse_scenario(name: &str) -> Result<Scenario, String> {
     Scenario::parse(name).ok_or_else(|| {
         format!(
             "unknown scenario; expected one of: {}",
@@ -99,9 +99,12 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// Loads the workspace once. `unit_graphs`: read cargo's unit graphs too, which only the
+    /// `compiled-twice` finding needs; a measurement does not pay for them otherwise.
     pub(crate) fn load(
         manifest: &ManifestOptions,
         ctx: &OutputContext,
+        unit_graphs: bool,
     ) -> Result<Session, ExpectedError> {
         let cwd = current_dir()?;
         let cargo = manifest.cargo_options(ctx);
@@ -110,7 +113,7 @@ impl Session {
             manifest_path: manifest.manifest_path.clone(),
             cwd,
             env: BuildEnv::capture(),
-            unit_graphs: true,
+            unit_graphs,
         };
         let (model, env) = cargo_tune_core::audit::load_and_probe(load)?;
         let bench_dir = model.metadata.target_directory.join("cargo-tune");
@@ -250,6 +253,40 @@ impl Session {
         compare: bool,
         ctx: &OutputContext,
     ) -> Result<(RunContext, Vec<Variant>, Vec<ScenarioResult>), ExpectedError> {
+        let (context, plan) = self.plan(args, variants, scenarios, skip)?;
+        let mut bar = ProgressBar::new(ctx);
+        interrupt::install();
+        let mut progress = |event: &measure::Progress<'_>| bar.event(event);
+        let result = if compare {
+            measure::compare_candidates(&plan, interrupt::flag(), &mut progress)
+        } else {
+            measure::measure(&plan, interrupt::flag(), &mut progress).map(|runs| {
+                runs.iter()
+                    .map(|r| measure::scenario_result(r, None))
+                    .collect()
+            })
+        };
+        bar.finish();
+        match result {
+            Ok(runs) => Ok((context, plan.variants, runs)),
+            Err(MeasureError::Interrupted) => Err(ExpectedError::Interrupted {
+                restored: context.touched_file,
+            }),
+            Err(e) => Err(ExpectedError::Setup {
+                message: format!("failed to {e}"),
+                source: None,
+            }),
+        }
+    }
+
+    /// Checks the flags and builds the plan and the facts recorded with it.
+    pub(crate) fn plan(
+        &self,
+        args: &MeasureArgs,
+        variants: Vec<Variant>,
+        scenarios: Vec<Scenario>,
+        skip: Vec<(Scenario, String)>,
+    ) -> Result<(RunContext, MeasurePlan), ExpectedError> {
         if scenarios.contains(&Scenario::NextestRun)
             && variant::find_on_path("cargo-nextest", self.path_var.as_deref()).is_none()
         {
@@ -335,30 +372,10 @@ impl Session {
             jobs,
             packages: args.packages.clone(),
             skip,
+            extra_args: Vec::new(),
+            warm_up: true,
         };
-        let mut bar = ProgressBar::new(ctx);
-        interrupt::install();
-        let mut progress = |event: &measure::Progress<'_>| bar.event(event);
-        let result = if compare {
-            measure::compare_candidates(&plan, interrupt::flag(), &mut progress)
-        } else {
-            measure::measure(&plan, interrupt::flag(), &mut progress).map(|runs| {
-                runs.iter()
-                    .map(|r| measure::scenario_result(r, None))
-                    .collect()
-            })
-        };
-        bar.finish();
-        match result {
-            Ok(runs) => Ok((context, plan.variants, runs)),
-            Err(MeasureError::Interrupted) => Err(ExpectedError::Interrupted {
-                restored: context.touched_file,
-            }),
-            Err(e) => Err(ExpectedError::Setup {
-                message: format!("failed to {e}"),
-                source: None,
-            }),
-        }
+        Ok((context, plan))
     }
 
     /// The variants' schema view.
@@ -394,6 +411,41 @@ pub(crate) fn failures(report: &MeasureReport) -> Result<(), ExpectedError> {
     } else {
         Ok(())
     }
+}
+
+/// Runs `plan` with a progress bar and Ctrl-C handling.
+pub(crate) fn run_plan(
+    plan: &MeasurePlan,
+    context: &RunContext,
+    ctx: &OutputContext,
+) -> Result<Vec<measure::ScenarioRuns>, ExpectedError> {
+    let mut bar = ProgressBar::new(ctx);
+    interrupt::install();
+    let result = measure::measure(plan, interrupt::flag(), &mut |event| {
+        bar.event(event);
+    });
+    bar.finish();
+    match result {
+        Ok(runs) => Ok(runs),
+        Err(MeasureError::Interrupted) => Err(ExpectedError::Interrupted {
+            restored: context.touched_file.clone(),
+        }),
+        Err(e) => Err(ExpectedError::Setup {
+            message: format!("failed to {e}"),
+            source: None,
+        }),
+    }
+}
+
+/// The scenarios asked for, each once, in the order given.
+pub(crate) fn dedup(scenarios: &[Scenario]) -> Vec<Scenario> {
+    let mut out = Vec::new();
+    for s in scenarios {
+        if !out.contains(s) {
+            out.push(*s);
+        }
+    }
+    out
 }
 
 /// Seconds since the epoch, for history lines.

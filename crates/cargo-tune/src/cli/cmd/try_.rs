@@ -50,10 +50,18 @@ pub(crate) struct TryArgs {
 impl TryArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
-        let session = Session::load(&self.manifest, ctx)?;
         let candidates: Vec<Vec<ChangeArg>> = std::iter::once(self.changes.concat())
             .chain(self.vs.iter().cloned())
             .collect();
+        // Only `compiled-twice` findings come from cargo's unit graphs.
+        let unit_graphs = candidates.iter().flatten().any(|a| {
+            a.text
+                .split(':')
+                .next()
+                .and_then(cargo_tune_schema::FindingCode::parse)
+                == Some(cargo_tune_schema::FindingCode::CompiledTwice)
+        });
+        let session = Session::load(&self.manifest, ctx, unit_graphs)?;
         let current = session.current();
         let mut findings = None;
         let mut expanded: Vec<Vec<Change>> = Vec::new();

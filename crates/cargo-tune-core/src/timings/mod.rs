@@ -1,0 +1,194 @@
+//! Per-unit build timings, normalised into one model whatever cargo output they come from, and
+//! what follows from them: the critical path, the parallelism reached, and what a set of units
+//! (a duplicate version, a proc-macro stack) costs.
+//!
+//! Sources are adapters: [`html`] reads the `UNIT_DATA` of `cargo build --timings` in each of its
+//! dialects, [`unit_graph`] adds every dependency edge from `cargo build --unit-graph`. Parsers
+//! take text line by line and never do I/O.
+
+pub mod analysis;
+pub mod findings;
+pub mod html;
+pub mod report;
+pub mod unit_graph;
+
+use std::collections::{BTreeSet, HashMap};
+
+use cargo_tune_schema::{TimingsReport, UnitDep, UnitTiming};
+
+pub use analysis::{Analysis, analyse};
+
+/// Which `UNIT_DATA` dialect a report was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HtmlSchema {
+    /// cargo ≤ 1.92: `unlocked_units`, `unlocked_rmeta_units`, `rmeta_time`.
+    Unlocked,
+    /// cargo 1.93: `unblocked_*`, still `rmeta_time`.
+    UnblockedRmetaTime,
+    /// cargo ≥ 1.94: `unblocked_*`, metadata time from the `frontend` section.
+    UnblockedSections,
+}
+
+impl HtmlSchema {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HtmlSchema::Unlocked => "unlocked",
+            HtmlSchema::UnblockedRmetaTime => "unblocked-rmeta-time",
+            HtmlSchema::UnblockedSections => "unblocked-sections",
+        }
+    }
+}
+
+/// Where the dependency edges came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DepsSource {
+    /// Every edge, from `cargo build --unit-graph`.
+    UnitGraph,
+    /// Only the edge that unblocked each unit, from the timings report itself.
+    TimingsUnblocked,
+}
+
+impl DepsSource {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepsSource::UnitGraph => "unit-graph",
+            DepsSource::TimingsUnblocked => "timings-unblocked",
+        }
+    }
+}
+
+/// One build's units and wall time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuildTimings {
+    /// Sorted by unit index.
+    pub units: Vec<UnitTiming>,
+    /// Wall time of the build as cargo measured it, seconds.
+    pub wall: f64,
+    /// The jobs cargo ran with, when the source says.
+    pub jobs: Option<usize>,
+    /// The dialect read.
+    pub schema: HtmlSchema,
+    /// Where `deps` came from.
+    pub deps_source: DepsSource,
+    /// `(from, to, rmeta)`: `from` finishing (or its metadata, with `rmeta`) unblocked `to`.
+    pub unblocked: Vec<(usize, usize, bool)>,
+    /// Fields of `UNIT_DATA` that were not understood, kept to be reported rather than failing.
+    pub unknown_fields: BTreeSet<String>,
+}
+
+/// Why timings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TimingsError {
+    /// No `UNIT_DATA` in the report.
+    #[error(
+        "read the timings report: it has no `const UNIT_DATA = [...]`; cargo's report format is not one cargo-tune knows"
+    )]
+    NoUnitData,
+    /// `UNIT_DATA` is not JSON.
+    #[error("read the timings report: `UNIT_DATA` is not a JSON array: {0}")]
+    Json(#[source] serde_json::Error),
+    /// A field is missing or has another type.
+    #[error(
+        "read the timings report: unknown `UNIT_DATA` schema: unit #{position} has no {expected} field `{field}`"
+    )]
+    Field {
+        /// Position of the unit in the array.
+        position: usize,
+        /// The field.
+        field: &'static str,
+        /// What it should be.
+        expected: &'static str,
+    },
+    /// A saved report cannot be used.
+    #[error("read the saved timings: {0}")]
+    Saved(String),
+}
+
+impl BuildTimings {
+    /// Position of unit `index` in `units`.
+    pub fn position(&self, index: usize) -> Option<usize> {
+        self.units.binary_search_by_key(&index, |u| u.index).ok()
+    }
+
+    /// A map from unit index to position.
+    pub fn positions(&self) -> HashMap<usize, usize> {
+        self.units
+            .iter()
+            .enumerate()
+            .map(|(p, u)| (u.index, p))
+            .collect()
+    }
+
+    /// Without a unit graph: each unit depends on what unblocked it.
+    pub fn deps_from_unblocked(&mut self) {
+        self.deps_source = DepsSource::TimingsUnblocked;
+        for u in &mut self.units {
+            u.deps.clear();
+        }
+        for &(from, to, rmeta) in &self.unblocked {
+            if let Some(p) = self.position(to) {
+                self.units[p].deps.push(UnitDep { unit: from, rmeta });
+            }
+        }
+    }
+
+    /// The model of a saved `cargo tune timings --format json` document.
+    pub fn from_report(report: &TimingsReport) -> Result<BuildTimings, TimingsError> {
+        let mut units = report.units.clone();
+        units.sort_by_key(|u| u.index);
+        let known: BTreeSet<usize> = units.iter().map(|u| u.index).collect();
+        if let Some(bad) = units
+            .iter()
+            .flat_map(|u| u.deps.iter().map(move |d| (u, d)))
+            .find(|(_, d)| !known.contains(&d.unit))
+        {
+            return Err(TimingsError::Saved(format!(
+                "unit {} depends on unit {}, which is not in the file",
+                bad.0.index, bad.1.unit
+            )));
+        }
+        Ok(BuildTimings {
+            units,
+            wall: report.wall_s,
+            jobs: Some(report.context.jobs),
+            schema: match report.source.schema.as_str() {
+                "unlocked" => HtmlSchema::Unlocked,
+                "unblocked-rmeta-time" => HtmlSchema::UnblockedRmetaTime,
+                _ => HtmlSchema::UnblockedSections,
+            },
+            deps_source: if report.source.dependencies == "unit-graph" {
+                DepsSource::UnitGraph
+            } else {
+                DepsSource::TimingsUnblocked
+            },
+            unblocked: Vec::new(),
+            unknown_fields: BTreeSet::new(),
+        })
+    }
+}
+
+/// `name version` and cargo's target description.
+pub fn label(unit: &UnitTiming) -> String {
+    format!("{} {}{}", unit.name, unit.version, unit.target)
+}
+
+impl BuildTimings {
+    /// A build that succeeded finished every unit it lists, however short.
+    pub fn mark_all_finished(&mut self) {
+        for u in &mut self.units {
+            u.finished = true;
+        }
+    }
+
+    /// Without a unit graph, library units of proc-macro packages are proc-macros.
+    pub fn mark_proc_macros<'a>(&mut self, packages: impl IntoIterator<Item = (&'a str, String)>) {
+        let set: std::collections::HashSet<(&str, String)> = packages.into_iter().collect();
+        for u in &mut self.units {
+            if u.kind == "lib" && set.contains(&(u.name.as_str(), u.version.clone())) {
+                u.kind = "proc-macro".to_owned();
+            }
+        }
+    }
+}

@@ -1,0 +1,511 @@
+//! `cargo tune timings` end to end on the `timings` fixture: the critical path against an
+//! independent reconstruction from cargo's own report and unit graph, the Gantt chart as
+//! Chromium draws it, costs read back by `audit --costs`, and the bad inputs (a failing build, a
+//! report of an unknown schema, Ctrl-C).
+
+#![expect(
+    clippy::disallowed_methods,
+    reason = "the tests run cargo, chromium and kill themselves, as a user would"
+)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, scrub_env};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+
+fn cli(ws: &TempWorkspace) -> CargoTuneCli {
+    CargoTuneCli::new(BIN, ws.root())
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `UNIT_DATA` of cargo's report, read with nothing from cargo-tune.
+fn unit_data(html: &str) -> Vec<Value> {
+    let start = html.find("const UNIT_DATA = ").expect("UNIT_DATA") + 18;
+    let end = start + html[start..].find("\n];").expect("end of UNIT_DATA") + 2;
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+/// `cargo build --unit-graph` of the fixture, as cargo prints it.
+fn unit_graph(root: &Path) -> Value {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    scrub_env(&mut cmd);
+    let out = cmd
+        .args([
+            "build",
+            "--workspace",
+            "--unit-graph",
+            "-Z",
+            "unstable-options",
+        ])
+        .env("RUSTC_BOOTSTRAP", "1")
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap()
+}
+
+#[test]
+fn the_critical_path_matches_an_independent_reconstruction_from_cargo_data() {
+    let ws = TempWorkspace::fixture("timings");
+    let out = ws.path("timings.json");
+    cli(&ws)
+        .args(["timings", "--format", "json", "-o"])
+        .args([out.to_str().unwrap()])
+        .run()
+        .assert_code(0);
+    let report = read_json(&out);
+    assert_eq!(report["source"]["durations"], "cargo-timings-html");
+    assert_eq!(report["source"]["dependencies"], "unit-graph");
+    let html = std::fs::read_to_string(report["source"]["report_path"].as_str().unwrap()).unwrap();
+    let data = unit_data(&html);
+    let graph = unit_graph(ws.root());
+
+    // Every unit cargo timed is in the report with cargo's numbers.
+    assert_eq!(report["units"].as_array().unwrap().len(), data.len());
+    for d in &data {
+        let u = report["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["index"] == d["i"])
+            .unwrap();
+        assert_eq!((&u["name"], &u["version"]), (&d["name"], &d["version"]));
+        assert!((f(&u["duration_s"]) - f(&d["duration"])).abs() < 1e-9);
+    }
+
+    // Match cargo's timed units to the graph's by package and target kind; this fixture builds
+    // no unit twice, so the match is one to one.
+    let class = |target: &str| {
+        if target.contains("(run)") {
+            "run"
+        } else if target.contains("build-script") {
+            "custom-build"
+        } else {
+            "other"
+        }
+    };
+    let graph_units = graph["units"].as_array().unwrap();
+    let mut of_timed: HashMap<u64, usize> = HashMap::new();
+    for d in &data {
+        let target = d["target"].as_str().unwrap();
+        let (name, version) = (d["name"].as_str().unwrap(), d["version"].as_str().unwrap());
+        let matches: Vec<usize> = graph_units
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| {
+                let id = g["pkg_id"].as_str().unwrap();
+                let same_package = id.ends_with(&format!("#{name}@{version}"))
+                    || id.ends_with(&format!("/{name}#{version}"));
+                let g_class = match (
+                    g["target"]["kind"][0].as_str().unwrap(),
+                    g["mode"].as_str().unwrap(),
+                ) {
+                    ("custom-build", "run-custom-build") => "run",
+                    ("custom-build", _) => "custom-build",
+                    _ => "other",
+                };
+                same_package && g_class == class(target)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(matches.len(), 1, "{d}");
+        of_timed.insert(d["i"].as_u64().unwrap(), matches[0]);
+    }
+    let timed_of: HashMap<usize, u64> = of_timed.iter().map(|(t, g)| (*g, *t)).collect();
+    let by_i: HashMap<u64, &Value> = data.iter().map(|d| (d["i"].as_u64().unwrap(), d)).collect();
+    let metadata_at = |d: &Value| -> Option<f64> {
+        d["sections"]
+            .as_array()?
+            .iter()
+            .find_map(|s| (s[0] == "frontend").then(|| f(&s[1]["end"])))
+    };
+    let is_lib = |g: &Value| {
+        let kind = g["target"]["kind"][0].as_str().unwrap();
+        matches!(kind, "lib" | "rlib") && g["mode"] == "build"
+    };
+    // Dependencies of each timed unit, with what of the dependency it waits for.
+    let mut waits: BTreeMap<u64, Vec<(u64, f64)>> = BTreeMap::new();
+    for (&t, &g) in &of_timed {
+        let node = &graph_units[g];
+        let mut list = Vec::new();
+        for dep in node["dependencies"].as_array().unwrap() {
+            let gd = dep["index"].as_u64().unwrap() as usize;
+            let td = timed_of[&gd];
+            let d = by_i[&td];
+            let wait = match metadata_at(d) {
+                Some(m) if is_lib(node) && is_lib(&graph_units[gd]) => m,
+                _ => f(&d["duration"]),
+            };
+            list.push((td, wait));
+        }
+        waits.insert(t, list);
+    }
+    // The longest chain, by trying every chain (the fixture is small).
+    fn longest(
+        at: u64,
+        waits: &BTreeMap<u64, Vec<(u64, f64)>>,
+        memo: &mut HashMap<u64, f64>,
+    ) -> f64 {
+        if let Some(v) = memo.get(&at) {
+            return *v;
+        }
+        let best = waits[&at]
+            .iter()
+            .map(|(d, w)| longest(*d, waits, memo) + w)
+            .fold(0.0, f64::max);
+        memo.insert(at, best);
+        best
+    }
+    let mut memo = HashMap::new();
+    let expected = waits
+        .keys()
+        .map(|&t| longest(t, &waits, &mut memo) + f(&by_i[&t]["duration"]))
+        .fold(0.0, f64::max);
+    let path = &report["critical_path"];
+    let length = f(&path["length_s"]);
+    assert!((length - expected).abs() < 0.002, "{length} vs {expected}");
+
+    // Consecutive steps are real dependencies, and their contributions add up to the length.
+    let steps = path["steps"].as_array().unwrap();
+    for pair in steps.windows(2) {
+        let (a, b) = (
+            pair[0]["unit"].as_u64().unwrap(),
+            pair[1]["unit"].as_u64().unwrap(),
+        );
+        assert!(waits[&b].iter().any(|(d, _)| *d == a), "{a} → {b}");
+    }
+    let contributions: f64 = steps.iter().map(|s| f(&s["contribution_s"])).sum();
+    assert!((contributions - length).abs() < 0.002);
+
+    // The path's durations plus the time its units waited is the build's wall time: before the
+    // first, between each unblocking and the next start, after the last.
+    let wall = f(&report["wall_s"]);
+    let last = by_i[&steps.last().unwrap()["unit"].as_u64().unwrap()];
+    let tail = wall - (f(&last["start"]) + f(&last["duration"]));
+    let waited: f64 = steps.iter().map(|s| f(&s["waited_s"])).sum();
+    assert!(
+        (contributions + waited + tail - wall).abs() < 0.02,
+        "{contributions} + {waited} + {tail} != {wall}"
+    );
+    assert!((length + f(&path["idle_s"]) - wall).abs() < 0.002);
+    // cargo rounds to 0.01 s; nothing on the path starts before it is unblocked.
+    assert!(
+        steps.iter().all(|s| f(&s["waited_s"]) > -0.015),
+        "{steps:?}"
+    );
+    assert!(length <= wall + 0.01);
+}
+
+/// Chromium, or a panic saying how to install it.
+fn chromium() -> PathBuf {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("chromium"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("chromium is not on PATH; install it: apt-get install -y chromium (or run .ci/setup)")
+        })
+}
+
+fn headless(url: &str, extra: &[&str]) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The class lists of every `<rect>` with a class, in a DOM Chromium dumped.
+fn rect_classes(dom: &str) -> Vec<Vec<String>> {
+    dom.split("<rect class=\"")
+        .skip(1)
+        .map(|rest| {
+            rest.split('"')
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn chromium_draws_one_bar_per_unit_and_highlights_the_critical_path() {
+    let ws = TempWorkspace::fixture("timings");
+    let svg = ws.path("gantt.svg");
+    let json = ws.path("timings.json");
+    let html = ws.path("timings.html");
+    cli(&ws)
+        .args(["timings", "--format", "json", "-o", json.to_str().unwrap()])
+        .args(["--svg", svg.to_str().unwrap()])
+        .run()
+        .assert_code(0);
+    cli(&ws)
+        .args(["timings", "--format", "html", "-o", html.to_str().unwrap()])
+        .run()
+        .assert_code(0);
+    let report = read_json(&json);
+    let units = report["units"].as_array().unwrap().len();
+    let steps = report["critical_path"]["steps"].as_array().unwrap();
+
+    for file in [&svg, &html] {
+        let url = format!("file://{}", file.display());
+        let dom = String::from_utf8(headless(&url, &["--dump-dom"]).stdout).unwrap();
+        // Self-contained: no script, nothing fetched.
+        assert!(!dom.contains("<script"), "{file:?}");
+        assert!(
+            !dom.contains("href=\"http") && !dom.contains("src=\"http"),
+            "{file:?}"
+        );
+        let rects = rect_classes(&dom);
+        let bars: Vec<&Vec<String>> = rects.iter().filter(|c| c[0] == "unit").collect();
+        let critical = bars
+            .iter()
+            .filter(|c| c.iter().any(|x| x == "critical"))
+            .count();
+        let links = dom.matches("class=\"critical-link\"").count();
+        // One bar per unit cargo timed (the HTML is another build of the same units).
+        assert_eq!(bars.len(), units, "{file:?}");
+        assert!(critical >= 2, "{file:?}");
+        assert_eq!(links, critical - 1, "{file:?}");
+        if file == &svg {
+            // The chart of the JSON's own run: its critical path, unit for unit.
+            assert_eq!(critical, steps.len());
+            for step in steps {
+                let marked = format!("data-unit=\"{}\"", step["unit"]);
+                let bar = dom.split("<rect ").find(|r| r.contains(&marked)).unwrap();
+                assert!(bar.contains(" critical"), "{bar}");
+            }
+        }
+    }
+    // And what a person would see: a screenshot that is not blank.
+    let shot = ws.path("gantt.png");
+    headless(
+        &format!("file://{}", svg.display()),
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1300,400",
+        ],
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 5_000,
+        "{} bytes",
+        png.len()
+    );
+}
+
+#[test]
+fn audit_costs_ranks_findings_by_what_their_units_took() {
+    let ws = TempWorkspace::fixture("timings");
+    let json = ws.path("timings.json");
+    cli(&ws)
+        .args(["timings", "--format", "json", "-o", json.to_str().unwrap()])
+        .run()
+        .assert_code(0);
+    let report = read_json(&json);
+    // fmt is built in two versions; the older one's units are the extra ones.
+    let fmt_old: f64 = report["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["name"] == "fmt" && u["version"] == "1.0.0")
+        .map(|u| f(&u["duration_s"]))
+        .sum();
+    let costed = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "duplicate-version:fmt")
+        .expect("the duplicate is costed");
+    assert!((f(&costed["cost"]["cpu_s"]) - fmt_old).abs() < 0.002);
+
+    let audit = cli(&ws)
+        .args([
+            "audit",
+            "--costs",
+            json.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0)
+        .json();
+    let first = &audit["findings"][0];
+    assert_eq!(first["id"], "duplicate-version:fmt");
+    assert_eq!(first["cost"], costed["cost"]);
+    // Without a file, the last run's report (the one just made) is used.
+    let human = cli(&ws)
+        .args(["audit", "--costs"])
+        .run()
+        .assert_code(0)
+        .stdout();
+    let lead = human.lines().nth(2).unwrap();
+    assert!(lead.starts_with("findings by measured cost"), "{human}");
+
+    std::fs::write(ws.path("bad.json"), "{\"format_version\": 1}").unwrap();
+    let run = cli(&ws)
+        .args(["audit", "--costs", "bad.json"])
+        .run()
+        .assert_code(96);
+    assert!(
+        run.stderr()
+            .contains("not a `cargo tune timings --format json` document")
+    );
+}
+
+#[test]
+fn a_failing_build_reports_what_was_measured_and_exits_101() {
+    let ws = TempWorkspace::fixture("timings");
+    let lib = "crates/core-lib/src/lib.rs";
+    ws.write(
+        lib,
+        &format!("{}\npub fn broken() -> u32 {{ \"x\" }}\n", ws.read(lib)),
+    );
+    let json = ws.path("timings.json");
+    let run = cli(&ws)
+        .args(["timings", "--format", "json", "-o", json.to_str().unwrap()])
+        .run()
+        .assert_code(101);
+    assert!(
+        run.stderr().contains("1 measured build failed"),
+        "{}",
+        run.stderr()
+    );
+    let report = read_json(&json);
+    assert!(
+        report["failure"]["last_lines"]
+            .to_string()
+            .contains("mismatched types")
+    );
+    // Partial units cost nothing: audit refuses them.
+    let audit = cli(&ws).args(["audit", "--costs"]).run().assert_code(96);
+    assert!(
+        audit.stderr().contains("a build that failed"),
+        "{}",
+        audit.stderr()
+    );
+    let units = report["units"].as_array().unwrap();
+    assert!(
+        units.iter().any(|u| u["finished"] == true),
+        "something was measured"
+    );
+    assert!(
+        units
+            .iter()
+            .any(|u| u["name"] == "core-lib" && u["kind"] == "lib" && u["finished"] == false)
+    );
+    // The build ran in cargo-tune's own directory, not in the user's target/debug.
+    assert!(!ws.path("target/debug").exists());
+    assert!(ws.path("target/cargo-tune/timings/dev-clean").is_dir());
+}
+
+#[test]
+fn a_timings_report_of_an_unknown_schema_is_an_error_naming_the_field() {
+    let ws = TempWorkspace::fixture("timings");
+    // A cargo whose report renames `duration`, as a future cargo might.
+    let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let shim = ws.path("cargo-shim.sh");
+    std::fs::write(
+        &shim,
+        format!(
+            "#!/bin/sh\n'{real}' \"$@\"\nrc=$?\nreport=\"$CARGO_TARGET_DIR/cargo-timings/cargo-timing.html\"\n[ -f \"$report\" ] && sed -i 's/\"duration\"/\"elapsed\"/' \"$report\"\nexit $rc\n"
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let run = cli(&ws)
+        .args(["timings"])
+        .env("CARGO", &shim)
+        .run()
+        .assert_code(96);
+    assert!(
+        run.stderr().contains("unknown `UNIT_DATA` schema") && run.stderr().contains("`duration`"),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stdout().is_empty());
+}
+
+#[test]
+fn ctrl_c_leaves_nothing_behind() {
+    let ws = TempWorkspace::fixture("timings");
+    let json = ws.path("timings.json");
+    let svg = ws.path("gantt.svg");
+    let mut child = cli(&ws)
+        .args(["timings", "--runs", "50", "-o", json.to_str().unwrap()])
+        .args(["--svg", svg.to_str().unwrap()])
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until a build has written into the private target directory.
+    let dir = ws.path("target/cargo-tune/timings/dev-clean/baseline");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !dir.join("debug").exists() {
+        assert!(Instant::now() < deadline, "no build seen");
+        assert!(child.try_wait().unwrap().is_none(), "exited early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stdout.is_empty());
+    assert!(!json.exists() && !svg.exists(), "no report written");
+    assert!(!dir.exists(), "the half-built target directory is removed");
+    // No cargo or rustc of this build is left running.
+    std::thread::sleep(Duration::from_millis(200));
+    let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
+    let dir_text = dir.display().to_string();
+    assert!(
+        !String::from_utf8_lossy(&ps.stdout).contains(&dir_text),
+        "a process still uses {dir_text}"
+    );
+}
