@@ -11,6 +11,7 @@ mod apply;
 pub mod exit_codes;
 mod finding;
 mod measure;
+mod pgo;
 mod report;
 
 pub use apply::{ApplyMode, ApplyReport, FileDiff, PlannedChange, SkippedChange, UndoReport};
@@ -22,6 +23,7 @@ pub use measure::{
     RunContext, ScenarioBench, ScenarioComparison, Summary3, TryReport, VariantFailure,
     VariantOutcome, VariantSpec, Verdict,
 };
+pub use pgo::{PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant, ProfileSummary};
 pub use report::{AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, ValueSource};
 
 /// Version of every JSON document cargo-tune writes. Bumped on any incompatible change.

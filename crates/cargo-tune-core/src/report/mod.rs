@@ -3,6 +3,7 @@
 mod audit_human;
 mod audit_markdown;
 mod measure_text;
+mod pgo_text;
 pub mod redact;
 
 use std::io;
@@ -15,6 +16,7 @@ pub use audit_markdown::render_audit_markdown;
 pub use measure_text::{
     bytes, render_bench_human, render_bench_markdown, render_try_human, render_try_markdown, secs,
 };
+pub use pgo_text::{render_pgo_human, render_pgo_markdown};
 pub use redact::Redactor;
 
 /// How to render: styles (plain when colour is off) and an optional redactor for snapshots.

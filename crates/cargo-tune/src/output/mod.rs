@@ -84,6 +84,15 @@ impl OutputContext {
         status_line(AnsiColor::Cyan, "note", text);
     }
 
+    /// Writes a cargo-style status line (`     Running step`) to stderr.
+    pub(crate) fn print_status(&self, verb: &str, text: &str) {
+        let style = AnsiColor::Green.on_default().bold();
+        let _ = writeln!(
+            anstream::stderr().lock(),
+            "{style}{verb:>12}{style:#} {text}"
+        );
+    }
+
     /// Writes `warning: …` to stderr.
     pub(crate) fn print_warning(&self, text: &str) {
         status_line(AnsiColor::Yellow, "warning", text);

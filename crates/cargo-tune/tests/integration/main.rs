@@ -8,3 +8,4 @@ mod contract;
 mod corpus;
 mod duplicates;
 mod kill;
+mod pgo;

@@ -4,5 +4,6 @@ pub(crate) mod apply;
 pub(crate) mod audit;
 pub(crate) mod bench;
 mod measure;
+pub(crate) mod pgo;
 pub(crate) mod try_;
 pub(crate) mod undo;
