@@ -9,3 +9,4 @@ mod corpus;
 mod duplicates;
 mod kill;
 mod pgo;
+mod wild;
