@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use cargo_tune_schema::{
-    FORMAT_VERSION, PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant, ProfileSummary,
-    ToolInfo, Verdict,
+    EffectiveProfile, FORMAT_VERSION, PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant,
+    ProfileSummary, ToolInfo, ValueSource, Verdict,
 };
 
 pub use elf::section_names;
@@ -268,6 +268,16 @@ pub enum PgoError {
         reason: String,
         /// How to fix it.
         fix: String,
+    },
+    /// The release profile strips symbols, which BOLT needs.
+    #[error(
+        "optimise with BOLT: the release profile strips symbols (strip = {value}, set in {place}), and BOLT needs them and the relocations a stripped link cannot keep; {STRIP_FIX}"
+    )]
+    StrippedProfile {
+        /// The `strip` value.
+        value: String,
+        /// Where it is set.
+        place: String,
     },
     /// `llvm-bolt` succeeded but the output carries no BOLT note.
     #[error(
@@ -863,6 +873,34 @@ impl Pipeline<'_> {
         }
         Ok(walls)
     }
+}
+
+/// Refuses `--bolt` before any build when the release profile strips symbols: the link that
+/// keeps relocations for BOLT cannot strip (lld refuses the pair), and BOLT needs the symbols.
+pub fn check_release_strip(profiles: &[EffectiveProfile]) -> Result<(), PgoError> {
+    let Some(strip) = profiles
+        .iter()
+        .find(|p| p.name == "release")
+        .and_then(|p| p.values.iter().find(|v| v.key == "strip"))
+    else {
+        return Ok(());
+    };
+    let strips_symbols = matches!(&strip.value, serde_json::Value::Bool(true))
+        || strip.value.as_str() == Some("symbols");
+    if !strips_symbols {
+        return Ok(());
+    }
+    let place = match &strip.source {
+        ValueSource::Manifest { path, line } => format!("{path}:{line}"),
+        ValueSource::Config { path } => path.clone(),
+        ValueSource::Env { var } => var.clone(),
+        ValueSource::Default => "cargo's default".to_owned(),
+        _ => "the configuration".to_owned(),
+    };
+    Err(PgoError::StrippedProfile {
+        value: strip.value.to_string(),
+        place,
+    })
 }
 
 const STRIP_FIX: &str = "set `strip = false` (or \"debuginfo\") in [profile.release], and check that neither CARGO_PROFILE_RELEASE_STRIP nor a `-Cstrip` rustflag strips symbols";

@@ -278,7 +278,30 @@ fn bolt_refuses_a_stripped_binary_and_names_the_setting() {
         .run()
         .assert_code(exit_codes::SETUP);
     let err = run.stderr();
-    assert!(err.contains("with BOLT: the binary is stripped"), "{err}");
+    assert!(
+        err.contains("with BOLT: the release profile strips symbols (strip = \"symbols\", set in CARGO_PROFILE_RELEASE_STRIP)"),
+        "{err}"
+    );
+    assert!(err.contains("strip = false"), "{err}");
+    assert!(!work_dir(&ws).exists(), "refused before any build");
+
+    // However the strip is set, it is refused with the fix, before BOLT runs.
+    let run = cli(&ws)
+        .args([
+            "pgo",
+            "--bolt",
+            "--config",
+            "profile.release.strip=\"symbols\"",
+            "--",
+            WORKLOAD,
+        ])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    let err = run.stderr();
+    assert!(
+        err.contains("strips symbols") || err.contains("is stripped"),
+        "{err}"
+    );
     assert!(err.contains("strip = false"), "{err}");
     assert!(!work_dir(&ws).join("bolt").exists(), "BOLT never ran");
 }

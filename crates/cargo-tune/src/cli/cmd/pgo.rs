@@ -69,6 +69,17 @@ impl PgoArgs {
         let session = Session::load(&self.manifest, ctx)?;
         let (package, bin) = self.select(&session)?;
         let tools = pgo::find_tools(&session.env, self.bolt).map_err(|e| setup(&e))?;
+        // The effective profiles do not include --config; the check after the BOLT input
+        // build still catches a strip set there.
+        let strip_overridden = session
+            .cargo
+            .config
+            .iter()
+            .any(|c| c.contains("strip") || !c.contains('='));
+        if self.bolt && !strip_overridden {
+            let profiles = cargo_tune_core::analysis::profiles::effective_profiles(&session.model);
+            pgo::check_release_strip(&profiles).map_err(|e| setup(&e))?;
+        }
         let rustflags = RustflagsResolution::resolve(&RustflagsInputs {
             env: &session.model.env,
             config: &session.model.config,
