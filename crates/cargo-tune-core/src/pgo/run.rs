@@ -13,7 +13,7 @@ use crate::measure::stopwatch::Stopwatch;
 /// How a process ended.
 #[derive(Debug)]
 pub(crate) struct Finished {
-    /// Exit status as text, `None` when it was stopped.
+    /// Exit status.
     pub status: Option<std::process::ExitStatus>,
     /// Stopped because it ran past the timeout.
     pub timed_out: bool,
@@ -93,11 +93,10 @@ pub(crate) fn run(
         let waited = process::wait(&mut child);
         let _ = done_tx.send(());
         let stopped = watchdog.join().expect("watchdog thread");
-        // Descendants that outlived the leader still hold stderr open: stop them too, or the
-        // read below would wait for them.
-        if stopped != (false, false) || waited.as_ref().is_ok_and(|(s, _)| !s.success()) {
-            process::kill_group(pid);
-        }
+        // Descendants that outlived the leader (a workload that forks a server, say) would
+        // keep running and hold stderr open, so that the read below waited for them: the group
+        // goes with its leader.
+        process::kill_group(pid);
         (waited, reader.join().expect("stderr reader"), stopped)
     });
     let wall = watch.elapsed();
@@ -116,36 +115,52 @@ mod tests {
     use super::*;
     use crate::cargo::ToolCommand;
 
-    #[test]
-    fn a_timeout_kills_the_whole_group_and_reports_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let pid_file = dir.path().join("pid");
-        // The grandchild would outlive a kill of the shell alone.
-        let script = format!("sleep 30 & echo $! > {}; wait", pid_file.display());
-        let cmd = ToolCommand::new("sh").args(["-c", &script]).to_command();
-        let done = run(
-            cmd,
-            Some(Duration::from_millis(300)),
-            &AtomicBool::new(false),
-        )
-        .unwrap();
-        assert!(done.timed_out && !done.success(), "{done:?}");
-        assert!(done.wall < Duration::from_secs(20), "{done:?}");
-        let pid: i32 = std::fs::read_to_string(&pid_file)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        // A killed process may linger as a zombie until its new parent reaps it.
-        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+    /// A killed process may linger as a zombie until its new parent reaps it.
+    fn alive(pid: i32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
             !stat
                 .rsplit(')')
                 .next()
                 .unwrap_or("")
                 .trim_start()
                 .starts_with('Z')
-        });
-        assert!(!alive, "sleep {pid} survived the timeout");
+        })
+    }
+
+    /// Runs `script`, which starts `sleep 30` in the background and writes its pid to the
+    /// returned file.
+    fn with_background_sleep(
+        exit: &str,
+        timeout: Option<Duration>,
+    ) -> (Finished, i32, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let script = format!("sleep 30 & echo $! > {}; {exit}", pid_file.display());
+        let cmd = ToolCommand::new("sh").args(["-c", &script]).to_command();
+        let done = run(cmd, timeout, &AtomicBool::new(false)).unwrap();
+        let pid = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        (done, pid, dir)
+    }
+
+    #[test]
+    fn a_timeout_kills_the_whole_group_and_reports_it() {
+        // The grandchild would outlive a kill of the shell alone.
+        let (done, pid, _dir) = with_background_sleep("wait", Some(Duration::from_millis(300)));
+        assert!(done.timed_out && !done.success(), "{done:?}");
+        assert!(done.wall < Duration::from_secs(20), "{done:?}");
+        assert!(!alive(pid), "sleep {pid} survived the timeout");
+    }
+
+    #[test]
+    fn what_a_successful_run_leaves_behind_is_stopped() {
+        let (done, pid, _dir) = with_background_sleep("exit 0", None);
+        assert!(done.success(), "{done:?}");
+        assert!(done.wall < Duration::from_secs(20), "{done:?}");
+        assert!(!alive(pid), "sleep {pid} outlived the run");
     }
 
     #[test]
