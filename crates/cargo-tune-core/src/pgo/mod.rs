@@ -997,6 +997,33 @@ mod tests {
         assert!(err.contains("apt-get install bolt-22"), "{err}");
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn bolt_input_without_relocations_or_symbols_is_refused_with_the_fix() {
+        // The test binary is linked as usual: symbols, but no --emit-relocs.
+        let exe = std::env::current_exe().unwrap();
+        let err = check_bolt_input(&exe).unwrap_err().to_string();
+        assert!(err.contains("no .rela.text"), "{err}");
+        assert!(err.contains("--emit-relocs"), "{err}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let stripped = dir.path().join("stripped");
+        ToolCommand::new("objcopy")
+            .arg("--strip-all")
+            .arg(&exe)
+            .arg(&stripped)
+            .output()
+            .expect("objcopy strips the copy (apt-get install binutils)");
+        let err = check_bolt_input(&stripped).unwrap_err().to_string();
+        assert!(err.contains("stripped (it has no .symtab)"), "{err}");
+        assert!(err.contains("strip = false"), "{err}");
+
+        let script = dir.path().join("script");
+        crate::fsutil::write_atomic(&script, b"#!/bin/sh\n").unwrap();
+        let err = check_bolt_input(&script).unwrap_err().to_string();
+        assert!(err.contains("not a 64-bit little-endian ELF"), "{err}");
+    }
+
     #[test]
     fn build_and_size_costs_are_ratios_to_the_baseline() {
         let variant = |name: &str, build_s: f64, bytes: u64, runs: &[f64]| PgoVariant {
