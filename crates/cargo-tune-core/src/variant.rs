@@ -165,7 +165,8 @@ pub fn test_link(linker: Linker, flags: &[String], dir: &Path) -> Result<(), Var
     let signature: &[u8] = match linker {
         Linker::Mold => b"mold ",
         Linker::Lld => b"LLD ",
-        Linker::Wild | Linker::Bfd => b"",
+        Linker::Wild => b"Linker: Wild",
+        Linker::Bfd => b"",
     };
     let bytes = std::fs::read(&out).map_err(io)?;
     if !signature.is_empty() && !bytes.windows(signature.len()).any(|w| w == signature) {

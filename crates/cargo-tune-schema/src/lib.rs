@@ -12,6 +12,7 @@ pub mod exit_codes;
 mod finding;
 mod guard;
 mod measure;
+mod pgo;
 mod report;
 mod timings;
 
@@ -28,6 +29,7 @@ pub use measure::{
     MemoryMethod, MetricSummaries, NotMeasured, RunContext, ScenarioResult, Summary3,
     VariantFailure, VariantOutcome, VariantSpec, Verdict,
 };
+pub use pgo::{PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant, ProfileSummary};
 pub use report::{
     AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,
 };

@@ -41,6 +41,8 @@ pub(crate) enum ExpectedError {
     },
     /// A measured build failed (exit 101); the report already shows which and why.
     BuildFailed { failed: usize },
+    /// A build that a command needed failed (exit 101); the message shows cargo's last lines.
+    BuildStepFailed { message: String },
     /// Ctrl-C (exit 130); edited files were restored.
     Interrupted { restored: Option<String> },
 }
@@ -56,7 +58,9 @@ impl ExpectedError {
             ExpectedError::Usage { .. } => exit_codes::USAGE,
             ExpectedError::EditFailed { .. } => exit_codes::EDIT_FAILED,
             ExpectedError::RollbackFailed { .. } => exit_codes::ROLLBACK_FAILED,
-            ExpectedError::BuildFailed { .. } => exit_codes::BUILD_FAILED,
+            ExpectedError::BuildFailed { .. } | ExpectedError::BuildStepFailed { .. } => {
+                exit_codes::BUILD_FAILED
+            }
             ExpectedError::Interrupted { .. } => exit_codes::INTERRUPTED,
         }
     }
@@ -75,9 +79,9 @@ impl ExpectedError {
                 (format!("failed to write {path}"), Some(source as _))
             }
             ExpectedError::CheckFailed => return None,
-            ExpectedError::Usage { message } | ExpectedError::Refused { message } => {
-                (message.clone(), None)
-            }
+            ExpectedError::Usage { message }
+            | ExpectedError::Refused { message }
+            | ExpectedError::BuildStepFailed { message } => (message.clone(), None),
             ExpectedError::EditFailed { message, source }
             | ExpectedError::RollbackFailed { message, source } => {
                 (message.clone(), source.as_deref().map(|s| s as _))

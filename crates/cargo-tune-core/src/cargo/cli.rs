@@ -414,6 +414,23 @@ fn display_command(env: &[(OsString, Option<OsString>)], argv: &[OsString]) -> S
 }
 
 fn shell_quote(word: &str) -> String {
+    // Control characters (the 0x1f separator of CARGO_ENCODED_RUSTFLAGS) would be invisible,
+    // and the line could not be pasted back: bash's $'…' spells them out.
+    if word.chars().any(char::is_control) {
+        let mut quoted = String::from("$'");
+        for c in word.chars() {
+            match c {
+                '\\' | '\'' => {
+                    quoted.push('\\');
+                    quoted.push(c);
+                }
+                c if c.is_control() => quoted.push_str(&format!("\\x{:02x}", u32::from(c))),
+                c => quoted.push(c),
+            }
+        }
+        quoted.push('\'');
+        return quoted;
+    }
     let plain = !word.is_empty()
         && word
             .chars()
@@ -468,6 +485,15 @@ mod tests {
             ]
         );
         assert!(cli.display().starts_with("CARGO_TARGET_DIR='/tmp/t x' "));
+        let encoded = CargoCli::new(&["build"], &CargoOptions::default())
+            .env("CARGO_ENCODED_RUSTFLAGS", "-Ca=1\x1f-Cb='x'");
+        assert!(
+            encoded
+                .display()
+                .starts_with(r"CARGO_ENCODED_RUSTFLAGS=$'-Ca=1\x1f-Cb=\'x\'' "),
+            "{}",
+            encoded.display()
+        );
     }
 
     #[test]

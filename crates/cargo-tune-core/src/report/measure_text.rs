@@ -113,7 +113,7 @@ fn metrics_rows(scenario: &str, outcome: &VariantOutcome, rows: &mut Vec<[String
     ]);
 }
 
-fn table<const N: usize>(
+pub(super) fn table<const N: usize>(
     out: &mut String,
     header: [&str; N],
     rows: &[[String; N]],

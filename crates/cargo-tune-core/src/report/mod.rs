@@ -4,6 +4,7 @@ mod audit_human;
 mod audit_markdown;
 mod guard;
 mod measure_text;
+mod pgo_text;
 pub mod redact;
 mod timings;
 
@@ -19,6 +20,7 @@ pub use measure_text::{
     bytes, count, render_bench_human, render_bench_markdown, render_try_human, render_try_markdown,
     secs,
 };
+pub use pgo_text::{render_pgo_human, render_pgo_markdown};
 pub use redact::Redactor;
 pub use timings::{
     render_timings_html, render_timings_human, render_timings_markdown, render_timings_svg, svg,

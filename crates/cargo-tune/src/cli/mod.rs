@@ -60,6 +60,9 @@ enum Command {
     /// Apply the suggestions of findings to the manifests and cargo configuration, as one
     /// verified, undoable transaction (a dry run unless --execute).
     Apply(cmd::apply::ApplyArgs),
+    /// Build a binary with profile-guided optimisation (and BOLT with --bolt) trained on a
+    /// workload, and measure the optimised binary against the plain release build.
+    Pgo(cmd::pgo::PgoArgs),
     /// Restore the files of the last `cargo tune apply` (repeat for earlier ones).
     Undo(cmd::undo::UndoArgs),
     /// Check the build-time SLOs of [workspace.metadata.tune.slo]: measure what they need,
@@ -96,6 +99,7 @@ pub(crate) fn run(mut args: Vec<OsString>) -> i32 {
         Command::Try(args) => args.exec(&ctx),
         Command::Timings(args) => args.exec(&ctx),
         Command::Apply(args) => args.exec(&ctx),
+        Command::Pgo(args) => args.exec(&ctx),
         Command::Undo(args) => args.exec(&ctx),
         Command::Guard(args) => args.exec(&ctx),
     };

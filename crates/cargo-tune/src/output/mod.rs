@@ -84,15 +84,13 @@ impl OutputContext {
         status_line(AnsiColor::Cyan, "note", text);
     }
 
-    /// Writes a cargo-style status line (`   Measuring …`) to stderr.
-    pub(crate) fn print_status(&self, status: &str, text: &str) {
-        let style = if self.stderr_color {
-            anstyle::AnsiColor::Green.on_default().bold()
-        } else {
-            anstyle::Style::new()
-        };
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{style}{status:>12}{style:#} {text}");
+    /// Writes a cargo-style status line (`     Running step`) to stderr.
+    pub(crate) fn print_status(&self, verb: &str, text: &str) {
+        let style = AnsiColor::Green.on_default().bold();
+        let _ = writeln!(
+            anstream::stderr().lock(),
+            "{style}{verb:>12}{style:#} {text}"
+        );
     }
 
     /// Writes `warning: …` to stderr.

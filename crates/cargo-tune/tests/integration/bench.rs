@@ -466,17 +466,18 @@ fn missing_linkers_are_setup_errors_with_the_install_command() {
         "{}",
         run.stderr()
     );
-    if which("wild").is_none() {
-        let run = cli(&ws)
-            .args(["try", "linker=wild", "--runs", "1"])
-            .run()
-            .assert_code(96);
-        assert!(
-            run.stderr().contains("cargo install --locked wild-linker"),
-            "{}",
-            run.stderr()
-        );
-    }
+    // The toolchain's own bin directory has cargo and rustc, and never wild.
+    let run = cli(&ws)
+        .args(["try", "linker=wild", "--runs", "1"])
+        .env("PATH", cargo_tune_test_support::toolchain_bin_dir())
+        .run()
+        .assert_code(96);
+    assert!(
+        run.stderr()
+            .contains("`wild` is not on PATH (install it: cargo install --locked wild-linker"),
+        "{}",
+        run.stderr()
+    );
     assert!(
         !ws.path("target/cargo-tune/dev-clean").exists(),
         "nothing was built"

@@ -10,4 +10,6 @@ mod corpus;
 mod duplicates;
 mod guard;
 mod kill;
+mod pgo;
 mod timings;
+mod wild;

@@ -5,6 +5,7 @@ pub(crate) mod audit;
 pub(crate) mod bench;
 pub(crate) mod guard;
 mod measure;
+pub(crate) mod pgo;
 pub(crate) mod timings;
 pub(crate) mod try_;
 pub(crate) mod undo;

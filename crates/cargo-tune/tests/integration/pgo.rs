@@ -1,0 +1,324 @@
+//! `cargo tune pgo` for real on the bundled interpreter: llvm-profdata and llvm-bolt run, the
+//! profile is produced, merged and used, BOLT rewrites the binary; and every kind of bad input
+//! ends in a clear error with nothing left running and no profile kept.
+
+#![expect(
+    clippy::disallowed_methods,
+    reason = "tests run the built binaries and send the signal a terminal would"
+)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use cargo_tune_schema::exit_codes;
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, fake_tools, toolchain_bin_dir};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+/// About a tenth of a second per run in a release build.
+const WORKLOAD: &str = "30000";
+
+fn cli(ws: &TempWorkspace) -> CargoTuneCli {
+    CargoTuneCli::new(BIN, ws.root())
+}
+
+/// Fails with the install command when a tool the test needs is missing.
+#[track_caller]
+fn require(tool: &str, install: &str) {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    assert!(
+        std::env::split_paths(&path).any(|d| d.join(tool).is_file()),
+        "this test needs `{tool}` on PATH: {install} (or run .ci/setup)"
+    );
+}
+
+fn work_dir(ws: &TempWorkspace) -> PathBuf {
+    ws.path("target/cargo-tune/pgo/interp")
+}
+
+/// Processes whose executable lies under `root`: the workload binaries of a run.
+fn processes_under(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let Ok(exe) = std::fs::read_link(entry.path().join("exe"))
+            && exe.starts_with(root)
+        {
+            found.push(format!(
+                "{} {}",
+                entry.file_name().to_string_lossy(),
+                exe.display()
+            ));
+        }
+    }
+    found
+}
+
+fn run_output(binary: &str) -> String {
+    let out = std::process::Command::new(binary)
+        .arg(WORKLOAD)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{binary}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn pgo_and_bolt_train_merge_use_the_profile_and_rewrite_the_binary() {
+    require("llvm-profdata-22", "apt-get install llvm-22");
+    require("llvm-bolt-22", "apt-get install bolt-22");
+    let ws = TempWorkspace::fixture("pgo-interp");
+    let run = cli(&ws)
+        .args([
+            "pgo",
+            "--bolt",
+            "--training-runs",
+            "2",
+            "--runs",
+            "2",
+            "--format",
+            "json",
+            "--",
+            WORKLOAD,
+        ])
+        .run()
+        .assert_code(exit_codes::OK);
+    let json = run.json();
+    assert_eq!(json["package"], "interp");
+    assert_eq!(json["workload"], serde_json::json!([WORKLOAD]));
+    // Produced: one .profraw per training run; merged: a non-empty .profdata.
+    let profile = &json["profile"];
+    assert_eq!(profile["raw_files"], 2, "{profile}");
+    assert!(profile["merged_bytes"].as_u64().unwrap() > 0, "{profile}");
+    assert!(Path::new(profile["merged"].as_str().unwrap()).is_file());
+    // Used: rustc read it with -pgo-warn-missing-function and found every function in it.
+    assert_eq!(profile["missing_profile_warnings"], 0, "{profile}");
+    let steps = json["steps"].as_array().unwrap();
+    let optimised = steps
+        .iter()
+        .find(|s| s["name"] == "optimised build")
+        .unwrap();
+    assert!(
+        optimised["command"]
+            .as_str()
+            .unwrap()
+            .contains("-Cprofile-use="),
+        "{optimised}"
+    );
+    assert_eq!(json["bolt_applied"], true);
+
+    let variants = json["variants"].as_array().unwrap();
+    let names: Vec<&str> = variants
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["baseline", "pgo", "pgo+bolt"]);
+    let binaries: Vec<&str> = variants
+        .iter()
+        .map(|v| v["binary"].as_str().unwrap())
+        .collect();
+    // The profile changed the code, and the optimised binaries compute the same result.
+    assert_ne!(
+        std::fs::read(binaries[0]).unwrap(),
+        std::fs::read(binaries[1]).unwrap(),
+        "the PGO build is byte-identical to the baseline"
+    );
+    let expected = run_output(binaries[0]);
+    for binary in &binaries[1..] {
+        assert_eq!(run_output(binary), expected, "{binary}");
+    }
+    for v in variants {
+        assert_eq!(v["runs_s"].as_array().unwrap().len(), 2, "{v}");
+    }
+    let comparisons = json["comparisons"].as_array().unwrap();
+    assert_eq!(comparisons.len(), 2);
+    for c in comparisons {
+        assert_eq!(c["pairs"], 2, "{c}");
+        // Building with a profile costs at least the instrumented and the optimised builds.
+        assert!(c["build_ratio"].as_f64().unwrap() > 1.0, "{c}");
+    }
+    // The human report names the verdicts and what rustc said about the profile.
+    let human = cli(&ws)
+        .args(["pgo", "--runs", "1", "--", WORKLOAD])
+        .run()
+        .assert_code(exit_codes::OK)
+        .stdout();
+    assert!(
+        human.contains("rustc reported no missing profile data"),
+        "{human}"
+    );
+    assert!(
+        human.contains("baseline") && human.contains("pgo"),
+        "{human}"
+    );
+}
+
+#[test]
+fn a_failing_workload_is_an_error_and_leaves_no_profile() {
+    require("llvm-profdata-22", "apt-get install llvm-22");
+    let ws = TempWorkspace::fixture("pgo-interp");
+    let run = cli(&ws)
+        .args(["pgo", "--", "fail"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    let err = run.stderr();
+    assert!(
+        err.contains("error: failed to run the workload (training run 1)"),
+        "{err}"
+    );
+    assert!(err.contains("exit status: 3"), "{err}");
+    assert!(err.contains("interp: asked to fail"), "{err}");
+    assert!(
+        err.contains("must make the binary exit successfully"),
+        "{err}"
+    );
+    assert!(
+        !work_dir(&ws).join("profiles").exists(),
+        "a partial profile was kept"
+    );
+    assert!(!work_dir(&ws).join("merged.profdata").exists());
+    assert!(run.stdout().is_empty());
+}
+
+#[test]
+fn a_workload_past_the_timeout_is_stopped_with_everything_it_started() {
+    require("llvm-profdata-22", "apt-get install llvm-22");
+    let ws = TempWorkspace::fixture("pgo-interp");
+    let started = Instant::now();
+    let run = cli(&ws)
+        .args(["pgo", "--timeout", "1", "--", "hang"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    let err = run.stderr();
+    assert!(
+        err.contains("ran past the 1s timeout and was stopped"),
+        "{err}"
+    );
+    assert!(err.contains("raise --timeout"), "{err}");
+    assert!(
+        !work_dir(&ws).join("profiles").exists(),
+        "a partial profile was kept"
+    );
+    assert!(started.elapsed() < Duration::from_secs(600));
+    let left = processes_under(ws.root());
+    assert!(left.is_empty(), "still running: {left:?}");
+}
+
+#[test]
+fn ctrl_c_during_training_stops_the_workload_and_exits_130() {
+    require("llvm-profdata-22", "apt-get install llvm-22");
+    let ws = TempWorkspace::fixture("pgo-interp");
+    let mut child = cli(&ws)
+        .args(["pgo", "--", "hang"])
+        .command()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let instrumented = work_dir(&ws).join("instrumented/release/interp");
+    let deadline = Instant::now() + Duration::from_secs(600);
+    // Wait until the instrumented binary runs the hanging workload.
+    while processes_under(&instrumented).is_empty() {
+        assert!(Instant::now() < deadline, "the workload never started");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "cargo tune pgo ended early"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(exit_codes::INTERRUPTED),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left = processes_under(ws.root());
+    assert!(left.is_empty(), "still running: {left:?}");
+    assert!(
+        !work_dir(&ws).join("profiles").exists(),
+        "a partial profile was kept"
+    );
+}
+
+#[test]
+fn an_llvm_mismatch_names_what_is_installed_and_how_to_fix_it() {
+    let ws = TempWorkspace::fixture("pgo-interp");
+    let fake = fake_tools(&ws.path("fake-bin"), &["llvm-profdata-14"]);
+    let path = std::env::join_paths([toolchain_bin_dir(), fake]).unwrap();
+    let run = cli(&ws)
+        .env("PATH", path)
+        .args(["pgo", "--", WORKLOAD])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    let err = run.stderr();
+    assert!(err.contains("find an llvm-profdata for LLVM "), "{err}");
+    assert!(
+        err.contains("installed: llvm-profdata-14 (LLVM 14)"),
+        "{err}"
+    );
+    assert!(err.contains("apt-get install llvm-"), "{err}");
+    assert!(
+        !ws.path("target/cargo-tune/pgo").exists(),
+        "nothing is built"
+    );
+}
+
+#[test]
+fn bolt_refuses_a_stripped_binary_and_names_the_setting() {
+    require("llvm-profdata-22", "apt-get install llvm-22");
+    require("llvm-bolt-22", "apt-get install bolt-22");
+    let ws = TempWorkspace::fixture("pgo-interp");
+    let run = cli(&ws)
+        .env("CARGO_PROFILE_RELEASE_STRIP", "symbols")
+        .args(["pgo", "--bolt", "--", WORKLOAD])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    let err = run.stderr();
+    assert!(
+        err.contains("with BOLT: the release profile strips symbols (strip = \"symbols\", set in CARGO_PROFILE_RELEASE_STRIP)"),
+        "{err}"
+    );
+    assert!(err.contains("strip = false"), "{err}");
+    assert!(!work_dir(&ws).exists(), "refused before any build");
+
+    // However the strip is set, it is refused with the fix, before BOLT runs.
+    let run = cli(&ws)
+        .args([
+            "pgo",
+            "--bolt",
+            "--config",
+            "profile.release.strip=\"symbols\"",
+            "--",
+            WORKLOAD,
+        ])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    let err = run.stderr();
+    assert!(
+        err.contains("strips symbols") || err.contains("is stripped"),
+        "{err}"
+    );
+    assert!(err.contains("strip = false"), "{err}");
+    assert!(!work_dir(&ws).join("bolt").exists(), "BOLT never ran");
+}
+
+#[test]
+fn pgo_without_a_binary_or_with_an_unknown_package_is_a_usage_error() {
+    let ws = TempWorkspace::fixture("pgo-interp");
+    let err = cli(&ws)
+        .args(["pgo", "-p", "nope", "--", WORKLOAD])
+        .run()
+        .assert_code(exit_codes::USAGE)
+        .stderr();
+    assert!(err.contains("expected one of: interp"), "{err}");
+    let err = cli(&ws)
+        .args(["pgo", "-p", "interp", "--bin", "other", "--", WORKLOAD])
+        .run()
+        .assert_code(exit_codes::USAGE)
+        .stderr();
+    assert!(err.contains("interp has: interp"), "{err}");
+}
