@@ -12,6 +12,7 @@ pub mod exit_codes;
 mod finding;
 mod guard;
 mod measure;
+mod plan;
 mod report;
 
 pub use apply::{ApplyMode, ApplyReport, FileDiff, PlannedChange, SkippedChange, UndoReport};
@@ -26,6 +27,10 @@ pub use measure::{
     ByteSummary, Comparison, HistoryEntry, HistoryResult, Interval, MeasureReport, Measurement,
     MemoryMethod, MetricSummaries, NotMeasured, RunContext, ScenarioResult, Summary3,
     VariantFailure, VariantOutcome, VariantSpec, Verdict,
+};
+pub use plan::{
+    Fingerprint, Goal, PLAN_FORMAT_VERSION, PlanCandidate, PlanEnd, PlanMeasurement, PlanRecord,
+    PlanRejection, PlanRound, PlanStep, ScenarioRatio,
 };
 pub use report::{AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, ValueSource};
 

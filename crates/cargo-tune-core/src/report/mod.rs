@@ -4,6 +4,7 @@ mod audit_human;
 mod audit_markdown;
 mod guard;
 mod measure_text;
+mod plan;
 pub mod redact;
 
 use std::io;
@@ -18,6 +19,7 @@ pub use measure_text::{
     bytes, count, render_bench_human, render_bench_markdown, render_try_human, render_try_markdown,
     secs,
 };
+pub use plan::{render_plan_human, render_plan_markdown};
 pub use redact::Redactor;
 
 /// How to render: styles (plain when colour is off) and an optional redactor for snapshots.

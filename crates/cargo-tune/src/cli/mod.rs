@@ -53,6 +53,9 @@ enum Command {
     /// rounds, without editing a file, and say of each whether it is faster, slower, within
     /// noise, or not yet known.
     Try(cmd::try_::TryArgs),
+    /// Search for the fastest set of build-configuration changes for a goal by measuring them
+    /// (greedy forward selection under a budget), and write the decision record.
+    Plan(cmd::plan::PlanArgs),
     /// Apply the suggestions of findings to the manifests and cargo configuration, as one
     /// verified, undoable transaction (a dry run unless --execute).
     Apply(cmd::apply::ApplyArgs),
@@ -90,6 +93,7 @@ pub(crate) fn run(mut args: Vec<OsString>) -> i32 {
         Command::Audit(args) => args.exec(&ctx),
         Command::Bench(args) => args.exec(&ctx),
         Command::Try(args) => args.exec(&ctx),
+        Command::Plan(args) => args.exec(&ctx),
         Command::Apply(args) => args.exec(&ctx),
         Command::Undo(args) => args.exec(&ctx),
         Command::Guard(args) => args.exec(&ctx),

@@ -5,5 +5,6 @@ pub(crate) mod audit;
 pub(crate) mod bench;
 pub(crate) mod guard;
 mod measure;
+pub(crate) mod plan;
 pub(crate) mod try_;
 pub(crate) mod undo;
