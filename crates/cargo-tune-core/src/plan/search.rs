@@ -26,7 +26,12 @@ pub fn scenarios(goal: Goal) -> Vec<Scenario> {
 /// The linkers a plan may propose, faster ones first.
 pub const LINKERS: &[&str] = &["mold", "lld", "wild"];
 
-fn profile_set(profile: &str, package: Option<&str>, key: &str, value: serde_json::Value) -> SuggestedChange {
+fn profile_set(
+    profile: &str,
+    package: Option<&str>,
+    key: &str,
+    value: serde_json::Value,
+) -> SuggestedChange {
     SuggestedChange::ProfileSet {
         profile: profile.to_owned(),
         package: package.map(str::to_owned),
@@ -60,7 +65,11 @@ fn candidate(
 /// here. The caller prunes those already in effect.
 pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCandidate> {
     let mut out = Vec::new();
-    let profile = if goal == Goal::Release { "release" } else { "dev" };
+    let profile = if goal == Goal::Release {
+        "release"
+    } else {
+        "dev"
+    };
     if goal == Goal::Release {
         out.push(candidate(
             "release-lto-off",
@@ -106,7 +115,12 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
         "low",
         "debuggers see lines and backtraces keep file:line, but no variables or types",
         &format!("profile.{profile}.debug"),
-        vec![profile_set(profile, None, "debug", json!("line-tables-only"))],
+        vec![profile_set(
+            profile,
+            None,
+            "debug",
+            json!("line-tables-only"),
+        )],
     ));
     out.push(candidate(
         &format!("{profile}-deps-debug-0"),
@@ -148,7 +162,10 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             &format!("link with {}", setup.linker),
             2,
             "medium",
-            &format!("{} must be installed on every machine that builds", setup.linker),
+            &format!(
+                "{} must be installed on every machine that builds",
+                setup.linker
+            ),
             "linker",
             vec![SuggestedChange::UseLinker {
                 linker: setup.linker.clone(),
@@ -231,7 +248,10 @@ pub fn decide(remaining: &[&PlanCandidate], measured: &[Vec<PlanMeasurement>]) -
             {
                 decision.rejected.push(PlanRejection {
                     candidate: other.id.clone(),
-                    reason: format!("an alternative for {} to {}, which measured faster", other.slot, chosen.id),
+                    reason: format!(
+                        "an alternative for {} to {}, which measured faster",
+                        other.slot, chosen.id
+                    ),
                     measurements: ms.clone(),
                 });
             }
@@ -273,7 +293,11 @@ pub fn differences(recorded: &Fingerprint, now: &Fingerprint) -> Vec<String> {
     check("rustc", Some(&recorded.rustc), Some(&now.rustc));
     check("host", Some(&recorded.host), Some(&now.host));
     check("commit", recorded.commit.as_deref(), now.commit.as_deref());
-    check("Cargo.lock", recorded.lockfile.as_deref(), now.lockfile.as_deref());
+    check(
+        "Cargo.lock",
+        recorded.lockfile.as_deref(),
+        now.lockfile.as_deref(),
+    );
     check(
         "root Cargo.toml",
         Some(&recorded.root_manifest),
@@ -383,7 +407,9 @@ fn json_of_item(item: &toml_edit::Item) -> serde_json::Value {
 pub fn from_toml(text: &str) -> Result<PlanRecord, String> {
     let doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("not TOML: {e}"))?;
     let value = json_of_item(doc.as_item());
-    let version = value.get("format_version").and_then(serde_json::Value::as_u64);
+    let version = value
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64);
     if version != Some(u64::from(cargo_tune_schema::PLAN_FORMAT_VERSION)) {
         return Err(format!(
             "format_version {} is not {} (the version this cargo-tune reads)",

@@ -11,7 +11,8 @@ fn ratio(m: &PlanMeasurement) -> String {
     let mut s = format!(
         "{} {}",
         m.scenario,
-        m.ratio.map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
+        m.ratio
+            .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
     );
     if let Some(i) = m.interval {
         s.push_str(&format!(" [{:.3}, {:.3}]", i.low, i.high));
@@ -41,11 +42,7 @@ fn header(record: &PlanRecord) -> String {
 
 /// The phase a step belongs to.
 fn phase_name(phase: u8) -> &'static str {
-    if phase <= 1 {
-        "quick wins"
-    } else {
-        "advanced"
-    }
+    if phase <= 1 { "quick wins" } else { "advanced" }
 }
 
 /// The human form.
@@ -123,7 +120,10 @@ pub fn render_plan_markdown(
 ) -> io::Result<()> {
     writeln!(out, "### cargo tune plan\n\n{}\n", header(record))?;
     if !record.steps.is_empty() {
-        writeln!(out, "| # | step | phase | ratio per scenario | cumulative | risk | cost |")?;
+        writeln!(
+            out,
+            "| # | step | phase | ratio per scenario | cumulative | risk | cost |"
+        )?;
         writeln!(out, "|---|---|---|---|---|---|---|")?;
         for (i, step) in record.steps.iter().enumerate() {
             let c = record.candidates.iter().find(|c| c.id == step.candidate);

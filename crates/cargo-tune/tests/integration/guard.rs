@@ -292,7 +292,10 @@ fn bad_slos_are_setup_errors_pointing_at_the_key_before_any_build() {
         .run()
         .assert_code(exit_codes::SETUP)
         .stderr();
-    assert!(err.contains("failed to write missing-dir/report.xml"), "{err}");
+    assert!(
+        err.contains("failed to write missing-dir/report.xml"),
+        "{err}"
+    );
     assert!(!ws.path("target/cargo-tune").exists(), "nothing was built");
 }
 

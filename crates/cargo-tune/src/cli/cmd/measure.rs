@@ -186,7 +186,11 @@ impl Session {
     }
 
     /// Why every one of `changes` would change nothing, or `None` when one changes something.
-    pub(crate) fn no_op_reasons(&self, changes: &[Change], current: &Current) -> Option<Vec<String>> {
+    pub(crate) fn no_op_reasons(
+        &self,
+        changes: &[Change],
+        current: &Current,
+    ) -> Option<Vec<String>> {
         let now = InEffect {
             profiles: &current.profiles,
             env: &self.model.env,

@@ -20,14 +20,16 @@ use crate::output::{Destination, OutputContext};
 
 /// `cargo tune plan`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Candidates come from the goal and this machine (debuginfo levels, \
+#[command(
+    after_help = "Candidates come from the goal and this machine (debuginfo levels, \
 split-debuginfo, the linkers that test-link here; for release also LTO, codegen units and \
 incremental), less those already in effect. Each round measures every remaining candidate on top \
 of the steps chosen so far, in one interleaved run, and takes the one that measured faster in a \
 scenario and slower in none; the search stops when none is faster or the next round would not fit \
 the budget. The record (every measurement, the chosen steps, the toolchain and workspace it was \
 measured on) is written to cargo-tune-plan.toml; `cargo tune apply --plan FILE` applies its \
-steps.")]
+steps."
+)]
 pub(crate) struct PlanArgs {
     /// What to make faster: dev (dev-incremental and dev-clean), ci (dev-clean), release
     /// (release-clean).
@@ -263,9 +265,27 @@ impl PlanArgs {
             search.ctx,
         )?;
         let probe_s = probe_started.elapsed().as_secs_f64();
+        if let Some((scenario, failure)) = probe.iter().find_map(|s| {
+            let f = s.variants.first()?.failure.as_ref()?;
+            Some((s.scenario.clone(), f))
+        }) {
+            search.ctx.print_error(&format!(
+                "the workspace as it is fails to build in {scenario} ({}: `{}`); there is nothing to plan from:\n{}",
+                failure.status,
+                failure.command,
+                failure.last_lines.join("\n")
+            ));
+            return Err(ExpectedError::BuildFailed { failed: 1 });
+        }
         let run_s: f64 = probe
             .iter()
-            .filter_map(|s| s.variants.first()?.summary.as_ref().map(|m| m.wall_s.median))
+            .filter_map(|s| {
+                s.variants
+                    .first()?
+                    .summary
+                    .as_ref()
+                    .map(|m| m.wall_s.median)
+            })
             .sum();
         let runs = self.measure.runs as usize;
         let budget = self.budget.as_secs_f64();
@@ -296,7 +316,12 @@ impl PlanArgs {
                     estimate.ceil() as u64,
                     (budget - search.started.elapsed().as_secs_f64()).max(0.0) as u64
                 ));
-                reject_rest(search, &remaining, &last, "not measured faster before the budget ran out");
+                reject_rest(
+                    search,
+                    &remaining,
+                    &last,
+                    "not measured faster before the budget ran out",
+                );
                 return Ok(PlanEnd::Budget);
             }
             let chosen_refs: Vec<&PlanCandidate> = chosen.iter().collect();
@@ -332,7 +357,10 @@ impl PlanArgs {
                 .map(|c| c.id.clone())
                 .zip(measured.iter().cloned())
                 .collect();
-            search.record.rejected.extend(decision.rejected.iter().cloned());
+            search
+                .record
+                .rejected
+                .extend(decision.rejected.iter().cloned());
             let Some(id) = decision.chosen else {
                 reject_rest(
                     search,
@@ -366,7 +394,10 @@ impl PlanArgs {
                 measurements: step_ms,
                 cumulative: cumulative.clone(),
             });
-            let taken = remaining.iter().position(|c| c.id == id).map(|i| remaining.remove(i));
+            let taken = remaining
+                .iter()
+                .position(|c| c.id == id)
+                .map(|i| remaining.remove(i));
             chosen.extend(taken);
             remaining.retain(|c| !decision.rejected.iter().any(|r| r.candidate == c.id));
             // What the search knows so far survives a Ctrl-C in the next round.
@@ -389,11 +420,12 @@ fn reject_rest(
             .map(|(_, m)| m.clone())
             .unwrap_or_default();
         let verdicts: Vec<&str> = measurements.iter().map(|m| m.verdict.as_str()).collect();
-        let reason = if verdicts.iter().all(|v| *v == Verdict::Noise.as_str()) && !verdicts.is_empty() {
-            "noise: no effect worth acting on in any scenario".to_owned()
-        } else {
-            reason.to_owned()
-        };
+        let reason =
+            if verdicts.iter().all(|v| *v == Verdict::Noise.as_str()) && !verdicts.is_empty() {
+                "noise: no effect worth acting on in any scenario".to_owned()
+            } else {
+                reason.to_owned()
+            };
         search.record.rejected.push(PlanRejection {
             candidate: c.id.clone(),
             reason,
