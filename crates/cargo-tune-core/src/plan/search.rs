@@ -419,3 +419,204 @@ pub fn from_toml(text: &str) -> Result<PlanRecord, String> {
     }
     serde_json::from_value(value).map_err(|e| format!("not a cargo-tune plan record: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use cargo_tune_schema::{Interval, PlanEnd, ToolInfo};
+
+    use super::*;
+
+    fn m(candidate: &str, scenario: &str, verdict: Verdict, ratio: f64) -> PlanMeasurement {
+        PlanMeasurement {
+            candidate: candidate.to_owned(),
+            scenario: scenario.to_owned(),
+            verdict,
+            ratio: Some(ratio),
+            interval: Some(Interval {
+                low: ratio * 0.9,
+                high: ratio * 1.1,
+                confidence: 0.99,
+            }),
+            baseline_s: Some(2.0),
+        }
+    }
+
+    fn linker(name: &str, ok: bool) -> LinkerSetup {
+        LinkerSetup {
+            linker: name.to_owned(),
+            flags: if ok {
+                Ok(vec!["-Clink-arg=-fuse-ld=x".to_owned()])
+            } else {
+                Err("not installed".to_owned())
+            },
+        }
+    }
+
+    #[test]
+    fn candidates_follow_the_goal_and_only_usable_linkers() {
+        let linkers = [linker("mold", true), linker("wild", false)];
+        let dev = candidates(Goal::Dev, "x86_64-unknown-linux-gnu", &linkers);
+        let ids: Vec<&str> = dev.iter().map(|c| c.id.as_str()).collect();
+        assert!(ids.contains(&"dev-debug-0") && ids.contains(&"linker-mold"));
+        assert!(
+            !ids.iter()
+                .any(|i| i.contains("wild") || i.starts_with("release"))
+        );
+        let release = candidates(Goal::Release, "x86_64-unknown-linux-gnu", &[]);
+        assert!(release.iter().any(|c| c.id == "release-lto-off"));
+        assert!(release.iter().all(|c| c.changes.iter().all(|ch| matches!(
+            ch,
+            SuggestedChange::ProfileSet { profile, .. } if profile == "release"
+        ))));
+        let ci = candidates(Goal::Ci, "aarch64-apple-darwin", &[]);
+        assert!(ci.iter().any(|c| c.id == "dev-incremental-off"));
+        assert!(!ci.iter().any(|c| c.id.contains("split-debuginfo")));
+        // Every candidate is something `try` can measure.
+        for c in dev.iter().chain(&release).chain(&ci) {
+            for change in &c.changes {
+                assert!(
+                    crate::changes::from_suggestion(change).is_some(),
+                    "{}",
+                    c.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_round_takes_the_best_faster_candidate_and_never_a_slower_or_noisy_one() {
+        let all = candidates(
+            Goal::Dev,
+            "x86_64-unknown-linux-gnu",
+            &[linker("mold", true)],
+        );
+        let pick = |id: &str| all.iter().find(|c| c.id == id).unwrap();
+        let remaining = [
+            pick("dev-debug-0"),
+            pick("dev-debug-line-tables-only"),
+            pick("dev-deps-debug-0"),
+            pick("linker-mold"),
+            pick("dev-split-debuginfo-unpacked"),
+        ];
+        let measured = vec![
+            vec![
+                m("dev-debug-0", "a", Verdict::Faster, 0.8),
+                m("dev-debug-0", "b", Verdict::Noise, 1.0),
+            ],
+            vec![
+                m("x", "a", Verdict::Faster, 0.9),
+                m("x", "b", Verdict::Faster, 0.95),
+            ],
+            // Much faster in one scenario, slower in the other: never taken.
+            vec![
+                m("x", "a", Verdict::Faster, 0.5),
+                m("x", "b", Verdict::Slower, 1.1),
+            ],
+            vec![m("x", "a", Verdict::Failed, 1.0)],
+            vec![
+                m("x", "a", Verdict::Noise, 0.99),
+                m("x", "b", Verdict::Inconclusive, 0.7),
+            ],
+        ];
+        let d = decide(&remaining, &measured);
+        assert_eq!(d.chosen.as_deref(), Some("dev-debug-0"));
+        let rejected: Vec<(&str, &str)> = d
+            .rejected
+            .iter()
+            .map(|r| (r.candidate.as_str(), r.reason.as_str()))
+            .collect();
+        assert!(
+            rejected
+                .iter()
+                .any(|(c, r)| *c == "dev-deps-debug-0" && r.starts_with("slower in b"))
+        );
+        assert!(
+            rejected
+                .iter()
+                .any(|(c, r)| *c == "linker-mold" && r.starts_with("failed"))
+        );
+        // The other debug level is an alternative for the slot just taken.
+        assert!(
+            rejected
+                .iter()
+                .any(|(c, r)| *c == "dev-debug-line-tables-only" && r.contains("alternative"))
+        );
+        // Noise and inconclusive stay for the next round.
+        assert!(
+            !rejected
+                .iter()
+                .any(|(c, _)| *c == "dev-split-debuginfo-unpacked")
+        );
+
+        let none = decide(&remaining[4..], &measured[4..]);
+        assert_eq!(none, RoundDecision::default());
+    }
+
+    #[test]
+    fn the_record_round_trips_through_toml_and_fingerprints_compare() {
+        let cands = candidates(
+            Goal::Dev,
+            "x86_64-unknown-linux-gnu",
+            &[linker("lld", true)],
+        );
+        let fp = Fingerprint {
+            rustc: "1.95.0".to_owned(),
+            host: "x86_64-unknown-linux-gnu".to_owned(),
+            commit: Some("abc".to_owned()),
+            lockfile: Some(content_hash(b"lock")),
+            root_manifest: content_hash(b"[workspace]"),
+        };
+        let record = PlanRecord {
+            format_version: cargo_tune_schema::PLAN_FORMAT_VERSION,
+            tool: ToolInfo::current("0.1.0"),
+            goal: Goal::Dev,
+            partial: true,
+            end: PlanEnd::Interrupted,
+            fingerprint: fp.clone(),
+            scenarios: vec!["dev-incremental".to_owned()],
+            runs: 5,
+            budget_s: 900,
+            elapsed_s: 12,
+            candidates: cands.clone(),
+            rounds: vec![cargo_tune_schema::PlanRound {
+                on_top_of: Vec::new(),
+                measurements: vec![m("dev-debug-0", "dev-incremental", Verdict::Faster, 0.8125)],
+                chosen: Some("dev-debug-0".to_owned()),
+            }],
+            steps: vec![cargo_tune_schema::PlanStep {
+                candidate: "dev-debug-0".to_owned(),
+                measurements: vec![m("dev-debug-0", "dev-incremental", Verdict::Faster, 0.8125)],
+                cumulative: vec![cargo_tune_schema::ScenarioRatio {
+                    scenario: "dev-incremental".to_owned(),
+                    ratio: 0.8125,
+                }],
+            }],
+            rejected: Vec::new(),
+        };
+        let text = to_toml(&record);
+        assert_eq!(from_toml(&text).unwrap(), record);
+        assert!(
+            from_toml("format_version = 7")
+                .unwrap_err()
+                .contains("format_version 7")
+        );
+
+        assert!(differences(&fp, &fp).is_empty());
+        let moved = Fingerprint {
+            rustc: "1.96.0".to_owned(),
+            commit: None,
+            ..fp.clone()
+        };
+        let d = differences(&fp, &moved);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].starts_with("rustc: 1.95.0 in the plan, 1.96.0 now"));
+        assert_ne!(content_hash(b"a"), content_hash(b"b"));
+    }
+
+    #[test]
+    fn a_round_is_estimated_from_the_probe() {
+        // 3 variants, each a warm-up plus one run (the probe, 10 s) and 4 more runs of 2 s.
+        assert_eq!(round_estimate(3, 5, 10.0, 2.0), 3.0 * (10.0 + 4.0 * 2.0));
+        assert_eq!(round_estimate(2, 1, 10.0, 2.0), 20.0);
+    }
+}

@@ -5,7 +5,9 @@ use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
 #[test]
 fn help_of_every_command() {
     let ws = TempWorkspace::empty();
-    for command in ["", "audit", "bench", "try", "apply", "undo", "guard"] {
+    for command in [
+        "", "audit", "bench", "try", "plan", "apply", "undo", "guard",
+    ] {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         args.push("--help");
         let run = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())

@@ -9,3 +9,4 @@ mod corpus;
 mod duplicates;
 mod guard;
 mod kill;
+mod plan;
