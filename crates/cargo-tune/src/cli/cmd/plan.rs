@@ -326,7 +326,11 @@ impl PlanArgs {
             }
             let chosen_refs: Vec<&PlanCandidate> = chosen.iter().collect();
             let (args, changes) = changes_of(&chosen_refs);
-            let mut variants = vec![session.variant("baseline", &args, &changes)?];
+            // The baseline of a later round has the configuration of the candidate the round
+            // before chose: under its name it reuses that candidate's target directory, and
+            // the candidates reuse their dependencies' artifacts from the round before.
+            let base_name = chosen.last().map_or("baseline", |c| c.id.as_str());
+            let mut variants = vec![session.variant(base_name, &args, &changes)?];
             for c in &remaining {
                 let mut with: Vec<&PlanCandidate> = chosen_refs.clone();
                 with.push(c);
