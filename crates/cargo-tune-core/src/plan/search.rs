@@ -577,7 +577,7 @@ mod tests {
             runs: 5,
             budget_s: 900,
             elapsed_s: 12,
-            candidates: cands.clone(),
+            candidates: cands,
             rounds: vec![cargo_tune_schema::PlanRound {
                 on_top_of: Vec::new(),
                 measurements: vec![m("dev-debug-0", "dev-incremental", Verdict::Faster, 0.8125)],

@@ -243,6 +243,9 @@ impl ApplyArgs {
     }
 }
 
+/// A suggestion and the finding or plan step that proposed it.
+type NamedSuggestion = (String, Suggestion);
+
 /// The chosen steps of a decision record, after checking that it was measured on this
 /// toolchain and workspace.
 fn plan_steps(
@@ -250,7 +253,7 @@ fn plan_steps(
     root: &std::path::Path,
     env: &cargo_tune_core::probe::Environment,
     ctx: &OutputContext,
-) -> Result<(Vec<String>, Vec<(String, Suggestion)>), ExpectedError> {
+) -> Result<(Vec<String>, Vec<NamedSuggestion>), ExpectedError> {
     let setup = |what: String| ExpectedError::Setup {
         message: format!("failed to read the plan {}: {what}", path.display()),
         source: None,
