@@ -13,6 +13,7 @@ mod finding;
 mod guard;
 mod measure;
 mod pgo;
+mod plan;
 mod report;
 mod timings;
 
@@ -30,6 +31,10 @@ pub use measure::{
     VariantFailure, VariantOutcome, VariantSpec, Verdict,
 };
 pub use pgo::{PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant, ProfileSummary};
+pub use plan::{
+    Fingerprint, Goal, PLAN_FORMAT_VERSION, PlanCandidate, PlanEnd, PlanMeasurement, PlanRecord,
+    PlanRejection, PlanRound, PlanStep, ScenarioRatio,
+};
 pub use report::{
     AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,
 };

@@ -17,6 +17,8 @@ use crate::edit::ops::{EditOp, PlanInputs, ops_for_change};
 use crate::edit::plan::{EditPlan, PlanError, PlannedStep, WorkingFiles};
 use crate::workspace::ManifestDoc;
 
+pub mod search;
+
 #[cfg(test)]
 mod tests;
 
@@ -97,12 +99,25 @@ pub fn change_set(
     inputs: &PlanInputs<'_>,
     read: &dyn Fn(&Path) -> Result<Option<String>, PlanError>,
 ) -> Result<EditPlan, PlanError> {
-    let mut candidates: Vec<(u8, usize, &Finding, &Suggestion)> = Vec::new();
-    for (order, finding) in findings.iter().enumerate() {
-        for suggestion in &finding.suggestions {
-            candidates.push((rank(&suggestion.change), order, finding, suggestion));
-        }
-    }
+    let suggestions: Vec<(&str, &Suggestion)> = findings
+        .iter()
+        .flat_map(|f| f.suggestions.iter().map(|s| (f.id.as_str(), s)))
+        .collect();
+    change_set_of(&suggestions, inputs, read)
+}
+
+/// The plan for suggestions each named by what proposed it (a finding id, or a step of a
+/// `cargo tune plan` record), in the same order and with the same rules as [`change_set`].
+pub fn change_set_of(
+    suggestions: &[(&str, &Suggestion)],
+    inputs: &PlanInputs<'_>,
+    read: &dyn Fn(&Path) -> Result<Option<String>, PlanError>,
+) -> Result<EditPlan, PlanError> {
+    let mut candidates: Vec<(u8, usize, &str, &Suggestion)> = suggestions
+        .iter()
+        .enumerate()
+        .map(|(order, (id, s))| (rank(&s.change), order, *id, *s))
+        .collect();
     candidates.sort_by_key(|(rank, order, ..)| (*rank, *order));
 
     // The model's own documents are the bytes a transaction later checks against the disk.
@@ -123,9 +138,9 @@ pub fn change_set(
     let mut steps = Vec::new();
     let mut commands: Vec<EditOp> = Vec::new();
     let mut skipped = Vec::new();
-    for (_, _, finding, suggestion) in candidates {
+    for (_, _, finding_id, suggestion) in candidates {
         let skip = |reason: String| SkippedChange {
-            finding: Some(finding.id.clone()),
+            finding: Some(finding_id.to_owned()),
             summary: suggestion.summary.clone(),
             reason,
         };
@@ -133,7 +148,7 @@ pub fn change_set(
         if let Some(claim) = &claim
             && let Some(h) = held.iter().find(|h| h.claim.slot == claim.slot)
         {
-            skipped.push(skip(h.reason(claim, h.finding == finding.id)));
+            skipped.push(skip(h.reason(claim, h.finding == finding_id)));
             continue;
         }
         let ops = {
@@ -162,7 +177,7 @@ pub fn change_set(
         if let Some(claim) = claim {
             held.push(Held {
                 claim,
-                finding: finding.id.clone(),
+                finding: finding_id.to_owned(),
             });
         }
         let mut changed = false;
@@ -181,7 +196,7 @@ pub fn change_set(
         }
         if changed {
             steps.push(PlannedStep {
-                finding: Some(finding.id.clone()),
+                finding: Some(finding_id.to_owned()),
                 summary: suggestion.summary.clone(),
                 ops,
             });

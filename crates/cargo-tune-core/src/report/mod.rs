@@ -5,6 +5,7 @@ mod audit_markdown;
 mod guard;
 mod measure_text;
 mod pgo_text;
+mod plan;
 pub mod redact;
 mod timings;
 
@@ -21,6 +22,7 @@ pub use measure_text::{
     secs,
 };
 pub use pgo_text::{render_pgo_human, render_pgo_markdown};
+pub use plan::{render_plan_human, render_plan_markdown};
 pub use redact::Redactor;
 pub use timings::{
     render_timings_html, render_timings_human, render_timings_markdown, render_timings_svg, svg,

@@ -57,6 +57,9 @@ enum Command {
     /// pipelining, parallelism against -j, build scripts and proc-macros, and what each
     /// finding costs.
     Timings(cmd::timings::TimingsArgs),
+    /// Search for the fastest set of build-configuration changes for a goal by measuring them
+    /// (greedy forward selection under a budget), and write the decision record.
+    Plan(cmd::plan::PlanArgs),
     /// Apply the suggestions of findings to the manifests and cargo configuration, as one
     /// verified, undoable transaction (a dry run unless --execute).
     Apply(cmd::apply::ApplyArgs),
@@ -98,6 +101,7 @@ pub(crate) fn run(mut args: Vec<OsString>) -> i32 {
         Command::Bench(args) => args.exec(&ctx),
         Command::Try(args) => args.exec(&ctx),
         Command::Timings(args) => args.exec(&ctx),
+        Command::Plan(args) => args.exec(&ctx),
         Command::Apply(args) => args.exec(&ctx),
         Command::Pgo(args) => args.exec(&ctx),
         Command::Undo(args) => args.exec(&ctx),

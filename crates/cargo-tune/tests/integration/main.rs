@@ -11,5 +11,6 @@ mod duplicates;
 mod guard;
 mod kill;
 mod pgo;
+mod plan;
 mod timings;
 mod wild;

@@ -8,7 +8,7 @@ use cargo_tune_core::edit::{
 };
 use cargo_tune_core::report::{Styles, render_json};
 use cargo_tune_core::workspace::{BuildEnv, LoadOptions};
-use cargo_tune_schema::{ApplyMode, Finding, SuggestedChange};
+use cargo_tune_schema::{ApplyMode, Finding, SuggestedChange, Suggestion};
 
 use crate::cli::common::{Format, ManifestOptions, OutputOptions, current_dir};
 use crate::errors::ExpectedError;
@@ -23,13 +23,19 @@ use crate::output::{OutputContext, deliver};
 pub(crate) struct ApplyArgs {
     /// Findings to apply: finding codes (`debuginfo-in-dev`) or ids (`debuginfo-in-dev:dev`) as
     /// `cargo tune audit` prints them.
-    #[arg(value_name = "SELECTION", value_parser = Selector::parse)]
+    #[arg(value_name = "SELECTION", value_parser = Selector::parse, conflicts_with = "plan")]
     selection: Vec<Selector>,
 
     /// Apply the suggestions of every warning and error; notes are applied only when named,
     /// alone or next to --all.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "plan")]
     all: bool,
+
+    /// Apply exactly the chosen steps of a `cargo tune plan` decision record; refused when the
+    /// toolchain, Cargo.lock, the root Cargo.toml or the git commit differ from when it was
+    /// measured.
+    #[arg(long, value_name = "FILE", conflicts_with = "findings")]
+    plan: Option<PathBuf>,
 
     /// Write the changes (the default is a dry run).
     #[arg(long, short = 'x', conflicts_with = "check")]
@@ -57,7 +63,7 @@ pub(crate) struct ApplyArgs {
 
 impl ApplyArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
-        if self.selection.is_empty() && !self.all {
+        if self.selection.is_empty() && !self.all && self.plan.is_none() {
             return Err(ExpectedError::Usage {
                 message: "name the findings to apply (codes or ids as `cargo tune audit` prints them), or pass --all"
                     .to_owned(),
@@ -73,49 +79,43 @@ impl ApplyArgs {
             // A saved findings file needs no unit graph.
             unit_graphs: self.findings.is_none(),
         };
-        let (model, env, findings) = match &self.findings {
+        let (model, env, selected, suggestions) = match &self.plan {
             Some(path) => {
-                let findings = read_findings(&cwd.join(path))?;
                 let (model, env) = cargo_tune_core::audit::load_and_probe(load)?;
-                (model, env, findings)
+                let (selected, suggestions) = plan_steps(&cwd.join(path), &model.root, &env, ctx)?;
+                (model, env, selected, suggestions)
             }
             None => {
-                let audit = cargo_tune_core::audit::audit(
-                    load,
-                    &Policy::default(),
-                    env!("CARGO_PKG_VERSION"),
-                )?;
-                (audit.model, audit.env, audit.report.findings)
+                let (model, env, findings) = match &self.findings {
+                    Some(path) => {
+                        let findings = read_findings(&cwd.join(path))?;
+                        let (model, env) = cargo_tune_core::audit::load_and_probe(load)?;
+                        (model, env, findings)
+                    }
+                    None => {
+                        let audit = cargo_tune_core::audit::audit(
+                            load,
+                            &Policy::default(),
+                            env!("CARGO_PKG_VERSION"),
+                        )?;
+                        (audit.model, audit.env, audit.report.findings)
+                    }
+                };
+                let chosen = self.choose(&findings, ctx)?;
+                let selected: Vec<String> = chosen.iter().map(|f| f.id.clone()).collect();
+                let suggestions: Vec<(String, Suggestion)> = chosen
+                    .iter()
+                    .flat_map(|f| f.suggestions.iter().map(|s| (f.id.clone(), s.clone())))
+                    .collect();
+                (model, env, selected, suggestions)
             }
         };
-        let (chosen, unmatched) = select(&findings, &self.selection, self.all);
-        for selector in unmatched {
-            match selector {
-                // A valid code with no finding here: the workspace may already be fixed.
-                Selector::Code(code) => {
-                    ctx.print_warning(&format!("no `{code}` finding in this workspace"));
-                }
-                // An id names one finding; one that is not there is a mistake.
-                Selector::Id(id) => {
-                    let hint = match closest_id(&id, &findings) {
-                        Some(near) => format!("did you mean `{near}`?"),
-                        None => "`cargo tune audit` prints every id".to_owned(),
-                    };
-                    return Err(ExpectedError::Usage {
-                        message: format!("no finding has the id `{id}`; {hint}"),
-                    });
-                }
-            }
-        }
-        let selected: Vec<String> = chosen.iter().map(|f| f.id.clone()).collect();
         let mut linkers: Vec<String> = Vec::new();
-        for finding in &chosen {
-            for suggestion in &finding.suggestions {
-                if let SuggestedChange::UseLinker { linker } = &suggestion.change
-                    && !linkers.contains(linker)
-                {
-                    linkers.push(linker.clone());
-                }
+        for (_, suggestion) in &suggestions {
+            if let SuggestedChange::UseLinker { linker } = &suggestion.change
+                && !linkers.contains(linker)
+            {
+                linkers.push(linker.clone());
             }
         }
         let linkers = cargo_tune_core::variant::linker_setups(
@@ -124,8 +124,10 @@ impl ApplyArgs {
             std::env::var_os("PATH").as_deref(),
         );
         let inputs = ModelInputs::new(&model, &env.rustc.host, &env.host_cfg, linkers);
-        let plan = cargo_tune_core::plan::change_set(
-            &chosen,
+        let named: Vec<(&str, &Suggestion)> =
+            suggestions.iter().map(|(id, s)| (id.as_str(), s)).collect();
+        let plan = cargo_tune_core::plan::change_set_of(
+            &named,
             &inputs.inputs(),
             &cargo_tune_core::edit::read_file,
         )
@@ -214,6 +216,95 @@ impl ApplyArgs {
             Ok(())
         }
     }
+    /// The findings the selection names; an id that names none is a usage error.
+    fn choose<'f>(
+        &self,
+        findings: &'f [Finding],
+        ctx: &OutputContext,
+    ) -> Result<Vec<&'f Finding>, ExpectedError> {
+        let (chosen, unmatched) = select(findings, &self.selection, self.all);
+        for selector in unmatched {
+            match selector {
+                // A valid code with no finding here: the workspace may already be fixed.
+                Selector::Code(code) => {
+                    ctx.print_warning(&format!("no `{code}` finding in this workspace"));
+                }
+                // An id names one finding; one that is not there is a mistake.
+                Selector::Id(id) => {
+                    let hint = match closest_id(&id, findings) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "`cargo tune audit` prints every id".to_owned(),
+                    };
+                    return Err(ExpectedError::Usage {
+                        message: format!("no finding has the id `{id}`; {hint}"),
+                    });
+                }
+            }
+        }
+        Ok(chosen)
+    }
+}
+
+/// A suggestion and the finding or plan step that proposed it.
+type NamedSuggestion = (String, Suggestion);
+
+/// The chosen steps of a decision record, after checking that it was measured on this
+/// toolchain and workspace.
+fn plan_steps(
+    path: &std::path::Path,
+    root: &std::path::Path,
+    env: &cargo_tune_core::probe::Environment,
+    ctx: &OutputContext,
+) -> Result<(Vec<String>, Vec<NamedSuggestion>), ExpectedError> {
+    let setup = |what: String| ExpectedError::Setup {
+        message: format!("failed to read the plan {}: {what}", path.display()),
+        source: None,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| setup(e.to_string()))?;
+    let record = cargo_tune_core::plan::search::from_toml(&text).map_err(setup)?;
+    let now = super::plan::fingerprint(root, &env.rustc.version.to_string(), &env.rustc.host);
+    let differences = cargo_tune_core::plan::search::differences(&record.fingerprint, &now);
+    if !differences.is_empty() {
+        return Err(ExpectedError::Refused {
+            message: format!(
+                "the plan {} was measured on another toolchain or workspace state ({}); its measurements may not hold here: run `cargo tune plan` again",
+                path.display(),
+                differences.join("; ")
+            ),
+        });
+    }
+    if record.partial {
+        ctx.print_warning(&format!(
+            "{} is a partial plan (the search was interrupted); applying the {} step(s) chosen before that",
+            path.display(),
+            record.steps.len()
+        ));
+    }
+    let mut selected = Vec::new();
+    let mut suggestions = Vec::new();
+    for step in &record.steps {
+        let candidate = record
+            .candidates
+            .iter()
+            .find(|c| c.id == step.candidate)
+            .ok_or_else(|| {
+                setup(format!(
+                    "step `{}` is not among its candidates",
+                    step.candidate
+                ))
+            })?;
+        selected.push(candidate.id.clone());
+        for change in &candidate.changes {
+            suggestions.push((
+                candidate.id.clone(),
+                Suggestion {
+                    summary: candidate.summary.clone(),
+                    change: change.clone(),
+                },
+            ));
+        }
+    }
+    Ok((selected, suggestions))
 }
 
 fn render_markdown(plan: &EditPlan, out: &mut dyn Write) -> std::io::Result<()> {

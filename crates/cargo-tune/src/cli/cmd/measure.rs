@@ -189,6 +189,25 @@ impl Session {
         }
     }
 
+    /// Why every one of `changes` would change nothing, or `None` when one changes something.
+    pub(crate) fn no_op_reasons(
+        &self,
+        changes: &[Change],
+        current: &Current,
+    ) -> Option<Vec<String>> {
+        let now = InEffect {
+            profiles: &current.profiles,
+            env: &self.model.env,
+            rustflags: &current.rustflags,
+            linker: &current.linker,
+            cli_config: &self.cargo.config,
+        };
+        changes
+            .iter()
+            .map(|c| cargo_tune_core::changes::already_in_effect(c, &now))
+            .collect()
+    }
+
     /// Refuses a CHANGE argument that changes nothing in this workspace.
     pub(crate) fn refuse_no_ops(
         &self,

@@ -6,6 +6,7 @@ pub(crate) mod bench;
 pub(crate) mod guard;
 mod measure;
 pub(crate) mod pgo;
+pub(crate) mod plan;
 pub(crate) mod timings;
 pub(crate) mod try_;
 pub(crate) mod undo;

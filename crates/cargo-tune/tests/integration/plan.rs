@@ -1,0 +1,353 @@
+//! `cargo tune plan` on a tiny fixture with two runs per variant, and `cargo tune apply --plan`
+//! with the record it wrote. No test asserts which change is faster: only the record's shape,
+//! its consistency with its own measurements, and the refusals.
+
+use std::time::{Duration, Instant};
+
+use cargo_tune_schema::exit_codes;
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+const TOUCHED: &str = "crates/app/src/main.rs";
+const RECORD: &str = "cargo-tune-plan.toml";
+
+fn cli(ws: &TempWorkspace) -> CargoTuneCli {
+    CargoTuneCli::new(BIN, ws.root())
+}
+
+fn record(ws: &TempWorkspace) -> toml_edit::DocumentMut {
+    ws.read(RECORD).parse().unwrap()
+}
+
+fn strs(item: &toml_edit::Item) -> Vec<String> {
+    item.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The root manifest, parsed.
+fn dev_profile(ws: &TempWorkspace) -> toml_edit::DocumentMut {
+    ws.read("Cargo.toml").parse().unwrap()
+}
+
+#[test]
+fn plan_writes_a_consistent_record_and_apply_plan_writes_exactly_its_steps() {
+    let ws = TempWorkspace::fixture("showcase");
+    let original = ws.read(TOUCHED);
+    let run = cli(&ws)
+        .args([
+            "plan",
+            "--goal",
+            "dev",
+            "--scenario",
+            "dev-incremental",
+            "--runs",
+            "2",
+            "--budget",
+            "30m",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0);
+    assert_eq!(ws.read(TOUCHED), original);
+    let json = run.json();
+    let doc = record(&ws);
+
+    // The record on disk and the JSON on stdout are one document.
+    assert_eq!(doc["format_version"].as_integer(), Some(1));
+    assert_eq!(json["format_version"], 1);
+    assert_eq!(doc["goal"].as_str(), Some("dev"));
+    assert_eq!(doc["partial"].as_bool(), Some(false));
+    assert_eq!(strs(&doc["scenarios"]), ["dev-incremental"]);
+    assert_eq!(doc["runs"].as_integer(), Some(2));
+    let fp = &doc["fingerprint"];
+    let rustc = cargo_tune_test_support::cargo(ws.root(), &["--version"]);
+    assert!(
+        rustc.contains(fp["rustc"].as_str().unwrap()),
+        "{rustc} vs {fp}"
+    );
+    assert!(fp["host"].as_str().unwrap().contains('-'));
+    assert_eq!(fp["root_manifest"].as_str().unwrap().len(), 16);
+    assert_eq!(fp["lockfile"].as_str().unwrap().len(), 16);
+
+    // Every candidate is either a step or rejected with a reason, never both.
+    let candidates: Vec<String> = json["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        candidates.contains(&"dev-debug-0".to_owned()),
+        "{candidates:?}"
+    );
+    let steps: Vec<&serde_json::Value> = json["steps"].as_array().unwrap().iter().collect();
+    let rejected: Vec<&str> = json["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["candidate"].as_str().unwrap())
+        .collect();
+    for c in &candidates {
+        let stepped = steps.iter().any(|s| s["candidate"] == c.as_str());
+        assert!(
+            stepped != rejected.contains(&c.as_str()),
+            "{c}: step {stepped}, rejected {rejected:?}"
+        );
+    }
+    // Round 1 measured every candidate, in the one scenario.
+    let rounds = json["rounds"].as_array().unwrap();
+    assert!(!rounds.is_empty());
+    assert_eq!(
+        rounds[0]["measurements"].as_array().unwrap().len(),
+        candidates.len()
+    );
+    // No step measured slower, noise or failed; each was faster where it was measured, and
+    // the round that chose it says so.
+    for (i, step) in steps.iter().enumerate() {
+        let ms = step["measurements"].as_array().unwrap();
+        assert!(ms.iter().any(|m| m["verdict"] == "faster"), "{step}");
+        assert!(
+            ms.iter()
+                .all(|m| m["verdict"] == "faster" || m["verdict"] == "inconclusive"),
+            "{step}"
+        );
+        assert_eq!(rounds[i]["chosen"], step["candidate"]);
+    }
+    // A dry run of the record as it came writes nothing.
+    let manifest_before = ws.read("Cargo.toml");
+    cli(&ws)
+        .args(["apply", "--plan", RECORD])
+        .run()
+        .assert_code(0);
+    assert_eq!(ws.read("Cargo.toml"), manifest_before);
+
+    // apply --plan applies exactly the steps of the record: make two of them the steps.
+    let mut doc = record(&ws);
+    let mut chosen = toml_edit::Array::new();
+    for id in ["dev-debug-0", "dev-deps-debug-0"] {
+        let mut step = toml_edit::InlineTable::new();
+        step.insert("candidate", id.into());
+        step.insert("measurements", toml_edit::Array::new().into());
+        step.insert("cumulative", toml_edit::Array::new().into());
+        chosen.push(step);
+    }
+    doc.remove("steps");
+    doc.insert("steps", toml_edit::value(chosen));
+    ws.write(RECORD, &doc.to_string());
+    let applied = cli(&ws)
+        .args([
+            "apply",
+            "--plan",
+            RECORD,
+            "--execute",
+            "--allow-dirty",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0)
+        .json();
+    let manifest = dev_profile(&ws);
+    assert_eq!(manifest["profile"]["dev"]["debug"].as_integer(), Some(0));
+    assert_eq!(
+        manifest["profile"]["dev"]["package"]["*"]["debug"].as_integer(),
+        Some(0)
+    );
+    assert_eq!(
+        applied["selected"],
+        serde_json::json!(["dev-debug-0", "dev-deps-debug-0"])
+    );
+    assert!(
+        !ws.path(".cargo/config.toml").exists(),
+        "no linker step, no config"
+    );
+    // cargo still reads the workspace.
+    cargo(
+        ws.root(),
+        &[
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--no-deps",
+        ],
+    );
+
+    // The root manifest changed underneath the record: applying it again is refused.
+    let refused = cli(&ws)
+        .args(["apply", "--plan", RECORD, "--execute", "--allow-dirty"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    assert!(
+        refused.stderr().contains("root Cargo.toml"),
+        "{}",
+        refused.stderr()
+    );
+}
+
+#[test]
+fn a_record_from_another_toolchain_or_not_a_record_is_refused() {
+    let ws = TempWorkspace::fixture("showcase");
+    let before = ws.read("Cargo.toml");
+    ws.write(RECORD, "format_version = 1\ngoal = \"dev\"\n");
+    let run = cli(&ws)
+        .args(["apply", "--plan", RECORD])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    assert!(
+        run.stderr().contains("not a cargo-tune plan record"),
+        "{}",
+        run.stderr()
+    );
+    ws.write(RECORD, "format_version = 99\n");
+    let run = cli(&ws)
+        .args(["apply", "--plan", RECORD])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    assert!(
+        run.stderr().contains("format_version 99"),
+        "{}",
+        run.stderr()
+    );
+
+    // A well-formed record measured with another rustc.
+    let lock = std::fs::read(ws.path("Cargo.lock")).unwrap();
+    let manifest = std::fs::read(ws.path("Cargo.toml")).unwrap();
+    let hash = cargo_tune_core::plan::search::content_hash;
+    let record = cargo_tune_schema::PlanRecord {
+        format_version: cargo_tune_schema::PLAN_FORMAT_VERSION,
+        tool: cargo_tune_schema::ToolInfo::current("0.0.0"),
+        goal: cargo_tune_schema::Goal::Dev,
+        partial: false,
+        end: cargo_tune_schema::PlanEnd::Converged,
+        fingerprint: cargo_tune_schema::Fingerprint {
+            rustc: "1.70.0".to_owned(),
+            host: "x86_64-unknown-linux-gnu".to_owned(),
+            commit: None,
+            lockfile: Some(hash(&lock)),
+            root_manifest: hash(&manifest),
+        },
+        scenarios: vec!["dev-clean".to_owned()],
+        runs: 2,
+        budget_s: 60,
+        elapsed_s: 1,
+        candidates: Vec::new(),
+        rounds: Vec::new(),
+        steps: Vec::new(),
+        rejected: Vec::new(),
+    };
+    ws.write(RECORD, &cargo_tune_core::plan::search::to_toml(&record));
+    let run = cli(&ws)
+        .args(["apply", "--plan", RECORD, "--execute"])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    assert!(
+        run.stderr().contains("rustc: 1.70.0 in the plan"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(ws.read("Cargo.toml"), before);
+    // --plan and a selection of findings do not mix.
+    cli(&ws)
+        .args(["apply", "--plan", RECORD, "debuginfo-in-dev"])
+        .run()
+        .assert_code(exit_codes::USAGE);
+}
+
+#[test]
+fn bad_goal_scenario_and_budget_are_refused() {
+    let ws = TempWorkspace::fixture("showcase");
+    for args in [
+        vec!["plan", "--goal", "fast"],
+        vec!["plan", "--goal", "dev", "--scenario", "warm"],
+        vec!["plan", "--goal", "dev", "--budget", "0s"],
+        vec!["plan", "--goal", "dev", "--budget", "15 fortnights"],
+    ] {
+        cli(&ws).args(args).run().assert_code(exit_codes::USAGE);
+    }
+    // One second cannot hold a round; the refusal gives the estimate, and no record is left.
+    let run = cli(&ws)
+        .args([
+            "plan",
+            "--goal",
+            "dev",
+            "--scenario",
+            "dev-incremental",
+            "--runs",
+            "2",
+            "--budget",
+            "1s",
+        ])
+        .run()
+        .assert_code(exit_codes::USAGE);
+    assert!(
+        run.stderr().contains("too small") && run.stderr().contains("takes about"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!ws.path(RECORD).exists());
+}
+
+#[test]
+fn ctrl_c_mid_search_keeps_a_partial_record_and_restores_the_edited_file() {
+    let ws = TempWorkspace::fixture("showcase");
+    let original = ws.read(TOUCHED);
+    let mut child = cli(&ws)
+        .args([
+            "plan",
+            "--goal",
+            "dev",
+            "--scenario",
+            "dev-incremental",
+            "--runs",
+            "40",
+            "--budget",
+            "10h",
+        ])
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    // Past the probe and into the first round, where the candidates get target directories.
+    while !ws
+        .path("target/cargo-tune/dev-incremental/dev-debug-0")
+        .exists()
+    {
+        assert!(Instant::now() < deadline, "no edit seen");
+        assert!(child.try_wait().unwrap().is_none(), "exited early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test sends the signal a terminal would"
+    )]
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(exit_codes::INTERRUPTED),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stdout.is_empty());
+    assert_eq!(ws.read(TOUCHED), original);
+    let doc = record(&ws);
+    assert_eq!(doc["partial"].as_bool(), Some(true));
+    assert_eq!(doc["end"].as_str(), Some("interrupted"));
+    assert!(
+        doc.get("steps")
+            .is_none_or(|s| s.as_array().is_some_and(|a| a.is_empty()))
+    );
+}
