@@ -48,7 +48,11 @@ fn sigkill_at_random_points_leaves_old_or_new_files_and_undo_recovers() {
             "the kill test is too slow ({kill} kills so far)"
         );
         let ws = TempWorkspace::fixture("showcase");
+        // A SIGKILL leaves the linker test's temporary directory behind: keep it in the copy.
+        let tmp = ws.path("target/tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
         let mut child = apply(&ws, &["--execute"])
+            .env("TMPDIR", &tmp)
             .command()
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
