@@ -67,7 +67,7 @@ fn try_linker_wild_measures_builds_that_wild_linked() {
         ))
     };
     assert!(
-        linked_by_wild(&binary("candidate")),
+        linked_by_wild(&binary("candidate-1")),
         "the candidate was linked by wild"
     );
     assert!(!linked_by_wild(&binary("baseline")), "the baseline was not");
@@ -83,7 +83,7 @@ fn apply_of_wild_writes_what_try_measures_and_cargo_then_links_with_wild() {
             "try",
             "linker=wild",
             "--scenario",
-            "check",
+            "dev-incremental",
             "--runs",
             "1",
             "--offline",
