@@ -132,7 +132,11 @@ def one(tune, src, scratch, check):
             partly = {c.get("finding") for c in report.get("skipped", [])}
             applied_ids = {c.get("finding") for c in report.get("changes", [])} - partly
             gone = [i for i in applied_ids if i in ids_after]
-            new = sorted(ids_after - ids_before)
+            # The same finding about another version of a package (`compiled-twice:x@1.0.1`
+            # after an update moved x from 1.0.0) is not new.
+            def unversioned(ids):
+                return {i.split("@")[0] for i in ids}
+            new = sorted(unversioned(ids_after) - unversioned(ids_before))
             row["re-audit"] = "clean" if not new else "NEW: " + ", ".join(new)[:100]
             row["applied gone"] = "yes" if not gone else "REMAIN: " + ", ".join(sorted(gone))[:100]
         code, _, err, _ = run([tune, "undo"], ws, env)

@@ -244,7 +244,8 @@ impl Trial {
     }
 }
 
-/// The packages an outcome gives a second (or further) version, against the versions before.
+/// The packages an outcome adds to `Cargo.lock`: another version of one it holds, or a package
+/// it did not hold at all. An update meant to remove a duplicate must not grow the build.
 fn added_copies(outcome: &[String], before: &BTreeMap<String, Vec<String>>) -> Vec<String> {
     let mut out = Vec::new();
     for line in outcome {
@@ -262,11 +263,12 @@ fn added_copies(outcome: &[String], before: &BTreeMap<String, Vec<String>>) -> V
                 Some("Removing" | "Updating" | "Downgrading" | "Upgrading")
             ) && w.next() == Some(name)
         });
-        if let Some(existing) = before.get(name)
-            && !removed
-            && !existing.iter().any(|v| v == version)
-        {
-            out.push(format!("{name} {version} next to {}", existing.join(", ")));
+        match before.get(name) {
+            Some(existing) if !removed && !existing.iter().any(|v| v == version) => {
+                out.push(format!("{name} {version} next to {}", existing.join(", ")));
+            }
+            None => out.push(format!("{name} {version}, new")),
+            Some(_) => {}
         }
     }
     out
@@ -309,12 +311,11 @@ fn check(
     let attempt =
         |op: &EditOp, trial: &mut Trial, duplicates: &mut Duplicates| -> Result<EditOp, String> {
             let outcome = trial.run(op, root, options)?;
-            let mut harm = added_copies(&outcome, &before)
-                .into_iter()
-                .map(|a| {
-                    format!("it would add another version of a package already in Cargo.lock ({a})")
-                })
-                .collect::<Vec<_>>();
+            let added = added_copies(&outcome, &before);
+            let mut harm = Vec::new();
+            if !added.is_empty() {
+                harm.push(format!("it would add to Cargo.lock: {}", added.join("; ")));
+            }
             let after = trial.host_duplicates(manifest, root, options);
             if let (Some(before), Some(after)) = (duplicates.as_ref(), after.as_ref()) {
                 for (name, versions) in after {
@@ -469,7 +470,7 @@ mod tests {
     }
 
     #[test]
-    fn an_update_that_adds_a_second_version_is_caught() {
+    fn an_update_that_adds_packages_is_caught() {
         let before: BTreeMap<String, Vec<String>> = [
             ("strum".to_owned(), vec!["0.27.2".to_owned()]),
             ("lru".to_owned(), vec!["0.16.3".to_owned()]),
@@ -484,7 +485,7 @@ mod tests {
         .to_vec();
         assert_eq!(
             added_copies(&outcome, &before),
-            ["strum 0.28.0 next to 0.27.2"]
+            ["palette 0.7.7, new", "strum 0.28.0 next to 0.27.2"]
         );
         // The old copy goes in the same step: a move, not a second copy.
         let moved: Vec<String> = ["Adding strum v0.28.0", "Removing strum v0.27.2"]
