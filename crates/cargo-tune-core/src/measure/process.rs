@@ -64,6 +64,22 @@ pub fn wait(child: &mut Child) -> io::Result<(ExitStatus, Usage)> {
     Ok((child.wait()?, Usage::default()))
 }
 
+/// The last `keep` non-blank lines `reader` gives before it ends: what a failed command said last.
+pub fn last_lines(reader: impl io::Read, keep: usize) -> Vec<String> {
+    use std::io::BufRead;
+    let mut tail = std::collections::VecDeque::with_capacity(keep);
+    for line in io::BufReader::new(reader).lines().map_while(Result::ok) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if tail.len() == keep {
+            tail.pop_front();
+        }
+        tail.push_back(line);
+    }
+    Vec::from(tail)
+}
+
 /// Kills the process group `leader` leads (cargo and every rustc, linker and test under it).
 /// Elsewhere than Unix there is no group to kill; the caller's wait then ends with the build.
 pub fn kill_group(leader: u32) {

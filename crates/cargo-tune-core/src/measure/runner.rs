@@ -2,7 +2,6 @@
 //! one run per variant, the order rotated every round (A B C, B C A, C A B, …), so that drift
 //! in machine load hits every variant alike and no variant always runs first.
 
-use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -379,19 +378,7 @@ fn run_command(
             }
             messages
         });
-        let tail = s.spawn(move || {
-            let mut tail = VecDeque::with_capacity(TAIL_LINES);
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                if tail.len() == TAIL_LINES {
-                    tail.pop_front();
-                }
-                tail.push_back(line);
-            }
-            Vec::from(tail)
-        });
+        let tail = s.spawn(move || process::last_lines(stderr, TAIL_LINES));
         let sampler = s.spawn(move || {
             let mut sampler = TreeSampler::new(pid);
             let mut peak: Option<u64> = None;

@@ -1,8 +1,6 @@
 //! Any command measured like a build scenario: one warm-up, then N runs, each in its own
 //! process group with the same process-tree memory sampler, a timeout, and Ctrl-C polled.
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -90,19 +88,7 @@ fn run_once(
     let stderr = child.stderr.take().expect("piped stderr");
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
     let (waited, wall, tail, (peak, interrupted, timed_out)) = std::thread::scope(|s| {
-        let tail = s.spawn(move || {
-            let mut tail = VecDeque::with_capacity(TAIL_LINES);
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                if tail.len() == TAIL_LINES {
-                    tail.pop_front();
-                }
-                tail.push_back(line);
-            }
-            Vec::from(tail)
-        });
+        let tail = s.spawn(move || process::last_lines(stderr, TAIL_LINES));
         let sampler = s.spawn(move || {
             let mut sampler = TreeSampler::new(pid);
             let mut peak: Option<u64> = None;
