@@ -77,6 +77,17 @@ pub fn cargo(cwd: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
+/// Fails with the install command when a tool the test needs is missing: a test never skips
+/// silently.
+#[track_caller]
+pub fn require_tool(tool: &str, install: &str) {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    assert!(
+        std::env::split_paths(&path).any(|d| d.join(tool).is_file()),
+        "this test needs `{tool}` on PATH: {install} (or run .ci/setup)"
+    );
+}
+
 /// A directory of fake executables (shell scripts that exit 0, or run their arguments), for tests that need a tool to
 /// be "installed" without depending on the machine. Returns the directory.
 pub fn fake_tools(dir: &Path, names: &[&str]) -> PathBuf {

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, fake_tools, toolchain_bin_dir};
+use cargo_tune_test_support::{
+    CargoTuneCli, TempWorkspace, fake_tools, require_tool as require, toolchain_bin_dir,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 /// About a tenth of a second per run in a release build.
@@ -19,16 +21,6 @@ const WORKLOAD: &str = "30000";
 
 fn cli(ws: &TempWorkspace) -> CargoTuneCli {
     CargoTuneCli::new(BIN, ws.root())
-}
-
-/// Fails with the install command when a tool the test needs is missing.
-#[track_caller]
-fn require(tool: &str, install: &str) {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    assert!(
-        std::env::split_paths(&path).any(|d| d.join(tool).is_file()),
-        "this test needs `{tool}` on PATH: {install} (or run .ci/setup)"
-    );
 }
 
 fn work_dir(ws: &TempWorkspace) -> PathBuf {

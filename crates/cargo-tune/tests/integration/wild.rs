@@ -5,22 +5,12 @@
 use std::path::Path;
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, require_tool as require};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 
 fn cli(ws: &TempWorkspace) -> CargoTuneCli {
     CargoTuneCli::new(BIN, ws.root())
-}
-
-/// Fails with the install command when a tool the test needs is missing.
-#[track_caller]
-fn require(tool: &str, install: &str) {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    assert!(
-        std::env::split_paths(&path).any(|d| d.join(tool).is_file()),
-        "this test needs `{tool}` on PATH: {install} (or run .ci/setup)"
-    );
 }
 
 /// wild signs the `.comment` section of what it links.
