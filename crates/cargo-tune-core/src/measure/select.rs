@@ -71,7 +71,8 @@ const PREFERENCE: &[&[Scenario]] = &[
     &[Scenario::Check],
 ];
 
-/// Chooses scenarios for `candidates`: those `asked`, or by [`PREFERENCE`] when none is.
+/// Chooses scenarios for `candidates`: those `asked`, or by the order of preference when none
+/// is.
 pub fn select_scenarios(
     candidates: &[CandidateReach],
     asked: &[Scenario],
