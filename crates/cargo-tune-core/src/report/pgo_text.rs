@@ -173,7 +173,7 @@ pub fn render_pgo_human(
         "\n{}",
         paint(
             st.dim,
-            "ratio = median of optimised/baseline workload time over interleaved pairs; the verdict is `noise` unless the interval excludes 1; build time counts every step a binary needs"
+            "ratio = geometric mean of optimised/baseline workload time over interleaved pairs, with a t-interval; a verdict needs the interval to exclude 1; build time counts every step a binary needs"
         )
     );
     emit(options, out, &text)
