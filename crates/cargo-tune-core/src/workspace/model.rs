@@ -77,7 +77,7 @@ pub struct PendingModel {
     lockfile: Option<EarlyLockfile>,
     /// The configuration as discovered before cargo ran, with the directory its relative paths
     /// are written against.
-    config: Option<(PathBuf, CargoConfig)>,
+    config: Option<(PathBuf, CargoConfig, Vec<RustcWrapper>)>,
     unit_graphs: Option<UnitGraphLoad>,
 }
 
@@ -237,19 +237,17 @@ impl WorkspaceModel {
             // cargo-tune's own calls run without it, and the audit says where it is set.
             let discovered =
                 CargoConfig::discover(&options.cwd, cargo_home(&options.env).as_deref(), &dir)?;
-            let path = std::env::var_os("PATH");
-            for wrapper in rustc_wrappers(
+            let wrappers = rustc_wrappers(
                 &options.env,
                 &cargo.config,
                 &discovered,
                 &options.cwd,
-                path.as_deref(),
-            ) {
-                if !wrapper.installed {
-                    cargo.env.push((wrapper.var.to_owned(), String::new()));
-                }
+                std::env::var_os("PATH").as_deref(),
+            );
+            for wrapper in wrappers.iter().filter(|w| !w.installed) {
+                cargo.env.push((wrapper.var.to_owned(), String::new()));
             }
-            config = Some((dir, discovered));
+            config = Some((dir, discovered, wrappers));
         }
         let pending = options.source.start();
         let unit_graphs = match (&options.source, &lockfile) {
@@ -318,7 +316,7 @@ fn read_around(
     options: LoadOptions,
     toolchain_pin: Option<ToolchainPin>,
     early_lockfile: Option<EarlyLockfile>,
-    early_config: Option<(PathBuf, CargoConfig)>,
+    early_config: Option<(PathBuf, CargoConfig, Vec<RustcWrapper>)>,
 ) -> Result<WorkspaceModel, LoadError> {
     let root = metadata.workspace_root.clone();
     let root_manifest = ManifestDoc::read(&root.join("Cargo.toml"), &root)?;
@@ -350,21 +348,26 @@ fn read_around(
         ),
         None => RegistryIndex::default(),
     };
-    let config = match early_config {
-        Some((dir, config)) if dir == root => config,
-        _ => CargoConfig::discover(&options.cwd, home.as_deref(), &root)?,
+    // Discovered before cargo ran, with paths relative to the manifest's directory: reused when
+    // that directory is the workspace root, as it usually is.
+    let (config, rustc_wrappers) = match early_config {
+        Some((dir, config, wrappers)) if dir == root => (config, wrappers),
+        _ => {
+            let config = CargoConfig::discover(&options.cwd, home.as_deref(), &root)?;
+            let cli_config = match &options.source {
+                MetadataSource::Cargo(cargo) => cargo.config.as_slice(),
+                MetadataSource::Json(_) => &[],
+            };
+            let wrappers = rustc_wrappers(
+                &options.env,
+                cli_config,
+                &config,
+                &options.cwd,
+                std::env::var_os("PATH").as_deref(),
+            );
+            (config, wrappers)
+        }
     };
-    let cli_config = match &options.source {
-        MetadataSource::Cargo(cargo) => cargo.config.as_slice(),
-        MetadataSource::Json(_) => &[],
-    };
-    let rustc_wrappers = rustc_wrappers(
-        &options.env,
-        cli_config,
-        &config,
-        &options.cwd,
-        std::env::var_os("PATH").as_deref(),
-    );
     let toolchain_pin = match toolchain_pin {
         Some(pin) => Some(pin),
         None => ToolchainPin::discover(&root)?,
