@@ -245,6 +245,37 @@ impl CargoTuneCli {
         self.cmd
     }
 
+    /// Starts the command, waits (at most `within`) until `ready` holds, sends SIGINT as a
+    /// terminal's Ctrl-C would, and returns what the command printed and how it exited.
+    #[track_caller]
+    pub fn interrupt_when(
+        mut self,
+        within: std::time::Duration,
+        ready: impl Fn() -> bool,
+    ) -> Output {
+        let mut child = self
+            .cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn cargo-tune");
+        let deadline = std::time::Instant::now() + within;
+        while !ready() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the point to interrupt at was not reached"
+            );
+            assert!(child.try_wait().expect("wait").is_none(), "exited early");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let sent = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success());
+        child.wait_with_output().expect("wait for cargo-tune")
+    }
+
     /// Runs to completion.
     pub fn run(mut self) -> RunResult {
         let output = self

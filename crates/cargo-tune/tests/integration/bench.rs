@@ -2,7 +2,7 @@
 //! and the check or dev scenarios, so the whole set stays within a few minutes on two cores.
 
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
 use serde_json::Value;
@@ -404,7 +404,7 @@ fn ctrl_c_restores_the_edited_file_and_records_nothing() {
     let ws = TempWorkspace::fixture("showcase");
     let original = ws.read(TOUCHED);
     let mtime = age(&ws.path(TOUCHED));
-    let mut child = cli(&ws)
+    let output = cli(&ws)
         .args([
             "bench",
             "--scenario",
@@ -414,28 +414,10 @@ fn ctrl_c_restores_the_edited_file_and_records_nothing() {
             "--format",
             "json",
         ])
-        .command()
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until a measured build of the edited file is under way.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !ws.read(TOUCHED).starts_with("// cargo-tune edit 2") {
-        assert!(Instant::now() < deadline, "no edit seen");
-        assert!(child.try_wait().unwrap().is_none(), "exited early");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the test sends the signal a terminal would"
-    )]
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = child.wait_with_output().unwrap();
+        // Once a measured build of the edited file is under way.
+        .interrupt_when(Duration::from_secs(120), || {
+            ws.read(TOUCHED).starts_with("// cargo-tune edit 2")
+        });
     assert_eq!(
         output.status.code(),
         Some(130),

@@ -2,7 +2,7 @@
 //! that the verdicts do not depend on the machine's speed, and three runs (the fewest that
 //! decide anything).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
@@ -303,29 +303,11 @@ fn bad_slos_are_setup_errors_pointing_at_the_key_before_any_build() {
 fn ctrl_c_restores_the_edited_file_and_writes_no_baseline() {
     let ws = workspace_with("dev-incremental = \"10m\"\n");
     let original = ws.read(TOUCHED);
-    let mut child = cli(&ws)
+    let output = cli(&ws)
         .args(["guard", "--runs", "50", "--update-baseline"])
-        .command()
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !ws.read(TOUCHED).starts_with("// cargo-tune edit 2") {
-        assert!(Instant::now() < deadline, "no edit seen");
-        assert!(child.try_wait().unwrap().is_none(), "exited early");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the test sends the signal a terminal would"
-    )]
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = child.wait_with_output().unwrap();
+        .interrupt_when(Duration::from_secs(120), || {
+            ws.read(TOUCHED).starts_with("// cargo-tune edit 2")
+        });
     assert_eq!(
         output.status.code(),
         Some(exit_codes::INTERRUPTED),

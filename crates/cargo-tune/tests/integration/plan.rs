@@ -2,7 +2,7 @@
 //! with the record it wrote. No test asserts which change is faster: only the record's shape,
 //! its consistency with its own measurements, and the refusals.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo};
@@ -298,7 +298,7 @@ fn bad_goal_scenario_and_budget_are_refused() {
 fn ctrl_c_mid_search_keeps_a_partial_record_and_restores_the_edited_file() {
     let ws = TempWorkspace::fixture("showcase");
     let original = ws.read(TOUCHED);
-    let mut child = cli(&ws)
+    let output = cli(&ws)
         .args([
             "plan",
             "--goal",
@@ -310,31 +310,11 @@ fn ctrl_c_mid_search_keeps_a_partial_record_and_restores_the_edited_file() {
             "--budget",
             "10h",
         ])
-        .command()
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(300);
-    // Past the probe and into the first round, where the candidates get target directories.
-    while !ws
-        .path("target/cargo-tune/dev-incremental/dev-debug-0")
-        .exists()
-    {
-        assert!(Instant::now() < deadline, "no edit seen");
-        assert!(child.try_wait().unwrap().is_none(), "exited early");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the test sends the signal a terminal would"
-    )]
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = child.wait_with_output().unwrap();
+        // Past the probe and into the first round, where the candidates get target directories.
+        .interrupt_when(Duration::from_secs(300), || {
+            ws.path("target/cargo-tune/dev-incremental/dev-debug-0")
+                .exists()
+        });
     assert_eq!(
         output.status.code(),
         Some(exit_codes::INTERRUPTED),

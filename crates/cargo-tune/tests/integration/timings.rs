@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, scrub_env};
 use serde_json::Value;
@@ -469,28 +469,12 @@ fn ctrl_c_leaves_nothing_behind() {
     let ws = TempWorkspace::fixture("timings");
     let json = ws.path("timings.json");
     let svg = ws.path("gantt.svg");
-    let mut child = cli(&ws)
-        .args(["timings", "--runs", "50", "-o", json.to_str().unwrap()])
-        .args(["--svg", svg.to_str().unwrap()])
-        .command()
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     // Wait until a build has written into the private target directory.
     let dir = ws.path("target/cargo-tune/timings/dev-clean/baseline");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !dir.join("debug").exists() {
-        assert!(Instant::now() < deadline, "no build seen");
-        assert!(child.try_wait().unwrap().is_none(), "exited early");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = child.wait_with_output().unwrap();
+    let output = cli(&ws)
+        .args(["timings", "--runs", "50", "-o", json.to_str().unwrap()])
+        .args(["--svg", svg.to_str().unwrap()])
+        .interrupt_when(Duration::from_secs(120), || dir.join("debug").exists());
     assert_eq!(
         output.status.code(),
         Some(130),
