@@ -832,7 +832,7 @@ pub fn already_in_effect(change: &Change, now: &InEffect<'_>) -> Option<String> 
                     "profile {} already has {flat} = {} ({})",
                     profile.name,
                     current.value,
-                    source_text(&current.source)
+                    current.source.place()
                 )
             })
         }
@@ -851,17 +851,6 @@ pub fn already_in_effect(change: &Change, now: &InEffect<'_>) -> Option<String> 
             };
             (now.linker == name).then(|| format!("host binaries already link with {name}"))
         }
-    }
-}
-
-fn source_text(source: &cargo_tune_schema::ValueSource) -> String {
-    use cargo_tune_schema::ValueSource;
-    match source {
-        ValueSource::Default => "cargo's default".to_owned(),
-        ValueSource::Manifest { path, line } => format!("{path}:{line}"),
-        ValueSource::Config { path } => path.clone(),
-        ValueSource::Env { var } => var.clone(),
-        _ => "in effect".to_owned(),
     }
 }
 

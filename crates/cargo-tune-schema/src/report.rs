@@ -73,6 +73,24 @@ pub enum ValueSource {
         /// The variable's name.
         var: String,
     },
+    /// A `--config` argument, which outranks the environment and every file.
+    CliConfig {
+        /// The argument as given: `KEY=VALUE` or the path of a file.
+        arg: String,
+    },
+}
+
+impl ValueSource {
+    /// Where the value is written, for a sentence: `Cargo.toml:7`, a variable, `--config …`.
+    pub fn place(&self) -> String {
+        match self {
+            ValueSource::Default => "cargo's default".to_owned(),
+            ValueSource::Manifest { path, line } => format!("{path}:{line}"),
+            ValueSource::Config { path } => path.clone(),
+            ValueSource::Env { var } => var.clone(),
+            ValueSource::CliConfig { arg } => format!("--config {arg}"),
+        }
+    }
 }
 
 /// One key of an effective profile.

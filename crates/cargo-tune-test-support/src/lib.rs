@@ -77,6 +77,32 @@ pub fn cargo(cwd: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
+/// cargo's unit graph of `cargo build <args>` in `cwd` (`--locked --offline`), with `env` set on
+/// top of a scrubbed environment: what cargo would build, and with which profile, without
+/// building anything. The flag is unstable, so this call alone sets `RUSTC_BOOTSTRAP=1`.
+pub fn unit_graph(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.arg("build")
+        .args(args)
+        .args([
+            "--unit-graph",
+            "-Z",
+            "unstable-options",
+            "--locked",
+            "--offline",
+        ])
+        .current_dir(cwd);
+    scrub_env(&mut cmd);
+    cmd.env("RUSTC_BOOTSTRAP", "1").envs(env.iter().copied());
+    let out = cmd.output().expect("run cargo");
+    assert!(
+        out.status.success(),
+        "cargo build {args:?} --unit-graph failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("a unit graph")
+}
+
 /// Fails with the install command when a tool the test needs is missing: a test never skips
 /// silently.
 #[track_caller]

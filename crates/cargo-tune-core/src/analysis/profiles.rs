@@ -3,6 +3,7 @@
 //! of each value; and findings about settings that cost build time for nothing.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use cargo_tune_schema::{
     EffectiveProfile, Finding, FindingCode, Location, ProfileValue, SuggestedChange, Suggestion,
@@ -82,6 +83,7 @@ fn own_tables(model: &WorkspaceModel) -> OwnTables {
             path: rel.path,
             line: rel.line,
         },
+        true,
         &mut tables,
     );
     // Config layers are stored highest precedence first; apply the lowest first.
@@ -94,11 +96,37 @@ fn own_tables(model: &WorkspaceModel) -> OwnTables {
         collect_doc(
             &layer.file,
             |_| ValueSource::Config { path: path.clone() },
+            true,
             &mut tables,
         );
     }
     add_env_overrides(&mut tables, model.env.with_prefix("CARGO_PROFILE_"));
+    for arg in &model.cli_config {
+        if let Some((doc, in_file)) = cli_config_doc(arg, &model.root) {
+            collect_doc(
+                &doc,
+                |_| ValueSource::CliConfig {
+                    arg: arg.to_owned(),
+                },
+                in_file,
+                &mut tables,
+            );
+        }
+    }
     tables
+}
+
+/// A `--config` argument as a document, and whether it is a file (so that its locations mean
+/// something). The model keeps file arguments absolute; anything else is `KEY=VALUE`, and cargo
+/// has already rejected the arguments that are neither.
+fn cli_config_doc(arg: &str, root: &Path) -> Option<(ManifestDoc, bool)> {
+    let path = Path::new(arg);
+    if path.is_absolute() && path.is_file() {
+        return ManifestDoc::read(path, root).ok().map(|doc| (doc, true));
+    }
+    ManifestDoc::parse(Path::new(arg), root, arg.to_owned())
+        .ok()
+        .map(|doc| (doc, false))
 }
 
 /// Adds `CARGO_PROFILE_<NAME>_<KEY>` variables, highest precedence of all.
@@ -125,6 +153,7 @@ fn add_env_overrides<'a>(tables: &mut OwnTables, vars: impl Iterator<Item = (&'a
 fn collect_doc(
     doc: &ManifestDoc,
     source: impl Fn(Location) -> ValueSource,
+    located: bool,
     tables: &mut OwnTables,
 ) {
     let Some(profiles) = doc.doc.get("profile").and_then(Item::as_table_like) else {
@@ -138,7 +167,7 @@ fn collect_doc(
         for (key, path, value) in flatten(table) {
             let mut full = vec!["profile", name];
             full.extend(path.iter().map(String::as_str));
-            let location = doc.location_of(&full);
+            let location = located.then(|| doc.location_of(&full)).flatten();
             let loc = location.clone().unwrap_or_else(|| Location {
                 path: doc.rel_path.clone(),
                 line: 1,
@@ -792,6 +821,7 @@ mod tests {
                 path: l.path,
                 line: l.line,
             },
+            true,
             &mut tables,
         );
         add_env_overrides(&mut tables, env.iter().copied());

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use cargo_tune_schema::{
     EffectiveProfile, FORMAT_VERSION, PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant,
-    ProfileSummary, ToolInfo, ValueSource, Verdict,
+    ProfileSummary, ToolInfo, Verdict,
 };
 
 pub use elf::section_names;
@@ -893,13 +893,7 @@ pub fn check_release_strip(profiles: &[EffectiveProfile]) -> Result<(), PgoError
     if !strips_symbols {
         return Ok(());
     }
-    let place = match &strip.source {
-        ValueSource::Manifest { path, line } => format!("{path}:{line}"),
-        ValueSource::Config { path } => path.clone(),
-        ValueSource::Env { var } => var.clone(),
-        ValueSource::Default => "cargo's default".to_owned(),
-        _ => "the configuration".to_owned(),
-    };
+    let place = strip.source.place();
     Err(PgoError::StrippedProfile {
         value: strip.value.to_string(),
         place,

@@ -57,6 +57,9 @@ pub struct WorkspaceModel {
     pub config: CargoConfig,
     /// The toolchain pin, if any.
     pub toolchain_pin: Option<ToolchainPin>,
+    /// The `--config` arguments given to cargo, highest precedence last; a file's path made
+    /// absolute.
+    pub cli_config: Vec<String>,
     /// The build-relevant environment.
     pub env: BuildEnv,
     /// Releases of the crates.io packages that depend on a duplicated package, from cargo's local
@@ -348,19 +351,32 @@ fn read_around(
         ),
         None => RegistryIndex::default(),
     };
+    // cargo reads an argument that names an existing file as that file, relative to the
+    // working directory; kept absolute so that analyses need no working directory.
+    let cli_config = match &options.source {
+        MetadataSource::Cargo(cargo) => cargo
+            .config
+            .iter()
+            .map(|arg| {
+                let path = options.cwd.join(arg);
+                if !arg.is_empty() && path.is_file() {
+                    path.display().to_string()
+                } else {
+                    arg.clone()
+                }
+            })
+            .collect(),
+        MetadataSource::Json(_) => Vec::new(),
+    };
     // Discovered before cargo ran, with paths relative to the manifest's directory: reused when
     // that directory is the workspace root, as it usually is.
     let (config, rustc_wrappers) = match early_config {
         Some((dir, config, wrappers)) if dir == root => (config, wrappers),
         _ => {
             let config = CargoConfig::discover(&options.cwd, home.as_deref(), &root)?;
-            let cli_config = match &options.source {
-                MetadataSource::Cargo(cargo) => cargo.config.as_slice(),
-                MetadataSource::Json(_) => &[],
-            };
             let wrappers = rustc_wrappers(
                 &options.env,
-                cli_config,
+                &cli_config,
                 &config,
                 &options.cwd,
                 std::env::var_os("PATH").as_deref(),
@@ -380,6 +396,7 @@ fn read_around(
         lockfile,
         config,
         toolchain_pin,
+        cli_config,
         env: options.env,
         registry_index,
         rustc_wrappers,

@@ -1,7 +1,9 @@
 //! `cargo tune audit` end to end: findings on the fixtures, output formats, exit codes and bad
 //! input.
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, fake_tools, toolchain_bin_dir};
+use cargo_tune_test_support::{
+    CargoTuneCli, TempWorkspace, cargo, fake_tools, toolchain_bin_dir, unit_graph,
+};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
@@ -127,6 +129,125 @@ fn effective_profiles_follow_inheritance_and_sources() {
             .unwrap()
             .iter()
             .all(|v| v["key"] != "debug-assertion")
+    );
+}
+
+/// A profile value as cargo's unit graph spells it: `opt_level` as a string, `debuginfo` as a
+/// level or a name.
+fn as_unit_graph(key: &str, value: &Value) -> Value {
+    match (key, value) {
+        ("opt-level", Value::Number(n)) => Value::String(n.to_string()),
+        ("debug", Value::Bool(b)) => serde_json::json!(if *b { 2 } else { 0 }),
+        ("debug", Value::String(s)) => match s.as_str() {
+            "none" => serde_json::json!(0),
+            "limited" => serde_json::json!(1),
+            "full" => serde_json::json!(2),
+            _ => value.clone(),
+        },
+        _ => value.clone(),
+    }
+}
+
+/// Every layer that can set a profile (manifest, inheritance, environment, `--config` as
+/// `KEY=VALUE` and as a file), and cargo's unit graph, built with the same layers, must agree
+/// on what each member is compiled with.
+#[test]
+fn effective_profiles_match_cargos_unit_graph() {
+    let ws = TempWorkspace::fixture("showcase");
+    ws.write("tune.toml", "[profile.release]\nopt-level = 2\n");
+    let env = [("CARGO_PROFILE_DEV_OPT_LEVEL", "1")];
+    let config = [
+        "--config",
+        "profile.dev.debug=\"line-tables-only\"",
+        "--config",
+        "profile.release.codegen-units=4",
+        "--config",
+        "tune.toml",
+    ];
+    let report = env
+        .iter()
+        .fold(tune(&ws, &[]), |cli, (k, v)| cli.env(k, v))
+        .args(["audit", "--format", "json", "--offline"])
+        .args(config)
+        .run()
+        .assert_code(0)
+        .json();
+    let members = ws.root().join("crates");
+    let keys = [
+        ("opt-level", "opt_level"),
+        ("debug", "debuginfo"),
+        ("debug-assertions", "debug_assertions"),
+        ("overflow-checks", "overflow_checks"),
+        ("panic", "panic"),
+        ("incremental", "incremental"),
+        ("rpath", "rpath"),
+        ("codegen-units", "codegen_units"),
+    ];
+    for (profile, select) in [
+        ("dev", &[][..]),
+        ("release", &["--release"][..]),
+        ("fast-release", &["--profile", "fast-release"][..]),
+    ] {
+        let ours = report["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == profile)
+            .unwrap_or_else(|| panic!("no {profile} profile"));
+        let value = |key: &str| {
+            ours["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["key"] == key)
+                .unwrap_or_else(|| panic!("{profile} has no {key}"))
+                .clone()
+        };
+        let mut args = vec!["--workspace"];
+        args.extend_from_slice(select);
+        args.extend_from_slice(&config);
+        let graph = unit_graph(ws.root(), &args, &env);
+        let mut compared = 0;
+        for unit in graph["units"].as_array().unwrap() {
+            let id = unit["pkg_id"].as_str().unwrap();
+            let kinds = unit["target"]["kind"].as_array().unwrap();
+            // Members built for the target; proc-macros take the build-override.
+            if !id.contains(&format!("{}/", members.display()))
+                || kinds.contains(&"proc-macro".into())
+            {
+                continue;
+            }
+            for (key, field) in keys {
+                let ours = value(key);
+                let cargos = &unit["profile"][field];
+                if cargos.is_null() {
+                    // cargo leaves a default codegen-units to rustc.
+                    assert_eq!(ours["source"]["kind"], "default", "{profile}.{key}: {ours}");
+                } else {
+                    assert_eq!(
+                        &as_unit_graph(key, &ours["value"]),
+                        cargos,
+                        "{profile}.{key} for {id}: ours {ours}"
+                    );
+                }
+            }
+            compared += 1;
+        }
+        assert!(
+            compared >= 3,
+            "{profile}: only {compared} member units in the unit graph"
+        );
+    }
+    let dev_debug = report["profiles"][0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["key"] == "debug")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        dev_debug["source"],
+        serde_json::json!({ "kind": "cli-config", "arg": "profile.dev.debug=\"line-tables-only\"" })
     );
 }
 

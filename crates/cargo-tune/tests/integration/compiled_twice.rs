@@ -4,9 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, scrub_env};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, unit_graph};
 
 const COMMANDS: [&[&str]; 3] = [
     &["--workspace"],
@@ -17,31 +16,7 @@ const COMMANDS: [&[&str]; 3] = [
 /// `name@version` of each package version with more than one `lib`/`proc-macro` build unit in
 /// cargo's unit graph of `cargo build <args>`.
 fn unit_graph_twice(root: &Path, args: &[&str]) -> BTreeSet<String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the test compares against cargo run directly"
-    )]
-    let mut cmd = Command::new(cargo);
-    cmd.arg("build")
-        .args(args)
-        .args([
-            "--unit-graph",
-            "-Z",
-            "unstable-options",
-            "--locked",
-            "--offline",
-        ])
-        .env("RUSTC_BOOTSTRAP", "1")
-        .current_dir(root);
-    scrub_env(&mut cmd);
-    let output = cmd.output().expect("run cargo");
-    assert!(
-        output.status.success(),
-        "cargo build --unit-graph failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let graph: serde_json::Value = serde_json::from_slice(&output.stdout).expect("unit graph");
+    let graph = unit_graph(root, args, &[]);
     let mut units: BTreeMap<String, usize> = BTreeMap::new();
     for unit in graph["units"].as_array().expect("units") {
         let library = unit["target"]["kind"]
@@ -203,15 +178,7 @@ fn the_same_version_from_a_path_and_a_registry_is_patched() {
     let mut config = std::fs::read_to_string(&patched).expect("config");
     config.push_str("\n[patch.crates-io]\nleaf = { path = \"leaf\" }\n");
     ws.write(".cargo/config.toml", &config);
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the test runs cargo directly to update the lockfile for the patch"
-    )]
-    let mut cmd = Command::new(cargo);
-    cmd.args(["update", "--offline"]).current_dir(ws.root());
-    scrub_env(&mut cmd);
-    assert!(cmd.status().expect("run cargo update").success());
+    cargo(ws.root(), &["update", "--offline"]);
     for args in COMMANDS {
         assert!(unit_graph_twice(ws.root(), args).is_empty(), "{args:?}");
     }
