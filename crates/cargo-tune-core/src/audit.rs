@@ -95,6 +95,10 @@ pub fn assemble(
         profiles: analysis::profiles::effective_profiles(model),
         toolchain: analysis::toolchain::summary(&ctx),
         unit_graph: unit_graph_status(&model.unit_graphs),
+        lockfile_aside: model
+            .lockfile_aside
+            .as_ref()
+            .map(|p| p.display().to_string()),
     }
 }
 

@@ -144,6 +144,21 @@ pub struct AuditReport {
     /// fallback when cargo could not print them.
     #[serde(default)]
     pub unit_graph: UnitGraphStatus,
+    /// Where cargo resolved the workspace when it has no `Cargo.lock` of its own: versions are
+    /// today's newest compatible ones, as `cargo generate-lockfile` would pick.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lockfile_aside: Option<String>,
+}
+
+impl AuditReport {
+    /// The sentence reports print when the workspace has no lockfile of its own.
+    pub fn lockfile_aside_note(&self) -> Option<String> {
+        self.lockfile_aside.as_ref().map(|path| {
+            format!(
+                "the workspace has no Cargo.lock: cargo resolved it into {path} (today's newest compatible versions, as `cargo generate-lockfile` would pick), so version findings may differ from a build with a committed lockfile"
+            )
+        })
+    }
 }
 
 /// Whether cargo's unit graphs were read, for which commands, or why not.

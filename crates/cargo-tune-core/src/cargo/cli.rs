@@ -46,6 +46,9 @@ pub struct CargoOptions {
     /// Environment overrides for every cargo run with these options: a configured rustc wrapper
     /// that is not installed is set empty, so that cargo can still ask rustc what it needs.
     pub env: Vec<(String, String)>,
+    /// Where cargo's read-only calls (metadata, unit graphs) resolve a workspace that has no
+    /// `Cargo.lock`, instead of writing one into it. Builds never use it.
+    pub lockfile_aside: Option<PathBuf>,
 }
 
 /// Path of the cargo to run: `$CARGO` when cargo-tune runs as a cargo subcommand, so that the
@@ -109,6 +112,23 @@ impl CargoCli {
     pub fn config(mut self, override_: impl Into<String>) -> Self {
         self.options.config.push(override_.into());
         self
+    }
+
+    /// For a read-only call: resolve into [`CargoOptions::lockfile_aside`], when set, rather
+    /// than beside the manifest. cargo's `resolver.lockfile-path` is unstable, so this call alone
+    /// runs with `RUSTC_BOOTSTRAP=1`; a build never does, since it would change what crates
+    /// detect about the compiler.
+    pub fn read_only_resolve(self) -> Self {
+        match self.options.lockfile_aside.clone() {
+            Some(path) => self
+                .args(["-Z", "lockfile-path"])
+                .config(format!(
+                    "resolver.lockfile-path={}",
+                    toml_edit::Value::from(path.display().to_string())
+                ))
+                .env("RUSTC_BOOTSTRAP", "1"),
+            None => self,
+        }
     }
 
     /// Sets an environment variable for the child.
@@ -456,6 +476,7 @@ mod tests {
             frozen: false,
             config: vec!["build.jobs=1".into()],
             env: Vec::new(),
+            lockfile_aside: None,
         };
         let cli = CargoCli::new(&["metadata"], &options)
             .arg("--format-version=1")

@@ -312,9 +312,11 @@ impl MetadataSource {
     /// The command this source runs, if it runs one.
     pub fn command(&self) -> Option<CargoCli> {
         match self {
-            MetadataSource::Cargo(options) => {
-                Some(CargoCli::new(&["metadata"], options).arg("--format-version=1"))
-            }
+            MetadataSource::Cargo(options) => Some(
+                CargoCli::new(&["metadata"], options)
+                    .arg("--format-version=1")
+                    .read_only_resolve(),
+            ),
             MetadataSource::Json(_) => None,
         }
     }

@@ -58,6 +58,7 @@ impl UnitGraphCommand {
             .args(["--unit-graph", "-Z", "unstable-options"])
             // The unit graph is unstable; this call alone opts in.
             .env("RUSTC_BOOTSTRAP", "1")
+            .read_only_resolve()
     }
 }
 

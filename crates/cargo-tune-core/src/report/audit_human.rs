@@ -135,6 +135,9 @@ pub fn render_audit_human(
         }
         text.push('\n');
     }
+    if let Some(note) = report.lockfile_aside_note() {
+        let _ = writeln!(text, "{}: {note}\n", paint(s.info, "note"));
+    }
     if let Some(reason) = &report.unit_graph.unavailable {
         let _ = writeln!(
             text,

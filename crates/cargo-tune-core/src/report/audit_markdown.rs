@@ -21,6 +21,9 @@ pub fn render_audit_markdown(
         "{} members, {} packages: **{} errors, {} warnings, {} notes**\n",
         report.members, report.packages, sum.errors, sum.warnings, sum.infos
     );
+    if let Some(note) = report.lockfile_aside_note() {
+        let _ = writeln!(md, "> **Note:** {note}.\n");
+    }
     if let Some(reason) = &report.unit_graph.unavailable {
         let _ = writeln!(
             md,

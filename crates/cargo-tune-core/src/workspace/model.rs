@@ -37,6 +37,9 @@ pub struct LoadOptions {
     /// Whether to read cargo's unit graphs (for `compiled-twice`); without them the model's
     /// `unit_graphs` says they were not asked for.
     pub unit_graphs: bool,
+    /// Whether a workspace without `Cargo.lock` is resolved into cargo-tune's directory in the
+    /// target directory (for commands that only read) rather than refused.
+    pub lockfile_aside: bool,
 }
 
 /// Everything cargo-tune knows about a workspace, loaded once. Analyses read it and never spawn
@@ -53,6 +56,8 @@ pub struct WorkspaceModel {
     pub members: Vec<Member>,
     /// `Cargo.lock`, if present.
     pub lockfile: Option<Lockfile>,
+    /// Where the lockfile was resolved when the workspace has none of its own.
+    pub lockfile_aside: Option<PathBuf>,
     /// The layered cargo configuration.
     pub config: CargoConfig,
     /// The toolchain pin, if any.
@@ -78,6 +83,7 @@ pub struct PendingModel {
     options: LoadOptions,
     toolchain_pin: Option<ToolchainPin>,
     lockfile: Option<EarlyLockfile>,
+    lockfile_aside: Option<PathBuf>,
     /// The configuration as discovered before cargo ran, with the directory its relative paths
     /// are written against.
     config: Option<(PathBuf, CargoConfig, Vec<RustcWrapper>)>,
@@ -212,6 +218,8 @@ impl WorkspaceModel {
     pub fn start(mut options: LoadOptions) -> Result<PendingModel, LoadError> {
         let mut toolchain_pin = None;
         let mut lockfile = None;
+        let mut lockfile_aside = None;
+        let mut root_guess = None;
         let mut config = None;
         if let MetadataSource::Cargo(cargo) = &mut options.source {
             let manifest = find_manifest(options.manifest_path.as_deref(), &options.cwd)?;
@@ -229,17 +237,33 @@ impl WorkspaceModel {
                     channel: pin.channel.clone(),
                 });
             }
-            // cargo metadata would write a lockfile; refuse before it runs.
-            let Some(lock_path) = lockfile_near(&manifest) else {
-                return Err(LoadError::NoLockfile {
-                    path: dir.join("Cargo.lock"),
-                });
-            };
-            lockfile = EarlyLockfile::start(&lock_path);
-            // A wrapper that is not installed fails every cargo call that asks rustc anything;
-            // cargo-tune's own calls run without it, and the audit says where it is set.
             let discovered =
                 CargoConfig::discover(&options.cwd, cargo_home(&options.env).as_deref(), &dir)?;
+            match lockfile_near(&manifest) {
+                Some(lock_path) => {
+                    root_guess = lock_path.parent().map(Path::to_owned);
+                    lockfile = EarlyLockfile::start(&lock_path);
+                }
+                // cargo metadata would write a lockfile into the workspace: resolve elsewhere,
+                // or refuse before it runs.
+                None if options.lockfile_aside && !cargo.locked && !cargo.frozen => {
+                    let root = workspace_root_guess(&dir);
+                    let path = target_dir_guess(&root, &options.cwd, &options.env, &discovered)
+                        .join("cargo-tune")
+                        .join("lockfile")
+                        .join("Cargo.lock");
+                    cargo.lockfile_aside = Some(path.clone());
+                    lockfile_aside = Some(path);
+                    root_guess = Some(root);
+                }
+                None => {
+                    return Err(LoadError::NoLockfile {
+                        path: dir.join("Cargo.lock"),
+                    });
+                }
+            }
+            // A wrapper that is not installed fails every cargo call that asks rustc anything;
+            // cargo-tune's own calls run without it, and the audit says where it is set.
             let wrappers = rustc_wrappers(
                 &options.env,
                 &cargo.config,
@@ -253,10 +277,9 @@ impl WorkspaceModel {
             config = Some((dir, discovered, wrappers));
         }
         let pending = options.source.start();
-        let unit_graphs = match (&options.source, &lockfile) {
-            (MetadataSource::Cargo(cargo), Some(lock)) if options.unit_graphs => {
-                let root = lock.path.parent().unwrap_or(Path::new("/")).to_owned();
-                Some(UnitGraphLoad::start(cargo, &root, &options))
+        let unit_graphs = match (&options.source, &root_guess) {
+            (MetadataSource::Cargo(cargo), Some(root)) if options.unit_graphs => {
+                Some(UnitGraphLoad::start(cargo, root, &options))
             }
             _ => None,
         };
@@ -265,6 +288,7 @@ impl WorkspaceModel {
             options,
             toolchain_pin,
             lockfile,
+            lockfile_aside,
             config,
             unit_graphs,
         })
@@ -287,11 +311,16 @@ impl PendingModel {
             options,
             toolchain_pin,
             lockfile,
+            lockfile_aside,
             config,
             unit_graphs,
         } = self;
         let options_unit_graphs = options.unit_graphs;
         let (metadata, exit) = pending.wait_unconfirmed()?;
+        let lockfile = match lockfile_aside {
+            Some(path) => LockfileAt::Aside(path),
+            None => LockfileAt::Root(lockfile),
+        };
         match read_around(metadata, options, toolchain_pin, lockfile, config) {
             Ok(mut model) => {
                 model.unit_graphs = match unit_graphs {
@@ -318,7 +347,7 @@ fn read_around(
     metadata: Metadata,
     options: LoadOptions,
     toolchain_pin: Option<ToolchainPin>,
-    early_lockfile: Option<EarlyLockfile>,
+    lockfile_at: LockfileAt,
     early_config: Option<(PathBuf, CargoConfig, Vec<RustcWrapper>)>,
 ) -> Result<WorkspaceModel, LoadError> {
     let root = metadata.workspace_root.clone();
@@ -335,10 +364,16 @@ fn read_around(
             manifest,
         });
     }
-    let lock_path = root.join("Cargo.lock");
-    let lockfile = match early_lockfile.and_then(|early| early.take(&lock_path)) {
-        Some(result) => result?,
-        None => Lockfile::read(&lock_path)?,
+    let (lockfile, lockfile_aside) = match lockfile_at {
+        LockfileAt::Root(early) => {
+            let lock_path = root.join("Cargo.lock");
+            let lockfile = match early.and_then(|early| early.take(&lock_path)) {
+                Some(result) => result?,
+                None => Lockfile::read(&lock_path)?,
+            };
+            (lockfile, None)
+        }
+        LockfileAt::Aside(path) => (Lockfile::read(&path)?, Some(path)),
     };
     let home = cargo_home(&options.env);
     let parents = registry_index::duplicate_parents(&metadata, lockfile.as_ref());
@@ -394,6 +429,7 @@ fn read_around(
         root_manifest,
         members,
         lockfile,
+        lockfile_aside,
         config,
         toolchain_pin,
         cli_config,
@@ -402,6 +438,48 @@ fn read_around(
         rustc_wrappers,
         unit_graphs: UnitGraphs::unavailable("not read yet"),
     })
+}
+
+/// Where the lockfile is read from once cargo has run.
+enum LockfileAt {
+    /// Beside the root manifest, perhaps parsed already while cargo ran.
+    Root(Option<EarlyLockfile>),
+    /// Resolved by cargo into this file, for a workspace without one of its own.
+    Aside(PathBuf),
+}
+
+/// The workspace root as cargo would find it, for placing files before cargo has said: the
+/// nearest manifest at or above `dir` with a `[workspace]` table, else `dir`.
+fn workspace_root_guess(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|d| {
+            std::fs::read_to_string(d.join("Cargo.toml"))
+                .ok()
+                .and_then(|text| text.parse::<toml_edit::DocumentMut>().ok())
+                .is_some_and(|doc| doc.contains_key("workspace"))
+        })
+        .unwrap_or(dir)
+        .to_owned()
+}
+
+/// The target directory cargo will use: `CARGO_TARGET_DIR`, else `build.target-dir` (relative
+/// to the directory holding the `.cargo` folder that sets it), else `target` under the root.
+fn target_dir_guess(root: &Path, cwd: &Path, env: &BuildEnv, config: &CargoConfig) -> PathBuf {
+    if let Some(dir) = env.get("CARGO_TARGET_DIR") {
+        return cwd.join(dir);
+    }
+    if let Some((item, layer)) = config.get(&["build", "target-dir"])
+        && let Some(dir) = item.as_str()
+    {
+        let base = layer
+            .file
+            .path
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(root);
+        return base.join(dir);
+    }
+    root.join("target")
 }
 
 fn lockfile_near(manifest: &Path) -> Option<PathBuf> {
@@ -459,6 +537,7 @@ mod tests {
             cwd: dir.to_owned(),
             env: BuildEnv::from_vars([]),
             unit_graphs: false,
+            lockfile_aside: false,
         };
         WorkspaceModel::start(options).unwrap().finish().unwrap()
     }

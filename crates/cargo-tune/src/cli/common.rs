@@ -38,6 +38,7 @@ impl ManifestOptions {
             frozen: self.frozen,
             config: self.config.clone(),
             env: Vec::new(),
+            lockfile_aside: None,
         }
     }
 }

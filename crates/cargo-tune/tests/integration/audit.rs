@@ -568,12 +568,38 @@ mod bad_input {
         assert_eq!(ws.read("Cargo.toml"), before);
     }
 
+    /// A library workspace often commits no lockfile. The audit resolves it into the target
+    /// directory and finds what it would find after `cargo generate-lockfile`, without writing
+    /// one into the workspace; `--locked` and the commands that build still refuse.
     #[test]
-    fn missing_lockfile_is_refused_and_not_created() {
+    fn missing_lockfile_is_resolved_aside_and_never_created() {
         let ws = TempWorkspace::fixture("showcase");
         std::fs::remove_file(ws.path("Cargo.lock")).unwrap();
-        let run = tune(&ws, &[]).args(["audit"]).run().assert_code(96);
-        assert_error(&run, &["Cargo.lock", "cargo generate-lockfile"]);
+        let report = audit_json(&ws, &[], &["--offline"]);
+        assert!(!ws.path("Cargo.lock").exists(), "audit wrote Cargo.lock");
+        let aside = ws.path("target/cargo-tune/lockfile/Cargo.lock");
+        assert_eq!(report["lockfile_aside"], aside.display().to_string());
+        assert_eq!(report["unit_graph"]["source"], "unit-graph");
+        let human = tune(&ws, &[]).args(["audit", "--offline"]).run();
+        assert!(
+            human.stdout().contains("has no Cargo.lock"),
+            "{}",
+            human.stdout()
+        );
+
+        let locked = TempWorkspace::fixture("showcase");
+        cargo(locked.root(), &["generate-lockfile", "--offline"]);
+        let with_lock = audit_json(&locked, &[], &["--offline"]);
+        assert_eq!(codes(&report), codes(&with_lock));
+        assert_eq!(
+            std::fs::read_to_string(&aside).unwrap(),
+            locked.read("Cargo.lock")
+        );
+
+        for refused in [&["audit", "--locked"][..], &["bench", "--runs", "1"][..]] {
+            let run = tune(&ws, &[]).args(refused).run().assert_code(96);
+            assert_error(&run, &["Cargo.lock", "cargo generate-lockfile"]);
+        }
         assert!(!ws.path("Cargo.lock").exists());
     }
 

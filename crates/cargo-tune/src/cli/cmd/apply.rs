@@ -78,6 +78,7 @@ impl ApplyArgs {
             env: BuildEnv::capture(),
             // A saved findings file needs no unit graph.
             unit_graphs: self.findings.is_none(),
+            lockfile_aside: false,
         };
         let (model, env, selected, suggestions) = match &self.plan {
             Some(path) => {

@@ -98,6 +98,8 @@ impl AuditArgs {
             cwd,
             env: BuildEnv::capture(),
             unit_graphs: true,
+            // Reading is all an audit does: a workspace without a lockfile is resolved aside.
+            lockfile_aside: true,
         };
         let mut levels = Vec::new();
         levels.extend(self.allow.iter().map(|c| (*c, None)));

@@ -114,6 +114,8 @@ impl Session {
             cwd,
             env: BuildEnv::capture(),
             unit_graphs,
+            // Builds would write a lockfile into the workspace; measuring needs the one it has.
+            lockfile_aside: false,
         };
         let (model, env) = cargo_tune_core::audit::load_and_probe(load)?;
         let bench_dir = model.metadata.target_directory.join("cargo-tune");
