@@ -20,51 +20,10 @@ fn linked_by_wild(binary: &Path) -> bool {
     bytes.windows(marker.len()).any(|w| w == marker)
 }
 
+/// One workspace for both halves, so the builds `try` made are not made again: `try` measures
+/// builds that wild linked, and `apply` writes exactly the flags it measured.
 #[test]
-fn try_linker_wild_measures_builds_that_wild_linked() {
-    require("wild", "cargo install --locked wild-linker@0.10.0");
-    require("clang", "apt-get install clang");
-    let ws = TempWorkspace::fixture("showcase");
-    let json = cli(&ws)
-        .args([
-            "try",
-            "linker=wild",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "1",
-            "--offline",
-            "--format",
-            "json",
-        ])
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
-    let flags = json["variants"][1]["rustflags"].to_string();
-    assert!(flags.contains("link-arg=--ld-path=wild"), "{flags}");
-    let scenario = &json["scenarios"][0];
-    assert!(
-        scenario["variants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|v| v["failure"].is_null() && v["runs"].as_array().unwrap().len() == 1),
-        "{scenario}"
-    );
-    let binary = |variant: &str| {
-        ws.path(&format!(
-            "target/cargo-tune/dev-incremental/{variant}/debug/app"
-        ))
-    };
-    assert!(
-        linked_by_wild(&binary("candidate-1")),
-        "the candidate was linked by wild"
-    );
-    assert!(!linked_by_wild(&binary("baseline")), "the baseline was not");
-}
-
-#[test]
-fn apply_of_wild_writes_what_try_measures_and_cargo_then_links_with_wild() {
+fn try_linker_wild_links_with_wild_and_apply_writes_the_same_flags() {
     require("wild", "cargo install --locked wild-linker@0.10.0");
     require("clang", "apt-get install clang");
     let ws = TempWorkspace::fixture("showcase");
@@ -89,6 +48,31 @@ fn apply_of_wild_writes_what_try_measures_and_cargo_then_links_with_wild() {
         .iter()
         .map(|f| f.as_str().unwrap().to_owned())
         .collect();
+    assert!(
+        try_flags
+            .iter()
+            .any(|f| f.contains("link-arg=--ld-path=wild")),
+        "{try_flags:?}"
+    );
+    let scenario = &measured["scenarios"][0];
+    assert!(
+        scenario["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["failure"].is_null() && v["runs"].as_array().unwrap().len() == 1),
+        "{scenario}"
+    );
+    let binary = |variant: &str| {
+        ws.path(&format!(
+            "target/cargo-tune/dev-incremental/{variant}/debug/app"
+        ))
+    };
+    assert!(
+        linked_by_wild(&binary("candidate-1")),
+        "the candidate was linked by wild"
+    );
+    assert!(!linked_by_wild(&binary("baseline")), "the baseline was not");
 
     cli(&ws)
         .args([
