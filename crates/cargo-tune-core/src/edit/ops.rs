@@ -923,6 +923,18 @@ mod tests {
         );
     }
 
+    /// Why centralizing `name` is refused.
+    fn refused_centralize(w: &Ws, name: &str) -> NotApplicable {
+        map(
+            w,
+            &SuggestedChange::CentralizeDependency {
+                name: name.into(),
+                requirement: None,
+            },
+        )
+        .unwrap_err()
+    }
+
     #[test]
     fn centralize_refuses_default_features_false_under_an_entry_that_enables_them() {
         let w = ws(
@@ -932,14 +944,7 @@ mod tests {
                 "[dependencies]\nrand = { version = \"0.8\", default-features = false }\n",
             )],
         );
-        let err = map(
-            &w,
-            &SuggestedChange::CentralizeDependency {
-                name: "rand".into(),
-                requirement: None,
-            },
-        )
-        .unwrap_err();
+        let err = refused_centralize(&w, "rand");
         assert!(err.reason.contains("default-features = false"), "{err}");
     }
 
@@ -952,14 +957,7 @@ mod tests {
                 ("b/Cargo.toml", "[dependencies]\nrand = \"0.8.5\"\n"),
             ],
         );
-        let err = map(
-            &w,
-            &SuggestedChange::CentralizeDependency {
-                name: "rand".into(),
-                requirement: None,
-            },
-        )
-        .unwrap_err();
+        let err = refused_centralize(&w, "rand");
         assert!(err.reason.contains("0.8, 0.8.5"), "{err}");
     }
 

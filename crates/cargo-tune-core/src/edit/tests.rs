@@ -36,6 +36,17 @@ impl Ws {
         Journal::in_target_dir(&self.root.join("target"))
     }
 
+    /// Every file is as it was in `before`, and the journal holds nothing to undo: a refused or
+    /// rolled-back apply leaves no trace.
+    #[track_caller]
+    fn assert_untouched(&self, before: &[(String, Option<String>)]) {
+        assert_eq!(self.snapshot(), before);
+        assert!(matches!(
+            undo(&self.journal(), &self.root),
+            Err(UndoError::NothingToUndo { .. })
+        ));
+    }
+
     fn snapshot(&self) -> Vec<(String, Option<String>)> {
         [
             "Cargo.toml",
@@ -142,12 +153,8 @@ fn apply_writes_new_bytes_and_undo_restores_the_exact_old_ones() {
     let undone = undo(&ws.journal(), &ws.root).unwrap();
     assert_eq!(undone.removed, [".cargo/config.toml"]);
     assert!(!undone.interrupted_apply);
-    assert_eq!(ws.snapshot(), old);
+    ws.assert_untouched(&old);
     assert!(!ws.root.join(".cargo").exists());
-    assert!(matches!(
-        undo(&ws.journal(), &ws.root),
-        Err(UndoError::NothingToUndo { .. })
-    ));
 }
 
 #[test]
@@ -194,15 +201,11 @@ fn failed_verification_restores_every_file_and_leaves_nothing_to_undo() {
         matches!(err, ApplyError::RolledBack(StepError::Verify(_))),
         "{err:?}"
     );
-    assert_eq!(ws.snapshot(), old);
+    ws.assert_untouched(&old);
     assert!(
         !ws.root.join(".cargo").exists(),
         "the directory created for the config file is removed"
     );
-    assert!(matches!(
-        undo(&ws.journal(), &ws.root),
-        Err(UndoError::NothingToUndo { .. })
-    ));
 }
 
 #[test]
@@ -254,11 +257,7 @@ fn full_disk_midway_restores_the_files_written_before_it() {
         2,
         "one file was written before the failure"
     );
-    assert_eq!(ws.snapshot(), old);
-    assert!(matches!(
-        undo(&ws.journal(), &ws.root),
-        Err(UndoError::NothingToUndo { .. })
-    ));
+    ws.assert_untouched(&old);
 }
 
 #[test]
@@ -311,11 +310,7 @@ fn a_file_changed_since_planning_is_refused_before_anything_is_written() {
         matches!(&err, ApplyError::ChangedSincePlan { path } if path == "b/Cargo.toml"),
         "{err:?}"
     );
-    assert_eq!(ws.snapshot(), before);
-    assert!(matches!(
-        undo(&ws.journal(), &ws.root),
-        Err(UndoError::NothingToUndo { .. })
-    ));
+    ws.assert_untouched(&before);
 }
 
 #[test]
@@ -479,11 +474,7 @@ fn an_interrupt_before_commit_restores_every_file_and_leaves_nothing_to_undo() {
         matches!(&err, ApplyError::RolledBack(StepError::Interrupted)),
         "{err:?}"
     );
-    assert_eq!(ws.snapshot(), old);
-    assert!(matches!(
-        undo(&ws.journal(), &ws.root),
-        Err(UndoError::NothingToUndo { .. })
-    ));
+    ws.assert_untouched(&old);
     // Not interrupted: the same transaction commits.
     flag.store(false, std::sync::atomic::Ordering::SeqCst);
     Transaction::new(
