@@ -10,6 +10,8 @@ use crate::apply::{FILES, apply, cli, snapshot};
 
 /// Number of kills; each lands at a different point of the apply.
 const KILLS: usize = 100;
+/// The kills made however long they take.
+const MIN_KILLS: usize = 20;
 
 struct Lcg(u64);
 
@@ -41,12 +43,15 @@ fn sigkill_at_random_points_leaves_old_or_new_files_and_undo_recovers() {
         .as_nanos() as u64;
     let mut rng = Lcg(seed);
     let (mut before_journal, mut interrupted, mut finished) = (0, 0, 0);
+    // A loaded machine runs fewer kills in the time, never fewer than MIN_KILLS: the test's
+    // verdict never depends on how fast the machine is.
     let deadline = Instant::now() + Duration::from_secs(120);
+    let mut kills = 0;
     for kill in 0..KILLS {
-        assert!(
-            Instant::now() < deadline,
-            "the kill test is too slow ({kill} kills so far)"
-        );
+        if kill >= MIN_KILLS && Instant::now() > deadline {
+            break;
+        }
+        kills += 1;
         let ws = TempWorkspace::fixture("showcase");
         // A SIGKILL leaves the linker test's temporary directory behind: keep it in the copy.
         let tmp = ws.path("target/tmp");
@@ -127,7 +132,7 @@ fn sigkill_at_random_points_leaves_old_or_new_files_and_undo_recovers() {
         }
     }
     eprintln!(
-        "{KILLS} kills (apply takes {full:?}): {before_journal} before the journal, {interrupted} mid-apply, {finished} after commit"
+        "{kills} kills (apply takes {full:?}): {before_journal} before the journal, {interrupted} mid-apply, {finished} after commit"
     );
-    assert_eq!(before_journal + interrupted + finished, KILLS);
+    assert_eq!(before_journal + interrupted + finished, kills);
 }
