@@ -75,7 +75,12 @@ pub enum Change {
     Rustflags(Vec<String>),
     /// Link with another linker (flags resolved against the probed environment).
     Linker(Linker),
+    /// Build with another installed rustup toolchain's cargo and rustc (`nightly`).
+    Toolchain(String),
 }
+
+/// The toolchain the parallel front-end needs: `-Z threads` is a nightly option.
+pub const NIGHTLY: &str = "nightly";
 
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -84,6 +89,7 @@ impl fmt::Display for Change {
             Change::Env { var, value } => write!(f, "{var}={value}"),
             Change::Rustflags(flags) => write!(f, "rustflags+={}", flags.join(" ")),
             Change::Linker(l) => write!(f, "linker={}", l.as_str()),
+            Change::Toolchain(t) => write!(f, "toolchain={t}"),
         }
     }
 }
@@ -201,6 +207,8 @@ pub const PRESETS: &[(&str, &[&str])] = &[
     ("jobs", &[COUNT]),
     ("incremental", &["on", "off"]),
     ("sccache", &["on"]),
+    ("threads", &[COUNT]),
+    ("nightly", &["on"]),
 ];
 
 /// Top-level cargo config tables a `key=value` override may set.
@@ -277,8 +285,11 @@ impl ChangeSpec {
                 .ok_or_else(unknown);
         }
         let Some((key, value)) = text.split_once('=') else {
-            if text == "sccache" {
-                return preset("sccache", "on").map(ChangeSpec::Changes);
+            if PRESETS
+                .iter()
+                .any(|(name, v)| *name == text && v == &["on"])
+            {
+                return preset(text, "on").map(ChangeSpec::Changes);
             }
             return FindingCode::parse(text)
                 .map(ChangeSpec::Finding)
@@ -338,6 +349,13 @@ fn preset(name: &str, value: &str) -> Result<Vec<Change>, ChangeError> {
         key: key.to_owned(),
         value,
     };
+    if name == "threads" {
+        let n = positive(value).ok_or_else(bad)?;
+        return Ok(vec![
+            Change::Toolchain(NIGHTLY.to_owned()),
+            Change::Rustflags(vec![format!("-Zthreads={n}")]),
+        ]);
+    }
     Ok(vec![match name {
         "linker" => Change::Linker(Linker::parse(value).ok_or_else(bad)?),
         "debug" => cfg("profile.dev.debug", debug_value(value)),
@@ -364,6 +382,7 @@ fn preset(name: &str, value: &str) -> Result<Vec<Change>, ChangeError> {
             var: "RUSTC_WRAPPER".to_owned(),
             value: "sccache".to_owned(),
         },
+        "nightly" => Change::Toolchain(NIGHTLY.to_owned()),
         _ => return Err(bad()),
     }])
 }
@@ -740,7 +759,7 @@ impl Change {
                 }
                 None => Reach::everything(),
             },
-            Change::Rustflags(_) => Reach::everything(),
+            Change::Rustflags(_) | Change::Toolchain(_) => Reach::everything(),
             Change::Linker(_) => Reach {
                 profiles: None,
                 stage: Stage::Link,
@@ -851,6 +870,8 @@ pub fn already_in_effect(change: &Change, now: &InEffect<'_>) -> Option<String> 
             };
             (now.linker == name).then(|| format!("host binaries already link with {name}"))
         }
+        // Another toolchain is another compiler even when its channel is the one in use.
+        Change::Toolchain(_) => None,
     }
 }
 
@@ -946,6 +967,16 @@ mod tests {
                 value: "2".into()
             }]
         );
+        // The parallel front-end is a nightly option: the preset carries its toolchain.
+        assert_eq!(
+            changes("threads=4"),
+            [
+                Change::Toolchain("nightly".into()),
+                Change::Rustflags(vec!["-Zthreads=4".into()])
+            ]
+        );
+        assert_eq!(changes("nightly"), [Change::Toolchain("nightly".into())]);
+        assert!(ChangeSpec::parse("threads=0").is_err());
     }
 
     #[test]

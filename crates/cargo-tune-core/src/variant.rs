@@ -17,6 +17,7 @@ use crate::edit::LinkerSetup;
 use crate::probe::Environment;
 pub use crate::probe::find_on_path;
 use crate::probe::find_versioned as versioned;
+use crate::probe::toolchains::{self, ToolchainError, ToolchainRun};
 use crate::workspace::rustflags::RustflagsResolution;
 
 /// A fully resolved configuration.
@@ -34,6 +35,8 @@ pub struct Variant {
     pub env: Vec<(String, String)>,
     /// The complete rustflags, when the variant changes them.
     pub rustflags: Option<Vec<String>>,
+    /// Another toolchain whose cargo and rustc build this variant; `None` for the one in use.
+    pub toolchain: Option<ToolchainRun>,
 }
 
 /// Where rustflags can come from, as cargo reads them.
@@ -61,6 +64,19 @@ pub enum VariantError {
         command: String,
         /// What rustc said.
         stderr: String,
+    },
+    /// The toolchain a change needs is missing or does not work.
+    #[error(transparent)]
+    Toolchain(#[from] ToolchainError),
+    /// Unstable rustc options on a toolchain that refuses them.
+    #[error(
+        "pass {flags} to rustc: `-Z` options need a nightly rustc, and this one is {version}; measure them on nightly by adding `+nightly` to the candidate (`threads=N` does so itself)"
+    )]
+    UnstableOnStable {
+        /// The `-Z` flags.
+        flags: String,
+        /// The rustc in use.
+        version: String,
     },
     /// The probe directory could not be written.
     #[error("prepare the linker test in {}: {source}", dir.display())]
@@ -237,8 +253,30 @@ pub fn resolve(
     let mut config = Vec::new();
     let mut env = Vec::new();
     let mut extra: Vec<String> = Vec::new();
+    let mut toolchain = None;
     for change in changes {
         match change {
+            Change::Toolchain(name) => {
+                let what = if texts.is_empty() {
+                    format!("toolchain={name}")
+                } else {
+                    format!("`{}`", texts.join("+"))
+                };
+                let run = toolchains::resolve(name, &ctx.env.rustc.host, &what)?;
+                if name == crate::changes::NIGHTLY
+                    && run.info.channel != crate::probe::Channel::Nightly
+                {
+                    return Err(ToolchainError::Broken {
+                        what,
+                        message: format!(
+                            "rustup's `{}` toolchain is {}, not a nightly",
+                            run.rustup_name, run.version_line
+                        ),
+                    }
+                    .into());
+                }
+                toolchain = Some(run);
+            }
             Change::Config { key, value } => config.push(format!("{key}={value}")),
             Change::Env { var, value } => {
                 if matches!(var.as_str(), "RUSTC_WRAPPER" | "RUSTC_WORKSPACE_WRAPPER")
@@ -267,6 +305,21 @@ pub fn resolve(
             }
         }
     }
+    let unstable: Vec<&str> = unstable_options(&extra);
+    let nightly_rustc = toolchain
+        .as_ref()
+        .map_or(ctx.env.rustc.channel, |t: &ToolchainRun| t.info.channel)
+        == crate::probe::Channel::Nightly;
+    if !unstable.is_empty() && !nightly_rustc {
+        return Err(VariantError::UnstableOnStable {
+            flags: unstable.join(" "),
+            version: format!(
+                "{} ({})",
+                ctx.env.rustc.version,
+                ctx.env.rustc.channel.as_str()
+            ),
+        });
+    }
     let rustflags = if extra.is_empty() {
         None
     } else {
@@ -281,7 +334,21 @@ pub fn resolve(
         config,
         env,
         rustflags,
+        toolchain,
     })
+}
+
+/// The `-Z` options among rustc flags, in either spelling (`-Zx`, `-Z x`).
+fn unstable_options(flags: &[String]) -> Vec<&str> {
+    flags
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| {
+            (f.starts_with("-Z") && f.len() > 2)
+                || (f.as_str() == "-Z" && flags.get(i + 1).is_some())
+        })
+        .map(|(_, f)| f.as_str())
+        .collect()
 }
 
 #[cfg(test)]

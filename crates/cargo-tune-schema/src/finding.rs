@@ -132,7 +132,10 @@ finding_codes! {
         "build.jobs or CARGO_BUILD_JOBS is below the number of cores";
     /// The Cranelift backend component is installed.
     CraneliftAvailable = "cranelift-available", Info,
-        "the Cranelift codegen backend is installed and can speed up dev builds";
+        "the Cranelift codegen backend is installed (in the toolchain in use or in rustup's nightly) and can speed up dev builds";
+    /// What a nightly toolchain offers, and whether one is installed.
+    NightlyToolchain = "nightly-toolchain", Info,
+        "rustc's parallel front-end (`-Z threads`) and the Cranelift backend need a nightly toolchain: whether one is installed, how to measure it against stable, what is missing";
 }
 
 impl FindingCode {

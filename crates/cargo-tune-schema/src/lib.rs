@@ -28,7 +28,7 @@ pub use guard::{
 pub use measure::{
     ByteSummary, Comparison, HistoryEntry, HistoryResult, Interval, MeasureReport, Measurement,
     MemoryMethod, MetricSummaries, NotMeasured, RunContext, ScenarioResult, Summary3,
-    VariantFailure, VariantOutcome, VariantSpec, Verdict,
+    VariantFailure, VariantOutcome, VariantSpec, VariantToolchain, Verdict,
 };
 pub use pgo::{PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant, ProfileSummary};
 pub use plan::{

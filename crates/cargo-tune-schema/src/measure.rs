@@ -218,6 +218,25 @@ pub struct VariantSpec {
     pub rustflags: Option<Vec<String>>,
     /// Target directory of this variant.
     pub target_dir: String,
+    /// The toolchain that built this variant when it is not the one of `context.rustc`
+    /// (`threads=N` and `nightly` build with rustup's nightly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toolchain: Option<VariantToolchain>,
+}
+
+/// A toolchain other than the one in use, as a variant ran it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VariantToolchain {
+    /// As asked for: `nightly`.
+    pub name: String,
+    /// The rustup toolchain it resolved to (`nightly-x86_64-unknown-linux-gnu`).
+    pub rustup_name: String,
+    /// Its channel: `nightly`, `beta`, `stable` or `dev`.
+    pub channel: String,
+    /// `rustc -V` of it.
+    pub rustc: String,
+    /// The cargo that ran the builds.
+    pub cargo: String,
 }
 
 /// How whole-build peak memory was measured.

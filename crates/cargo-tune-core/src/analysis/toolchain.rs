@@ -225,6 +225,13 @@ pub fn summary(ctx: &AnalysisCtx<'_>) -> Map<String, Value> {
         json!(env.tools.has("cargo-nextest")),
     );
     map.insert("cranelift".into(), json!(env.cranelift_installed()));
+    map.insert(
+        "nightly".into(),
+        json!(env.nightly.as_ref().map(|n| &n.name)),
+    );
+    if let Some(n) = &env.nightly {
+        map.insert("nightly_cranelift".into(), json!(n.cranelift));
+    }
     for base in ["llvm-profdata", "llvm-bolt"] {
         let found: Vec<String> = env
             .tools
@@ -261,22 +268,110 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
     caches(model, env, sink);
     llvm_tools(env, uses_pgo(&flags.flags()), sink);
     build_jobs(model, env, sink);
+    nightly(env, sink);
+    cranelift(env, sink);
+}
+
+/// Where the Cranelift backend is installed: the toolchain in use, or rustup's nightly.
+fn cranelift_toolchain(env: &Environment) -> Option<String> {
     if env.cranelift_installed() {
-        sink.push(
-            Finding::new(
-                FindingCode::CraneliftAvailable,
-                "cranelift",
-                "the Cranelift backend is installed; it can cut dev codegen time on nightly",
-            )
-            .with_evidence(json!({ "channel": env.rustc.channel.as_str() }))
-            .with_suggestion(Suggestion {
-                summary: "measure `codegen-backend = \"cranelift\"` for [profile.dev] on nightly".to_owned(),
-                change: SuggestedChange::Manual {
-                    text: "add `cargo-features = [\"codegen-backend\"]` and `[profile.dev] codegen-backend = \"cranelift\"` (nightly only)".to_owned(),
-                },
-            }),
-        );
+        return Some(format!("rustc {}", env.rustc.version));
     }
+    env.nightly
+        .as_ref()
+        .filter(|n| n.cranelift)
+        .map(|n| n.name.clone())
+}
+
+fn cranelift(env: &Environment, sink: &mut FindingSink) {
+    let Some(toolchain) = cranelift_toolchain(env) else {
+        return;
+    };
+    sink.push(
+        Finding::new(
+            FindingCode::CraneliftAvailable,
+            "cranelift",
+            format!("the Cranelift backend is installed in {toolchain}; it can cut dev codegen time on nightly"),
+        )
+        .with_evidence(json!({ "channel": env.rustc.channel.as_str(), "toolchain": toolchain }))
+        .with_suggestion(Suggestion {
+            summary: "measure `codegen-backend = \"cranelift\"` for [profile.dev] on nightly".to_owned(),
+            change: SuggestedChange::Manual {
+                text: "add `cargo-features = [\"codegen-backend\"]` and `[profile.dev] codegen-backend = \"cranelift\"` (nightly only)".to_owned(),
+            },
+        }),
+    );
+}
+
+/// The thread count to suggest for the parallel front-end: the cores, up to the 8 rustc's
+/// authors measured best with.
+fn suggested_threads(env: &Environment) -> usize {
+    env.host.cores.clamp(2, 8)
+}
+
+/// What a nightly toolchain would offer and what it takes: information, never a warning, since
+/// a stable-only workspace is not misconfigured.
+fn nightly(env: &Environment, sink: &mut FindingSink) {
+    let threads = suggested_threads(env);
+    let measure = format!("cargo tune try threads={threads} --vs nightly");
+    let cranelift_add = format!(
+        "rustup component add {} --toolchain nightly",
+        crate::probe::toolchains::CRANELIFT_COMPONENT
+    );
+    let manual = |summary: String, text: String| Suggestion {
+        summary,
+        change: SuggestedChange::Manual { text },
+    };
+    let finding = match &env.nightly {
+        None => Finding::new(
+            FindingCode::NightlyToolchain,
+            "nightly",
+            "no nightly toolchain is installed; rustc's parallel front-end (`-Z threads`) and the Cranelift backend need one",
+        )
+        .with_evidence(json!({ "installed": false, "cranelift": false }))
+        .with_suggestion(manual(
+            format!("install one (rustup toolchain install nightly --profile minimal), then measure the parallel front-end: {measure}"),
+            "rustup toolchain install nightly --profile minimal".to_owned(),
+        ))
+        .with_suggestion(manual(
+            format!("for Cranelift, also: {cranelift_add}"),
+            cranelift_add,
+        )),
+        Some(n) => {
+            let date = n.date.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+            let cranelift = if n.cranelift {
+                "; Cranelift is installed for it"
+            } else {
+                "; Cranelift is not installed for it"
+            };
+            let mut finding = Finding::new(
+                FindingCode::NightlyToolchain,
+                "nightly",
+                format!(
+                    "{}{date} is installed: rustc's parallel front-end (`-Z threads`) can be measured against this toolchain{cranelift}",
+                    n.name
+                ),
+            )
+            .with_evidence(json!({
+                "installed": true,
+                "toolchain": n.name,
+                "date": n.date,
+                "cranelift": n.cranelift,
+            }))
+            .with_suggestion(manual(
+                format!("measure it, next to nightly alone: {measure}"),
+                measure,
+            ));
+            if !n.cranelift {
+                finding = finding.with_suggestion(manual(
+                    format!("Cranelift needs: {cranelift_add}"),
+                    cranelift_add,
+                ));
+            }
+            finding
+        }
+    };
+    sink.push(finding);
 }
 
 fn pin_installed(model: &WorkspaceModel) -> Option<bool> {

@@ -91,6 +91,12 @@ impl CargoCli {
         }
     }
 
+    /// Runs this cargo instead of `$CARGO` or the one on `PATH` (another toolchain's).
+    pub fn program(mut self, cargo: impl AsRef<OsStr>) -> Self {
+        self.program = cargo.as_ref().to_owned();
+        self
+    }
+
     /// Appends one argument after the subcommand.
     pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
         self.args.push(arg.as_ref().to_owned());

@@ -21,9 +21,7 @@ impl Selector {
             Some((code, _)) if FindingCode::parse(code).is_some() => {
                 Ok(Selector::Id(word.to_owned()))
             }
-            _ => Err(format!(
-                "`{word}` is neither a finding code nor a finding id (`<code>:<subject>`)"
-            )),
+            _ => Err(not_a_selection(word)),
         }
     }
 
@@ -33,6 +31,51 @@ impl Selector {
             Selector::Id(id) => finding.id == *id,
         }
     }
+}
+
+/// Why `word` selects nothing; a change `cargo tune try` measures is answered for what it is.
+fn not_a_selection(word: &str) -> String {
+    use crate::changes::{Change, ChangeSpec, parse_combined};
+    let changes: Vec<Change> = parse_combined(word)
+        .map(|parts| {
+            parts
+                .into_iter()
+                .filter_map(|(_, spec)| match spec {
+                    ChangeSpec::Changes(c) => Some(c),
+                    _ => None,
+                })
+                .flatten()
+                .collect()
+        })
+        .unwrap_or_default();
+    let toolchain = changes.iter().find_map(|c| match c {
+        Change::Toolchain(t) => Some(t.as_str()),
+        _ => None,
+    });
+    if let Some(toolchain) = toolchain {
+        let flags: Vec<&str> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Rustflags(f) => Some(f.iter().map(String::as_str)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let usage = if flags.is_empty() {
+            format!("cargo +{toolchain} build")
+        } else {
+            format!("RUSTFLAGS=\"{}\" cargo +{toolchain} build", flags.join(" "))
+        };
+        return format!(
+            "`{word}` builds with the {toolchain} toolchain, and apply writes nothing that only {toolchain} accepts: a stable cargo or rustc reading it would fail every build. Measure it with `cargo tune try {word}`, and use it per command: {usage}"
+        );
+    }
+    if !changes.is_empty() {
+        return format!(
+            "`{word}` is a change `cargo tune try` measures; apply takes the finding codes or ids that `cargo tune audit` prints"
+        );
+    }
+    format!("`{word}` is neither a finding code nor a finding id (`<code>:<subject>`)")
 }
 
 /// The findings `selectors` name, in report order, and the selectors that named nothing. With

@@ -167,6 +167,16 @@ pub fn variant_spec(variant: &Variant, target_dir: &std::path::Path) -> VariantS
             .collect(),
         rustflags: variant.rustflags.clone(),
         target_dir: target_dir.display().to_string(),
+        toolchain: variant
+            .toolchain
+            .as_ref()
+            .map(|t| cargo_tune_schema::VariantToolchain {
+                name: t.name.clone(),
+                rustup_name: t.rustup_name.clone(),
+                channel: t.info.channel.as_str().to_owned(),
+                rustc: t.version_line.clone(),
+                cargo: t.cargo.display().to_string(),
+            }),
     }
 }
 

@@ -201,6 +201,15 @@ pub fn command(plan: &MeasurePlan, scenario: Scenario, variant: &Variant) -> Car
     if let Some(flags) = &variant.rustflags {
         cli = cli.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
     }
+    // Another toolchain's cargo alone would still run the rustc that `rustc` on PATH (rustup's
+    // proxy) or a configured `build.rustc` names: the toolchain is set for rustup, and its rustc
+    // named explicitly, which outranks both.
+    if let Some(toolchain) = &variant.toolchain {
+        cli = cli
+            .program(&toolchain.cargo)
+            .env("RUSTUP_TOOLCHAIN", &toolchain.rustup_name)
+            .env("RUSTC", &toolchain.rustc);
+    }
     // cargo runs in cargo-tune's own working directory, as the user's cargo would: the
     // configuration it discovers from there is the one the rustflags were merged from.
     cli

@@ -1,6 +1,7 @@
 //! The toolchain and host, probed once into a value that analyses and the planner read.
 
 mod host;
+pub mod toolchains;
 pub(crate) mod tools;
 
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use std::str::FromStr;
 use cargo_platform::Cfg;
 
 pub use host::HostInfo;
+pub use toolchains::InstalledToolchain;
 pub use tools::{ToolLocation, Tools, find_on_path, find_versioned};
 
 use crate::cargo::ToolCommand;
@@ -109,6 +111,8 @@ pub struct Environment {
     pub tools: Tools,
     /// Cores and memory.
     pub host: HostInfo,
+    /// rustup's `nightly` toolchain for the host, when installed (`None` without rustup).
+    pub nightly: Option<InstalledToolchain>,
 }
 
 impl Environment {
@@ -133,29 +137,23 @@ impl Environment {
             stderr: format!("unrecognised output: {version_text}"),
         })?;
         let (sysroot, host_cfg) = parse_sysroot_and_cfg(&String::from_utf8_lossy(&cfg.stdout));
+        let nightly = toolchains::rustup_home()
+            .and_then(|home| toolchains::installed_nightly(&home, &rustc.host));
         Ok(Environment {
             rustc,
             host_cfg,
             sysroot,
             tools,
             host,
+            nightly,
         })
     }
 
-    /// Whether the Cranelift codegen backend is installed in the sysroot.
+    /// Whether the Cranelift codegen backend is installed in the toolchain in use.
     pub fn cranelift_installed(&self) -> bool {
-        let Some(sysroot) = &self.sysroot else {
-            return false;
-        };
-        let dir = sysroot
-            .join("lib/rustlib")
-            .join(&self.rustc.host)
-            .join("codegen-backends");
-        std::fs::read_dir(dir).is_ok_and(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .any(|e| e.file_name().to_string_lossy().contains("cranelift"))
-        })
+        self.sysroot
+            .as_deref()
+            .is_some_and(|s| toolchains::has_cranelift_backend(s, &self.rustc.host))
     }
 }
 

@@ -243,13 +243,43 @@ fn candidate_lines(report: &MeasureReport) -> Vec<(String, String, String)> {
         .iter()
         .skip(1)
         .map(|v| {
-            (
-                v.name.clone(),
-                v.changes.join(" + "),
-                v.expanded.join(" + "),
-            )
+            let mut expanded = v.expanded.join(" + ");
+            if let Some(t) = &v.toolchain {
+                let _ = write!(expanded, " (built with {})", t.rustc);
+            }
+            (v.name.clone(), v.changes.join(" + "), expanded)
         })
         .collect()
+}
+
+/// What a candidate built by another toolchain than the baseline's measures: the change and the
+/// compiler together, unless a candidate of that toolchain alone was measured next to it.
+fn toolchain_notes(report: &MeasureReport) -> Vec<String> {
+    let baseline = report.variants.first().and_then(|v| v.toolchain.as_ref());
+    let alone = |name: &str| {
+        report.variants.iter().skip(1).find(|v| {
+            v.toolchain.as_ref().is_some_and(|t| t.name == name)
+                && v.expanded.iter().all(|e| e.starts_with("toolchain="))
+        })
+    };
+    let mut notes = Vec::new();
+    for v in report.variants.iter().skip(1) {
+        let Some(t) = &v.toolchain else { continue };
+        if baseline == Some(t) || v.expanded.iter().all(|e| e.starts_with("toolchain=")) {
+            continue;
+        }
+        notes.push(match alone(&t.name) {
+            Some(reference) => format!(
+                "{} builds with {}, the baseline with {}: {} is {} alone, so the gap between their ratios is the change's own effect",
+                v.name, t.rustc, report.context.rustc, reference.name, t.name
+            ),
+            None => format!(
+                "{} builds with {}, the baseline with {}: part of the difference is the compiler itself; add `--vs {}` to measure {} alone",
+                v.name, t.rustc, report.context.rustc, t.name, t.name
+            ),
+        });
+    }
+    notes
 }
 
 fn comparison_rows(report: &MeasureReport, styles: Option<&Styles>) -> Vec<[String; 8]> {
@@ -341,6 +371,9 @@ pub fn render_try_human(
     for s in &report.scenarios {
         failures(&mut text, st, &s.scenario, &s.variants);
     }
+    for note in toolchain_notes(report) {
+        let _ = writeln!(text, "\n{} {note}", paint(st.bold, "note:"));
+    }
     let _ = writeln!(text, "\n{}", paint(st.dim, explanation(report)));
     emit(options, out, &text)
 }
@@ -429,6 +462,9 @@ pub fn render_try_markdown(
             );
         }
     }
+    for note in toolchain_notes(report) {
+        let _ = writeln!(md, "\n**Note:** {note}");
+    }
     let _ = writeln!(md, "\n{}", explanation(report));
     let _ = writeln!(md, "\n{MD_METRIC_HEADER}");
     for s in &report.scenarios {
@@ -508,6 +544,7 @@ mod tests {
             env: Vec::new(),
             rustflags: None,
             target_dir: format!("/ws/target/cargo-tune/<scenario>/{name}"),
+            toolchain: None,
         };
         let comparison = |candidate: &str, ratio: Option<f64>, verdict: Verdict| Comparison {
             candidate: candidate.to_owned(),

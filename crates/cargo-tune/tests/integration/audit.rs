@@ -13,7 +13,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 fn tune(ws: &TempWorkspace, tools: &[&str]) -> CargoTuneCli {
     let tools_dir = fake_tools(&ws.root().join("../fake-bin"), tools);
     let path = std::env::join_paths([tools_dir, toolchain_bin_dir()]).unwrap();
-    CargoTuneCli::new(BIN, ws.root()).env("PATH", path)
+    // A rustup home without toolchains, so that what audit says of nightly does not depend on
+    // the machine; `nightly.rs` tests it with the real one.
+    let rustup_home = ws.root().join("../rustup-home");
+    std::fs::create_dir_all(rustup_home.join("toolchains")).unwrap();
+    CargoTuneCli::new(BIN, ws.root())
+        .env("PATH", path)
+        .env("RUSTUP_HOME", rustup_home)
 }
 
 /// `cargo tune audit --format json` plus `extra`, expected to succeed.
@@ -450,6 +456,8 @@ fn redacted_settings(ws: &TempWorkspace) -> insta::Settings {
     let root = ws.root().display().to_string();
     settings.add_filter(&regex_escape(&root), "<workspace>");
     settings.add_filter(r"(cores|memory_gib|rustc|llvm)( +)\S+", "$1$2<redacted>");
+    // The suggested thread count follows the machine's cores.
+    settings.add_filter(r"threads=\d+", "threads=<N>");
     settings.add_filter(
         r#""(cores|memory_gib|rustc|llvm)": [^,\n]+"#,
         "\"$1\": \"<redacted>\"",

@@ -10,6 +10,7 @@ mod corpus;
 mod duplicates;
 mod guard;
 mod kill;
+mod nightly;
 mod pgo;
 mod plan;
 mod timings;

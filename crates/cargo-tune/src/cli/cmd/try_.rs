@@ -17,7 +17,10 @@ measured in the same run, in rounds whose order rotates.
 CHANGE is one of:
   a preset      linker=mold|wild|lld|bfd, debug=line-tables-only|0|…, deps-debug=false,
                 deps-opt-level=N, codegen-units=N, split-debuginfo=unpacked, lto=thin,
-                jobs=N, incremental=on|off, sccache
+                jobs=N, incremental=on|off, sccache,
+                threads=N (rustc's parallel front-end: builds with rustup's nightly and
+                -Zthreads=N), nightly (nightly alone: `threads=N --vs nightly` tells the
+                front-end's effect from the compiler's)
   a config key  'profile.dev.debug=\"line-tables-only\"', 'profile.dev.package.\"*\".debug=false',
                 build.jobs=4, build.rustflags=[...] (merged with the rustflags in effect)
   an env var    RUSTC_WRAPPER=sccache, CARGO_INCREMENTAL=0, CARGO_PROFILE_DEV_DEBUG=0, RUSTFLAGS=...
