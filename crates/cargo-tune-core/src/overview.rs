@@ -86,8 +86,7 @@ pub fn costs_of(
                 .to_owned(),
         );
     }
-    let timings =
-        crate::timings::BuildTimings::from_report(report).map_err(|e| e.to_string())?;
+    let timings = crate::timings::BuildTimings::from_report(report).map_err(|e| e.to_string())?;
     Ok((timings, crate::timings::report::spread(&report.run_walls_s)))
 }
 
@@ -146,7 +145,10 @@ pub fn trends(entries: &[(usize, HistoryEntry)]) -> Vec<Trend> {
     let mut out: Vec<Trend> = Vec::new();
     for e in ordered {
         for r in &e.results {
-            let Some(summary) = r.summary.as_ref().filter(|_| r.variant == "baseline" && !r.failed)
+            let Some(summary) = r
+                .summary
+                .as_ref()
+                .filter(|_| r.variant == "baseline" && !r.failed)
             else {
                 continue;
             };
@@ -363,7 +365,12 @@ mod tests {
         }
     }
 
-    pub(crate) fn entry(command: &str, at: u64, rustc: &str, results: Vec<HistoryResult>) -> HistoryEntry {
+    pub(crate) fn entry(
+        command: &str,
+        at: u64,
+        rustc: &str,
+        results: Vec<HistoryResult>,
+    ) -> HistoryEntry {
         HistoryEntry {
             format_version: FORMAT_VERSION,
             command: command.to_owned(),
@@ -395,7 +402,12 @@ mod tests {
     #[test]
     fn trends_follow_baselines_in_time_order_and_skip_candidates_and_failures() {
         let lines = [
-            entry("bench", 30, "rustc 1.95.0", vec![result("check", "baseline", Some(3.0))]),
+            entry(
+                "bench",
+                30,
+                "rustc 1.95.0",
+                vec![result("check", "baseline", Some(3.0))],
+            ),
             entry(
                 "try",
                 10,
@@ -406,7 +418,12 @@ mod tests {
                     result("dev-clean", "baseline", None),
                 ],
             ),
-            entry("bench", 20, "rustc 1.95.0", vec![result("dev-clean", "baseline", Some(2.0))]),
+            entry(
+                "bench",
+                20,
+                "rustc 1.95.0",
+                vec![result("dev-clean", "baseline", Some(2.0))],
+            ),
         ];
         let mut text: String = lines
             .iter()
@@ -434,7 +451,10 @@ mod tests {
             .map(|m| (m.command.as_str(), m.source.as_str()))
             .collect();
         // The try finished first, so it comes first; each names its line.
-        assert_eq!(commands, [("try", "h.jsonl, line 2"), ("bench", "h.jsonl, line 1")]);
+        assert_eq!(
+            commands,
+            [("try", "h.jsonl, line 2"), ("bench", "h.jsonl, line 1")]
+        );
         assert_eq!(latest[0].scenarios[0].variants.len(), 2);
     }
 }

@@ -204,7 +204,10 @@ fn plan(s: &mut String, record: Option<&PlanRecord>) {
         p.fingerprint
             .commit
             .as_ref()
-            .map_or_else(String::new, |c| format!(" at commit <code>{}</code>", esc(c)))
+            .map_or_else(String::new, |c| format!(
+                " at commit <code>{}</code>",
+                esc(c)
+            ))
     );
     if p.steps.is_empty() {
         none(s, "No step was chosen: no candidate measured faster.");
@@ -267,7 +270,9 @@ fn plan(s: &mut String, record: Option<&PlanRecord>) {
         s.push_str("</table>\n");
     }
     if !p.rejected.is_empty() {
-        s.push_str("<h3>Not taken</h3><table><tr><th>candidate</th><th>why</th><th>measured</th></tr>\n");
+        s.push_str(
+            "<h3>Not taken</h3><table><tr><th>candidate</th><th>why</th><th>measured</th></tr>\n",
+        );
         for r in &p.rejected {
             let ms: Vec<String> = r.measurements.iter().map(ratio_cell).collect();
             let _ = writeln!(
@@ -307,9 +312,10 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
             run.finished_at
                 .map_or_else(String::new, |t| format!(", {}", date_time(t))),
             esc(&run.rustc),
-            run.commit
-                .as_ref()
-                .map_or_else(String::new, |c| format!(", commit <code>{}</code>", esc(short(c)))),
+            run.commit.as_ref().map_or_else(String::new, |c| format!(
+                ", commit <code>{}</code>",
+                esc(short(c))
+            )),
             run.runs,
             esc(&run.source)
         );

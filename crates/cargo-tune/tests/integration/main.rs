@@ -3,6 +3,7 @@
 mod apply;
 mod audit;
 mod bench;
+mod browser;
 mod cli_help;
 mod compiled_twice;
 mod contract;
@@ -12,5 +13,6 @@ mod guard;
 mod kill;
 mod pgo;
 mod plan;
+mod report;
 mod timings;
 mod wild;

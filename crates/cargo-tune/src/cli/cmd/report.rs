@@ -115,8 +115,7 @@ impl ReportArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         if self.open && self.format != ReportFormat::Html {
             return Err(ExpectedError::Usage {
-                message: "--open opens the HTML page; it does not go with --format json"
-                    .to_owned(),
+                message: "--open opens the HTML page; it does not go with --format json".to_owned(),
             });
         }
         // A destination named is checked before anything else; the default one needs the
