@@ -161,7 +161,7 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
     // Two more history lines from the real one: a newer toolchain, and another scenario.
     let history_path = ws.path("target/cargo-tune/history.jsonl");
     let real = history(&history_path).pop().unwrap();
-    let mut later = real.clone();
+    let mut later = real;
     later.finished_at += 86_400;
     later.context.rustc = "rustc 1.96.0 (0000000 2026-06-01)".to_owned();
     later.context.git_revision = Some(HOSTILE.to_owned());
