@@ -827,6 +827,161 @@ mod tests {
         assert_eq!(date(1_796_083_200), "2026-12-01");
     }
 
+    /// Markup in every text field a report can carry, from names, paths, changes and files.
+    const HOSTILE: &str = "<img src=x onerror=alert(1)>\"'&</td><script>x</script>";
+
+    fn hostile_report() -> OverviewReport {
+        use cargo_tune_schema::*;
+        let mut finding = Finding::new(FindingCode::DuplicateVersion, HOSTILE, HOSTILE);
+        finding.cost = Some(Cost {
+            cpu_s: 1.0,
+            critical_path_s: 0.5,
+            critical_path_range_s: Some([0.4, 0.6]),
+            within_noise: false,
+        });
+        finding.suggestions.push(Suggestion {
+            summary: HOSTILE.to_owned(),
+            change: SuggestedChange::Manual {
+                text: HOSTILE.to_owned(),
+            },
+        });
+        let wall = Summary3 {
+            median: 2.0,
+            min: 1.5,
+            max: 2.5,
+        };
+        let measurement = PlanMeasurement {
+            candidate: HOSTILE.to_owned(),
+            scenario: HOSTILE.to_owned(),
+            verdict: Verdict::Faster,
+            ratio: Some(0.8),
+            interval: Some(Interval {
+                low: 0.7,
+                high: 0.9,
+                confidence: 0.95,
+            }),
+            baseline_s: Some(2.0),
+        };
+        OverviewReport {
+            format_version: FORMAT_VERSION,
+            tool: ToolInfo::current(HOSTILE),
+            workspace_root: HOSTILE.to_owned(),
+            generated_at: 0,
+            inputs: vec![ReportInput {
+                kind: HOSTILE.to_owned(),
+                path: HOSTILE.to_owned(),
+                state: InputState::Unreadable,
+                note: Some(HOSTILE.to_owned()),
+            }],
+            audit: AuditReport {
+                format_version: FORMAT_VERSION,
+                tool: ToolInfo::current("0"),
+                workspace_root: HOSTILE.to_owned(),
+                members: 1,
+                packages: 1,
+                summary: Summary::of(std::slice::from_ref(&finding)),
+                findings: vec![finding],
+                profiles: Vec::new(),
+                toolchain: Default::default(),
+                unit_graph: Default::default(),
+            },
+            plan: Some(PlanRecord {
+                format_version: PLAN_FORMAT_VERSION,
+                tool: ToolInfo::current("0"),
+                goal: Goal::Dev,
+                partial: false,
+                end: PlanEnd::Converged,
+                fingerprint: Fingerprint {
+                    rustc: HOSTILE.to_owned(),
+                    host: HOSTILE.to_owned(),
+                    commit: Some(HOSTILE.to_owned()),
+                    lockfile: None,
+                    root_manifest: String::new(),
+                },
+                scenarios: vec![HOSTILE.to_owned()],
+                runs: 1,
+                budget_s: 1,
+                elapsed_s: 1,
+                candidates: vec![PlanCandidate {
+                    id: HOSTILE.to_owned(),
+                    summary: HOSTILE.to_owned(),
+                    phase: 1,
+                    cost: HOSTILE.to_owned(),
+                    risk: HOSTILE.to_owned(),
+                    slot: String::new(),
+                    changes: Vec::new(),
+                }],
+                rounds: Vec::new(),
+                steps: vec![PlanStep {
+                    candidate: HOSTILE.to_owned(),
+                    measurements: vec![measurement.clone()],
+                    cumulative: vec![ScenarioRatio {
+                        scenario: HOSTILE.to_owned(),
+                        ratio: 0.8,
+                    }],
+                }],
+                rejected: vec![PlanRejection {
+                    candidate: HOSTILE.to_owned(),
+                    reason: HOSTILE.to_owned(),
+                    measurements: vec![measurement],
+                }],
+            }),
+            measured: vec![MeasuredRun {
+                command: HOSTILE.to_owned(),
+                source: HOSTILE.to_owned(),
+                finished_at: Some(0),
+                rustc: HOSTILE.to_owned(),
+                commit: Some(HOSTILE.to_owned()),
+                runs: 1,
+                scenarios: vec![MeasuredScenario {
+                    scenario: HOSTILE.to_owned(),
+                    variants: vec![MeasuredVariant {
+                        variant: HOSTILE.to_owned(),
+                        changes: vec![HOSTILE.to_owned()],
+                        wall_s: Some(wall),
+                        failed: false,
+                        ratio: Some(0.9),
+                        interval: None,
+                        verdict: Some(Verdict::Noise),
+                    }],
+                }],
+            }],
+            timings: None,
+            trends: vec![Trend {
+                scenario: HOSTILE.to_owned(),
+                points: (0..2)
+                    .map(|i| TrendPoint {
+                        finished_at: i,
+                        command: HOSTILE.to_owned(),
+                        wall_s: wall,
+                        rustc: format!("{HOSTILE}{i}"),
+                        commit: Some(HOSTILE.to_owned()),
+                        dirty: Some(true),
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    #[test]
+    fn every_text_is_escaped() {
+        let mut out = Vec::new();
+        render_overview_html(&hostile_report(), &RenderOptions::default(), &mut out).unwrap();
+        let html = String::from_utf8(out).unwrap();
+        assert!(
+            !html.contains("<img") && !html.contains("<script"),
+            "{html}"
+        );
+        assert!(!html.contains("</td><script"));
+        // Every field made it onto the page, as text.
+        assert!(html.matches("&lt;img src=x onerror=alert(1)&gt;").count() > 20);
+        // Attribute values cannot be closed early either.
+        for tag in html.split('<').skip(1) {
+            let tag = tag.split('>').next().unwrap();
+            assert_eq!(tag.matches('"').count() % 2, 0, "{tag}");
+        }
+    }
+
     #[test]
     fn ticks_are_round_and_cover_the_range() {
         assert_eq!(tick_step(10.0), 2.0);
