@@ -31,7 +31,7 @@ code{background:#f3f3f3;padding:0 3px;border-radius:3px}\
 .v-faster{color:#1a7f37;font-weight:bold}.v-slower{color:#b00020;font-weight:bold}\
 svg.chart text{fill:#333;font-size:11px}\
 .bar.wall{fill:#7fb3d5}.bar.wall.baseline{fill:#a0a0a0}.bar.wall.faster{fill:#5cb85c}.bar.wall.slower{fill:#d9534f}\
-.bar.cost{fill:#e8a33d}.bar.ratio{fill:#8e7cc3}.bar.ratio.faster{fill:#5cb85c}\
+.bar.cost{fill:#d9822b}.beneath{fill:#f3d3a4}.bar.vs{fill:#7fb3d5}.bar.vs.faster{fill:#5cb85c}.bar.ratio{fill:#8e7cc3}.bar.ratio.faster{fill:#5cb85c}\
 .range{stroke:#222;stroke-width:1.2;fill:none}\
 .ref{stroke:#c00;stroke-dasharray:4 3}\
 .axis{stroke:#e2e2e2}\
@@ -118,6 +118,7 @@ fn findings(s: &mut String, r: &OverviewReport) {
             Some(Bar {
                 label: f.id.clone(),
                 value: c.critical_path_s,
+                beneath: Some(c.cpu_s),
                 range: c.critical_path_range_s.map(|[lo, hi]| (lo, hi)),
                 class: "bar cost",
                 tip: format!(
@@ -135,7 +136,7 @@ fn findings(s: &mut String, r: &OverviewReport) {
         })
         .collect();
     if !bars.is_empty() {
-        s.push_str("<p>What fixing each costed finding would take off the critical path (the range over the timed runs when there were several):</p>\n");
+        s.push_str("<p>What fixing each costed finding would take off the critical path (dark, with its range over the timed runs when there were several) and the CPU time its units took (light):</p>\n");
         s.push_str(&bar_chart("finding costs", &bars, None, Axis::Seconds));
     }
     s.push_str("<table><tr><th>#</th><th>severity</th><th>finding</th><th>what</th><th>critical path</th><th>CPU</th><th>suggestion</th></tr>\n");
@@ -220,6 +221,7 @@ fn plan(s: &mut String, record: Option<&PlanRecord>) {
                     Some(Bar {
                         label: format!("{} · {}", step.candidate, m.scenario),
                         value: m.ratio?,
+                        beneath: None,
                         range: m.interval.map(|i| (i.low, i.high)),
                         class: if m.verdict == cargo_tune_schema::Verdict::Faster {
                             "bar ratio faster"
@@ -334,6 +336,7 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
                     Some(Bar {
                         label: variant_label(&v.variant, &v.changes),
                         value: w.median,
+                        beneath: None,
                         range: Some((w.min, w.max)),
                         class,
                         tip: format!(
@@ -355,6 +358,39 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
                 none(s, "Every variant failed before a run was measured.");
             } else {
                 s.push_str(&bar_chart(&sc.scenario, &bars, None, Axis::Seconds));
+            }
+            let ratios: Vec<Bar> = sc
+                .variants
+                .iter()
+                .filter_map(|v| {
+                    let ratio = v.ratio?;
+                    let verdict = v.verdict.map_or("", |d| d.as_str());
+                    Some(Bar {
+                        label: variant_label(&v.variant, &v.changes),
+                        value: ratio,
+                        beneath: None,
+                        range: v.interval.map(|i| (i.low, i.high)),
+                        class: if v.verdict == Some(cargo_tune_schema::Verdict::Faster) {
+                            "bar vs faster"
+                        } else {
+                            "bar vs"
+                        },
+                        tip: format!(
+                            "{}: {ratio:.3} of the baseline's time{}, {verdict}",
+                            variant_label(&v.variant, &v.changes),
+                            v.interval.map_or_else(String::new, |i| format!(
+                                " [{:.3}, {:.3}] at {:.1}%",
+                                i.low,
+                                i.high,
+                                i.confidence * 100.0
+                            ))
+                        ),
+                    })
+                })
+                .collect();
+            if !ratios.is_empty() {
+                s.push_str("<p>Each candidate against the baseline, run for run (below 1 is faster), with the interval of the ratio when the document has it:</p>\n");
+                s.push_str(&bar_chart(&sc.scenario, &ratios, Some(1.0), Axis::Ratio));
             }
             s.push_str("<table><tr><th>variant</th><th>median</th><th>min</th><th>max</th><th>ratio</th><th>interval</th><th>verdict</th></tr>\n");
             for v in &sc.variants {
@@ -515,6 +551,9 @@ fn inputs(s: &mut String, r: &OverviewReport) {
 struct Bar {
     label: String,
     value: f64,
+    /// A larger value of the same row drawn beneath, lighter (the CPU seconds under a critical
+    /// path saving).
+    beneath: Option<f64>,
     range: Option<(f64, f64)>,
     class: &'static str,
     tip: String,
@@ -585,7 +624,13 @@ fn bar_chart(name: &str, bars: &[Bar], reference: Option<f64>, axis: Axis) -> St
     let width = LABEL_W + PLOT_W + 80.0;
     let max = bars
         .iter()
-        .map(|b| finite(b.range.map_or(b.value, |(_, hi)| hi.max(b.value))))
+        .map(|b| {
+            finite(
+                b.range
+                    .map_or(b.value, |(_, hi)| hi.max(b.value))
+                    .max(b.beneath.unwrap_or(0.0)),
+            )
+        })
         .chain(reference)
         .fold(0.0, f64::max);
     let max = if max > 0.0 { max * 1.08 } else { 1.0 };
@@ -619,6 +664,18 @@ fn bar_chart(name: &str, bars: &[Bar], reference: Option<f64>, axis: Axis) -> St
             y + ROW / 2.0 + 4.0,
             esc(&clip(&b.label, 44))
         );
+        let mut end = x1;
+        if let Some(under) = b.beneath {
+            let xu = x(under);
+            end = end.max(xu);
+            let _ = writeln!(
+                s,
+                r#"<path class="beneath" d="M{x0:.1},{:.1} H{xu:.1} V{:.1} H{x0:.1} Z"><title>{}</title></path>"#,
+                y + 4.0,
+                y + ROW - 4.0,
+                esc(&b.tip)
+            );
+        }
         let _ = writeln!(
             s,
             r#"<path class="{}" d="M{x0:.1},{:.1} H{x1:.1} V{:.1} H{x0:.1} Z"><title>{}</title></path>"#,
@@ -627,7 +684,6 @@ fn bar_chart(name: &str, bars: &[Bar], reference: Option<f64>, axis: Axis) -> St
             y + ROW - 4.0,
             esc(&b.tip)
         );
-        let mut end = x1;
         if let Some((lo, hi)) = b.range {
             let (xl, xh, yc) = (x(lo), x(hi), y + ROW / 2.0);
             end = end.max(xh);
@@ -645,7 +701,10 @@ fn bar_chart(name: &str, bars: &[Bar], reference: Option<f64>, axis: Axis) -> St
             r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
             end + 6.0,
             y + ROW / 2.0 + 4.0,
-            esc(&axis.tick(b.value))
+            esc(&match b.beneath {
+                Some(under) => format!("{} of {}", axis.tick(b.value), axis.tick(under)),
+                None => axis.tick(b.value),
+            })
         );
     }
     if let Some(r) = reference {

@@ -238,6 +238,20 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
         })
         .sum();
     assert_eq!(count("bar wall"), measured);
+    // And one ratio bar per candidate compared with the baseline.
+    let compared: usize = [&bench_json, &try_json]
+        .iter()
+        .map(|p| {
+            read::<MeasureReport>(p)
+                .scenarios
+                .iter()
+                .flat_map(|s| &s.comparisons)
+                .filter(|c| c.ratio.is_some())
+                .count()
+        })
+        .sum();
+    assert!(compared > 0);
+    assert_eq!(count("bar vs"), compared);
 
     // The plan: one bar per step and scenario with a ratio.
     let plan = plan_record("dev-clean");
@@ -279,6 +293,7 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
     let timings: TimingsReport = read(&timings_json);
     assert!(costed >= timings.findings.len() && costed > 0);
     assert_eq!(count("bar cost"), costed);
+    assert_eq!(count("beneath"), costed, "the CPU time under each");
 
     // The Gantt chart of the last timings run: a bar per unit, its critical path marked.
     let last: TimingsReport = read(&ws.path("target/cargo-tune/timings/last.json"));

@@ -166,6 +166,10 @@ impl ReportArgs {
             .clone()
             .or_else(|| (self.format == ReportFormat::Html).then(|| defaults.output.clone()));
         if destination.is_none() {
+            if self.format == ReportFormat::Html {
+                // target/cargo-tune/ is ours to make; a failure shows when the file is opened.
+                let _ = std::fs::create_dir_all(defaults.output.parent().unwrap_or(&model.root));
+            }
             destination = Some(Destination::open(
                 (self.format == ReportFormat::Html).then_some(defaults.output.as_path()),
             )?);
@@ -250,7 +254,7 @@ impl ReportArgs {
         if let Some(path) = &written_to {
             ctx.print_status("Wrote", &path.display().to_string());
             if self.open {
-                open_in_browser(path)?;
+                open_in_browser(&cwd.join(path))?;
             }
         }
         Ok(())
