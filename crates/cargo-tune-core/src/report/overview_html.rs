@@ -111,10 +111,12 @@ fn findings(s: &mut String, r: &OverviewReport) {
         s.push_str("</section>\n");
         return;
     }
+    // A finding whose units this build did not compile is costed at nothing; a row of zeros per
+    // such finding would bury the ones that matter.
     let bars: Vec<Bar> = costed
         .iter()
         .filter_map(|f| {
-            let c = f.cost.as_ref()?;
+            let c = f.cost.as_ref().filter(|c| !costs_nothing(c))?;
             Some(Bar {
                 label: f.id.clone(),
                 value: c.critical_path_s,
@@ -135,13 +137,21 @@ fn findings(s: &mut String, r: &OverviewReport) {
             })
         })
         .collect();
+    let free = costed.len() - bars.len();
     if !bars.is_empty() {
         s.push_str("<p>What fixing each costed finding would take off the critical path (dark, with its range over the timed runs when there were several) and the CPU time its units took (light):</p>\n");
         s.push_str(&bar_chart("finding costs", &bars, None, Axis::Seconds));
     }
+    if free > 0 {
+        let _ = writeln!(
+            s,
+            "<p class=\"meta\">{free} more costed findings name units the timed build did not compile (other targets, other profiles): they cost nothing in it.</p>"
+        );
+    }
     s.push_str("<table><tr><th>#</th><th>severity</th><th>finding</th><th>what</th><th>critical path</th><th>CPU</th><th>suggestion</th></tr>\n");
     for (i, f) in a.findings.iter().enumerate() {
         let (path, cpu) = match &f.cost {
+            Some(c) if costs_nothing(c) => ("not in this build".to_owned(), String::new()),
             Some(c) => (
                 format!(
                     "{}{}",
@@ -169,6 +179,10 @@ fn findings(s: &mut String, r: &OverviewReport) {
         );
     }
     s.push_str("</table></section>\n");
+}
+
+fn costs_nothing(c: &cargo_tune_schema::Cost) -> bool {
+    c.cpu_s <= 0.0 && c.critical_path_s <= 0.0
 }
 
 fn ratio_cell(m: &PlanMeasurement) -> String {

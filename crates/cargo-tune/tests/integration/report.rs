@@ -270,16 +270,19 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
         .run()
         .assert_code(0)
         .json();
+    // (id, costed at more than nothing): a finding whose units the timed build did not compile
+    // is costed at zero, and gets no bar.
     let ids = |findings: &serde_json::Value| -> Vec<(String, bool)> {
         findings
             .as_array()
             .unwrap()
             .iter()
             .map(|f| {
-                (
-                    f["id"].as_str().unwrap().to_owned(),
-                    f.get("cost").is_some(),
-                )
+                let cost = &f["cost"];
+                let paid = cost.is_object()
+                    && (cost["cpu_s"].as_f64().unwrap() > 0.0
+                        || cost["critical_path_s"].as_f64().unwrap() > 0.0);
+                (f["id"].as_str().unwrap().to_owned(), paid)
             })
             .collect()
     };
@@ -290,8 +293,8 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
         .json();
     assert_eq!(ids(&report["audit"]["findings"]), ids(&audit["findings"]));
     let costed = ids(&audit["findings"]).iter().filter(|(_, c)| *c).count();
-    let timings: TimingsReport = read(&timings_json);
-    assert!(costed >= timings.findings.len() && costed > 0);
+    // The duplicate `fmt`'s older version is compiled in this build, so at least it costs.
+    assert!(costed > 0);
     assert_eq!(count("bar cost"), costed);
     assert_eq!(count("beneath"), costed, "the CPU time under each");
 
