@@ -771,7 +771,8 @@ fn trend_chart(t: &Trend) -> String {
         );
         v += step;
     }
-    // Dates under the first and last points, and under every point when there are few.
+    // Under the first and last points, and under every point when there are few: the day and
+    // the time (the year is in the table), as several runs a day are common.
     let every = (t.points.len() / 8).max(1);
     for (i, p) in t.points.iter().enumerate() {
         if i % every == 0 || i + 1 == t.points.len() {
@@ -780,7 +781,7 @@ fn trend_chart(t: &Trend) -> String {
                 r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
                 x(i),
                 top + plot_h + 16.0,
-                date(p.finished_at)
+                &date_time(p.finished_at)[5..16]
             );
         }
     }
