@@ -636,19 +636,20 @@ fn bar_chart(name: &str, bars: &[Bar], reference: Option<f64>, axis: Axis) -> St
     let top = 8.0;
     let height = top + ROW * bars.len() as f64 + 26.0;
     let width = LABEL_W + PLOT_W + 80.0;
-    let max = bars
+    // A range far wider than the values (a two-run interval) would flatten every bar: the axis
+    // stops at four times the largest value, and a longer whisker is cut at its edge (the
+    // tooltip and the table keep the numbers).
+    let values = bars
         .iter()
-        .map(|b| {
-            finite(
-                b.range
-                    .map_or(b.value, |(_, hi)| hi.max(b.value))
-                    .max(b.beneath.unwrap_or(0.0)),
-            )
-        })
+        .map(|b| finite(b.value.max(b.beneath.unwrap_or(0.0))))
         .chain(reference)
         .fold(0.0, f64::max);
+    let max = bars
+        .iter()
+        .filter_map(|b| b.range.map(|(_, hi)| finite(hi).min(values * 4.0)))
+        .fold(values, f64::max);
     let max = if max > 0.0 { max * 1.08 } else { 1.0 };
-    let x = |v: f64| LABEL_W + finite(v) / max * PLOT_W;
+    let x = |v: f64| LABEL_W + finite(v).min(max) / max * PLOT_W;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -1054,6 +1055,39 @@ mod tests {
             let tag = tag.split('>').next().unwrap();
             assert_eq!(tag.matches('"').count() % 2, 0, "{tag}");
         }
+    }
+
+    #[test]
+    fn a_huge_interval_does_not_flatten_the_bars() {
+        let bar = |value, range| Bar {
+            label: "a".to_owned(),
+            value,
+            beneath: None,
+            range,
+            class: "bar ratio",
+            tip: String::new(),
+        };
+        // A two-run interval as `plan` measured one on mini-redis.
+        let chart = bar_chart(
+            "x",
+            &[bar(0.678, Some((0.0, 133_284_263.578))), bar(0.8, None)],
+            Some(1.0),
+            Axis::Ratio,
+        );
+        let widths: Vec<f64> = chart
+            .split("<path class=\"bar ratio\" d=\"M")
+            .skip(1)
+            .map(|rest| {
+                let d: Vec<&str> = rest.split('"').next().unwrap().split(' ').collect();
+                let x0: f64 = d[0].split(',').next().unwrap().parse().unwrap();
+                let x1: f64 = d[1].trim_start_matches('H').parse().unwrap();
+                x1 - x0
+            })
+            .collect();
+        assert_eq!(widths.len(), 2);
+        assert!(widths.iter().all(|w| *w > PLOT_W * 0.1), "{widths:?}");
+        // The whisker ends at the plot's edge, not beyond it.
+        assert!(!chart.contains("NaN") && !chart.contains("inf"));
     }
 
     #[test]
