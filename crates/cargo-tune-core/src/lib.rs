@@ -15,6 +15,7 @@ pub mod edit;
 pub mod errors;
 pub mod fsutil;
 pub mod measure;
+pub mod overview;
 pub mod pgo;
 pub mod plan;
 pub mod probe;

@@ -12,6 +12,7 @@ pub mod exit_codes;
 mod finding;
 mod guard;
 mod measure;
+mod overview;
 mod pgo;
 mod plan;
 mod report;
@@ -29,6 +30,10 @@ pub use measure::{
     ByteSummary, Comparison, HistoryEntry, HistoryResult, Interval, MeasureReport, Measurement,
     MemoryMethod, MetricSummaries, NotMeasured, RunContext, ScenarioResult, Summary3,
     VariantFailure, VariantOutcome, VariantSpec, VariantToolchain, Verdict,
+};
+pub use overview::{
+    InputState, MeasuredRun, MeasuredScenario, MeasuredVariant, OverviewReport, ReportInput, Trend,
+    TrendPoint,
 };
 pub use pgo::{PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant, ProfileSummary};
 pub use plan::{

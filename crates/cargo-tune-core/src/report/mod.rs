@@ -4,6 +4,7 @@ mod audit_human;
 mod audit_markdown;
 mod guard;
 mod measure_text;
+mod overview_html;
 mod pgo_text;
 mod plan;
 pub mod redact;
@@ -21,6 +22,7 @@ pub use measure_text::{
     bytes, count, render_bench_human, render_bench_markdown, render_try_human, render_try_markdown,
     secs,
 };
+pub use overview_html::render_overview_html;
 pub use pgo_text::{render_pgo_human, render_pgo_markdown};
 pub use plan::{render_plan_human, render_plan_markdown};
 pub use redact::Redactor;

@@ -21,7 +21,7 @@ fn ratio(m: &PlanMeasurement) -> String {
     s
 }
 
-fn header(record: &PlanRecord) -> String {
+pub(crate) fn header(record: &PlanRecord) -> String {
     format!(
         "plan for goal {}: {} step(s) chosen from {} candidate(s) in {} round(s), {} runs per variant, {}s of a {}s budget ({}){}",
         record.goal.as_str(),
@@ -41,7 +41,7 @@ fn header(record: &PlanRecord) -> String {
 }
 
 /// The phase a step belongs to.
-fn phase_name(phase: u8) -> &'static str {
+pub(crate) fn phase_name(phase: u8) -> &'static str {
     if phase <= 1 { "quick wins" } else { "advanced" }
 }
 

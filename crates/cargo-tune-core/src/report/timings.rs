@@ -27,7 +27,7 @@ fn cost_cells(c: &Cost) -> (String, String) {
     (path, secs(c.cpu_s))
 }
 
-fn headline(r: &TimingsReport) -> String {
+pub(crate) fn headline(r: &TimingsReport) -> String {
     let mut s = format!(
         "{}: {} units in {} (`{}`); durations from {} ({}), dependencies from {}",
         r.scenario,
@@ -226,7 +226,8 @@ pub fn render_timings_markdown(
     emit(options, out, &s)
 }
 
-fn esc(text: &str) -> String {
+/// `text` with the characters HTML and SVG give a meaning escaped, for text and attribute values.
+pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -68,6 +68,10 @@ enum Command {
     Pgo(cmd::pgo::PgoArgs),
     /// Restore the files of the last `cargo tune apply` (repeat for earlier ones).
     Undo(cmd::undo::UndoArgs),
+    /// One self-contained HTML page of the workspace's build: audit findings ranked by what
+    /// they cost, the plan and its measured steps, bench and try results, the timings Gantt
+    /// chart with its critical path, and the history as trend lines per scenario.
+    Report(cmd::report::ReportArgs),
     /// Check the build-time SLOs of [workspace.metadata.tune.slo]: measure what they need,
     /// decide each against the interval of its median, exit 1 on a violation.
     Guard(cmd::guard::GuardArgs),
@@ -106,6 +110,7 @@ pub(crate) fn run(mut args: Vec<OsString>) -> i32 {
         Command::Pgo(args) => args.exec(&ctx),
         Command::Undo(args) => args.exec(&ctx),
         Command::Guard(args) => args.exec(&ctx),
+        Command::Report(args) => args.exec(&ctx),
     };
     match result {
         Ok(()) => cargo_tune_schema::exit_codes::OK,

@@ -6,7 +6,7 @@ use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
 fn help_of_every_command() {
     let ws = TempWorkspace::empty();
     for command in [
-        "", "audit", "bench", "try", "plan", "timings", "apply", "pgo", "undo", "guard",
+        "", "audit", "bench", "try", "plan", "timings", "apply", "pgo", "undo", "guard", "report",
     ] {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         args.push("--help");

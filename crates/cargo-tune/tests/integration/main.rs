@@ -3,6 +3,7 @@
 mod apply;
 mod audit;
 mod bench;
+mod browser;
 mod cli_help;
 mod compiled_twice;
 mod contract;
@@ -13,5 +14,6 @@ mod kill;
 mod nightly;
 mod pgo;
 mod plan;
+mod report;
 mod timings;
 mod wild;

@@ -5,16 +5,18 @@
 
 #![expect(
     clippy::disallowed_methods,
-    reason = "the tests run cargo, chromium and kill themselves, as a user would"
+    reason = "the tests run cargo and kill themselves, as a user would"
 )]
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, scrub_env};
 use serde_json::Value;
+
+use crate::browser;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 
@@ -213,55 +215,6 @@ fn the_critical_path_matches_an_independent_reconstruction_from_cargo_data() {
     assert!(length <= wall + 0.01);
 }
 
-/// Chromium, or a panic saying how to install it.
-fn chromium() -> PathBuf {
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|d| d.join("chromium"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!("chromium is not on PATH; install it: apt-get install -y chromium (or run .ci/setup)")
-        })
-}
-
-fn headless(url: &str, extra: &[&str]) -> std::process::Output {
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(extra)
-        .arg(url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// The class lists of every `<rect>` with a class, in a DOM Chromium dumped.
-fn rect_classes(dom: &str) -> Vec<Vec<String>> {
-    dom.split("<rect class=\"")
-        .skip(1)
-        .map(|rest| {
-            rest.split('"')
-                .next()
-                .unwrap()
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn chromium_draws_one_bar_per_unit_and_highlights_the_critical_path() {
     let ws = TempWorkspace::fixture("timings");
@@ -282,15 +235,14 @@ fn chromium_draws_one_bar_per_unit_and_highlights_the_critical_path() {
     let steps = report["critical_path"]["steps"].as_array().unwrap();
 
     for file in [&svg, &html] {
-        let url = format!("file://{}", file.display());
-        let dom = String::from_utf8(headless(&url, &["--dump-dom"]).stdout).unwrap();
+        let dom = browser::dom(file);
         // Self-contained: no script, nothing fetched.
         assert!(!dom.contains("<script"), "{file:?}");
         assert!(
             !dom.contains("href=\"http") && !dom.contains("src=\"http"),
             "{file:?}"
         );
-        let rects = rect_classes(&dom);
+        let rects = browser::rect_classes(&dom);
         let bars: Vec<&Vec<String>> = rects.iter().filter(|c| c[0] == "unit").collect();
         let critical = bars
             .iter()
@@ -312,20 +264,7 @@ fn chromium_draws_one_bar_per_unit_and_highlights_the_critical_path() {
         }
     }
     // And what a person would see: a screenshot that is not blank.
-    let shot = ws.path("gantt.png");
-    headless(
-        &format!("file://{}", svg.display()),
-        &[
-            &format!("--screenshot={}", shot.display()),
-            "--window-size=1300,400",
-        ],
-    );
-    let png = std::fs::read(&shot).unwrap();
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 5_000,
-        "{} bytes",
-        png.len()
-    );
+    browser::screenshot(&svg, &ws.path("gantt.png"), 1300, 400);
 }
 
 #[test]

@@ -171,26 +171,6 @@ fn read_costs(
         message: format!("failed to read --costs {}: {what}", path.display()),
         source: None,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
-    let report: cargo_tune_schema::TimingsReport = serde_json::from_str(&text).map_err(|e| {
-        fail(format!(
-            "not a `cargo tune timings --format json` document: {e}"
-        ))
-    })?;
-    if report.format_version != cargo_tune_schema::FORMAT_VERSION {
-        return Err(fail(format!(
-            "format_version {} is not {}",
-            report.format_version,
-            cargo_tune_schema::FORMAT_VERSION
-        )));
-    }
-    if report.failure.is_some() {
-        return Err(fail(
-            "it describes a build that failed, whose units are partial; run `cargo tune timings` again".to_owned(),
-        ));
-    }
-    let timings = cargo_tune_core::timings::BuildTimings::from_report(&report)
-        .map_err(|e| fail(e.to_string()))?;
-    let spread = cargo_tune_core::timings::report::spread(&report.run_walls_s);
-    Ok((timings, spread))
+    let report = cargo_tune_core::overview::read_timings(path).map_err(|e| fail(e.to_string()))?;
+    cargo_tune_core::overview::costs_of(&report).map_err(fail)
 }

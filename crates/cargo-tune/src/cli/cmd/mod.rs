@@ -7,6 +7,7 @@ pub(crate) mod guard;
 mod measure;
 pub(crate) mod pgo;
 pub(crate) mod plan;
+pub(crate) mod report;
 pub(crate) mod timings;
 pub(crate) mod try_;
 pub(crate) mod undo;

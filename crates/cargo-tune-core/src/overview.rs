@@ -1,0 +1,460 @@
+//! `cargo tune report`: the documents the other commands saved (timings, the plan's decision
+//! record, `bench`/`try` results and the history) and a fresh audit, gathered into one
+//! [`OverviewReport`]. Reading is tolerant where a file is found by default and strict where
+//! the user named it; assembling is pure.
+
+use std::path::{Path, PathBuf};
+
+use cargo_tune_schema::{
+    AuditReport, FORMAT_VERSION, HistoryEntry, InputState, MeasureReport, MeasuredRun,
+    MeasuredScenario, MeasuredVariant, OverviewReport, PlanRecord, ReportInput, TimingsReport,
+    ToolInfo, Trend, TrendPoint,
+};
+
+/// Where the report looks for what the other commands saved, unless told otherwise.
+#[derive(Clone, Debug)]
+pub struct DefaultPaths {
+    /// `target/cargo-tune/timings/last.json`.
+    pub timings: PathBuf,
+    /// `cargo-tune-plan.toml` at the workspace root.
+    pub plan: PathBuf,
+    /// `target/cargo-tune/history.jsonl`.
+    pub history: PathBuf,
+    /// `target/cargo-tune/report.html`.
+    pub output: PathBuf,
+}
+
+impl DefaultPaths {
+    /// The paths of a workspace rooted at `root` with its target directory at `target_dir`.
+    pub fn of(root: &Path, target_dir: &Path) -> Self {
+        let ours = target_dir.join("cargo-tune");
+        DefaultPaths {
+            timings: crate::timings::report::saved_path(target_dir),
+            plan: root.join("cargo-tune-plan.toml"),
+            history: ours.join("history.jsonl"),
+            output: ours.join("report.html"),
+        }
+    }
+}
+
+/// Why a document could not be read; the message fits "failed to read {path}: {message}".
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file is not there.
+    #[error("no such file")]
+    Absent,
+    /// The file could not be read, or is not the document expected.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn read_text(path: &Path) -> Result<String, ReadError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            ReadError::Absent
+        } else {
+            ReadError::Invalid(e.to_string())
+        }
+    })
+}
+
+/// A saved `cargo tune timings --format json` document of this format version.
+pub fn read_timings(path: &Path) -> Result<TimingsReport, ReadError> {
+    let text = read_text(path)?;
+    let report: TimingsReport = serde_json::from_str(&text).map_err(|e| {
+        ReadError::Invalid(format!(
+            "not a `cargo tune timings --format json` document: {e}"
+        ))
+    })?;
+    if report.format_version != FORMAT_VERSION {
+        return Err(ReadError::Invalid(format!(
+            "format_version {} is not {FORMAT_VERSION}",
+            report.format_version
+        )));
+    }
+    Ok(report)
+}
+
+/// What findings are costed with: the timed units and the run-to-run spread of wall time. A
+/// build that failed is refused, as its units are partial.
+pub fn costs_of(
+    report: &TimingsReport,
+) -> Result<(crate::timings::BuildTimings, Option<f64>), String> {
+    if report.failure.is_some() {
+        return Err(
+            "it describes a build that failed, whose units are partial; run `cargo tune timings` again"
+                .to_owned(),
+        );
+    }
+    let timings = crate::timings::BuildTimings::from_report(report).map_err(|e| e.to_string())?;
+    Ok((timings, crate::timings::report::spread(&report.run_walls_s)))
+}
+
+/// A decision record of `cargo tune plan`.
+pub fn read_plan(path: &Path) -> Result<PlanRecord, ReadError> {
+    crate::plan::search::from_toml(&read_text(path)?).map_err(ReadError::Invalid)
+}
+
+/// A `cargo tune bench` or `cargo tune try` `--format json` document.
+pub fn read_measure(path: &Path) -> Result<MeasureReport, ReadError> {
+    let text = read_text(path)?;
+    let report: MeasureReport = serde_json::from_str(&text).map_err(|e| {
+        ReadError::Invalid(format!(
+            "not a `cargo tune bench` or `cargo tune try` `--format json` document: {e}"
+        ))
+    })?;
+    if report.format_version != FORMAT_VERSION {
+        return Err(ReadError::Invalid(format!(
+            "format_version {} is not {FORMAT_VERSION}",
+            report.format_version
+        )));
+    }
+    Ok(report)
+}
+
+/// The lines of a history file this cargo-tune reads, with their 1-based line numbers, and how
+/// many it skipped (another format version, or a line cut short).
+pub fn read_history(path: &Path) -> Result<(Vec<(usize, HistoryEntry)>, usize), ReadError> {
+    let text = read_text(path)?;
+    Ok(parse_history(&text))
+}
+
+/// [`read_history`] on text.
+pub fn parse_history(text: &str) -> (Vec<(usize, HistoryEntry)>, usize) {
+    let mut entries = Vec::new();
+    let mut skipped = 0;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<HistoryEntry>(line) {
+            Ok(e) if e.format_version == FORMAT_VERSION => entries.push((i + 1, e)),
+            _ => skipped += 1,
+        }
+    }
+    (entries, skipped)
+}
+
+/// Per scenario (in the order first seen), the baseline's wall time in every history line that
+/// measured it, oldest first. A `try`'s candidates are not the workspace as it was, so only
+/// baselines make a trend.
+pub fn trends(entries: &[(usize, HistoryEntry)]) -> Vec<Trend> {
+    let mut ordered: Vec<&HistoryEntry> = entries.iter().map(|(_, e)| e).collect();
+    // Appends are in finishing order already; a stable sort keeps it for equal times.
+    ordered.sort_by_key(|e| e.finished_at);
+    let mut out: Vec<Trend> = Vec::new();
+    for e in ordered {
+        for r in &e.results {
+            let Some(summary) = r
+                .summary
+                .as_ref()
+                .filter(|_| r.variant == "baseline" && !r.failed)
+            else {
+                continue;
+            };
+            let point = TrendPoint {
+                finished_at: e.finished_at,
+                command: e.command.clone(),
+                wall_s: summary.wall_s,
+                rustc: e.context.rustc.clone(),
+                commit: e.context.git_revision.clone(),
+                dirty: e.context.git_dirty,
+            };
+            match out.iter_mut().find(|t| t.scenario == r.scenario) {
+                Some(t) => t.points.push(point),
+                None => out.push(Trend {
+                    scenario: r.scenario.clone(),
+                    points: vec![point],
+                }),
+            }
+        }
+    }
+    out
+}
+
+fn changes_of(specs: &[cargo_tune_schema::VariantSpec], variant: &str) -> Vec<String> {
+    specs
+        .iter()
+        .find(|s| s.name == variant)
+        .map(|s| s.changes.clone())
+        .unwrap_or_default()
+}
+
+/// A full `bench` or `try` document as bars: every variant of every scenario, with the
+/// interval of each candidate's ratio.
+pub fn measured_from_report(report: &MeasureReport, source: &str) -> MeasuredRun {
+    MeasuredRun {
+        command: report.command.clone(),
+        source: source.to_owned(),
+        finished_at: None,
+        rustc: report.context.rustc.clone(),
+        commit: report.context.git_revision.clone(),
+        runs: report.context.runs,
+        scenarios: report
+            .scenarios
+            .iter()
+            .map(|s| MeasuredScenario {
+                scenario: s.scenario.clone(),
+                variants: s
+                    .variants
+                    .iter()
+                    .map(|v| {
+                        let c = s.comparisons.iter().find(|c| c.candidate == v.variant);
+                        MeasuredVariant {
+                            variant: v.variant.clone(),
+                            changes: changes_of(&report.variants, &v.variant),
+                            wall_s: v.summary.as_ref().map(|m| m.wall_s),
+                            failed: v.failure.is_some(),
+                            ratio: c.and_then(|c| c.ratio),
+                            interval: c.and_then(|c| c.interval),
+                            verdict: c.map(|c| c.verdict),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// A history line as bars (no interval: the history keeps only summaries and ratios).
+pub fn measured_from_history(entry: &HistoryEntry, source: &str) -> MeasuredRun {
+    let mut scenarios: Vec<MeasuredScenario> = Vec::new();
+    for r in &entry.results {
+        let variant = MeasuredVariant {
+            variant: r.variant.clone(),
+            changes: changes_of(&entry.variants, &r.variant),
+            wall_s: r.summary.as_ref().map(|m| m.wall_s),
+            failed: r.failed,
+            ratio: r.ratio,
+            interval: None,
+            verdict: r.verdict,
+        };
+        match scenarios.iter_mut().find(|s| s.scenario == r.scenario) {
+            Some(s) => s.variants.push(variant),
+            None => scenarios.push(MeasuredScenario {
+                scenario: r.scenario.clone(),
+                variants: vec![variant],
+            }),
+        }
+    }
+    MeasuredRun {
+        command: entry.command.clone(),
+        source: source.to_owned(),
+        finished_at: Some(entry.finished_at),
+        rustc: entry.context.rustc.clone(),
+        commit: entry.context.git_revision.clone(),
+        runs: entry.context.runs,
+        scenarios,
+    }
+}
+
+/// The last `bench` and the last `try` of a history, oldest first.
+pub fn latest_measured(entries: &[(usize, HistoryEntry)], history: &Path) -> Vec<MeasuredRun> {
+    let mut out: Vec<(u64, MeasuredRun)> = Vec::new();
+    for command in ["bench", "try"] {
+        if let Some((line, e)) = entries
+            .iter()
+            .filter(|(_, e)| e.command == command)
+            .max_by_key(|(line, e)| (e.finished_at, *line))
+        {
+            let source = format!("{}, line {line}", history.display());
+            out.push((e.finished_at, measured_from_history(e, &source)));
+        }
+    }
+    out.sort_by_key(|(at, _)| *at);
+    out.into_iter().map(|(_, m)| m).collect()
+}
+
+/// Everything the report was given.
+#[derive(Debug)]
+pub struct OverviewInputs {
+    /// cargo-tune's version.
+    pub version: String,
+    /// Absolute path of the workspace root.
+    pub workspace_root: String,
+    /// Seconds since the Unix epoch.
+    pub generated_at: u64,
+    /// What became of every file looked for.
+    pub inputs: Vec<ReportInput>,
+    /// The audit, costed already when there were timings.
+    pub audit: AuditReport,
+    /// The plan's record.
+    pub plan: Option<PlanRecord>,
+    /// `bench`/`try` results.
+    pub measured: Vec<MeasuredRun>,
+    /// The last timings.
+    pub timings: Option<TimingsReport>,
+    /// The history's lines.
+    pub history: Vec<(usize, HistoryEntry)>,
+}
+
+/// The document.
+pub fn assemble(inputs: OverviewInputs) -> OverviewReport {
+    OverviewReport {
+        format_version: FORMAT_VERSION,
+        tool: ToolInfo::current(&inputs.version),
+        workspace_root: inputs.workspace_root,
+        generated_at: inputs.generated_at,
+        inputs: inputs.inputs,
+        audit: inputs.audit,
+        plan: inputs.plan,
+        measured: inputs.measured,
+        timings: inputs.timings,
+        trends: trends(&inputs.history),
+    }
+}
+
+/// The [`ReportInput`] of a read attempt, and the document when there is one.
+pub fn input_of<T>(
+    kind: &str,
+    path: &Path,
+    result: Result<T, ReadError>,
+) -> (ReportInput, Option<T>) {
+    let (state, note, value) = match result {
+        Ok(v) => (InputState::Read, None, Some(v)),
+        Err(ReadError::Absent) => (InputState::Absent, None, None),
+        Err(ReadError::Invalid(why)) => (InputState::Unreadable, Some(why), None),
+    };
+    (
+        ReportInput {
+            kind: kind.to_owned(),
+            path: path.display().to_string(),
+            state,
+            note,
+        },
+        value,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use cargo_tune_schema::{
+        ByteSummary, HistoryResult, MemoryMethod, MetricSummaries, RunContext, Summary3,
+    };
+
+    use super::*;
+
+    fn s3(m: f64) -> Summary3 {
+        Summary3 {
+            median: m,
+            min: m * 0.9,
+            max: m * 1.1,
+        }
+    }
+
+    fn result(scenario: &str, variant: &str, wall: Option<f64>) -> HistoryResult {
+        HistoryResult {
+            scenario: scenario.to_owned(),
+            variant: variant.to_owned(),
+            summary: wall.map(|w| MetricSummaries {
+                wall_s: s3(w),
+                cpu_s: s3(w),
+                peak_tree_rss_bytes: None,
+                max_process_rss_bytes: None,
+                artifact_bytes: ByteSummary {
+                    median: 0,
+                    min: 0,
+                    max: 0,
+                },
+                units_rebuilt: s3(1.0),
+                harness_cpu_s: s3(0.0),
+            }),
+            failed: wall.is_none(),
+            ratio: None,
+            verdict: None,
+        }
+    }
+
+    pub(crate) fn entry(
+        command: &str,
+        at: u64,
+        rustc: &str,
+        results: Vec<HistoryResult>,
+    ) -> HistoryEntry {
+        HistoryEntry {
+            format_version: FORMAT_VERSION,
+            command: command.to_owned(),
+            finished_at: at,
+            tool: ToolInfo::current("0.0.0"),
+            context: RunContext {
+                rustc: rustc.to_owned(),
+                cargo: "cargo".to_owned(),
+                host: "h".to_owned(),
+                cores: 2,
+                jobs: 2,
+                git_revision: Some(format!("rev{at}")),
+                git_dirty: Some(false),
+                runs: 3,
+                memory_method: MemoryMethod {
+                    kind: "none".to_owned(),
+                    interval_ms: None,
+                },
+                touched_file: None,
+                controlled_env: Vec::new(),
+                common_config: Vec::new(),
+                packages: Vec::new(),
+            },
+            variants: Vec::new(),
+            results,
+        }
+    }
+
+    #[test]
+    fn trends_follow_baselines_in_time_order_and_skip_candidates_and_failures() {
+        let lines = [
+            entry(
+                "bench",
+                30,
+                "rustc 1.95.0",
+                vec![result("check", "baseline", Some(3.0))],
+            ),
+            entry(
+                "try",
+                10,
+                "rustc 1.94.0",
+                vec![
+                    result("check", "baseline", Some(1.0)),
+                    result("check", "candidate-1", Some(0.5)),
+                    result("dev-clean", "baseline", None),
+                ],
+            ),
+            entry(
+                "bench",
+                20,
+                "rustc 1.95.0",
+                vec![result("dev-clean", "baseline", Some(2.0))],
+            ),
+        ];
+        let mut text: String = lines
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap() + "\n")
+            .collect();
+        text.push_str("{\"format_version\": 1}\n{\"cut sho\n");
+        let (entries, skipped) = parse_history(&text);
+        assert_eq!((entries.len(), skipped), (3, 2));
+        let t = trends(&entries);
+        let shape: Vec<(&str, Vec<f64>)> = t
+            .iter()
+            .map(|t| {
+                (
+                    t.scenario.as_str(),
+                    t.points.iter().map(|p| p.wall_s.median).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(shape, [("check", vec![1.0, 3.0]), ("dev-clean", vec![2.0])]);
+        assert_eq!(t[0].points[0].rustc, "rustc 1.94.0");
+        assert_eq!(t[0].points[1].commit.as_deref(), Some("rev30"));
+        let latest = latest_measured(&entries, Path::new("h.jsonl"));
+        let commands: Vec<(&str, &str)> = latest
+            .iter()
+            .map(|m| (m.command.as_str(), m.source.as_str()))
+            .collect();
+        // The try finished first, so it comes first; each names its line.
+        assert_eq!(
+            commands,
+            [("try", "h.jsonl, line 2"), ("bench", "h.jsonl, line 1")]
+        );
+        assert_eq!(latest[0].scenarios[0].variants.len(), 2);
+    }
+}

@@ -1,0 +1,1099 @@
+//! `cargo tune report` as one self-contained HTML page: tables that read without a script, and
+//! charts drawn as inline SVG. Nothing is fetched: a Content-Security-Policy forbids every
+//! resource but the page's own styles, so a page that tried would say so in the browser's
+//! console.
+
+use std::fmt::Write as _;
+use std::io;
+
+use cargo_tune_schema::{
+    Finding, InputState, MeasuredRun, OverviewReport, PlanMeasurement, PlanRecord, Severity,
+    TimingsReport, Trend,
+};
+
+use super::plan::{header as plan_header, phase_name};
+use super::timings::{esc, headline as timings_headline, svg as gantt};
+use super::{RenderOptions, secs};
+
+const CSS: &str = "\
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1280px;padding:0 1.5em 3em;color:#1d1d1f;line-height:1.4}\
+header{border-bottom:2px solid #ddd;margin-bottom:1em}\
+h1{margin:.6em 0 .2em}h2{margin-top:1.8em;border-bottom:1px solid #e4e4e4}h3{margin:1.2em 0 .3em;font-size:1.05em}\
+nav a{margin-right:1em}\
+table{border-collapse:collapse;margin:.6em 0 1em;font-size:.92em}\
+th,td{border:1px solid #d6d6d6;padding:3px 8px;vertical-align:top;text-align:left}\
+th{background:#f3f3f3}td.n{text-align:right;white-space:nowrap}\
+.none{color:#666;font-style:italic}\
+.meta{color:#555;font-size:.92em}\
+code{background:#f3f3f3;padding:0 3px;border-radius:3px}\
+.scroll{overflow-x:auto}\
+.sev-error{color:#b00020;font-weight:bold}.sev-warning{color:#9a6700;font-weight:bold}.sev-info{color:#0a5a8a}\
+.v-faster{color:#1a7f37;font-weight:bold}.v-slower{color:#b00020;font-weight:bold}\
+svg.chart text{fill:#333;font-size:11px}\
+.bar.wall{fill:#7fb3d5}.bar.wall.baseline{fill:#a0a0a0}.bar.wall.faster{fill:#5cb85c}.bar.wall.slower{fill:#d9534f}\
+.bar.cost{fill:#d9822b}.beneath{fill:#f3d3a4}.bar.vs{fill:#7fb3d5}.bar.vs.faster{fill:#5cb85c}.bar.ratio{fill:#8e7cc3}.bar.ratio.faster{fill:#5cb85c}\
+.range{stroke:#222;stroke-width:1.2;fill:none}\
+.ref{stroke:#c00;stroke-dasharray:4 3}\
+.axis{stroke:#e2e2e2}\
+.trend-line{stroke:#2b6cb0;stroke-width:2;fill:none}\
+.trend-range{stroke:#2b6cb0;stroke-opacity:.45;stroke-width:1.5;fill:none}\
+.trend-point{fill:#2b6cb0;stroke:#fff;stroke-width:1}\
+.toolchain-change{stroke:#9a6700;stroke-dasharray:3 3}\
+";
+
+/// One self-contained page of everything `report` gathered.
+pub fn render_overview_html(
+    r: &OverviewReport,
+    _options: &RenderOptions,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>cargo tune report — {}</title><style>{CSS}</style></head><body>\n",
+        esc(&r.workspace_root)
+    );
+    header(&mut s, r);
+    findings(&mut s, r);
+    plan(&mut s, r.plan.as_ref());
+    measured(&mut s, &r.measured);
+    timings(&mut s, r.timings.as_ref());
+    history(&mut s, &r.trends);
+    inputs(&mut s, r);
+    s.push_str("</body></html>\n");
+    out.write_all(s.as_bytes())
+}
+
+fn none(s: &mut String, text: &str) {
+    let _ = writeln!(s, "<p class=\"none\">{text}</p>");
+}
+
+fn header(s: &mut String, r: &OverviewReport) {
+    let _ = writeln!(
+        s,
+        "<header><h1>cargo tune report</h1><p class=\"meta\">Workspace <code>{}</code>; made {} by cargo-tune {}.</p>",
+        esc(&r.workspace_root),
+        date_time(r.generated_at),
+        esc(&r.tool.version)
+    );
+    s.push_str("<nav><a href=\"#findings\">Findings</a><a href=\"#plan\">Plan</a><a href=\"#measured\">Bench and try</a><a href=\"#timings\">Timings</a><a href=\"#history\">History</a><a href=\"#inputs\">Inputs</a></nav></header>\n");
+}
+
+fn severity(sev: Severity) -> String {
+    format!("<span class=\"sev-{0}\">{0}</span>", sev.as_str())
+}
+
+fn findings(s: &mut String, r: &OverviewReport) {
+    let a = &r.audit;
+    s.push_str("<section id=\"findings\"><h2>Audit findings, by measured cost</h2>\n");
+    let costed: Vec<&Finding> = a.findings.iter().filter(|f| f.cost.is_some()).collect();
+    let _ = writeln!(
+        s,
+        "<p>{} members, {} packages: {} errors, {} warnings, {} notes; {} costed from the timings below.</p>",
+        a.members,
+        a.packages,
+        a.summary.errors,
+        a.summary.warnings,
+        a.summary.infos,
+        costed.len()
+    );
+    if r.timings.is_none() {
+        none(
+            s,
+            "No costs: they come from a timed build; run <code>cargo tune timings</code>.",
+        );
+    }
+    if a.findings.is_empty() {
+        none(s, "No findings: the audit found nothing to report.");
+        s.push_str("</section>\n");
+        return;
+    }
+    // A finding whose units this build did not compile is costed at nothing; a row of zeros per
+    // such finding would bury the ones that matter.
+    let bars: Vec<Bar> = costed
+        .iter()
+        .filter_map(|f| {
+            let c = f.cost.as_ref().filter(|c| !costs_nothing(c))?;
+            Some(Bar {
+                label: f.id.clone(),
+                value: c.critical_path_s,
+                beneath: Some(c.cpu_s),
+                range: c.critical_path_range_s.map(|[lo, hi]| (lo, hi)),
+                class: "bar cost",
+                tip: format!(
+                    "{}: {} off the critical path, {} of CPU{}",
+                    f.id,
+                    secs(c.critical_path_s),
+                    secs(c.cpu_s),
+                    if c.within_noise {
+                        " (within the run-to-run noise)"
+                    } else {
+                        ""
+                    }
+                ),
+            })
+        })
+        .collect();
+    let free = costed.len() - bars.len();
+    if !bars.is_empty() {
+        s.push_str("<p>What fixing each costed finding would take off the critical path (dark, with its range over the timed runs when there were several) and the CPU time its units took (light):</p>\n");
+        s.push_str(&bar_chart("finding costs", &bars, None, Axis::Seconds));
+    }
+    if free > 0 {
+        let _ = writeln!(
+            s,
+            "<p class=\"meta\">{free} more costed findings name units the timed build did not compile (other targets, other profiles): they cost nothing in it.</p>"
+        );
+    }
+    s.push_str("<table><tr><th>#</th><th>severity</th><th>finding</th><th>what</th><th>critical path</th><th>CPU</th><th>suggestion</th></tr>\n");
+    for (i, f) in a.findings.iter().enumerate() {
+        let (path, cpu) = match &f.cost {
+            Some(c) if costs_nothing(c) => ("not in this build".to_owned(), String::new()),
+            Some(c) => (
+                format!(
+                    "{}{}",
+                    secs(c.critical_path_s),
+                    if c.within_noise { " (noise)" } else { "" }
+                ),
+                secs(c.cpu_s),
+            ),
+            None => (String::new(), String::new()),
+        };
+        let suggestion = f
+            .suggestions
+            .first()
+            .map_or_else(String::new, |g| esc(&g.summary));
+        let _ = writeln!(
+            s,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            i + 1,
+            severity(f.severity),
+            esc(&f.id),
+            esc(&f.message),
+            esc(&path),
+            esc(&cpu),
+            suggestion
+        );
+    }
+    s.push_str("</table></section>\n");
+}
+
+fn costs_nothing(c: &cargo_tune_schema::Cost) -> bool {
+    c.cpu_s <= 0.0 && c.critical_path_s <= 0.0
+}
+
+fn ratio_cell(m: &PlanMeasurement) -> String {
+    let mut t = m
+        .ratio
+        .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"));
+    if let Some(i) = m.interval {
+        let _ = write!(t, " [{:.3}, {:.3}]", i.low, i.high);
+    }
+    format!(
+        "{} {} <span class=\"v-{2}\">{2}</span>",
+        esc(&m.scenario),
+        esc(&t),
+        m.verdict.as_str()
+    )
+}
+
+fn plan(s: &mut String, record: Option<&PlanRecord>) {
+    s.push_str("<section id=\"plan\"><h2>Plan</h2>\n");
+    let Some(p) = record else {
+        none(
+            s,
+            "No plan yet: run <code>cargo tune plan --goal dev</code> (or <code>ci</code>, <code>release</code>).",
+        );
+        s.push_str("</section>\n");
+        return;
+    };
+    let _ = writeln!(
+        s,
+        "<p>{}</p><p class=\"meta\">Measured with rustc {} on {}{}.</p>",
+        esc(&plan_header(p)),
+        esc(&p.fingerprint.rustc),
+        esc(&p.fingerprint.host),
+        p.fingerprint
+            .commit
+            .as_ref()
+            .map_or_else(String::new, |c| format!(
+                " at commit <code>{}</code>",
+                esc(c)
+            ))
+    );
+    if p.steps.is_empty() {
+        none(s, "No step was chosen: no candidate measured faster.");
+    } else {
+        let bars: Vec<Bar> = p
+            .steps
+            .iter()
+            .flat_map(|step| {
+                step.measurements.iter().filter_map(move |m| {
+                    Some(Bar {
+                        label: format!("{} · {}", step.candidate, m.scenario),
+                        value: m.ratio?,
+                        beneath: None,
+                        range: m.interval.map(|i| (i.low, i.high)),
+                        class: if m.verdict == cargo_tune_schema::Verdict::Faster {
+                            "bar ratio faster"
+                        } else {
+                            "bar ratio"
+                        },
+                        tip: format!(
+                            "{} in {}: ratio {:.3}{}, {}",
+                            step.candidate,
+                            m.scenario,
+                            m.ratio?,
+                            m.interval.map_or_else(String::new, |i| format!(
+                                " [{:.3}, {:.3}]",
+                                i.low, i.high
+                            )),
+                            m.verdict.as_str()
+                        ),
+                    })
+                })
+            })
+            .collect();
+        if !bars.is_empty() {
+            s.push_str("<p>Each step's time against the steps before it (below 1 is faster), with its interval:</p>\n");
+            s.push_str(&bar_chart("plan steps", &bars, Some(1.0), Axis::Ratio));
+        }
+        s.push_str("<table><tr><th>#</th><th>step</th><th>phase</th><th>what</th><th>measured</th><th>cumulative</th><th>risk</th><th>cost</th></tr>\n");
+        for (i, step) in p.steps.iter().enumerate() {
+            let c = p.candidates.iter().find(|c| c.id == step.candidate);
+            let ms: Vec<String> = step.measurements.iter().map(ratio_cell).collect();
+            let cum: Vec<String> = step
+                .cumulative
+                .iter()
+                .map(|r| format!("{} {:.3}", esc(&r.scenario), r.ratio))
+                .collect();
+            let _ = writeln!(
+                s,
+                "<tr><td class=\"n\">{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                i + 1,
+                esc(&step.candidate),
+                phase_name(c.map_or(1, |c| c.phase)),
+                esc(c.map_or("", |c| c.summary.as_str())),
+                ms.join("<br>"),
+                cum.join("<br>"),
+                esc(c.map_or("", |c| c.risk.as_str())),
+                esc(c.map_or("", |c| c.cost.as_str()))
+            );
+        }
+        s.push_str("</table>\n");
+    }
+    if !p.rejected.is_empty() {
+        s.push_str(
+            "<h3>Not taken</h3><table><tr><th>candidate</th><th>why</th><th>measured</th></tr>\n",
+        );
+        for r in &p.rejected {
+            let ms: Vec<String> = r.measurements.iter().map(ratio_cell).collect();
+            let _ = writeln!(
+                s,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&r.candidate),
+                esc(&r.reason),
+                ms.join("<br>")
+            );
+        }
+        s.push_str("</table>\n");
+    }
+    s.push_str("</section>\n");
+}
+
+fn variant_label(variant: &str, changes: &[String]) -> String {
+    if changes.is_empty() {
+        variant.to_owned()
+    } else {
+        format!("{variant}: {}", changes.join(" + "))
+    }
+}
+
+fn measured(s: &mut String, runs: &[MeasuredRun]) {
+    s.push_str("<section id=\"measured\"><h2>Bench and try</h2>\n");
+    if runs.is_empty() {
+        none(
+            s,
+            "No bench or try results yet: run <code>cargo tune bench</code> or <code>cargo tune try CHANGE</code>.",
+        );
+    }
+    for run in runs {
+        let _ = writeln!(
+            s,
+            "<h3><code>cargo tune {}</code>{}</h3><p class=\"meta\">{}{}, {} runs per variant; from {}.</p>",
+            esc(&run.command),
+            run.finished_at
+                .map_or_else(String::new, |t| format!(", {}", date_time(t))),
+            esc(&run.rustc),
+            run.commit.as_ref().map_or_else(String::new, |c| format!(
+                ", commit <code>{}</code>",
+                esc(short(c))
+            )),
+            run.runs,
+            esc(&run.source)
+        );
+        for sc in &run.scenarios {
+            let bars: Vec<Bar> = sc
+                .variants
+                .iter()
+                .filter_map(|v| {
+                    let w = v.wall_s?;
+                    let class = match v.verdict {
+                        _ if v.variant == "baseline" => "bar wall baseline",
+                        Some(cargo_tune_schema::Verdict::Faster) => "bar wall faster",
+                        Some(cargo_tune_schema::Verdict::Slower) => "bar wall slower",
+                        _ => "bar wall",
+                    };
+                    Some(Bar {
+                        label: variant_label(&v.variant, &v.changes),
+                        value: w.median,
+                        beneath: None,
+                        range: Some((w.min, w.max)),
+                        class,
+                        tip: format!(
+                            "{}: median {}, min {}, max {}",
+                            variant_label(&v.variant, &v.changes),
+                            secs(w.median),
+                            secs(w.min),
+                            secs(w.max)
+                        ),
+                    })
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "<h3>{} <span class=\"meta\">(wall time: median, whiskers from the fastest to the slowest run)</span></h3>",
+                esc(&sc.scenario)
+            );
+            if bars.is_empty() {
+                none(s, "Every variant failed before a run was measured.");
+            } else {
+                s.push_str(&bar_chart(&sc.scenario, &bars, None, Axis::Seconds));
+            }
+            let ratios: Vec<Bar> = sc
+                .variants
+                .iter()
+                .filter_map(|v| {
+                    let ratio = v.ratio?;
+                    let verdict = v.verdict.map_or("", |d| d.as_str());
+                    Some(Bar {
+                        label: variant_label(&v.variant, &v.changes),
+                        value: ratio,
+                        beneath: None,
+                        range: v.interval.map(|i| (i.low, i.high)),
+                        class: if v.verdict == Some(cargo_tune_schema::Verdict::Faster) {
+                            "bar vs faster"
+                        } else {
+                            "bar vs"
+                        },
+                        tip: format!(
+                            "{}: {ratio:.3} of the baseline's time{}, {verdict}",
+                            variant_label(&v.variant, &v.changes),
+                            v.interval.map_or_else(String::new, |i| format!(
+                                " [{:.3}, {:.3}] at {:.1}%",
+                                i.low,
+                                i.high,
+                                i.confidence * 100.0
+                            ))
+                        ),
+                    })
+                })
+                .collect();
+            if !ratios.is_empty() {
+                s.push_str("<p>Each candidate against the baseline, run for run (below 1 is faster), with the interval of the ratio when the document has it:</p>\n");
+                s.push_str(&bar_chart(&sc.scenario, &ratios, Some(1.0), Axis::Ratio));
+            }
+            s.push_str("<table><tr><th>variant</th><th>median</th><th>min</th><th>max</th><th>ratio</th><th>interval</th><th>verdict</th></tr>\n");
+            for v in &sc.variants {
+                let (med, min, max) = v.wall_s.map_or_else(
+                    || ("failed".to_owned(), String::new(), String::new()),
+                    |w| (secs(w.median), secs(w.min), secs(w.max)),
+                );
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                    esc(&variant_label(&v.variant, &v.changes)),
+                    med,
+                    min,
+                    max,
+                    v.ratio.map_or_else(String::new, |r| format!("{r:.3}")),
+                    v.interval.map_or_else(String::new, |i| format!(
+                        "[{:.3}, {:.3}] at {:.1}%",
+                        i.low,
+                        i.high,
+                        i.confidence * 100.0
+                    )),
+                    v.verdict.map_or_else(String::new, |d| format!(
+                        "<span class=\"v-{0}\">{0}</span>",
+                        d.as_str()
+                    ))
+                );
+            }
+            s.push_str("</table>\n");
+        }
+    }
+    s.push_str("</section>\n");
+}
+
+fn timings(s: &mut String, t: Option<&TimingsReport>) {
+    s.push_str("<section id=\"timings\"><h2>Timings</h2>\n");
+    let Some(r) = t else {
+        none(
+            s,
+            "No timings yet: run <code>cargo tune timings</code> (the Gantt chart and the costs of findings come from it).",
+        );
+        s.push_str("</section>\n");
+        return;
+    };
+    let _ = writeln!(s, "<p>{}</p>", esc(&timings_headline(r)));
+    if let Some(f) = &r.failure {
+        let _ = writeln!(
+            s,
+            "<p><strong>The build failed</strong> ({}); the chart shows what was measured before it stopped, and no finding is costed from it.</p>",
+            esc(&f.status)
+        );
+    }
+    let p = &r.parallelism;
+    let _ = writeln!(
+        s,
+        "<p>Critical path <strong>{}</strong> of {} wall ({} waiting); parallelism {:.2} on average, peak {}, with {} jobs; fewer than {} units ran for {}.</p>",
+        secs(r.critical_path.length_s),
+        secs(r.wall_s),
+        secs(r.critical_path.idle_s),
+        p.average,
+        p.peak,
+        p.jobs,
+        p.jobs,
+        secs(p.underused_s)
+    );
+    let _ = writeln!(s, "<div class=\"scroll\">{}</div>", gantt(r));
+    s.push_str("<h3>Critical path, first to last</h3><table><tr><th>unit</th><th>adds</th><th>waited</th></tr>\n");
+    for step in &r.critical_path.steps {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&step.label),
+            secs(step.contribution_s),
+            secs(step.waited_s.max(0.0))
+        );
+    }
+    s.push_str("</table></section>\n");
+}
+
+fn history(s: &mut String, trends: &[Trend]) {
+    s.push_str("<section id=\"history\"><h2>History</h2>\n");
+    if trends.is_empty() {
+        none(
+            s,
+            "No history yet: run <code>cargo tune bench</code> (every <code>bench</code> and <code>try</code> adds a point).",
+        );
+    }
+    for t in trends {
+        let _ = writeln!(
+            s,
+            "<h3>{} <span class=\"meta\">(median wall time of the workspace as it was; whiskers from the fastest to the slowest run; dashed lines where the toolchain changed)</span></h3>",
+            esc(&t.scenario)
+        );
+        let _ = writeln!(s, "<div class=\"scroll\">{}</div>", trend_chart(t));
+        s.push_str("<table><tr><th>when</th><th>command</th><th>median</th><th>min</th><th>max</th><th>toolchain</th><th>commit</th></tr>\n");
+        for p in &t.points {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                date_time(p.finished_at),
+                esc(&p.command),
+                secs(p.wall_s.median),
+                secs(p.wall_s.min),
+                secs(p.wall_s.max),
+                esc(&p.rustc),
+                commit_text(p.commit.as_deref(), p.dirty)
+            );
+        }
+        s.push_str("</table>\n");
+    }
+    s.push_str("</section>\n");
+}
+
+fn commit_text(commit: Option<&str>, dirty: Option<bool>) -> String {
+    match commit {
+        Some(c) => format!(
+            "<code>{}</code>{}",
+            esc(short(c)),
+            if dirty == Some(true) {
+                " (uncommitted changes)"
+            } else {
+                ""
+            }
+        ),
+        None => String::new(),
+    }
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
+}
+
+/// Inputs, at the end: what was read from where, and what was not there.
+fn inputs(s: &mut String, r: &OverviewReport) {
+    s.push_str("<section id=\"inputs\"><h2>Inputs</h2><table><tr><th>what</th><th>file</th><th>state</th></tr>\n");
+    for i in &r.inputs {
+        let state = match i.state {
+            InputState::Read => "read".to_owned(),
+            InputState::Absent => "not there".to_owned(),
+            _ => format!(
+                "not used: {}",
+                esc(i.note.as_deref().unwrap_or("unreadable"))
+            ),
+        };
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            esc(&i.kind),
+            esc(&i.path),
+            state
+        );
+    }
+    s.push_str("</table></section>\n");
+}
+
+// Charts.
+
+/// One bar of a horizontal bar chart.
+struct Bar {
+    label: String,
+    value: f64,
+    /// A larger value of the same row drawn beneath, lighter (the CPU seconds under a critical
+    /// path saving).
+    beneath: Option<f64>,
+    range: Option<(f64, f64)>,
+    class: &'static str,
+    tip: String,
+}
+
+#[derive(Clone, Copy)]
+enum Axis {
+    Seconds,
+    Ratio,
+}
+
+impl Axis {
+    fn tick(self, v: f64) -> String {
+        match self {
+            Axis::Seconds => format_seconds(v),
+            Axis::Ratio => format!("{v:.2}"),
+        }
+    }
+}
+
+fn format_seconds(v: f64) -> String {
+    if v == 0.0 {
+        "0".to_owned()
+    } else if v < 1.0 {
+        format!("{v:.2}s")
+    } else if v < 10.0 {
+        format!("{v:.1}s")
+    } else {
+        format!("{v:.0}s")
+    }
+}
+
+/// A round step that puts about five ticks on `0..max`.
+fn tick_step(max: f64) -> f64 {
+    let raw = max / 5.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude)
+}
+
+fn finite(v: f64) -> f64 {
+    if v.is_finite() { v.max(0.0) } else { 0.0 }
+}
+
+/// `text` cut to `n` characters, with an ellipsis when cut.
+fn clip(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        text.to_owned()
+    } else {
+        let mut t: String = text.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+const LABEL_W: f64 = 280.0;
+const PLOT_W: f64 = 560.0;
+const ROW: f64 = 24.0;
+
+/// Horizontal bars from zero, each with its range as a whisker, and a dashed reference line
+/// (1.0 for ratios). Every bar is a `<path class="bar …">`.
+fn bar_chart(name: &str, bars: &[Bar], reference: Option<f64>, axis: Axis) -> String {
+    let top = 8.0;
+    let height = top + ROW * bars.len() as f64 + 26.0;
+    let width = LABEL_W + PLOT_W + 80.0;
+    // A range far wider than the values (a two-run interval) would flatten every bar: the axis
+    // stops at four times the largest value, and a longer whisker is cut at its edge (the
+    // tooltip and the table keep the numbers).
+    let values = bars
+        .iter()
+        .map(|b| finite(b.value.max(b.beneath.unwrap_or(0.0))))
+        .chain(reference)
+        .fold(0.0, f64::max);
+    let max = bars
+        .iter()
+        .filter_map(|b| b.range.map(|(_, hi)| finite(hi).min(values * 4.0)))
+        .fold(values, f64::max);
+    let max = if max > 0.0 { max * 1.08 } else { 1.0 };
+    let x = |v: f64| LABEL_W + finite(v).min(max) / max * PLOT_W;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{}">"#,
+        esc(name)
+    );
+    let step = tick_step(max);
+    let mut t = 0.0;
+    let bottom = top + ROW * bars.len() as f64;
+    while t <= max + 1e-9 {
+        let _ = writeln!(
+            s,
+            r#"<line class="axis" x1="{0:.1}" y1="{top:.1}" x2="{0:.1}" y2="{bottom:.1}"/><text x="{0:.1}" y="{1:.1}" text-anchor="middle">{2}</text>"#,
+            x(t),
+            bottom + 16.0,
+            axis.tick(t)
+        );
+        t += step;
+    }
+    for (i, b) in bars.iter().enumerate() {
+        let y = top + ROW * i as f64;
+        let (x0, x1) = (x(0.0), x(b.value));
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            LABEL_W - 8.0,
+            y + ROW / 2.0 + 4.0,
+            esc(&clip(&b.label, 44))
+        );
+        let mut end = x1;
+        if let Some(under) = b.beneath {
+            let xu = x(under);
+            end = end.max(xu);
+            let _ = writeln!(
+                s,
+                r#"<path class="beneath" d="M{x0:.1},{:.1} H{xu:.1} V{:.1} H{x0:.1} Z"><title>{}</title></path>"#,
+                y + 4.0,
+                y + ROW - 4.0,
+                esc(&b.tip)
+            );
+        }
+        let _ = writeln!(
+            s,
+            r#"<path class="{}" d="M{x0:.1},{:.1} H{x1:.1} V{:.1} H{x0:.1} Z"><title>{}</title></path>"#,
+            b.class,
+            y + 4.0,
+            y + ROW - 4.0,
+            esc(&b.tip)
+        );
+        if let Some((lo, hi)) = b.range {
+            let (xl, xh, yc) = (x(lo), x(hi), y + ROW / 2.0);
+            end = end.max(xh);
+            let _ = writeln!(
+                s,
+                r#"<path class="range" d="M{xl:.1},{yc:.1} H{xh:.1} M{xl:.1},{:.1} V{:.1} M{xh:.1},{:.1} V{:.1}"/>"#,
+                yc - 5.0,
+                yc + 5.0,
+                yc - 5.0,
+                yc + 5.0
+            );
+        }
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
+            end + 6.0,
+            y + ROW / 2.0 + 4.0,
+            esc(&match b.beneath {
+                Some(under) => format!("{} of {}", axis.tick(b.value), axis.tick(under)),
+                None => axis.tick(b.value),
+            })
+        );
+    }
+    if let Some(r) = reference {
+        let _ = writeln!(
+            s,
+            r#"<line class="ref" x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{bottom:.1}"/>"#,
+            x(r),
+            top - 4.0
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// The baseline's median wall time run after run: one `<path class="trend-line">`, one
+/// `<path class="trend-point">` per history point, its min–max as a whisker, and a dashed line
+/// where the toolchain changed.
+fn trend_chart(t: &Trend) -> String {
+    let (left, right, top, bottom_pad) = (64.0, 24.0, 24.0, 44.0);
+    let plot_w = 820.0f64.max(36.0 * t.points.len() as f64);
+    let plot_h = 200.0;
+    let width = left + plot_w + right;
+    let height = top + plot_h + bottom_pad;
+    let max = t
+        .points
+        .iter()
+        .map(|p| finite(p.wall_s.max.max(p.wall_s.median)))
+        .fold(0.0, f64::max);
+    let max = if max > 0.0 { max * 1.1 } else { 1.0 };
+    let n = t.points.len().max(1) as f64;
+    let x = |i: usize| left + (i as f64 + 0.5) * plot_w / n;
+    let y = |v: f64| top + plot_h - finite(v) / max * plot_h;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{} history">"#,
+        esc(&t.scenario)
+    );
+    let step = tick_step(max);
+    let mut v = 0.0;
+    while v <= max + 1e-9 {
+        let _ = writeln!(
+            s,
+            r#"<line class="axis" x1="{left}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}"/><text x="{2:.1}" y="{3:.1}" text-anchor="end">{4}</text>"#,
+            y(v),
+            left + plot_w,
+            left - 6.0,
+            y(v) + 4.0,
+            format_seconds(v)
+        );
+        v += step;
+    }
+    // Under the first and last points, and under every point when there are few: the day and
+    // the time (the year is in the table), as several runs a day are common.
+    let every = (t.points.len() / 8).max(1);
+    for (i, p) in t.points.iter().enumerate() {
+        if i % every == 0 || i + 1 == t.points.len() {
+            let _ = writeln!(
+                s,
+                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                x(i),
+                top + plot_h + 16.0,
+                &date_time(p.finished_at)[5..16]
+            );
+        }
+    }
+    let mut line = String::new();
+    for (i, p) in t.points.iter().enumerate() {
+        let _ = write!(
+            line,
+            "{}{:.1},{:.1} ",
+            if i == 0 { "M" } else { "L" },
+            x(i),
+            y(p.wall_s.median)
+        );
+    }
+    let mut previous: Option<&str> = None;
+    for (i, p) in t.points.iter().enumerate() {
+        if previous.is_some_and(|prev| prev != p.rustc) {
+            let xc = (x(i - 1) + x(i)) / 2.0;
+            let _ = writeln!(
+                s,
+                r#"<line class="toolchain-change" x1="{xc:.1}" y1="{top:.1}" x2="{xc:.1}" y2="{:.1}"/><text x="{:.1}" y="{:.1}">{}</text>"#,
+                top + plot_h,
+                xc + 3.0,
+                top - 6.0,
+                esc(&clip(&toolchain_version(&p.rustc), 24))
+            );
+        }
+        previous = Some(&p.rustc);
+    }
+    if let Some(first) = t.points.first() {
+        let _ = writeln!(
+            s,
+            r#"<text x="{left}" y="{:.1}">{}</text>"#,
+            top - 6.0,
+            esc(&clip(&toolchain_version(&first.rustc), 24))
+        );
+    }
+    let _ = writeln!(s, r#"<path class="trend-line" d="{}"/>"#, line.trim_end());
+    for (i, p) in t.points.iter().enumerate() {
+        let xc = x(i);
+        let (lo, hi) = (y(p.wall_s.min), y(p.wall_s.max));
+        let _ = writeln!(
+            s,
+            r#"<path class="trend-range" d="M{xc:.1},{lo:.1} V{hi:.1} M{:.1},{lo:.1} H{:.1} M{:.1},{hi:.1} H{:.1}"/>"#,
+            xc - 4.0,
+            xc + 4.0,
+            xc - 4.0,
+            xc + 4.0
+        );
+        let yc = y(p.wall_s.median);
+        let _ = writeln!(
+            s,
+            r#"<path class="trend-point" d="M{:.1},{yc:.1} a4,4 0 1,0 8,0 a4,4 0 1,0 -8,0 Z"><title>{}</title></path>"#,
+            xc - 4.0,
+            esc(&format!(
+                "{} ({}): median {}, min {}, max {}; {}{}",
+                date_time(p.finished_at),
+                p.command,
+                secs(p.wall_s.median),
+                secs(p.wall_s.min),
+                secs(p.wall_s.max),
+                p.rustc,
+                p.commit
+                    .as_deref()
+                    .map_or_else(String::new, |c| format!("; commit {}", short(c)))
+            ))
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// `1.95.0` out of `rustc 1.95.0 (59807616e 2026-04-14)`.
+fn toolchain_version(rustc: &str) -> String {
+    rustc
+        .split_whitespace()
+        .nth(1)
+        .map_or_else(|| rustc.to_owned(), |v| format!("rustc {v}"))
+}
+
+/// Days since 1970-01-01 as a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn date(epoch: u64) -> String {
+    let (y, m, d) = civil((epoch / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn date_time(epoch: u64) -> String {
+    let secs = epoch % 86_400;
+    format!(
+        "{} {:02}:{:02} UTC",
+        date(epoch),
+        secs / 3600,
+        (secs % 3600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_utc_calendar_dates() {
+        assert_eq!(date_time(0), "1970-01-01 00:00 UTC");
+        // 2000-02-29 12:34 UTC, a leap day.
+        assert_eq!(date_time(951_827_640), "2000-02-29 12:34 UTC");
+        assert_eq!(date(1_796_083_200), "2026-12-01");
+    }
+
+    /// Markup in every text field a report can carry, from names, paths, changes and files.
+    const HOSTILE: &str = "<img src=x onerror=alert(1)>\"'&</td><script>x</script>";
+
+    fn hostile_report() -> OverviewReport {
+        use cargo_tune_schema::*;
+        let mut finding = Finding::new(FindingCode::DuplicateVersion, HOSTILE, HOSTILE);
+        finding.cost = Some(Cost {
+            cpu_s: 1.0,
+            critical_path_s: 0.5,
+            critical_path_range_s: Some([0.4, 0.6]),
+            within_noise: false,
+        });
+        finding.suggestions.push(Suggestion {
+            summary: HOSTILE.to_owned(),
+            change: SuggestedChange::Manual {
+                text: HOSTILE.to_owned(),
+            },
+        });
+        let wall = Summary3 {
+            median: 2.0,
+            min: 1.5,
+            max: 2.5,
+        };
+        let measurement = PlanMeasurement {
+            candidate: HOSTILE.to_owned(),
+            scenario: HOSTILE.to_owned(),
+            verdict: Verdict::Faster,
+            ratio: Some(0.8),
+            interval: Some(Interval {
+                low: 0.7,
+                high: 0.9,
+                confidence: 0.95,
+            }),
+            baseline_s: Some(2.0),
+        };
+        OverviewReport {
+            format_version: FORMAT_VERSION,
+            tool: ToolInfo::current(HOSTILE),
+            workspace_root: HOSTILE.to_owned(),
+            generated_at: 0,
+            inputs: vec![ReportInput {
+                kind: HOSTILE.to_owned(),
+                path: HOSTILE.to_owned(),
+                state: InputState::Unreadable,
+                note: Some(HOSTILE.to_owned()),
+            }],
+            audit: AuditReport {
+                format_version: FORMAT_VERSION,
+                tool: ToolInfo::current("0"),
+                workspace_root: HOSTILE.to_owned(),
+                members: 1,
+                packages: 1,
+                summary: Summary::of(std::slice::from_ref(&finding)),
+                findings: vec![finding],
+                profiles: Vec::new(),
+                toolchain: Default::default(),
+                unit_graph: Default::default(),
+            },
+            plan: Some(PlanRecord {
+                format_version: PLAN_FORMAT_VERSION,
+                tool: ToolInfo::current("0"),
+                goal: Goal::Dev,
+                partial: false,
+                end: PlanEnd::Converged,
+                fingerprint: Fingerprint {
+                    rustc: HOSTILE.to_owned(),
+                    host: HOSTILE.to_owned(),
+                    commit: Some(HOSTILE.to_owned()),
+                    lockfile: None,
+                    root_manifest: String::new(),
+                },
+                scenarios: vec![HOSTILE.to_owned()],
+                runs: 1,
+                budget_s: 1,
+                elapsed_s: 1,
+                candidates: vec![PlanCandidate {
+                    id: HOSTILE.to_owned(),
+                    summary: HOSTILE.to_owned(),
+                    phase: 1,
+                    cost: HOSTILE.to_owned(),
+                    risk: HOSTILE.to_owned(),
+                    slot: String::new(),
+                    changes: Vec::new(),
+                }],
+                rounds: Vec::new(),
+                steps: vec![PlanStep {
+                    candidate: HOSTILE.to_owned(),
+                    measurements: vec![measurement.clone()],
+                    cumulative: vec![ScenarioRatio {
+                        scenario: HOSTILE.to_owned(),
+                        ratio: 0.8,
+                    }],
+                }],
+                rejected: vec![PlanRejection {
+                    candidate: HOSTILE.to_owned(),
+                    reason: HOSTILE.to_owned(),
+                    measurements: vec![measurement],
+                }],
+            }),
+            measured: vec![MeasuredRun {
+                command: HOSTILE.to_owned(),
+                source: HOSTILE.to_owned(),
+                finished_at: Some(0),
+                rustc: HOSTILE.to_owned(),
+                commit: Some(HOSTILE.to_owned()),
+                runs: 1,
+                scenarios: vec![MeasuredScenario {
+                    scenario: HOSTILE.to_owned(),
+                    variants: vec![MeasuredVariant {
+                        variant: HOSTILE.to_owned(),
+                        changes: vec![HOSTILE.to_owned()],
+                        wall_s: Some(wall),
+                        failed: false,
+                        ratio: Some(0.9),
+                        interval: None,
+                        verdict: Some(Verdict::Noise),
+                    }],
+                }],
+            }],
+            timings: None,
+            trends: vec![Trend {
+                scenario: HOSTILE.to_owned(),
+                points: (0..2)
+                    .map(|i| TrendPoint {
+                        finished_at: i,
+                        command: HOSTILE.to_owned(),
+                        wall_s: wall,
+                        rustc: format!("{HOSTILE}{i}"),
+                        commit: Some(HOSTILE.to_owned()),
+                        dirty: Some(true),
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    #[test]
+    fn every_text_is_escaped() {
+        let mut out = Vec::new();
+        render_overview_html(&hostile_report(), &RenderOptions::default(), &mut out).unwrap();
+        let html = String::from_utf8(out).unwrap();
+        assert!(
+            !html.contains("<img") && !html.contains("<script"),
+            "{html}"
+        );
+        assert!(!html.contains("</td><script"));
+        // Every field made it onto the page, as text.
+        assert!(html.matches("&lt;img src=x onerror=alert(1)&gt;").count() > 20);
+        // Attribute values cannot be closed early either.
+        for tag in html.split('<').skip(1) {
+            let tag = tag.split('>').next().unwrap();
+            assert_eq!(tag.matches('"').count() % 2, 0, "{tag}");
+        }
+    }
+
+    #[test]
+    fn a_huge_interval_does_not_flatten_the_bars() {
+        let bar = |value, range| Bar {
+            label: "a".to_owned(),
+            value,
+            beneath: None,
+            range,
+            class: "bar ratio",
+            tip: String::new(),
+        };
+        // A two-run interval as `plan` measured one on mini-redis.
+        let chart = bar_chart(
+            "x",
+            &[bar(0.678, Some((0.0, 133_284_263.578))), bar(0.8, None)],
+            Some(1.0),
+            Axis::Ratio,
+        );
+        let widths: Vec<f64> = chart
+            .split("<path class=\"bar ratio\" d=\"M")
+            .skip(1)
+            .map(|rest| {
+                let d: Vec<&str> = rest.split('"').next().unwrap().split(' ').collect();
+                let x0: f64 = d[0].split(',').next().unwrap().parse().unwrap();
+                let x1: f64 = d[1].trim_start_matches('H').parse().unwrap();
+                x1 - x0
+            })
+            .collect();
+        assert_eq!(widths.len(), 2);
+        assert!(widths.iter().all(|w| *w > PLOT_W * 0.1), "{widths:?}");
+        // The whisker ends at the plot's edge, not beyond it.
+        assert!(!chart.contains("NaN") && !chart.contains("inf"));
+    }
+
+    #[test]
+    fn ticks_are_round_and_cover_the_range() {
+        assert_eq!(tick_step(10.0), 2.0);
+        assert_eq!(tick_step(0.7), 0.2);
+        assert_eq!(tick_step(1.08), 0.25);
+    }
+}
