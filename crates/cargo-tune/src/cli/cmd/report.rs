@@ -158,6 +158,8 @@ impl ReportArgs {
             cwd: cwd.clone(),
             env: BuildEnv::capture(),
             unit_graphs: true,
+            // The report reads, as the audit does.
+            lockfile_aside: true,
         };
         let (model, env) = cargo_tune_core::audit::load_and_probe(load)?;
         let defaults = DefaultPaths::of(&model.root, &model.metadata.target_directory);
