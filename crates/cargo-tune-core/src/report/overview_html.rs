@@ -13,7 +13,7 @@ use cargo_tune_schema::{
 
 use super::plan::{header as plan_header, phase_name};
 use super::timings::{esc, headline as timings_headline, svg as gantt};
-use super::{RenderOptions, secs};
+use super::{RenderOptions, count, secs};
 
 const CSS: &str = "\
 body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1280px;padding:0 1.5em 3em;color:#1d1d1f;line-height:1.4}\
@@ -92,12 +92,12 @@ fn findings(s: &mut String, r: &OverviewReport) {
     let costed: Vec<&Finding> = a.findings.iter().filter(|f| f.cost.is_some()).collect();
     let _ = writeln!(
         s,
-        "<p>{} members, {} packages: {} errors, {} warnings, {} notes; {} costed from the timings below.</p>",
-        a.members,
-        a.packages,
-        a.summary.errors,
-        a.summary.warnings,
-        a.summary.infos,
+        "<p>{}, {}: {}, {}, {}; {} costed from the timings below.</p>",
+        count(a.members, "member"),
+        count(a.packages, "package"),
+        count(a.summary.errors, "error"),
+        count(a.summary.warnings, "warning"),
+        count(a.summary.infos, "note"),
         costed.len()
     );
     if r.timings.is_none() {
