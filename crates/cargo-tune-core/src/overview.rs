@@ -58,21 +58,29 @@ fn read_text(path: &Path) -> Result<String, ReadError> {
     })
 }
 
-/// A saved `cargo tune timings --format json` document of this format version.
-pub fn read_timings(path: &Path) -> Result<TimingsReport, ReadError> {
+/// A JSON document cargo-tune wrote (`what` names the command), of this format version.
+fn read_document<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    format_version: impl Fn(&T) -> u32,
+) -> Result<T, ReadError> {
     let text = read_text(path)?;
-    let report: TimingsReport = serde_json::from_str(&text).map_err(|e| {
-        ReadError::Invalid(format!(
-            "not a `cargo tune timings --format json` document: {e}"
-        ))
-    })?;
-    if report.format_version != FORMAT_VERSION {
+    let report: T = serde_json::from_str(&text)
+        .map_err(|e| ReadError::Invalid(format!("not a {what} `--format json` document: {e}")))?;
+    let version = format_version(&report);
+    if version != FORMAT_VERSION {
         return Err(ReadError::Invalid(format!(
-            "format_version {} is not {FORMAT_VERSION}",
-            report.format_version
+            "format_version {version} is not {FORMAT_VERSION}"
         )));
     }
     Ok(report)
+}
+
+/// A saved `cargo tune timings --format json` document of this format version.
+pub fn read_timings(path: &Path) -> Result<TimingsReport, ReadError> {
+    read_document(path, "`cargo tune timings`", |r: &TimingsReport| {
+        r.format_version
+    })
 }
 
 /// What findings are costed with: the timed units and the run-to-run spread of wall time. A
@@ -97,19 +105,11 @@ pub fn read_plan(path: &Path) -> Result<PlanRecord, ReadError> {
 
 /// A `cargo tune bench` or `cargo tune try` `--format json` document.
 pub fn read_measure(path: &Path) -> Result<MeasureReport, ReadError> {
-    let text = read_text(path)?;
-    let report: MeasureReport = serde_json::from_str(&text).map_err(|e| {
-        ReadError::Invalid(format!(
-            "not a `cargo tune bench` or `cargo tune try` `--format json` document: {e}"
-        ))
-    })?;
-    if report.format_version != FORMAT_VERSION {
-        return Err(ReadError::Invalid(format!(
-            "format_version {} is not {FORMAT_VERSION}",
-            report.format_version
-        )));
-    }
-    Ok(report)
+    read_document(
+        path,
+        "`cargo tune bench` or `cargo tune try`",
+        |r: &MeasureReport| r.format_version,
+    )
 }
 
 /// The lines of a history file this cargo-tune reads, with their 1-based line numbers, and how

@@ -106,6 +106,14 @@ fn findings(s: &mut String, r: &OverviewReport) {
             "No costs: they come from a timed build; run <code>cargo tune timings</code>.",
         );
     }
+    for note in a.lockfile_aside_note().into_iter().chain(
+        a.unit_graph
+            .unavailable
+            .as_ref()
+            .map(|why| format!("cargo's unit graph is unavailable ({why}); `compiled-twice` is estimated from the resolve")),
+    ) {
+        let _ = writeln!(s, "<p class=\"note\">Note: {}.</p>", esc(&note));
+    }
     if a.findings.is_empty() {
         none(s, "No findings: the audit found nothing to report.");
         s.push_str("</section>\n");
@@ -470,17 +478,9 @@ fn timings(s: &mut String, t: Option<&TimingsReport>) {
         secs(p.underused_s)
     );
     let _ = writeln!(s, "<div class=\"scroll\">{}</div>", gantt(r));
-    s.push_str("<h3>Critical path, first to last</h3><table><tr><th>unit</th><th>adds</th><th>waited</th></tr>\n");
-    for step in &r.critical_path.steps {
-        let _ = writeln!(
-            s,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            esc(&step.label),
-            secs(step.contribution_s),
-            secs(step.waited_s.max(0.0))
-        );
-    }
-    s.push_str("</table></section>\n");
+    s.push_str("<h3>Critical path, first to last</h3>");
+    super::timings::critical_path_table(s, r);
+    s.push_str("</section>\n");
 }
 
 fn history(s: &mut String, trends: &[Trend]) {
@@ -959,6 +959,7 @@ mod tests {
                 profiles: Vec::new(),
                 toolchain: Default::default(),
                 unit_graph: Default::default(),
+                lockfile_aside: Some(HOSTILE.to_owned()),
             },
             plan: Some(PlanRecord {
                 format_version: PLAN_FORMAT_VERSION,

@@ -12,6 +12,21 @@ use super::{RenderOptions, emit, paint, secs};
 /// Units listed under "top units".
 const TOP_UNITS: usize = 10;
 
+/// The critical path as a table, first unit to last: what each adds and how long it waited.
+pub(crate) fn critical_path_table(s: &mut String, r: &TimingsReport) {
+    s.push_str("<table><tr><th>unit</th><th>adds</th><th>waited</th></tr>\n");
+    for step in &r.critical_path.steps {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&step.label),
+            secs(step.contribution_s),
+            secs(step.waited_s.max(0.0))
+        );
+    }
+    s.push_str("</table>");
+}
+
 fn label(u: &UnitTiming) -> String {
     format!("{} {}{}", u.name, u.version, u.target)
 }
@@ -427,16 +442,8 @@ pub fn render_timings_html(
         }
         s.push_str("</table>\n");
     }
-    s.push_str("<h2>Critical path</h2><table><tr><th>unit</th><th>adds</th><th>waited</th></tr>\n");
-    for step in &r.critical_path.steps {
-        let _ = writeln!(
-            s,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            esc(&step.label),
-            secs(step.contribution_s),
-            secs(step.waited_s.max(0.0))
-        );
-    }
-    s.push_str("</table>\n</body></html>\n");
+    s.push_str("<h2>Critical path</h2>");
+    critical_path_table(&mut s, r);
+    s.push_str("\n</body></html>\n");
     out.write_all(s.as_bytes())
 }
