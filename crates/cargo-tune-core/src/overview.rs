@@ -58,7 +58,8 @@ fn read_text(path: &Path) -> Result<String, ReadError> {
     })
 }
 
-/// A JSON document cargo-tune wrote (`what` names the command), of this format version.
+/// A JSON document cargo-tune wrote (`what` names the command that writes it), of this format
+/// version.
 fn read_document<T: serde::de::DeserializeOwned>(
     path: &Path,
     what: &str,
@@ -66,7 +67,7 @@ fn read_document<T: serde::de::DeserializeOwned>(
 ) -> Result<T, ReadError> {
     let text = read_text(path)?;
     let report: T = serde_json::from_str(&text)
-        .map_err(|e| ReadError::Invalid(format!("not a {what} `--format json` document: {e}")))?;
+        .map_err(|e| ReadError::Invalid(format!("not a {what} document: {e}")))?;
     let version = format_version(&report);
     if version != FORMAT_VERSION {
         return Err(ReadError::Invalid(format!(
@@ -78,9 +79,11 @@ fn read_document<T: serde::de::DeserializeOwned>(
 
 /// A saved `cargo tune timings --format json` document of this format version.
 pub fn read_timings(path: &Path) -> Result<TimingsReport, ReadError> {
-    read_document(path, "`cargo tune timings`", |r: &TimingsReport| {
-        r.format_version
-    })
+    read_document(
+        path,
+        "`cargo tune timings --format json`",
+        |r: &TimingsReport| r.format_version,
+    )
 }
 
 /// What findings are costed with: the timed units and the run-to-run spread of wall time. A
@@ -107,7 +110,7 @@ pub fn read_plan(path: &Path) -> Result<PlanRecord, ReadError> {
 pub fn read_measure(path: &Path) -> Result<MeasureReport, ReadError> {
     read_document(
         path,
-        "`cargo tune bench` or `cargo tune try`",
+        "`cargo tune bench` or `cargo tune try` `--format json`",
         |r: &MeasureReport| r.format_version,
     )
 }
