@@ -1,15 +1,12 @@
 //! Releases of crates.io packages as cargo last fetched them, read from cargo's local index cache
 //! (`$CARGO_HOME/registry/index/<registry>/.cache/…`).
 //!
-//! The cache is cargo's own binary format, unversioned as an interface, so every failure to read
-//! or parse it means "no data" rather than an error: suggestions that need it are then left out.
-//!
-//! Layout of one cache file (cargo 1.95, cache version 3):
-//!
-//! ```text
-//! u8 cache version | u32 LE index schema version | index file version (etag…) | 0
-//! then, repeated:   semver version | 0 | one line of the index (JSON) | 0
-//! ```
+//! The cache is cargo's own format, unversioned as an interface; `tame-index` follows it: the
+//! directory names (which changed with cargo 1.85), crate paths, the header it validates, and the
+//! index lines. cargo-tune only walks the `version NUL line NUL` pairs after the header, so that
+//! it deserializes just the releases an analysis asks about (see `docs/performance.md`). Every
+//! failure to find or read a file means "no data" rather than an error: suggestions that need it
+//! are then left out.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
@@ -20,11 +17,10 @@ use crate::cargo::metadata::Metadata;
 use semver::{Version, VersionReq};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use tame_index::index::cache::ValidCacheEntry;
+use tame_index::krate::DependencyKind;
 
 use super::Lockfile;
-
-/// Cache versions whose layout this reader knows.
-const KNOWN_CACHE_VERSIONS: std::ops::RangeInclusive<u8> = 1..=3;
 
 /// What cargo's local index cache knows about some crates.io packages. Raw cache files are kept
 /// and parsed on demand, so loading stays cheap when few of them are consulted.
@@ -67,7 +63,7 @@ struct MemoEntry {
     answer: serde_json::Value,
 }
 
-/// A release's version and the byte range of its JSON line in a cache file.
+/// A release's version and the byte range of its index line in a cache file.
 type VersionLine = (Version, Range<usize>);
 
 /// One cache file, with the versions it lists and where each line sits, found on first use.
@@ -116,21 +112,10 @@ impl RegistryIndex {
     /// An index of the cache files of `names` in the crates.io index caches under
     /// `cargo_home`; nothing is read until a name is looked up.
     pub fn load<'a>(cargo_home: &Path, names: impl IntoIterator<Item = &'a str>) -> RegistryIndex {
-        let index_root = cargo_home.join("registry").join("index");
-        let Ok(entries) = std::fs::read_dir(&index_root) else {
+        let dirs = index_dirs(cargo_home);
+        if dirs.is_empty() {
             return RegistryIndex::default();
-        };
-        // The sparse protocol's directory first: it is what current cargo fetches.
-        let mut dirs: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .filter(|e| {
-                let name = e.file_name();
-                let name = name.to_string_lossy();
-                name.starts_with("index.crates.io-") || name.starts_with("github.com-")
-            })
-            .map(|e| e.path().join(".cache"))
-            .collect();
-        dirs.sort_by_key(|d| !d.to_string_lossy().contains("index.crates.io-"));
+        }
         RegistryIndex {
             dirs,
             caches: names
@@ -155,7 +140,7 @@ impl RegistryIndex {
 
     /// Size and modification time of `name`'s cache file, without reading it.
     fn stamp(&self, name: &str) -> Option<(u64, u128)> {
-        let rel = cache_rel_path(name);
+        let rel = cache_rel_path(name)?;
         self.dirs
             .iter()
             .find_map(|dir| crate::fsutil::file_stamp(&dir.join(&rel)))
@@ -231,7 +216,7 @@ impl RegistryIndex {
     fn file(&self, name: &str) -> Option<&CacheFile> {
         let cell = self.caches.get(name)?;
         cell.get_or_init(|| {
-            let rel = cache_rel_path(name);
+            let rel = cache_rel_path(name)?;
             self.dirs
                 .iter()
                 .find_map(|dir| std::fs::read(dir.join(&rel)).ok())
@@ -256,8 +241,8 @@ impl RegistryIndex {
         self.releases_where(name, |_| true)
     }
 
-    /// The releases of `name` whose version passes `keep`. Only those lines are parsed: cache
-    /// files of popular crates run to megabytes.
+    /// The releases of `name` whose version passes `keep`. Only those lines are deserialized:
+    /// cache files of popular crates run to megabytes, and the analyses want a few releases.
     pub fn releases_where(&self, name: &str, keep: impl Fn(&Version) -> bool) -> Vec<IndexRelease> {
         let Some(file) = self.file(name) else {
             return Vec::new();
@@ -273,19 +258,39 @@ impl RegistryIndex {
     }
 }
 
-/// Where cargo caches `name` inside an index's `.cache` directory (the index's own layout:
-/// `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd…`, lowercased).
-pub fn cache_rel_path(name: &str) -> PathBuf {
-    let name = name.to_ascii_lowercase();
-    match name.len() {
-        1 => Path::new("1").join(&name),
-        2 => Path::new("2").join(&name),
-        3 => Path::new("3").join(&name[..1]).join(&name),
-        _ => Path::new(&name[..2]).join(&name[2..4]).join(&name),
+/// The `.cache` directories of the crates.io index in `cargo_home` that exist: the sparse
+/// index as cargo ≥ 1.85 names its directory, then as older cargo did, then the git index.
+fn index_dirs(cargo_home: &Path) -> Vec<PathBuf> {
+    let Some(root) = tame_index::PathBuf::from_path_buf(cargo_home.to_owned()).ok() else {
+        return Vec::new();
+    };
+    let mut dirs = Vec::new();
+    for url in [
+        tame_index::CRATES_IO_HTTP_INDEX,
+        tame_index::CRATES_IO_INDEX,
+    ] {
+        for stable_hash in [true, false] {
+            if let Ok((dir, _)) =
+                tame_index::utils::get_index_details(url, Some(root.clone()), stable_hash)
+            {
+                let cache = PathBuf::from(dir.join(".cache"));
+                if cache.is_dir() && !dirs.contains(&cache) {
+                    dirs.push(cache);
+                }
+            }
+        }
     }
+    dirs
 }
 
-/// Parses one cache file; `None` if its header is not a layout this reader knows.
+/// Where cargo caches `name` inside an index's `.cache` directory (`1/a`, `2/ab`, `3/a/abc`,
+/// `ab/cd/abcd…`, lowercased); `None` for a name crates.io cannot hold.
+pub fn cache_rel_path(name: &str) -> Option<PathBuf> {
+    let name = tame_index::KrateName::crates_io(name).ok()?;
+    Some(PathBuf::from(name.relative_path(None)))
+}
+
+/// Parses one cache file; `None` if it is not a cache file of a layout cargo writes today.
 pub fn parse_cache(bytes: &[u8]) -> Option<Vec<IndexRelease>> {
     let lines = scan_cache(bytes)?;
     Some(
@@ -296,17 +301,19 @@ pub fn parse_cache(bytes: &[u8]) -> Option<Vec<IndexRelease>> {
     )
 }
 
-/// The versions a cache file lists, each with the byte range of its JSON line.
+/// The versions a cache file lists, each with the byte range of its index line, after
+/// `tame-index` has validated the header.
 fn scan_cache(bytes: &[u8]) -> Option<Vec<VersionLine>> {
-    let (&cache_version, _) = bytes.split_first()?;
-    if !KNOWN_CACHE_VERSIONS.contains(&cache_version) || bytes.len() < 5 {
-        return None;
-    }
-    let mut fields = Fields { bytes, at: 5 };
-    // The index file version (etag or last-modified) is not needed.
-    fields.next()?;
+    let entries = ValidCacheEntry::read(bytes).ok()?.version_entries;
+    // The entries are the tail of the file.
+    let mut at = bytes.len() - entries.len();
+    let mut fields = entries.split(|&b| b == 0).map(|field| {
+        let range = at..at + field.len();
+        at += field.len() + 1;
+        range
+    });
     let mut lines = Vec::new();
-    while let (Some(version), Some(json)) = (fields.next(), fields.next()) {
+    while let (Some(version), Some(line)) = (fields.next(), fields.next()) {
         if version.is_empty() {
             break;
         }
@@ -314,78 +321,36 @@ fn scan_cache(bytes: &[u8]) -> Option<Vec<VersionLine>> {
             .ok()
             .and_then(|v| Version::parse(v).ok())
         {
-            lines.push((version, json));
+            lines.push((version, line));
         }
     }
     Some(lines)
 }
 
-/// NUL-terminated fields of a cache file, as byte ranges.
-struct Fields<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Iterator for Fields<'_> {
-    type Item = Range<usize>;
-
-    fn next(&mut self) -> Option<Range<usize>> {
-        let rest = self.bytes.get(self.at..).filter(|r| !r.is_empty())?;
-        let len = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
-        let range = self.at..self.at + len;
-        self.at += len + 1;
-        Some(range)
-    }
-}
-
-#[derive(Deserialize)]
-struct RawRelease<'a> {
-    #[serde(borrow)]
-    vers: std::borrow::Cow<'a, str>,
-    #[serde(default, borrow)]
-    deps: Vec<RawDep<'a>>,
-    #[serde(default)]
-    yanked: bool,
-}
-
-#[derive(Deserialize)]
-struct RawDep<'a> {
-    #[serde(borrow)]
-    name: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    req: std::borrow::Cow<'a, str>,
-    #[serde(default)]
-    optional: bool,
-    #[serde(default, borrow)]
-    target: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default, borrow)]
-    kind: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default, borrow)]
-    package: Option<std::borrow::Cow<'a, str>>,
-}
-
-fn parse_line(json: &[u8]) -> Option<IndexRelease> {
-    let raw: RawRelease<'_> = serde_json::from_slice(json).ok()?;
-    let version = Version::parse(&raw.vers).ok()?;
-    let deps = raw
-        .deps
-        .into_iter()
-        .filter_map(|d| {
-            Some(IndexDep {
-                package: d.package.unwrap_or(d.name).into_owned(),
-                req: VersionReq::parse(&d.req).ok()?,
-                kind: d
-                    .kind
-                    .map_or_else(|| "normal".to_owned(), std::borrow::Cow::into_owned),
-                optional: d.optional,
-                target: d.target.map(std::borrow::Cow::into_owned),
-            })
-        })
-        .collect();
+/// One index line, deserialized as `tame-index` reads the index.
+fn parse_line(line: &[u8]) -> Option<IndexRelease> {
+    let v: tame_index::IndexVersion = serde_json::from_slice(line).ok()?;
     Some(IndexRelease {
-        version,
-        yanked: raw.yanked,
-        deps,
+        version: Version::parse(&v.version).ok()?,
+        yanked: v.is_yanked(),
+        deps: v
+            .dependencies()
+            .iter()
+            .filter_map(|d| {
+                Some(IndexDep {
+                    package: d.crate_name().to_owned(),
+                    req: VersionReq::parse(&d.req).ok()?,
+                    kind: match d.kind() {
+                        DependencyKind::Normal => "normal",
+                        DependencyKind::Build => "build",
+                        DependencyKind::Dev => "dev",
+                    }
+                    .to_owned(),
+                    optional: d.is_optional(),
+                    target: d.target().map(str::to_owned),
+                })
+            })
+            .collect(),
     })
 }
 
@@ -444,6 +409,9 @@ pub(crate) mod tests {
         bytes
     }
 
+    /// A tarball checksum: every index line has one, of 64 hex digits.
+    const CKSUM: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
     /// One index line for `name@vers` with `(dep, req)` normal dependencies.
     pub(crate) fn line(name: &str, vers: &str, deps: &[(&str, &str)], yanked: bool) -> String {
         let deps: Vec<serde_json::Value> = deps
@@ -453,17 +421,19 @@ pub(crate) mod tests {
                     "default_features": true, "target": null, "kind": "normal"})
             })
             .collect();
-        serde_json::json!({"name": name, "vers": vers, "deps": deps, "cksum": "00", "features": {},
+        serde_json::json!({"name": name, "vers": vers, "deps": deps, "cksum": CKSUM, "features": {},
             "yanked": yanked})
         .to_string()
     }
 
     #[test]
     fn cache_paths_follow_the_index_layout() {
-        assert_eq!(cache_rel_path("a"), Path::new("1/a"));
-        assert_eq!(cache_rel_path("ab"), Path::new("2/ab"));
-        assert_eq!(cache_rel_path("hex"), Path::new("3/h/hex"));
-        assert_eq!(cache_rel_path("Serde_json"), Path::new("se/rd/serde_json"));
+        let rel = |name| cache_rel_path(name).unwrap();
+        assert_eq!(rel("a"), Path::new("1/a"));
+        assert_eq!(rel("ab"), Path::new("2/ab"));
+        assert_eq!(rel("hex"), Path::new("3/h/hex"));
+        assert_eq!(rel("Serde_json"), Path::new("se/rd/serde_json"));
+        assert_eq!(cache_rel_path("../etc"), None, "not a crate name");
     }
 
     #[test]
@@ -486,8 +456,10 @@ pub(crate) mod tests {
 
     #[test]
     fn renamed_dependencies_name_the_real_package() {
-        let json = r#"{"name":"p","vers":"0.1.0","deps":[{"name":"alias","package":"real","req":"^1","kind":"build","optional":true,"target":"cfg(windows)"}],"yanked":false}"#;
-        let releases = parse_cache(&synth_cache(&[("0.1.0", json.to_owned())])).unwrap();
+        let json = format!(
+            r#"{{"name":"p","vers":"0.1.0","deps":[{{"name":"alias","package":"real","req":"^1","features":[],"default_features":true,"kind":"build","optional":true,"target":"cfg(windows)"}}],"cksum":"{CKSUM}","features":{{}},"yanked":false}}"#
+        );
+        let releases = parse_cache(&synth_cache(&[("0.1.0", json)])).unwrap();
         let dep = &releases[0].deps[0];
         assert_eq!((dep.package.as_str(), dep.kind.as_str()), ("real", "build"));
         assert!(dep.optional);
@@ -498,6 +470,13 @@ pub(crate) mod tests {
     fn unknown_layouts_and_bad_lines_mean_no_data() {
         assert_eq!(parse_cache(&[]), None);
         assert_eq!(parse_cache(&[9, 2, 0, 0, 0, 0]), None);
+        let good = synth_cache(&[("0.2.0", line("p", "0.2.0", &[], false))]);
+        assert_eq!(parse_cache(&good).unwrap().len(), 1);
+        // A cache version cargo no longer writes: the file is cargo's to rewrite.
+        let mut old = good;
+        old[0] = 2;
+        assert_eq!(parse_cache(&old), None);
+        // A line that is not an index line is left out; the others stand.
         let bytes = synth_cache(&[
             ("0.1.0", "not json".to_owned()),
             ("0.2.0", line("p", "0.2.0", &[], false)),
@@ -507,13 +486,17 @@ pub(crate) mod tests {
         assert_eq!(releases[0].version, Version::new(0, 2, 0));
     }
 
+    /// The sparse crates.io index cache as cargo 1.95 names it in `cargo_home`: this is the
+    /// directory a fresh `cargo fetch` creates, `~/.cargo/registry/index/index.crates.io-…`.
+    fn index_cache(cargo_home: &Path) -> PathBuf {
+        cargo_home.join("registry/index/index.crates.io-1949cf8c6b5b557f/.cache")
+    }
+
     #[test]
     fn loads_from_a_cargo_home() {
         let home = tempfile::tempdir().unwrap();
-        let cache = home
-            .path()
-            .join("registry/index/index.crates.io-0123456789abcdef/.cache");
-        let path = cache.join(cache_rel_path("parent"));
+        let cache = index_cache(home.path());
+        let path = cache.join(cache_rel_path("parent").unwrap());
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let bytes = synth_cache(&[("1.0.0", line("parent", "1.0.0", &[], false))]);
         crate::fsutil::write_atomic(&path, &bytes).unwrap();
@@ -526,10 +509,7 @@ pub(crate) mod tests {
     #[test]
     fn memo_answers_repeat_questions_until_the_cache_file_changes() {
         let home = tempfile::tempdir().unwrap();
-        let path = home
-            .path()
-            .join("registry/index/index.crates.io-0123456789abcdef/.cache")
-            .join(cache_rel_path("parent"));
+        let path = index_cache(home.path()).join(cache_rel_path("parent").unwrap());
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let one = synth_cache(&[("1.0.0", line("parent", "1.0.0", &[], false))]);
         crate::fsutil::write_atomic(&path, &one).unwrap();
