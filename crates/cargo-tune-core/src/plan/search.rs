@@ -62,7 +62,10 @@ fn candidate(
 }
 
 /// Every candidate for `goal` on a host (`host` triple), with the linkers that test-linked
-/// here. The caller prunes those already in effect.
+/// here. The caller prunes those already in effect. Candidates that need a tool probed first
+/// (sccache as the rustc wrapper: id `sccache`; the parallel front end of a nightly rustc,
+/// `-Z threads`: id `dev-z-threads`) take those ids and the slots `build.rustc-wrapper` and
+/// `rustflags -Z threads`.
 pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCandidate> {
     let mut out = Vec::new();
     let profile = if goal == Goal::Release {
@@ -101,16 +104,16 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
     }
     out.push(candidate(
         &format!("{profile}-debug-0"),
-        &format!("no debuginfo for workspace crates in {profile} (`debug = 0`)"),
+        &format!("no debuginfo in {profile} (`debug = 0`; dependencies too, unless a `package` table sets theirs)"),
         1,
         "low",
-        "debuggers see no lines or variables in workspace code; panics' backtraces keep function names but lose file:line",
+        "debuggers see no lines or variables; panics' backtraces keep function names but lose file:line",
         &format!("profile.{profile}.debug"),
         vec![profile_set(profile, None, "debug", json!(0))],
     ));
     out.push(candidate(
         &format!("{profile}-debug-line-tables-only"),
-        &format!("line tables only for workspace crates in {profile}"),
+        &format!("line tables only in {profile} (`debug = \"line-tables-only\"`)"),
         1,
         "low",
         "debuggers see lines and backtraces keep file:line, but no variables or types",
@@ -124,12 +127,26 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
     ));
     out.push(candidate(
         &format!("{profile}-deps-debug-0"),
-        &format!("no debuginfo for dependencies in {profile}"),
+        &format!("no debuginfo for dependencies in {profile} (`package.\"*\".debug = 0`)"),
         1,
         "low",
         "stepping into dependency code in a debugger shows no lines or variables",
         &format!("profile.{profile}.package.\"*\".debug"),
         vec![profile_set(profile, Some("*"), "debug", json!(0))],
+    ));
+    out.push(candidate(
+        &format!("{profile}-deps-debug-line-tables-only"),
+        &format!("line tables only for dependencies in {profile}"),
+        1,
+        "low",
+        "stepping into dependency code shows lines but no variables",
+        &format!("profile.{profile}.package.\"*\".debug"),
+        vec![profile_set(
+            profile,
+            Some("*"),
+            "debug",
+            json!("line-tables-only"),
+        )],
     ));
     if host.contains("linux") {
         out.push(candidate(
@@ -140,6 +157,56 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             "a binary copied out of target/ loses its debuginfo",
             &format!("profile.{profile}.split-debuginfo"),
             vec![profile_set(profile, None, "split-debuginfo", json!("unpacked"))],
+        ));
+    }
+    if goal != Goal::Release {
+        // The build-time defaults of dev, proposed where the workspace moved away from them (a
+        // candidate equal to what is in effect is pruned before anything is measured): a
+        // workspace that optimises its dependencies, build scripts and proc macros, or cuts
+        // codegen units, for faster debug binaries pays for it in every clean build.
+        out.push(candidate(
+            "dev-deps-opt-level-0",
+            "do not optimise dependencies in dev (`package.\"*\".opt-level = 0`)",
+            1,
+            "medium",
+            "debug binaries run dependency code unoptimised: slower tests and runs",
+            "profile.dev.package.\"*\".opt-level",
+            vec![profile_set("dev", Some("*"), "opt-level", json!(0))],
+        ));
+        out.push(candidate(
+            "dev-build-override-opt-level-0",
+            "do not optimise build scripts and proc macros in dev (`build-override.opt-level = 0`)",
+            1,
+            "low",
+            "build scripts and proc macros run unoptimised: heavy code generation can take longer",
+            "profile.dev.build-override.opt-level",
+            vec![SuggestedChange::ProfileSet {
+                profile: "dev".to_owned(),
+                package: None,
+                build_override: true,
+                key: "opt-level".to_owned(),
+                value: json!(0),
+            }],
+        ));
+        out.push(candidate(
+            "dev-codegen-units-256",
+            "split dev crates into 256 codegen units (cargo's default)",
+            1,
+            "low",
+            "none for build time; slightly slower debug code",
+            "profile.dev.codegen-units",
+            vec![profile_set("dev", None, "codegen-units", json!(256))],
+        ));
+    }
+    if goal == Goal::Dev {
+        out.push(candidate(
+            "dev-incremental-on",
+            "build dev incrementally (cargo's default)",
+            1,
+            "low",
+            "a larger target directory",
+            "profile.dev.incremental",
+            vec![profile_set("dev", None, "incremental", json!(true))],
         ));
     }
     if goal == Goal::Ci {
@@ -175,39 +242,126 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
     out
 }
 
-/// The measurements of `candidate` in one round (`results` of a `compare_candidates` run whose
-/// variant for it is named by its id).
-pub fn measurements(results: &[ScenarioResult], candidate: &str) -> Vec<PlanMeasurement> {
+/// How much a scenario counts in the goal's score: a developer rebuilds after an edit many
+/// times for each build from scratch, so `dev` weighs `dev-incremental` three times
+/// `dev-clean`; other goals weigh their scenarios alike.
+pub fn weight(goal: Goal, scenario: &str) -> f64 {
+    match (goal, scenario) {
+        (Goal::Dev, "dev-incremental") => 3.0,
+        _ => 1.0,
+    }
+}
+
+/// One candidate's paired runs in one scenario, pooled over the stages of a round.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pairs {
+    /// Scenario name.
+    pub scenario: String,
+    /// Candidate ÷ baseline wall time, one per round of runs.
+    pub ratios: Vec<f64>,
+    /// The baseline's wall times of those rounds.
+    pub baseline_s: Vec<f64>,
+    /// The candidate or the baseline failed to build.
+    pub failed: bool,
+}
+
+/// The paired runs of `candidate` in a `compare_candidates` run whose first variant is the
+/// baseline and whose variant for it is named by its id.
+pub fn pairs(results: &[ScenarioResult], candidate: &str) -> Vec<Pairs> {
     results
         .iter()
         .filter_map(|s| {
-            let c = s.comparisons.iter().find(|c| c.candidate == candidate)?;
-            Some(PlanMeasurement {
-                candidate: candidate.to_owned(),
+            let (baseline, rest) = s.variants.split_first()?;
+            let c = rest.iter().find(|v| v.variant == candidate)?;
+            Some(Pairs {
                 scenario: s.scenario.clone(),
-                verdict: c.verdict,
-                ratio: c.ratio,
-                interval: c.interval,
-                baseline_s: c.baseline_median,
+                ratios: baseline
+                    .runs
+                    .iter()
+                    .zip(&c.runs)
+                    .map(|(b, c)| c.wall_s / b.wall_s)
+                    .collect(),
+                baseline_s: baseline.runs.iter().map(|r| r.wall_s).collect(),
+                failed: baseline.failure.is_some() || c.failure.is_some(),
             })
         })
         .collect()
 }
 
+/// Adds the pairs of a later stage to those of the stages before, scenario by scenario.
+pub fn pool(into: &mut Vec<Pairs>, more: Vec<Pairs>) {
+    for m in more {
+        match into.iter_mut().find(|p| p.scenario == m.scenario) {
+            Some(p) => {
+                p.ratios.extend(m.ratios);
+                p.baseline_s.extend(m.baseline_s);
+                p.failed |= m.failed;
+            }
+            None => into.push(m),
+        }
+    }
+}
+
+/// The measurements of `candidate` from its pooled pairs, each at the confidence of a run of
+/// `of` candidates (the whole round's, so that adding runs to a few does not loosen it).
+pub fn judge(candidate: &str, pairs: &[Pairs], of: usize) -> Vec<PlanMeasurement> {
+    pairs
+        .iter()
+        .map(|p| {
+            let estimate = crate::measure::stats::compare_ratios(
+                &p.ratios,
+                crate::measure::confidence_for(of),
+            );
+            let baseline_s = crate::measure::stats::summarize(&p.baseline_s).map(|s| s.median);
+            let (verdict, ratio, interval) = match estimate {
+                _ if p.failed => (Verdict::Failed, None, None),
+                Some(e) => (e.verdict, Some(e.ratio), e.interval),
+                None => (Verdict::Inconclusive, None, None),
+            };
+            PlanMeasurement {
+                candidate: candidate.to_owned(),
+                scenario: p.scenario.clone(),
+                verdict,
+                ratio,
+                interval,
+                baseline_s,
+                pairs: Some(p.ratios.len()),
+            }
+        })
+        .collect()
+}
+
+/// The weighted mean log ratio over the scenarios measured: below 0 when the candidate is
+/// faster on the goal's weighted scenarios by its point estimates. `None` without a ratio.
+pub fn score(ms: &[PlanMeasurement], weight: &dyn Fn(&str) -> f64) -> Option<f64> {
+    let (sum, total) = ms
+        .iter()
+        .filter_map(|m| Some((weight(&m.scenario), m.ratio?)))
+        .fold((0.0, 0.0), |(s, t), (w, r)| (s + w * r.ln(), t + w));
+    (total > 0.0).then(|| sum / total)
+}
+
 /// What one round decided.
 #[derive(Debug, Default, PartialEq)]
 pub struct RoundDecision {
-    /// The candidate to take: faster in a scenario, slower or failed in none, and of those the
-    /// lowest mean log ratio.
+    /// The candidate to take: faster in a weighted scenario, slower or failed in none, a
+    /// weighted mean log ratio below 0, and of those the lowest.
     pub chosen: Option<String>,
     /// Candidates out of the search for good: failed, slower, or an alternative for the slot
     /// just taken.
     pub rejected: Vec<PlanRejection>,
 }
 
-/// Decides a round from each remaining candidate's measurements. Candidates that are neither
-/// taken nor rejected (noise, inconclusive) stay for the next round.
-pub fn decide(remaining: &[&PlanCandidate], measured: &[Vec<PlanMeasurement>]) -> RoundDecision {
+/// Decides a round from each remaining candidate's measurements. A candidate qualifies when
+/// it measured `faster` in at least one scenario of weight above 0, `slower` or failed in none,
+/// and its [`score`] is below 0; the qualifying candidate with the lowest score is taken.
+/// Candidates that are neither taken nor rejected (noise, inconclusive) stay for the next
+/// round.
+pub fn decide(
+    remaining: &[&PlanCandidate],
+    measured: &[Vec<PlanMeasurement>],
+    weight: &dyn Fn(&str) -> f64,
+) -> RoundDecision {
     let mut decision = RoundDecision::default();
     let mut best: Option<(f64, usize)> = None;
     for (i, (candidate, ms)) in remaining.iter().zip(measured).enumerate() {
@@ -230,10 +384,15 @@ pub fn decide(remaining: &[&PlanCandidate], measured: &[Vec<PlanMeasurement>]) -
             )));
             continue;
         }
-        if !ms.iter().any(|m| m.verdict == Verdict::Faster) {
+        if !ms
+            .iter()
+            .any(|m| m.verdict == Verdict::Faster && weight(&m.scenario) > 0.0)
+        {
             continue;
         }
-        let score = ms.iter().filter_map(|m| m.ratio).map(f64::ln).sum::<f64>() / ms.len() as f64;
+        let Some(score) = score(ms, weight).filter(|s| *s < 0.0) else {
+            continue;
+        };
         if best.is_none_or(|(b, _)| score < b) {
             best = Some((score, i));
         }
@@ -258,6 +417,38 @@ pub fn decide(remaining: &[&PlanCandidate], measured: &[Vec<PlanMeasurement>]) -
         }
     }
     decision
+}
+
+/// Stages of extra runs a round may add before it concludes that nothing is faster.
+pub const MAX_FOLLOW_UPS: usize = 3;
+
+/// The candidates worth more runs when a round chose none (`decision` of those
+/// `measured`): not rejected, not `noise` in every scenario, and faster on the weighted
+/// scenarios by their point estimates ([`score`] below 0), the better half of them (at least
+/// one), best first. Empty when none is worth it: the round has converged.
+pub fn contenders(
+    remaining: &[&PlanCandidate],
+    measured: &[Vec<PlanMeasurement>],
+    decision: &RoundDecision,
+    weight: &dyn Fn(&str) -> f64,
+) -> Vec<String> {
+    let mut scored: Vec<(f64, &str)> = remaining
+        .iter()
+        .zip(measured)
+        .filter(|(c, _)| !decision.rejected.iter().any(|r| r.candidate == c.id))
+        .filter(|(_, ms)| !ms.iter().all(|m| m.verdict == Verdict::Noise))
+        .filter_map(|(c, ms)| Some((score(ms, weight)?, c.id.as_str())))
+        .filter(|(s, _)| *s < 0.0)
+        .collect();
+    scored.sort_by(|a, b| a.0.total_cmp(&b.0));
+    scored.truncate(scored.len().div_ceil(2));
+    scored.into_iter().map(|(_, id)| id.to_owned()).collect()
+}
+
+/// Runs of a follow-up stage: twice those of the stage before, so that halving the
+/// candidates keeps a stage's cost about level.
+pub fn follow_up_runs(previous: usize) -> usize {
+    (previous * 2).max(2)
 }
 
 /// Estimated seconds of one round of `variants` (baseline included): each variant costs what
@@ -438,6 +629,7 @@ mod tests {
                 confidence: 0.99,
             }),
             baseline_s: Some(2.0),
+            pairs: Some(5),
         }
     }
 
@@ -518,7 +710,7 @@ mod tests {
                 m("x", "b", Verdict::Inconclusive, 0.7),
             ],
         ];
-        let d = decide(&remaining, &measured);
+        let d = decide(&remaining, &measured, &|_| 1.0);
         assert_eq!(d.chosen.as_deref(), Some("dev-debug-0"));
         let rejected: Vec<(&str, &str)> = d
             .rejected
@@ -548,7 +740,7 @@ mod tests {
                 .any(|(c, _)| *c == "dev-split-debuginfo-unpacked")
         );
 
-        let none = decide(&remaining[4..], &measured[4..]);
+        let none = decide(&remaining[4..], &measured[4..], &|_| 1.0);
         assert_eq!(none, RoundDecision::default());
     }
 
@@ -581,6 +773,10 @@ mod tests {
             rounds: vec![cargo_tune_schema::PlanRound {
                 on_top_of: Vec::new(),
                 measurements: vec![m("dev-debug-0", "dev-incremental", Verdict::Faster, 0.8125)],
+                stages: vec![cargo_tune_schema::PlanStage {
+                    candidates: vec!["dev-debug-0".to_owned()],
+                    runs: 10,
+                }],
                 chosen: Some("dev-debug-0".to_owned()),
             }],
             steps: vec![cargo_tune_schema::PlanStep {

@@ -10,7 +10,7 @@ use cargo_tune_core::plan::search;
 use cargo_tune_core::report::{render_plan_human, render_plan_markdown};
 use cargo_tune_schema::{
     Fingerprint, Goal, PLAN_FORMAT_VERSION, PlanCandidate, PlanEnd, PlanMeasurement, PlanRecord,
-    PlanRejection, PlanRound, PlanStep, ScenarioRatio, ToolInfo, Verdict,
+    PlanRejection, PlanRound, PlanStage, PlanStep, ScenarioRatio, ToolInfo, Verdict,
 };
 
 use super::measure::{ChangeArg, MeasureArgs, Session};
@@ -256,11 +256,11 @@ impl PlanArgs {
         probe_args.runs = 1;
         let probe_started = Instant::now();
         let baseline = session.variant("baseline", &[], &[])?;
-        let (_, _, probe) = session.measure(
+        let probe = measure_round(
+            session,
             &probe_args,
             vec![baseline],
-            scenarios.to_vec(),
-            Vec::new(),
+            scenarios,
             false,
             search.ctx,
         )?;
@@ -289,6 +289,8 @@ impl PlanArgs {
             .sum();
         let runs = self.measure.runs as usize;
         let budget = self.budget.as_secs_f64();
+        let goal = search.record.goal;
+        let weight = |scenario: &str| search::weight(goal, scenario);
         let first = search::round_estimate(remaining.len() + 1, runs, probe_s, run_s);
         if first > budget - probe_s {
             return Err(ExpectedError::Usage {
@@ -337,23 +339,76 @@ impl PlanArgs {
                 let (args, changes) = changes_of(&with);
                 variants.push(session.variant(&c.id, &args, &changes)?);
             }
-            let (_, _, results) = session.measure(
-                &quiet,
-                variants,
-                scenarios.to_vec(),
-                Vec::new(),
-                true,
-                search.ctx,
-            )?;
-            let measured: Vec<Vec<PlanMeasurement>> = remaining
+            let results = measure_round(session, &quiet, variants, scenarios, true, search.ctx)?;
+            let of = remaining.len();
+            let mut pooled: Vec<Vec<search::Pairs>> = remaining
                 .iter()
-                .map(|c| search::measurements(&results, &c.id))
+                .map(|c| search::pairs(&results, &c.id))
                 .collect();
+            let judge_all = |pooled: &[Vec<search::Pairs>]| -> Vec<Vec<PlanMeasurement>> {
+                remaining
+                    .iter()
+                    .zip(pooled)
+                    .map(|(c, p)| search::judge(&c.id, p, of))
+                    .collect()
+            };
+            let mut measured = judge_all(&pooled);
             let refs: Vec<&PlanCandidate> = remaining.iter().collect();
-            let decision = search::decide(&refs, &measured);
+            let mut decision = search::decide(&refs, &measured, &weight);
+            let mut stages = Vec::new();
+            let mut stage_runs = runs;
+            // None faster yet: more runs for the leading candidates, halving them each stage,
+            // before the round concludes that nothing is faster.
+            while decision.chosen.is_none() && stages.len() < search::MAX_FOLLOW_UPS {
+                let leaders = search::contenders(&refs, &measured, &decision, &weight);
+                if leaders.is_empty() {
+                    break;
+                }
+                stage_runs = search::follow_up_runs(stage_runs);
+                // The variants' target directories exist: a stage costs its measured runs
+                // and the incremental warm-ups, about one run each.
+                let estimate = (leaders.len() + 1) as f64 * (stage_runs + 1) as f64 * run_s;
+                if search.started.elapsed().as_secs_f64() + estimate > budget {
+                    search.ctx.print_note(&format!(
+                        "not measuring {} again: {} more runs take about {}s",
+                        leaders.join(", "),
+                        stage_runs,
+                        estimate.ceil() as u64
+                    ));
+                    break;
+                }
+                search.ctx.print_note(&format!(
+                    "none faster yet; {} more runs of {}",
+                    stage_runs,
+                    leaders.join(", ")
+                ));
+                let mut stage_args = quiet.clone();
+                stage_args.runs = stage_runs as u32;
+                let mut variants = vec![session.variant(base_name, &args, &changes)?];
+                for c in remaining.iter().filter(|c| leaders.contains(&c.id)) {
+                    let mut with: Vec<&PlanCandidate> = chosen_refs.clone();
+                    with.push(c);
+                    let (args, changes) = changes_of(&with);
+                    variants.push(session.variant(&c.id, &args, &changes)?);
+                }
+                let results =
+                    measure_round(session, &stage_args, variants, scenarios, true, search.ctx)?;
+                for (c, p) in remaining.iter().zip(pooled.iter_mut()) {
+                    if leaders.contains(&c.id) {
+                        search::pool(p, search::pairs(&results, &c.id));
+                    }
+                }
+                measured = judge_all(&pooled);
+                decision = search::decide(&refs, &measured, &weight);
+                stages.push(PlanStage {
+                    candidates: leaders,
+                    runs: stage_runs,
+                });
+            }
             search.record.rounds.push(PlanRound {
                 on_top_of: chosen.iter().map(|c| c.id.clone()).collect(),
                 measurements: measured.iter().flatten().cloned().collect(),
+                stages,
                 chosen: decision.chosen.clone(),
             });
             last = remaining
@@ -409,6 +464,28 @@ impl PlanArgs {
         }
         Ok(PlanEnd::Converged)
     }
+}
+
+/// Measures `variants` scenario by scenario. A clean scenario starts every run from an empty
+/// target directory, so its warm-up would only repeat a measured run: it is left out, and the
+/// rotated order of the rounds spreads what a cold cache costs over the variants.
+fn measure_round(
+    session: &Session,
+    args: &MeasureArgs,
+    variants: Vec<cargo_tune_core::variant::Variant>,
+    scenarios: &[Scenario],
+    compare: bool,
+    ctx: &OutputContext,
+) -> Result<Vec<cargo_tune_schema::ScenarioResult>, ExpectedError> {
+    let mut out = Vec::new();
+    for scenario in scenarios {
+        let (context, mut plan) =
+            session.plan(args, variants.clone(), vec![*scenario], Vec::new())?;
+        plan.warm_up = !scenario.is_clean();
+        let (_, _, results) = session.run_plan(context, plan, compare, ctx)?;
+        out.extend(results);
+    }
+    Ok(out)
 }
 
 fn reject_rest(
