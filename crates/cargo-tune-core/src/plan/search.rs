@@ -6,8 +6,8 @@
 //! takes values and returns values.
 
 use cargo_tune_schema::{
-    Fingerprint, Goal, PlanCandidate, PlanMeasurement, PlanRecord, PlanRejection, ScenarioResult,
-    SuggestedChange, Verdict,
+    Fingerprint, Goal, PlanCandidate, PlanMeasurement, PlanRecord, PlanRejection, PlanStage,
+    ScenarioResult, SuggestedChange, Verdict,
 };
 use serde_json::json;
 
@@ -419,8 +419,9 @@ pub fn decide(
     decision
 }
 
-/// Stages of extra runs a round may add before it concludes that nothing is faster.
-pub const MAX_FOLLOW_UPS: usize = 3;
+/// Stages of extra runs a round may add before it concludes that nothing is faster, unless
+/// told otherwise.
+pub const DEFAULT_FOLLOW_UPS: usize = 3;
 
 /// The candidates worth more runs when a round chose none (`decision` of those
 /// `measured`): not rejected, not `noise` in every scenario, and faster on the weighted
@@ -449,6 +450,79 @@ pub fn contenders(
 /// candidates keeps a stage's cost about level.
 pub fn follow_up_runs(previous: usize) -> usize {
     (previous * 2).max(2)
+}
+
+/// A round, settled: the measurements of every remaining candidate (the pairs of every stage
+/// pooled), the decision, and the follow-up stages it took.
+#[derive(Debug, Default, PartialEq)]
+pub struct SettledRound {
+    /// Per remaining candidate, in order.
+    pub measured: Vec<Vec<PlanMeasurement>>,
+    /// What the round decided.
+    pub decision: RoundDecision,
+    /// The follow-up stages, in order.
+    pub stages: Vec<PlanStage>,
+}
+
+/// Settles a round from its first stage (`first`: the pairs of each of `remaining`, measured
+/// with `runs` runs). While no candidate is taken, the [`contenders`] are measured again by
+/// `more(ids, runs)` with [`follow_up_runs`] runs, their pairs pooled with those before, at
+/// most `follow_ups` times; each stage's contenders are drawn from the one before's, so the
+/// field narrows. `more` returns the pairs of each id in order, or `None` when
+/// the stage does not fit what is left of the budget (the round then settles on what it has).
+pub fn settle<E>(
+    remaining: &[&PlanCandidate],
+    first: Vec<Vec<Pairs>>,
+    runs: usize,
+    follow_ups: usize,
+    weight: &dyn Fn(&str) -> f64,
+    more: &mut dyn FnMut(&[String], usize) -> Result<Option<Vec<Vec<Pairs>>>, E>,
+) -> Result<SettledRound, E> {
+    let of = remaining.len();
+    let mut pooled = first;
+    let judge_all = |pooled: &[Vec<Pairs>]| -> Vec<Vec<PlanMeasurement>> {
+        remaining
+            .iter()
+            .zip(pooled)
+            .map(|(c, p)| judge(&c.id, p, of))
+            .collect()
+    };
+    let mut measured = judge_all(&pooled);
+    let mut decision = decide(remaining, &measured, weight);
+    let mut stages = Vec::new();
+    let mut stage_runs = runs;
+    let mut field: Vec<usize> = (0..remaining.len()).collect();
+    while decision.chosen.is_none() && stages.len() < follow_ups {
+        let (in_field, measured_in_field): (Vec<&PlanCandidate>, Vec<Vec<PlanMeasurement>>) = field
+            .iter()
+            .map(|&i| (remaining[i], measured[i].clone()))
+            .unzip();
+        let leaders = contenders(&in_field, &measured_in_field, &decision, weight);
+        if leaders.is_empty() {
+            break;
+        }
+        stage_runs = follow_up_runs(stage_runs);
+        let Some(pairs) = more(&leaders, stage_runs)? else {
+            break;
+        };
+        for (id, p) in leaders.iter().zip(pairs) {
+            if let Some(i) = remaining.iter().position(|c| c.id == *id) {
+                pool(&mut pooled[i], p);
+            }
+        }
+        field.retain(|&i| leaders.contains(&remaining[i].id));
+        measured = judge_all(&pooled);
+        decision = decide(remaining, &measured, weight);
+        stages.push(PlanStage {
+            candidates: leaders,
+            runs: stage_runs,
+        });
+    }
+    Ok(SettledRound {
+        measured,
+        decision,
+        stages,
+    })
 }
 
 /// Estimated seconds of one round of `variants` (baseline included): each variant costs what
@@ -742,6 +816,218 @@ mod tests {
 
         let none = decide(&remaining[4..], &measured[4..], &|_| 1.0);
         assert_eq!(none, RoundDecision::default());
+    }
+
+    fn dev_weight(scenario: &str) -> f64 {
+        weight(Goal::Dev, scenario)
+    }
+
+    #[test]
+    fn a_step_must_be_faster_on_the_weighted_scenarios_and_slower_in_none() {
+        let all = candidates(Goal::Dev, "x86_64-unknown-linux-gnu", &[]);
+        let pick = |id: &str| all.iter().find(|c| c.id == id).unwrap();
+        let remaining = [
+            pick("dev-debug-0"),
+            pick("dev-deps-debug-0"),
+            pick("dev-split-debuginfo-unpacked"),
+        ];
+        let inc = "dev-incremental";
+        let clean = "dev-clean";
+        // Much faster from scratch, but a point estimate 8 % slower in the scenario that
+        // weighs three times as much: not taken, and not rejected either (not measured slower).
+        let measured = vec![
+            vec![
+                m("dev-debug-0", inc, Verdict::Inconclusive, 1.08),
+                m("dev-debug-0", clean, Verdict::Faster, 0.90),
+            ],
+            // Faster from scratch, noise after an edit: taken.
+            vec![
+                m("dev-deps-debug-0", inc, Verdict::Noise, 1.01),
+                m("dev-deps-debug-0", clean, Verdict::Faster, 0.85),
+            ],
+            vec![
+                m("dev-split-debuginfo-unpacked", inc, Verdict::Noise, 0.99),
+                m("dev-split-debuginfo-unpacked", clean, Verdict::Noise, 1.0),
+            ],
+        ];
+        assert!(score(&measured[0], &dev_weight).unwrap() > 0.0);
+        let d = decide(&remaining, &measured, &dev_weight);
+        assert_eq!(d.chosen.as_deref(), Some("dev-deps-debug-0"));
+        assert!(d.rejected.is_empty(), "{:?}", d.rejected);
+        // Weighed alike, the first one is the better.
+        let d = decide(&remaining, &measured, &|_| 1.0);
+        assert_eq!(d.chosen.as_deref(), Some("dev-deps-debug-0"));
+        let d = decide(&remaining[..1], &measured[..1], &|_| 1.0);
+        assert_eq!(d.chosen.as_deref(), Some("dev-debug-0"));
+        // Faster only in a scenario of weight 0 is not faster for the goal.
+        let d = decide(&remaining[1..2], &measured[1..2], &|s| {
+            if s == clean { 0.0 } else { 1.0 }
+        });
+        assert_eq!(d.chosen, None);
+    }
+
+    #[test]
+    fn contenders_are_the_better_half_of_the_undecided_best_first() {
+        let all = candidates(
+            Goal::Dev,
+            "x86_64-unknown-linux-gnu",
+            &[linker("mold", true), linker("lld", true)],
+        );
+        let ids = [
+            "dev-debug-0",
+            "dev-debug-line-tables-only",
+            "dev-deps-debug-0",
+            "dev-split-debuginfo-unpacked",
+            "linker-mold",
+            "linker-lld",
+        ];
+        let remaining: Vec<&PlanCandidate> = ids
+            .iter()
+            .map(|id| all.iter().find(|c| c.id == *id).unwrap())
+            .collect();
+        let one = |id: &str, v: Verdict, r: f64| vec![m(id, "dev-incremental", v, r)];
+        let measured = vec![
+            one("dev-debug-0", Verdict::Inconclusive, 0.95),
+            one("dev-debug-line-tables-only", Verdict::Inconclusive, 0.90),
+            // Slower: rejected, never measured again.
+            one("dev-deps-debug-0", Verdict::Slower, 0.5),
+            // No effect worth more runs.
+            one("dev-split-debuginfo-unpacked", Verdict::Noise, 0.97),
+            one("linker-mold", Verdict::Inconclusive, 0.80),
+            // Slower by its point estimate.
+            one("linker-lld", Verdict::Inconclusive, 1.02),
+        ];
+        let d = decide(&remaining, &measured, &|_| 1.0);
+        assert_eq!(d.chosen, None);
+        let c = contenders(&remaining, &measured, &d, &|_| 1.0);
+        assert_eq!(c, ["linker-mold", "dev-debug-line-tables-only"]);
+        let c = contenders(&remaining[..1], &measured[..1], &d, &|_| 1.0);
+        assert_eq!(c, ["dev-debug-0"]);
+        assert!(contenders(&remaining[5..], &measured[5..], &d, &|_| 1.0).is_empty());
+    }
+
+    fn pairs_of(scenario: &str, ratios: &[f64]) -> Pairs {
+        Pairs {
+            scenario: scenario.to_owned(),
+            ratios: ratios.to_vec(),
+            baseline_s: vec![2.0; ratios.len()],
+            failed: false,
+        }
+    }
+
+    #[test]
+    fn pooled_pairs_are_judged_at_the_round_confidence() {
+        let mut p = vec![pairs_of("dev-clean", &[0.90, 0.80])];
+        let first = judge("c", &p, 6);
+        assert_eq!(first[0].verdict, Verdict::Inconclusive);
+        assert_eq!(first[0].pairs, Some(2));
+        pool(
+            &mut p,
+            vec![
+                pairs_of("dev-clean", &[0.84, 0.86, 0.85, 0.83, 0.87, 0.85]),
+                pairs_of("dev-incremental", &[1.0]),
+            ],
+        );
+        let pooled = judge("c", &p, 6);
+        assert_eq!(pooled[0].verdict, Verdict::Faster, "{pooled:?}");
+        assert_eq!(pooled[0].pairs, Some(8));
+        assert_eq!(
+            pooled[0].interval.unwrap().confidence,
+            crate::measure::confidence_for(6)
+        );
+        assert_eq!(pooled[1].scenario, "dev-incremental");
+        p[0].failed = true;
+        assert_eq!(judge("c", &p, 6)[0].verdict, Verdict::Failed);
+    }
+
+    /// A deterministic spread around each candidate's true ratio, differing run by run.
+    fn noisy(truth: f64, seed: usize, n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| truth * (1.0 + 0.06 * (((seed * 7 + i * 13) % 11) as f64 / 10.0 - 0.5)))
+            .collect()
+    }
+
+    #[test]
+    fn extra_runs_settle_a_round_the_first_stage_left_inconclusive() {
+        let all = candidates(
+            Goal::Dev,
+            "x86_64-unknown-linux-gnu",
+            &[linker("mold", true)],
+        );
+        let truth = [
+            ("dev-debug-0", 0.90, 0.80),
+            ("dev-deps-debug-0", 0.97, 0.85),
+            ("dev-split-debuginfo-unpacked", 1.0, 1.0),
+            ("linker-mold", 1.10, 1.05),
+        ];
+        let remaining: Vec<&PlanCandidate> = truth
+            .iter()
+            .map(|(id, ..)| all.iter().find(|c| c.id == *id).unwrap())
+            .collect();
+        let mut stage = 0;
+        let mut measure = |ids: &[&str], runs: usize| -> Vec<Vec<Pairs>> {
+            stage += 1;
+            ids.iter()
+                .map(|id| {
+                    let (i, (_, inc, clean)) =
+                        truth.iter().enumerate().find(|(_, t)| t.0 == *id).unwrap();
+                    vec![
+                        pairs_of("dev-incremental", &noisy(*inc, i + stage, runs)),
+                        pairs_of("dev-clean", &noisy(*clean, i + 2 * stage, runs)),
+                    ]
+                })
+                .collect()
+        };
+        let ids: Vec<&str> = truth.iter().map(|t| t.0).collect();
+        // Two runs are too few for any verdict at the confidence of four candidates.
+        let first = measure(&ids, 2);
+        let mut asked = Vec::new();
+        let settled = settle(
+            &remaining,
+            first,
+            2,
+            DEFAULT_FOLLOW_UPS,
+            &dev_weight,
+            &mut |leaders: &[String], runs| -> Result<_, ()> {
+                asked.push((leaders.to_vec(), runs));
+                let leaders: Vec<&str> = leaders.iter().map(String::as_str).collect();
+                Ok(Some(measure(&leaders, runs)))
+            },
+        )
+        .unwrap();
+        assert_eq!(settled.decision.chosen.as_deref(), Some("dev-debug-0"));
+        // The better half of those faster by point estimate (two of them) went on with twice
+        // the runs; the slower one never.
+        assert_eq!(asked[0], (vec!["dev-debug-0".to_owned()], 4));
+        assert!(
+            asked
+                .iter()
+                .all(|(l, _)| !l.contains(&"linker-mold".to_owned()))
+        );
+        assert_eq!(settled.stages.len(), asked.len());
+        for pair in asked.windows(2) {
+            assert!(
+                pair[1].0.iter().all(|id| pair[0].0.contains(id)),
+                "{asked:?}"
+            );
+            assert_eq!(pair[1].1, 2 * pair[0].1);
+        }
+        let chosen = &settled.measured[0];
+        assert!(chosen.iter().all(|m| m.verdict != Verdict::Slower));
+        assert!(chosen.iter().all(|m| m.pairs > Some(2)));
+
+        // Without budget for a stage, the round settles on the first stage: nothing taken.
+        let settled = settle(
+            &remaining,
+            measure(&ids, 2),
+            2,
+            DEFAULT_FOLLOW_UPS,
+            &dev_weight,
+            &mut |_: &[String], _| -> Result<_, ()> { Ok(None) },
+        )
+        .unwrap();
+        assert_eq!(settled.decision.chosen, None);
+        assert!(settled.stages.is_empty());
     }
 
     #[test]

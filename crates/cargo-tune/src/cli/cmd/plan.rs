@@ -10,7 +10,7 @@ use cargo_tune_core::plan::search;
 use cargo_tune_core::report::{render_plan_human, render_plan_markdown};
 use cargo_tune_schema::{
     Fingerprint, Goal, PLAN_FORMAT_VERSION, PlanCandidate, PlanEnd, PlanMeasurement, PlanRecord,
-    PlanRejection, PlanRound, PlanStage, PlanStep, ScenarioRatio, ToolInfo, Verdict,
+    PlanRejection, PlanRound, PlanStep, ScenarioRatio, ToolInfo, Verdict,
 };
 
 use super::measure::{ChangeArg, MeasureArgs, Session};
@@ -39,6 +39,12 @@ pub(crate) struct PlanArgs {
     /// Time the search may take, e.g. 15m, 900s, 1h.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     budget: Duration,
+
+    /// When no candidate of a round is faster yet: how many stages of extra runs (each
+    /// twice the runs of the one before, for the better half of the candidates faster by
+    /// their point estimates) may follow before the round concludes. 0 turns them off.
+    #[arg(long, value_name = "N", default_value_t = search::DEFAULT_FOLLOW_UPS)]
+    follow_ups: usize,
 
     /// Where to write the decision record (default: cargo-tune-plan.toml in the workspace
     /// root).
@@ -340,33 +346,18 @@ impl PlanArgs {
                 variants.push(session.variant(&c.id, &args, &changes)?);
             }
             let results = measure_round(session, &quiet, variants, scenarios, true, search.ctx)?;
-            let of = remaining.len();
-            let mut pooled: Vec<Vec<search::Pairs>> = remaining
+            let first: Vec<Vec<search::Pairs>> = remaining
                 .iter()
                 .map(|c| search::pairs(&results, &c.id))
                 .collect();
-            let judge_all = |pooled: &[Vec<search::Pairs>]| -> Vec<Vec<PlanMeasurement>> {
-                remaining
-                    .iter()
-                    .zip(pooled)
-                    .map(|(c, p)| search::judge(&c.id, p, of))
-                    .collect()
-            };
-            let mut measured = judge_all(&pooled);
             let refs: Vec<&PlanCandidate> = remaining.iter().collect();
-            let mut decision = search::decide(&refs, &measured, &weight);
-            let mut stages = Vec::new();
-            let mut stage_runs = runs;
             // None faster yet: more runs for the leading candidates, halving them each stage,
             // before the round concludes that nothing is faster.
-            while decision.chosen.is_none() && stages.len() < search::MAX_FOLLOW_UPS {
-                let leaders = search::contenders(&refs, &measured, &decision, &weight);
-                if leaders.is_empty() {
-                    break;
-                }
-                stage_runs = search::follow_up_runs(stage_runs);
-                // The variants' target directories exist: a stage costs its measured runs
-                // and the incremental warm-ups, about one run each.
+            let mut more = |leaders: &[String],
+                            stage_runs: usize|
+             -> Result<Option<Vec<Vec<search::Pairs>>>, ExpectedError> {
+                // The variants' target directories exist: a stage costs its measured runs and
+                // the incremental warm-ups, about one run each.
                 let estimate = (leaders.len() + 1) as f64 * (stage_runs + 1) as f64 * run_s;
                 if search.started.elapsed().as_secs_f64() + estimate > budget {
                     search.ctx.print_note(&format!(
@@ -375,7 +366,7 @@ impl PlanArgs {
                         stage_runs,
                         estimate.ceil() as u64
                     ));
-                    break;
+                    return Ok(None);
                 }
                 search.ctx.print_note(&format!(
                     "none faster yet; {} more runs of {}",
@@ -385,7 +376,10 @@ impl PlanArgs {
                 let mut stage_args = quiet.clone();
                 stage_args.runs = stage_runs as u32;
                 let mut variants = vec![session.variant(base_name, &args, &changes)?];
-                for c in remaining.iter().filter(|c| leaders.contains(&c.id)) {
+                for id in leaders {
+                    let Some(c) = remaining.iter().find(|c| c.id == *id) else {
+                        continue;
+                    };
                     let mut with: Vec<&PlanCandidate> = chosen_refs.clone();
                     with.push(c);
                     let (args, changes) = changes_of(&with);
@@ -393,22 +387,19 @@ impl PlanArgs {
                 }
                 let results =
                     measure_round(session, &stage_args, variants, scenarios, true, search.ctx)?;
-                for (c, p) in remaining.iter().zip(pooled.iter_mut()) {
-                    if leaders.contains(&c.id) {
-                        search::pool(p, search::pairs(&results, &c.id));
-                    }
-                }
-                measured = judge_all(&pooled);
-                decision = search::decide(&refs, &measured, &weight);
-                stages.push(PlanStage {
-                    candidates: leaders,
-                    runs: stage_runs,
-                });
-            }
+                Ok(Some(
+                    leaders
+                        .iter()
+                        .map(|id| search::pairs(&results, id))
+                        .collect(),
+                ))
+            };
+            let settled = search::settle(&refs, first, runs, self.follow_ups, &weight, &mut more)?;
+            let (measured, decision) = (settled.measured, settled.decision);
             search.record.rounds.push(PlanRound {
                 on_top_of: chosen.iter().map(|c| c.id.clone()).collect(),
                 measurements: measured.iter().flatten().cloned().collect(),
-                stages,
+                stages: settled.stages,
                 chosen: decision.chosen.clone(),
             });
             last = remaining
