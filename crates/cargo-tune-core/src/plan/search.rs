@@ -452,6 +452,9 @@ pub fn follow_up_runs(previous: usize) -> usize {
     (previous * 2).max(2)
 }
 
+/// The pairs of a follow-up stage: per candidate measured again, per scenario.
+pub type StagePairs = Vec<Vec<Pairs>>;
+
 /// A round, settled: the measurements of every remaining candidate (the pairs of every stage
 /// pooled), the decision, and the follow-up stages it took.
 #[derive(Debug, Default, PartialEq)]
@@ -476,7 +479,7 @@ pub fn settle<E>(
     runs: usize,
     follow_ups: usize,
     weight: &dyn Fn(&str) -> f64,
-    more: &mut dyn FnMut(&[String], usize) -> Result<Option<Vec<Vec<Pairs>>>, E>,
+    more: &mut dyn FnMut(&[String], usize) -> Result<Option<StagePairs>, E>,
 ) -> Result<SettledRound, E> {
     let of = remaining.len();
     let mut pooled = first;

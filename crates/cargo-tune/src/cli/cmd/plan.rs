@@ -21,12 +21,14 @@ use crate::output::{Destination, OutputContext};
 /// `cargo tune plan`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Candidates come from the goal and this machine (debuginfo levels, \
-split-debuginfo, the linkers that test-link here; for release also LTO, codegen units and \
-incremental), less those already in effect. Each round measures every remaining candidate on top \
-of the steps chosen so far, in one interleaved run, and takes the one that measured faster in a \
-scenario and slower in none; the search stops when none is faster or the next round would not fit \
-the budget. The record (every measurement, the chosen steps, the toolchain and workspace it was \
+    after_help = "Candidates come from the goal and this machine (debuginfo levels for all crates and \
+for dependencies, split-debuginfo, the linkers that test-link here, cargo's build-time defaults \
+the workspace moved away from; for release also LTO, codegen units and incremental), less those \
+already in effect. Each round measures every remaining candidate on top of the steps chosen so \
+far, in one interleaved run, and takes the one that measured faster in a scenario, slower in none, \
+and faster on the goal's weighted scenarios (dev: dev-incremental 3, dev-clean 1). When none is \
+faster yet, the better half of the rest is measured again with twice the runs (--follow-ups \
+stages); the search stops when none is faster or the next round would not fit the budget. The record (every measurement, the chosen steps, the toolchain and workspace it was \
 measured on) is written to cargo-tune-plan.toml; `cargo tune apply --plan FILE` applies its \
 steps."
 )]
@@ -355,7 +357,7 @@ impl PlanArgs {
             // before the round concludes that nothing is faster.
             let mut more = |leaders: &[String],
                             stage_runs: usize|
-             -> Result<Option<Vec<Vec<search::Pairs>>>, ExpectedError> {
+             -> Result<Option<search::StagePairs>, ExpectedError> {
                 // The variants' target directories exist: a stage costs its measured runs and
                 // the incremental warm-ups, about one run each.
                 let estimate = (leaders.len() + 1) as f64 * (stage_runs + 1) as f64 * run_s;
