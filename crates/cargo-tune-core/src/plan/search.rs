@@ -452,8 +452,20 @@ pub fn follow_up_runs(previous: usize) -> usize {
     (previous * 2).max(2)
 }
 
-/// The pairs of a follow-up stage: per candidate measured again, per scenario.
-pub type StagePairs = Vec<Vec<Pairs>>;
+/// The pairs of a follow-up stage: each candidate measured again (best first) with its pairs
+/// per scenario.
+pub type StagePairs = Vec<(String, Vec<Pairs>)>;
+
+/// How many of `leaders` (best first) a follow-up stage of `runs` runs can measure in
+/// `left_s` seconds, when a variant's run of every scenario takes `run_s`: the stage costs
+/// `(k + 1) × (runs + 1)` such runs for k candidates and the baseline (one warm-up each). 0
+/// when not even one fits.
+pub fn fitting(leaders: usize, runs: usize, run_s: f64, left_s: f64) -> usize {
+    (1..=leaders)
+        .rev()
+        .find(|k| (k + 1) as f64 * (runs + 1) as f64 * run_s <= left_s)
+        .unwrap_or(0)
+}
 
 /// A round, settled: the measurements of every remaining candidate (the pairs of every stage
 /// pooled), the decision, and the follow-up stages it took.
@@ -470,9 +482,10 @@ pub struct SettledRound {
 /// Settles a round from its first stage (`first`: the pairs of each of `remaining`, measured
 /// with `runs` runs). While no candidate is taken, the [`contenders`] are measured again by
 /// `more(ids, runs)` with [`follow_up_runs`] runs, their pairs pooled with those before, at
-/// most `follow_ups` times; each stage's contenders are drawn from the one before's, so the
-/// field narrows. `more` returns the pairs of each id in order, or `None` when
-/// the stage does not fit what is left of the budget (the round then settles on what it has).
+/// most `follow_ups` times; each stage's contenders are drawn from the candidates the stage
+/// before measured, so the field narrows. `more` returns the candidates it measured (the best
+/// of `ids` that fit what is left of the budget) with their pairs, or `None` when not even one
+/// fits (the round then settles on what it has).
 pub fn settle<E>(
     remaining: &[&PlanCandidate],
     first: Vec<Vec<Pairs>>,
@@ -505,11 +518,12 @@ pub fn settle<E>(
             break;
         }
         stage_runs = follow_up_runs(stage_runs);
-        let Some(pairs) = more(&leaders, stage_runs)? else {
+        let Some(again) = more(&leaders, stage_runs)?.filter(|a| !a.is_empty()) else {
             break;
         };
-        for (id, p) in leaders.iter().zip(pairs) {
-            if let Some(i) = remaining.iter().position(|c| c.id == *id) {
+        let leaders: Vec<String> = again.iter().map(|(id, _)| id.clone()).collect();
+        for (id, p) in again {
+            if let Some(i) = remaining.iter().position(|c| c.id == id) {
                 pool(&mut pooled[i], p);
             }
         }
@@ -993,8 +1007,10 @@ mod tests {
             &dev_weight,
             &mut |leaders: &[String], runs| -> Result<_, ()> {
                 asked.push((leaders.to_vec(), runs));
-                let leaders: Vec<&str> = leaders.iter().map(String::as_str).collect();
-                Ok(Some(measure(&leaders, runs)))
+                let ids: Vec<&str> = leaders.iter().map(String::as_str).collect();
+                Ok(Some(
+                    leaders.iter().cloned().zip(measure(&ids, runs)).collect(),
+                ))
             },
         )
         .unwrap();
@@ -1096,6 +1112,16 @@ mod tests {
         assert_eq!(d.len(), 2, "{d:?}");
         assert!(d[0].starts_with("rustc: 1.95.0 in the plan, 1.96.0 now"));
         assert_ne!(content_hash(b"a"), content_hash(b"b"));
+    }
+
+    #[test]
+    fn a_stage_measures_the_leaders_that_fit_the_budget_best_first() {
+        // (k + 1) × (4 + 1) runs of 10 s: three leaders need 200 s, two 150 s, one 100 s.
+        assert_eq!(fitting(3, 4, 10.0, 200.0), 3);
+        assert_eq!(fitting(3, 4, 10.0, 199.0), 2);
+        assert_eq!(fitting(3, 4, 10.0, 100.0), 1);
+        assert_eq!(fitting(3, 4, 10.0, 99.0), 0);
+        assert_eq!(fitting(0, 4, 10.0, 1e9), 0);
     }
 
     #[test]

@@ -360,16 +360,18 @@ impl PlanArgs {
              -> Result<Option<search::StagePairs>, ExpectedError> {
                 // The variants' target directories exist: a stage costs its measured runs and
                 // the incremental warm-ups, about one run each.
-                let estimate = (leaders.len() + 1) as f64 * (stage_runs + 1) as f64 * run_s;
-                if search.started.elapsed().as_secs_f64() + estimate > budget {
+                let left = budget - search.started.elapsed().as_secs_f64();
+                let fit = search::fitting(leaders.len(), stage_runs, run_s, left);
+                if fit == 0 {
                     search.ctx.print_note(&format!(
-                        "not measuring {} again: {} more runs take about {}s",
-                        leaders.join(", "),
+                        "not measuring {} again: {} more runs do not fit the {}s left of the budget",
+                        leaders[0],
                         stage_runs,
-                        estimate.ceil() as u64
+                        left.max(0.0) as u64
                     ));
                     return Ok(None);
                 }
+                let leaders = &leaders[..fit];
                 search.ctx.print_note(&format!(
                     "none faster yet; {} more runs of {}",
                     stage_runs,
@@ -392,7 +394,7 @@ impl PlanArgs {
                 Ok(Some(
                     leaders
                         .iter()
-                        .map(|id| search::pairs(&results, id))
+                        .map(|id| (id.clone(), search::pairs(&results, id)))
                         .collect(),
                 ))
             };
