@@ -272,7 +272,7 @@ impl PlanArgs {
             false,
             search.ctx,
         )?;
-        let probe_s = probe_started.elapsed().as_secs_f64();
+        let mut probe_s = probe_started.elapsed().as_secs_f64();
         if let Some((scenario, failure)) = probe.iter().find_map(|s| {
             let f = s.variants.first()?.failure.as_ref()?;
             Some((s.scenario.clone(), f))
@@ -347,7 +347,15 @@ impl PlanArgs {
                 let (args, changes) = changes_of(&with);
                 variants.push(session.variant(&c.id, &args, &changes)?);
             }
+            let round_started = Instant::now();
+            let n_variants = variants.len();
             let results = measure_round(session, &quiet, variants, scenarios, true, search.ctx)?;
+            // A variant's warm-up is a whole build where its target directory is new (the
+            // probe's may have been one left by an earlier run): later rounds are estimated
+            // from what this one cost.
+            let observed = round_started.elapsed().as_secs_f64() / n_variants as f64
+                - runs.saturating_sub(1) as f64 * run_s;
+            probe_s = probe_s.max(observed);
             let first: Vec<Vec<search::Pairs>> = remaining
                 .iter()
                 .map(|c| search::pairs(&results, &c.id))
