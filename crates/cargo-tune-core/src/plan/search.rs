@@ -456,6 +456,10 @@ pub fn follow_up_runs(previous: usize) -> usize {
 /// per scenario.
 pub type StagePairs = Vec<(String, Vec<Pairs>)>;
 
+/// What measures a follow-up stage: the leaders' ids (best first) and the runs of each, to the
+/// candidates it measured with their pairs, or `None` when none fits what is left.
+pub type MoreRuns<'a, E> = dyn FnMut(&[String], usize) -> Result<Option<StagePairs>, E> + 'a;
+
 /// How many of `leaders` (best first) a follow-up stage of `runs` runs can measure in
 /// `left_s` seconds, when a variant's run of every scenario takes `run_s`: the stage costs
 /// `(k + 1) × (runs + 1)` such runs for k candidates and the baseline (one warm-up each). 0
@@ -492,7 +496,7 @@ pub fn settle<E>(
     runs: usize,
     follow_ups: usize,
     weight: &dyn Fn(&str) -> f64,
-    more: &mut dyn FnMut(&[String], usize) -> Result<Option<StagePairs>, E>,
+    more: &mut MoreRuns<'_, E>,
 ) -> Result<SettledRound, E> {
     let of = remaining.len();
     let mut pooled = first;

@@ -267,7 +267,7 @@ impl PlanArgs {
         let probe = measure_round(
             session,
             &probe_args,
-            vec![baseline],
+            &[baseline],
             scenarios,
             false,
             search.ctx,
@@ -349,7 +349,7 @@ impl PlanArgs {
             }
             let round_started = Instant::now();
             let n_variants = variants.len();
-            let results = measure_round(session, &quiet, variants, scenarios, true, search.ctx)?;
+            let results = measure_round(session, &quiet, &variants, scenarios, true, search.ctx)?;
             // A variant's warm-up is a whole build where its target directory is new (the
             // probe's may have been one left by an earlier run): later rounds are estimated
             // from what this one cost.
@@ -398,7 +398,7 @@ impl PlanArgs {
                     variants.push(session.variant(&c.id, &args, &changes)?);
                 }
                 let results =
-                    measure_round(session, &stage_args, variants, scenarios, true, search.ctx)?;
+                    measure_round(session, &stage_args, &variants, scenarios, true, search.ctx)?;
                 Ok(Some(
                     leaders
                         .iter()
@@ -475,7 +475,7 @@ impl PlanArgs {
 fn measure_round(
     session: &Session,
     args: &MeasureArgs,
-    variants: Vec<cargo_tune_core::variant::Variant>,
+    variants: &[cargo_tune_core::variant::Variant],
     scenarios: &[Scenario],
     compare: bool,
     ctx: &OutputContext,
@@ -483,7 +483,7 @@ fn measure_round(
     let mut out = Vec::new();
     for scenario in scenarios {
         let (context, mut plan) =
-            session.plan(args, variants.clone(), vec![*scenario], Vec::new())?;
+            session.plan(args, variants.to_vec(), vec![*scenario], Vec::new())?;
         plan.warm_up = !scenario.is_clean();
         let (_, _, results) = session.run_plan(context, plan, compare, ctx)?;
         out.extend(results);
