@@ -38,7 +38,7 @@ pub use overview::{
 pub use pgo::{PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant, ProfileSummary};
 pub use plan::{
     Fingerprint, Goal, PLAN_FORMAT_VERSION, PlanCandidate, PlanEnd, PlanMeasurement, PlanRecord,
-    PlanRejection, PlanRound, PlanStep, ScenarioRatio,
+    PlanRejection, PlanRound, PlanStage, PlanStep, ScenarioRatio,
 };
 pub use report::{
     AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,

@@ -86,6 +86,19 @@ pub struct PlanMeasurement {
     /// Median wall time of the round's baseline, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline_s: Option<f64>,
+    /// Pairs of runs (baseline, candidate) the ratio is the mean of, over every stage of the
+    /// round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<usize>,
+}
+
+/// Extra runs a round spent on its leading candidates when none was faster yet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanStage {
+    /// The candidates measured again, against the round's baseline.
+    pub candidates: Vec<String>,
+    /// Runs of each, added to the pairs measured before.
+    pub runs: usize,
 }
 
 /// One round of the greedy search: every remaining candidate on top of the steps chosen so
@@ -94,8 +107,11 @@ pub struct PlanMeasurement {
 pub struct PlanRound {
     /// Ids of the steps the round's baseline already had.
     pub on_top_of: Vec<String>,
-    /// Every measurement of the round.
+    /// Every measurement of the round, with the pairs of its stages pooled.
     pub measurements: Vec<PlanMeasurement>,
+    /// The follow-up stages, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<PlanStage>,
     /// The candidate the round chose, if any was faster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chosen: Option<String>,

@@ -6,8 +6,8 @@
 //! takes values and returns values.
 
 use cargo_tune_schema::{
-    Fingerprint, Goal, PlanCandidate, PlanMeasurement, PlanRecord, PlanRejection, ScenarioResult,
-    SuggestedChange, Verdict,
+    Fingerprint, Goal, PlanCandidate, PlanMeasurement, PlanRecord, PlanRejection, PlanStage,
+    ScenarioResult, SuggestedChange, Verdict,
 };
 use serde_json::json;
 
@@ -62,7 +62,10 @@ fn candidate(
 }
 
 /// Every candidate for `goal` on a host (`host` triple), with the linkers that test-linked
-/// here. The caller prunes those already in effect.
+/// here. The caller prunes those already in effect. Candidates that need a tool probed first
+/// (sccache as the rustc wrapper: id `sccache`; the parallel front end of a nightly rustc,
+/// `-Z threads`: id `dev-z-threads`) take those ids and the slots `build.rustc-wrapper` and
+/// `rustflags -Z threads`.
 pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCandidate> {
     let mut out = Vec::new();
     let profile = if goal == Goal::Release {
@@ -101,16 +104,16 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
     }
     out.push(candidate(
         &format!("{profile}-debug-0"),
-        &format!("no debuginfo for workspace crates in {profile} (`debug = 0`)"),
+        &format!("no debuginfo in {profile} (`debug = 0`; dependencies too, unless a `package` table sets theirs)"),
         1,
         "low",
-        "debuggers see no lines or variables in workspace code; panics' backtraces keep function names but lose file:line",
+        "debuggers see no lines or variables; panics' backtraces keep function names but lose file:line",
         &format!("profile.{profile}.debug"),
         vec![profile_set(profile, None, "debug", json!(0))],
     ));
     out.push(candidate(
         &format!("{profile}-debug-line-tables-only"),
-        &format!("line tables only for workspace crates in {profile}"),
+        &format!("line tables only in {profile} (`debug = \"line-tables-only\"`)"),
         1,
         "low",
         "debuggers see lines and backtraces keep file:line, but no variables or types",
@@ -124,12 +127,26 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
     ));
     out.push(candidate(
         &format!("{profile}-deps-debug-0"),
-        &format!("no debuginfo for dependencies in {profile}"),
+        &format!("no debuginfo for dependencies in {profile} (`package.\"*\".debug = 0`)"),
         1,
         "low",
         "stepping into dependency code in a debugger shows no lines or variables",
         &format!("profile.{profile}.package.\"*\".debug"),
         vec![profile_set(profile, Some("*"), "debug", json!(0))],
+    ));
+    out.push(candidate(
+        &format!("{profile}-deps-debug-line-tables-only"),
+        &format!("line tables only for dependencies in {profile}"),
+        1,
+        "low",
+        "stepping into dependency code shows lines but no variables",
+        &format!("profile.{profile}.package.\"*\".debug"),
+        vec![profile_set(
+            profile,
+            Some("*"),
+            "debug",
+            json!("line-tables-only"),
+        )],
     ));
     if host.contains("linux") {
         out.push(candidate(
@@ -140,6 +157,56 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             "a binary copied out of target/ loses its debuginfo",
             &format!("profile.{profile}.split-debuginfo"),
             vec![profile_set(profile, None, "split-debuginfo", json!("unpacked"))],
+        ));
+    }
+    if goal != Goal::Release {
+        // The build-time defaults of dev, proposed where the workspace moved away from them (a
+        // candidate equal to what is in effect is pruned before anything is measured): a
+        // workspace that optimises its dependencies, build scripts and proc macros, or cuts
+        // codegen units, for faster debug binaries pays for it in every clean build.
+        out.push(candidate(
+            "dev-deps-opt-level-0",
+            "do not optimise dependencies in dev (`package.\"*\".opt-level = 0`)",
+            1,
+            "medium",
+            "debug binaries run dependency code unoptimised: slower tests and runs",
+            "profile.dev.package.\"*\".opt-level",
+            vec![profile_set("dev", Some("*"), "opt-level", json!(0))],
+        ));
+        out.push(candidate(
+            "dev-build-override-opt-level-0",
+            "do not optimise build scripts and proc macros in dev (`build-override.opt-level = 0`)",
+            1,
+            "low",
+            "build scripts and proc macros run unoptimised: heavy code generation can take longer",
+            "profile.dev.build-override.opt-level",
+            vec![SuggestedChange::ProfileSet {
+                profile: "dev".to_owned(),
+                package: None,
+                build_override: true,
+                key: "opt-level".to_owned(),
+                value: json!(0),
+            }],
+        ));
+        out.push(candidate(
+            "dev-codegen-units-256",
+            "split dev crates into 256 codegen units (cargo's default)",
+            1,
+            "low",
+            "none for build time; slightly slower debug code",
+            "profile.dev.codegen-units",
+            vec![profile_set("dev", None, "codegen-units", json!(256))],
+        ));
+    }
+    if goal == Goal::Dev {
+        out.push(candidate(
+            "dev-incremental-on",
+            "build dev incrementally (cargo's default)",
+            1,
+            "low",
+            "a larger target directory",
+            "profile.dev.incremental",
+            vec![profile_set("dev", None, "incremental", json!(true))],
         ));
     }
     if goal == Goal::Ci {
@@ -175,39 +242,126 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
     out
 }
 
-/// The measurements of `candidate` in one round (`results` of a `compare_candidates` run whose
-/// variant for it is named by its id).
-pub fn measurements(results: &[ScenarioResult], candidate: &str) -> Vec<PlanMeasurement> {
+/// How much a scenario counts in the goal's score: a developer rebuilds after an edit many
+/// times for each build from scratch, so `dev` weighs `dev-incremental` three times
+/// `dev-clean`; other goals weigh their scenarios alike.
+pub fn weight(goal: Goal, scenario: &str) -> f64 {
+    match (goal, scenario) {
+        (Goal::Dev, "dev-incremental") => 3.0,
+        _ => 1.0,
+    }
+}
+
+/// One candidate's paired runs in one scenario, pooled over the stages of a round.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pairs {
+    /// Scenario name.
+    pub scenario: String,
+    /// Candidate ÷ baseline wall time, one per round of runs.
+    pub ratios: Vec<f64>,
+    /// The baseline's wall times of those rounds.
+    pub baseline_s: Vec<f64>,
+    /// The candidate or the baseline failed to build.
+    pub failed: bool,
+}
+
+/// The paired runs of `candidate` in a `compare_candidates` run whose first variant is the
+/// baseline and whose variant for it is named by its id.
+pub fn pairs(results: &[ScenarioResult], candidate: &str) -> Vec<Pairs> {
     results
         .iter()
         .filter_map(|s| {
-            let c = s.comparisons.iter().find(|c| c.candidate == candidate)?;
-            Some(PlanMeasurement {
-                candidate: candidate.to_owned(),
+            let (baseline, rest) = s.variants.split_first()?;
+            let c = rest.iter().find(|v| v.variant == candidate)?;
+            Some(Pairs {
                 scenario: s.scenario.clone(),
-                verdict: c.verdict,
-                ratio: c.ratio,
-                interval: c.interval,
-                baseline_s: c.baseline_median,
+                ratios: baseline
+                    .runs
+                    .iter()
+                    .zip(&c.runs)
+                    .map(|(b, c)| c.wall_s / b.wall_s)
+                    .collect(),
+                baseline_s: baseline.runs.iter().map(|r| r.wall_s).collect(),
+                failed: baseline.failure.is_some() || c.failure.is_some(),
             })
         })
         .collect()
 }
 
+/// Adds the pairs of a later stage to those of the stages before, scenario by scenario.
+pub fn pool(into: &mut Vec<Pairs>, more: Vec<Pairs>) {
+    for m in more {
+        match into.iter_mut().find(|p| p.scenario == m.scenario) {
+            Some(p) => {
+                p.ratios.extend(m.ratios);
+                p.baseline_s.extend(m.baseline_s);
+                p.failed |= m.failed;
+            }
+            None => into.push(m),
+        }
+    }
+}
+
+/// The measurements of `candidate` from its pooled pairs, each at the confidence of a run of
+/// `of` candidates (the whole round's, so that adding runs to a few does not loosen it).
+pub fn judge(candidate: &str, pairs: &[Pairs], of: usize) -> Vec<PlanMeasurement> {
+    pairs
+        .iter()
+        .map(|p| {
+            let estimate = crate::measure::stats::compare_ratios(
+                &p.ratios,
+                crate::measure::confidence_for(of),
+            );
+            let baseline_s = crate::measure::stats::summarize(&p.baseline_s).map(|s| s.median);
+            let (verdict, ratio, interval) = match estimate {
+                _ if p.failed => (Verdict::Failed, None, None),
+                Some(e) => (e.verdict, Some(e.ratio), e.interval),
+                None => (Verdict::Inconclusive, None, None),
+            };
+            PlanMeasurement {
+                candidate: candidate.to_owned(),
+                scenario: p.scenario.clone(),
+                verdict,
+                ratio,
+                interval,
+                baseline_s,
+                pairs: Some(p.ratios.len()),
+            }
+        })
+        .collect()
+}
+
+/// The weighted mean log ratio over the scenarios measured: below 0 when the candidate is
+/// faster on the goal's weighted scenarios by its point estimates. `None` without a ratio.
+pub fn score(ms: &[PlanMeasurement], weight: &dyn Fn(&str) -> f64) -> Option<f64> {
+    let (sum, total) = ms
+        .iter()
+        .filter_map(|m| Some((weight(&m.scenario), m.ratio?)))
+        .fold((0.0, 0.0), |(s, t), (w, r)| (s + w * r.ln(), t + w));
+    (total > 0.0).then(|| sum / total)
+}
+
 /// What one round decided.
 #[derive(Debug, Default, PartialEq)]
 pub struct RoundDecision {
-    /// The candidate to take: faster in a scenario, slower or failed in none, and of those the
-    /// lowest mean log ratio.
+    /// The candidate to take: faster in a weighted scenario, slower or failed in none, a
+    /// weighted mean log ratio below 0, and of those the lowest.
     pub chosen: Option<String>,
     /// Candidates out of the search for good: failed, slower, or an alternative for the slot
     /// just taken.
     pub rejected: Vec<PlanRejection>,
 }
 
-/// Decides a round from each remaining candidate's measurements. Candidates that are neither
-/// taken nor rejected (noise, inconclusive) stay for the next round.
-pub fn decide(remaining: &[&PlanCandidate], measured: &[Vec<PlanMeasurement>]) -> RoundDecision {
+/// Decides a round from each remaining candidate's measurements. A candidate qualifies when
+/// it measured `faster` in at least one scenario of weight above 0, `slower` or failed in none,
+/// and its [`score`] is below 0; the qualifying candidate with the lowest score is taken.
+/// Candidates that are neither taken nor rejected (noise, inconclusive) stay for the next
+/// round.
+pub fn decide(
+    remaining: &[&PlanCandidate],
+    measured: &[Vec<PlanMeasurement>],
+    weight: &dyn Fn(&str) -> f64,
+) -> RoundDecision {
     let mut decision = RoundDecision::default();
     let mut best: Option<(f64, usize)> = None;
     for (i, (candidate, ms)) in remaining.iter().zip(measured).enumerate() {
@@ -230,10 +384,15 @@ pub fn decide(remaining: &[&PlanCandidate], measured: &[Vec<PlanMeasurement>]) -
             )));
             continue;
         }
-        if !ms.iter().any(|m| m.verdict == Verdict::Faster) {
+        if !ms
+            .iter()
+            .any(|m| m.verdict == Verdict::Faster && weight(&m.scenario) > 0.0)
+        {
             continue;
         }
-        let score = ms.iter().filter_map(|m| m.ratio).map(f64::ln).sum::<f64>() / ms.len() as f64;
+        let Some(score) = score(ms, weight).filter(|s| *s < 0.0) else {
+            continue;
+        };
         if best.is_none_or(|(b, _)| score < b) {
             best = Some((score, i));
         }
@@ -258,6 +417,133 @@ pub fn decide(remaining: &[&PlanCandidate], measured: &[Vec<PlanMeasurement>]) -
         }
     }
     decision
+}
+
+/// Stages of extra runs a round may add before it concludes that nothing is faster, unless
+/// told otherwise.
+pub const DEFAULT_FOLLOW_UPS: usize = 3;
+
+/// The candidates worth more runs when a round chose none (`decision` of those
+/// `measured`): not rejected, not `noise` in every scenario, and faster on the weighted
+/// scenarios by their point estimates ([`score`] below 0), the better half of them (at least
+/// one), best first. Empty when none is worth it: the round has converged.
+pub fn contenders(
+    remaining: &[&PlanCandidate],
+    measured: &[Vec<PlanMeasurement>],
+    decision: &RoundDecision,
+    weight: &dyn Fn(&str) -> f64,
+) -> Vec<String> {
+    let mut scored: Vec<(f64, &str)> = remaining
+        .iter()
+        .zip(measured)
+        .filter(|(c, _)| !decision.rejected.iter().any(|r| r.candidate == c.id))
+        .filter(|(_, ms)| !ms.iter().all(|m| m.verdict == Verdict::Noise))
+        .filter_map(|(c, ms)| Some((score(ms, weight)?, c.id.as_str())))
+        .filter(|(s, _)| *s < 0.0)
+        .collect();
+    scored.sort_by(|a, b| a.0.total_cmp(&b.0));
+    scored.truncate(scored.len().div_ceil(2));
+    scored.into_iter().map(|(_, id)| id.to_owned()).collect()
+}
+
+/// Runs of a follow-up stage: twice those of the stage before, so that halving the
+/// candidates keeps a stage's cost about level.
+pub fn follow_up_runs(previous: usize) -> usize {
+    (previous * 2).max(2)
+}
+
+/// The pairs of a follow-up stage: each candidate measured again (best first) with its pairs
+/// per scenario.
+pub type StagePairs = Vec<(String, Vec<Pairs>)>;
+
+/// What measures a follow-up stage: the leaders' ids (best first) and the runs of each, to the
+/// candidates it measured with their pairs, or `None` when none fits what is left.
+pub type MoreRuns<'a, E> = dyn FnMut(&[String], usize) -> Result<Option<StagePairs>, E> + 'a;
+
+/// How many of `leaders` (best first) a follow-up stage of `runs` runs can measure in
+/// `left_s` seconds, when a variant's run of every scenario takes `run_s`: the stage costs
+/// `(k + 1) × (runs + 1)` such runs for k candidates and the baseline (one warm-up each). 0
+/// when not even one fits.
+pub fn fitting(leaders: usize, runs: usize, run_s: f64, left_s: f64) -> usize {
+    (1..=leaders)
+        .rev()
+        .find(|k| (k + 1) as f64 * (runs + 1) as f64 * run_s <= left_s)
+        .unwrap_or(0)
+}
+
+/// A round, settled: the measurements of every remaining candidate (the pairs of every stage
+/// pooled), the decision, and the follow-up stages it took.
+#[derive(Debug, Default, PartialEq)]
+pub struct SettledRound {
+    /// Per remaining candidate, in order.
+    pub measured: Vec<Vec<PlanMeasurement>>,
+    /// What the round decided.
+    pub decision: RoundDecision,
+    /// The follow-up stages, in order.
+    pub stages: Vec<PlanStage>,
+}
+
+/// Settles a round from its first stage (`first`: the pairs of each of `remaining`, measured
+/// with `runs` runs). While no candidate is taken, the [`contenders`] are measured again by
+/// `more(ids, runs)` with [`follow_up_runs`] runs, their pairs pooled with those before, at
+/// most `follow_ups` times; each stage's contenders are drawn from the candidates the stage
+/// before measured, so the field narrows. `more` returns the candidates it measured (the best
+/// of `ids` that fit what is left of the budget) with their pairs, or `None` when not even one
+/// fits (the round then settles on what it has).
+pub fn settle<E>(
+    remaining: &[&PlanCandidate],
+    first: Vec<Vec<Pairs>>,
+    runs: usize,
+    follow_ups: usize,
+    weight: &dyn Fn(&str) -> f64,
+    more: &mut MoreRuns<'_, E>,
+) -> Result<SettledRound, E> {
+    let of = remaining.len();
+    let mut pooled = first;
+    let judge_all = |pooled: &[Vec<Pairs>]| -> Vec<Vec<PlanMeasurement>> {
+        remaining
+            .iter()
+            .zip(pooled)
+            .map(|(c, p)| judge(&c.id, p, of))
+            .collect()
+    };
+    let mut measured = judge_all(&pooled);
+    let mut decision = decide(remaining, &measured, weight);
+    let mut stages = Vec::new();
+    let mut stage_runs = runs;
+    let mut field: Vec<usize> = (0..remaining.len()).collect();
+    while decision.chosen.is_none() && stages.len() < follow_ups {
+        let (in_field, measured_in_field): (Vec<&PlanCandidate>, Vec<Vec<PlanMeasurement>>) = field
+            .iter()
+            .map(|&i| (remaining[i], measured[i].clone()))
+            .unzip();
+        let leaders = contenders(&in_field, &measured_in_field, &decision, weight);
+        if leaders.is_empty() {
+            break;
+        }
+        stage_runs = follow_up_runs(stage_runs);
+        let Some(again) = more(&leaders, stage_runs)?.filter(|a| !a.is_empty()) else {
+            break;
+        };
+        let leaders: Vec<String> = again.iter().map(|(id, _)| id.clone()).collect();
+        for (id, p) in again {
+            if let Some(i) = remaining.iter().position(|c| c.id == id) {
+                pool(&mut pooled[i], p);
+            }
+        }
+        field.retain(|&i| leaders.contains(&remaining[i].id));
+        measured = judge_all(&pooled);
+        decision = decide(remaining, &measured, weight);
+        stages.push(PlanStage {
+            candidates: leaders,
+            runs: stage_runs,
+        });
+    }
+    Ok(SettledRound {
+        measured,
+        decision,
+        stages,
+    })
 }
 
 /// Estimated seconds of one round of `variants` (baseline included): each variant costs what
@@ -438,6 +724,7 @@ mod tests {
                 confidence: 0.99,
             }),
             baseline_s: Some(2.0),
+            pairs: Some(5),
         }
     }
 
@@ -518,7 +805,7 @@ mod tests {
                 m("x", "b", Verdict::Inconclusive, 0.7),
             ],
         ];
-        let d = decide(&remaining, &measured);
+        let d = decide(&remaining, &measured, &|_| 1.0);
         assert_eq!(d.chosen.as_deref(), Some("dev-debug-0"));
         let rejected: Vec<(&str, &str)> = d
             .rejected
@@ -548,8 +835,222 @@ mod tests {
                 .any(|(c, _)| *c == "dev-split-debuginfo-unpacked")
         );
 
-        let none = decide(&remaining[4..], &measured[4..]);
+        let none = decide(&remaining[4..], &measured[4..], &|_| 1.0);
         assert_eq!(none, RoundDecision::default());
+    }
+
+    fn dev_weight(scenario: &str) -> f64 {
+        weight(Goal::Dev, scenario)
+    }
+
+    #[test]
+    fn a_step_must_be_faster_on_the_weighted_scenarios_and_slower_in_none() {
+        let all = candidates(Goal::Dev, "x86_64-unknown-linux-gnu", &[]);
+        let pick = |id: &str| all.iter().find(|c| c.id == id).unwrap();
+        let remaining = [
+            pick("dev-debug-0"),
+            pick("dev-deps-debug-0"),
+            pick("dev-split-debuginfo-unpacked"),
+        ];
+        let inc = "dev-incremental";
+        let clean = "dev-clean";
+        // Much faster from scratch, but a point estimate 8 % slower in the scenario that
+        // weighs three times as much: not taken, and not rejected either (not measured slower).
+        let measured = vec![
+            vec![
+                m("dev-debug-0", inc, Verdict::Inconclusive, 1.08),
+                m("dev-debug-0", clean, Verdict::Faster, 0.90),
+            ],
+            // Faster from scratch, noise after an edit: taken.
+            vec![
+                m("dev-deps-debug-0", inc, Verdict::Noise, 1.01),
+                m("dev-deps-debug-0", clean, Verdict::Faster, 0.85),
+            ],
+            vec![
+                m("dev-split-debuginfo-unpacked", inc, Verdict::Noise, 0.99),
+                m("dev-split-debuginfo-unpacked", clean, Verdict::Noise, 1.0),
+            ],
+        ];
+        assert!(score(&measured[0], &dev_weight).unwrap() > 0.0);
+        let d = decide(&remaining, &measured, &dev_weight);
+        assert_eq!(d.chosen.as_deref(), Some("dev-deps-debug-0"));
+        assert!(d.rejected.is_empty(), "{:?}", d.rejected);
+        // Weighed alike, the first one is the better.
+        let d = decide(&remaining, &measured, &|_| 1.0);
+        assert_eq!(d.chosen.as_deref(), Some("dev-deps-debug-0"));
+        let d = decide(&remaining[..1], &measured[..1], &|_| 1.0);
+        assert_eq!(d.chosen.as_deref(), Some("dev-debug-0"));
+        // Faster only in a scenario of weight 0 is not faster for the goal.
+        let d = decide(&remaining[1..2], &measured[1..2], &|s| {
+            if s == clean { 0.0 } else { 1.0 }
+        });
+        assert_eq!(d.chosen, None);
+    }
+
+    #[test]
+    fn contenders_are_the_better_half_of_the_undecided_best_first() {
+        let all = candidates(
+            Goal::Dev,
+            "x86_64-unknown-linux-gnu",
+            &[linker("mold", true), linker("lld", true)],
+        );
+        let ids = [
+            "dev-debug-0",
+            "dev-debug-line-tables-only",
+            "dev-deps-debug-0",
+            "dev-split-debuginfo-unpacked",
+            "linker-mold",
+            "linker-lld",
+        ];
+        let remaining: Vec<&PlanCandidate> = ids
+            .iter()
+            .map(|id| all.iter().find(|c| c.id == *id).unwrap())
+            .collect();
+        let one = |id: &str, v: Verdict, r: f64| vec![m(id, "dev-incremental", v, r)];
+        let measured = vec![
+            one("dev-debug-0", Verdict::Inconclusive, 0.95),
+            one("dev-debug-line-tables-only", Verdict::Inconclusive, 0.90),
+            // Slower: rejected, never measured again.
+            one("dev-deps-debug-0", Verdict::Slower, 0.5),
+            // No effect worth more runs.
+            one("dev-split-debuginfo-unpacked", Verdict::Noise, 0.97),
+            one("linker-mold", Verdict::Inconclusive, 0.80),
+            // Slower by its point estimate.
+            one("linker-lld", Verdict::Inconclusive, 1.02),
+        ];
+        let d = decide(&remaining, &measured, &|_| 1.0);
+        assert_eq!(d.chosen, None);
+        let c = contenders(&remaining, &measured, &d, &|_| 1.0);
+        assert_eq!(c, ["linker-mold", "dev-debug-line-tables-only"]);
+        let c = contenders(&remaining[..1], &measured[..1], &d, &|_| 1.0);
+        assert_eq!(c, ["dev-debug-0"]);
+        assert!(contenders(&remaining[5..], &measured[5..], &d, &|_| 1.0).is_empty());
+    }
+
+    fn pairs_of(scenario: &str, ratios: &[f64]) -> Pairs {
+        Pairs {
+            scenario: scenario.to_owned(),
+            ratios: ratios.to_vec(),
+            baseline_s: vec![2.0; ratios.len()],
+            failed: false,
+        }
+    }
+
+    #[test]
+    fn pooled_pairs_are_judged_at_the_round_confidence() {
+        let mut p = vec![pairs_of("dev-clean", &[0.90, 0.80])];
+        let first = judge("c", &p, 6);
+        assert_eq!(first[0].verdict, Verdict::Inconclusive);
+        assert_eq!(first[0].pairs, Some(2));
+        pool(
+            &mut p,
+            vec![
+                pairs_of("dev-clean", &[0.84, 0.86, 0.85, 0.83, 0.87, 0.85]),
+                pairs_of("dev-incremental", &[1.0]),
+            ],
+        );
+        let pooled = judge("c", &p, 6);
+        assert_eq!(pooled[0].verdict, Verdict::Faster, "{pooled:?}");
+        assert_eq!(pooled[0].pairs, Some(8));
+        assert_eq!(
+            pooled[0].interval.unwrap().confidence,
+            crate::measure::confidence_for(6)
+        );
+        assert_eq!(pooled[1].scenario, "dev-incremental");
+        p[0].failed = true;
+        assert_eq!(judge("c", &p, 6)[0].verdict, Verdict::Failed);
+    }
+
+    /// A deterministic spread around each candidate's true ratio, differing run by run.
+    fn noisy(truth: f64, seed: usize, n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| truth * (1.0 + 0.06 * (((seed * 7 + i * 13) % 11) as f64 / 10.0 - 0.5)))
+            .collect()
+    }
+
+    #[test]
+    fn extra_runs_settle_a_round_the_first_stage_left_inconclusive() {
+        let all = candidates(
+            Goal::Dev,
+            "x86_64-unknown-linux-gnu",
+            &[linker("mold", true)],
+        );
+        let truth = [
+            ("dev-debug-0", 0.90, 0.80),
+            ("dev-deps-debug-0", 0.97, 0.85),
+            ("dev-split-debuginfo-unpacked", 1.0, 1.0),
+            ("linker-mold", 1.10, 1.05),
+        ];
+        let remaining: Vec<&PlanCandidate> = truth
+            .iter()
+            .map(|(id, ..)| all.iter().find(|c| c.id == *id).unwrap())
+            .collect();
+        let mut stage = 0;
+        let mut measure = |ids: &[&str], runs: usize| -> Vec<Vec<Pairs>> {
+            stage += 1;
+            ids.iter()
+                .map(|id| {
+                    let (i, (_, inc, clean)) =
+                        truth.iter().enumerate().find(|(_, t)| t.0 == *id).unwrap();
+                    vec![
+                        pairs_of("dev-incremental", &noisy(*inc, i + stage, runs)),
+                        pairs_of("dev-clean", &noisy(*clean, i + 2 * stage, runs)),
+                    ]
+                })
+                .collect()
+        };
+        let ids: Vec<&str> = truth.iter().map(|t| t.0).collect();
+        // Two runs are too few for any verdict at the confidence of four candidates.
+        let first = measure(&ids, 2);
+        let mut asked = Vec::new();
+        let settled = settle(
+            &remaining,
+            first,
+            2,
+            DEFAULT_FOLLOW_UPS,
+            &dev_weight,
+            &mut |leaders: &[String], runs| -> Result<_, ()> {
+                asked.push((leaders.to_vec(), runs));
+                let ids: Vec<&str> = leaders.iter().map(String::as_str).collect();
+                Ok(Some(
+                    leaders.iter().cloned().zip(measure(&ids, runs)).collect(),
+                ))
+            },
+        )
+        .unwrap();
+        assert_eq!(settled.decision.chosen.as_deref(), Some("dev-debug-0"));
+        // The better half of those faster by point estimate (two of them) went on with twice
+        // the runs; the slower one never.
+        assert_eq!(asked[0], (vec!["dev-debug-0".to_owned()], 4));
+        assert!(
+            asked
+                .iter()
+                .all(|(l, _)| !l.contains(&"linker-mold".to_owned()))
+        );
+        assert_eq!(settled.stages.len(), asked.len());
+        for pair in asked.windows(2) {
+            assert!(
+                pair[1].0.iter().all(|id| pair[0].0.contains(id)),
+                "{asked:?}"
+            );
+            assert_eq!(pair[1].1, 2 * pair[0].1);
+        }
+        let chosen = &settled.measured[0];
+        assert!(chosen.iter().all(|m| m.verdict != Verdict::Slower));
+        assert!(chosen.iter().all(|m| m.pairs > Some(2)));
+
+        // Without budget for a stage, the round settles on the first stage: nothing taken.
+        let settled = settle(
+            &remaining,
+            measure(&ids, 2),
+            2,
+            DEFAULT_FOLLOW_UPS,
+            &dev_weight,
+            &mut |_: &[String], _| -> Result<_, ()> { Ok(None) },
+        )
+        .unwrap();
+        assert_eq!(settled.decision.chosen, None);
+        assert!(settled.stages.is_empty());
     }
 
     #[test]
@@ -581,6 +1082,10 @@ mod tests {
             rounds: vec![cargo_tune_schema::PlanRound {
                 on_top_of: Vec::new(),
                 measurements: vec![m("dev-debug-0", "dev-incremental", Verdict::Faster, 0.8125)],
+                stages: vec![cargo_tune_schema::PlanStage {
+                    candidates: vec!["dev-debug-0".to_owned()],
+                    runs: 10,
+                }],
                 chosen: Some("dev-debug-0".to_owned()),
             }],
             steps: vec![cargo_tune_schema::PlanStep {
@@ -611,6 +1116,16 @@ mod tests {
         assert_eq!(d.len(), 2, "{d:?}");
         assert!(d[0].starts_with("rustc: 1.95.0 in the plan, 1.96.0 now"));
         assert_ne!(content_hash(b"a"), content_hash(b"b"));
+    }
+
+    #[test]
+    fn a_stage_measures_the_leaders_that_fit_the_budget_best_first() {
+        // (k + 1) × (4 + 1) runs of 10 s: three leaders need 200 s, two 150 s, one 100 s.
+        assert_eq!(fitting(3, 4, 10.0, 200.0), 3);
+        assert_eq!(fitting(3, 4, 10.0, 199.0), 2);
+        assert_eq!(fitting(3, 4, 10.0, 100.0), 1);
+        assert_eq!(fitting(3, 4, 10.0, 99.0), 0);
+        assert_eq!(fitting(0, 4, 10.0, 1e9), 0);
     }
 
     #[test]

@@ -18,6 +18,9 @@ fn ratio(m: &PlanMeasurement) -> String {
         s.push_str(&format!(" [{:.3}, {:.3}]", i.low, i.high));
     }
     s.push_str(&format!(" {}", m.verdict.as_str()));
+    if let Some(n) = m.pairs {
+        s.push_str(&format!(" ({n} pairs)"));
+    }
     s
 }
 

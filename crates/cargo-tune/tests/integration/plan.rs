@@ -331,3 +331,112 @@ fn ctrl_c_mid_search_keeps_a_partial_record_and_restores_the_edited_file() {
             .is_none_or(|s| s.as_array().is_some_and(|a| a.is_empty()))
     );
 }
+
+/// The verdicts a measurement may carry in a chosen step.
+fn not_against(m: &serde_json::Value) -> bool {
+    m["verdict"] != "slower" && m["verdict"] != "failed"
+}
+
+#[test]
+fn dev_plan_with_one_run_measures_both_scenarios_and_adds_runs_only_for_its_leaders() {
+    let ws = TempWorkspace::fixture("timings");
+    let json = cli(&ws)
+        .args([
+            "plan",
+            "--goal",
+            "dev",
+            "--runs",
+            "1",
+            "--follow-ups",
+            "1",
+            "--budget",
+            "30m",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0)
+        .json();
+    assert_eq!(
+        json["scenarios"],
+        serde_json::json!(["dev-incremental", "dev-clean"])
+    );
+    // cargo's own dev defaults are not measured again: they are already in effect.
+    let rejected = json["rejected"].as_array().unwrap();
+    for id in [
+        "dev-build-override-opt-level-0",
+        "dev-deps-opt-level-0",
+        "dev-codegen-units-256",
+        "dev-incremental-on",
+    ] {
+        let r = rejected
+            .iter()
+            .find(|r| r["candidate"] == id)
+            .unwrap_or_else(|| panic!("{id} not rejected: {rejected:?}"));
+        assert!(
+            r["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("already in effect: profile dev already has"),
+            "{r}"
+        );
+    }
+    let rounds = json["rounds"].as_array().unwrap();
+    assert!(!rounds.is_empty());
+    for round in rounds {
+        let stages = round["stages"].as_array().cloned().unwrap_or_default();
+        assert!(stages.len() <= 1, "{round}");
+        let mut measured: Vec<&str> = round["measurements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["candidate"].as_str().unwrap())
+            .collect();
+        measured.dedup();
+        for m in round["measurements"].as_array().unwrap() {
+            // One pair from the round, and two more for each stage that measured it again.
+            let again = stages
+                .iter()
+                .filter(|s| {
+                    s["candidates"]
+                        .as_array()
+                        .unwrap()
+                        .contains(&m["candidate"])
+                })
+                .map(|s| s["runs"].as_u64().unwrap())
+                .sum::<u64>();
+            if m["verdict"] != "failed" {
+                assert_eq!(m["pairs"].as_u64(), Some(1 + again), "{m}");
+            }
+        }
+        for s in &stages {
+            assert_eq!(s["runs"], 2, "{s}");
+            // Only candidates of the round, at most half of them (rounded up).
+            let leaders = s["candidates"].as_array().unwrap();
+            assert!(!leaders.is_empty());
+            assert!(
+                leaders
+                    .iter()
+                    .all(|l| measured.contains(&l.as_str().unwrap()))
+            );
+            assert!(leaders.len() <= measured.len().div_ceil(2), "{s}");
+        }
+        // A round measures every candidate in both scenarios.
+        for c in &measured {
+            let scenarios: Vec<&str> = round["measurements"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["candidate"] == *c)
+                .map(|m| m["scenario"].as_str().unwrap())
+                .collect();
+            assert_eq!(scenarios, ["dev-incremental", "dev-clean"], "{c}");
+        }
+    }
+    // A step was faster somewhere and slower nowhere.
+    for step in json["steps"].as_array().unwrap() {
+        let ms = step["measurements"].as_array().unwrap();
+        assert!(ms.iter().any(|m| m["verdict"] == "faster"), "{step}");
+        assert!(ms.iter().all(not_against), "{step}");
+    }
+}

@@ -275,6 +275,17 @@ impl Session {
         ctx: &OutputContext,
     ) -> Result<(RunContext, Vec<Variant>, Vec<ScenarioResult>), ExpectedError> {
         let (context, plan) = self.plan(args, variants, scenarios, skip)?;
+        self.run_plan(context, plan, compare, ctx)
+    }
+
+    /// Runs a plan made by [`Session::plan`] (and perhaps adjusted), as [`Session::measure`].
+    pub(crate) fn run_plan(
+        &self,
+        context: RunContext,
+        plan: MeasurePlan,
+        compare: bool,
+        ctx: &OutputContext,
+    ) -> Result<(RunContext, Vec<Variant>, Vec<ScenarioResult>), ExpectedError> {
         let mut bar = ProgressBar::new(ctx);
         interrupt::install();
         let mut progress = |event: &measure::Progress<'_>| bar.event(event);

@@ -21,12 +21,14 @@ use crate::output::{Destination, OutputContext};
 /// `cargo tune plan`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Candidates come from the goal and this machine (debuginfo levels, \
-split-debuginfo, the linkers that test-link here; for release also LTO, codegen units and \
-incremental), less those already in effect. Each round measures every remaining candidate on top \
-of the steps chosen so far, in one interleaved run, and takes the one that measured faster in a \
-scenario and slower in none; the search stops when none is faster or the next round would not fit \
-the budget. The record (every measurement, the chosen steps, the toolchain and workspace it was \
+    after_help = "Candidates come from the goal and this machine (debuginfo levels for all crates and \
+for dependencies, split-debuginfo, the linkers that test-link here, cargo's build-time defaults \
+the workspace moved away from; for release also LTO, codegen units and incremental), less those \
+already in effect. Each round measures every remaining candidate on top of the steps chosen so \
+far, in one interleaved run, and takes the one that measured faster in a scenario, slower in none, \
+and faster on the goal's weighted scenarios (dev: dev-incremental 3, dev-clean 1). When none is \
+faster yet, the better half of the rest is measured again with twice the runs (--follow-ups \
+stages); the search stops when none is faster or the next round would not fit the budget. The record (every measurement, the chosen steps, the toolchain and workspace it was \
 measured on) is written to cargo-tune-plan.toml; `cargo tune apply --plan FILE` applies its \
 steps."
 )]
@@ -39,6 +41,12 @@ pub(crate) struct PlanArgs {
     /// Time the search may take, e.g. 15m, 900s, 1h.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     budget: Duration,
+
+    /// When no candidate of a round is faster yet: how many stages of extra runs (each
+    /// twice the runs of the one before, for the better half of the candidates faster by
+    /// their point estimates) may follow before the round concludes. 0 turns them off.
+    #[arg(long, value_name = "N", default_value_t = search::DEFAULT_FOLLOW_UPS)]
+    follow_ups: usize,
 
     /// Where to write the decision record (default: cargo-tune-plan.toml in the workspace
     /// root).
@@ -256,15 +264,15 @@ impl PlanArgs {
         probe_args.runs = 1;
         let probe_started = Instant::now();
         let baseline = session.variant("baseline", &[], &[])?;
-        let (_, _, probe) = session.measure(
+        let probe = measure_round(
+            session,
             &probe_args,
-            vec![baseline],
-            scenarios.to_vec(),
-            Vec::new(),
+            &[baseline],
+            scenarios,
             false,
             search.ctx,
         )?;
-        let probe_s = probe_started.elapsed().as_secs_f64();
+        let mut probe_s = probe_started.elapsed().as_secs_f64();
         if let Some((scenario, failure)) = probe.iter().find_map(|s| {
             let f = s.variants.first()?.failure.as_ref()?;
             Some((s.scenario.clone(), f))
@@ -289,6 +297,8 @@ impl PlanArgs {
             .sum();
         let runs = self.measure.runs as usize;
         let budget = self.budget.as_secs_f64();
+        let goal = search.record.goal;
+        let weight = |scenario: &str| search::weight(goal, scenario);
         let first = search::round_estimate(remaining.len() + 1, runs, probe_s, run_s);
         if first > budget - probe_s {
             return Err(ExpectedError::Usage {
@@ -337,23 +347,71 @@ impl PlanArgs {
                 let (args, changes) = changes_of(&with);
                 variants.push(session.variant(&c.id, &args, &changes)?);
             }
-            let (_, _, results) = session.measure(
-                &quiet,
-                variants,
-                scenarios.to_vec(),
-                Vec::new(),
-                true,
-                search.ctx,
-            )?;
-            let measured: Vec<Vec<PlanMeasurement>> = remaining
+            let round_started = Instant::now();
+            let n_variants = variants.len();
+            let results = measure_round(session, &quiet, &variants, scenarios, true, search.ctx)?;
+            // A variant's warm-up is a whole build where its target directory is new (the
+            // probe's may have been one left by an earlier run): later rounds are estimated
+            // from what this one cost.
+            let observed = round_started.elapsed().as_secs_f64() / n_variants as f64
+                - runs.saturating_sub(1) as f64 * run_s;
+            probe_s = probe_s.max(observed);
+            let first: Vec<Vec<search::Pairs>> = remaining
                 .iter()
-                .map(|c| search::measurements(&results, &c.id))
+                .map(|c| search::pairs(&results, &c.id))
                 .collect();
             let refs: Vec<&PlanCandidate> = remaining.iter().collect();
-            let decision = search::decide(&refs, &measured);
+            // None faster yet: more runs for the leading candidates, halving them each stage,
+            // before the round concludes that nothing is faster.
+            let mut more = |leaders: &[String],
+                            stage_runs: usize|
+             -> Result<Option<search::StagePairs>, ExpectedError> {
+                // The variants' target directories exist: a stage costs its measured runs and
+                // the incremental warm-ups, about one run each.
+                let left = budget - search.started.elapsed().as_secs_f64();
+                let fit = search::fitting(leaders.len(), stage_runs, run_s, left);
+                if fit == 0 {
+                    search.ctx.print_note(&format!(
+                        "not measuring {} again: {} more runs do not fit the {}s left of the budget",
+                        leaders[0],
+                        stage_runs,
+                        left.max(0.0) as u64
+                    ));
+                    return Ok(None);
+                }
+                let leaders = &leaders[..fit];
+                search.ctx.print_note(&format!(
+                    "none faster yet; {} more runs of {}",
+                    stage_runs,
+                    leaders.join(", ")
+                ));
+                let mut stage_args = quiet.clone();
+                stage_args.runs = stage_runs as u32;
+                let mut variants = vec![session.variant(base_name, &args, &changes)?];
+                for id in leaders {
+                    let Some(c) = remaining.iter().find(|c| c.id == *id) else {
+                        continue;
+                    };
+                    let mut with: Vec<&PlanCandidate> = chosen_refs.clone();
+                    with.push(c);
+                    let (args, changes) = changes_of(&with);
+                    variants.push(session.variant(&c.id, &args, &changes)?);
+                }
+                let results =
+                    measure_round(session, &stage_args, &variants, scenarios, true, search.ctx)?;
+                Ok(Some(
+                    leaders
+                        .iter()
+                        .map(|id| (id.clone(), search::pairs(&results, id)))
+                        .collect(),
+                ))
+            };
+            let settled = search::settle(&refs, first, runs, self.follow_ups, &weight, &mut more)?;
+            let (measured, decision) = (settled.measured, settled.decision);
             search.record.rounds.push(PlanRound {
                 on_top_of: chosen.iter().map(|c| c.id.clone()).collect(),
                 measurements: measured.iter().flatten().cloned().collect(),
+                stages: settled.stages,
                 chosen: decision.chosen.clone(),
             });
             last = remaining
@@ -409,6 +467,28 @@ impl PlanArgs {
         }
         Ok(PlanEnd::Converged)
     }
+}
+
+/// Measures `variants` scenario by scenario. A clean scenario starts every run from an empty
+/// target directory, so its warm-up would only repeat a measured run: it is left out, and the
+/// rotated order of the rounds spreads what a cold cache costs over the variants.
+fn measure_round(
+    session: &Session,
+    args: &MeasureArgs,
+    variants: &[cargo_tune_core::variant::Variant],
+    scenarios: &[Scenario],
+    compare: bool,
+    ctx: &OutputContext,
+) -> Result<Vec<cargo_tune_schema::ScenarioResult>, ExpectedError> {
+    let mut out = Vec::new();
+    for scenario in scenarios {
+        let (context, mut plan) =
+            session.plan(args, variants.to_vec(), vec![*scenario], Vec::new())?;
+        plan.warm_up = !scenario.is_clean();
+        let (_, _, results) = session.run_plan(context, plan, compare, ctx)?;
+        out.extend(results);
+    }
+    Ok(out)
 }
 
 fn reject_rest(
