@@ -402,14 +402,18 @@ fn display_command(env: &[(OsString, Option<OsString>)], argv: &[OsString]) -> S
     let mut words = Vec::new();
     for (key, value) in env {
         if let Some(value) = value {
+            // A Redis URL for sccache carries a password; a shown command never does.
             words.push(format!(
                 "{}={}",
                 key.to_string_lossy(),
-                shell_quote(&value.to_string_lossy())
+                shell_quote(&crate::cache::mask_secrets(&value.to_string_lossy()))
             ));
         }
     }
-    words.extend(argv.iter().map(|a| shell_quote(&a.to_string_lossy())));
+    words.extend(
+        argv.iter()
+            .map(|a| shell_quote(&crate::cache::mask_secrets(&a.to_string_lossy()))),
+    );
     words.join(" ")
 }
 

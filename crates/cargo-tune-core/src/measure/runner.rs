@@ -333,18 +333,19 @@ fn measure_scenario(
     })
 }
 
-struct RunResult {
-    ok: bool,
-    interrupted: bool,
-    status: String,
-    wall: Duration,
-    measurement: Measurement,
-    stderr_tail: Vec<String>,
+/// What one cargo run did.
+pub(crate) struct RunResult {
+    pub(crate) ok: bool,
+    pub(crate) interrupted: bool,
+    pub(crate) status: String,
+    pub(crate) wall: Duration,
+    pub(crate) measurement: Measurement,
+    pub(crate) stderr_tail: Vec<String>,
 }
 
 const TAIL_LINES: usize = 20;
 
-fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureError> {
+pub(crate) fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureError> {
     run_command(cli.to_command(), &cli.display(), cancel)
 }
 
