@@ -68,6 +68,9 @@ enum Command {
     Pgo(cmd::pgo::PgoArgs),
     /// Restore the files of the last `cargo tune apply` (repeat for earlier ones).
     Undo(cmd::undo::UndoArgs),
+    /// Set up and verify a build cache for CI: sccache with a local directory or Redis, or a
+    /// cached target directory; hit rates and why each miss happened.
+    Cache(cmd::cache::CacheArgs),
     /// Check the build-time SLOs of [workspace.metadata.tune.slo]: measure what they need,
     /// decide each against the interval of its median, exit 1 on a violation.
     Guard(cmd::guard::GuardArgs),
@@ -106,6 +109,7 @@ pub(crate) fn run(mut args: Vec<OsString>) -> i32 {
         Command::Pgo(args) => args.exec(&ctx),
         Command::Undo(args) => args.exec(&ctx),
         Command::Guard(args) => args.exec(&ctx),
+        Command::Cache(args) => args.exec(&ctx),
     };
     match result {
         Ok(()) => cargo_tune_schema::exit_codes::OK,

@@ -3,6 +3,7 @@
 mod apply;
 mod audit;
 mod bench;
+mod cache;
 mod cli_help;
 mod compiled_twice;
 mod contract;
