@@ -75,6 +75,9 @@ pub enum Change {
     Rustflags(Vec<String>),
     /// Link with another linker (flags resolved against the probed environment).
     Linker(Linker),
+    /// Restore the target directory a CI cache saved after an earlier build (what `ci-warm`
+    /// measures; no other build restores anything).
+    TargetCache,
 }
 
 impl fmt::Display for Change {
@@ -84,6 +87,7 @@ impl fmt::Display for Change {
             Change::Env { var, value } => write!(f, "{var}={value}"),
             Change::Rustflags(flags) => write!(f, "rustflags+={}", flags.join(" ")),
             Change::Linker(l) => write!(f, "linker={}", l.as_str()),
+            Change::TargetCache => f.write_str("target-cache"),
         }
     }
 }
@@ -201,11 +205,13 @@ pub const PRESETS: &[(&str, &[&str])] = &[
     ("jobs", &[COUNT]),
     ("incremental", &["on", "off"]),
     ("sccache", &["on"]),
+    ("target-cache", &["on"]),
+    ("checksum-freshness", &["on"]),
 ];
 
 /// Top-level cargo config tables a `key=value` override may set.
 pub const CONFIG_SECTIONS: &[&str] = &[
-    "profile", "build", "target", "env", "net", "term", "resolver",
+    "profile", "build", "target", "env", "net", "term", "resolver", "unstable",
 ];
 
 const BUILD_KEYS: &[&str] = &[
@@ -227,6 +233,7 @@ pub const ENV_VARS: &[&str] = &[
     "CARGO_INCREMENTAL",
     "CARGO_BUILD_JOBS",
     "RUSTFLAGS",
+    "RUSTC_BOOTSTRAP",
     "CARGO_PROFILE_<NAME>_<KEY>",
 ];
 
@@ -277,8 +284,11 @@ impl ChangeSpec {
                 .ok_or_else(unknown);
         }
         let Some((key, value)) = text.split_once('=') else {
-            if text == "sccache" {
-                return preset("sccache", "on").map(ChangeSpec::Changes);
+            if PRESETS
+                .iter()
+                .any(|(name, values)| *name == text && *values == ["on"])
+            {
+                return preset(text, "on").map(ChangeSpec::Changes);
             }
             return FindingCode::parse(text)
                 .map(ChangeSpec::Finding)
@@ -364,6 +374,17 @@ fn preset(name: &str, value: &str) -> Result<Vec<Change>, ChangeError> {
             var: "RUSTC_WRAPPER".to_owned(),
             value: "sccache".to_owned(),
         },
+        "target-cache" => Change::TargetCache,
+        // An unstable cargo feature: RUSTC_BOOTSTRAP=1 lets a stable cargo read it.
+        "checksum-freshness" => {
+            return Ok(vec![
+                cfg("unstable.checksum-freshness", "true".to_owned()),
+                Change::Env {
+                    var: "RUSTC_BOOTSTRAP".to_owned(),
+                    value: "1".to_owned(),
+                },
+            ]);
+        }
         _ => return Err(bad()),
     }])
 }
@@ -628,6 +649,8 @@ pub enum Stage {
     Codegen,
     /// Only linking.
     Link,
+    /// Only what a build restores from a cache before it starts.
+    Restore,
 }
 
 /// Which builds a change can make a difference to, derived from the change itself.
@@ -710,6 +733,9 @@ impl Reach {
                     "links nothing"
                 }
             )),
+            Stage::Restore if scenario != Scenario::CiWarm => Some(format!(
+                "restores a cached target directory, which only ci-warm does, not {scenario}"
+            )),
             _ => None,
         }
     }
@@ -744,6 +770,10 @@ impl Change {
             Change::Linker(_) => Reach {
                 profiles: None,
                 stage: Stage::Link,
+            },
+            Change::TargetCache => Reach {
+                profiles: None,
+                stage: Stage::Restore,
             },
         }
     }
@@ -851,6 +881,7 @@ pub fn already_in_effect(change: &Change, now: &InEffect<'_>) -> Option<String> 
             };
             (now.linker == name).then(|| format!("host binaries already link with {name}"))
         }
+        Change::TargetCache => None,
     }
 }
 

@@ -34,6 +34,8 @@ pub struct Variant {
     pub env: Vec<(String, String)>,
     /// The complete rustflags, when the variant changes them.
     pub rustflags: Option<Vec<String>>,
+    /// Whether `ci-warm` restores the target directory its warm-up build left.
+    pub restore_target: bool,
 }
 
 /// Where rustflags can come from, as cargo reads them.
@@ -237,6 +239,7 @@ pub fn resolve(
     let mut config = Vec::new();
     let mut env = Vec::new();
     let mut extra: Vec<String> = Vec::new();
+    let mut restore_target = false;
     for change in changes {
         match change {
             Change::Config { key, value } => config.push(format!("{key}={value}")),
@@ -265,6 +268,7 @@ pub fn resolve(
                 test_link(*linker, &flags, ctx.probe_dir)?;
                 extra.extend(flags);
             }
+            Change::TargetCache => restore_target = true,
         }
     }
     let rustflags = if extra.is_empty() {
@@ -281,6 +285,7 @@ pub fn resolve(
         config,
         env,
         rustflags,
+        restore_target,
     })
 }
 

@@ -363,3 +363,112 @@ fn an_unknown_backend_is_a_usage_error() {
         .assert_code(exit_codes::USAGE);
     assert!(run.stderr().contains("target-dir"), "{}", run.stderr());
 }
+
+/// Per variant of the `ci-warm` scenario of a `try` report: (units rebuilt, units total) of
+/// each measured run.
+fn ci_warm_units(report: &serde_json::Value) -> Vec<(String, Vec<(u64, u64)>)> {
+    let scenario = report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["scenario"] == "ci-warm")
+        .unwrap_or_else(|| panic!("no ci-warm scenario: {report}"));
+    scenario["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let runs = v["runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r["units_rebuilt"].as_u64().unwrap(),
+                        r["units_total"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            (v["variant"].as_str().unwrap().to_owned(), runs)
+        })
+        .collect()
+}
+
+#[test]
+fn ci_warm_rebuilds_every_member_from_a_restored_target_unless_freshness_is_by_checksum() {
+    let ws = TempWorkspace::fixture("cache-ci");
+    let run = cli(&ws)
+        .args([
+            "try",
+            "--offline",
+            "--scenario",
+            "ci-warm",
+            "--runs",
+            "2",
+            "--format",
+            "json",
+            "target-cache",
+            "--vs",
+            "target-cache+checksum-freshness",
+        ])
+        .run()
+        .assert_code(exit_codes::OK);
+    let report = run.json();
+    let units = ci_warm_units(&report);
+    let of = |name: &str| &units.iter().find(|(n, _)| n == name).unwrap().1;
+    // Units cargo builds, as cargo itself counts them in the warm-up's fresh checkout.
+    let total = of("baseline")[0].1;
+    assert!(total >= 4, "{report}");
+    for (rebuilt, all) in of("baseline").iter().chain(of("candidate-1")) {
+        assert_eq!((*rebuilt, *all), (total, total), "{report}");
+    }
+    for (rebuilt, all) in of("candidate-2") {
+        assert_eq!((*rebuilt, *all), (0, total), "{report}");
+    }
+    let variants = report["variants"].to_string();
+    assert!(variants.contains("RUSTC_BOOTSTRAP=1"), "{variants}");
+    assert!(
+        variants.contains("unstable.checksum-freshness=true"),
+        "{variants}"
+    );
+    // The checkout is one path, reused; the workspace itself is untouched.
+    assert!(
+        ws.path("target/cargo-tune/ci-warm/checkout/Cargo.toml")
+            .is_file()
+    );
+    assert!(
+        !ws.path("target/cargo-tune/ci-warm/checkout/target")
+            .exists()
+    );
+}
+
+#[test]
+fn ci_warm_with_sccache_compiles_through_a_private_server_that_is_stopped() {
+    require_sccache();
+    let ws = TempWorkspace::fixture("cache-ci");
+    let run = cli(&ws)
+        .args([
+            "try",
+            "--offline",
+            "--scenario",
+            "ci-warm",
+            "--runs",
+            "1",
+            "--format",
+            "json",
+            "sccache+CARGO_INCREMENTAL=0",
+        ])
+        .run()
+        .assert_code(exit_codes::OK);
+    let report = run.json();
+    let cache = ws.path("target/cargo-tune/ci-warm/candidate-1.sccache");
+    assert!(
+        std::fs::read_dir(&cache).is_ok_and(|d| d.count() > 0),
+        "sccache wrote nothing: {report}"
+    );
+    assert_eq!(
+        sccache_servers_with(&cache.display().to_string()),
+        Vec::<String>::new(),
+        "the private server was left running"
+    );
+}
