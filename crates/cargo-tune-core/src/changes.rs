@@ -235,6 +235,7 @@ pub const ENV_VARS: &[&str] = &[
     "RUSTFLAGS",
     "RUSTC_BOOTSTRAP",
     "CARGO_PROFILE_<NAME>_<KEY>",
+    "CARGO_UNSTABLE_<FLAG>",
 ];
 
 fn presets_help() -> String {
@@ -375,10 +376,14 @@ fn preset(name: &str, value: &str) -> Result<Vec<Change>, ChangeError> {
             value: "sccache".to_owned(),
         },
         "target-cache" => Change::TargetCache,
-        // An unstable cargo feature: RUSTC_BOOTSTRAP=1 lets a stable cargo read it.
+        // An unstable cargo feature, set as CI sets it: RUSTC_BOOTSTRAP=1 lets a stable cargo
+        // read it.
         "checksum-freshness" => {
             return Ok(vec![
-                cfg("unstable.checksum-freshness", "true".to_owned()),
+                Change::Env {
+                    var: "CARGO_UNSTABLE_CHECKSUM_FRESHNESS".to_owned(),
+                    value: "true".to_owned(),
+                },
                 Change::Env {
                     var: "RUSTC_BOOTSTRAP".to_owned(),
                     value: "1".to_owned(),
@@ -519,7 +524,9 @@ fn env(var: &str, value: &str) -> Option<Vec<Change>> {
             value.split_whitespace().map(str::to_owned).collect(),
         )]);
     }
-    let known = ENV_VARS.contains(&var) || var.starts_with("CARGO_PROFILE_");
+    let known = ENV_VARS.contains(&var)
+        || var.starts_with("CARGO_PROFILE_")
+        || var.starts_with("CARGO_UNSTABLE_");
     known.then(|| {
         vec![Change::Env {
             var: var.to_owned(),
@@ -554,6 +561,7 @@ pub fn from_suggestion(change: &SuggestedChange) -> Option<Change> {
         }
         SuggestedChange::UseLinker { linker } => Linker::parse(linker).map(Change::Linker),
         SuggestedChange::Env { var, value } => env(var, value).and_then(|mut c| c.pop()),
+        SuggestedChange::CiCache { layer } if layer == "target-dir" => Some(Change::TargetCache),
         _ => None,
     }
 }
@@ -1209,6 +1217,7 @@ mod tests {
             "test-build",
             "test-run",
             "nextest-run",
+            "ci-warm",
         ];
         assert_eq!(affected("debug=0"), dev_codegen);
         assert_eq!(affected("profile.dev.codegen-units=4"), dev_codegen);
@@ -1223,7 +1232,8 @@ mod tests {
                 "dev-incremental",
                 "test-build",
                 "test-run",
-                "nextest-run"
+                "nextest-run",
+                "ci-warm"
             ]
         );
         assert_eq!(
@@ -1250,6 +1260,7 @@ mod tests {
             "dev-incremental",
             "release-clean",
             "test-build",
+            "ci-warm",
         ];
         assert_eq!(affected("linker=mold"), links);
         assert_eq!(
@@ -1261,6 +1272,24 @@ mod tests {
         assert_eq!(affected("incremental=off"), all);
         assert_eq!(affected("jobs=2"), all);
         assert_eq!(affected("RUSTFLAGS=-Ctarget-cpu=native"), all);
+        assert_eq!(affected("target-cache"), ["ci-warm"]);
+        assert_eq!(
+            reach("target-cache").why_not(Scenario::DevClean).unwrap(),
+            "restores a cached target directory, which only ci-warm does, not dev-clean"
+        );
+        assert_eq!(
+            changes("checksum-freshness"),
+            [
+                Change::Env {
+                    var: "CARGO_UNSTABLE_CHECKSUM_FRESHNESS".into(),
+                    value: "true".into()
+                },
+                Change::Env {
+                    var: "RUSTC_BOOTSTRAP".into(),
+                    value: "1".into()
+                }
+            ]
+        );
         assert_eq!(
             reach("lto=thin").why_not(Scenario::DevIncremental).unwrap(),
             "changes only the release and bench profiles, and dev-incremental builds dev"

@@ -406,6 +406,9 @@ pub fn ops_for_change(
         SuggestedChange::Env { var, .. } => Err(refuse(format!(
             "`{var}` is an environment variable; set it in the shell or CI configuration that runs cargo"
         ))),
+        SuggestedChange::CiCache { layer } => Err(refuse(format!(
+            "caching the {layer} is CI configuration; the plan's CI snippet sets it up"
+        ))),
         SuggestedChange::Manual { .. } => Err(refuse("only a person can make this change")),
         _ => Err(refuse(
             "this kind of change is not known to this version of cargo-tune",
