@@ -219,7 +219,7 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
 /// The CI cache layers of the chosen steps; `sccache` says where sccache's cache lives in CI.
 pub fn ci_layers(
     chosen: &[&PlanCandidate],
-    sccache: crate::cache::Backend,
+    sccache: &crate::cache::Backend,
 ) -> crate::cache::ci::CiLayers {
     let mut layers = crate::cache::ci::CiLayers::default();
     for change in chosen.iter().flat_map(|c| &c.changes) {
@@ -568,7 +568,7 @@ mod tests {
                 by_id("ci-target-cache-checksum-freshness"),
                 by_id("ci-sccache"),
             ],
-            backend.clone(),
+            &backend,
         );
         assert_eq!(
             layers,
@@ -579,7 +579,7 @@ mod tests {
                 incremental_off: true,
             }
         );
-        assert!(ci_layers(&[by_id("dev-debug-0")], backend).is_empty());
+        assert!(ci_layers(&[by_id("dev-debug-0")], &backend).is_empty());
     }
 
     #[test]

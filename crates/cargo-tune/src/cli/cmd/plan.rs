@@ -250,7 +250,7 @@ impl PlanArgs {
                 .iter()
                 .filter_map(|s| record.candidates.iter().find(|c| c.id == s.candidate))
                 .collect();
-            let layers = search::ci_layers(&chosen, cache_backend);
+            let layers = search::ci_layers(&chosen, &cache_backend);
             search.record.ci = (!layers.is_empty()).then(|| {
                 cargo_tune_core::cache::ci::settings(
                     &layers,
