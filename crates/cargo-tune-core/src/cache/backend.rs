@@ -163,9 +163,14 @@ impl RedisUrl {
         })
     }
 
-    /// The URL as given, password included: only for the process that needs it.
-    pub fn expose(&self) -> &str {
-        &self.raw
+    /// `redis://HOST:PORT` (or `rediss://`), without credentials or database.
+    pub fn endpoint(&self) -> String {
+        let scheme = if self.tls { "rediss" } else { "redis" };
+        if self.host.contains(':') {
+            format!("{scheme}://[{}]:{}", self.host, self.port)
+        } else {
+            format!("{scheme}://{}:{}", self.host, self.port)
+        }
     }
 }
 
@@ -186,6 +191,14 @@ fn percent_decode(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Whether an environment variable holds a secret by its name (`SCCACHE_REDIS_PASSWORD`).
+pub fn is_secret_var(name: &str) -> bool {
+    let name = name.to_ascii_uppercase();
+    ["PASSWORD", "TOKEN", "SECRET"]
+        .iter()
+        .any(|w| name.contains(w))
 }
 
 /// `text` with the password of every `scheme://user:password@` replaced by `***`, so that a
@@ -257,6 +270,8 @@ mod tests {
         assert!(only_pass.tls);
         assert_eq!((only_pass.host.as_str(), only_pass.port), ("::1", 7000));
         assert_eq!(only_pass.to_string(), "rediss://:***@[::1]:7000");
+        assert_eq!(only_pass.endpoint(), "rediss://[::1]:7000");
+        assert_eq!(url.endpoint(), "redis://cache.example:6380");
         let err = RedisUrl::parse("redis://:hunter2@host:port").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
     }

@@ -39,14 +39,28 @@ pub fn settings(layers: &CiLayers, rustc: &str, profile: &str) -> CiCacheSetting
     match &layers.sccache {
         Some(Backend::Redis(url)) => {
             env.push(("RUSTC_WRAPPER".into(), "sccache".into()));
-            env.push((
-                "SCCACHE_REDIS_ENDPOINT".into(),
-                "${{ secrets.SCCACHE_REDIS_ENDPOINT }}".into(),
-            ));
+            env.push(("SCCACHE_REDIS_ENDPOINT".into(), url.endpoint()));
+            if let Some(user) = &url.username {
+                env.push(("SCCACHE_REDIS_USERNAME".into(), user.clone()));
+            }
+            if url.password.is_some() {
+                env.push((
+                    "SCCACHE_REDIS_PASSWORD".into(),
+                    "${{ secrets.SCCACHE_REDIS_PASSWORD }}".into(),
+                ));
+            }
+            if let Some(db) = url.db {
+                env.push(("SCCACHE_REDIS_DB".into(), db.to_string()));
+            }
             needs.push(format!(
-                "sccache {}+ on the runner (`{}`) and a repository secret SCCACHE_REDIS_ENDPOINT holding the Redis URL ({url}, with its password), reachable from the runners",
+                "sccache {}+ on the runner (`{}`) and the Redis at {url} reachable from the runners{}",
                 super::sccache::MIN_VERSION,
-                super::sccache::INSTALL
+                super::sccache::INSTALL,
+                if url.password.is_some() {
+                    "; its password in a repository secret SCCACHE_REDIS_PASSWORD"
+                } else {
+                    ""
+                }
             ));
         }
         Some(_) => {
@@ -144,7 +158,11 @@ mod tests {
         assert!(s.env.contains(&"CARGO_INCREMENTAL=0".to_owned()));
         assert!(
             s.github_actions
-                .contains("SCCACHE_REDIS_ENDPOINT: \"${{ secrets.SCCACHE_REDIS_ENDPOINT }}\"")
+                .contains("SCCACHE_REDIS_PASSWORD: \"${{ secrets.SCCACHE_REDIS_PASSWORD }}\"")
+        );
+        assert!(
+            s.github_actions
+                .contains("SCCACHE_REDIS_ENDPOINT: \"redis://cache.internal:6379\"")
         );
         assert!(
             s.github_actions

@@ -97,6 +97,23 @@ pub enum Storage {
     Redis(RedisUrl),
 }
 
+/// The variables that point sccache at `url`. Credentials go in their own variables: sccache
+/// (through OpenDAL) sends an empty user name from `redis://:PASSWORD@…` and the server refuses
+/// it.
+pub fn redis_env(url: &RedisUrl) -> Vec<(String, String)> {
+    let mut env = vec![("SCCACHE_REDIS_ENDPOINT".to_owned(), url.endpoint())];
+    if let Some(user) = &url.username {
+        env.push(("SCCACHE_REDIS_USERNAME".to_owned(), user.clone()));
+    }
+    if let Some(password) = &url.password {
+        env.push(("SCCACHE_REDIS_PASSWORD".to_owned(), password.clone()));
+    }
+    if let Some(db) = url.db {
+        env.push(("SCCACHE_REDIS_DB".to_owned(), db.to_string()));
+    }
+    env
+}
+
 /// A running sccache server cargo-tune started; stopped when dropped.
 #[derive(Debug)]
 pub struct Server {
@@ -143,9 +160,7 @@ impl Server {
                 })?;
                 env.push(("SCCACHE_DIR".to_owned(), dir.display().to_string()));
             }
-            Storage::Redis(url) => {
-                env.push(("SCCACHE_REDIS_ENDPOINT".to_owned(), url.expose().to_owned()));
-            }
+            Storage::Redis(url) => env.extend(redis_env(url)),
         }
         // Marked running before it starts: a start that fails half-way is stopped on drop.
         let server = Server {
@@ -203,7 +218,19 @@ impl Server {
     pub fn stop(mut self) -> Result<(), SccacheError> {
         self.running = false;
         self.command(&["--stop-server"]).output()?;
+        self.wait_closed();
         Ok(())
+    }
+
+    /// `--stop-server` returns once the server has been told; wait (a few seconds at most)
+    /// until it no longer accepts connections, so that nothing of it outlives cargo-tune.
+    fn wait_closed(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 }
 
@@ -211,6 +238,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         if self.running {
             let _ = self.command(&["--stop-server"]).output();
+            self.wait_closed();
         }
     }
 }
@@ -275,17 +303,22 @@ pub fn parse_stats(json: &str) -> Result<CacheStats, SccacheError> {
 
 /// What one of sccache's reasons for not caching means, and its fix.
 pub fn explain(reason: &str) -> &'static str {
-    match reason {
+    // sccache adds details in parentheses: `crate-type (bin)`.
+    let base = reason.split(" (").next().unwrap_or(reason).trim();
+    match base {
         "crate-type" => {
             "a binary, test, dylib or cdylib crate: sccache caches only library crates (rlib, staticlib, proc-macro); linking is never cached"
         }
         "incremental" => {
             "compiled incrementally: sccache cannot cache it; build with CARGO_INCREMENTAL=0 (or `incremental = false` in the profile) where the cache should serve members"
         }
-        "-" | "unhashable" => {
-            "an input sccache could not hash (a build script's output or a file outside the source)"
+        "-" => {
+            "the source came from standard input: cargo asking rustc about the target (`rustc - --print=…`), not a compilation"
         }
-        "missing input" => "an input file named on the command line does not exist",
+        "unhashable" => "an input sccache could not hash",
+        "missing input" => {
+            "no source file on the command line: cargo asking rustc about itself (`rustc -vV`, `--print`), not a compilation"
+        }
         "multiple input files" | "multiple inputs" => "several input files on one command line",
         "output-dir" | "-o" => "no output directory sccache can predict",
         "emit" => "an --emit kind sccache does not cache",

@@ -406,7 +406,11 @@ fn display_command(env: &[(OsString, Option<OsString>)], argv: &[OsString]) -> S
             words.push(format!(
                 "{}={}",
                 key.to_string_lossy(),
-                shell_quote(&crate::cache::mask_secrets(&value.to_string_lossy()))
+                if crate::cache::backend::is_secret_var(&key.to_string_lossy()) {
+                    "***".to_owned()
+                } else {
+                    shell_quote(&crate::cache::mask_secrets(&value.to_string_lossy()))
+                }
             ));
         }
     }
