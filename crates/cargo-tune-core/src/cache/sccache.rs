@@ -176,6 +176,15 @@ impl Server {
 
     fn command(&self, args: &[&str]) -> ToolCommand {
         let mut cmd = ToolCommand::new(&self.exe).args(args);
+        // The user's SCCACHE_* settings (a bucket, the GitHub Actions cache, another Redis)
+        // would pick the storage of a server started from this environment.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("SCCACHE_")
+                && !self.env.iter().any(|(k, _)| key == k.as_str())
+            {
+                cmd = cmd.env_remove(&key);
+            }
+        }
         for (k, v) in &self.env {
             cmd = cmd.env(k, v);
         }

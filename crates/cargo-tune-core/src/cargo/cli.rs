@@ -231,6 +231,12 @@ impl ToolCommand {
         self
     }
 
+    /// Removes an environment variable for the child.
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
+        self.env.push((key.as_ref().to_owned(), None));
+        self
+    }
+
     /// Runs the child in `dir`.
     pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cwd = Some(dir.into());

@@ -172,9 +172,13 @@ fn a_local_cache_serves_every_library_on_the_warm_build_and_says_why_binaries_mi
     require_sccache();
     let ws = TempWorkspace::fixture("cache-ci");
     let cache_dir = ws.path("../sccache-cache");
+    // The user's own sccache settings must not redirect the private server.
+    let users_dir = ws.path("../users-sccache");
     let run = cli(&ws)
         .args(["cache", "verify", "--offline", "--format", "json"])
         .args([format!("--backend=local={}", cache_dir.display())])
+        .env("SCCACHE_DIR", &users_dir)
+        .env("SCCACHE_REDIS_ENDPOINT", "redis://127.0.0.1:1")
         .run()
         .assert_code(exit_codes::OK);
     let report = run.json();
@@ -200,6 +204,7 @@ fn a_local_cache_serves_every_library_on_the_warm_build_and_says_why_binaries_mi
             .contains("linking")
     );
     assert!(std::fs::read_dir(&cache_dir).unwrap().count() > 0);
+    assert!(!users_dir.exists());
     assert_eq!(
         sccache_servers_with(&cache_dir.display().to_string()),
         Vec::<String>::new(),
