@@ -48,8 +48,16 @@ struct BackendArg {
 impl BackendArg {
     fn parse(&self) -> Result<Backend, ExpectedError> {
         let default = default_local_dir();
-        Backend::parse(&self.backend, &default).map_err(|e| ExpectedError::Usage {
-            message: format!("--backend: {e}"),
+        let backend =
+            Backend::parse(&self.backend, &default).map_err(|e| ExpectedError::Usage {
+                message: format!("--backend: {e}"),
+            })?;
+        // The sccache server runs elsewhere than here: a relative directory is made absolute.
+        Ok(match backend {
+            Backend::Local(dir) if dir.is_relative() => {
+                Backend::Local(crate::cli::common::current_dir()?.join(dir))
+            }
+            other => other,
         })
     }
 }
