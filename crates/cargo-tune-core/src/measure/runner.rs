@@ -607,6 +607,77 @@ mod peak_memory {
 mod tests {
     use super::*;
 
+    fn variant(env: &[(&str, &str)], restore_target: bool) -> Variant {
+        Variant {
+            name: "candidate-1".to_owned(),
+            changes: Vec::new(),
+            expanded: Vec::new(),
+            config: Vec::new(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            rustflags: None,
+            restore_target,
+        }
+    }
+
+    fn plan(variants: Vec<Variant>) -> MeasurePlan {
+        MeasurePlan {
+            bench_dir: PathBuf::from("/ws/target/cargo-tune"),
+            cargo: CargoOptions::default(),
+            variants,
+            scenarios: vec![Scenario::CiWarm],
+            runs: 1,
+            touch: None,
+            jobs: None,
+            packages: Vec::new(),
+            skip: Vec::new(),
+            extra_args: Vec::new(),
+            warm_up: true,
+            workspace_root: PathBuf::from("/ws"),
+            target_directory: PathBuf::from("/ws/target"),
+            path: None,
+        }
+    }
+
+    #[test]
+    fn sccache_is_recognised_by_program_name_wherever_it_lives() {
+        assert!(uses_sccache(&variant(
+            &[("RUSTC_WRAPPER", "sccache")],
+            false
+        )));
+        assert!(uses_sccache(&variant(
+            &[("RUSTC_WRAPPER", "/opt/bin/sccache")],
+            false
+        )));
+        assert!(!uses_sccache(&variant(
+            &[("RUSTC_WRAPPER", "cachepot")],
+            false
+        )));
+        assert!(!uses_sccache(&variant(
+            &[("RUSTC_WORKSPACE_WRAPPER", "sccache")],
+            false
+        )));
+    }
+
+    #[test]
+    fn ci_warm_builds_in_the_checkout_and_other_scenarios_where_cargo_tune_runs() {
+        let v = variant(&[], true);
+        let plan = plan(vec![v.clone()]);
+        let ci = command(&plan, Scenario::CiWarm, &v).display();
+        assert!(
+            ci.contains("--manifest-path /ws/target/cargo-tune/ci-warm/checkout/Cargo.toml"),
+            "{ci}"
+        );
+        assert!(
+            ci.contains("CARGO_TARGET_DIR=/ws/target/cargo-tune/ci-warm/candidate-1"),
+            "{ci}"
+        );
+        let dev = command(&plan, Scenario::DevClean, &v).display();
+        assert!(!dev.contains("checkout"), "{dev}");
+    }
+
     #[test]
     fn rounds_rotate_so_every_variant_runs_in_every_position() {
         assert_eq!(
