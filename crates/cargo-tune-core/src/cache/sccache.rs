@@ -316,7 +316,7 @@ pub fn explain(reason: &str) -> &'static str {
     let base = reason.split(" (").next().unwrap_or(reason).trim();
     match base {
         "crate-type" => {
-            "a binary, test, dylib or cdylib crate: sccache caches only library crates (rlib, staticlib, proc-macro); linking is never cached"
+            "a crate that is linked (a binary, test, build script, dylib, cdylib or proc-macro): sccache caches only rlib and staticlib crates"
         }
         "incremental" => {
             "compiled incrementally: sccache cannot cache it; build with CARGO_INCREMENTAL=0 (or `incremental = false` in the profile) where the cache should serve members"

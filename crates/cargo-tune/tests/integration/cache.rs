@@ -201,7 +201,7 @@ fn a_local_cache_serves_every_library_on_the_warm_build_and_says_why_binaries_mi
         crate_type["explanation"]
             .as_str()
             .unwrap()
-            .contains("linking")
+            .contains("linked")
     );
     assert!(std::fs::read_dir(&cache_dir).unwrap().count() > 0);
     assert!(!users_dir.exists());
