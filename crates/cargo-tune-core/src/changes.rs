@@ -77,6 +77,9 @@ pub enum Change {
     Linker(Linker),
     /// Build with another installed rustup toolchain's cargo and rustc (`nightly`).
     Toolchain(String),
+    /// Restore the target directory a CI cache saved after an earlier build (what `ci-warm`
+    /// measures; no other build restores anything).
+    TargetCache,
 }
 
 /// The toolchain the parallel front-end needs: `-Z threads` is a nightly option.
@@ -90,6 +93,7 @@ impl fmt::Display for Change {
             Change::Rustflags(flags) => write!(f, "rustflags+={}", flags.join(" ")),
             Change::Linker(l) => write!(f, "linker={}", l.as_str()),
             Change::Toolchain(t) => write!(f, "toolchain={t}"),
+            Change::TargetCache => f.write_str("target-cache"),
         }
     }
 }
@@ -209,11 +213,13 @@ pub const PRESETS: &[(&str, &[&str])] = &[
     ("sccache", &["on"]),
     ("threads", &[COUNT]),
     ("nightly", &["on"]),
+    ("target-cache", &["on"]),
+    ("checksum-freshness", &["on"]),
 ];
 
 /// Top-level cargo config tables a `key=value` override may set.
 pub const CONFIG_SECTIONS: &[&str] = &[
-    "profile", "build", "target", "env", "net", "term", "resolver",
+    "profile", "build", "target", "env", "net", "term", "resolver", "unstable",
 ];
 
 const BUILD_KEYS: &[&str] = &[
@@ -235,7 +241,9 @@ pub const ENV_VARS: &[&str] = &[
     "CARGO_INCREMENTAL",
     "CARGO_BUILD_JOBS",
     "RUSTFLAGS",
+    "RUSTC_BOOTSTRAP",
     "CARGO_PROFILE_<NAME>_<KEY>",
+    "CARGO_UNSTABLE_<FLAG>",
 ];
 
 fn presets_help() -> String {
@@ -383,6 +391,21 @@ fn preset(name: &str, value: &str) -> Result<Vec<Change>, ChangeError> {
             value: "sccache".to_owned(),
         },
         "nightly" => Change::Toolchain(NIGHTLY.to_owned()),
+        "target-cache" => Change::TargetCache,
+        // An unstable cargo feature, set as CI sets it: RUSTC_BOOTSTRAP=1 lets a stable cargo
+        // read it.
+        "checksum-freshness" => {
+            return Ok(vec![
+                Change::Env {
+                    var: "CARGO_UNSTABLE_CHECKSUM_FRESHNESS".to_owned(),
+                    value: "true".to_owned(),
+                },
+                Change::Env {
+                    var: "RUSTC_BOOTSTRAP".to_owned(),
+                    value: "1".to_owned(),
+                },
+            ]);
+        }
         _ => return Err(bad()),
     }])
 }
@@ -517,7 +540,9 @@ fn env(var: &str, value: &str) -> Option<Vec<Change>> {
             value.split_whitespace().map(str::to_owned).collect(),
         )]);
     }
-    let known = ENV_VARS.contains(&var) || var.starts_with("CARGO_PROFILE_");
+    let known = ENV_VARS.contains(&var)
+        || var.starts_with("CARGO_PROFILE_")
+        || var.starts_with("CARGO_UNSTABLE_");
     known.then(|| {
         vec![Change::Env {
             var: var.to_owned(),
@@ -552,6 +577,7 @@ pub fn from_suggestion(change: &SuggestedChange) -> Option<Change> {
         }
         SuggestedChange::UseLinker { linker } => Linker::parse(linker).map(Change::Linker),
         SuggestedChange::Env { var, value } => env(var, value).and_then(|mut c| c.pop()),
+        SuggestedChange::CiCache { layer } if layer == "target-dir" => Some(Change::TargetCache),
         _ => None,
     }
 }
@@ -647,6 +673,8 @@ pub enum Stage {
     Codegen,
     /// Only linking.
     Link,
+    /// Only what a build restores from a cache before it starts.
+    Restore,
 }
 
 /// Which builds a change can make a difference to, derived from the change itself.
@@ -729,6 +757,9 @@ impl Reach {
                     "links nothing"
                 }
             )),
+            Stage::Restore if scenario != Scenario::CiWarm => Some(format!(
+                "restores a cached target directory, which only ci-warm does, not {scenario}"
+            )),
             _ => None,
         }
     }
@@ -763,6 +794,10 @@ impl Change {
             Change::Linker(_) => Reach {
                 profiles: None,
                 stage: Stage::Link,
+            },
+            Change::TargetCache => Reach {
+                profiles: None,
+                stage: Stage::Restore,
             },
         }
     }
@@ -870,8 +905,9 @@ pub fn already_in_effect(change: &Change, now: &InEffect<'_>) -> Option<String> 
             };
             (now.linker == name).then(|| format!("host binaries already link with {name}"))
         }
-        // Another toolchain is another compiler even when its channel is the one in use.
-        Change::Toolchain(_) => None,
+        // Another toolchain is another compiler even when its channel is the one in use, and a
+        // restored target directory is never in effect before the build that restores it.
+        Change::Toolchain(_) | Change::TargetCache => None,
     }
 }
 
@@ -1198,6 +1234,7 @@ mod tests {
             "test-build",
             "test-run",
             "nextest-run",
+            "ci-warm",
         ];
         assert_eq!(affected("debug=0"), dev_codegen);
         assert_eq!(affected("profile.dev.codegen-units=4"), dev_codegen);
@@ -1212,7 +1249,8 @@ mod tests {
                 "dev-incremental",
                 "test-build",
                 "test-run",
-                "nextest-run"
+                "nextest-run",
+                "ci-warm"
             ]
         );
         assert_eq!(
@@ -1239,6 +1277,7 @@ mod tests {
             "dev-incremental",
             "release-clean",
             "test-build",
+            "ci-warm",
         ];
         assert_eq!(affected("linker=mold"), links);
         assert_eq!(
@@ -1250,6 +1289,24 @@ mod tests {
         assert_eq!(affected("incremental=off"), all);
         assert_eq!(affected("jobs=2"), all);
         assert_eq!(affected("RUSTFLAGS=-Ctarget-cpu=native"), all);
+        assert_eq!(affected("target-cache"), ["ci-warm"]);
+        assert_eq!(
+            reach("target-cache").why_not(Scenario::DevClean).unwrap(),
+            "restores a cached target directory, which only ci-warm does, not dev-clean"
+        );
+        assert_eq!(
+            changes("checksum-freshness"),
+            [
+                Change::Env {
+                    var: "CARGO_UNSTABLE_CHECKSUM_FRESHNESS".into(),
+                    value: "true".into()
+                },
+                Change::Env {
+                    var: "RUSTC_BOOTSTRAP".into(),
+                    value: "1".into()
+                }
+            ]
+        );
         assert_eq!(
             reach("lto=thin").why_not(Scenario::DevIncremental).unwrap(),
             "changes only the release and bench profiles, and dev-incremental builds dev"

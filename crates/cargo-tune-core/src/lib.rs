@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod audit;
+pub mod cache;
 pub mod cargo;
 pub mod changes;
 pub mod edit;

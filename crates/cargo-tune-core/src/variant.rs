@@ -37,6 +37,8 @@ pub struct Variant {
     pub rustflags: Option<Vec<String>>,
     /// Another toolchain whose cargo and rustc build this variant; `None` for the one in use.
     pub toolchain: Option<ToolchainRun>,
+    /// Whether `ci-warm` restores the target directory its warm-up build left.
+    pub restore_target: bool,
 }
 
 /// Where rustflags can come from, as cargo reads them.
@@ -254,6 +256,7 @@ pub fn resolve(
     let mut env = Vec::new();
     let mut extra: Vec<String> = Vec::new();
     let mut toolchain = None;
+    let mut restore_target = false;
     for change in changes {
         match change {
             Change::Toolchain(name) => {
@@ -303,6 +306,7 @@ pub fn resolve(
                 test_link(*linker, &flags, ctx.probe_dir)?;
                 extra.extend(flags);
             }
+            Change::TargetCache => restore_target = true,
         }
     }
     let unstable: Vec<&str> = unstable_options(&extra);
@@ -335,6 +339,7 @@ pub fn resolve(
         env,
         rustflags,
         toolchain,
+        restore_target,
     })
 }
 

@@ -379,6 +379,13 @@ pub enum SuggestedChange {
         /// Version to move to.
         precise: String,
     },
+    /// Cache a build layer in CI (`target-dir`: the target directory saved after a build and
+    /// restored before the next, keyed by toolchain, `Cargo.lock` and profile). CI
+    /// configuration, not a file of the workspace: `plan --goal ci` records it with a snippet.
+    CiCache {
+        /// The layer: `target-dir`.
+        layer: String,
+    },
     /// Something only a person can do.
     Manual {
         /// What to do.

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 mod apply;
+mod cache;
 pub mod exit_codes;
 mod finding;
 mod guard;
@@ -19,6 +20,9 @@ mod report;
 mod timings;
 
 pub use apply::{ApplyMode, ApplyReport, FileDiff, PlannedChange, SkippedChange, UndoReport};
+pub use cache::{
+    CacheBuild, CacheCheck, CacheReport, CacheStats, CiCacheSettings, NotCachedReason,
+};
 pub use finding::{
     Area, Finding, FindingCode, Location, Severity, SuggestedChange, Suggestion, findings_table,
 };

@@ -194,4 +194,8 @@ pub struct PlanRecord {
     pub steps: Vec<PlanStep>,
     /// Candidates not taken.
     pub rejected: Vec<PlanRejection>,
+    /// For the `ci` goal: the cache settings of the chosen steps and the CI configuration that
+    /// applies them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<crate::CiCacheSettings>,
 }

@@ -257,6 +257,12 @@ impl ToolCommand {
         self
     }
 
+    /// Removes an environment variable for the child.
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
+        self.env.push((key.as_ref().to_owned(), None));
+        self
+    }
+
     /// Runs the child in `dir`.
     pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cwd = Some(dir.into());
@@ -428,14 +434,22 @@ fn display_command(env: &[(OsString, Option<OsString>)], argv: &[OsString]) -> S
     let mut words = Vec::new();
     for (key, value) in env {
         if let Some(value) = value {
+            // A Redis URL for sccache carries a password; a shown command never does.
             words.push(format!(
                 "{}={}",
                 key.to_string_lossy(),
-                shell_quote(&value.to_string_lossy())
+                if crate::cache::backend::is_secret_var(&key.to_string_lossy()) {
+                    "***".to_owned()
+                } else {
+                    shell_quote(&crate::cache::mask_secrets(&value.to_string_lossy()))
+                }
             ));
         }
     }
-    words.extend(argv.iter().map(|a| shell_quote(&a.to_string_lossy())));
+    words.extend(
+        argv.iter()
+            .map(|a| shell_quote(&crate::cache::mask_secrets(&a.to_string_lossy()))),
+    );
     words.join(" ")
 }
 

@@ -406,6 +406,14 @@ pub fn ops_for_change(
         SuggestedChange::Env { var, .. } => Err(refuse(format!(
             "`{var}` is an environment variable; set it in the shell or CI configuration that runs cargo"
         ))),
+        SuggestedChange::CiCache { layer } => Err(refuse(format!(
+            "caching {} is CI configuration, not a file of the workspace; the plan's CI snippet sets it up",
+            if layer == "target-dir" {
+                "the target directory"
+            } else {
+                layer.as_str()
+            }
+        ))),
         SuggestedChange::Manual { .. } => Err(refuse("only a person can make this change")),
         _ => Err(refuse(
             "this kind of change is not known to this version of cargo-tune",

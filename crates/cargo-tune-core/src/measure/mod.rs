@@ -8,6 +8,7 @@
 //! [`compare_candidates`] measures baseline and candidates (Ctrl-C through a flag, progress
 //! through a callback) and returns per scenario each candidate's ratio, interval and verdict.
 
+pub mod checkout;
 pub mod context;
 pub mod history;
 pub mod memory;

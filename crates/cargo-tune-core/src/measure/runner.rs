@@ -15,7 +15,7 @@ use super::memory::{SAMPLE_INTERVAL_MS, TreeSampler, whole_tree_peak};
 use super::messages::BuildMessages;
 use super::stopwatch::Stopwatch;
 use super::touch::TouchedFile;
-use super::{Scenario, process, summaries};
+use super::{Scenario, checkout, process, summaries};
 use crate::cargo::{CargoCli, CargoOptions, Color};
 use crate::variant::Variant;
 
@@ -43,8 +43,15 @@ pub struct MeasurePlan {
     pub skip: Vec<(Scenario, String)>,
     /// Arguments added to every cargo command (`--timings`).
     pub extra_args: Vec<String>,
-    /// Whether each variant gets an unmeasured run first.
+    /// Whether each variant gets an unmeasured run first. In `ci-warm` it is the build whose
+    /// cache state the measured runs start from.
     pub warm_up: bool,
+    /// The workspace root, which `ci-warm` checks out afresh before every run.
+    pub workspace_root: PathBuf,
+    /// The workspace's target directory, which a checkout never has.
+    pub target_directory: PathBuf,
+    /// `PATH`, to find sccache in when a variant compiles through it.
+    pub path: Option<std::ffi::OsString>,
 }
 
 impl MeasurePlan {
@@ -149,6 +156,9 @@ pub enum MeasureError {
         #[source]
         source: std::io::Error,
     },
+    /// A variant compiles through sccache, which cannot be used.
+    #[error(transparent)]
+    Sccache(#[from] crate::cache::SccacheError),
     /// cargo could not be started.
     #[error("run `{command}`: {source}")]
     Spawn {
@@ -165,10 +175,56 @@ pub fn target_dir(bench_dir: &Path, scenario: Scenario, variant: &str) -> PathBu
     bench_dir.join(scenario.as_str()).join(variant)
 }
 
+/// Where `ci-warm` checks the workspace out: one path for every run, as a CI runner keeps it
+/// (sccache and cargo both key on absolute paths).
+pub fn checkout_dir(bench_dir: &Path) -> PathBuf {
+    bench_dir.join(Scenario::CiWarm.as_str()).join("checkout")
+}
+
+/// Where `ci-warm` saves the target directory a variant's warm-up build left, as a CI cache
+/// action saves it.
+fn saved_target(bench_dir: &Path, variant: &str) -> PathBuf {
+    bench_dir
+        .join(Scenario::CiWarm.as_str())
+        .join(format!("{variant}.saved-target"))
+}
+
+/// The private sccache directory of a variant in a scenario.
+fn sccache_dir(bench_dir: &Path, scenario: Scenario, variant: &str) -> PathBuf {
+    bench_dir
+        .join(scenario.as_str())
+        .join(format!("{variant}.sccache"))
+}
+
+/// Whether the variant compiles through sccache.
+pub fn uses_sccache(variant: &Variant) -> bool {
+    variant.env.iter().any(|(k, v)| {
+        k == "RUSTC_WRAPPER"
+            && v.split_whitespace()
+                .next()
+                .and_then(|p| Path::new(p).file_stem())
+                .is_some_and(|n| n == "sccache")
+    })
+}
+
 /// The cargo command of one run.
 pub fn command(plan: &MeasurePlan, scenario: Scenario, variant: &Variant) -> CargoCli {
+    command_through(plan, scenario, variant, None)
+}
+
+/// The cargo command of one run, compiling through `server` when given (in place of the
+/// variant's own `RUSTC_WRAPPER`).
+pub fn command_through(
+    plan: &MeasurePlan,
+    scenario: Scenario,
+    variant: &Variant,
+    server: Option<&crate::cache::sccache::Server>,
+) -> CargoCli {
     let mut options = plan.cargo.clone();
     options.color = Some(Color::Never);
+    if scenario == Scenario::CiWarm {
+        options.manifest_path = Some(checkout_dir(&plan.bench_dir).join("Cargo.toml"));
+    }
     let (sub, args) = scenario.cargo_args();
     let mut cli = CargoCli::new(&sub, &options)
         .args(args)
@@ -196,7 +252,15 @@ pub fn command(plan: &MeasurePlan, scenario: Scenario, variant: &Variant) -> Car
         cli = cli.env("CARGO_BUILD_JOBS", jobs.to_string());
     }
     for (key, value) in &variant.env {
+        if server.is_some() && key == "RUSTC_WRAPPER" {
+            continue;
+        }
         cli = cli.env(key, value);
+    }
+    if let Some(server) = server {
+        for (key, value) in server.build_env() {
+            cli = cli.env(key, value);
+        }
     }
     if let Some(flags) = &variant.rustflags {
         cli = cli.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
@@ -211,8 +275,74 @@ pub fn command(plan: &MeasurePlan, scenario: Scenario, variant: &Variant) -> Car
             .env("RUSTC", &toolchain.rustc);
     }
     // cargo runs in cargo-tune's own working directory, as the user's cargo would: the
-    // configuration it discovers from there is the one the rustflags were merged from.
+    // configuration it discovers from there is the one the rustflags were merged from. A CI
+    // build runs in its checkout.
+    if scenario == Scenario::CiWarm {
+        cli = cli.current_dir(checkout_dir(&plan.bench_dir));
+    }
     cli
+}
+
+/// Private sccache servers for the variants of `scenario` that compile through sccache, each
+/// with an empty cache that its warm-up fills; `None` for the others.
+fn start_servers(
+    plan: &MeasurePlan,
+    scenario: Scenario,
+    variants: &[&Variant],
+) -> Result<Vec<Option<crate::cache::sccache::Server>>, MeasureError> {
+    use crate::cache::sccache::{self, Server, Storage};
+    let mut tool = None;
+    let mut servers = Vec::new();
+    for variant in variants {
+        if !uses_sccache(variant) {
+            servers.push(None);
+            continue;
+        }
+        let tool = match &tool {
+            Some(t) => t,
+            None => tool.insert(sccache::find(plan.path.as_deref())?),
+        };
+        let dir = sccache_dir(&plan.bench_dir, scenario, &variant.name);
+        checkout::remove(&dir).map_err(|source| MeasureError::Io {
+            action: "empty the sccache directory",
+            path: dir.clone(),
+            source,
+        })?;
+        let state = dir.with_extension("server");
+        servers.push(Some(Server::start(tool, Storage::Dir(dir), &state)?));
+    }
+    Ok(servers)
+}
+
+/// Prepares a `ci-warm` run: a fresh checkout, and the target directory empty (the warm-up,
+/// and variants that restore nothing) or restored from what the warm-up left.
+fn prepare_ci_run(
+    plan: &MeasurePlan,
+    variant: &Variant,
+    label: RunLabel,
+) -> Result<(), MeasureError> {
+    let io = |action: &'static str, path: &Path| {
+        let path = path.to_owned();
+        move |source| MeasureError::Io {
+            action,
+            path,
+            source,
+        }
+    };
+    let checkout_at = checkout_dir(&plan.bench_dir);
+    checkout::fresh_checkout(
+        &plan.workspace_root,
+        &checkout_at,
+        &[&plan.target_directory, &plan.bench_dir],
+    )
+    .map_err(io("check the workspace out into", &checkout_at))?;
+    let target = target_dir(&plan.bench_dir, Scenario::CiWarm, &variant.name);
+    let saved = saved_target(&plan.bench_dir, &variant.name);
+    if variant.restore_target && label != RunLabel::WarmUp && saved.exists() {
+        checkout::restore(&saved, &target).map_err(io("restore the target directory", &target))
+    } else {
+        checkout::remove(&target).map_err(io("empty the target directory", &target))
+    }
 }
 
 /// Runs the plan. `cancel` is polled while cargo runs; when it is set the build is killed, the
@@ -266,6 +396,8 @@ fn measure_scenario(
         })
         .collect();
     let mut rounds = Vec::new();
+    // Stopped when dropped, however this function returns.
+    let servers = start_servers(plan, scenario, &variants)?;
     let labels = std::iter::once(RunLabel::WarmUp)
         .filter(|_| plan.warm_up)
         .chain((1..=plan.runs).map(RunLabel::Measured));
@@ -291,6 +423,9 @@ fn measure_scenario(
                     source,
                 })?;
             }
+            if scenario == Scenario::CiWarm {
+                prepare_ci_run(plan, variant, label)?;
+            }
             if scenario.edits()
                 && let Some(t) = touched.as_deref_mut()
             {
@@ -305,7 +440,7 @@ fn measure_scenario(
                 variant: &variant.name,
                 label,
             });
-            let cli = command(plan, scenario, variant);
+            let cli = command_through(plan, scenario, variant, servers[i].as_ref());
             let run = run_once(&cli, cancel)?;
             if run.interrupted || cancel.load(Ordering::SeqCst) {
                 return Err(MeasureError::Interrupted);
@@ -326,6 +461,14 @@ fn measure_scenario(
             if let RunLabel::Measured(_) = label {
                 outcome.runs.push(run.measurement);
                 ran.push(variant.name.clone());
+            } else if scenario == Scenario::CiWarm && variant.restore_target {
+                // What a CI cache action saves after the build, mtimes kept.
+                let saved = saved_target(&plan.bench_dir, &variant.name);
+                checkout::restore(&dir, &saved).map_err(|source| MeasureError::Io {
+                    action: "save the target directory",
+                    path: saved.clone(),
+                    source,
+                })?;
             }
         }
         if round > 0 {
@@ -342,18 +485,19 @@ fn measure_scenario(
     })
 }
 
-struct RunResult {
-    ok: bool,
-    interrupted: bool,
-    status: String,
-    wall: Duration,
-    measurement: Measurement,
-    stderr_tail: Vec<String>,
+/// What one cargo run did.
+pub(crate) struct RunResult {
+    pub(crate) ok: bool,
+    pub(crate) interrupted: bool,
+    pub(crate) status: String,
+    pub(crate) wall: Duration,
+    pub(crate) measurement: Measurement,
+    pub(crate) stderr_tail: Vec<String>,
 }
 
 const TAIL_LINES: usize = 20;
 
-fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureError> {
+pub(crate) fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureError> {
     run_command(cli.to_command(), &cli.display(), cancel)
 }
 
@@ -471,6 +615,78 @@ mod peak_memory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn variant(env: &[(&str, &str)], restore_target: bool) -> Variant {
+        Variant {
+            name: "candidate-1".to_owned(),
+            changes: Vec::new(),
+            expanded: Vec::new(),
+            config: Vec::new(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            rustflags: None,
+            toolchain: None,
+            restore_target,
+        }
+    }
+
+    fn plan(variants: Vec<Variant>) -> MeasurePlan {
+        MeasurePlan {
+            bench_dir: PathBuf::from("/ws/target/cargo-tune"),
+            cargo: CargoOptions::default(),
+            variants,
+            scenarios: vec![Scenario::CiWarm],
+            runs: 1,
+            touch: None,
+            jobs: None,
+            packages: Vec::new(),
+            skip: Vec::new(),
+            extra_args: Vec::new(),
+            warm_up: true,
+            workspace_root: PathBuf::from("/ws"),
+            target_directory: PathBuf::from("/ws/target"),
+            path: None,
+        }
+    }
+
+    #[test]
+    fn sccache_is_recognised_by_program_name_wherever_it_lives() {
+        assert!(uses_sccache(&variant(
+            &[("RUSTC_WRAPPER", "sccache")],
+            false
+        )));
+        assert!(uses_sccache(&variant(
+            &[("RUSTC_WRAPPER", "/opt/bin/sccache")],
+            false
+        )));
+        assert!(!uses_sccache(&variant(
+            &[("RUSTC_WRAPPER", "cachepot")],
+            false
+        )));
+        assert!(!uses_sccache(&variant(
+            &[("RUSTC_WORKSPACE_WRAPPER", "sccache")],
+            false
+        )));
+    }
+
+    #[test]
+    fn ci_warm_builds_in_the_checkout_and_other_scenarios_where_cargo_tune_runs() {
+        let v = variant(&[], true);
+        let plan = plan(vec![v.clone()]);
+        let ci = command(&plan, Scenario::CiWarm, &v).display();
+        assert!(
+            ci.contains("--manifest-path /ws/target/cargo-tune/ci-warm/checkout/Cargo.toml"),
+            "{ci}"
+        );
+        assert!(
+            ci.contains("CARGO_TARGET_DIR=/ws/target/cargo-tune/ci-warm/candidate-1"),
+            "{ci}"
+        );
+        let dev = command(&plan, Scenario::DevClean, &v).display();
+        assert!(!dev.contains("checkout"), "{dev}");
+    }
 
     #[test]
     fn rounds_rotate_so_every_variant_runs_in_every_position() {

@@ -20,6 +20,10 @@ pub enum Scenario {
     TestRun,
     /// `cargo nextest run --workspace` with everything already built.
     NextestRun,
+    /// `cargo build --workspace` as CI runs it: a fresh checkout (every file with a new mtime,
+    /// at the same path every run) and the cache state the variant's CI would have (a restored
+    /// target directory, a warm sccache), or none.
+    CiWarm,
 }
 
 impl Scenario {
@@ -32,6 +36,7 @@ impl Scenario {
         Scenario::TestBuild,
         Scenario::TestRun,
         Scenario::NextestRun,
+        Scenario::CiWarm,
     ];
 
     /// The name used on the command line and in reports.
@@ -44,6 +49,7 @@ impl Scenario {
             Scenario::TestBuild => "test-build",
             Scenario::TestRun => "test-run",
             Scenario::NextestRun => "nextest-run",
+            Scenario::CiWarm => "ci-warm",
         }
     }
 
@@ -63,7 +69,9 @@ impl Scenario {
         let json = "--message-format=json-render-diagnostics";
         match self {
             Scenario::Check => (vec!["check"], vec![json]),
-            Scenario::DevClean | Scenario::DevIncremental => (vec!["build"], vec![json]),
+            Scenario::DevClean | Scenario::DevIncremental | Scenario::CiWarm => {
+                (vec!["build"], vec![json])
+            }
             Scenario::ReleaseClean => (vec!["build"], vec!["--release", json]),
             Scenario::TestBuild => (vec!["test"], vec!["--no-run", json]),
             Scenario::TestRun => (vec!["test"], vec![json]),
@@ -87,7 +95,9 @@ impl Scenario {
     /// `dev`).
     pub fn profile(self) -> &'static str {
         match self {
-            Scenario::Check | Scenario::DevClean | Scenario::DevIncremental => "dev",
+            Scenario::Check | Scenario::DevClean | Scenario::DevIncremental | Scenario::CiWarm => {
+                "dev"
+            }
             Scenario::ReleaseClean => "release",
             Scenario::TestBuild | Scenario::TestRun | Scenario::NextestRun => "test",
         }
@@ -108,6 +118,7 @@ impl Scenario {
                 | Scenario::DevIncremental
                 | Scenario::ReleaseClean
                 | Scenario::TestBuild
+                | Scenario::CiWarm
         )
     }
 

@@ -63,12 +63,14 @@ pub struct Unreachable {
 
 /// When no scenario is asked, each candidate is measured in the first group of scenarios it
 /// affects: dev builds (clean and after an edit) where most build time goes, else the release
-/// build, else the test build, else check.
+/// build, else the test build, else check, else a CI build from a cache (the only scenario a
+/// restored target directory changes).
 const PREFERENCE: &[&[Scenario]] = &[
     &[Scenario::DevClean, Scenario::DevIncremental],
     &[Scenario::ReleaseClean],
     &[Scenario::TestBuild],
     &[Scenario::Check],
+    &[Scenario::CiWarm],
 ];
 
 /// Chooses scenarios for `candidates`: those `asked`, or by the order of preference when none

@@ -19,7 +19,7 @@ pub fn scenarios(goal: Goal) -> Vec<Scenario> {
     match goal {
         Goal::Dev => vec![Scenario::DevIncremental, Scenario::DevClean],
         Goal::Release => vec![Scenario::ReleaseClean],
-        _ => vec![Scenario::DevClean],
+        _ => vec![Scenario::CiWarm],
     }
 }
 
@@ -210,6 +210,47 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
         ));
     }
     if goal == Goal::Ci {
+        let env = |var: &str, value: &str| SuggestedChange::Env {
+            var: var.to_owned(),
+            value: value.to_owned(),
+        };
+        out.push(candidate(
+            "ci-target-cache",
+            "cache the target directory in CI, keyed by toolchain, Cargo.lock and profile",
+            2,
+            "low",
+            "cache storage and a restore step; a stale cache only costs time, since cargo rebuilds what changed",
+            "ci.target-cache",
+            vec![SuggestedChange::CiCache {
+                layer: "target-dir".to_owned(),
+            }],
+        ));
+        // Alone, checksum freshness only adds hashing; it pays with a restored target
+        // directory, so it is proposed with one, in the same slot.
+        out.push(candidate(
+            "ci-target-cache-checksum-freshness",
+            "cache the target directory in CI and judge freshness by content hash, not mtime (`-Z checksum-freshness`), so the restored directory survives a fresh checkout",
+            2,
+            "medium",
+            "an unstable cargo feature: a nightly toolchain, or RUSTC_BOOTSTRAP=1 on stable, which unlocks every unstable feature for the build",
+            "ci.target-cache",
+            vec![
+                SuggestedChange::CiCache {
+                    layer: "target-dir".to_owned(),
+                },
+                env("CARGO_UNSTABLE_CHECKSUM_FRESHNESS", "true"),
+                env("RUSTC_BOOTSTRAP", "1"),
+            ],
+        ));
+        out.push(candidate(
+            "ci-sccache",
+            "compile through sccache with incremental compilation off, so workspace members are cached too",
+            2,
+            "medium",
+            "sccache on every runner and a cache backend (its directory in the CI cache, or a shared Redis)",
+            "ci.sccache",
+            vec![env("RUSTC_WRAPPER", "sccache"), env("CARGO_INCREMENTAL", "0")],
+        ));
         out.push(candidate(
             "dev-incremental-off",
             "build dev without incremental compilation (CI builds start from scratch)",
@@ -240,6 +281,34 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
         ));
     }
     out
+}
+
+/// The CI cache layers of the chosen steps; `sccache` says where sccache's cache lives in CI.
+pub fn ci_layers(
+    chosen: &[&PlanCandidate],
+    sccache: &crate::cache::Backend,
+) -> crate::cache::ci::CiLayers {
+    let mut layers = crate::cache::ci::CiLayers::default();
+    for change in chosen.iter().flat_map(|c| &c.changes) {
+        match change {
+            SuggestedChange::CiCache { layer } if layer == "target-dir" => {
+                layers.target_dir = true;
+            }
+            SuggestedChange::Env { var, value } => match (var.as_str(), value.as_str()) {
+                ("CARGO_UNSTABLE_CHECKSUM_FRESHNESS", "true") => layers.checksum_freshness = true,
+                ("RUSTC_WRAPPER", "sccache") => layers.sccache = Some(sccache.clone()),
+                ("CARGO_INCREMENTAL", "0") => layers.incremental_off = true,
+                _ => {}
+            },
+            SuggestedChange::ProfileSet { key, value, .. }
+                if key == "incremental" && *value == json!(false) =>
+            {
+                layers.incremental_off = true;
+            }
+            _ => {}
+        }
+    }
+    layers
 }
 
 /// How much a scenario counts in the goal's score: a developer rebuilds after an edit many
@@ -771,6 +840,36 @@ mod tests {
     }
 
     #[test]
+    fn the_ci_goal_proposes_cache_layers_and_reads_them_back_from_the_chosen_steps() {
+        let ci = candidates(Goal::Ci, "x86_64-unknown-linux-gnu", &[]);
+        let by_id = |id: &str| ci.iter().find(|c| c.id == id).unwrap();
+        // The two target caches are alternatives: one slot.
+        assert_eq!(
+            by_id("ci-target-cache").slot,
+            by_id("ci-target-cache-checksum-freshness").slot
+        );
+        assert_eq!(scenarios(Goal::Ci), [Scenario::CiWarm]);
+        let backend = crate::cache::Backend::Local("sccache".into());
+        let layers = ci_layers(
+            &[
+                by_id("ci-target-cache-checksum-freshness"),
+                by_id("ci-sccache"),
+            ],
+            &backend,
+        );
+        assert_eq!(
+            layers,
+            crate::cache::ci::CiLayers {
+                sccache: Some(backend.clone()),
+                target_dir: true,
+                checksum_freshness: true,
+                incremental_off: true,
+            }
+        );
+        assert!(ci_layers(&[by_id("dev-debug-0")], &backend).is_empty());
+    }
+
+    #[test]
     fn a_round_takes_the_best_faster_candidate_and_never_a_slower_or_noisy_one() {
         let all = candidates(
             Goal::Dev,
@@ -1097,6 +1196,7 @@ mod tests {
                 }],
             }],
             rejected: Vec::new(),
+            ci: None,
         };
         let text = to_toml(&record);
         assert_eq!(from_toml(&text).unwrap(), record);

@@ -270,6 +270,7 @@ pub(crate) fn next_steps(report: &AuditReport) -> Vec<String> {
                 SuggestedChange::Manual { .. }
                     | SuggestedChange::CargoUpdate { .. }
                     | SuggestedChange::Env { .. }
+                    | SuggestedChange::CiCache { .. }
             )
         })
     });

@@ -2,6 +2,7 @@
 
 mod audit_human;
 mod audit_markdown;
+mod cache;
 mod guard;
 mod measure_text;
 mod overview_html;
@@ -17,6 +18,7 @@ use cargo_tune_schema::Severity;
 
 pub use audit_human::render_audit_human;
 pub use audit_markdown::render_audit_markdown;
+pub use cache::{render_cache_human, render_cache_markdown};
 pub use guard::{render_guard_human, render_guard_junit, render_guard_markdown};
 pub use measure_text::{
     bytes, count, render_bench_human, render_bench_markdown, render_try_human, render_try_markdown,

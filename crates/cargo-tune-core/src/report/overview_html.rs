@@ -936,6 +936,7 @@ mod tests {
                 confidence: 0.95,
             }),
             baseline_s: Some(2.0),
+            pairs: Some(2),
         };
         OverviewReport {
             format_version: FORMAT_VERSION,
@@ -1001,6 +1002,7 @@ mod tests {
                     reason: HOSTILE.to_owned(),
                     measurements: vec![measurement],
                 }],
+                ci: None,
             }),
             measured: vec![MeasuredRun {
                 command: HOSTILE.to_owned(),

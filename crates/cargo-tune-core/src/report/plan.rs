@@ -112,6 +112,19 @@ pub fn render_plan_human(
             )?;
         }
     }
+    if let Some(ci) = &record.ci {
+        writeln!(out, "\n{bold}CI cache settings{bold:#}")?;
+        for e in &ci.env {
+            writeln!(out, "  {e}")?;
+        }
+        if let Some(key) = &ci.target_cache_key {
+            writeln!(out, "  target directory cached under: {key}")?;
+        }
+        for n in &ci.needs {
+            writeln!(out, "  needs: {n}")?;
+        }
+        writeln!(out, "\n{bold}GitHub Actions{bold:#}\n{}", ci.github_actions)?;
+    }
     Ok(())
 }
 
@@ -155,6 +168,19 @@ pub fn render_plan_markdown(
             let ms: Vec<String> = r.measurements.iter().map(ratio).collect();
             writeln!(out, "- `{}`: {} {}", r.candidate, r.reason, ms.join("; "))?;
         }
+    }
+    if let Some(ci) = &record.ci {
+        writeln!(out, "\nCI cache settings:\n")?;
+        for e in &ci.env {
+            writeln!(out, "- `{e}`")?;
+        }
+        if let Some(key) = &ci.target_cache_key {
+            writeln!(out, "- target directory cached under `{key}`")?;
+        }
+        for n in &ci.needs {
+            writeln!(out, "- needs: {n}")?;
+        }
+        writeln!(out, "\n```yaml\n{}```", ci.github_actions)?;
     }
     Ok(())
 }

@@ -72,6 +72,9 @@ enum Command {
     /// they cost, the plan and its measured steps, bench and try results, the timings Gantt
     /// chart with its critical path, and the history as trend lines per scenario.
     Report(cmd::report::ReportArgs),
+    /// Set up and verify a build cache for CI: sccache with a local directory or Redis, or a
+    /// cached target directory; hit rates and why each miss happened.
+    Cache(cmd::cache::CacheArgs),
     /// Check the build-time SLOs of [workspace.metadata.tune.slo]: measure what they need,
     /// decide each against the interval of its median, exit 1 on a violation.
     Guard(cmd::guard::GuardArgs),
@@ -111,6 +114,7 @@ pub(crate) fn run(mut args: Vec<OsString>) -> i32 {
         Command::Undo(args) => args.exec(&ctx),
         Command::Guard(args) => args.exec(&ctx),
         Command::Report(args) => args.exec(&ctx),
+        Command::Cache(args) => args.exec(&ctx),
     };
     match result {
         Ok(()) => cargo_tune_schema::exit_codes::OK,

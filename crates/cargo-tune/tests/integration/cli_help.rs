@@ -6,7 +6,20 @@ use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
 fn help_of_every_command() {
     let ws = TempWorkspace::empty();
     for command in [
-        "", "audit", "bench", "try", "plan", "timings", "apply", "pgo", "undo", "guard", "report",
+        "",
+        "audit",
+        "bench",
+        "try",
+        "plan",
+        "timings",
+        "apply",
+        "pgo",
+        "undo",
+        "guard",
+        "report",
+        "cache",
+        "cache status",
+        "cache verify",
     ] {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         args.push("--help");
@@ -17,7 +30,7 @@ fn help_of_every_command() {
         let name = if command.is_empty() {
             "help_tune".to_owned()
         } else {
-            format!("help_{command}")
+            format!("help_{}", command.replace(' ', "_"))
         };
         insta::assert_snapshot!(name, run.stdout());
     }

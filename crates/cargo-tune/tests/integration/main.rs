@@ -4,6 +4,7 @@ mod apply;
 mod audit;
 mod bench;
 mod browser;
+mod cache;
 mod cli_help;
 mod compiled_twice;
 mod contract;

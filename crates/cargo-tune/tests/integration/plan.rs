@@ -241,6 +241,7 @@ fn a_record_from_another_toolchain_or_not_a_record_is_refused() {
         rounds: Vec::new(),
         steps: Vec::new(),
         rejected: Vec::new(),
+        ci: None,
     };
     ws.write(RECORD, &cargo_tune_core::plan::search::to_toml(&record));
     let run = cli(&ws)

@@ -55,6 +55,7 @@ fn plan_record(scenario: &str) -> PlanRecord {
                 confidence: 0.95,
             }),
             baseline_s: Some(2.0),
+            pairs: Some(3),
         }],
         cumulative: vec![ScenarioRatio {
             scenario: scenario.to_owned(),
@@ -91,6 +92,7 @@ fn plan_record(scenario: &str) -> PlanRecord {
         rounds: Vec::new(),
         steps: vec![step("dev-debug-0", 0.8), step("linker-mold", 0.9)],
         rejected: Vec::new(),
+        ci: None,
     }
 }
 

@@ -29,7 +29,7 @@ use crate::output::{OutputContext, ProgressBar};
 #[command(next_help_heading = "Measurement Options")]
 pub(crate) struct MeasureArgs {
     /// Scenario to measure (repeatable or comma-separated): check, dev-clean, dev-incremental,
-    /// release-clean, test-build, test-run, nextest-run.
+    /// release-clean, test-build, test-run, nextest-run, ci-warm.
     #[arg(long = "scenario", value_name = "NAME", value_parser = parse_scenario, value_delimiter = ',')]
     pub(crate) scenarios: Vec<Scenario>,
     /// Measured runs per variant and scenario, after one warm-up (three or more let a large,
@@ -406,6 +406,9 @@ impl Session {
             skip,
             extra_args: Vec::new(),
             warm_up: true,
+            workspace_root: self.model.root.clone(),
+            target_directory: self.model.metadata.target_directory.clone(),
+            path: self.path_var.clone(),
         };
         Ok((context, plan))
     }

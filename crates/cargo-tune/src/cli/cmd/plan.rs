@@ -23,18 +23,19 @@ use crate::output::{Destination, OutputContext};
 #[command(
     after_help = "Candidates come from the goal and this machine (debuginfo levels for all crates and \
 for dependencies, split-debuginfo, the linkers that test-link here, cargo's build-time defaults \
-the workspace moved away from; for release also LTO, codegen units and incremental), less those \
+the workspace moved away from; for release also LTO, codegen units and incremental; for ci the \
+cache layers: a target-directory cache, with checksum freshness, and sccache), less those \
 already in effect. Each round measures every remaining candidate on top of the steps chosen so \
 far, in one interleaved run, and takes the one that measured faster in a scenario, slower in none, \
 and faster on the goal's weighted scenarios (dev: dev-incremental 3, dev-clean 1). When none is \
 faster yet, the better half of the rest is measured again with twice the runs (--follow-ups \
 stages); the search stops when none is faster or the next round would not fit the budget. The record (every measurement, the chosen steps, the toolchain and workspace it was \
 measured on) is written to cargo-tune-plan.toml; `cargo tune apply --plan FILE` applies its \
-steps."
+steps. For ci the record also holds the cache settings and GitHub Actions steps that set them up."
 )]
 pub(crate) struct PlanArgs {
-    /// What to make faster: dev (dev-incremental and dev-clean), ci (dev-clean), release
-    /// (release-clean).
+    /// What to make faster: dev (dev-incremental and dev-clean), ci (ci-warm: a fresh
+    /// checkout with the CI cache), release (release-clean).
     #[arg(long, value_enum)]
     goal: GoalArg,
 
@@ -56,6 +57,12 @@ pub(crate) struct PlanArgs {
     /// Format of the report on stdout.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
+
+    /// With --goal ci: where sccache's cache lives in CI, for the CI snippet (local: its
+    /// directory in the CI cache; redis://[USER:PASSWORD@]HOST[:PORT][/DB]: a shared Redis,
+    /// whose URL goes in a secret). Measuring always uses a private local cache.
+    #[arg(long, value_name = "BACKEND", default_value = "local")]
+    cache_backend: String,
 
     #[command(flatten)]
     manifest: ManifestOptions,
@@ -162,6 +169,13 @@ impl Search<'_> {
 impl PlanArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let goal = self.goal.goal();
+        let cache_backend = cargo_tune_core::cache::Backend::parse(
+            &self.cache_backend,
+            std::path::Path::new("sccache"),
+        )
+        .map_err(|e| ExpectedError::Usage {
+            message: format!("--cache-backend: {e}"),
+        })?;
         let session = Session::load(&self.manifest, ctx, false)?;
         let scenarios: Vec<Scenario> = if self.measure.scenarios.is_empty() {
             search::scenarios(goal)
@@ -191,7 +205,14 @@ impl PlanArgs {
                 ctx.print_note(&format!("not proposing {}: {reason}", setup.linker));
             }
         }
+        let sccache = cargo_tune_core::cache::sccache::find(session.path_var.as_deref());
         for c in search::candidates(goal, &session.env.rustc.host, &setups) {
+            if c.id == "ci-sccache"
+                && let Err(e) = &sccache
+            {
+                ctx.print_note(&format!("not proposing ci-sccache: failed to {e}"));
+                continue;
+            }
             let (_, changes) = changes_of(&[&c]);
             if let Some(reasons) = session.no_op_reasons(&changes, &current) {
                 rejected.push(PlanRejection {
@@ -223,12 +244,29 @@ impl PlanArgs {
                 rounds: Vec::new(),
                 steps: Vec::new(),
                 rejected,
+                ci: None,
             },
             started: Instant::now(),
             path,
             ctx,
         };
         let result = self.run(&session, &scenarios, &mut search);
+        if goal == Goal::Ci {
+            let record = &search.record;
+            let chosen: Vec<&PlanCandidate> = record
+                .steps
+                .iter()
+                .filter_map(|s| record.candidates.iter().find(|c| c.id == s.candidate))
+                .collect();
+            let layers = search::ci_layers(&chosen, &cache_backend);
+            search.record.ci = (!layers.is_empty()).then(|| {
+                cargo_tune_core::cache::ci::settings(
+                    &layers,
+                    &session.env.rustc.version.to_string(),
+                    "dev",
+                )
+            });
+        }
         match result {
             Ok(end) => search.write(end)?,
             Err(ExpectedError::Interrupted { restored }) => {

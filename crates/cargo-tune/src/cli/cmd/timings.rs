@@ -164,6 +164,11 @@ impl TimingsArgs {
                 message: "--scenario nextest-run: cargo nextest does not pass --timings to cargo; time test-build instead".to_owned(),
             });
         }
+        if self.scenario == Scenario::CiWarm {
+            return Err(ExpectedError::Usage {
+                message: "--scenario ci-warm: its baseline is a clean build from a fresh checkout, which dev-clean times; measure the cache layers with `cargo tune try --scenario ci-warm`".to_owned(),
+            });
+        }
         // An unwritable destination fails before minutes of building.
         let destination = crate::output::Destination::open(self.output.as_deref())?;
         let session = Session::load(&self.manifest, ctx, false)?;

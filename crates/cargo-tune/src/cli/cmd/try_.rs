@@ -17,7 +17,9 @@ measured in the same run, in rounds whose order rotates.
 CHANGE is one of:
   a preset      linker=mold|wild|lld|bfd, debug=line-tables-only|0|…, deps-debug=false,
                 deps-opt-level=N, codegen-units=N, split-debuginfo=unpacked, lto=thin,
-                jobs=N, incremental=on|off, sccache,
+                jobs=N, incremental=on|off, sccache, target-cache (ci-warm restores the
+                target directory its warm-up left), checksum-freshness (cargo's
+                -Z checksum-freshness, through RUSTC_BOOTSTRAP=1),
                 threads=N (rustc's parallel front-end: builds with rustup's nightly and
                 -Zthreads=N), nightly (nightly alone: `threads=N --vs nightly` tells the
                 front-end's effect from the compiler's)
@@ -28,7 +30,9 @@ CHANGE is one of:
                 whose suggestion is one of the above
 
 Without --scenario, each candidate is measured where it can make a difference: the dev builds,
-else the release build, else the test build, else check. A candidate is refused when it changes
+else the release build, else the test build, else check, else ci-warm. ci-warm builds as CI
+does: a fresh checkout at one path, then the variant's cache (target-cache, sccache) as its
+warm-up left it; the baseline has no cache. A candidate is refused when it changes
 nothing, or when no --scenario named can be affected by it."
 )]
 pub(crate) struct TryArgs {
