@@ -105,6 +105,12 @@ impl Drop for Redis {
     }
 }
 
+/// Fails with `why` while an sccache server whose command line names `needle` still runs.
+#[track_caller]
+fn assert_no_server_with(needle: &str, why: &str) {
+    assert_eq!(sccache_servers_with(needle), Vec::<String>::new(), "{why}");
+}
+
 /// sccache processes whose environment names `needle` (a cache directory or a Redis port)
 /// after the run: a stopped server may take a moment to exit, so this waits up to ten seconds
 /// for them to go.
@@ -205,10 +211,9 @@ fn a_local_cache_serves_every_library_on_the_warm_build_and_says_why_binaries_mi
     );
     assert!(std::fs::read_dir(&cache_dir).unwrap().count() > 0);
     assert!(!users_dir.exists());
-    assert_eq!(
-        sccache_servers_with(&cache_dir.display().to_string()),
-        Vec::<String>::new(),
-        "the private server was left running"
+    assert_no_server_with(
+        &cache_dir.display().to_string(),
+        "the private server was left running",
     );
 }
 
@@ -244,9 +249,9 @@ fn redis_serves_the_warm_build_and_the_password_is_never_shown() {
         human.stdout()
     );
     assert!(!human.stdout().contains(PASSWORD));
-    assert_eq!(
-        sccache_servers_with(&format!("127.0.0.1:{}", redis.port)),
-        Vec::<String>::new()
+    assert_no_server_with(
+        &format!("127.0.0.1:{}", redis.port),
+        "a private sccache server was left running",
     );
 }
 
@@ -484,10 +489,9 @@ fn ci_warm_with_sccache_compiles_through_a_private_server_that_is_stopped() {
         std::fs::read_dir(&cache).is_ok_and(|d| d.count() > 0),
         "sccache wrote nothing: {report}"
     );
-    assert_eq!(
-        sccache_servers_with(&cache.display().to_string()),
-        Vec::<String>::new(),
-        "the private server was left running"
+    assert_no_server_with(
+        &cache.display().to_string(),
+        "the private server was left running",
     );
 }
 
@@ -518,9 +522,5 @@ fn ctrl_c_during_a_ci_warm_run_stops_the_private_sccache_server() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert_eq!(
-        sccache_servers_with(&needle),
-        Vec::<String>::new(),
-        "the private server outlived Ctrl-C"
-    );
+    assert_no_server_with(&needle, "the private server outlived Ctrl-C");
 }

@@ -9,6 +9,7 @@ use super::measure::Session;
 use crate::cli::common::{ManifestOptions, OutputOptions};
 use crate::cli::interrupt;
 use crate::errors::ExpectedError;
+use crate::output::Destination;
 use crate::output::OutputContext;
 
 /// `cargo tune cache`.
@@ -105,6 +106,22 @@ impl CacheArgs {
     }
 }
 
+/// Prints or writes a cache report in the format asked for.
+fn deliver(
+    output: &OutputOptions,
+    ctx: &OutputContext,
+    destination: Destination,
+    report: &CacheReport,
+) -> Result<(), ExpectedError> {
+    output.deliver(
+        ctx,
+        destination,
+        report,
+        render_cache_human,
+        render_cache_markdown,
+    )
+}
+
 fn report(command: &str, backend: &Backend, checks: Vec<CacheCheck>) -> CacheReport {
     CacheReport {
         format_version: FORMAT_VERSION,
@@ -131,13 +148,7 @@ impl StatusArgs {
         let path = std::env::var_os("PATH");
         let result = cache::check(&backend, path.as_deref(), &mut checks);
         let report = report("cache status", &backend, checks);
-        self.output.deliver(
-            ctx,
-            destination,
-            &report,
-            render_cache_human,
-            render_cache_markdown,
-        )?;
+        deliver(&self.output, ctx, destination, &report)?;
         result.map(|_| ()).map_err(|e| setup(&e))
     }
 }
@@ -182,12 +193,6 @@ impl VerifyArgs {
         })?;
         let mut report = report("cache verify", &backend, checks);
         report.builds = builds;
-        self.output.deliver(
-            ctx,
-            destination,
-            &report,
-            render_cache_human,
-            render_cache_markdown,
-        )
+        deliver(&self.output, ctx, destination, &report)
     }
 }
