@@ -466,7 +466,7 @@ pub fn decide(
             best = Some((score, i));
         }
     }
-    if let Some((_, i)) = best {
+    if let Some((best_score, i)) = best {
         let chosen = remaining[i];
         decision.chosen = Some(chosen.id.clone());
         for (other, ms) in remaining.iter().zip(measured) {
@@ -474,12 +474,22 @@ pub fn decide(
                 && other.slot == chosen.slot
                 && !decision.rejected.iter().any(|r| r.candidate == other.id)
             {
+                // An alternative can have the better point estimates without having shown
+                // them to be real: the reason says so rather than calling the step faster.
+                let better = score(ms, weight).is_some_and(|s| s < best_score);
                 decision.rejected.push(PlanRejection {
                     candidate: other.id.clone(),
-                    reason: format!(
-                        "an alternative for {} to {}, which measured faster",
-                        other.slot, chosen.id
-                    ),
+                    reason: if better {
+                        format!(
+                            "an alternative for {} to {}, which measured faster; this one's point estimates were lower but not shown faster",
+                            other.slot, chosen.id
+                        )
+                    } else {
+                        format!(
+                            "an alternative for {} to {}, which measured faster",
+                            other.slot, chosen.id
+                        )
+                    },
                     measurements: ms.clone(),
                 });
             }
