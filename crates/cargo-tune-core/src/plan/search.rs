@@ -419,6 +419,9 @@ pub struct RoundDecision {
     /// Candidates out of the search for good: failed, slower, or an alternative for the slot
     /// just taken.
     pub rejected: Vec<PlanRejection>,
+    /// Alternatives for the chosen one's slot whose point estimates were better but not yet
+    /// shown faster, best first: worth more runs before the slot is filled.
+    pub contested: Vec<String>,
 }
 
 /// Decides a round from each remaining candidate's measurements. A candidate qualifies when
@@ -469,6 +472,7 @@ pub fn decide(
     if let Some((best_score, i)) = best {
         let chosen = remaining[i];
         decision.chosen = Some(chosen.id.clone());
+        let mut contested: Vec<(f64, String)> = Vec::new();
         for (other, ms) in remaining.iter().zip(measured) {
             if other.id != chosen.id
                 && other.slot == chosen.slot
@@ -476,7 +480,11 @@ pub fn decide(
             {
                 // An alternative can have the better point estimates without having shown
                 // them to be real: the reason says so rather than calling the step faster.
-                let better = score(ms, weight).is_some_and(|s| s < best_score);
+                let other_score = score(ms, weight).filter(|s| *s < best_score);
+                let better = other_score.is_some();
+                if let Some(s) = other_score {
+                    contested.push((s, other.id.clone()));
+                }
                 decision.rejected.push(PlanRejection {
                     candidate: other.id.clone(),
                     reason: if better {
@@ -494,6 +502,8 @@ pub fn decide(
                 });
             }
         }
+        contested.sort_by(|a, b| a.0.total_cmp(&b.0));
+        decision.contested = contested.into_iter().map(|(_, id)| id).collect();
     }
     decision
 }
@@ -563,7 +573,10 @@ pub struct SettledRound {
 }
 
 /// Settles a round from its first stage (`first`: the pairs of each of `remaining`, measured
-/// with `runs` runs). While no candidate is taken, the [`contenders`] are measured again by
+/// with `runs` runs). While no candidate is taken, or the one taken has a same-slot
+/// alternative with better point estimates ([`RoundDecision::contested`], measured again with
+/// it so that the slot is not filled with the weaker value by the luck of a few tight pairs),
+/// the [`contenders`] are measured again by
 /// `more(ids, runs)` with [`follow_up_runs`] runs, their pairs pooled with those before, at
 /// most `follow_ups` times; each stage's contenders are drawn from the candidates the stage
 /// before measured, so the field narrows. `more` returns the candidates it measured (the best
@@ -591,12 +604,25 @@ pub fn settle<E>(
     let mut stages = Vec::new();
     let mut stage_runs = runs;
     let mut field: Vec<usize> = (0..remaining.len()).collect();
-    while decision.chosen.is_none() && stages.len() < follow_ups {
-        let (in_field, measured_in_field): (Vec<&PlanCandidate>, Vec<Vec<PlanMeasurement>>) = field
-            .iter()
-            .map(|&i| (remaining[i], measured[i].clone()))
-            .unzip();
-        let leaders = contenders(&in_field, &measured_in_field, &decision, weight);
+    while (decision.chosen.is_none() || !decision.contested.is_empty()) && stages.len() < follow_ups
+    {
+        let leaders = match &decision.chosen {
+            Some(chosen) => {
+                let mut both = decision.contested.clone();
+                both.push(chosen.clone());
+                both
+            }
+            None => {
+                let (in_field, measured_in_field): (
+                    Vec<&PlanCandidate>,
+                    Vec<Vec<PlanMeasurement>>,
+                ) = field
+                    .iter()
+                    .map(|&i| (remaining[i], measured[i].clone()))
+                    .unzip();
+                contenders(&in_field, &measured_in_field, &decision, weight)
+            }
+        };
         if leaders.is_empty() {
             break;
         }
@@ -1160,6 +1186,80 @@ mod tests {
         .unwrap();
         assert_eq!(settled.decision.chosen, None);
         assert!(settled.stages.is_empty());
+    }
+
+    /// A few tight pairs can make the weaker value of a slot qualify first; the alternative
+    /// with the better estimates is measured again with it before the slot is filled.
+    #[test]
+    fn a_same_slot_alternative_with_better_estimates_is_measured_before_the_slot_is_filled() {
+        let all = candidates(Goal::Dev, "x86_64-unknown-linux-gnu", &[]);
+        let remaining: Vec<&PlanCandidate> = ["dev-debug-line-tables-only", "dev-debug-0"]
+            .iter()
+            .map(|id| all.iter().find(|c| c.id == *id).unwrap())
+            .collect();
+        assert_eq!(remaining[0].slot, remaining[1].slot);
+        // line-tables-only: tight and faster in dev-clean; debug = 0: better estimates, loose.
+        let first = vec![
+            vec![
+                pairs_of("dev-incremental", &[0.97, 0.99, 0.95]),
+                pairs_of("dev-clean", &[0.895, 0.894, 0.896]),
+            ],
+            vec![
+                pairs_of("dev-incremental", &[0.70, 0.95, 0.85]),
+                pairs_of("dev-clean", &[0.75, 0.92, 0.83]),
+            ],
+        ];
+        let first_only = settle(
+            &remaining,
+            first.clone(),
+            3,
+            0,
+            &dev_weight,
+            &mut |_: &[String], _| -> Result<_, ()> { Ok(None) },
+        )
+        .unwrap();
+        assert_eq!(
+            first_only.decision.chosen.as_deref(),
+            Some("dev-debug-line-tables-only")
+        );
+        assert_eq!(first_only.decision.contested, ["dev-debug-0"]);
+
+        let mut asked = Vec::new();
+        let settled = settle(
+            &remaining,
+            first,
+            3,
+            DEFAULT_FOLLOW_UPS,
+            &dev_weight,
+            &mut |leaders: &[String], runs| -> Result<_, ()> {
+                asked.push(leaders.to_vec());
+                Ok(Some(
+                    leaders
+                        .iter()
+                        .map(|id| {
+                            let truth = if id == "dev-debug-0" { 0.83 } else { 0.93 };
+                            (
+                                id.clone(),
+                                vec![
+                                    pairs_of("dev-incremental", &noisy(truth, 1, runs)),
+                                    pairs_of("dev-clean", &noisy(truth, 2, runs)),
+                                ],
+                            )
+                        })
+                        .collect(),
+                ))
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            asked[0],
+            [
+                "dev-debug-0".to_owned(),
+                "dev-debug-line-tables-only".to_owned()
+            ]
+        );
+        assert_eq!(settled.decision.chosen.as_deref(), Some("dev-debug-0"));
+        assert!(settled.decision.contested.is_empty());
     }
 
     #[test]
