@@ -177,14 +177,7 @@ pub fn verify(
 ) -> Result<Vec<CacheBuild>, CacheError> {
     let checkout_dir = plan.scratch.join("checkout");
     let target = plan.scratch.join("target");
-    let io = |action: &'static str, path: &Path| {
-        let path = path.to_owned();
-        move |source| MeasureError::Io {
-            action,
-            path,
-            source,
-        }
-    };
+    let io = MeasureError::io;
     let server = match (&plan.backend, tool) {
         (Backend::Local(dir), Some(tool)) => Some(sccache::Server::start(
             tool,

@@ -170,6 +170,18 @@ pub enum MeasureError {
     },
 }
 
+impl MeasureError {
+    /// The error of an I/O failure while doing `action` on `path`, for `map_err`.
+    pub(crate) fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.to_owned();
+        move |source| MeasureError::Io {
+            action,
+            path,
+            source,
+        }
+    }
+}
+
 /// The target directory of `variant` in `scenario`.
 pub fn target_dir(bench_dir: &Path, scenario: Scenario, variant: &str) -> PathBuf {
     bench_dir.join(scenario.as_str()).join(variant)
@@ -321,14 +333,7 @@ fn prepare_ci_run(
     variant: &Variant,
     label: RunLabel,
 ) -> Result<(), MeasureError> {
-    let io = |action: &'static str, path: &Path| {
-        let path = path.to_owned();
-        move |source| MeasureError::Io {
-            action,
-            path,
-            source,
-        }
-    };
+    let io = MeasureError::io;
     let checkout_at = checkout_dir(&plan.bench_dir);
     checkout::fresh_checkout(
         &plan.workspace_root,
