@@ -126,11 +126,7 @@ pub fn render_guard_human(
         let rest = &full[padded.len()..];
         let _ = writeln!(text, "{}{}", paint(style, padded), rest);
     }
-    let details: Vec<&SloResult> = report
-        .slos
-        .iter()
-        .filter(|r| r.outcome != SloOutcome::Pass)
-        .collect();
+    let details = not_passed(report);
     if !details.is_empty() {
         let _ = writeln!(text);
         for r in details {
@@ -205,11 +201,7 @@ pub fn render_guard_markdown(
             interval(r)
         );
     }
-    let details: Vec<&SloResult> = report
-        .slos
-        .iter()
-        .filter(|r| r.outcome != SloOutcome::Pass)
-        .collect();
+    let details = not_passed(report);
     if !details.is_empty() {
         let _ = writeln!(text);
         for r in details {
@@ -335,6 +327,15 @@ pub fn render_guard_junit(
     let _ = writeln!(text, "  </testsuite>");
     let _ = writeln!(text, "</testsuites>");
     out.write_all(text.as_bytes())
+}
+
+/// The SLOs that did not pass, in report order: the ones that get a line of explanation.
+fn not_passed(report: &GuardReport) -> Vec<&SloResult> {
+    report
+        .slos
+        .iter()
+        .filter(|r| r.outcome != SloOutcome::Pass)
+        .collect()
 }
 
 #[cfg(test)]
