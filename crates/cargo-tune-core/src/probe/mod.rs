@@ -137,7 +137,7 @@ impl Environment {
             stderr: format!("unrecognised output: {version_text}"),
         })?;
         let (sysroot, host_cfg) = parse_sysroot_and_cfg(&String::from_utf8_lossy(&cfg.stdout));
-        let nightly = toolchains::rustup_home()
+        let nightly = crate::workspace::rustup_home(&crate::workspace::BuildEnv::capture())
             .and_then(|home| toolchains::installed_nightly(&home, &rustc.host));
         Ok(Environment {
             rustc,

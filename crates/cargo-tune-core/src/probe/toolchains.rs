@@ -22,15 +22,6 @@ pub struct InstalledToolchain {
     pub cranelift: bool,
 }
 
-/// The rustup home cargo-tune's environment points at (`RUSTUP_HOME`, else `~/.rustup`).
-pub fn rustup_home() -> Option<PathBuf> {
-    std::env::var_os("RUSTUP_HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")))
-        .filter(|p| p.is_dir())
-}
-
 /// The `nightly` toolchain for `host` in `rustup_home`, as `rustup +nightly` would pick it.
 pub fn installed_nightly(rustup_home: &Path, host: &str) -> Option<InstalledToolchain> {
     let name = format!("nightly-{host}");
