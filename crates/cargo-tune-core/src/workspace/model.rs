@@ -221,7 +221,7 @@ impl WorkspaceModel {
         let mut lockfile_aside = None;
         let mut root_guess = None;
         let mut config = None;
-        if let MetadataSource::Cargo(cargo) = &mut options.source {
+        if let Some(cargo) = options.source.cargo_options_mut() {
             let manifest = find_manifest(options.manifest_path.as_deref(), &options.cwd)?;
             let dir = manifest.parent().unwrap_or(Path::new("/")).to_owned();
             // Parse before cargo does, so a syntax error names file:line:col in our words.
@@ -389,7 +389,7 @@ fn read_around(
     // cargo reads an argument that names an existing file as that file, relative to the
     // working directory; kept absolute so that analyses need no working directory.
     let cli_config = match &options.source {
-        MetadataSource::Cargo(cargo) => cargo
+        MetadataSource::Cargo(cargo) | MetadataSource::Members(cargo) => cargo
             .config
             .iter()
             .map(|arg| {
