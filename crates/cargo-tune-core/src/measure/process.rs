@@ -112,3 +112,49 @@ pub fn self_cpu() -> Duration {
         Duration::ZERO
     }
 }
+
+/// Nice value of work that must not slow a build it runs beside.
+pub const BACKGROUND_NICE: i32 = 19;
+
+/// Lowers the calling thread, and every thread and process it starts afterwards, to the lowest
+/// CPU priority: its work then runs on the cores a build leaves idle (the tail of its critical
+/// path, a link) instead of taking turns with rustc. Linux keeps a nice value per thread, so the
+/// rest of the process keeps its own; elsewhere this does nothing, since lowering the whole
+/// process would slow what it measures.
+pub fn yield_to_builds() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority have no memory-safety preconditions. Raising one's own nice
+    // value needs no privilege; should it fail, the work merely runs at normal priority.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, BACKGROUND_NICE);
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod priority {
+    use super::*;
+
+    /// The nice value the kernel reports for a process, field 19 of `/proc/PID/stat`.
+    fn nice_of(stat: &str) -> i32 {
+        // The command name may hold spaces; the fields after it do not.
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        after.split(' ').nth(16).unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn the_lowered_thread_and_its_children_yield_and_the_rest_does_not() {
+        let own = || nice_of(&std::fs::read_to_string("/proc/thread-self/stat").unwrap());
+        let before = own();
+        let (thread, child) = std::thread::spawn(move || {
+            yield_to_builds();
+            let child = Command::new("cat").arg("/proc/self/stat").output().unwrap();
+            (own(), nice_of(&String::from_utf8(child.stdout).unwrap()))
+        })
+        .join()
+        .unwrap();
+        assert_eq!(thread, BACKGROUND_NICE);
+        assert_eq!(child, BACKGROUND_NICE);
+        assert_eq!(own(), before, "the calling process keeps its priority");
+    }
+}
