@@ -35,6 +35,43 @@ pub fn git_state(root: &Path) -> (Option<String>, Option<bool>) {
     (Some(rev), dirty)
 }
 
+/// What a run records about where it ran that takes processes to find out: the commit, whether
+/// tracked files had changes, and cargo's version. Kept apart so that a command can find it
+/// out while its build runs rather than before.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// `git rev-parse HEAD`.
+    pub git_revision: Option<String>,
+    /// Whether tracked files had uncommitted changes.
+    pub git_dirty: Option<bool>,
+    /// `cargo -V`.
+    pub cargo: String,
+}
+
+impl Provenance {
+    /// Asks git and cargo, side by side.
+    pub fn probe(root: &Path) -> Provenance {
+        std::thread::scope(|s| {
+            let cargo = s.spawn(cargo_version);
+            let (git_revision, git_dirty) = git_state(root);
+            Provenance {
+                git_revision,
+                git_dirty,
+                cargo: cargo
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            }
+        })
+    }
+
+    /// Writes itself into `context`.
+    pub fn record(self, context: &mut cargo_tune_schema::RunContext) {
+        context.git_revision = self.git_revision;
+        context.git_dirty = self.git_dirty;
+        context.cargo = self.cargo;
+    }
+}
+
 /// Jobs cargo will run: `--jobs`, else `CARGO_BUILD_JOBS`, else `build.jobs`, else the cores.
 pub fn effective_jobs(
     cli: Option<usize>,

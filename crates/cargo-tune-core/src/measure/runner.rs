@@ -52,6 +52,9 @@ pub struct MeasurePlan {
     pub target_directory: PathBuf,
     /// `PATH`, to find sccache in when a variant compiles through it.
     pub path: Option<std::ffi::OsString>,
+    /// Told at each cargo run's first message: cargo has resolved and let go of its package
+    /// cache lock, so another cargo call can start beside the build without holding it up.
+    pub resolved: Option<mpsc::Sender<()>>,
 }
 
 impl MeasurePlan {
@@ -446,7 +449,12 @@ fn measure_scenario(
                 label,
             });
             let cli = command_through(plan, scenario, variant, servers[i].as_ref());
-            let run = run_once(&cli, cancel)?;
+            let run = run_command(
+                cli.to_command(),
+                &cli.display(),
+                cancel,
+                plan.resolved.clone(),
+            )?;
             if run.interrupted || cancel.load(Ordering::SeqCst) {
                 return Err(MeasureError::Interrupted);
             }
@@ -503,7 +511,7 @@ pub(crate) struct RunResult {
 const TAIL_LINES: usize = 20;
 
 pub(crate) fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureError> {
-    run_command(cli.to_command(), &cli.display(), cancel)
+    run_command(cli.to_command(), &cli.display(), cancel, None)
 }
 
 /// Runs one measured process (a cargo build, or anything in tests) and gathers its metrics.
@@ -511,6 +519,7 @@ fn run_command(
     mut cmd: std::process::Command,
     display: &str,
     cancel: &AtomicBool,
+    resolved: Option<mpsc::Sender<()>>,
 ) -> Result<RunResult, MeasureError> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -528,7 +537,12 @@ fn run_command(
     let (waited, wall, messages, tail, (peak, interrupted)) = std::thread::scope(|s| {
         let messages = s.spawn(move || {
             let mut messages = BuildMessages::default();
+            let mut resolved = resolved;
             for line in BufReader::new(stdout).lines() {
+                if let Some(tx) = resolved.take() {
+                    // Nobody listening any more is no error.
+                    let _ = tx.send(());
+                }
                 match line {
                     Ok(line) => messages.process_line(&line),
                     Err(_) => messages.ignored += 1,
@@ -608,7 +622,7 @@ mod peak_memory {
                     "dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; true",
                 ])
                 .to_command();
-            let run = run_command(cmd, "sh", &AtomicBool::new(false)).unwrap();
+            let run = run_command(cmd, "sh", &AtomicBool::new(false), None).unwrap();
             let m = run.measurement;
             let largest = m.max_process_rss_bytes.unwrap();
             assert!(largest >= 64 << 20, "{m:?}");
@@ -653,6 +667,7 @@ mod tests {
             workspace_root: PathBuf::from("/ws"),
             target_directory: PathBuf::from("/ws/target"),
             path: None,
+            resolved: None,
         }
     }
 

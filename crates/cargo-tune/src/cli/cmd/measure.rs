@@ -8,7 +8,7 @@ use cargo_tune_core::cargo::CargoOptions;
 use cargo_tune_core::cargo::metadata::MetadataSource;
 use cargo_tune_core::changes::{Change, ChangeSpec, InEffect};
 use cargo_tune_core::measure::context::{
-    cargo_version, check_touch_file, controlled_env, default_touch_file, effective_jobs, git_state,
+    Provenance, check_touch_file, controlled_env, default_touch_file, effective_jobs,
 };
 use cargo_tune_core::measure::memory::TreeSampler;
 use cargo_tune_core::measure::{self, MeasureError, MeasurePlan, Scenario};
@@ -106,10 +106,46 @@ impl Session {
         ctx: &OutputContext,
         unit_graphs: bool,
     ) -> Result<Session, ExpectedError> {
+        Session::load_from(manifest, ctx, unit_graphs, MetadataSource::Cargo)
+    }
+
+    /// Loads the workspace members alone (`cargo metadata --no-deps`): enough to plan and start
+    /// a build in milliseconds, without taking cargo's package cache lock. The model has no
+    /// dependencies and no resolve.
+    pub(crate) fn load_members(
+        manifest: &ManifestOptions,
+        ctx: &OutputContext,
+    ) -> Result<Session, ExpectedError> {
+        Session::load_from(manifest, ctx, false, MetadataSource::Members)
+    }
+
+    /// The whole workspace, dependencies and resolve included, for a session loaded with
+    /// [`Session::load_members`]; the toolchain is not probed again.
+    pub(crate) fn with_dependencies(
+        &self,
+        manifest: &ManifestOptions,
+    ) -> Result<WorkspaceModel, ExpectedError> {
+        let load = LoadOptions {
+            source: MetadataSource::Cargo(self.cargo.clone()),
+            manifest_path: manifest.manifest_path.clone(),
+            cwd: current_dir()?,
+            env: BuildEnv::capture(),
+            unit_graphs: false,
+            lockfile_aside: false,
+        };
+        Ok(WorkspaceModel::start(load)?.finish()?)
+    }
+
+    fn load_from(
+        manifest: &ManifestOptions,
+        ctx: &OutputContext,
+        unit_graphs: bool,
+        source: fn(cargo_tune_core::cargo::CargoOptions) -> MetadataSource,
+    ) -> Result<Session, ExpectedError> {
         let cwd = current_dir()?;
         let cargo = manifest.cargo_options(ctx);
         let load = LoadOptions {
-            source: MetadataSource::Cargo(cargo.clone()),
+            source: source(cargo.clone()),
             manifest_path: manifest.manifest_path.clone(),
             cwd,
             env: BuildEnv::capture(),
@@ -319,6 +355,19 @@ impl Session {
         scenarios: Vec<Scenario>,
         skip: Vec<(Scenario, String)>,
     ) -> Result<(RunContext, MeasurePlan), ExpectedError> {
+        let (mut context, plan) = self.plan_unrecorded(args, variants, scenarios, skip)?;
+        Provenance::probe(&self.model.root).record(&mut context);
+        Ok((context, plan))
+    }
+
+    /// As [`Session::plan`], with the context's [`Provenance`] left for the caller to record.
+    pub(crate) fn plan_unrecorded(
+        &self,
+        args: &MeasureArgs,
+        variants: Vec<Variant>,
+        scenarios: Vec<Scenario>,
+        skip: Vec<(Scenario, String)>,
+    ) -> Result<(RunContext, MeasurePlan), ExpectedError> {
         if scenarios.contains(&Scenario::NextestRun)
             && variant::find_on_path("cargo-nextest", self.path_var.as_deref()).is_none()
         {
@@ -364,11 +413,10 @@ impl Session {
                 message: "dev-incremental needs a file to edit and the workspace has no target source; pass --touch PATH".to_owned(),
             });
         }
-        let (git_revision, git_dirty) = git_state(&self.model.root);
         let jobs = args.jobs.map(|j| j as usize);
         let context = RunContext {
             rustc: format!("rustc {}", self.env.rustc.version),
-            cargo: cargo_version(),
+            cargo: String::new(),
             host: self.env.rustc.host.clone(),
             cores: self.env.host.cores,
             jobs: effective_jobs(
@@ -377,8 +425,8 @@ impl Session {
                 &self.model.config,
                 self.env.host.cores,
             ),
-            git_revision,
-            git_dirty,
+            git_revision: None,
+            git_dirty: None,
             runs: args.runs as usize,
             memory_method: TreeSampler::method(),
             touched_file: touch
@@ -409,6 +457,7 @@ impl Session {
             workspace_root: self.model.root.clone(),
             target_directory: self.model.metadata.target_directory.clone(),
             path: self.path_var.clone(),
+            resolved: None,
         };
         Ok((context, plan))
     }
