@@ -432,3 +432,75 @@ fn ctrl_c_leaves_nothing_behind() {
         "a process still uses {dir_text}"
     );
 }
+
+/// Before the build starts, only `cargo metadata --no-deps`; the calls that resolve the
+/// workspace (they take cargo's package cache lock) once the build has resolved, at the lowest
+/// CPU priority, while the build keeps its own. Every cargo call goes through a logging `$CARGO`.
+#[cfg(target_os = "linux")]
+#[test]
+fn what_only_the_report_needs_is_read_beside_the_build_at_idle_priority() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let ws = TempWorkspace::fixture("timings");
+    let log = ws.path("cargo-calls.log");
+    let logging_cargo = ws.path("logging-cargo");
+    std::fs::write(
+        &logging_cargo,
+        "#!/bin/sh\necho \"$(nice) $*\" >> \"$CARGO_CALLS\"\nexec \"$REAL_CARGO\" \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&logging_cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let json = ws.path("timings.json");
+    cli(&ws)
+        .args(["timings", "--format", "json", "-o", json.to_str().unwrap()])
+        .env("CARGO", &logging_cargo)
+        .env(
+            "REAL_CARGO",
+            std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
+        )
+        .env("CARGO_CALLS", &log)
+        .run()
+        .assert_code(0);
+
+    let own: i32 = String::from_utf8(Command::new("nice").output().unwrap().stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let calls: Vec<(i32, String)> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (nice, args) = l.split_once(' ').unwrap();
+            (nice.parse().unwrap(), args.to_owned())
+        })
+        .collect();
+    let position = |what: &dyn Fn(&str) -> bool| {
+        calls
+            .iter()
+            .position(|(_, args)| what(args))
+            .unwrap_or_else(|| panic!("cargo calls: {calls:#?}"))
+    };
+    let build = position(&|a| a.contains(" build ") && !a.contains("--unit-graph"));
+    let full_metadata = position(&|a| a.contains(" metadata ") && !a.contains("--no-deps"));
+    let graph = position(&|a| a.contains("--unit-graph"));
+    assert!(
+        build > 0 && calls[..build].iter().all(|(_, a)| a.contains("--no-deps")),
+        "only the members are read before the build: {calls:#?}"
+    );
+    assert_eq!(calls[build].0, own, "the build keeps its priority");
+    for side in [full_metadata, graph] {
+        assert!(side > build, "{calls:#?}");
+        assert_eq!(calls[side].0, 19, "read at the lowest priority: {calls:#?}");
+    }
+    // What was read beside the build is in the report.
+    let report = read_json(&json);
+    assert!(
+        report["context"]["cargo"]
+            .as_str()
+            .unwrap()
+            .starts_with("cargo "),
+        "{report:#}"
+    );
+    assert_eq!(report["source"]["dependencies"], "unit-graph", "{report:#}");
+}

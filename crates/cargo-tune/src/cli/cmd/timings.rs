@@ -1,7 +1,9 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
+use cargo_tune_core::cargo::CargoCli;
 use cargo_tune_core::cargo::metadata::TargetKind;
+use cargo_tune_core::measure::context::Provenance;
 use cargo_tune_core::measure::{Scenario, runner};
 use cargo_tune_core::report::{
     render_json, render_timings_html, render_timings_human, render_timings_markdown, svg,
@@ -83,7 +85,71 @@ enum TimingsFormat {
     Html,
 }
 
+/// What `cargo tune timings` reads while cargo builds.
+struct Beside {
+    /// cargo's unit graph of the build, or why there is none.
+    graph: Result<Vec<unit_graph::GraphUnit>, String>,
+    /// The audit's findings, to be costed.
+    findings: Vec<cargo_tune_schema::Finding>,
+    /// `(name, version)` of every proc-macro package, for timings without a unit graph.
+    proc_macros: Vec<(String, String)>,
+    /// Why the findings are missing, shown once the build is over.
+    warning: Option<String>,
+    provenance: Provenance,
+}
+
 impl TimingsArgs {
+    /// Reads, beside the build, what only the report needs.
+    fn read_beside(&self, graph_cli: &CargoCli, session: &Session) -> Beside {
+        std::thread::scope(|s| {
+            let provenance = s.spawn(|| Provenance::probe(&session.model.root));
+            let graph = graph_cli
+                .output()
+                .map_err(|e| format!("cargo --unit-graph failed: {e}"))
+                .and_then(|o| unit_graph::parse(&String::from_utf8_lossy(&o.stdout)));
+            let (findings, proc_macros, warning) = match session.with_dependencies(&self.manifest) {
+                Ok(model) => {
+                    let proc_macros = model
+                        .metadata
+                        .packages
+                        .iter()
+                        .filter(|p| {
+                            p.targets
+                                .iter()
+                                .any(|t| t.kind.contains(&TargetKind::ProcMacro))
+                        })
+                        .map(|p| (p.name.clone(), p.version.to_string()))
+                        .collect();
+                    let findings = cargo_tune_core::audit::assemble(
+                        &model,
+                        &session.env,
+                        &Default::default(),
+                        env!("CARGO_PKG_VERSION"),
+                    )
+                    .findings;
+                    (findings, proc_macros, None)
+                }
+                Err(e) => (
+                    Vec::new(),
+                    Vec::new(),
+                    Some(format!(
+                        "the findings are not costed: {}",
+                        e.render().unwrap_or_default()
+                    )),
+                ),
+            };
+            Beside {
+                graph,
+                findings,
+                proc_macros,
+                warning,
+                provenance: provenance
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            }
+        })
+    }
+
     /// Runs the builds and reads cargo's report after each: the timings, the wall time and, for
     /// a build that failed (always the last), the failure.
     fn time_builds(
@@ -171,7 +237,11 @@ impl TimingsArgs {
         }
         // An unwritable destination fails before minutes of building.
         let destination = crate::output::Destination::open(self.output.as_deref())?;
-        let session = Session::load(&self.manifest, ctx, false)?;
+        // The members are all the build needs to start: `cargo metadata --no-deps` takes
+        // milliseconds. What only the report needs (the resolved packages and the audit whose
+        // findings get costed, cargo's unit graph, git and cargo's version) is read while cargo
+        // builds.
+        let session = Session::load_members(&self.manifest, ctx)?;
         let baseline = session.variant("baseline", &[], &[])?;
         let measure_args = MeasureArgs {
             scenarios: vec![self.scenario],
@@ -182,7 +252,7 @@ impl TimingsArgs {
             packages: self.packages.clone(),
             workspace: self.workspace,
         };
-        let (mut context, mut plan) = session.plan(
+        let (mut context, mut plan) = session.plan_unrecorded(
             &measure_args,
             vec![baseline],
             vec![self.scenario],
@@ -191,6 +261,8 @@ impl TimingsArgs {
         // Apart from bench's directories, so that neither clobbers the other's builds.
         plan.bench_dir = session.bench_dir.join("timings");
         plan.extra_args = vec!["--timings".to_owned()];
+        let (resolved_tx, resolved_rx) = std::sync::mpsc::channel();
+        plan.resolved = Some(resolved_tx);
         context.runs = self.runs as usize;
         let scenario = self.scenario;
         let target_dir = runner::target_dir(&plan.bench_dir, scenario, &plan.variants[0].name);
@@ -198,33 +270,41 @@ impl TimingsArgs {
         let build = runner::command(&plan, scenario, &plan.variants[0]);
 
         // The unit graph is unstable: RUSTC_BOOTSTRAP for this one call, which builds nothing.
-        // Its own target directory keeps it off the build's lock, so that it and the audit
-        // whose findings get costed run while cargo builds instead of before or after.
+        // Its own target directory keeps it off the build's lock.
         let graph_cli = build
             .clone()
             .args(["--unit-graph", "-Z", "unstable-options"])
             .env("RUSTC_BOOTSTRAP", "1")
             .env("CARGO_TARGET_DIR", plan.bench_dir.join("unit-graph"));
-        let (measured, graph, findings) = std::thread::scope(|s| {
-            let side = s.spawn(|| {
-                let graph = graph_cli
-                    .output()
-                    .map_err(|e| format!("cargo --unit-graph failed: {e}"))
-                    .and_then(|o| unit_graph::parse(&String::from_utf8_lossy(&o.stdout)));
-                let findings = cargo_tune_core::audit::assemble(
-                    &session.model,
-                    &session.env,
-                    &Default::default(),
-                    env!("CARGO_PKG_VERSION"),
-                )
-                .findings;
-                (graph, findings)
+        let (args, graph_cli, session) = (&self, &graph_cli, &session);
+        let (measured, side) = std::thread::scope(|s| {
+            let side = s.spawn(move || {
+                // Every resolve takes cargo's package cache lock: started before the build has
+                // resolved, these calls would make it wait. Until then, or until it ends.
+                let _ = resolved_rx.recv();
+                if crate::cli::interrupt::flag().load(std::sync::atomic::Ordering::SeqCst) {
+                    return None;
+                }
+                cargo_tune_core::measure::process::yield_to_builds();
+                Some(args.read_beside(graph_cli, session))
             });
             let measured = self.time_builds(&mut plan, &context, &target_dir, &report_path, ctx);
-            let (graph, findings) = side.join().expect("the unit-graph thread does not panic");
-            (measured, graph, findings)
+            // Ends the wait of a side that was never told: the build failed before resolving.
+            plan.resolved = None;
+            let side = side.join().expect("the side thread does not panic");
+            (measured, side)
         });
         let measured = measured?;
+        let Some(side) = side else {
+            return Err(ExpectedError::Interrupted {
+                restored: context.touched_file.clone(),
+            });
+        };
+        side.provenance.record(&mut context);
+        if let Some(warning) = &side.warning {
+            ctx.print_warning(warning);
+        }
+        let graph = side.graph;
         let mut runs: Vec<BuildTimings> = Vec::new();
         let mut walls = Vec::new();
         let mut failure = None;
@@ -242,17 +322,9 @@ impl TimingsArgs {
             }
             if timings.deps_source == cargo_tune_core::timings::DepsSource::TimingsUnblocked {
                 timings.mark_proc_macros(
-                    session
-                        .model
-                        .metadata
-                        .packages
+                    side.proc_macros
                         .iter()
-                        .filter(|p| {
-                            p.targets
-                                .iter()
-                                .any(|t| t.kind.contains(&TargetKind::ProcMacro))
-                        })
-                        .map(|p| (p.name.as_str(), p.version.to_string())),
+                        .map(|(name, version)| (name.as_str(), version.clone())),
                 );
             }
             if failed.is_none() {
@@ -277,7 +349,7 @@ impl TimingsArgs {
             deps_note,
             runs,
             walls,
-            findings: &findings,
+            findings: &side.findings,
             failure,
         });
         // Kept for `cargo tune audit --costs` without a file; a failure to keep it only warns.
