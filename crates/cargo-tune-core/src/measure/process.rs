@@ -148,7 +148,10 @@ mod priority {
         let before = own();
         let (thread, child) = std::thread::spawn(move || {
             yield_to_builds();
-            let child = Command::new("cat").arg("/proc/self/stat").output().unwrap();
+            let child = crate::cargo::ToolCommand::new("cat")
+                .arg("/proc/self/stat")
+                .output()
+                .unwrap();
             (own(), nice_of(&String::from_utf8(child.stdout).unwrap()))
         })
         .join()
