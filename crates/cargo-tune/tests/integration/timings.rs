@@ -59,6 +59,41 @@ fn unit_graph(root: &Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `cli(ws)` with every cargo call going through a `$CARGO` that logs its nice value and
+/// arguments, then runs the real cargo; the calls are read back with [`cargo_calls`].
+#[cfg(unix)]
+fn logged_cli(ws: &TempWorkspace) -> CargoTuneCli {
+    use std::os::unix::fs::PermissionsExt;
+
+    let logging_cargo = ws.path("logging-cargo");
+    std::fs::write(
+        &logging_cargo,
+        "#!/bin/sh\necho \"$(nice) $*\" >> \"$CARGO_CALLS\"\nexec \"$REAL_CARGO\" \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&logging_cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    cli(ws)
+        .env("CARGO", &logging_cargo)
+        .env(
+            "REAL_CARGO",
+            std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
+        )
+        .env("CARGO_CALLS", ws.path("cargo-calls.log"))
+}
+
+/// `(nice value, arguments)` of every cargo call a [`logged_cli`] made, in order.
+#[cfg(unix)]
+fn cargo_calls(ws: &TempWorkspace) -> Vec<(i32, String)> {
+    std::fs::read_to_string(ws.path("cargo-calls.log"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (nice, args) = l.split_once(' ').unwrap();
+            (nice.parse().unwrap(), args.to_owned())
+        })
+        .collect()
+}
+
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap()
 }
@@ -372,6 +407,40 @@ fn a_failing_build_reports_what_was_measured_and_exits_101() {
     assert!(ws.path("target/cargo-tune/timings/dev-clean").is_dir());
 }
 
+/// A build that cargo refuses before resolving (here `--locked` with a dependency the lockfile
+/// lacks) ends with cargo's reason and exit 101, and without the calls that would have run
+/// beside it: each would only fail the same way.
+#[cfg(unix)]
+#[test]
+fn a_build_refused_before_resolving_exits_101_with_cargos_reason() {
+    let ws = TempWorkspace::fixture("timings");
+    let manifest = "crates/app/Cargo.toml";
+    ws.write(
+        manifest,
+        &format!(
+            "{}\n[dependencies.serde]\nversion = \"1\"\n",
+            ws.read(manifest)
+        ),
+    );
+    let run = logged_cli(&ws)
+        .args(["timings", "--locked", "--offline"])
+        .run()
+        .assert_code(101);
+    assert!(
+        run.stderr().contains("cannot update the lock file"),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stdout().is_empty());
+    let calls = cargo_calls(&ws);
+    assert!(
+        calls
+            .iter()
+            .all(|(_, a)| a.contains("--no-deps") || a.contains(" build --message-format")),
+        "only the members were read and the build tried: {calls:#?}"
+    );
+}
+
 #[test]
 fn a_timings_report_of_an_unknown_schema_is_an_error_naming_the_field() {
     let ws = TempWorkspace::fixture("timings");
@@ -439,26 +508,10 @@ fn ctrl_c_leaves_nothing_behind() {
 #[cfg(target_os = "linux")]
 #[test]
 fn what_only_the_report_needs_is_read_beside_the_build_at_idle_priority() {
-    use std::os::unix::fs::PermissionsExt;
-
     let ws = TempWorkspace::fixture("timings");
-    let log = ws.path("cargo-calls.log");
-    let logging_cargo = ws.path("logging-cargo");
-    std::fs::write(
-        &logging_cargo,
-        "#!/bin/sh\necho \"$(nice) $*\" >> \"$CARGO_CALLS\"\nexec \"$REAL_CARGO\" \"$@\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&logging_cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
     let json = ws.path("timings.json");
-    cli(&ws)
+    logged_cli(&ws)
         .args(["timings", "--format", "json", "-o", json.to_str().unwrap()])
-        .env("CARGO", &logging_cargo)
-        .env(
-            "REAL_CARGO",
-            std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
-        )
-        .env("CARGO_CALLS", &log)
         .run()
         .assert_code(0);
 
@@ -467,14 +520,7 @@ fn what_only_the_report_needs_is_read_beside_the_build_at_idle_priority() {
         .trim()
         .parse()
         .unwrap();
-    let calls: Vec<(i32, String)> = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let (nice, args) = l.split_once(' ').unwrap();
-            (nice.parse().unwrap(), args.to_owned())
-        })
-        .collect();
+    let calls = cargo_calls(&ws);
     let position = |what: &dyn Fn(&str) -> bool| {
         calls
             .iter()

@@ -1,4 +1,5 @@
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use cargo_tune_core::cargo::CargoCli;
@@ -165,7 +166,7 @@ impl TimingsArgs {
         for i in 0..self.runs {
             // A Ctrl-C while the previous report was read must not be lost when the next run
             // re-arms the handler.
-            if crate::cli::interrupt::flag().load(std::sync::atomic::Ordering::SeqCst) {
+            if crate::cli::interrupt::flag().load(Ordering::SeqCst) {
                 return Err(ExpectedError::Interrupted {
                     restored: context.touched_file.clone(),
                 });
@@ -277,19 +278,25 @@ impl TimingsArgs {
             .env("RUSTC_BOOTSTRAP", "1")
             .env("CARGO_TARGET_DIR", plan.bench_dir.join("unit-graph"));
         let (args, graph_cli, session) = (&self, &graph_cli, &session);
+        let failed_early = &AtomicBool::new(false);
         let (measured, side) = std::thread::scope(|s| {
             let side = s.spawn(move || {
                 // Every resolve takes cargo's package cache lock: started before the build has
                 // resolved, these calls would make it wait. Until then, or until it ends.
-                let _ = resolved_rx.recv();
-                if crate::cli::interrupt::flag().load(std::sync::atomic::Ordering::SeqCst) {
+                let told = resolved_rx.recv().is_ok();
+                // A build that failed before resolving leaves nothing to report on.
+                if (!told && failed_early.load(Ordering::SeqCst))
+                    || crate::cli::interrupt::flag().load(Ordering::SeqCst)
+                {
                     return None;
                 }
                 cargo_tune_core::measure::process::yield_to_builds();
                 Some(args.read_beside(graph_cli, session))
             });
             let measured = self.time_builds(&mut plan, &context, &target_dir, &report_path, ctx);
-            // Ends the wait of a side that was never told: the build failed before resolving.
+            // Ends the wait of a side that was never told: the build failed before resolving
+            // (or printed nothing).
+            failed_early.store(measured.is_err(), Ordering::SeqCst);
             plan.resolved = None;
             let side = side.join().expect("the side thread does not panic");
             (measured, side)
