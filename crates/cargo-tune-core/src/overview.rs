@@ -361,6 +361,8 @@ mod tests {
                 },
                 units_rebuilt: s3(1.0),
                 harness_cpu_s: s3(0.0),
+                compiler_cache_hit_rate: None,
+                compiler_cache_hits: None,
             }),
             failed: wall.is_none(),
             ratio: None,

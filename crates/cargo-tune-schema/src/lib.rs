@@ -31,9 +31,10 @@ pub use guard::{
     SloMetric, SloOutcome, SloResult,
 };
 pub use measure::{
-    ByteSummary, Comparison, HistoryEntry, HistoryResult, Interval, MeasureReport, Measurement,
-    MemoryMethod, MetricSummaries, NotMeasured, RunContext, ScenarioResult, Summary3,
-    VariantFailure, VariantOutcome, VariantSpec, VariantToolchain, Verdict,
+    ByteSummary, Comparison, CompilerCacheCounts, HistoryEntry, HistoryResult, Interval,
+    MeasureReport, Measurement, MemoryMethod, MetricSummaries, NotMeasured, RunContext,
+    ScenarioResult, Summary3, VariantFailure, VariantOutcome, VariantSpec, VariantToolchain,
+    Verdict,
 };
 pub use overview::{
     InputState, MeasuredRun, MeasuredScenario, MeasuredVariant, OverviewReport, ReportInput, Trend,

@@ -30,6 +30,31 @@ pub struct Measurement {
     /// CPU time cargo-tune itself spent during the run (sampling, reading cargo's output), in
     /// seconds.
     pub harness_cpu_s: f64,
+    /// What the compiler cache did during the run, from its own counters, when the variant
+    /// compiled through one (sccache).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compiler_cache: Option<CompilerCacheCounts>,
+}
+
+/// A compiler cache's counters over one run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompilerCacheCounts {
+    /// Compilations served from the cache.
+    pub hits: u64,
+    /// Compilations the cache could have served but did not have; compiled and stored.
+    pub misses: u64,
+    /// Compilations the cache does not handle (linking a binary, a crate type it cannot cache).
+    pub not_cacheable: u64,
+    /// Reads or writes of the cache that failed.
+    pub errors: u64,
+}
+
+impl CompilerCacheCounts {
+    /// `hits / (hits + misses)`, when there was either.
+    pub fn hit_rate(&self) -> Option<f64> {
+        let looked_up = self.hits + self.misses;
+        (looked_up > 0).then(|| self.hits as f64 / looked_up as f64)
+    }
 }
 
 /// Median, minimum and maximum of one metric over the measured runs.
@@ -73,6 +98,12 @@ pub struct MetricSummaries {
     pub units_rebuilt: Summary3,
     /// cargo-tune's own CPU time, seconds.
     pub harness_cpu_s: Summary3,
+    /// The compiler cache's hit rate (0–1) over the runs that looked anything up in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compiler_cache_hit_rate: Option<Summary3>,
+    /// Compilations served from the compiler cache per run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compiler_cache_hits: Option<Summary3>,
 }
 
 /// Why a variant produced no (or not all) measurements.

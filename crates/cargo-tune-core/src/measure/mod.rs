@@ -59,6 +59,18 @@ pub fn summaries(runs: &[Measurement]) -> Option<MetricSummaries> {
         artifact_bytes: bytes(runs.iter().map(|m| m.artifact_bytes).collect())?,
         units_rebuilt: of(&|m| f64::from(m.units_rebuilt))?,
         harness_cpu_s: of(&|m| m.harness_cpu_s)?,
+        compiler_cache_hit_rate: stats::summarize(
+            &runs
+                .iter()
+                .filter_map(|m| m.compiler_cache?.hit_rate())
+                .collect::<Vec<_>>(),
+        ),
+        compiler_cache_hits: stats::summarize(
+            &runs
+                .iter()
+                .filter_map(|m| Some(m.compiler_cache?.hits as f64))
+                .collect::<Vec<_>>(),
+        ),
     })
 }
 
@@ -249,6 +261,7 @@ mod tests {
                 units_rebuilt: 1,
                 units_total: 1,
                 harness_cpu_s: 0.0,
+                compiler_cache: None,
             })
             .collect();
         VariantOutcome {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use cargo_tune_schema::{Measurement, VariantFailure, VariantOutcome};
+use cargo_tune_schema::{CompilerCacheCounts, Measurement, VariantFailure, VariantOutcome};
 
 use super::memory::{SAMPLE_INTERVAL_MS, TreeSampler, whole_tree_peak};
 use super::messages::BuildMessages;
@@ -449,7 +449,11 @@ fn measure_scenario(
                 label,
             });
             let cli = command_through(plan, scenario, variant, servers[i].as_ref());
-            let run = run_command(
+            // The counters of this run alone; outside the timed part.
+            if let Some(server) = &servers[i] {
+                server.zero_stats()?;
+            }
+            let mut run = run_command(
                 cli.to_command(),
                 &cli.display(),
                 cancel,
@@ -457,6 +461,15 @@ fn measure_scenario(
             )?;
             if run.interrupted || cancel.load(Ordering::SeqCst) {
                 return Err(MeasureError::Interrupted);
+            }
+            if let Some(server) = &servers[i] {
+                let stats = server.stats()?;
+                run.measurement.compiler_cache = Some(CompilerCacheCounts {
+                    hits: stats.hits,
+                    misses: stats.misses,
+                    not_cacheable: stats.not_cacheable,
+                    errors: stats.errors,
+                });
             }
             progress(&Progress::Finished {
                 wall: run.wall,
@@ -595,6 +608,7 @@ fn run_command(
         units_rebuilt: messages.rebuilt,
         units_total: messages.total,
         harness_cpu_s: harness_cpu.as_secs_f64(),
+        compiler_cache: None,
     };
     Ok(RunResult {
         ok: status.success(),

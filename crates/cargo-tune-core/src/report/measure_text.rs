@@ -185,6 +185,73 @@ const METRIC_HEADER: [&str; 8] = [
     "units rebuilt",
 ];
 
+/// One line per variant and scenario that compiled through a compiler cache: what it served,
+/// from the cache's own counters of each measured run.
+fn compiler_cache_lines(report: &MeasureReport) -> Vec<String> {
+    let mut lines = Vec::new();
+    for s in &report.scenarios {
+        for o in &s.variants {
+            let Some(hits) = o.summary.as_ref().and_then(|m| m.compiler_cache_hits) else {
+                continue;
+            };
+            let not_cacheable = crate::measure::stats::summarize(
+                &o.runs
+                    .iter()
+                    .filter_map(|r| Some(r.compiler_cache?.not_cacheable as f64))
+                    .collect::<Vec<_>>(),
+            )
+            .map_or(0.0, |n| n.median);
+            let rate = o
+                .summary
+                .as_ref()
+                .and_then(|m| m.compiler_cache_hit_rate)
+                .map_or_else(
+                    || "nothing looked up".to_owned(),
+                    |r| {
+                        format!(
+                            "hit rate {:.0} % [{:.0} – {:.0} %]",
+                            r.median * 100.0,
+                            r.min * 100.0,
+                            r.max * 100.0
+                        )
+                    },
+                );
+            let mut line = format!(
+                "{} in {}: {:.0} compilations served from the cache per run (median), {rate}",
+                o.variant, s.scenario, hits.median
+            );
+            if not_cacheable > 0.0 {
+                let _ = write!(
+                    line,
+                    "; {not_cacheable:.0} not cacheable (`cargo tune cache verify` says why)"
+                );
+            }
+            lines.push(line);
+        }
+    }
+    lines
+}
+
+fn human_compiler_cache(text: &mut String, styles: &Styles, report: &MeasureReport) {
+    let lines = compiler_cache_lines(report);
+    if !lines.is_empty() {
+        let _ = writeln!(text, "\n{}", paint(styles.bold, "Compiler cache"));
+        for line in lines {
+            let _ = writeln!(text, "  {line}");
+        }
+    }
+}
+
+fn md_compiler_cache(md: &mut String, report: &MeasureReport) {
+    let lines = compiler_cache_lines(report);
+    if !lines.is_empty() {
+        md.push_str("\n**Compiler cache**\n\n");
+        for line in lines {
+            let _ = writeln!(md, "* {line}");
+        }
+    }
+}
+
 /// What the columns of a comparison mean, for the reader of a table.
 fn explanation(report: &MeasureReport) -> String {
     let candidates = report.variants.len().saturating_sub(1);
@@ -368,6 +435,7 @@ pub fn render_try_human(
         let _ = writeln!(text, "\n{}", paint(st.bold, "Per variant (medians)"));
         table(&mut text, METRIC_HEADER, &metric_rows, &[2, 3, 4, 5, 6, 7]);
     }
+    human_compiler_cache(&mut text, st, report);
     for s in &report.scenarios {
         failures(&mut text, st, &s.scenario, &s.variants);
     }
@@ -395,6 +463,7 @@ pub fn render_bench_human(
         }
     }
     table(&mut text, METRIC_HEADER, &rows, &[2, 3, 4, 5, 6, 7]);
+    human_compiler_cache(&mut text, st, report);
     for s in &report.scenarios {
         failures(&mut text, st, &s.scenario, &s.variants);
     }
@@ -472,6 +541,7 @@ pub fn render_try_markdown(
             md_metrics(&mut md, &s.scenario, o);
         }
     }
+    md_compiler_cache(&mut md, report);
     for s in &report.scenarios {
         md_failures(&mut md, &s.scenario, &s.variants);
     }
@@ -495,6 +565,7 @@ pub fn render_bench_markdown(
             md_metrics(&mut md, &s.scenario, o);
         }
     }
+    md_compiler_cache(&mut md, report);
     for s in &report.scenarios {
         md_failures(&mut md, &s.scenario, &s.variants);
     }
@@ -504,8 +575,8 @@ pub fn render_bench_markdown(
 #[cfg(test)]
 mod tests {
     use cargo_tune_schema::{
-        Interval, Measurement, MemoryMethod, NotMeasured, ScenarioResult, ToolInfo, VariantFailure,
-        VariantSpec,
+        CompilerCacheCounts, Interval, Measurement, MemoryMethod, NotMeasured, ScenarioResult,
+        ToolInfo, VariantFailure, VariantSpec,
     };
 
     use super::*;
@@ -522,6 +593,7 @@ mod tests {
             units_rebuilt: 1,
             units_total: 10,
             harness_cpu_s: 0.004,
+            compiler_cache: None,
         }
     }
 
@@ -653,6 +725,39 @@ mod tests {
         let mut md = Vec::new();
         render_try_markdown(&report(), &options, &mut md).unwrap();
         insta::assert_snapshot!("try_markdown", String::from_utf8(md).unwrap());
+    }
+
+    #[test]
+    fn a_variant_through_a_compiler_cache_says_what_it_served() {
+        let mut report = report();
+        let counts = [(3, 1, 2), (2, 2, 2), (4, 0, 2)];
+        let through_cache = &mut report.scenarios[0].variants[2];
+        for (run, (hits, misses, not_cacheable)) in through_cache.runs.iter_mut().zip(counts) {
+            run.compiler_cache = Some(CompilerCacheCounts {
+                hits,
+                misses,
+                not_cacheable,
+                errors: 0,
+            });
+        }
+        through_cache.summary = summaries(&through_cache.runs);
+        let options = RenderOptions::default();
+        let mut human = Vec::new();
+        render_try_human(&report, &options, &mut human).unwrap();
+        let human = String::from_utf8(human).unwrap();
+        // Hit rates 3/4, 2/4 and 4/4 over the runs that had counters.
+        let line = "candidate-2 in dev-incremental: 3 compilations served from the cache per run \
+                    (median), hit rate 75 % [50 – 100 %]; 2 not cacheable";
+        assert!(human.contains(line), "{human}");
+        assert_eq!(human.matches("served from the cache").count(), 1, "{human}");
+        let mut md = Vec::new();
+        render_bench_markdown(&report, &options, &mut md).unwrap();
+        assert!(
+            String::from_utf8(md)
+                .unwrap()
+                .contains(&format!("* {line}")),
+            "the Markdown lists it too"
+        );
     }
 
     #[test]

@@ -489,6 +489,18 @@ fn ci_warm_with_sccache_compiles_through_a_private_server_that_is_stopped() {
         std::fs::read_dir(&cache).is_ok_and(|d| d.count() > 0),
         "sccache wrote nothing: {report}"
     );
+    // The warm-up filled the cache; the measured run, from a fresh checkout, is served every
+    // library cargo compiles, by sccache's own counters. The baseline has no cache to count.
+    let variants = report["scenarios"][0]["variants"].as_array().unwrap();
+    let variant = |name: &str| variants.iter().find(|v| v["variant"] == name).unwrap();
+    let counts = &variant("candidate-1")["runs"][0]["compiler_cache"];
+    assert_eq!(counts["hits"], library_units(&ws), "{report}");
+    assert_eq!(counts["misses"], 0, "{report}");
+    assert_eq!(
+        variant("candidate-1")["summary"]["compiler_cache_hit_rate"]["median"],
+        1.0
+    );
+    assert!(variant("baseline")["runs"][0]["compiler_cache"].is_null());
     assert_no_server_with(
         &cache.display().to_string(),
         "the private server was left running",
