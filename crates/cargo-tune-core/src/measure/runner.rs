@@ -190,6 +190,48 @@ pub fn target_dir(bench_dir: &Path, scenario: Scenario, variant: &str) -> PathBu
     bench_dir.join(scenario.as_str()).join(variant)
 }
 
+/// The file in a clean scenario's target directory that says which build it holds.
+const BUILT_BY: &str = "cargo-tune-built-by";
+
+/// What a target directory built by `variant` in `scenario` holds: its cargo command with the
+/// directory itself left out. Two scenarios with one identity build the same units.
+fn build_identity(plan: &MeasurePlan, scenario: Scenario, variant: &Variant) -> String {
+    let dir = target_dir(&plan.bench_dir, scenario, &variant.name);
+    command(plan, scenario, variant)
+        .display()
+        .replace(&dir.display().to_string(), "<target-dir>")
+}
+
+/// Before an incremental scenario's warm-up: a clean scenario that runs the same cargo command
+/// has left, after its last run, the very build the warm-up would make. Moved in (cargo keeps
+/// the paths inside a target directory relative to it), the warm-up only finds it fresh
+/// instead of compiling everything again. Whatever the warm-up then rebuilds keeps the
+/// measured runs correct either way.
+fn adopt_clean_build(
+    plan: &MeasurePlan,
+    scenario: Scenario,
+    variant: &Variant,
+) -> Result<bool, MeasureError> {
+    let identity = build_identity(plan, scenario, variant);
+    let to = target_dir(&plan.bench_dir, scenario, &variant.name);
+    for &clean in Scenario::ALL.iter().filter(|s| s.is_clean()) {
+        let from = target_dir(&plan.bench_dir, clean, &variant.name);
+        if std::fs::read_to_string(from.join(BUILT_BY)).ok().as_deref() != Some(&identity) {
+            continue;
+        }
+        if to.exists() {
+            std::fs::remove_dir_all(&to)
+                .map_err(MeasureError::io("empty the target directory", &to))?;
+        }
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(MeasureError::io("create", parent))?;
+        }
+        std::fs::rename(&from, &to).map_err(MeasureError::io("move the clean build", &from))?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 /// Where `ci-warm` checks the workspace out: one path for every run, as a CI runner keeps it
 /// (sccache and cargo both key on absolute paths).
 pub fn checkout_dir(bench_dir: &Path) -> PathBuf {
@@ -433,6 +475,8 @@ fn measure_scenario(
             }
             if scenario == Scenario::CiWarm {
                 prepare_ci_run(plan, variant, label)?;
+            } else if label == RunLabel::WarmUp && !scenario.is_clean() {
+                adopt_clean_build(plan, scenario, variant)?;
             }
             if scenario.edits()
                 && let Some(t) = touched.as_deref_mut()
@@ -483,6 +527,14 @@ fn measure_scenario(
                     last_lines: run.stderr_tail,
                 });
                 continue;
+            }
+            if scenario.is_clean() {
+                // Only a cache for an incremental scenario's warm-up: without it, that warm-up
+                // builds everything itself.
+                let _ = crate::fsutil::write_atomic(
+                    &dir.join(BUILT_BY),
+                    build_identity(plan, scenario, variant).as_bytes(),
+                );
             }
             if let RunLabel::Measured(_) = label {
                 outcome.runs.push(run.measurement);

@@ -17,7 +17,8 @@ use crate::measure::Scenario;
 /// The scenarios a goal is measured in.
 pub fn scenarios(goal: Goal) -> Vec<Scenario> {
     match goal {
-        Goal::Dev => vec![Scenario::DevIncremental, Scenario::DevClean],
+        // Clean first: each variant's incremental warm-up then adopts its clean build.
+        Goal::Dev => vec![Scenario::DevClean, Scenario::DevIncremental],
         Goal::Release => vec![Scenario::ReleaseClean],
         _ => vec![Scenario::CiWarm],
     }

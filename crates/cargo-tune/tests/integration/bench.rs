@@ -750,3 +750,59 @@ fn cargo_dir_without_mold() -> std::path::PathBuf {
     );
     dir
 }
+
+/// A `dev-incremental` warm-up after `dev-clean` of the same cargo command adopts that clean
+/// build instead of compiling everything again: every rustc compilation is logged with the
+/// target directory it wrote to.
+#[cfg(unix)]
+#[test]
+fn an_incremental_warm_up_adopts_the_clean_build_of_the_same_command() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let ws = TempWorkspace::fixture("showcase");
+    let log = ws.path("../rustc-calls.log");
+    let logging_rustc = ws.path("../logging-rustc");
+    ws.write(
+        "../logging-rustc",
+        // cargo's own probe of a new target directory (`--crate-name ___`) compiles nothing.
+        "#!/bin/sh\ncase \"$*\" in *\"--crate-name ___\"*) ;; *--crate-name*) echo \"$CARGO_TARGET_DIR\" >> \"$RUSTC_CALLS\";; esac\nexec \"$REAL_RUSTC\" \"$@\"\n",
+    );
+    std::fs::set_permissions(&logging_rustc, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let json = cli(&ws)
+        .args([
+            "bench",
+            "--scenario",
+            "dev-clean,dev-incremental",
+            "--runs",
+            "1",
+            "--no-history",
+            "--format",
+            "json",
+        ])
+        .env("RUSTC", &logging_rustc)
+        .env(
+            "REAL_RUSTC",
+            cargo_tune_test_support::toolchain_bin_dir().join("rustc"),
+        )
+        .env("RUSTC_CALLS", &log)
+        .run()
+        .assert_code(0)
+        .json();
+    let compilations = |scenario: &str| {
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .filter(|dir| dir.ends_with(&format!("/{scenario}/baseline")))
+            .count() as u64
+    };
+    let rebuilt = |i: usize| {
+        json["scenarios"][i]["variants"][0]["runs"][0]["units_rebuilt"]
+            .as_u64()
+            .unwrap()
+    };
+    // The clean warm-up and run each compiled every unit cargo reported as rebuilt.
+    assert_eq!(compilations("dev-clean"), 2 * rebuilt(0), "{json}");
+    assert!(rebuilt(0) >= 10, "{json}");
+    // The warm-up and the measured run each rebuilt only what the edit touches.
+    assert_eq!(compilations("dev-incremental"), 2 * rebuilt(1), "{json}");
+}

@@ -360,7 +360,7 @@ fn dev_plan_with_one_run_measures_both_scenarios_and_adds_runs_only_for_its_lead
         .json();
     assert_eq!(
         json["scenarios"],
-        serde_json::json!(["dev-incremental", "dev-clean"])
+        serde_json::json!(["dev-clean", "dev-incremental"])
     );
     // cargo's own dev defaults are not measured again: they are already in effect.
     let rejected = json["rejected"].as_array().unwrap();
@@ -431,7 +431,7 @@ fn dev_plan_with_one_run_measures_both_scenarios_and_adds_runs_only_for_its_lead
                 .filter(|m| m["candidate"] == *c)
                 .map(|m| m["scenario"].as_str().unwrap())
                 .collect();
-            assert_eq!(scenarios, ["dev-incremental", "dev-clean"], "{c}");
+            assert_eq!(scenarios, ["dev-clean", "dev-incremental"], "{c}");
         }
     }
     // A step was faster somewhere and slower nowhere.
