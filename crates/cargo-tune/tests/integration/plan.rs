@@ -441,3 +441,129 @@ fn dev_plan_with_one_run_measures_both_scenarios_and_adds_runs_only_for_its_lead
         assert!(ms.iter().all(not_against), "{step}");
     }
 }
+
+/// `plan --goal ci` on a workspace with a dependency: every candidate measured in `ci-warm`
+/// alone, a `[ci]` section that sets up exactly the cache layers among the steps, and
+/// `apply --plan` leaving those layers to the CI configuration. Which layer wins is not asserted.
+#[test]
+fn plan_goal_ci_records_its_cache_layers_and_apply_leaves_them_to_ci() {
+    let ws = TempWorkspace::fixture("cache-ci");
+    let manifest_before = ws.read("Cargo.toml");
+    let json = cli(&ws)
+        .args([
+            "plan",
+            "--goal",
+            "ci",
+            "--offline",
+            "--runs",
+            "3",
+            "--budget",
+            "20m",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0)
+        .json();
+    assert_eq!(json["scenarios"], serde_json::json!(["ci-warm"]));
+    let ids: Vec<&str> = json["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    for layer in ["ci-target-cache", "ci-target-cache-checksum-freshness"] {
+        assert!(ids.contains(&layer), "{ids:?}");
+    }
+    let sccache_installed = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .any(|d| d.join("sccache").is_file());
+    assert_eq!(ids.contains(&"ci-sccache"), sccache_installed, "{ids:?}");
+    let decided = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(json["rejected"].as_array().unwrap());
+    for d in decided {
+        // Candidates already in effect were never measured.
+        for m in d["measurements"].as_array().into_iter().flatten() {
+            assert_eq!(m["scenario"], "ci-warm", "{d}");
+        }
+    }
+    let steps: Vec<&str> = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["candidate"].as_str().unwrap())
+        .collect();
+    let ci = &json["ci"];
+    let env = strs_json(&ci["env"]);
+    let actions = ci["github_actions"].as_str().unwrap_or_default();
+    let target_cache = steps.iter().any(|s| s.starts_with("ci-target-cache"));
+    assert_eq!(
+        ci.is_null(),
+        !steps.iter().any(|s| s.starts_with("ci-")),
+        "{json}"
+    );
+    assert!(
+        !(steps.contains(&"ci-target-cache")
+            && steps.contains(&"ci-target-cache-checksum-freshness")),
+        "alternatives of one slot: {steps:?}"
+    );
+    assert_eq!(actions.contains("actions/cache"), target_cache, "{actions}");
+    assert_eq!(
+        env.contains(&"CARGO_UNSTABLE_CHECKSUM_FRESHNESS=true".to_owned()),
+        steps.contains(&"ci-target-cache-checksum-freshness"),
+        "{env:?}"
+    );
+    assert_eq!(
+        env.contains(&"RUSTC_WRAPPER=sccache".to_owned()),
+        steps.contains(&"ci-sccache"),
+        "{env:?}"
+    );
+    // The record holds the same section.
+    let doc = record(&ws);
+    assert_eq!(strs(&doc["ci"]["env"]), env);
+
+    // Whatever was chosen: `apply --plan` leaves a cache layer to CI, with the reason.
+    let mut doc = record(&ws);
+    let mut chosen = toml_edit::Array::new();
+    let mut step = toml_edit::InlineTable::new();
+    step.insert("candidate", "ci-target-cache-checksum-freshness".into());
+    step.insert("measurements", toml_edit::Array::new().into());
+    step.insert("cumulative", toml_edit::Array::new().into());
+    chosen.push(step);
+    doc["steps"] = toml_edit::value(chosen);
+    ws.write(RECORD, &doc.to_string());
+    let applied = cli(&ws)
+        .args([
+            "apply",
+            "--plan",
+            RECORD,
+            "--execute",
+            "--allow-dirty",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0)
+        .json();
+    assert_eq!(ws.read("Cargo.toml"), manifest_before);
+    let skipped = applied["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["reason"].as_str().unwrap().contains("CI configuration")),
+        "{applied}"
+    );
+}
+
+fn strs_json(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
