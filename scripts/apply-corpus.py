@@ -12,7 +12,7 @@ made and:
 6. `cargo tune audit` again: the applied findings must be gone, and no new ones may appear;
 7. `cargo tune undo` must restore every byte of every file.
 
-Usage: scripts/apply-corpus.py [--cargo-tune BIN] [--no-check] [--markdown] DIR...
+Usage: scripts/apply-corpus.py [--cargo-tune BIN] [--no-check] DIR...
 Nothing in the given directories is modified.
 """
 
