@@ -29,6 +29,35 @@ fn strs(item: &toml_edit::Item) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Makes `ids` the steps of the record and runs `apply --plan --execute` with it; its JSON report.
+fn apply_as_steps(ws: &TempWorkspace, ids: &[&str]) -> serde_json::Value {
+    let mut doc = record(ws);
+    let mut chosen = toml_edit::Array::new();
+    for id in ids {
+        let mut step = toml_edit::InlineTable::new();
+        step.insert("candidate", (*id).into());
+        step.insert("measurements", toml_edit::Array::new().into());
+        step.insert("cumulative", toml_edit::Array::new().into());
+        chosen.push(step);
+    }
+    doc.remove("steps");
+    doc.insert("steps", toml_edit::value(chosen));
+    ws.write(RECORD, &doc.to_string());
+    cli(ws)
+        .args([
+            "apply",
+            "--plan",
+            RECORD,
+            "--execute",
+            "--allow-dirty",
+            "--format",
+            "json",
+        ])
+        .run()
+        .assert_code(0)
+        .json()
+}
+
 /// The root manifest, parsed.
 fn dev_profile(ws: &TempWorkspace) -> toml_edit::DocumentMut {
     ws.read("Cargo.toml").parse().unwrap()
@@ -128,31 +157,7 @@ fn plan_writes_a_consistent_record_and_apply_plan_writes_exactly_its_steps() {
     assert_eq!(ws.read("Cargo.toml"), manifest_before);
 
     // apply --plan applies exactly the steps of the record: make two of them the steps.
-    let mut doc = record(&ws);
-    let mut chosen = toml_edit::Array::new();
-    for id in ["dev-debug-0", "dev-deps-debug-0"] {
-        let mut step = toml_edit::InlineTable::new();
-        step.insert("candidate", id.into());
-        step.insert("measurements", toml_edit::Array::new().into());
-        step.insert("cumulative", toml_edit::Array::new().into());
-        chosen.push(step);
-    }
-    doc.remove("steps");
-    doc.insert("steps", toml_edit::value(chosen));
-    ws.write(RECORD, &doc.to_string());
-    let applied = cli(&ws)
-        .args([
-            "apply",
-            "--plan",
-            RECORD,
-            "--execute",
-            "--allow-dirty",
-            "--format",
-            "json",
-        ])
-        .run()
-        .assert_code(0)
-        .json();
+    let applied = apply_as_steps(&ws, &["dev-debug-0", "dev-deps-debug-0"]);
     let manifest = dev_profile(&ws);
     assert_eq!(manifest["profile"]["dev"]["debug"].as_integer(), Some(0));
     assert_eq!(
@@ -525,28 +530,7 @@ fn plan_goal_ci_records_its_cache_layers_and_apply_leaves_them_to_ci() {
     assert_eq!(strs(&doc["ci"]["env"]), env);
 
     // Whatever was chosen: `apply --plan` leaves a cache layer to CI, with the reason.
-    let mut doc = record(&ws);
-    let mut chosen = toml_edit::Array::new();
-    let mut step = toml_edit::InlineTable::new();
-    step.insert("candidate", "ci-target-cache-checksum-freshness".into());
-    step.insert("measurements", toml_edit::Array::new().into());
-    step.insert("cumulative", toml_edit::Array::new().into());
-    chosen.push(step);
-    doc["steps"] = toml_edit::value(chosen);
-    ws.write(RECORD, &doc.to_string());
-    let applied = cli(&ws)
-        .args([
-            "apply",
-            "--plan",
-            RECORD,
-            "--execute",
-            "--allow-dirty",
-            "--format",
-            "json",
-        ])
-        .run()
-        .assert_code(0)
-        .json();
+    let applied = apply_as_steps(&ws, &["ci-target-cache-checksum-freshness"]);
     assert_eq!(ws.read("Cargo.toml"), manifest_before);
     let skipped = applied["skipped"].as_array().unwrap();
     assert!(
