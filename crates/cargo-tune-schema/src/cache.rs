@@ -77,6 +77,18 @@ pub struct CacheStats {
     pub location: String,
 }
 
+impl CacheStats {
+    /// The counters, without the reasons and the location.
+    pub fn counts(&self) -> crate::CompilerCacheCounts {
+        crate::CompilerCacheCounts {
+            hits: self.hits,
+            misses: self.misses,
+            not_cacheable: self.not_cacheable,
+            errors: self.errors,
+        }
+    }
+}
+
 /// One reason sccache gave for not caching, with its count and what to do about it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NotCachedReason {

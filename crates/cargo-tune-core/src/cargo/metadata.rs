@@ -211,6 +211,15 @@ impl Target {
     }
 }
 
+impl Package {
+    /// Whether it is a proc-macro package (its library is built for the host as a macro).
+    pub fn is_proc_macro(&self) -> bool {
+        self.targets
+            .iter()
+            .any(|t| t.is_kind(TargetKind::ProcMacro))
+    }
+}
+
 /// The kind of a target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]

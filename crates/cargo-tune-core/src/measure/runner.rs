@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use cargo_tune_schema::{CompilerCacheCounts, Measurement, VariantFailure, VariantOutcome};
+use cargo_tune_schema::{Measurement, VariantFailure, VariantOutcome};
 
 use super::memory::{SAMPLE_INTERVAL_MS, TreeSampler, whole_tree_peak};
 use super::messages::BuildMessages;
@@ -211,7 +211,7 @@ fn adopt_clean_build(
     plan: &MeasurePlan,
     scenario: Scenario,
     variant: &Variant,
-) -> Result<bool, MeasureError> {
+) -> Result<(), MeasureError> {
     let identity = build_identity(plan, scenario, variant);
     let to = target_dir(&plan.bench_dir, scenario, &variant.name);
     for &clean in Scenario::ALL.iter().filter(|s| s.is_clean()) {
@@ -219,17 +219,14 @@ fn adopt_clean_build(
         if std::fs::read_to_string(from.join(BUILT_BY)).ok().as_deref() != Some(&identity) {
             continue;
         }
-        if to.exists() {
-            std::fs::remove_dir_all(&to)
-                .map_err(MeasureError::io("empty the target directory", &to))?;
-        }
+        checkout::remove(&to).map_err(MeasureError::io("empty the target directory", &to))?;
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(MeasureError::io("create", parent))?;
         }
-        std::fs::rename(&from, &to).map_err(MeasureError::io("move the clean build", &from))?;
-        return Ok(true);
+        return std::fs::rename(&from, &to)
+            .map_err(MeasureError::io("move the clean build", &from));
     }
-    Ok(false)
+    Ok(())
 }
 
 /// Where `ci-warm` checks the workspace out: one path for every run, as a CI runner keeps it
@@ -360,11 +357,7 @@ fn start_servers(
             None => tool.insert(sccache::find(plan.path.as_deref())?),
         };
         let dir = sccache_dir(&plan.bench_dir, scenario, &variant.name);
-        checkout::remove(&dir).map_err(|source| MeasureError::Io {
-            action: "empty the sccache directory",
-            path: dir.clone(),
-            source,
-        })?;
+        checkout::remove(&dir).map_err(MeasureError::io("empty the sccache directory", &dir))?;
         let state = dir.with_extension("server");
         servers.push(Some(Server::start(tool, Storage::Dir(dir), &state)?));
     }
@@ -406,22 +399,16 @@ pub fn measure(
         total: plan.total_runs(),
     });
     let mut touched = match (&plan.touch, plan.scenarios.iter().any(|s| s.edits())) {
-        (Some(path), true) => Some(TouchedFile::open(path).map_err(|source| MeasureError::Io {
-            action: "read the file to edit",
-            path: path.clone(),
-            source,
-        })?),
+        (Some(path), true) => {
+            Some(TouchedFile::open(path).map_err(MeasureError::io("read the file to edit", path))?)
+        }
         _ => None,
     };
     let mut results = Vec::new();
     for &scenario in &plan.scenarios {
         let result = measure_scenario(plan, scenario, touched.as_mut(), cancel, progress);
         if let Some(t) = touched.as_mut() {
-            t.restore().map_err(|source| MeasureError::Io {
-                action: "restore",
-                path: t.path().to_owned(),
-                source,
-            })?;
+            t.restore().map_err(MeasureError::io("restore", t.path()))?;
         }
         results.push(result?);
     }
@@ -467,11 +454,8 @@ fn measure_scenario(
             }
             let dir = target_dir(&plan.bench_dir, scenario, &variant.name);
             if scenario.is_clean() && dir.exists() {
-                std::fs::remove_dir_all(&dir).map_err(|source| MeasureError::Io {
-                    action: "empty the target directory",
-                    path: dir.clone(),
-                    source,
-                })?;
+                std::fs::remove_dir_all(&dir)
+                    .map_err(MeasureError::io("empty the target directory", &dir))?;
             }
             if scenario == Scenario::CiWarm {
                 prepare_ci_run(plan, variant, label)?;
@@ -481,11 +465,7 @@ fn measure_scenario(
             if scenario.edits()
                 && let Some(t) = touched.as_deref_mut()
             {
-                t.edit().map_err(|source| MeasureError::Io {
-                    action: "edit",
-                    path: t.path().to_owned(),
-                    source,
-                })?;
+                t.edit().map_err(MeasureError::io("edit", t.path()))?;
             }
             progress(&Progress::Started {
                 scenario,
@@ -507,13 +487,7 @@ fn measure_scenario(
                 return Err(MeasureError::Interrupted);
             }
             if let Some(server) = &servers[i] {
-                let stats = server.stats()?;
-                run.measurement.compiler_cache = Some(CompilerCacheCounts {
-                    hits: stats.hits,
-                    misses: stats.misses,
-                    not_cacheable: stats.not_cacheable,
-                    errors: stats.errors,
-                });
+                run.measurement.compiler_cache = Some(server.stats()?.counts());
             }
             progress(&Progress::Finished {
                 wall: run.wall,
@@ -542,11 +516,8 @@ fn measure_scenario(
             } else if scenario == Scenario::CiWarm && variant.restore_target {
                 // What a CI cache action saves after the build, mtimes kept.
                 let saved = saved_target(&plan.bench_dir, &variant.name);
-                checkout::restore(&dir, &saved).map_err(|source| MeasureError::Io {
-                    action: "save the target directory",
-                    path: saved.clone(),
-                    source,
-                })?;
+                checkout::restore(&dir, &saved)
+                    .map_err(MeasureError::io("save the target directory", &saved))?;
             }
         }
         if round > 0 {

@@ -5,9 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use cargo_platform::Cfg;
 
-use crate::cargo::metadata::{
-    DependencyKind, Metadata, Package, PackageId, Platform, Source, TargetKind,
-};
+use crate::cargo::metadata::{DependencyKind, Metadata, Package, PackageId, Platform, Source};
 
 /// Which dependency edges are followed.
 #[derive(Clone, Copy, Debug)]
@@ -73,10 +71,7 @@ impl<'m> Graph<'m> {
         for &m in &members {
             is_member[m] = true;
         }
-        let proc_macro = packages
-            .iter()
-            .map(|p| p.targets.iter().any(|t| t.is_kind(TargetKind::ProcMacro)))
-            .collect();
+        let proc_macro = packages.iter().map(|p| p.is_proc_macro()).collect();
         Some(Graph {
             declared_features: packages.iter().map(|_| OnceCell::new()).collect(),
             packages,

@@ -98,6 +98,23 @@ pub(crate) struct Session {
     pub(crate) path_var: Option<std::ffi::OsString>,
 }
 
+/// How a measuring command loads the workspace from `source`.
+fn load_options(
+    manifest: &ManifestOptions,
+    source: MetadataSource,
+    unit_graphs: bool,
+) -> Result<LoadOptions, ExpectedError> {
+    Ok(LoadOptions {
+        source,
+        manifest_path: manifest.manifest_path.clone(),
+        cwd: current_dir()?,
+        env: BuildEnv::capture(),
+        unit_graphs,
+        // Builds would write a lockfile into the workspace; measuring needs the one it has.
+        lockfile_aside: false,
+    })
+}
+
 impl Session {
     /// Loads the workspace once. `unit_graphs`: read cargo's unit graphs too, which only the
     /// `compiled-twice` finding needs; a measurement does not pay for them otherwise.
@@ -125,14 +142,7 @@ impl Session {
         &self,
         manifest: &ManifestOptions,
     ) -> Result<WorkspaceModel, ExpectedError> {
-        let load = LoadOptions {
-            source: MetadataSource::Cargo(self.cargo.clone()),
-            manifest_path: manifest.manifest_path.clone(),
-            cwd: current_dir()?,
-            env: BuildEnv::capture(),
-            unit_graphs: false,
-            lockfile_aside: false,
-        };
+        let load = load_options(manifest, MetadataSource::Cargo(self.cargo.clone()), false)?;
         Ok(WorkspaceModel::start(load)?.finish()?)
     }
 
@@ -142,17 +152,8 @@ impl Session {
         unit_graphs: bool,
         source: fn(cargo_tune_core::cargo::CargoOptions) -> MetadataSource,
     ) -> Result<Session, ExpectedError> {
-        let cwd = current_dir()?;
         let cargo = manifest.cargo_options(ctx);
-        let load = LoadOptions {
-            source: source(cargo.clone()),
-            manifest_path: manifest.manifest_path.clone(),
-            cwd,
-            env: BuildEnv::capture(),
-            unit_graphs,
-            // Builds would write a lockfile into the workspace; measuring needs the one it has.
-            lockfile_aside: false,
-        };
+        let load = load_options(manifest, source(cargo.clone()), unit_graphs)?;
         let (model, env) = cargo_tune_core::audit::load_and_probe(load)?;
         let bench_dir = model.metadata.target_directory.join("cargo-tune");
         Ok(Session {

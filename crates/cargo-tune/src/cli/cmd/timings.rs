@@ -3,7 +3,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use cargo_tune_core::cargo::CargoCli;
-use cargo_tune_core::cargo::metadata::TargetKind;
 use cargo_tune_core::measure::context::Provenance;
 use cargo_tune_core::measure::{Scenario, runner};
 use cargo_tune_core::report::{
@@ -114,11 +113,7 @@ impl TimingsArgs {
                         .metadata
                         .packages
                         .iter()
-                        .filter(|p| {
-                            p.targets
-                                .iter()
-                                .any(|t| t.kind.contains(&TargetKind::ProcMacro))
-                        })
+                        .filter(|p| p.is_proc_macro())
                         .map(|p| (p.name.clone(), p.version.to_string()))
                         .collect();
                     let findings = cargo_tune_core::audit::assemble(
