@@ -30,8 +30,8 @@ impl DefaultPaths {
         let ours = target_dir.join("cargo-tune");
         DefaultPaths {
             timings: crate::timings::report::saved_path(target_dir),
-            plan: root.join("cargo-tune-plan.toml"),
-            history: ours.join("history.jsonl"),
+            plan: crate::plan::default_record_path(root),
+            history: crate::measure::history::path(target_dir),
             output: ours.join("report.html"),
         }
     }

@@ -19,6 +19,12 @@ use crate::workspace::ManifestDoc;
 
 pub mod search;
 
+/// Where `cargo tune plan` writes its decision record unless told otherwise, and where `report`
+/// looks for it.
+pub fn default_record_path(workspace_root: &std::path::Path) -> std::path::PathBuf {
+    workspace_root.join("cargo-tune-plan.toml")
+}
+
 #[cfg(test)]
 mod tests;
 

@@ -476,7 +476,7 @@ impl Session {
         if args.no_history {
             return;
         }
-        let path = self.bench_dir.join("history.jsonl");
+        let path = measure::history::path(&self.model.metadata.target_directory);
         if let Err(e) = measure::history::append(&path, entry) {
             ctx.print_warning(&format!("failed to append to {}: {e}", path.display()));
         }

@@ -185,7 +185,7 @@ impl PlanArgs {
         let path = self
             .output
             .clone()
-            .unwrap_or_else(|| session.model.root.join("cargo-tune-plan.toml"));
+            .unwrap_or_else(|| cargo_tune_core::plan::default_record_path(&session.model.root));
         let path = crate::cli::common::current_dir()?.join(path);
         // An unwritable record fails before anything is measured.
         let destination = Destination::open(Some(&path))?;

@@ -161,7 +161,11 @@ impl ReportArgs {
             // The report reads, as the audit does.
             lockfile_aside: true,
         };
-        let (model, env) = cargo_tune_core::audit::load_and_probe(load)?;
+        let cargo_tune_core::audit::Audit {
+            model,
+            report: mut audit,
+            ..
+        } = cargo_tune_core::audit::audit(load, &Policy::default(), env!("CARGO_PKG_VERSION"))?;
         let defaults = DefaultPaths::of(&model.root, &model.metadata.target_directory);
         let written_to = self
             .output
@@ -218,14 +222,6 @@ impl ReportArgs {
             measured = overview::latest_measured(&history, &history_path);
         }
 
-        let mut audit = cargo_tune_core::audit::assemble(
-            &model,
-            &env,
-            &Policy::default(),
-            env!("CARGO_PKG_VERSION"),
-        );
-        // Only a cache: a read-only target directory costs the next run time, not this one.
-        let _ = model.registry_index.save_memo();
         if let Some(t) = &timings {
             match overview::costs_of(t) {
                 Ok((units, spread)) => cargo_tune_core::timings::findings::attach_costs(
