@@ -39,19 +39,14 @@ pub fn settings(layers: &CiLayers, rustc: &str, profile: &str) -> CiCacheSetting
     match &layers.sccache {
         Some(Backend::Redis(url)) => {
             env.push(("RUSTC_WRAPPER".into(), "sccache".into()));
-            env.push(("SCCACHE_REDIS_ENDPOINT".into(), url.endpoint()));
-            if let Some(user) = &url.username {
-                env.push(("SCCACHE_REDIS_USERNAME".into(), user.clone()));
-            }
-            if url.password.is_some() {
-                env.push((
-                    "SCCACHE_REDIS_PASSWORD".into(),
-                    "${{ secrets.SCCACHE_REDIS_PASSWORD }}".into(),
-                ));
-            }
-            if let Some(db) = url.db {
-                env.push(("SCCACHE_REDIS_DB".into(), db.to_string()));
-            }
+            // The settings the private server gets, the password from a secret.
+            env.extend(super::sccache::redis_env(url).into_iter().map(|(k, v)| {
+                if k == "SCCACHE_REDIS_PASSWORD" {
+                    (k, "${{ secrets.SCCACHE_REDIS_PASSWORD }}".to_owned())
+                } else {
+                    (k, v)
+                }
+            }));
             needs.push(format!(
                 "sccache {}+ on the runner (`{}`) and the Redis at {url} reachable from the runners{}",
                 super::sccache::MIN_VERSION,

@@ -178,15 +178,15 @@ pub fn verify(
     let checkout_dir = plan.scratch.join("checkout");
     let target = plan.scratch.join("target");
     let io = MeasureError::io;
-    let server = match (&plan.backend, tool) {
-        (Backend::Local(dir), Some(tool)) => Some(sccache::Server::start(
+    let storage = match &plan.backend {
+        Backend::Local(dir) => Some(sccache::Storage::Dir(dir.clone())),
+        Backend::Redis(url) => Some(sccache::Storage::Redis(url.clone())),
+        Backend::TargetDir => None,
+    };
+    let server = match (storage, tool) {
+        (Some(storage), Some(tool)) => Some(sccache::Server::start(
             tool,
-            sccache::Storage::Dir(dir.clone()),
-            &plan.scratch.join("sccache-server"),
-        )?),
-        (Backend::Redis(url), Some(tool)) => Some(sccache::Server::start(
-            tool,
-            sccache::Storage::Redis(url.clone()),
+            &storage,
             &plan.scratch.join("sccache-server"),
         )?),
         _ => None,
@@ -203,7 +203,7 @@ pub fn verify(
         .map_err(io("copy the workspace into", &checkout_dir))?;
         if label == "warm" && plan.backend == Backend::TargetDir {
             progress("restore the target directory saved after the cold build");
-            checkout::restore(&snapshot, &target).map_err(io("restore", &target))?;
+            checkout::move_over(&snapshot, &target).map_err(io("restore", &target))?;
         } else {
             checkout::remove(&target).map_err(io("empty", &target))?;
         }
@@ -261,7 +261,7 @@ pub fn verify(
         });
         if label == "cold" && plan.backend == Backend::TargetDir {
             progress("save the target directory, as a CI cache action does");
-            checkout::restore(&target, &snapshot).map_err(io("save", &snapshot))?;
+            checkout::move_over(&target, &snapshot).map_err(io("save", &snapshot))?;
         }
     }
     if let Some(s) = server {

@@ -120,12 +120,11 @@ pub struct Server {
     exe: PathBuf,
     env: Vec<(String, String)>,
     port: u16,
-    storage: Storage,
     running: bool,
 }
 
 /// A loopback port nothing listens on right now.
-pub fn free_port() -> Result<u16, SccacheError> {
+fn free_port() -> Result<u16, SccacheError> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(SccacheError::Port)?;
     Ok(listener.local_addr().map_err(SccacheError::Port)?.port())
 }
@@ -133,7 +132,7 @@ pub fn free_port() -> Result<u16, SccacheError> {
 impl Server {
     /// Starts a server on a free loopback port with its cache in `storage`. `state` holds its
     /// empty configuration file and error log.
-    pub fn start(tool: &Sccache, storage: Storage, state: &Path) -> Result<Server, SccacheError> {
+    pub fn start(tool: &Sccache, storage: &Storage, state: &Path) -> Result<Server, SccacheError> {
         let io = |source| SccacheError::Io {
             path: state.to_owned(),
             source,
@@ -152,7 +151,7 @@ impl Server {
                 state.join("error.log").display().to_string(),
             ),
         ];
-        match &storage {
+        match storage {
             Storage::Dir(dir) => {
                 std::fs::create_dir_all(dir).map_err(|source| SccacheError::Io {
                     path: dir.clone(),
@@ -167,7 +166,6 @@ impl Server {
             exe: tool.path.clone(),
             env,
             port,
-            storage,
             running: true,
         };
         server.command(&["--start-server"]).output()?;
@@ -197,16 +195,6 @@ impl Server {
         let mut env = vec![("RUSTC_WRAPPER".to_owned(), self.exe.display().to_string())];
         env.extend(self.env.iter().cloned());
         env
-    }
-
-    /// Its port.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Where it keeps the cache.
-    pub fn storage(&self) -> &Storage {
-        &self.storage
     }
 
     /// Sets the counters to zero.

@@ -19,6 +19,16 @@ pub fn restore(src: &Path, dest: &Path) -> io::Result<()> {
     copy_tree(src, dest, &[], true)
 }
 
+/// Replaces `dest` with `src` itself, moved (mtimes and all): a restore or a save whose source
+/// is not needed afterwards, without copying what may be gigabytes.
+pub fn move_over(src: &Path, dest: &Path) -> io::Result<()> {
+    remove(dest)?;
+    if let Some(parent) = dest.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::rename(src, dest)
+}
+
 /// Removes `path` if it exists.
 pub fn remove(path: &Path) -> io::Result<()> {
     match fs::symlink_metadata(path) {

@@ -219,11 +219,7 @@ fn adopt_clean_build(
         if std::fs::read_to_string(from.join(BUILT_BY)).ok().as_deref() != Some(&identity) {
             continue;
         }
-        checkout::remove(&to).map_err(MeasureError::io("empty the target directory", &to))?;
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(MeasureError::io("create", parent))?;
-        }
-        return std::fs::rename(&from, &to)
+        return checkout::move_over(&from, &to)
             .map_err(MeasureError::io("move the clean build", &from));
     }
     Ok(())
@@ -359,7 +355,7 @@ fn start_servers(
         let dir = sccache_dir(&plan.bench_dir, scenario, &variant.name);
         checkout::remove(&dir).map_err(MeasureError::io("empty the sccache directory", &dir))?;
         let state = dir.with_extension("server");
-        servers.push(Some(Server::start(tool, Storage::Dir(dir), &state)?));
+        servers.push(Some(Server::start(tool, &Storage::Dir(dir), &state)?));
     }
     Ok(servers)
 }
@@ -514,9 +510,10 @@ fn measure_scenario(
                 outcome.runs.push(run.measurement);
                 ran.push(variant.name.clone());
             } else if scenario == Scenario::CiWarm && variant.restore_target {
-                // What a CI cache action saves after the build, mtimes kept.
+                // What a CI cache action saves after the build, mtimes kept; moved, since the
+                // next run replaces the target directory anyway.
                 let saved = saved_target(&plan.bench_dir, &variant.name);
-                checkout::restore(&dir, &saved)
+                checkout::move_over(&dir, &saved)
                     .map_err(MeasureError::io("save the target directory", &saved))?;
             }
         }
