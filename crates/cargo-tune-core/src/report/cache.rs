@@ -116,7 +116,7 @@ pub fn render_cache_markdown(
             "| {} | {} | {} |",
             c.name,
             if c.ok { "yes" } else { "**no**" },
-            c.detail.replace('|', "\\|")
+            super::md_cell(&c.detail)
         );
     }
     if !report.builds.is_empty() {

@@ -162,10 +162,6 @@ pub fn render_guard_human(
     emit(options, out, &text)
 }
 
-fn md_escape(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
 /// Markdown for a PR comment or a job summary.
 pub fn render_guard_markdown(
     report: &GuardReport,
@@ -196,7 +192,7 @@ pub fn render_guard_markdown(
             "| {v} | `{}` | {} | {} | {} | {} |",
             r.subject,
             r.metric.as_str(),
-            md_escape(&limit(r)),
+            super::md_cell(&limit(r)),
             median(r),
             interval(r)
         );
@@ -211,7 +207,7 @@ pub fn render_guard_markdown(
                 verdict(r),
                 r.subject,
                 r.metric.as_str(),
-                md_escape(&r.message)
+                super::md_cell(&r.message)
             );
         }
     }
@@ -233,7 +229,7 @@ pub fn render_guard_markdown(
         }
     );
     for note in &report.notes {
-        let _ = writeln!(text, "\n> {}", md_escape(note));
+        let _ = writeln!(text, "\n> {}", super::md_cell(note));
     }
     emit(options, out, &text)
 }

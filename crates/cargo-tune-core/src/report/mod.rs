@@ -119,3 +119,9 @@ pub(crate) fn emit(options: &RenderOptions, out: &mut dyn io::Write, text: &str)
         None => out.write_all(text.as_bytes()),
     }
 }
+
+/// Text made safe for one cell of a Markdown table: a `|` would end the cell, a line break the
+/// row.
+pub(crate) fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}

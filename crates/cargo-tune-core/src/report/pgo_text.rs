@@ -209,7 +209,7 @@ pub fn render_pgo_markdown(
             "| {} | {} | `{}` |",
             s.name,
             secs(s.wall_s),
-            s.command.replace('|', "\\|")
+            super::md_cell(&s.command)
         );
     }
     emit(options, out, &md)

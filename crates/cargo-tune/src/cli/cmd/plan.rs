@@ -205,10 +205,12 @@ impl PlanArgs {
                 ctx.print_note(&format!("not proposing {}: {reason}", setup.linker));
             }
         }
-        let sccache = cargo_tune_core::cache::sccache::find(session.path_var.as_deref());
+        // Only the ci goal proposes sccache: ask for it there alone.
+        let sccache = (goal == Goal::Ci)
+            .then(|| cargo_tune_core::cache::sccache::find(session.path_var.as_deref()));
         for c in search::candidates(goal, &session.env.rustc.host, &setups) {
             if c.id == "ci-sccache"
-                && let Err(e) = &sccache
+                && let Some(Err(e)) = &sccache
             {
                 ctx.print_note(&format!("not proposing ci-sccache: failed to {e}"));
                 continue;
@@ -419,24 +421,21 @@ impl PlanArgs {
                 }
                 let leaders = &leaders[..fit];
                 search.ctx.print_note(&format!(
-                    "none faster yet; {} more runs of {}",
+                    "measuring again: {} more runs of {}",
                     stage_runs,
                     leaders.join(", ")
                 ));
                 let mut stage_args = quiet.clone();
                 stage_args.runs = stage_runs as u32;
-                let mut variants = vec![session.variant(base_name, &args, &changes)?];
-                for id in leaders {
-                    let Some(c) = remaining.iter().find(|c| c.id == *id) else {
-                        continue;
-                    };
-                    let mut with: Vec<&PlanCandidate> = chosen_refs.clone();
-                    with.push(c);
-                    let (args, changes) = changes_of(&with);
-                    variants.push(session.variant(&c.id, &args, &changes)?);
-                }
+                // The round's own variants, already resolved (linkers test-linked, rustflags
+                // merged): the baseline and the leaders.
+                let stage: Vec<_> = variants
+                    .iter()
+                    .filter(|v| v.name == base_name || leaders.contains(&v.name))
+                    .cloned()
+                    .collect();
                 let results =
-                    measure_round(session, &stage_args, &variants, scenarios, true, search.ctx)?;
+                    measure_round(session, &stage_args, &stage, scenarios, true, search.ctx)?;
                 Ok(Some(
                     leaders
                         .iter()
