@@ -561,7 +561,7 @@ pub fn from_suggestion(change: &SuggestedChange) -> Option<Change> {
             key,
             value,
         } => {
-            let value = toml_of_json(value)?;
+            let value = crate::text::toml_json::json_to_text(value)?;
             let table =
                 crate::analysis::profiles::table_path(profile, package.as_deref(), *build_override);
             let mut dotted: Vec<String> = table.into_iter().map(toml_key).collect();
@@ -572,7 +572,7 @@ pub fn from_suggestion(change: &SuggestedChange) -> Option<Change> {
             })
         }
         SuggestedChange::ConfigSet { key, value } => {
-            let value = toml_of_json(value)?;
+            let value = crate::text::toml_json::json_to_text(value)?;
             config(key, &value).ok()
         }
         SuggestedChange::UseLinker { linker } => Linker::parse(linker).map(Change::Linker),
@@ -645,23 +645,6 @@ fn toml_key(key: &str) -> String {
     } else {
         format!("\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\""))
     }
-}
-
-/// A JSON value as TOML value text; `null` (remove the key) has no `--config` form.
-fn toml_of_json(value: &serde_json::Value) -> Option<String> {
-    Some(match value {
-        serde_json::Value::Null | serde_json::Value::Object(_) => return None,
-        serde_json::Value::Bool(b) => b.to_string(),
-        serde_json::Value::Number(n) => n.to_string(),
-        serde_json::Value::String(s) => toml_edit::Value::from(s.as_str())
-            .to_string()
-            .trim()
-            .to_owned(),
-        serde_json::Value::Array(items) => {
-            let items: Option<Vec<String>> = items.iter().map(toml_of_json).collect();
-            format!("[{}]", items?.join(", "))
-        }
-    })
 }
 
 /// Which part of a build a change can alter.
@@ -851,13 +834,13 @@ pub fn already_in_effect(change: &Change, now: &InEffect<'_>) -> Option<String> 
                 return None;
             }
             let leaf = path.last()?;
-            let wanted = json_of_toml(value)?;
+            let wanted = crate::text::toml_json::text_to_json(value)?;
             let overridden = now.cli_config.iter().rev().find_map(|c| {
                 let (k, v) = c.split_once('=')?;
                 (key_path(k.trim()).ok()? == path).then(|| (k.trim(), v.trim()))
             });
             if let Some((k, v)) = overridden {
-                let given = json_of_toml(v)?;
+                let given = crate::text::toml_json::text_to_json(v)?;
                 return (normalized(leaf, &given) == normalized(leaf, &wanted))
                     .then(|| format!("--config {k}={v} already sets it"));
             }
@@ -909,17 +892,6 @@ pub fn already_in_effect(change: &Change, now: &InEffect<'_>) -> Option<String> 
         // restored target directory is never in effect before the build that restores it.
         Change::Toolchain(_) | Change::TargetCache => None,
     }
-}
-
-fn json_of_toml(value: &str) -> Option<serde_json::Value> {
-    let doc: toml_edit::DocumentMut = format!("v = {value}").parse().ok()?;
-    Some(match doc["v"].as_value()? {
-        toml_edit::Value::String(s) => serde_json::Value::from(s.value().as_str()),
-        toml_edit::Value::Integer(i) => serde_json::Value::from(*i.value()),
-        toml_edit::Value::Float(f) => serde_json::Value::from(*f.value()),
-        toml_edit::Value::Boolean(b) => serde_json::Value::from(*b.value()),
-        _ => return None,
-    })
 }
 
 /// Spellings cargo treats alike (`debug = 0`, `false` and `"none"`).

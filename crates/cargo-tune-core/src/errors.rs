@@ -175,7 +175,7 @@ impl LoadError {
     /// A TOML parse error at a byte offset of `text`.
     pub fn toml(path: PathBuf, text: &str, error: &toml_edit::TomlError) -> Self {
         let (line, column) = match error.span() {
-            Some(span) => crate::workspace::line_col(text, span.start),
+            Some(span) => crate::text::line_col(text, span.start),
             None => (1, 1),
         };
         let message = error.message().trim().to_owned();

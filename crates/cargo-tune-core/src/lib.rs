@@ -24,6 +24,7 @@ pub mod report;
 pub mod slo;
 #[cfg(test)]
 mod test_util;
+pub mod text;
 pub mod timings;
 pub mod variant;
 pub mod workspace;

@@ -89,7 +89,7 @@ impl ExpectedError {
             ExpectedError::BuildFailed { failed } => (
                 format!(
                     "{} failed; the report shows cargo's last lines, and the other results are kept",
-                    cargo_tune_core::report::count(*failed, "measured build")
+                    cargo_tune_core::text::count(*failed, "measured build")
                 ),
                 None,
             ),

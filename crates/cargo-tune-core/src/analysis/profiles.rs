@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use toml_edit::Item;
 
 use super::{AnalysisCtx, FindingSink, Goal};
+use crate::text::toml_json::item_to_json;
 use crate::workspace::{ManifestDoc, WorkspaceModel};
 
 /// Keys cargo accepts in a profile on stable, in the order reports list them.
@@ -225,47 +226,6 @@ fn flatten(table: &dyn toml_edit::TableLike) -> Vec<(String, Vec<String>, Value)
         }
     }
     out
-}
-
-/// A TOML item as JSON.
-pub(crate) fn item_to_json(item: &Item) -> Value {
-    match item {
-        Item::Value(v) => value_to_json(v),
-        Item::Table(t) => Value::Object(
-            t.iter()
-                .map(|(k, v)| (k.to_owned(), item_to_json(v)))
-                .collect(),
-        ),
-        Item::ArrayOfTables(a) => Value::Array(
-            a.iter()
-                .map(|t| {
-                    Value::Object(
-                        t.iter()
-                            .map(|(k, v)| (k.to_owned(), item_to_json(v)))
-                            .collect(),
-                    )
-                })
-                .collect(),
-        ),
-        Item::None => Value::Null,
-    }
-}
-
-fn value_to_json(value: &toml_edit::Value) -> Value {
-    use toml_edit::Value as V;
-    match value {
-        V::String(s) => json!(s.value()),
-        V::Integer(i) => json!(i.value()),
-        V::Float(f) => json!(f.value()),
-        V::Boolean(b) => json!(b.value()),
-        V::Datetime(d) => json!(d.value().to_string()),
-        V::Array(a) => Value::Array(a.iter().map(value_to_json).collect()),
-        V::InlineTable(t) => Value::Object(
-            t.iter()
-                .map(|(k, v)| (k.to_owned(), value_to_json(v)))
-                .collect(),
-        ),
-    }
 }
 
 /// `CARGO_PROFILE_RELEASE_BUILD_OVERRIDE_OPT_LEVEL` → (`release`, `build-override.opt-level`).
@@ -538,12 +498,7 @@ fn unknown_keys(tables: &OwnTables, sink: &mut FindingSink) {
                 continue;
             }
             let leaf = w.key.rsplit('.').next().unwrap_or(&w.key);
-            let hint = STABLE_KEYS
-                .iter()
-                .filter(|k| strsim::levenshtein(k, leaf) <= 2)
-                .min_by_key(|k| strsim::levenshtein(k, leaf))
-                .map(|k| format!("; did you mean `{k}`?"))
-                .unwrap_or_default();
+            let hint = crate::text::suggest::did_you_mean(leaf, STABLE_KEYS.iter().copied());
             let mut finding = Finding::new(
                 FindingCode::UnknownProfileKey,
                 format!("{profile}.{}", w.key),

@@ -12,7 +12,7 @@ use toml_edit::DocumentMut;
 use super::ops::EditOp;
 use super::toml::{self, ShapeError};
 use crate::errors::LoadError;
-use crate::report::{Styles, paint};
+use crate::text::{Styles, paint};
 use crate::workspace::relative_path;
 
 /// One selected suggestion and its operations.
@@ -307,7 +307,12 @@ fn apply_op(doc: &mut DocumentMut, op: &EditOp) -> Result<bool, ShapeError> {
         } => {
             let path =
                 crate::analysis::profiles::table_path(profile, package.as_deref(), *build_override);
-            toml::set_key(doc, &path, key, toml::json_to_value(value).as_ref())
+            toml::set_key(
+                doc,
+                &path,
+                key,
+                crate::text::toml_json::json_to_value(value).as_ref(),
+            )
         }
         EditOp::ConfigSet { key, value, .. } => {
             let Some((last, table)) = key.split_last() else {
@@ -317,7 +322,12 @@ fn apply_op(doc: &mut DocumentMut, op: &EditOp) -> Result<bool, ShapeError> {
                 });
             };
             let table: Vec<&str> = table.iter().map(String::as_str).collect();
-            toml::set_key(doc, &table, last, toml::json_to_value(value).as_ref())
+            toml::set_key(
+                doc,
+                &table,
+                last,
+                crate::text::toml_json::json_to_value(value).as_ref(),
+            )
         }
         EditOp::TargetLinker {
             triple,

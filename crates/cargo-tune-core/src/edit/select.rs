@@ -104,12 +104,7 @@ pub fn select<'f>(
 /// The finding id closest to `word`, if one is close enough to be what was meant (a typo or a
 /// wrong subject after the right code).
 pub fn closest_id<'f>(word: &str, findings: &'f [Finding]) -> Option<&'f str> {
-    findings
-        .iter()
-        .map(|f| (strsim::jaro_winkler(word, &f.id), f.id.as_str()))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, id)| id)
+    crate::text::suggest::closest(word, findings.iter().map(|f| f.id.as_str()))
 }
 
 #[cfg(test)]

@@ -4,64 +4,7 @@
 
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
-/// A TOML value written as JSON, as it travels in suggestions.
-pub(crate) fn json_to_value(json: &serde_json::Value) -> Option<Value> {
-    Some(match json {
-        serde_json::Value::Null => return None,
-        serde_json::Value::Bool(b) => Value::from(*b),
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => Value::from(i),
-            None => Value::from(n.as_f64()?),
-        },
-        serde_json::Value::String(s) => Value::from(s.as_str()),
-        serde_json::Value::Array(items) => {
-            let mut array = Array::new();
-            for item in items {
-                array.push(json_to_value(item)?);
-            }
-            Value::Array(array)
-        }
-        serde_json::Value::Object(map) => {
-            let mut table = InlineTable::new();
-            for (k, v) in map {
-                table.insert(k, json_to_value(v)?);
-            }
-            Value::InlineTable(table)
-        }
-    })
-}
-
-/// The JSON form of a TOML item, for comparing values regardless of how they are written.
-pub(crate) fn item_to_json(item: &Item) -> serde_json::Value {
-    match item {
-        Item::None => serde_json::Value::Null,
-        Item::Value(v) => value_to_json(v),
-        Item::Table(t) => table_to_json(t),
-        Item::ArrayOfTables(a) => {
-            serde_json::Value::Array(a.iter().map(|t| table_to_json(t)).collect())
-        }
-    }
-}
-
-fn table_to_json(t: &dyn TableLike) -> serde_json::Value {
-    serde_json::Value::Object(
-        t.iter()
-            .map(|(k, v)| (k.to_owned(), item_to_json(v)))
-            .collect(),
-    )
-}
-
-fn value_to_json(v: &Value) -> serde_json::Value {
-    match v {
-        Value::String(s) => serde_json::Value::from(s.value().as_str()),
-        Value::Integer(i) => serde_json::Value::from(*i.value()),
-        Value::Float(f) => serde_json::Value::from(*f.value()),
-        Value::Boolean(b) => serde_json::Value::from(*b.value()),
-        Value::Datetime(d) => serde_json::Value::from(d.value().to_string()),
-        Value::Array(a) => serde_json::Value::Array(a.iter().map(value_to_json).collect()),
-        Value::InlineTable(t) => table_to_json(t),
-    }
-}
+use crate::text::toml_json::{item_to_json, json_to_value, value_to_json};
 
 /// Why an edit cannot be made to a document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

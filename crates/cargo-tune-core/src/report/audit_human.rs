@@ -3,7 +3,8 @@ use std::io;
 
 use cargo_tune_schema::{Area, AuditReport, Finding, SuggestedChange};
 
-use super::{RenderOptions, emit, paint};
+use super::{RenderOptions, emit};
+use crate::text::paint;
 
 /// Writes an audit report for a terminal: findings in the style of rustc diagnostics, then the
 /// effective profiles, the toolchain and a one-line summary.
@@ -47,8 +48,8 @@ pub fn render_audit_human(
             let _ = writeln!(
                 text,
                 "  {:>14} {:>10}  {}{}",
-                super::secs(cost.critical_path_s),
-                super::secs(cost.cpu_s),
+                crate::text::secs(cost.critical_path_s),
+                crate::text::secs(cost.cpu_s),
                 finding.id,
                 if cost.within_noise {
                     paint(s.dim, " (within noise)")
@@ -323,8 +324,8 @@ fn write_finding(text: &mut String, finding: &Finding, options: &RenderOptions) 
             text,
             "   {} cost: {} on the critical path, {} CPU{}",
             paint(s.dim, "="),
-            super::secs(cost.critical_path_s),
-            super::secs(cost.cpu_s),
+            crate::text::secs(cost.critical_path_s),
+            crate::text::secs(cost.cpu_s),
             if cost.within_noise {
                 " (within noise)"
             } else {

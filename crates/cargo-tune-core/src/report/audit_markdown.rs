@@ -5,6 +5,7 @@ use cargo_tune_schema::AuditReport;
 
 use super::audit_human::{next_steps, toml_like};
 use super::{RenderOptions, emit};
+use crate::text::markdown::cell;
 
 /// Writes an audit report as GitHub-flavoured Markdown, for PR comments and
 /// `$GITHUB_STEP_SUMMARY`.
@@ -79,11 +80,4 @@ pub fn render_audit_markdown(
         let _ = writeln!(md, "\n</details>\n");
     }
     emit(options, out, &md)
-}
-
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

@@ -5,8 +5,10 @@ use std::io;
 
 use cargo_tune_schema::{CacheBuild, CacheReport};
 
-use super::measure_text::{secs, table};
-use super::{RenderOptions, emit, paint};
+use super::measure_text::table;
+use super::{RenderOptions, emit};
+use crate::text::paint;
+use crate::text::secs;
 
 fn stats_cells(b: &CacheBuild) -> [String; 4] {
     match &b.stats {
@@ -116,7 +118,7 @@ pub fn render_cache_markdown(
             "| {} | {} | {} |",
             c.name,
             if c.ok { "yes" } else { "**no**" },
-            super::md_cell(&c.detail)
+            crate::text::markdown::cell(&c.detail)
         );
     }
     if !report.builds.is_empty() {

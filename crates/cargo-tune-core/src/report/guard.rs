@@ -6,8 +6,9 @@ use std::io;
 
 use cargo_tune_schema::{GuardReport, SloLevel, SloLimit, SloMetric, SloOutcome, SloResult};
 
-use super::{RenderOptions, emit, paint};
-use crate::report::{bytes, secs};
+use super::{RenderOptions, emit};
+use crate::text::paint;
+use crate::text::{bytes, secs};
 
 fn value(metric: SloMetric, v: f64) -> String {
     match metric {
@@ -33,13 +34,11 @@ fn median(r: &SloResult) -> String {
 
 fn interval(r: &SloResult) -> String {
     match r.interval {
-        Some(i) if i.low != i.high => format!(
-            "[{}, {}] {:.0}% ({} runs)",
-            value(r.metric, i.low),
-            value(r.metric, i.high),
-            i.confidence * 100.0,
-            r.runs
-        ),
+        Some(i) if i.low != i.high => crate::text::interval(&i)
+            .values(&|v| value(r.metric, v))
+            .confidence()
+            .of(r.runs, "run")
+            .to_string(),
         Some(_) => "exact".to_owned(),
         None => "-".to_owned(),
     }
@@ -192,7 +191,7 @@ pub fn render_guard_markdown(
             "| {v} | `{}` | {} | {} | {} | {} |",
             r.subject,
             r.metric.as_str(),
-            super::md_cell(&limit(r)),
+            crate::text::markdown::cell(&limit(r)),
             median(r),
             interval(r)
         );
@@ -207,7 +206,7 @@ pub fn render_guard_markdown(
                 verdict(r),
                 r.subject,
                 r.metric.as_str(),
-                super::md_cell(&r.message)
+                crate::text::markdown::cell(&r.message)
             );
         }
     }
@@ -229,7 +228,7 @@ pub fn render_guard_markdown(
         }
     );
     for note in &report.notes {
-        let _ = writeln!(text, "\n> {}", super::md_cell(note));
+        let _ = writeln!(text, "\n> {}", crate::text::markdown::cell(note));
     }
     emit(options, out, &text)
 }

@@ -5,41 +5,8 @@ use std::io;
 
 use cargo_tune_schema::{Comparison, MeasureReport, RunContext, VariantOutcome, Verdict};
 
-use super::{RenderOptions, Styles, emit, paint};
-
-/// `1.234s` (three significant decimals below ten seconds).
-pub fn secs(value: f64) -> String {
-    if value < 10.0 {
-        format!("{value:.3}s")
-    } else {
-        format!("{value:.1}s")
-    }
-}
-
-/// `1 run`, `2 runs`.
-pub fn count(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
-/// `12.3 MiB`.
-pub fn bytes(value: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = value as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{v:.0} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
+use super::{RenderOptions, emit};
+use crate::text::{Styles, bytes, count, paint, secs};
 
 fn opt_secs(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_owned(), secs)
@@ -260,12 +227,13 @@ fn explanation(report: &MeasureReport) -> String {
         .iter()
         .flat_map(|s| &s.comparisons)
         .find_map(|c| c.interval)
-        .map_or(95.0, |i| i.confidence * 100.0);
+        .map_or(0.95, |i| i.confidence);
     format!(
         "ratio = geometric mean of candidate/baseline over rounds run in rotated order (below 1 is faster); \
-         interval = {confidence:.1}% t-interval of that mean{}; \
+         interval = {}% t-interval of that mean{}; \
          faster/slower only when the interval excludes 1 and most pairs agree; \
          noise = the interval lies within ±3%; inconclusive = these runs cannot tell",
+        crate::text::interval::percent(confidence),
         if candidates > 1 {
             format!(" (95% shared by {candidates} candidates)")
         } else {
@@ -280,10 +248,8 @@ fn ratio_text(c: &Comparison) -> String {
 }
 
 fn interval_text(c: &Comparison) -> String {
-    c.interval.map_or_else(
-        || "-".to_owned(),
-        |i| format!("[{:.3}, {:.3}]", i.low, i.high),
-    )
+    c.interval
+        .map_or_else(|| "-".to_owned(), |i| crate::text::interval(&i).to_string())
 }
 
 fn verdict_text(c: &Comparison) -> String {
@@ -487,7 +453,7 @@ fn md_metrics(md: &mut String, scenario: &str, o: &VariantOutcome) {
     let mut rows = Vec::new();
     metrics_rows(scenario, o, &mut rows);
     for r in rows {
-        let _ = writeln!(md, "| {} |", r.join(" | "));
+        let _ = writeln!(md, "{}", crate::text::markdown::row(&r));
     }
 }
 
@@ -519,7 +485,7 @@ pub fn render_try_markdown(
         COMPARISON_HEADER.join(" | ")
     );
     for row in comparison_rows(report, None) {
-        let _ = writeln!(md, "| {} |", row.join(" | "));
+        let _ = writeln!(md, "{}", crate::text::markdown::row(&row));
     }
     if !report.not_measured.is_empty() {
         md.push('\n');

@@ -11,9 +11,10 @@ use cargo_tune_schema::{
     TimingsReport, Trend,
 };
 
+use super::RenderOptions;
 use super::plan::{header as plan_header, phase_name};
 use super::timings::{esc, headline as timings_headline, svg as gantt};
-use super::{RenderOptions, count, secs};
+use crate::text::{count, secs};
 
 const CSS: &str = "\
 body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1280px;padding:0 1.5em 3em;color:#1d1d1f;line-height:1.4}\
@@ -198,7 +199,7 @@ fn ratio_cell(m: &PlanMeasurement) -> String {
         .ratio
         .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"));
     if let Some(i) = m.interval {
-        let _ = write!(t, " [{:.3}, {:.3}]", i.low, i.high);
+        let _ = write!(t, " {}", crate::text::interval(&i));
     }
     format!(
         "{} {} <span class=\"v-{2}\">{2}</span>",
@@ -256,8 +257,8 @@ fn plan(s: &mut String, record: Option<&PlanRecord>) {
                             m.scenario,
                             m.ratio?,
                             m.interval.map_or_else(String::new, |i| format!(
-                                " [{:.3}, {:.3}]",
-                                i.low, i.high
+                                " {}",
+                                crate::text::interval(&i)
                             )),
                             m.verdict.as_str()
                         ),
@@ -401,10 +402,8 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
                             "{}: {ratio:.3} of the baseline's time{}, {verdict}",
                             variant_label(&v.variant, &v.changes),
                             v.interval.map_or_else(String::new, |i| format!(
-                                " [{:.3}, {:.3}] at {:.1}%",
-                                i.low,
-                                i.high,
-                                i.confidence * 100.0
+                                " {}",
+                                crate::text::interval(&i).confidence()
                             ))
                         ),
                     })
@@ -428,12 +427,10 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
                     min,
                     max,
                     v.ratio.map_or_else(String::new, |r| format!("{r:.3}")),
-                    v.interval.map_or_else(String::new, |i| format!(
-                        "[{:.3}, {:.3}] at {:.1}%",
-                        i.low,
-                        i.high,
-                        i.confidence * 100.0
-                    )),
+                    v.interval
+                        .map_or_else(String::new, |i| crate::text::interval(&i)
+                            .confidence()
+                            .to_string()),
                     v.verdict.map_or_else(String::new, |d| format!(
                         "<span class=\"v-{0}\">{0}</span>",
                         d.as_str()

@@ -5,8 +5,10 @@ use std::io;
 
 use cargo_tune_schema::{PgoComparison, PgoReport, Verdict};
 
-use super::measure_text::{bytes, secs, table};
-use super::{RenderOptions, emit, paint};
+use super::measure_text::table;
+use super::{RenderOptions, emit};
+use crate::text::paint;
+use crate::text::{bytes, secs};
 
 fn header(report: &PgoReport) -> String {
     let workload = report.workload.join(" ");
@@ -29,16 +31,15 @@ fn context_line(report: &PgoReport) -> String {
 }
 
 fn interval_text(c: &PgoComparison) -> String {
-    match c.interval {
-        Some(i) => format!(
-            "[{:.3}, {:.3}] {:.0}% ({} pairs)",
-            i.low,
-            i.high,
-            i.confidence * 100.0,
-            c.pairs
-        ),
-        None => "-".to_owned(),
-    }
+    c.interval.map_or_else(
+        || "-".to_owned(),
+        |i| {
+            crate::text::interval(&i)
+                .confidence()
+                .of(c.pairs, "pair")
+                .to_string()
+        },
+    )
 }
 
 /// One row per binary: runtime, ratio, interval, verdict, build cost, size.
@@ -209,7 +210,7 @@ pub fn render_pgo_markdown(
             "| {} | {} | `{}` |",
             s.name,
             secs(s.wall_s),
-            super::md_cell(&s.command)
+            crate::text::markdown::cell(&s.command)
         );
     }
     emit(options, out, &md)

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use cargo_tune_schema::{PlanMeasurement, PlanRecord};
 
 use super::RenderOptions;
+use crate::text::markdown::cell;
 
 fn ratio(m: &PlanMeasurement) -> String {
     let mut s = format!(
@@ -15,7 +16,7 @@ fn ratio(m: &PlanMeasurement) -> String {
             .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
     );
     if let Some(i) = m.interval {
-        s.push_str(&format!(" [{:.3}, {:.3}]", i.low, i.high));
+        s.push_str(&format!(" {}", crate::text::interval(&i)));
     }
     s.push_str(&format!(" {}", m.verdict.as_str()));
     if let Some(n) = m.pairs {
@@ -157,8 +158,8 @@ pub fn render_plan_markdown(
                 phase_name(c.map_or(1, |c| c.phase)),
                 ms.join("<br>"),
                 cum.join("<br>"),
-                c.map_or("", |c| c.risk.as_str()),
-                c.map_or("", |c| c.cost.as_str())
+                cell(c.map_or("", |c| c.risk.as_str())),
+                cell(c.map_or("", |c| c.cost.as_str()))
             )?;
         }
     }

@@ -7,7 +7,8 @@ use std::io;
 
 use cargo_tune_schema::{Cost, TimingsReport, UnitTiming};
 
-use super::{RenderOptions, emit, paint, secs};
+use super::{RenderOptions, emit};
+use crate::text::{paint, secs};
 
 /// Units listed under "top units".
 const TOP_UNITS: usize = 10;
@@ -224,7 +225,12 @@ pub fn render_timings_markdown(
         );
         for f in &r.findings {
             let (path, cpu) = cost_cells(&f.cost);
-            let _ = writeln!(s, "| `{}` | {path} | {cpu} | {} |", f.id, f.units.len());
+            let _ = writeln!(
+                s,
+                "| `{}` | {path} | {cpu} | {} |",
+                crate::text::markdown::cell(&f.id),
+                f.units.len()
+            );
         }
         let _ = writeln!(s);
     }
@@ -232,10 +238,12 @@ pub fn render_timings_markdown(
     for step in &r.critical_path.steps {
         let _ = writeln!(
             s,
-            "| {} | {} | {} |",
-            step.label,
-            secs(step.contribution_s),
-            secs(step.waited_s.max(0.0))
+            "{}",
+            crate::text::markdown::row(&[
+                step.label.clone(),
+                secs(step.contribution_s),
+                secs(step.waited_s.max(0.0))
+            ])
         );
     }
     emit(options, out, &s)

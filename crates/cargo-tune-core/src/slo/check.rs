@@ -15,7 +15,7 @@ use cargo_tune_schema::{
 
 use super::spec::{InconclusivePolicy, Slo, Subject, ValidSloSpec};
 use crate::measure::stats;
-use crate::report::{bytes, secs};
+use crate::text::{bytes, secs};
 
 /// Below this achieved confidence (fewer than 3 runs) no SLO is decided.
 pub const MIN_CONFIDENCE: f64 = 0.75;
@@ -218,12 +218,12 @@ fn check_one(slo: &Slo, observed: Option<&Observed>, entry: Option<&BaselineEntr
         format(slo.metric, median)
     } else {
         format!(
-            "median {}, interval [{}, {}] ({:.0}%, {} runs)",
+            "median {}, interval {}",
             format(slo.metric, median),
-            format(slo.metric, interval.low),
-            format(slo.metric, interval.high),
-            interval.confidence * 100.0,
-            values.len()
+            crate::text::interval(&interval)
+                .values(&|v| format(slo.metric, v))
+                .confidence()
+                .of(values.len(), "run")
         )
     };
     let binary = match (&observed.binary, slo.metric) {

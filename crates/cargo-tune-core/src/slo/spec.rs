@@ -11,7 +11,8 @@ use cargo_tune_schema::{Location, SloLevel, SloLimit, SloMetric};
 use toml_edit::{Document, Item, TableLike, Value};
 
 use crate::measure::Scenario;
-use crate::workspace::{ManifestDoc, line_col};
+use crate::text::line_col;
+use crate::workspace::ManifestDoc;
 
 /// The file that may declare SLOs next to the root manifest.
 pub const TUNE_TOML: &str = "tune.toml";
@@ -457,7 +458,7 @@ impl Validator<'_> {
             location,
             message: format!(
                 "unknown SLO key `{key}` is ignored{}; known keys: {}",
-                did_you_mean(leaf, known),
+                crate::text::suggest::did_you_mean(leaf, known.iter().copied()),
                 known.join(", ")
             ),
         });
@@ -524,7 +525,10 @@ impl Validator<'_> {
                         return Err(self.key_error(
                             at,
                             &key,
-                            &format!("unknown scenario `{other}`{}", did_you_mean(other, &known)),
+                            &format!(
+                                "unknown scenario `{other}`{}",
+                                crate::text::suggest::did_you_mean(other, known.iter().copied())
+                            ),
                             Some(format!(
                                 "scenarios: {}; settings: {}",
                                 scenario_names.join(", "),
@@ -736,7 +740,7 @@ impl Validator<'_> {
             ));
         };
         let value = match metric {
-            SloMetric::Time => parse_duration(text)
+            SloMetric::Time => crate::text::duration::parse(text)
                 .map(|d| d.as_secs_f64())
                 .map_err(|e| (e, DURATION_UNITS)),
             _ => parse_size(text)
@@ -912,7 +916,7 @@ impl Validator<'_> {
                         Some(format!("valid units: {DURATION_UNITS}")),
                     )
                 })?;
-                parse_duration(text).map_err(|e| {
+                crate::text::duration::parse(text).map_err(|e| {
                     self.error(
                         t,
                         &k,
@@ -959,15 +963,6 @@ fn metric_noun(metric: SloMetric) -> &'static str {
     }
 }
 
-fn did_you_mean(word: &str, known: &[&str]) -> String {
-    known
-        .iter()
-        .filter(|k| strsim::levenshtein(k, word) <= 3 || k.contains(word) && word.len() >= 3)
-        .min_by_key(|k| strsim::levenshtein(k, word))
-        .map(|k| format!("; did you mean `{k}`?"))
-        .unwrap_or_default()
-}
-
 /// Splits `"2.5 MiB"` into `(2.5, "MiB")`.
 fn number_and_unit(text: &str) -> Result<(f64, &str), String> {
     let t = text.trim();
@@ -982,23 +977,6 @@ fn number_and_unit(text: &str) -> Result<(f64, &str), String> {
         return Err("expected a finite number".to_owned());
     }
     Ok((value, unit.trim()))
-}
-
-/// `"800ms"`, `"2s"`, `"1.5m"`, `"1h"` (a space before the unit is allowed).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let (value, unit) = number_and_unit(text)?;
-    let secs = match unit {
-        "ms" => value / 1000.0,
-        "s" => value,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        "" => return Err("missing unit".to_owned()),
-        other => return Err(format!("unknown unit `{other}`")),
-    };
-    if secs <= 0.0 {
-        return Err("a limit must be above zero".to_owned());
-    }
-    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
 }
 
 /// `"500MiB"`, `"1.5GB"`, `"800 KiB"`, `"1024B"`.
@@ -1061,17 +1039,11 @@ mod tests {
     }
 
     #[test]
-    fn units_parse() {
-        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
-        assert_eq!(parse_duration("800ms").unwrap(), Duration::from_millis(800));
-        assert_eq!(parse_duration("1.5m").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("2 s").unwrap(), Duration::from_secs(2));
+    fn sizes_and_percentages_parse() {
         assert_eq!(parse_size("500MiB").unwrap(), 500 << 20);
         assert_eq!(parse_size("1.5GB").unwrap(), 1_500_000_000);
         assert!((parse_percent("+10%").unwrap() - 0.1).abs() < 1e-12);
         assert!((parse_percent("25%").unwrap() - 0.25).abs() < 1e-12);
-        assert!(parse_duration("2").is_err());
-        assert!(parse_duration("0s").is_err());
         assert!(parse_size("12 MiBs").is_err());
         assert!(parse_percent("10").is_err());
     }

@@ -124,7 +124,7 @@ impl ManifestDoc {
 
     /// Location of a byte offset.
     pub fn location_at(&self, offset: usize) -> Location {
-        let (line, column) = super::line_col(self.text(), offset);
+        let (line, column) = crate::text::line_col(self.text(), offset);
         Location {
             path: self.rel_path.clone(),
             line,

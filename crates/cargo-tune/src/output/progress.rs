@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use cargo_tune_core::measure::Progress;
-use cargo_tune_core::report::secs;
+use cargo_tune_core::text::secs;
 
 use super::OutputContext;
 

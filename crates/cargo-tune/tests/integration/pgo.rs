@@ -176,7 +176,7 @@ fn a_workload_past_the_timeout_is_stopped_with_everything_it_started() {
     let ws = TempWorkspace::fixture("pgo-interp");
     let started = Instant::now();
     let run = cli(&ws)
-        .args(["pgo", "--timeout", "1", "--", "hang"])
+        .args(["pgo", "--timeout", "1s", "--", "hang"])
         .run()
         .assert_code(exit_codes::SETUP);
     let err = run.stderr();

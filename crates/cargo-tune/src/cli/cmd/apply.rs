@@ -6,7 +6,8 @@ use cargo_tune_core::cargo::metadata::MetadataSource;
 use cargo_tune_core::edit::{
     EditPlan, Journal, ModelInputs, Selector, Transaction, Verification, closest_id, git, select,
 };
-use cargo_tune_core::report::{Styles, render_json};
+use cargo_tune_core::report::render_json;
+use cargo_tune_core::text::Styles;
 use cargo_tune_core::workspace::{BuildEnv, LoadOptions};
 use cargo_tune_schema::{ApplyMode, Finding, SuggestedChange, Suggestion};
 

@@ -37,8 +37,8 @@ pub(crate) struct PgoArgs {
     /// Measured runs of each binary, interleaved, after one warm-up each.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     runs: u32,
-    /// Stop any workload run that takes longer than this many seconds (and fail).
-    #[arg(long, value_name = "SECS", default_value = "600", value_parser = parse_seconds)]
+    /// Stop any workload run that takes longer than this (and fail), e.g. 90s, 10m.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = cargo_tune_core::text::duration::parse)]
     timeout: Duration,
     /// Number of parallel jobs for every build (`CARGO_BUILD_JOBS`).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -53,14 +53,6 @@ pub(crate) struct PgoArgs {
     /// The workload: arguments the binary is run with.
     #[arg(last = true, value_name = "WORKLOAD ARGS")]
     workload: Vec<OsString>,
-}
-
-fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let number = text.strip_suffix('s').unwrap_or(text);
-    match number.parse::<f64>() {
-        Ok(s) if s > 0.0 && s.is_finite() => Ok(Duration::from_secs_f64(s)),
-        _ => Err("expected a positive number of seconds, e.g. 30 or 2.5s".to_owned()),
-    }
 }
 
 impl PgoArgs {

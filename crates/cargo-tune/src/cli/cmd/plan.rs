@@ -40,7 +40,7 @@ pub(crate) struct PlanArgs {
     goal: GoalArg,
 
     /// Time the search may take, e.g. 15m, 900s, 1h.
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = cargo_tune_core::text::duration::parse)]
     budget: Duration,
 
     /// When no candidate of a round is faster yet: how many stages of extra runs (each
@@ -86,27 +86,6 @@ impl GoalArg {
             GoalArg::Release => Goal::Release,
         }
     }
-}
-
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| "expected a whole number with a unit: 90s, 15m, 1h".to_owned())?;
-    let seconds = match unit {
-        "s" | "" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(format!("unknown unit `{unit}`; expected s, m or h")),
-    };
-    if seconds == 0 {
-        return Err("the budget must be more than zero".to_owned());
-    }
-    Ok(Duration::from_secs(seconds))
 }
 
 /// The fingerprint of the workspace and toolchain as they are now.

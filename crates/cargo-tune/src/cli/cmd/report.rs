@@ -215,7 +215,7 @@ impl ReportArgs {
         {
             input.note = Some(format!(
                 "{} left out (another format version, or cut short)",
-                cargo_tune_core::report::count(skipped, "line")
+                cargo_tune_core::text::count(skipped, "line")
             ));
         }
         if self.measure.is_empty() {
