@@ -120,58 +120,6 @@ pub enum LoadError {
 }
 
 impl LoadError {
-    /// A failed `cargo metadata` told in one paragraph when cargo's first error says what is
-    /// wrong with a file or an argument: a manifest error with a place becomes
-    /// [`LoadError::Toml`] (relative paths resolved against `cwd`, where cargo ran), a member
-    /// cargo could not load [`LoadError::Member`], a rejected `--config` [`LoadError::Config`].
-    /// Anything else stays [`LoadError::Metadata`], with cargo's full output.
-    pub fn explain_cargo_failure(self, cwd: &std::path::Path) -> LoadError {
-        let LoadError::Metadata(CommandError::Failed { stderr, .. }) = &self else {
-            return self;
-        };
-        let Some(d) = crate::cargo::diagnostic::parse(stderr) else {
-            return self;
-        };
-        if let Some((file, line, column)) = d.location {
-            return LoadError::Toml {
-                path: cwd.join(file),
-                line,
-                column,
-                message: d.message,
-            };
-        }
-        let cause = || {
-            if d.causes.is_empty() {
-                d.message.clone()
-            } else {
-                d.causes.join(": ")
-            }
-        };
-        if let Some(member) = d
-            .message
-            .strip_prefix("failed to load manifest for workspace member `")
-            .and_then(|m| m.strip_suffix('`'))
-        {
-            return LoadError::Member {
-                member: PathBuf::from(member),
-                context: d.context.join("; "),
-                cause: cause(),
-            };
-        }
-        if let Some(arg) = d
-            .message
-            .split_once("--config argument `")
-            .and_then(|(_, rest)| rest.split_once('`'))
-            .map(|(arg, _)| arg.to_owned())
-        {
-            return LoadError::Config {
-                arg,
-                cause: cause(),
-            };
-        }
-        self
-    }
-
     /// A TOML parse error at a byte offset of `text`.
     pub fn toml(path: PathBuf, text: &str, error: &toml_edit::TomlError) -> Self {
         let (line, column) = match error.span() {

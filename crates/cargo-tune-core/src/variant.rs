@@ -12,12 +12,13 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::cargo::ToolCommand;
-use crate::changes::{Change, Linker};
+use crate::changes::Change;
 use crate::edit::LinkerSetup;
+use crate::exec::which::find_on_path;
+use crate::exec::which::find_versioned as versioned;
 use crate::probe::Environment;
-pub use crate::probe::find_on_path;
-use crate::probe::find_versioned as versioned;
 use crate::probe::toolchains::{self, ToolchainError, ToolchainRun};
+use crate::vocab::Linker;
 use crate::workspace::rustflags::RustflagsResolution;
 
 /// A fully resolved configuration.
@@ -287,7 +288,7 @@ pub fn resolve(
                 {
                     let tool = value.split_whitespace().next().unwrap_or(value);
                     let found = Path::new(tool).is_absolute()
-                        && crate::probe::tools::is_executable(Path::new(tool))
+                        && crate::exec::which::is_executable(Path::new(tool))
                         || find_on_path(tool, ctx.path).is_some();
                     if !found {
                         return Err(VariantError::MissingTool {

@@ -17,13 +17,13 @@ use std::sync::atomic::AtomicBool;
 
 use cargo_tune_schema::{CacheBuild, CacheCheck, CacheStats};
 
-pub use backend::{Backend, BackendError, RedisUrl, mask_secrets};
+pub use backend::{Backend, BackendError, RedisUrl};
 pub use redis::RedisError;
 pub use sccache::{Sccache, SccacheError};
 
 use crate::cargo::{CargoCli, CargoOptions, Color};
+use crate::exec::checkout;
 use crate::measure::MeasureError;
-use crate::measure::checkout;
 
 /// Why a cache cannot be checked or verified.
 #[derive(Debug, thiserror::Error)]

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 
 use cargo_tune_schema::{CacheStats, NotCachedReason};
 
-use super::backend::{RedisUrl, mask_secrets};
+use super::backend::RedisUrl;
 use crate::cargo::ToolCommand;
-use crate::probe::find_on_path;
+use crate::cargo::mask_secrets;
+use crate::exec::which::find_on_path;
 
 /// How to install the version cargo-tune needs.
 pub const INSTALL: &str = "cargo install --locked sccache";

@@ -438,17 +438,17 @@ fn display_command(env: &[(OsString, Option<OsString>)], argv: &[OsString]) -> S
             words.push(format!(
                 "{}={}",
                 key.to_string_lossy(),
-                if crate::cache::backend::is_secret_var(&key.to_string_lossy()) {
+                if super::is_secret_var(&key.to_string_lossy()) {
                     "***".to_owned()
                 } else {
-                    shell_quote(&crate::cache::mask_secrets(&value.to_string_lossy()))
+                    shell_quote(&super::mask_secrets(&value.to_string_lossy()))
                 }
             ));
         }
     }
     words.extend(
         argv.iter()
-            .map(|a| shell_quote(&crate::cache::mask_secrets(&a.to_string_lossy()))),
+            .map(|a| shell_quote(&super::mask_secrets(&a.to_string_lossy()))),
     );
     words.join(" ")
 }

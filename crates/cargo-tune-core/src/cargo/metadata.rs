@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{CargoCli, CargoOptions, FirstLine};
-use crate::errors::LoadError;
+use crate::errors::{CommandError, LoadError};
 
 /// The package graph of a workspace.
 #[derive(Clone, Debug, Deserialize)]
@@ -378,12 +378,64 @@ impl MetadataSource {
     }
 }
 
+/// A failed `cargo metadata` told in one paragraph when cargo's first error says what is
+/// wrong with a file or an argument: a manifest error with a place becomes
+/// [`LoadError::Toml`] (relative paths resolved against `cwd`, where cargo ran), a member
+/// cargo could not load [`LoadError::Member`], a rejected `--config` [`LoadError::Config`].
+/// Anything else stays [`LoadError::Metadata`], with cargo's full output.
+fn explain_cargo_failure(error: LoadError, cwd: &std::path::Path) -> LoadError {
+    let LoadError::Metadata(CommandError::Failed { stderr, .. }) = &error else {
+        return error;
+    };
+    let Some(d) = super::diagnostic::parse(stderr) else {
+        return error;
+    };
+    if let Some((file, line, column)) = d.location {
+        return LoadError::Toml {
+            path: cwd.join(file),
+            line,
+            column,
+            message: d.message,
+        };
+    }
+    let cause = || {
+        if d.causes.is_empty() {
+            d.message.clone()
+        } else {
+            d.causes.join(": ")
+        }
+    };
+    if let Some(member) = d
+        .message
+        .strip_prefix("failed to load manifest for workspace member `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
+        return LoadError::Member {
+            member: PathBuf::from(member),
+            context: d.context.join("; "),
+            cause: cause(),
+        };
+    }
+    if let Some(arg) = d
+        .message
+        .split_once("--config argument `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(arg, _)| arg.to_owned())
+    {
+        return LoadError::Config {
+            arg,
+            cause: cause(),
+        };
+    }
+    error
+}
+
 /// A failed `cargo metadata`, in one paragraph when cargo's first error says what is wrong with
 /// a manifest, a member or a `--config` argument. cargo ran in this process's directory, which
 /// is what relative paths in its errors are relative to.
 fn metadata_failure(error: crate::errors::CommandError) -> LoadError {
     let cwd = std::env::current_dir().unwrap_or_default();
-    LoadError::Metadata(error).explain_cargo_failure(&cwd)
+    explain_cargo_failure(LoadError::Metadata(error), &cwd)
 }
 
 impl PendingMetadata {

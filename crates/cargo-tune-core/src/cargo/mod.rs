@@ -5,6 +5,8 @@
 mod cli;
 pub(crate) mod diagnostic;
 pub mod metadata;
+mod secrets;
 pub mod unit_graph;
 
 pub use cli::{CargoCli, CargoOptions, Color, FirstLine, ToolCommand, rustc_path};
+pub use secrets::{is_secret_var, mask_secrets};

@@ -8,17 +8,12 @@
 //! [`compare_candidates`] measures baseline and candidates (Ctrl-C through a flag, progress
 //! through a callback) and returns per scenario each candidate's ratio, interval and verdict.
 
-pub mod checkout;
 pub mod context;
 pub mod history;
-pub mod memory;
 pub mod messages;
-pub mod process;
 pub mod runner;
-pub mod scenario;
 pub mod select;
 pub mod stats;
-pub mod stopwatch;
 pub mod touch;
 pub mod workload;
 
@@ -31,7 +26,6 @@ use cargo_tune_schema::{
 };
 
 pub use runner::{MeasureError, MeasurePlan, Progress, RunLabel, ScenarioRuns, measure};
-pub use scenario::Scenario;
 
 use crate::variant::Variant;
 
@@ -247,6 +241,7 @@ mod tests {
     use cargo_tune_schema::{VariantFailure, VariantOutcome};
 
     use super::*;
+    use crate::vocab::Scenario;
 
     fn outcome(variant: &str, walls: &[f64], failed: bool) -> VariantOutcome {
         let runs: Vec<Measurement> = walls

@@ -2,22 +2,20 @@
 //! one run per variant, the order rotated every round (A B C, B C A, C A B, …), so that drift
 //! in machine load hits every variant alike and no variant always runs first.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use cargo_tune_schema::{Measurement, VariantFailure, VariantOutcome};
 
-use super::memory::{SAMPLE_INTERVAL_MS, TreeSampler, whole_tree_peak};
 use super::messages::BuildMessages;
-use super::stopwatch::Stopwatch;
+use super::summaries;
 use super::touch::TouchedFile;
-use super::{Scenario, checkout, process, summaries};
 use crate::cargo::{CargoCli, CargoOptions, Color};
+use crate::exec::{self, Supervision, checkout};
 use crate::variant::Variant;
+use crate::vocab::Scenario;
 
 /// What to measure.
 #[derive(Clone, Debug)]
@@ -549,120 +547,52 @@ pub(crate) fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult,
 
 /// Runs one measured process (a cargo build, or anything in tests) and gathers its metrics.
 fn run_command(
-    mut cmd: std::process::Command,
+    cmd: std::process::Command,
     display: &str,
     cancel: &AtomicBool,
     resolved: Option<mpsc::Sender<()>>,
 ) -> Result<RunResult, MeasureError> {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let cpu_before = process::self_cpu();
-    let watch = Stopwatch::start();
-    let mut child = process::spawn_group(&mut cmd).map_err(|source| MeasureError::Spawn {
-        command: display.to_owned(),
-        source,
-    })?;
-    let pid = child.id();
-    let stdout = child.stdout.take().expect("piped stdout");
-    let stderr = child.stderr.take().expect("piped stderr");
-    let (stop_tx, stop_rx) = mpsc::channel::<()>();
-    let (waited, wall, messages, tail, (peak, interrupted)) = std::thread::scope(|s| {
-        let messages = s.spawn(move || {
-            let mut messages = BuildMessages::default();
-            let mut resolved = resolved;
-            for line in BufReader::new(stdout).lines() {
-                if let Some(tx) = resolved.take() {
-                    // Nobody listening any more is no error.
-                    let _ = tx.send(());
-                }
-                match line {
-                    Ok(line) => messages.process_line(&line),
-                    Err(_) => messages.ignored += 1,
-                }
-            }
-            messages
-        });
-        let tail = s.spawn(move || process::last_lines(stderr, TAIL_LINES));
-        let sampler = s.spawn(move || {
-            let mut sampler = TreeSampler::new(pid);
-            let mut peak: Option<u64> = None;
-            loop {
-                if cancel.load(Ordering::SeqCst) {
-                    process::kill_group(pid);
-                    return (peak, true);
-                }
-                if let Some(sample) = sampler.sample() {
-                    peak = Some(peak.map_or(sample.total_rss, |p| p.max(sample.total_rss)));
-                }
-                match stop_rx.recv_timeout(Duration::from_millis(SAMPLE_INTERVAL_MS)) {
-                    Err(mpsc::RecvTimeoutError::Timeout) => {}
-                    _ => return (peak, false),
-                }
-            }
-        });
-        let waited = process::wait(&mut child);
-        let wall = watch.elapsed();
-        let _ = stop_tx.send(());
-        let sampled = sampler.join().expect("sampler thread");
-        (
-            waited,
-            wall,
-            messages.join().expect("stdout reader"),
-            tail.join().expect("stderr reader"),
-            sampled,
-        )
-    });
-    let (status, usage) = waited.map_err(|source| MeasureError::Spawn {
-        command: display.to_owned(),
-        source,
-    })?;
-    let harness_cpu = process::self_cpu().saturating_sub(cpu_before);
+    let mut messages = BuildMessages::default();
+    let mut resolved = resolved;
+    let mut each_line = |line: std::io::Result<String>| {
+        if let Some(tx) = resolved.take() {
+            // Nobody listening any more is no error.
+            let _ = tx.send(());
+        }
+        match line {
+            Ok(line) => messages.process_line(&line),
+            Err(_) => messages.ignored += 1,
+        }
+    };
+    let how = Supervision {
+        stderr: exec::Keep::Tail(TAIL_LINES),
+        ..Supervision::new(cancel)
+    };
+    let done =
+        exec::run(cmd, &how, Some(&mut each_line)).map_err(|source| MeasureError::Spawn {
+            command: display.to_owned(),
+            source,
+        })?;
     let measurement = Measurement {
-        wall_s: wall.as_secs_f64(),
-        user_s: usage.user.as_secs_f64(),
-        sys_s: usage.sys.as_secs_f64(),
-        peak_tree_rss_bytes: whole_tree_peak(peak, usage.max_rss),
-        max_process_rss_bytes: usage.max_rss,
+        wall_s: done.wall.as_secs_f64(),
+        user_s: done.user.as_secs_f64(),
+        sys_s: done.sys.as_secs_f64(),
+        peak_tree_rss_bytes: done.peak_tree_rss,
+        max_process_rss_bytes: done.max_process_rss,
         artifact_bytes: messages.artifact_bytes(),
         units_rebuilt: messages.rebuilt,
         units_total: messages.total,
-        harness_cpu_s: harness_cpu.as_secs_f64(),
+        harness_cpu_s: done.harness_cpu.as_secs_f64(),
         compiler_cache: None,
     };
     Ok(RunResult {
-        ok: status.success(),
-        interrupted,
-        status: status.to_string(),
-        wall,
+        ok: done.status.success(),
+        interrupted: done.interrupted,
+        status: done.status.to_string(),
+        wall: done.wall,
         measurement,
-        stderr_tail: tail,
+        stderr_tail: done.stderr,
     })
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod peak_memory {
-    use super::*;
-    use crate::cargo::ToolCommand;
-
-    #[test]
-    fn whole_tree_peak_is_never_below_the_largest_process() {
-        // dd fills a 64 MiB buffer and exits within a few tens of milliseconds: samples 50 ms
-        // apart often miss it, the kernel's accounting never does.
-        for _ in 0..5 {
-            let cmd = ToolCommand::new("sh")
-                .args([
-                    "-c",
-                    "dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; true",
-                ])
-                .to_command();
-            let run = run_command(cmd, "sh", &AtomicBool::new(false), None).unwrap();
-            let m = run.measurement;
-            let largest = m.max_process_rss_bytes.unwrap();
-            assert!(largest >= 64 << 20, "{m:?}");
-            assert!(m.peak_tree_rss_bytes.unwrap() >= largest, "{m:?}");
-        }
-    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use cargo_tune_schema::NotMeasured;
 
-use super::Scenario;
 use crate::changes::Reach;
+use crate::vocab::Scenario;
 
 /// A candidate as scenario selection sees it.
 #[derive(Clone, Debug)]

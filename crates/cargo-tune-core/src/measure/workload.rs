@@ -1,15 +1,12 @@
 //! Any command measured like a build scenario: one warm-up, then N runs, each in its own
 //! process group with the same process-tree memory sampler, a timeout, and Ctrl-C polled.
 
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::time::Duration;
 
-use super::memory::{SAMPLE_INTERVAL_MS, TreeSampler};
-use super::stopwatch::Stopwatch;
-use super::{MeasureError, RunLabel, process};
+use super::{MeasureError, RunLabel};
 use crate::cargo::ToolCommand;
+use crate::exec::{self, Supervision};
 
 /// One measured run of a workload.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -75,68 +72,27 @@ fn run_once(
     timeout: Duration,
     cancel: &AtomicBool,
 ) -> Result<Once, MeasureError> {
-    let mut cmd = command.to_command();
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let watch = Stopwatch::start();
-    let mut child = process::spawn_group(&mut cmd).map_err(|source| MeasureError::Spawn {
-        command: command.display(),
-        source,
-    })?;
-    let pid = child.id();
-    let stderr = child.stderr.take().expect("piped stderr");
-    let (stop_tx, stop_rx) = mpsc::channel::<()>();
-    let (waited, wall, tail, (peak, interrupted, timed_out)) = std::thread::scope(|s| {
-        let tail = s.spawn(move || process::last_lines(stderr, TAIL_LINES));
-        let sampler = s.spawn(move || {
-            let mut sampler = TreeSampler::new(pid);
-            let mut peak: Option<u64> = None;
-            loop {
-                if cancel.load(Ordering::SeqCst) {
-                    process::kill_group(pid);
-                    return (peak, true, false);
-                }
-                if watch.elapsed() > timeout {
-                    process::kill_group(pid);
-                    return (peak, false, true);
-                }
-                if let Some(sample) = sampler.sample() {
-                    peak = Some(peak.map_or(sample.total_rss, |p| p.max(sample.total_rss)));
-                }
-                match stop_rx.recv_timeout(Duration::from_millis(SAMPLE_INTERVAL_MS)) {
-                    Err(mpsc::RecvTimeoutError::Timeout) => {}
-                    _ => return (peak, false, false),
-                }
-            }
-        });
-        let waited = process::wait(&mut child);
-        let wall = watch.elapsed();
-        let _ = stop_tx.send(());
-        let sampled = sampler.join().expect("sampler thread");
-        (waited, wall, tail.join().expect("stderr reader"), sampled)
-    });
-    let (status, usage) = waited.map_err(|source| MeasureError::Spawn {
-        command: command.display(),
-        source,
-    })?;
-    // A command shorter than the sampling interval is sampled once, at its start; the kernel's
-    // peak of its largest process is then the better (still lower) bound of the tree's peak.
-    let peak = match (peak, usage.max_rss) {
-        (Some(p), Some(m)) => Some(p.max(m)),
-        (p, m) => p.or(m),
+    let how = Supervision {
+        timeout: Some(timeout),
+        stderr: exec::Keep::Tail(TAIL_LINES),
+        ..Supervision::new(cancel)
     };
-    let failure = if timed_out {
+    let done =
+        exec::run(command.to_command(), &how, None).map_err(|source| MeasureError::Spawn {
+            command: command.display(),
+            source,
+        })?;
+    let failure = if done.timed_out {
         Some(format!(
             "`{}` was killed after the timeout of {}s",
             command.display(),
             timeout.as_secs_f64()
         ))
-    } else if !status.success() {
-        let mut text = format!("`{}` failed ({status})", command.display());
-        if !tail.is_empty() {
+    } else if !done.status.success() {
+        let mut text = format!("`{}` failed ({})", command.display(), done.status);
+        if !done.stderr.is_empty() {
             text.push_str(": ");
-            text.push_str(&tail.join(" / "));
+            text.push_str(&done.stderr.join(" / "));
         }
         Some(text)
     } else {
@@ -144,11 +100,11 @@ fn run_once(
     };
     Ok(Once {
         run: WorkloadRun {
-            wall_s: wall.as_secs_f64(),
-            peak_tree_rss_bytes: peak,
+            wall_s: done.wall.as_secs_f64(),
+            peak_tree_rss_bytes: done.peak_tree_rss,
         },
         failure,
-        interrupted,
+        interrupted: done.interrupted,
     })
 }
 

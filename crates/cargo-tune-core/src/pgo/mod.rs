@@ -9,7 +9,6 @@
 //! never merged.
 
 mod elf;
-mod run;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -24,6 +23,7 @@ use cargo_tune_schema::{
 pub use elf::section_names;
 
 use crate::cargo::{CargoCli, CargoOptions, Color, ToolCommand};
+use crate::exec;
 use crate::measure::stats;
 use crate::probe::Environment;
 
@@ -62,7 +62,7 @@ pub fn find_tools(env: &Environment, bolt: bool) -> Result<PgoTools, PgoError> {
     });
     let profdata = match env.tools.matching_llvm("llvm-profdata", major) {
         Some((_, found)) => found.path.clone(),
-        None => match component.filter(|p| crate::probe::tools::is_executable(p)) {
+        None => match component.filter(|p| crate::exec::which::is_executable(p)) {
             Some(path) => path,
             None => {
                 let installed: Vec<String> = env
@@ -541,10 +541,10 @@ impl Pipeline<'_> {
         command: std::process::Command,
         display: String,
         timeout: Option<Duration>,
-    ) -> Result<run::Finished, PgoError> {
+    ) -> Result<exec::Finished, PgoError> {
         self.check_cancel()?;
         (self.progress)(&PgoProgress::Started { step: name });
-        let done = run::run(command, timeout, self.cancel).map_err(|source| PgoError::Spawn {
+        let done = supervised(command, timeout, self.cancel).map_err(|source| PgoError::Spawn {
             command: display.clone(),
             source,
         })?;
@@ -634,7 +634,7 @@ impl Pipeline<'_> {
                 last_lines: Vec::new(),
             });
         }
-        Ok((binary, done.stderr))
+        Ok((binary, done.stderr.join("\n")))
     }
 
     fn tool(
@@ -643,7 +643,7 @@ impl Pipeline<'_> {
         cost: Cost,
         what: &str,
         cmd: &ToolCommand,
-    ) -> Result<run::Finished, PgoError> {
+    ) -> Result<exec::Finished, PgoError> {
         let display = cmd.display();
         let done = self.step(name, cost, cmd.to_command(), display.clone(), None)?;
         if !done.success() {
@@ -663,7 +663,7 @@ impl Pipeline<'_> {
             .current_dir(&self.plan.workload_dir)
     }
 
-    fn workload_error(&self, step: &str, command: String, done: &run::Finished) -> PgoError {
+    fn workload_error(&self, step: &str, command: String, done: &exec::Finished) -> PgoError {
         let (outcome, fix) = if done.timed_out {
             (
                 format!(
@@ -854,7 +854,7 @@ impl Pipeline<'_> {
                 let display = cmd.display();
                 self.check_cancel()?;
                 (self.progress)(&PgoProgress::Started { step: &step });
-                let done = run::run(cmd.to_command(), Some(self.plan.timeout), self.cancel)
+                let done = supervised(cmd.to_command(), Some(self.plan.timeout), self.cancel)
                     .map_err(|source| PgoError::Spawn {
                         command: display.clone(),
                         source,
@@ -953,6 +953,22 @@ fn list(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, PgoError> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// Runs one step's process: stdout discarded, all of stderr kept (a build's warnings are read
+/// afterwards), no memory sampled.
+fn supervised(
+    command: std::process::Command,
+    timeout: Option<Duration>,
+    cancel: &AtomicBool,
+) -> std::io::Result<exec::Finished> {
+    let how = exec::Supervision {
+        cancel,
+        timeout,
+        memory: false,
+        stderr: exec::Keep::All,
+    };
+    exec::run(command, &how, None)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use cargo_tune_schema::{
 use serde_json::json;
 
 use crate::edit::ops::LinkerSetup;
-use crate::measure::Scenario;
+use crate::vocab::Scenario;
 
 /// The scenarios a goal is measured in.
 pub fn scenarios(goal: Goal) -> Vec<Scenario> {

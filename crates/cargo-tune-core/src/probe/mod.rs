@@ -11,7 +11,7 @@ use cargo_platform::Cfg;
 
 pub use host::HostInfo;
 pub use toolchains::InstalledToolchain;
-pub use tools::{ToolLocation, Tools, find_on_path, find_versioned};
+pub use tools::{ToolLocation, Tools};
 
 use crate::cargo::ToolCommand;
 use crate::errors::CommandError;

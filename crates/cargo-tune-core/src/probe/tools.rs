@@ -2,6 +2,8 @@ use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
+use crate::exec::which::is_executable;
+
 /// Where a tool was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ToolLocation {
@@ -127,47 +129,6 @@ fn llvm_major_of(name: &str, path: &Path) -> Option<u32> {
     target
         .components()
         .find_map(|c| c.as_os_str().to_str()?.strip_prefix("llvm-")?.parse().ok())
-}
-
-/// The first executable `name` on `path`.
-pub fn find_on_path(name: &str, path: Option<&OsStr>) -> Option<PathBuf> {
-    std::env::split_paths(path?)
-        .map(|d| d.join(name))
-        .find(|p| is_executable(p))
-}
-
-/// `name-NN` with the highest NN on `path`.
-pub fn find_versioned(name: &str, path: Option<&OsStr>) -> Option<PathBuf> {
-    let mut best: Option<(u32, PathBuf)> = None;
-    for dir in std::env::split_paths(path?) {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let file = entry.file_name();
-            let Some(n) = file
-                .to_str()
-                .and_then(|f| f.strip_prefix(name)?.strip_prefix('-')?.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if is_executable(&entry.path()) && best.as_ref().is_none_or(|(b, _)| n > *b) {
-                best = Some((n, entry.path()));
-            }
-        }
-    }
-    best.map(|(_, p)| p)
-}
-
-#[cfg(unix)]
-pub(crate) fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-pub(crate) fn is_executable(path: &Path) -> bool {
-    path.is_file()
 }
 
 #[cfg(test)]

@@ -256,8 +256,8 @@ mod tests {
     use cargo_tune_schema::{BaselineInfo, FORMAT_VERSION, ToolInfo};
 
     use super::*;
-    use crate::measure::Scenario;
     use crate::slo::spec::SloSpec;
+    use crate::vocab::Scenario;
     use crate::workspace::ManifestDoc;
 
     fn spec(slo: &str) -> ValidSloSpec {

@@ -10,8 +10,8 @@ use std::time::Duration;
 use cargo_tune_schema::{Location, SloLevel, SloLimit, SloMetric};
 use toml_edit::{Document, Item, TableLike, Value};
 
-use crate::measure::Scenario;
 use crate::text::line_col;
+use crate::vocab::Scenario;
 use crate::workspace::ManifestDoc;
 
 /// The file that may declare SLOs next to the root manifest.

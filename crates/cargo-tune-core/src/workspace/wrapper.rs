@@ -103,9 +103,9 @@ fn installed(program: &str, base: &Path, path: Option<&OsStr>) -> bool {
     if program.contains('/') {
         let p = PathBuf::from(program);
         let p = if p.is_absolute() { p } else { base.join(p) };
-        crate::probe::tools::is_executable(&p)
+        crate::exec::which::is_executable(&p)
     } else {
-        crate::probe::find_on_path(program, path).is_some()
+        crate::exec::which::find_on_path(program, path).is_some()
     }
 }
 

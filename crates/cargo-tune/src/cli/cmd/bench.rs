@@ -1,5 +1,6 @@
-use cargo_tune_core::measure::{self, Scenario};
+use cargo_tune_core::measure;
 use cargo_tune_core::report::{render_bench_human, render_bench_markdown};
+use cargo_tune_core::vocab::Scenario;
 
 use super::measure::{MeasureArgs, Session, failures, now};
 use crate::cli::common::{ManifestOptions, OutputOptions};

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use cargo_tune_core::cargo::metadata::TargetKind;
 use cargo_tune_core::cargo::{CargoCli, ToolCommand};
 use cargo_tune_core::measure::workload::measure_workload;
-use cargo_tune_core::measure::{self, MeasureError, Scenario};
+use cargo_tune_core::measure::{self, MeasureError};
 use cargo_tune_core::report::{
     RenderOptions, render_guard_human, render_guard_junit, render_guard_markdown, render_json,
 };
@@ -16,6 +16,7 @@ use cargo_tune_core::slo::{
     self, CheckMode, InconclusivePolicy, Measurements, Observed, SloSpec, Subject, ValidSloSpec,
     Workload, WorkloadRun,
 };
+use cargo_tune_core::vocab::Scenario;
 use cargo_tune_schema::{
     BaselineInfo, FORMAT_VERSION, GuardBaseline, GuardReport, RunContext, SloMetric, ToolInfo,
 };

@@ -7,13 +7,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use cargo_tune_core::cargo::CargoOptions;
 use cargo_tune_core::cargo::metadata::MetadataSource;
 use cargo_tune_core::changes::{Change, ChangeSpec, InEffect};
+use cargo_tune_core::exec::memory::TreeSampler;
 use cargo_tune_core::measure::context::{
     Provenance, check_touch_file, controlled_env, default_touch_file, effective_jobs,
 };
-use cargo_tune_core::measure::memory::TreeSampler;
-use cargo_tune_core::measure::{self, MeasureError, MeasurePlan, Scenario};
+use cargo_tune_core::measure::{self, MeasureError, MeasurePlan};
 use cargo_tune_core::probe::Environment;
 use cargo_tune_core::variant::{self, ResolveCtx, RustflagsSources, Variant};
+use cargo_tune_core::vocab::Scenario;
 use cargo_tune_core::workspace::{BuildEnv, LoadOptions, WorkspaceModel};
 use cargo_tune_schema::{
     EffectiveProfile, HistoryEntry, MeasureReport, RunContext, ScenarioResult,
@@ -370,7 +371,8 @@ impl Session {
         skip: Vec<(Scenario, String)>,
     ) -> Result<(RunContext, MeasurePlan), ExpectedError> {
         if scenarios.contains(&Scenario::NextestRun)
-            && variant::find_on_path("cargo-nextest", self.path_var.as_deref()).is_none()
+            && cargo_tune_core::exec::which::find_on_path("cargo-nextest", self.path_var.as_deref())
+                .is_none()
         {
             return Err(ExpectedError::Setup {
                 message: "failed to measure nextest-run: `cargo-nextest` is not on PATH (install it: cargo install --locked cargo-nextest)".to_owned(),

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use cargo_tune_core::changes::Change;
-use cargo_tune_core::measure::Scenario;
 use cargo_tune_core::plan::search;
 use cargo_tune_core::report::{render_plan_human, render_plan_markdown};
+use cargo_tune_core::vocab::Scenario;
 use cargo_tune_schema::{
     Fingerprint, Goal, PLAN_FORMAT_VERSION, PlanCandidate, PlanEnd, PlanMeasurement, PlanRecord,
     PlanRejection, PlanRound, PlanStep, ScenarioRatio, ToolInfo, Verdict,

@@ -4,12 +4,13 @@ use std::time::SystemTime;
 
 use cargo_tune_core::cargo::CargoCli;
 use cargo_tune_core::measure::context::Provenance;
-use cargo_tune_core::measure::{Scenario, runner};
+use cargo_tune_core::measure::runner;
 use cargo_tune_core::report::{
     render_json, render_timings_html, render_timings_human, render_timings_markdown, svg,
 };
 use cargo_tune_core::timings::report::{TimingsInputs, assemble};
 use cargo_tune_core::timings::{BuildTimings, html, unit_graph};
+use cargo_tune_core::vocab::Scenario;
 
 use super::measure::{MeasureArgs, Session, parse_scenario, run_plan};
 use crate::cli::common::ManifestOptions;
@@ -285,7 +286,7 @@ impl TimingsArgs {
                 {
                     return None;
                 }
-                cargo_tune_core::measure::process::yield_to_builds();
+                cargo_tune_core::exec::process::yield_to_builds();
                 Some(args.read_beside(graph_cli, session))
             });
             let measured = self.time_builds(&mut plan, &context, &target_dir, &report_path, ctx);
