@@ -92,7 +92,7 @@ pub fn assemble(
         packages: model.metadata.packages.len(),
         summary: Summary::of(&findings),
         findings,
-        profiles: analysis::profiles::effective_profiles(model),
+        profiles: crate::workspace::profiles::effective_profiles(model),
         toolchain: analysis::toolchain::summary(&ctx),
         unit_graph: unit_graph_status(&model.unit_graphs),
         lockfile_aside: model

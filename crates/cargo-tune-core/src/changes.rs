@@ -439,10 +439,10 @@ fn config(key: &str, value: &str) -> Result<Change, ChangeError> {
                 [leaf] | ["build-override", leaf] | ["package", _, leaf] => *leaf,
                 _ => "",
             };
-            if !crate::analysis::profiles::is_known_leaf(leaf) {
+            if !crate::workspace::profiles::is_known_leaf(leaf) {
                 return Err(unknown(format!(
                     "profile.<NAME>[.package.<SPEC>|.build-override].<KEY> with KEY one of: {}",
-                    crate::analysis::profiles::STABLE_KEYS.join(", ")
+                    crate::workspace::profiles::STABLE_KEYS.join(", ")
                 )));
             }
         }
@@ -518,8 +518,11 @@ pub fn from_suggestion(change: &SuggestedChange) -> Option<Change> {
             value,
         } => {
             let value = crate::text::toml_json::json_to_text(value)?;
-            let table =
-                crate::analysis::profiles::table_path(profile, package.as_deref(), *build_override);
+            let table = crate::workspace::profiles::table_path(
+                profile,
+                package.as_deref(),
+                *build_override,
+            );
             let mut dotted: Vec<String> = table.into_iter().map(toml_key).collect();
             dotted.push(key.clone());
             Some(Change::Config {
@@ -745,7 +748,7 @@ impl Change {
 /// `CARGO_PROFILE_RELEASE_BUILD_OVERRIDE_OPT_LEVEL` → (`release`, `opt-level`, true).
 fn profile_env_key(var: &str) -> Option<(String, String, bool)> {
     let rest = var.strip_prefix("CARGO_PROFILE_")?;
-    crate::analysis::profiles::STABLE_KEYS
+    crate::workspace::profiles::STABLE_KEYS
         .iter()
         .find_map(|key| {
             let suffix = format!("_{}", key.to_uppercase().replace('-', "_"));

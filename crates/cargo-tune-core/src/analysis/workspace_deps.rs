@@ -2,59 +2,29 @@
 //! members disagree, and which workspace entries nobody uses.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use cargo_tune_schema::{Finding, FindingCode, SuggestedChange, Suggestion};
 use serde_json::json;
 
 use super::{AnalysisCtx, FindingSink};
-use crate::workspace::{DependencyDecl, ManifestDoc, WorkspaceModel, compat_bucket};
+use crate::workspace::{DependencyDecl, ManifestDoc, Origin, WorkspaceModel, compat_bucket};
 
-/// Where a declaration's package comes from: two declarations are the same dependency only when
-/// this matches (two path crates of one name in different directories are different packages).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Origin {
-    /// A registry package, by semver compatibility bucket: `futures = "0.1"` next to
-    /// `futures = "0.3"` is a deliberate second copy, not one dependency declared twice.
-    Registry(Option<(u64, u64, u64)>),
-    Path(PathBuf),
-    Git(String),
-}
+/// Which copy of a package a declaration is: its origin, and for a registry package its
+/// semver-compatibility bucket (`futures = "0.1"` next to `futures = "0.3"` is a deliberate
+/// second copy, not one dependency declared twice).
+type Copy = (Origin, Option<(u64, u64, u64)>);
 
 struct Use<'a> {
     member: &'a str,
-    manifest: &'a ManifestDoc,
     decl: DependencyDecl,
 }
 
-fn origin(decl: &DependencyDecl, manifest: &ManifestDoc) -> Origin {
-    if let Some(path) = &decl.path {
-        let dir = manifest.path.parent().unwrap_or(Path::new("/"));
-        Origin::Path(normalize(&dir.join(path)))
-    } else if let Some(git) = &decl.git {
-        Origin::Git(
-            git.trim_end_matches('/')
-                .trim_end_matches(".git")
-                .to_owned(),
-        )
-    } else {
-        Origin::Registry(decl.req.as_deref().and_then(compat_bucket))
-    }
-}
-
-/// Lexically removes `.` and `..` so that `a/../vendor/x` and `vendor/x` compare equal.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
+fn copy_of(decl: &DependencyDecl) -> Copy {
+    let bucket = match decl.origin {
+        Origin::Registry(_) => decl.req.as_deref().and_then(compat_bucket),
+        _ => None,
+    };
+    (decl.origin.clone(), bucket)
 }
 
 /// A requirement in canonical form, so that `0.1` and `^0.1.0` compare equal.
@@ -94,7 +64,6 @@ fn member_uses(model: &WorkspaceModel) -> Vec<Use<'_>> {
         for decl in member.manifest.dependencies() {
             uses.push(Use {
                 member: &member.name,
-                manifest: &member.manifest,
                 decl,
             });
         }
@@ -109,17 +78,17 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
     let ws_deps = model.root_manifest.workspace_dependencies();
     unused(&model.root_manifest, &ws_deps, &uses, sink);
 
-    let mut groups: BTreeMap<(String, Origin), Vec<&Use<'_>>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, Copy), Vec<&Use<'_>>> = BTreeMap::new();
     for u in &uses {
         if u.decl.workspace {
             continue;
         }
         groups
-            .entry((u.decl.package.clone(), origin(&u.decl, u.manifest)))
+            .entry((u.decl.package.clone(), copy_of(&u.decl)))
             .or_default()
             .push(u);
     }
-    for ((package, origin_of_group), inline) in &groups {
+    for ((package, copy), inline) in &groups {
         let members: Vec<&str> = {
             let mut m: Vec<&str> = inline.iter().map(|u| u.member).collect();
             m.dedup();
@@ -127,7 +96,7 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
         };
         let in_workspace = ws_deps
             .iter()
-            .any(|w| w.package == *package && origin(w, &model.root_manifest) == *origin_of_group);
+            .any(|w| w.package == *package && copy_of(w) == *copy);
         if members.len() < 2 && !in_workspace {
             continue;
         }
@@ -323,13 +292,5 @@ mod tests {
         assert_ne!(canonical_req("=0.1.0"), canonical_req("0.1.0"));
         assert_ne!(canonical_req("1.2"), canonical_req("1.3"));
         assert!(lower_bound("1.2") > lower_bound("1"));
-    }
-
-    #[test]
-    fn normalize_resolves_parent_components() {
-        assert_eq!(
-            normalize(Path::new("/ws/crates/a/../../vendor/x")),
-            PathBuf::from("/ws/vendor/x")
-        );
     }
 }

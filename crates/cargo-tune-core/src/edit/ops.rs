@@ -1,14 +1,15 @@
 //! Edit operations as data, and the pure mapping from suggested changes to them.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use cargo_platform::Cfg;
 use cargo_tune_schema::SuggestedChange;
 use serde::{Deserialize, Serialize};
-use toml_edit::Item;
 
 use crate::workspace::rustflags::RustflagsResolution;
-use crate::workspace::{CargoConfig, DependencyDecl, ManifestDoc, WorkspaceModel, compat_bucket};
+use crate::workspace::{
+    CargoConfig, DependencyDecl, ManifestDoc, Origin, WorkspaceModel, compat_bucket, normalize,
+};
 
 /// One edit of one file, or one command that edits `Cargo.lock`. Paths are absolute.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -451,54 +452,6 @@ fn build_rustflags_to_keep(inputs: &PlanInputs<'_>) -> Vec<String> {
     }
 }
 
-/// Where a declaration's package comes from, normalised so that declarations in different
-/// manifests can be compared.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Source {
-    Registry(Option<String>),
-    Path(String),
-    Git {
-        url: String,
-        reference: Vec<(String, String)>,
-    },
-}
-
-fn source_of(decl: &DependencyDecl, doc: &ManifestDoc, root: &Path) -> Source {
-    let entry = dep_entry(doc, decl);
-    let s = |k: &str| {
-        entry
-            .and_then(|t| t.get(k))
-            .and_then(Item::as_str)
-            .map(str::to_owned)
-    };
-    if let Some(path) = &decl.path {
-        let dir = doc.path.parent().unwrap_or(root);
-        return Source::Path(relative_to(&normalize(&dir.join(path)), root));
-    }
-    if let Some(url) = &decl.git {
-        let reference = ["branch", "tag", "rev"]
-            .iter()
-            .filter_map(|k| s(k).map(|v| ((*k).to_owned(), v)))
-            .collect();
-        return Source::Git {
-            url: url.clone(),
-            reference,
-        };
-    }
-    Source::Registry(s("registry"))
-}
-
-fn dep_entry<'a>(
-    doc: &'a ManifestDoc,
-    decl: &DependencyDecl,
-) -> Option<&'a dyn toml_edit::TableLike> {
-    let mut table: &dyn toml_edit::TableLike = doc.doc.as_table();
-    for segment in table_path(decl) {
-        table = table.get(&segment)?.as_table_like()?;
-    }
-    table.get(&decl.key)?.as_table_like()
-}
-
 /// The path of the table a declaration sits in, with the table name as written.
 fn table_path(decl: &DependencyDecl) -> Vec<String> {
     let mut path = Vec::new();
@@ -517,12 +470,12 @@ fn centralize(
 ) -> Result<Vec<EditOp>, NotApplicable> {
     let root = inputs.root;
     // Every inline declaration of the package, with its source.
-    let mut decls: Vec<(&ManifestDoc, DependencyDecl, Source)> = Vec::new();
+    let mut decls: Vec<(&ManifestDoc, DependencyDecl, Origin)> = Vec::new();
     for doc in inputs.members {
         for decl in doc.dependencies() {
             if decl.package == name && !decl.workspace {
-                let source = source_of(&decl, doc, root);
-                decls.push((doc, decl, source));
+                let origin = decl.origin.clone();
+                decls.push((doc, decl, origin));
             }
         }
     }
@@ -531,7 +484,7 @@ fn centralize(
     }
     let existing = inputs.root_manifest.workspace_dependencies();
     // Once members inherit the package, its workspace entry's source is the one centralized.
-    let inherited: Option<Source> = existing
+    let inherited: Option<Origin> = existing
         .iter()
         .filter(|e| e.package == name)
         .find(|e| {
@@ -541,12 +494,12 @@ fn centralize(
                     .any(|d| d.workspace && d.key == e.key)
             })
         })
-        .map(|e| source_of(e, inputs.root_manifest, root));
+        .map(|e| e.origin.clone());
     let source = match inherited {
         Some(source) => source,
         None => {
             // One source is centralized; declarations of another copy of the package stay.
-            let mut sources: Vec<(&Source, usize)> = Vec::new();
+            let mut sources: Vec<(&Origin, usize)> = Vec::new();
             for (_, _, s) in &decls {
                 match sources.iter_mut().find(|(known, _)| *known == s) {
                     Some((_, n)) => *n += 1,
@@ -590,7 +543,7 @@ fn centralize(
         }
     };
     if let Some(req) = &requirement
-        && matches!(source, Source::Registry(_))
+        && matches!(source, Origin::Registry(_))
     {
         let wanted = compat_bucket(req);
         // Declarations of another semver-incompatible version are a deliberate second copy.
@@ -602,13 +555,12 @@ fn centralize(
     keys.sort_unstable();
     keys.dedup();
     for key in keys {
-        let group: Vec<&(&ManifestDoc, DependencyDecl, Source)> =
+        let group: Vec<&(&ManifestDoc, DependencyDecl, Origin)> =
             decls.iter().filter(|(_, d, _)| d.key == key).collect();
         let wants_defaults = |d: &DependencyDecl| d.default_features.unwrap_or(true);
         let ws_default_features = match existing.iter().find(|d| d.key == key) {
             Some(entry) => {
-                let entry_source = source_of(entry, inputs.root_manifest, root);
-                if entry_source != source || entry.package != name {
+                if entry.origin != source || entry.package != name {
                     return Err(refuse(format!(
                         "[workspace.dependencies] already has `{key}` for another package or source"
                     )));
@@ -645,12 +597,17 @@ fn centralize(
                     fields.push(("version".to_owned(), serde_json::json!(req)));
                 }
                 match &source {
-                    Source::Registry(Some(registry)) => {
+                    Origin::Registry(Some(registry)) => {
                         fields.push(("registry".to_owned(), serde_json::json!(registry)));
                     }
-                    Source::Registry(None) => {}
-                    Source::Path(path) => fields.push(("path".to_owned(), serde_json::json!(path))),
-                    Source::Git { url, reference } => {
+                    Origin::Registry(None) => {}
+                    Origin::Path(path) => fields.push((
+                        "path".to_owned(),
+                        serde_json::json!(relative_to(path, &normalize(root))),
+                    )),
+                    Origin::Git { reference, .. } => {
+                        // The URL as the members write it; the origin's is normalised.
+                        let url = group.iter().find_map(|(_, d, _)| d.git.clone());
                         fields.push(("git".to_owned(), serde_json::json!(url)));
                         for (k, v) in reference {
                             fields.push((k.clone(), serde_json::json!(v)));
@@ -681,21 +638,6 @@ fn centralize(
         }
     }
     Ok(ops)
-}
-
-/// `path` with `.` and `..` resolved lexically.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// `path` relative to `base` (both absolute and normalised), `/`-separated, with `..` as needed.

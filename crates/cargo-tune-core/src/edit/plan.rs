@@ -305,8 +305,11 @@ fn apply_op(doc: &mut DocumentMut, op: &EditOp) -> Result<bool, ShapeError> {
             value,
             ..
         } => {
-            let path =
-                crate::analysis::profiles::table_path(profile, package.as_deref(), *build_override);
+            let path = crate::workspace::profiles::table_path(
+                profile,
+                package.as_deref(),
+                *build_override,
+            );
             toml::set_key(
                 doc,
                 &path,

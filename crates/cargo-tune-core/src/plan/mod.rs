@@ -58,8 +58,11 @@ fn claim_of(change: &SuggestedChange) -> Option<Claim> {
             key,
             value,
         } => {
-            let table =
-                crate::analysis::profiles::table_path(profile, package.as_deref(), *build_override);
+            let table = crate::workspace::profiles::table_path(
+                profile,
+                package.as_deref(),
+                *build_override,
+            );
             claim(format!("{}.{key}", table.join(".")), value.clone())
         }
         SuggestedChange::ConfigSet { key, value } => claim(key.clone(), value.clone()),

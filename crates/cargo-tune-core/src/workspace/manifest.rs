@@ -87,8 +87,45 @@ pub struct DependencyDecl {
     pub features: Vec<String>,
     /// `optional = true`.
     pub optional: bool,
+    /// Where its package comes from.
+    pub origin: Origin,
     /// Where the key is written.
     pub location: Location,
+}
+
+/// Where a declared dependency's package comes from: two declarations name the same package
+/// only when this matches (two path crates of one name in different directories, or one git
+/// repository at two revisions, are different packages).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// A registry: `None` for crates.io, else the `registry = …` name.
+    Registry(Option<String>),
+    /// A path dependency's directory, absolute, with `.` and `..` resolved.
+    Path(PathBuf),
+    /// A git repository (its URL without a trailing `/` or `.git`) at a branch, tag or
+    /// revision, as written.
+    Git {
+        /// The URL.
+        url: String,
+        /// `branch`, `tag` or `rev` with its value.
+        reference: Vec<(String, String)>,
+    },
+}
+
+/// `path` with `.` and `..` resolved lexically, so that `a/../vendor/x` and `vendor/x` compare
+/// equal.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 impl ManifestDoc {
@@ -220,6 +257,7 @@ impl ManifestDoc {
                 default_features: None,
                 features: Vec::new(),
                 optional: false,
+                origin: Origin::Registry(None),
                 location: self.location_at(offset),
             };
             if let Some(req) = item.as_str() {
@@ -242,6 +280,23 @@ impl ManifestDoc {
                         .filter_map(|f| f.as_str().map(str::to_owned))
                         .collect();
                 }
+                decl.origin = if let Some(path) = &decl.path {
+                    let dir = self.path.parent().unwrap_or(Path::new("/"));
+                    Origin::Path(normalize(&dir.join(path)))
+                } else if let Some(url) = &decl.git {
+                    Origin::Git {
+                        url: url
+                            .trim_end_matches('/')
+                            .trim_end_matches(".git")
+                            .to_owned(),
+                        reference: ["branch", "tag", "rev"]
+                            .iter()
+                            .filter_map(|k| Some(((*k).to_owned(), s(k)?)))
+                            .collect(),
+                    }
+                } else {
+                    Origin::Registry(s("registry"))
+                };
             }
             out.push(decl);
         }
@@ -328,5 +383,13 @@ cc = "1.0"
             LoadError::Toml { line, .. } => assert_eq!(line, 3),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn normalize_resolves_parent_components() {
+        assert_eq!(
+            normalize(Path::new("/ws/crates/a/../../vendor/x")),
+            PathBuf::from("/ws/vendor/x")
+        );
     }
 }

@@ -6,6 +6,7 @@ mod env;
 mod lockfile;
 mod manifest;
 mod model;
+pub mod profiles;
 pub mod registry_index;
 pub mod rustflags;
 mod toolchain_pin;
@@ -15,7 +16,9 @@ mod wrapper;
 pub use config::{CargoConfig, ConfigLayer};
 pub use env::BuildEnv;
 pub use lockfile::{LockedPackage, Lockfile};
-pub use manifest::{DependencyDecl, DependencyKind, ManifestDoc, compat_bucket, relative_path};
+pub use manifest::{
+    DependencyDecl, DependencyKind, ManifestDoc, Origin, compat_bucket, normalize, relative_path,
+};
 pub use model::{LoadOptions, Member, WorkspaceModel, find_manifest, rustup_home};
 pub use registry_index::RegistryIndex;
 pub use toolchain_pin::ToolchainPin;

@@ -215,7 +215,7 @@ impl Session {
 
     /// What is in effect now, for telling a change that changes nothing.
     pub(crate) fn current(&self) -> Current {
-        let profiles = cargo_tune_core::analysis::profiles::effective_profiles(&self.model);
+        let profiles = cargo_tune_core::workspace::profiles::effective_profiles(&self.model);
         let flags = cargo_tune_core::workspace::rustflags::RustflagsResolution::resolve(
             &self.rustflags_sources(),
         )

@@ -69,7 +69,7 @@ impl PgoArgs {
             .iter()
             .any(|c| c.contains("strip") || !c.contains('='));
         if self.bolt && !strip_overridden {
-            let profiles = cargo_tune_core::analysis::profiles::effective_profiles(&session.model);
+            let profiles = cargo_tune_core::workspace::profiles::effective_profiles(&session.model);
             pgo::check_release_strip(&profiles).map_err(|e| setup(&e))?;
         }
         let rustflags = RustflagsResolution::resolve(&RustflagsInputs {
