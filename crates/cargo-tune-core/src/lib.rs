@@ -8,10 +8,11 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 pub mod analysis;
+pub mod apply;
 pub mod audit;
 pub mod cache;
 pub mod cargo;
-pub mod changes;
+pub mod change;
 pub mod edit;
 pub mod errors;
 pub mod exec;
@@ -27,6 +28,5 @@ pub mod slo;
 mod test_util;
 pub mod text;
 pub mod timings;
-pub mod variant;
 pub mod vocab;
 pub mod workspace;

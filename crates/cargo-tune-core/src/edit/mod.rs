@@ -6,16 +6,14 @@ pub mod git;
 pub mod journal;
 pub(crate) mod ops;
 pub(crate) mod plan;
-mod select;
 mod toml;
 mod transaction;
 mod updates;
 mod verify;
 
 pub use journal::{Journal, JournalError, JournalLock, UndoError, Undone, undo};
-pub use ops::{EditOp, LinkerSetup, ModelInputs, NotApplicable, PlanInputs, ops_for_change};
+pub use ops::EditOp;
 pub use plan::{EditPlan, FileChange, PlanDisplay, PlanError, PlannedStep, read_file};
-pub use select::{Selector, closest_id, select};
 pub use toml::ShapeError;
 pub use transaction::{Applied, ApplyError, StepError, Transaction, WriteFn};
 pub use updates::check_updates;

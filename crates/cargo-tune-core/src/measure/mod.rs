@@ -3,7 +3,7 @@
 //! rebuilt), and the comparison of candidates with a baseline.
 //!
 //! The engine of `try` (and of anything that ranks changes by measuring them): expand changes
-//! and give each its [`crate::changes::Change::reach`]; choose scenarios with
+//! and give each its [`crate::change::Change::reach`]; choose scenarios with
 //! [`select::select_scenarios`]; resolve each candidate into a [`Variant`]; then
 //! [`compare_candidates`] measures baseline and candidates (Ctrl-C through a flag, progress
 //! through a callback) and returns per scenario each candidate's ratio, interval and verdict.
@@ -27,7 +27,7 @@ use cargo_tune_schema::{
 
 pub use runner::{MeasureError, MeasurePlan, Progress, RunLabel, ScenarioRuns, measure};
 
-use crate::variant::Variant;
+use crate::change::variant::Variant;
 
 /// Summaries of every metric over `runs`; `None` without runs.
 pub fn summaries(runs: &[Measurement]) -> Option<MetricSummaries> {

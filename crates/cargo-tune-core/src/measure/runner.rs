@@ -13,8 +13,8 @@ use super::messages::BuildMessages;
 use super::summaries;
 use super::touch::TouchedFile;
 use crate::cargo::{CargoCli, CargoOptions, Color};
+use crate::change::variant::Variant;
 use crate::exec::{self, Supervision, checkout};
-use crate::variant::Variant;
 use crate::vocab::Scenario;
 
 /// What to measure.

@@ -4,7 +4,7 @@
 
 use cargo_tune_schema::NotMeasured;
 
-use crate::changes::Reach;
+use crate::change::Reach;
 use crate::vocab::Scenario;
 
 /// A candidate as scenario selection sees it.
@@ -153,7 +153,7 @@ pub fn select_scenarios(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::changes::{ChangeSpec, parse_combined};
+    use crate::change::{ChangeSpec, parse_combined};
 
     fn candidate(name: &str, text: &str) -> CandidateReach {
         let reach = parse_combined(text)

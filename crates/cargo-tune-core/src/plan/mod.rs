@@ -11,9 +11,10 @@
 
 use std::path::Path;
 
-use cargo_tune_schema::{Finding, SkippedChange, SuggestedChange, Suggestion};
+use cargo_tune_schema::{Finding, SkippedChange, Suggestion};
 
-use crate::edit::ops::{EditOp, PlanInputs, ops_for_change};
+use crate::change::{Change, PlanInputs};
+use crate::edit::EditOp;
 use crate::edit::plan::{EditPlan, PlanError, PlannedStep, WorkingFiles};
 use crate::workspace::ManifestDoc;
 
@@ -30,72 +31,34 @@ mod tests;
 
 /// The order in which kinds of change are planned: inheriting comes before removing what is
 /// unused, and tool and lockfile changes after the manifest edits they may depend on.
-fn rank(change: &SuggestedChange) -> u8 {
+fn rank(change: Option<&Change>) -> u8 {
     match change {
-        SuggestedChange::CentralizeDependency { .. } => 0,
-        SuggestedChange::ProfileSet { .. } | SuggestedChange::ConfigSet { .. } => 1,
-        SuggestedChange::UseLinker { .. } => 2,
-        SuggestedChange::CargoUpdate { .. } => 3,
-        SuggestedChange::RemoveWorkspaceDependency { .. } => 4,
+        Some(Change::Centralize { .. }) => 0,
+        Some(Change::Config { .. } | Change::Unset { .. }) => 1,
+        Some(Change::Linker(_)) => 2,
+        Some(Change::CargoUpdate { .. }) => 3,
+        Some(Change::RemoveWorkspaceDependency { .. }) => 4,
         _ => 5,
     }
 }
 
-/// What a change sets, and to what: two changes for one slot cannot both be applied.
-#[derive(Clone, Debug, PartialEq)]
-struct Claim {
-    slot: String,
-    value: serde_json::Value,
-}
-
-fn claim_of(change: &SuggestedChange) -> Option<Claim> {
-    let claim = |slot: String, value: serde_json::Value| Some(Claim { slot, value });
-    match change {
-        SuggestedChange::ProfileSet {
-            profile,
-            package,
-            build_override,
-            key,
-            value,
-        } => {
-            let table = crate::workspace::profiles::table_path(
-                profile,
-                package.as_deref(),
-                *build_override,
-            );
-            claim(format!("{}.{key}", table.join(".")), value.clone())
-        }
-        SuggestedChange::ConfigSet { key, value } => claim(key.clone(), value.clone()),
-        SuggestedChange::UseLinker { linker } => {
-            claim("the linker".to_owned(), serde_json::json!(linker))
-        }
-        SuggestedChange::CargoUpdate { spec, precise } => {
-            claim(format!("the version of {spec}"), serde_json::json!(precise))
-        }
-        SuggestedChange::CentralizeDependency { name, requirement } => claim(
-            format!("[workspace.dependencies] entry of {name}"),
-            serde_json::json!(requirement),
-        ),
-        _ => None,
-    }
-}
-
-/// A claim already taken, and by which finding.
+/// A slot already taken, and by which finding.
 struct Held {
-    claim: Claim,
+    slot: String,
+    value: String,
     finding: String,
 }
 
 impl Held {
-    fn reason(&self, wanted: &Claim, same_finding: bool) -> String {
+    fn reason(&self, wanted: &Change, same_finding: bool) -> String {
         if same_finding {
-            format!("an alternative to {} chosen above", self.claim.slot)
-        } else if self.claim.value == wanted.value {
+            format!("an alternative to {} chosen above", self.slot)
+        } else if self.value == wanted.value_text() {
             format!("the same change as {}", self.finding)
         } else {
             format!(
                 "{} also sets {} (to {}); the step planned first wins",
-                self.finding, self.claim.slot, self.claim.value
+                self.finding, self.slot, self.value
             )
         }
     }
@@ -122,12 +85,13 @@ pub fn change_set_of(
     inputs: &PlanInputs<'_>,
     read: &dyn Fn(&Path) -> Result<Option<String>, PlanError>,
 ) -> Result<EditPlan, PlanError> {
-    let mut candidates: Vec<(u8, usize, &str, &Suggestion)> = suggestions
+    // Suggestions in the order of their kinds, each with the change it stands for (or why
+    // there is none); the sort is stable, so one kind keeps the order given.
+    let mut candidates: Vec<(&str, &Suggestion, Result<Change, String>)> = suggestions
         .iter()
-        .enumerate()
-        .map(|(order, (id, s))| (rank(&s.change), order, *id, *s))
+        .map(|(id, s)| (*id, *s, Change::from_suggestion(&s.change)))
         .collect();
-    candidates.sort_by_key(|(rank, order, ..)| (*rank, *order));
+    candidates.sort_by_key(|(_, _, change)| rank(change.as_ref().ok()));
 
     // The model's own documents are the bytes a transaction later checks against the disk.
     let known = |path: &Path| -> Option<&ManifestDoc> {
@@ -147,17 +111,22 @@ pub fn change_set_of(
     let mut steps = Vec::new();
     let mut commands: Vec<EditOp> = Vec::new();
     let mut skipped = Vec::new();
-    for (_, _, finding_id, suggestion) in candidates {
+    for (finding_id, suggestion, change) in candidates {
         let skip = |reason: String| SkippedChange {
             finding: Some(finding_id.to_owned()),
             summary: suggestion.summary.clone(),
             reason,
         };
-        let claim = claim_of(&suggestion.change);
-        if let Some(claim) = &claim
-            && let Some(h) = held.iter().find(|h| h.claim.slot == claim.slot)
-        {
-            skipped.push(skip(h.reason(claim, h.finding == finding_id)));
+        let change = match change {
+            Ok(change) => change,
+            Err(reason) => {
+                skipped.push(skip(reason));
+                continue;
+            }
+        };
+        let slot = change.slot();
+        if let Some(h) = held.iter().find(|h| h.slot == slot) {
+            skipped.push(skip(h.reason(&change, h.finding == finding_id)));
             continue;
         }
         let ops = {
@@ -175,7 +144,7 @@ pub fn change_set_of(
                 members: &members,
                 ..*inputs
             };
-            match ops_for_change(&suggestion.change, &view) {
+            match change.edits(&view) {
                 Ok(ops) => ops,
                 Err(not) => {
                     skipped.push(skip(not.reason));
@@ -183,12 +152,11 @@ pub fn change_set_of(
                 }
             }
         };
-        if let Some(claim) = claim {
-            held.push(Held {
-                claim,
-                finding: finding_id.to_owned(),
-            });
-        }
+        held.push(Held {
+            value: change.value_text(),
+            slot,
+            finding: finding_id.to_owned(),
+        });
         let mut changed = false;
         for op in &ops {
             if let EditOp::CargoUpdate { .. } = op {

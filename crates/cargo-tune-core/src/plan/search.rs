@@ -7,11 +7,12 @@
 
 use cargo_tune_schema::{
     Fingerprint, Goal, PlanCandidate, PlanMeasurement, PlanRecord, PlanRejection, PlanStage,
-    ScenarioResult, SuggestedChange, Verdict,
+    ScenarioResult, Verdict,
 };
 use serde_json::json;
 
-use crate::edit::ops::LinkerSetup;
+use crate::change::Change;
+use crate::probe::LinkerSetup;
 use crate::vocab::Scenario;
 
 /// The scenarios a goal is measured in.
@@ -27,29 +28,26 @@ pub fn scenarios(goal: Goal) -> Vec<Scenario> {
 /// The linkers a plan may propose, faster ones first.
 pub const LINKERS: &[&str] = &["mold", "lld", "wild"];
 
-fn profile_set(
-    profile: &str,
-    package: Option<&str>,
-    key: &str,
-    value: serde_json::Value,
-) -> SuggestedChange {
-    SuggestedChange::ProfileSet {
-        profile: profile.to_owned(),
-        package: package.map(str::to_owned),
-        build_override: false,
-        key: key.to_owned(),
-        value,
+/// `profile.<profile>[.package."<package>"].<key> = value`.
+fn profile_set(profile: &str, package: Option<&str>, key: &str, value: &str) -> Change {
+    let table = match package {
+        Some(spec) => format!("profile.{profile}.package.\"{spec}\""),
+        None => format!("profile.{profile}"),
+    };
+    Change::Config {
+        key: format!("{table}.{key}"),
+        value: value.to_owned(),
     }
 }
 
+/// A candidate; its slot is what its first change sets.
 fn candidate(
     id: &str,
     summary: &str,
     phase: u8,
     risk: &str,
     cost: &str,
-    slot: &str,
-    changes: Vec<SuggestedChange>,
+    changes: &[Change],
 ) -> PlanCandidate {
     PlanCandidate {
         id: id.to_owned(),
@@ -57,8 +55,8 @@ fn candidate(
         phase,
         cost: cost.to_owned(),
         risk: risk.to_owned(),
-        slot: slot.to_owned(),
-        changes,
+        slot: changes.first().map(Change::slot).unwrap_or_default(),
+        changes: changes.iter().map(Change::to_suggestion).collect(),
     }
 }
 
@@ -81,8 +79,7 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             1,
             "medium",
             "no link-time optimisation, not even thin-local: the code can be slower",
-            "profile.release.lto",
-            vec![profile_set("release", None, "lto", json!("off"))],
+            &[profile_set("release", None, "lto", "\"off\"")],
         ));
         out.push(candidate(
             "release-codegen-units-256",
@@ -90,8 +87,7 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             1,
             "medium",
             "fewer cross-function optimisations inside a crate: the code can be slower",
-            "profile.release.codegen-units",
-            vec![profile_set("release", None, "codegen-units", json!(256))],
+            &[profile_set("release", None, "codegen-units", "256")],
         ));
         out.push(candidate(
             "release-incremental",
@@ -99,8 +95,7 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             1,
             "low",
             "a larger target directory and slightly slower code",
-            "profile.release.incremental",
-            vec![profile_set("release", None, "incremental", json!(true))],
+            &[profile_set("release", None, "incremental", "true")],
         ));
     }
     out.push(candidate(
@@ -109,8 +104,7 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
         1,
         "low",
         "debuggers see no lines or variables; panics' backtraces keep function names but lose file:line",
-        &format!("profile.{profile}.debug"),
-        vec![profile_set(profile, None, "debug", json!(0))],
+        &[profile_set(profile, None, "debug", "0")],
     ));
     out.push(candidate(
         &format!("{profile}-debug-line-tables-only"),
@@ -118,13 +112,7 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
         1,
         "low",
         "debuggers see lines and backtraces keep file:line, but no variables or types",
-        &format!("profile.{profile}.debug"),
-        vec![profile_set(
-            profile,
-            None,
-            "debug",
-            json!("line-tables-only"),
-        )],
+        &[profile_set(profile, None, "debug", "\"line-tables-only\"")],
     ));
     out.push(candidate(
         &format!("{profile}-deps-debug-0"),
@@ -132,8 +120,7 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
         1,
         "low",
         "stepping into dependency code in a debugger shows no lines or variables",
-        &format!("profile.{profile}.package.\"*\".debug"),
-        vec![profile_set(profile, Some("*"), "debug", json!(0))],
+        &[profile_set(profile, Some("*"), "debug", "0")],
     ));
     out.push(candidate(
         &format!("{profile}-deps-debug-line-tables-only"),
@@ -141,12 +128,11 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
         1,
         "low",
         "stepping into dependency code shows lines but no variables",
-        &format!("profile.{profile}.package.\"*\".debug"),
-        vec![profile_set(
+        &[profile_set(
             profile,
             Some("*"),
             "debug",
-            json!("line-tables-only"),
+            "\"line-tables-only\"",
         )],
     ));
     if host.contains("linux") {
@@ -156,9 +142,8 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             1,
             "low",
             "a binary copied out of target/ loses its debuginfo",
-            &format!("profile.{profile}.split-debuginfo"),
-            vec![profile_set(profile, None, "split-debuginfo", json!("unpacked"))],
-        ));
+            &[profile_set(profile, None, "split-debuginfo", "\"unpacked\"")],
+    ));
     }
     if goal != Goal::Release {
         // The build-time defaults of dev, proposed where the workspace moved away from them (a
@@ -171,8 +156,7 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             1,
             "medium",
             "debug binaries run dependency code unoptimised: slower tests and runs",
-            "profile.dev.package.\"*\".opt-level",
-            vec![profile_set("dev", Some("*"), "opt-level", json!(0))],
+            &[profile_set("dev", Some("*"), "opt-level", "0")],
         ));
         out.push(candidate(
             "dev-build-override-opt-level-0",
@@ -180,13 +164,9 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             1,
             "low",
             "build scripts and proc macros run unoptimised: heavy code generation can take longer",
-            "profile.dev.build-override.opt-level",
-            vec![SuggestedChange::ProfileSet {
-                profile: "dev".to_owned(),
-                package: None,
-                build_override: true,
-                key: "opt-level".to_owned(),
-                value: json!(0),
+            &[Change::Config {
+                key: "profile.dev.build-override.opt-level".to_owned(),
+                value: "0".to_owned(),
             }],
         ));
         out.push(candidate(
@@ -195,8 +175,7 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             1,
             "low",
             "none for build time; slightly slower debug code",
-            "profile.dev.codegen-units",
-            vec![profile_set("dev", None, "codegen-units", json!(256))],
+            &[profile_set("dev", None, "codegen-units", "256")],
         ));
     }
     if goal == Goal::Dev {
@@ -206,12 +185,11 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             1,
             "low",
             "a larger target directory",
-            "profile.dev.incremental",
-            vec![profile_set("dev", None, "incremental", json!(true))],
+            &[profile_set("dev", None, "incremental", "true")],
         ));
     }
     if goal == Goal::Ci {
-        let env = |var: &str, value: &str| SuggestedChange::Env {
+        let env = |var: &str, value: &str| Change::Env {
             var: var.to_owned(),
             value: value.to_owned(),
         };
@@ -221,11 +199,8 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             2,
             "low",
             "cache storage and a restore step; a stale cache only costs time, since cargo rebuilds what changed",
-            "ci.target-cache",
-            vec![SuggestedChange::CiCache {
-                layer: "target-dir".to_owned(),
-            }],
-        ));
+            &[Change::TargetCache],
+    ));
         // Alone, checksum freshness only adds hashing; it pays with a restored target
         // directory, so it is proposed with one, in the same slot.
         out.push(candidate(
@@ -234,38 +209,35 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             2,
             "medium",
             "an unstable cargo feature: a nightly toolchain, or RUSTC_BOOTSTRAP=1 on stable, which unlocks every unstable feature for the build",
-            "ci.target-cache",
-            vec![
-                SuggestedChange::CiCache {
-                    layer: "target-dir".to_owned(),
-                },
+            &[
+                Change::TargetCache,
                 env("CARGO_UNSTABLE_CHECKSUM_FRESHNESS", "true"),
                 env("RUSTC_BOOTSTRAP", "1"),
             ],
-        ));
+    ));
         out.push(candidate(
             "ci-sccache",
             "compile through sccache with incremental compilation off, so workspace members are cached too",
             2,
             "medium",
             "sccache on every runner and a cache backend (its directory in the CI cache, or a shared Redis)",
-            "ci.sccache",
-            vec![env("RUSTC_WRAPPER", "sccache"), env("CARGO_INCREMENTAL", "0")],
-        ));
+            &[env("RUSTC_WRAPPER", "sccache"), env("CARGO_INCREMENTAL", "0")],
+    ));
         out.push(candidate(
             "dev-incremental-off",
             "build dev without incremental compilation (CI builds start from scratch)",
             1,
             "low",
             "local edit-build cycles rebuild whole crates if developers use the same profile",
-            "profile.dev.incremental",
-            vec![profile_set("dev", None, "incremental", json!(false))],
+            &[profile_set("dev", None, "incremental", "false")],
         ));
     }
     for setup in linkers.iter().filter(|l| l.flags.is_ok()) {
-        if !LINKERS.contains(&setup.linker.as_str()) {
+        let Some(linker) =
+            crate::vocab::Linker::parse(&setup.linker).filter(|l| LINKERS.contains(&l.as_str()))
+        else {
             continue;
-        }
+        };
         out.push(candidate(
             &format!("linker-{}", setup.linker),
             &format!("link with {}", setup.linker),
@@ -275,10 +247,7 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
                 "{} must be installed on every machine that builds",
                 setup.linker
             ),
-            "linker",
-            vec![SuggestedChange::UseLinker {
-                linker: setup.linker.clone(),
-            }],
+            &[Change::Linker(linker)],
         ));
     }
     out
@@ -290,20 +259,20 @@ pub fn ci_layers(
     sccache: &crate::cache::Backend,
 ) -> crate::cache::ci::CiLayers {
     let mut layers = crate::cache::ci::CiLayers::default();
-    for change in chosen.iter().flat_map(|c| &c.changes) {
+    let changes = chosen
+        .iter()
+        .flat_map(|c| &c.changes)
+        .filter_map(|s| Change::from_suggestion(s).ok());
+    for change in changes {
         match change {
-            SuggestedChange::CiCache { layer } if layer == "target-dir" => {
-                layers.target_dir = true;
-            }
-            SuggestedChange::Env { var, value } => match (var.as_str(), value.as_str()) {
+            Change::TargetCache => layers.target_dir = true,
+            Change::Env { var, value } => match (var.as_str(), value.as_str()) {
                 ("CARGO_UNSTABLE_CHECKSUM_FRESHNESS", "true") => layers.checksum_freshness = true,
                 ("RUSTC_WRAPPER", "sccache") => layers.sccache = Some(sccache.clone()),
                 ("CARGO_INCREMENTAL", "0") => layers.incremental_off = true,
                 _ => {}
             },
-            SuggestedChange::ProfileSet { key, value, .. }
-                if key == "incremental" && *value == json!(false) =>
-            {
+            Change::Config { key, value } if key.ends_with(".incremental") && value == "false" => {
                 layers.incremental_off = true;
             }
             _ => {}
@@ -817,6 +786,7 @@ mod tests {
     use cargo_tune_schema::{Interval, PlanEnd, ToolInfo};
 
     use super::*;
+    use cargo_tune_schema::SuggestedChange;
 
     fn m(candidate: &str, scenario: &str, verdict: Verdict, ratio: f64) -> PlanMeasurement {
         PlanMeasurement {
@@ -868,7 +838,7 @@ mod tests {
         for c in dev.iter().chain(&release).chain(&ci) {
             for change in &c.changes {
                 assert!(
-                    crate::changes::from_suggestion(change).is_some(),
+                    crate::change::Change::from_suggestion(change).is_ok_and(|c| c.measurable()),
                     "{}",
                     c.id
                 );

@@ -3,7 +3,9 @@ use std::path::{Path, PathBuf};
 use cargo_tune_schema::{Finding, FindingCode, SuggestedChange, Suggestion};
 
 use super::change_set;
-use crate::edit::{EditOp, EditPlan, LinkerSetup, PlanError, PlanInputs};
+use crate::change::PlanInputs;
+use crate::edit::{EditOp, EditPlan, PlanError};
+use crate::probe::LinkerSetup;
 use crate::workspace::{CargoConfig, ManifestDoc};
 
 struct Ws {

@@ -1,6 +1,7 @@
 //! The toolchain and host, probed once into a value that analyses and the planner read.
 
 mod host;
+pub mod linker;
 pub mod toolchains;
 pub(crate) mod tools;
 
@@ -10,6 +11,7 @@ use std::str::FromStr;
 use cargo_platform::Cfg;
 
 pub use host::HostInfo;
+pub use linker::{LinkerError, LinkerSetup, linker_setups};
 pub use toolchains::InstalledToolchain;
 pub use tools::{ToolLocation, Tools};
 

@@ -263,7 +263,7 @@ pub(crate) fn next_steps(report: &AuditReport) -> Vec<String> {
     let measurable = report
         .findings
         .iter()
-        .find(|f| crate::changes::from_findings(f.code, &report.findings).is_ok());
+        .find(|f| crate::change::from_findings(f.code, &report.findings).is_ok());
     let editable = report.findings.iter().find(|f| {
         f.suggestions.iter().any(|x| {
             !matches!(

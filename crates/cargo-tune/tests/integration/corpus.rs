@@ -6,13 +6,12 @@
 use std::path::{Path, PathBuf};
 
 use cargo_tune_core::cargo::CargoOptions;
+use cargo_tune_core::change::{Change, PlanInputs};
 use cargo_tune_core::edit::{
-    ApplyError, EditOp, EditPlan, Journal, PlanInputs, StepError, Transaction, Verification,
-    ops_for_change, undo,
+    ApplyError, EditOp, EditPlan, Journal, StepError, Transaction, Verification, undo,
 };
 use cargo_tune_core::fsutil::write_atomic;
 use cargo_tune_core::workspace::{CargoConfig, DependencyKind, ManifestDoc};
-use cargo_tune_schema::SuggestedChange;
 use cargo_tune_test_support::{TempWorkspace, cargo};
 
 /// Manifests that cargo must read after the edit; the test fails below this.
@@ -125,11 +124,11 @@ fn plan_for(root: &Path, text: String) -> Result<(EditPlan, bool), String> {
             && !d.workspace
     }) && !has_workspace
     {
-        let change = SuggestedChange::CentralizeDependency {
+        let change = Change::Centralize {
             name: dep.package,
             requirement: None,
         };
-        if let Ok(more) = ops_for_change(&change, &inputs) {
+        if let Ok(more) = change.edits(&inputs) {
             centralized = !more.is_empty();
             ops.extend(more);
         }

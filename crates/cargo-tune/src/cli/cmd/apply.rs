@@ -2,10 +2,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use cargo_tune_core::analysis::Policy;
+use cargo_tune_core::apply::{Selector, closest_id, select};
 use cargo_tune_core::cargo::metadata::MetadataSource;
-use cargo_tune_core::edit::{
-    EditPlan, Journal, ModelInputs, Selector, Transaction, Verification, closest_id, git, select,
-};
+use cargo_tune_core::change::ModelInputs;
+use cargo_tune_core::edit::{EditPlan, Journal, Transaction, Verification, git};
 use cargo_tune_core::report::render_json;
 use cargo_tune_core::text::Styles;
 use cargo_tune_core::workspace::{BuildEnv, LoadOptions};
@@ -120,7 +120,7 @@ impl ApplyArgs {
                 linkers.push(linker.clone());
             }
         }
-        let linkers = cargo_tune_core::variant::linker_setups(
+        let linkers = cargo_tune_core::probe::linker_setups(
             &linkers,
             &env,
             std::env::var_os("PATH").as_deref(),

@@ -6,14 +6,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use cargo_tune_core::cargo::CargoOptions;
 use cargo_tune_core::cargo::metadata::MetadataSource;
-use cargo_tune_core::changes::{Change, ChangeSpec, InEffect};
+use cargo_tune_core::change::variant::{self, ResolveCtx, RustflagsSources, Variant};
+use cargo_tune_core::change::{Change, ChangeSpec, InEffect};
 use cargo_tune_core::exec::memory::TreeSampler;
 use cargo_tune_core::measure::context::{
     Provenance, check_touch_file, controlled_env, default_touch_file, effective_jobs,
 };
 use cargo_tune_core::measure::{self, MeasureError, MeasurePlan};
 use cargo_tune_core::probe::Environment;
-use cargo_tune_core::variant::{self, ResolveCtx, RustflagsSources, Variant};
 use cargo_tune_core::vocab::Scenario;
 use cargo_tune_core::workspace::{BuildEnv, LoadOptions, WorkspaceModel};
 use cargo_tune_schema::{
@@ -73,7 +73,7 @@ pub(crate) struct ChangeArg {
 
 /// Parses a candidate argument, one CHANGE or several joined by `+` (clap value parser).
 pub(crate) fn parse_candidate(text: &str) -> Result<Vec<ChangeArg>, String> {
-    cargo_tune_core::changes::parse_combined(text)
+    cargo_tune_core::change::parse_combined(text)
         .map(|parts| {
             parts
                 .into_iter()
@@ -177,11 +177,11 @@ impl Session {
         for arg in args {
             let found = match &arg.spec {
                 ChangeSpec::Changes(c) => Ok(c.clone()),
-                ChangeSpec::Finding(code) => cargo_tune_core::changes::from_findings(
+                ChangeSpec::Finding(code) => cargo_tune_core::change::from_findings(
                     *code,
                     findings.get_or_insert_with(|| self.findings()),
                 ),
-                ChangeSpec::FindingId(id) => cargo_tune_core::changes::from_finding_id(
+                ChangeSpec::FindingId(id) => cargo_tune_core::change::from_finding_id(
                     id,
                     findings.get_or_insert_with(|| self.findings()),
                 ),
@@ -244,7 +244,7 @@ impl Session {
         };
         changes
             .iter()
-            .map(|c| cargo_tune_core::changes::already_in_effect(c, &now))
+            .map(|c| cargo_tune_core::change::already_in_effect(c, &now))
             .collect()
     }
 
@@ -265,7 +265,7 @@ impl Session {
         for (arg, changes) in args.iter().zip(expanded) {
             let reasons: Option<Vec<String>> = changes
                 .iter()
-                .map(|c| cargo_tune_core::changes::already_in_effect(c, &now))
+                .map(|c| cargo_tune_core::change::already_in_effect(c, &now))
                 .collect();
             if let Some(reasons) = reasons {
                 return Err(ExpectedError::Usage {

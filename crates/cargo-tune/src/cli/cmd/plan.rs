@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use cargo_tune_core::changes::Change;
+use cargo_tune_core::change::Change;
 use cargo_tune_core::plan::search;
 use cargo_tune_core::report::{render_plan_human, render_plan_markdown};
 use cargo_tune_core::vocab::Scenario;
@@ -107,10 +107,13 @@ fn changes_of(candidates: &[&PlanCandidate]) -> (Vec<ChangeArg>, Vec<Change>) {
     let mut changes = Vec::new();
     for c in candidates {
         for s in &c.changes {
-            if let Some(change) = cargo_tune_core::changes::from_suggestion(s) {
+            if let Some(change) = cargo_tune_core::change::Change::from_suggestion(s)
+                .ok()
+                .filter(Change::measurable)
+            {
                 args.push(ChangeArg {
                     text: change.to_string(),
-                    spec: cargo_tune_core::changes::ChangeSpec::Changes(vec![change.clone()]),
+                    spec: cargo_tune_core::change::ChangeSpec::Changes(vec![change.clone()]),
                 });
                 changes.push(change);
             }
@@ -171,7 +174,7 @@ impl PlanArgs {
         drop(destination);
 
         let linkers: Vec<String> = search::LINKERS.iter().map(|s| (*s).to_owned()).collect();
-        let setups = cargo_tune_core::variant::linker_setups(
+        let setups = cargo_tune_core::probe::linker_setups(
             &linkers,
             &session.env,
             session.path_var.as_deref(),
@@ -491,7 +494,7 @@ impl PlanArgs {
 fn measure_round(
     session: &Session,
     args: &MeasureArgs,
-    variants: &[cargo_tune_core::variant::Variant],
+    variants: &[cargo_tune_core::change::variant::Variant],
     scenarios: &[Scenario],
     compare: bool,
     ctx: &OutputContext,

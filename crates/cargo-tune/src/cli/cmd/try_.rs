@@ -1,4 +1,4 @@
-use cargo_tune_core::changes::Change;
+use cargo_tune_core::change::Change;
 use cargo_tune_core::measure::{self, select};
 use cargo_tune_core::report::{render_try_human, render_try_markdown};
 

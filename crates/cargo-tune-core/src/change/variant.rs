@@ -9,16 +9,13 @@
 //! passes the result through `CARGO_ENCODED_RUSTFLAGS`, which outranks every other source.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::cargo::ToolCommand;
-use crate::changes::Change;
-use crate::edit::LinkerSetup;
+use super::Change;
 use crate::exec::which::find_on_path;
-use crate::exec::which::find_versioned as versioned;
 use crate::probe::Environment;
+use crate::probe::linker::{LinkerError, linker_flags, test_link};
 use crate::probe::toolchains::{self, ToolchainError, ToolchainRun};
-use crate::vocab::Linker;
 use crate::workspace::rustflags::RustflagsResolution;
 
 /// A fully resolved configuration.
@@ -48,7 +45,7 @@ pub use crate::workspace::rustflags::RustflagsInputs as RustflagsSources;
 /// A tool a change needs is missing or does not work: a setup error.
 #[derive(Debug, thiserror::Error)]
 pub enum VariantError {
-    /// Not on `PATH`.
+    /// A rustc wrapper that is not on `PATH`.
     #[error("use {what}: `{tool}` is not on PATH (install it: {install})")]
     MissingTool {
         /// What needed it.
@@ -58,19 +55,20 @@ pub enum VariantError {
         /// How to install it.
         install: String,
     },
-    /// A test link with the linker failed.
-    #[error("link a test program with {linker} (`{command}`):\n{stderr}")]
-    TestLink {
-        /// The linker.
-        linker: &'static str,
-        /// The rustc command.
-        command: String,
-        /// What rustc said.
-        stderr: String,
-    },
+    /// The linker is missing or does not link.
+    #[error(transparent)]
+    Linker(#[from] LinkerError),
     /// The toolchain a change needs is missing or does not work.
     #[error(transparent)]
     Toolchain(#[from] ToolchainError),
+    /// A change that edits files, which measuring never does.
+    #[error(
+        "measure `{change}`: it edits the manifests or the lockfile, which `cargo tune try` never does; `cargo tune apply` carries it out"
+    )]
+    NotMeasurable {
+        /// The change.
+        change: String,
+    },
     /// Unstable rustc options on a toolchain that refuses them.
     #[error(
         "pass {flags} to rustc: `-Z` options need a nightly rustc, and this one is {version}; measure them on nightly by adding `+nightly` to the candidate (`threads=N` does so itself)"
@@ -81,156 +79,6 @@ pub enum VariantError {
         /// The rustc in use.
         version: String,
     },
-    /// The probe directory could not be written.
-    #[error("prepare the linker test in {}: {source}", dir.display())]
-    Io {
-        /// Directory.
-        dir: PathBuf,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-/// The flags that make rustc link with `linker`, checking the tools it needs are on `PATH`.
-pub fn linker_flags(
-    linker: Linker,
-    env: &Environment,
-    path: Option<&OsStr>,
-) -> Result<Vec<String>, VariantError> {
-    let what = format!("linker={}", linker.as_str());
-    let missing = |tool: &str| VariantError::MissingTool {
-        what: what.clone(),
-        tool: tool.to_owned(),
-        install: linker.install_hint().to_owned(),
-    };
-    // lld by version and wild are driven through clang's `--ld-path`; gcc has no such option.
-    let need_clang = || {
-        find_on_path("clang", path).ok_or_else(|| VariantError::MissingTool {
-            what: what.clone(),
-            tool: "clang".to_owned(),
-            install: "apt-get install clang".to_owned(),
-        })
-    };
-    // With rust-lld as the default, `-fuse-ld=` of another linker is overridden by rustc's own
-    // lld selection; switching the lld linker feature off restores the C driver's choice.
-    let mut flags: Vec<String> = Vec::new();
-    if env.rustc.rust_lld_is_default() {
-        flags.extend(["-C".into(), "linker-features=-lld".into()]);
-    }
-    match linker {
-        Linker::Mold => {
-            find_on_path("mold", path).ok_or_else(|| missing("mold"))?;
-            flags.extend(["-C".into(), "link-arg=-fuse-ld=mold".into()]);
-        }
-        Linker::Bfd => {
-            find_on_path("ld.bfd", path)
-                .or_else(|| find_on_path("ld", path))
-                .ok_or_else(|| missing("ld"))?;
-            flags.extend(["-C".into(), "link-arg=-fuse-ld=bfd".into()]);
-        }
-        Linker::Lld => {
-            if find_on_path("ld.lld", path).is_some() {
-                flags.extend(["-C".into(), "link-arg=-fuse-ld=lld".into()]);
-            } else {
-                let lld = versioned("ld.lld", path).ok_or_else(|| missing("ld.lld"))?;
-                need_clang()?;
-                flags.extend(["-C".into(), "linker=clang".into()]);
-                flags.extend(["-C".into(), format!("link-arg=--ld-path={}", program(&lld))]);
-            }
-        }
-        Linker::Wild => {
-            find_on_path("wild", path).ok_or_else(|| missing("wild"))?;
-            need_clang()?;
-            flags.extend(["-C".into(), "linker=clang".into()]);
-            flags.extend(["-C".into(), "link-arg=--ld-path=wild".into()]);
-        }
-    }
-    Ok(flags)
-}
-
-/// The name a tool found on `PATH` is run by. The flags name programs, not paths, so that what
-/// `apply` writes into a shared configuration works on every machine that has the tools.
-fn program(found: &Path) -> String {
-    found.file_name().map_or_else(
-        || found.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
-/// Links a hello-world with `flags` in `dir`, and checks, where the linker signs its output,
-/// that it was really used.
-pub fn test_link(linker: Linker, flags: &[String], dir: &Path) -> Result<(), VariantError> {
-    let io = |source| VariantError::Io {
-        dir: dir.to_owned(),
-        source,
-    };
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let src = dir.join("probe.rs");
-    crate::fsutil::write_atomic(&src, b"fn main() { println!(\"linked\"); }\n").map_err(io)?;
-    let out = dir.join(format!("probe-{}", linker.as_str()));
-    let cmd = ToolCommand::rustc()
-        .arg(&src)
-        .arg("-o")
-        .arg(&out)
-        .args(flags)
-        .current_dir(dir);
-    let fail = |stderr: String| VariantError::TestLink {
-        linker: linker.as_str(),
-        command: cmd.display(),
-        stderr,
-    };
-    cmd.output().map_err(|e| fail(e.to_string()))?;
-    let signature: &[u8] = match linker {
-        Linker::Mold => b"mold ",
-        Linker::Lld => b"LLD ",
-        Linker::Wild => b"Linker: Wild",
-        Linker::Bfd => b"",
-    };
-    let bytes = std::fs::read(&out).map_err(io)?;
-    if !signature.is_empty() && !bytes.windows(signature.len()).any(|w| w == signature) {
-        return Err(fail(format!(
-            "the program linked, but its .comment section does not name {}: the flags were overridden",
-            linker.as_str()
-        )));
-    }
-    Ok(())
-}
-
-/// How each linker in `names` would be selected on this machine: the flags `try` measures with,
-/// each checked by a test link in a temporary directory, so that `apply` writes only a linker
-/// that links. A dry run leaves nothing behind.
-pub fn linker_setups(
-    names: &[String],
-    env: &Environment,
-    path: Option<&OsStr>,
-) -> Vec<LinkerSetup> {
-    if names.is_empty() {
-        return Vec::new();
-    }
-    let probe = tempfile::Builder::new()
-        .prefix("cargo-tune-linker-probe")
-        .tempdir();
-    names
-        .iter()
-        .map(|name| {
-            let flags = match Linker::parse(name) {
-                None => Err(format!(
-                    "cargo-tune does not know how to select the linker `{name}`"
-                )),
-                Some(linker) => match &probe {
-                    Ok(dir) => linker_flags(linker, env, path)
-                        .and_then(|flags| test_link(linker, &flags, dir.path()).map(|()| flags))
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(format!("create a directory to test-link in: {e}")),
-                },
-            };
-            LinkerSetup {
-                linker: name.clone(),
-                flags,
-            }
-        })
-        .collect()
 }
 
 /// Everything needed to resolve changes into a variant.
@@ -267,9 +115,7 @@ pub fn resolve(
                     format!("`{}`", texts.join("+"))
                 };
                 let run = toolchains::resolve(name, &ctx.env.rustc.host, &what)?;
-                if name == crate::changes::NIGHTLY
-                    && run.info.channel != crate::probe::Channel::Nightly
-                {
+                if name == super::NIGHTLY && run.info.channel != crate::probe::Channel::Nightly {
                     return Err(ToolchainError::Broken {
                         what,
                         message: format!(
@@ -308,6 +154,14 @@ pub fn resolve(
                 extra.extend(flags);
             }
             Change::TargetCache => restore_target = true,
+            Change::Unset { .. }
+            | Change::Centralize { .. }
+            | Change::RemoveWorkspaceDependency { .. }
+            | Change::CargoUpdate { .. } => {
+                return Err(VariantError::NotMeasurable {
+                    change: change.to_string(),
+                });
+            }
         }
     }
     let unstable: Vec<&str> = unstable_options(&extra);
@@ -364,6 +218,7 @@ mod tests {
     use cargo_platform::Cfg;
 
     use super::*;
+    use crate::vocab::Linker;
     use crate::workspace::{BuildEnv, CargoConfig};
     use crate::workspace::{ConfigLayer, ManifestDoc};
 

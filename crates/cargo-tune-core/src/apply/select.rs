@@ -35,7 +35,7 @@ impl Selector {
 
 /// Why `word` selects nothing; a change `cargo tune try` measures is answered for what it is.
 fn not_a_selection(word: &str) -> String {
-    use crate::changes::{Change, ChangeSpec, parse_combined};
+    use crate::change::{Change, ChangeSpec, parse_combined};
     let changes: Vec<Change> = parse_combined(word)
         .map(|parts| {
             parts

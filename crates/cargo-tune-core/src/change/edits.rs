@@ -1,0 +1,790 @@
+//! A change applied: the manifest and configuration edits that carry it out, computed from the
+//! workspace's files as they are.
+
+use std::path::{Path, PathBuf};
+
+use cargo_platform::Cfg;
+
+use super::{Change, key_path};
+use crate::edit::EditOp;
+use crate::probe::LinkerSetup;
+use crate::text::toml_json::text_to_json;
+use crate::workspace::rustflags::RustflagsResolution;
+use crate::workspace::{
+    CargoConfig, DependencyDecl, ManifestDoc, Origin, WorkspaceModel, compat_bucket, normalize,
+};
+
+/// What the mapping reads: the files of the workspace and the host it builds on.
+#[derive(Clone, Copy, Debug)]
+pub struct PlanInputs<'a> {
+    /// Workspace root.
+    pub root: &'a Path,
+    /// The root manifest.
+    pub root_manifest: &'a ManifestDoc,
+    /// Member manifests (the root manifest too when the root is a package).
+    pub members: &'a [&'a ManifestDoc],
+    /// The layered cargo configuration.
+    pub config: &'a CargoConfig,
+    /// `(name, version)` of every package in `Cargo.lock`.
+    pub locked: &'a [(String, String)],
+    /// Host target triple.
+    pub host: &'a str,
+    /// `rustc --print cfg` for the host, to tell which `target.'cfg(…)'` tables apply.
+    pub host_cfg: &'a [Cfg],
+    /// The linkers a plan may switch to, resolved on this machine.
+    pub linkers: &'a [LinkerSetup],
+}
+
+/// Owned parts of a [`WorkspaceModel`] that [`PlanInputs`] borrows.
+#[derive(Debug)]
+pub struct ModelInputs<'a> {
+    model: &'a WorkspaceModel,
+    members: Vec<&'a ManifestDoc>,
+    locked: Vec<(String, String)>,
+    host: String,
+    host_cfg: Vec<Cfg>,
+    linkers: Vec<LinkerSetup>,
+}
+
+impl<'a> ModelInputs<'a> {
+    /// Gathers what the mapping needs from a loaded workspace.
+    pub fn new(
+        model: &'a WorkspaceModel,
+        host: &str,
+        host_cfg: &[Cfg],
+        linkers: Vec<LinkerSetup>,
+    ) -> Self {
+        let members = model.members.iter().map(|m| &m.manifest).collect();
+        let locked = model
+            .lockfile
+            .iter()
+            .flat_map(|l| &l.packages)
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect();
+        ModelInputs {
+            model,
+            members,
+            locked,
+            host: host.to_owned(),
+            host_cfg: host_cfg.to_vec(),
+            linkers,
+        }
+    }
+
+    /// The borrowed view.
+    pub fn inputs(&self) -> PlanInputs<'_> {
+        PlanInputs {
+            root: &self.model.root,
+            root_manifest: &self.model.root_manifest,
+            members: &self.members,
+            config: &self.model.config,
+            locked: &self.locked,
+            host: &self.host,
+            host_cfg: &self.host_cfg,
+            linkers: &self.linkers,
+        }
+    }
+}
+
+/// A suggested change cargo-tune does not turn into edits, and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct NotApplicable {
+    /// Why, as a sentence fragment.
+    pub reason: String,
+}
+
+fn refuse(reason: impl Into<String>) -> NotApplicable {
+    NotApplicable {
+        reason: reason.into(),
+    }
+}
+
+impl Change {
+    /// The edits that carry out this change. Pure: reads only `inputs`. An empty list means the
+    /// change is already in place.
+    pub fn edits(&self, inputs: &PlanInputs<'_>) -> Result<Vec<EditOp>, NotApplicable> {
+        let manifest = inputs.root_manifest.path.clone();
+        match self {
+            Change::Config { key, value } => {
+                let json = text_to_json(value)
+                    .ok_or_else(|| refuse(format!("`{value}` is not a TOML value")))?;
+                Ok(vec![key_edit(key, json, inputs)?])
+            }
+            Change::Unset { key } => Ok(vec![key_edit(key, serde_json::Value::Null, inputs)?]),
+            Change::Linker(linker) => {
+                let setup = inputs
+                    .linkers
+                    .iter()
+                    .find(|s| s.linker == linker.as_str())
+                    .ok_or_else(|| {
+                        refuse(format!(
+                            "cargo-tune does not know how to select the linker `{}`",
+                            linker.as_str()
+                        ))
+                    })?;
+                let flags = setup.flags.clone().map_err(refuse)?;
+                Ok(vec![EditOp::TargetLinker {
+                    file: config_file(inputs),
+                    triple: inputs.host.to_owned(),
+                    linker: None,
+                    flags,
+                    seed: build_rustflags_to_keep(inputs),
+                }])
+            }
+            Change::Centralize { name, requirement } => {
+                centralize(name, requirement.as_deref(), inputs)
+            }
+            Change::RemoveWorkspaceDependency { name } => {
+                let present = inputs
+                    .root_manifest
+                    .workspace_dependencies()
+                    .iter()
+                    .any(|d| &d.key == name);
+                // Earlier steps of a plan may have made members inherit the entry.
+                if let Some(member) = inputs.members.iter().find(|doc| {
+                    doc.dependencies()
+                        .iter()
+                        .any(|d| d.workspace && &d.key == name)
+                }) {
+                    return Err(refuse(format!(
+                        "{} inherits `{name}` from [workspace.dependencies], so the entry is in use",
+                        member.rel_path
+                    )));
+                }
+                Ok(if present {
+                    vec![EditOp::RemoveWorkspaceDependency {
+                        manifest,
+                        key: name.clone(),
+                    }]
+                } else {
+                    Vec::new()
+                })
+            }
+            Change::CargoUpdate { spec, precise } => {
+                let (name, old) = spec.split_once('@').unwrap_or((spec.as_str(), ""));
+                let locked =
+                    |version: &str| inputs.locked.iter().any(|(n, v)| n == name && v == version);
+                if !old.is_empty() && !locked(old) {
+                    // Already moved (or never there): nothing to run.
+                    return Ok(Vec::new());
+                }
+                Ok(vec![EditOp::CargoUpdate {
+                    manifest,
+                    specs: vec![spec.clone()],
+                    precise: Some(precise.clone()),
+                    outcome: Vec::new(),
+                }])
+            }
+            Change::Env { var, .. } => Err(refuse(format!(
+                "`{var}` is an environment variable; set it in the shell or CI configuration that runs cargo"
+            ))),
+            Change::TargetCache => Err(refuse(
+                "caching the target directory is CI configuration, not a file of the workspace; the plan's CI snippet sets it up",
+            )),
+            Change::Rustflags(flags) => Err(refuse(format!(
+                "adding {} to the rustflags of every build is not written by apply; `cargo tune try` measures it",
+                flags.join(" ")
+            ))),
+            Change::Toolchain(t) => Err(refuse(format!(
+                "it builds with rustup's `{t}` toolchain, which is chosen per command (`cargo +{t} build`), not written into the workspace"
+            ))),
+        }
+    }
+}
+
+/// The edit that sets (or, with `null`, removes) a dotted key: `profile.*` in the root
+/// manifest, anything else in the workspace's cargo configuration.
+fn key_edit(
+    key: &str,
+    value: serde_json::Value,
+    inputs: &PlanInputs<'_>,
+) -> Result<EditOp, NotApplicable> {
+    let path = key_path(key).map_err(|e| refuse(e.to_string()))?;
+    if let [p, profile, rest @ ..] = path.as_slice()
+        && p == "profile"
+    {
+        let (package, build_override, leaf) = match rest {
+            [leaf] => (None, false, leaf),
+            [b, leaf] if b == "build-override" => (None, true, leaf),
+            [p, spec, leaf] if p == "package" => (Some(spec.clone()), false, leaf),
+            _ => return Err(refuse(format!("`{key}` is not a profile setting"))),
+        };
+        return Ok(EditOp::ProfileSet {
+            manifest: inputs.root_manifest.path.clone(),
+            profile: profile.clone(),
+            package,
+            build_override,
+            key: leaf.clone(),
+            value,
+        });
+    }
+    Ok(EditOp::ConfigSet {
+        file: config_file(inputs),
+        key: path,
+        value,
+    })
+}
+
+/// The workspace's own `.cargo/config.toml` (or the legacy `.cargo/config` when that is what
+/// the workspace already has).
+fn config_file(inputs: &PlanInputs<'_>) -> PathBuf {
+    let legacy = inputs.root.join(".cargo").join("config");
+    if inputs.config.layers.iter().any(|l| l.file.path == legacy) {
+        legacy
+    } else {
+        inputs.root.join(".cargo").join("config.toml")
+    }
+}
+
+/// cargo takes rustflags from the first of `target.<triple>`/`target.<cfg>` and `build` that is
+/// set, so writing target rustflags would drop `build.rustflags`. When no target rustflags exist
+/// yet, the build flags (merged across layers, lowest precedence first, as cargo merges arrays)
+/// are carried into the new target entry.
+fn build_rustflags_to_keep(inputs: &PlanInputs<'_>) -> Vec<String> {
+    // Only files are edited, so the environment plays no part here.
+    let resolution = RustflagsResolution::for_host(
+        inputs.config,
+        &crate::workspace::BuildEnv::default(),
+        inputs.host,
+        inputs.host_cfg,
+    );
+    if resolution.tier() == "build.rustflags" {
+        resolution.flags()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The path of the table a declaration sits in, with the table name as written.
+fn table_path(decl: &DependencyDecl) -> Vec<String> {
+    let mut path = Vec::new();
+    if let Some(platform) = &decl.platform {
+        path.push("target".to_owned());
+        path.push(platform.clone());
+    }
+    path.push(decl.table.clone());
+    path
+}
+
+fn centralize(
+    name: &str,
+    requirement: Option<&str>,
+    inputs: &PlanInputs<'_>,
+) -> Result<Vec<EditOp>, NotApplicable> {
+    let root = inputs.root;
+    // Every inline declaration of the package, with its source.
+    let mut decls: Vec<(&ManifestDoc, DependencyDecl, Origin)> = Vec::new();
+    for doc in inputs.members {
+        for decl in doc.dependencies() {
+            if decl.package == name && !decl.workspace {
+                let origin = decl.origin.clone();
+                decls.push((doc, decl, origin));
+            }
+        }
+    }
+    if decls.is_empty() {
+        return Ok(Vec::new());
+    }
+    let existing = inputs.root_manifest.workspace_dependencies();
+    // Once members inherit the package, its workspace entry's source is the one centralized.
+    let inherited: Option<Origin> = existing
+        .iter()
+        .filter(|e| e.package == name)
+        .find(|e| {
+            inputs.members.iter().any(|doc| {
+                doc.dependencies()
+                    .iter()
+                    .any(|d| d.workspace && d.key == e.key)
+            })
+        })
+        .map(|e| e.origin.clone());
+    let source = match inherited {
+        Some(source) => source,
+        None => {
+            // One source is centralized; declarations of another copy of the package stay.
+            let mut sources: Vec<(&Origin, usize)> = Vec::new();
+            for (_, _, s) in &decls {
+                match sources.iter_mut().find(|(known, _)| *known == s) {
+                    Some((_, n)) => *n += 1,
+                    None => sources.push((s, 1)),
+                }
+            }
+            sources.sort_by_key(|s| std::cmp::Reverse(s.1));
+            if sources.len() > 1 && sources[0].1 == sources[1].1 {
+                return Err(refuse(format!(
+                    "members take `{name}` from {} different sources equally often; say which to centralize",
+                    sources.len()
+                )));
+            }
+            sources[0].0.clone()
+        }
+    };
+    decls.retain(|(_, _, s)| *s == source);
+    if decls.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    let requirement = match requirement {
+        Some(req) => Some(req.to_owned()),
+        None => {
+            let mut reqs: Vec<&str> = decls
+                .iter()
+                .filter_map(|(_, d, _)| d.req.as_deref())
+                .collect();
+            reqs.sort_unstable();
+            reqs.dedup();
+            match reqs.as_slice() {
+                [] => None,
+                [one] => Some((*one).to_owned()),
+                many => {
+                    return Err(refuse(format!(
+                        "members require `{name}` as {}; the suggestion names no requirement to settle on",
+                        many.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    if let Some(req) = &requirement
+        && matches!(source, Origin::Registry(_))
+    {
+        let wanted = compat_bucket(req);
+        // Declarations of another semver-incompatible version are a deliberate second copy.
+        decls.retain(|(_, d, _)| d.req.as_deref().is_none_or(|r| compat_bucket(r) == wanted));
+    }
+
+    let mut ops = Vec::new();
+    let mut keys: Vec<&str> = decls.iter().map(|(_, d, _)| d.key.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        let group: Vec<&(&ManifestDoc, DependencyDecl, Origin)> =
+            decls.iter().filter(|(_, d, _)| d.key == key).collect();
+        let wants_defaults = |d: &DependencyDecl| d.default_features.unwrap_or(true);
+        let ws_default_features = match existing.iter().find(|d| d.key == key) {
+            Some(entry) => {
+                if entry.origin != source || entry.package != name {
+                    return Err(refuse(format!(
+                        "[workspace.dependencies] already has `{key}` for another package or source"
+                    )));
+                }
+                if let Some(req) = &requirement
+                    && entry.req.as_deref().is_some_and(|r| r != req)
+                {
+                    return Err(refuse(format!(
+                        "[workspace.dependencies.{key}] requires {}, not {req}",
+                        entry.req.as_deref().unwrap_or("any version")
+                    )));
+                }
+                let entry_defaults = entry.default_features.unwrap_or(true);
+                if entry_defaults
+                    && let Some((doc, d, _)) = group.iter().find(|(_, d, _)| !wants_defaults(d))
+                {
+                    return Err(refuse(format!(
+                        "{} sets default-features = false for `{}`, which cargo ignores on a dependency \
+                         inherited from a [workspace.dependencies] entry that enables default features; \
+                         set default-features = false there first (and default-features = true in the \
+                         members that need them)",
+                        doc.rel_path, d.key
+                    )));
+                }
+                entry_defaults
+            }
+            None => {
+                let all_default = group.iter().all(|(_, d, _)| wants_defaults(d));
+                let mut fields = Vec::new();
+                if key != name {
+                    fields.push(("package".to_owned(), serde_json::json!(name)));
+                }
+                if let Some(req) = &requirement {
+                    fields.push(("version".to_owned(), serde_json::json!(req)));
+                }
+                match &source {
+                    Origin::Registry(Some(registry)) => {
+                        fields.push(("registry".to_owned(), serde_json::json!(registry)));
+                    }
+                    Origin::Registry(None) => {}
+                    Origin::Path(path) => fields.push((
+                        "path".to_owned(),
+                        serde_json::json!(relative_to(path, &normalize(root))),
+                    )),
+                    Origin::Git { reference, .. } => {
+                        // The URL as the members write it; the origin's is normalised.
+                        let url = group.iter().find_map(|(_, d, _)| d.git.clone());
+                        fields.push(("git".to_owned(), serde_json::json!(url)));
+                        for (k, v) in reference {
+                            fields.push((k.clone(), serde_json::json!(v)));
+                        }
+                    }
+                }
+                // Cargo's rule: an inheriting member can turn default features back on, never off,
+                // so the workspace entry disables them whenever any member does.
+                if !all_default {
+                    fields.push(("default-features".to_owned(), serde_json::json!(false)));
+                }
+                ops.push(EditOp::WorkspaceDependencySet {
+                    manifest: inputs.root_manifest.path.clone(),
+                    key: key.to_owned(),
+                    fields,
+                });
+                all_default
+            }
+        };
+        for (doc, decl, _) in group {
+            let default_features = (!ws_default_features && wants_defaults(decl)).then_some(true);
+            ops.push(EditOp::InheritDependency {
+                manifest: doc.path.clone(),
+                table: table_path(decl),
+                key: decl.key.clone(),
+                default_features,
+            });
+        }
+    }
+    Ok(ops)
+}
+
+/// `path` relative to `base` (both absolute and normalised), `/`-separated, with `..` as needed.
+fn relative_to(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_owned(), b.len() - common).collect();
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cargo_tune_schema::SuggestedChange;
+
+    struct Ws {
+        root: PathBuf,
+        root_manifest: ManifestDoc,
+        members: Vec<ManifestDoc>,
+        config: CargoConfig,
+    }
+
+    fn ws(root_text: &str, members: &[(&str, &str)]) -> Ws {
+        let root = PathBuf::from("/ws");
+        let parse = |rel: &str, text: &str| {
+            ManifestDoc::parse(&root.join(rel), &root, text.to_owned()).unwrap()
+        };
+        Ws {
+            root_manifest: parse("Cargo.toml", root_text),
+            members: members.iter().map(|(rel, text)| parse(rel, text)).collect(),
+            config: CargoConfig::default(),
+            root: root.clone(),
+        }
+    }
+
+    fn map(ws: &Ws, change: &SuggestedChange) -> Result<Vec<EditOp>, NotApplicable> {
+        let change = Change::from_suggestion(change).map_err(refuse)?;
+        let members: Vec<&ManifestDoc> = ws.members.iter().collect();
+        let locked = vec![("syn".to_owned(), "1.0.109".to_owned())];
+        let inputs = PlanInputs {
+            root: &ws.root,
+            root_manifest: &ws.root_manifest,
+            members: &members,
+            config: &ws.config,
+            locked: &locked,
+            host: "x86_64-unknown-linux-gnu",
+            host_cfg: &[],
+            linkers: &[LinkerSetup {
+                linker: "wild".into(),
+                flags: Ok(WILD.iter().map(|f| (*f).to_owned()).collect()),
+            }],
+        };
+        change.edits(&inputs)
+    }
+
+    const ROOT: &str = "[workspace]\nmembers = [\"a\", \"b\"]\n";
+    const WILD: &[&str] = &[
+        "-C",
+        "linker-features=-lld",
+        "-C",
+        "linker=clang",
+        "-C",
+        "link-arg=--ld-path=wild",
+    ];
+
+    #[test]
+    fn profile_and_config_changes_map_one_to_one() {
+        let w = ws(ROOT, &[]);
+        let ops = map(
+            &w,
+            &SuggestedChange::ProfileSet {
+                profile: "dev".into(),
+                package: Some("*".into()),
+                build_override: false,
+                key: "debug".into(),
+                value: serde_json::json!(false),
+            },
+        )
+        .unwrap();
+        assert!(matches!(&ops[..], [EditOp::ProfileSet { package: Some(p), .. }] if p == "*"));
+        let ops = map(
+            &w,
+            &SuggestedChange::ConfigSet {
+                key: "target.'cfg(unix)'.linker".into(),
+                value: serde_json::json!("clang"),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            ops,
+            [EditOp::ConfigSet {
+                file: "/ws/.cargo/config.toml".into(),
+                key: vec!["target".into(), "cfg(unix)".into(), "linker".into()],
+                value: serde_json::json!("clang"),
+            }]
+        );
+    }
+
+    #[test]
+    fn linker_goes_to_the_host_target() {
+        let w = ws(ROOT, &[]);
+        let ops = map(
+            &w,
+            &SuggestedChange::UseLinker {
+                linker: "wild".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            ops,
+            [EditOp::TargetLinker {
+                file: "/ws/.cargo/config.toml".into(),
+                triple: "x86_64-unknown-linux-gnu".into(),
+                linker: None,
+                flags: WILD.iter().map(|f| (*f).to_owned()).collect(),
+                seed: vec![],
+            }]
+        );
+        assert!(
+            map(
+                &w,
+                &SuggestedChange::UseLinker {
+                    linker: "gold".into()
+                }
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn centralize_disables_defaults_in_the_workspace_when_one_member_does() {
+        let w = ws(
+            ROOT,
+            &[
+                (
+                    "a/Cargo.toml",
+                    "[package]\nname = \"a\"\n[dependencies]\nrand = { version = \"0.8\", features = [\"small_rng\"] }\n",
+                ),
+                (
+                    "b/Cargo.toml",
+                    "[package]\nname = \"b\"\n[target.'cfg(unix)'.dev-dependencies]\nrand = { version = \"0.8.5\", default-features = false, optional = true }\n",
+                ),
+            ],
+        );
+        let change = SuggestedChange::CentralizeDependency {
+            name: "rand".into(),
+            requirement: Some("0.8.5".into()),
+        };
+        let ops = map(&w, &change).unwrap();
+        assert_eq!(
+            ops,
+            [
+                EditOp::WorkspaceDependencySet {
+                    manifest: "/ws/Cargo.toml".into(),
+                    key: "rand".into(),
+                    fields: vec![
+                        ("version".into(), serde_json::json!("0.8.5")),
+                        ("default-features".into(), serde_json::json!(false)),
+                    ],
+                },
+                EditOp::InheritDependency {
+                    manifest: "/ws/a/Cargo.toml".into(),
+                    table: vec!["dependencies".into()],
+                    key: "rand".into(),
+                    default_features: Some(true),
+                },
+                EditOp::InheritDependency {
+                    manifest: "/ws/b/Cargo.toml".into(),
+                    table: vec![
+                        "target".into(),
+                        "cfg(unix)".into(),
+                        "dev-dependencies".into()
+                    ],
+                    key: "rand".into(),
+                    default_features: None,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn centralize_keeps_renames_rebases_paths_and_skips_other_copies() {
+        let w = ws(
+            ROOT,
+            &[
+                (
+                    "crates/a/Cargo.toml",
+                    "[dependencies]\nfoo = { path = \"../../vendor/foo\", version = \"1\" }\nfoo2 = { package = \"foo\", version = \"2\" }\n",
+                ),
+                (
+                    "crates/b/Cargo.toml",
+                    "[dependencies]\nmyfoo = { package = \"foo\", path = \"../../vendor/foo\" }\n",
+                ),
+            ],
+        );
+        let ops = map(
+            &w,
+            &SuggestedChange::CentralizeDependency {
+                name: "foo".into(),
+                requirement: None,
+            },
+        )
+        .unwrap();
+        let summary: Vec<_> = ops.iter().map(|op| op.describe(Path::new("/ws"))).collect();
+        assert_eq!(
+            summary,
+            [
+                "Cargo.toml: declare foo in [workspace.dependencies]",
+                "crates/a/Cargo.toml: inherit foo in [dependencies] from the workspace",
+                "Cargo.toml: declare myfoo in [workspace.dependencies]",
+                "crates/b/Cargo.toml: inherit myfoo in [dependencies] from the workspace",
+            ]
+        );
+        let EditOp::WorkspaceDependencySet { fields, .. } = &ops[2] else {
+            panic!()
+        };
+        assert_eq!(
+            fields,
+            &[
+                ("package".to_owned(), serde_json::json!("foo")),
+                ("version".to_owned(), serde_json::json!("1")),
+                ("path".to_owned(), serde_json::json!("vendor/foo")),
+            ]
+        );
+    }
+
+    /// Why centralizing `name` is refused.
+    fn refused_centralize(w: &Ws, name: &str) -> NotApplicable {
+        map(
+            w,
+            &SuggestedChange::CentralizeDependency {
+                name: name.into(),
+                requirement: None,
+            },
+        )
+        .unwrap_err()
+    }
+
+    #[test]
+    fn centralize_refuses_default_features_false_under_an_entry_that_enables_them() {
+        let w = ws(
+            "[workspace]\n[workspace.dependencies]\nrand = \"0.8\"\n",
+            &[(
+                "a/Cargo.toml",
+                "[dependencies]\nrand = { version = \"0.8\", default-features = false }\n",
+            )],
+        );
+        let err = refused_centralize(&w, "rand");
+        assert!(err.reason.contains("default-features = false"), "{err}");
+    }
+
+    #[test]
+    fn centralize_refuses_to_guess_between_requirements() {
+        let w = ws(
+            ROOT,
+            &[
+                ("a/Cargo.toml", "[dependencies]\nrand = \"0.8\"\n"),
+                ("b/Cargo.toml", "[dependencies]\nrand = \"0.8.5\"\n"),
+            ],
+        );
+        let err = refused_centralize(&w, "rand");
+        assert!(err.reason.contains("0.8, 0.8.5"), "{err}");
+    }
+
+    #[test]
+    fn centralize_leaves_another_copy_alone_once_the_package_is_inherited() {
+        let w = ws(
+            "[workspace]\n[workspace.dependencies]\nfoo = { path = \"vendor/foo-1\", version = \"1\" }\n",
+            &[
+                ("a/Cargo.toml", "[dependencies]\nfoo.workspace = true\n"),
+                (
+                    "b/Cargo.toml",
+                    "[dependencies]\nfoo2 = { package = \"foo\", path = \"../vendor/foo-2\" }\n",
+                ),
+            ],
+        );
+        let change = SuggestedChange::CentralizeDependency {
+            name: "foo".into(),
+            requirement: Some("1".into()),
+        };
+        assert_eq!(map(&w, &change).unwrap(), []);
+    }
+
+    #[test]
+    fn done_changes_map_to_nothing() {
+        let w = ws(
+            "[workspace]\n[workspace.dependencies]\nrand = \"0.8\"\n",
+            &[("a/Cargo.toml", "[dependencies]\nrand.workspace = true\n")],
+        );
+        assert_eq!(
+            map(
+                &w,
+                &SuggestedChange::CentralizeDependency {
+                    name: "rand".into(),
+                    requirement: None
+                }
+            )
+            .unwrap(),
+            []
+        );
+        assert_eq!(
+            map(
+                &w,
+                &SuggestedChange::RemoveWorkspaceDependency {
+                    name: "serde".into()
+                }
+            )
+            .unwrap(),
+            []
+        );
+        assert_eq!(
+            map(
+                &w,
+                &SuggestedChange::CargoUpdate {
+                    spec: "syn@1.0.100".into(),
+                    precise: "1.0.109".into()
+                }
+            )
+            .unwrap(),
+            []
+        );
+        assert_eq!(
+            map(
+                &w,
+                &SuggestedChange::CargoUpdate {
+                    spec: "syn@1.0.109".into(),
+                    precise: "1.0.110".into()
+                }
+            )
+            .unwrap()
+            .len(),
+            1
+        );
+        assert!(map(&w, &SuggestedChange::Manual { text: "x".into() }).is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! One change to a build, from the moment it is named (a `try` argument, a finding's suggestion,
+//! a plan candidate) to each of its renderings: the `--config` overrides, environment and
+//! rustflags that measure it ([`variant`]), and the manifest and configuration edits that apply
+//! it ([`edits`]). What it can affect ([`reach`]) and whether it is already in effect
+//! ([`in_effect`]) are read from the change itself.
+
+pub mod edits;
+mod in_effect;
+mod parse;
+mod reach;
+mod suggestion;
+pub mod variant;
+
+use std::fmt;
+
+pub use crate::vocab::Linker;
+pub use edits::{ModelInputs, NotApplicable, PlanInputs};
+pub use in_effect::{InEffect, already_in_effect};
+pub use parse::{
+    CONFIG_SECTIONS, COUNT, ChangeError, ChangeSpec, ENV_VARS, PRESETS, key_path, parse_combined,
+};
+pub use reach::{Reach, Stage};
+pub use suggestion::{from_finding_id, from_findings};
+
+/// One change to a build, already checked for shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Set a cargo configuration key (`profile.*` keys live in the root manifest when applied,
+    /// others in `.cargo/config.toml`); measured as `--config KEY=VALUE`.
+    Config {
+        /// Dotted key.
+        key: String,
+        /// TOML value text.
+        value: String,
+    },
+    /// Remove a profile or configuration key, so that cargo's default applies again. Applied
+    /// only: `--config` cannot unset a key.
+    Unset {
+        /// Dotted key.
+        key: String,
+    },
+    /// An environment variable for cargo.
+    Env {
+        /// Name.
+        var: String,
+        /// Value.
+        value: String,
+    },
+    /// Flags appended to the effective rustflags.
+    Rustflags(Vec<String>),
+    /// Link with another linker (flags resolved against the probed environment).
+    Linker(Linker),
+    /// Build with another installed rustup toolchain's cargo and rustc (`nightly`).
+    Toolchain(String),
+    /// Restore the target directory a CI cache saved after an earlier build (what `ci-warm`
+    /// measures; no other build restores anything).
+    TargetCache,
+    /// Declare a dependency once in `[workspace.dependencies]` and inherit it in every member.
+    Centralize {
+        /// The package.
+        name: String,
+        /// The requirement to declare, or the one the members agree on.
+        requirement: Option<String>,
+    },
+    /// Remove an unused `[workspace.dependencies]` entry.
+    RemoveWorkspaceDependency {
+        /// Its key.
+        name: String,
+    },
+    /// Move one locked package to another version (`cargo update -p SPEC --precise VERSION`).
+    CargoUpdate {
+        /// Package id spec (`syn@1.0.109`).
+        spec: String,
+        /// Version to move to.
+        precise: String,
+    },
+}
+
+/// The toolchain the parallel front-end needs: `-Z threads` is a nightly option.
+pub const NIGHTLY: &str = "nightly";
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::Config { key, value } => write!(f, "{key}={value}"),
+            Change::Unset { key } => write!(f, "unset {key}"),
+            Change::Env { var, value } => write!(f, "{var}={value}"),
+            Change::Rustflags(flags) => write!(f, "rustflags+={}", flags.join(" ")),
+            Change::Linker(l) => write!(f, "linker={}", l.as_str()),
+            Change::Toolchain(t) => write!(f, "toolchain={t}"),
+            Change::TargetCache => f.write_str("target-cache"),
+            Change::Centralize { name, .. } => write!(f, "centralize {name}"),
+            Change::RemoveWorkspaceDependency { name } => {
+                write!(f, "remove workspace dependency {name}")
+            }
+            Change::CargoUpdate { spec, precise } => {
+                write!(f, "cargo update -p {spec} --precise {precise}")
+            }
+        }
+    }
+}
+
+impl Change {
+    /// Whether `try` can measure it without editing a file.
+    pub fn measurable(&self) -> bool {
+        matches!(
+            self,
+            Change::Config { .. }
+                | Change::Env { .. }
+                | Change::Rustflags(_)
+                | Change::Linker(_)
+                | Change::Toolchain(_)
+                | Change::TargetCache
+        )
+    }
+
+    /// What it sets: two changes of one slot cannot both be applied (or chosen by a plan), and
+    /// are alternatives when their values differ.
+    pub fn slot(&self) -> String {
+        match self {
+            Change::Config { key, .. } | Change::Unset { key } => canonical_key(key),
+            Change::Env { var, .. } => format!("env {var}"),
+            Change::Rustflags(_) => "rustflags".to_owned(),
+            Change::Linker(_) => "the linker".to_owned(),
+            Change::Toolchain(_) => "the toolchain".to_owned(),
+            Change::TargetCache => "the CI target-directory cache".to_owned(),
+            Change::Centralize { name, .. } => format!("[workspace.dependencies] entry of {name}"),
+            Change::RemoveWorkspaceDependency { name } => {
+                format!("[workspace.dependencies] entry {name}")
+            }
+            Change::CargoUpdate { spec, .. } => format!("the version of {spec}"),
+        }
+    }
+
+    /// The value it gives its [`Change::slot`], as people read it.
+    pub fn value_text(&self) -> String {
+        match self {
+            Change::Config { value, .. } => value.clone(),
+            Change::Unset { .. } | Change::RemoveWorkspaceDependency { .. } => "nothing".to_owned(),
+            Change::Env { value, .. } => format!("{value:?}"),
+            Change::Rustflags(flags) => flags.join(" "),
+            Change::Linker(l) => format!("{:?}", l.as_str()),
+            Change::Toolchain(t) => t.clone(),
+            Change::TargetCache => "on".to_owned(),
+            Change::Centralize { requirement, .. } => requirement
+                .clone()
+                .unwrap_or_else(|| "the members' requirement".to_owned()),
+            Change::CargoUpdate { precise, .. } => precise.clone(),
+        }
+    }
+
+    /// The change a suggestion stands for, or why cargo-tune cannot carry it out.
+    pub fn from_suggestion(s: &cargo_tune_schema::SuggestedChange) -> Result<Change, String> {
+        suggestion::from_suggestion(s)
+    }
+
+    /// The suggestion that stands for this change, as records and reports store it.
+    pub fn to_suggestion(&self) -> cargo_tune_schema::SuggestedChange {
+        suggestion::to_suggestion(self)
+    }
+}
+
+/// A dotted key written one way: `profile.dev.package."*".debug`.
+fn canonical_key(key: &str) -> String {
+    match key_path(key) {
+        Ok(path) => path
+            .iter()
+            .map(|k| toml_key(k))
+            .collect::<Vec<_>>()
+            .join("."),
+        Err(_) => key.to_owned(),
+    }
+}
+
+/// One key of a dotted path, quoted when TOML needs it.
+fn toml_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        key.to_owned()
+    } else {
+        format!("\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,189 @@
+//! Findings' suggestions and plan records carry changes in the schema's form,
+//! [`SuggestedChange`]; this is the one place that form becomes a [`Change`] and back.
+
+use cargo_tune_schema::{Finding, FindingCode, SuggestedChange};
+use serde_json::Value;
+
+use super::parse::{config, env};
+use super::{Change, ChangeError, Linker, key_path, toml_key};
+use crate::text::toml_json::{json_to_text, text_to_json};
+use crate::workspace::profiles::table_path;
+
+pub(super) fn from_suggestion(s: &SuggestedChange) -> Result<Change, String> {
+    match s {
+        SuggestedChange::ProfileSet {
+            profile,
+            package,
+            build_override,
+            key,
+            value,
+        } => {
+            let table = table_path(profile, package.as_deref(), *build_override);
+            let mut dotted: Vec<String> = table.into_iter().map(toml_key).collect();
+            dotted.push(toml_key(key));
+            let key = dotted.join(".");
+            match value {
+                Value::Null => Ok(Change::Unset { key }),
+                v => json_to_text(v)
+                    .map(|value| Change::Config { key, value })
+                    .ok_or_else(|| format!("{v} is not a TOML value")),
+            }
+        }
+        SuggestedChange::ConfigSet { key, value } => {
+            let path = key_path(key).map_err(|e| e.to_string())?;
+            match value {
+                Value::Null => Ok(Change::Unset {
+                    key: path
+                        .iter()
+                        .map(|k| toml_key(k))
+                        .collect::<Vec<_>>()
+                        .join("."),
+                }),
+                v => {
+                    let text = json_to_text(v).ok_or_else(|| format!("{v} is not a TOML value"))?;
+                    config(key, &text).map_err(|e| e.to_string())
+                }
+            }
+        }
+        SuggestedChange::UseLinker { linker } => Linker::parse(linker)
+            .map(Change::Linker)
+            .ok_or_else(|| format!("cargo-tune does not know how to select the linker `{linker}`")),
+        SuggestedChange::Env { var, value } => Ok(env(var, value)
+            .and_then(|mut c| c.pop())
+            .unwrap_or_else(|| Change::Env {
+                var: var.clone(),
+                value: value.clone(),
+            })),
+        SuggestedChange::CentralizeDependency { name, requirement } => Ok(Change::Centralize {
+            name: name.clone(),
+            requirement: requirement.clone(),
+        }),
+        SuggestedChange::RemoveWorkspaceDependency { name } => {
+            Ok(Change::RemoveWorkspaceDependency { name: name.clone() })
+        }
+        SuggestedChange::CargoUpdate { spec, precise } => Ok(Change::CargoUpdate {
+            spec: spec.clone(),
+            precise: precise.clone(),
+        }),
+        SuggestedChange::CiCache { layer } if layer == "target-dir" => Ok(Change::TargetCache),
+        SuggestedChange::CiCache { layer } => Err(format!(
+            "caching {layer} in CI is not known to this version of cargo-tune"
+        )),
+        SuggestedChange::Manual { .. } => Err("only a person can make this change".to_owned()),
+        _ => Err("this kind of change is not known to this version of cargo-tune".to_owned()),
+    }
+}
+
+pub(super) fn to_suggestion(change: &Change) -> SuggestedChange {
+    let profile_set = |key: &str, value: Value| -> Option<SuggestedChange> {
+        let path = key_path(key).ok()?;
+        let (profile, rest) = match path.as_slice() {
+            [p, name, rest @ ..] if p == "profile" => (name.clone(), rest),
+            _ => return None,
+        };
+        let (package, build_override, leaf) = match rest {
+            [leaf] => (None, false, leaf),
+            [b, leaf] if b == "build-override" => (None, true, leaf),
+            [p, spec, leaf] if p == "package" => (Some(spec.clone()), false, leaf),
+            _ => return None,
+        };
+        Some(SuggestedChange::ProfileSet {
+            profile,
+            package,
+            build_override,
+            key: leaf.clone(),
+            value,
+        })
+    };
+    match change {
+        Change::Config { key, value } => {
+            let json = text_to_json(value).unwrap_or(Value::Null);
+            profile_set(key, json.clone()).unwrap_or_else(|| SuggestedChange::ConfigSet {
+                key: key.clone(),
+                value: json,
+            })
+        }
+        Change::Unset { key } => {
+            profile_set(key, Value::Null).unwrap_or_else(|| SuggestedChange::ConfigSet {
+                key: key.clone(),
+                value: Value::Null,
+            })
+        }
+        Change::Env { var, value } => SuggestedChange::Env {
+            var: var.clone(),
+            value: value.clone(),
+        },
+        Change::Rustflags(flags) => SuggestedChange::ConfigSet {
+            key: "build.rustflags".to_owned(),
+            value: Value::from(flags.clone()),
+        },
+        Change::Linker(l) => SuggestedChange::UseLinker {
+            linker: l.as_str().to_owned(),
+        },
+        // Which compiler builds is not a setting of the workspace a record could carry.
+        Change::Toolchain(t) => SuggestedChange::Manual {
+            text: format!("build with rustup's `{t}` toolchain"),
+        },
+        Change::TargetCache => SuggestedChange::CiCache {
+            layer: "target-dir".to_owned(),
+        },
+        Change::Centralize { name, requirement } => SuggestedChange::CentralizeDependency {
+            name: name.clone(),
+            requirement: requirement.clone(),
+        },
+        Change::RemoveWorkspaceDependency { name } => {
+            SuggestedChange::RemoveWorkspaceDependency { name: name.clone() }
+        }
+        Change::CargoUpdate { spec, precise } => SuggestedChange::CargoUpdate {
+            spec: spec.clone(),
+            precise: precise.clone(),
+        },
+    }
+}
+
+/// The changes of `finding` that `try` can measure, each once.
+fn measurable_of(finding: &Finding, into: &mut Vec<Change>) {
+    for suggestion in &finding.suggestions {
+        if let Ok(change) = Change::from_suggestion(&suggestion.change)
+            && change.measurable()
+            && !into.contains(&change)
+        {
+            into.push(change);
+        }
+    }
+}
+
+/// Every change `try` can measure among the suggestions of the finding with this `id`.
+pub fn from_finding_id(id: &str, findings: &[Finding]) -> Result<Vec<Change>, ChangeError> {
+    let Some(finding) = findings.iter().find(|f| f.id == id) else {
+        let code = id.split_once(':').map_or(id, |(c, _)| c);
+        return Err(ChangeError::NoSuchFinding {
+            id: id.to_owned(),
+            known: findings
+                .iter()
+                .filter(|f| f.code.as_str() == code)
+                .map(|f| f.id.clone())
+                .collect(),
+        });
+    };
+    let mut changes = Vec::new();
+    measurable_of(finding, &mut changes);
+    if changes.is_empty() {
+        Err(ChangeError::NotExpressible { code: finding.code })
+    } else {
+        Ok(changes)
+    }
+}
+
+/// Every change `try` can measure among the suggestions of findings with `code`.
+pub fn from_findings(code: FindingCode, findings: &[Finding]) -> Result<Vec<Change>, ChangeError> {
+    let mut changes = Vec::new();
+    for finding in findings.iter().filter(|f| f.code == code) {
+        measurable_of(finding, &mut changes);
+    }
+    if changes.is_empty() {
+        Err(ChangeError::NotExpressible { code })
+    } else {
+        Ok(changes)
+    }
+}
