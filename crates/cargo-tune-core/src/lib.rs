@@ -17,8 +17,9 @@ pub mod edit;
 pub mod errors;
 pub mod exec;
 pub mod fsutil;
+#[cfg(test)]
+mod layers;
 pub mod measure;
-pub mod overview;
 pub mod pgo;
 pub mod plan;
 pub mod probe;

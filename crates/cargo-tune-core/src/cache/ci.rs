@@ -40,17 +40,21 @@ pub fn settings(layers: &CiLayers, rustc: &str, profile: &str) -> CiCacheSetting
         Some(Backend::Redis(url)) => {
             env.push(("RUSTC_WRAPPER".into(), "sccache".into()));
             // The settings the private server gets, the password from a secret.
-            env.extend(super::sccache::redis_env(url).into_iter().map(|(k, v)| {
-                if k == "SCCACHE_REDIS_PASSWORD" {
-                    (k, "${{ secrets.SCCACHE_REDIS_PASSWORD }}".to_owned())
-                } else {
-                    (k, v)
-                }
-            }));
+            env.extend(
+                crate::probe::sccache::redis_env(url)
+                    .into_iter()
+                    .map(|(k, v)| {
+                        if k == "SCCACHE_REDIS_PASSWORD" {
+                            (k, "${{ secrets.SCCACHE_REDIS_PASSWORD }}".to_owned())
+                        } else {
+                            (k, v)
+                        }
+                    }),
+            );
             needs.push(format!(
                 "sccache {}+ on the runner (`{}`) and the Redis at {url} reachable from the runners{}",
-                super::sccache::MIN_VERSION,
-                super::sccache::INSTALL,
+                crate::probe::sccache::MIN_VERSION,
+                crate::probe::sccache::INSTALL,
                 if url.password.is_some() {
                     "; its password in a repository secret SCCACHE_REDIS_PASSWORD"
                 } else {
@@ -66,8 +70,8 @@ pub fn settings(layers: &CiLayers, rustc: &str, profile: &str) -> CiCacheSetting
             ));
             needs.push(format!(
                 "sccache {}+ on the runner (`{}`); its directory is saved and restored by the cache step",
-                super::sccache::MIN_VERSION,
-                super::sccache::INSTALL
+                crate::probe::sccache::MIN_VERSION,
+                crate::probe::sccache::INSTALL
             ));
         }
         None => {}
@@ -97,7 +101,7 @@ pub fn settings(layers: &CiLayers, rustc: &str, profile: &str) -> CiCacheSetting
         let _ = writeln!(
             yaml,
             "  - name: Install sccache\n    run: command -v sccache || {}",
-            super::sccache::INSTALL
+            crate::probe::sccache::INSTALL
         );
     }
     if let Some(Backend::Local(_)) = &layers.sccache {
@@ -133,7 +137,7 @@ pub fn settings(layers: &CiLayers, rustc: &str, profile: &str) -> CiCacheSetting
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::RedisUrl;
+    use crate::probe::redis::RedisUrl;
 
     #[test]
     fn redis_settings_keep_the_password_in_a_secret() {

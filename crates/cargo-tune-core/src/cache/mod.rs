@@ -8,8 +8,6 @@
 
 pub mod backend;
 pub mod ci;
-pub mod redis;
-pub mod sccache;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -17,9 +15,10 @@ use std::sync::atomic::AtomicBool;
 
 use cargo_tune_schema::{CacheBuild, CacheCheck, CacheStats};
 
-pub use backend::{Backend, BackendError, RedisUrl};
-pub use redis::RedisError;
-pub use sccache::{Sccache, SccacheError};
+pub use crate::probe::redis::{RedisError, RedisUrl};
+pub use crate::probe::sccache::{Sccache, SccacheError};
+use crate::probe::{redis, sccache};
+pub use backend::{Backend, BackendError};
 
 use crate::cargo::{CargoCli, CargoOptions, Color};
 use crate::exec::checkout;

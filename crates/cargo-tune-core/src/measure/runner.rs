@@ -159,7 +159,7 @@ pub enum MeasureError {
     },
     /// A variant compiles through sccache, which cannot be used.
     #[error(transparent)]
-    Sccache(#[from] crate::cache::SccacheError),
+    Sccache(#[from] crate::probe::sccache::SccacheError),
     /// cargo could not be started.
     #[error("run `{command}`: {source}")]
     Spawn {
@@ -266,7 +266,7 @@ pub fn command_through(
     plan: &MeasurePlan,
     scenario: Scenario,
     variant: &Variant,
-    server: Option<&crate::cache::sccache::Server>,
+    server: Option<&crate::probe::sccache::Server>,
 ) -> CargoCli {
     let mut options = plan.cargo.clone();
     options.color = Some(Color::Never);
@@ -337,8 +337,8 @@ fn start_servers(
     plan: &MeasurePlan,
     scenario: Scenario,
     variants: &[&Variant],
-) -> Result<Vec<Option<crate::cache::sccache::Server>>, MeasureError> {
-    use crate::cache::sccache::{self, Server, Storage};
+) -> Result<Vec<Option<crate::probe::sccache::Server>>, MeasureError> {
+    use crate::probe::sccache::{self, Server, Storage};
     let mut tool = None;
     let mut servers = Vec::new();
     for variant in variants {

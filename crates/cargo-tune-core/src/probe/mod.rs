@@ -2,6 +2,8 @@
 
 mod host;
 pub mod linker;
+pub mod redis;
+pub mod sccache;
 pub mod toolchains;
 pub(crate) mod tools;
 

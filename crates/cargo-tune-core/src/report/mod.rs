@@ -5,6 +5,7 @@ mod audit_markdown;
 mod cache;
 mod guard;
 mod measure_text;
+pub mod overview;
 mod overview_html;
 mod pgo_text;
 mod plan;

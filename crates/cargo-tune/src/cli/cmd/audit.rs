@@ -171,6 +171,7 @@ fn read_costs(
         message: format!("failed to read --costs {}: {what}", path.display()),
         source: None,
     };
-    let report = cargo_tune_core::overview::read_timings(path).map_err(|e| fail(e.to_string()))?;
-    cargo_tune_core::overview::costs_of(&report).map_err(fail)
+    let report =
+        cargo_tune_core::report::overview::read_timings(path).map_err(|e| fail(e.to_string()))?;
+    cargo_tune_core::report::overview::costs_of(&report).map_err(fail)
 }

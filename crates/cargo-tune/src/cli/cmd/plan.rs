@@ -189,7 +189,7 @@ impl PlanArgs {
         }
         // Only the ci goal proposes sccache: ask for it there alone.
         let sccache = (goal == Goal::Ci)
-            .then(|| cargo_tune_core::cache::sccache::find(session.path_var.as_deref()));
+            .then(|| cargo_tune_core::probe::sccache::find(session.path_var.as_deref()));
         for c in search::candidates(goal, &session.env.rustc.host, &setups) {
             if c.id == "ci-sccache"
                 && let Some(Err(e)) = &sccache

@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 
 use cargo_tune_core::analysis::Policy;
 use cargo_tune_core::cargo::metadata::MetadataSource;
-use cargo_tune_core::overview::{self, DefaultPaths, OverviewInputs, ReadError, input_of};
+use cargo_tune_core::report::overview::{self, DefaultPaths, OverviewInputs, ReadError, input_of};
 use cargo_tune_core::report::{render_json, render_overview_html};
 use cargo_tune_core::workspace::{BuildEnv, LoadOptions};
 use cargo_tune_schema::{InputState, ReportInput};

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use cargo_tune_schema::{CacheStats, NotCachedReason};
 
-use super::backend::RedisUrl;
+use super::redis::RedisUrl;
 use crate::cargo::ToolCommand;
 use crate::cargo::mask_secrets;
 use crate::exec::which::find_on_path;
