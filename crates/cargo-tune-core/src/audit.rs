@@ -1,13 +1,18 @@
 //! `cargo tune audit`: load once, probe once, run every analysis, assemble the report.
 
+use std::path::{Path, PathBuf};
+
 use cargo_tune_schema::{AuditReport, FORMAT_VERSION, Summary, ToolInfo, UnitGraphStatus};
 
 use crate::analysis::{self, AnalysisCtx, FindingSink, Policy};
+use crate::cargo::CargoOptions;
 use crate::cargo::metadata::MetadataExit;
+use crate::cargo::metadata::MetadataSource;
 use crate::cargo::unit_graph::UnitGraphs;
 use crate::errors::{CommandError, LoadError};
 use crate::probe::Environment;
-use crate::workspace::{LoadOptions, WorkspaceModel, find_manifest};
+use crate::vocab::{Events, Failure};
+use crate::workspace::{BuildEnv, LoadOptions, WorkspaceModel, find_manifest};
 
 /// Why an audit could not run.
 #[derive(Debug, thiserror::Error)]
@@ -114,5 +119,85 @@ fn unit_graph_status(graphs: &UnitGraphs) -> UnitGraphStatus {
             commands: Vec::new(),
             unavailable: Some(reason.clone()),
         },
+    }
+}
+
+/// What to audit.
+#[derive(Debug, Clone)]
+pub struct AuditRequest {
+    /// How cargo is called.
+    pub cargo: CargoOptions,
+    /// Where the command runs.
+    pub cwd: PathBuf,
+    /// A captured `cargo metadata --format-version 1` to read instead of running cargo.
+    pub metadata_path: Option<PathBuf>,
+    /// Cost the findings with a saved `cargo tune timings --format json`: `Some(None)` for the
+    /// last timings run of the workspace.
+    pub costs: Option<Option<PathBuf>>,
+    /// Goal and re-levelled codes.
+    pub policy: Policy,
+}
+
+/// Audits the workspace, its findings costed when asked.
+pub fn run(request: &AuditRequest, events: &mut dyn Events) -> Result<Audit, Failure> {
+    let cwd = &request.cwd;
+    let source = match &request.metadata_path {
+        Some(path) => {
+            let c = &request.cargo;
+            if c.locked || c.offline || c.frozen || !c.config.is_empty() {
+                events.warning(
+                    "--locked, --offline, --frozen and --config have no effect with --metadata-path",
+                );
+            }
+            MetadataSource::Json(cwd.join(path))
+        }
+        None => MetadataSource::Cargo(request.cargo.clone()),
+    };
+    let load = LoadOptions {
+        source,
+        manifest_path: request.cargo.manifest_path.clone(),
+        cwd: cwd.clone(),
+        env: BuildEnv::capture(),
+        unit_graphs: true,
+        // Reading is all an audit does: a workspace without a lockfile is resolved aside.
+        lockfile_aside: true,
+    };
+    // A named file is read before the audit, so that a bad one fails fast; the last run's file
+    // is found in the target directory, which the audit tells.
+    let named = match &request.costs {
+        Some(Some(p)) => Some(read_costs(&cwd.join(p))?),
+        _ => None,
+    };
+    let mut audit = audit(load, &request.policy, env!("CARGO_PKG_VERSION"))?;
+    let costs = match (named, &request.costs) {
+        (Some(c), _) => Some(c),
+        (None, Some(_)) => Some(read_costs(&crate::timings::report::saved_path(
+            &audit.model.metadata.target_directory,
+        ))?),
+        (None, None) => None,
+    };
+    if let Some((timings, spread)) = &costs {
+        crate::timings::findings::attach_costs(&mut audit.report.findings, timings, *spread);
+    }
+    Ok(audit)
+}
+
+/// The timings of a saved `cargo tune timings --format json`, and its run-to-run spread.
+fn read_costs(path: &Path) -> Result<(crate::timings::BuildTimings, Option<f64>), Failure> {
+    let fail =
+        |what: String| Failure::setup(format!("failed to read --costs {}: {what}", path.display()));
+    let report = crate::timings::report::read_saved(path).map_err(|e| fail(e.to_string()))?;
+    crate::timings::report::costs_of(&report).map_err(fail)
+}
+
+impl From<AuditError> for Failure {
+    fn from(err: AuditError) -> Self {
+        match err {
+            AuditError::Load(load) => load.into(),
+            AuditError::Probe(source) => Failure::Setup {
+                message: "failed to probe the toolchain".to_owned(),
+                source: Some(Box::new(source)),
+            },
+        }
     }
 }

@@ -128,6 +128,48 @@ pub fn file_stamp(path: &Path) -> Option<(u64, u128)> {
     Some((meta.len(), mtime.as_nanos()))
 }
 
+/// Why a document could not be read; the message fits "failed to read {path}: {message}".
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file is not there.
+    #[error("no such file")]
+    Absent,
+    /// The file could not be read, or is not the document expected.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A file's text; a missing file is [`ReadError::Absent`].
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            ReadError::Absent
+        } else {
+            ReadError::Invalid(e.to_string())
+        }
+    })
+}
+
+/// A JSON document cargo-tune wrote (`what` names the command that writes it), of this format
+/// version.
+pub fn read_document<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    format_version: impl Fn(&T) -> u32,
+) -> Result<T, ReadError> {
+    let text = read_text(path)?;
+    let report: T = serde_json::from_str(&text)
+        .map_err(|e| ReadError::Invalid(format!("not a {what} document: {e}")))?;
+    let version = format_version(&report);
+    if version != cargo_tune_schema::FORMAT_VERSION {
+        return Err(ReadError::Invalid(format!(
+            "format_version {version} is not {}",
+            cargo_tune_schema::FORMAT_VERSION
+        )));
+    }
+    Ok(report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

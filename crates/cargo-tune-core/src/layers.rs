@@ -13,23 +13,31 @@ const LAYERS: &[&str] = &[
     // Leaves: text helpers, the one atomic write, errors shared by loading.
     "text",
     "fsutil",
-    "errors", // Vocabulary every layer speaks.
-    "vocab",  // The supervised process, under everything that runs one.
-    "exec",   // Every cargo and rustc call.
-    "cargo",  // The workspace model.
+    "errors",
+    // Vocabulary every layer speaks: scenarios, linkers, events, failures.
+    "vocab",
+    // The supervised process, under everything that runs one.
+    "exec",
+    // Every cargo and rustc call.
+    "cargo",
+    // The workspace model, the probed machine, and cargo's timings as data.
     "workspace",
     "probe",
+    "timings",
+    // Findings, and the audit that gathers them.
     "analysis",
     "audit",
+    // Edits, the one change and its renderings, measuring.
     "edit",
     "change",
     "measure",
+    // Features over measuring.
     "cache",
-    "timings",
     "pgo",
     "slo",
     "plan",
     "apply",
+    // Renderers, and the report that draws every other command's output.
     "report",
 ];
 

@@ -40,7 +40,7 @@ fn not_a_selection(word: &str) -> String {
         .map(|parts| {
             parts
                 .into_iter()
-                .filter_map(|(_, spec)| match spec {
+                .filter_map(|arg| match arg.spec {
                     ChangeSpec::Changes(c) => Some(c),
                     _ => None,
                 })

@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod ci;
+pub mod command;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -17,7 +17,8 @@ pub use crate::vocab::Linker;
 pub use edits::{ModelInputs, NotApplicable, PlanInputs};
 pub use in_effect::{InEffect, already_in_effect};
 pub use parse::{
-    CONFIG_SECTIONS, COUNT, ChangeError, ChangeSpec, ENV_VARS, PRESETS, key_path, parse_combined,
+    CONFIG_SECTIONS, COUNT, ChangeArg, ChangeError, ChangeSpec, ENV_VARS, PRESETS, key_path,
+    parse_combined,
 };
 pub use reach::{Reach, Stage};
 pub use suggestion::{from_finding_id, from_findings};

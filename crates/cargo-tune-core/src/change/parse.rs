@@ -228,9 +228,18 @@ impl ChangeSpec {
     }
 }
 
+/// A CHANGE argument as written and as understood.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeArg {
+    /// As written.
+    pub text: String,
+    /// What it names.
+    pub spec: ChangeSpec,
+}
+
 /// Parses a candidate: one CHANGE, or several joined by `+` (`debug=0+linker=mold`). A `+` only
 /// separates where both sides are changes, so `RUSTFLAGS=-Ctarget-feature=+avx2` stays whole.
-pub fn parse_combined(text: &str) -> Result<Vec<(String, ChangeSpec)>, ChangeError> {
+pub fn parse_combined(text: &str) -> Result<Vec<ChangeArg>, ChangeError> {
     for (i, _) in text.match_indices('+') {
         let (left, right) = (&text[..i], &text[i + 1..]);
         if left.is_empty() || right.is_empty() {
@@ -239,11 +248,22 @@ pub fn parse_combined(text: &str) -> Result<Vec<(String, ChangeSpec)>, ChangeErr
         if let Ok(first) = ChangeSpec::parse(left)
             && let Ok(mut rest) = parse_combined(right)
         {
-            rest.insert(0, (left.to_owned(), first));
+            rest.insert(
+                0,
+                ChangeArg {
+                    text: left.to_owned(),
+                    spec: first,
+                },
+            );
             return Ok(rest);
         }
     }
-    ChangeSpec::parse(text).map(|spec| vec![(text.to_owned(), spec)])
+    ChangeSpec::parse(text).map(|spec| {
+        vec![ChangeArg {
+            text: text.to_owned(),
+            spec,
+        }]
+    })
 }
 
 fn preset(name: &str, value: &str) -> Result<Vec<Change>, ChangeError> {

@@ -377,7 +377,7 @@ fn candidates_combine_changes_with_plus_where_both_sides_are_changes() {
         parse_combined(text)
             .unwrap()
             .into_iter()
-            .map(|(t, _)| t)
+            .map(|a| a.text)
             .collect()
     };
     assert_eq!(parts("debug=0+linker=mold"), ["debug=0", "linker=mold"]);

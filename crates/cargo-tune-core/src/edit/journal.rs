@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::fsutil::write_atomic;
+use crate::vocab::Failure;
 use crate::workspace::relative_path;
 
 /// Version of the journal entry format.
@@ -392,4 +393,30 @@ pub fn undo(journal: &Journal, root: &Path) -> Result<Undone, UndoError> {
         removed,
         remaining: entries.len(),
     })
+}
+
+impl From<UndoError> for Failure {
+    fn from(err: UndoError) -> Self {
+        match err {
+            UndoError::NothingToUndo { .. } => Failure::Refused {
+                message: err.to_string(),
+            },
+            UndoError::ChangedSinceApply { .. } => Failure::Refused {
+                message: format!("refused to {err}"),
+            },
+            UndoError::Journal(busy @ JournalError::Busy { .. }) => Failure::Refused {
+                message: format!("refused to {busy}"),
+            },
+            UndoError::Journal(_) => Failure::Setup {
+                message: format!("failed to {err}"),
+                source: None,
+            },
+            UndoError::Restore { .. } => Failure::RollbackFailed {
+                message: format!(
+                    "failed to {err}; run `cargo tune undo` again once the cause is fixed"
+                ),
+                source: None,
+            },
+        }
+    }
 }

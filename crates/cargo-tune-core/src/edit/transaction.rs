@@ -12,6 +12,7 @@ use crate::errors::CommandError;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::fsutil::write_atomic;
+use crate::vocab::Failure;
 use crate::workspace::relative_path;
 
 /// What went wrong while the files were being changed.
@@ -348,4 +349,35 @@ fn rollback(snapshots: &[Snapshot], root: &Path) -> Vec<(String, String)> {
         }
     }
     failures
+}
+
+impl From<ApplyError> for Failure {
+    fn from(err: ApplyError) -> Self {
+        match err {
+            ApplyError::InterruptedEarlier { .. } | ApplyError::ChangedSincePlan { .. } => {
+                Failure::Refused {
+                    message: format!("refused to {err}"),
+                }
+            }
+            ApplyError::Journal(busy @ JournalError::Busy { .. }) => Failure::Refused {
+                message: format!("refused to {busy}"),
+            },
+            ApplyError::Journal(source) => Failure::Setup {
+                message: "failed to write the journal before the first edit; nothing was written"
+                    .to_owned(),
+                source: Some(Box::new(source)),
+            },
+            ApplyError::RolledBack(StepError::Interrupted) => Failure::Interrupted {
+                restored: Some("every edited file".to_owned()),
+            },
+            ApplyError::RolledBack(cause) => Failure::EditFailed {
+                message: "failed to apply the edits; every file was restored".to_owned(),
+                source: Some(Box::new(cause)),
+            },
+            err @ ApplyError::RollbackFailed { .. } => Failure::RollbackFailed {
+                message: format!("failed to {err}"),
+                source: None,
+            },
+        }
+    }
 }

@@ -8,13 +8,17 @@
 //! [`compare_candidates`] measures baseline and candidates (Ctrl-C through a flag, progress
 //! through a callback) and returns per scenario each candidate's ratio, interval and verdict.
 
+pub mod bench;
 pub mod context;
 pub mod history;
 pub mod messages;
 pub mod runner;
 pub mod select;
+pub mod session;
 pub mod stats;
+pub mod timings;
 pub mod touch;
+pub mod trial;
 pub mod workload;
 
 use std::sync::atomic::AtomicBool;
@@ -25,7 +29,8 @@ use cargo_tune_schema::{
     Verdict,
 };
 
-pub use runner::{MeasureError, MeasurePlan, Progress, RunLabel, ScenarioRuns, measure};
+pub use crate::vocab::{Progress, RunLabel};
+pub use runner::{MeasureError, MeasurePlan, ScenarioRuns, measure};
 
 use crate::change::variant::Variant;
 

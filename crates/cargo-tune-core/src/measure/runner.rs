@@ -15,7 +15,7 @@ use super::touch::TouchedFile;
 use crate::cargo::{CargoCli, CargoOptions, Color};
 use crate::change::variant::Variant;
 use crate::exec::{self, Supervision, checkout};
-use crate::vocab::Scenario;
+use crate::vocab::{Progress, RunLabel, Scenario};
 
 /// What to measure.
 #[derive(Clone, Debug)]
@@ -83,50 +83,6 @@ impl MeasurePlan {
 pub fn round_order(count: usize, round: usize) -> Vec<usize> {
     let shift = round.saturating_sub(1) % count.max(1);
     (0..count).map(|i| (i + shift) % count).collect()
-}
-
-/// Which run of a variant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunLabel {
-    /// Prepares the target directory; not measured.
-    WarmUp,
-    /// The n-th measured run, from 1.
-    Measured(usize),
-}
-
-impl std::fmt::Display for RunLabel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RunLabel::WarmUp => f.write_str("warm-up"),
-            RunLabel::Measured(n) => write!(f, "run {n}"),
-        }
-    }
-}
-
-/// Progress, for the caller to display.
-#[derive(Clone, Debug)]
-pub enum Progress<'a> {
-    /// Before anything runs.
-    Planned {
-        /// Cargo runs in total, warm-ups included.
-        total: usize,
-    },
-    /// A cargo run starts.
-    Started {
-        /// Scenario.
-        scenario: Scenario,
-        /// Variant name.
-        variant: &'a str,
-        /// Which run.
-        label: RunLabel,
-    },
-    /// It ended.
-    Finished {
-        /// Its wall time.
-        wall: Duration,
-        /// Whether cargo succeeded.
-        ok: bool,
-    },
 }
 
 /// What one scenario produced, one outcome per variant run in it (plan order).

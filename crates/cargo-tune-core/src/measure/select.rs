@@ -159,7 +159,7 @@ mod tests {
         let reach = parse_combined(text)
             .unwrap()
             .into_iter()
-            .flat_map(|(_, spec)| match spec {
+            .flat_map(|arg| match arg.spec {
                 ChangeSpec::Changes(c) => c,
                 other => panic!("{other:?}"),
             })

@@ -8,6 +8,7 @@
 //! fails, times out or is interrupted removes the whole profile directory: a partial profile is
 //! never merged.
 
+pub mod command;
 mod elf;
 
 use std::ffi::OsString;

@@ -18,13 +18,13 @@ use crate::edit::EditOp;
 use crate::edit::plan::{EditPlan, PlanError, PlannedStep, WorkingFiles};
 use crate::workspace::ManifestDoc;
 
-pub mod search;
-
-/// Where `cargo tune plan` writes its decision record unless told otherwise, and where `report`
-/// looks for it.
-pub fn default_record_path(workspace_root: &std::path::Path) -> std::path::PathBuf {
-    workspace_root.join("cargo-tune-plan.toml")
-}
+pub mod catalogue;
+pub mod command;
+pub mod decision;
+pub mod driver;
+pub mod record;
+#[cfg(test)]
+mod test_support;
 
 #[cfg(test)]
 mod tests;

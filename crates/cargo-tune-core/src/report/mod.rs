@@ -1,5 +1,6 @@
 //! Renderers: each writes a report to any writer, in one of the `--format`s.
 
+mod apply;
 mod audit_human;
 mod audit_markdown;
 mod cache;
@@ -16,6 +17,7 @@ use std::io;
 
 use crate::text::Styles;
 
+pub use apply::{render_apply_markdown, render_undo_text};
 pub use audit_human::render_audit_human;
 pub use audit_markdown::render_audit_markdown;
 pub use cache::{render_cache_human, render_cache_markdown};

@@ -11,6 +11,13 @@ use cargo_tune_schema::{
     ToolInfo, Trend, TrendPoint,
 };
 
+use crate::analysis::Policy;
+use crate::cargo::CargoOptions;
+use crate::cargo::metadata::MetadataSource;
+pub use crate::fsutil::ReadError;
+use crate::vocab::{Events, Failure};
+use crate::workspace::{BuildEnv, LoadOptions};
+
 /// Where the report looks for what the other commands saved, unless told otherwise.
 #[derive(Clone, Debug)]
 pub struct DefaultPaths {
@@ -30,85 +37,21 @@ impl DefaultPaths {
         let ours = target_dir.join("cargo-tune");
         DefaultPaths {
             timings: crate::timings::report::saved_path(target_dir),
-            plan: crate::plan::default_record_path(root),
+            plan: crate::plan::record::default_path(root),
             history: crate::measure::history::path(target_dir),
             output: ours.join("report.html"),
         }
     }
 }
 
-/// Why a document could not be read; the message fits "failed to read {path}: {message}".
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// The file is not there.
-    #[error("no such file")]
-    Absent,
-    /// The file could not be read, or is not the document expected.
-    #[error("{0}")]
-    Invalid(String),
-}
-
-fn read_text(path: &Path) -> Result<String, ReadError> {
-    std::fs::read_to_string(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            ReadError::Absent
-        } else {
-            ReadError::Invalid(e.to_string())
-        }
-    })
-}
-
-/// A JSON document cargo-tune wrote (`what` names the command that writes it), of this format
-/// version.
-fn read_document<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    what: &str,
-    format_version: impl Fn(&T) -> u32,
-) -> Result<T, ReadError> {
-    let text = read_text(path)?;
-    let report: T = serde_json::from_str(&text)
-        .map_err(|e| ReadError::Invalid(format!("not a {what} document: {e}")))?;
-    let version = format_version(&report);
-    if version != FORMAT_VERSION {
-        return Err(ReadError::Invalid(format!(
-            "format_version {version} is not {FORMAT_VERSION}"
-        )));
-    }
-    Ok(report)
-}
-
-/// A saved `cargo tune timings --format json` document of this format version.
-pub fn read_timings(path: &Path) -> Result<TimingsReport, ReadError> {
-    read_document(
-        path,
-        "`cargo tune timings --format json`",
-        |r: &TimingsReport| r.format_version,
-    )
-}
-
-/// What findings are costed with: the timed units and the run-to-run spread of wall time. A
-/// build that failed is refused, as its units are partial.
-pub fn costs_of(
-    report: &TimingsReport,
-) -> Result<(crate::timings::BuildTimings, Option<f64>), String> {
-    if report.failure.is_some() {
-        return Err(
-            "it describes a build that failed, whose units are partial; run `cargo tune timings` again"
-                .to_owned(),
-        );
-    }
-    let timings = crate::timings::BuildTimings::from_report(report).map_err(|e| e.to_string())?;
-    Ok((timings, crate::timings::report::spread(&report.run_walls_s)))
-}
-
 /// A decision record of `cargo tune plan`.
 pub fn read_plan(path: &Path) -> Result<PlanRecord, ReadError> {
-    crate::plan::search::from_toml(&read_text(path)?).map_err(ReadError::Invalid)
+    crate::plan::record::from_toml(&crate::fsutil::read_text(path)?).map_err(ReadError::Invalid)
 }
 
 /// A `cargo tune bench` or `cargo tune try` `--format json` document.
 pub fn read_measure(path: &Path) -> Result<MeasureReport, ReadError> {
-    read_document(
+    crate::fsutil::read_document(
         path,
         "`cargo tune bench` or `cargo tune try` `--format json`",
         |r: &MeasureReport| r.format_version,
@@ -118,7 +61,7 @@ pub fn read_measure(path: &Path) -> Result<MeasureReport, ReadError> {
 /// The lines of a history file this cargo-tune reads, with their 1-based line numbers, and how
 /// many it skipped (another format version, or a line cut short).
 pub fn read_history(path: &Path) -> Result<(Vec<(usize, HistoryEntry)>, usize), ReadError> {
-    let text = read_text(path)?;
+    let text = crate::fsutil::read_text(path)?;
     Ok(parse_history(&text))
 }
 
@@ -327,6 +270,179 @@ pub fn input_of<T>(
         },
         value,
     )
+}
+
+/// A file the user named: anything wrong with it is an error, found before any work.
+fn named<T>(
+    flag: &str,
+    path: &Path,
+    read: impl FnOnce(&Path) -> Result<T, ReadError>,
+) -> Result<(ReportInput, T), Failure> {
+    match read(path) {
+        Ok(v) => Ok((
+            ReportInput {
+                kind: flag.to_owned(),
+                path: path.display().to_string(),
+                state: InputState::Read,
+                note: None,
+            },
+            v,
+        )),
+        Err(e) => Err(Failure::Setup {
+            message: format!("failed to read --{flag} {}: {e}", path.display()),
+            source: None,
+        }),
+    }
+}
+
+/// The named file's document, or else the default file's, if it is there and readable (a
+/// default file that is not is a warning, not an error).
+fn or_default<T>(
+    inputs: &mut Vec<ReportInput>,
+    events: &mut dyn Events,
+    kind: &str,
+    named: Option<(ReportInput, T)>,
+    default: &Path,
+    read: impl FnOnce(&Path) -> Result<T, ReadError>,
+) -> Option<T> {
+    if let Some((input, value)) = named {
+        inputs.push(input);
+        return Some(value);
+    }
+    let (input, value) = input_of(kind, default, read(default));
+    if let Some(note) = &input.note {
+        events.warning(&format!("left out {}: {note}", default.display()));
+    }
+    inputs.push(input);
+    value
+}
+
+/// What to gather: the files named on the command line (relative to `cwd`), else the ones the
+/// other commands left in the workspace.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    /// How cargo is called.
+    pub cargo: CargoOptions,
+    /// Where the command runs.
+    pub cwd: PathBuf,
+    /// A saved `cargo tune timings --format json`.
+    pub timings: Option<PathBuf>,
+    /// A `cargo tune plan` decision record.
+    pub plan: Option<PathBuf>,
+    /// A history file.
+    pub history: Option<PathBuf>,
+    /// `cargo tune bench` or `try` documents, drawn instead of the history's last ones.
+    pub measure: Vec<PathBuf>,
+}
+
+/// Reads the named files (any problem with one is an error, found before any other work),
+/// audits the workspace, reads what the other commands left where they were not named, and
+/// assembles the document. The default paths come back too: where the page goes unless told.
+pub fn run(
+    request: &ReportRequest,
+    events: &mut dyn Events,
+) -> Result<(OverviewReport, DefaultPaths), Failure> {
+    let cwd = &request.cwd;
+    let named_timings = request
+        .timings
+        .as_ref()
+        .map(|p| named("timings", &cwd.join(p), crate::timings::report::read_saved))
+        .transpose()?;
+    let named_plan = request
+        .plan
+        .as_ref()
+        .map(|p| named("plan", &cwd.join(p), read_plan))
+        .transpose()?;
+    let named_history = request
+        .history
+        .as_ref()
+        .map(|p| named("history", &cwd.join(p), read_history))
+        .transpose()?;
+    let mut measured = Vec::new();
+    let mut inputs = Vec::new();
+    for p in &request.measure {
+        let path = cwd.join(p);
+        let (input, report) = named("measure", &path, read_measure)?;
+        measured.push(measured_from_report(&report, &path.display().to_string()));
+        inputs.push(input);
+    }
+
+    let load = LoadOptions {
+        source: MetadataSource::Cargo(request.cargo.clone()),
+        manifest_path: request.cargo.manifest_path.clone(),
+        cwd: cwd.clone(),
+        env: BuildEnv::capture(),
+        unit_graphs: true,
+        // The report reads, as the audit does.
+        lockfile_aside: true,
+    };
+    let crate::audit::Audit {
+        model,
+        report: mut audit,
+        ..
+    } = crate::audit::audit(load, &Policy::default(), env!("CARGO_PKG_VERSION"))?;
+    let defaults = DefaultPaths::of(&model.root, &model.metadata.target_directory);
+
+    let timings = or_default(
+        &mut inputs,
+        events,
+        "timings",
+        named_timings,
+        &defaults.timings,
+        crate::timings::report::read_saved,
+    );
+    let plan = or_default(
+        &mut inputs,
+        events,
+        "plan",
+        named_plan,
+        &defaults.plan,
+        read_plan,
+    );
+    let history_path = request
+        .history
+        .as_ref()
+        .map_or_else(|| defaults.history.clone(), |p| cwd.join(p));
+    let history = or_default(
+        &mut inputs,
+        events,
+        "history",
+        named_history,
+        &defaults.history,
+        read_history,
+    );
+    let (history, skipped) = history.unwrap_or_default();
+    if skipped > 0
+        && let Some(input) = inputs.iter_mut().find(|i| i.kind == "history")
+    {
+        input.note = Some(format!(
+            "{} left out (another format version, or cut short)",
+            crate::text::count(skipped, "line")
+        ));
+    }
+    if request.measure.is_empty() {
+        measured = latest_measured(&history, &history_path);
+    }
+    if let Some(t) = &timings {
+        match crate::timings::report::costs_of(t) {
+            Ok((units, spread)) => {
+                crate::timings::findings::attach_costs(&mut audit.findings, &units, spread);
+            }
+            Err(why) => events.warning(&format!("findings are not costed: {why}")),
+        }
+    }
+    let report = assemble(OverviewInputs {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        workspace_root: model.root.display().to_string(),
+        generated_at: crate::measure::session::now(),
+        inputs,
+        audit,
+        plan,
+        measured,
+        timings,
+        history,
+    });
+    Ok((report, defaults))
 }
 
 #[cfg(test)]

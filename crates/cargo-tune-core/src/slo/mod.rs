@@ -1,8 +1,10 @@
 //! Build-time SLOs: a spec declared in the manifest or `tune.toml`, validated at a typed
-//! boundary, and a pure check of measurements against it.
+//! boundary, a pure check of measurements against it, and the `guard` command that measures
+//! what the SLOs need.
 
 pub mod baseline;
 pub mod check;
+pub mod guard;
 pub mod spec;
 
 pub use check::{CheckMode, Measurements, Observed, SloVerdict, check};

@@ -4,9 +4,12 @@ use cargo_tune_schema::{
     FORMAT_VERSION, Finding, RunContext, TimingSourceInfo, TimingsReport, ToolInfo, VariantFailure,
 };
 
+use std::path::Path;
+
 use super::analysis::analyse;
 use super::findings::cost_findings;
 use super::{BuildTimings, DepsSource};
+use crate::fsutil::ReadError;
 
 /// What `cargo tune timings` measured.
 #[derive(Debug)]
@@ -105,6 +108,28 @@ pub fn assemble(inputs: TimingsInputs<'_>) -> TimingsReport {
         findings,
         failure: inputs.failure,
     }
+}
+
+/// A saved `cargo tune timings --format json` document of this format version.
+pub fn read_saved(path: &Path) -> Result<TimingsReport, ReadError> {
+    crate::fsutil::read_document(
+        path,
+        "`cargo tune timings --format json`",
+        |r: &TimingsReport| r.format_version,
+    )
+}
+
+/// What findings are costed with: the timed units and the run-to-run spread of wall time. A
+/// build that failed is refused, as its units are partial.
+pub fn costs_of(report: &TimingsReport) -> Result<(super::BuildTimings, Option<f64>), String> {
+    if report.failure.is_some() {
+        return Err(
+            "it describes a build that failed, whose units are partial; run `cargo tune timings` again"
+                .to_owned(),
+        );
+    }
+    let timings = super::BuildTimings::from_report(report).map_err(|e| e.to_string())?;
+    Ok((timings, spread(&report.run_walls_s)))
 }
 
 #[cfg(test)]

@@ -1,8 +1,12 @@
-//! The words every layer speaks: the build scenarios cargo-tune measures and the linkers it can
-//! switch to.
+//! The words every layer speaks: the build scenarios cargo-tune measures, the linkers it can
+//! switch to, what a command tells its caller while it works, and how it fails.
 
+mod events;
+mod failure;
 mod linker;
 mod scenario;
 
+pub use events::{Events, Progress, Quiet, RunLabel};
+pub use failure::{Cause, Failure};
 pub use linker::Linker;
 pub use scenario::Scenario;

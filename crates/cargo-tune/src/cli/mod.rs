@@ -2,7 +2,6 @@
 
 mod cmd;
 mod common;
-mod interrupt;
 
 use std::ffi::OsString;
 

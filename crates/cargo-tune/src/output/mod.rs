@@ -2,16 +2,19 @@
 //! `CARGO_TERM_COLOR`), then anstream's reading of `NO_COLOR`, `CLICOLOR_FORCE`, `CLICOLOR`,
 //! `TERM` and whether the stream is a terminal, as cargo does.
 
+mod events;
+mod interrupt;
 mod progress;
 
 use std::io::{IsTerminal, Write};
 
 use anstyle::AnsiColor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use cargo_tune_core::fsutil::PendingWrite;
 use cargo_tune_core::report::RenderOptions;
 
+pub(crate) use events::Terminal;
 pub(crate) use progress::ProgressBar;
 
 use crate::errors::ExpectedError;
@@ -162,5 +165,78 @@ pub(crate) fn deliver(
                 Ok(()) => Ok(()),
             }
         }
+    }
+}
+
+/// The directory of `path` exists and accepts a new file.
+pub(crate) fn check_writable(path: &Path, flag: &str) -> Result<(), ExpectedError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let fail = |why: String| ExpectedError::Setup {
+        message: format!("failed to use {flag} {}: {why}", path.display()),
+        source: None,
+    };
+    if path.is_dir() {
+        return Err(fail("it is a directory".to_owned()));
+    }
+    if !dir.is_dir() {
+        return Err(fail(format!("{} is not a directory", dir.display())));
+    }
+    let probe = dir.join(format!(".cargo-tune.probe.{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(fail(format!(
+            "cannot create a file in {}: {e}",
+            dir.display()
+        ))),
+    }
+}
+
+/// Renders into a buffer and appends it to `path` (created if missing): a CI job summary that
+/// other steps write to as well.
+pub(crate) fn append_to(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), ExpectedError> {
+    let err = |source| ExpectedError::Output {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut buf = Vec::new();
+    render(&mut buf).map_err(err)?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(err)?;
+    file.write_all(&buf).map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unwritable_output_is_refused_up_front() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_writable(&dir.path().join("report.xml"), "--output").is_ok());
+        let err = check_writable(&dir.path().join("missing/report.xml"), "--output").unwrap_err();
+        assert!(err.render().unwrap().contains("is not a directory"));
+        let err = check_writable(dir.path(), "--output").unwrap_err();
+        assert!(err.render().unwrap().contains("it is a directory"));
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "no probe left"
+        );
     }
 }

@@ -224,7 +224,7 @@ fn a_record_from_another_toolchain_or_not_a_record_is_refused() {
     // A well-formed record measured with another rustc.
     let lock = std::fs::read(ws.path("Cargo.lock")).unwrap();
     let manifest = std::fs::read(ws.path("Cargo.toml")).unwrap();
-    let hash = cargo_tune_core::plan::search::content_hash;
+    let hash = cargo_tune_core::plan::record::content_hash;
     let record = cargo_tune_schema::PlanRecord {
         format_version: cargo_tune_schema::PLAN_FORMAT_VERSION,
         tool: cargo_tune_schema::ToolInfo::current("0.0.0"),
@@ -248,7 +248,7 @@ fn a_record_from_another_toolchain_or_not_a_record_is_refused() {
         rejected: Vec::new(),
         ci: None,
     };
-    ws.write(RECORD, &cargo_tune_core::plan::search::to_toml(&record));
+    ws.write(RECORD, &cargo_tune_core::plan::record::to_toml(&record));
     let run = cli(&ws)
         .args(["apply", "--plan", RECORD, "--execute"])
         .run()

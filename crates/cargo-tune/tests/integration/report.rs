@@ -180,7 +180,7 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
     std::fs::write(&history_path, text).unwrap();
     ws.write(
         "cargo-tune-plan.toml",
-        &cargo_tune_core::plan::search::to_toml(&plan_record("dev-clean")),
+        &cargo_tune_core::plan::record::to_toml(&plan_record("dev-clean")),
     );
     let bench: MeasureReport = read(&bench_json);
     let try_json = ws.path("try.json");

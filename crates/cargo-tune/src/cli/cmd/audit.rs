@@ -1,14 +1,16 @@
+//! `cargo tune audit`: coded findings about the workspace, its profiles, dependencies and
+//! toolchain.
+
 use std::path::PathBuf;
 
 use cargo_tune_core::analysis::{Goal, Policy};
-use cargo_tune_core::cargo::metadata::MetadataSource;
+use cargo_tune_core::audit::{self, AuditRequest};
 use cargo_tune_core::report::{render_audit_human, render_audit_markdown};
-use cargo_tune_core::workspace::{BuildEnv, LoadOptions};
 use cargo_tune_schema::{FindingCode, Severity};
 
 use crate::cli::common::{ManifestOptions, OutputOptions, current_dir};
 use crate::errors::ExpectedError;
-use crate::output::OutputContext;
+use crate::output::{OutputContext, Terminal};
 
 /// `cargo tune audit`.
 #[derive(Debug, clap::Args)]
@@ -81,26 +83,6 @@ fn parse_code(name: &str) -> Result<FindingCode, String> {
 impl AuditArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
-        let cwd = current_dir()?;
-        let source = match &self.metadata_path {
-            Some(path) => {
-                let m = &self.manifest;
-                if m.locked || m.offline || m.frozen || !m.config.is_empty() {
-                    ctx.print_warning("--locked, --offline, --frozen and --config have no effect with --metadata-path");
-                }
-                MetadataSource::Json(cwd.join(path))
-            }
-            None => MetadataSource::Cargo(self.manifest.cargo_options(ctx)),
-        };
-        let load = LoadOptions {
-            source,
-            manifest_path: self.manifest.manifest_path.clone(),
-            cwd,
-            env: BuildEnv::capture(),
-            unit_graphs: true,
-            // Reading is all an audit does: a workspace without a lockfile is resolved aside.
-            lockfile_aside: true,
-        };
         let mut levels = Vec::new();
         levels.extend(self.allow.iter().map(|c| (*c, None)));
         levels.extend(self.warn.iter().map(|c| (*c, Some(Severity::Warning))));
@@ -110,28 +92,14 @@ impl AuditArgs {
             GoalArg::BuildSpeed => Goal::BuildSpeed,
             GoalArg::Runtime => Goal::Runtime,
         };
-        let policy = Policy { goal, levels };
-        // A named file is read before the audit, so that a bad one fails fast; the last run's
-        // file is found in the target directory, which the audit tells.
-        let named = match &self.costs {
-            Some(Some(p)) => Some(read_costs(p)?),
-            _ => None,
+        let request = AuditRequest {
+            cargo: self.manifest.cargo_options(ctx),
+            cwd: current_dir()?,
+            metadata_path: self.metadata_path.clone(),
+            costs: self.costs.clone(),
+            policy: Policy { goal, levels },
         };
-        let mut audit = cargo_tune_core::audit::audit(load, &policy, env!("CARGO_PKG_VERSION"))?;
-        let costs = match (named, &self.costs) {
-            (Some(c), _) => Some(c),
-            (None, Some(_)) => Some(read_costs(&cargo_tune_core::timings::report::saved_path(
-                &audit.model.metadata.target_directory,
-            ))?),
-            (None, None) => None,
-        };
-        if let Some((timings, spread)) = &costs {
-            cargo_tune_core::timings::findings::attach_costs(
-                &mut audit.report.findings,
-                timings,
-                *spread,
-            );
-        }
+        let audit = audit::run(&request, &mut Terminal::new(ctx))?;
         let report = &audit.report;
         let mut options = ctx.render_options(destination.is_file());
         options.verbose = self.verbose;
@@ -145,7 +113,7 @@ impl AuditArgs {
         if let Some(path) = &self.output.output
             && ctx.stderr_is_terminal
         {
-            eprintln!("{:>12} {}", "Wrote", path.display());
+            ctx.print_status("Wrote", &path.display().to_string());
         }
         let denied = match self.deny {
             Some(DenyLevel::Warnings) => report.summary.errors + report.summary.warnings,
@@ -161,17 +129,4 @@ impl AuditArgs {
             Ok(())
         }
     }
-}
-
-/// The timings of a saved `cargo tune timings --format json`, and its run-to-run spread.
-fn read_costs(
-    path: &std::path::Path,
-) -> Result<(cargo_tune_core::timings::BuildTimings, Option<f64>), ExpectedError> {
-    let fail = |what: String| ExpectedError::Setup {
-        message: format!("failed to read --costs {}: {what}", path.display()),
-        source: None,
-    };
-    let report =
-        cargo_tune_core::report::overview::read_timings(path).map_err(|e| fail(e.to_string()))?;
-    cargo_tune_core::report::overview::costs_of(&report).map_err(fail)
 }

@@ -1,11 +1,11 @@
-use cargo_tune_core::measure;
+use cargo_tune_core::measure::bench::{self, BenchRequest};
+use cargo_tune_core::measure::session::failures;
 use cargo_tune_core::report::{render_bench_human, render_bench_markdown};
-use cargo_tune_core::vocab::Scenario;
 
-use super::measure::{MeasureArgs, Session, failures, now};
-use crate::cli::common::{ManifestOptions, OutputOptions};
+use super::measure::MeasureArgs;
+use crate::cli::common::{ManifestOptions, OutputOptions, current_dir};
 use crate::errors::ExpectedError;
-use crate::output::OutputContext;
+use crate::output::{OutputContext, Terminal};
 
 /// `cargo tune bench`.
 #[derive(Debug, clap::Args)]
@@ -20,42 +20,15 @@ pub(crate) struct BenchArgs {
     measure: MeasureArgs,
 }
 
-/// Measured when no `--scenario` is given.
-const DEFAULT_SCENARIOS: &[Scenario] = &[
-    Scenario::Check,
-    Scenario::DevClean,
-    Scenario::DevIncremental,
-];
-
 impl BenchArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
-        let session = Session::load(&self.manifest, ctx, false)?;
-        let baseline = session.variant("baseline", &[], &[])?;
-        let scenarios = if self.measure.scenarios.is_empty() {
-            DEFAULT_SCENARIOS.to_vec()
-        } else {
-            super::measure::dedup(&self.measure.scenarios)
+        let request = BenchRequest {
+            cargo: self.manifest.cargo_options(ctx),
+            cwd: current_dir()?,
+            measure: self.measure.options(),
         };
-        let (context, variants, results) = session.measure(
-            &self.measure,
-            vec![baseline],
-            scenarios,
-            Vec::new(),
-            false,
-            ctx,
-        )?;
-        let root = session.model.root.display().to_string();
-        let report = measure::report(
-            "bench",
-            env!("CARGO_PKG_VERSION"),
-            &root,
-            context,
-            session.specs(&variants),
-            Vec::new(),
-            results,
-        );
-        session.record(&self.measure, &measure::history_of(&report, now()), ctx);
+        let report = bench::run(&request, &mut Terminal::new(ctx))?;
         self.output.deliver(
             ctx,
             destination,

@@ -1,16 +1,12 @@
-use std::path::PathBuf;
+//! `cargo tune cache`: set up and verify a build cache for CI.
 
-use cargo_tune_core::cache::{self, Backend, CacheError, VerifyPlan};
-use cargo_tune_core::measure::MeasureError;
+use cargo_tune_core::cache::command::{self, VerifyRequest};
 use cargo_tune_core::report::{render_cache_human, render_cache_markdown};
-use cargo_tune_schema::{CacheCheck, CacheReport, FORMAT_VERSION, ToolInfo};
+use cargo_tune_schema::CacheReport;
 
-use super::measure::Session;
-use crate::cli::common::{ManifestOptions, OutputOptions};
-use crate::cli::interrupt;
+use crate::cli::common::{ManifestOptions, OutputOptions, current_dir};
 use crate::errors::ExpectedError;
-use crate::output::Destination;
-use crate::output::OutputContext;
+use crate::output::{Destination, OutputContext, Terminal};
 
 /// `cargo tune cache`.
 #[derive(Debug, clap::Args)]
@@ -44,36 +40,6 @@ struct BackendArg {
     /// local[=DIR], redis://…, or target-dir.
     #[arg(long, value_name = "BACKEND", default_value = "local")]
     backend: String,
-}
-
-impl BackendArg {
-    fn parse(&self) -> Result<Backend, ExpectedError> {
-        let default = default_local_dir();
-        let backend =
-            Backend::parse(&self.backend, &default).map_err(|e| ExpectedError::Usage {
-                message: format!("--backend: {e}"),
-            })?;
-        // The sccache server runs elsewhere than here: a relative directory is made absolute.
-        Ok(match backend {
-            Backend::Local(dir) if dir.is_relative() => {
-                Backend::Local(crate::cli::common::current_dir()?.join(dir))
-            }
-            other => other,
-        })
-    }
-}
-
-/// sccache's own default: `$SCCACHE_DIR`, else the user's cache directory.
-fn default_local_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("SCCACHE_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    cache.join("sccache")
 }
 
 #[derive(Debug, clap::Args)]
@@ -122,77 +88,27 @@ fn deliver(
     )
 }
 
-fn report(command: &str, backend: &Backend, checks: Vec<CacheCheck>) -> CacheReport {
-    CacheReport {
-        format_version: FORMAT_VERSION,
-        command: command.to_owned(),
-        tool: ToolInfo::current(env!("CARGO_PKG_VERSION")),
-        backend: backend.to_string(),
-        checks,
-        builds: Vec::new(),
-    }
-}
-
-fn setup(e: &CacheError) -> ExpectedError {
-    ExpectedError::Setup {
-        message: format!("failed to {e}"),
-        source: None,
-    }
-}
-
 impl StatusArgs {
     fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
-        let backend = self.backend.parse()?;
+        let backend = command::backend(&self.backend.backend, &current_dir()?)?;
         let destination = self.output.open()?;
-        let mut checks = Vec::new();
-        let path = std::env::var_os("PATH");
-        let result = cache::check(&backend, path.as_deref(), &mut checks);
-        let report = report("cache status", &backend, checks);
+        let (report, result) = command::status(&backend);
         deliver(&self.output, ctx, destination, &report)?;
-        result.map(|_| ()).map_err(|e| setup(&e))
+        result
     }
 }
 
 impl VerifyArgs {
     fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
-        let backend = self.backend.parse()?;
-        let destination = self.output.open()?;
-        let session = Session::load(&self.manifest, ctx, false)?;
-        let mut checks = Vec::new();
-        let tool = cache::check(&backend, session.path_var.as_deref(), &mut checks)
-            .map_err(|e| setup(&e))?;
-        let root = session.model.root.clone();
-        let manifest = self
-            .manifest
-            .manifest_path
-            .as_ref()
-            .and_then(|p| p.canonicalize().ok())
-            .and_then(|p| p.strip_prefix(&root).ok().map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from("Cargo.toml"));
-        let plan = VerifyPlan {
-            cargo: session.cargo.clone(),
+        let cwd = current_dir()?;
+        let request = VerifyRequest {
+            backend: command::backend(&self.backend.backend, &cwd)?,
+            cargo: self.manifest.cargo_options(ctx),
+            cwd,
             packages: self.packages.clone(),
-            workspace_root: root,
-            target_directory: session.model.metadata.target_directory.clone(),
-            manifest,
-            scratch: session.bench_dir.join("cache-verify"),
-            backend: backend.clone(),
         };
-        interrupt::install();
-        let builds = cache::verify(&plan, tool.as_ref(), interrupt::flag(), &mut |step| {
-            ctx.print_status("Running", step);
-        })
-        .map_err(|e| match e {
-            CacheError::Measure(MeasureError::Interrupted) => {
-                ExpectedError::Interrupted { restored: None }
-            }
-            e @ CacheError::Build { .. } => ExpectedError::BuildStepFailed {
-                message: format!("failed to {e}"),
-            },
-            e => setup(&e),
-        })?;
-        let mut report = report("cache verify", &backend, checks);
-        report.builds = builds;
+        let destination = self.output.open()?;
+        let report = command::verify(&request, &mut Terminal::new(ctx))?;
         deliver(&self.output, ctx, destination, &report)
     }
 }

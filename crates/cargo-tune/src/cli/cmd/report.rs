@@ -1,16 +1,14 @@
+//! `cargo tune report`: one self-contained HTML page of what the other commands saved, and a
+//! fresh audit.
+
 use std::path::{Path, PathBuf};
 
-use cargo_tune_core::analysis::Policy;
-use cargo_tune_core::cargo::metadata::MetadataSource;
-use cargo_tune_core::report::overview::{self, DefaultPaths, OverviewInputs, ReadError, input_of};
+use cargo_tune_core::report::overview::{self, ReportRequest};
 use cargo_tune_core::report::{render_json, render_overview_html};
-use cargo_tune_core::workspace::{BuildEnv, LoadOptions};
-use cargo_tune_schema::{InputState, ReportInput};
 
-use super::measure::now;
 use crate::cli::common::{ManifestOptions, current_dir};
 use crate::errors::ExpectedError;
-use crate::output::{Destination, OutputContext};
+use crate::output::{Destination, OutputContext, Terminal};
 
 /// `cargo tune report`.
 #[derive(Debug, clap::Args)]
@@ -66,51 +64,6 @@ enum ReportFormat {
     Json,
 }
 
-/// A file the user named: anything wrong with it is an error, found before any work.
-fn named<T>(
-    flag: &str,
-    path: &Path,
-    read: impl FnOnce(&Path) -> Result<T, ReadError>,
-) -> Result<(ReportInput, T), ExpectedError> {
-    match read(path) {
-        Ok(v) => Ok((
-            ReportInput {
-                kind: flag.to_owned(),
-                path: path.display().to_string(),
-                state: InputState::Read,
-                note: None,
-            },
-            v,
-        )),
-        Err(e) => Err(ExpectedError::Setup {
-            message: format!("failed to read --{flag} {}: {e}", path.display()),
-            source: None,
-        }),
-    }
-}
-
-/// The named file's document, or else the default file's, if it is there and readable (a
-/// default file that is not is a warning, not an error).
-fn or_default<T>(
-    inputs: &mut Vec<ReportInput>,
-    ctx: &OutputContext,
-    kind: &str,
-    named: Option<(ReportInput, T)>,
-    default: &Path,
-    read: impl FnOnce(&Path) -> Result<T, ReadError>,
-) -> Option<T> {
-    if let Some((input, value)) = named {
-        inputs.push(input);
-        return Some(value);
-    }
-    let (input, value) = input_of(kind, default, read(default));
-    if let Some(note) = &input.note {
-        ctx.print_warning(&format!("left out {}: {note}", default.display()));
-    }
-    inputs.push(input);
-    value
-}
-
 impl ReportArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         if self.open && self.format != ReportFormat::Html {
@@ -120,131 +73,36 @@ impl ReportArgs {
         }
         // A destination named is checked before anything else; the default one needs the
         // target directory, which loading the workspace tells.
-        let mut destination = match &self.output {
+        let named = match &self.output {
             Some(path) => Some(Destination::open(Some(path))?),
             None => None,
         };
         let cwd = current_dir()?;
-        let named_timings = self
-            .timings
-            .as_ref()
-            .map(|p| named("timings", &cwd.join(p), overview::read_timings))
-            .transpose()?;
-        let named_plan = self
-            .plan
-            .as_ref()
-            .map(|p| named("plan", &cwd.join(p), overview::read_plan))
-            .transpose()?;
-        let named_history = self
-            .history
-            .as_ref()
-            .map(|p| named("history", &cwd.join(p), overview::read_history))
-            .transpose()?;
-        let mut measured = Vec::new();
-        let mut inputs = Vec::new();
-        for p in &self.measure {
-            let path = cwd.join(p);
-            let (input, report) = named("measure", &path, overview::read_measure)?;
-            measured.push(overview::measured_from_report(
-                &report,
-                &path.display().to_string(),
-            ));
-            inputs.push(input);
-        }
-
-        let load = LoadOptions {
-            source: MetadataSource::Cargo(self.manifest.cargo_options(ctx)),
-            manifest_path: self.manifest.manifest_path.clone(),
+        let request = ReportRequest {
+            cargo: self.manifest.cargo_options(ctx),
             cwd: cwd.clone(),
-            env: BuildEnv::capture(),
-            unit_graphs: true,
-            // The report reads, as the audit does.
-            lockfile_aside: true,
+            timings: self.timings.clone(),
+            plan: self.plan.clone(),
+            history: self.history.clone(),
+            measure: self.measure.clone(),
         };
-        let cargo_tune_core::audit::Audit {
-            model,
-            report: mut audit,
-            ..
-        } = cargo_tune_core::audit::audit(load, &Policy::default(), env!("CARGO_PKG_VERSION"))?;
-        let defaults = DefaultPaths::of(&model.root, &model.metadata.target_directory);
+        let (report, defaults) = overview::run(&request, &mut Terminal::new(ctx))?;
+        let html = self.format == ReportFormat::Html;
         let written_to = self
             .output
             .clone()
-            .or_else(|| (self.format == ReportFormat::Html).then(|| defaults.output.clone()));
-        if destination.is_none() {
-            if self.format == ReportFormat::Html {
-                // target/cargo-tune/ is ours to make; a failure shows when the file is opened.
-                let _ = std::fs::create_dir_all(defaults.output.parent().unwrap_or(&model.root));
+            .or_else(|| html.then(|| defaults.output.clone()));
+        let destination = match named {
+            Some(d) => d,
+            None => {
+                if let Some(dir) = defaults.output.parent().filter(|_| html) {
+                    // target/cargo-tune/ is ours to make; a failure shows when the file is opened.
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                Destination::open(html.then_some(defaults.output.as_path()))?
             }
-            destination = Some(Destination::open(
-                (self.format == ReportFormat::Html).then_some(defaults.output.as_path()),
-            )?);
-        }
-
-        let timings = or_default(
-            &mut inputs,
-            ctx,
-            "timings",
-            named_timings,
-            &defaults.timings,
-            overview::read_timings,
-        );
-        let plan = or_default(
-            &mut inputs,
-            ctx,
-            "plan",
-            named_plan,
-            &defaults.plan,
-            overview::read_plan,
-        );
-        let history_path = self
-            .history
-            .as_ref()
-            .map_or_else(|| defaults.history.clone(), |p| cwd.join(p));
-        let history = or_default(
-            &mut inputs,
-            ctx,
-            "history",
-            named_history,
-            &defaults.history,
-            overview::read_history,
-        );
-        let (history, skipped) = history.unwrap_or_default();
-        if skipped > 0
-            && let Some(input) = inputs.iter_mut().find(|i| i.kind == "history")
-        {
-            input.note = Some(format!(
-                "{} left out (another format version, or cut short)",
-                cargo_tune_core::text::count(skipped, "line")
-            ));
-        }
-        if self.measure.is_empty() {
-            measured = overview::latest_measured(&history, &history_path);
-        }
-
-        if let Some(t) = &timings {
-            match overview::costs_of(t) {
-                Ok((units, spread)) => cargo_tune_core::timings::findings::attach_costs(
-                    &mut audit.findings,
-                    &units,
-                    spread,
-                ),
-                Err(why) => ctx.print_warning(&format!("findings are not costed: {why}")),
-            }
-        }
-        let report = overview::assemble(OverviewInputs {
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            workspace_root: model.root.display().to_string(),
-            generated_at: now(),
-            inputs,
-            audit,
-            plan,
-            measured,
-            timings,
-            history,
-        });
+        };
         let options = ctx.render_options(true);
-        let destination = destination.expect("opened above");
         crate::output::deliver(destination, |out| match self.format {
             ReportFormat::Html => render_overview_html(&report, &options, out),
             ReportFormat::Json => render_json(&report, out),

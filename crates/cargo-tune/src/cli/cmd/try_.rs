@@ -1,11 +1,12 @@
-use cargo_tune_core::change::Change;
-use cargo_tune_core::measure::{self, select};
+use cargo_tune_core::change::ChangeArg;
+use cargo_tune_core::measure::session::failures;
+use cargo_tune_core::measure::trial::{self, TryRequest};
 use cargo_tune_core::report::{render_try_human, render_try_markdown};
 
-use super::measure::{ChangeArg, MeasureArgs, Session, failures, now, parse_candidate};
-use crate::cli::common::{ManifestOptions, OutputOptions};
+use super::measure::{MeasureArgs, parse_candidate};
+use crate::cli::common::{ManifestOptions, OutputOptions, current_dir};
 use crate::errors::ExpectedError;
-use crate::output::OutputContext;
+use crate::output::{OutputContext, Terminal};
 
 /// `cargo tune try`.
 #[derive(Debug, clap::Args)]
@@ -57,77 +58,15 @@ pub(crate) struct TryArgs {
 impl TryArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
-        let candidates: Vec<Vec<ChangeArg>> = std::iter::once(self.changes.concat())
-            .chain(self.vs.iter().cloned())
-            .collect();
-        // Only `compiled-twice` findings come from cargo's unit graphs.
-        let unit_graphs = candidates.iter().flatten().any(|a| {
-            a.text
-                .split(':')
-                .next()
-                .and_then(cargo_tune_schema::FindingCode::parse)
-                == Some(cargo_tune_schema::FindingCode::CompiledTwice)
-        });
-        let session = Session::load(&self.manifest, ctx, unit_graphs)?;
-        let current = session.current();
-        let mut findings = None;
-        let mut expanded: Vec<Vec<Change>> = Vec::new();
-        let mut reaches = Vec::new();
-        for (i, args) in candidates.iter().enumerate() {
-            let per_arg = session.expand(args, &mut findings)?;
-            session.refuse_no_ops(args, &per_arg, &current)?;
-            let changes: Vec<Change> = per_arg.into_iter().flatten().collect();
-            let written = written(args);
-            if let Some(j) = expanded.iter().position(|e| same_changes(e, &changes)) {
-                return Err(ExpectedError::Usage {
-                    message: format!(
-                        "`{written}` is the same change as `{}`; give each candidate once",
-                        self::written(&candidates[j])
-                    ),
-                });
-            }
-            reaches.push(select::CandidateReach {
-                name: name(i),
-                written,
-                reach: changes.iter().map(Change::reach).collect(),
-            });
-            expanded.push(changes);
-        }
-        let selection =
-            select::select_scenarios(&reaches, &self.measure.scenarios).map_err(|e| {
-                ExpectedError::Usage {
-                    message: e.to_string(),
-                }
-            })?;
-        for n in &selection.not_measured {
-            ctx.print_warning(&format!(
-                "not measuring {} in {}: {}",
-                n.variant, n.scenario, n.reason
-            ));
-        }
-        let mut variants = vec![session.variant("baseline", &[], &[])?];
-        for (i, (args, changes)) in candidates.iter().zip(&expanded).enumerate() {
-            variants.push(session.variant(&name(i), args, changes)?);
-        }
-        let (context, variants, results) = session.measure(
-            &self.measure,
-            variants,
-            selection.scenarios,
-            selection.skip,
-            true,
-            ctx,
-        )?;
-        let root = session.model.root.display().to_string();
-        let report = measure::report(
-            "try",
-            env!("CARGO_PKG_VERSION"),
-            &root,
-            context,
-            session.specs(&variants),
-            selection.not_measured,
-            results,
-        );
-        session.record(&self.measure, &measure::history_of(&report, now()), ctx);
+        let request = TryRequest {
+            cargo: self.manifest.cargo_options(ctx),
+            cwd: current_dir()?,
+            candidates: std::iter::once(self.changes.concat())
+                .chain(self.vs.iter().cloned())
+                .collect(),
+            measure: self.measure.options(),
+        };
+        let report = trial::run(&request, &mut Terminal::new(ctx))?;
         self.output.deliver(
             ctx,
             destination,
@@ -137,20 +76,4 @@ impl TryArgs {
         )?;
         failures(&report)
     }
-}
-
-fn name(index: usize) -> String {
-    format!("candidate-{}", index + 1)
-}
-
-fn written(args: &[ChangeArg]) -> String {
-    args.iter()
-        .map(|a| a.text.as_str())
-        .collect::<Vec<_>>()
-        .join("+")
-}
-
-/// The same set of changes, in any order.
-fn same_changes(a: &[Change], b: &[Change]) -> bool {
-    a.len() == b.len() && a.iter().all(|c| b.contains(c))
 }

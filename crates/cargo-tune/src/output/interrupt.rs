@@ -3,19 +3,15 @@
 //! engine polls it, stops the build or rolls the edit back, restores what it changed and
 //! returns, and the command exits with 130.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, LazyLock, Once};
 
 static INTERRUPTED: LazyLock<Arc<AtomicBool>> = LazyLock::new(Arc::default);
 
-/// The flag the signals raise.
-pub(crate) fn flag() -> &'static AtomicBool {
-    &INTERRUPTED
-}
-
-/// Clears the flag and routes SIGINT, SIGTERM and SIGHUP to it from now on.
-pub(crate) fn install() {
-    INTERRUPTED.store(false, Ordering::SeqCst);
+/// The flag the signals raise. From the first call on, SIGINT, SIGTERM and SIGHUP are routed to
+/// it instead of ending the process: a command that never asks (an audit) stays stoppable by
+/// Ctrl-C as any program is, and one that polls never loses a signal between two phases.
+pub(crate) fn flag() -> Arc<AtomicBool> {
     static REGISTER: Once = Once::new();
     REGISTER.call_once(|| {
         use signal_hook::consts::signal::{SIGINT, SIGTERM};
@@ -28,4 +24,5 @@ pub(crate) fn install() {
             let _ = signal_hook::flag::register(signal, Arc::clone(&INTERRUPTED));
         }
     });
+    Arc::clone(&INTERRUPTED)
 }

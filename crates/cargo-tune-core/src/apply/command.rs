@@ -1,0 +1,306 @@
+//! `cargo tune apply`: the findings (or a plan's steps) selected, turned into one change set
+//! against the workspace as it is, shown as a plan and a diff, and written as one verified,
+//! journaled transaction when asked.
+
+use std::path::PathBuf;
+
+use cargo_tune_schema::{ApplyMode, ApplyReport, Finding, SuggestedChange, Suggestion};
+
+use super::{Selector, closest_id, select};
+use crate::analysis::Policy;
+use crate::cargo::CargoOptions;
+use crate::cargo::metadata::MetadataSource;
+use crate::change::ModelInputs;
+use crate::edit::{EditPlan, Journal, Transaction, Verification, git};
+use crate::vocab::{Events, Failure};
+use crate::workspace::{BuildEnv, LoadOptions};
+
+/// What to apply, and whether to write it.
+#[derive(Debug, Clone)]
+pub struct ApplyRequest {
+    /// How cargo is called.
+    pub cargo: CargoOptions,
+    /// Where the command runs.
+    pub cwd: PathBuf,
+    /// Finding codes and ids.
+    pub selection: Vec<Selector>,
+    /// Every warning and error.
+    pub all: bool,
+    /// The chosen steps of a decision record instead of findings.
+    pub plan: Option<PathBuf>,
+    /// Dry run, check, or execute.
+    pub mode: ApplyMode,
+    /// Edit files with uncommitted changes.
+    pub allow_dirty: bool,
+    /// Findings from a captured audit instead of auditing now.
+    pub findings: Option<PathBuf>,
+}
+
+/// The plan, and the report of what was done with it.
+#[derive(Debug)]
+pub struct Applied {
+    /// The edits.
+    pub plan: EditPlan,
+    /// The machine-readable account.
+    pub report: ApplyReport,
+}
+
+impl Applied {
+    /// What to tell on stderr after the report: how to undo, or how to write.
+    pub fn closing_note(&self) -> Option<String> {
+        let files = self.plan.touched_files().len();
+        match self.report.mode {
+            ApplyMode::Execute if self.report.applied => Some(format!(
+                "applied; `cargo tune undo` restores the previous files ({files} changed)"
+            )),
+            ApplyMode::DryRun if !self.plan.is_empty() => Some(format!(
+                "dry run: nothing was written; to write {}, run the same command with --execute (`cargo tune undo` reverts it)",
+                match files {
+                    1 => "this file".to_owned(),
+                    n => format!("these {n} files"),
+                }
+            )),
+            _ => None,
+        }
+    }
+
+    /// Exit 1 for `--check` with anything pending.
+    pub fn result(&self) -> Result<(), Failure> {
+        if self.report.mode == ApplyMode::Check && !self.plan.is_empty() {
+            Err(Failure::CheckFailed)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Plans the edits and, in execute mode, writes them.
+pub fn run(request: &ApplyRequest, events: &mut dyn Events) -> Result<Applied, Failure> {
+    request.run(events)
+}
+
+impl ApplyRequest {
+    fn run(&self, events: &mut dyn Events) -> Result<Applied, Failure> {
+        if self.selection.is_empty() && !self.all && self.plan.is_none() {
+            return Err(Failure::Usage {
+                message: "name the findings to apply (codes or ids as `cargo tune audit` prints them), or pass --all"
+                    .to_owned(),
+            });
+        }
+        let cwd = self.cwd.clone();
+        let load = LoadOptions {
+            source: MetadataSource::Cargo(self.cargo.clone()),
+            manifest_path: self.cargo.manifest_path.clone(),
+            cwd: cwd.clone(),
+            env: BuildEnv::capture(),
+            // A saved findings file needs no unit graph.
+            unit_graphs: self.findings.is_none(),
+            lockfile_aside: false,
+        };
+        let (model, env, selected, suggestions) = match &self.plan {
+            Some(path) => {
+                let (model, env) = crate::audit::load_and_probe(load)?;
+                let (selected, suggestions) =
+                    plan_steps(&cwd.join(path), &model.root, &env, events)?;
+                (model, env, selected, suggestions)
+            }
+            None => {
+                let (model, env, findings) = match &self.findings {
+                    Some(path) => {
+                        let findings = read_findings(&cwd.join(path))?;
+                        let (model, env) = crate::audit::load_and_probe(load)?;
+                        (model, env, findings)
+                    }
+                    None => {
+                        let audit = crate::audit::audit(
+                            load,
+                            &Policy::default(),
+                            env!("CARGO_PKG_VERSION"),
+                        )?;
+                        (audit.model, audit.env, audit.report.findings)
+                    }
+                };
+                let chosen = self.choose(&findings, events)?;
+                let selected: Vec<String> = chosen.iter().map(|f| f.id.clone()).collect();
+                let suggestions: Vec<(String, Suggestion)> = chosen
+                    .iter()
+                    .flat_map(|f| f.suggestions.iter().map(|s| (f.id.clone(), s.clone())))
+                    .collect();
+                (model, env, selected, suggestions)
+            }
+        };
+        let mut linkers: Vec<String> = Vec::new();
+        for (_, suggestion) in &suggestions {
+            if let SuggestedChange::UseLinker { linker } = &suggestion.change
+                && !linkers.contains(linker)
+            {
+                linkers.push(linker.clone());
+            }
+        }
+        let linkers =
+            crate::probe::linker_setups(&linkers, &env, std::env::var_os("PATH").as_deref());
+        let inputs = ModelInputs::new(&model, &env.rustc.host, &env.host_cfg, linkers);
+        let named: Vec<(&str, &Suggestion)> =
+            suggestions.iter().map(|(id, s)| (id.as_str(), s)).collect();
+        let plan = crate::plan::change_set_of(&named, &inputs.inputs(), &crate::edit::read_file)
+            .map_err(|e| Failure::Setup {
+                message: format!("failed to plan the edits: {e}"),
+                source: None,
+            })?;
+        let mut plan = plan;
+        if plan.runs_commands() {
+            let mut options = self.cargo.clone();
+            options.manifest_path = None;
+            options.env = model.cargo_env();
+            crate::edit::check_updates(&mut plan, &options);
+        }
+
+        let mode = self.mode;
+        let mut report = plan.report(env!("CARGO_PKG_VERSION"), mode, selected);
+        if mode == ApplyMode::Execute && !plan.is_empty() {
+            if !self.allow_dirty {
+                let dirty =
+                    git::dirty_files(&model.root, &plan.touched_files()).map_err(|source| {
+                        Failure::Setup {
+                            message: "failed to ask git for uncommitted changes".to_owned(),
+                            source: Some(Box::new(source)),
+                        }
+                    })?;
+                if !dirty.is_empty() {
+                    return Err(Failure::Refused {
+                        message: format!(
+                            "the files to edit have uncommitted changes: {}\n\
+                             commit or stash them first, or pass --allow-dirty (`cargo tune undo` still reverts the edit)",
+                            dirty.join(", ")
+                        ),
+                    });
+                }
+            }
+            let journal = Journal::in_target_dir(&model.metadata.target_directory);
+            let mut options = self.cargo.clone();
+            options.manifest_path = None;
+            options.env = model.cargo_env();
+            let verification = Verification::CargoMetadata {
+                options: options.clone(),
+                locked: true,
+                no_deps: false,
+            };
+            let cancel = events.cancel();
+            let applied = Transaction::new(&plan, journal, verification, options)
+                .with_interrupt(&cancel)
+                .execute()?;
+            report.applied = true;
+            report.journal = Some(applied.journal_entry.display().to_string());
+        }
+        Ok(Applied { plan, report })
+    }
+
+    /// The findings the selection names; an id that names none is a usage error.
+    fn choose<'f>(
+        &self,
+        findings: &'f [Finding],
+        events: &mut dyn Events,
+    ) -> Result<Vec<&'f Finding>, Failure> {
+        let (chosen, unmatched) = select(findings, &self.selection, self.all);
+        for selector in unmatched {
+            match selector {
+                // A valid code with no finding here: the workspace may already be fixed.
+                Selector::Code(code) => {
+                    events.warning(&format!("no `{code}` finding in this workspace"));
+                }
+                // An id names one finding; one that is not there is a mistake.
+                Selector::Id(id) => {
+                    let hint = match closest_id(&id, findings) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "`cargo tune audit` prints every id".to_owned(),
+                    };
+                    return Err(Failure::Usage {
+                        message: format!("no finding has the id `{id}`; {hint}"),
+                    });
+                }
+            }
+        }
+        Ok(chosen)
+    }
+}
+
+/// A suggestion and the finding or plan step that proposed it.
+type NamedSuggestion = (String, Suggestion);
+
+/// The chosen steps of a decision record, after checking that it was measured on this
+/// toolchain and workspace.
+fn plan_steps(
+    path: &std::path::Path,
+    root: &std::path::Path,
+    env: &crate::probe::Environment,
+    events: &mut dyn Events,
+) -> Result<(Vec<String>, Vec<NamedSuggestion>), Failure> {
+    let setup = |what: String| Failure::Setup {
+        message: format!("failed to read the plan {}: {what}", path.display()),
+        source: None,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| setup(e.to_string()))?;
+    let record = crate::plan::record::from_toml(&text).map_err(setup)?;
+    let now =
+        crate::plan::record::fingerprint(root, &env.rustc.version.to_string(), &env.rustc.host);
+    let differences = crate::plan::record::differences(&record.fingerprint, &now);
+    if !differences.is_empty() {
+        return Err(Failure::Refused {
+            message: format!(
+                "the plan {} was measured on another toolchain or workspace state ({}); its measurements may not hold here: run `cargo tune plan` again",
+                path.display(),
+                differences.join("; ")
+            ),
+        });
+    }
+    if record.partial {
+        events.warning(&format!(
+            "{} is a partial plan (the search was interrupted); applying the {} step(s) chosen before that",
+            path.display(),
+            record.steps.len()
+        ));
+    }
+    let mut selected = Vec::new();
+    let mut suggestions = Vec::new();
+    for step in &record.steps {
+        let candidate = record
+            .candidates
+            .iter()
+            .find(|c| c.id == step.candidate)
+            .ok_or_else(|| {
+                setup(format!(
+                    "step `{}` is not among its candidates",
+                    step.candidate
+                ))
+            })?;
+        selected.push(candidate.id.clone());
+        for change in &candidate.changes {
+            suggestions.push((
+                candidate.id.clone(),
+                Suggestion {
+                    summary: candidate.summary.clone(),
+                    change: change.clone(),
+                },
+            ));
+        }
+    }
+    Ok((selected, suggestions))
+}
+
+/// Findings from a captured report: an audit document, or a bare list of findings.
+fn read_findings(path: &std::path::Path) -> Result<Vec<Finding>, Failure> {
+    let setup = |what: String| Failure::Setup {
+        message: format!("failed to read findings from {}: {what}", path.display()),
+        source: None,
+    };
+    let bytes = std::fs::read(path).map_err(|e| setup(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| setup(e.to_string()))?;
+    let list = match value {
+        serde_json::Value::Object(mut map) => {
+            map.remove("findings").unwrap_or(serde_json::Value::Null)
+        }
+        other => other,
+    };
+    serde_json::from_value(list).map_err(|e| setup(e.to_string()))
+}

@@ -1,0 +1,58 @@
+//! `cargo tune bench`: the workspace as it is, measured in the scenarios asked for.
+
+use std::path::PathBuf;
+
+use cargo_tune_schema::MeasureReport;
+
+use super::session::{MeasureOptions, Session, dedup, now};
+use super::{history_of, report};
+use crate::cargo::CargoOptions;
+use crate::vocab::{Events, Failure, Scenario};
+
+/// Measured when no scenario is named.
+pub const DEFAULT_SCENARIOS: &[Scenario] = &[
+    Scenario::Check,
+    Scenario::DevClean,
+    Scenario::DevIncremental,
+];
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchRequest {
+    /// How cargo is called.
+    pub cargo: CargoOptions,
+    /// Where the command runs.
+    pub cwd: PathBuf,
+    /// Scenarios, runs and the rest.
+    pub measure: MeasureOptions,
+}
+
+/// Measures the workspace and appends the history; the report may hold failed builds.
+pub fn run(request: &BenchRequest, events: &mut dyn Events) -> Result<MeasureReport, Failure> {
+    let session = Session::load(&request.cargo, &request.cwd, false)?;
+    let baseline = session.variant("baseline", &[], &[])?;
+    let scenarios = if request.measure.scenarios.is_empty() {
+        DEFAULT_SCENARIOS.to_vec()
+    } else {
+        dedup(&request.measure.scenarios)
+    };
+    let (context, variants, results) = session.measure(
+        &request.measure,
+        vec![baseline],
+        scenarios,
+        Vec::new(),
+        false,
+        events,
+    )?;
+    let report = report(
+        "bench",
+        env!("CARGO_PKG_VERSION"),
+        &session.model.root.display().to_string(),
+        context,
+        session.specs(&variants),
+        Vec::new(),
+        results,
+    );
+    session.record(&request.measure, &history_of(&report, now()), events);
+    Ok(report)
+}
