@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use cargo_tune_schema::{AuditReport, FORMAT_VERSION, Summary, ToolInfo, UnitGraphStatus};
 
 use crate::analysis::{self, AnalysisCtx, FindingSink, Policy};
-use crate::cargo::CargoOptions;
+use crate::cargo::Invocation;
 use crate::cargo::metadata::MetadataExit;
 use crate::cargo::metadata::MetadataSource;
 use crate::cargo::unit_graph::UnitGraphs;
@@ -125,10 +125,8 @@ fn unit_graph_status(graphs: &UnitGraphs) -> UnitGraphStatus {
 /// What to audit.
 #[derive(Debug, Clone)]
 pub struct AuditRequest {
-    /// How cargo is called.
-    pub cargo: CargoOptions,
-    /// Where the command runs.
-    pub cwd: PathBuf,
+    /// Which workspace, and how cargo is called.
+    pub invocation: Invocation,
     /// A captured `cargo metadata --format-version 1` to read instead of running cargo.
     pub metadata_path: Option<PathBuf>,
     /// Cost the findings with a saved `cargo tune timings --format json`: `Some(None)` for the
@@ -140,10 +138,10 @@ pub struct AuditRequest {
 
 /// Audits the workspace, its findings costed when asked.
 pub fn run(request: &AuditRequest, events: &mut dyn Events) -> Result<Audit, Failure> {
-    let cwd = &request.cwd;
+    let cwd = &request.invocation.cwd;
     let source = match &request.metadata_path {
         Some(path) => {
-            let c = &request.cargo;
+            let c = &request.invocation.cargo;
             if c.locked || c.offline || c.frozen || !c.config.is_empty() {
                 events.warning(
                     "--locked, --offline, --frozen and --config have no effect with --metadata-path",
@@ -151,11 +149,11 @@ pub fn run(request: &AuditRequest, events: &mut dyn Events) -> Result<Audit, Fai
             }
             MetadataSource::Json(cwd.join(path))
         }
-        None => MetadataSource::Cargo(request.cargo.clone()),
+        None => MetadataSource::Cargo(request.invocation.cargo.clone()),
     };
     let load = LoadOptions {
         source,
-        manifest_path: request.cargo.manifest_path.clone(),
+        manifest_path: request.invocation.cargo.manifest_path.clone(),
         cwd: cwd.clone(),
         env: BuildEnv::capture(),
         unit_graphs: true,

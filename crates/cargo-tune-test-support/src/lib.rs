@@ -254,6 +254,12 @@ impl CargoTuneCli {
         self
     }
 
+    /// Appends the words of `line`, split at whitespace (`"bench --runs 1"`): for arguments
+    /// that hold no space themselves.
+    pub fn line(self, line: &str) -> Self {
+        self.args(line.split_whitespace())
+    }
+
     /// Sets an environment variable.
     pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
         self.cmd.env(key, value);
@@ -350,6 +356,32 @@ impl RunResult {
             self.stdout(),
             self.stderr()
         );
+        self
+    }
+
+    /// Asserts that stderr holds every one of `needles`, showing it otherwise.
+    #[track_caller]
+    pub fn assert_stderr_has(&self, needles: &[&str]) -> &Self {
+        let stderr = self.stderr();
+        for needle in needles {
+            assert!(
+                stderr.contains(needle),
+                "no `{needle}` in stderr:\n{stderr}"
+            );
+        }
+        self
+    }
+
+    /// Asserts that stdout holds every one of `needles`, showing it otherwise.
+    #[track_caller]
+    pub fn assert_stdout_has(&self, needles: &[&str]) -> &Self {
+        let stdout = self.stdout();
+        for needle in needles {
+            assert!(
+                stdout.contains(needle),
+                "no `{needle}` in stdout:\n{stdout}"
+            );
+        }
         self
     }
 

@@ -8,7 +8,7 @@ use cargo_tune_schema::{ApplyMode, ApplyReport, Finding, SuggestedChange, Sugges
 
 use super::{Selector, closest_id, select};
 use crate::analysis::Policy;
-use crate::cargo::CargoOptions;
+use crate::cargo::Invocation;
 use crate::cargo::metadata::MetadataSource;
 use crate::change::ModelInputs;
 use crate::edit::{EditPlan, Journal, Transaction, Verification, git};
@@ -18,10 +18,8 @@ use crate::workspace::{BuildEnv, LoadOptions};
 /// What to apply, and whether to write it.
 #[derive(Debug, Clone)]
 pub struct ApplyRequest {
-    /// How cargo is called.
-    pub cargo: CargoOptions,
-    /// Where the command runs.
-    pub cwd: PathBuf,
+    /// Which workspace, and how cargo is called.
+    pub invocation: Invocation,
     /// Finding codes and ids.
     pub selection: Vec<Selector>,
     /// Every warning and error.
@@ -87,10 +85,10 @@ impl ApplyRequest {
                     .to_owned(),
             });
         }
-        let cwd = self.cwd.clone();
+        let cwd = self.invocation.cwd.clone();
         let load = LoadOptions {
-            source: MetadataSource::Cargo(self.cargo.clone()),
-            manifest_path: self.cargo.manifest_path.clone(),
+            source: MetadataSource::Cargo(self.invocation.cargo.clone()),
+            manifest_path: self.invocation.cargo.manifest_path.clone(),
             cwd: cwd.clone(),
             env: BuildEnv::capture(),
             // A saved findings file needs no unit graph.
@@ -149,7 +147,7 @@ impl ApplyRequest {
             })?;
         let mut plan = plan;
         if plan.runs_commands() {
-            let mut options = self.cargo.clone();
+            let mut options = self.invocation.cargo.clone();
             options.manifest_path = None;
             options.env = model.cargo_env();
             crate::edit::check_updates(&mut plan, &options);
@@ -177,7 +175,7 @@ impl ApplyRequest {
                 }
             }
             let journal = Journal::in_target_dir(&model.metadata.target_directory);
-            let mut options = self.cargo.clone();
+            let mut options = self.invocation.cargo.clone();
             options.manifest_path = None;
             options.env = model.cargo_env();
             let verification = Verification::CargoMetadata {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use cargo_tune_schema::{FORMAT_VERSION, ToolInfo, UndoReport};
 
-use crate::cargo::{CargoCli, CargoOptions};
+use crate::cargo::{CargoCli, Invocation};
 use crate::edit::{Journal, undo};
 use crate::vocab::Failure;
 use crate::workspace::find_manifest;
@@ -13,15 +13,13 @@ use crate::workspace::find_manifest;
 /// Which workspace to undo in.
 #[derive(Debug, Clone)]
 pub struct UndoRequest {
-    /// How cargo is called.
-    pub cargo: CargoOptions,
-    /// Where the command runs.
-    pub cwd: PathBuf,
+    /// Which workspace, and how cargo is called.
+    pub invocation: Invocation,
 }
 
 /// Undoes the last apply of the workspace.
 pub fn run(request: &UndoRequest) -> Result<UndoReport, Failure> {
-    let (root, target_dir) = request.locate(&request.cwd)?;
+    let (root, target_dir) = request.locate(&request.invocation.cwd)?;
     let journal = Journal::in_target_dir(&target_dir);
     let undone = undo(&journal, &root)?;
     Ok(UndoReport {
@@ -40,8 +38,8 @@ impl UndoRequest {
     /// The workspace root and its target directory. cargo knows them; when it cannot read the
     /// manifests, the journal is looked for under `target/` of each enclosing directory.
     fn locate(&self, cwd: &Path) -> Result<(PathBuf, PathBuf), Failure> {
-        let manifest = find_manifest(self.cargo.manifest_path.as_deref(), cwd)?;
-        let mut options = self.cargo.clone();
+        let manifest = find_manifest(self.invocation.cargo.manifest_path.as_deref(), cwd)?;
+        let mut options = self.invocation.cargo.clone();
         options.manifest_path = Some(manifest.clone());
         let cli = CargoCli::new(&["metadata"], &options).args(["--format-version=1", "--no-deps"]);
         if let Ok(output) = cli.output()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use cargo_tune_schema::{CacheCheck, CacheReport, FORMAT_VERSION, ToolInfo};
 
 use super::{Backend, CacheError, VerifyPlan, check, verify as verify_builds};
-use crate::cargo::CargoOptions;
+use crate::cargo::Invocation;
 use crate::measure::MeasureError;
 use crate::measure::session::Session;
 use crate::vocab::{Events, Failure};
@@ -66,10 +66,8 @@ pub fn status(backend: &Backend) -> (CacheReport, Result<(), Failure>) {
 /// What to verify.
 #[derive(Debug, Clone)]
 pub struct VerifyRequest {
-    /// How cargo is called.
-    pub cargo: CargoOptions,
-    /// Where the command runs.
-    pub cwd: PathBuf,
+    /// Which workspace, and how cargo is called.
+    pub invocation: Invocation,
     /// The backend.
     pub backend: Backend,
     /// Members to build; empty for the whole workspace.
@@ -78,16 +76,17 @@ pub struct VerifyRequest {
 
 /// Builds twice as CI does and reports what the cache served.
 pub fn verify(request: &VerifyRequest, events: &mut dyn Events) -> Result<CacheReport, Failure> {
-    let session = Session::load(&request.cargo, &request.cwd, false)?;
+    let session = Session::load(&request.invocation, false)?;
     let mut checks = Vec::new();
     let tool =
         check(&request.backend, session.path_var.as_deref(), &mut checks).map_err(|e| setup(&e))?;
     let root = session.model.root.clone();
     let manifest = request
+        .invocation
         .cargo
         .manifest_path
         .as_ref()
-        .and_then(|p| request.cwd.join(p).canonicalize().ok())
+        .and_then(|p| request.invocation.cwd.join(p).canonicalize().ok())
         .and_then(|p| p.strip_prefix(&root).ok().map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("Cargo.toml"));
     let plan = VerifyPlan {

@@ -1,12 +1,10 @@
 //! `cargo tune bench`: the workspace as it is, measured in the scenarios asked for.
 
-use std::path::PathBuf;
-
 use cargo_tune_schema::MeasureReport;
 
 use super::session::{MeasureOptions, Session, dedup, now};
 use super::{history_of, report};
-use crate::cargo::CargoOptions;
+use crate::cargo::Invocation;
 use crate::vocab::{Events, Failure, Scenario};
 
 /// Measured when no scenario is named.
@@ -19,17 +17,15 @@ pub const DEFAULT_SCENARIOS: &[Scenario] = &[
 /// What to measure.
 #[derive(Debug, Clone)]
 pub struct BenchRequest {
-    /// How cargo is called.
-    pub cargo: CargoOptions,
-    /// Where the command runs.
-    pub cwd: PathBuf,
+    /// Which workspace, and how cargo is called.
+    pub invocation: Invocation,
     /// Scenarios, runs and the rest.
     pub measure: MeasureOptions,
 }
 
 /// Measures the workspace and appends the history; the report may hold failed builds.
 pub fn run(request: &BenchRequest, events: &mut dyn Events) -> Result<MeasureReport, Failure> {
-    let session = Session::load(&request.cargo, &request.cwd, false)?;
+    let session = Session::load(&request.invocation, false)?;
     let baseline = session.variant("baseline", &[], &[])?;
     let scenarios = if request.measure.scenarios.is_empty() {
         DEFAULT_SCENARIOS.to_vec()

@@ -9,8 +9,8 @@ use super::context::{
     Provenance, check_touch_file, controlled_env, default_touch_file, effective_jobs,
 };
 use super::{MeasureError, MeasurePlan};
-use crate::cargo::CargoOptions;
 use crate::cargo::metadata::MetadataSource;
+use crate::cargo::{CargoOptions, Invocation};
 use crate::change::variant::{self, ResolveCtx, RustflagsSources, Variant};
 use crate::change::{Change, ChangeArg, ChangeSpec, InEffect};
 use crate::exec::memory::TreeSampler;
@@ -81,18 +81,18 @@ fn load_options(
 }
 
 impl Session {
-    /// Loads the workspace once, as cargo with `cargo` finds it from `cwd`. `unit_graphs`: read
+    /// Loads the workspace once, as cargo finds it. `unit_graphs`: read
     /// cargo's unit graphs too, which only the `compiled-twice` finding needs; a measurement does
     /// not pay for them otherwise.
-    pub fn load(cargo: &CargoOptions, cwd: &Path, unit_graphs: bool) -> Result<Session, Failure> {
-        Session::load_from(cargo, cwd, unit_graphs, MetadataSource::Cargo)
+    pub fn load(at: &Invocation, unit_graphs: bool) -> Result<Session, Failure> {
+        Session::load_from(&at.cargo, &at.cwd, unit_graphs, MetadataSource::Cargo)
     }
 
     /// Loads the workspace members alone (`cargo metadata --no-deps`): enough to plan and start
     /// a build in milliseconds, without taking cargo's package cache lock. The model has no
     /// dependencies and no resolve.
-    pub fn load_members(cargo: &CargoOptions, cwd: &Path) -> Result<Session, Failure> {
-        Session::load_from(cargo, cwd, false, MetadataSource::Members)
+    pub fn load_members(at: &Invocation) -> Result<Session, Failure> {
+        Session::load_from(&at.cargo, &at.cwd, false, MetadataSource::Members)
     }
 
     /// The whole workspace, dependencies and resolve included, for a session loaded with

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use cargo_tune_schema::{RunContext, TimingsReport};
 
-use crate::cargo::{CargoCli, CargoOptions};
+use crate::cargo::{CargoCli, Invocation};
 use crate::measure::context::Provenance;
 use crate::measure::session::{MeasureOptions, Session, run_plan};
 use crate::measure::{MeasurePlan, runner};
@@ -19,10 +19,8 @@ use crate::vocab::{Events, Failure, Scenario};
 /// What to time.
 #[derive(Debug, Clone)]
 pub struct TimingsRequest {
-    /// How cargo is called.
-    pub cargo: CargoOptions,
-    /// Where the command runs.
-    pub cwd: PathBuf,
+    /// Which workspace, and how cargo is called.
+    pub invocation: Invocation,
     /// The scenario to build.
     pub scenario: Scenario,
     /// Builds to time.
@@ -202,7 +200,7 @@ impl TimingsRequest {
         // milliseconds. What only the report needs (the resolved packages and the audit whose
         // findings get costed, cargo's unit graph, git and cargo's version) is read while cargo
         // builds.
-        let session = Session::load_members(&self.cargo, &self.cwd)?;
+        let session = Session::load_members(&self.invocation)?;
         let baseline = session.variant("baseline", &[], &[])?;
         let measure_args = MeasureOptions {
             scenarios: vec![self.scenario],

@@ -1,23 +1,19 @@
 //! `cargo tune try`: candidates measured against the workspace as it is, each where it can make
 //! a difference, before any file is touched.
 
-use std::path::PathBuf;
-
 use cargo_tune_schema::{FindingCode, MeasureReport};
 
 use super::session::{MeasureOptions, Session, now};
 use super::{history_of, report, select};
-use crate::cargo::CargoOptions;
+use crate::cargo::Invocation;
 use crate::change::{Change, ChangeArg};
 use crate::vocab::{Events, Failure};
 
 /// What to try.
 #[derive(Debug, Clone)]
 pub struct TryRequest {
-    /// How cargo is called.
-    pub cargo: CargoOptions,
-    /// Where the command runs.
-    pub cwd: PathBuf,
+    /// Which workspace, and how cargo is called.
+    pub invocation: Invocation,
     /// Each candidate: its CHANGEs, applied together.
     pub candidates: Vec<Vec<ChangeArg>>,
     /// Scenarios, runs and the rest.
@@ -32,7 +28,7 @@ pub fn run(request: &TryRequest, events: &mut dyn Events) -> Result<MeasureRepor
     let unit_graphs = candidates.iter().flatten().any(|a| {
         a.text.split(':').next().and_then(FindingCode::parse) == Some(FindingCode::CompiledTwice)
     });
-    let session = Session::load(&request.cargo, &request.cwd, unit_graphs)?;
+    let session = Session::load(&request.invocation, unit_graphs)?;
     let current = session.current();
     let mut findings = None;
     let mut expanded: Vec<Vec<Change>> = Vec::new();

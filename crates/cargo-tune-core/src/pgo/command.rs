@@ -2,13 +2,12 @@
 //! own flags.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use cargo_tune_schema::PgoReport;
 
 use super::{PgoError, PgoPlan, PgoProgress};
-use crate::cargo::CargoOptions;
+use crate::cargo::Invocation;
 use crate::cargo::metadata::TargetKind;
 use crate::measure::session::Session;
 use crate::vocab::{Events, Failure};
@@ -17,10 +16,8 @@ use crate::workspace::rustflags::{RustflagsInputs, RustflagsResolution};
 /// What to optimise, and how to train and compare it.
 #[derive(Debug, Clone)]
 pub struct PgoRequest {
-    /// How cargo is called.
-    pub cargo: CargoOptions,
-    /// Where the command runs, and the workload with it.
-    pub cwd: PathBuf,
+    /// Which workspace, and how cargo is called; the workload runs in its directory.
+    pub invocation: Invocation,
     /// The package (else the only member with a binary).
     pub package: Option<String>,
     /// The binary target (else the package's only one).
@@ -46,7 +43,7 @@ pub fn run(request: &PgoRequest, events: &mut dyn Events) -> Result<PgoReport, F
 
 impl PgoRequest {
     fn run(&self, events: &mut dyn Events) -> Result<PgoReport, Failure> {
-        let session = Session::load(&self.cargo, &self.cwd, false)?;
+        let session = Session::load(&self.invocation, false)?;
         let (package, bin) = self.select(&session)?;
         let tools = super::find_tools(&session.env, self.bolt).map_err(|e| setup(&e))?;
         // The effective profiles do not include --config; the check after the BOLT input
@@ -75,7 +72,7 @@ impl PgoRequest {
             bin,
             rustflags,
             workload: self.workload.clone(),
-            workload_dir: self.cwd.clone(),
+            workload_dir: self.invocation.cwd.clone(),
             training_runs: self.training_runs,
             runs: self.runs,
             timeout: self.timeout,

@@ -12,7 +12,7 @@ use cargo_tune_schema::{
 use super::catalogue::{self, LINKERS, ci_layers, scenarios as goal_scenarios};
 use super::driver::{Measurer, Search, changes_of};
 use super::record::{default_path, fingerprint};
-use crate::cargo::CargoOptions;
+use crate::cargo::Invocation;
 use crate::change::variant::Variant;
 use crate::change::{Change, ChangeArg};
 use crate::measure::session::{MeasureOptions, Session};
@@ -21,10 +21,8 @@ use crate::vocab::{Events, Failure, Scenario};
 /// What to plan.
 #[derive(Debug, Clone)]
 pub struct PlanRequest {
-    /// How cargo is called.
-    pub cargo: CargoOptions,
-    /// Where the command runs.
-    pub cwd: PathBuf,
+    /// Which workspace, and how cargo is called.
+    pub invocation: Invocation,
     /// What to make faster.
     pub goal: Goal,
     /// Time the search may take.
@@ -95,7 +93,7 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
     let cache_backend =
         crate::cache::Backend::parse(&request.cache_backend, std::path::Path::new("sccache"))
             .map_err(|e| Failure::usage(format!("--cache-backend: {e}")))?;
-    let session = Session::load(&request.cargo, &request.cwd, false)?;
+    let session = Session::load(&request.invocation, false)?;
     let scenarios: Vec<Scenario> = if request.measure.scenarios.is_empty() {
         goal_scenarios(goal)
     } else {
@@ -105,7 +103,7 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
         .output
         .clone()
         .unwrap_or_else(|| default_path(&session.model.root));
-    let path = request.cwd.join(path);
+    let path = request.invocation.cwd.join(path);
     // An unwritable record fails before anything is measured.
     crate::fsutil::PendingWrite::create(&path).map_err(|source| Failure::Output {
         path: path.display().to_string(),

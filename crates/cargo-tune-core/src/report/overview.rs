@@ -12,7 +12,7 @@ use cargo_tune_schema::{
 };
 
 use crate::analysis::Policy;
-use crate::cargo::CargoOptions;
+use crate::cargo::Invocation;
 use crate::cargo::metadata::MetadataSource;
 pub use crate::fsutil::ReadError;
 use crate::vocab::{Events, Failure};
@@ -321,10 +321,8 @@ fn or_default<T>(
 /// other commands left in the workspace.
 #[derive(Debug, Clone)]
 pub struct ReportRequest {
-    /// How cargo is called.
-    pub cargo: CargoOptions,
-    /// Where the command runs.
-    pub cwd: PathBuf,
+    /// Which workspace, and how cargo is called.
+    pub invocation: Invocation,
     /// A saved `cargo tune timings --format json`.
     pub timings: Option<PathBuf>,
     /// A `cargo tune plan` decision record.
@@ -342,7 +340,7 @@ pub fn run(
     request: &ReportRequest,
     events: &mut dyn Events,
 ) -> Result<(OverviewReport, DefaultPaths), Failure> {
-    let cwd = &request.cwd;
+    let cwd = &request.invocation.cwd;
     let named_timings = request
         .timings
         .as_ref()
@@ -368,8 +366,8 @@ pub fn run(
     }
 
     let load = LoadOptions {
-        source: MetadataSource::Cargo(request.cargo.clone()),
-        manifest_path: request.cargo.manifest_path.clone(),
+        source: MetadataSource::Cargo(request.invocation.cargo.clone()),
+        manifest_path: request.invocation.cargo.manifest_path.clone(),
         cwd: cwd.clone(),
         env: BuildEnv::capture(),
         unit_graphs: true,

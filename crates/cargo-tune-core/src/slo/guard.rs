@@ -14,7 +14,7 @@ use super::{
     Workload, WorkloadRun,
 };
 use crate::cargo::metadata::TargetKind;
-use crate::cargo::{CargoCli, CargoOptions, ToolCommand};
+use crate::cargo::{CargoCli, Invocation, ToolCommand};
 use crate::measure::session::{MeasureOptions, Session, now};
 use crate::measure::workload::measure_workload;
 use crate::measure::{self, MeasureError};
@@ -30,10 +30,8 @@ const VARIANT: &str = "guard";
 /// What to check.
 #[derive(Debug, Clone)]
 pub struct GuardRequest {
-    /// How cargo is called.
-    pub cargo: CargoOptions,
-    /// Where the command runs.
-    pub cwd: PathBuf,
+    /// Which workspace, and how cargo is called.
+    pub invocation: Invocation,
     /// Measured runs per subject (else the spec's `runs`, else 5).
     pub runs: Option<u32>,
     /// `CARGO_BUILD_JOBS` for every measured build.
@@ -78,8 +76,8 @@ impl GuardOutcome {
 
 /// Measures what the SLOs need and checks them.
 pub fn run(request: &GuardRequest, events: &mut dyn Events) -> Result<GuardOutcome, Failure> {
-    let session = Session::load(&request.cargo, &request.cwd, false)?;
-    let cwd = &request.cwd;
+    let session = Session::load(&request.invocation, false)?;
+    let cwd = &request.invocation.cwd;
     let root = session.model.root.clone();
     let Some(raw) =
         SloSpec::find(&session.model.root_manifest, &root).map_err(|e| spec_error(&e))?

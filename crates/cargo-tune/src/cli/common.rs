@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use cargo_tune_core::cargo::CargoOptions;
+use cargo_tune_core::cargo::{CargoOptions, Invocation};
 use cargo_tune_core::report::{RenderOptions, render_json};
 
 use crate::output::{Destination, OutputContext};
@@ -29,6 +29,17 @@ pub(crate) struct ManifestOptions {
 }
 
 impl ManifestOptions {
+    /// The workspace and cargo flags a command's request starts with.
+    pub(crate) fn invocation(
+        &self,
+        ctx: &OutputContext,
+    ) -> Result<Invocation, crate::errors::ExpectedError> {
+        Ok(Invocation {
+            cargo: self.cargo_options(ctx),
+            cwd: current_dir()?,
+        })
+    }
+
     pub(crate) fn cargo_options(&self, ctx: &OutputContext) -> CargoOptions {
         CargoOptions {
             manifest_path: self.manifest_path.clone(),

@@ -121,14 +121,7 @@ fn selection_by_code_and_id_limits_the_plan() {
     let ws = TempWorkspace::fixture("showcase");
     let findings = findings();
     let json = cli(&ws)
-        .args([
-            "apply",
-            "incremental-in-release",
-            "workspace-dep-unused:tinyrand-next",
-            "--offline",
-            "--format",
-            "json",
-        ])
+        .line("apply incremental-in-release workspace-dep-unused:tinyrand-next --offline --format json")
         .args(["--findings", findings.to_str().unwrap()])
         .run()
         .assert_code(exit_codes::OK)
@@ -146,7 +139,7 @@ fn selection_by_code_and_id_limits_the_plan() {
         .args(["apply", "--offline"])
         .run()
         .assert_code(exit_codes::USAGE);
-    assert!(run.stderr().contains("--all"), "{}", run.stderr());
+    run.assert_stderr_has(&["--all"]);
 }
 
 #[test]
@@ -179,11 +172,7 @@ fn check_execute_check_undo_round_trip() {
     // The applied workspace has nothing left to do.
     apply(&ws, &["--check"]).run().assert_code(exit_codes::OK);
     let again = apply(&ws, &["--execute"]).run().assert_code(exit_codes::OK);
-    assert!(
-        again.stdout().contains("nothing to change"),
-        "{}",
-        again.stdout()
-    );
+    again.assert_stdout_has(&["nothing to change"]);
     assert_eq!(snapshot(ws.root()), after);
 
     let undo = cli(&ws)
@@ -200,11 +189,7 @@ fn check_execute_check_undo_round_trip() {
         .args(["undo", "--offline"])
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(
-        refused.stderr().contains("nothing to undo"),
-        "{}",
-        refused.stderr()
-    );
+    refused.assert_stderr_has(&["nothing to undo"]);
     assert_eq!(snapshot(ws.root()), before);
 }
 
@@ -246,11 +231,7 @@ fn unknown_finding_id_is_a_usage_error_with_a_suggestion() {
         .args(["--findings", "none.json"])
         .run()
         .assert_code(exit_codes::OK);
-    assert!(
-        run.stderr().contains("no `debuginfo-in-dev` finding"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["no `debuginfo-in-dev` finding"]);
 }
 
 #[test]
@@ -264,11 +245,7 @@ fn undo_refuses_after_the_files_changed_and_writes_nothing() {
         .args(["undo", "--offline"])
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(
-        run.stderr().contains("crates/app/Cargo.toml changed after"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["crates/app/Cargo.toml changed after"]);
     assert_eq!(snapshot(ws.root()), before);
 }
 
@@ -286,22 +263,11 @@ fn cargo_metadata_rejecting_the_edit_rolls_back_with_exit_103() {
     ws.write("bad-findings.json", &findings.to_string());
     let before = snapshot(ws.root());
     let run = cli(&ws)
-        .args([
-            "apply",
-            "--all",
-            "--offline",
-            "--execute",
-            "--findings",
-            "bad-findings.json",
-        ])
+        .line("apply --all --offline --execute --findings bad-findings.json")
         .run()
         .assert_code(exit_codes::EDIT_FAILED);
-    assert!(
-        run.stderr().contains("every file was restored"),
-        "{}",
-        run.stderr()
-    );
-    assert!(run.stderr().contains("opt-level"), "{}", run.stderr());
+    run.assert_stderr_has(&["every file was restored"]);
+    run.assert_stderr_has(&["opt-level"]);
     assert_eq!(snapshot(ws.root()), before);
     cli(&ws)
         .args(["undo", "--offline"])
@@ -320,20 +286,16 @@ fn malformed_manifest_is_reported_with_line_and_column_and_nothing_is_written() 
     let run = apply(&ws, &["--execute"])
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(run.stderr().contains("Cargo.toml:18:"), "{}", run.stderr());
+    run.assert_stderr_has(&["Cargo.toml:18:"]);
     assert_eq!(snapshot(ws.root()), before);
 }
 
 fn git(root: &Path, args: &[&str]) {
     let status = std::process::Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
+        .args(
+            "-c user.name=t -c user.email=t@example.invalid -c commit.gpgsign=false"
+                .split_whitespace(),
+        )
         .args(args)
         .current_dir(root)
         .output()
@@ -702,12 +664,7 @@ fn a_second_major_version_stays_inline_and_applying_twice_is_a_no_op() {
     let ids = |ws: &TempWorkspace| finding_ids(ws, "workspace-dep");
     assert_eq!(ids(&ws), ["workspace-dep-not-inherited:tiny-width"]);
     cli(&ws)
-        .args([
-            "apply",
-            "workspace-dep-not-inherited",
-            "--offline",
-            "--execute",
-        ])
+        .line("apply workspace-dep-not-inherited --offline --execute")
         .args(["--allow-dirty"])
         .run()
         .assert_code(exit_codes::OK);
@@ -722,12 +679,7 @@ fn a_second_major_version_stays_inline_and_applying_twice_is_a_no_op() {
     );
     assert_eq!(ids(&ws), Vec::<String>::new());
     cli(&ws)
-        .args([
-            "apply",
-            "workspace-dep-not-inherited",
-            "--offline",
-            "--check",
-        ])
+        .line("apply workspace-dep-not-inherited --offline --check")
         .run()
         .assert_code(exit_codes::OK);
 }

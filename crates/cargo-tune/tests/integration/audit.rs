@@ -408,17 +408,7 @@ fn deny_levels_and_relevelling_set_the_exit_code() {
         .run()
         .assert_code(0);
     let report = tune(&ws, &[])
-        .args([
-            "audit",
-            "--format",
-            "json",
-            "-D",
-            "lto-against-goal",
-            "-A",
-            "debuginfo-in-dev",
-            "--deny",
-            "errors",
-        ])
+        .line("audit --format json -D lto-against-goal -A debuginfo-in-dev --deny errors")
         .run()
         .assert_code(1)
         .json();
@@ -434,11 +424,7 @@ fn deny_levels_and_relevelling_set_the_exit_code() {
         .args(["audit", "-A", "no-such-code"])
         .run()
         .assert_code(2);
-    assert!(
-        bad.stderr().contains("debuginfo-in-dev"),
-        "{}",
-        bad.stderr()
-    );
+    bad.assert_stderr_has(&["debuginfo-in-dev"]);
 }
 
 #[test]
@@ -533,13 +519,7 @@ fn metadata_path_reads_captured_json() {
     let meta = cargo(ws.root(), &["metadata", "--format-version", "1"]);
     ws.write("../metadata.json", &meta);
     let report = tune(&ws, &[])
-        .args([
-            "audit",
-            "--format",
-            "json",
-            "--metadata-path",
-            "../metadata.json",
-        ])
+        .line("audit --format json --metadata-path ../metadata.json")
         .run()
         .assert_code(0)
         .json();
@@ -589,11 +569,7 @@ mod bad_input {
         assert_eq!(report["lockfile_aside"], aside.display().to_string());
         assert_eq!(report["unit_graph"]["source"], "unit-graph");
         let human = tune(&ws, &[]).args(["audit", "--offline"]).run();
-        assert!(
-            human.stdout().contains("has no Cargo.lock"),
-            "{}",
-            human.stdout()
-        );
+        human.assert_stdout_has(&["has no Cargo.lock"]);
 
         let locked = TempWorkspace::fixture("showcase");
         cargo(locked.root(), &["generate-lockfile", "--offline"]);
@@ -699,13 +675,7 @@ fn a_configured_wrapper_that_is_not_installed_is_reported_and_bypassed() {
     assert!(!has(&report, "sccache-with-incremental:sccache"));
     assert!(report["packages"].as_u64().unwrap() > 0);
     tune(&ws, &[])
-        .args([
-            "apply",
-            "debuginfo-in-dev",
-            "--offline",
-            "--execute",
-            "--allow-dirty",
-        ])
+        .line("apply debuginfo-in-dev --offline --execute --allow-dirty")
         .run()
         .assert_code(0);
     assert!(

@@ -209,15 +209,7 @@ fn try_a_profile_override_compares_interleaved_pairs() {
     );
 
     let human = cli(&ws)
-        .args([
-            "try",
-            "debug=0",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "1",
-            "--no-history",
-        ])
+        .line("try debug=0 --scenario dev-incremental --runs 1 --no-history")
         .run()
         .assert_code(0);
     let text = human.stdout();
@@ -234,17 +226,7 @@ fn try_a_profile_override_compares_interleaved_pairs() {
         "{text}"
     );
     let md = cli(&ws)
-        .args([
-            "try",
-            "debug=0",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "1",
-            "--no-history",
-            "--format",
-            "markdown",
-        ])
+        .line("try debug=0 --scenario dev-incremental --runs 1 --no-history --format markdown")
         .run()
         .assert_code(0)
         .stdout();
@@ -260,18 +242,7 @@ fn try_a_profile_override_compares_interleaved_pairs() {
 fn try_a_finding_code_measures_the_audits_suggested_change() {
     let ws = TempWorkspace::fixture("showcase");
     let json = cli(&ws)
-        .args([
-            "try",
-            "debuginfo-in-dev",
-            "incremental-in-release",
-            "--scenario",
-            "dev-clean",
-            "--runs",
-            "1",
-            "--format",
-            "json",
-            "--no-history",
-        ])
+        .line("try debuginfo-in-dev incremental-in-release --scenario dev-clean --runs 1 --format json --no-history")
         .run()
         .assert_code(0)
         .json();
@@ -301,40 +272,23 @@ fn try_a_finding_code_measures_the_audits_suggested_change() {
         .args(["try", "debuginfo-in-dev:bench", "--runs", "1"])
         .run()
         .assert_code(2);
-    assert!(
-        err.stderr().contains("no finding `debuginfo-in-dev:bench`")
-            && err.stderr().contains("debuginfo-in-dev:dev"),
-        "{}",
-        err.stderr()
-    );
+    err.assert_stderr_has(&[
+        "no finding `debuginfo-in-dev:bench`",
+        "debuginfo-in-dev:dev",
+    ]);
     // A finding whose fix is not a build setting cannot be tried.
     let err = cli(&ws)
         .args(["try", "workspace-dep-unused", "--runs", "1"])
         .run()
         .assert_code(2);
-    assert!(
-        err.stderr().contains("workspace-dep-unused"),
-        "{}",
-        err.stderr()
-    );
+    err.assert_stderr_has(&["workspace-dep-unused"]);
 }
 
 #[test]
 fn package_selection_builds_and_edits_only_the_named_member() {
     let ws = TempWorkspace::fixture("showcase");
     let json = cli(&ws)
-        .args([
-            "bench",
-            "-p",
-            "legacy-fmt",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "1",
-            "--format",
-            "json",
-            "--no-history",
-        ])
+        .line("bench -p legacy-fmt --scenario dev-incremental --runs 1 --format json --no-history")
         .run()
         .assert_code(0)
         .json();
@@ -354,11 +308,7 @@ fn package_selection_builds_and_edits_only_the_named_member() {
         .args(["bench", "-p", "nope", "--runs", "1"])
         .run()
         .assert_code(2);
-    assert!(
-        unknown.stderr().contains("legacy-fmt"),
-        "{}",
-        unknown.stderr()
-    );
+    unknown.assert_stderr_has(&["legacy-fmt"]);
 }
 
 #[test]
@@ -392,11 +342,7 @@ fn a_failing_variant_is_reported_with_cargos_last_lines_and_exit_101() {
         lines.contains("panic") && lines.contains("bogus"),
         "{lines}"
     );
-    assert!(
-        run.stderr().contains("1 measured build failed"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["1 measured build failed"]);
 }
 
 #[test]
@@ -405,15 +351,7 @@ fn ctrl_c_restores_the_edited_file_and_records_nothing() {
     let original = ws.read(TOUCHED);
     let mtime = age(&ws.path(TOUCHED));
     let output = cli(&ws)
-        .args([
-            "bench",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "50",
-            "--format",
-            "json",
-        ])
+        .line("bench --scenario dev-incremental --runs 50 --format json")
         // Once a measured build of the edited file is under way.
         .interrupt_when(Duration::from_secs(120), || {
             ws.read(TOUCHED).starts_with("// cargo-tune edit 2")
@@ -470,16 +408,12 @@ fn missing_linkers_are_setup_errors_with_the_install_command() {
 fn unknown_presets_keys_and_scenarios_are_usage_errors_listing_valid_ones() {
     let ws = TempWorkspace::fixture("showcase");
     let run = cli(&ws).args(["try", "linker=gold"]).run().assert_code(2);
-    assert!(
-        run.stderr().contains("mold, wild, lld, bfd"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["mold, wild, lld, bfd"]);
     let run = cli(&ws)
         .args(["try", "profile.dev.debugg=1"])
         .run()
         .assert_code(2);
-    assert!(run.stderr().contains("opt-level"), "{}", run.stderr());
+    run.assert_stderr_has(&["opt-level"]);
     let run = cli(&ws)
         .args(["bench", "--scenario", "dev"])
         .run()
@@ -496,16 +430,7 @@ fn unknown_presets_keys_and_scenarios_are_usage_errors_listing_valid_ones() {
 fn try_linker_mold_links_with_mold() {
     let ws = TempWorkspace::fixture("showcase");
     let run = cli(&ws)
-        .args([
-            "try",
-            "linker=mold",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "1",
-            "--format",
-            "json",
-        ])
+        .line("try linker=mold --scenario dev-incremental --runs 1 --format json")
         .run()
         .assert_code(0);
     let json = run.json();
@@ -579,21 +504,7 @@ fn assert_verdict_follows_interval(c: &Value) {
 fn try_several_candidates_interleaves_them_in_rotated_rounds() {
     let ws = TempWorkspace::fixture("showcase");
     let json = cli(&ws)
-        .args([
-            "try",
-            "debug=0",
-            "--vs",
-            "deps-debug=false+codegen-units=4",
-            "--vs",
-            "debuginfo-in-dev:dev",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "2",
-            "--format",
-            "json",
-            "--no-history",
-        ])
+        .line("try debug=0 --vs deps-debug=false+codegen-units=4 --vs debuginfo-in-dev:dev --scenario dev-incremental --runs 2 --format json --no-history")
         .run()
         .assert_code(0)
         .json();
@@ -692,14 +603,7 @@ fn try_refuses_what_it_cannot_measure_before_building_anything() {
     );
     // A release-only change on a dev scenario would measure two identical builds.
     let run = cli(&ws)
-        .args([
-            "try",
-            "lto=thin",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "1",
-        ])
+        .line("try lto=thin --scenario dev-incremental --runs 1")
         .run()
         .assert_code(2);
     assert!(
@@ -710,21 +614,10 @@ fn try_refuses_what_it_cannot_measure_before_building_anything() {
         run.stderr()
     );
     let run = cli(&ws)
-        .args([
-            "try",
-            "debug=0",
-            "--vs",
-            "profile.dev.debug=0",
-            "--runs",
-            "1",
-        ])
+        .line("try debug=0 --vs profile.dev.debug=0 --runs 1")
         .run()
         .assert_code(2);
-    assert!(
-        run.stderr().contains("is the same change as `debug=0`"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["is the same change as `debug=0`"]);
     assert!(
         !ws.path("target/cargo-tune/dev-incremental").exists()
             && !ws.path("target/cargo-tune/dev-clean").exists(),

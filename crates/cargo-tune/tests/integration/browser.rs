@@ -29,16 +29,7 @@ pub(crate) struct Rendered {
 pub(crate) fn render(file: &Path, extra: &[&str]) -> Rendered {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
+        .args("--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --no-first-run --enable-logging=stderr --v=0".split_whitespace())
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(extra)
         .arg(format!("file://{}", file.display()))

@@ -243,11 +243,7 @@ fn redis_serves_the_warm_build_and_the_password_is_never_shown() {
         .args([format!("--backend={}", redis.url(Some(PASSWORD)))])
         .run()
         .assert_code(exit_codes::OK);
-    assert!(
-        human.stdout().contains("answers PING"),
-        "{}",
-        human.stdout()
-    );
+    human.assert_stdout_has(&["answers PING"]);
     assert!(!human.stdout().contains(PASSWORD));
     assert_no_server_with(
         &format!("127.0.0.1:{}", redis.port),
@@ -259,15 +255,7 @@ fn redis_serves_the_warm_build_and_the_password_is_never_shown() {
 fn a_restored_target_dir_is_rebuilt_by_mtime_after_a_fresh_checkout() {
     let ws = TempWorkspace::fixture("cache-ci");
     let run = cli(&ws)
-        .args([
-            "cache",
-            "verify",
-            "--offline",
-            "--backend",
-            "target-dir",
-            "--format",
-            "json",
-        ])
+        .line("cache verify --offline --backend target-dir --format json")
         .run()
         .assert_code(exit_codes::OK);
     let report = run.json();
@@ -316,19 +304,14 @@ fn redis_needing_auth_says_where_the_password_goes_and_a_wrong_one_is_refused() 
         .env("PATH", &path)
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(
-        run.stderr().contains("requires a password")
-            && run.stderr().contains("redis://[USER]:PASSWORD@HOST:PORT"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["requires a password", "redis://[USER]:PASSWORD@HOST:PORT"]);
     let run = cli(&ws)
         .args(["cache", "status"])
         .args([format!("--backend={}", redis.url(Some("wrong-one")))])
         .env("PATH", &path)
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(run.stderr().contains("refused"), "{}", run.stderr());
+    run.assert_stderr_has(&["refused"]);
     assert!(!run.stderr().contains("wrong-one"), "{}", run.stderr());
 }
 
@@ -354,11 +337,7 @@ fn sccache_missing_or_too_old_names_the_install_command() {
         .env("PATH", &empty)
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(
-        run.stderr().contains("cargo install --locked sccache"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["cargo install --locked sccache"]);
     let run = cli(&ws)
         .args(["cache", "status", "--backend", "local=cache"])
         .env("PATH", fake_sccache(&ws, "0.3.0"))
@@ -374,7 +353,7 @@ fn sccache_missing_or_too_old_names_the_install_command() {
         "{stderr}"
     );
     // The checks made are reported on stdout too.
-    assert!(run.stdout().contains("FAILED"), "{}", run.stdout());
+    run.assert_stdout_has(&["FAILED"]);
 }
 
 #[test]
@@ -384,7 +363,7 @@ fn an_unknown_backend_is_a_usage_error() {
         .args(["cache", "status", "--backend", "s3://bucket"])
         .run()
         .assert_code(exit_codes::USAGE);
-    assert!(run.stderr().contains("target-dir"), "{}", run.stderr());
+    run.assert_stderr_has(&["target-dir"]);
 }
 
 /// Per variant of the `ci-warm` scenario of a `try` report: (units rebuilt, units total) of
@@ -421,19 +400,7 @@ fn ci_warm_units(report: &serde_json::Value) -> Vec<(String, Vec<(u64, u64)>)> {
 fn ci_warm_rebuilds_every_member_from_a_restored_target_unless_freshness_is_by_checksum() {
     let ws = TempWorkspace::fixture("cache-ci");
     let run = cli(&ws)
-        .args([
-            "try",
-            "--offline",
-            "--scenario",
-            "ci-warm",
-            "--runs",
-            "2",
-            "--format",
-            "json",
-            "target-cache",
-            "--vs",
-            "target-cache+checksum-freshness",
-        ])
+        .line("try --offline --scenario ci-warm --runs 2 --format json target-cache --vs target-cache+checksum-freshness")
         .run()
         .assert_code(exit_codes::OK);
     let report = run.json();
@@ -470,17 +437,7 @@ fn ci_warm_with_sccache_compiles_through_a_private_server_that_is_stopped() {
     require_sccache();
     let ws = TempWorkspace::fixture("cache-ci");
     let run = cli(&ws)
-        .args([
-            "try",
-            "--offline",
-            "--scenario",
-            "ci-warm",
-            "--runs",
-            "1",
-            "--format",
-            "json",
-            "sccache+CARGO_INCREMENTAL=0",
-        ])
+        .line("try --offline --scenario ci-warm --runs 1 --format json sccache+CARGO_INCREMENTAL=0")
         .run()
         .assert_code(exit_codes::OK);
     let report = run.json();
@@ -514,15 +471,7 @@ fn ctrl_c_during_a_ci_warm_run_stops_the_private_sccache_server() {
     let cache = ws.path("target/cargo-tune/ci-warm/candidate-1.sccache");
     let needle = cache.display().to_string();
     let output = cli(&ws)
-        .args([
-            "try",
-            "--offline",
-            "--scenario",
-            "ci-warm",
-            "--runs",
-            "50",
-            "sccache+CARGO_INCREMENTAL=0",
-        ])
+        .line("try --offline --scenario ci-warm --runs 50 sccache+CARGO_INCREMENTAL=0")
         // Once the private server is up and the warm-up has written to its cache.
         .interrupt_when(Duration::from_secs(120), || {
             !sccache_processes_with(&needle).is_empty()

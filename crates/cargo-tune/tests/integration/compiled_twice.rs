@@ -288,17 +288,7 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
 fn try_measures_the_profile_fix_as_a_config_override() {
     let ws = TempWorkspace::fixture("twice-panic-abort");
     let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
-        .args([
-            "try",
-            "compiled-twice",
-            "--runs",
-            "1",
-            "--scenario",
-            "dev-clean",
-            "--offline",
-            "--format",
-            "json",
-        ])
+        .line("try compiled-twice --runs 1 --scenario dev-clean --offline --format json")
         .run()
         .assert_code(0)
         .json();

@@ -51,7 +51,7 @@ fn an_unwritable_output_fails_before_any_edit_or_build() {
     let run = crate::apply::apply(&ws, &["--execute", "-o", "/nonexistent/x"])
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(run.stderr().contains("/nonexistent/x"), "{}", run.stderr());
+    run.assert_stderr_has(&["/nonexistent/x"]);
     assert_eq!(crate::apply::snapshot(ws.root()), before, "no file edited");
     assert!(!ws.path("target").exists(), "no journal entry");
 
@@ -61,7 +61,7 @@ fn an_unwritable_output_fails_before_any_edit_or_build() {
             .args(["--scenario", "check", "--runs", "1", "-o", "/nonexistent/x"])
             .run()
             .assert_code(exit_codes::SETUP);
-        assert!(run.stderr().contains("/nonexistent/x"), "{}", run.stderr());
+        run.assert_stderr_has(&["/nonexistent/x"]);
         assert!(
             !ws.path("target").exists(),
             "{command:?}: no build ran and no history was appended"

@@ -227,11 +227,7 @@ level = "warn"
         .run()
         .assert_code(exit_codes::CHECK_FAILED);
     assert!(!ws.path("tune-baseline.json").exists());
-    assert!(
-        run.stdout().contains("the baseline was not updated"),
-        "{}",
-        run.stdout()
-    );
+    run.assert_stdout_has(&["the baseline was not updated"]);
 }
 
 #[test]
@@ -267,11 +263,7 @@ fn bad_slos_are_setup_errors_pointing_at_the_key_before_any_build() {
         .args(["guard", "--runs", "1", "--no-history"])
         .run()
         .assert_code(exit_codes::OK);
-    assert!(
-        run.stderr().contains("did you mean `time`?"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["did you mean `time`?"]);
     assert!(
         run.stdout().contains("cannot tell a limit from noise"),
         "one run decides nothing: {}",

@@ -85,18 +85,7 @@ fn try_threads_builds_with_nightly_and_passes_z_threads_to_rustc() {
     require_nightly();
     let ws = TempWorkspace::fixture("showcase");
     let json = CargoTuneCli::new(BIN, ws.root())
-        .args([
-            "try",
-            "threads=2",
-            "--vs",
-            "nightly",
-            "--scenario",
-            "check",
-            "--runs",
-            "1",
-            "--format",
-            "json",
-        ])
+        .line("try threads=2 --vs nightly --scenario check --runs 1 --format json")
         .run()
         .assert_code(0)
         .json();
@@ -165,15 +154,7 @@ fn try_threads_builds_with_nightly_and_passes_z_threads_to_rustc() {
     // The human report says which compiler built each candidate and what the gap between
     // them means.
     let human = CargoTuneCli::new(BIN, ws.root())
-        .args([
-            "try",
-            "threads=2",
-            "--scenario",
-            "check",
-            "--runs",
-            "1",
-            "--no-history",
-        ])
+        .line("try threads=2 --scenario check --runs 1 --no-history")
         .run()
         .assert_code(0)
         .stdout();

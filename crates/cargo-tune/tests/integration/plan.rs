@@ -68,19 +68,7 @@ fn plan_writes_a_consistent_record_and_apply_plan_writes_exactly_its_steps() {
     let ws = TempWorkspace::fixture("showcase");
     let original = ws.read(TOUCHED);
     let run = cli(&ws)
-        .args([
-            "plan",
-            "--goal",
-            "dev",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "2",
-            "--budget",
-            "30m",
-            "--format",
-            "json",
-        ])
+        .line("plan --goal dev --scenario dev-incremental --runs 2 --budget 30m --format json")
         .run()
         .assert_code(0);
     assert_eq!(ws.read(TOUCHED), original);
@@ -189,11 +177,7 @@ fn plan_writes_a_consistent_record_and_apply_plan_writes_exactly_its_steps() {
         .args(["apply", "--plan", RECORD, "--execute", "--allow-dirty"])
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(
-        refused.stderr().contains("root Cargo.toml"),
-        "{}",
-        refused.stderr()
-    );
+    refused.assert_stderr_has(&["root Cargo.toml"]);
 }
 
 #[test]
@@ -205,21 +189,13 @@ fn a_record_from_another_toolchain_or_not_a_record_is_refused() {
         .args(["apply", "--plan", RECORD])
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(
-        run.stderr().contains("not a cargo-tune plan record"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["not a cargo-tune plan record"]);
     ws.write(RECORD, "format_version = 99\n");
     let run = cli(&ws)
         .args(["apply", "--plan", RECORD])
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(
-        run.stderr().contains("format_version 99"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["format_version 99"]);
 
     // A well-formed record measured with another rustc.
     let lock = std::fs::read(ws.path("Cargo.lock")).unwrap();
@@ -253,11 +229,7 @@ fn a_record_from_another_toolchain_or_not_a_record_is_refused() {
         .args(["apply", "--plan", RECORD, "--execute"])
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(
-        run.stderr().contains("rustc: 1.70.0 in the plan"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["rustc: 1.70.0 in the plan"]);
     assert_eq!(ws.read("Cargo.toml"), before);
     // --plan and a selection of findings do not mix.
     cli(&ws)
@@ -279,24 +251,10 @@ fn bad_goal_scenario_and_budget_are_refused() {
     }
     // One second cannot hold a round; the refusal gives the estimate, and no record is left.
     let run = cli(&ws)
-        .args([
-            "plan",
-            "--goal",
-            "dev",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "2",
-            "--budget",
-            "1s",
-        ])
+        .line("plan --goal dev --scenario dev-incremental --runs 2 --budget 1s")
         .run()
         .assert_code(exit_codes::USAGE);
-    assert!(
-        run.stderr().contains("too small") && run.stderr().contains("takes about"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["too small", "takes about"]);
     assert!(!ws.path(RECORD).exists());
 }
 
@@ -305,17 +263,7 @@ fn ctrl_c_mid_search_keeps_a_partial_record_and_restores_the_edited_file() {
     let ws = TempWorkspace::fixture("showcase");
     let original = ws.read(TOUCHED);
     let output = cli(&ws)
-        .args([
-            "plan",
-            "--goal",
-            "dev",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "40",
-            "--budget",
-            "10h",
-        ])
+        .line("plan --goal dev --scenario dev-incremental --runs 40 --budget 10h")
         // Past the probe and into the first round, where the candidates get target directories.
         .interrupt_when(Duration::from_secs(300), || {
             ws.path("target/cargo-tune/dev-incremental/dev-debug-0")
@@ -347,19 +295,7 @@ fn not_against(m: &serde_json::Value) -> bool {
 fn dev_plan_with_one_run_measures_both_scenarios_and_adds_runs_only_for_its_leaders() {
     let ws = TempWorkspace::fixture("timings");
     let json = cli(&ws)
-        .args([
-            "plan",
-            "--goal",
-            "dev",
-            "--runs",
-            "1",
-            "--follow-ups",
-            "1",
-            "--budget",
-            "30m",
-            "--format",
-            "json",
-        ])
+        .line("plan --goal dev --runs 1 --follow-ups 1 --budget 30m --format json")
         .run()
         .assert_code(0)
         .json();
@@ -455,18 +391,7 @@ fn plan_goal_ci_records_its_cache_layers_and_apply_leaves_them_to_ci() {
     let ws = TempWorkspace::fixture("cache-ci");
     let manifest_before = ws.read("Cargo.toml");
     let json = cli(&ws)
-        .args([
-            "plan",
-            "--goal",
-            "ci",
-            "--offline",
-            "--runs",
-            "3",
-            "--budget",
-            "20m",
-            "--format",
-            "json",
-        ])
+        .line("plan --goal ci --offline --runs 3 --budget 20m --format json")
         .run()
         .assert_code(0)
         .json();

@@ -148,15 +148,7 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
         .run()
         .assert_code(0);
     cli(&ws)
-        .args([
-            "bench",
-            "--scenario",
-            "check",
-            "--runs",
-            "1",
-            "--format",
-            "json",
-        ])
+        .line("bench --scenario check --runs 1 --format json")
         .args(["-o", bench_json.to_str().unwrap()])
         .run()
         .assert_code(0);
@@ -334,7 +326,7 @@ fn sections_without_data_say_which_command_fills_them_and_paths_are_escaped() {
     let ws = TempWorkspace::copy_of(&hostile);
     let run = cli(&ws).args(["report"]).run().assert_code(0);
     let page = ws.path("target/cargo-tune/report.html");
-    assert!(run.stderr().contains("Wrote"), "{}", run.stderr());
+    run.assert_stderr_has(&["Wrote"]);
     let html = std::fs::read_to_string(&page).unwrap();
     for empty in [
         "No history yet: run <code>cargo tune bench</code>",
@@ -381,30 +373,18 @@ fn bad_inputs_an_unwritable_destination_and_no_browser_are_clear_errors() {
         .args(["report", "-o", "no/such/dir/report.html"])
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(
-        run.stderr().contains("no/such/dir/report.html"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["no/such/dir/report.html"]);
     let run = cli(&ws)
         .args(["report", "--plan", "missing.toml"])
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(
-        run.stderr().contains("failed to read --plan") && run.stderr().contains("missing.toml"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["failed to read --plan", "missing.toml"]);
     ws.write("bad.json", "{\"format_version\": 2}");
     let run = cli(&ws)
         .args(["report", "--measure", "bad.json"])
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(
-        run.stderr().contains("not a `cargo tune bench`"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["not a `cargo tune bench`"]);
     cli(&ws)
         .args(["report", "--open", "--format", "json"])
         .run()
@@ -415,11 +395,7 @@ fn bad_inputs_an_unwritable_destination_and_no_browser_are_clear_errors() {
     ws.write("target/cargo-tune/history.jsonl", "not json\n");
     ws.write("target/cargo-tune/timings/last.json", "{}");
     let run = cli(&ws).args(["report"]).run().assert_code(0);
-    assert!(
-        run.stderr().contains("left out") && run.stderr().contains("last.json"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["left out", "last.json"]);
 
     // No $BROWSER that runs and no xdg-open: the page is written, the error says so.
     let run = cli(&ws)
@@ -428,13 +404,7 @@ fn bad_inputs_an_unwritable_destination_and_no_browser_are_clear_errors() {
         .env("PATH", toolchain_bin_dir())
         .run()
         .assert_code(exit_codes::SETUP);
-    assert!(
-        run.stderr().contains("failed to open")
-            && run.stderr().contains("/nonexistent/browser")
-            && run.stderr().contains("xdg-open"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["failed to open", "/nonexistent/browser", "xdg-open"]);
     assert!(!run.stderr().contains("panicked"));
     assert!(ws.path("target/cargo-tune/report.html").is_file());
 }

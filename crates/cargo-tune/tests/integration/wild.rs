@@ -28,17 +28,7 @@ fn try_linker_wild_links_with_wild_and_apply_writes_the_same_flags() {
     require("clang", "apt-get install clang");
     let ws = TempWorkspace::fixture("showcase");
     let measured = cli(&ws)
-        .args([
-            "try",
-            "linker=wild",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "1",
-            "--offline",
-            "--format",
-            "json",
-        ])
+        .line("try linker=wild --scenario dev-incremental --runs 1 --offline --format json")
         .run()
         .assert_code(exit_codes::OK)
         .json();
@@ -75,13 +65,7 @@ fn try_linker_wild_links_with_wild_and_apply_writes_the_same_flags() {
     assert!(!linked_by_wild(&binary("baseline")), "the baseline was not");
 
     cli(&ws)
-        .args([
-            "apply",
-            "linker-alternative-available:wild",
-            "--offline",
-            "--execute",
-            "--allow-dirty",
-        ])
+        .line("apply linker-alternative-available:wild --offline --execute --allow-dirty")
         .run()
         .assert_code(exit_codes::OK);
     let config = ws.read(".cargo/config.toml");

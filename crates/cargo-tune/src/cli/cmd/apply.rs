@@ -8,7 +8,7 @@ use cargo_tune_core::apply::command::{self, ApplyRequest};
 use cargo_tune_core::report::{render_apply_markdown, render_json};
 use cargo_tune_schema::ApplyMode;
 
-use crate::cli::common::{Format, ManifestOptions, OutputOptions, current_dir};
+use crate::cli::common::{Format, ManifestOptions, OutputOptions};
 use crate::errors::ExpectedError;
 use crate::output::{OutputContext, Terminal, deliver};
 
@@ -63,8 +63,7 @@ impl ApplyArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
         let request = ApplyRequest {
-            cargo: self.manifest.cargo_options(ctx),
-            cwd: current_dir()?,
+            invocation: self.manifest.invocation(ctx)?,
             selection: self.selection.clone(),
             all: self.all,
             plan: self.plan.clone(),

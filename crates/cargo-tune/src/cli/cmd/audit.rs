@@ -8,7 +8,7 @@ use cargo_tune_core::audit::{self, AuditRequest};
 use cargo_tune_core::report::{render_audit_human, render_audit_markdown};
 use cargo_tune_schema::{FindingCode, Severity};
 
-use crate::cli::common::{ManifestOptions, OutputOptions, current_dir};
+use crate::cli::common::{ManifestOptions, OutputOptions};
 use crate::errors::ExpectedError;
 use crate::output::{OutputContext, Terminal};
 
@@ -93,8 +93,7 @@ impl AuditArgs {
             GoalArg::Runtime => Goal::Runtime,
         };
         let request = AuditRequest {
-            cargo: self.manifest.cargo_options(ctx),
-            cwd: current_dir()?,
+            invocation: self.manifest.invocation(ctx)?,
             metadata_path: self.metadata_path.clone(),
             costs: self.costs.clone(),
             policy: Policy { goal, levels },

@@ -3,7 +3,7 @@ use cargo_tune_core::measure::session::failures;
 use cargo_tune_core::report::{render_bench_human, render_bench_markdown};
 
 use super::measure::MeasureArgs;
-use crate::cli::common::{ManifestOptions, OutputOptions, current_dir};
+use crate::cli::common::{ManifestOptions, OutputOptions};
 use crate::errors::ExpectedError;
 use crate::output::{OutputContext, Terminal};
 
@@ -24,8 +24,7 @@ impl BenchArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
         let request = BenchRequest {
-            cargo: self.manifest.cargo_options(ctx),
-            cwd: current_dir()?,
+            invocation: self.manifest.invocation(ctx)?,
             measure: self.measure.options(),
         };
         let report = bench::run(&request, &mut Terminal::new(ctx))?;

@@ -100,11 +100,10 @@ impl StatusArgs {
 
 impl VerifyArgs {
     fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
-        let cwd = current_dir()?;
+        let invocation = self.manifest.invocation(ctx)?;
         let request = VerifyRequest {
-            backend: command::backend(&self.backend.backend, &cwd)?,
-            cargo: self.manifest.cargo_options(ctx),
-            cwd,
+            backend: command::backend(&self.backend.backend, &invocation.cwd)?,
+            invocation,
             packages: self.packages.clone(),
         };
         let destination = self.output.open()?;

@@ -8,6 +8,8 @@ use cargo_tune_core::report::{
 use cargo_tune_core::slo::InconclusivePolicy;
 use cargo_tune_core::slo::guard::{self, GuardRequest};
 
+use cargo_tune_core::cargo::Invocation;
+
 use crate::cli::common::{ManifestOptions, current_dir};
 use crate::errors::ExpectedError;
 use crate::output::{Destination, OutputContext, Terminal, append_to, check_writable};
@@ -99,8 +101,10 @@ impl GuardArgs {
             check_writable(&cwd.join(path), "--github-summary")?;
         }
         let request = GuardRequest {
-            cargo: self.manifest.cargo_options(ctx),
-            cwd: cwd.clone(),
+            invocation: Invocation {
+                cargo: self.manifest.cargo_options(ctx),
+                cwd: cwd.clone(),
+            },
             runs: self.runs,
             jobs: self.jobs,
             touch: self.touch.clone(),

@@ -6,7 +6,7 @@ use std::time::Duration;
 use cargo_tune_core::pgo::command::{self, PgoRequest};
 use cargo_tune_core::report::{render_pgo_human, render_pgo_markdown};
 
-use crate::cli::common::{ManifestOptions, OutputOptions, current_dir};
+use crate::cli::common::{ManifestOptions, OutputOptions};
 use crate::errors::ExpectedError;
 use crate::output::{OutputContext, Terminal};
 
@@ -57,8 +57,7 @@ impl PgoArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
         let request = PgoRequest {
-            cargo: self.manifest.cargo_options(ctx),
-            cwd: current_dir()?,
+            invocation: self.manifest.invocation(ctx)?,
             package: self.package.clone(),
             bin: self.bin.clone(),
             bolt: self.bolt,

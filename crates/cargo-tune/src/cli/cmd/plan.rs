@@ -9,7 +9,7 @@ use cargo_tune_core::report::{render_json, render_plan_human, render_plan_markdo
 use cargo_tune_schema::Goal;
 
 use super::measure::MeasureArgs;
-use crate::cli::common::{Format, ManifestOptions, current_dir};
+use crate::cli::common::{Format, ManifestOptions};
 use crate::errors::ExpectedError;
 use crate::output::{Destination, OutputContext, Terminal};
 
@@ -86,8 +86,7 @@ impl GoalArg {
 impl PlanArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let request = PlanRequest {
-            cargo: self.manifest.cargo_options(ctx),
-            cwd: current_dir()?,
+            invocation: self.manifest.invocation(ctx)?,
             goal: self.goal.goal(),
             budget: self.budget,
             follow_ups: self.follow_ups,

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use cargo_tune_core::report::overview::{self, ReportRequest};
 use cargo_tune_core::report::{render_json, render_overview_html};
 
+use cargo_tune_core::cargo::Invocation;
+
 use crate::cli::common::{ManifestOptions, current_dir};
 use crate::errors::ExpectedError;
 use crate::output::{Destination, OutputContext, Terminal};
@@ -79,8 +81,10 @@ impl ReportArgs {
         };
         let cwd = current_dir()?;
         let request = ReportRequest {
-            cargo: self.manifest.cargo_options(ctx),
-            cwd: cwd.clone(),
+            invocation: Invocation {
+                cargo: self.manifest.cargo_options(ctx),
+                cwd: cwd.clone(),
+            },
             timings: self.timings.clone(),
             plan: self.plan.clone(),
             history: self.history.clone(),

@@ -10,7 +10,7 @@ use cargo_tune_core::report::{
 use cargo_tune_core::vocab::Scenario;
 
 use super::measure::parse_scenario;
-use crate::cli::common::{ManifestOptions, current_dir};
+use crate::cli::common::ManifestOptions;
 use crate::errors::ExpectedError;
 use crate::output::{Destination, OutputContext, Terminal};
 
@@ -85,8 +85,7 @@ impl TimingsArgs {
         // An unwritable destination fails before minutes of building.
         let destination = Destination::open(self.output.as_deref())?;
         let request = TimingsRequest {
-            cargo: self.manifest.cargo_options(ctx),
-            cwd: current_dir()?,
+            invocation: self.manifest.invocation(ctx)?,
             scenario: self.scenario,
             runs: self.runs,
             jobs: self.jobs,

@@ -4,7 +4,7 @@ use cargo_tune_core::measure::trial::{self, TryRequest};
 use cargo_tune_core::report::{render_try_human, render_try_markdown};
 
 use super::measure::{MeasureArgs, parse_candidate};
-use crate::cli::common::{ManifestOptions, OutputOptions, current_dir};
+use crate::cli::common::{ManifestOptions, OutputOptions};
 use crate::errors::ExpectedError;
 use crate::output::{OutputContext, Terminal};
 
@@ -59,8 +59,7 @@ impl TryArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
         let request = TryRequest {
-            cargo: self.manifest.cargo_options(ctx),
-            cwd: current_dir()?,
+            invocation: self.manifest.invocation(ctx)?,
             candidates: std::iter::once(self.changes.concat())
                 .chain(self.vs.iter().cloned())
                 .collect(),

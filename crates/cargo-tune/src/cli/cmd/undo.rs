@@ -3,7 +3,7 @@
 use cargo_tune_core::apply::undo::{self, UndoRequest};
 use cargo_tune_core::report::{render_json, render_undo_text};
 
-use crate::cli::common::{Format, ManifestOptions, OutputOptions, current_dir};
+use crate::cli::common::{Format, ManifestOptions, OutputOptions};
 use crate::errors::ExpectedError;
 use crate::output::{OutputContext, deliver};
 
@@ -21,8 +21,7 @@ impl UndoArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
         let report = undo::run(&UndoRequest {
-            cargo: self.manifest.cargo_options(ctx),
-            cwd: current_dir()?,
+            invocation: self.manifest.invocation(ctx)?,
         })?;
         let options = ctx.render_options(destination.is_file());
         deliver(destination, |out| match self.output.format {
