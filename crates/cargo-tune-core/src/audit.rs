@@ -88,7 +88,12 @@ pub fn assemble(
     let ctx = AnalysisCtx { model, env, policy };
     let mut sink = FindingSink::new(policy);
     analysis::run_all(&ctx, &mut sink);
-    let findings = sink.into_sorted();
+    let mut findings = sink.into_sorted();
+    for s in findings.iter_mut().flat_map(|f| f.suggestions.iter_mut()) {
+        s.direction = crate::change::Change::from_suggestion(&s.change)
+            .ok()
+            .map(|c| c.direction());
+    }
     AuditReport {
         format_version: FORMAT_VERSION,
         tool: ToolInfo::current(version),

@@ -24,12 +24,12 @@ const LAYERS: &[&str] = &[
     "workspace",
     "probe",
     "timings",
-    // Findings, and the audit that gathers them.
+    // Findings; edits; the one change and its renderings; the audit that gathers the findings
+    // with the changes they suggest; measuring.
     "analysis",
-    "audit",
-    // Edits, the one change and its renderings, measuring.
     "edit",
     "change",
+    "audit",
     "measure",
     // Features over measuring.
     "cache",

@@ -316,6 +316,48 @@ pub struct Suggestion {
     pub summary: String,
     /// The change itself.
     pub change: SuggestedChange,
+    /// What it is expected to improve; absent for what only a person can do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+}
+
+impl Suggestion {
+    /// A suggestion whose direction the audit fills in from the change.
+    pub fn new(summary: impl Into<String>, change: SuggestedChange) -> Self {
+        Suggestion {
+            summary: summary.into(),
+            change,
+            direction: None,
+        }
+    }
+}
+
+/// What a suggestion is expected to improve, so that a person (and `apply`) can tell a faster
+/// build from tidier manifests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Direction {
+    /// Builds take less time (profile, linker, configuration, build caches).
+    FasterBuild,
+    /// Fewer package versions in `Cargo.lock`, and so fewer to compile.
+    SmallerLockfile,
+    /// The program runs faster, at a cost in build time (release optimisation settings).
+    FasterProgram,
+    /// Manifests that say a thing once; no effect on build time.
+    TidierManifests,
+}
+
+impl Direction {
+    /// Its name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::FasterBuild => "faster build",
+            Direction::SmallerLockfile => "smaller lockfile",
+            Direction::FasterProgram => "faster program",
+            Direction::TidierManifests => "tidier manifests",
+        }
+    }
 }
 
 /// A change cargo-tune knows how to try (as `--config` overrides or environment) or apply (as an

@@ -24,7 +24,8 @@ pub use cache::{
     CacheBuild, CacheCheck, CacheReport, CacheStats, CiCacheSettings, NotCachedReason,
 };
 pub use finding::{
-    Area, Finding, FindingCode, Location, Severity, SuggestedChange, Suggestion, findings_table,
+    Area, Direction, Finding, FindingCode, Location, Severity, SuggestedChange, Suggestion,
+    findings_table,
 };
 pub use guard::{
     BaselineEntry, BaselineInfo, GuardBaseline, GuardReport, GuardSummary, SloLevel, SloLimit,

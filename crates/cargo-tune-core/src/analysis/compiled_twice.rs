@@ -303,10 +303,10 @@ fn analyse(
                         stack.extend(belows.get(&s).into_iter().flatten().cloned());
                     }
                     for suggestion in own {
-                        let suggestion = Suggestion {
-                            summary: format!("for {s}: {}", suggestion.summary),
-                            change: suggestion.change.clone(),
-                        };
+                        let suggestion = Suggestion::new(
+                            format!("for {s}: {}", suggestion.summary),
+                            suggestion.change.clone(),
+                        );
                         if !finding.suggestions.contains(&suggestion) {
                             finding.suggestions.push(suggestion);
                         }
@@ -558,18 +558,15 @@ fn suggestions(
                     .unwrap_or_default();
                 // Manual: a patch changes `Cargo.lock`, which `apply` verifies unchanged and
                 // which a `try` build would rewrite in place.
-                out.push(Suggestion {
-                    summary: format!(
+                out.push(Suggestion::new(format!(
                         "patch crates.io's {name} with the workspace's copy ({dir}), so every dependent builds one",
                         name = local.name
-                    ),
-                    change: SuggestedChange::Manual {
+                    ), SuggestedChange::Manual {
                         text: format!(
                             "add `[patch.crates-io] {name} = {{ path = \"{dir}\" }}` to the root Cargo.toml (or .cargo/config.toml), then run `cargo update --workspace` to move Cargo.lock to the patched copy",
                             name = local.name
                         ),
-                    },
-                });
+                    }));
             }
         }
         Reason::Features => {
@@ -622,10 +619,7 @@ fn suggestions(
                     )
                 }
             };
-            out.push(Suggestion {
-                summary,
-                change: SuggestedChange::Manual { text },
-            });
+            out.push(Suggestion::new(summary, SuggestedChange::Manual { text }));
         }
         Reason::Profile => {
             for field in profile_fields {
@@ -637,6 +631,7 @@ fn suggestions(
                         .unwrap_or(&base_profile)
                         .to_owned();
                     out.push(Suggestion {
+                        direction: None,
                         summary: format!(
                             "set [profile.{abort_profile}] panic = \"unwind\" (cargo's default): tests always unwind, so with \"abort\" every dependency is compiled once for each"
                         ),
@@ -657,18 +652,15 @@ fn suggestions(
                 if let (Some(_), Some((t, _)), Some(key)) = (host, target, profile_key(field))
                     && let Some(value) = t.profile.get(field).and_then(|v| profile_value(field, v))
                 {
-                    out.push(Suggestion {
-                        summary: format!(
+                    out.push(Suggestion::new(format!(
                             "set [profile.{base_profile}.build-override] {key} = {value} so build scripts and proc-macros share the target's build"
-                        ),
-                        change: SuggestedChange::ProfileSet {
+                        ), SuggestedChange::ProfileSet {
                             profile: base_profile.clone(),
                             package: None,
                             build_override: true,
                             key: key.to_owned(),
                             value,
-                        },
-                    });
+                        }));
                 }
             }
         }

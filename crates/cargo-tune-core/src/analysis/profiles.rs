@@ -53,15 +53,12 @@ fn non_root_profiles(model: &WorkspaceModel, sink: &mut FindingSink) {
             )
             .with_evidence(json!({ "package": member.name, "profiles": names }))
             .with_location(manifest.location_of(&["profile"]))
-            .with_suggestion(Suggestion {
-                summary: format!(
+            .with_suggestion(Suggestion::new(format!(
                     "move the settings to [profile.<name>.package.{}] in the root manifest, or delete them",
                     member.name
-                ),
-                change: SuggestedChange::Manual {
+                ), SuggestedChange::Manual {
                     text: format!("move [profile] out of {} into the root Cargo.toml", manifest.rel_path),
-                },
-            }),
+                })),
         );
     }
 }
@@ -104,10 +101,10 @@ fn unknown_keys(tables: &OwnTables, sink: &mut FindingSink) {
             )
             .with_evidence(json!({ "profile": profile, "key": w.key, "value": w.value }))
             .with_location(w.location.clone());
-            finding = finding.with_suggestion(Suggestion {
-                summary: format!("remove `{}`", w.key),
-                change: profile_set(profile, &w.key, Value::Null),
-            });
+            finding = finding.with_suggestion(Suggestion::new(
+                format!("remove `{}`", w.key),
+                profile_set(profile, &w.key, Value::Null),
+            ));
             sink.push(finding);
         }
     }
@@ -134,10 +131,10 @@ fn invalid_inherits(name: &str, tables: &OwnTables, sink: &mut FindingSink) {
     sink.push(
         Finding::new(FindingCode::ProfileInheritsInvalid, name, message)
             .with_location(location)
-            .with_suggestion(Suggestion {
-                summary: format!("set `inherits = \"dev\"` or `\"release\"` in [profile.{name}]"),
-                change: profile_set(name, "inherits", json!("release")),
-            }),
+            .with_suggestion(Suggestion::new(
+                format!("set `inherits = \"dev\"` or `\"release\"` in [profile.{name}]"),
+                profile_set(name, "inherits", json!("release")),
+            )),
     );
 }
 
@@ -163,21 +160,18 @@ fn debuginfo(r: &Resolved, sink: &mut FindingSink) {
         "note": "line tables keep backtraces and breakpoints by line; full debug info costs codegen and link time on every rebuild",
     }))
     .with_location(r.locations.get("debug").cloned())
-    .with_suggestion(Suggestion {
-        summary: "keep line tables only for workspace crates".to_owned(),
-        change: profile_set(name, "debug", json!("line-tables-only")),
-    });
+    .with_suggestion(Suggestion::new("keep line tables only for workspace crates".to_owned(), profile_set(name, "debug", json!("line-tables-only"))));
     if deps_debug.is_none() {
-        finding = finding.with_suggestion(Suggestion {
-            summary: "build dependencies without debug info".to_owned(),
-            change: SuggestedChange::ProfileSet {
+        finding = finding.with_suggestion(Suggestion::new(
+            "build dependencies without debug info".to_owned(),
+            SuggestedChange::ProfileSet {
                 profile: name.to_owned(),
                 package: Some("*".to_owned()),
                 build_override: false,
                 key: "debug".to_owned(),
                 value: json!(false),
             },
-        });
+        ));
     }
     sink.push(finding);
 }
@@ -207,6 +201,7 @@ fn release_costs(r: &Resolved, goal: Goal, sink: &mut FindingSink) {
             .with_evidence(json!({ "source": incremental.source }))
             .with_location(r.locations.get("incremental").cloned())
             .with_suggestion(Suggestion {
+                direction: None,
                 // An explicit `false` (cargo's release default) can be tried as a --config
                 // override before it is written.
                 summary: "set incremental = false, cargo's default for optimised builds".to_owned(),
@@ -248,10 +243,7 @@ fn release_costs(r: &Resolved, goal: Goal, sink: &mut FindingSink) {
                 )
                 .with_evidence(json!({ "lto": lto.value, "goal": goal_name(goal), "note": why }))
                 .with_location(r.locations.get("lto").cloned())
-                .with_suggestion(Suggestion {
-                    summary: format!("set lto = {value} (measure first: `cargo tune try profile.{name}.lto={value} --scenario release-clean`)"),
-                    change: profile_set(name, "lto", value),
-                }),
+                .with_suggestion(Suggestion::new(format!("set lto = {value} (measure first: `cargo tune try profile.{name}.lto={value} --scenario release-clean`)"), profile_set(name, "lto", value))),
             );
         }
     }
@@ -275,10 +267,10 @@ fn release_costs(r: &Resolved, goal: Goal, sink: &mut FindingSink) {
                 )
                 .with_evidence(json!({ "codegen_units": n, "goal": goal_name(goal) }))
                 .with_location(r.locations.get("codegen-units").cloned())
-                .with_suggestion(Suggestion {
-                    summary: format!("set codegen-units = {target}"),
-                    change: profile_set(name, "codegen-units", json!(target)),
-                }),
+                .with_suggestion(Suggestion::new(
+                    format!("set codegen-units = {target}"),
+                    profile_set(name, "codegen-units", json!(target)),
+                )),
             );
         }
     }

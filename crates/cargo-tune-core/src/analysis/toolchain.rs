@@ -294,12 +294,9 @@ fn cranelift(env: &Environment, sink: &mut FindingSink) {
             format!("the Cranelift backend is installed in {toolchain}; it can cut dev codegen time on nightly"),
         )
         .with_evidence(json!({ "channel": env.rustc.channel.as_str(), "toolchain": toolchain }))
-        .with_suggestion(Suggestion {
-            summary: "measure `codegen-backend = \"cranelift\"` for [profile.dev] on nightly".to_owned(),
-            change: SuggestedChange::Manual {
+        .with_suggestion(Suggestion::new("measure `codegen-backend = \"cranelift\"` for [profile.dev] on nightly".to_owned(), SuggestedChange::Manual {
                 text: "add `cargo-features = [\"codegen-backend\"]` and `[profile.dev] codegen-backend = \"cranelift\"` (nightly only)".to_owned(),
-            },
-        }),
+            })),
     );
 }
 
@@ -318,10 +315,8 @@ fn nightly(env: &Environment, sink: &mut FindingSink) {
         "rustup component add {} --toolchain nightly",
         crate::probe::toolchains::CRANELIFT_COMPONENT
     );
-    let manual = |summary: String, text: String| Suggestion {
-        summary,
-        change: SuggestedChange::Manual { text },
-    };
+    let manual =
+        |summary: String, text: String| Suggestion::new(summary, SuggestedChange::Manual { text });
     let finding = match &env.nightly {
         None => Finding::new(
             FindingCode::NightlyToolchain,
@@ -396,12 +391,12 @@ fn toolchain_pin(model: &WorkspaceModel, sink: &mut FindingSink) {
                 line: 1,
                 column: 1,
             }))
-            .with_suggestion(Suggestion {
-                summary: format!("rustup toolchain install {}", pin.channel),
-                change: SuggestedChange::Manual {
+            .with_suggestion(Suggestion::new(
+                format!("rustup toolchain install {}", pin.channel),
+                SuggestedChange::Manual {
                     text: format!("rustup toolchain install {}", pin.channel),
                 },
-            }),
+            )),
         );
     }
 }
@@ -430,12 +425,12 @@ fn linkers(
                 format!("host binaries link with GNU ld ({})", linker.reason),
             )
             .with_evidence(evidence)
-            .with_suggestion(Suggestion {
-                summary: format!("link with {better}"),
-                change: SuggestedChange::UseLinker {
+            .with_suggestion(Suggestion::new(
+                format!("link with {better}"),
+                SuggestedChange::UseLinker {
                     linker: better.to_owned(),
                 },
-            }),
+            )),
         );
     }
     for (tool, name) in [("wild", "wild"), ("mold", "mold")] {
@@ -451,10 +446,7 @@ fn linkers(
                     "candidate": name,
                     "note": "linker gains depend on the workspace and are small next to rust-lld: measure before switching",
                 }))
-                .with_suggestion(Suggestion {
-                    summary: format!("measure it: cargo tune try linker={name} --scenario dev-incremental"),
-                    change: SuggestedChange::UseLinker { linker: name.to_owned() },
-                }),
+                .with_suggestion(Suggestion::new(format!("measure it: cargo tune try linker={name} --scenario dev-incremental"), SuggestedChange::UseLinker { linker: name.to_owned() })),
             );
         }
     }
@@ -479,16 +471,16 @@ fn rustflags_precedence(flags: &RustflagsResolution, sink: &mut FindingSink) {
                 "in_effect_from": winners,
             }))
             .with_location(shadowed.location.clone())
-            .with_suggestion(Suggestion {
-                summary: format!(
+            .with_suggestion(Suggestion::new(
+                format!(
                     "move the flags of {} into {}",
                     shadowed.name,
                     winners.join(", ")
                 ),
-                change: SuggestedChange::Manual {
+                SuggestedChange::Manual {
                     text: format!("merge {:?} into {}", shadowed.flags, winners.join(", ")),
                 },
-            }),
+            )),
         );
     }
 }
@@ -505,19 +497,13 @@ fn caches(model: &WorkspaceModel, env: &Environment, sink: &mut FindingSink) {
                 "sccache is the rustc wrapper but incremental compilation is on, so workspace crates are never cached",
             )
             .with_evidence(json!({ "rustc_wrapper": wrapper }))
-            .with_suggestion(Suggestion {
-                summary: "set CARGO_INCREMENTAL=0 where the cache matters (CI)".to_owned(),
-                change: SuggestedChange::Env { var: "CARGO_INCREMENTAL".to_owned(), value: "0".to_owned() },
-            }),
+            .with_suggestion(Suggestion::new("set CARGO_INCREMENTAL=0 where the cache matters (CI)".to_owned(), SuggestedChange::Env { var: "CARGO_INCREMENTAL".to_owned(), value: "0".to_owned() })),
         );
     }
     if env.tools.has("sccache") && wrapper.is_none() {
         sink.push(
             Finding::new(FindingCode::SccacheAvailableUnused, "sccache", "sccache is installed but no rustc wrapper is set")
-                .with_suggestion(Suggestion {
-                    summary: "measure it: cargo tune try RUSTC_WRAPPER=sccache CARGO_INCREMENTAL=0 --scenario dev-clean".to_owned(),
-                    change: SuggestedChange::Env { var: "RUSTC_WRAPPER".to_owned(), value: "sccache".to_owned() },
-                }),
+                .with_suggestion(Suggestion::new("measure it: cargo tune try RUSTC_WRAPPER=sccache CARGO_INCREMENTAL=0 --scenario dev-clean".to_owned(), SuggestedChange::Env { var: "RUSTC_WRAPPER".to_owned(), value: "sccache".to_owned() })),
         );
     }
 }
@@ -578,28 +564,28 @@ fn llvm_tools(env: &Environment, pgo: bool, sink: &mut FindingSink) {
                 format!(
                     "`{base}` on PATH is LLVM {plain}, rustc's is LLVM {major}; `{name}` matches{usage}"
                 ),
-                Suggestion {
-                    summary: format!(
+                Suggestion::new(
+                    format!(
                         "call `{name}` instead of `{base}` for PGO (or put it first on PATH as `{base}`)"
                     ),
-                    change: SuggestedChange::Manual {
+                    SuggestedChange::Manual {
                         text: format!("use {name} for PGO"),
                     },
-                },
+                ),
             ),
             _ => (
                 format!(
                     "no {base} for LLVM {major} (rustc's) is installed; found {}{usage}",
                     found.join(", ")
                 ),
-                Suggestion {
-                    summary: format!(
+                Suggestion::new(
+                    format!(
                         "install {base} for LLVM {major} (Debian: llvm-{major}; or `rustup component add llvm-tools`)"
                     ),
-                    change: SuggestedChange::Manual {
+                    SuggestedChange::Manual {
                         text: format!("apt-get install llvm-{major}"),
                     },
-                },
+                ),
             ),
         };
         let severity = if pgo {
@@ -641,14 +627,11 @@ fn missing_wrappers(model: &WorkspaceModel, sink: &mut FindingSink) {
                 "audited_without_it": true,
             }))
             .with_location(missing.location.clone())
-            .with_suggestion(Suggestion {
-                summary: format!("{install}, or set `{var}=` (empty) to build without it"),
-                change: SuggestedChange::Manual {
+            .with_suggestion(Suggestion::new(format!("{install}, or set `{var}=` (empty) to build without it"), SuggestedChange::Manual {
                     text: format!(
                         "{install}; for a single run without it: `{var}= cargo build`"
                     ),
-                },
-            }),
+                })),
         );
     }
 }
@@ -672,13 +655,13 @@ fn build_jobs(model: &WorkspaceModel, env: &Environment, sink: &mut FindingSink)
             ),
         )
         .with_evidence(json!({ "jobs": jobs, "cores": cores, "source": source }))
-        .with_suggestion(Suggestion {
-            summary: format!("measure it: cargo tune try build.jobs={cores}"),
-            change: SuggestedChange::ConfigSet {
+        .with_suggestion(Suggestion::new(
+            format!("measure it: cargo tune try build.jobs={cores}"),
+            SuggestedChange::ConfigSet {
                 key: "build.jobs".to_owned(),
                 value: json!(cores),
             },
-        }),
+        )),
     );
 }
 

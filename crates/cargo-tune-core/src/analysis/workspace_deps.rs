@@ -153,10 +153,7 @@ fn not_inherited(
                 "in_workspace_dependencies": in_workspace,
             }))
             .with_location(inline.first().map(|u| u.decl.location.clone()))
-            .with_suggestion(Suggestion {
-                summary: format!("declare {package} once in [workspace.dependencies] and inherit it with `workspace = true`"),
-                change: SuggestedChange::CentralizeDependency { name: package.to_owned(), requirement: strictest },
-            }),
+            .with_suggestion(Suggestion::new(format!("declare {package} once in [workspace.dependencies] and inherit it with `workspace = true`"), SuggestedChange::CentralizeDependency { name: package.to_owned(), requirement: strictest })),
     );
 }
 
@@ -268,15 +265,15 @@ fn unused(
                 json!({ "package": entry.package, "req": entry.req, "path": entry.path }),
             )
             .with_location(Some(entry.location.clone()))
-            .with_suggestion(Suggestion {
-                summary: format!(
+            .with_suggestion(Suggestion::new(
+                format!(
                     "remove `{}` from [workspace.dependencies] in {}",
                     entry.key, root.rel_path
                 ),
-                change: SuggestedChange::RemoveWorkspaceDependency {
+                SuggestedChange::RemoveWorkspaceDependency {
                     name: entry.key.clone(),
                 },
-            }),
+            )),
         );
     }
 }

@@ -275,10 +275,7 @@ fn plan_steps(
         for change in &candidate.changes {
             suggestions.push((
                 candidate.id.clone(),
-                Suggestion {
-                    summary: candidate.summary.clone(),
-                    change: change.clone(),
-                },
+                Suggestion::new(candidate.summary.clone(), change.clone()),
             ));
         }
     }

@@ -13,6 +13,8 @@ pub mod variant;
 
 use std::fmt;
 
+use cargo_tune_schema::Direction;
+
 pub use crate::vocab::Linker;
 pub use edits::{ModelInputs, NotApplicable, PlanInputs};
 pub use in_effect::{InEffect, already_in_effect};
@@ -147,6 +149,48 @@ impl Change {
                 .clone()
                 .unwrap_or_else(|| "the members' requirement".to_owned()),
             Change::CargoUpdate { precise, .. } => precise.clone(),
+        }
+    }
+
+    /// What it is expected to improve. A release setting that optimises harder buys a faster
+    /// program with build time; one that optimises less, the other way round.
+    pub fn direction(&self) -> Direction {
+        match self {
+            Change::Config { key, value } => {
+                let leaf = key.rsplit('.').next().unwrap_or(key);
+                let value = value.trim_matches('"');
+                let optimises = match leaf {
+                    "lto" => matches!(value, "fat" | "true" | "thin"),
+                    "codegen-units" => value.parse::<u32>().is_ok_and(|n| n <= 4),
+                    "opt-level" => value != "0",
+                    "panic" => value == "abort",
+                    _ => false,
+                };
+                if optimises {
+                    Direction::FasterProgram
+                } else {
+                    Direction::FasterBuild
+                }
+            }
+            // Removing a key cargo ignores changes no build; any other removal restores cargo's
+            // build-time default.
+            Change::Unset { key } => {
+                let leaf = key.rsplit('.').next().unwrap_or(key);
+                if crate::workspace::profiles::is_known_leaf(leaf) {
+                    Direction::FasterBuild
+                } else {
+                    Direction::TidierManifests
+                }
+            }
+            Change::Env { .. }
+            | Change::Rustflags(_)
+            | Change::Linker(_)
+            | Change::Toolchain(_)
+            | Change::TargetCache => Direction::FasterBuild,
+            Change::Centralize { .. } | Change::RemoveWorkspaceDependency { .. } => {
+                Direction::TidierManifests
+            }
+            Change::CargoUpdate { .. } => Direction::SmallerLockfile,
         }
     }
 

@@ -246,14 +246,8 @@ fn suggestions_map_to_overrides() {
     );
 
     let finding = Finding::new(FindingCode::DebuginfoInDev, "dev", "full debug info")
-        .with_suggestion(Suggestion {
-            summary: "a".into(),
-            change: dev_debug,
-        })
-        .with_suggestion(Suggestion {
-            summary: "b".into(),
-            change: deps,
-        });
+        .with_suggestion(Suggestion::new("a", dev_debug))
+        .with_suggestion(Suggestion::new("b", deps));
     let twice = [finding.clone(), finding];
     assert_eq!(
         from_findings(FindingCode::DebuginfoInDev, &twice)
@@ -407,10 +401,8 @@ fn a_finding_id_takes_the_suggestions_of_that_finding_only() {
         value: serde_json::json!("line-tables-only"),
     };
     let finding = |subject: &str| {
-        Finding::new(FindingCode::DebuginfoInDev, subject, "x").with_suggestion(Suggestion {
-            summary: "s".into(),
-            change: set(subject),
-        })
+        Finding::new(FindingCode::DebuginfoInDev, subject, "x")
+            .with_suggestion(Suggestion::new("s", set(subject)))
     };
     let findings = [finding("dev"), finding("test")];
     assert_eq!(

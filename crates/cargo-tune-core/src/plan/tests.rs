@@ -60,10 +60,7 @@ fn finding(code: FindingCode, subject: &str, changes: Vec<SuggestedChange>) -> F
     changes
         .into_iter()
         .fold(Finding::new(code, subject, "m"), |f, change| {
-            f.with_suggestion(Suggestion {
-                summary: format!("{change:?}"),
-                change,
-            })
+            f.with_suggestion(Suggestion::new(format!("{change:?}"), change))
         })
 }
 

@@ -911,12 +911,12 @@ mod tests {
             critical_path_range_s: Some([0.4, 0.6]),
             within_noise: false,
         });
-        finding.suggestions.push(Suggestion {
-            summary: HOSTILE.to_owned(),
-            change: SuggestedChange::Manual {
+        finding.suggestions.push(Suggestion::new(
+            HOSTILE.to_owned(),
+            SuggestedChange::Manual {
                 text: HOSTILE.to_owned(),
             },
-        });
+        ));
         let wall = Summary3 {
             median: 2.0,
             min: 1.5,

@@ -83,16 +83,16 @@ impl Reporter<'_> {
                 {
                     push_unique(
                         &mut suggestions,
-                        Suggestion {
-                            summary: format!(
+                        Suggestion::new(
+                            format!(
                                 "every dependent of {name} {} admits {}",
                                 package.version, newest.version
                             ),
-                            change: SuggestedChange::CargoUpdate {
+                            SuggestedChange::CargoUpdate {
                                 spec: format!("{name}@{}", package.version),
                                 precise: newest.version.to_string(),
                             },
-                        },
+                        ),
                     );
                 }
                 continue;
@@ -204,33 +204,33 @@ impl Reporter<'_> {
             }
             // A path dependency is one copy on disk: a requirement does not choose the version.
             if let Some(path) = decl.as_ref().and_then(|d| d.path.as_deref()) {
-                return Some(Suggestion {
-                    summary: format!(
+                return Some(Suggestion::new(
+                    format!(
                         "{} takes {name} from the path `{path}`; point it at the copy of {name} {wanted}, or make the two copies one",
                         parent.name
                     ),
-                    change: SuggestedChange::Manual {
+                    SuggestedChange::Manual {
                         text: format!(
                             "in {}, change the path of {name} to the copy of version {wanted}",
                             member.manifest.rel_path
                         ),
                     },
-                });
+                ));
             }
-            return Some(Suggestion {
-                summary: format!(
+            return Some(Suggestion::new(
+                format!(
                     "{} requires {name} {}; raise it in {} to admit {wanted}",
                     parent.name,
                     requirement.display(),
                     member.manifest.rel_path
                 ),
-                change: SuggestedChange::Manual {
+                SuggestedChange::Manual {
                     text: format!(
                         "in {}, change the requirement on {name} to admit {wanted}",
                         member.manifest.rel_path
                     ),
                 },
-            });
+            ));
         }
         if !use_index || !parent.source.as_ref().is_some_and(Source::is_crates_io) {
             return None;
@@ -242,13 +242,13 @@ impl Reporter<'_> {
             format!("accepts {name} {wanted}")
         };
         if release.compatible {
-            return Some(Suggestion {
-                summary: format!("{} {} {how}", parent.name, release.version),
-                change: SuggestedChange::CargoUpdate {
+            return Some(Suggestion::new(
+                format!("{} {} {how}", parent.name, release.version),
+                SuggestedChange::CargoUpdate {
                     spec: format!("{}@{}", parent.name, parent.version),
                     precise: release.version.to_string(),
                 },
-            });
+            ));
         }
         // A semver-incompatible release: only a manifest can ask for it. Name the direct
         // dependency of a member that brings the parent in, the package the user can change.
@@ -259,23 +259,23 @@ impl Reporter<'_> {
         };
         let member_name = &graph.packages[member].name;
         Some(if direct == from {
-            Suggestion {
-                summary: format!(
+            Suggestion::new(
+                format!(
                     "upgrade {} {} to {} in {member_name} (semver-incompatible): that release {how}",
                     parent.name, parent.version, release.version
                 ),
-                change: SuggestedChange::Manual {
+                SuggestedChange::Manual {
                     text: format!(
                         "in {member_name}, require {} {} (from {}); that release {how}",
                         parent.name, release.version, parent.version
                     ),
                 },
-            }
+            )
         } else {
             let through: Vec<String> = chain[1..].iter().map(|&i| graph.label(i)).collect();
             let direct = graph.packages[direct];
-            Suggestion {
-                summary: format!(
+            Suggestion::new(
+                format!(
                     "upgrade or replace {member_name}'s dependency {} {}: it holds {} → {name} {}, and only {} {} {how} (semver-incompatible)",
                     direct.name,
                     direct.version,
@@ -284,13 +284,13 @@ impl Reporter<'_> {
                     parent.name,
                     release.version
                 ),
-                change: SuggestedChange::Manual {
+                SuggestedChange::Manual {
                     text: format!(
                         "in {member_name}, move {} to a release that uses {} {} or later, or replace it",
                         direct.name, parent.name, release.version
                     ),
                 },
-            }
+            )
         })
     }
 
@@ -362,29 +362,23 @@ impl Reporter<'_> {
                         .map(|x| x.manifest.rel_path.trim_end_matches("Cargo.toml").trim_end_matches('/').to_owned())
                         .filter(|d| !d.is_empty())
                         .unwrap_or_else(|| ".".to_owned());
-                    finding.with_suggestion(Suggestion {
-                        summary: format!(
+                    finding.with_suggestion(Suggestion::new(format!(
                             "build {name} once: `[patch.crates-io] {name} = {{ path = \"{dir}\" }}` in the root manifest makes {} use the workspace's copy (or keep both, if the published one must stay)",
                             reach.path(graph, r).iter().rev().nth(1).cloned().unwrap_or_else(|| "its dependents".to_owned())
-                        ),
-                        change: SuggestedChange::Manual {
+                        ), SuggestedChange::Manual {
                             text: format!(
                                 "add `[patch.crates-io]` with `{name} = {{ path = \"{dir}\" }}` to the root Cargo.toml"
                             ),
-                        },
-                    })
+                        }))
                 }
-                _ => finding.with_suggestion(Suggestion {
-                    summary: format!(
+                _ => finding.with_suggestion(Suggestion::new(format!(
                         "make the dependents of {name} {version} agree on one source ({})",
                         sources.join(" or ")
-                    ),
-                    change: SuggestedChange::Manual {
+                    ), SuggestedChange::Manual {
                         text: format!(
                             "take {name} {version} from one source everywhere, with a `[patch]` entry or by changing the dependents' declarations"
                         ),
-                    },
-                }),
+                    })),
             };
             findings.push(finding);
         }
