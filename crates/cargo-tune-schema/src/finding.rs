@@ -103,6 +103,9 @@ finding_codes! {
         "members enable different default-features or features for one dependency";
 
     // Toolchain.
+    /// A member or dependency needs a newer rustc than the one in use.
+    RustVersionUnsupported = "rust-version-unsupported", Error,
+        "a member or dependency declares a rust-version above the rustc in use, so cargo refuses to build it";
     /// The toolchain pinned in `rust-toolchain(.toml)` is not installed.
     ToolchainPinNotInstalled = "toolchain-pin-not-installed", Error,
         "the toolchain pinned by rust-toolchain is not installed";

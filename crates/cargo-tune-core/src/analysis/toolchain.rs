@@ -262,6 +262,7 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
     let flags =
         RustflagsResolution::for_host(&model.config, &model.env, &env.rustc.host, &env.host_cfg);
     toolchain_pin(model, sink);
+    rust_versions(model, env, sink);
     missing_wrappers(model, sink);
     linkers(model, env, &flags, sink);
     rustflags_precedence(&flags, sink);
@@ -372,6 +373,88 @@ fn nightly(env: &Environment, sink: &mut FindingSink) {
 fn pin_installed(model: &WorkspaceModel) -> Option<bool> {
     let pin = model.toolchain_pin.as_ref()?;
     pin.is_installed(&crate::workspace::rustup_home(&model.env)?)
+}
+
+/// A `rust-version` as a version: `1.96` is `1.96.0`.
+fn rust_version(text: &str) -> Option<semver::Version> {
+    let mut parts = text.trim().split('.').map(str::parse::<u64>);
+    let major = parts.next()?.ok()?;
+    let minor = parts.next().unwrap_or(Ok(0)).ok()?;
+    let patch = parts.next().unwrap_or(Ok(0)).ok()?;
+    Some(semver::Version::new(major, minor, patch))
+}
+
+/// Members and dependencies whose `rust-version` is above the rustc in use: cargo refuses to
+/// build them, so nothing else the audit says about a build holds until that is settled. One
+/// finding naming each package with the rustc it asks for, as cargo's refusal does; its subject
+/// is the newest rustc asked for.
+fn rust_versions(model: &WorkspaceModel, env: &Environment, sink: &mut FindingSink) {
+    let rustc = &env.rustc.version;
+    // A nightly or beta of the same release builds what the release builds.
+    let release = semver::Version::new(rustc.major, rustc.minor, rustc.patch);
+    let members: Vec<&str> = model
+        .metadata
+        .workspace_packages()
+        .iter()
+        .map(|p| p.id.repr.as_str())
+        .collect();
+    let mut ahead: Vec<(semver::Version, String, bool)> = model
+        .metadata
+        .packages
+        .iter()
+        .filter_map(|p| {
+            let text = p.rust_version.as_deref()?;
+            let wanted = rust_version(text).filter(|w| *w > release)?;
+            let member = members.contains(&p.id.repr.as_str());
+            Some((
+                wanted,
+                format!("{}@{} needs rustc {text}", p.name, p.version),
+                member,
+            ))
+        })
+        .collect();
+    if ahead.is_empty() {
+        return;
+    }
+    ahead.sort();
+    let newest = ahead
+        .iter()
+        .map(|(v, ..)| v)
+        .max()
+        .cloned()
+        .unwrap_or(release);
+    let members = ahead.iter().filter(|(.., m)| *m).count();
+    let whose = match (members, ahead.len() - members) {
+        (0, _) => "dependencies",
+        (_, 0) => "workspace members",
+        _ => "members and dependencies",
+    };
+    let listed: Vec<&str> = ahead.iter().map(|(_, t, _)| t.as_str()).collect();
+    let shown = if listed.len() > 6 {
+        format!("{}; and {} more", listed[..5].join("; "), listed.len() - 5)
+    } else {
+        listed.join("; ")
+    };
+    sink.push(
+        Finding::new(
+            FindingCode::RustVersionUnsupported,
+            newest.to_string(),
+            format!(
+                "rustc {rustc} is in use, and cargo refuses to build {whose} whose rust-version is newer: {shown}"
+            ),
+        )
+        .with_evidence(json!({ "rustc": rustc.to_string(), "packages": listed }))
+        .with_suggestion(Suggestion::new(
+            format!(
+                "install rustc {newest} or newer (`rustup update stable`), or build with --ignore-rust-version"
+            ),
+            SuggestedChange::Manual {
+                text: format!(
+                    "rustup update stable (rustc {newest} or newer); until then cargo builds them only with --ignore-rust-version"
+                ),
+            },
+        )),
+    );
 }
 
 fn toolchain_pin(model: &WorkspaceModel, sink: &mut FindingSink) {

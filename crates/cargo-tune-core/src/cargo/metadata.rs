@@ -106,6 +106,9 @@ pub struct Package {
     pub features: Features,
     /// Its `Cargo.toml`.
     pub manifest_path: PathBuf,
+    /// The oldest rustc it says it builds with (`rust-version`), as written.
+    #[serde(default)]
+    pub rust_version: Option<String>,
 }
 
 /// A package's `[features]` as cargo printed them, parsed when asked. Some packages declare

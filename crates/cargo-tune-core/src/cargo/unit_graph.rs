@@ -56,6 +56,9 @@ impl UnitGraphCommand {
         CargoCli::new(&["build"], options)
             .args(self.args())
             .args(["--unit-graph", "-Z", "unstable-options"])
+            // What would be built does not depend on whether this rustc may build it; a
+            // `rust-version` above it is a finding of its own.
+            .arg("--ignore-rust-version")
             // The unit graph is unstable; this call alone opts in.
             .env("RUSTC_BOOTSTRAP", "1")
             .read_only_resolve()
@@ -331,10 +334,7 @@ impl PendingUnitGraphs {
                     .unzip();
                 (UnitGraphs::Read(graphs), texts)
             }
-            Err(e) => (
-                UnitGraphs::unavailable(first_line_of(&e.to_string())),
-                Vec::new(),
-            ),
+            Err((command, e)) => (UnitGraphs::unavailable(reason(command, &e)), Vec::new()),
         }
     }
 
@@ -342,14 +342,17 @@ impl PendingUnitGraphs {
         clippy::type_complexity,
         reason = "private: each command with its graph and text"
     )]
-    fn wait_all(self) -> Result<Vec<(UnitGraphCommand, (UnitGraph, String))>, UnitGraphError> {
+    fn wait_all(
+        self,
+    ) -> Result<Vec<(UnitGraphCommand, (UnitGraph, String))>, (UnitGraphCommand, UnitGraphError)>
+    {
         let mut graphs = Vec::new();
         let mut first_error = None;
         for (command, handle) in self.handles {
             match handle.join() {
                 Ok(Ok(graph)) => graphs.push((command, graph)),
                 Ok(Err(e)) => {
-                    first_error.get_or_insert(e);
+                    first_error.get_or_insert((command, e));
                 }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
@@ -361,17 +364,38 @@ impl PendingUnitGraphs {
     }
 }
 
-/// The error's first line and cargo's last `error:` line, which says what went wrong.
-fn first_line_of(text: &str) -> String {
-    let first = text.lines().next().unwrap_or_default();
-    match text
-        .lines()
-        .rev()
-        .find(|l| l.trim_start().starts_with("error"))
-    {
-        Some(error) if error != first => format!("{first}: {}", error.trim()),
-        _ => first.to_owned(),
+/// Why `command`'s unit graph is missing, in one line: the command as a user would run it, and
+/// cargo's error with the lines that continue it (the packages a `rust-version` excludes, the
+/// member that failed to load), not just its first line.
+fn reason(command: UnitGraphCommand, error: &UnitGraphError) -> String {
+    let text = match error {
+        UnitGraphError::Command(CommandError::Failed { stderr, .. }) => cargo_error(stderr),
+        other => other.to_string(),
+    };
+    format!(
+        "`{} --unit-graph` failed: {}",
+        command.display(),
+        text.trim()
+    )
+}
+
+/// cargo's first `error:` paragraph, its lines joined: the error and the lines that explain it,
+/// up to the next blank line or message.
+fn cargo_error(stderr: &str) -> String {
+    let mut lines = stderr.lines().skip_while(|l| !l.starts_with("error"));
+    let Some(first) = lines.next() else {
+        return stderr.lines().last().unwrap_or_default().to_owned();
+    };
+    let mut out = first.trim_start_matches("error:").trim().to_owned();
+    for line in lines {
+        let t = line.trim();
+        if t.is_empty() || line.starts_with("warning") || line.starts_with("error") {
+            break;
+        }
+        out.push(' ');
+        out.push_str(t);
     }
+    out
 }
 
 fn read(cli: &CargoCli) -> Result<(UnitGraph, String), UnitGraphError> {

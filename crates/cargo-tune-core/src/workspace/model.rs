@@ -129,7 +129,8 @@ impl UnitGraphLoad {
     fn finish(self, metadata: &Metadata) -> UnitGraphs {
         let pending = match self.source {
             UnitGraphSource::Memo(memo) => match memo.graphs_for(metadata) {
-                Some(graphs) => return UnitGraphs::Read(graphs),
+                Some(Ok(graphs)) => return UnitGraphs::Read(graphs),
+                Some(Err(reason)) => return UnitGraphs::Unavailable { reason },
                 None => PendingUnitGraphs::start(&self.cargo),
             },
             UnitGraphSource::Cargo(pending) => pending,
@@ -139,8 +140,12 @@ impl UnitGraphLoad {
         let in_target = self
             .memo_path
             .starts_with(metadata.target_directory.join("cargo-tune"));
-        if matches!(graphs, UnitGraphs::Read(_)) && in_target {
-            UnitGraphMemo::save(&self.memo_path, self.key, self.stamps, metadata, texts);
+        if in_target {
+            let kept = match &graphs {
+                UnitGraphs::Read(_) => Ok(texts),
+                UnitGraphs::Unavailable { reason } => Err(reason.clone()),
+            };
+            UnitGraphMemo::save(&self.memo_path, self.key, self.stamps, metadata, kept);
         }
         graphs
     }

@@ -19,7 +19,7 @@ use crate::cargo::metadata::Metadata;
 use crate::cargo::unit_graph::{UnitGraph, UnitGraphCommand};
 use crate::fsutil::file_stamp;
 
-const MEMO_VERSION: u32 = 1;
+const MEMO_VERSION: u32 = 2;
 
 /// The memo on disk.
 #[derive(Debug, Serialize, Deserialize)]
@@ -33,6 +33,10 @@ pub(super) struct UnitGraphMemo {
     path_manifests: Vec<PathBuf>,
     /// What cargo printed, per command.
     graphs: Vec<(UnitGraphCommand, String)>,
+    /// Why cargo could not print them: a failure is as lasting as a graph until something it
+    /// depends on changes, and asking again would only cost another resolve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    failure: Option<String>,
 }
 
 /// Where the memo lives: `<target dir>/cargo-tune/unit-graphs.json`, with the target directory
@@ -136,13 +140,17 @@ impl UnitGraphMemo {
         fresh.then_some(memo)
     }
 
-    /// The graphs, if `metadata` lists the same path packages as when they were kept.
+    /// The graphs (or why there are none), if `metadata` lists the same path packages as when
+    /// they were kept.
     pub(super) fn graphs_for(
         self,
         metadata: &Metadata,
-    ) -> Option<Vec<(UnitGraphCommand, UnitGraph)>> {
+    ) -> Option<Result<Vec<(UnitGraphCommand, UnitGraph)>, String>> {
         if self.path_manifests != path_manifests(metadata) {
             return None;
+        }
+        if let Some(failure) = self.failure {
+            return Some(Err(failure));
         }
         self.graphs
             .into_iter()
@@ -151,7 +159,8 @@ impl UnitGraphMemo {
                     .ok()
                     .map(|g| (command, g))
             })
-            .collect()
+            .collect::<Option<_>>()
+            .map(Ok)
     }
 
     /// Stamps taken before cargo ran, so that a file changed while it ran makes the memo stale.
@@ -169,26 +178,31 @@ impl UnitGraphMemo {
             .collect()
     }
 
-    /// Writes a memo of `graphs` (best effort: a read-only target directory costs the next
-    /// audit time, never this one).
+    /// Writes a memo of `graphs`, or of why cargo printed none (best effort: a read-only
+    /// target directory costs the next audit time, never this one).
     pub(super) fn save(
         path: &Path,
         key: String,
         mut stamps: Vec<(PathBuf, Option<(u64, u128)>)>,
         metadata: &Metadata,
-        graphs: Vec<(UnitGraphCommand, String)>,
+        graphs: Result<Vec<(UnitGraphCommand, String)>, String>,
     ) {
         let manifests = path_manifests(metadata);
         stamps.extend(package_paths(&manifests).into_iter().map(|p| {
             let stamp = file_stamp(&p);
             (p, stamp)
         }));
+        let (graphs, failure) = match graphs {
+            Ok(graphs) => (graphs, None),
+            Err(why) => (Vec::new(), Some(why)),
+        };
         let memo = UnitGraphMemo {
             version: MEMO_VERSION,
             key,
             stamps,
             path_manifests: manifests,
             graphs,
+            failure,
         };
         let Ok(bytes) = serde_json::to_vec(&memo) else {
             return;

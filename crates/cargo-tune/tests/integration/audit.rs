@@ -688,3 +688,54 @@ fn a_configured_wrapper_that_is_not_installed_is_reported_and_bypassed() {
     assert!(!has(&report, "rustc-wrapper-missing:RUSTC_WRAPPER"));
     assert!(has(&report, "sccache-with-incremental:sccache"));
 }
+
+#[test]
+fn a_rust_version_above_the_rustc_in_use_is_an_error_naming_what_cargo_refuses() {
+    let ws = TempWorkspace::fixture("rust-version-ahead");
+    let report = audit_json(&ws, &[], &["--offline"]);
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "rust-version-unsupported")
+        .unwrap_or_else(|| panic!("no rust-version finding in {report:#}"));
+    assert_eq!(finding["severity"], "error");
+    assert_eq!(finding["subject"], "1.99.1");
+    // cargo's own refusal names the same packages with the same requirements.
+    let build = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--offline", "--locked"])
+        .current_dir(ws.root())
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    let refusal = String::from_utf8_lossy(&build.stderr);
+    assert!(
+        !build.status.success() && refusal.contains("is not supported by the following packages"),
+        "{refusal}"
+    );
+    let ours: Vec<&str> = finding["evidence"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    let cargos: Vec<String> = refusal
+        .lines()
+        .filter_map(|l| l.trim().split_once(" requires rustc "))
+        .map(|(package, version)| format!("{package} needs rustc {version}"))
+        .collect();
+    assert_eq!(ours, cargos);
+    // The unit graph is still read, so what is compiled twice is cargo's word, not a model's.
+    assert!(
+        report["unit_graph"]["unavailable"].is_null(),
+        "{:#}",
+        report["unit_graph"]
+    );
+    assert!(
+        has(&report, "compiled-twice:leaf@0.1.0"),
+        "{:?}",
+        codes(&report)
+    );
+    // The first finding is the error.
+    assert_eq!(report["findings"][0]["code"], "rust-version-unsupported");
+}

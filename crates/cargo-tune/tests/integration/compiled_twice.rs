@@ -236,7 +236,8 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
     ws.write(
         "old-cargo/cargo",
         &format!(
-            "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = --unit-graph ] && {{ echo \"error: unexpected argument '--unit-graph' found\" >&2; exit 1; }}; done\nexec '{}' \"$@\"\n",
+            "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = --unit-graph ] && {{ echo asked >> '{}'; echo \"error: unexpected argument '--unit-graph' found\" >&2; exit 1; }}; done\nexec '{}' \"$@\"\n",
+            ws.path("old-cargo/asked").display(),
             Path::new(&real).display()
         ),
     );
@@ -282,6 +283,23 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
         human.contains("cargo's unit graph is unavailable"),
         "{human}"
     );
+    // The failure is remembered like a graph: asked once (three commands at once), not on the
+    // second audit; a changed manifest asks again.
+    let asked = || {
+        std::fs::read_to_string(ws.path("old-cargo/asked"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    assert_eq!(asked(), 3);
+    let manifest = ws.read("Cargo.toml");
+    ws.write("Cargo.toml", &format!("{manifest}\n"));
+    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+        .env("CARGO", &fake)
+        .line("audit --format json --locked --offline")
+        .run()
+        .assert_code(0);
+    assert_eq!(asked(), 6);
 }
 
 #[test]
