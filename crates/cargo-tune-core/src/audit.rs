@@ -55,7 +55,8 @@ fn load_and_probe_unconfirmed(
         Err(_) => load.cwd.clone(),
     };
     let pending = WorkspaceModel::start(load)?;
-    let env = Environment::probe(&probe_dir).map_err(AuditError::Probe);
+    let env = Environment::probe_with(&probe_dir, pending.toolchain_fallback())
+        .map_err(AuditError::Probe);
     let (model, exit) = pending.finish_unconfirmed()?;
     match env {
         Ok(env) => Ok((model, env, exit)),
@@ -163,7 +164,7 @@ pub fn run(request: &AuditRequest, events: &mut dyn Events) -> Result<Audit, Fai
         env: BuildEnv::capture(),
         unit_graphs: true,
         // Reading is all an audit does: a workspace without a lockfile is resolved aside.
-        lockfile_aside: true,
+        read_only: true,
     };
     // A named file is read before the audit, so that a bad one fails fast; the last run's file
     // is found in the target directory, which the audit tells.

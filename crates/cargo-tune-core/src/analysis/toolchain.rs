@@ -467,7 +467,14 @@ fn toolchain_pin(model: &WorkspaceModel, sink: &mut FindingSink) {
             Finding::new(
                 FindingCode::ToolchainPinNotInstalled,
                 pin.channel.clone(),
-                format!("{rel} pins `{}`, which is not installed", pin.channel),
+                match &model.toolchain_fallback {
+                    Some(fallback) => format!(
+                        "{rel} pins `{}`, which is not installed: rustup's cargo stops there, so `cargo tune` cannot start in this directory (run `cargo +{} tune`); this audit read the workspace with `{fallback}`",
+                        pin.channel,
+                        fallback.split('-').next().unwrap_or(fallback)
+                    ),
+                    None => format!("{rel} pins `{}`, which is not installed", pin.channel),
+                },
             )
             .with_location(Some(cargo_tune_schema::Location {
                 path: rel,

@@ -93,7 +93,7 @@ impl ApplyRequest {
             env: BuildEnv::capture(),
             // A saved findings file needs no unit graph.
             unit_graphs: self.findings.is_none(),
-            lockfile_aside: false,
+            read_only: false,
         };
         let (model, env, selected, suggestions) = match &self.plan {
             Some(path) => {

@@ -76,7 +76,7 @@ fn load_options(
         env: BuildEnv::capture(),
         unit_graphs,
         // Builds would write a lockfile into the workspace; measuring needs the one it has.
-        lockfile_aside: false,
+        read_only: false,
     }
 }
 

@@ -123,13 +123,24 @@ impl Environment {
     /// Probes rustc (run in `dir`, so that a toolchain pin there applies), `PATH` and the host.
     /// The two rustc calls run in parallel.
     pub fn probe(dir: &Path) -> Result<Environment, CommandError> {
+        Environment::probe_with(dir, None)
+    }
+
+    /// As [`Environment::probe`], with rustup's `toolchain` instead of the one `dir` selects.
+    pub fn probe_with(dir: &Path, toolchain: Option<&str>) -> Result<Environment, CommandError> {
+        let rustc = || {
+            let cmd = ToolCommand::rustc().current_dir(dir);
+            match toolchain {
+                Some(t) => cmd.env("RUSTUP_TOOLCHAIN", t),
+                None => cmd,
+            }
+        };
         let version = {
-            let cmd = ToolCommand::rustc().arg("-vV").current_dir(dir);
+            let cmd = rustc().arg("-vV");
             std::thread::spawn(move || cmd.output())
         };
-        let cfg = ToolCommand::rustc()
+        let cfg = rustc()
             .args(["--print", "sysroot", "--print", "cfg"])
-            .current_dir(dir)
             .output()?;
         let tools = Tools::scan(std::env::var_os("PATH").as_deref());
         let host = HostInfo::probe();

@@ -372,7 +372,7 @@ pub fn run(
         env: BuildEnv::capture(),
         unit_graphs: true,
         // The report reads, as the audit does.
-        lockfile_aside: true,
+        read_only: true,
     };
     let crate::audit::Audit {
         model,

@@ -37,9 +37,11 @@ pub struct LoadOptions {
     /// Whether to read cargo's unit graphs (for `compiled-twice`); without them the model's
     /// `unit_graphs` says they were not asked for.
     pub unit_graphs: bool,
-    /// Whether a workspace without `Cargo.lock` is resolved into cargo-tune's directory in the
-    /// target directory (for commands that only read) rather than refused.
-    pub lockfile_aside: bool,
+    /// For commands that only read (the audit, the report): a workspace without `Cargo.lock` is
+    /// resolved into cargo-tune's directory in the target directory rather than refused, and a
+    /// toolchain pin that is not installed is read with rustup's default toolchain (and reported)
+    /// rather than refused.
+    pub read_only: bool,
 }
 
 /// Everything cargo-tune knows about a workspace, loaded once. Analyses read it and never spawn
@@ -62,6 +64,8 @@ pub struct WorkspaceModel {
     pub config: CargoConfig,
     /// The toolchain pin, if any.
     pub toolchain_pin: Option<ToolchainPin>,
+    /// The toolchain cargo was run with instead of a pin that is not installed.
+    pub toolchain_fallback: Option<String>,
     /// The `--config` arguments given to cargo, highest precedence last; a file's path made
     /// absolute.
     pub cli_config: Vec<String>,
@@ -82,6 +86,7 @@ pub struct PendingModel {
     pending: PendingMetadata,
     options: LoadOptions,
     toolchain_pin: Option<ToolchainPin>,
+    toolchain_fallback: Option<String>,
     lockfile: Option<EarlyLockfile>,
     lockfile_aside: Option<PathBuf>,
     /// The configuration as discovered before cargo ran, with the directory its relative paths
@@ -222,6 +227,7 @@ impl WorkspaceModel {
     /// installed), then starts `cargo metadata` in the background.
     pub fn start(mut options: LoadOptions) -> Result<PendingModel, LoadError> {
         let mut toolchain_pin = None;
+        let mut toolchain_fallback = None;
         let mut lockfile = None;
         let mut lockfile_aside = None;
         let mut root_guess = None;
@@ -237,10 +243,20 @@ impl WorkspaceModel {
                 && pin.is_installed(&home) == Some(false)
                 && options.env.get("RUSTUP_TOOLCHAIN").is_none()
             {
-                return Err(LoadError::ToolchainNotInstalled {
-                    path: pin.path.clone(),
-                    channel: pin.channel.clone(),
-                });
+                match rustup_default(&home).filter(|_| options.read_only) {
+                    // rustup's proxies stop at a pin that is not installed; reading the
+                    // workspace with the default toolchain tells the user more than stopping.
+                    Some(default) => {
+                        cargo.env.push(("RUSTUP_TOOLCHAIN".to_owned(), default.clone()));
+                        toolchain_fallback = Some(default);
+                    }
+                    None => {
+                        return Err(LoadError::ToolchainNotInstalled {
+                            path: pin.path.clone(),
+                            channel: pin.channel.clone(),
+                        });
+                    }
+                }
             }
             let discovered =
                 CargoConfig::discover(&options.cwd, cargo_home(&options.env).as_deref(), &dir)?;
@@ -251,7 +267,7 @@ impl WorkspaceModel {
                 }
                 // cargo metadata would write a lockfile into the workspace: resolve elsewhere,
                 // or refuse before it runs.
-                None if options.lockfile_aside && !cargo.locked && !cargo.frozen => {
+                None if options.read_only && !cargo.locked && !cargo.frozen => {
                     let root = workspace_root_guess(&dir);
                     let path = target_dir_guess(&root, &options.cwd, &options.env, &discovered)
                         .join("cargo-tune")
@@ -292,6 +308,7 @@ impl WorkspaceModel {
             pending,
             options,
             toolchain_pin,
+            toolchain_fallback,
             lockfile,
             lockfile_aside,
             config,
@@ -301,6 +318,12 @@ impl WorkspaceModel {
 }
 
 impl PendingModel {
+    /// The toolchain cargo runs with instead of a pin that is not installed, for a read-only
+    /// load; everything else that runs rustc for the same workspace must run it too.
+    pub fn toolchain_fallback(&self) -> Option<&str> {
+        self.toolchain_fallback.as_deref()
+    }
+
     /// Waits for `cargo metadata` and reads the files around it.
     pub fn finish(self) -> Result<WorkspaceModel, LoadError> {
         let (model, exit) = self.finish_unconfirmed()?;
@@ -315,6 +338,7 @@ impl PendingModel {
             pending,
             options,
             toolchain_pin,
+            toolchain_fallback,
             lockfile,
             lockfile_aside,
             config,
@@ -328,6 +352,7 @@ impl PendingModel {
         };
         match read_around(metadata, options, toolchain_pin, lockfile, config) {
             Ok(mut model) => {
+                model.toolchain_fallback = toolchain_fallback;
                 model.unit_graphs = match unit_graphs {
                     Some(load) => load.finish(&model.metadata),
                     None if options_unit_graphs => UnitGraphs::unavailable(
@@ -437,6 +462,7 @@ fn read_around(
         lockfile_aside,
         config,
         toolchain_pin,
+        toolchain_fallback: None,
         cli_config,
         env: options.env,
         registry_index,
@@ -495,6 +521,13 @@ fn lockfile_near(manifest: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// rustup's default toolchain (`default_toolchain` of its `settings.toml`).
+fn rustup_default(rustup_home: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(rustup_home.join("settings.toml")).ok()?;
+    let doc: toml_edit::DocumentMut = text.parse().ok()?;
+    doc.get("default_toolchain")?.as_str().map(str::to_owned)
+}
+
 /// `$RUSTUP_HOME`, else `~/.rustup`, when that directory exists.
 pub fn rustup_home(env: &BuildEnv) -> Option<PathBuf> {
     env.get("RUSTUP_HOME")
@@ -542,7 +575,7 @@ mod tests {
             cwd: dir.to_owned(),
             env: BuildEnv::from_vars([]),
             unit_graphs: false,
-            lockfile_aside: false,
+            read_only: false,
         };
         WorkspaceModel::start(options).unwrap().finish().unwrap()
     }

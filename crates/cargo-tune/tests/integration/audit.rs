@@ -591,6 +591,7 @@ mod bad_input {
     fn toolchain_pin_not_installed() {
         let ws = TempWorkspace::fixture("showcase");
         ws.write("rust-toolchain.toml", "[toolchain]\nchannel = \"1.61.0\"\n");
+        // Without a default toolchain to read the workspace with, there is nothing to audit.
         let run = tune(&ws, &[])
             .env_remove("RUSTUP_TOOLCHAIN")
             .args(["audit"])
@@ -600,6 +601,19 @@ mod bad_input {
             &run,
             &["rust-toolchain.toml", "1.61.0", "rustup toolchain install"],
         );
+        // With rustup's own home, the default toolchain reads it, and the pin is the finding
+        // (run inside the directory, as `cargo-tune` is when the proxy cannot start).
+        let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .line("audit --format json --offline")
+            .run()
+            .assert_code(0)
+            .json();
+        let finding = &report["findings"][0];
+        assert_eq!(finding["id"], "toolchain-pin-not-installed:1.61.0", "{report:#}");
+        assert_eq!(finding["severity"], "error");
+        let message = finding["message"].as_str().unwrap();
+        assert!(message.contains("cargo +stable tune"), "{message}");
     }
 
     #[test]
