@@ -111,6 +111,14 @@ pub enum LoadError {
         /// cargo's reason.
         cause: String,
     },
+    /// `--manifest-path` names something cargo would not read as a manifest.
+    #[error("use --manifest-path `{}`: {why}", path.display())]
+    ManifestPath {
+        /// The path as given, made absolute.
+        path: PathBuf,
+        /// What is wrong, in cargo's words where cargo has them.
+        why: String,
+    },
     /// No Cargo.toml was found.
     #[error("find a Cargo.toml in {} or any parent directory", dir.display())]
     NotAWorkspace {

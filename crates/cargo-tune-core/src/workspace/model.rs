@@ -196,13 +196,22 @@ impl EarlyLockfile {
 pub fn find_manifest(manifest_path: Option<&Path>, cwd: &Path) -> Result<PathBuf, LoadError> {
     if let Some(path) = manifest_path {
         let path = cwd.join(path);
-        if !path.is_file() {
-            return Err(LoadError::Read {
-                path,
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such manifest"),
-            });
-        }
-        return Ok(path);
+        let why = if path.is_dir() {
+            let inside = path.join("Cargo.toml");
+            let mut why = "it is a directory but expected a file".to_owned();
+            if inside.is_file() {
+                why.push_str(&format!("; {} exists", inside.display()));
+            }
+            why
+        } else if !path.is_file() {
+            "no such file".to_owned()
+        } else if path.file_name().is_none_or(|n| n != "Cargo.toml") {
+            // cargo reads another file only as a `-Zscript` embedded manifest.
+            "it is not a Cargo.toml; pass the package's or the workspace's Cargo.toml".to_owned()
+        } else {
+            return Ok(path);
+        };
+        return Err(LoadError::ManifestPath { path, why });
     }
     cwd.ancestors()
         .map(|dir| dir.join("Cargo.toml"))
@@ -247,7 +256,9 @@ impl WorkspaceModel {
                     // rustup's proxies stop at a pin that is not installed; reading the
                     // workspace with the default toolchain tells the user more than stopping.
                     Some(default) => {
-                        cargo.env.push(("RUSTUP_TOOLCHAIN".to_owned(), default.clone()));
+                        cargo
+                            .env
+                            .push(("RUSTUP_TOOLCHAIN".to_owned(), default.clone()));
                         toolchain_fallback = Some(default);
                     }
                     None => {

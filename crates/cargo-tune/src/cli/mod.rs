@@ -14,7 +14,7 @@ use crate::output::{ColorChoice, OutputContext};
 #[command(bin_name = "cargo", styles = clap_styles())]
 pub(crate) enum Cargo {
     /// Make a Rust workspace build faster, and prove it.
-    #[command(version, name = "tune")]
+    #[command(version, name = "tune", display_name = "cargo-tune")]
     Tune(TuneApp),
 }
 
@@ -22,7 +22,7 @@ pub(crate) enum Cargo {
 #[derive(Debug, clap::Args)]
 #[command(
     about = "Make a Rust workspace build faster, and prove it",
-    after_help = "Exit codes: 0 ok, 1 check failed, 2 usage, 96 setup, 101 build failed, 102 cargo metadata failed, 103 edit rolled back, 104 rollback failed, 130 interrupted."
+    after_help = "Start with `cargo tune audit`: what slows this workspace's builds, worst first, and what to run next.\n\nExit codes: 0 ok, 1 check failed, 2 usage, 96 setup, 101 build failed, 102 cargo metadata failed, 103 edit rolled back, 104 rollback failed, 130 interrupted."
 )]
 pub(crate) struct TuneApp {
     /// Coloring: auto, always, never.

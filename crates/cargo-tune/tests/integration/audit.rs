@@ -610,7 +610,10 @@ mod bad_input {
             .assert_code(0)
             .json();
         let finding = &report["findings"][0];
-        assert_eq!(finding["id"], "toolchain-pin-not-installed:1.61.0", "{report:#}");
+        assert_eq!(
+            finding["id"], "toolchain-pin-not-installed:1.61.0",
+            "{report:#}"
+        );
         assert_eq!(finding["severity"], "error");
         let message = finding["message"].as_str().unwrap();
         assert!(message.contains("cargo +stable tune"), "{message}");
@@ -645,7 +648,41 @@ mod bad_input {
             .args(["audit", "--manifest-path", "nope/Cargo.toml"])
             .run()
             .assert_code(96);
-        assert_error(&run, &["nope/Cargo.toml"]);
+        assert_error(&run, &["nope/Cargo.toml", "no such file"]);
+        // A directory or a source file is refused in cargo's words, before anything parses it.
+        let cargo_says = |path: &str| {
+            let out = std::process::Command::new(env!("CARGO"))
+                .args([
+                    "metadata",
+                    "--format-version=1",
+                    "--offline",
+                    "--manifest-path",
+                    path,
+                ])
+                .current_dir(ws.root())
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        };
+        assert!(cargo_says(".").contains("is a directory but expected a file"));
+        let dir = tune(&ws, &[])
+            .line("audit --manifest-path .")
+            .run()
+            .assert_code(96);
+        assert_error(
+            &dir,
+            &["is a directory but expected a file", "Cargo.toml exists"],
+        );
+        let source = tune(&ws, &[])
+            .line("audit --manifest-path crates/app/src/main.rs")
+            .run()
+            .assert_code(96);
+        assert_error(&source, &["crates/app/src/main.rs", "not a Cargo.toml"]);
+        assert!(
+            !source.stderr().contains("expected `=`"),
+            "{}",
+            source.stderr()
+        );
     }
 
     #[test]

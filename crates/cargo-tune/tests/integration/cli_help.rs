@@ -35,3 +35,23 @@ fn help_of_every_command() {
         insta::assert_snapshot!(name, run.stdout());
     }
 }
+
+#[test]
+fn the_version_names_the_program_as_installed_and_the_help_says_where_to_start() {
+    let ws = TempWorkspace::empty();
+    for args in [&["-V"][..], &["--version"][..]] {
+        let run = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+            .args(args.iter().copied())
+            .run()
+            .assert_code(0);
+        assert_eq!(
+            run.stdout(),
+            format!("cargo-tune {}\n", env!("CARGO_PKG_VERSION"))
+        );
+    }
+    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+        .line("--help")
+        .run()
+        .assert_code(0)
+        .assert_stdout_has(&["Start with `cargo tune audit`"]);
+}
