@@ -223,7 +223,8 @@ pub fn shares(t: &BuildTimings, path: &CriticalPath) -> Shares {
 
 /// What the units `units` cost in this build: their CPU seconds and how much shorter the
 /// critical path is without them. `spread` is the run-to-run spread of wall time (None for a
-/// single run); a saving below it, or below cargo's 0.01 s resolution, is noise.
+/// single run); a saving below it is noise. A single run has no spread to compare with, and a
+/// saving of nothing (units off the critical path) is not noise but nothing.
 pub fn cost(t: &BuildTimings, units: &[usize], spread: Option<f64>) -> Cost {
     let removed: HashSet<usize> = units.iter().copied().collect();
     let cpu: f64 = t
@@ -238,7 +239,7 @@ pub fn cost(t: &BuildTimings, units: &[usize], spread: Option<f64>) -> Cost {
         cpu_s: round(cpu),
         critical_path_s: saving,
         critical_path_range_s: None,
-        within_noise: saving < spread.unwrap_or(0.0).max(0.02),
+        within_noise: saving > 0.0 && spread.is_some_and(|s| saving < s),
     }
 }
 
@@ -386,7 +387,7 @@ mod tests {
         );
         let off_path = cost(&t, &[1], None);
         assert_eq!((off_path.cpu_s, off_path.critical_path_s), (1.0, 0.0));
-        assert!(off_path.within_noise);
+        assert!(!off_path.within_noise, "nothing saved is not noise");
         let on_path = cost(&t, &[0], None);
         // Without 0, unit 1 becomes the bound: 1.0 + 1.0 instead of 3.0 + 1.0.
         assert_eq!(on_path.critical_path_s, 2.0);

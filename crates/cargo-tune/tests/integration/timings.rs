@@ -320,6 +320,10 @@ fn audit_costs_ranks_findings_by_what_their_units_took() {
         .find(|c| c["id"] == "duplicate-version:fmt")
         .expect("the duplicate is costed");
     assert!((f(&costed["cost"]["cpu_s"]) - fmt_old).abs() < 0.002);
+    // One run has no spread to call anything noise.
+    for finding in report["findings"].as_array().unwrap() {
+        assert_eq!(finding["cost"]["within_noise"], false, "{finding:#}");
+    }
 
     let audit = cli(&ws)
         .args([
