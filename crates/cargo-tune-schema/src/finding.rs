@@ -84,6 +84,9 @@ finding_codes! {
     #[serde(alias = "duplicate-feature-set")]
     CompiledTwice = "compiled-twice", Info,
         "one version of a package has more than one library build unit in cargo's unit graph (other features, profile, dependencies or source)";
+    /// Packages compiled twice because a profile builds the host side with other settings.
+    BuildOverrideSplit = "build-override-split", Info,
+        "a profile builds build scripts and proc-macros with other settings than the target, so packages used on both sides are compiled twice; measure before changing it";
     /// Several versions of one package in `Cargo.lock` that no build of this workspace compiles.
     DuplicateVersionLockfileOnly = "duplicate-version-lockfile-only", Info,
         "Cargo.lock holds several versions of one package that the current resolve does not use";
@@ -178,7 +181,12 @@ impl FindingCode {
     /// The analysis this code belongs to.
     pub fn area(self) -> Area {
         let name = self.as_str();
-        if name.starts_with("duplicate-") || self == FindingCode::CompiledTwice {
+        if name.starts_with("duplicate-")
+            || matches!(
+                self,
+                FindingCode::CompiledTwice | FindingCode::BuildOverrideSplit
+            )
+        {
             Area::Duplicates
         } else if name.starts_with("workspace-dep-") {
             Area::Dependencies

@@ -27,10 +27,93 @@ use crate::workspace::relative_path;
 /// Runs this analysis when the unit graphs were read.
 pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
     if let UnitGraphs::Read(graphs) = &ctx.model.unit_graphs {
-        for finding in analyse(graphs, &ctx.model.metadata, &ctx.model.root) {
+        for finding in
+            fold_build_override_splits(analyse(graphs, &ctx.model.metadata, &ctx.model.root))
+        {
             sink.push(finding);
         }
     }
+}
+
+/// The profile whose `build-override` every suggestion of `finding` sets: a package compiled
+/// twice only because build scripts and proc-macros are built with other settings than the
+/// target (cargo's deliberate split: `opt-level = 0` and no debug info for them).
+fn build_override_profile(finding: &Finding) -> Option<String> {
+    let mut profile = None;
+    for suggestion in &finding.suggestions {
+        match &suggestion.change {
+            SuggestedChange::ProfileSet {
+                profile: p,
+                build_override: true,
+                ..
+            } if profile.as_ref().is_none_or(|q| q == p) => profile = Some(p.clone()),
+            _ => return None,
+        }
+    }
+    profile
+}
+
+/// Packages compiled twice by one profile's build-override split are one finding, not one per
+/// package: one lever, whose effect on the build is measured before it is pulled (building the
+/// host side like the target often makes a release build slower, not faster).
+fn fold_build_override_splits(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut split: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for finding in findings {
+        match build_override_profile(&finding) {
+            Some(profile) => split.entry(profile).or_default().push(finding),
+            None => out.push(finding),
+        }
+    }
+    for (profile, findings) in split {
+        let packages: Vec<&str> = findings.iter().map(|f| f.subject.as_str()).collect();
+        let shown = if packages.len() > 4 {
+            format!(
+                "{}, and {} more",
+                packages[..3].join(", "),
+                packages.len() - 3
+            )
+        } else {
+            packages.join(", ")
+        };
+        let mut finding = Finding::new(
+            FindingCode::BuildOverrideSplit,
+            profile.clone(),
+            format!(
+                "[profile.{profile}] builds build scripts and proc-macros with other settings than the target, so {} used on both sides {} compiled twice: {shown}",
+                crate::text::count(packages.len(), "package"),
+                if packages.len() == 1 { "is" } else { "are" }
+            ),
+        )
+        .with_evidence(json!({
+            "packages": packages,
+            "compiled_twice": findings
+                .iter()
+                .map(|f| json!({ "subject": f.subject, "message": f.message, "evidence": f.evidence }))
+                .collect::<Vec<_>>(),
+            "note": "cargo builds build scripts and proc-macros unoptimised and without debug info on purpose: they run once, and optimising them costs more than it saves; sharing one build can still win when many packages are used on both sides, so measure it",
+        }));
+        let mut changes: Vec<&Suggestion> = Vec::new();
+        for suggestion in findings.iter().flat_map(|f| &f.suggestions) {
+            if !changes.iter().any(|c| c.change == suggestion.change) {
+                changes.push(suggestion);
+            }
+        }
+        for suggestion in changes {
+            let summary = suggestion
+                .summary
+                .split_once(": ")
+                .filter(|(head, _)| head.starts_with("for "))
+                .map_or(suggestion.summary.as_str(), |(_, rest)| rest);
+            let summary = summary.split_once(" so ").map_or(summary, |(head, _)| head);
+            finding = finding.with_suggestion(Suggestion::new(
+                format!("{summary}, only if `cargo tune try build-override-split:{profile}` measures the build faster"),
+                suggestion.change.clone(),
+            ));
+        }
+        out.push(finding);
+    }
+    out
 }
 
 /// `name@version`: the subject of a finding, and a package id spec cargo accepts.

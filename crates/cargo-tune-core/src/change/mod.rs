@@ -23,7 +23,7 @@ pub use parse::{
     parse_combined,
 };
 pub use reach::{Reach, Stage};
-pub use suggestion::{from_finding_id, from_findings};
+pub use suggestion::{from_finding_id, from_findings, is_measurable};
 
 /// One change to a build, already checked for shape.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,13 +159,16 @@ impl Change {
             Change::Config { key, value } => {
                 let leaf = key.rsplit('.').next().unwrap_or(key);
                 let value = value.trim_matches('"');
-                let optimises = match leaf {
-                    "lto" => matches!(value, "fat" | "true" | "thin"),
-                    "codegen-units" => value.parse::<u32>().is_ok_and(|n| n <= 4),
-                    "opt-level" => value != "0",
-                    "panic" => value == "abort",
-                    _ => false,
-                };
+                // The build-override table is compiled for build scripts and proc-macros, which
+                // run during the build: what it optimises is the build itself.
+                let optimises = !key.contains(".build-override.")
+                    && match leaf {
+                        "lto" => matches!(value, "fat" | "true" | "thin"),
+                        "codegen-units" => value.parse::<u32>().is_ok_and(|n| n <= 4),
+                        "opt-level" => value != "0",
+                        "panic" => value == "abort",
+                        _ => false,
+                    };
                 if optimises {
                     Direction::FasterProgram
                 } else {

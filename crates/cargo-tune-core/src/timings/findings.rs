@@ -47,25 +47,40 @@ pub fn extra_units(finding: &Finding, t: &BuildTimings) -> Option<Vec<usize>> {
                 .collect(),
         );
     }
-    if matches!(code, "duplicate-feature-set" | "compiled-twice") {
-        let mut copies: BTreeMap<(&str, &str), Vec<(f64, usize)>> = BTreeMap::new();
-        for u in t.units.iter().filter(|u| {
-            u.name == name && (listed.is_empty() || listed.contains(&u.version.as_str()))
-        }) {
-            copies
-                .entry((u.version.as_str(), u.target.as_str()))
-                .or_default()
-                .push((u.duration_s, u.index));
-        }
+    if code == "build-override-split" {
         let mut extra = Vec::new();
-        for mut units in copies.into_values() {
-            units.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            extra.extend(units.into_iter().skip(1).map(|(_, i)| i));
+        for package in finding.evidence.get("packages")?.as_array()? {
+            let (name, version) = package.as_str()?.split_once('@')?;
+            extra.extend(copies_beyond_the_first(t, name, &[version]));
         }
         extra.sort_unstable();
         return Some(extra);
     }
+    if matches!(code, "duplicate-feature-set" | "compiled-twice") {
+        return Some(copies_beyond_the_first(t, name, &listed));
+    }
     None
+}
+
+/// Every unit of `name` (at one of `versions`, or any) but the longest of each version and
+/// target: what building one copy would remove.
+fn copies_beyond_the_first(t: &BuildTimings, name: &str, versions: &[&str]) -> Vec<usize> {
+    let mut copies: BTreeMap<(&str, &str), Vec<(f64, usize)>> = BTreeMap::new();
+    for u in t.units.iter().filter(|u| {
+        u.name == name && (versions.is_empty() || versions.contains(&u.version.as_str()))
+    }) {
+        copies
+            .entry((u.version.as_str(), u.target.as_str()))
+            .or_default()
+            .push((u.duration_s, u.index));
+    }
+    let mut extra = Vec::new();
+    for mut units in copies.into_values() {
+        units.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        extra.extend(units.into_iter().skip(1).map(|(_, i)| i));
+    }
+    extra.sort_unstable();
+    extra
 }
 
 /// Costs of every finding that names packages, most expensive on the critical path first.

@@ -58,19 +58,29 @@ fn audit(root: &Path) -> serde_json::Value {
         .json()
 }
 
+/// Every package version the audit says is compiled twice: its own `compiled-twice` finding, or
+/// one of the packages of a profile's `build-override-split`, which carries each one's evidence.
 fn compiled_twice(report: &serde_json::Value) -> BTreeMap<String, serde_json::Value> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["code"] == "compiled-twice")
-        .map(|f| {
-            (
+    let mut out = BTreeMap::new();
+    for f in report["findings"].as_array().expect("findings") {
+        if f["code"] == "compiled-twice" {
+            out.insert(
                 f["subject"].as_str().expect("subject").to_owned(),
                 f.clone(),
-            )
-        })
-        .collect()
+            );
+        } else if f["code"] == "build-override-split" {
+            for p in f["evidence"]["compiled_twice"]
+                .as_array()
+                .expect("packages")
+            {
+                out.insert(
+                    p["subject"].as_str().expect("subject").to_owned(),
+                    p.clone(),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// Checks one fixture against cargo and returns its findings for closer checks.
