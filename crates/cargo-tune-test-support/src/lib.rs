@@ -77,6 +77,15 @@ pub fn cargo(cwd: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
+/// Runs the toolchain's cargo (`$CARGO`) in `cwd` with a scrubbed environment and returns what
+/// it did, failure included: tests compare cargo's own refusals with cargo-tune's words.
+pub fn cargo_output(cwd: &Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.args(args).current_dir(cwd);
+    scrub_env(&mut cmd);
+    cmd.output().expect("run cargo")
+}
+
 /// cargo's unit graph of `cargo build <args>` in `cwd` (`--locked --offline`), with `env` set on
 /// top of a scrubbed environment: what cargo would build, and with which profile, without
 /// building anything. The flag is unstable, so this call alone sets `RUSTC_BOOTSTRAP=1`.

@@ -536,7 +536,7 @@ fn linkers(
                     "candidate": name,
                     "note": "linker gains depend on the workspace and are small next to rust-lld: measure before switching",
                 }))
-                .with_suggestion(Suggestion::new(format!("measure it: cargo tune try linker={name} --scenario dev-incremental"), SuggestedChange::UseLinker { linker: name.to_owned() })),
+                .with_suggestion(Suggestion::new(format!("link host binaries with {name}"), SuggestedChange::UseLinker { linker: name.to_owned() })),
             );
         }
     }
@@ -593,7 +593,7 @@ fn caches(model: &WorkspaceModel, env: &Environment, sink: &mut FindingSink) {
     if env.tools.has("sccache") && wrapper.is_none() {
         sink.push(
             Finding::new(FindingCode::SccacheAvailableUnused, "sccache", "sccache is installed but no rustc wrapper is set")
-                .with_suggestion(Suggestion::new("measure it: cargo tune try RUSTC_WRAPPER=sccache CARGO_INCREMENTAL=0 --scenario dev-clean".to_owned(), SuggestedChange::Env { var: "RUSTC_WRAPPER".to_owned(), value: "sccache".to_owned() })),
+                .with_suggestion(Suggestion::new("compile through sccache (RUSTC_WRAPPER=sccache, with CARGO_INCREMENTAL=0 so that workspace members are cached too)", SuggestedChange::Env { var: "RUSTC_WRAPPER".to_owned(), value: "sccache".to_owned() })),
         );
     }
 }
@@ -746,7 +746,7 @@ fn build_jobs(model: &WorkspaceModel, env: &Environment, sink: &mut FindingSink)
         )
         .with_evidence(json!({ "jobs": jobs, "cores": cores, "source": source }))
         .with_suggestion(Suggestion::new(
-            format!("measure it: cargo tune try build.jobs={cores}"),
+            format!("build with {cores} jobs (build.jobs = {cores})"),
             SuggestedChange::ConfigSet {
                 key: "build.jobs".to_owned(),
                 value: json!(cores),

@@ -153,6 +153,11 @@ fn measurable_of(finding: &Finding, into: &mut Vec<Change>) {
     }
 }
 
+/// Whether `cargo tune try` can measure this suggestion.
+pub fn is_measurable(suggestion: &SuggestedChange) -> bool {
+    Change::from_suggestion(suggestion).is_ok_and(|c| c.measurable())
+}
+
 /// Every change `try` can measure among the suggestions of the finding with this `id`.
 pub fn from_finding_id(id: &str, findings: &[Finding]) -> Result<Vec<Change>, ChangeError> {
     let Some(finding) = findings.iter().find(|f| f.id == id) else {

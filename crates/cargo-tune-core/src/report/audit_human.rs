@@ -1,13 +1,15 @@
 use std::fmt::Write as _;
 use std::io;
 
-use cargo_tune_schema::{Area, AuditReport, Finding, SuggestedChange};
+use cargo_tune_schema::{AuditReport, Finding, SuggestedChange, ValueSource};
 
+use super::rank::{by_severity, group_by_code, levers};
 use super::{RenderOptions, emit};
 use crate::text::paint;
 
-/// Writes an audit report for a terminal: findings in the style of rustc diagnostics, then the
-/// effective profiles, the toolchain and a one-line summary.
+/// Writes an audit report for a terminal: a summary with the levers that matter most, then
+/// every error, the warnings by what they cost, the notes one line per code (all of them in full
+/// with `--verbose`), the effective profiles, the toolchain, and what to run next.
 pub fn render_audit_human(
     report: &AuditReport,
     options: &RenderOptions,
@@ -23,129 +25,53 @@ pub fn render_audit_human(
         report.members,
         report.packages
     );
-    // Measured costs come first: they say which finding is worth fixing.
-    let mut costed: Vec<(&Finding, &cargo_tune_schema::Cost)> = report
-        .findings
-        .iter()
-        .filter_map(|f| f.cost.as_ref().map(|c| (f, c)))
-        .collect();
-    if !costed.is_empty() {
-        costed.sort_by(|a, b| {
-            b.1.critical_path_s
-                .total_cmp(&a.1.critical_path_s)
-                .then(b.1.cpu_s.total_cmp(&a.1.cpu_s))
-        });
-        let _ = writeln!(
-            text,
-            "{}",
-            paint(
-                s.bold,
-                "findings by measured cost (from cargo tune timings)"
-            )
-        );
-        let _ = writeln!(text, "  {:>14} {:>10}  finding", "critical path", "CPU");
-        for (finding, cost) in costed {
-            let _ = writeln!(
-                text,
-                "  {:>14} {:>10}  {}{}",
-                crate::text::secs(cost.critical_path_s),
-                crate::text::secs(cost.cpu_s),
-                finding.id,
-                if cost.within_noise {
-                    paint(s.dim, " (within noise)")
-                } else {
-                    String::new()
-                }
-            );
-        }
-        text.push('\n');
-    }
-    // Grouped by analysis; within a group the report's order (severity first) is kept.
-    let mut areas: Vec<Area> = report.findings.iter().map(|f| f.code.area()).collect();
-    areas.sort();
-    areas.dedup();
-    for area in areas {
-        let in_area: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.code.area() == area)
-            .collect();
-        let _ = writeln!(
-            text,
-            "{} {}\n",
-            paint(s.bold, area.title()),
-            paint(s.dim, format_args!("({})", in_area.len()))
-        );
-        for group in group_by_code(&in_area) {
-            if group.len() >= GROUP_AT && !options.verbose {
-                write_group(&mut text, &group, options);
-            } else {
-                for finding in group {
-                    write_finding(&mut text, finding, options);
-                }
-            }
-        }
-    }
-    if !report.profiles.is_empty() {
-        let _ = writeln!(text, "{}", paint(s.bold, "effective profiles"));
-        let width = report
-            .profiles
-            .iter()
-            .map(|p| p.name.len())
-            .max()
-            .unwrap_or(0)
-            + 2;
-        for profile in &report.profiles {
-            let values: Vec<String> = profile
-                .values
-                .iter()
-                .filter(|v| !v.key.contains('.'))
-                .map(|v| format!("{}={}", v.key, toml_like(&v.value)))
-                .collect();
-            let inherits = if profile.inherits.is_empty() {
-                String::new()
-            } else {
-                format!(" (inherits {})", profile.inherits.join(" → "))
-            };
-            let _ = writeln!(
-                text,
-                "  {:<width$}{}{}",
-                profile.name,
-                values.join(" "),
-                paint(s.dim, inherits)
-            );
-        }
-        text.push('\n');
-    }
-    if !report.toolchain.is_empty() {
-        let _ = writeln!(text, "{}", paint(s.bold, "toolchain"));
-        let width = report.toolchain.keys().map(String::len).max().unwrap_or(0) + 2;
-        for (key, value) in &report.toolchain {
-            let shown = match value {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => "-".to_owned(),
-                serde_json::Value::Array(items) if items.is_empty() => "-".to_owned(),
-                serde_json::Value::Array(items) => items
-                    .iter()
-                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                other => other.to_string(),
-            };
-            let _ = writeln!(text, "  {key:<width$}{shown}");
-        }
-        text.push('\n');
-    }
+    summary(&mut text, report, options);
     if let Some(note) = report.lockfile_aside_note() {
         let _ = writeln!(text, "{}: {note}\n", paint(s.info, "note"));
     }
     if let Some(reason) = &report.unit_graph.unavailable {
         let _ = writeln!(
             text,
-            "{}: cargo's unit graph is unavailable ({reason}); `compiled-twice` is estimated from the resolve\n",
+            "{}: cargo's unit graph is unavailable, so `compiled-twice` is estimated from the resolve: {reason}\n",
             paint(s.warning, "fallback"),
         );
     }
+    let (errors, warnings, notes) = by_severity(report);
+    for finding in errors {
+        write_finding(&mut text, finding, options);
+    }
+    for group in group_by_code(&warnings) {
+        if group.len() >= GROUP_AT && !options.verbose {
+            write_group(&mut text, &group, options);
+        } else {
+            for finding in group {
+                write_finding(&mut text, finding, options);
+            }
+        }
+    }
+    if options.verbose {
+        for finding in &notes {
+            write_finding(&mut text, finding, options);
+        }
+    } else {
+        write_folded_notes(&mut text, &notes, options);
+    }
+    profiles(&mut text, report, options);
+    toolchain(&mut text, report, options);
+    let next = next_steps(report);
+    if !next.is_empty() {
+        let _ = writeln!(text, "{}", paint(s.bold, "next"));
+        for line in next {
+            let _ = writeln!(text, "  {line}");
+        }
+    }
+    emit(options, out, &text)
+}
+
+/// Counts by severity, and the few findings worth acting on first: by what they cost in a saved
+/// `cargo tune timings` run when there is one, else by how many builds they touch, said as such.
+fn summary(text: &mut String, report: &AuditReport, options: &RenderOptions) {
+    let s = &options.styles;
     let sum = report.summary;
     let _ = writeln!(
         text,
@@ -161,34 +87,152 @@ pub fn render_audit_human(
         sum.infos,
         plural(sum.infos, "note"),
     );
-    let next = next_steps(report);
-    if !next.is_empty() {
-        let _ = writeln!(text, "\n{}", paint(s.bold, "next"));
-        for line in next {
-            let _ = writeln!(text, "  {line}");
+    let levers = levers(report);
+    if let Some((_, first)) = levers.first() {
+        let _ = writeln!(
+            text,
+            "  {} {}",
+            paint(s.bold, "largest levers"),
+            paint(s.dim, format_args!("({})", first.ranking()))
+        );
+        for (finding, lever) in &levers {
+            let _ = writeln!(
+                text,
+                "    {:<40} {}",
+                lever.describe(),
+                paint(s.literal, &finding.id)
+            );
         }
     }
-    emit(options, out, &text)
+    text.push('\n');
+}
+
+/// Notes, one line per code: what the code means and how many there are; `--verbose` shows each.
+fn write_folded_notes(text: &mut String, notes: &[&Finding], options: &RenderOptions) {
+    let s = &options.styles;
+    for group in group_by_code(notes) {
+        let first = group[0];
+        let head = paint(s.info, format_args!("note[{}]", first.code));
+        let _ = if group.len() == 1 {
+            writeln!(text, "{head}: {}", first.message)
+        } else {
+            writeln!(
+                text,
+                "{head}: {} {}",
+                first.message,
+                paint(s.dim, format_args!("({} more with -v)", group.len() - 1))
+            )
+        };
+    }
+    if !notes.is_empty() {
+        text.push('\n');
+    }
+}
+
+/// Each profile with the values that are not cargo's defaults (every value with `--verbose`).
+fn profiles(text: &mut String, report: &AuditReport, options: &RenderOptions) {
+    let s = &options.styles;
+    if report.profiles.is_empty() {
+        return;
+    }
+    let _ = writeln!(text, "{}", paint(s.bold, "effective profiles"));
+    let width = report
+        .profiles
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    for profile in &report.profiles {
+        let values: Vec<String> = profile
+            .values
+            .iter()
+            .filter(|v| !v.key.contains('.'))
+            .filter(|v| options.verbose || v.source != ValueSource::Default)
+            .map(|v| format!("{}={}", v.key, toml_like(&v.value)))
+            .collect();
+        let inherits = if profile.inherits.is_empty() {
+            String::new()
+        } else {
+            format!(" (inherits {})", profile.inherits.join(" → "))
+        };
+        let shown = if values.is_empty() {
+            "cargo's defaults".to_owned()
+        } else {
+            values.join(" ")
+        };
+        let _ = writeln!(
+            text,
+            "  {:<width$}{}{}",
+            profile.name,
+            shown,
+            paint(s.dim, inherits)
+        );
+    }
+    text.push('\n');
+}
+
+/// The toolchain: a few lines, or every probed fact with `--verbose`.
+fn toolchain(text: &mut String, report: &AuditReport, options: &RenderOptions) {
+    let s = &options.styles;
+    let t = &report.toolchain;
+    if t.is_empty() {
+        return;
+    }
+    let _ = writeln!(text, "{}", paint(s.bold, "toolchain"));
+    let shown = |key: &str| -> String {
+        match t.get(key) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Array(items)) if !items.is_empty() => items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(serde_json::Value::Null | serde_json::Value::Array(_)) | None => "-".to_owned(),
+            Some(other) => other.to_string(),
+        }
+    };
+    if options.verbose {
+        let width = t.keys().map(String::len).max().unwrap_or(0) + 2;
+        for key in t.keys() {
+            let _ = writeln!(text, "  {key:<width$}{}", shown(key));
+        }
+    } else {
+        let _ = writeln!(
+            text,
+            "  rustc {} {} ({}, LLVM {}); {} cores, {} GiB",
+            shown("rustc"),
+            shown("channel"),
+            shown("host"),
+            shown("llvm"),
+            shown("cores"),
+            shown("memory_gib")
+        );
+        let _ = writeln!(
+            text,
+            "  linker {} ({}); installed: {}",
+            shown("linker"),
+            shown("linker_reason"),
+            shown("linkers_available")
+        );
+        let _ = writeln!(
+            text,
+            "  rustc wrapper {}; sccache {}; cargo-nextest {}; nightly {}",
+            shown("rustc_wrapper"),
+            shown("sccache"),
+            shown("cargo_nextest"),
+            shown("nightly")
+        );
+    }
+    text.push('\n');
 }
 
 /// From this many findings of one code (and severity), the human report shows one heading and a
 /// table of subjects; `--verbose` shows each in full.
 const GROUP_AT: usize = 3;
 
-/// Findings of the same code and severity together, in the order each first appears.
-fn group_by_code<'f>(findings: &[&'f Finding]) -> Vec<Vec<&'f Finding>> {
-    let mut groups: Vec<Vec<&Finding>> = Vec::new();
-    for finding in findings {
-        match groups
-            .iter_mut()
-            .find(|g| g[0].code == finding.code && g[0].severity == finding.severity)
-        {
-            Some(group) => group.push(finding),
-            None => groups.push(vec![finding]),
-        }
-    }
-    groups
-}
+/// The rows a group shows without `--verbose`: the costliest first, as the warnings are sorted.
+const GROUP_ROWS: usize = 5;
 
 /// One heading for many findings of one code: the code's description, a table of subject,
 /// place and message, the help every one of them shares, and how to select them.
@@ -222,12 +266,25 @@ fn write_group(text: &mut String, group: &[&Finding], options: &RenderOptions) {
         .collect();
     let subject_width = group.iter().map(|f| f.subject.len()).max().unwrap_or(0);
     let place_width = places.iter().map(String::len).max().unwrap_or(0);
-    for (finding, place) in group.iter().zip(&places) {
+    let rows = if options.verbose {
+        group.len()
+    } else {
+        GROUP_ROWS.min(group.len())
+    };
+    for (finding, place) in group.iter().zip(&places).take(rows) {
         let line = format!(
             "{:<subject_width$}  {:<place_width$}  {}",
             finding.subject, place, finding.message
         );
         let _ = writeln!(text, "   {} {}", paint(s.dim, "|"), line.trim_end());
+    }
+    if rows < group.len() {
+        let _ = writeln!(
+            text,
+            "   {} {}",
+            paint(s.dim, "|"),
+            paint(s.dim, format_args!("{} more (-v)", group.len() - rows))
+        );
     }
     let shared: Vec<&str> = first
         .suggestions
@@ -240,7 +297,21 @@ fn write_group(text: &mut String, group: &[&Finding], options: &RenderOptions) {
         })
         .collect();
     for summary in shared {
-        let _ = writeln!(text, "   {} {summary}", paint(s.good, "help:"));
+        let suggestion = first.suggestions.iter().find(|x| x.summary == summary);
+        let tail = suggestion.map_or_else(String::new, |x| direction(x, options));
+        let _ = writeln!(text, "   {} {summary}{tail}", paint(s.good, "help:"));
+    }
+    if group.iter().any(|f| {
+        f.suggestions
+            .iter()
+            .any(|x| crate::change::is_measurable(&x.change))
+    }) {
+        let _ = writeln!(
+            text,
+            "   {} {} measures them without editing a file",
+            paint(s.good, "try:"),
+            paint(s.literal, format_args!("cargo tune try {}", first.code))
+        );
     }
     let _ = writeln!(
         text,
@@ -351,9 +422,22 @@ fn write_finding(text: &mut String, finding: &Finding, options: &RenderOptions) 
         };
         let _ = writeln!(
             text,
-            "   {} {}{how}",
+            "   {} {}{how}{}",
             paint(s.good, "help:"),
-            suggestion.summary
+            suggestion.summary,
+            direction(suggestion, options)
+        );
+    }
+    if finding
+        .suggestions
+        .iter()
+        .any(|x| crate::change::is_measurable(&x.change))
+    {
+        let _ = writeln!(
+            text,
+            "   {} {} measures it without editing a file",
+            paint(s.good, "try:"),
+            paint(s.literal, format_args!("cargo tune try {}", finding.id))
         );
     }
     let _ = writeln!(
@@ -363,6 +447,16 @@ fn write_finding(text: &mut String, finding: &Finding, options: &RenderOptions) 
         paint(s.dim, &finding.id)
     );
     text.push('\n');
+}
+
+/// What a suggestion is expected to improve, as a dim tail to its help line.
+fn direction(suggestion: &cargo_tune_schema::Suggestion, options: &RenderOptions) -> String {
+    suggestion.direction.map_or_else(String::new, |d| {
+        format!(
+            " {}",
+            paint(options.styles.dim, format_args!("({})", d.as_str()))
+        )
+    })
 }
 
 /// The few evidence fields worth a line in a terminal; the rest is in JSON.
@@ -437,5 +531,125 @@ pub(crate) fn toml_like(value: &serde_json::Value) -> String {
             )
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cargo_tune_schema::{
+        AuditReport, FORMAT_VERSION, Finding, FindingCode, Location, Severity, SuggestedChange,
+        Suggestion, Summary, ToolInfo, UnitGraphStatus,
+    };
+
+    use crate::report::{RenderOptions, render_audit_human, render_audit_markdown};
+
+    /// A report the size of a game engine's: hundreds of warnings and notes over a few codes,
+    /// long messages, and one error sorted last by the caller.
+    fn large_report() -> AuditReport {
+        let long = "x".repeat(180);
+        let mut findings = Vec::new();
+        for (code, n) in [
+            (FindingCode::WorkspaceDepNotInherited, 180),
+            (FindingCode::DuplicateVersion, 40),
+            (FindingCode::CompiledTwice, 120),
+            (FindingCode::DuplicateVersionLockfileOnly, 90),
+            (FindingCode::WorkspaceDepFeaturesDiffer, 70),
+        ] {
+            for i in 0..n {
+                findings.push(
+                    Finding::new(code, format!("pkg{i}"), format!("pkg{i} {long}"))
+                        .with_location(Some(Location {
+                            path: format!("crates/member-{i}/Cargo.toml"),
+                            line: i + 1,
+                            column: 1,
+                        }))
+                        .with_suggestion(Suggestion::new(
+                            format!("do something about pkg{i} {long}"),
+                            SuggestedChange::Manual {
+                                text: String::new(),
+                            },
+                        )),
+                );
+            }
+        }
+        findings.push(
+            Finding::new(
+                FindingCode::RustVersionUnsupported,
+                "1.96.0",
+                "needs a newer rustc",
+            )
+            .with_severity(Severity::Error),
+        );
+        AuditReport {
+            format_version: FORMAT_VERSION,
+            tool: ToolInfo::current("0.0.0"),
+            workspace_root: "/ws".to_owned(),
+            members: 90,
+            packages: 865,
+            summary: Summary::of(&findings),
+            findings,
+            profiles: Vec::new(),
+            toolchain: serde_json::Map::new(),
+            unit_graph: UnitGraphStatus::default(),
+            lockfile_aside: None,
+        }
+    }
+
+    fn render(report: &AuditReport, verbose: bool, markdown: bool) -> String {
+        let mut options = RenderOptions::new(false);
+        options.verbose = verbose;
+        let mut out = Vec::new();
+        if markdown {
+            render_audit_markdown(report, &options, &mut out).unwrap();
+        } else {
+            render_audit_human(report, &options, &mut out).unwrap();
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_large_report_leads_with_its_error_and_fits_a_screenful_and_a_comment() {
+        let report = large_report();
+        let human = render(&report, false, false);
+        assert!(human.lines().count() <= 150, "{human}");
+        let first = human
+            .lines()
+            .find(|l| {
+                l.starts_with("error[") || l.starts_with("warning[") || l.starts_with("note[")
+            })
+            .unwrap();
+        assert!(
+            first.starts_with("error[rust-version-unsupported]"),
+            "{first}"
+        );
+        // Every code is still named, folded or not.
+        for f in &report.findings {
+            assert!(
+                human.contains(&format!("[{}]", f.code)),
+                "{} missing",
+                f.code
+            );
+        }
+        assert!(human.contains("175 more (-v)"), "{human}");
+
+        let verbose = render(&report, true, false);
+        for f in &report.findings {
+            assert!(
+                verbose.contains(&format!("id: {}", f.id)),
+                "{} missing",
+                f.id
+            );
+        }
+
+        let markdown = render(&report, false, true);
+        assert!(markdown.chars().count() <= 65_536, "{}", markdown.len());
+        let errors = markdown.find("### Errors").unwrap();
+        assert!(errors < markdown.find("### Warnings").unwrap());
+        assert!(markdown.contains("`rust-version-unsupported:1.96.0`"));
+        assert!(markdown.contains("more: `cargo tune audit --format json` lists every finding"));
+        assert_eq!(
+            markdown.matches("<details>").count(),
+            markdown.matches("</details>").count()
+        );
     }
 }

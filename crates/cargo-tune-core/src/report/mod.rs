@@ -10,6 +10,7 @@ pub mod overview;
 mod overview_html;
 mod pgo_text;
 mod plan;
+mod rank;
 pub mod redact;
 mod timings;
 

@@ -651,17 +651,16 @@ mod bad_input {
         assert_error(&run, &["nope/Cargo.toml", "no such file"]);
         // A directory or a source file is refused in cargo's words, before anything parses it.
         let cargo_says = |path: &str| {
-            let out = std::process::Command::new(env!("CARGO"))
-                .args([
+            let out = cargo_tune_test_support::cargo_output(
+                ws.root(),
+                &[
                     "metadata",
                     "--format-version=1",
                     "--offline",
                     "--manifest-path",
                     path,
-                ])
-                .current_dir(ws.root())
-                .output()
-                .unwrap();
+                ],
+            );
             String::from_utf8_lossy(&out.stderr).into_owned()
         };
         assert!(cargo_says(".").contains("is a directory but expected a file"));
@@ -753,12 +752,8 @@ fn a_rust_version_above_the_rustc_in_use_is_an_error_naming_what_cargo_refuses()
     assert_eq!(finding["severity"], "error");
     assert_eq!(finding["subject"], "1.99.1");
     // cargo's own refusal names the same packages with the same requirements.
-    let build = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--offline", "--locked"])
-        .current_dir(ws.root())
-        .env_remove("CARGO_TARGET_DIR")
-        .output()
-        .unwrap();
+    let build =
+        cargo_tune_test_support::cargo_output(ws.root(), &["build", "--offline", "--locked"]);
     let refusal = String::from_utf8_lossy(&build.stderr);
     assert!(
         !build.status.success() && refusal.contains("is not supported by the following packages"),
