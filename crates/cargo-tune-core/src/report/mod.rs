@@ -5,6 +5,7 @@ mod audit_human;
 mod audit_markdown;
 mod cache;
 mod guard;
+mod html;
 mod measure_text;
 pub mod overview;
 mod overview_html;

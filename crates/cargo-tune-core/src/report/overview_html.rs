@@ -12,8 +12,9 @@ use cargo_tune_schema::{
 };
 
 use super::RenderOptions;
+use super::html::{Html, html};
 use super::plan::{header as plan_header, phase_name};
-use super::timings::{esc, headline as timings_headline, svg as gantt};
+use super::timings::{critical_path_table, gantt, headline as timings_headline};
 use crate::text::date::date_time;
 use crate::text::{count, secs};
 
@@ -49,14 +50,13 @@ pub fn render_overview_html(
     _options: &RenderOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
-    let mut s = String::new();
-    let _ = write!(
-        s,
+    let mut s = html!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>cargo tune report — {}</title><style>{CSS}</style></head><body>\n",
-        esc(&r.workspace_root)
+         <title>cargo tune report — {}</title><style>{}</style></head><body>\n",
+        r.workspace_root,
+        Html::lit(CSS)
     );
     header(&mut s, r);
     findings(&mut s, r);
@@ -65,35 +65,42 @@ pub fn render_overview_html(
     timings(&mut s, r.timings.as_ref());
     history(&mut s, &r.trends);
     inputs(&mut s, r);
-    s.push_str("</body></html>\n");
+    s.line(Html::lit("</body></html>"));
     out.write_all(s.as_bytes())
 }
 
-fn none(s: &mut String, text: &str) {
-    let _ = writeln!(s, "<p class=\"none\">{text}</p>");
+/// A section's note that it has nothing to show, and which command would fill it.
+fn none(s: &mut Html, text: &'static str) {
+    s.line(html!("<p class=\"none\">{}</p>", Html::lit(text)));
 }
 
-fn header(s: &mut String, r: &OverviewReport) {
-    let _ = writeln!(
-        s,
+fn header(s: &mut Html, r: &OverviewReport) {
+    s.line(html!(
         "<header><h1>cargo tune report</h1><p class=\"meta\">Workspace <code>{}</code>; made {} by cargo-tune {}.</p>",
-        esc(&r.workspace_root),
+        r.workspace_root,
         date_time(r.generated_at),
-        esc(&r.tool.version)
-    );
-    s.push_str("<nav><a href=\"#findings\">Findings</a><a href=\"#plan\">Plan</a><a href=\"#measured\">Bench and try</a><a href=\"#timings\">Timings</a><a href=\"#history\">History</a><a href=\"#inputs\">Inputs</a></nav></header>\n");
+        r.tool.version
+    ));
+    s.line(Html::lit(
+        "<nav><a href=\"#findings\">Findings</a><a href=\"#plan\">Plan</a><a href=\"#measured\">Bench and try</a><a href=\"#timings\">Timings</a><a href=\"#history\">History</a><a href=\"#inputs\">Inputs</a></nav></header>",
+    ));
 }
 
-fn severity(sev: Severity) -> String {
-    format!("<span class=\"sev-{0}\">{0}</span>", sev.as_str())
+fn severity(sev: Severity) -> Html {
+    html!(
+        "<span class=\"sev-{}\">{}</span>",
+        sev.as_str(),
+        sev.as_str()
+    )
 }
 
-fn findings(s: &mut String, r: &OverviewReport) {
+fn findings(s: &mut Html, r: &OverviewReport) {
     let a = &r.audit;
-    s.push_str("<section id=\"findings\"><h2>Audit findings, by measured cost</h2>\n");
+    s.line(Html::lit(
+        "<section id=\"findings\"><h2>Audit findings, by measured cost</h2>",
+    ));
     let costed: Vec<&Finding> = a.findings.iter().filter(|f| f.cost.is_some()).collect();
-    let _ = writeln!(
-        s,
+    s.line(html!(
         "<p>{}, {}: {}, {}, {}; {} costed from the timings below.</p>",
         count(a.members, "member"),
         count(a.packages, "package"),
@@ -101,7 +108,7 @@ fn findings(s: &mut String, r: &OverviewReport) {
         count(a.summary.warnings, "warning"),
         count(a.summary.infos, "note"),
         costed.len()
-    );
+    ));
     if r.timings.is_none() {
         none(
             s,
@@ -114,11 +121,11 @@ fn findings(s: &mut String, r: &OverviewReport) {
             .as_ref()
             .map(|why| format!("cargo's unit graph is unavailable ({why}); `compiled-twice` is estimated from the resolve")),
     ) {
-        let _ = writeln!(s, "<p class=\"note\">Note: {}.</p>", esc(&note));
+        s.line(html!("<p class=\"note\">Note: {}.</p>", note));
     }
     if a.findings.is_empty() {
         none(s, "No findings: the audit found nothing to report.");
-        s.push_str("</section>\n");
+        s.line(Html::lit("</section>"));
         return;
     }
     // A finding whose units this build did not compile is costed at nothing; a row of zeros per
@@ -149,16 +156,16 @@ fn findings(s: &mut String, r: &OverviewReport) {
         .collect();
     let free = costed.len() - bars.len();
     if !bars.is_empty() {
-        s.push_str("<p>What fixing each costed finding would take off the critical path (dark, with its range over the timed runs when there were several) and the CPU time its units took (light):</p>\n");
-        s.push_str(&bar_chart("finding costs", &bars, None, Axis::Seconds));
+        s.line(Html::lit("<p>What fixing each costed finding would take off the critical path (dark, with its range over the timed runs when there were several) and the CPU time its units took (light):</p>"));
+        s.push(bar_chart("finding costs", &bars, None, Axis::Seconds));
     }
     if free > 0 {
-        let _ = writeln!(
-            s,
-            "<p class=\"meta\">{free} more costed findings name units the timed build did not compile (other targets, other profiles): they cost nothing in it.</p>"
-        );
+        s.line(html!(
+            "<p class=\"meta\">{} more costed findings name units the timed build did not compile (other targets, other profiles): they cost nothing in it.</p>",
+            free
+        ));
     }
-    s.push_str("<table><tr><th>#</th><th>severity</th><th>finding</th><th>what</th><th>critical path</th><th>CPU</th><th>suggestion</th></tr>\n");
+    s.line(Html::lit("<table><tr><th>#</th><th>severity</th><th>finding</th><th>what</th><th>critical path</th><th>CPU</th><th>suggestion</th></tr>"));
     for (i, f) in a.findings.iter().enumerate() {
         let (path, cpu) = match &f.cost {
             Some(c) if costs_nothing(c) => ("not in this build".to_owned(), String::new()),
@@ -172,68 +179,61 @@ fn findings(s: &mut String, r: &OverviewReport) {
             ),
             None => (String::new(), String::new()),
         };
-        let suggestion = f
-            .suggestions
-            .first()
-            .map_or_else(String::new, |g| esc(&g.summary));
-        let _ = writeln!(
-            s,
+        let suggestion = f.suggestions.first().map_or("", |g| g.summary.as_str());
+        s.line(html!(
             "<tr><td class=\"n\">{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             i + 1,
             severity(f.severity),
-            esc(&f.id),
-            esc(&f.message),
-            esc(&path),
-            esc(&cpu),
+            f.id,
+            f.message,
+            path,
+            cpu,
             suggestion
-        );
+        ));
     }
-    s.push_str("</table></section>\n");
+    s.line(Html::lit("</table></section>"));
 }
 
 fn costs_nothing(c: &cargo_tune_schema::Cost) -> bool {
     c.cpu_s <= 0.0 && c.critical_path_s <= 0.0
 }
 
-fn ratio_cell(m: &PlanMeasurement) -> String {
+fn ratio_cell(m: &PlanMeasurement) -> Html {
     let mut t = m
         .ratio
         .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"));
     if let Some(i) = m.interval {
         let _ = write!(t, " {}", crate::text::interval(&i));
     }
-    format!(
-        "{} {} <span class=\"v-{2}\">{2}</span>",
-        esc(&m.scenario),
-        esc(&t),
+    html!(
+        "{} {} <span class=\"v-{}\">{}</span>",
+        m.scenario,
+        t,
+        m.verdict.as_str(),
         m.verdict.as_str()
     )
 }
 
-fn plan(s: &mut String, record: Option<&PlanRecord>) {
-    s.push_str("<section id=\"plan\"><h2>Plan</h2>\n");
+fn plan(s: &mut Html, record: Option<&PlanRecord>) {
+    s.line(Html::lit("<section id=\"plan\"><h2>Plan</h2>"));
     let Some(p) = record else {
         none(
             s,
             "No plan yet: run <code>cargo tune plan --goal dev</code> (or <code>ci</code>, <code>release</code>).",
         );
-        s.push_str("</section>\n");
+        s.line(Html::lit("</section>"));
         return;
     };
-    let _ = writeln!(
-        s,
+    s.line(html!(
         "<p>{}</p><p class=\"meta\">Measured with rustc {} on {}{}.</p>",
-        esc(&plan_header(p)),
-        esc(&p.fingerprint.rustc),
-        esc(&p.fingerprint.host),
+        plan_header(p),
+        p.fingerprint.rustc,
+        p.fingerprint.host,
         p.fingerprint
             .commit
             .as_ref()
-            .map_or_else(String::new, |c| format!(
-                " at commit <code>{}</code>",
-                esc(c)
-            ))
-    );
+            .map_or_else(Html::new, |c| html!(" at commit <code>{}</code>", c))
+    ));
     if p.steps.is_empty() {
         none(s, "No step was chosen: no candidate measured faster.");
     } else {
@@ -268,50 +268,45 @@ fn plan(s: &mut String, record: Option<&PlanRecord>) {
             })
             .collect();
         if !bars.is_empty() {
-            s.push_str("<p>Each step's time against the steps before it (below 1 is faster), with its interval:</p>\n");
-            s.push_str(&bar_chart("plan steps", &bars, Some(1.0), Axis::Ratio));
+            s.line(Html::lit("<p>Each step's time against the steps before it (below 1 is faster), with its interval:</p>"));
+            s.push(bar_chart("plan steps", &bars, Some(1.0), Axis::Ratio));
         }
-        s.push_str("<table><tr><th>#</th><th>step</th><th>phase</th><th>what</th><th>measured</th><th>cumulative</th><th>risk</th><th>cost</th></tr>\n");
+        s.line(Html::lit("<table><tr><th>#</th><th>step</th><th>phase</th><th>what</th><th>measured</th><th>cumulative</th><th>risk</th><th>cost</th></tr>"));
         for (i, step) in p.steps.iter().enumerate() {
             let c = p.candidates.iter().find(|c| c.id == step.candidate);
-            let ms: Vec<String> = step.measurements.iter().map(ratio_cell).collect();
-            let cum: Vec<String> = step
+            let cumulative = step
                 .cumulative
                 .iter()
-                .map(|r| format!("{} {:.3}", esc(&r.scenario), r.ratio))
-                .collect();
-            let _ = writeln!(
-                s,
+                .map(|r| html!("{} {:.3}", r.scenario, r.ratio));
+            s.line(html!(
                 "<tr><td class=\"n\">{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 i + 1,
-                esc(&step.candidate),
+                step.candidate,
                 phase_name(c.map_or(1, |c| c.phase)),
-                esc(c.map_or("", |c| c.summary.as_str())),
-                ms.join("<br>"),
-                cum.join("<br>"),
-                esc(c.map_or("", |c| c.risk.as_str())),
-                esc(c.map_or("", |c| c.cost.as_str()))
-            );
+                c.map_or("", |c| c.summary.as_str()),
+                Html::join(step.measurements.iter().map(ratio_cell), "<br>"),
+                Html::join(cumulative, "<br>"),
+                c.map_or("", |c| c.risk.as_str()),
+                c.map_or("", |c| c.cost.as_str())
+            ));
         }
-        s.push_str("</table>\n");
+        s.line(Html::lit("</table>"));
     }
     if !p.rejected.is_empty() {
-        s.push_str(
-            "<h3>Not taken</h3><table><tr><th>candidate</th><th>why</th><th>measured</th></tr>\n",
-        );
+        s.line(Html::lit(
+            "<h3>Not taken</h3><table><tr><th>candidate</th><th>why</th><th>measured</th></tr>",
+        ));
         for r in &p.rejected {
-            let ms: Vec<String> = r.measurements.iter().map(ratio_cell).collect();
-            let _ = writeln!(
-                s,
+            s.line(html!(
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                esc(&r.candidate),
-                esc(&r.reason),
-                ms.join("<br>")
-            );
+                r.candidate,
+                r.reason,
+                Html::join(r.measurements.iter().map(ratio_cell), "<br>")
+            ));
         }
-        s.push_str("</table>\n");
+        s.line(Html::lit("</table>"));
     }
-    s.push_str("</section>\n");
+    s.line(Html::lit("</section>"));
 }
 
 fn variant_label(variant: &str, changes: &[String]) -> String {
@@ -322,8 +317,8 @@ fn variant_label(variant: &str, changes: &[String]) -> String {
     }
 }
 
-fn measured(s: &mut String, runs: &[MeasuredRun]) {
-    s.push_str("<section id=\"measured\"><h2>Bench and try</h2>\n");
+fn measured(s: &mut Html, runs: &[MeasuredRun]) {
+    s.line(Html::lit("<section id=\"measured\"><h2>Bench and try</h2>"));
     if runs.is_empty() {
         none(
             s,
@@ -331,20 +326,19 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
         );
     }
     for run in runs {
-        let _ = writeln!(
-            s,
+        s.line(html!(
             "<h3><code>cargo tune {}</code>{}</h3><p class=\"meta\">{}{}, {} runs per variant; from {}.</p>",
-            esc(&run.command),
+            run.command,
             run.finished_at
                 .map_or_else(String::new, |t| format!(", {}", date_time(t))),
-            esc(&run.rustc),
-            run.commit.as_ref().map_or_else(String::new, |c| format!(
+            run.rustc,
+            run.commit.as_ref().map_or_else(Html::new, |c| html!(
                 ", commit <code>{}</code>",
-                esc(short(c))
+                short(c)
             )),
             run.runs,
-            esc(&run.source)
-        );
+            run.source
+        ));
         for sc in &run.scenarios {
             let bars: Vec<Bar> = sc
                 .variants
@@ -373,15 +367,14 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
                     })
                 })
                 .collect();
-            let _ = writeln!(
-                s,
+            s.line(html!(
                 "<h3>{} <span class=\"meta\">(wall time: median, whiskers from the fastest to the slowest run)</span></h3>",
-                esc(&sc.scenario)
-            );
+                sc.scenario
+            ));
             if bars.is_empty() {
                 none(s, "Every variant failed before a run was measured.");
             } else {
-                s.push_str(&bar_chart(&sc.scenario, &bars, None, Axis::Seconds));
+                s.push(bar_chart(&sc.scenario, &bars, None, Axis::Seconds));
             }
             let ratios: Vec<Bar> = sc
                 .variants
@@ -411,19 +404,18 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
                 })
                 .collect();
             if !ratios.is_empty() {
-                s.push_str("<p>Each candidate against the baseline, run for run (below 1 is faster), with the interval of the ratio when the document has it:</p>\n");
-                s.push_str(&bar_chart(&sc.scenario, &ratios, Some(1.0), Axis::Ratio));
+                s.line(Html::lit("<p>Each candidate against the baseline, run for run (below 1 is faster), with the interval of the ratio when the document has it:</p>"));
+                s.push(bar_chart(&sc.scenario, &ratios, Some(1.0), Axis::Ratio));
             }
-            s.push_str("<table><tr><th>variant</th><th>median</th><th>min</th><th>max</th><th>ratio</th><th>interval</th><th>verdict</th></tr>\n");
+            s.line(Html::lit("<table><tr><th>variant</th><th>median</th><th>min</th><th>max</th><th>ratio</th><th>interval</th><th>verdict</th></tr>"));
             for v in &sc.variants {
                 let (med, min, max) = v.wall_s.map_or_else(
                     || ("failed".to_owned(), String::new(), String::new()),
                     |w| (secs(w.median), secs(w.min), secs(w.max)),
                 );
-                let _ = writeln!(
-                    s,
+                s.line(html!(
                     "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                    esc(&variant_label(&v.variant, &v.changes)),
+                    variant_label(&v.variant, &v.changes),
                     med,
                     min,
                     max,
@@ -432,39 +424,38 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
                         .map_or_else(String::new, |i| crate::text::interval(&i)
                             .confidence()
                             .to_string()),
-                    v.verdict.map_or_else(String::new, |d| format!(
-                        "<span class=\"v-{0}\">{0}</span>",
+                    v.verdict.map_or_else(Html::new, |d| html!(
+                        "<span class=\"v-{}\">{}</span>",
+                        d.as_str(),
                         d.as_str()
                     ))
-                );
+                ));
             }
-            s.push_str("</table>\n");
+            s.line(Html::lit("</table>"));
         }
     }
-    s.push_str("</section>\n");
+    s.line(Html::lit("</section>"));
 }
 
-fn timings(s: &mut String, t: Option<&TimingsReport>) {
-    s.push_str("<section id=\"timings\"><h2>Timings</h2>\n");
+fn timings(s: &mut Html, t: Option<&TimingsReport>) {
+    s.line(Html::lit("<section id=\"timings\"><h2>Timings</h2>"));
     let Some(r) = t else {
         none(
             s,
             "No timings yet: run <code>cargo tune timings</code> (the Gantt chart and the costs of findings come from it).",
         );
-        s.push_str("</section>\n");
+        s.line(Html::lit("</section>"));
         return;
     };
-    let _ = writeln!(s, "<p>{}</p>", esc(&timings_headline(r)));
+    s.line(html!("<p>{}</p>", timings_headline(r)));
     if let Some(f) = &r.failure {
-        let _ = writeln!(
-            s,
+        s.line(html!(
             "<p><strong>The build failed</strong> ({}); the chart shows what was measured before it stopped, and no finding is costed from it.</p>",
-            esc(&f.status)
-        );
+            f.status
+        ));
     }
     let p = &r.parallelism;
-    let _ = writeln!(
-        s,
+    s.line(html!(
         "<p>Critical path <strong>{}</strong> of {} wall ({} waiting); parallelism {:.2} on average, peak {}, with {} jobs; fewer than {} units ran for {}.</p>",
         secs(r.critical_path.length_s),
         secs(r.wall_s),
@@ -474,15 +465,15 @@ fn timings(s: &mut String, t: Option<&TimingsReport>) {
         p.jobs,
         p.jobs,
         secs(p.underused_s)
-    );
-    let _ = writeln!(s, "<div class=\"scroll\">{}</div>", gantt(r));
-    s.push_str("<h3>Critical path, first to last</h3>");
-    super::timings::critical_path_table(s, r);
-    s.push_str("</section>\n");
+    ));
+    s.line(html!("<div class=\"scroll\">{}</div>", gantt(r)));
+    s.push(Html::lit("<h3>Critical path, first to last</h3>"));
+    s.push(critical_path_table(r));
+    s.line(Html::lit("</section>"));
 }
 
-fn history(s: &mut String, trends: &[Trend]) {
-    s.push_str("<section id=\"history\"><h2>History</h2>\n");
+fn history(s: &mut Html, trends: &[Trend]) {
+    s.line(Html::lit("<section id=\"history\"><h2>History</h2>"));
     if trends.is_empty() {
         none(
             s,
@@ -490,43 +481,41 @@ fn history(s: &mut String, trends: &[Trend]) {
         );
     }
     for t in trends {
-        let _ = writeln!(
-            s,
+        s.line(html!(
             "<h3>{} <span class=\"meta\">(median wall time of the workspace as it was; whiskers from the fastest to the slowest run; dashed lines where the toolchain changed)</span></h3>",
-            esc(&t.scenario)
-        );
-        let _ = writeln!(s, "<div class=\"scroll\">{}</div>", trend_chart(t));
-        s.push_str("<table><tr><th>when</th><th>command</th><th>median</th><th>min</th><th>max</th><th>toolchain</th><th>commit</th></tr>\n");
+            t.scenario
+        ));
+        s.line(html!("<div class=\"scroll\">{}</div>", trend_chart(t)));
+        s.line(Html::lit("<table><tr><th>when</th><th>command</th><th>median</th><th>min</th><th>max</th><th>toolchain</th><th>commit</th></tr>"));
         for p in &t.points {
-            let _ = writeln!(
-                s,
+            s.line(html!(
                 "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
                 date_time(p.finished_at),
-                esc(&p.command),
+                p.command,
                 secs(p.wall_s.median),
                 secs(p.wall_s.min),
                 secs(p.wall_s.max),
-                esc(&p.rustc),
+                p.rustc,
                 commit_text(p.commit.as_deref(), p.dirty)
-            );
+            ));
         }
-        s.push_str("</table>\n");
+        s.line(Html::lit("</table>"));
     }
-    s.push_str("</section>\n");
+    s.line(Html::lit("</section>"));
 }
 
-fn commit_text(commit: Option<&str>, dirty: Option<bool>) -> String {
+fn commit_text(commit: Option<&str>, dirty: Option<bool>) -> Html {
     match commit {
-        Some(c) => format!(
+        Some(c) => html!(
             "<code>{}</code>{}",
-            esc(short(c)),
+            short(c),
             if dirty == Some(true) {
                 " (uncommitted changes)"
             } else {
                 ""
             }
         ),
-        None => String::new(),
+        None => Html::new(),
     }
 }
 
@@ -535,26 +524,22 @@ fn short(commit: &str) -> &str {
 }
 
 /// Inputs, at the end: what was read from where, and what was not there.
-fn inputs(s: &mut String, r: &OverviewReport) {
-    s.push_str("<section id=\"inputs\"><h2>Inputs</h2><table><tr><th>what</th><th>file</th><th>state</th></tr>\n");
+fn inputs(s: &mut Html, r: &OverviewReport) {
+    s.line(Html::lit("<section id=\"inputs\"><h2>Inputs</h2><table><tr><th>what</th><th>file</th><th>state</th></tr>"));
     for i in &r.inputs {
         let state = match i.state {
             InputState::Read => "read".to_owned(),
             InputState::Absent => "not there".to_owned(),
-            _ => format!(
-                "not used: {}",
-                esc(i.note.as_deref().unwrap_or("unreadable"))
-            ),
+            _ => format!("not used: {}", i.note.as_deref().unwrap_or("unreadable")),
         };
-        let _ = writeln!(
-            s,
+        s.line(html!(
             "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-            esc(&i.kind),
-            esc(&i.path),
+            i.kind,
+            i.path,
             state
-        );
+        ));
     }
-    s.push_str("</table></section>\n");
+    s.line(Html::lit("</table></section>"));
 }
 
 // Charts.
@@ -630,7 +615,7 @@ const ROW: f64 = 24.0;
 
 /// Horizontal bars from zero, each with its range as a whisker, and a dashed reference line
 /// (1.0 for ratios). Every bar is a `<path class="bar …">`.
-fn bar_chart(name: &str, bars: &[Bar], reference: Option<f64>, axis: Axis) -> String {
+fn bar_chart(name: &str, bars: &[Bar], reference: Option<f64>, axis: Axis) -> Html {
     let top = 8.0;
     let height = top + ROW * bars.len() as f64 + 26.0;
     let width = LABEL_W + PLOT_W + 80.0;
@@ -648,94 +633,108 @@ fn bar_chart(name: &str, bars: &[Bar], reference: Option<f64>, axis: Axis) -> St
         .fold(values, f64::max);
     let max = if max > 0.0 { max * 1.08 } else { 1.0 };
     let x = |v: f64| LABEL_W + finite(v).min(max) / max * PLOT_W;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{}">"#,
-        esc(name)
-    );
+    let mut s = Html::new();
+    s.line(html!(
+        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">"#,
+        width,
+        height,
+        width,
+        height,
+        name
+    ));
     let step = tick_step(max);
     let mut t = 0.0;
     let bottom = top + ROW * bars.len() as f64;
     while t <= max + 1e-9 {
-        let _ = writeln!(
-            s,
-            r#"<line class="axis" x1="{0:.1}" y1="{top:.1}" x2="{0:.1}" y2="{bottom:.1}"/><text x="{0:.1}" y="{1:.1}" text-anchor="middle">{2}</text>"#,
+        s.line(html!(
+            r#"<line class="axis" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/><text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            x(t),
+            top,
+            x(t),
+            bottom,
             x(t),
             bottom + 16.0,
             axis.tick(t)
-        );
+        ));
         t += step;
     }
     for (i, b) in bars.iter().enumerate() {
         let y = top + ROW * i as f64;
         let (x0, x1) = (x(0.0), x(b.value));
-        let _ = writeln!(
-            s,
+        s.line(html!(
             r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
             LABEL_W - 8.0,
             y + ROW / 2.0 + 4.0,
-            esc(&clip(&b.label, 44))
-        );
+            clip(&b.label, 44)
+        ));
         let mut end = x1;
         if let Some(under) = b.beneath {
             let xu = x(under);
             end = end.max(xu);
-            let _ = writeln!(
-                s,
-                r#"<path class="beneath" d="M{x0:.1},{:.1} H{xu:.1} V{:.1} H{x0:.1} Z"><title>{}</title></path>"#,
+            s.line(html!(
+                r#"<path class="beneath" d="M{:.1},{:.1} H{:.1} V{:.1} H{:.1} Z"><title>{}</title></path>"#,
+                x0,
                 y + 4.0,
+                xu,
                 y + ROW - 4.0,
-                esc(&b.tip)
-            );
+                x0,
+                b.tip
+            ));
         }
-        let _ = writeln!(
-            s,
-            r#"<path class="{}" d="M{x0:.1},{:.1} H{x1:.1} V{:.1} H{x0:.1} Z"><title>{}</title></path>"#,
+        s.line(html!(
+            r#"<path class="{}" d="M{:.1},{:.1} H{:.1} V{:.1} H{:.1} Z"><title>{}</title></path>"#,
             b.class,
+            x0,
             y + 4.0,
+            x1,
             y + ROW - 4.0,
-            esc(&b.tip)
-        );
+            x0,
+            b.tip
+        ));
         if let Some((lo, hi)) = b.range {
             let (xl, xh, yc) = (x(lo), x(hi), y + ROW / 2.0);
             end = end.max(xh);
-            let _ = writeln!(
-                s,
-                r#"<path class="range" d="M{xl:.1},{yc:.1} H{xh:.1} M{xl:.1},{:.1} V{:.1} M{xh:.1},{:.1} V{:.1}"/>"#,
+            s.line(html!(
+                r#"<path class="range" d="M{:.1},{:.1} H{:.1} M{:.1},{:.1} V{:.1} M{:.1},{:.1} V{:.1}"/>"#,
+                xl,
+                yc,
+                xh,
+                xl,
                 yc - 5.0,
                 yc + 5.0,
+                xh,
                 yc - 5.0,
                 yc + 5.0
-            );
+            ));
         }
-        let _ = writeln!(
-            s,
+        let value = match b.beneath {
+            Some(under) => format!("{} of {}", axis.tick(b.value), axis.tick(under)),
+            None => axis.tick(b.value),
+        };
+        s.line(html!(
             r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
             end + 6.0,
             y + ROW / 2.0 + 4.0,
-            esc(&match b.beneath {
-                Some(under) => format!("{} of {}", axis.tick(b.value), axis.tick(under)),
-                None => axis.tick(b.value),
-            })
-        );
+            value
+        ));
     }
     if let Some(r) = reference {
-        let _ = writeln!(
-            s,
-            r#"<line class="ref" x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{bottom:.1}"/>"#,
+        s.line(html!(
+            r#"<line class="ref" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/>"#,
             x(r),
-            top - 4.0
-        );
+            top - 4.0,
+            x(r),
+            bottom
+        ));
     }
-    s.push_str("</svg>\n");
+    s.line(Html::lit("</svg>"));
     s
 }
 
 /// The baseline's median wall time run after run: one `<path class="trend-line">`, one
 /// `<path class="trend-point">` per history point, its min–max as a whisker, and a dashed line
 /// where the toolchain changed.
-fn trend_chart(t: &Trend) -> String {
+fn trend_chart(t: &Trend) -> Html {
     let (left, right, top, bottom_pad) = (64.0, 24.0, 24.0, 44.0);
     let plot_w = 820.0f64.max(36.0 * t.points.len() as f64);
     let plot_h = 200.0;
@@ -750,24 +749,28 @@ fn trend_chart(t: &Trend) -> String {
     let n = t.points.len().max(1) as f64;
     let x = |i: usize| left + (i as f64 + 0.5) * plot_w / n;
     let y = |v: f64| top + plot_h - finite(v) / max * plot_h;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{} history">"#,
-        esc(&t.scenario)
-    );
+    let mut s = Html::new();
+    s.line(html!(
+        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{} history">"#,
+        width,
+        height,
+        width,
+        height,
+        t.scenario
+    ));
     let step = tick_step(max);
     let mut v = 0.0;
     while v <= max + 1e-9 {
-        let _ = writeln!(
-            s,
-            r#"<line class="axis" x1="{left}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}"/><text x="{2:.1}" y="{3:.1}" text-anchor="end">{4}</text>"#,
+        s.line(html!(
+            r#"<line class="axis" x1="{}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            left,
             y(v),
             left + plot_w,
+            y(v),
             left - 6.0,
             y(v) + 4.0,
             format_seconds(v)
-        );
+        ));
         v += step;
     }
     // Under the first and last points, and under every point when there are few: the day and
@@ -775,13 +778,12 @@ fn trend_chart(t: &Trend) -> String {
     let every = (t.points.len() / 8).max(1);
     for (i, p) in t.points.iter().enumerate() {
         if i % every == 0 || i + 1 == t.points.len() {
-            let _ = writeln!(
-                s,
+            s.line(html!(
                 r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
                 x(i),
                 top + plot_h + 16.0,
                 &date_time(p.finished_at)[5..16]
-            );
+            ));
         }
     }
     let mut line = String::new();
@@ -798,57 +800,66 @@ fn trend_chart(t: &Trend) -> String {
     for (i, p) in t.points.iter().enumerate() {
         if previous.is_some_and(|prev| prev != p.rustc) {
             let xc = (x(i - 1) + x(i)) / 2.0;
-            let _ = writeln!(
-                s,
-                r#"<line class="toolchain-change" x1="{xc:.1}" y1="{top:.1}" x2="{xc:.1}" y2="{:.1}"/><text x="{:.1}" y="{:.1}">{}</text>"#,
+            s.line(html!(
+                r#"<line class="toolchain-change" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/><text x="{:.1}" y="{:.1}">{}</text>"#,
+                xc,
+                top,
+                xc,
                 top + plot_h,
                 xc + 3.0,
                 top - 6.0,
-                esc(&clip(&toolchain_version(&p.rustc), 24))
-            );
+                clip(&toolchain_version(&p.rustc), 24)
+            ));
         }
         previous = Some(&p.rustc);
     }
     if let Some(first) = t.points.first() {
-        let _ = writeln!(
-            s,
-            r#"<text x="{left}" y="{:.1}">{}</text>"#,
+        s.line(html!(
+            r#"<text x="{}" y="{:.1}">{}</text>"#,
+            left,
             top - 6.0,
-            esc(&clip(&toolchain_version(&first.rustc), 24))
-        );
+            clip(&toolchain_version(&first.rustc), 24)
+        ));
     }
-    let _ = writeln!(s, r#"<path class="trend-line" d="{}"/>"#, line.trim_end());
+    s.line(html!(
+        r#"<path class="trend-line" d="{}"/>"#,
+        line.trim_end()
+    ));
     for (i, p) in t.points.iter().enumerate() {
         let xc = x(i);
         let (lo, hi) = (y(p.wall_s.min), y(p.wall_s.max));
-        let _ = writeln!(
-            s,
-            r#"<path class="trend-range" d="M{xc:.1},{lo:.1} V{hi:.1} M{:.1},{lo:.1} H{:.1} M{:.1},{hi:.1} H{:.1}"/>"#,
+        s.line(html!(
+            r#"<path class="trend-range" d="M{:.1},{:.1} V{:.1} M{:.1},{:.1} H{:.1} M{:.1},{:.1} H{:.1}"/>"#,
+            xc,
+            lo,
+            hi,
             xc - 4.0,
+            lo,
             xc + 4.0,
             xc - 4.0,
+            hi,
             xc + 4.0
+        ));
+        let tip = format!(
+            "{} ({}): median {}, min {}, max {}; {}{}",
+            date_time(p.finished_at),
+            p.command,
+            secs(p.wall_s.median),
+            secs(p.wall_s.min),
+            secs(p.wall_s.max),
+            p.rustc,
+            p.commit
+                .as_deref()
+                .map_or_else(String::new, |c| format!("; commit {}", short(c)))
         );
-        let yc = y(p.wall_s.median);
-        let _ = writeln!(
-            s,
-            r#"<path class="trend-point" d="M{:.1},{yc:.1} a4,4 0 1,0 8,0 a4,4 0 1,0 -8,0 Z"><title>{}</title></path>"#,
+        s.line(html!(
+            r#"<path class="trend-point" d="M{:.1},{:.1} a4,4 0 1,0 8,0 a4,4 0 1,0 -8,0 Z"><title>{}</title></path>"#,
             xc - 4.0,
-            esc(&format!(
-                "{} ({}): median {}, min {}, max {}; {}{}",
-                date_time(p.finished_at),
-                p.command,
-                secs(p.wall_s.median),
-                secs(p.wall_s.min),
-                secs(p.wall_s.max),
-                p.rustc,
-                p.commit
-                    .as_deref()
-                    .map_or_else(String::new, |c| format!("; commit {}", short(c)))
-            ))
-        );
+            y(p.wall_s.median),
+            tip
+        ));
     }
-    s.push_str("</svg>\n");
+    s.line(Html::lit("</svg>"));
     s
 }
 
