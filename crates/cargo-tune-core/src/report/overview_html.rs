@@ -11,10 +11,11 @@ use cargo_tune_schema::{
     TimingsReport, Trend,
 };
 
-use super::RenderOptions;
+use super::chart::{Axis, Bar, bar_chart, gantt, trend_chart};
 use super::html::{Html, html};
 use super::plan::{header as plan_header, phase_name};
-use super::timings::{critical_path_table, gantt, headline as timings_headline};
+use super::timings::{critical_path_table, headline as timings_headline};
+use super::{RenderOptions, short_commit};
 use crate::text::date::date_time;
 use crate::text::{count, secs};
 
@@ -334,7 +335,7 @@ fn measured(s: &mut Html, runs: &[MeasuredRun]) {
             run.rustc,
             run.commit.as_ref().map_or_else(Html::new, |c| html!(
                 ", commit <code>{}</code>",
-                short(c)
+                short_commit(c)
             )),
             run.runs,
             run.source
@@ -508,7 +509,7 @@ fn commit_text(commit: Option<&str>, dirty: Option<bool>) -> Html {
     match commit {
         Some(c) => html!(
             "<code>{}</code>{}",
-            short(c),
+            short_commit(c),
             if dirty == Some(true) {
                 " (uncommitted changes)"
             } else {
@@ -517,10 +518,6 @@ fn commit_text(commit: Option<&str>, dirty: Option<bool>) -> Html {
         ),
         None => Html::new(),
     }
-}
-
-fn short(commit: &str) -> &str {
-    commit.get(..12).unwrap_or(commit)
 }
 
 /// Inputs, at the end: what was read from where, and what was not there.
@@ -540,335 +537,6 @@ fn inputs(s: &mut Html, r: &OverviewReport) {
         ));
     }
     s.line(Html::lit("</table></section>"));
-}
-
-// Charts.
-
-/// One bar of a horizontal bar chart.
-struct Bar {
-    label: String,
-    value: f64,
-    /// A larger value of the same row drawn beneath, lighter (the CPU seconds under a critical
-    /// path saving).
-    beneath: Option<f64>,
-    range: Option<(f64, f64)>,
-    class: &'static str,
-    tip: String,
-}
-
-#[derive(Clone, Copy)]
-enum Axis {
-    Seconds,
-    Ratio,
-}
-
-impl Axis {
-    fn tick(self, v: f64) -> String {
-        match self {
-            Axis::Seconds => format_seconds(v),
-            Axis::Ratio => format!("{v:.2}"),
-        }
-    }
-}
-
-fn format_seconds(v: f64) -> String {
-    if v == 0.0 {
-        "0".to_owned()
-    } else if v < 1.0 {
-        format!("{v:.2}s")
-    } else if v < 10.0 {
-        format!("{v:.1}s")
-    } else {
-        format!("{v:.0}s")
-    }
-}
-
-/// A round step that puts about five ticks on `0..max`.
-fn tick_step(max: f64) -> f64 {
-    let raw = max / 5.0;
-    let magnitude = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * magnitude)
-}
-
-fn finite(v: f64) -> f64 {
-    if v.is_finite() { v.max(0.0) } else { 0.0 }
-}
-
-/// `text` cut to `n` characters, with an ellipsis when cut.
-fn clip(text: &str, n: usize) -> String {
-    if text.chars().count() <= n {
-        text.to_owned()
-    } else {
-        let mut t: String = text.chars().take(n - 1).collect();
-        t.push('…');
-        t
-    }
-}
-
-const LABEL_W: f64 = 280.0;
-const PLOT_W: f64 = 560.0;
-const ROW: f64 = 24.0;
-
-/// Horizontal bars from zero, each with its range as a whisker, and a dashed reference line
-/// (1.0 for ratios). Every bar is a `<path class="bar …">`.
-fn bar_chart(name: &str, bars: &[Bar], reference: Option<f64>, axis: Axis) -> Html {
-    let top = 8.0;
-    let height = top + ROW * bars.len() as f64 + 26.0;
-    let width = LABEL_W + PLOT_W + 80.0;
-    // A range far wider than the values (a two-run interval) would flatten every bar: the axis
-    // stops at four times the largest value, and a longer whisker is cut at its edge (the
-    // tooltip and the table keep the numbers).
-    let values = bars
-        .iter()
-        .map(|b| finite(b.value.max(b.beneath.unwrap_or(0.0))))
-        .chain(reference)
-        .fold(0.0, f64::max);
-    let max = bars
-        .iter()
-        .filter_map(|b| b.range.map(|(_, hi)| finite(hi).min(values * 4.0)))
-        .fold(values, f64::max);
-    let max = if max > 0.0 { max * 1.08 } else { 1.0 };
-    let x = |v: f64| LABEL_W + finite(v).min(max) / max * PLOT_W;
-    let mut s = Html::new();
-    s.line(html!(
-        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">"#,
-        width,
-        height,
-        width,
-        height,
-        name
-    ));
-    let step = tick_step(max);
-    let mut t = 0.0;
-    let bottom = top + ROW * bars.len() as f64;
-    while t <= max + 1e-9 {
-        s.line(html!(
-            r#"<line class="axis" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/><text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            x(t),
-            top,
-            x(t),
-            bottom,
-            x(t),
-            bottom + 16.0,
-            axis.tick(t)
-        ));
-        t += step;
-    }
-    for (i, b) in bars.iter().enumerate() {
-        let y = top + ROW * i as f64;
-        let (x0, x1) = (x(0.0), x(b.value));
-        s.line(html!(
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            LABEL_W - 8.0,
-            y + ROW / 2.0 + 4.0,
-            clip(&b.label, 44)
-        ));
-        let mut end = x1;
-        if let Some(under) = b.beneath {
-            let xu = x(under);
-            end = end.max(xu);
-            s.line(html!(
-                r#"<path class="beneath" d="M{:.1},{:.1} H{:.1} V{:.1} H{:.1} Z"><title>{}</title></path>"#,
-                x0,
-                y + 4.0,
-                xu,
-                y + ROW - 4.0,
-                x0,
-                b.tip
-            ));
-        }
-        s.line(html!(
-            r#"<path class="{}" d="M{:.1},{:.1} H{:.1} V{:.1} H{:.1} Z"><title>{}</title></path>"#,
-            b.class,
-            x0,
-            y + 4.0,
-            x1,
-            y + ROW - 4.0,
-            x0,
-            b.tip
-        ));
-        if let Some((lo, hi)) = b.range {
-            let (xl, xh, yc) = (x(lo), x(hi), y + ROW / 2.0);
-            end = end.max(xh);
-            s.line(html!(
-                r#"<path class="range" d="M{:.1},{:.1} H{:.1} M{:.1},{:.1} V{:.1} M{:.1},{:.1} V{:.1}"/>"#,
-                xl,
-                yc,
-                xh,
-                xl,
-                yc - 5.0,
-                yc + 5.0,
-                xh,
-                yc - 5.0,
-                yc + 5.0
-            ));
-        }
-        let value = match b.beneath {
-            Some(under) => format!("{} of {}", axis.tick(b.value), axis.tick(under)),
-            None => axis.tick(b.value),
-        };
-        s.line(html!(
-            r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
-            end + 6.0,
-            y + ROW / 2.0 + 4.0,
-            value
-        ));
-    }
-    if let Some(r) = reference {
-        s.line(html!(
-            r#"<line class="ref" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/>"#,
-            x(r),
-            top - 4.0,
-            x(r),
-            bottom
-        ));
-    }
-    s.line(Html::lit("</svg>"));
-    s
-}
-
-/// The baseline's median wall time run after run: one `<path class="trend-line">`, one
-/// `<path class="trend-point">` per history point, its min–max as a whisker, and a dashed line
-/// where the toolchain changed.
-fn trend_chart(t: &Trend) -> Html {
-    let (left, right, top, bottom_pad) = (64.0, 24.0, 24.0, 44.0);
-    let plot_w = 820.0f64.max(36.0 * t.points.len() as f64);
-    let plot_h = 200.0;
-    let width = left + plot_w + right;
-    let height = top + plot_h + bottom_pad;
-    let max = t
-        .points
-        .iter()
-        .map(|p| finite(p.wall_s.max.max(p.wall_s.median)))
-        .fold(0.0, f64::max);
-    let max = if max > 0.0 { max * 1.1 } else { 1.0 };
-    let n = t.points.len().max(1) as f64;
-    let x = |i: usize| left + (i as f64 + 0.5) * plot_w / n;
-    let y = |v: f64| top + plot_h - finite(v) / max * plot_h;
-    let mut s = Html::new();
-    s.line(html!(
-        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{} history">"#,
-        width,
-        height,
-        width,
-        height,
-        t.scenario
-    ));
-    let step = tick_step(max);
-    let mut v = 0.0;
-    while v <= max + 1e-9 {
-        s.line(html!(
-            r#"<line class="axis" x1="{}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            left,
-            y(v),
-            left + plot_w,
-            y(v),
-            left - 6.0,
-            y(v) + 4.0,
-            format_seconds(v)
-        ));
-        v += step;
-    }
-    // Under the first and last points, and under every point when there are few: the day and
-    // the time (the year is in the table), as several runs a day are common.
-    let every = (t.points.len() / 8).max(1);
-    for (i, p) in t.points.iter().enumerate() {
-        if i % every == 0 || i + 1 == t.points.len() {
-            s.line(html!(
-                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-                x(i),
-                top + plot_h + 16.0,
-                &date_time(p.finished_at)[5..16]
-            ));
-        }
-    }
-    let mut line = String::new();
-    for (i, p) in t.points.iter().enumerate() {
-        let _ = write!(
-            line,
-            "{}{:.1},{:.1} ",
-            if i == 0 { "M" } else { "L" },
-            x(i),
-            y(p.wall_s.median)
-        );
-    }
-    let mut previous: Option<&str> = None;
-    for (i, p) in t.points.iter().enumerate() {
-        if previous.is_some_and(|prev| prev != p.rustc) {
-            let xc = (x(i - 1) + x(i)) / 2.0;
-            s.line(html!(
-                r#"<line class="toolchain-change" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/><text x="{:.1}" y="{:.1}">{}</text>"#,
-                xc,
-                top,
-                xc,
-                top + plot_h,
-                xc + 3.0,
-                top - 6.0,
-                clip(&toolchain_version(&p.rustc), 24)
-            ));
-        }
-        previous = Some(&p.rustc);
-    }
-    if let Some(first) = t.points.first() {
-        s.line(html!(
-            r#"<text x="{}" y="{:.1}">{}</text>"#,
-            left,
-            top - 6.0,
-            clip(&toolchain_version(&first.rustc), 24)
-        ));
-    }
-    s.line(html!(
-        r#"<path class="trend-line" d="{}"/>"#,
-        line.trim_end()
-    ));
-    for (i, p) in t.points.iter().enumerate() {
-        let xc = x(i);
-        let (lo, hi) = (y(p.wall_s.min), y(p.wall_s.max));
-        s.line(html!(
-            r#"<path class="trend-range" d="M{:.1},{:.1} V{:.1} M{:.1},{:.1} H{:.1} M{:.1},{:.1} H{:.1}"/>"#,
-            xc,
-            lo,
-            hi,
-            xc - 4.0,
-            lo,
-            xc + 4.0,
-            xc - 4.0,
-            hi,
-            xc + 4.0
-        ));
-        let tip = format!(
-            "{} ({}): median {}, min {}, max {}; {}{}",
-            date_time(p.finished_at),
-            p.command,
-            secs(p.wall_s.median),
-            secs(p.wall_s.min),
-            secs(p.wall_s.max),
-            p.rustc,
-            p.commit
-                .as_deref()
-                .map_or_else(String::new, |c| format!("; commit {}", short(c)))
-        );
-        s.line(html!(
-            r#"<path class="trend-point" d="M{:.1},{:.1} a4,4 0 1,0 8,0 a4,4 0 1,0 -8,0 Z"><title>{}</title></path>"#,
-            xc - 4.0,
-            y(p.wall_s.median),
-            tip
-        ));
-    }
-    s.line(Html::lit("</svg>"));
-    s
-}
-
-/// `1.95.0` out of `rustc 1.95.0 (59807616e 2026-04-14)`.
-fn toolchain_version(rustc: &str) -> String {
-    rustc
-        .split_whitespace()
-        .nth(1)
-        .map_or_else(|| rustc.to_owned(), |v| format!("rustc {v}"))
 }
 
 #[cfg(test)]
@@ -1031,45 +699,5 @@ mod tests {
             let tag = tag.split('>').next().unwrap();
             assert_eq!(tag.matches('"').count() % 2, 0, "{tag}");
         }
-    }
-
-    #[test]
-    fn a_huge_interval_does_not_flatten_the_bars() {
-        let bar = |value, range| Bar {
-            label: "a".to_owned(),
-            value,
-            beneath: None,
-            range,
-            class: "bar ratio",
-            tip: String::new(),
-        };
-        // A two-run interval as `plan` measured one on mini-redis.
-        let chart = bar_chart(
-            "x",
-            &[bar(0.678, Some((0.0, 133_284_263.578))), bar(0.8, None)],
-            Some(1.0),
-            Axis::Ratio,
-        );
-        let widths: Vec<f64> = chart
-            .split("<path class=\"bar ratio\" d=\"M")
-            .skip(1)
-            .map(|rest| {
-                let d: Vec<&str> = rest.split('"').next().unwrap().split(' ').collect();
-                let x0: f64 = d[0].split(',').next().unwrap().parse().unwrap();
-                let x1: f64 = d[1].trim_start_matches('H').parse().unwrap();
-                x1 - x0
-            })
-            .collect();
-        assert_eq!(widths.len(), 2);
-        assert!(widths.iter().all(|w| *w > PLOT_W * 0.1), "{widths:?}");
-        // The whisker ends at the plot's edge, not beyond it.
-        assert!(!chart.contains("NaN") && !chart.contains("inf"));
-    }
-
-    #[test]
-    fn ticks_are_round_and_cover_the_range() {
-        assert_eq!(tick_step(10.0), 2.0);
-        assert_eq!(tick_step(0.7), 0.2);
-        assert_eq!(tick_step(1.08), 0.25);
     }
 }

@@ -7,6 +7,7 @@ use std::io;
 
 use cargo_tune_schema::{Cost, TimingsReport, UnitTiming};
 
+use super::chart::gantt;
 use super::html::{Html, html};
 use super::{RenderOptions, emit};
 use crate::text::{paint, secs};
@@ -29,7 +30,7 @@ pub(crate) fn critical_path_table(r: &TimingsReport) -> Html {
     s
 }
 
-fn label(u: &UnitTiming) -> String {
+pub(super) fn label(u: &UnitTiming) -> String {
     format!("{} {}{}", u.name, u.version, u.target)
 }
 
@@ -250,156 +251,10 @@ pub fn render_timings_markdown(
     emit(options, out, &s)
 }
 
-const ROW: f64 = 18.0;
-const LABEL_W: f64 = 300.0;
-const CHART_W: f64 = 900.0;
-const TOP: f64 = 40.0;
-
-/// The Gantt chart's own styles, as the SVG is also a file on its own.
-const GANTT_STYLE: &str = "<style>.unit{fill:#95cce8}.unit.build-script,.unit.run-build-script{fill:#f0b165}.unit.proc-macro{fill:#c39be8}.rmeta{fill:#000;fill-opacity:.15}.critical{stroke:#d00;stroke-width:2}.unfinished{fill:#ddd;stroke:#e80000;stroke-dasharray:3 2}.critical-link{stroke:#d00;stroke-width:1.5;fill:none}.grid{stroke:#e6e6e6}text{fill:#222}</style>";
-
 /// A Gantt chart of the build: one bar per unit (the metadata part shaded), the critical path
 /// drawn over it. No script, no external resource.
 pub fn svg(r: &TimingsReport) -> String {
     gantt(r).into_string()
-}
-
-/// [`svg`], to go in a page.
-pub(crate) fn gantt(r: &TimingsReport) -> Html {
-    let mut units: Vec<&UnitTiming> = r.units.iter().collect();
-    units.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.index.cmp(&b.index)));
-    let wall = r.wall_s.max(0.01);
-    let scale = CHART_W / wall;
-    let height = TOP + ROW * units.len() as f64 + 30.0;
-    let width = LABEL_W + CHART_W + 20.0;
-    let critical: HashSet<usize> = r.critical_path.steps.iter().map(|s| s.unit).collect();
-    let row_of = |index: usize| units.iter().position(|u| u.index == index);
-    let mut s = Html::new();
-    s.line(html!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" font-family="sans-serif" font-size="11" role="img" aria-label="build timeline">"#,
-        width,
-        height,
-        width,
-        height
-    ));
-    s.line(html!(
-        "<title>{} — critical path {} of {}</title>",
-        r.scenario,
-        secs(r.critical_path.length_s),
-        secs(r.wall_s)
-    ));
-    s.line(Html::lit(GANTT_STYLE));
-    s.line(html!(
-        r##"<rect x="0" y="0" width="{}" height="{}" fill="#fff"/>"##,
-        width,
-        height
-    ));
-    // Second ticks, at most about 20.
-    let step = [
-        0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0,
-    ]
-    .into_iter()
-    .find(|st| wall / st <= 20.0)
-    .unwrap_or(600.0);
-    let mut t = 0.0;
-    while t <= wall + 1e-9 {
-        let x = LABEL_W + t * scale;
-        s.line(html!(
-            r#"<line class="grid" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/><text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            x,
-            TOP - 8.0,
-            x,
-            height - 25.0,
-            x,
-            TOP - 12.0,
-            format_tick(t)
-        ));
-        t += step;
-    }
-    s.line(html!(
-        r#"<text x="4" y="16" font-size="13" font-weight="bold">{}: {} units, wall {}, critical path {} (red)</text>"#,
-        r.scenario,
-        r.units.len(),
-        secs(r.wall_s),
-        secs(r.critical_path.length_s)
-    ));
-    for (row, u) in units.iter().enumerate() {
-        let y = TOP + ROW * row as f64;
-        let x = LABEL_W + u.start_s * scale;
-        let w = (u.duration_s * scale).max(1.0);
-        let mut class = format!("unit {}", u.kind);
-        if critical.contains(&u.index) {
-            class.push_str(" critical");
-        }
-        if !u.finished {
-            class.push_str(" unfinished");
-        }
-        s.line(html!(
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            LABEL_W - 6.0,
-            y + 12.0,
-            label(u)
-        ));
-        let tip = format!(
-            "{}: starts {}, takes {}{}",
-            label(u),
-            secs(u.start_s),
-            secs(u.duration_s),
-            u.rmeta_s
-                .map(|m| format!(", metadata at {}", secs(m)))
-                .unwrap_or_default()
-        );
-        s.line(html!(
-            r#"<rect class="{}" data-unit="{}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>{}</title></rect>"#,
-            class,
-            u.index,
-            x,
-            y + 2.0,
-            w,
-            ROW - 4.0,
-            tip
-        ));
-        if let Some(m) = u.rmeta_s {
-            s.line(html!(
-                r#"<rect class="rmeta" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/>"#,
-                x,
-                y + 2.0,
-                (m * scale).max(0.5),
-                ROW - 4.0
-            ));
-        }
-    }
-    // Links from the point each critical unit unblocked the next to that unit's start.
-    let steps = &r.critical_path.steps;
-    for pair in steps.windows(2) {
-        let (Some(a), Some(b)) = (row_of(pair[0].unit), row_of(pair[1].unit)) else {
-            continue;
-        };
-        let (ua, ub) = (units[a], units[b]);
-        let x1 = LABEL_W + (ua.start_s + pair[0].contribution_s) * scale;
-        let y1 = TOP + ROW * a as f64 + ROW / 2.0;
-        let x2 = LABEL_W + ub.start_s * scale;
-        let y2 = TOP + ROW * b as f64 + ROW / 2.0;
-        s.line(html!(
-            r#"<path class="critical-link" d="M{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1}"/>"#,
-            x1,
-            y1,
-            x1,
-            y2,
-            x2,
-            y2
-        ));
-    }
-    s.line(Html::lit("</svg>"));
-    s
-}
-
-fn format_tick(t: f64) -> String {
-    if t.fract().abs() < 1e-9 {
-        format!("{t:.0}s")
-    } else {
-        format!("{t:.1}s")
-    }
 }
 
 /// The SVG alone.
