@@ -4,7 +4,9 @@ mod apply;
 mod audit_human;
 mod audit_markdown;
 mod cache;
+mod chart;
 mod guard;
+mod html;
 mod measure_text;
 pub mod overview;
 mod overview_html;
@@ -64,6 +66,11 @@ impl RenderOptions {
 pub fn render_json<T: serde::Serialize>(value: &T, out: &mut dyn io::Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
     writeln!(out)
+}
+
+/// A commit as the pages show it: its first 12 characters.
+pub(crate) fn short_commit(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
 }
 
 /// Writes `text` through the redactor, if any.

@@ -11,9 +11,12 @@ use cargo_tune_schema::{
     TimingsReport, Trend,
 };
 
-use super::RenderOptions;
+use super::chart::{Axis, Bar, bar_chart, gantt, trend_chart};
+use super::html::{Html, html};
 use super::plan::{header as plan_header, phase_name};
-use super::timings::{esc, headline as timings_headline, svg as gantt};
+use super::timings::{critical_path_table, headline as timings_headline};
+use super::{RenderOptions, short_commit};
+use crate::text::date::date_time;
 use crate::text::{count, secs};
 
 const CSS: &str = "\
@@ -48,14 +51,13 @@ pub fn render_overview_html(
     _options: &RenderOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
-    let mut s = String::new();
-    let _ = write!(
-        s,
+    let mut s = html!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>cargo tune report — {}</title><style>{CSS}</style></head><body>\n",
-        esc(&r.workspace_root)
+         <title>cargo tune report — {}</title><style>{}</style></head><body>\n",
+        r.workspace_root,
+        Html::lit(CSS)
     );
     header(&mut s, r);
     findings(&mut s, r);
@@ -64,35 +66,42 @@ pub fn render_overview_html(
     timings(&mut s, r.timings.as_ref());
     history(&mut s, &r.trends);
     inputs(&mut s, r);
-    s.push_str("</body></html>\n");
+    s.line(Html::lit("</body></html>"));
     out.write_all(s.as_bytes())
 }
 
-fn none(s: &mut String, text: &str) {
-    let _ = writeln!(s, "<p class=\"none\">{text}</p>");
+/// A section's note that it has nothing to show, and which command would fill it.
+fn none(s: &mut Html, text: &'static str) {
+    s.line(html!("<p class=\"none\">{}</p>", Html::lit(text)));
 }
 
-fn header(s: &mut String, r: &OverviewReport) {
-    let _ = writeln!(
-        s,
+fn header(s: &mut Html, r: &OverviewReport) {
+    s.line(html!(
         "<header><h1>cargo tune report</h1><p class=\"meta\">Workspace <code>{}</code>; made {} by cargo-tune {}.</p>",
-        esc(&r.workspace_root),
+        r.workspace_root,
         date_time(r.generated_at),
-        esc(&r.tool.version)
-    );
-    s.push_str("<nav><a href=\"#findings\">Findings</a><a href=\"#plan\">Plan</a><a href=\"#measured\">Bench and try</a><a href=\"#timings\">Timings</a><a href=\"#history\">History</a><a href=\"#inputs\">Inputs</a></nav></header>\n");
+        r.tool.version
+    ));
+    s.line(Html::lit(
+        "<nav><a href=\"#findings\">Findings</a><a href=\"#plan\">Plan</a><a href=\"#measured\">Bench and try</a><a href=\"#timings\">Timings</a><a href=\"#history\">History</a><a href=\"#inputs\">Inputs</a></nav></header>",
+    ));
 }
 
-fn severity(sev: Severity) -> String {
-    format!("<span class=\"sev-{0}\">{0}</span>", sev.as_str())
+fn severity(sev: Severity) -> Html {
+    html!(
+        "<span class=\"sev-{}\">{}</span>",
+        sev.as_str(),
+        sev.as_str()
+    )
 }
 
-fn findings(s: &mut String, r: &OverviewReport) {
+fn findings(s: &mut Html, r: &OverviewReport) {
     let a = &r.audit;
-    s.push_str("<section id=\"findings\"><h2>Audit findings, by measured cost</h2>\n");
+    s.line(Html::lit(
+        "<section id=\"findings\"><h2>Audit findings, by measured cost</h2>",
+    ));
     let costed: Vec<&Finding> = a.findings.iter().filter(|f| f.cost.is_some()).collect();
-    let _ = writeln!(
-        s,
+    s.line(html!(
         "<p>{}, {}: {}, {}, {}; {} costed from the timings below.</p>",
         count(a.members, "member"),
         count(a.packages, "package"),
@@ -100,7 +109,7 @@ fn findings(s: &mut String, r: &OverviewReport) {
         count(a.summary.warnings, "warning"),
         count(a.summary.infos, "note"),
         costed.len()
-    );
+    ));
     if r.timings.is_none() {
         none(
             s,
@@ -113,11 +122,11 @@ fn findings(s: &mut String, r: &OverviewReport) {
             .as_ref()
             .map(|why| format!("cargo's unit graph is unavailable ({why}); `compiled-twice` is estimated from the resolve")),
     ) {
-        let _ = writeln!(s, "<p class=\"note\">Note: {}.</p>", esc(&note));
+        s.line(html!("<p class=\"note\">Note: {}.</p>", note));
     }
     if a.findings.is_empty() {
         none(s, "No findings: the audit found nothing to report.");
-        s.push_str("</section>\n");
+        s.line(Html::lit("</section>"));
         return;
     }
     // A finding whose units this build did not compile is costed at nothing; a row of zeros per
@@ -148,16 +157,16 @@ fn findings(s: &mut String, r: &OverviewReport) {
         .collect();
     let free = costed.len() - bars.len();
     if !bars.is_empty() {
-        s.push_str("<p>What fixing each costed finding would take off the critical path (dark, with its range over the timed runs when there were several) and the CPU time its units took (light):</p>\n");
-        s.push_str(&bar_chart("finding costs", &bars, None, Axis::Seconds));
+        s.line(Html::lit("<p>What fixing each costed finding would take off the critical path (dark, with its range over the timed runs when there were several) and the CPU time its units took (light):</p>"));
+        s.push(bar_chart("finding costs", &bars, None, Axis::Seconds));
     }
     if free > 0 {
-        let _ = writeln!(
-            s,
-            "<p class=\"meta\">{free} more costed findings name units the timed build did not compile (other targets, other profiles): they cost nothing in it.</p>"
-        );
+        s.line(html!(
+            "<p class=\"meta\">{} more costed findings name units the timed build did not compile (other targets, other profiles): they cost nothing in it.</p>",
+            free
+        ));
     }
-    s.push_str("<table><tr><th>#</th><th>severity</th><th>finding</th><th>what</th><th>critical path</th><th>CPU</th><th>suggestion</th></tr>\n");
+    s.line(Html::lit("<table><tr><th>#</th><th>severity</th><th>finding</th><th>what</th><th>critical path</th><th>CPU</th><th>suggestion</th></tr>"));
     for (i, f) in a.findings.iter().enumerate() {
         let (path, cpu) = match &f.cost {
             Some(c) if costs_nothing(c) => ("not in this build".to_owned(), String::new()),
@@ -171,68 +180,61 @@ fn findings(s: &mut String, r: &OverviewReport) {
             ),
             None => (String::new(), String::new()),
         };
-        let suggestion = f
-            .suggestions
-            .first()
-            .map_or_else(String::new, |g| esc(&g.summary));
-        let _ = writeln!(
-            s,
+        let suggestion = f.suggestions.first().map_or("", |g| g.summary.as_str());
+        s.line(html!(
             "<tr><td class=\"n\">{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             i + 1,
             severity(f.severity),
-            esc(&f.id),
-            esc(&f.message),
-            esc(&path),
-            esc(&cpu),
+            f.id,
+            f.message,
+            path,
+            cpu,
             suggestion
-        );
+        ));
     }
-    s.push_str("</table></section>\n");
+    s.line(Html::lit("</table></section>"));
 }
 
 fn costs_nothing(c: &cargo_tune_schema::Cost) -> bool {
     c.cpu_s <= 0.0 && c.critical_path_s <= 0.0
 }
 
-fn ratio_cell(m: &PlanMeasurement) -> String {
+fn ratio_cell(m: &PlanMeasurement) -> Html {
     let mut t = m
         .ratio
         .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"));
     if let Some(i) = m.interval {
         let _ = write!(t, " {}", crate::text::interval(&i));
     }
-    format!(
-        "{} {} <span class=\"v-{2}\">{2}</span>",
-        esc(&m.scenario),
-        esc(&t),
+    html!(
+        "{} {} <span class=\"v-{}\">{}</span>",
+        m.scenario,
+        t,
+        m.verdict.as_str(),
         m.verdict.as_str()
     )
 }
 
-fn plan(s: &mut String, record: Option<&PlanRecord>) {
-    s.push_str("<section id=\"plan\"><h2>Plan</h2>\n");
+fn plan(s: &mut Html, record: Option<&PlanRecord>) {
+    s.line(Html::lit("<section id=\"plan\"><h2>Plan</h2>"));
     let Some(p) = record else {
         none(
             s,
             "No plan yet: run <code>cargo tune plan --goal dev</code> (or <code>ci</code>, <code>release</code>).",
         );
-        s.push_str("</section>\n");
+        s.line(Html::lit("</section>"));
         return;
     };
-    let _ = writeln!(
-        s,
+    s.line(html!(
         "<p>{}</p><p class=\"meta\">Measured with rustc {} on {}{}.</p>",
-        esc(&plan_header(p)),
-        esc(&p.fingerprint.rustc),
-        esc(&p.fingerprint.host),
+        plan_header(p),
+        p.fingerprint.rustc,
+        p.fingerprint.host,
         p.fingerprint
             .commit
             .as_ref()
-            .map_or_else(String::new, |c| format!(
-                " at commit <code>{}</code>",
-                esc(c)
-            ))
-    );
+            .map_or_else(Html::new, |c| html!(" at commit <code>{}</code>", c))
+    ));
     if p.steps.is_empty() {
         none(s, "No step was chosen: no candidate measured faster.");
     } else {
@@ -267,50 +269,45 @@ fn plan(s: &mut String, record: Option<&PlanRecord>) {
             })
             .collect();
         if !bars.is_empty() {
-            s.push_str("<p>Each step's time against the steps before it (below 1 is faster), with its interval:</p>\n");
-            s.push_str(&bar_chart("plan steps", &bars, Some(1.0), Axis::Ratio));
+            s.line(Html::lit("<p>Each step's time against the steps before it (below 1 is faster), with its interval:</p>"));
+            s.push(bar_chart("plan steps", &bars, Some(1.0), Axis::Ratio));
         }
-        s.push_str("<table><tr><th>#</th><th>step</th><th>phase</th><th>what</th><th>measured</th><th>cumulative</th><th>risk</th><th>cost</th></tr>\n");
+        s.line(Html::lit("<table><tr><th>#</th><th>step</th><th>phase</th><th>what</th><th>measured</th><th>cumulative</th><th>risk</th><th>cost</th></tr>"));
         for (i, step) in p.steps.iter().enumerate() {
             let c = p.candidates.iter().find(|c| c.id == step.candidate);
-            let ms: Vec<String> = step.measurements.iter().map(ratio_cell).collect();
-            let cum: Vec<String> = step
+            let cumulative = step
                 .cumulative
                 .iter()
-                .map(|r| format!("{} {:.3}", esc(&r.scenario), r.ratio))
-                .collect();
-            let _ = writeln!(
-                s,
+                .map(|r| html!("{} {:.3}", r.scenario, r.ratio));
+            s.line(html!(
                 "<tr><td class=\"n\">{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 i + 1,
-                esc(&step.candidate),
+                step.candidate,
                 phase_name(c.map_or(1, |c| c.phase)),
-                esc(c.map_or("", |c| c.summary.as_str())),
-                ms.join("<br>"),
-                cum.join("<br>"),
-                esc(c.map_or("", |c| c.risk.as_str())),
-                esc(c.map_or("", |c| c.cost.as_str()))
-            );
+                c.map_or("", |c| c.summary.as_str()),
+                Html::join(step.measurements.iter().map(ratio_cell), "<br>"),
+                Html::join(cumulative, "<br>"),
+                c.map_or("", |c| c.risk.as_str()),
+                c.map_or("", |c| c.cost.as_str())
+            ));
         }
-        s.push_str("</table>\n");
+        s.line(Html::lit("</table>"));
     }
     if !p.rejected.is_empty() {
-        s.push_str(
-            "<h3>Not taken</h3><table><tr><th>candidate</th><th>why</th><th>measured</th></tr>\n",
-        );
+        s.line(Html::lit(
+            "<h3>Not taken</h3><table><tr><th>candidate</th><th>why</th><th>measured</th></tr>",
+        ));
         for r in &p.rejected {
-            let ms: Vec<String> = r.measurements.iter().map(ratio_cell).collect();
-            let _ = writeln!(
-                s,
+            s.line(html!(
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                esc(&r.candidate),
-                esc(&r.reason),
-                ms.join("<br>")
-            );
+                r.candidate,
+                r.reason,
+                Html::join(r.measurements.iter().map(ratio_cell), "<br>")
+            ));
         }
-        s.push_str("</table>\n");
+        s.line(Html::lit("</table>"));
     }
-    s.push_str("</section>\n");
+    s.line(Html::lit("</section>"));
 }
 
 fn variant_label(variant: &str, changes: &[String]) -> String {
@@ -321,8 +318,8 @@ fn variant_label(variant: &str, changes: &[String]) -> String {
     }
 }
 
-fn measured(s: &mut String, runs: &[MeasuredRun]) {
-    s.push_str("<section id=\"measured\"><h2>Bench and try</h2>\n");
+fn measured(s: &mut Html, runs: &[MeasuredRun]) {
+    s.line(Html::lit("<section id=\"measured\"><h2>Bench and try</h2>"));
     if runs.is_empty() {
         none(
             s,
@@ -330,20 +327,19 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
         );
     }
     for run in runs {
-        let _ = writeln!(
-            s,
+        s.line(html!(
             "<h3><code>cargo tune {}</code>{}</h3><p class=\"meta\">{}{}, {} runs per variant; from {}.</p>",
-            esc(&run.command),
+            run.command,
             run.finished_at
                 .map_or_else(String::new, |t| format!(", {}", date_time(t))),
-            esc(&run.rustc),
-            run.commit.as_ref().map_or_else(String::new, |c| format!(
+            run.rustc,
+            run.commit.as_ref().map_or_else(Html::new, |c| html!(
                 ", commit <code>{}</code>",
-                esc(short(c))
+                short_commit(c)
             )),
             run.runs,
-            esc(&run.source)
-        );
+            run.source
+        ));
         for sc in &run.scenarios {
             let bars: Vec<Bar> = sc
                 .variants
@@ -372,15 +368,14 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
                     })
                 })
                 .collect();
-            let _ = writeln!(
-                s,
+            s.line(html!(
                 "<h3>{} <span class=\"meta\">(wall time: median, whiskers from the fastest to the slowest run)</span></h3>",
-                esc(&sc.scenario)
-            );
+                sc.scenario
+            ));
             if bars.is_empty() {
                 none(s, "Every variant failed before a run was measured.");
             } else {
-                s.push_str(&bar_chart(&sc.scenario, &bars, None, Axis::Seconds));
+                s.push(bar_chart(&sc.scenario, &bars, None, Axis::Seconds));
             }
             let ratios: Vec<Bar> = sc
                 .variants
@@ -410,19 +405,18 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
                 })
                 .collect();
             if !ratios.is_empty() {
-                s.push_str("<p>Each candidate against the baseline, run for run (below 1 is faster), with the interval of the ratio when the document has it:</p>\n");
-                s.push_str(&bar_chart(&sc.scenario, &ratios, Some(1.0), Axis::Ratio));
+                s.line(Html::lit("<p>Each candidate against the baseline, run for run (below 1 is faster), with the interval of the ratio when the document has it:</p>"));
+                s.push(bar_chart(&sc.scenario, &ratios, Some(1.0), Axis::Ratio));
             }
-            s.push_str("<table><tr><th>variant</th><th>median</th><th>min</th><th>max</th><th>ratio</th><th>interval</th><th>verdict</th></tr>\n");
+            s.line(Html::lit("<table><tr><th>variant</th><th>median</th><th>min</th><th>max</th><th>ratio</th><th>interval</th><th>verdict</th></tr>"));
             for v in &sc.variants {
                 let (med, min, max) = v.wall_s.map_or_else(
                     || ("failed".to_owned(), String::new(), String::new()),
                     |w| (secs(w.median), secs(w.min), secs(w.max)),
                 );
-                let _ = writeln!(
-                    s,
+                s.line(html!(
                     "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                    esc(&variant_label(&v.variant, &v.changes)),
+                    variant_label(&v.variant, &v.changes),
                     med,
                     min,
                     max,
@@ -431,39 +425,38 @@ fn measured(s: &mut String, runs: &[MeasuredRun]) {
                         .map_or_else(String::new, |i| crate::text::interval(&i)
                             .confidence()
                             .to_string()),
-                    v.verdict.map_or_else(String::new, |d| format!(
-                        "<span class=\"v-{0}\">{0}</span>",
+                    v.verdict.map_or_else(Html::new, |d| html!(
+                        "<span class=\"v-{}\">{}</span>",
+                        d.as_str(),
                         d.as_str()
                     ))
-                );
+                ));
             }
-            s.push_str("</table>\n");
+            s.line(Html::lit("</table>"));
         }
     }
-    s.push_str("</section>\n");
+    s.line(Html::lit("</section>"));
 }
 
-fn timings(s: &mut String, t: Option<&TimingsReport>) {
-    s.push_str("<section id=\"timings\"><h2>Timings</h2>\n");
+fn timings(s: &mut Html, t: Option<&TimingsReport>) {
+    s.line(Html::lit("<section id=\"timings\"><h2>Timings</h2>"));
     let Some(r) = t else {
         none(
             s,
             "No timings yet: run <code>cargo tune timings</code> (the Gantt chart and the costs of findings come from it).",
         );
-        s.push_str("</section>\n");
+        s.line(Html::lit("</section>"));
         return;
     };
-    let _ = writeln!(s, "<p>{}</p>", esc(&timings_headline(r)));
+    s.line(html!("<p>{}</p>", timings_headline(r)));
     if let Some(f) = &r.failure {
-        let _ = writeln!(
-            s,
+        s.line(html!(
             "<p><strong>The build failed</strong> ({}); the chart shows what was measured before it stopped, and no finding is costed from it.</p>",
-            esc(&f.status)
-        );
+            f.status
+        ));
     }
     let p = &r.parallelism;
-    let _ = writeln!(
-        s,
+    s.line(html!(
         "<p>Critical path <strong>{}</strong> of {} wall ({} waiting); parallelism {:.2} on average, peak {}, with {} jobs; fewer than {} units ran for {}.</p>",
         secs(r.critical_path.length_s),
         secs(r.wall_s),
@@ -473,15 +466,15 @@ fn timings(s: &mut String, t: Option<&TimingsReport>) {
         p.jobs,
         p.jobs,
         secs(p.underused_s)
-    );
-    let _ = writeln!(s, "<div class=\"scroll\">{}</div>", gantt(r));
-    s.push_str("<h3>Critical path, first to last</h3>");
-    super::timings::critical_path_table(s, r);
-    s.push_str("</section>\n");
+    ));
+    s.line(html!("<div class=\"scroll\">{}</div>", gantt(r)));
+    s.push(Html::lit("<h3>Critical path, first to last</h3>"));
+    s.push(critical_path_table(r));
+    s.line(Html::lit("</section>"));
 }
 
-fn history(s: &mut String, trends: &[Trend]) {
-    s.push_str("<section id=\"history\"><h2>History</h2>\n");
+fn history(s: &mut Html, trends: &[Trend]) {
+    s.line(Html::lit("<section id=\"history\"><h2>History</h2>"));
     if trends.is_empty() {
         none(
             s,
@@ -489,415 +482,66 @@ fn history(s: &mut String, trends: &[Trend]) {
         );
     }
     for t in trends {
-        let _ = writeln!(
-            s,
+        s.line(html!(
             "<h3>{} <span class=\"meta\">(median wall time of the workspace as it was; whiskers from the fastest to the slowest run; dashed lines where the toolchain changed)</span></h3>",
-            esc(&t.scenario)
-        );
-        let _ = writeln!(s, "<div class=\"scroll\">{}</div>", trend_chart(t));
-        s.push_str("<table><tr><th>when</th><th>command</th><th>median</th><th>min</th><th>max</th><th>toolchain</th><th>commit</th></tr>\n");
+            t.scenario
+        ));
+        s.line(html!("<div class=\"scroll\">{}</div>", trend_chart(t)));
+        s.line(Html::lit("<table><tr><th>when</th><th>command</th><th>median</th><th>min</th><th>max</th><th>toolchain</th><th>commit</th></tr>"));
         for p in &t.points {
-            let _ = writeln!(
-                s,
+            s.line(html!(
                 "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
-                date_time(p.finished_at),
-                esc(&p.command),
-                secs(p.wall_s.median),
-                secs(p.wall_s.min),
-                secs(p.wall_s.max),
-                esc(&p.rustc),
-                commit_text(p.commit.as_deref(), p.dirty)
-            );
-        }
-        s.push_str("</table>\n");
-    }
-    s.push_str("</section>\n");
-}
-
-fn commit_text(commit: Option<&str>, dirty: Option<bool>) -> String {
-    match commit {
-        Some(c) => format!(
-            "<code>{}</code>{}",
-            esc(short(c)),
-            if dirty == Some(true) {
-                " (uncommitted changes)"
-            } else {
-                ""
-            }
-        ),
-        None => String::new(),
-    }
-}
-
-fn short(commit: &str) -> &str {
-    commit.get(..12).unwrap_or(commit)
-}
-
-/// Inputs, at the end: what was read from where, and what was not there.
-fn inputs(s: &mut String, r: &OverviewReport) {
-    s.push_str("<section id=\"inputs\"><h2>Inputs</h2><table><tr><th>what</th><th>file</th><th>state</th></tr>\n");
-    for i in &r.inputs {
-        let state = match i.state {
-            InputState::Read => "read".to_owned(),
-            InputState::Absent => "not there".to_owned(),
-            _ => format!(
-                "not used: {}",
-                esc(i.note.as_deref().unwrap_or("unreadable"))
-            ),
-        };
-        let _ = writeln!(
-            s,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-            esc(&i.kind),
-            esc(&i.path),
-            state
-        );
-    }
-    s.push_str("</table></section>\n");
-}
-
-// Charts.
-
-/// One bar of a horizontal bar chart.
-struct Bar {
-    label: String,
-    value: f64,
-    /// A larger value of the same row drawn beneath, lighter (the CPU seconds under a critical
-    /// path saving).
-    beneath: Option<f64>,
-    range: Option<(f64, f64)>,
-    class: &'static str,
-    tip: String,
-}
-
-#[derive(Clone, Copy)]
-enum Axis {
-    Seconds,
-    Ratio,
-}
-
-impl Axis {
-    fn tick(self, v: f64) -> String {
-        match self {
-            Axis::Seconds => format_seconds(v),
-            Axis::Ratio => format!("{v:.2}"),
-        }
-    }
-}
-
-fn format_seconds(v: f64) -> String {
-    if v == 0.0 {
-        "0".to_owned()
-    } else if v < 1.0 {
-        format!("{v:.2}s")
-    } else if v < 10.0 {
-        format!("{v:.1}s")
-    } else {
-        format!("{v:.0}s")
-    }
-}
-
-/// A round step that puts about five ticks on `0..max`.
-fn tick_step(max: f64) -> f64 {
-    let raw = max / 5.0;
-    let magnitude = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * magnitude)
-}
-
-fn finite(v: f64) -> f64 {
-    if v.is_finite() { v.max(0.0) } else { 0.0 }
-}
-
-/// `text` cut to `n` characters, with an ellipsis when cut.
-fn clip(text: &str, n: usize) -> String {
-    if text.chars().count() <= n {
-        text.to_owned()
-    } else {
-        let mut t: String = text.chars().take(n - 1).collect();
-        t.push('…');
-        t
-    }
-}
-
-const LABEL_W: f64 = 280.0;
-const PLOT_W: f64 = 560.0;
-const ROW: f64 = 24.0;
-
-/// Horizontal bars from zero, each with its range as a whisker, and a dashed reference line
-/// (1.0 for ratios). Every bar is a `<path class="bar …">`.
-fn bar_chart(name: &str, bars: &[Bar], reference: Option<f64>, axis: Axis) -> String {
-    let top = 8.0;
-    let height = top + ROW * bars.len() as f64 + 26.0;
-    let width = LABEL_W + PLOT_W + 80.0;
-    // A range far wider than the values (a two-run interval) would flatten every bar: the axis
-    // stops at four times the largest value, and a longer whisker is cut at its edge (the
-    // tooltip and the table keep the numbers).
-    let values = bars
-        .iter()
-        .map(|b| finite(b.value.max(b.beneath.unwrap_or(0.0))))
-        .chain(reference)
-        .fold(0.0, f64::max);
-    let max = bars
-        .iter()
-        .filter_map(|b| b.range.map(|(_, hi)| finite(hi).min(values * 4.0)))
-        .fold(values, f64::max);
-    let max = if max > 0.0 { max * 1.08 } else { 1.0 };
-    let x = |v: f64| LABEL_W + finite(v).min(max) / max * PLOT_W;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{}">"#,
-        esc(name)
-    );
-    let step = tick_step(max);
-    let mut t = 0.0;
-    let bottom = top + ROW * bars.len() as f64;
-    while t <= max + 1e-9 {
-        let _ = writeln!(
-            s,
-            r#"<line class="axis" x1="{0:.1}" y1="{top:.1}" x2="{0:.1}" y2="{bottom:.1}"/><text x="{0:.1}" y="{1:.1}" text-anchor="middle">{2}</text>"#,
-            x(t),
-            bottom + 16.0,
-            axis.tick(t)
-        );
-        t += step;
-    }
-    for (i, b) in bars.iter().enumerate() {
-        let y = top + ROW * i as f64;
-        let (x0, x1) = (x(0.0), x(b.value));
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            LABEL_W - 8.0,
-            y + ROW / 2.0 + 4.0,
-            esc(&clip(&b.label, 44))
-        );
-        let mut end = x1;
-        if let Some(under) = b.beneath {
-            let xu = x(under);
-            end = end.max(xu);
-            let _ = writeln!(
-                s,
-                r#"<path class="beneath" d="M{x0:.1},{:.1} H{xu:.1} V{:.1} H{x0:.1} Z"><title>{}</title></path>"#,
-                y + 4.0,
-                y + ROW - 4.0,
-                esc(&b.tip)
-            );
-        }
-        let _ = writeln!(
-            s,
-            r#"<path class="{}" d="M{x0:.1},{:.1} H{x1:.1} V{:.1} H{x0:.1} Z"><title>{}</title></path>"#,
-            b.class,
-            y + 4.0,
-            y + ROW - 4.0,
-            esc(&b.tip)
-        );
-        if let Some((lo, hi)) = b.range {
-            let (xl, xh, yc) = (x(lo), x(hi), y + ROW / 2.0);
-            end = end.max(xh);
-            let _ = writeln!(
-                s,
-                r#"<path class="range" d="M{xl:.1},{yc:.1} H{xh:.1} M{xl:.1},{:.1} V{:.1} M{xh:.1},{:.1} V{:.1}"/>"#,
-                yc - 5.0,
-                yc + 5.0,
-                yc - 5.0,
-                yc + 5.0
-            );
-        }
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
-            end + 6.0,
-            y + ROW / 2.0 + 4.0,
-            esc(&match b.beneath {
-                Some(under) => format!("{} of {}", axis.tick(b.value), axis.tick(under)),
-                None => axis.tick(b.value),
-            })
-        );
-    }
-    if let Some(r) = reference {
-        let _ = writeln!(
-            s,
-            r#"<line class="ref" x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{bottom:.1}"/>"#,
-            x(r),
-            top - 4.0
-        );
-    }
-    s.push_str("</svg>\n");
-    s
-}
-
-/// The baseline's median wall time run after run: one `<path class="trend-line">`, one
-/// `<path class="trend-point">` per history point, its min–max as a whisker, and a dashed line
-/// where the toolchain changed.
-fn trend_chart(t: &Trend) -> String {
-    let (left, right, top, bottom_pad) = (64.0, 24.0, 24.0, 44.0);
-    let plot_w = 820.0f64.max(36.0 * t.points.len() as f64);
-    let plot_h = 200.0;
-    let width = left + plot_w + right;
-    let height = top + plot_h + bottom_pad;
-    let max = t
-        .points
-        .iter()
-        .map(|p| finite(p.wall_s.max.max(p.wall_s.median)))
-        .fold(0.0, f64::max);
-    let max = if max > 0.0 { max * 1.1 } else { 1.0 };
-    let n = t.points.len().max(1) as f64;
-    let x = |i: usize| left + (i as f64 + 0.5) * plot_w / n;
-    let y = |v: f64| top + plot_h - finite(v) / max * plot_h;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{} history">"#,
-        esc(&t.scenario)
-    );
-    let step = tick_step(max);
-    let mut v = 0.0;
-    while v <= max + 1e-9 {
-        let _ = writeln!(
-            s,
-            r#"<line class="axis" x1="{left}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}"/><text x="{2:.1}" y="{3:.1}" text-anchor="end">{4}</text>"#,
-            y(v),
-            left + plot_w,
-            left - 6.0,
-            y(v) + 4.0,
-            format_seconds(v)
-        );
-        v += step;
-    }
-    // Under the first and last points, and under every point when there are few: the day and
-    // the time (the year is in the table), as several runs a day are common.
-    let every = (t.points.len() / 8).max(1);
-    for (i, p) in t.points.iter().enumerate() {
-        if i % every == 0 || i + 1 == t.points.len() {
-            let _ = writeln!(
-                s,
-                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-                x(i),
-                top + plot_h + 16.0,
-                &date_time(p.finished_at)[5..16]
-            );
-        }
-    }
-    let mut line = String::new();
-    for (i, p) in t.points.iter().enumerate() {
-        let _ = write!(
-            line,
-            "{}{:.1},{:.1} ",
-            if i == 0 { "M" } else { "L" },
-            x(i),
-            y(p.wall_s.median)
-        );
-    }
-    let mut previous: Option<&str> = None;
-    for (i, p) in t.points.iter().enumerate() {
-        if previous.is_some_and(|prev| prev != p.rustc) {
-            let xc = (x(i - 1) + x(i)) / 2.0;
-            let _ = writeln!(
-                s,
-                r#"<line class="toolchain-change" x1="{xc:.1}" y1="{top:.1}" x2="{xc:.1}" y2="{:.1}"/><text x="{:.1}" y="{:.1}">{}</text>"#,
-                top + plot_h,
-                xc + 3.0,
-                top - 6.0,
-                esc(&clip(&toolchain_version(&p.rustc), 24))
-            );
-        }
-        previous = Some(&p.rustc);
-    }
-    if let Some(first) = t.points.first() {
-        let _ = writeln!(
-            s,
-            r#"<text x="{left}" y="{:.1}">{}</text>"#,
-            top - 6.0,
-            esc(&clip(&toolchain_version(&first.rustc), 24))
-        );
-    }
-    let _ = writeln!(s, r#"<path class="trend-line" d="{}"/>"#, line.trim_end());
-    for (i, p) in t.points.iter().enumerate() {
-        let xc = x(i);
-        let (lo, hi) = (y(p.wall_s.min), y(p.wall_s.max));
-        let _ = writeln!(
-            s,
-            r#"<path class="trend-range" d="M{xc:.1},{lo:.1} V{hi:.1} M{:.1},{lo:.1} H{:.1} M{:.1},{hi:.1} H{:.1}"/>"#,
-            xc - 4.0,
-            xc + 4.0,
-            xc - 4.0,
-            xc + 4.0
-        );
-        let yc = y(p.wall_s.median);
-        let _ = writeln!(
-            s,
-            r#"<path class="trend-point" d="M{:.1},{yc:.1} a4,4 0 1,0 8,0 a4,4 0 1,0 -8,0 Z"><title>{}</title></path>"#,
-            xc - 4.0,
-            esc(&format!(
-                "{} ({}): median {}, min {}, max {}; {}{}",
                 date_time(p.finished_at),
                 p.command,
                 secs(p.wall_s.median),
                 secs(p.wall_s.min),
                 secs(p.wall_s.max),
                 p.rustc,
-                p.commit
-                    .as_deref()
-                    .map_or_else(String::new, |c| format!("; commit {}", short(c)))
-            ))
-        );
+                commit_text(p.commit.as_deref(), p.dirty)
+            ));
+        }
+        s.line(Html::lit("</table>"));
     }
-    s.push_str("</svg>\n");
-    s
+    s.line(Html::lit("</section>"));
 }
 
-/// `1.95.0` out of `rustc 1.95.0 (59807616e 2026-04-14)`.
-fn toolchain_version(rustc: &str) -> String {
-    rustc
-        .split_whitespace()
-        .nth(1)
-        .map_or_else(|| rustc.to_owned(), |v| format!("rustc {v}"))
+fn commit_text(commit: Option<&str>, dirty: Option<bool>) -> Html {
+    match commit {
+        Some(c) => html!(
+            "<code>{}</code>{}",
+            short_commit(c),
+            if dirty == Some(true) {
+                " (uncommitted changes)"
+            } else {
+                ""
+            }
+        ),
+        None => Html::new(),
+    }
 }
 
-/// Days since 1970-01-01 as a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn date(epoch: u64) -> String {
-    let (y, m, d) = civil((epoch / 86_400) as i64);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-fn date_time(epoch: u64) -> String {
-    let secs = epoch % 86_400;
-    format!(
-        "{} {:02}:{:02} UTC",
-        date(epoch),
-        secs / 3600,
-        (secs % 3600) / 60
-    )
+/// Inputs, at the end: what was read from where, and what was not there.
+fn inputs(s: &mut Html, r: &OverviewReport) {
+    s.line(Html::lit("<section id=\"inputs\"><h2>Inputs</h2><table><tr><th>what</th><th>file</th><th>state</th></tr>"));
+    for i in &r.inputs {
+        let state = match i.state {
+            InputState::Read => "read".to_owned(),
+            InputState::Absent => "not there".to_owned(),
+            _ => format!("not used: {}", i.note.as_deref().unwrap_or("unreadable")),
+        };
+        s.line(html!(
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            i.kind,
+            i.path,
+            state
+        ));
+    }
+    s.line(Html::lit("</table></section>"));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_utc_calendar_dates() {
-        assert_eq!(date_time(0), "1970-01-01 00:00 UTC");
-        // 2000-02-29 12:34 UTC, a leap day.
-        assert_eq!(date_time(951_827_640), "2000-02-29 12:34 UTC");
-        assert_eq!(date(1_796_083_200), "2026-12-01");
-    }
 
     /// Markup in every text field a report can carry, from names, paths, changes and files.
     const HOSTILE: &str = "<img src=x onerror=alert(1)>\"'&</td><script>x</script>";
@@ -1055,45 +699,5 @@ mod tests {
             let tag = tag.split('>').next().unwrap();
             assert_eq!(tag.matches('"').count() % 2, 0, "{tag}");
         }
-    }
-
-    #[test]
-    fn a_huge_interval_does_not_flatten_the_bars() {
-        let bar = |value, range| Bar {
-            label: "a".to_owned(),
-            value,
-            beneath: None,
-            range,
-            class: "bar ratio",
-            tip: String::new(),
-        };
-        // A two-run interval as `plan` measured one on mini-redis.
-        let chart = bar_chart(
-            "x",
-            &[bar(0.678, Some((0.0, 133_284_263.578))), bar(0.8, None)],
-            Some(1.0),
-            Axis::Ratio,
-        );
-        let widths: Vec<f64> = chart
-            .split("<path class=\"bar ratio\" d=\"M")
-            .skip(1)
-            .map(|rest| {
-                let d: Vec<&str> = rest.split('"').next().unwrap().split(' ').collect();
-                let x0: f64 = d[0].split(',').next().unwrap().parse().unwrap();
-                let x1: f64 = d[1].trim_start_matches('H').parse().unwrap();
-                x1 - x0
-            })
-            .collect();
-        assert_eq!(widths.len(), 2);
-        assert!(widths.iter().all(|w| *w > PLOT_W * 0.1), "{widths:?}");
-        // The whisker ends at the plot's edge, not beyond it.
-        assert!(!chart.contains("NaN") && !chart.contains("inf"));
-    }
-
-    #[test]
-    fn ticks_are_round_and_cover_the_range() {
-        assert_eq!(tick_step(10.0), 2.0);
-        assert_eq!(tick_step(0.7), 0.2);
-        assert_eq!(tick_step(1.08), 0.25);
     }
 }

@@ -7,6 +7,8 @@ use std::io;
 
 use cargo_tune_schema::{Cost, TimingsReport, UnitTiming};
 
+use super::chart::gantt;
+use super::html::{Html, html};
 use super::{RenderOptions, emit};
 use crate::text::{paint, secs};
 
@@ -14,21 +16,21 @@ use crate::text::{paint, secs};
 const TOP_UNITS: usize = 10;
 
 /// The critical path as a table, first unit to last: what each adds and how long it waited.
-pub(crate) fn critical_path_table(s: &mut String, r: &TimingsReport) {
-    s.push_str("<table><tr><th>unit</th><th>adds</th><th>waited</th></tr>\n");
+pub(crate) fn critical_path_table(r: &TimingsReport) -> Html {
+    let mut s = Html::lit("<table><tr><th>unit</th><th>adds</th><th>waited</th></tr>\n");
     for step in &r.critical_path.steps {
-        let _ = writeln!(
-            s,
+        s.line(html!(
             "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            esc(&step.label),
+            step.label,
             secs(step.contribution_s),
             secs(step.waited_s.max(0.0))
-        );
+        ));
     }
-    s.push_str("</table>");
+    s.push(Html::lit("</table>"));
+    s
 }
 
-fn label(u: &UnitTiming) -> String {
+pub(super) fn label(u: &UnitTiming) -> String {
     format!("{} {}{}", u.name, u.version, u.target)
 }
 
@@ -249,159 +251,10 @@ pub fn render_timings_markdown(
     emit(options, out, &s)
 }
 
-/// `text` with the characters HTML and SVG give a meaning escaped, for text and attribute values.
-pub(crate) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-const ROW: f64 = 18.0;
-const LABEL_W: f64 = 300.0;
-const CHART_W: f64 = 900.0;
-const TOP: f64 = 40.0;
-
 /// A Gantt chart of the build: one bar per unit (the metadata part shaded), the critical path
 /// drawn over it. No script, no external resource.
 pub fn svg(r: &TimingsReport) -> String {
-    let mut units: Vec<&UnitTiming> = r.units.iter().collect();
-    units.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.index.cmp(&b.index)));
-    let wall = r.wall_s.max(0.01);
-    let scale = CHART_W / wall;
-    let height = TOP + ROW * units.len() as f64 + 30.0;
-    let width = LABEL_W + CHART_W + 20.0;
-    let critical: HashSet<usize> = r.critical_path.steps.iter().map(|s| s.unit).collect();
-    let row_of = |index: usize| units.iter().position(|u| u.index == index);
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11" role="img" aria-label="build timeline">"#
-    );
-    let _ = writeln!(
-        s,
-        "<title>{} — critical path {} of {}</title>",
-        esc(&r.scenario),
-        secs(r.critical_path.length_s),
-        secs(r.wall_s)
-    );
-    let _ = writeln!(
-        s,
-        "<style>.unit{{fill:#95cce8}}.unit.build-script,.unit.run-build-script{{fill:#f0b165}}.unit.proc-macro{{fill:#c39be8}}.rmeta{{fill:#000;fill-opacity:.15}}.critical{{stroke:#d00;stroke-width:2}}.unfinished{{fill:#ddd;stroke:#e80000;stroke-dasharray:3 2}}.critical-link{{stroke:#d00;stroke-width:1.5;fill:none}}.grid{{stroke:#e6e6e6}}text{{fill:#222}}</style>"
-    );
-    let _ = writeln!(
-        s,
-        r##"<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>"##
-    );
-    // Second ticks, at most about 20.
-    let step = [
-        0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0,
-    ]
-    .into_iter()
-    .find(|st| wall / st <= 20.0)
-    .unwrap_or(600.0);
-    let mut t = 0.0;
-    while t <= wall + 1e-9 {
-        let x = LABEL_W + t * scale;
-        let _ = writeln!(
-            s,
-            r#"<line class="grid" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            TOP - 8.0,
-            height - 25.0,
-            TOP - 12.0,
-            format_tick(t)
-        );
-        t += step;
-    }
-    let _ = writeln!(
-        s,
-        r#"<text x="4" y="16" font-size="13" font-weight="bold">{}</text>"#,
-        esc(&format!(
-            "{}: {} units, wall {}, critical path {} (red)",
-            r.scenario,
-            r.units.len(),
-            secs(r.wall_s),
-            secs(r.critical_path.length_s)
-        ))
-    );
-    for (row, u) in units.iter().enumerate() {
-        let y = TOP + ROW * row as f64;
-        let x = LABEL_W + u.start_s * scale;
-        let w = (u.duration_s * scale).max(1.0);
-        let mut class = format!("unit {}", u.kind);
-        if critical.contains(&u.index) {
-            class.push_str(" critical");
-        }
-        if !u.finished {
-            class.push_str(" unfinished");
-        }
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            LABEL_W - 6.0,
-            y + 12.0,
-            esc(&label(u))
-        );
-        let _ = writeln!(
-            s,
-            r#"<rect class="{class}" data-unit="{}" x="{x:.1}" y="{:.1}" width="{w:.1}" height="{:.1}"><title>{}</title></rect>"#,
-            u.index,
-            y + 2.0,
-            ROW - 4.0,
-            esc(&format!(
-                "{}: starts {}, takes {}{}",
-                label(u),
-                secs(u.start_s),
-                secs(u.duration_s),
-                u.rmeta_s
-                    .map(|m| format!(", metadata at {}", secs(m)))
-                    .unwrap_or_default()
-            ))
-        );
-        if let Some(m) = u.rmeta_s {
-            let _ = writeln!(
-                s,
-                r#"<rect class="rmeta" x="{x:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/>"#,
-                y + 2.0,
-                (m * scale).max(0.5),
-                ROW - 4.0
-            );
-        }
-    }
-    // Links from the point each critical unit unblocked the next to that unit's start.
-    let steps = &r.critical_path.steps;
-    for pair in steps.windows(2) {
-        let (Some(a), Some(b)) = (row_of(pair[0].unit), row_of(pair[1].unit)) else {
-            continue;
-        };
-        let (ua, ub) = (units[a], units[b]);
-        let x1 = LABEL_W + (ua.start_s + pair[0].contribution_s) * scale;
-        let y1 = TOP + ROW * a as f64 + ROW / 2.0;
-        let x2 = LABEL_W + ub.start_s * scale;
-        let y2 = TOP + ROW * b as f64 + ROW / 2.0;
-        let _ = writeln!(
-            s,
-            r#"<path class="critical-link" d="M{x1:.1},{y1:.1} L{x1:.1},{y2:.1} L{x2:.1},{y2:.1}"/>"#
-        );
-    }
-    s.push_str("</svg>\n");
-    s
-}
-
-fn format_tick(t: f64) -> String {
-    if t.fract().abs() < 1e-9 {
-        format!("{t:.0}s")
-    } else {
-        format!("{t:.1}s")
-    }
+    gantt(r).into_string()
 }
 
 /// The SVG alone.
@@ -410,7 +263,7 @@ pub fn render_timings_svg(
     _options: &RenderOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
-    out.write_all(svg(r).as_bytes())
+    out.write_all(gantt(r).as_bytes())
 }
 
 /// One self-contained page: the chart, the costs and the critical path.
@@ -419,39 +272,35 @@ pub fn render_timings_html(
     _options: &RenderOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>cargo tune timings — {}</title>",
-        esc(&r.scenario)
+    let mut s = html!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>cargo tune timings — {}</title>\n",
+        r.scenario
     );
-    s.push_str("<style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px}td.n{text-align:right}</style></head><body>\n");
-    let _ = writeln!(s, "<h1>cargo tune timings</h1><p>{}</p>", esc(&headline(r)));
+    s.line(Html::lit("<style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px}td.n{text-align:right}</style></head><body>"));
+    s.line(html!("<h1>cargo tune timings</h1><p>{}</p>", headline(r)));
     if let Some(f) = &r.failure {
-        let _ = writeln!(
-            s,
+        s.line(html!(
             "<p><strong>The build failed</strong> ({}); the chart shows what was measured.</p>",
-            esc(&f.status)
-        );
+            f.status
+        ));
     }
-    s.push_str(&svg(r));
+    s.push(gantt(r));
     if !r.findings.is_empty() {
-        s.push_str("<h2>Findings by cost</h2><table><tr><th>finding</th><th>critical path</th><th>CPU</th><th>units</th></tr>\n");
+        s.line(Html::lit("<h2>Findings by cost</h2><table><tr><th>finding</th><th>critical path</th><th>CPU</th><th>units</th></tr>"));
         for f in &r.findings {
             let (path, cpu) = cost_cells(&f.cost);
-            let _ = writeln!(
-                s,
+            s.line(html!(
                 "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                esc(&f.id),
-                esc(&path),
-                esc(&cpu),
+                f.id,
+                path,
+                cpu,
                 f.units.len()
-            );
+            ));
         }
-        s.push_str("</table>\n");
+        s.line(Html::lit("</table>"));
     }
-    s.push_str("<h2>Critical path</h2>");
-    critical_path_table(&mut s, r);
-    s.push_str("\n</body></html>\n");
+    s.push(Html::lit("<h2>Critical path</h2>"));
+    s.push(critical_path_table(r));
+    s.push(Html::lit("\n</body></html>\n"));
     out.write_all(s.as_bytes())
 }

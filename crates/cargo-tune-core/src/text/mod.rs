@@ -1,7 +1,8 @@
-//! Text every layer writes: durations, sizes, counts, intervals, Markdown cells, "did you
-//! mean", terminal styles and TOML values as JSON. One spelling each, so that every report
+//! Text every layer writes: durations, sizes, counts, dates, intervals, Markdown cells, "did
+//! you mean", terminal styles and TOML values as JSON. One spelling each, so that every report
 //! says a thing the same way.
 
+pub mod date;
 pub mod duration;
 pub mod interval;
 pub mod markdown;
