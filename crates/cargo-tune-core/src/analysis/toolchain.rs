@@ -123,7 +123,7 @@ pub fn linker_in_effect(
         }
         if let Some(name) = arg.strip_prefix("-fuse-ld=") {
             let kind = match name {
-                "lld" if !lld_off && env.rustc.rust_lld_is_default() => LinkerKind::RustLld,
+                "lld" if !lld_off && env.links_with_rust_lld => LinkerKind::RustLld,
                 other => from_path(other).unwrap_or_else(|| LinkerKind::Other(other.to_owned())),
             };
             return LinkerInEffect {
@@ -140,11 +140,11 @@ pub fn linker_in_effect(
             reason: "linker setting".to_owned(),
         };
     }
-    if env.rustc.rust_lld_is_default() && !lld_off {
+    if env.links_with_rust_lld && !lld_off {
         return LinkerInEffect {
             kind: LinkerKind::RustLld,
             driver,
-            reason: "default since Rust 1.90".to_owned(),
+            reason: "the toolchain's default, by its target spec".to_owned(),
         };
     }
     let reason = if lld_off {
@@ -501,7 +501,7 @@ fn linkers(
     let evidence =
         json!({ "linker": linker.kind.name(), "driver": linker.driver, "reason": linker.reason });
     if linker.kind == LinkerKind::Bfd {
-        let better = if env.rustc.rust_lld_is_default() {
+        let better = if env.links_with_rust_lld {
             "lld"
         } else if env.tools.has("mold") {
             "mold"

@@ -77,7 +77,7 @@ pub fn linker_flags(
     // With rust-lld as the default, `-fuse-ld=` of another linker is overridden by rustc's own
     // lld selection; switching the lld linker feature off restores the C driver's choice.
     let mut flags: Vec<String> = Vec::new();
-    if env.rustc.rust_lld_is_default() {
+    if env.links_with_rust_lld {
         flags.extend(["-C".into(), "linker-features=-lld".into()]);
     }
     match linker {

@@ -94,12 +94,19 @@ impl RustcInfo {
             .parse()
             .ok()
     }
+}
 
-    /// Whether this rustc links the host with rust-lld unless told otherwise (x86_64 Linux GNU
-    /// since 1.90).
-    pub fn rust_lld_is_default(&self) -> bool {
-        self.host == "x86_64-unknown-linux-gnu" && self.version >= semver::Version::new(1, 90, 0)
-    }
+/// Whether a host target spec (`rustc --print target-spec-json`) links with rustc's own
+/// rust-lld unless told otherwise: an lld linker flavour with a self-contained linker.
+pub fn spec_links_with_rust_lld(spec: &str) -> bool {
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(spec) else {
+        return false;
+    };
+    let flavor = json["linker-flavor"].as_str().unwrap_or_default();
+    let self_contained = json["link-self-contained"]["components"]
+        .as_array()
+        .is_some_and(|c| c.iter().any(|x| x == "linker"));
+    flavor.contains("lld") && self_contained
 }
 
 /// The environment cargo-tune runs in.
@@ -117,6 +124,9 @@ pub struct Environment {
     pub host: HostInfo,
     /// rustup's `nightly` toolchain for the host, when installed (`None` without rustup).
     pub nightly: Option<InstalledToolchain>,
+    /// The host target links with rustc's bundled rust-lld unless told otherwise, as the
+    /// toolchain's own target spec says.
+    pub links_with_rust_lld: bool,
 }
 
 impl Environment {
@@ -139,6 +149,13 @@ impl Environment {
             let cmd = rustc().arg("-vV");
             std::thread::spawn(move || cmd.output())
         };
+        // The target spec is unstable output: RUSTC_BOOTSTRAP for this one read-only call.
+        let spec = {
+            let cmd = rustc()
+                .args(["--print", "target-spec-json", "-Z", "unstable-options"])
+                .env("RUSTC_BOOTSTRAP", "1");
+            std::thread::spawn(move || cmd.output())
+        };
         let cfg = rustc()
             .args(["--print", "sysroot", "--print", "cfg"])
             .output()?;
@@ -154,6 +171,12 @@ impl Environment {
         let (sysroot, host_cfg) = parse_sysroot_and_cfg(&String::from_utf8_lossy(&cfg.stdout));
         let nightly = crate::workspace::rustup_home(&crate::workspace::BuildEnv::capture())
             .and_then(|home| toolchains::installed_nightly(&home, &rustc.host));
+        let links_with_rust_lld = spec
+            .join()
+            .expect("rustc --print target-spec-json thread")
+            .ok()
+            .filter(|o| o.status.success())
+            .is_some_and(|o| spec_links_with_rust_lld(&String::from_utf8_lossy(&o.stdout)));
         Ok(Environment {
             rustc,
             host_cfg,
@@ -161,6 +184,7 @@ impl Environment {
             tools,
             host,
             nightly,
+            links_with_rust_lld,
         })
     }
 
@@ -196,11 +220,23 @@ mod tests {
         assert_eq!(info.version, semver::Version::new(1, 95, 0));
         assert_eq!(info.channel, Channel::Stable);
         assert_eq!(info.llvm_major(), Some(22));
-        assert!(info.rust_lld_is_default());
         let nightly =
             RustcInfo::parse(&text.replace("release: 1.95.0", "release: 1.89.0-nightly")).unwrap();
         assert_eq!(nightly.channel, Channel::Nightly);
-        assert!(!nightly.rust_lld_is_default());
+    }
+
+    #[test]
+    fn rust_lld_is_the_default_when_the_target_spec_says_so() {
+        // The fields as rustc 1.95 prints them for x86_64-unknown-linux-gnu.
+        let gnu =
+            r#"{"link-self-contained": {"components": ["linker"]}, "linker-flavor": "gnu-lld-cc"}"#;
+        assert!(spec_links_with_rust_lld(gnu));
+        // An older rustc: the C compiler's linker, nothing self-contained.
+        assert!(!spec_links_with_rust_lld(r#"{"linker-flavor": "gnu-cc"}"#));
+        assert!(!spec_links_with_rust_lld(
+            r#"{"link-self-contained": {"components": []}, "linker-flavor": "gnu-lld-cc"}"#
+        ));
+        assert!(!spec_links_with_rust_lld("not json"));
     }
 
     #[test]
