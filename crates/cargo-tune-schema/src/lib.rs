@@ -43,15 +43,16 @@ pub use overview::{
 };
 pub use pgo::{PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant, ProfileSummary};
 pub use plan::{
-    Fingerprint, Goal, PLAN_FORMAT_VERSION, PlanCandidate, PlanEnd, PlanMeasurement, PlanRecord,
-    PlanRejection, PlanRound, PlanStage, PlanStep, ScenarioRatio,
+    Fingerprint, Goal, InstrumentedBuild, PLAN_FORMAT_VERSION, PlanCandidate, PlanConfirmation,
+    PlanEnd, PlanEvidence, PlanMeasurement, PlanPrediction, PlanRecord, PlanRejection, PlanStage,
+    PlanStep, PlanUnmeasured, ScenarioSeconds, StageRuns,
 };
 pub use report::{
     AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,
 };
 pub use timings::{
     Cost, CostedGroup, CriticalPath, CriticalStep, FindingCost, Parallelism, Share, Shares,
-    TimingSourceInfo, TimingsReport, UnitDep, UnitTiming,
+    TimingSourceInfo, TimingsReport, UnitDep, UnitSections, UnitTiming,
 };
 
 /// Version of every JSON document cargo-tune writes. Bumped on any incompatible change.

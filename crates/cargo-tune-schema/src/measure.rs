@@ -34,6 +34,18 @@ pub struct Measurement {
     /// compiled through one (sccache).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compiler_cache: Option<CompilerCacheCounts>,
+    /// In `ci-warm`, seconds a CI runner spends restoring the variant's cache before the
+    /// build: its compressed size at the cache bandwidth. Part of what the run costs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_restore_s: Option<f64>,
+}
+
+impl Measurement {
+    /// What the run costs: its wall time and, in `ci-warm`, the restore of its cache. Ratios
+    /// and verdicts compare this.
+    pub fn charged_s(&self) -> f64 {
+        self.wall_s + self.cache_restore_s.unwrap_or(0.0)
+    }
 }
 
 /// A compiler cache's counters over one run.
@@ -132,6 +144,10 @@ pub struct VariantOutcome {
     /// Set when the variant failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<VariantFailure>,
+    /// In `ci-warm`, the size of what its CI cache saves, compressed as `actions/cache` stores
+    /// it (tar and zstd), in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_bytes: Option<u64>,
 }
 
 /// A confidence interval of the geometric mean of the per-pair ratios (a Student-t interval

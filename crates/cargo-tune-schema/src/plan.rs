@@ -5,7 +5,11 @@ use serde::{Deserialize, Serialize};
 use crate::{Interval, SuggestedChange, ToolInfo, Verdict};
 
 /// Version of the decision record's shape. Bumped on any incompatible change.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+///
+/// 2: one race of every candidate against the workspace as it is (`stages`, each candidate's
+/// `predicted` and `measured` ratios, `evidence`, `confirmation`, `unmeasured`) instead of
+/// greedy rounds; a step's measurements are against the workspace as it is.
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 /// What a plan optimises for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +70,29 @@ pub struct PlanCandidate {
     pub slot: String,
     /// The changes themselves.
     pub changes: Vec<SuggestedChange>,
+    /// What the baseline's timings predicted for it, per scenario, before anything of it was
+    /// built; empty when no model covers it or predictions were unavailable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub predicted: Vec<PlanPrediction>,
+    /// What the race measured, per scenario, with every stage's pairs pooled; empty when it was
+    /// not built.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measured: Vec<PlanMeasurement>,
+}
+
+/// A predicted ratio (candidate ÷ the workspace as it is) in one scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanPrediction {
+    /// Scenario name.
+    pub scenario: String,
+    /// The point prediction.
+    pub ratio: f64,
+    /// The range the model's assumptions and run-to-run noise allow.
+    pub low: f64,
+    /// See `low`.
+    pub high: f64,
+    /// What it rests on, in words (the units it touches and the assumption it makes).
+    pub basis: String,
 }
 
 /// One candidate measured in one scenario of one round.
@@ -75,7 +102,7 @@ pub struct PlanMeasurement {
     pub candidate: String,
     /// Scenario name.
     pub scenario: String,
-    /// Verdict against the round's baseline (the steps chosen before it).
+    /// Verdict against the workspace as it is.
     pub verdict: Verdict,
     /// Geometric mean of the paired ratios candidate / baseline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,58 +110,104 @@ pub struct PlanMeasurement {
     /// Interval of that ratio.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<Interval>,
-    /// Median wall time of the round's baseline, seconds.
+    /// Median wall time of the workspace as it is in the pairs, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline_s: Option<f64>,
-    /// Pairs of runs (baseline, candidate) the ratio is the mean of, over every stage of the
-    /// round.
+    /// In `ci-warm`, the size of the candidate's CI cache, compressed as `actions/cache`
+    /// stores it, in bytes; its restore is part of every run's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_bytes: Option<u64>,
+    /// Pairs of runs (baseline, candidate) the ratio is the mean of, over every stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pairs: Option<usize>,
 }
 
-/// Extra runs a round spent on its leading candidates when none was faster yet.
+/// One stage of the race: the candidates still in it and the runs each had per scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanStage {
-    /// The candidates measured again, against the round's baseline.
+    /// The candidates measured in the stage, against the workspace as it is.
     pub candidates: Vec<String>,
-    /// Runs of each, added to the pairs measured before.
+    /// Measured runs of each, per scenario, added to the pairs of the stages before.
+    pub runs: Vec<StageRuns>,
+    /// Seconds the stage took.
+    pub elapsed_s: u64,
+}
+
+/// Runs in one scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageRuns {
+    /// Scenario name.
+    pub scenario: String,
+    /// Runs.
     pub runs: usize,
 }
 
-/// One round of the greedy search: every remaining candidate on top of the steps chosen so
-/// far.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PlanRound {
-    /// Ids of the steps the round's baseline already had.
-    pub on_top_of: Vec<String>,
-    /// Every measurement of the round, with the pairs of its stages pooled.
-    pub measurements: Vec<PlanMeasurement>,
-    /// The follow-up stages, in order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub stages: Vec<PlanStage>,
-    /// The candidate the round chose, if any was faster.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chosen: Option<String>,
-}
-
-/// A chosen step of the plan, in the order it was chosen.
+/// A chosen step: one candidate of the composed plan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanStep {
     /// Candidate id.
     pub candidate: String,
-    /// Per scenario: its ratio on top of the earlier steps.
+    /// Per scenario, its ratio to the workspace as it is, from the race.
     pub measurements: Vec<PlanMeasurement>,
-    /// Per scenario, the product of the ratios of this step and every earlier one.
-    pub cumulative: Vec<ScenarioRatio>,
 }
 
-/// A ratio in one scenario.
+/// The chosen steps measured together against the workspace as it is, once, before the record
+/// was written.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScenarioRatio {
+pub struct PlanConfirmation {
+    /// The candidates composed.
+    pub candidates: Vec<String>,
+    /// Per scenario, the composition against the workspace as it is.
+    pub measurements: Vec<PlanMeasurement>,
+    /// Per scenario, the composition against its best single step (`candidate` names that
+    /// step).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub against_best: Vec<PlanMeasurement>,
+    /// `composition` when the steps were kept together, `best-single` when the composition was
+    /// not faster than its best step, which was kept alone.
+    pub kept: String,
+}
+
+/// What the plan measured its predictions from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlanEvidence {
+    /// The workspace as it is, one build per scenario (with cargo's `--timings`), seconds.
+    pub baseline: Vec<ScenarioSeconds>,
+    /// The one instrumented build: what it was, and what it cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instrumented: Option<InstrumentedBuild>,
+    /// Why there are no predictions, when there are none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predictions_unavailable: Option<String>,
+}
+
+/// Seconds in one scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioSeconds {
     /// Scenario name.
     pub scenario: String,
-    /// The ratio.
-    pub ratio: f64,
+    /// Seconds.
+    pub seconds: f64,
+}
+
+/// The build with unstable instrumentation, made once for the predictions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstrumentedBuild {
+    /// What it adds to the workspace's build (flags, environment, configuration).
+    pub flags: Vec<String>,
+    /// Per scenario, its wall time, seconds.
+    pub seconds: Vec<ScenarioSeconds>,
+}
+
+/// A candidate the budget left unmeasured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanUnmeasured {
+    /// Candidate id.
+    pub candidate: String,
+    /// Why, in words.
+    pub reason: String,
+    /// About how many more seconds of budget would have measured it.
+    pub more_budget_s: u64,
 }
 
 /// A candidate the plan did not take, and why.
@@ -154,11 +227,11 @@ pub struct PlanRejection {
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum PlanEnd {
-    /// No remaining candidate measured faster (or none remained).
+    /// Every candidate was decided: chosen, out of the race, or pruned by its prediction.
     Converged,
-    /// The next round would not fit in the budget.
+    /// The budget ran out with candidates undecided or unmeasured.
     Budget,
-    /// Ctrl-C: the record holds the rounds finished before it.
+    /// Ctrl-C: the record holds what was measured before it.
     Interrupted,
 }
 
@@ -180,20 +253,28 @@ pub struct PlanRecord {
     pub fingerprint: Fingerprint,
     /// Scenarios measured.
     pub scenarios: Vec<String>,
-    /// Measured runs per variant and scenario.
+    /// Measured runs per candidate and scenario in the race's first stage.
     pub runs: usize,
     /// The budget, seconds.
     pub budget_s: u64,
     /// Seconds the search took.
     pub elapsed_s: u64,
-    /// Every candidate generated for the goal.
+    /// The baseline and instrumented builds the predictions came from.
+    pub evidence: PlanEvidence,
+    /// Every candidate generated for the goal, with its prediction and measurements.
     pub candidates: Vec<PlanCandidate>,
-    /// Every round, in order.
-    pub rounds: Vec<PlanRound>,
-    /// The chosen steps, in the order chosen.
+    /// The stages of the race, in order.
+    pub stages: Vec<PlanStage>,
+    /// The chosen steps.
     pub steps: Vec<PlanStep>,
-    /// Candidates not taken.
+    /// The chosen steps measured together, when there are several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<PlanConfirmation>,
+    /// Candidates not taken, and why (pruned by prediction, already in effect, out of the race).
     pub rejected: Vec<PlanRejection>,
+    /// Candidates the budget left unmeasured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmeasured: Vec<PlanUnmeasured>,
     /// For the `ci` goal: the cache settings of the chosen steps and the CI configuration that
     /// applies them.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -88,11 +88,27 @@ pub struct UnitTiming {
     /// metadata can start then. `None` when the unit has no metadata step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rmeta_s: Option<f64>,
+    /// Seconds in each of rustc's sections, where cargo reports them: libraries on stable,
+    /// every compiled unit (with link) under `-Z section-timings`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sections: Option<UnitSections>,
     /// Whether cargo finished it (false for units a failed build never ran or that failed).
     pub finished: bool,
     /// The units it depends on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deps: Vec<UnitDep>,
+}
+
+/// A unit's time by rustc section, seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnitSections {
+    /// Parsing, expansion, type checking, up to the metadata.
+    pub frontend_s: f64,
+    /// Code generation (LLVM), including the debuginfo it emits.
+    pub codegen_s: f64,
+    /// Linking, for units that link (binaries, tests, proc-macros, build scripts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_s: Option<f64>,
 }
 
 /// One dependency edge.

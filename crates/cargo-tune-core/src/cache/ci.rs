@@ -12,8 +12,8 @@ use super::backend::Backend;
 pub struct CiLayers {
     /// sccache, and where its cache lives.
     pub sccache: Option<Backend>,
-    /// The target directory saved and restored by the CI cache.
-    pub target_dir: bool,
+    /// The target directory (or its dependencies' part) saved and restored by the CI cache.
+    pub target_dir: Option<crate::vocab::CacheLayout>,
     /// cargo's `-Z checksum-freshness`, so that a restored target directory is not rebuilt
     /// because the checkout's files have new mtimes.
     pub checksum_freshness: bool,
@@ -85,8 +85,7 @@ pub fn settings(layers: &CiLayers, rustc: &str, profile: &str) -> CiCacheSetting
         );
     }
     let key_prefix = format!("target-${{{{ runner.os }}}}-rustc-{rustc}-{profile}-");
-    let target_cache_key = layers
-        .target_dir
+    let target_cache_key = (layers.target_dir == Some(crate::vocab::CacheLayout::Whole))
         .then(|| format!("{key_prefix}${{{{ hashFiles('**/Cargo.lock') }}}}"));
 
     let mut yaml = String::new();
@@ -107,6 +106,15 @@ pub fn settings(layers: &CiLayers, rustc: &str, profile: &str) -> CiCacheSetting
     if let Some(Backend::Local(_)) = &layers.sccache {
         yaml.push_str(
             "  - name: Restore the sccache directory\n    uses: actions/cache@v4\n    with:\n      path: ${{ github.workspace }}/../sccache\n      key: sccache-${{ runner.os }}-${{ github.sha }}\n      restore-keys: sccache-${{ runner.os }}-\n",
+        );
+    }
+    if layers.target_dir == Some(crate::vocab::CacheLayout::Dependencies) {
+        // Its defaults: the dependencies' part of the target directory and cargo's registry,
+        // keyed by the toolchain and the lockfile, incremental compilation off.
+        yaml.push_str("  - uses: Swatinem/rust-cache@v2\n");
+        needs.push(
+            "Swatinem/rust-cache@v2, which also sets CARGO_INCREMENTAL=0 and saves cargo's registry"
+                .to_owned(),
         );
     }
     if let Some(key) = &target_cache_key {
@@ -145,7 +153,7 @@ mod tests {
         let s = settings(
             &CiLayers {
                 sccache: Some(Backend::Redis(url)),
-                target_dir: true,
+                target_dir: Some(crate::vocab::CacheLayout::Whole),
                 checksum_freshness: true,
                 incremental_off: true,
             },

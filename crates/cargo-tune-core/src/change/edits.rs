@@ -179,7 +179,7 @@ impl Change {
             Change::Env { var, .. } => Err(refuse(format!(
                 "`{var}` is an environment variable; set it in the shell or CI configuration that runs cargo"
             ))),
-            Change::TargetCache => Err(refuse(
+            Change::TargetCache(_) => Err(refuse(
                 "caching the target directory is CI configuration, not a file of the workspace; the plan's CI snippet sets it up",
             )),
             Change::Rustflags(flags) => Err(refuse(format!(

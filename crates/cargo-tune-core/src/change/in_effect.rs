@@ -90,7 +90,7 @@ pub fn already_in_effect(change: &Change, now: &InEffect<'_>) -> Option<String> 
         // restored target directory is never in effect before the build that restores it.
         // Edits are planned against the files as they are, which tells what is already there.
         Change::Toolchain(_)
-        | Change::TargetCache
+        | Change::TargetCache(_)
         | Change::Unset { .. }
         | Change::Centralize { .. }
         | Change::RemoveWorkspaceDependency { .. }

@@ -15,7 +15,7 @@ use std::fmt;
 
 use cargo_tune_schema::Direction;
 
-pub use crate::vocab::Linker;
+pub use crate::vocab::{CacheLayout, Linker};
 pub use edits::{ModelInputs, NotApplicable, PlanInputs};
 pub use in_effect::{InEffect, already_in_effect};
 pub use parse::{
@@ -55,9 +55,9 @@ pub enum Change {
     Linker(Linker),
     /// Build with another installed rustup toolchain's cargo and rustc (`nightly`).
     Toolchain(String),
-    /// Restore the target directory a CI cache saved after an earlier build (what `ci-warm`
-    /// measures; no other build restores anything).
-    TargetCache,
+    /// Restore the target directory (all of it, or the dependencies' part) a CI cache saved
+    /// after an earlier build (what `ci-warm` measures; no other build restores anything).
+    TargetCache(CacheLayout),
     /// Declare a dependency once in `[workspace.dependencies]` and inherit it in every member.
     Centralize {
         /// The package.
@@ -91,7 +91,7 @@ impl fmt::Display for Change {
             Change::Rustflags(flags) => write!(f, "rustflags+={}", flags.join(" ")),
             Change::Linker(l) => write!(f, "linker={}", l.as_str()),
             Change::Toolchain(t) => write!(f, "toolchain={t}"),
-            Change::TargetCache => f.write_str("target-cache"),
+            Change::TargetCache(layout) => f.write_str(layout.preset()),
             Change::Centralize { name, .. } => write!(f, "centralize {name}"),
             Change::RemoveWorkspaceDependency { name } => {
                 write!(f, "remove workspace dependency {name}")
@@ -113,7 +113,7 @@ impl Change {
                 | Change::Rustflags(_)
                 | Change::Linker(_)
                 | Change::Toolchain(_)
-                | Change::TargetCache
+                | Change::TargetCache(_)
         )
     }
 
@@ -126,7 +126,7 @@ impl Change {
             Change::Rustflags(_) => "rustflags".to_owned(),
             Change::Linker(_) => "the linker".to_owned(),
             Change::Toolchain(_) => "the toolchain".to_owned(),
-            Change::TargetCache => "the CI target-directory cache".to_owned(),
+            Change::TargetCache(_) => "the CI target-directory cache".to_owned(),
             Change::Centralize { name, .. } => format!("[workspace.dependencies] entry of {name}"),
             Change::RemoveWorkspaceDependency { name } => {
                 format!("[workspace.dependencies] entry {name}")
@@ -144,7 +144,8 @@ impl Change {
             Change::Rustflags(flags) => flags.join(" "),
             Change::Linker(l) => format!("{:?}", l.as_str()),
             Change::Toolchain(t) => t.clone(),
-            Change::TargetCache => "on".to_owned(),
+            Change::TargetCache(CacheLayout::Whole) => "the whole target directory".to_owned(),
+            Change::TargetCache(CacheLayout::Dependencies) => "dependencies only".to_owned(),
             Change::Centralize { requirement, .. } => requirement
                 .clone()
                 .unwrap_or_else(|| "the members' requirement".to_owned()),
@@ -189,7 +190,7 @@ impl Change {
             | Change::Rustflags(_)
             | Change::Linker(_)
             | Change::Toolchain(_)
-            | Change::TargetCache => Direction::FasterBuild,
+            | Change::TargetCache(_) => Direction::FasterBuild,
             Change::Centralize { .. } | Change::RemoveWorkspaceDependency { .. } => {
                 Direction::TidierManifests
             }

@@ -3,7 +3,7 @@
 
 use cargo_tune_schema::FindingCode;
 
-use super::{Change, Linker, NIGHTLY};
+use super::{CacheLayout, Change, Linker, NIGHTLY};
 
 /// What a CHANGE argument names before findings are known.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,7 +120,7 @@ pub const PRESETS: &[(&str, &[&str])] = &[
     ("sccache", &["on"]),
     ("threads", &[COUNT]),
     ("nightly", &["on"]),
-    ("target-cache", &["on"]),
+    ("target-cache", &["on", "deps"]),
     ("checksum-freshness", &["on"]),
 ];
 
@@ -200,9 +200,10 @@ impl ChangeSpec {
                 .ok_or_else(unknown);
         }
         let Some((key, value)) = text.split_once('=') else {
+            // A preset that can be switched on is named alone.
             if PRESETS
                 .iter()
-                .any(|(name, v)| *name == text && v == &["on"])
+                .any(|(name, v)| *name == text && v.first() == Some(&"on"))
             {
                 return preset(text, "on").map(ChangeSpec::Changes);
             }
@@ -318,7 +319,8 @@ fn preset(name: &str, value: &str) -> Result<Vec<Change>, ChangeError> {
             value: "sccache".to_owned(),
         },
         "nightly" => Change::Toolchain(NIGHTLY.to_owned()),
-        "target-cache" => Change::TargetCache,
+        "target-cache" if value == "deps" => Change::TargetCache(CacheLayout::Dependencies),
+        "target-cache" => Change::TargetCache(CacheLayout::Whole),
         // An unstable cargo feature, set as CI sets it: RUSTC_BOOTSTRAP=1 lets a stable cargo
         // read it.
         "checksum-freshness" => {

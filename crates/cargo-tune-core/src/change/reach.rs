@@ -141,7 +141,7 @@ impl Change {
                 profiles: None,
                 stage: Stage::Link,
             },
-            Change::TargetCache => Reach {
+            Change::TargetCache(_) => Reach {
                 profiles: None,
                 stage: Stage::Restore,
             },

@@ -5,7 +5,7 @@ use cargo_tune_schema::{Finding, FindingCode, SuggestedChange};
 use serde_json::Value;
 
 use super::parse::{config, env};
-use super::{Change, ChangeError, Linker, key_path, toml_key};
+use super::{CacheLayout, Change, ChangeError, Linker, key_path, toml_key};
 use crate::text::toml_json::{json_to_text, text_to_json};
 use crate::workspace::profiles::table_path;
 
@@ -65,7 +65,9 @@ pub(super) fn from_suggestion(s: &SuggestedChange) -> Result<Change, String> {
             spec: spec.clone(),
             precise: precise.clone(),
         }),
-        SuggestedChange::CiCache { layer } if layer == "target-dir" => Ok(Change::TargetCache),
+        SuggestedChange::CiCache { layer } if let Some(layout) = CacheLayout::from_layer(layer) => {
+            Ok(Change::TargetCache(layout))
+        }
         SuggestedChange::CiCache { layer } => Err(format!(
             "caching {layer} in CI is not known to this version of cargo-tune"
         )),
@@ -124,8 +126,8 @@ pub(super) fn to_suggestion(change: &Change) -> SuggestedChange {
         Change::Toolchain(t) => SuggestedChange::Manual {
             text: format!("build with rustup's `{t}` toolchain"),
         },
-        Change::TargetCache => SuggestedChange::CiCache {
-            layer: "target-dir".to_owned(),
+        Change::TargetCache(layout) => SuggestedChange::CiCache {
+            layer: layout.layer().to_owned(),
         },
         Change::Centralize { name, requirement } => SuggestedChange::CentralizeDependency {
             name: name.clone(),

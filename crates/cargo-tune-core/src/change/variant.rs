@@ -35,8 +35,8 @@ pub struct Variant {
     pub rustflags: Option<Vec<String>>,
     /// Another toolchain whose cargo and rustc build this variant; `None` for the one in use.
     pub toolchain: Option<ToolchainRun>,
-    /// Whether `ci-warm` restores the target directory its warm-up build left.
-    pub restore_target: bool,
+    /// What of the target directory its warm-up build left `ci-warm` restores, if anything.
+    pub restore_target: Option<crate::vocab::CacheLayout>,
 }
 
 /// Where rustflags can come from, as cargo reads them.
@@ -105,7 +105,7 @@ pub fn resolve(
     let mut env = Vec::new();
     let mut extra: Vec<String> = Vec::new();
     let mut toolchain = None;
-    let mut restore_target = false;
+    let mut restore_target = None;
     for change in changes {
         match change {
             Change::Toolchain(name) => {
@@ -153,7 +153,7 @@ pub fn resolve(
                 test_link(*linker, &flags, ctx.probe_dir)?;
                 extra.extend(flags);
             }
-            Change::TargetCache => restore_target = true,
+            Change::TargetCache(layout) => restore_target = Some(*layout),
             Change::Unset { .. }
             | Change::Centralize { .. }
             | Change::RemoveWorkspaceDependency { .. }

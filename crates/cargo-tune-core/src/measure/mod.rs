@@ -9,6 +9,7 @@
 //! through a callback) and returns per scenario each candidate's ratio, interval and verdict.
 
 pub mod bench;
+pub mod ci_cache;
 pub mod context;
 pub mod history;
 pub mod messages;
@@ -95,7 +96,7 @@ pub fn compare(runs: &ScenarioRuns, of: usize) -> Vec<Comparison> {
                 .runs
                 .iter()
                 .zip(&candidate.runs)
-                .map(|(b, c)| c.wall_s / b.wall_s)
+                .map(|(b, c)| c.charged_s() / b.charged_s())
                 .collect();
             let failed = baseline.failure.is_some() || candidate.failure.is_some();
             let estimate = stats::compare_ratios(&ratios, confidence_for(of));
@@ -262,6 +263,7 @@ mod tests {
                 units_total: 1,
                 harness_cpu_s: 0.0,
                 compiler_cache: None,
+                cache_restore_s: None,
             })
             .collect();
         VariantOutcome {
@@ -274,6 +276,7 @@ mod tests {
                 status: "exit status: 101".to_owned(),
                 last_lines: Vec::new(),
             }),
+            cache_bytes: None,
         }
     }
 

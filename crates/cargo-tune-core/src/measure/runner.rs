@@ -53,6 +53,12 @@ pub struct MeasurePlan {
     /// Told at each cargo run's first message: cargo has resolved and let go of its package
     /// cache lock, so another cargo call can start beside the build without holding it up.
     pub resolved: Option<mpsc::Sender<()>>,
+    /// Package and crate names of the workspace members: what a dependencies-only CI cache
+    /// leaves out.
+    pub members: Vec<String>,
+    /// Bytes per second a CI runner restores its cache at: `ci-warm` charges each run the
+    /// restore of its variant's cache.
+    pub cache_bandwidth: f64,
 }
 
 impl MeasurePlan {
@@ -331,11 +337,60 @@ fn prepare_ci_run(
     .map_err(io("check the workspace out into", &checkout_at))?;
     let target = target_dir(&plan.bench_dir, Scenario::CiWarm, &variant.name);
     let saved = saved_target(&plan.bench_dir, &variant.name);
-    if variant.restore_target && label != RunLabel::WarmUp && saved.exists() {
-        checkout::restore(&saved, &target).map_err(io("restore the target directory", &target))
+    if variant.restore_target.is_some() && label != RunLabel::WarmUp && saved.exists() {
+        checkout::restore(&saved, &target).map_err(io("restore the target directory", &target))?;
     } else {
-        checkout::remove(&target).map_err(io("empty the target directory", &target))
+        checkout::remove(&target).map_err(io("empty the target directory", &target))?;
     }
+    // The warm-up builds the commit before; a measured run builds a pull request's change to
+    // one member, on a checkout whose files all have new mtimes.
+    if label != RunLabel::WarmUp
+        && let Some(touch) = &plan.touch
+        && let Ok(relative) = touch.strip_prefix(&plan.workspace_root)
+    {
+        let path = checkout_at.join(relative);
+        let original = std::fs::read(&path).map_err(io("read the file to edit", &path))?;
+        let mut edited = format!("// cargo-tune ci-warm edit {label}\n").into_bytes();
+        edited.extend_from_slice(&original);
+        crate::fsutil::write_atomic(&path, &edited).map_err(io("edit", &path))?;
+    }
+    Ok(())
+}
+
+/// After a `ci-warm` warm-up: what the variant's CI saves (the target directory, or its
+/// dependencies' part; sccache's directory), and its size compressed as a CI cache stores it.
+fn save_ci_cache(
+    plan: &MeasurePlan,
+    variant: &Variant,
+    dir: &Path,
+) -> Result<Option<u64>, MeasureError> {
+    let io = MeasureError::io;
+    let mut saved_dirs = Vec::new();
+    if let Some(layout) = variant.restore_target {
+        // What a CI cache action saves after the build, mtimes kept; moved, since the next
+        // run replaces the target directory anyway.
+        let saved = saved_target(&plan.bench_dir, &variant.name);
+        checkout::move_over(dir, &saved).map_err(io("save the target directory", &saved))?;
+        if layout == crate::vocab::CacheLayout::Dependencies {
+            super::ci_cache::keep_dependencies_only(&saved, &plan.members)
+                .map_err(io("leave the members out of", &saved))?;
+        }
+        saved_dirs.push(saved);
+    }
+    if uses_sccache(variant) {
+        saved_dirs.push(sccache_dir(
+            &plan.bench_dir,
+            Scenario::CiWarm,
+            &variant.name,
+        ));
+    }
+    if saved_dirs.is_empty() {
+        return Ok(None);
+    }
+    let dirs: Vec<&Path> = saved_dirs.iter().map(PathBuf::as_path).collect();
+    super::ci_cache::compressed_size(&dirs)
+        .map(Some)
+        .map_err(io("measure the compressed size of", &saved_dirs[0]))
 }
 
 /// Runs the plan. `cancel` is polled while cargo runs; when it is set the build is killed, the
@@ -380,6 +435,7 @@ fn measure_scenario(
             runs: Vec::new(),
             summary: None,
             failure: None,
+            cache_bytes: None,
         })
         .collect();
     let mut rounds = Vec::new();
@@ -413,6 +469,7 @@ fn measure_scenario(
                 adopt_clean_build(plan, scenario, variant)?;
             }
             if scenario.edits()
+                && scenario != Scenario::CiWarm
                 && let Some(t) = touched.as_deref_mut()
             {
                 t.edit().map_err(MeasureError::io("edit", t.path()))?;
@@ -461,14 +518,13 @@ fn measure_scenario(
                 );
             }
             if let RunLabel::Measured(_) = label {
+                if let Some(bytes) = outcome.cache_bytes {
+                    run.measurement.cache_restore_s = Some(bytes as f64 / plan.cache_bandwidth);
+                }
                 outcome.runs.push(run.measurement);
                 ran.push(variant.name.clone());
-            } else if scenario == Scenario::CiWarm && variant.restore_target {
-                // What a CI cache action saves after the build, mtimes kept; moved, since the
-                // next run replaces the target directory anyway.
-                let saved = saved_target(&plan.bench_dir, &variant.name);
-                checkout::move_over(&dir, &saved)
-                    .map_err(MeasureError::io("save the target directory", &saved))?;
+            } else if scenario == Scenario::CiWarm {
+                outcome.cache_bytes = save_ci_cache(plan, variant, &dir)?;
             }
         }
         if round > 0 {
@@ -540,6 +596,7 @@ fn run_command(
         units_total: messages.total,
         harness_cpu_s: done.harness_cpu.as_secs_f64(),
         compiler_cache: None,
+        cache_restore_s: None,
     };
     Ok(RunResult {
         ok: done.status.success(),
@@ -556,6 +613,7 @@ mod tests {
     use super::*;
 
     fn variant(env: &[(&str, &str)], restore_target: bool) -> Variant {
+        let restore_target = restore_target.then_some(crate::vocab::CacheLayout::Whole);
         Variant {
             name: "candidate-1".to_owned(),
             changes: Vec::new(),
@@ -588,6 +646,8 @@ mod tests {
             target_directory: PathBuf::from("/ws/target"),
             path: None,
             resolved: None,
+            members: Vec::new(),
+            cache_bandwidth: 1e8,
         }
     }
 

@@ -37,6 +37,9 @@ pub struct MeasureOptions {
     pub no_history: bool,
     /// Workspace members to build; empty for the whole workspace.
     pub packages: Vec<String>,
+    /// Bytes per second `ci-warm` restores a CI cache at; `None` for
+    /// [`crate::measure::ci_cache::DEFAULT_BANDWIDTH`].
+    pub cache_bandwidth: Option<f64>,
 }
 
 /// The profiles, rustflags and linker in effect before any change.
@@ -44,6 +47,13 @@ pub struct Current {
     profiles: Vec<EffectiveProfile>,
     rustflags: Vec<String>,
     linker: String,
+}
+
+impl Current {
+    /// The linker in effect (`rust-lld`, `mold`, `ld.bfd`, …).
+    pub fn linker(&self) -> &str {
+        &self.linker
+    }
 }
 
 /// The workspace, loaded and probed once.
@@ -345,9 +355,13 @@ impl Session {
             }
             None => default_touch_file(&self.model.metadata, &args.packages),
         };
-        if scenarios.iter().any(|s| s.edits()) && touch.is_none() {
+        if let Some(s) = scenarios.iter().find(|s| s.edits())
+            && touch.is_none()
+        {
             return Err(Failure::Usage {
-                message: "dev-incremental needs a file to edit and the workspace has no target source; pass --touch PATH".to_owned(),
+                message: format!(
+                    "{s} needs a file to edit and the workspace has no target source; pass --touch PATH"
+                ),
             });
         }
         let jobs = args.jobs.map(|j| j as usize);
@@ -395,6 +409,20 @@ impl Session {
             target_directory: self.model.metadata.target_directory.clone(),
             path: self.path_var.clone(),
             resolved: None,
+            members: self
+                .model
+                .metadata
+                .workspace_packages()
+                .iter()
+                .flat_map(|p| {
+                    let mut names = vec![p.name.clone(), p.name.replace('-', "_")];
+                    names.extend(p.targets.iter().map(|t| t.name.replace('-', "_")));
+                    names
+                })
+                .collect(),
+            cache_bandwidth: args
+                .cache_bandwidth
+                .unwrap_or(crate::measure::ci_cache::DEFAULT_BANDWIDTH),
         };
         Ok((context, plan))
     }

@@ -209,6 +209,7 @@ impl TimingsRequest {
             touch: self.touch.clone(),
             no_history: true,
             packages: self.packages.clone(),
+            cache_bandwidth: None,
         };
         let (mut context, mut plan) = session.plan_unrecorded(
             &measure_args,

@@ -3,7 +3,7 @@
 
 use cargo_tune_schema::{Goal, PlanCandidate};
 
-use crate::change::Change;
+use crate::change::{CacheLayout, Change};
 use crate::probe::LinkerSetup;
 use crate::vocab::Scenario;
 
@@ -49,6 +49,8 @@ fn candidate(
         risk: risk.to_owned(),
         slot: changes.first().map(Change::slot).unwrap_or_default(),
         changes: changes.iter().map(Change::to_suggestion).collect(),
+        predicted: Vec::new(),
+        measured: Vec::new(),
     }
 }
 
@@ -191,8 +193,20 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             2,
             "low",
             "cache storage and a restore step; a stale cache only costs time, since cargo rebuilds what changed",
-            &[Change::TargetCache],
-    ));
+            &[Change::TargetCache(CacheLayout::Whole)],
+        ));
+        // The layout most projects already use: what `Swatinem/rust-cache` saves by default.
+        out.push(candidate(
+            "ci-target-cache-deps",
+            "cache the dependencies' part of the target directory in CI, with incremental compilation off, as Swatinem/rust-cache does by default",
+            2,
+            "low",
+            "cache storage and a restore step; every workspace member is compiled again in each build",
+            &[
+                Change::TargetCache(CacheLayout::Dependencies),
+                env("CARGO_INCREMENTAL", "0"),
+            ],
+        ));
         // Alone, checksum freshness only adds hashing; it pays with a restored target
         // directory, so it is proposed with one, in the same slot.
         out.push(candidate(
@@ -202,11 +216,11 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
             "medium",
             "an unstable cargo feature: a nightly toolchain, or RUSTC_BOOTSTRAP=1 on stable, which unlocks every unstable feature for the build",
             &[
-                Change::TargetCache,
+                Change::TargetCache(CacheLayout::Whole),
                 env("CARGO_UNSTABLE_CHECKSUM_FRESHNESS", "true"),
                 env("RUSTC_BOOTSTRAP", "1"),
             ],
-    ));
+        ));
         out.push(candidate(
             "ci-sccache",
             "compile through sccache with incremental compilation off, so workspace members are cached too",
@@ -257,7 +271,7 @@ pub fn ci_layers(
         .filter_map(|s| Change::from_suggestion(s).ok());
     for change in changes {
         match change {
-            Change::TargetCache => layers.target_dir = true,
+            Change::TargetCache(layout) => layers.target_dir = Some(layout),
             Change::Env { var, value } => match (var.as_str(), value.as_str()) {
                 ("CARGO_UNSTABLE_CHECKSUM_FRESHNESS", "true") => layers.checksum_freshness = true,
                 ("RUSTC_WRAPPER", "sccache") => layers.sccache = Some(sccache.clone()),
@@ -343,7 +357,7 @@ mod tests {
             layers,
             crate::cache::ci::CiLayers {
                 sccache: Some(backend.clone()),
-                target_dir: true,
+                target_dir: Some(CacheLayout::Whole),
                 checksum_freshness: true,
                 incremental_off: true,
             }

@@ -5,17 +5,19 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use cargo_tune_schema::{
-    Goal, PLAN_FORMAT_VERSION, PlanCandidate, PlanEnd, PlanRecord, PlanRejection, ScenarioResult,
-    ToolInfo,
+    Goal, PLAN_FORMAT_VERSION, PlanCandidate, PlanEnd, PlanEvidence, PlanRecord, PlanRejection,
+    RunContext, ScenarioResult, ToolInfo,
 };
 
 use super::catalogue::{self, LINKERS, ci_layers, scenarios as goal_scenarios};
-use super::driver::{Measurer, Search, changes_of};
+use super::driver::{Facts, Measurer, Search, changes_of};
 use super::record::{default_path, fingerprint};
 use crate::cargo::Invocation;
 use crate::change::variant::Variant;
 use crate::change::{Change, ChangeArg};
-use crate::measure::session::{MeasureOptions, Session};
+use crate::measure::session::{Current, MeasureOptions, Session};
+use crate::measure::{MeasurePlan, runner};
+use crate::timings::{BuildTimings, html, unit_graph};
 use crate::vocab::{Events, Failure, Scenario};
 
 /// What to plan.
@@ -33,15 +35,37 @@ pub struct PlanRequest {
     pub output: Option<PathBuf>,
     /// Where sccache's cache lives in CI, for the CI snippet (`--cache-backend`).
     pub cache_backend: String,
+    /// The largest CI cache, compressed, a plan may need (`--cache-limit`), bytes.
+    pub cache_limit: u64,
     /// Scenarios (else the goal's), runs and the rest.
     pub measure: MeasureOptions,
 }
 
-/// Builds of a measuring session, reported to the user's events.
+/// Builds of a measuring session in the plan's own target directories, reported to the user's
+/// events.
 struct Builds<'a> {
     session: &'a Session,
     options: MeasureOptions,
     events: &'a mut dyn Events,
+    /// Below the session's: removed when the plan ends, however it ends.
+    bench_dir: PathBuf,
+}
+
+impl Builds<'_> {
+    fn measure_plan(
+        &self,
+        variants: Vec<Variant>,
+        scenario: Scenario,
+        runs: usize,
+    ) -> Result<(RunContext, MeasurePlan), Failure> {
+        let mut options = self.options.clone();
+        options.runs = u32::try_from(runs).unwrap_or(u32::MAX);
+        let (context, mut plan) =
+            self.session
+                .plan(&options, variants, vec![scenario], Vec::new())?;
+        plan.bench_dir = self.bench_dir.clone();
+        Ok((context, plan))
+    }
 }
 
 impl Measurer for Builds<'_> {
@@ -60,22 +84,48 @@ impl Measurer for Builds<'_> {
     fn measure(
         &mut self,
         variants: &[Variant],
-        scenarios: &[Scenario],
-        runs: usize,
-        compare: bool,
+        runs: &[(Scenario, usize)],
+        skip: &[(Scenario, String)],
+        extra_args: &[String],
     ) -> Result<Vec<ScenarioResult>, Failure> {
-        let mut options = self.options.clone();
-        options.runs = u32::try_from(runs).unwrap_or(u32::MAX);
         let mut out = Vec::new();
-        for scenario in scenarios {
-            let (context, mut plan) =
-                self.session
-                    .plan(&options, variants.to_vec(), vec![*scenario], Vec::new())?;
+        for &(scenario, n) in runs {
+            let (context, mut plan) = self.measure_plan(variants.to_vec(), scenario, n)?;
             plan.warm_up = !scenario.is_clean();
-            let (_, _, results) = self.session.run_plan(context, plan, compare, self.events)?;
+            plan.extra_args = extra_args.to_vec();
+            plan.skip = skip
+                .iter()
+                .filter(|(s, _)| *s == scenario)
+                .cloned()
+                .collect();
+            let (_, _, results) = self.session.run_plan(context, plan, true, self.events)?;
             out.extend(results);
         }
         Ok(out)
+    }
+
+    fn timings(&mut self, scenario: Scenario, variant: &Variant) -> Result<BuildTimings, String> {
+        let (_, plan) = self
+            .measure_plan(vec![variant.clone()], scenario, 1)
+            .map_err(|e| e.render().unwrap_or_default())?;
+        let report = runner::target_dir(&plan.bench_dir, scenario, &variant.name)
+            .join("cargo-timings")
+            .join("cargo-timing.html");
+        let text = std::fs::read_to_string(&report)
+            .map_err(|e| format!("read {}: {e}", report.display()))?;
+        let mut timings = html::parse(&text).map_err(|e| e.to_string())?;
+        // The unit graph is unstable: RUSTC_BOOTSTRAP for this one call, which builds nothing.
+        let graph = runner::command(&plan, scenario, variant)
+            .args(["--unit-graph", "-Z", "unstable-options"])
+            .env("RUSTC_BOOTSTRAP", "1")
+            .env("CARGO_TARGET_DIR", plan.bench_dir.join("unit-graph"))
+            .output()
+            .map_err(|e| format!("cargo --unit-graph failed: {e}"))
+            .and_then(|o| unit_graph::parse(&String::from_utf8_lossy(&o.stdout)))?;
+        unit_graph::attach(&mut timings, &graph)
+            .map_err(|e| format!("the unit graph does not describe the build: {e}"))?;
+        timings.mark_all_finished();
+        Ok(timings)
     }
 
     fn note(&mut self, text: &str) {
@@ -143,10 +193,31 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
     }
     let mut options = request.measure.clone();
     options.no_history = true;
+    let profile = scenarios.first().map_or("dev", |s| s.profile());
+    let facts = Facts {
+        jobs: crate::measure::context::effective_jobs(
+            request.measure.jobs.map(|j| j as usize),
+            &session.model.env,
+            &session.model.config,
+            session.env.host.cores,
+        ),
+        members: session
+            .model
+            .metadata
+            .workspace_packages()
+            .iter()
+            .map(|p| (p.name.clone(), p.version.to_string()))
+            .collect(),
+        linker: current.linker().to_owned(),
+        without_debuginfo: without_debuginfo(&session, &current, profile),
+        history_s: history_estimate(&session, &scenarios),
+    };
+    let bench_dir = session.bench_dir.join("plan");
     let mut builds = Builds {
         session: &session,
         options,
         events,
+        bench_dir: bench_dir.clone(),
     };
     let mut search = Search {
         record: PlanRecord {
@@ -164,10 +235,13 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
             runs: request.measure.runs as usize,
             budget_s: request.budget.as_secs(),
             elapsed_s: 0,
+            evidence: PlanEvidence::default(),
             candidates: candidates.clone(),
-            rounds: Vec::new(),
+            stages: Vec::new(),
             steps: Vec::new(),
+            confirmation: None,
             rejected,
+            unmeasured: Vec::new(),
             ci: None,
         },
         started: Instant::now(),
@@ -176,6 +250,8 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
         follow_ups: request.follow_ups,
         runs: request.measure.runs as usize,
         measurer: &mut builds,
+        facts,
+        cache_limit: request.cache_limit,
     };
     let result = search.run(&scenarios);
     if goal == Goal::Ci {
@@ -190,6 +266,21 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
             crate::cache::ci::settings(&layers, &session.env.rustc.version.to_string(), "dev")
         });
     }
+    // What the baseline took is kept however the plan ended, so that the next one can tell
+    // a budget too small before it builds anything.
+    if let Some(entry) = history_line(&search.record, &session, &request.measure)
+        && !request.measure.no_history
+    {
+        let path = crate::measure::history::path(&session.model.metadata.target_directory);
+        if let Err(e) = crate::measure::history::append(&path, &entry) {
+            search
+                .measurer
+                .note(&format!("failed to append to {}: {e}", path.display()));
+        }
+    }
+    // The plan's builds are of no use once it has decided (or stopped): their target
+    // directories go, however it ended.
+    let removed = crate::exec::checkout::remove(&bench_dir);
     match result {
         Ok(end) => search.write(end)?,
         Err(Failure::Interrupted { restored }) => {
@@ -198,5 +289,87 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
         }
         Err(e) => return Err(e),
     }
+    if let Err(e) = removed {
+        search
+            .measurer
+            .note(&format!("failed to remove {}: {e}", bench_dir.display()));
+    }
     Ok(search.record)
+}
+
+/// The changes that build `profile` without debuginfo, where it has some in effect (for every
+/// crate or for dependencies); empty when it has none.
+fn without_debuginfo(session: &Session, current: &Current, profile: &str) -> Vec<Change> {
+    let off = |key: String| Change::Config {
+        key,
+        value: "0".to_owned(),
+    };
+    let candidates = [
+        off(format!("profile.{profile}.debug")),
+        off(format!("profile.{profile}.package.\"*\".debug")),
+    ];
+    candidates
+        .into_iter()
+        .filter(|c| {
+            session
+                .no_op_reasons(std::slice::from_ref(c), current)
+                .is_none()
+        })
+        .collect()
+}
+
+/// Seconds one build of the workspace as it is took in every scenario of the plan, from the
+/// history of earlier plans, `bench`es and `try`s.
+fn history_estimate(session: &Session, scenarios: &[Scenario]) -> Option<f64> {
+    let path = crate::measure::history::path(&session.model.metadata.target_directory);
+    let (entries, _) = crate::measure::history::read_history(&path).ok()?;
+    let names: Vec<&str> = scenarios.iter().map(|s| s.as_str()).collect();
+    crate::measure::history::baseline_seconds(&entries, &names)
+}
+
+/// The history line of the plan's baseline builds, so that the next plan knows what one costs.
+fn history_line(
+    record: &PlanRecord,
+    session: &Session,
+    options: &MeasureOptions,
+) -> Option<cargo_tune_schema::HistoryEntry> {
+    if record.evidence.baseline.is_empty() {
+        return None;
+    }
+    let (context, _) = session
+        .plan_unrecorded(options, Vec::new(), Vec::new(), Vec::new())
+        .ok()?;
+    Some(cargo_tune_schema::HistoryEntry {
+        format_version: cargo_tune_schema::FORMAT_VERSION,
+        command: "plan".to_owned(),
+        finished_at: crate::measure::session::now(),
+        tool: record.tool.clone(),
+        context,
+        variants: Vec::new(),
+        results: record
+            .evidence
+            .baseline
+            .iter()
+            .map(|b| cargo_tune_schema::HistoryResult {
+                scenario: b.scenario.clone(),
+                variant: "baseline".to_owned(),
+                summary: crate::measure::summaries(&[cargo_tune_schema::Measurement {
+                    wall_s: b.seconds,
+                    user_s: 0.0,
+                    sys_s: 0.0,
+                    peak_tree_rss_bytes: None,
+                    max_process_rss_bytes: None,
+                    artifact_bytes: 0,
+                    units_rebuilt: 0,
+                    units_total: 0,
+                    harness_cpu_s: 0.0,
+                    compiler_cache: None,
+                    cache_restore_s: None,
+                }]),
+                failed: false,
+                ratio: None,
+                verdict: None,
+            })
+            .collect(),
+    })
 }

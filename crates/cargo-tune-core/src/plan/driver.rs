@@ -1,19 +1,25 @@
-//! The search itself, over a [`Measurer`]: greedy forward selection in rounds, each round's
-//! decision settled by [`super::decision`], every step written to the record as it is taken.
+//! The search itself, over a [`Measurer`]: the baseline built once with cargo's timings, one
+//! instrumented build, a prediction for every candidate, then a race of the candidates worth
+//! building within the budget, and the winners composed and confirmed once.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use cargo_tune_schema::{
-    PlanCandidate, PlanEnd, PlanMeasurement, PlanRecord, PlanRejection, PlanRound, PlanStep,
-    ScenarioRatio, ScenarioResult, Verdict,
+    InstrumentedBuild, PlanCandidate, PlanConfirmation, PlanEnd, PlanMeasurement, PlanPrediction,
+    PlanRecord, PlanRejection, PlanStage, PlanStep, PlanUnmeasured, ScenarioResult,
+    ScenarioSeconds, StageRuns, Verdict,
 };
 
 use super::catalogue::weight as weight_of;
-use super::decision::{Pairs, StagePairs, fitting, pairs, round_estimate, settle};
+use super::decision::{Pairs, judge, pairs, score};
+use super::predict::{Effect, Evidence, ScenarioEvidence, effects, predict};
+use super::race::{Race, Standing};
 use super::record::to_toml;
 use crate::change::variant::Variant;
 use crate::change::{Change, ChangeArg, ChangeSpec};
+use crate::timings::BuildTimings;
 use crate::vocab::{Failure, Scenario};
 
 /// What the search measures with: variants resolved from changes, and builds of them.
@@ -25,15 +31,19 @@ pub trait Measurer {
         args: &[ChangeArg],
         changes: &[Change],
     ) -> Result<Variant, Failure>;
-    /// Measures `variants` (the baseline first) with `runs` runs each in every scenario;
-    /// `compare` compares each with the baseline.
+    /// Measures `variants` with the runs given per scenario, in that order, each variant in
+    /// every scenario but those of `skip` (scenario, variant name); `extra_args` go to every
+    /// cargo command.
     fn measure(
         &mut self,
         variants: &[Variant],
-        scenarios: &[Scenario],
-        runs: usize,
-        compare: bool,
+        runs: &[(Scenario, usize)],
+        skip: &[(Scenario, String)],
+        extra_args: &[String],
     ) -> Result<Vec<ScenarioResult>, Failure>;
+    /// cargo's timings of the last build of `variant` in `scenario` (built with `--timings`),
+    /// with every dependency edge from cargo's unit graph; `Err` says why there are none.
+    fn timings(&mut self, scenario: Scenario, variant: &Variant) -> Result<BuildTimings, String>;
     /// Something the user should know.
     fn note(&mut self, text: &str);
     /// Why the search cannot go on.
@@ -58,7 +68,23 @@ pub fn changes_of(candidates: &[&PlanCandidate]) -> (Vec<ChangeArg>, Vec<Change>
     (args, changes)
 }
 
-/// The search under way: its record, written after every step (and when it ends however it
+/// What the predictions are read with, from the workspace and toolchain.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    /// The jobs cargo builds with.
+    pub jobs: usize,
+    /// `(name, version)` of every workspace member.
+    pub members: std::collections::BTreeSet<(String, String)>,
+    /// The linker in effect.
+    pub linker: String,
+    /// The changes that make the instrumented build one without debuginfo, when the profile
+    /// has some; empty otherwise.
+    pub without_debuginfo: Vec<Change>,
+    /// Seconds one measurement of the baseline took before, from the history, if known.
+    pub history_s: Option<f64>,
+}
+
+/// The search under way: its record, written after every stage (and when it ends however it
 /// ends), so that what is known survives a Ctrl-C.
 pub struct Search<'a> {
     /// The record so far.
@@ -69,12 +95,16 @@ pub struct Search<'a> {
     pub path: PathBuf,
     /// Seconds the search may take.
     pub budget: f64,
-    /// Follow-up stages a round may add.
+    /// Stages the race may run after its first.
     pub follow_ups: usize,
-    /// Measured runs per variant in a round's first stage.
+    /// Measured runs of an incremental scenario in the race's first stage.
     pub runs: usize,
     /// What measures.
     pub measurer: &'a mut dyn Measurer,
+    /// What the predictions need to know.
+    pub facts: Facts,
+    /// The largest CI cache, compressed, a plan may need (bytes).
+    pub cache_limit: u64,
 }
 
 impl Search<'_> {
@@ -96,239 +126,796 @@ impl Search<'_> {
         ));
         Ok(())
     }
-}
 
-impl Search<'_> {
+    fn left(&self) -> f64 {
+        self.budget - self.started.elapsed().as_secs_f64()
+    }
+
     /// Runs the search in `scenarios`; the caller writes the record when it ends.
     pub fn run(&mut self, scenarios: &[Scenario]) -> Result<PlanEnd, Failure> {
-        search(self, scenarios)
-    }
-}
-
-/// The greedy forward selection: each round measures every remaining candidate on top of the
-/// steps chosen so far and takes the best one that measured faster; it ends when none is, or
-/// when the next round would not fit the budget.
-fn search(search: &mut Search<'_>, scenarios: &[Scenario]) -> Result<PlanEnd, Failure> {
-    let mut remaining: Vec<PlanCandidate> = search.record.candidates.clone();
-    if remaining.is_empty() {
-        return Ok(PlanEnd::Converged);
-    }
-    // One warm-up and one run of the workspace as it is: what a round is estimated from.
-    let probe_started = Instant::now();
-    let baseline = search.measurer.variant("baseline", &[], &[])?;
-    let probe = search.measurer.measure(&[baseline], scenarios, 1, false)?;
-    let mut probe_s = probe_started.elapsed().as_secs_f64();
-    if let Some((scenario, failure)) = probe.iter().find_map(|s| {
-        let f = s.variants.first()?.failure.as_ref()?;
-        Some((s.scenario.clone(), f))
-    }) {
-        search.measurer.error(&format!(
-            "the workspace as it is fails to build in {scenario} ({}: `{}`); there is nothing to plan from:\n{}",
-            failure.status,
-            failure.command,
-            failure.last_lines.join("\n")
-        ));
-        return Err(Failure::BuildFailed { failed: 1 });
-    }
-    let run_s: f64 = probe
-        .iter()
-        .filter_map(|s| {
-            s.variants
-                .first()?
-                .summary
-                .as_ref()
-                .map(|m| m.wall_s.median)
-        })
-        .sum();
-    let runs = search.runs;
-    let budget = search.budget;
-    let goal = search.record.goal;
-    let weight = |scenario: &str| weight_of(goal, scenario);
-    let first = round_estimate(remaining.len() + 1, runs, probe_s, run_s);
-    if first > budget - probe_s {
-        return Err(Failure::Usage {
-            message: format!(
-                "a budget of {}s is too small: one round of {} candidates and the baseline, {} runs each in {}, takes about {}s here (estimated from a baseline build of {:.1}s); pass --budget {}m or more, or fewer --runs",
-                budget as u64,
-                remaining.len(),
-                runs,
-                search.record.scenarios.join(", "),
-                first.ceil() as u64,
-                run_s,
-                ((first + probe_s) / 60.0).ceil() as u64
-            ),
-        });
-    }
-
-    let mut chosen: Vec<PlanCandidate> = Vec::new();
-    let mut cumulative: Vec<ScenarioRatio> = Vec::new();
-    let mut last: Vec<(String, Vec<PlanMeasurement>)> = Vec::new();
-    while !remaining.is_empty() {
-        let estimate = round_estimate(remaining.len() + 1, runs, probe_s, run_s);
-        if search.started.elapsed().as_secs_f64() + estimate > budget {
-            search.measurer.note(&format!(
-                "stopping: the next round takes about {}s and {}s of the budget are left",
-                estimate.ceil() as u64,
-                (budget - search.started.elapsed().as_secs_f64()).max(0.0) as u64
-            ));
-            reject_rest(
-                search,
-                &remaining,
-                &last,
-                "not measured faster before the budget ran out",
-            );
-            return Ok(PlanEnd::Budget);
-        }
-        let chosen_refs: Vec<&PlanCandidate> = chosen.iter().collect();
-        let (args, changes) = changes_of(&chosen_refs);
-        // The baseline of a later round has the configuration of the candidate the round
-        // before chose: under its name it reuses that candidate's target directory, and
-        // the candidates reuse their dependencies' artifacts from the round before.
-        let base_name = chosen.last().map_or("baseline", |c| c.id.as_str());
-        let mut variants = vec![search.measurer.variant(base_name, &args, &changes)?];
-        for c in &remaining {
-            let mut with: Vec<&PlanCandidate> = chosen_refs.clone();
-            with.push(c);
-            let (args, changes) = changes_of(&with);
-            variants.push(search.measurer.variant(&c.id, &args, &changes)?);
-        }
-        let round_started = Instant::now();
-        let n_variants = variants.len();
-        let results = search.measurer.measure(&variants, scenarios, runs, true)?;
-        // A variant's warm-up is a whole build where its target directory is new (the
-        // probe's may have been one left by an earlier run): later rounds are estimated
-        // from what this one cost.
-        let observed = round_started.elapsed().as_secs_f64() / n_variants as f64
-            - runs.saturating_sub(1) as f64 * run_s;
-        probe_s = probe_s.max(observed);
-        let first: Vec<Vec<Pairs>> = remaining.iter().map(|c| pairs(&results, &c.id)).collect();
-        let refs: Vec<&PlanCandidate> = remaining.iter().collect();
-        // None faster yet: more runs for the leading candidates, halving them each stage,
-        // before the round concludes that nothing is faster.
-        let mut more =
-            |leaders: &[String], stage_runs: usize| -> Result<Option<StagePairs>, Failure> {
-                // The variants' target directories exist: a stage costs its measured runs and
-                // the incremental warm-ups, about one run each.
-                let left = budget - search.started.elapsed().as_secs_f64();
-                let fit = fitting(leaders.len(), stage_runs, run_s, left);
-                if fit == 0 {
-                    search.measurer.note(&format!(
-                    "not measuring {} again: {} more runs do not fit the {}s left of the budget",
-                    leaders[0],
-                    stage_runs,
-                    left.max(0.0) as u64
-                ));
-                    return Ok(None);
-                }
-                let leaders = &leaders[..fit];
-                search.measurer.note(&format!(
-                    "measuring again: {} more runs of {}",
-                    stage_runs,
-                    leaders.join(", ")
-                ));
-                // The round's own variants, already resolved (linkers test-linked, rustflags
-                // merged): the baseline and the leaders.
-                let stage: Vec<_> = variants
-                    .iter()
-                    .filter(|v| v.name == base_name || leaders.contains(&v.name))
-                    .cloned()
-                    .collect();
-                let results = search
-                    .measurer
-                    .measure(&stage, scenarios, stage_runs, true)?;
-                Ok(Some(
-                    leaders
-                        .iter()
-                        .map(|id| (id.clone(), pairs(&results, id)))
-                        .collect(),
-                ))
-            };
-        let follow_ups = search.follow_ups;
-        let settled = settle(&refs, first, runs, follow_ups, &weight, &mut more)?;
-        let (measured, decision) = (settled.measured, settled.decision);
-        search.record.rounds.push(PlanRound {
-            on_top_of: chosen.iter().map(|c| c.id.clone()).collect(),
-            measurements: measured.iter().flatten().cloned().collect(),
-            stages: settled.stages,
-            chosen: decision.chosen.clone(),
-        });
-        last = remaining
-            .iter()
-            .map(|c| c.id.clone())
-            .zip(measured.iter().cloned())
-            .collect();
-        search
-            .record
-            .rejected
-            .extend(decision.rejected.iter().cloned());
-        let Some(id) = decision.chosen else {
-            reject_rest(
-                search,
-                &remaining
-                    .iter()
-                    .filter(|c| !decision.rejected.iter().any(|r| r.candidate == c.id))
-                    .cloned()
-                    .collect::<Vec<_>>(),
-                &last,
-                "not faster in any scenario (noise or inconclusive)",
-            );
+        if self.record.candidates.is_empty() {
             return Ok(PlanEnd::Converged);
+        }
+        if let Some(once) = self.facts.history_s.filter(|s| *s > self.budget) {
+            return Err(Failure::usage(format!(
+                "a budget of {}s cannot hold one measurement of the workspace as it is, which took {}s here the last time; pass --budget {} or more",
+                self.budget as u64,
+                once.ceil() as u64,
+                minutes(once * 1.5)
+            )));
+        }
+        let baseline = self.measurer.variant("baseline", &[], &[])?;
+        let probe = self.probe(&baseline, scenarios)?;
+        let cost = Costs::from_probe(&probe, self.runs);
+        let candidates = self.record.candidates.clone();
+        let one = cost.variant();
+        if self.left() < one {
+            let spent = self.started.elapsed().as_secs_f64();
+            return Err(Failure::usage(format!(
+                "measuring the workspace as it is took {}s, and one candidate needs about {}s more: nothing fits a budget of {}s; pass --budget {} or more",
+                spent.ceil() as u64,
+                one.ceil() as u64,
+                self.budget as u64,
+                minutes(spent + 3.0 * one)
+            )));
+        }
+        let evidence = self.instrument(&probe, scenarios, &cost, &candidates)?;
+        let predicted = self.predict_all(&evidence, &candidates, scenarios);
+        let goal = self.record.goal;
+        let weight = move |s: &str| weight_of(goal, s);
+        let order = self.prune(&candidates, &predicted, &weight);
+        // With their predictions now.
+        let candidates = self.record.candidates.clone();
+
+        // What fits: candidates by expected gain, each costing one variant's first stage, with
+        // room kept to confirm a composition.
+        let reserve = if order.len() > 1 {
+            cost.confirmation(self.runs)
+        } else {
+            0.0
         };
-        let step_ms = last
-            .iter()
-            .find(|(c, _)| *c == id)
-            .map(|(_, m)| m.clone())
-            .unwrap_or_default();
-        for m in &step_ms {
-            let r = m.ratio.unwrap_or(1.0);
-            match cumulative.iter_mut().find(|c| c.scenario == m.scenario) {
-                Some(c) => c.ratio *= r,
-                None => cumulative.push(ScenarioRatio {
-                    scenario: m.scenario.clone(),
-                    ratio: r,
-                }),
+        let mut entered: Vec<&PlanCandidate> = Vec::new();
+        let mut spend = cost.variant(); // the baseline's own runs of the first stage
+        for &i in &order {
+            let c = &candidates[i];
+            if spend + one + reserve <= self.left() {
+                spend += one;
+                entered.push(c);
+            } else {
+                self.record.unmeasured.push(PlanUnmeasured {
+                    candidate: c.id.clone(),
+                    reason: "the budget ran out before it could be built".to_owned(),
+                    more_budget_s: (spend + one + reserve - self.left()).max(one).ceil() as u64,
+                });
+                spend += one;
             }
         }
-        search.record.steps.push(PlanStep {
-            candidate: id.clone(),
-            measurements: step_ms,
-            cumulative: cumulative.clone(),
-        });
-        let taken = remaining
-            .iter()
-            .position(|c| c.id == id)
-            .map(|i| remaining.remove(i));
-        chosen.extend(taken);
-        remaining.retain(|c| !decision.rejected.iter().any(|r| r.candidate == c.id));
-        // What the search knows so far survives a Ctrl-C in the next round.
-        search.write(PlanEnd::Interrupted)?;
+        if entered.is_empty() {
+            return Ok(PlanEnd::Budget);
+        }
+        let end = self.race(&baseline, entered, scenarios, &cost, &probe, &weight)?;
+        Ok(end)
     }
-    Ok(PlanEnd::Converged)
+
+    /// The workspace as it is, built once in every scenario with cargo's timings: its wall
+    /// time (the clean build is the baseline's first sample) and its units.
+    fn probe(&mut self, baseline: &Variant, scenarios: &[Scenario]) -> Result<Probe, Failure> {
+        let mut probe = Probe::default();
+        for &scenario in scenarios {
+            let started = Instant::now();
+            let results = self.measurer.measure(
+                std::slice::from_ref(baseline),
+                &[(scenario, 1)],
+                &[],
+                &["--timings".to_owned()],
+            )?;
+            let took = started.elapsed().as_secs_f64();
+            let outcome = results.first().and_then(|s| s.variants.first());
+            if let Some(f) = outcome.and_then(|o| o.failure.as_ref()) {
+                self.measurer.error(&format!(
+                    "the workspace as it is fails to build in {scenario} ({}: `{}`); there is nothing to plan from:\n{}",
+                    f.status,
+                    f.command,
+                    f.last_lines.join("\n")
+                ));
+                return Err(Failure::BuildFailed { failed: 1 });
+            }
+            let wall = outcome
+                .and_then(|o| o.runs.first())
+                .map_or(took, |r| r.wall_s);
+            let timings = self.measurer.timings(scenario, baseline);
+            self.record.evidence.baseline.push(ScenarioSeconds {
+                scenario: scenario.as_str().to_owned(),
+                seconds: round2(wall),
+            });
+            probe.scenarios.push(Probed {
+                scenario,
+                wall,
+                took,
+                timings,
+            });
+        }
+        Ok(probe)
+    }
+
+    /// The one instrumented build, when a prediction needs it and it fits the budget: the
+    /// baseline with `-Z section-timings` (and without debuginfo when the profile has some).
+    fn instrument(
+        &mut self,
+        probe: &Probe,
+        scenarios: &[Scenario],
+        cost: &Costs,
+        candidates: &[PlanCandidate],
+    ) -> Result<Option<Evidence>, Failure> {
+        let profile = scenarios.first().map_or("dev", |s| s.profile());
+        let unavailable = |search: &mut Self, why: String| {
+            search
+                .measurer
+                .note(&format!("racing without predictions: {why}"));
+            search.record.evidence.predictions_unavailable = Some(why);
+        };
+        if let Some(reason) = probe
+            .scenarios
+            .iter()
+            .find_map(|p| p.timings.as_ref().err())
+        {
+            unavailable(
+                self,
+                format!("cargo's timings of the baseline are unreadable: {reason}"),
+            );
+            return Ok(None);
+        }
+        let modelled = candidates.iter().any(|c| {
+            let (_, changes) = changes_of(&[c]);
+            effects(&changes, profile).is_some_and(|e| !e.is_empty())
+        });
+        if !modelled {
+            unavailable(self, "no candidate of this goal has a model".to_owned());
+            return Ok(None);
+        }
+        if self.left() < cost.variant() * 2.0 {
+            unavailable(
+                self,
+                "the instrumented build and one candidate do not both fit what is left of the budget".to_owned(),
+            );
+            return Ok(None);
+        }
+        let mut changes = self.facts.without_debuginfo.clone();
+        changes.push(Change::Env {
+            var: "RUSTC_BOOTSTRAP".to_owned(),
+            value: "1".to_owned(),
+        });
+        let args: Vec<ChangeArg> = changes
+            .iter()
+            .map(|c| ChangeArg {
+                text: c.to_string(),
+                spec: ChangeSpec::Changes(vec![c.clone()]),
+            })
+            .collect();
+        let variant = self.measurer.variant("instrumented", &args, &changes)?;
+        let extra = vec!["--timings".to_owned(), "-Zsection-timings".to_owned()];
+        self.measurer.note(&format!(
+            "one instrumented build for the predictions (cargo -Z section-timings under RUSTC_BOOTSTRAP=1{}); it is a build of its own",
+            if self.facts.without_debuginfo.is_empty() { "" } else { ", without debuginfo" }
+        ));
+        let mut seconds = Vec::new();
+        let mut scenarios_evidence = Vec::new();
+        for p in &probe.scenarios {
+            let results = self.measurer.measure(
+                std::slice::from_ref(&variant),
+                &[(p.scenario, 1)],
+                &[],
+                &extra,
+            )?;
+            let outcome = results.first().and_then(|s| s.variants.first());
+            if let Some(f) = outcome.and_then(|o| o.failure.as_ref()) {
+                unavailable(
+                    self,
+                    format!(
+                        "the instrumented build failed ({}): {}",
+                        f.status,
+                        f.last_lines.last().cloned().unwrap_or_default()
+                    ),
+                );
+                return Ok(None);
+            }
+            let timings = match self.measurer.timings(p.scenario, &variant) {
+                Ok(t) => t,
+                Err(why) => {
+                    unavailable(self, format!("the instrumented build's timings: {why}"));
+                    return Ok(None);
+                }
+            };
+            if let Some(m) = outcome.and_then(|o| o.runs.first()) {
+                seconds.push(ScenarioSeconds {
+                    scenario: p.scenario.as_str().to_owned(),
+                    seconds: round2(m.wall_s),
+                });
+            }
+            scenarios_evidence.push(ScenarioEvidence {
+                scenario: p.scenario,
+                baseline: p.timings.clone().unwrap_or_else(|_| unreachable_timings()),
+                wall_s: p.wall,
+                instrumented: Some(timings),
+            });
+        }
+        let mut flags = vec![
+            "RUSTC_BOOTSTRAP=1".to_owned(),
+            "--timings".to_owned(),
+            "-Zsection-timings".to_owned(),
+        ];
+        flags.extend(self.facts.without_debuginfo.iter().map(|c| c.to_string()));
+        self.record.evidence.instrumented = Some(InstrumentedBuild { flags, seconds });
+        Ok(Some(Evidence {
+            scenarios: scenarios_evidence,
+            jobs: self.facts.jobs.max(1),
+            members: self.facts.members.clone(),
+            instrumented_without_debuginfo: !self.facts.without_debuginfo.is_empty(),
+            linker: self.facts.linker.clone(),
+        }))
+    }
+
+    /// Every candidate's prediction, recorded with it; `None` where no model covers it.
+    fn predict_all(
+        &mut self,
+        evidence: &Option<Evidence>,
+        candidates: &[PlanCandidate],
+        scenarios: &[Scenario],
+    ) -> Vec<Option<Vec<PlanPrediction>>> {
+        let profile = scenarios.first().map_or("dev", |s| s.profile());
+        let out: Vec<Option<Vec<PlanPrediction>>> = candidates
+            .iter()
+            .map(|c| {
+                let e = evidence.as_ref()?;
+                let (_, changes) = changes_of(&[c]);
+                let effects = effects(&changes, profile)?;
+                e.scenarios
+                    .iter()
+                    .map(|s| predict(e, s, &effects))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .collect();
+        for (c, p) in self.record.candidates.iter_mut().zip(&out) {
+            c.predicted = p.clone().unwrap_or_default();
+        }
+        out
+    }
+
+    /// The candidates worth building, best expected first; the others are rejected with their
+    /// prediction: those predicted to change nothing measurable, those predicted slower, and
+    /// those predicted worse than another candidate of the same kind (another debuginfo level,
+    /// another linker) even at their best.
+    fn prune(
+        &mut self,
+        candidates: &[PlanCandidate],
+        predicted: &[Option<Vec<PlanPrediction>>],
+        weight: &dyn Fn(&str) -> f64,
+    ) -> Vec<usize> {
+        let point = |p: &[PlanPrediction]| weighted(p, weight, |x| x.ratio);
+        let best_case = |p: &[PlanPrediction]| weighted(p, weight, |x| x.low);
+        let family = |c: &PlanCandidate| -> Option<&'static str> {
+            let (_, changes) = changes_of(&[c]);
+            let e = effects(&changes, "dev").or_else(|| effects(&changes, "release"))?;
+            match e.as_slice() {
+                [Effect::Linker(_)] => Some("linker"),
+                e if !e.is_empty()
+                    && e.iter()
+                        .all(|x| matches!(x, Effect::Debug { .. } | Effect::SplitUnpacked)) =>
+                {
+                    Some("debuginfo")
+                }
+                _ => None,
+            }
+        };
+        let mut keep: Vec<(f64, usize)> = Vec::new();
+        let mut unpredicted = Vec::new();
+        for (i, c) in candidates.iter().enumerate() {
+            let Some(p) = &predicted[i] else {
+                unpredicted.push(i);
+                continue;
+            };
+            let shown = p
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{} {:.3} [{:.3}, {:.3}]",
+                        x.scenario, x.ratio, x.low, x.high
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let nothing = p
+                .iter()
+                .filter(|x| weight(&x.scenario) > 0.0)
+                .all(|x| (x.ratio - 1.0).abs() < 1.0 - super::race::WORTH);
+            let reason = if nothing {
+                Some(format!("predicted to change nothing measurable: {shown}"))
+            } else if point(p) > 0.0 && best_case(p) >= 0.0 {
+                Some(format!("predicted slower: {shown}"))
+            } else {
+                // Better than it at its best: another of its kind, by the point prediction.
+                family(c).and_then(|f| {
+                    candidates.iter().enumerate().find_map(|(j, other)| {
+                        let q = predicted[j].as_ref()?;
+                        (j != i && family(other) == Some(f) && point(q) < best_case(p) - 1e-9).then(
+                            || {
+                                format!(
+                                    "predicted slower than {} even at its best: {shown}",
+                                    other.id
+                                )
+                            },
+                        )
+                    })
+                })
+            };
+            match reason {
+                Some(reason) => self.record.rejected.push(PlanRejection {
+                    candidate: c.id.clone(),
+                    reason,
+                    measurements: Vec::new(),
+                }),
+                None => keep.push((point(p), i)),
+            }
+        }
+        keep.sort_by(|a, b| a.0.total_cmp(&b.0));
+        keep.into_iter()
+            .map(|(_, i)| i)
+            .chain(unpredicted)
+            .collect()
+    }
+
+    fn race(
+        &mut self,
+        baseline: &Variant,
+        entered: Vec<&PlanCandidate>,
+        scenarios: &[Scenario],
+        cost: &Costs,
+        probe: &Probe,
+        weight: &dyn Fn(&str) -> f64,
+    ) -> Result<PlanEnd, Failure> {
+        let entered: Vec<PlanCandidate> = entered.into_iter().cloned().collect();
+        let mut race = Race::new(entered.iter().collect(), weight);
+        let mut variants: HashMap<String, Variant> = HashMap::new();
+        for c in &entered {
+            let (args, changes) = changes_of(&[c]);
+            variants.insert(c.id.clone(), self.measurer.variant(&c.id, &args, &changes)?);
+        }
+        let earlier: HashMap<String, f64> = probe
+            .scenarios
+            .iter()
+            .map(|p| (p.scenario.as_str().to_owned(), p.wall))
+            .collect();
+        let has_incremental = scenarios.iter().any(|s| !s.is_clean());
+        let mut field: Vec<usize> = (0..entered.len()).collect();
+        let mut end = PlanEnd::Converged;
+        // The clean samples each variant has: the baseline's is the probe's.
+        let mut clean_samples: HashMap<String, HashMap<String, f64>> = HashMap::new();
+        while !field.is_empty() {
+            let stage = race.stages + 1;
+            let runs: Vec<(Scenario, usize)> = scenarios
+                .iter()
+                .map(|&s| (s, stage_runs(s, stage, self.runs, has_incremental)))
+                .filter(|(_, r)| *r > 0)
+                .collect();
+            // The leaders that fit what is left, best first.
+            let each = cost.stage(&runs);
+            let fit = ((self.left() / each).floor() as usize).saturating_sub(1);
+            if fit == 0 {
+                self.measurer.note(&format!(
+                    "stopping: stage {stage} needs about {}s and {}s of the budget are left",
+                    (each * (field.len() + 1) as f64).ceil() as u64,
+                    self.left().max(0.0) as u64
+                ));
+                end = PlanEnd::Budget;
+                break;
+            }
+            field.truncate(fit);
+            let ids: Vec<String> = field.iter().map(|&i| entered[i].id.clone()).collect();
+            self.measurer.note(&format!(
+                "race stage {stage}: {} ({})",
+                ids.join(", "),
+                runs.iter()
+                    .map(|(s, r)| format!("{r} run{} of {s}", if *r == 1 { "" } else { "s" }))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            let mut stage_variants = vec![baseline.clone()];
+            stage_variants.extend(ids.iter().map(|id| variants[id].clone()));
+            // The baseline's clean build of the first stage is the probe's.
+            let skip: Vec<(Scenario, String)> = runs
+                .iter()
+                .filter(|(s, _)| s.is_clean() && stage == 1)
+                .map(|(s, _)| (*s, baseline.name.clone()))
+                .collect();
+            let started = Instant::now();
+            let results = self.measurer.measure(&stage_variants, &runs, &skip, &[])?;
+            let lookup = |s: &str| earlier.get(s).copied();
+            let stage_pairs: Vec<(String, Vec<Pairs>)> = ids
+                .iter()
+                .map(|id| (id.clone(), pairs(&results, id, &baseline.name, &lookup)))
+                .collect();
+            for s in &results {
+                for v in &s.variants {
+                    if let Some(r) = v.runs.first() {
+                        clean_samples
+                            .entry(v.variant.clone())
+                            .or_default()
+                            .entry(s.scenario.clone())
+                            .or_insert(r.charged_s());
+                    }
+                }
+            }
+            race.add_stage(stage_pairs);
+            // A cache CI cannot keep is no plan, however fast.
+            for s in &results {
+                for v in &s.variants {
+                    if let Some(bytes) = v.cache_bytes.filter(|b| *b > self.cache_limit) {
+                        race.take_out(
+                            &v.variant,
+                            format!(
+                                "its CI cache, {} compressed, exceeds --cache-limit {}",
+                                crate::text::bytes(bytes),
+                                crate::text::bytes(self.cache_limit)
+                            ),
+                        );
+                    }
+                }
+            }
+            self.record.stages.push(PlanStage {
+                candidates: ids,
+                runs: runs
+                    .iter()
+                    .map(|(s, r)| StageRuns {
+                        scenario: s.as_str().to_owned(),
+                        runs: *r,
+                    })
+                    .collect(),
+                elapsed_s: started.elapsed().as_secs(),
+            });
+            self.fill_measured(&race);
+            // What is known so far survives a Ctrl-C in the next stage.
+            self.write(PlanEnd::Interrupted)?;
+            if race.stages > self.follow_ups {
+                break;
+            }
+            field = race.next_field();
+        }
+        let undecided = race.standing.contains(&Standing::Running);
+        let winners: Vec<(usize, f64)> = race.winners();
+        race.conclude(if end == PlanEnd::Budget {
+            "not shown faster before the budget ran out"
+        } else {
+            "not shown faster in any stage of the race"
+        });
+        if undecided && end != PlanEnd::Budget && race.stages > self.follow_ups {
+            self.measurer.note(
+                "the race ran every stage it may (--follow-ups); what is still undecided is out",
+            );
+        }
+        self.fill_measured(&race);
+        let measured = race.measured();
+        for (i, s) in race.standing.iter().enumerate() {
+            if let Standing::Out(reason) = s {
+                self.record.rejected.push(PlanRejection {
+                    candidate: entered[i].id.clone(),
+                    reason: reason.clone(),
+                    measurements: measured[i].clone(),
+                });
+            }
+        }
+        let steps: Vec<usize> = winners.iter().map(|(i, _)| *i).collect();
+        let field = Field {
+            baseline: baseline.clone(),
+            entered: entered.clone(),
+            variants,
+            earlier,
+            first: clean_samples,
+        };
+        let chosen = self.compose(&field, &steps, &measured, scenarios)?;
+        for i in chosen {
+            self.record.steps.push(PlanStep {
+                candidate: entered[i].id.clone(),
+                measurements: measured[i].clone(),
+            });
+        }
+        Ok(end)
+    }
+
+    fn fill_measured(&mut self, race: &Race<'_>) {
+        let measured = race.measured();
+        for (c, ms) in race.candidates.iter().zip(measured) {
+            if let Some(r) = self.record.candidates.iter_mut().find(|r| r.id == c.id) {
+                r.measured = ms;
+            }
+        }
+    }
+
+    /// The winners of several slots together, measured once against the workspace as it is
+    /// and against the best of them alone; kept together only when that is faster than the
+    /// best alone. Returns the steps kept, best first.
+    fn compose(
+        &mut self,
+        field: &Field,
+        winners: &[usize],
+        measured: &[Vec<PlanMeasurement>],
+        scenarios: &[Scenario],
+    ) -> Result<Vec<usize>, Failure> {
+        let Field {
+            baseline,
+            entered,
+            variants,
+            earlier,
+            first: clean_samples,
+        } = field;
+        let Some(&best) = winners.first() else {
+            return Ok(Vec::new());
+        };
+        if winners.len() == 1 {
+            return Ok(vec![best]);
+        }
+        let goal = self.record.goal;
+        let weight = move |s: &str| weight_of(goal, s);
+        let has_incremental = scenarios.iter().any(|s| !s.is_clean());
+        let runs: Vec<(Scenario, usize)> = scenarios
+            .iter()
+            .map(|&s| {
+                let r = if s.is_clean() && has_incremental {
+                    1
+                } else {
+                    (self.runs * 2).max(4)
+                };
+                (s, r)
+            })
+            .collect();
+        let each: f64 = scenarios
+            .iter()
+            .filter_map(|s| {
+                self.record
+                    .evidence
+                    .baseline
+                    .iter()
+                    .find(|b| b.scenario == s.as_str())
+                    .map(|b| {
+                        b.seconds * runs.iter().find(|(x, _)| x == s).map_or(1, |r| r.1) as f64
+                    })
+            })
+            .sum::<f64>()
+            * 1.2;
+        if each * 3.0 > self.left() {
+            self.measurer.note(&format!(
+                "keeping the best step alone: confirming {} together does not fit what is left of the budget",
+                winners.iter().map(|&i| entered[i].id.as_str()).collect::<Vec<_>>().join(" + ")
+            ));
+            return Ok(vec![best]);
+        }
+        let together: Vec<&PlanCandidate> = winners.iter().map(|&i| &entered[i]).collect();
+        let (args, changes) = changes_of(&together);
+        let composed = self.measurer.variant("composed", &args, &changes)?;
+        let best_variant = variants[&entered[best].id].clone();
+        self.measurer.note(&format!(
+            "confirming the plan: {} together, against the workspace as it is and against {} alone",
+            together
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join(" + "),
+            entered[best].id
+        ));
+        // Clean builds of the baseline and of the best step were measured before: they stand
+        // in for theirs here.
+        let skip: Vec<(Scenario, String)> = runs
+            .iter()
+            .filter(|(s, _)| s.is_clean() && has_incremental)
+            .flat_map(|(s, _)| [(*s, baseline.name.clone()), (*s, best_variant.name.clone())])
+            .collect();
+        let results = self.measurer.measure(
+            &[baseline.clone(), best_variant.clone(), composed],
+            &runs,
+            &skip,
+            &[],
+        )?;
+        let against_base = judge(
+            "composed",
+            &pairs(&results, "composed", &baseline.name, &|s| {
+                earlier.get(s).copied()
+            }),
+            1,
+        );
+        let best_clean = clean_samples.get(&best_variant.name);
+        let against_best = judge(
+            &entered[best].id,
+            &pairs(&results, "composed", &best_variant.name, &|s| {
+                best_clean.and_then(|m| m.get(s).copied())
+            }),
+            1,
+        );
+        let faster_than_best = against_best
+            .iter()
+            .any(|m| m.verdict == Verdict::Faster && weight(&m.scenario) > 0.0)
+            && against_best.iter().all(|m| m.verdict != Verdict::Slower)
+            && score(&against_best, &weight).is_some_and(|s| s < 0.0)
+            && against_base
+                .iter()
+                .all(|m| m.verdict != Verdict::Slower && m.verdict != Verdict::Failed);
+        let kept: Vec<usize> = if faster_than_best {
+            winners.to_vec()
+        } else {
+            vec![best]
+        };
+        if !faster_than_best {
+            for &i in &winners[1..] {
+                self.record.rejected.push(PlanRejection {
+                    candidate: entered[i].id.clone(),
+                    reason: format!(
+                        "faster alone, but not faster together with {} than {} alone",
+                        entered[best].id, entered[best].id
+                    ),
+                    measurements: measured[i].clone(),
+                });
+            }
+        }
+        self.record.confirmation = Some(PlanConfirmation {
+            candidates: together.iter().map(|c| c.id.clone()).collect(),
+            measurements: against_base,
+            against_best,
+            kept: if faster_than_best {
+                "composition"
+            } else {
+                "best-single"
+            }
+            .to_owned(),
+        });
+        Ok(kept)
+    }
 }
 
-fn reject_rest(
-    search: &mut Search<'_>,
-    rest: &[PlanCandidate],
-    last: &[(String, Vec<PlanMeasurement>)],
-    reason: &str,
-) {
-    for c in rest {
-        let measurements = last
-            .iter()
-            .find(|(id, _)| *id == c.id)
-            .map(|(_, m)| m.clone())
-            .unwrap_or_default();
-        let verdicts: Vec<&str> = measurements.iter().map(|m| m.verdict.as_str()).collect();
-        let reason =
-            if verdicts.iter().all(|v| *v == Verdict::Noise.as_str()) && !verdicts.is_empty() {
-                "noise: no effect worth acting on in any scenario".to_owned()
-            } else {
-                reason.to_owned()
-            };
-        search.record.rejected.push(PlanRejection {
-            candidate: c.id.clone(),
-            reason,
-            measurements,
+/// The runs of `scenario` in race stage `stage`: an incremental scenario starts at `runs` and
+/// doubles; a clean one, where the goal also has an incremental scenario, is measured once in
+/// the first stage (the build every variant's incremental runs start from) and not again.
+fn stage_runs(scenario: Scenario, stage: usize, runs: usize, has_incremental: bool) -> usize {
+    let doubled = runs.max(1) << (stage - 1).min(8);
+    match (scenario.is_clean(), has_incremental) {
+        (true, true) => usize::from(stage == 1),
+        _ => doubled,
+    }
+}
+
+/// What the race measured with, for the confirmation after it.
+struct Field {
+    baseline: Variant,
+    entered: Vec<PlanCandidate>,
+    variants: HashMap<String, Variant>,
+    /// The baseline's builds from the probe, per scenario.
+    earlier: HashMap<String, f64>,
+    /// Per variant and scenario, its first build's wall time: a build from scratch stands in
+    /// for another of the same variant when measuring it again would repeat it.
+    first: HashMap<String, HashMap<String, f64>>,
+}
+
+/// The weighted mean of `f` of each prediction, as a log ratio.
+fn weighted(
+    p: &[PlanPrediction],
+    weight: &dyn Fn(&str) -> f64,
+    f: impl Fn(&PlanPrediction) -> f64,
+) -> f64 {
+    let (sum, total) = p
+        .iter()
+        .map(|x| (weight(&x.scenario), f(x)))
+        .fold((0.0, 0.0), |(s, t), (w, r)| {
+            (s + w * r.max(1e-9).ln(), t + w)
         });
+    if total > 0.0 { sum / total } else { 0.0 }
+}
+
+/// What the probe measured, per scenario.
+#[derive(Default)]
+struct Probe {
+    scenarios: Vec<Probed>,
+}
+
+struct Probed {
+    scenario: Scenario,
+    /// The measured build's wall time.
+    wall: f64,
+    /// What measuring it took, warm-up and all.
+    took: f64,
+    timings: Result<BuildTimings, String>,
+}
+
+/// Estimated seconds of builds, from the probe.
+struct Costs {
+    /// Per scenario: (wall of one run, what the probe of it took).
+    per: Vec<(Scenario, f64, f64)>,
+    runs: usize,
+}
+
+impl Costs {
+    fn from_probe(probe: &Probe, runs: usize) -> Costs {
+        Costs {
+            per: probe
+                .scenarios
+                .iter()
+                .map(|p| (p.scenario, p.wall, p.took))
+                .collect(),
+            runs,
+        }
+    }
+
+    /// One variant in the race's first stage: a build from scratch where a clean scenario
+    /// comes first (the warm-up of the incremental one adopts it), then the runs.
+    fn variant(&self) -> f64 {
+        let has_incremental = self.per.iter().any(|(s, ..)| !s.is_clean());
+        self.per
+            .iter()
+            .map(|&(s, wall, took)| {
+                let runs = stage_runs(s, 1, self.runs, has_incremental);
+                took + runs.saturating_sub(1) as f64 * wall
+            })
+            .sum()
+    }
+
+    /// One variant in a stage of `runs`: its target directories exist, so an incremental
+    /// warm-up costs about one run.
+    fn stage(&self, runs: &[(Scenario, usize)]) -> f64 {
+        runs.iter()
+            .map(|&(s, r)| {
+                let wall = self.per.iter().find(|p| p.0 == s).map_or(0.0, |p| p.1);
+                if s.is_clean() {
+                    r as f64 * wall
+                } else {
+                    (r + 1) as f64 * wall
+                }
+            })
+            .sum::<f64>()
+            .max(1.0)
+    }
+
+    /// Confirming a composition: a new variant built from scratch and measured, with the
+    /// baseline and the best step measured beside it.
+    fn confirmation(&self, runs: usize) -> f64 {
+        self.variant()
+            + 2.0
+                * self
+                    .per
+                    .iter()
+                    .filter(|p| !p.0.is_clean())
+                    .map(|p| (runs * 2).max(4) as f64 * p.1)
+                    .sum::<f64>()
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// A budget in whole minutes, as `--budget` takes it.
+fn minutes(seconds: f64) -> String {
+    format!("{}m", (seconds / 60.0).ceil().max(1.0) as u64)
+}
+
+/// Never called: the probe's timings were checked before.
+fn unreachable_timings() -> BuildTimings {
+    BuildTimings {
+        units: Vec::new(),
+        wall: 0.0,
+        jobs: None,
+        schema: crate::timings::HtmlSchema::UnblockedSections,
+        deps_source: crate::timings::DepsSource::TimingsUnblocked,
+        unblocked: Vec::new(),
+        unknown_fields: Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clean_scenario_is_built_once_when_an_incremental_one_follows() {
+        assert_eq!(stage_runs(Scenario::DevClean, 1, 2, true), 1);
+        assert_eq!(stage_runs(Scenario::DevClean, 2, 2, true), 0);
+        assert_eq!(stage_runs(Scenario::DevIncremental, 1, 2, true), 2);
+        assert_eq!(stage_runs(Scenario::DevIncremental, 3, 2, true), 8);
+        assert_eq!(stage_runs(Scenario::ReleaseClean, 2, 2, false), 4);
     }
 }

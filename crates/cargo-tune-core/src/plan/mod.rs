@@ -22,6 +22,8 @@ pub mod catalogue;
 pub mod command;
 pub mod decision;
 pub mod driver;
+pub mod predict;
+pub mod race;
 pub mod record;
 #[cfg(test)]
 mod test_support;

@@ -78,7 +78,7 @@ pub fn from_toml(text: &str) -> Result<PlanRecord, String> {
     let version: Version = toml_edit::de::from_str(text).map_err(|e| format!("not TOML: {e}"))?;
     if version.format_version != Some(u64::from(cargo_tune_schema::PLAN_FORMAT_VERSION)) {
         return Err(format!(
-            "format_version {} is not {} (the version this cargo-tune reads)",
+            "format_version {} is not {} (the version this cargo-tune reads); run `cargo tune plan` again to make a record of this version",
             version
                 .format_version
                 .map_or_else(|| "missing".to_owned(), |v| v.to_string()),
@@ -121,23 +121,47 @@ mod tests {
             runs: 5,
             budget_s: 900,
             elapsed_s: 12,
-            candidates: cands,
-            rounds: vec![cargo_tune_schema::PlanRound {
-                on_top_of: Vec::new(),
-                measurements: vec![m("dev-debug-0", "dev-incremental", Verdict::Faster, 0.8125)],
-                stages: vec![cargo_tune_schema::PlanStage {
-                    candidates: vec!["dev-debug-0".to_owned()],
-                    runs: 10,
+            evidence: cargo_tune_schema::PlanEvidence {
+                baseline: vec![cargo_tune_schema::ScenarioSeconds {
+                    scenario: "dev-incremental".to_owned(),
+                    seconds: 2.5,
                 }],
-                chosen: Some("dev-debug-0".to_owned()),
+                instrumented: Some(cargo_tune_schema::InstrumentedBuild {
+                    flags: vec!["-Zsection-timings".to_owned()],
+                    seconds: Vec::new(),
+                }),
+                predictions_unavailable: None,
+            },
+            candidates: {
+                let mut cands = cands;
+                cands[0].predicted = vec![cargo_tune_schema::PlanPrediction {
+                    scenario: "dev-incremental".to_owned(),
+                    ratio: 0.8,
+                    low: 0.7,
+                    high: 0.9,
+                    basis: "3 of 4 units".to_owned(),
+                }];
+                cands[0].measured =
+                    vec![m("dev-debug-0", "dev-incremental", Verdict::Faster, 0.8125)];
+                cands
+            },
+            stages: vec![cargo_tune_schema::PlanStage {
+                candidates: vec!["dev-debug-0".to_owned()],
+                runs: vec![cargo_tune_schema::StageRuns {
+                    scenario: "dev-incremental".to_owned(),
+                    runs: 2,
+                }],
+                elapsed_s: 40,
             }],
             steps: vec![cargo_tune_schema::PlanStep {
                 candidate: "dev-debug-0".to_owned(),
                 measurements: vec![m("dev-debug-0", "dev-incremental", Verdict::Faster, 0.8125)],
-                cumulative: vec![cargo_tune_schema::ScenarioRatio {
-                    scenario: "dev-incremental".to_owned(),
-                    ratio: 0.8125,
-                }],
+            }],
+            confirmation: None,
+            unmeasured: vec![cargo_tune_schema::PlanUnmeasured {
+                candidate: "linker-lld".to_owned(),
+                reason: "the budget ran out".to_owned(),
+                more_budget_s: 30,
             }],
             rejected: Vec::new(),
             ci: None,

@@ -17,6 +17,7 @@ pub(crate) fn m(candidate: &str, scenario: &str, verdict: Verdict, ratio: f64) -
             confidence: 0.99,
         }),
         baseline_s: Some(2.0),
+        cache_bytes: None,
         pairs: Some(5),
     }
 }

@@ -560,6 +560,7 @@ mod tests {
             units_total: 10,
             harness_cpu_s: 0.004,
             compiler_cache: None,
+            cache_restore_s: None,
         }
     }
 
@@ -570,6 +571,7 @@ mod tests {
             summary: summaries(&runs),
             runs,
             failure,
+            cache_bytes: None,
         }
     }
 

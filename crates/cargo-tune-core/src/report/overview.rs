@@ -15,6 +15,7 @@ use crate::analysis::Policy;
 use crate::cargo::Invocation;
 use crate::cargo::metadata::MetadataSource;
 pub use crate::fsutil::ReadError;
+use crate::measure::history::read_history;
 use crate::vocab::{Events, Failure};
 use crate::workspace::{BuildEnv, LoadOptions};
 
@@ -56,29 +57,6 @@ pub fn read_measure(path: &Path) -> Result<MeasureReport, ReadError> {
         "`cargo tune bench` or `cargo tune try` `--format json`",
         |r: &MeasureReport| r.format_version,
     )
-}
-
-/// The lines of a history file this cargo-tune reads, with their 1-based line numbers, and how
-/// many it skipped (another format version, or a line cut short).
-pub fn read_history(path: &Path) -> Result<(Vec<(usize, HistoryEntry)>, usize), ReadError> {
-    let text = crate::fsutil::read_text(path)?;
-    Ok(parse_history(&text))
-}
-
-/// [`read_history`] on text.
-pub fn parse_history(text: &str) -> (Vec<(usize, HistoryEntry)>, usize) {
-    let mut entries = Vec::new();
-    let mut skipped = 0;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<HistoryEntry>(line) {
-            Ok(e) if e.format_version == FORMAT_VERSION => entries.push((i + 1, e)),
-            _ => skipped += 1,
-        }
-    }
-    (entries, skipped)
 }
 
 /// Per scenario (in the order first seen), the baseline's wall time in every history line that
@@ -450,6 +428,7 @@ mod tests {
     };
 
     use super::*;
+    use crate::measure::history::parse_history;
 
     fn s3(m: f64) -> Summary3 {
         Summary3 {

@@ -269,16 +269,21 @@ fn plan(s: &mut Html, record: Option<&PlanRecord>) {
             })
             .collect();
         if !bars.is_empty() {
-            s.line(Html::lit("<p>Each step's time against the steps before it (below 1 is faster), with its interval:</p>"));
+            s.line(Html::lit("<p>Each step's time against the workspace as it was (below 1 is faster), with its interval:</p>"));
             s.push(bar_chart("plan steps", &bars, Some(1.0), Axis::Ratio));
         }
-        s.line(Html::lit("<table><tr><th>#</th><th>step</th><th>phase</th><th>what</th><th>measured</th><th>cumulative</th><th>risk</th><th>cost</th></tr>"));
+        s.line(Html::lit("<table><tr><th>#</th><th>step</th><th>phase</th><th>what</th><th>measured</th><th>predicted</th><th>risk</th><th>cost</th></tr>"));
         for (i, step) in p.steps.iter().enumerate() {
             let c = p.candidates.iter().find(|c| c.id == step.candidate);
-            let cumulative = step
-                .cumulative
-                .iter()
-                .map(|r| html!("{} {:.3}", r.scenario, r.ratio));
+            let cumulative = c.into_iter().flat_map(|c| &c.predicted).map(|r| {
+                html!(
+                    "{} {:.3} [{:.3}, {:.3}]",
+                    r.scenario,
+                    r.ratio,
+                    r.low,
+                    r.high
+                )
+            });
             s.line(html!(
                 "<tr><td class=\"n\">{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 i + 1,
@@ -577,6 +582,7 @@ mod tests {
                 confidence: 0.95,
             }),
             baseline_s: Some(2.0),
+            cache_bytes: None,
             pairs: Some(2),
         };
         OverviewReport {
@@ -620,6 +626,7 @@ mod tests {
                 runs: 1,
                 budget_s: 1,
                 elapsed_s: 1,
+                evidence: Default::default(),
                 candidates: vec![PlanCandidate {
                     id: HOSTILE.to_owned(),
                     summary: HOSTILE.to_owned(),
@@ -628,16 +635,22 @@ mod tests {
                     risk: HOSTILE.to_owned(),
                     slot: String::new(),
                     changes: Vec::new(),
+                    predicted: vec![cargo_tune_schema::PlanPrediction {
+                        scenario: HOSTILE.to_owned(),
+                        ratio: 0.8,
+                        low: 0.7,
+                        high: 0.9,
+                        basis: HOSTILE.to_owned(),
+                    }],
+                    measured: Vec::new(),
                 }],
-                rounds: Vec::new(),
+                stages: Vec::new(),
                 steps: vec![PlanStep {
                     candidate: HOSTILE.to_owned(),
                     measurements: vec![measurement.clone()],
-                    cumulative: vec![ScenarioRatio {
-                        scenario: HOSTILE.to_owned(),
-                        ratio: 0.8,
-                    }],
                 }],
+                confirmation: None,
+                unmeasured: Vec::new(),
                 rejected: vec![PlanRejection {
                     candidate: HOSTILE.to_owned(),
                     reason: HOSTILE.to_owned(),

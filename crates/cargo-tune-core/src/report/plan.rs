@@ -1,9 +1,10 @@
-//! `cargo tune plan` as text: the chosen steps by phase with their ratios and costs, then what
-//! was rejected and why.
+//! `cargo tune plan` as text: what the predictions came from, the chosen steps by phase with
+//! their measured and predicted ratios and costs, the confirmation of the composed plan, then
+//! what was rejected or left unmeasured and why.
 
 use std::io::{self, Write};
 
-use cargo_tune_schema::{PlanMeasurement, PlanRecord};
+use cargo_tune_schema::{PlanCandidate, PlanMeasurement, PlanRecord};
 
 use super::RenderOptions;
 use crate::text::markdown::cell;
@@ -26,22 +27,59 @@ fn ratio(m: &PlanMeasurement) -> String {
 }
 
 pub(crate) fn header(record: &PlanRecord) -> String {
+    let built = record
+        .candidates
+        .iter()
+        .filter(|c| !c.measured.is_empty())
+        .count();
     format!(
-        "plan for goal {}: {} step(s) chosen from {} candidate(s) in {} round(s), {} runs per variant, {}s of a {}s budget ({}){}",
+        "plan for goal {}: {} step(s) chosen from {} candidate(s), {built} built in {} race stage(s), {}s of a {}s budget ({}){}",
         record.goal.as_str(),
         record.steps.len(),
         record.candidates.len(),
-        record.rounds.len(),
-        record.runs,
+        record.stages.len(),
         record.elapsed_s,
         record.budget_s,
         match record.end {
-            cargo_tune_schema::PlanEnd::Converged => "no remaining candidate was faster",
-            cargo_tune_schema::PlanEnd::Budget => "stopped: the next round would exceed the budget",
+            cargo_tune_schema::PlanEnd::Converged => "every candidate decided",
+            cargo_tune_schema::PlanEnd::Budget => "stopped: the budget ran out",
             _ => "interrupted",
         },
         if record.partial { "; PARTIAL" } else { "" }
     )
+}
+
+/// A candidate's predictions, one scenario after the other.
+fn predicted(c: &PlanCandidate) -> String {
+    c.predicted
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {:.3} [{:.3}, {:.3}]",
+                p.scenario, p.ratio, p.low, p.high
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Where the predictions came from, in one line.
+fn evidence(record: &PlanRecord) -> String {
+    let e = &record.evidence;
+    let base: Vec<String> = e
+        .baseline
+        .iter()
+        .map(|b| format!("{} {:.2}s", b.scenario, b.seconds))
+        .collect();
+    let predictions = match (&e.instrumented, &e.predictions_unavailable) {
+        (_, Some(why)) => format!("no predictions: {why}"),
+        (Some(i), None) => format!(
+            "predictions from cargo's timings and one instrumented build ({})",
+            i.flags.join(" ")
+        ),
+        (None, None) => "no predictions".to_owned(),
+    };
+    format!("baseline {}; {predictions}", base.join(", "))
 }
 
 /// The phase a step belongs to.
@@ -57,6 +95,7 @@ pub fn render_plan_human(
 ) -> io::Result<()> {
     let bold = options.styles.bold;
     writeln!(out, "{}", header(record))?;
+    writeln!(out, "{}", evidence(record))?;
     for phase in [1u8, 2] {
         let steps: Vec<_> = record
             .steps
@@ -84,16 +123,28 @@ pub fn render_plan_human(
                 c.map_or("", |c| c.summary.as_str())
             )?;
             for m in &step.measurements {
-                let cumulative = step
-                    .cumulative
-                    .iter()
-                    .find(|r| r.scenario == m.scenario)
-                    .map_or_else(String::new, |r| format!(", cumulative {:.3}", r.ratio));
-                writeln!(out, "     {}{cumulative}", ratio(m))?;
+                writeln!(out, "     {}", ratio(m))?;
             }
             if let Some(c) = c {
+                if !c.predicted.is_empty() {
+                    writeln!(out, "     predicted {}", predicted(c))?;
+                }
                 writeln!(out, "     risk {}; cost: {}", c.risk, c.cost)?;
             }
+        }
+    }
+    if let Some(c) = &record.confirmation {
+        writeln!(
+            out,
+            "\n{bold}confirmed together{bold:#}: {} (kept: {})",
+            c.candidates.join(" + "),
+            c.kept
+        )?;
+        for m in &c.measurements {
+            writeln!(out, "  against the workspace as it is: {}", ratio(m))?;
+        }
+        for m in &c.against_best {
+            writeln!(out, "  against {} alone: {}", m.candidate, ratio(m))?;
         }
     }
     if !record.rejected.is_empty() {
@@ -112,6 +163,13 @@ pub fn render_plan_human(
                 }
             )?;
         }
+    }
+    for u in &record.unmeasured {
+        writeln!(
+            out,
+            "  {}: not measured: {} (about {}s more of budget would measure it)",
+            u.candidate, u.reason, u.more_budget_s
+        )?;
     }
     if let Some(ci) = &record.ci {
         writeln!(out, "\n{bold}CI cache settings{bold:#}")?;
@@ -135,21 +193,21 @@ pub fn render_plan_markdown(
     _options: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    writeln!(out, "### cargo tune plan\n\n{}\n", header(record))?;
+    writeln!(
+        out,
+        "### cargo tune plan\n\n{}\n\n{}\n",
+        header(record),
+        cell(&evidence(record))
+    )?;
     if !record.steps.is_empty() {
         writeln!(
             out,
-            "| # | step | phase | ratio per scenario | cumulative | risk | cost |"
+            "| # | step | phase | measured per scenario | predicted | risk | cost |"
         )?;
         writeln!(out, "|---|---|---|---|---|---|---|")?;
         for (i, step) in record.steps.iter().enumerate() {
             let c = record.candidates.iter().find(|c| c.id == step.candidate);
             let ms: Vec<String> = step.measurements.iter().map(ratio).collect();
-            let cum: Vec<String> = step
-                .cumulative
-                .iter()
-                .map(|r| format!("{} {:.3}", r.scenario, r.ratio))
-                .collect();
             writeln!(
                 out,
                 "| {} | `{}` | {} | {} | {} | {} | {} |",
@@ -157,11 +215,21 @@ pub fn render_plan_markdown(
                 step.candidate,
                 phase_name(c.map_or(1, |c| c.phase)),
                 ms.join("<br>"),
-                cum.join("<br>"),
+                cell(&c.map_or_else(String::new, predicted)),
                 cell(c.map_or("", |c| c.risk.as_str())),
                 cell(c.map_or("", |c| c.cost.as_str()))
             )?;
         }
+    }
+    if let Some(c) = &record.confirmation {
+        let ms: Vec<String> = c.measurements.iter().map(ratio).collect();
+        writeln!(
+            out,
+            "\nConfirmed together ({}; kept: {}): {}",
+            c.candidates.join(" + "),
+            c.kept,
+            ms.join("; ")
+        )?;
     }
     if !record.rejected.is_empty() {
         writeln!(out, "\nRejected:\n")?;
@@ -169,6 +237,13 @@ pub fn render_plan_markdown(
             let ms: Vec<String> = r.measurements.iter().map(ratio).collect();
             writeln!(out, "- `{}`: {} {}", r.candidate, r.reason, ms.join("; "))?;
         }
+    }
+    for u in &record.unmeasured {
+        writeln!(
+            out,
+            "- `{}`: not measured: {} (about {}s more of budget would measure it)",
+            u.candidate, u.reason, u.more_budget_s
+        )?;
     }
     if let Some(ci) = &record.ci {
         writeln!(out, "\nCI cache settings:\n")?;

@@ -127,6 +127,7 @@ pub fn run(request: &GuardRequest, events: &mut dyn Events) -> Result<GuardOutco
         touch: request.touch.clone(),
         no_history: request.no_history,
         packages: Vec::new(),
+        cache_bandwidth: None,
     };
     let variant = session.variant(VARIANT, &[], &[])?;
     let (context, variants, scenario_runs) = session.measure(

@@ -743,7 +743,7 @@ impl Validator<'_> {
             SloMetric::Time => crate::text::duration::parse(text)
                 .map(|d| d.as_secs_f64())
                 .map_err(|e| (e, DURATION_UNITS)),
-            _ => parse_size(text)
+            _ => crate::text::size::parse_size(text)
                 .map(|b| b as f64)
                 .map_err(|e| (e, SIZE_UNITS)),
         }
@@ -963,43 +963,6 @@ fn metric_noun(metric: SloMetric) -> &'static str {
     }
 }
 
-/// Splits `"2.5 MiB"` into `(2.5, "MiB")`.
-fn number_and_unit(text: &str) -> Result<(f64, &str), String> {
-    let t = text.trim();
-    let end = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(end);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| "expected a number followed by a unit".to_owned())?;
-    if !value.is_finite() {
-        return Err("expected a finite number".to_owned());
-    }
-    Ok((value, unit.trim()))
-}
-
-/// `"500MiB"`, `"1.5GB"`, `"800 KiB"`, `"1024B"`.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let (value, unit) = number_and_unit(text)?;
-    let factor: f64 = match unit {
-        "B" => 1.0,
-        "KB" | "kB" => 1e3,
-        "MB" => 1e6,
-        "GB" => 1e9,
-        "KiB" => 1024.0,
-        "MiB" => 1024.0 * 1024.0,
-        "GiB" => 1024.0 * 1024.0 * 1024.0,
-        "" => return Err("missing unit".to_owned()),
-        other => return Err(format!("unknown unit `{other}`")),
-    };
-    let bytes = value * factor;
-    if bytes < 1.0 {
-        return Err("a limit must be above zero".to_owned());
-    }
-    Ok(bytes.round() as u64)
-}
-
 /// `"+10%"` or `"10%"` → `0.1`.
 pub fn parse_percent(text: &str) -> Result<f64, String> {
     let t = text.trim();
@@ -1040,11 +1003,14 @@ mod tests {
 
     #[test]
     fn sizes_and_percentages_parse() {
-        assert_eq!(parse_size("500MiB").unwrap(), 500 << 20);
-        assert_eq!(parse_size("1.5GB").unwrap(), 1_500_000_000);
+        assert_eq!(crate::text::size::parse_size("500MiB").unwrap(), 500 << 20);
+        assert_eq!(
+            crate::text::size::parse_size("1.5GB").unwrap(),
+            1_500_000_000
+        );
         assert!((parse_percent("+10%").unwrap() - 0.1).abs() < 1e-12);
         assert!((parse_percent("25%").unwrap() - 0.25).abs() < 1e-12);
-        assert!(parse_size("12 MiBs").is_err());
+        assert!(crate::text::size::parse_size("12 MiBs").is_err());
         assert!(parse_percent("10").is_err());
     }
 

@@ -6,6 +6,7 @@ pub mod date;
 pub mod duration;
 pub mod interval;
 pub mod markdown;
+pub mod size;
 pub mod style;
 pub mod suggest;
 pub mod toml_json;

@@ -330,6 +330,7 @@ mod tests {
             start_s: start,
             duration_s: duration,
             rmeta_s: rmeta,
+            sections: None,
             finished: true,
             deps: deps
                 .iter()

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use cargo_tune_schema::UnitTiming;
+use cargo_tune_schema::{UnitSections, UnitTiming};
 use serde_json::Value;
 
 use super::{BuildTimings, DepsSource, HtmlSchema, TimingsError};
@@ -244,11 +244,32 @@ fn read_unit(
             start_s: start,
             duration_s: duration,
             rmeta_s,
+            sections: sections(entry.get("sections")),
             finished,
             deps: Vec::new(),
         },
         edges,
     ))
+}
+
+/// Seconds in each section cargo reported: `frontend` and `codegen` for libraries on stable,
+/// with `link` for every compiled unit under `-Z section-timings`. `None` without sections.
+fn sections(sections: Option<&Value>) -> Option<UnitSections> {
+    let mut out = UnitSections::default();
+    let mut any = false;
+    for s in sections?.as_array()? {
+        let pair = s.as_array()?;
+        let span = pair.get(1)?;
+        let length = (span.get("end")?.as_f64()? - span.get("start")?.as_f64()?).max(0.0);
+        match pair.first()?.as_str()? {
+            "frontend" => out.frontend_s = length,
+            "codegen" => out.codegen_s = length,
+            "link" => out.link_s = Some(length),
+            _ => continue,
+        }
+        any = true;
+    }
+    any.then_some(out)
 }
 
 /// The end of the `frontend` section: rustc has written the metadata by then.

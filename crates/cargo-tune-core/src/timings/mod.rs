@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod findings;
 pub mod html;
 pub mod report;
+pub mod schedule;
 pub mod unit_graph;
 
 use std::collections::{BTreeSet, HashMap};

@@ -33,8 +33,10 @@ impl ProgressBar {
     pub(crate) fn event(&mut self, event: &Progress<'_>) {
         let mut err = std::io::stderr().lock();
         match *event {
+            // Each batch of runs (a plan measures several) counts from zero again.
             Progress::Planned { total } => {
                 self.total = total;
+                self.done = 0;
                 self.started = Instant::now();
             }
             Progress::Started {

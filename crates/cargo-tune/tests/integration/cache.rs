@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, fake_tools, require_tool};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, fake_tools, require_tool};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 const PASSWORD: &str = "hunter2-cache";
@@ -396,11 +396,42 @@ fn ci_warm_units(report: &serde_json::Value) -> Vec<(String, Vec<(u64, u64)>)> {
         .collect()
 }
 
+/// The units cargo itself compiles again after the edit `ci-warm` makes to one member, on a
+/// build of the workspace as it was: cargo's own count, in a scratch copy.
+fn units_cargo_rebuilds_after_editing(ws: &TempWorkspace, file: &str) -> u64 {
+    let scratch = TempWorkspace::fixture("cache-ci");
+    let target = scratch.path("target");
+    let target = target.to_str().unwrap();
+    cargo(
+        scratch.root(),
+        &["build", "--offline", "--workspace", "--target-dir", target],
+    );
+    let original = ws.read(file);
+    scratch.write(
+        file,
+        &format!("// cargo-tune ci-warm edit run 1\n{original}"),
+    );
+    let out = cargo(
+        scratch.root(),
+        &[
+            "build",
+            "--offline",
+            "--workspace",
+            "--message-format=json",
+            "--target-dir",
+            target,
+        ],
+    );
+    out.lines()
+        .filter(|l| l.contains("\"reason\":\"compiler-artifact\"") && l.contains("\"fresh\":false"))
+        .count() as u64
+}
+
 #[test]
 fn ci_warm_rebuilds_every_member_from_a_restored_target_unless_freshness_is_by_checksum() {
     let ws = TempWorkspace::fixture("cache-ci");
     let run = cli(&ws)
-        .line("try --offline --scenario ci-warm --runs 2 --format json target-cache --vs target-cache+checksum-freshness")
+        .line("try --offline --scenario ci-warm --runs 2 --format json target-cache --vs target-cache+checksum-freshness --vs target-cache=deps")
         .run()
         .assert_code(exit_codes::OK);
     let report = run.json();
@@ -409,11 +440,30 @@ fn ci_warm_rebuilds_every_member_from_a_restored_target_unless_freshness_is_by_c
     // Units cargo builds, as cargo itself counts them in the warm-up's fresh checkout.
     let total = of("baseline")[0].1;
     assert!(total >= 4, "{report}");
-    for (rebuilt, all) in of("baseline").iter().chain(of("candidate-1")) {
-        assert_eq!((*rebuilt, *all), (total, total), "{report}");
+    // Without a cache everything is built; with the target directory restored and freshness
+    // by mtime, every member is built again (the checkout's files are all new), whatever the
+    // layout of the cache.
+    for (rebuilt, all) in of("baseline")
+        .iter()
+        .chain(of("candidate-1"))
+        .chain(of("candidate-3"))
+    {
+        assert_eq!(*all, total, "{report}");
+        assert!(*rebuilt >= 3, "{report}");
     }
-    for (rebuilt, all) in of("candidate-2") {
-        assert_eq!((*rebuilt, *all), (0, total), "{report}");
+    for (rebuilt, _) in of("baseline") {
+        assert_eq!(*rebuilt, total, "{report}");
+    }
+    // By checksum, only what the pull request's edit of one member touches: what cargo itself
+    // rebuilds after that edit.
+    let edited = report["context"]["touched_file"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let expected = units_cargo_rebuilds_after_editing(&ws, &edited);
+    assert!(expected > 0 && expected < total, "{expected} of {total}");
+    for (rebuilt, _) in of("candidate-2") {
+        assert_eq!(*rebuilt, expected, "{report}");
     }
     let variants = report["variants"].to_string();
     assert!(variants.contains("RUSTC_BOOTSTRAP=1"), "{variants}");
@@ -421,6 +471,22 @@ fn ci_warm_rebuilds_every_member_from_a_restored_target_unless_freshness_is_by_c
         variants.contains("CARGO_UNSTABLE_CHECKSUM_FRESHNESS=true"),
         "{variants}"
     );
+    // Every restored cache has a compressed size, charged to each run at 100 MB/s; the
+    // dependencies' layout is the smaller; the baseline restores nothing.
+    let outcomes = report["scenarios"][0]["variants"].as_array().unwrap();
+    let bytes = |name: &str| {
+        outcomes.iter().find(|v| v["variant"] == name).unwrap()["cache_bytes"].as_u64()
+    };
+    assert_eq!(bytes("baseline"), None);
+    let (whole, deps) = (bytes("candidate-1").unwrap(), bytes("candidate-3").unwrap());
+    assert!(deps > 0 && deps < whole, "{deps} vs {whole}");
+    for v in outcomes.iter().filter(|v| v["variant"] != "baseline") {
+        let b = v["cache_bytes"].as_f64().unwrap();
+        for r in v["runs"].as_array().unwrap() {
+            let charged = r["cache_restore_s"].as_f64().unwrap();
+            assert!((charged - b / 1e8).abs() < 1e-9, "{r}");
+        }
+    }
     // The checkout is one path, reused; the workspace itself is untouched.
     assert!(
         ws.path("target/cargo-tune/ci-warm/checkout/Cargo.toml")
@@ -430,6 +496,25 @@ fn ci_warm_rebuilds_every_member_from_a_restored_target_unless_freshness_is_by_c
         !ws.path("target/cargo-tune/ci-warm/checkout/target")
             .exists()
     );
+    assert_eq!(
+        ws.read(&edited),
+        TempWorkspace::fixture("cache-ci").read(&edited)
+    );
+}
+
+#[test]
+fn ci_warm_charges_the_restore_of_a_cache_at_the_bandwidth_given() {
+    let ws = TempWorkspace::fixture("cache-ci");
+    // At a kilobyte a second, restoring even a tiny target directory takes longer than
+    // building everything from scratch.
+    let report = cli(&ws)
+        .line("try --offline --scenario ci-warm --runs 2 --cache-bandwidth 1KB/s --format json target-cache")
+        .run()
+        .assert_code(exit_codes::OK)
+        .json();
+    let c = &report["scenarios"][0]["comparisons"][0];
+    assert!(c["ratio"].as_f64().unwrap() > 10.0, "{c}");
+    assert_eq!(c["verdict"], "slower", "{c}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
-//! `cargo tune plan` on a tiny fixture with two runs per variant, and `cargo tune apply --plan`
-//! with the record it wrote. No test asserts which change is faster: only the record's shape,
-//! its consistency with its own measurements, and the refusals.
+//! `cargo tune plan` on tiny fixtures, and `cargo tune apply --plan` with the record it wrote.
+//! No test asserts which change is faster: only the record's shape, its consistency with its
+//! own measurements and predictions, the budget's refusals, and what Ctrl-C leaves.
 
 use std::time::Duration;
 
@@ -37,7 +37,6 @@ fn apply_as_steps(ws: &TempWorkspace, ids: &[&str]) -> serde_json::Value {
         let mut step = toml_edit::InlineTable::new();
         step.insert("candidate", (*id).into());
         step.insert("measurements", toml_edit::Array::new().into());
-        step.insert("cumulative", toml_edit::Array::new().into());
         chosen.push(step);
     }
     doc.remove("steps");
@@ -76,8 +75,8 @@ fn plan_writes_a_consistent_record_and_apply_plan_writes_exactly_its_steps() {
     let doc = record(&ws);
 
     // The record on disk and the JSON on stdout are one document.
-    assert_eq!(doc["format_version"].as_integer(), Some(1));
-    assert_eq!(json["format_version"], 1);
+    assert_eq!(doc["format_version"].as_integer(), Some(2));
+    assert_eq!(json["format_version"], 2);
     assert_eq!(doc["goal"].as_str(), Some("dev"));
     assert_eq!(doc["partial"].as_bool(), Some(false));
     assert_eq!(strs(&doc["scenarios"]), ["dev-incremental"]);
@@ -91,50 +90,32 @@ fn plan_writes_a_consistent_record_and_apply_plan_writes_exactly_its_steps() {
     assert!(fp["host"].as_str().unwrap().contains('-'));
     assert_eq!(fp["root_manifest"].as_str().unwrap().len(), 16);
     assert_eq!(fp["lockfile"].as_str().unwrap().len(), 16);
-
-    // Every candidate is either a step or rejected with a reason, never both.
-    let candidates: Vec<String> = json["candidates"]
-        .as_array()
-        .unwrap()
+    assert_decided(&json);
+    let candidates = json["candidates"].as_array().unwrap();
+    assert!(candidates.iter().any(|c| c["id"] == "dev-debug-0"));
+    // The instrumented build ran once, with cargo's section timings, and predicted the
+    // debuginfo candidates before any of them was built.
+    let flags = strs_json(&json["evidence"]["instrumented"]["flags"]);
+    assert!(flags.contains(&"-Zsection-timings".to_owned()), "{flags:?}");
+    let debug0 = candidates
         .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert!(
-        candidates.contains(&"dev-debug-0".to_owned()),
-        "{candidates:?}"
-    );
-    let steps: Vec<&serde_json::Value> = json["steps"].as_array().unwrap().iter().collect();
-    let rejected: Vec<&str> = json["rejected"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["candidate"].as_str().unwrap())
-        .collect();
-    for c in &candidates {
-        let stepped = steps.iter().any(|s| s["candidate"] == c.as_str());
-        assert!(
-            stepped != rejected.contains(&c.as_str()),
-            "{c}: step {stepped}, rejected {rejected:?}"
-        );
+        .find(|c| c["id"] == "dev-debug-0")
+        .unwrap();
+    let predicted = debug0["predicted"].as_array().unwrap();
+    assert_eq!(predicted.len(), 1, "{debug0}");
+    let p = &predicted[0];
+    assert!(p["low"].as_f64() <= p["ratio"].as_f64() && p["ratio"].as_f64() <= p["high"].as_f64());
+    // Every built candidate raced in the first stage, against the workspace as it is.
+    let stages = json["stages"].as_array().unwrap();
+    let first = strs_json(&stages[0]["candidates"]);
+    for c in candidates.iter().filter(|c| c["measured"].is_array()) {
+        assert!(first.contains(&c["id"].as_str().unwrap().to_owned()), "{c}");
     }
-    // Round 1 measured every candidate, in the one scenario.
-    let rounds = json["rounds"].as_array().unwrap();
-    assert!(!rounds.is_empty());
-    assert_eq!(
-        rounds[0]["measurements"].as_array().unwrap().len(),
-        candidates.len()
-    );
-    // No step measured slower, noise or failed; each was faster where it was measured, and
-    // the round that chose it says so.
-    for (i, step) in steps.iter().enumerate() {
+    // No step measured slower, noise or failed; each was faster where it was measured.
+    for step in json["steps"].as_array().unwrap() {
         let ms = step["measurements"].as_array().unwrap();
         assert!(ms.iter().any(|m| m["verdict"] == "faster"), "{step}");
-        assert!(
-            ms.iter()
-                .all(|m| m["verdict"] == "faster" || m["verdict"] == "inconclusive"),
-            "{step}"
-        );
-        assert_eq!(rounds[i]["chosen"], step["candidate"]);
+        assert!(ms.iter().all(not_against), "{step}");
     }
     // A dry run of the record as it came writes nothing.
     let manifest_before = ws.read("Cargo.toml");
@@ -184,12 +165,19 @@ fn plan_writes_a_consistent_record_and_apply_plan_writes_exactly_its_steps() {
 fn a_record_from_another_toolchain_or_not_a_record_is_refused() {
     let ws = TempWorkspace::fixture("showcase");
     let before = ws.read("Cargo.toml");
-    ws.write(RECORD, "format_version = 1\ngoal = \"dev\"\n");
+    ws.write(RECORD, "format_version = 2\ngoal = \"dev\"\n");
     let run = cli(&ws)
         .args(["apply", "--plan", RECORD])
         .run()
         .assert_code(exit_codes::SETUP);
     run.assert_stderr_has(&["not a cargo-tune plan record"]);
+    // A record of the greedy search that came before the race is another version.
+    ws.write(RECORD, "format_version = 1\ngoal = \"dev\"\n");
+    let run = cli(&ws)
+        .args(["apply", "--plan", RECORD])
+        .run()
+        .assert_code(exit_codes::SETUP);
+    run.assert_stderr_has(&["format_version 1", "cargo tune plan"]);
     ws.write(RECORD, "format_version = 99\n");
     let run = cli(&ws)
         .args(["apply", "--plan", RECORD])
@@ -218,10 +206,13 @@ fn a_record_from_another_toolchain_or_not_a_record_is_refused() {
         runs: 2,
         budget_s: 60,
         elapsed_s: 1,
+        evidence: Default::default(),
         candidates: Vec::new(),
-        rounds: Vec::new(),
+        stages: Vec::new(),
         steps: Vec::new(),
+        confirmation: None,
         rejected: Vec::new(),
+        unmeasured: Vec::new(),
         ci: None,
     };
     ws.write(RECORD, &cargo_tune_core::plan::record::to_toml(&record));
@@ -249,13 +240,32 @@ fn bad_goal_scenario_and_budget_are_refused() {
     ] {
         cli(&ws).args(args).run().assert_code(exit_codes::USAGE);
     }
-    // One second cannot hold a round; the refusal gives the estimate, and no record is left.
+    // One second holds the baseline's measurement at most: without a history, it is built
+    // once, and the refusal gives what it took; no record is left.
     let run = cli(&ws)
         .line("plan --goal dev --scenario dev-incremental --runs 2 --budget 1s")
         .run()
         .assert_code(exit_codes::USAGE);
-    run.assert_stderr_has(&["too small", "takes about"]);
+    run.assert_stderr_has(&["nothing fits a budget of 1s", "pass --budget"]);
     assert!(!ws.path(RECORD).exists());
+    assert!(!ws.path("target/cargo-tune/plan").exists());
+    // Now the history knows what the baseline takes: a budget that cannot hold it is refused
+    // before anything is built.
+    let history = ws.read("target/cargo-tune/history.jsonl");
+    let line: serde_json::Value = serde_json::from_str(history.lines().last().unwrap()).unwrap();
+    assert_eq!(line["command"], "plan");
+    let took = line["results"][0]["summary"]["wall_s"]["median"]
+        .as_f64()
+        .unwrap();
+    assert!(took > 0.0, "{line}");
+    if took > 1.0 {
+        let run = cli(&ws)
+            .line("plan --goal dev --scenario dev-incremental --runs 2 --budget 1s")
+            .run()
+            .assert_code(exit_codes::USAGE);
+        run.assert_stderr_has(&["cannot hold one measurement"]);
+        assert!(!run.stderr().contains("Measuring"), "{}", run.stderr());
+    }
 }
 
 #[test]
@@ -264,10 +274,14 @@ fn ctrl_c_mid_search_keeps_a_partial_record_and_restores_the_edited_file() {
     let original = ws.read(TOUCHED);
     let output = cli(&ws)
         .line("plan --goal dev --scenario dev-incremental --runs 40 --budget 10h")
-        // Past the probe and into the first round, where the candidates get target directories.
-        .interrupt_when(Duration::from_secs(300), || {
-            ws.path("target/cargo-tune/dev-incremental/dev-debug-0")
-                .exists()
+        // Past the probe and into the race, where the candidates get target directories.
+        .interrupt_when(Duration::from_secs(600), || {
+            std::fs::read_dir(ws.path("target/cargo-tune/plan/dev-incremental")).is_ok_and(|d| {
+                d.flatten().any(|e| {
+                    let name = e.file_name();
+                    name != "baseline" && name != "instrumented"
+                })
+            })
         });
     assert_eq!(
         output.status.code(),
@@ -284,6 +298,41 @@ fn ctrl_c_mid_search_keeps_a_partial_record_and_restores_the_edited_file() {
         doc.get("steps")
             .is_none_or(|s| s.as_array().is_some_and(|a| a.is_empty()))
     );
+    // Every target directory the plan made is gone.
+    assert!(!ws.path("target/cargo-tune/plan").exists());
+}
+
+/// Every candidate is decided exactly once: a step, rejected with a reason, or left unmeasured
+/// with the budget that would measure it.
+fn assert_decided(json: &serde_json::Value) {
+    let ids = |key: &str, field: &str| -> Vec<String> {
+        json[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| x[field].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (steps, rejected, unmeasured) = (
+        ids("steps", "candidate"),
+        ids("rejected", "candidate"),
+        ids("unmeasured", "candidate"),
+    );
+    for c in ids("candidates", "id") {
+        let n = [&steps, &rejected, &unmeasured]
+            .iter()
+            .filter(|l| l.contains(&c))
+            .count();
+        assert_eq!(
+            n, 1,
+            "{c}: steps {steps:?}, rejected {rejected:?}, unmeasured {unmeasured:?}"
+        );
+    }
+    for r in json["rejected"].as_array().unwrap() {
+        assert!(!r["reason"].as_str().unwrap().is_empty(), "{r}");
+    }
 }
 
 /// The verdicts a measurement may carry in a chosen step.
@@ -292,7 +341,7 @@ fn not_against(m: &serde_json::Value) -> bool {
 }
 
 #[test]
-fn dev_plan_with_one_run_measures_both_scenarios_and_adds_runs_only_for_its_leaders() {
+fn dev_plan_races_the_predicted_candidates_and_doubles_the_runs_of_its_leaders() {
     let ws = TempWorkspace::fixture("timings");
     let json = cli(&ws)
         .line("plan --goal dev --runs 1 --follow-ups 1 --budget 30m --format json")
@@ -323,56 +372,61 @@ fn dev_plan_with_one_run_measures_both_scenarios_and_adds_runs_only_for_its_lead
             "{r}"
         );
     }
-    let rounds = json["rounds"].as_array().unwrap();
-    assert!(!rounds.is_empty());
-    for round in rounds {
-        let stages = round["stages"].as_array().cloned().unwrap_or_default();
-        assert!(stages.len() <= 1, "{round}");
-        let mut measured: Vec<&str> = round["measurements"]
+    assert_decided(&json);
+    // The first stage built every candidate from scratch once (its dev-clean sample) and ran
+    // it once after an edit; the next stage doubled the incremental runs of at most half of
+    // them, all from the first.
+    let stages = json["stages"].as_array().unwrap();
+    assert!(!stages.is_empty() && stages.len() <= 2, "{stages:?}");
+    let runs_of = |stage: &serde_json::Value, scenario: &str| -> u64 {
+        stage["runs"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|m| m["candidate"].as_str().unwrap())
-            .collect();
-        measured.dedup();
-        for m in round["measurements"].as_array().unwrap() {
-            // One pair from the round, and two more for each stage that measured it again.
-            let again = stages
+            .find(|r| r["scenario"] == scenario)
+            .map_or(0, |r| r["runs"].as_u64().unwrap())
+    };
+    assert_eq!(runs_of(&stages[0], "dev-clean"), 1);
+    assert_eq!(runs_of(&stages[0], "dev-incremental"), 1);
+    let first = strs_json(&stages[0]["candidates"]);
+    if let Some(second) = stages.get(1) {
+        assert_eq!(runs_of(second, "dev-clean"), 0);
+        assert_eq!(runs_of(second, "dev-incremental"), 2);
+        let leaders = strs_json(&second["candidates"]);
+        assert!(
+            !leaders.is_empty() && leaders.len() <= first.len().div_ceil(2),
+            "{second}"
+        );
+        assert!(leaders.iter().all(|l| first.contains(l)));
+    }
+    // Pairs add up to the runs of the stages each candidate was in.
+    for c in json["candidates"].as_array().unwrap() {
+        let Some(measured) = c["measured"].as_array() else {
+            continue;
+        };
+        for m in measured.iter().filter(|m| m["verdict"] != "failed") {
+            let scenario = m["scenario"].as_str().unwrap();
+            let runs: u64 = stages
                 .iter()
                 .filter(|s| {
-                    s["candidates"]
-                        .as_array()
-                        .unwrap()
-                        .contains(&m["candidate"])
+                    strs_json(&s["candidates"]).contains(&c["id"].as_str().unwrap().to_owned())
                 })
-                .map(|s| s["runs"].as_u64().unwrap())
-                .sum::<u64>();
-            if m["verdict"] != "failed" {
-                assert_eq!(m["pairs"].as_u64(), Some(1 + again), "{m}");
-            }
+                .map(|s| runs_of(s, scenario))
+                .sum();
+            assert_eq!(m["pairs"].as_u64(), Some(runs), "{} {m}", c["id"]);
         }
-        for s in &stages {
-            assert_eq!(s["runs"], 2, "{s}");
-            // Only candidates of the round, at most half of them (rounded up).
-            let leaders = s["candidates"].as_array().unwrap();
-            assert!(!leaders.is_empty());
-            assert!(
-                leaders
-                    .iter()
-                    .all(|l| measured.contains(&l.as_str().unwrap()))
-            );
-            assert!(leaders.len() <= measured.len().div_ceil(2), "{s}");
-        }
-        // A round measures every candidate in both scenarios.
-        for c in &measured {
-            let scenarios: Vec<&str> = round["measurements"]
+    }
+    // A candidate pruned by its prediction was never built, and says what was predicted.
+    for r in json["rejected"].as_array().unwrap() {
+        if r["reason"].as_str().unwrap().starts_with("predicted") {
+            let c = json["candidates"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter(|m| m["candidate"] == *c)
-                .map(|m| m["scenario"].as_str().unwrap())
-                .collect();
-            assert_eq!(scenarios, ["dev-clean", "dev-incremental"], "{c}");
+                .find(|c| c["id"] == r["candidate"])
+                .unwrap();
+            assert!(c["measured"].is_null(), "{c}");
+            assert!(!c["predicted"].as_array().unwrap().is_empty(), "{c}");
         }
     }
     // A step was faster somewhere and slower nowhere.
@@ -402,8 +456,25 @@ fn plan_goal_ci_records_its_cache_layers_and_apply_leaves_them_to_ci() {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    for layer in ["ci-target-cache", "ci-target-cache-checksum-freshness"] {
+    for layer in [
+        "ci-target-cache",
+        "ci-target-cache-deps",
+        "ci-target-cache-checksum-freshness",
+    ] {
         assert!(ids.contains(&layer), "{ids:?}");
+    }
+    assert_decided(&json);
+    // Every candidate with a cache was charged its restore: its measurements say its size.
+    for c in json["candidates"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        for m in c["measured"].as_array().into_iter().flatten() {
+            let cached = id.starts_with("ci-target-cache") || id == "ci-sccache";
+            assert_eq!(
+                m["cache_bytes"].as_u64().is_some_and(|b| b > 0),
+                cached,
+                "{c}"
+            );
+        }
     }
     let sccache_installed = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
         .any(|d| d.join("sccache").is_file());
@@ -428,7 +499,9 @@ fn plan_goal_ci_records_its_cache_layers_and_apply_leaves_them_to_ci() {
     let ci = &json["ci"];
     let env = strs_json(&ci["env"]);
     let actions = ci["github_actions"].as_str().unwrap_or_default();
-    let target_cache = steps.iter().any(|s| s.starts_with("ci-target-cache"));
+    let target_cache = steps
+        .iter()
+        .any(|s| s.starts_with("ci-target-cache") && *s != "ci-target-cache-deps");
     assert_eq!(
         ci.is_null(),
         !steps.iter().any(|s| s.starts_with("ci-")),
@@ -439,7 +512,16 @@ fn plan_goal_ci_records_its_cache_layers_and_apply_leaves_them_to_ci() {
             && steps.contains(&"ci-target-cache-checksum-freshness")),
         "alternatives of one slot: {steps:?}"
     );
-    assert_eq!(actions.contains("actions/cache"), target_cache, "{actions}");
+    assert_eq!(
+        actions.contains("Restore the target directory"),
+        target_cache,
+        "{actions}"
+    );
+    assert_eq!(
+        actions.contains("Swatinem/rust-cache"),
+        steps.contains(&"ci-target-cache-deps"),
+        "{actions}"
+    );
     assert_eq!(
         env.contains(&"CARGO_UNSTABLE_CHECKSUM_FRESHNESS=true".to_owned()),
         steps.contains(&"ci-target-cache-checksum-freshness"),

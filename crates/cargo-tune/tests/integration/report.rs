@@ -13,7 +13,7 @@ use std::path::Path;
 
 use cargo_tune_schema::{
     Comparison, HistoryEntry, Interval, MeasureReport, PlanCandidate, PlanMeasurement, PlanRecord,
-    PlanStep, ScenarioRatio, TimingsReport, Verdict, exit_codes,
+    PlanStep, TimingsReport, Verdict, exit_codes,
 };
 use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, toolchain_bin_dir};
 
@@ -55,11 +55,8 @@ fn plan_record(scenario: &str) -> PlanRecord {
                 confidence: 0.95,
             }),
             baseline_s: Some(2.0),
+            cache_bytes: None,
             pairs: Some(3),
-        }],
-        cumulative: vec![ScenarioRatio {
-            scenario: scenario.to_owned(),
-            ratio,
         }],
     };
     let candidate = |id: &str| PlanCandidate {
@@ -70,6 +67,8 @@ fn plan_record(scenario: &str) -> PlanRecord {
         risk: "low".to_owned(),
         slot: id.to_owned(),
         changes: Vec::new(),
+        predicted: Vec::new(),
+        measured: Vec::new(),
     };
     PlanRecord {
         format_version: cargo_tune_schema::PLAN_FORMAT_VERSION,
@@ -88,10 +87,13 @@ fn plan_record(scenario: &str) -> PlanRecord {
         runs: 3,
         budget_s: 60,
         elapsed_s: 10,
+        evidence: Default::default(),
         candidates: vec![candidate("dev-debug-0"), candidate("linker-mold")],
-        rounds: Vec::new(),
+        stages: Vec::new(),
         steps: vec![step("dev-debug-0", 0.8), step("linker-mold", 0.9)],
+        confirmation: None,
         rejected: Vec::new(),
+        unmeasured: Vec::new(),
         ci: None,
     }
 }

@@ -15,9 +15,10 @@ pub(crate) struct MeasureArgs {
     #[arg(long = "scenario", value_name = "NAME", value_parser = parse_scenario, value_delimiter = ',')]
     pub(crate) scenarios: Vec<Scenario>,
     /// Measured runs per variant and scenario, after one warm-up (three or more let a large,
-    /// consistent effect be told from noise).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
-    pub(crate) runs: u32,
+    /// consistent effect be told from noise); 5 unless given, and 2 in the first stage of
+    /// plan's race
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) runs: Option<u32>,
     /// Number of parallel jobs for every measured build (`CARGO_BUILD_JOBS`).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) jobs: Option<u32>,
@@ -34,17 +35,27 @@ pub(crate) struct MeasureArgs {
     /// Build every workspace member (the default).
     #[arg(long, conflicts_with = "packages")]
     pub(crate) workspace: bool,
+    /// ci-warm: how fast a CI runner restores its cache; each run is charged the variant's
+    /// cache, compressed as actions/cache stores it, at this rate.
+    #[arg(long, value_name = "RATE", default_value = "100MB/s", value_parser = cargo_tune_core::text::size::parse_rate)]
+    pub(crate) cache_bandwidth: f64,
 }
 
 impl MeasureArgs {
     pub(crate) fn options(&self) -> MeasureOptions {
+        self.options_with_runs(5)
+    }
+
+    /// The options, with `runs` unless `--runs` says otherwise.
+    pub(crate) fn options_with_runs(&self, runs: u32) -> MeasureOptions {
         MeasureOptions {
             scenarios: self.scenarios.clone(),
-            runs: self.runs,
+            runs: self.runs.unwrap_or(runs),
             jobs: self.jobs,
             touch: self.touch.clone(),
             no_history: self.no_history,
             packages: self.packages.clone(),
+            cache_bandwidth: Some(self.cache_bandwidth),
         }
     }
 }

@@ -20,13 +20,18 @@ use crate::output::{Destination, OutputContext, Terminal};
 for dependencies, split-debuginfo, the linkers that test-link here, cargo's build-time defaults \
 the workspace moved away from; for release also LTO, codegen units and incremental; for ci the \
 cache layers: a target-directory cache, with checksum freshness, and sccache), less those \
-already in effect. Each round measures every remaining candidate on top of the steps chosen so \
-far, in one interleaved run, and takes the one that measured faster in a scenario, slower in none, \
-and faster on the goal's weighted scenarios (dev: dev-incremental 3, dev-clean 1). When none is \
-faster yet, the better half of the rest is measured again with twice the runs (--follow-ups \
-stages); the search stops when none is faster or the next round would not fit the budget. The record (every measurement, the chosen steps, the toolchain and workspace it was \
-measured on) is written to cargo-tune-plan.toml; `cargo tune apply --plan FILE` applies its \
-steps. For ci the record also holds the cache settings and GitHub Actions steps that set them up."
+already in effect. The workspace as it is is built once with cargo's --timings, and once more \
+with -Z section-timings (under RUSTC_BOOTSTRAP=1, that build only); from them every candidate \
+gets a predicted ratio per scenario, and those predicted to change nothing measurable, or to lose \
+to another of their kind, are not built. The rest race against the workspace as it is, best \
+predicted first, as many as the budget holds: one build from scratch and --runs incremental \
+runs each; after every stage a candidate that failed, measured slower or cannot be 2 % faster is \
+out, and the better half goes on with twice the runs (--follow-ups stages). The best of each \
+slot that measured faster is a step; several steps are measured together once and kept together \
+only if that is faster than the best alone. The record (predictions, measurements, the chosen \
+steps, the toolchain and workspace it was measured on) is written to cargo-tune-plan.toml; \
+`cargo tune apply --plan FILE` applies its steps. For ci the record also holds the cache \
+settings and GitHub Actions steps that set them up."
 )]
 pub(crate) struct PlanArgs {
     /// What to make faster: dev (dev-incremental and dev-clean), ci (ci-warm: a fresh
@@ -38,10 +43,9 @@ pub(crate) struct PlanArgs {
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = cargo_tune_core::text::duration::parse)]
     budget: Duration,
 
-    /// When no candidate of a round is faster yet: how many stages of extra runs (each
-    /// twice the runs of the one before, for the better half of the candidates faster by
-    /// their point estimates) may follow before the round concludes. 0 turns them off.
-    #[arg(long, value_name = "N", default_value_t = cargo_tune_core::plan::decision::DEFAULT_FOLLOW_UPS)]
+    /// Stages the race may run after its first (each twice the runs of the one before, for
+    /// the better half of the candidates still in it); 0 decides on the first stage alone.
+    #[arg(long, value_name = "N", default_value_t = cargo_tune_core::plan::race::DEFAULT_FOLLOW_UPS)]
     follow_ups: usize,
 
     /// Where to write the decision record (default: cargo-tune-plan.toml in the workspace
@@ -58,6 +62,12 @@ pub(crate) struct PlanArgs {
     /// whose URL goes in a secret). Measuring always uses a private local cache.
     #[arg(long, value_name = "BACKEND", default_value = "local")]
     cache_backend: String,
+
+    /// With --goal ci: the largest cache, compressed as actions/cache stores it, a plan may
+    /// need (GitHub's quota per repository is 10 GB); a candidate whose cache is larger is
+    /// rejected.
+    #[arg(long, value_name = "SIZE", default_value = "10GB", value_parser = cargo_tune_core::text::size::parse_size)]
+    cache_limit: u64,
 
     #[command(flatten)]
     manifest: ManifestOptions,
@@ -92,7 +102,8 @@ impl PlanArgs {
             follow_ups: self.follow_ups,
             output: self.output.clone(),
             cache_backend: self.cache_backend.clone(),
-            measure: self.measure.options(),
+            cache_limit: self.cache_limit,
+            measure: self.measure.options_with_runs(2),
         };
         let record = command::run(&request, &mut Terminal::new(ctx))?;
         let options = ctx.render_options(false);

@@ -1,0 +1,405 @@
+//! The race: every candidate against the workspace as it is, decided stage by stage. After
+//! each stage a candidate is out once it failed, measured slower, or its interval shows it
+//! cannot be 2 % faster in any scenario of the goal; of the rest, the better half by score goes
+//! on with twice the runs (successive halving), until every candidate is decided: taken (the
+//! best of its slot that measured faster), or out.
+
+use cargo_tune_schema::{PlanCandidate, PlanMeasurement, Verdict};
+
+use super::decision::{Pairs, judge, pool, score};
+
+/// Stages the race may run after its first, unless told otherwise.
+pub const DEFAULT_FOLLOW_UPS: usize = 3;
+
+/// A candidate cannot make a difference worth a step unless it can be this much faster.
+pub const WORTH: f64 = 0.98;
+
+/// Where a candidate stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Standing {
+    /// Still to be decided.
+    Running,
+    /// Out of the race, and why.
+    Out(String),
+}
+
+/// The race under way.
+pub struct Race<'a> {
+    /// The candidates, in the order they entered (best predicted first).
+    pub candidates: Vec<&'a PlanCandidate>,
+    /// Each one's pairs per scenario, every stage pooled.
+    pub pairs: Vec<Vec<Pairs>>,
+    /// Each one's standing.
+    pub standing: Vec<Standing>,
+    /// Stages run so far.
+    pub stages: usize,
+    weight: &'a dyn Fn(&str) -> f64,
+}
+
+impl<'a> Race<'a> {
+    /// A race of `candidates` on a goal whose scenarios weigh `weight`.
+    pub fn new(candidates: Vec<&'a PlanCandidate>, weight: &'a dyn Fn(&str) -> f64) -> Self {
+        let n = candidates.len();
+        Race {
+            candidates,
+            pairs: vec![Vec::new(); n],
+            standing: vec![Standing::Running; n],
+            stages: 0,
+            weight,
+        }
+    }
+
+    /// Each candidate's measurements from its pooled pairs, at the confidence of the whole
+    /// field (the number that entered), so that more runs for a few do not loosen it.
+    pub fn measured(&self) -> Vec<Vec<PlanMeasurement>> {
+        let of = self.candidates.len();
+        self.candidates
+            .iter()
+            .zip(&self.pairs)
+            .map(|(c, p)| judge(&c.id, p, of))
+            .collect()
+    }
+
+    /// Adds a stage's pairs (by candidate id), then takes out who is out.
+    pub fn add_stage(&mut self, stage: Vec<(String, Vec<Pairs>)>) {
+        self.stages += 1;
+        for (id, pairs) in stage {
+            if let Some(i) = self.candidates.iter().position(|c| c.id == id) {
+                pool(&mut self.pairs[i], pairs);
+            }
+        }
+        let measured = self.measured();
+        for (i, ms) in measured.iter().enumerate() {
+            if self.standing[i] != Standing::Running {
+                continue;
+            }
+            if let Some(reason) = self.out_reason(ms) {
+                self.standing[i] = Standing::Out(reason);
+            }
+        }
+    }
+
+    /// Takes candidate `id` out of the race for `reason`, whatever it measured.
+    pub fn take_out(&mut self, id: &str, reason: String) {
+        if let Some(i) = self.candidates.iter().position(|c| c.id == id) {
+            self.standing[i] = Standing::Out(reason);
+        }
+    }
+
+    fn out_reason(&self, ms: &[PlanMeasurement]) -> Option<String> {
+        if let Some(m) = ms.iter().find(|m| m.verdict == Verdict::Failed) {
+            return Some(format!("failed to build in {}", m.scenario));
+        }
+        if let Some(m) = ms.iter().find(|m| m.verdict == Verdict::Slower) {
+            return Some(format!(
+                "slower in {} ({})",
+                m.scenario,
+                m.ratio.map_or_else(String::new, |r| format!("{r:.3}"))
+            ));
+        }
+        let weighted: Vec<&PlanMeasurement> = ms
+            .iter()
+            .filter(|m| (self.weight)(&m.scenario) > 0.0)
+            .collect();
+        if weighted.is_empty() {
+            return None;
+        }
+        if weighted.iter().all(|m| m.verdict == Verdict::Noise) {
+            return Some("noise: no effect worth acting on in any scenario".to_owned());
+        }
+        // Out when no weighted scenario leaves room for a gain worth a step: its interval's
+        // lower bound is above 0.98, or, with too few pairs for an interval, its point estimate
+        // is not below 1.
+        let no_room = |m: &&PlanMeasurement| match (m.interval, m.ratio) {
+            (Some(i), _) => i.low > WORTH,
+            (None, Some(r)) => r >= 1.0,
+            (None, None) => false,
+        };
+        if weighted.iter().all(no_room) && weighted.iter().any(|m| m.interval.is_some()) {
+            let shown: Vec<String> = weighted
+                .iter()
+                .filter_map(|m| Some(format!("{} ≥ {:.3}", m.scenario, m.interval?.low)))
+                .collect();
+            return Some(format!(
+                "cannot be 2 % faster: its interval's lower bound is {}",
+                shown.join(", ")
+            ));
+        }
+        None
+    }
+
+    /// Candidate `i`'s score on the goal's weighted scenarios: the mean log ratio of its point
+    /// estimates, where a scenario measured once (no interval: one build from scratch, which
+    /// a loaded machine can make twice as long) counts with its prediction when there is one.
+    fn rank(&self, i: usize, ms: &[PlanMeasurement]) -> Option<f64> {
+        let predicted = &self.candidates[i].predicted;
+        let steadier: Vec<PlanMeasurement> = ms
+            .iter()
+            .map(|m| {
+                let mut m = m.clone();
+                if m.interval.is_none()
+                    && let Some(p) = predicted.iter().find(|p| p.scenario == m.scenario)
+                {
+                    m.ratio = Some(p.ratio);
+                }
+                m
+            })
+            .collect();
+        score(&steadier, self.weight)
+    }
+
+    /// Whether candidate `i` measured faster where it counts: `faster` in a weighted scenario,
+    /// slower in none, and faster on the weighted scenarios by its estimates ([`Race::rank`]).
+    fn qualifies(&self, i: usize, ms: &[PlanMeasurement]) -> bool {
+        self.standing[i] == Standing::Running
+            && ms
+                .iter()
+                .any(|m| m.verdict == Verdict::Faster && (self.weight)(&m.scenario) > 0.0)
+            && self.rank(i, ms).is_some_and(|s| s < 0.0)
+    }
+
+    /// The best qualifying candidate of each slot, best first, and its score.
+    pub fn winners(&self) -> Vec<(usize, f64)> {
+        let measured = self.measured();
+        let mut best: Vec<(usize, f64)> = Vec::new();
+        for (i, ms) in measured.iter().enumerate() {
+            if !self.qualifies(i, ms) {
+                continue;
+            }
+            let s = self.rank(i, ms).unwrap_or(0.0);
+            let slot = &self.candidates[i].slot;
+            match best
+                .iter_mut()
+                .find(|(j, _)| self.candidates[*j].slot == *slot)
+            {
+                Some(b) if s < b.1 => *b = (i, s),
+                Some(_) => {}
+                None => best.push((i, s)),
+            }
+        }
+        best.sort_by(|a, b| a.1.total_cmp(&b.1));
+        best
+    }
+
+    /// The candidates worth another stage, best first: every one still running that is not
+    /// the settled winner of its slot (a winner with a same-slot rival of better estimates is
+    /// not settled: both go on). Of those, the better half by score (at least one) goes on; the
+    /// rest are taken out here, as successive halving does.
+    pub fn next_field(&mut self) -> Vec<usize> {
+        let measured = self.measured();
+        let winners = self.winners();
+        let mut field: Vec<(f64, usize)> = Vec::new();
+        for (i, ms) in measured.iter().enumerate() {
+            if self.standing[i] != Standing::Running {
+                continue;
+            }
+            let s = self.rank(i, ms).unwrap_or(0.0);
+            let slot = &self.candidates[i].slot;
+            let winner = winners
+                .iter()
+                .find(|(w, _)| self.candidates[*w].slot == *slot);
+            match winner {
+                // The winner itself: settled unless a rival of its slot has better estimates.
+                Some((w, ws)) if *w == i => {
+                    let contested = measured.iter().enumerate().any(|(j, mj)| {
+                        j != i
+                            && self.standing[j] == Standing::Running
+                            && self.candidates[j].slot == *slot
+                            && self.rank(j, mj).is_some_and(|sj| sj < *ws)
+                    });
+                    if contested {
+                        field.push((s, i));
+                    }
+                }
+                // A rival of a winner only goes on when its estimates are better.
+                Some((_, ws)) => {
+                    if s < *ws {
+                        field.push((s, i));
+                    } else {
+                        let by = self.candidates[winner.map_or(0, |w| w.0)].id.clone();
+                        self.standing[i] = Standing::Out(format!(
+                            "an alternative for {slot} to {by}, which measured faster with better estimates"
+                        ));
+                    }
+                }
+                None => field.push((s, i)),
+            }
+        }
+        field.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let keep = field.len().div_ceil(2);
+        for &(_, i) in &field[keep..] {
+            self.standing[i] = Standing::Out(format!(
+                "not among the leaders after stage {}: its estimates trailed the field",
+                self.stages
+            ));
+        }
+        field.truncate(keep);
+        field.into_iter().map(|(_, i)| i).collect()
+    }
+
+    /// Every candidate still running that did not win its slot is out, with the reason: the
+    /// race ends here.
+    pub fn conclude(&mut self, why: &str) {
+        let winners: Vec<usize> = self.winners().into_iter().map(|(i, _)| i).collect();
+        for i in 0..self.candidates.len() {
+            if self.standing[i] == Standing::Running && !winners.contains(&i) {
+                let slot = &self.candidates[i].slot;
+                let reason = match winners.iter().find(|&&w| self.candidates[w].slot == *slot) {
+                    Some(&w) => format!(
+                        "an alternative for {slot} to {}, which measured faster",
+                        self.candidates[w].id
+                    ),
+                    None => why.to_owned(),
+                };
+                self.standing[i] = Standing::Out(reason);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cargo_tune_schema::Goal;
+
+    use super::*;
+    use crate::plan::catalogue::{candidates, weight};
+    use crate::plan::test_support::linker;
+
+    fn pairs_of(scenario: &str, ratios: &[f64]) -> Pairs {
+        Pairs {
+            scenario: scenario.to_owned(),
+            ratios: ratios.to_vec(),
+            baseline_s: vec![2.0; ratios.len()],
+            failed: false,
+            cache_bytes: None,
+        }
+    }
+
+    /// A deterministic spread of ±3 % around `truth`, differing run by run.
+    fn noisy(truth: f64, seed: usize, n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| truth * (1.0 + 0.06 * (((seed * 7 + i * 13) % 11) as f64 / 10.0 - 0.5)))
+            .collect()
+    }
+
+    fn dev(scenario: &str) -> f64 {
+        weight(Goal::Dev, scenario)
+    }
+
+    /// Measures the field in incremental builds (clean ones only in the first stage) at each
+    /// candidate's true ratio, and returns how many runs each stage measured.
+    fn run(race: &mut Race<'_>, truth: &[(&str, f64, f64)], runs: usize) -> Vec<Vec<String>> {
+        let mut asked = Vec::new();
+        let mut field: Vec<usize> = (0..race.candidates.len()).collect();
+        let mut stage_runs = runs;
+        while !field.is_empty() && race.stages < 5 {
+            let stage: Vec<(String, Vec<Pairs>)> = field
+                .iter()
+                .map(|&i| {
+                    let id = race.candidates[i].id.clone();
+                    let (_, inc, clean) = truth.iter().find(|t| t.0 == id).copied().unwrap();
+                    let mut p = vec![pairs_of(
+                        "dev-incremental",
+                        &noisy(inc, i + race.stages, stage_runs),
+                    )];
+                    if race.stages == 0 {
+                        p.push(pairs_of("dev-clean", &[clean]));
+                    }
+                    (id, p)
+                })
+                .collect();
+            asked.push(stage.iter().map(|(id, _)| id.clone()).collect());
+            race.add_stage(stage);
+            field = race.next_field();
+            stage_runs *= 2;
+        }
+        race.conclude("not shown faster before the race ended");
+        asked
+    }
+
+    #[test]
+    fn the_race_keeps_the_faster_drops_the_rest_and_halves_the_field() {
+        let all = candidates(
+            Goal::Dev,
+            "x86_64-unknown-linux-gnu",
+            &[linker("mold", true), linker("wild", true)],
+        );
+        let truth = [
+            ("dev-debug-0", 0.70, 0.80),
+            ("dev-debug-line-tables-only", 0.85, 0.90),
+            ("dev-deps-debug-0", 0.97, 0.90),
+            ("linker-mold", 0.95, 0.99),
+            ("linker-wild", 1.15, 1.0),
+            ("dev-split-debuginfo-unpacked", 1.0, 1.0),
+        ];
+        let field: Vec<&PlanCandidate> = truth
+            .iter()
+            .map(|(id, ..)| all.iter().find(|c| c.id == *id).unwrap())
+            .collect();
+        let weight = dev;
+        let mut race = Race::new(field, &weight);
+        let asked = run(&mut race, &truth, 2);
+        let winners: Vec<&str> = race
+            .winners()
+            .iter()
+            .map(|(i, _)| race.candidates[*i].id.as_str())
+            .collect();
+        assert_eq!(winners.first(), Some(&"dev-debug-0"), "{:?}", race.standing);
+        // The slower linker and the no-op never win; each stage measures fewer than the last.
+        assert!(!winners.contains(&"linker-wild"));
+        assert!(!winners.contains(&"dev-split-debuginfo-unpacked"));
+        for pair in asked.windows(2) {
+            assert!(pair[1].len() < pair[0].len(), "{asked:?}");
+            assert!(pair[1].iter().all(|id| pair[0].contains(id)), "{asked:?}");
+        }
+        // Everything is decided: the winners, and every other one out with a reason.
+        for (i, s) in race.standing.iter().enumerate() {
+            let won = race.winners().iter().any(|(w, _)| *w == i);
+            assert!(
+                won || matches!(s, Standing::Out(r) if !r.is_empty()),
+                "{s:?}"
+            );
+        }
+        // The other value of the winner's slot is out as its alternative.
+        let lto = race
+            .candidates
+            .iter()
+            .position(|c| c.id == "dev-debug-line-tables-only")
+            .unwrap();
+        assert!(
+            matches!(&race.standing[lto], Standing::Out(r) if r.contains("alternative") || r.contains("leaders")),
+            "{:?}",
+            race.standing[lto]
+        );
+    }
+
+    #[test]
+    fn a_candidate_that_cannot_be_two_percent_faster_is_out_after_one_stage() {
+        let all = candidates(Goal::Dev, "x86_64-unknown-linux-gnu", &[]);
+        let c = all.iter().find(|c| c.id == "dev-deps-debug-0").unwrap();
+        let weight = dev;
+        let mut race = Race::new(vec![c], &weight);
+        race.add_stage(vec![(
+            c.id.clone(),
+            vec![
+                pairs_of("dev-incremental", &[1.0, 1.001, 0.999, 1.0, 1.002, 0.998]),
+                pairs_of("dev-clean", &[1.05]),
+            ],
+        )]);
+        assert!(
+            matches!(&race.standing[0], Standing::Out(r) if r.starts_with("noise") || r.starts_with("cannot be 2 %")),
+            "{:?}",
+            race.standing[0]
+        );
+        // One slower pair where an interval exists is enough to be out for good.
+        let mut race = Race::new(vec![c], &weight);
+        race.add_stage(vec![(
+            c.id.clone(),
+            vec![pairs_of(
+                "dev-incremental",
+                &[1.2, 1.21, 1.19, 1.2, 1.22, 1.18],
+            )],
+        )]);
+        assert!(matches!(&race.standing[0], Standing::Out(r) if r.starts_with("slower")));
+    }
+}
