@@ -213,6 +213,8 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
         history_s: history_estimate(&session, &scenarios),
     };
     let bench_dir = session.bench_dir.join("plan");
+    let started = Instant::now();
+    let clock = move || started.elapsed().as_secs_f64();
     let mut builds = Builds {
         session: &session,
         options,
@@ -244,7 +246,7 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
             unmeasured: Vec::new(),
             ci: None,
         },
-        started: Instant::now(),
+        clock: &clock,
         path,
         budget: request.budget.as_secs_f64(),
         follow_ups: request.follow_ups,

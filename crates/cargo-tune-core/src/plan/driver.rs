@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use cargo_tune_schema::{
     InstrumentedBuild, PlanCandidate, PlanConfirmation, PlanEnd, PlanMeasurement, PlanPrediction,
@@ -89,8 +88,9 @@ pub struct Facts {
 pub struct Search<'a> {
     /// The record so far.
     pub record: PlanRecord,
-    /// When the search began; the budget counts from here.
-    pub started: Instant,
+    /// Seconds since the search began; the budget counts from there. A clock of its own, so
+    /// that the search's decisions can be tested without waiting for builds.
+    pub clock: &'a dyn Fn() -> f64,
     /// Where the record is written.
     pub path: PathBuf,
     /// Seconds the search may take.
@@ -112,7 +112,7 @@ impl Search<'_> {
     pub fn write(&mut self, end: PlanEnd) -> Result<(), Failure> {
         self.record.end = end;
         self.record.partial = end == PlanEnd::Interrupted;
-        self.record.elapsed_s = self.started.elapsed().as_secs();
+        self.record.elapsed_s = (self.clock)() as u64;
         crate::fsutil::write_atomic(&self.path, to_toml(&self.record).as_bytes()).map_err(
             |source| Failure::Output {
                 path: self.path.display().to_string(),
@@ -128,7 +128,7 @@ impl Search<'_> {
     }
 
     fn left(&self) -> f64 {
-        self.budget - self.started.elapsed().as_secs_f64()
+        self.budget - (self.clock)()
     }
 
     /// Runs the search in `scenarios`; the caller writes the record when it ends.
@@ -150,7 +150,7 @@ impl Search<'_> {
         let candidates = self.record.candidates.clone();
         let one = cost.variant();
         if self.left() < one {
-            let spent = self.started.elapsed().as_secs_f64();
+            let spent = (self.clock)();
             return Err(Failure::usage(format!(
                 "measuring the workspace as it is took {}s, and one candidate needs about {}s more: nothing fits a budget of {}s; pass --budget {} or more",
                 spent.ceil() as u64,
@@ -167,17 +167,19 @@ impl Search<'_> {
         // With their predictions now.
         let candidates = self.record.candidates.clone();
 
-        // What fits: candidates by expected gain, each costing one variant's first stage, with
-        // room kept to confirm a composition.
-        let reserve = if order.len() > 1 {
-            cost.confirmation(self.runs)
-        } else {
-            0.0
-        };
+        // What fits: candidates by expected gain, each costing one variant's first stage. A
+        // second candidate may make a composition to confirm: from then on, room is kept for
+        // that.
+        let confirmation = cost.confirmation(self.runs);
         let mut entered: Vec<&PlanCandidate> = Vec::new();
         let mut spend = cost.variant(); // the baseline's own runs of the first stage
         for &i in &order {
             let c = &candidates[i];
+            let reserve = if entered.is_empty() {
+                0.0
+            } else {
+                confirmation
+            };
             if spend + one + reserve <= self.left() {
                 spend += one;
                 entered.push(c);
@@ -202,14 +204,14 @@ impl Search<'_> {
     fn probe(&mut self, baseline: &Variant, scenarios: &[Scenario]) -> Result<Probe, Failure> {
         let mut probe = Probe::default();
         for &scenario in scenarios {
-            let started = Instant::now();
+            let started = (self.clock)();
             let results = self.measurer.measure(
                 std::slice::from_ref(baseline),
                 &[(scenario, 1)],
                 &[],
                 &["--timings".to_owned()],
             )?;
-            let took = started.elapsed().as_secs_f64();
+            let took = (self.clock)() - started;
             let outcome = results.first().and_then(|s| s.variants.first());
             if let Some(f) = outcome.and_then(|o| o.failure.as_ref()) {
                 self.measurer.error(&format!(
@@ -527,7 +529,7 @@ impl Search<'_> {
                 .filter(|(s, _)| s.is_clean() && stage == 1)
                 .map(|(s, _)| (*s, baseline.name.clone()))
                 .collect();
-            let started = Instant::now();
+            let started = (self.clock)();
             let results = self.measurer.measure(&stage_variants, &runs, &skip, &[])?;
             let lookup = |s: &str| earlier.get(s).copied();
             let stage_pairs: Vec<(String, Vec<Pairs>)> = ids
@@ -570,7 +572,7 @@ impl Search<'_> {
                         runs: *r,
                     })
                     .collect(),
-                elapsed_s: started.elapsed().as_secs(),
+                elapsed_s: ((self.clock)() - started) as u64,
             });
             self.fill_measured(&race);
             // What is known so far survives a Ctrl-C in the next stage.
@@ -908,7 +910,15 @@ fn unreachable_timings() -> BuildTimings {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::{Cell, RefCell};
+
+    use cargo_tune_schema::{
+        Fingerprint, Goal, Measurement, PLAN_FORMAT_VERSION, ToolInfo, VariantOutcome,
+    };
+
     use super::*;
+    use crate::plan::catalogue::candidates;
+    use crate::plan::test_support::linker;
 
     #[test]
     fn a_clean_scenario_is_built_once_when_an_incremental_one_follows() {
@@ -917,5 +927,329 @@ mod tests {
         assert_eq!(stage_runs(Scenario::DevIncremental, 1, 2, true), 2);
         assert_eq!(stage_runs(Scenario::DevIncremental, 3, 2, true), 8);
         assert_eq!(stage_runs(Scenario::ReleaseClean, 2, 2, false), 4);
+    }
+
+    /// Builds that take no time: each variant's wall time in a scenario is the baseline's times
+    /// its true ratio, within ±2 %, and the virtual clock advances by every build.
+    struct Fake<'c> {
+        /// (variant, clean ratio, incremental ratio).
+        truth: Vec<(&'static str, f64, f64)>,
+        clock: &'c Cell<f64>,
+        timings: Result<BuildTimings, String>,
+        measured: RefCell<Vec<Vec<String>>>,
+        notes: Vec<String>,
+        n: usize,
+    }
+
+    const CLEAN_S: f64 = 30.0;
+    const INCREMENTAL_S: f64 = 4.0;
+
+    impl Fake<'_> {
+        fn ratio(&self, variant: &str, scenario: Scenario) -> f64 {
+            let (_, clean, inc) = self
+                .truth
+                .iter()
+                .find(|t| t.0 == variant)
+                .copied()
+                .unwrap_or(("", 1.0, 1.0));
+            if scenario.is_clean() { clean } else { inc }
+        }
+    }
+
+    fn variant(name: &str) -> Variant {
+        Variant {
+            name: name.to_owned(),
+            changes: Vec::new(),
+            expanded: Vec::new(),
+            config: Vec::new(),
+            env: Vec::new(),
+            rustflags: None,
+            toolchain: None,
+            restore_target: None,
+        }
+    }
+
+    impl Measurer for Fake<'_> {
+        fn variant(
+            &mut self,
+            name: &str,
+            _: &[ChangeArg],
+            _: &[Change],
+        ) -> Result<Variant, Failure> {
+            Ok(variant(name))
+        }
+
+        fn measure(
+            &mut self,
+            variants: &[Variant],
+            runs: &[(Scenario, usize)],
+            skip: &[(Scenario, String)],
+            _: &[String],
+        ) -> Result<Vec<ScenarioResult>, Failure> {
+            self.measured
+                .borrow_mut()
+                .push(variants.iter().map(|v| v.name.clone()).collect());
+            let mut out = Vec::new();
+            for &(scenario, n) in runs {
+                let base = if scenario.is_clean() {
+                    CLEAN_S
+                } else {
+                    INCREMENTAL_S
+                };
+                let mut outcomes = Vec::new();
+                for v in variants {
+                    if skip
+                        .iter()
+                        .any(|(s, name)| *s == scenario && *name == v.name)
+                    {
+                        continue;
+                    }
+                    let ratio = self.ratio(&v.name, scenario);
+                    let walls: Vec<Measurement> = (0..n)
+                        .map(|_| {
+                            self.n += 1;
+                            let jitter = 1.0 + 0.02 * ((self.n * 7 % 5) as f64 / 2.0 - 1.0);
+                            let wall_s = base * ratio * jitter;
+                            self.clock.set(self.clock.get() + wall_s);
+                            Measurement {
+                                wall_s,
+                                user_s: 0.0,
+                                sys_s: 0.0,
+                                peak_tree_rss_bytes: None,
+                                max_process_rss_bytes: None,
+                                artifact_bytes: 0,
+                                units_rebuilt: 1,
+                                units_total: 1,
+                                harness_cpu_s: 0.0,
+                                compiler_cache: None,
+                                cache_restore_s: None,
+                            }
+                        })
+                        .collect();
+                    outcomes.push(VariantOutcome {
+                        variant: v.name.clone(),
+                        summary: crate::measure::summaries(&walls),
+                        runs: walls,
+                        failure: None,
+                        cache_bytes: None,
+                    });
+                }
+                out.push(ScenarioResult {
+                    scenario: scenario.as_str().to_owned(),
+                    rounds: Vec::new(),
+                    variants: outcomes,
+                    comparisons: Vec::new(),
+                });
+            }
+            Ok(out)
+        }
+
+        fn timings(&mut self, _: Scenario, _: &Variant) -> Result<BuildTimings, String> {
+            self.timings.clone()
+        }
+
+        fn note(&mut self, text: &str) {
+            self.notes.push(text.to_owned());
+        }
+
+        fn error(&mut self, text: &str) {
+            self.notes.push(text.to_owned());
+        }
+    }
+
+    fn record(ids: &[&str]) -> PlanRecord {
+        let all = candidates(
+            Goal::Dev,
+            "x86_64-unknown-linux-gnu",
+            &[linker("mold", true), linker("wild", true)],
+        );
+        PlanRecord {
+            format_version: PLAN_FORMAT_VERSION,
+            tool: ToolInfo::current("0.0.0"),
+            goal: Goal::Dev,
+            partial: false,
+            end: PlanEnd::Converged,
+            fingerprint: Fingerprint {
+                rustc: "1.95.0".to_owned(),
+                host: "x86_64-unknown-linux-gnu".to_owned(),
+                commit: None,
+                lockfile: None,
+                root_manifest: String::new(),
+            },
+            scenarios: vec!["dev-clean".to_owned(), "dev-incremental".to_owned()],
+            runs: 2,
+            budget_s: 0,
+            elapsed_s: 0,
+            evidence: Default::default(),
+            candidates: all
+                .into_iter()
+                .filter(|c| ids.contains(&c.id.as_str()))
+                .collect(),
+            stages: Vec::new(),
+            steps: Vec::new(),
+            confirmation: None,
+            rejected: Vec::new(),
+            unmeasured: Vec::new(),
+            ci: None,
+        }
+    }
+
+    const DEV: &[Scenario] = &[Scenario::DevClean, Scenario::DevIncremental];
+
+    /// Runs a search of `ids` with `budget` seconds on `fake`'s builds.
+    fn search(
+        fake: &mut Fake<'_>,
+        ids: &[&str],
+        budget: f64,
+        history_s: Option<f64>,
+    ) -> (Result<PlanEnd, Failure>, PlanRecord) {
+        let clock_cell = fake.clock;
+        let clock = move || clock_cell.get();
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Search {
+            record: record(ids),
+            clock: &clock,
+            path: dir.path().join("plan.toml"),
+            budget,
+            follow_ups: 3,
+            runs: 2,
+            measurer: fake,
+            facts: Facts {
+                jobs: 2,
+                history_s,
+                ..Facts::default()
+            },
+            cache_limit: 10_000_000_000,
+        };
+        let end = s.run(DEV);
+        (end, s.record)
+    }
+
+    fn fake<'c>(clock: &'c Cell<f64>, truth: Vec<(&'static str, f64, f64)>) -> Fake<'c> {
+        Fake {
+            truth,
+            clock,
+            timings: Err("no timings in this test".to_owned()),
+            measured: RefCell::new(Vec::new()),
+            notes: Vec::new(),
+            n: 0,
+        }
+    }
+
+    #[test]
+    fn a_budget_the_history_says_cannot_hold_the_baseline_is_refused_before_any_build() {
+        let clock = Cell::new(0.0);
+        let mut f = fake(&clock, Vec::new());
+        let (end, _) = search(&mut f, &["dev-debug-0"], 20.0, Some(34.0));
+        let Err(Failure::Usage { message }) = end else {
+            panic!("{end:?}")
+        };
+        assert!(message.contains("cannot hold one measurement"), "{message}");
+        assert!(f.measured.borrow().is_empty());
+    }
+
+    #[test]
+    fn without_a_history_the_baseline_is_built_once_and_nothing_more_when_nothing_fits() {
+        let clock = Cell::new(0.0);
+        let mut f = fake(&clock, Vec::new());
+        // The probe takes 30 + 4 s; one candidate would need about as much again.
+        let (end, _) = search(&mut f, &["dev-debug-0"], 40.0, None);
+        let Err(Failure::Usage { message }) = end else {
+            panic!("{end:?}")
+        };
+        assert!(
+            message.contains("nothing fits a budget of 40s"),
+            "{message}"
+        );
+        let measured = f.measured.borrow();
+        assert!(measured.iter().all(|v| v == &["baseline"]), "{measured:?}");
+        assert_eq!(measured.len(), 2, "one build per scenario");
+    }
+
+    #[test]
+    fn without_predictions_the_race_decides_and_says_why_there_were_none() {
+        let clock = Cell::new(0.0);
+        let truth = vec![
+            ("dev-debug-0", 0.80, 0.70),
+            ("dev-debug-line-tables-only", 0.90, 0.85),
+            ("linker-mold", 1.0, 1.0),
+        ];
+        let mut f = fake(&clock, truth);
+        let ids = ["dev-debug-0", "dev-debug-line-tables-only", "linker-mold"];
+        let (end, record) = search(&mut f, &ids, 3600.0, None);
+        assert_eq!(end.unwrap(), PlanEnd::Converged);
+        assert!(
+            record
+                .evidence
+                .predictions_unavailable
+                .as_deref()
+                .is_some_and(|w| w.contains("no timings in this test")),
+            "{:?}",
+            record.evidence
+        );
+        assert!(
+            f.notes
+                .iter()
+                .any(|n| n.starts_with("racing without predictions"))
+        );
+        // Every candidate entered the race; the one truly faster is the step.
+        assert_eq!(record.stages[0].candidates.len(), 3);
+        let steps: Vec<&str> = record.steps.iter().map(|s| s.candidate.as_str()).collect();
+        assert_eq!(steps, ["dev-debug-0"]);
+        for r in &record.rejected {
+            assert!(!r.reason.is_empty());
+        }
+        // It stopped once decided, far from the budget.
+        assert!(clock.get() < 1200.0, "{}", clock.get());
+    }
+
+    #[test]
+    fn the_budget_enters_the_best_it_can_and_says_what_more_would_measure_the_rest() {
+        let clock = Cell::new(0.0);
+        let truth = vec![("dev-debug-0", 0.80, 0.70), ("linker-mold", 0.95, 0.9)];
+        let mut f = fake(&clock, truth);
+        // The probe (34 s) and the baseline's own first stage (38 s) and one candidate fit;
+        // the second does not.
+        let (end, record) = search(&mut f, &["dev-debug-0", "linker-mold"], 150.0, None);
+        assert!(end.is_ok(), "{end:?}");
+        assert_eq!(record.stages[0].candidates.len(), 1, "{:?}", record.stages);
+        assert_eq!(record.unmeasured.len(), 1, "{:?}", record.unmeasured);
+        assert!(record.unmeasured[0].more_budget_s > 0);
+    }
+
+    #[test]
+    fn steps_of_two_slots_are_confirmed_together_and_kept_only_if_faster_than_the_best() {
+        let clock = Cell::new(0.0);
+        // Both faster alone; together no faster than the debuginfo step alone.
+        let truth = vec![
+            ("dev-debug-0", 0.80, 0.70),
+            ("linker-mold", 0.95, 0.85),
+            ("composed", 0.80, 0.70),
+        ];
+        let mut f = fake(&clock, truth);
+        let (end, record) = search(&mut f, &["dev-debug-0", "linker-mold"], 3600.0, None);
+        assert!(end.is_ok(), "{end:?}");
+        let c = record.confirmation.as_ref().expect("a confirmation");
+        assert_eq!(c.candidates, ["dev-debug-0", "linker-mold"]);
+        assert_eq!(c.kept, "best-single");
+        let steps: Vec<&str> = record.steps.iter().map(|s| s.candidate.as_str()).collect();
+        assert_eq!(steps, ["dev-debug-0"]);
+        assert!(
+            record
+                .rejected
+                .iter()
+                .any(|r| r.candidate == "linker-mold" && r.reason.contains("not faster together"))
+        );
+        // Together and faster: both kept.
+        let clock = Cell::new(0.0);
+        let truth = vec![
+            ("dev-debug-0", 0.80, 0.70),
+            ("linker-mold", 0.95, 0.85),
+            ("composed", 0.76, 0.60),
+        ];
+        let mut f = fake(&clock, truth);
+        let (_, record) = search(&mut f, &["dev-debug-0", "linker-mold"], 3600.0, None);
+        assert_eq!(record.confirmation.as_ref().unwrap().kept, "composition");
+        assert_eq!(record.steps.len(), 2);
     }
 }

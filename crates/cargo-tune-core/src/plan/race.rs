@@ -183,8 +183,8 @@ impl<'a> Race<'a> {
 
     /// The candidates worth another stage, best first: every one still running that is not
     /// the settled winner of its slot (a winner with a same-slot rival of better estimates is
-    /// not settled: both go on). Of those, the better half by score (at least one) goes on; the
-    /// rest are taken out here, as successive halving does.
+    /// not settled: both go on). Of the alternatives of each slot, the better half by score (at
+    /// least one) goes on; the rest are taken out here, as successive halving does.
     pub fn next_field(&mut self) -> Vec<usize> {
         let measured = self.measured();
         let winners = self.winners();
@@ -225,16 +225,38 @@ impl<'a> Race<'a> {
                 None => field.push((s, i)),
             }
         }
+        // Halving among the alternatives of a slot, which only one can fill; a candidate of
+        // a slot of its own can still be a step beside the others.
         field.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let keep = field.len().div_ceil(2);
-        for &(_, i) in &field[keep..] {
-            self.standing[i] = Standing::Out(format!(
-                "not among the leaders after stage {}: its estimates trailed the field",
-                self.stages
-            ));
+        let mut kept: Vec<usize> = Vec::new();
+        let mut slots: Vec<&str> = Vec::new();
+        for &(_, i) in &field {
+            let slot = self.candidates[i].slot.as_str();
+            if !slots.contains(&slot) {
+                slots.push(slot);
+            }
         }
-        field.truncate(keep);
-        field.into_iter().map(|(_, i)| i).collect()
+        for slot in slots {
+            let of_slot: Vec<usize> = field
+                .iter()
+                .map(|&(_, i)| i)
+                .filter(|&i| self.candidates[i].slot == slot)
+                .collect();
+            let keep = of_slot.len().div_ceil(2);
+            for &i in &of_slot[keep..] {
+                self.standing[i] = Standing::Out(format!(
+                    "not among the leaders of {slot} after stage {}: its estimates trailed the others'",
+                    self.stages
+                ));
+            }
+            kept.extend(&of_slot[..keep]);
+        }
+        // Best first, as entered.
+        field
+            .into_iter()
+            .map(|(_, i)| i)
+            .filter(|i| kept.contains(i))
+            .collect()
     }
 
     /// Every candidate still running that did not win its slot is out, with the reason: the
@@ -349,9 +371,14 @@ mod tests {
         assert!(!winners.contains(&"linker-wild"));
         assert!(!winners.contains(&"dev-split-debuginfo-unpacked"));
         for pair in asked.windows(2) {
-            assert!(pair[1].len() < pair[0].len(), "{asked:?}");
+            assert!(pair[1].len() <= pair[0].len(), "{asked:?}");
             assert!(pair[1].iter().all(|id| pair[0].contains(id)), "{asked:?}");
         }
+        // The alternatives of a slot were halved after the first stage.
+        assert!(
+            asked.len() < 2 || asked[1].len() < asked[0].len(),
+            "{asked:?}"
+        );
         // Everything is decided: the winners, and every other one out with a reason.
         for (i, s) in race.standing.iter().enumerate() {
             let won = race.winners().iter().any(|(w, _)| *w == i);

@@ -26,7 +26,8 @@ gets a predicted ratio per scenario, and those predicted to change nothing measu
 to another of their kind, are not built. The rest race against the workspace as it is, best \
 predicted first, as many as the budget holds: one build from scratch and --runs incremental \
 runs each; after every stage a candidate that failed, measured slower or cannot be 2 % faster is \
-out, and the better half goes on with twice the runs (--follow-ups stages). The best of each \
+out, and the rest go on with twice the runs, only the better half of each slot's alternatives \
+(--follow-ups stages). The best of each \
 slot that measured faster is a step; several steps are measured together once and kept together \
 only if that is faster than the best alone. The record (predictions, measurements, the chosen \
 steps, the toolchain and workspace it was measured on) is written to cargo-tune-plan.toml; \
@@ -44,7 +45,8 @@ pub(crate) struct PlanArgs {
     budget: Duration,
 
     /// Stages the race may run after its first (each twice the runs of the one before, for
-    /// the better half of the candidates still in it); 0 decides on the first stage alone.
+    /// the candidates still in it, halved among the alternatives of a slot); 0 decides on the
+    /// first stage alone.
     #[arg(long, value_name = "N", default_value_t = cargo_tune_core::plan::race::DEFAULT_FOLLOW_UPS)]
     follow_ups: usize,
 
