@@ -1,8 +1,8 @@
 //! One change to a build, from the moment it is named (a `try` argument, a finding's suggestion,
 //! a plan candidate) to each of its renderings: the `--config` overrides, environment and
 //! rustflags that measure it ([`variant`]), and the manifest and configuration edits that apply
-//! it ([`edits`]). What it can affect ([`reach`]) and whether it is already in effect
-//! ([`in_effect`]) are read from the change itself.
+//! it ([`edits`]). What it can affect (`reach`) and whether it is already in effect
+//! (`in_effect`) are read from the change itself.
 
 pub mod edits;
 mod in_effect;
