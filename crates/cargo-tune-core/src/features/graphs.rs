@@ -209,6 +209,29 @@ pub fn read(
     })
 }
 
+/// The report kept for `request` (a key naming what it was made from beyond the graphs), if
+/// the memo is fresh and holds one.
+pub fn kept_report<T: serde::de::DeserializeOwned>(keeper: &Keeper, request: &str) -> Option<T> {
+    let kept = keeper.load();
+    let raw = kept.get(&format!("report {request}"))?.as_ref().ok()?;
+    serde_json::from_str(raw.get()).ok()
+}
+
+/// Keeps `report` for `request` beside the graphs it was made from.
+pub fn keep_report<T: Serialize>(keeper: &Keeper, request: &str, report: &T) {
+    let mut kept = keeper.load();
+    let Some(raw) = serde_json::to_string(report)
+        .ok()
+        .and_then(|t| RawValue::from_string(t).ok())
+    else {
+        return;
+    };
+    // One report at a time: another request's is replaced.
+    kept.retain(|k, _| !k.starts_with("report "));
+    kept.insert(format!("report {request}"), Ok(raw));
+    save(keeper, kept);
+}
+
 fn parse(kept: &Result<Box<RawValue>, String>, line: &str) -> Option<Result<UnitGraph, String>> {
     match kept {
         Ok(raw) => UnitGraph::parse(raw.get(), line).ok().map(Ok),

@@ -243,7 +243,7 @@ fn parse_command(
 /// `--no-default-features`, then each feature (`default` among them, the features of optional
 /// dependencies without `dep:` left out) alone or, with `depth` 2, every pair where neither
 /// turns the other on, then `--all-features`: with `--each-feature` for more than one
-/// feature, with the powerset when no listed combination is all of them. A
+/// feature, with the powerset when an optional dependency is left out of it. A
 /// member without features is built once as it is.
 pub fn model(list: HackList, members: &[MemberFeatures]) -> Vec<SetSpec> {
     let mut out = Vec::new();
@@ -269,11 +269,6 @@ pub fn model(list: HackList, members: &[MemberFeatures]) -> Vec<SetSpec> {
                 }
             }
         }
-        let everything: HashSet<&str> = features.iter().copied().collect();
-        let covers_all = combos.iter().any(|c| {
-            let on: HashSet<&str> = c.iter().flat_map(|f| closure(m, f)).collect();
-            everything.iter().all(|f| on.contains(f))
-        });
         for combo in combos {
             out.push(SetSpec::from_flags(
                 &m.name,
@@ -284,7 +279,7 @@ pub fn model(list: HackList, members: &[MemberFeatures]) -> Vec<SetSpec> {
         }
         let add_all = match list {
             HackList::EachFeature => features.len() > 1,
-            HackList::PowersetDepth2 => !covers_all,
+            HackList::PowersetDepth2 => m.features.keys().any(|f| m.is_implicit(f)),
         };
         if add_all {
             out.push(SetSpec::from_flags(&m.name, Vec::new(), false, true));

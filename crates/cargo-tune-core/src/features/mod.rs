@@ -46,8 +46,8 @@ pub struct FeaturesRequest {
     pub invocation: Invocation,
     /// Members to look at; empty for every member.
     pub packages: Vec<String>,
-    /// Look at every one-feature set, however many.
-    pub all_sets: bool,
+    /// At most this many sets (standard sets and groups first); `None` for every one.
+    pub max_sets: Option<usize>,
     /// The features of the dev loop (`--dev-features`), in place of a declared `dev` group.
     pub dev_features: Option<Vec<String>>,
     /// Sets to build (`--measure`).
@@ -120,7 +120,30 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
         members.retain(|m| request.packages.contains(&m.name));
     }
     let groups = declared_groups(&model, request)?;
-    let cap = (!request.all_sets).then_some(DEFAULT_CAP);
+    let keeper = graphs::Keeper::new(
+        &model.root,
+        &request.invocation.cwd,
+        &model.env,
+        &cargo,
+        model
+            .members
+            .iter()
+            .map(|m| m.manifest.path.clone())
+            .collect(),
+    );
+    // Nothing changed since the last run with the same request: its report holds.
+    let report_key = report_key(request, &model);
+    if request.measure.is_empty()
+        && let Some(mut report) = graphs::kept_report::<FeaturesReport>(&keeper, &report_key)
+    {
+        report.resolves.from_memo += report.resolves.cargo_calls;
+        report.resolves.cargo_calls = 0;
+        return Ok(FeaturesOutcome {
+            report,
+            failed: false,
+        });
+    }
+    let cap = request.max_sets;
     let (specs, left_out) = sets::enumerate(&members, &groups, cap).map_err(|e| {
         if request.dev_features.is_some() && e.starts_with(sets::DEV_FEATURES_FLAG) {
             Failure::usage(e)
@@ -161,17 +184,6 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
     if hack_installed {
         clis.extend(hack_clis.iter().map(|c| (c.clone(), Output::Text)));
     }
-    let keeper = graphs::Keeper::new(
-        &model.root,
-        &request.invocation.cwd,
-        &model.env,
-        &cargo,
-        model
-            .members
-            .iter()
-            .map(|m| m.manifest.path.clone())
-            .collect(),
-    );
     events.status(
         "Resolving",
         &format!("{} feature sets with cargo --unit-graph", specs.len()),
@@ -496,6 +508,9 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
         dev_loop,
         context,
     };
+    if request.measure.is_empty() {
+        graphs::keep_report(&keeper, &report_key, &report);
+    }
     let saved = saved_path(&model.metadata.target_directory);
     let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
     if let Some(dir) = saved.parent() {
@@ -517,6 +532,33 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
         )));
     }
     Ok(FeaturesOutcome { report, failed })
+}
+
+/// What a report depends on beyond the unit graphs: the request, the timings it predicts from
+/// (path and stamp), cargo hack where it is installed (path and stamp), and cargo-tune's own binary.
+fn report_key(request: &FeaturesRequest, model: &WorkspaceModel) -> String {
+    let timings = match &request.timings {
+        Some(p) => request.invocation.cwd.join(p),
+        None => crate::timings::report::saved_path(&model.metadata.target_directory),
+    };
+    let hack =
+        crate::exec::which::find_on_path("cargo-hack", std::env::var_os("PATH").as_deref());
+    let stamp = |p: &std::path::Path| crate::fsutil::file_stamp(p);
+    // This very build of cargo-tune: another one may report differently.
+    let exe = std::env::current_exe().ok();
+    format!(
+        "{} {:?} {:?} {:?} {:?} {} {} {:?} {:?} {:?}",
+        env!("CARGO_PKG_VERSION"),
+        exe.as_deref().and_then(stamp),
+        request.packages,
+        request.max_sets,
+        request.dev_features,
+        request.ci_subcommand,
+        timings.display(),
+        stamp(&timings),
+        hack,
+        hack.as_deref().and_then(stamp),
+    )
 }
 
 /// The user's cargo options with what the load found: wrappers that are not installed set

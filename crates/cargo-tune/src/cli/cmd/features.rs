@@ -27,10 +27,13 @@ pub(crate) struct FeaturesArgs {
         help_heading = "Feature Options"
     )]
     packages: Vec<String>,
-    /// Look at every one-feature set; without it, at most 64 sets in all (the standard sets and
-    /// groups of every member first), and the report says which were left out.
-    #[arg(long, help_heading = "Feature Options")]
+    /// Look at every one-feature set, however many.
+    #[arg(long, conflicts_with = "max_sets", help_heading = "Feature Options")]
     all_sets: bool,
+    /// Look at this many sets at most: every member's default, no-default, all-features and
+    /// groups first, then one-feature sets in turn; the report says which were left out.
+    #[arg(long, value_name = "N", default_value_t = features::DEFAULT_CAP, help_heading = "Feature Options")]
+    max_sets: usize,
     /// The features of the dev loop (comma-separated), in place of the `dev` group of
     /// [workspace.metadata.tune.features].
     #[arg(
@@ -67,7 +70,7 @@ impl FeaturesArgs {
         let request = FeaturesRequest {
             invocation: self.manifest.invocation(ctx)?,
             packages: self.packages.clone(),
-            all_sets: self.all_sets,
+            max_sets: (!self.all_sets).then_some(self.max_sets),
             dev_features: self.dev_features.clone(),
             measure: self.measure.clone(),
             runs: self.runs,
