@@ -37,7 +37,7 @@ fn variant_name(set: &SetSpec) -> String {
         .collect()
 }
 
-/// Builds `sets` (`check` and `build`, `runs` times each after a warm-up), then for each
+/// Builds `sets` (`check` and `build` from clean, `runs` times each), then for each
 /// `(dev, default)` pair the default build once over the dev build's target directory.
 pub fn measure(
     invocation: &Invocation,
@@ -68,6 +68,8 @@ pub fn measure(
     let (context, mut plan) = session.plan(&options, variants, scenarios, Vec::new())?;
     // Apart from bench's directories, so that neither clobbers the other's builds.
     plan.bench_dir = session.bench_dir.join("features");
+    // Every run starts from an empty target directory: a warm-up would only build it once more.
+    plan.warm_up = false;
     let bench_dir = plan.bench_dir.clone();
     let switch_plan = plan.clone();
     let interrupted = |restored| {

@@ -48,13 +48,18 @@ impl SetSpec {
         }
     }
 
-    /// A set given as flags (one of cargo hack's commands).
+    /// A set given as flags (one of cargo hack's commands). `--no-default-features --features
+    /// default,x` is written `--features x`, which cargo resolves alike: one graph to ask for.
     pub fn from_flags(
         package: &str,
-        features: Vec<String>,
-        no_default_features: bool,
+        mut features: Vec<String>,
+        mut no_default_features: bool,
         all_features: bool,
     ) -> SetSpec {
+        if no_default_features && features.iter().any(|f| f == DEFAULT) {
+            features.retain(|f| f != DEFAULT);
+            no_default_features = false;
+        }
         let mut spec = SetSpec {
             id: String::new(),
             package: package.to_owned(),

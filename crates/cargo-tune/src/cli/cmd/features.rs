@@ -56,7 +56,7 @@ pub(crate) struct FeaturesArgs {
     /// predictions.
     #[arg(long, value_name = "SET", num_args = 1.., help_heading = "Measurement Options")]
     measure: Vec<String>,
-    /// Measured runs per set and command, after one warm-up.
+    /// Measured runs per set and command, each from an empty target directory.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Measurement Options")]
     runs: u32,
     /// Number of parallel jobs for the measured builds (`CARGO_BUILD_JOBS`).
