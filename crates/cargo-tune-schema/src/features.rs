@@ -172,7 +172,8 @@ pub struct Prediction {
     pub added_cpu_s: f64,
     /// Units found in the basis with the same features.
     pub timed_units: usize,
-    /// Units found in the basis with other features (their duration is used as is).
+    /// Units found in the basis with other features, their duration scaled by the number of
+    /// features.
     pub other_features_units: usize,
     /// Units the basis never built, given the median duration of its units of the same kind.
     pub estimated_units: usize,
@@ -252,8 +253,12 @@ pub struct MatrixCost {
     pub source: String,
     /// Builds in the list.
     pub builds: usize,
-    /// Distinct unit graphs among them.
-    pub distinct_builds: usize,
+    /// Distinct unit graphs among them; absent when the list was not costed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distinct_builds: Option<usize>,
+    /// Why the list was not costed (more sets than `--max-sets` would ask cargo about).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_costed: Option<String>,
     /// Predicted wall time of every build from clean, each on its own runner, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicted_total_s: Option<f64>,

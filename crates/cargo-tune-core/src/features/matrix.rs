@@ -129,10 +129,24 @@ pub fn cost(
     MatrixCost {
         source: source.to_owned(),
         builds: builds.len(),
-        distinct_builds: distinct.len(),
+        distinct_builds: Some(distinct.len()),
+        not_costed: None,
         predicted_total_s: total,
         predicted_sequential_s: sequential,
         rejected,
+    }
+}
+
+/// A list of `builds` builds that was not costed, and why.
+pub fn not_costed(source: &str, builds: usize, why: String) -> MatrixCost {
+    MatrixCost {
+        source: source.to_owned(),
+        builds,
+        distinct_builds: None,
+        predicted_total_s: None,
+        predicted_sequential_s: None,
+        rejected: Vec::new(),
+        not_costed: Some(why),
     }
 }
 

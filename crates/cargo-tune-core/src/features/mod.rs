@@ -138,6 +138,10 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
     {
         report.resolves.from_memo += report.resolves.cargo_calls;
         report.resolves.cargo_calls = 0;
+        // Written when this report was made; again only if it has gone since.
+        if !saved_path(&model.metadata.target_directory).is_file() {
+            save(&report, &model, events);
+        }
         return Ok(FeaturesOutcome {
             report,
             failed: false,
@@ -230,12 +234,36 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
     };
     let (each_feature, each_source) = hack_list(0);
     let (powerset, powerset_source) = hack_list(1);
-    let more: Vec<_> = each_feature
-        .iter()
-        .chain(&powerset)
-        .map(|s| (Command::Build.cli(&s.args(), &cargo), Output::UnitGraph))
-        .filter(|(c, _)| !read.graphs.contains_key(&c.display()))
-        .collect();
+    let unknown = |list: &[SetSpec]| -> Vec<(crate::cargo::CargoCli, Output)> {
+        let mut out: Vec<(crate::cargo::CargoCli, Output)> = Vec::new();
+        for s in list {
+            let cli = Command::Build.cli(&s.args(), &cargo);
+            let line = cli.display();
+            if !read.graphs.contains_key(&line) && !out.iter().any(|(c, _)| c.display() == line) {
+                out.push((cli, Output::UnitGraph));
+            }
+        }
+        out
+    };
+    let mut more = unknown(&each_feature);
+    // The powerset grows with the square of the features: beyond the cap, it is counted, not
+    // costed.
+    let powerset_more = unknown(&powerset);
+    let powerset_costed = request
+        .max_sets
+        .is_none_or(|cap| powerset_more.len() <= cap);
+    if powerset_costed {
+        more.extend(powerset_more);
+    }
+    let powerset_left = if powerset_costed {
+        None
+    } else {
+        Some(format!(
+            "its {} sets not among those above would take as many cargo resolves, more than --max-sets {}; --all-sets costs them",
+            unknown(&powerset).len(),
+            request.max_sets.unwrap_or_default()
+        ))
+    };
     if !more.is_empty() {
         let Some(extra) = graphs::read(more, &keeper, workers, &cancel) else {
             return Err(Failure::Interrupted { restored: None });
@@ -337,10 +365,14 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
         .iter()
         .map(|s| Analysed::new(s, graph_of(s, Command::Build), &no_test, &model))
         .collect();
-    let powerset_analysed: Vec<Analysed<'_>> = powerset
-        .iter()
-        .map(|s| Analysed::new(s, graph_of(s, Command::Build), &no_test, &model))
-        .collect();
+    let powerset_analysed: Vec<Analysed<'_>> = if powerset_left.is_none() {
+        powerset
+            .iter()
+            .map(|s| Analysed::new(s, graph_of(s, Command::Build), &no_test, &model))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let ours_equal = |a: &Analysed<'_>| -> Option<usize> {
         let id = a.build.as_ref().ok()?.id;
         analysed.iter().position(|o| {
@@ -438,7 +470,10 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
         covers_every_feature: every_feature_enabled,
         each_feature: list_cost(&each_source, &each_analysed),
         proposed: proposed_cost,
-        powerset: Some(list_cost(&powerset_source, &powerset_analysed)),
+        powerset: Some(match powerset_left {
+            Some(why) => matrix::not_costed(&powerset_source, powerset.len(), why),
+            None => list_cost(&powerset_source, &powerset_analysed),
+        }),
         github_actions,
     };
 
@@ -511,14 +546,7 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
     if request.measure.is_empty() {
         graphs::keep_report(&keeper, &report_key, &report);
     }
-    let saved = saved_path(&model.metadata.target_directory);
-    let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
-    if let Some(dir) = saved.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    if let Err(e) = crate::fsutil::write_atomic(&saved, &json) {
-        events.warning(&format!("failed to write {}: {e}", saved.display()));
-    }
+    save(&report, &model, events);
     // A group the user declared, or named, that cargo rejects is a setup error.
     if let Some(set) = report.sets.iter().find(|s| {
         s.rejected.is_some() && matches!(s.kind, SetKind::Group | SetKind::Dev)
@@ -534,6 +562,18 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
     Ok(FeaturesOutcome { report, failed })
 }
 
+/// Keeps the report for `cargo tune report`; a failure to keep it only warns.
+fn save(report: &FeaturesReport, model: &WorkspaceModel, events: &mut dyn Events) {
+    let saved = saved_path(&model.metadata.target_directory);
+    let json = serde_json::to_vec_pretty(report).unwrap_or_default();
+    if let Some(dir) = saved.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Err(e) = crate::fsutil::write_atomic(&saved, &json) {
+        events.warning(&format!("failed to write {}: {e}", saved.display()));
+    }
+}
+
 /// What a report depends on beyond the unit graphs: the request, the timings it predicts from
 /// (path and stamp), cargo hack where it is installed (path and stamp), and cargo-tune's own binary.
 fn report_key(request: &FeaturesRequest, model: &WorkspaceModel) -> String {
@@ -541,8 +581,7 @@ fn report_key(request: &FeaturesRequest, model: &WorkspaceModel) -> String {
         Some(p) => request.invocation.cwd.join(p),
         None => crate::timings::report::saved_path(&model.metadata.target_directory),
     };
-    let hack =
-        crate::exec::which::find_on_path("cargo-hack", std::env::var_os("PATH").as_deref());
+    let hack = crate::exec::which::find_on_path("cargo-hack", std::env::var_os("PATH").as_deref());
     let stamp = |p: &std::path::Path| crate::fsutil::file_stamp(p);
     // This very build of cargo-tune: another one may report differently.
     let exe = std::env::current_exe().ok();
@@ -724,8 +763,8 @@ impl GraphFacts<'_> {
     }
 }
 
-/// A dev loop per member with a `dev` group (declared, or `--dev-features`) that builds fewer
-/// units than the default features.
+/// A dev loop per member with a `dev` (or `dev-…`) group, declared or `--dev-features`, that
+/// builds fewer units than the default features.
 fn dev_loops(
     analysed: &[Analysed<'_>],
     report: &[FeatureSet],
@@ -733,7 +772,8 @@ fn dev_loops(
 ) -> Vec<DevLoop> {
     let mut out = Vec::new();
     for dev in analysed.iter().filter(|a| {
-        matches!(a.spec.kind, SetKind::Group | SetKind::Dev) && a.spec.name().starts_with("@dev")
+        matches!(a.spec.kind, SetKind::Group | SetKind::Dev)
+            && (a.spec.name() == "@dev" || a.spec.name().starts_with("@dev-"))
     }) {
         let Some(default) = analysed
             .iter()

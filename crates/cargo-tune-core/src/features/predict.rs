@@ -133,8 +133,14 @@ impl Basis {
         for unit in &graph.units {
             match self.lookup(unit) {
                 Some((t, how)) => {
-                    durations.push(t.duration_s);
-                    rmetas.push(t.rmeta_s);
+                    let k = match how {
+                        Match::OtherFeatures => {
+                            feature_scale(unit.features.len(), t.features.len())
+                        }
+                        _ => 1.0,
+                    };
+                    durations.push(t.duration_s * k);
+                    rmetas.push(t.rmeta_s.map(|r| r * k));
                     matches.push(how);
                 }
                 None => {
@@ -201,6 +207,15 @@ impl Basis {
     }
 }
 
+/// How much longer a unit takes with `set` features than the same unit took with `timed`:
+/// features turn code on, so a unit built with a fifth of the features (a `regex-automata` with
+/// one engine instead of all) is assumed to take a fifth of the time, and one with more
+/// features longer in the same proportion; counting the crate itself as one more "feature", and
+/// never below a quarter nor above four times.
+fn feature_scale(set: usize, timed: usize) -> f64 {
+    ((1 + set) as f64 / (1 + timed) as f64).clamp(0.25, 4.0)
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     if values.is_empty() {
         return 0.0;
@@ -216,7 +231,136 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use cargo_tune_schema::{MemoryMethod, RunContext};
+
     use super::*;
+    use crate::timings::report::{TimingsInputs, assemble};
+
+    fn timed(
+        index: usize,
+        name: &str,
+        kind: &str,
+        features: &[&str],
+        duration: f64,
+        rmeta: Option<f64>,
+        deps: &[(usize, bool)],
+    ) -> UnitTiming {
+        UnitTiming {
+            index,
+            name: name.to_owned(),
+            version: "1.0.0".to_owned(),
+            target: String::new(),
+            kind: kind.to_owned(),
+            features: features.iter().map(|f| (*f).to_owned()).collect(),
+            start_s: 0.0,
+            duration_s: duration,
+            rmeta_s: rmeta,
+            finished: true,
+            deps: deps
+                .iter()
+                .map(|&(unit, rmeta)| UnitDep { unit, rmeta })
+                .collect(),
+        }
+    }
+
+    /// A timed build: library a (2 s, metadata at 1 s) ← library b (3 s) ← binary c (1 s),
+    /// which took 7 s of wall time with 2 jobs.
+    fn basis() -> Basis {
+        let units = vec![
+            timed(0, "a", "lib", &["std"], 2.0, Some(1.0), &[]),
+            timed(1, "b", "lib", &[], 3.0, Some(1.5), &[(0, true)]),
+            timed(2, "c", "bin", &[], 1.0, None, &[(1, false)]),
+        ];
+        let run = BuildTimings {
+            units,
+            wall: 7.0,
+            jobs: Some(2),
+            schema: HtmlSchema::UnblockedSections,
+            deps_source: DepsSource::UnitGraph,
+            unblocked: Vec::new(),
+            unknown_fields: Default::default(),
+        };
+        let report = assemble(TimingsInputs {
+            version: "0",
+            workspace_root: "/w".to_owned(),
+            context: RunContext {
+                rustc: String::new(),
+                cargo: String::new(),
+                host: String::new(),
+                cores: 2,
+                jobs: 2,
+                git_revision: None,
+                git_dirty: None,
+                runs: 1,
+                memory_method: MemoryMethod {
+                    kind: "none".to_owned(),
+                    interval_ms: None,
+                },
+                touched_file: None,
+                controlled_env: Vec::new(),
+                common_config: Vec::new(),
+                packages: Vec::new(),
+            },
+            scenario: "dev-clean".to_owned(),
+            command: "cargo build".to_owned(),
+            report_path: String::new(),
+            deps_note: None,
+            runs: vec![run],
+            walls: vec![7.0],
+            findings: &[],
+            failure: None,
+        });
+        Basis::new(&report, "last.json").unwrap()
+    }
+
+    fn unit(pkg: &str, kind: &str, features: &[&str], deps: &[usize]) -> serde_json::Value {
+        serde_json::json!({
+            "pkg_id": format!("registry+x#{pkg}@1.0.0"), "target": {"kind": [kind], "name": pkg},
+            "profile": {}, "mode": "build", "features": features,
+            "dependencies": deps.iter().map(|i| serde_json::json!({"index": i})).collect::<Vec<_>>(),
+        })
+    }
+
+    fn graph(units: &serde_json::Value) -> UnitGraph {
+        let text = serde_json::json!({"version": 1, "units": units, "roots": [2]}).to_string();
+        UnitGraph::parse(&text, "t").unwrap()
+    }
+
+    #[test]
+    fn the_timed_build_predicts_its_own_wall_time() {
+        let b = basis();
+        // The replay: a 0–2, b from a's metadata 1–4, c 4–5; 7 s measured makes the scale 1.4.
+        assert_eq!(b.info.simulated_s, 5.0);
+        let same = graph(&serde_json::json!([
+            unit("a", "lib", &["std"], &[]),
+            unit("b", "lib", &[], &[0]),
+            unit("c", "bin", &[], &[1]),
+        ]));
+        let p = b.predict(&same, &[]);
+        assert_eq!(p.wall_s, 7.0);
+        assert_eq!(p.matches, [Match::Same; 3]);
+        assert_eq!(p.critical_path_s, 5.0);
+        // With a already built, b starts at once: 3 + 1 = 4 s, scaled.
+        assert!((b.predict(&same, &[true, false, false]).wall_s - 5.6).abs() < 1e-9);
+    }
+
+    #[test]
+    fn units_with_other_features_or_never_timed_are_said_so() {
+        let b = basis();
+        let other = graph(&serde_json::json!([
+            unit("a", "lib", &[], &[]),
+            unit("d", "lib", &[], &[0]),
+            unit("c", "bin", &[], &[1]),
+        ]));
+        let p = b.predict(&other, &[]);
+        assert_eq!(
+            p.matches,
+            [Match::OtherFeatures, Match::Estimated, Match::Same]
+        );
+        // a without `std`: half its features (itself counted), half its 2 s. An unknown library
+        // takes the median of the timed libraries: (2 + 3) / 2.
+        assert_eq!(p.durations, [1.0, 2.5, 1.0]);
+    }
 
     #[test]
     fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {

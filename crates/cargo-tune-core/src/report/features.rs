@@ -92,6 +92,26 @@ pub(crate) fn heaviest(r: &FeaturesReport) -> Vec<String> {
         .collect()
 }
 
+/// The timed command as a user would type it: without the environment cargo-tune set, its own
+/// `--color` and message format.
+pub(crate) fn basis_command(command: &str) -> String {
+    let from_cargo = command.find("cargo ").map_or(command, |i| &command[i..]);
+    let mut words: Vec<&str> = Vec::new();
+    let mut skip = false;
+    for w in from_cargo.split_whitespace() {
+        if skip {
+            skip = false;
+            continue;
+        }
+        match w {
+            "--color" => skip = true,
+            _ if w.starts_with("--message-format") => {}
+            _ => words.push(w),
+        }
+    }
+    words.join(" ")
+}
+
 fn headline(r: &FeaturesReport) -> String {
     let members: std::collections::BTreeSet<&str> =
         r.sets.iter().map(|s| s.package.as_str()).collect();
@@ -107,7 +127,7 @@ fn headline(r: &FeaturesReport) -> String {
             let _ = write!(
                 s,
                 "; costs predicted from `{}` ({} wall, {} jobs)",
-                b.command,
+                basis_command(&b.command),
                 secs(b.wall_s),
                 b.jobs
             );
@@ -118,11 +138,13 @@ fn headline(r: &FeaturesReport) -> String {
 }
 
 fn cost_line(c: &MatrixCost) -> String {
-    let mut s = format!(
-        "{} ({} distinct)",
-        count(c.builds, "build"),
-        c.distinct_builds
-    );
+    let mut s = count(c.builds, "build");
+    if let Some(d) = c.distinct_builds {
+        let _ = write!(s, " ({d} distinct)");
+    }
+    if let Some(why) = &c.not_costed {
+        let _ = write!(s, "; not costed: {why}");
+    }
     if let (Some(t), Some(q)) = (c.predicted_total_s, c.predicted_sequential_s) {
         let _ = write!(
             s,
@@ -437,4 +459,17 @@ pub fn render_features_markdown(
         );
     }
     emit(options, out, &s)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_timed_command_reads_as_typed() {
+        assert_eq!(
+            super::basis_command(
+                "CARGO_TARGET_DIR=/t/x RUSTC_WRAPPER='' cargo --color never build --message-format=json-render-diagnostics --timings --workspace"
+            ),
+            "cargo build --timings --workspace"
+        );
+    }
 }

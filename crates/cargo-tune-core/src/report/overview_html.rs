@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use std::io;
 
 use cargo_tune_schema::{
-    FeaturesReport, Finding, InputState, MeasuredRun, OverviewReport, PlanMeasurement,
-    PlanRecord, Severity, TimingsReport, Trend,
+    FeaturesReport, Finding, InputState, MeasuredRun, OverviewReport, PlanMeasurement, PlanRecord,
+    Severity, TimingsReport, Trend,
 };
 
 use super::chart::{Axis, Bar, bar_chart, gantt, trend_chart};
@@ -511,7 +511,7 @@ fn features(s: &mut Html, f: Option<&FeaturesReport>) {
     match &r.basis {
         Some(b) => s.line(html!(
             "<p>Wall time of <code>cargo build</code> from clean per set: measured where <code>--measure</code> built it (blue), else predicted (orange) from the durations of <code>{}</code> ({} wall, {} jobs).</p>",
-            b.command.split_once("cargo ").map_or(b.command.as_str(), |(_, c)| c),
+            super::features::basis_command(&b.command),
             secs(b.wall_s),
             b.jobs
         )),
@@ -521,7 +521,10 @@ fn features(s: &mut Html, f: Option<&FeaturesReport>) {
         ),
     }
     if !bars.is_empty() {
-        s.line(html!("<div class=\"scroll\">{}</div>", bar_chart("feature sets", &bars, None, Axis::Seconds)));
+        s.line(html!(
+            "<div class=\"scroll\">{}</div>",
+            bar_chart("feature sets", &bars, None, Axis::Seconds)
+        ));
     }
     s.line(Html::lit("<table><tr><th>set</th><th>flags</th><th>units</th><th>added units</th><th>added packages</th><th>duplicates</th><th>test units</th><th>predicted</th><th>measured</th><th>same build as</th></tr>"));
     for set in &r.sets {
@@ -558,7 +561,9 @@ fn features(s: &mut Html, f: Option<&FeaturesReport>) {
         "<h3>CI matrix <span class=\"meta\">({}, each checking what every set it names builds)</span></h3>",
         count(m.builds.len(), "build")
     ));
-    s.line(Html::lit("<table><tr><th>command</th><th>predicted</th><th>covers</th></tr>"));
+    s.line(Html::lit(
+        "<table><tr><th>command</th><th>predicted</th><th>covers</th></tr>",
+    ));
     for b in &m.builds {
         s.line(html!(
             "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
@@ -569,13 +574,17 @@ fn features(s: &mut Html, f: Option<&FeaturesReport>) {
     }
     s.line(Html::lit("</table>"));
     s.line(Html::lit("<table><tr><th>list</th><th>builds</th><th>distinct</th><th>predicted, separate runners</th><th>predicted, one after another</th><th>source</th></tr>"));
-    for (name, c) in [("proposed", Some(&m.proposed)), ("each feature", Some(&m.each_feature)), ("powerset, depth 2", m.powerset.as_ref())] {
+    for (name, c) in [
+        ("proposed", Some(&m.proposed)),
+        ("each feature", Some(&m.each_feature)),
+        ("powerset, depth 2", m.powerset.as_ref()),
+    ] {
         let Some(c) = c else { continue };
         s.line(html!(
             "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             name,
             c.builds,
-            c.distinct_builds,
+            c.distinct_builds.map_or_else(String::new, |d| d.to_string()),
             c.predicted_total_s.map_or_else(String::new, secs),
             c.predicted_sequential_s.map_or_else(String::new, secs),
             c.source
@@ -708,7 +717,8 @@ mod tests {
         let cost = MatrixCost {
             source: h(),
             builds: 1,
-            distinct_builds: 1,
+            distinct_builds: Some(1),
+            not_costed: Some(h()),
             predicted_total_s: Some(1.0),
             predicted_sequential_s: Some(1.0),
             rejected: vec![h()],

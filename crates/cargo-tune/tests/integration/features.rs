@@ -91,23 +91,50 @@ fn every_set_agrees_with_cargo_run_with_the_same_flags() {
         let build = unit_graph_of(ws.root(), &["build"], &args, &[]);
         let test = unit_graph_of(ws.root(), &["test", "--no-run"], &args, &[]);
         let units = &set["units"];
-        assert_eq!(units["count"], build["units"].as_array().unwrap().len(), "{id}");
+        assert_eq!(
+            units["count"],
+            build["units"].as_array().unwrap().len(),
+            "{id}"
+        );
         assert_eq!(
             set["test_units"]["count"],
             test["units"].as_array().unwrap().len(),
             "{id}"
         );
         // Packages: what `cargo tree` walks over normal and build edges for the host.
-        let mut tree_args = vec!["tree", "--offline", "-e", "normal,build", "--prefix", "none"];
+        let mut tree_args = vec![
+            "tree",
+            "--offline",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+        ];
         tree_args.extend(&args);
-        assert_eq!(strs(&units["packages"]), tree_packages(ws.root(), &tree_args), "{id}");
+        assert_eq!(
+            strs(&units["packages"]),
+            tree_packages(ws.root(), &tree_args),
+            "{id}"
+        );
         // Duplicates: what `cargo tree -d` lists, at the top of each inverted tree.
-        let mut dup_args = vec!["tree", "--offline", "-d", "-e", "normal,build", "--depth", "0", "--prefix", "none"];
+        let mut dup_args = vec![
+            "tree",
+            "--offline",
+            "-d",
+            "-e",
+            "normal,build",
+            "--depth",
+            "0",
+            "--prefix",
+            "none",
+        ];
         dup_args.extend(&args);
         let mut dups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for p in tree_packages(ws.root(), &dup_args) {
             let (name, version) = p.split_once('@').unwrap();
-            dups.entry(name.to_owned()).or_default().insert(version.to_owned());
+            dups.entry(name.to_owned())
+                .or_default()
+                .insert(version.to_owned());
         }
         let ours: BTreeMap<String, BTreeSet<String>> = units["duplicates"]
             .as_array()
@@ -122,7 +149,11 @@ fn every_set_agrees_with_cargo_run_with_the_same_flags() {
         let kernel_testing = |g: &Value| {
             g["units"].as_array().unwrap().iter().any(|u| {
                 u["pkg_id"].as_str().unwrap().contains("kernel")
-                    && u["features"].as_array().unwrap().iter().any(|f| f == "testing")
+                    && u["features"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|f| f == "testing")
             })
         };
         if id.starts_with("app:") && id != "app:all-features" {
@@ -135,7 +166,10 @@ fn every_set_agrees_with_cargo_run_with_the_same_flags() {
     // Two versions of fmtlib come with `json`; the weak feature alone turns nothing on.
     assert_eq!(set("app:json")["units"]["duplicates"][0]["name"], "fmtlib");
     assert!(strs(&set("app:tracing")["units"]["added_packages"]).is_empty());
-    assert_eq!(strs(&set("app:macros")["units"]["proc_macros"]), BTreeSet::from(["derive@0.1.0".to_owned()]));
+    assert_eq!(
+        strs(&set("app:macros")["units"]["proc_macros"]),
+        BTreeSet::from(["derive@0.1.0".to_owned()])
+    );
     // A feature of another member: kernel is built with `simd`, one unit more than none.
     assert!(set("app:fast")["units"]["added_units"].as_u64().unwrap() >= 1);
     // The Windows-only dependency is never built here, the Unix one always is.
@@ -155,7 +189,11 @@ fn build_all_fresh(root: &Path, target: &Path, flags: &[String]) -> bool {
         .current_dir(root)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -168,13 +206,27 @@ fn sets_of_one_build_and_the_sets_a_matrix_build_covers_build_nothing_more() {
     let ws = TempWorkspace::fixture("features");
     let r = report(&ws, &["--ci", "build"]);
     let sets = r["sets"].as_array().unwrap();
-    let flags_of = |id: &str| flags(sets.iter().find(|s| s["id"] == id).unwrap_or_else(|| panic!("{id}")));
+    let flags_of = |id: &str| {
+        flags(
+            sets.iter()
+                .find(|s| s["id"] == id)
+                .unwrap_or_else(|| panic!("{id}")),
+        )
+    };
     let mut checked = 0;
     // Equal builds: build one, then the other finds every unit fresh.
     for set in sets.iter().filter(|s| s["same_build_as"].is_string()) {
         let target = ws.path(&format!("target/same-{checked}"));
-        build_all_fresh(ws.root(), &target, &flags_of(set["same_build_as"].as_str().unwrap()));
-        assert!(build_all_fresh(ws.root(), &target, &flags(set)), "{}", set["id"]);
+        build_all_fresh(
+            ws.root(),
+            &target,
+            &flags_of(set["same_build_as"].as_str().unwrap()),
+        );
+        assert!(
+            build_all_fresh(ws.root(), &target, &flags(set)),
+            "{}",
+            set["id"]
+        );
         checked += 1;
     }
     assert!(checked >= 2, "{checked}");
@@ -188,13 +240,20 @@ fn sets_of_one_build_and_the_sets_a_matrix_build_covers_build_nothing_more() {
             let f = if covered.contains(":[") {
                 // One of cargo hack's sets, named by its flags.
                 let inner = covered.split_once(":[").unwrap().1.trim_end_matches(']');
-                let mut f = vec!["-p".to_owned(), covered.split(':').next().unwrap().to_owned()];
+                let mut f = vec![
+                    "-p".to_owned(),
+                    covered.split(':').next().unwrap().to_owned(),
+                ];
                 f.extend(inner.split_whitespace().map(str::to_owned));
                 f
             } else {
                 flags_of(covered)
             };
-            assert!(build_all_fresh(ws.root(), &target, &f), "{covered} after {}", b["flags"]);
+            assert!(
+                build_all_fresh(ws.root(), &target, &f),
+                "{covered} after {}",
+                b["flags"]
+            );
         }
     }
     // Every feature of every member is turned on by one build or another.
@@ -208,7 +267,10 @@ fn the_model_of_cargo_hack_lists_what_cargo_hack_lists() {
     let ws = TempWorkspace::fixture("features");
     let r = report(&ws, &[]);
     assert!(
-        r["matrix"]["powerset"]["source"].as_str().unwrap().ends_with("--print-command-list"),
+        r["matrix"]["powerset"]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("--print-command-list"),
         "{}",
         r["matrix"]["powerset"]
     );
@@ -221,7 +283,17 @@ fn the_model_of_cargo_hack_lists_what_cargo_hack_lists() {
     let bin = ws.path("bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::os::unix::fs::symlink(
-        Path::new(&String::from_utf8(Command::new("rustup").args(["which", "cargo"]).output().unwrap().stdout).unwrap().trim()),
+        Path::new(
+            &String::from_utf8(
+                Command::new("rustup")
+                    .args(["which", "cargo"])
+                    .output()
+                    .unwrap()
+                    .stdout,
+            )
+            .unwrap()
+            .trim(),
+        ),
         bin.join("cargo"),
     )
     .unwrap();
@@ -249,27 +321,52 @@ fn the_graphs_are_kept_until_a_manifest_changes() {
     assert_eq!(again["resolves"]["cargo_calls"], 0);
     assert_eq!(again["sets"], first["sets"]);
     // A new feature: asked of cargo again, and there.
-    let manifest = ws.read("kernel/Cargo.toml").replace("trace = []", "trace = []\nextra = []");
+    let manifest = ws
+        .read("kernel/Cargo.toml")
+        .replace("trace = []", "trace = []\nextra = []");
     ws.write("kernel/Cargo.toml", &manifest);
     let changed = report(&ws, &[]);
     assert!(changed["resolves"]["cargo_calls"].as_u64().unwrap() > 0);
-    assert!(changed["sets"].as_array().unwrap().iter().any(|s| s["id"] == "kernel:extra"));
+    assert!(
+        changed["sets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == "kernel:extra")
+    );
 }
 
 #[test]
 fn bad_names_are_refused_with_the_features_there_are() {
     let ws = TempWorkspace::fixture("features");
-    let typo = features(&ws, &["--measure", "app:jsno"]).run().assert_code(exit_codes::USAGE);
+    let typo = features(&ws, &["--measure", "app:jsno"])
+        .run()
+        .assert_code(exit_codes::USAGE);
     typo.assert_stderr_has(&["no feature set `app:jsno`", "did you mean `app:json`?"]);
-    let dev = features(&ws, &["--dev-features", "nett"]).run().assert_code(exit_codes::USAGE);
-    dev.assert_stderr_has(&["`app` has no feature `nett`", "its features: default, fast, json", "did you mean `net`?"]);
+    let dev = features(&ws, &["--dev-features", "nett"])
+        .run()
+        .assert_code(exit_codes::USAGE);
+    dev.assert_stderr_has(&[
+        "`app` has no feature `nett`",
+        "its features: default, fast, json",
+        "did you mean `net`?",
+    ]);
     // A group in the manifest: a setup error pointing at it.
     let root = ws.read("Cargo.toml");
-    ws.write("Cargo.toml", &root.replace("dev = [\"net\"]", "dev = [\"tokio/rt\"]"));
+    ws.write(
+        "Cargo.toml",
+        &root.replace("dev = [\"net\"]", "dev = [\"tokio/rt\"]"),
+    );
     let stranger = features(&ws, &[]).run().assert_code(exit_codes::SETUP);
-    stranger.assert_stderr_has(&["Cargo.toml:10:1", "names package `tokio`, which is not a dependency of"]);
+    stranger.assert_stderr_has(&[
+        "Cargo.toml:10:1",
+        "names package `tokio`, which is not a dependency of",
+    ]);
     // A dependency's feature that does not exist: cargo's reason, exit 96.
-    ws.write("Cargo.toml", &root.replace("dev = [\"net\"]", "dev = [\"wire/nonexistent\"]"));
+    ws.write(
+        "Cargo.toml",
+        &root.replace("dev = [\"net\"]", "dev = [\"wire/nonexistent\"]"),
+    );
     let rejected = features(&ws, &[]).run().assert_code(exit_codes::SETUP);
     rejected.assert_stderr_has(&["cargo rejects the feature set app:@dev", "nonexistent"]);
 }
@@ -297,25 +394,54 @@ fn measured_sets_sit_beside_their_predictions_and_ctrl_c_leaves_nothing() {
         .args(["timings", "--offline", "--format", "json"])
         .run()
         .assert_code(exit_codes::OK);
-    let r = report(&ws, &["--measure", "app:no-default", "app:@dev", "app:default"]);
-    let set = |id: &str| r["sets"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap().clone();
+    let r = report(
+        &ws,
+        &["--measure", "app:no-default", "app:@dev", "app:default"],
+    );
+    let set = |id: &str| {
+        r["sets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()
+            .clone()
+    };
     for id in ["app:no-default", "app:@dev", "app:default"] {
         let s = set(id);
         assert!(s["predicted_s"].as_f64().unwrap() > 0.0, "{s}");
         assert!(s["measured_s"].as_f64().unwrap() > 0.0, "{s}");
-        assert!(s["measured"]["target_dir_bytes"].as_u64().unwrap() > 0, "{s}");
-        assert!(s["measured"]["check"]["wall_s"]["median"].as_f64().unwrap() > 0.0, "{s}");
+        assert!(
+            s["measured"]["target_dir_bytes"].as_u64().unwrap() > 0,
+            "{s}"
+        );
+        assert!(
+            s["measured"]["check"]["wall_s"]["median"].as_f64().unwrap() > 0.0,
+            "{s}"
+        );
     }
     let dev = &r["dev_loop"][0];
     assert_eq!(dev["set"], "app:@dev");
-    assert!(dev["alias"].as_str().unwrap().contains("dev = \"build -p app --no-default-features --features net\""));
+    assert!(
+        dev["alias"]
+            .as_str()
+            .unwrap()
+            .contains("dev = \"build -p app --no-default-features --features net\"")
+    );
     assert!(dev["switch"]["measured_s"].as_f64().unwrap() > 0.0, "{dev}");
     // Ctrl-C while a set builds: exit 130 and no half-built target directory.
     let features_dir = ws.path("target/cargo-tune/features");
     let _ = std::fs::remove_dir_all(&features_dir);
     let out = features(&ws, &["--measure", "app:all-features"])
-        .interrupt_when(Duration::from_secs(120), || features_dir.join("check").is_dir());
-    assert_eq!(out.status.code(), Some(exit_codes::INTERRUPTED), "{}", String::from_utf8_lossy(&out.stderr));
+        .interrupt_when(Duration::from_secs(120), || {
+            features_dir.join("check").is_dir()
+        });
+    assert_eq!(
+        out.status.code(),
+        Some(exit_codes::INTERRUPTED),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for scenario in ["check", "dev-clean"] {
         let dir = features_dir.join(scenario).join("app_all-features");
         assert!(!dir.exists(), "{} left behind", dir.display());
