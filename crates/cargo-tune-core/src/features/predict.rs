@@ -216,17 +216,9 @@ fn feature_scale(set: usize, timed: usize) -> f64 {
     ((1 + set) as f64 / (1 + timed) as f64).clamp(0.25, 4.0)
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
+/// The median of `values`, 0 for none.
+fn median(values: Vec<f64>) -> f64 {
+    crate::measure::stats::summarize(&values).map_or(0.0, |s| s.median)
 }
 
 #[cfg(test)]

@@ -293,7 +293,7 @@ pub fn render_features_human(
         );
         let _ = writeln!(
             s,
-            "  cost: switching to the default features (`cargo test`, the editor's check) rebuilds {} the first time (predicted {}{}); back to the loop, {}",
+            "  cost: the first switch to the default features (`cargo test`, the editor's check) rebuilds {} (predicted {}{}); cargo keeps both builds, so switching back is free, and a loop started after a default build compiles {} of its own",
             count(d.switch.units_to_default, "unit"),
             opt_secs(d.switch.predicted_s),
             d.switch

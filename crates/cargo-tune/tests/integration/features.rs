@@ -429,6 +429,20 @@ fn measured_sets_sit_beside_their_predictions_and_ctrl_c_leaves_nothing() {
             .contains("dev = \"build -p app --no-default-features --features net\"")
     );
     assert!(dev["switch"]["measured_s"].as_f64().unwrap() > 0.0, "{dev}");
+    // The report page draws the saved document: a bar per measured set, the matrix.
+    let page = CargoTuneCli::new(BIN, ws.root())
+        .args(["report", "--offline", "--format", "json"])
+        .run()
+        .assert_code(exit_codes::OK)
+        .json();
+    assert_eq!(page["features"]["sets"], r["sets"]);
+    CargoTuneCli::new(BIN, ws.root())
+        .args(["report", "--offline"])
+        .run()
+        .assert_code(exit_codes::OK);
+    let html = std::fs::read_to_string(ws.path("target/cargo-tune/report.html")).unwrap();
+    assert!(html.contains("<h2>Feature sets</h2>") && html.contains("CI matrix"));
+    assert!(html.contains("app:@dev") && html.contains("-p app --no-default-features --features net"));
     // Ctrl-C while a set builds: exit 130 and no half-built target directory.
     let features_dir = ws.path("target/cargo-tune/features");
     let _ = std::fs::remove_dir_all(&features_dir);
