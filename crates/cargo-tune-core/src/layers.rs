@@ -31,7 +31,9 @@ const LAYERS: &[&str] = &[
     "change",
     "audit",
     "measure",
-    // Features over measuring.
+    // Commands over measuring: feature sets (timings' durations, bench's machinery), caches,
+    // PGO, SLOs, the plan search, applying changes.
+    "features",
     "cache",
     "pgo",
     "slo",

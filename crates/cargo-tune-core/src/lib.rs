@@ -16,6 +16,7 @@ pub mod change;
 pub mod edit;
 pub mod errors;
 pub mod exec;
+pub mod features;
 pub mod fsutil;
 #[cfg(test)]
 mod layers;

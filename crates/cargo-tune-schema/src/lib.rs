@@ -10,6 +10,7 @@
 mod apply;
 mod cache;
 pub mod exit_codes;
+mod features;
 mod finding;
 mod guard;
 mod measure;
@@ -22,6 +23,10 @@ mod timings;
 pub use apply::{ApplyMode, ApplyReport, FileDiff, PlannedChange, SkippedChange, UndoReport};
 pub use cache::{
     CacheBuild, CacheCheck, CacheReport, CacheStats, CiCacheSettings, NotCachedReason,
+};
+pub use features::{
+    CiMatrix, CostBasis, DevLoop, Duplicate, FeatureSet, FeaturesReport, LeftOut, MatrixBuild,
+    MatrixCost, Prediction, ResolveInfo, SetKind, SetMeasurement, Switch, Units,
 };
 pub use finding::{
     Area, Direction, Finding, FindingCode, Location, Severity, SuggestedChange, Suggestion,

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AuditReport, Interval, PlanRecord, Summary3, TimingsReport, ToolInfo, Verdict};
+use crate::{
+    AuditReport, FeaturesReport, Interval, PlanRecord, Summary3, TimingsReport, ToolInfo, Verdict,
+};
 
 /// The document `cargo tune report --format json` prints; the HTML page draws it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -30,6 +32,9 @@ pub struct OverviewReport {
     pub timings: Option<TimingsReport>,
     /// Per scenario, the baseline's wall time over the history.
     pub trends: Vec<Trend>,
+    /// The last `cargo tune features` run, when one was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<FeaturesReport>,
 }
 
 /// One file the report reads.

@@ -90,8 +90,18 @@ pub fn cargo_output(cwd: &Path, args: &[&str]) -> std::process::Output {
 /// top of a scrubbed environment: what cargo would build, and with which profile, without
 /// building anything. The flag is unstable, so this call alone sets `RUSTC_BOOTSTRAP=1`.
 pub fn unit_graph(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
+    unit_graph_of(cwd, &["build"], args, env)
+}
+
+/// As [`unit_graph`], of `cargo <subcommand> <args>` (`["test", "--no-run"]`).
+pub fn unit_graph_of(
+    cwd: &Path,
+    subcommand: &[&str],
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> serde_json::Value {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.arg("build")
+    cmd.args(subcommand)
         .args(args)
         .args([
             "--unit-graph",
@@ -106,7 +116,7 @@ pub fn unit_graph(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> serde_json
     let out = cmd.output().expect("run cargo");
     assert!(
         out.status.success(),
-        "cargo build {args:?} --unit-graph failed:\n{}",
+        "cargo {subcommand:?} {args:?} --unit-graph failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("a unit graph")

@@ -166,14 +166,9 @@ impl<'m> PackageIndex<'m> {
         if let Some(p) = self.get(id) {
             return (p.name.clone(), p.version.to_string());
         }
-        let (head, tail) = id.rsplit_once('#').unwrap_or(("", id));
-        match tail.split_once('@') {
-            Some((name, version)) => (name.to_owned(), version.to_owned()),
-            None => (
-                head.rsplit('/').next().unwrap_or(head).to_owned(),
-                tail.to_owned(),
-            ),
-        }
+        let (name, version) =
+            crate::cargo::unit_graph::package_name_version(id).unwrap_or(("", id));
+        (name.to_owned(), version.to_owned())
     }
 
     fn label(&self, unit: &Unit) -> String {

@@ -53,15 +53,55 @@ impl UnitGraphCommand {
 
     /// The cargo invocation that prints this command's unit graph.
     pub fn cli(self, options: &CargoOptions) -> CargoCli {
-        CargoCli::new(&["build"], options)
-            .args(self.args())
-            .args(["--unit-graph", "-Z", "unstable-options"])
-            // What would be built does not depend on whether this rustc may build it; a
-            // `rust-version` above it is a finding of its own.
-            .arg("--ignore-rust-version")
-            // The unit graph is unstable; this call alone opts in.
-            .env("RUSTC_BOOTSTRAP", "1")
-            .read_only_resolve()
+        unit_graph_cli(&["build"], self.args(), options)
+    }
+}
+
+/// The cargo invocation that prints the unit graph of `cargo <subcommand> <args>` (`build`, or
+/// `test --no-run`) without building anything.
+pub fn unit_graph_cli<S: AsRef<std::ffi::OsStr>>(
+    subcommand: &[&str],
+    args: impl IntoIterator<Item = S>,
+    options: &CargoOptions,
+) -> CargoCli {
+    CargoCli::new(subcommand, options)
+        .args(args)
+        .args(["--unit-graph", "-Z", "unstable-options"])
+        // What would be built does not depend on whether this rustc may build it; a
+        // `rust-version` above it is a finding of its own.
+        .arg("--ignore-rust-version")
+        // The unit graph is unstable; this call alone opts in.
+        .env("RUSTC_BOOTSTRAP", "1")
+        .read_only_resolve()
+}
+
+/// Whether a unit of this kind and mode can start from its library dependencies' metadata
+/// (pipelining): a library that links nothing.
+pub fn pipelined(kind: &str, mode: &str) -> bool {
+    kind == "lib" && matches!(mode, "build" | "check")
+}
+
+/// Name and version in a package id (`…#name@1.2.3`, or `…/name#1.2.3` when the directory is
+/// named after the package).
+pub fn package_name_version(pkg_id: &str) -> Option<(&str, &str)> {
+    let (url, fragment) = pkg_id.rsplit_once('#')?;
+    Some(match fragment.rsplit_once('@') {
+        Some((name, version)) => (name, version),
+        None => (url.rsplit('/').next()?, fragment),
+    })
+}
+
+/// A unit's kind in cargo-tune's terms, from its first target kind and its mode:
+/// `run-build-script`, `build-script`, `test`, `proc-macro`, `bin`, `lib` or `other`.
+pub fn unit_kind(target_kind: &str, mode: &str) -> &'static str {
+    match (target_kind, mode) {
+        ("custom-build", "run-custom-build") => "run-build-script",
+        ("custom-build", _) => "build-script",
+        (_, "test" | "bench") => "test",
+        ("proc-macro", _) => "proc-macro",
+        ("bin", _) => "bin",
+        ("lib" | "rlib" | "dylib" | "cdylib" | "staticlib", _) => "lib",
+        _ => "other",
     }
 }
 
@@ -96,8 +136,16 @@ pub struct UnitGraph {
     pub roots: Vec<usize>,
 }
 
+/// What [`UnitGraph::to_json`] writes: the fields cargo-tune reads, in cargo's shape.
+#[derive(serde::Serialize)]
+struct DocumentOut<'a> {
+    version: u64,
+    units: &'a [Unit],
+    roots: &'a [usize],
+}
+
 /// One rustc (or build script) invocation.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
 pub struct Unit {
     /// Package id, as `cargo metadata` spells it.
     pub pkg_id: String,
@@ -120,7 +168,7 @@ pub struct Unit {
 }
 
 /// The target part of a unit.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
 pub struct UnitTarget {
     /// Target kinds (`lib`, `proc-macro`, `bin`, `custom-build`, …).
     pub kind: Vec<String>,
@@ -129,7 +177,7 @@ pub struct UnitTarget {
 }
 
 /// An edge of the unit graph.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
 pub struct UnitDep {
     /// Index of the unit depended on.
     pub index: usize,
@@ -150,6 +198,19 @@ struct Document {
 const LIBRARY_KINDS: &[&str] = &["lib", "rlib", "dylib", "cdylib", "staticlib", "proc-macro"];
 
 impl Unit {
+    /// [`unit_kind`] of this unit.
+    pub fn kind(&self) -> &'static str {
+        unit_kind(
+            self.target.kind.first().map_or("", String::as_str),
+            &self.mode,
+        )
+    }
+
+    /// Name and version of its package.
+    pub fn name_version(&self) -> (&str, &str) {
+        package_name_version(&self.pkg_id).unwrap_or((&self.pkg_id, ""))
+    }
+
     /// A library compiled for others to use: `mode = build` of a library or proc-macro target.
     /// Test harnesses of a library (`mode = test`) are not libraries anyone links.
     pub fn is_library_build(&self) -> bool {
@@ -202,6 +263,16 @@ impl UnitGraph {
             units: doc.units,
             roots: doc.roots,
         })
+    }
+
+    /// The graph in cargo's format, with only the fields cargo-tune reads: what a memo keeps.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&DocumentOut {
+            version: 1,
+            units: &self.units,
+            roots: &self.roots,
+        })
+        .unwrap_or_default()
     }
 
     /// For every unit, whether it is compiled for the host's tools: a build script, a
@@ -368,15 +439,21 @@ impl PendingUnitGraphs {
 /// cargo's error with the lines that continue it (the packages a `rust-version` excludes, the
 /// member that failed to load), not just its first line.
 fn reason(command: UnitGraphCommand, error: &UnitGraphError) -> String {
+    format!(
+        "`{} --unit-graph` failed: {}",
+        command.display(),
+        cargo_reason(error)
+    )
+}
+
+/// What cargo said when it printed no unit graph: its error paragraph, or ours when cargo did
+/// not run or printed something else.
+pub fn cargo_reason(error: &UnitGraphError) -> String {
     let text = match error {
         UnitGraphError::Command(CommandError::Failed { stderr, .. }) => cargo_error(stderr),
         other => other.to_string(),
     };
-    format!(
-        "`{} --unit-graph` failed: {}",
-        command.display(),
-        text.trim()
-    )
+    text.trim().to_owned()
 }
 
 /// cargo's first `error:` paragraph, its lines joined: the error and the lines that explain it,
@@ -398,7 +475,8 @@ fn cargo_error(stderr: &str) -> String {
     out
 }
 
-fn read(cli: &CargoCli) -> Result<(UnitGraph, String), UnitGraphError> {
+/// Runs `cli` (made by [`unit_graph_cli`]) and parses what it prints; also returns the text.
+pub fn read(cli: &CargoCli) -> Result<(UnitGraph, String), UnitGraphError> {
     let output = cli.output()?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     let graph = UnitGraph::parse(&text, &cli.display())?;

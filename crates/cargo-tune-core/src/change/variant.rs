@@ -37,6 +37,9 @@ pub struct Variant {
     pub toolchain: Option<ToolchainRun>,
     /// What of the target directory its warm-up build left `ci-warm` restores, if anything.
     pub restore_target: Option<crate::vocab::CacheLayout>,
+    /// What to build, in place of the plan's packages: `-p app --no-default-features`, a
+    /// feature set; empty for the plan's selection.
+    pub cargo_args: Vec<String>,
 }
 
 /// Where rustflags can come from, as cargo reads them.
@@ -195,6 +198,7 @@ pub fn resolve(
         rustflags,
         toolchain,
         restore_target,
+        cargo_args: Vec::new(),
     })
 }
 

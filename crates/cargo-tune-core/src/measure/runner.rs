@@ -239,10 +239,16 @@ pub fn command_through(
     let mut cli = CargoCli::new(&sub, &options)
         .args(args)
         .args(&plan.extra_args);
-    if plan.packages.is_empty() {
+    if !variant.cargo_args.is_empty() {
+        cli = cli.args(&variant.cargo_args);
+    } else if plan.packages.is_empty() {
         cli = cli.arg("--workspace");
     }
-    for package in &plan.packages {
+    for package in plan
+        .packages
+        .iter()
+        .filter(|_| variant.cargo_args.is_empty())
+    {
         cli = cli.args(["-p", package]);
     }
     for config in &variant.config {
@@ -626,6 +632,7 @@ mod tests {
             rustflags: None,
             toolchain: None,
             restore_target,
+            cargo_args: Vec::new(),
         }
     }
 

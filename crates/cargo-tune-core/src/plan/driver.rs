@@ -966,6 +966,7 @@ mod tests {
             rustflags: None,
             toolchain: None,
             restore_target: None,
+            cargo_args: Vec::new(),
         }
     }
 

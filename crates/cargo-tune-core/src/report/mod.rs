@@ -5,6 +5,7 @@ mod audit_human;
 mod audit_markdown;
 mod cache;
 mod chart;
+mod features;
 mod guard;
 mod html;
 mod measure_text;
@@ -24,6 +25,7 @@ pub use apply::{render_apply_markdown, render_undo_text};
 pub use audit_human::render_audit_human;
 pub use audit_markdown::render_audit_markdown;
 pub use cache::{render_cache_human, render_cache_markdown};
+pub use features::{render_features_human, render_features_markdown};
 pub use guard::{render_guard_human, render_guard_junit, render_guard_markdown};
 pub use measure_text::{
     render_bench_human, render_bench_markdown, render_try_human, render_try_markdown,

@@ -30,6 +30,8 @@ pub struct DefaultPaths {
     pub history: PathBuf,
     /// `target/cargo-tune/report.html`.
     pub output: PathBuf,
+    /// `target/cargo-tune/features/last.json`.
+    pub features: PathBuf,
 }
 
 impl DefaultPaths {
@@ -41,6 +43,7 @@ impl DefaultPaths {
             plan: crate::plan::record::default_path(root),
             history: crate::measure::history::path(target_dir),
             output: ours.join("report.html"),
+            features: crate::features::saved_path(target_dir),
         }
     }
 }
@@ -210,6 +213,8 @@ pub struct OverviewInputs {
     pub timings: Option<TimingsReport>,
     /// The history's lines.
     pub history: Vec<(usize, HistoryEntry)>,
+    /// The last `cargo tune features`.
+    pub features: Option<cargo_tune_schema::FeaturesReport>,
 }
 
 /// The document.
@@ -225,6 +230,7 @@ pub fn assemble(inputs: OverviewInputs) -> OverviewReport {
         measured: inputs.measured,
         timings: inputs.timings,
         trends: trends(&inputs.history),
+        features: inputs.features,
     }
 }
 
@@ -399,6 +405,14 @@ pub fn run(
     if request.measure.is_empty() {
         measured = latest_measured(&history, &history_path);
     }
+    let features = or_default(
+        &mut inputs,
+        events,
+        "features",
+        None,
+        &defaults.features,
+        crate::features::read_saved,
+    );
     if let Some(t) = &timings {
         match crate::timings::report::costs_of(t) {
             Ok((units, spread)) => {
@@ -417,6 +431,7 @@ pub fn run(
         measured,
         timings,
         history,
+        features,
     });
     Ok((report, defaults))
 }

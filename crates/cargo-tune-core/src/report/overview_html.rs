@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use std::io;
 
 use cargo_tune_schema::{
-    Finding, InputState, MeasuredRun, OverviewReport, PlanMeasurement, PlanRecord, Severity,
-    TimingsReport, Trend,
+    FeaturesReport, Finding, InputState, MeasuredRun, OverviewReport, PlanMeasurement, PlanRecord,
+    Severity, TimingsReport, Trend,
 };
 
 use super::chart::{Axis, Bar, bar_chart, gantt, trend_chart};
@@ -64,6 +64,7 @@ pub fn render_overview_html(
     plan(&mut s, r.plan.as_ref());
     measured(&mut s, &r.measured);
     timings(&mut s, r.timings.as_ref());
+    features(&mut s, r.features.as_ref());
     history(&mut s, &r.trends);
     inputs(&mut s, r);
     s.line(Html::lit("</body></html>"));
@@ -478,6 +479,138 @@ fn timings(s: &mut Html, t: Option<&TimingsReport>) {
     s.line(Html::lit("</section>"));
 }
 
+fn features(s: &mut Html, f: Option<&FeaturesReport>) {
+    s.line(Html::lit("<section id=\"features\"><h2>Feature sets</h2>"));
+    let Some(r) = f else {
+        none(
+            s,
+            "No feature sets yet: run <code>cargo tune features</code> (what each feature set builds and costs, and the CI matrix).",
+        );
+        s.line(Html::lit("</section>"));
+        return;
+    };
+    let bars: Vec<Bar> = r
+        .sets
+        .iter()
+        .filter_map(|set| {
+            let (value, class, what) = match (set.measured_s, set.predicted_s) {
+                (Some(m), _) => (m, "bar wall", "measured"),
+                (None, Some(p)) => (p, "bar cost", "predicted"),
+                _ => return None,
+            };
+            Some(Bar {
+                label: set.id.clone(),
+                value,
+                beneath: None,
+                range: None,
+                class,
+                tip: format!(
+                    "{}: {what} {} from clean; {} units",
+                    set.flags,
+                    secs(value),
+                    set.units.as_ref().map_or(0, |u| u.count)
+                ),
+            })
+        })
+        .collect();
+    match &r.basis {
+        Some(b) => s.line(html!(
+            "<p>Wall time of <code>cargo build</code> from clean per set: measured where <code>--measure</code> built it (blue), else predicted (orange) from the durations of <code>{}</code> ({} wall, {} jobs).</p>",
+            super::features::basis_command(&b.command),
+            secs(b.wall_s),
+            b.jobs
+        )),
+        None => none(
+            s,
+            "No costs: run <code>cargo tune timings</code>, then <code>cargo tune features</code> again.",
+        ),
+    }
+    if !bars.is_empty() {
+        s.line(html!(
+            "<div class=\"scroll\">{}</div>",
+            bar_chart("feature sets", &bars, None, Axis::Seconds)
+        ));
+    }
+    s.line(Html::lit("<table><tr><th>set</th><th>flags</th><th>units</th><th>added units</th><th>added packages</th><th>duplicates</th><th>test units</th><th>predicted</th><th>measured</th><th>same build as</th></tr>"));
+    for set in &r.sets {
+        let opt = |v: Option<f64>| v.map_or_else(String::new, secs);
+        match &set.units {
+            Some(u) => s.line(html!(
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                set.id,
+                set.flags,
+                u.count,
+                u.added_units,
+                u.added_packages.len(),
+                u.duplicates
+                    .iter()
+                    .map(|d| format!("{} {}", d.name, d.versions.join("/")))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                set.test_units.as_ref().map_or(0, |t| t.count),
+                opt(set.predicted_s),
+                opt(set.measured_s),
+                set.same_build_as.clone().unwrap_or_default()
+            )),
+            None => s.line(html!(
+                "<tr><td>{}</td><td><code>{}</code></td><td colspan=\"8\">rejected by cargo: {}</td></tr>",
+                set.id,
+                set.flags,
+                set.rejected.clone().unwrap_or_default()
+            )),
+        }
+    }
+    s.line(Html::lit("</table>"));
+    let m = &r.matrix;
+    s.line(html!(
+        "<h3>CI matrix <span class=\"meta\">({}, each checking what every set it names builds)</span></h3>",
+        count(m.builds.len(), "build")
+    ));
+    s.line(Html::lit(
+        "<table><tr><th>command</th><th>predicted</th><th>covers</th></tr>",
+    ));
+    for b in &m.builds {
+        s.line(html!(
+            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
+            b.command,
+            b.predicted_s.map_or_else(String::new, secs),
+            b.covers.join(" = ")
+        ));
+    }
+    s.line(Html::lit("</table>"));
+    s.line(Html::lit("<table><tr><th>list</th><th>builds</th><th>distinct</th><th>predicted, separate runners</th><th>predicted, one after another</th><th>source</th></tr>"));
+    for (name, c) in [
+        ("proposed", Some(&m.proposed)),
+        ("each feature", Some(&m.each_feature)),
+        ("powerset, depth 2", m.powerset.as_ref()),
+    ] {
+        let Some(c) = c else { continue };
+        s.line(html!(
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            name,
+            c.builds,
+            c.distinct_builds.map_or_else(String::new, |d| d.to_string()),
+            c.predicted_total_s.map_or_else(String::new, secs),
+            c.predicted_sequential_s.map_or_else(String::new, secs),
+            c.source
+        ));
+    }
+    s.line(Html::lit("</table>"));
+    for d in &r.dev_loop {
+        s.line(html!(
+            "<h3>Dev loop: {}</h3><p><code>cargo {}</code> builds {} fewer than the default features (predicted {} instead of {}); the first switch to the default features rebuilds {}.</p><pre>{}</pre>",
+            d.package,
+            d.alias_name,
+            count(d.units_saved, "unit"),
+            d.dev_predicted_s.map_or_else(|| "-".to_owned(), secs),
+            d.default_predicted_s.map_or_else(|| "-".to_owned(), secs),
+            count(d.switch.units_to_default, "unit"),
+            d.alias
+        ));
+    }
+    s.line(Html::lit("</section>"));
+}
+
 fn history(s: &mut Html, trends: &[Trend]) {
     s.line(Html::lit("<section id=\"history\"><h2>History</h2>"));
     if trends.is_empty() {
@@ -550,6 +683,104 @@ mod tests {
 
     /// Markup in every text field a report can carry, from names, paths, changes and files.
     const HOSTILE: &str = "<img src=x onerror=alert(1)>\"'&</td><script>x</script>";
+
+    fn hostile_features() -> cargo_tune_schema::FeaturesReport {
+        use cargo_tune_schema::*;
+        let h = || HOSTILE.to_owned();
+        let units = Units {
+            count: 2,
+            packages: vec![h()],
+            added_packages: vec![h()],
+            added_units: 1,
+            duplicates: vec![Duplicate {
+                name: h(),
+                versions: vec![h(), h()],
+            }],
+            compiled_twice: vec![h()],
+            proc_macros: vec![h()],
+        };
+        let set = |measured: Option<f64>| FeatureSet {
+            id: h(),
+            package: h(),
+            kind: SetKind::Feature,
+            features: vec![h()],
+            no_default_features: true,
+            all_features: false,
+            flags: h(),
+            units: Some(units.clone()),
+            test_units: Some(units.clone()),
+            rejected: None,
+            same_build_as: Some(h()),
+            predicted_s: Some(1.0),
+            prediction: None,
+            measured_s: measured,
+            measured: None,
+        };
+        let mut rejected = set(None);
+        rejected.units = None;
+        rejected.rejected = Some(h());
+        let cost = MatrixCost {
+            source: h(),
+            builds: 1,
+            distinct_builds: Some(1),
+            not_costed: Some(h()),
+            predicted_total_s: Some(1.0),
+            predicted_sequential_s: Some(1.0),
+            rejected: vec![h()],
+        };
+        FeaturesReport {
+            format_version: FORMAT_VERSION,
+            tool: ToolInfo::current("0"),
+            workspace_root: h(),
+            resolves: ResolveInfo {
+                method: h(),
+                cargo_calls: 1,
+                from_memo: 0,
+            },
+            basis: Some(CostBasis {
+                path: h(),
+                command: h(),
+                wall_s: 1.0,
+                jobs: 2,
+                simulated_s: 1.0,
+            }),
+            sets: vec![set(Some(2.0)), set(None), rejected],
+            left_out: Vec::new(),
+            matrix: CiMatrix {
+                subcommand: h(),
+                builds: vec![MatrixBuild {
+                    package: h(),
+                    flags: h(),
+                    command: h(),
+                    covers: vec![h()],
+                    predicted_s: Some(1.0),
+                }],
+                covers_every_feature: true,
+                each_feature: cost.clone(),
+                proposed: cost.clone(),
+                powerset: Some(cost),
+                github_actions: h(),
+            },
+            dev_loop: vec![DevLoop {
+                package: h(),
+                set: h(),
+                alias: h(),
+                alias_name: h(),
+                default_predicted_s: Some(2.0),
+                dev_predicted_s: Some(1.0),
+                units_saved: 1,
+                switch: Switch {
+                    units_to_default: 1,
+                    units_to_dev: 1,
+                    predicted_s: Some(1.0),
+                    measured_s: None,
+                },
+                measured_default_s: None,
+                measured_dev_s: None,
+            }],
+            context: None,
+        }
+    }
 
     fn hostile_report() -> OverviewReport {
         use cargo_tune_schema::*;
@@ -692,6 +923,7 @@ mod tests {
                     })
                     .collect(),
             }],
+            features: Some(hostile_features()),
         }
     }
 

@@ -6,7 +6,8 @@
 //! wall time the build would take with unlimited jobs; the rest of the measured wall time is
 //! time its units spent waiting.
 
-use std::collections::{BTreeSet, HashSet};
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeSet, BinaryHeap, HashSet};
 
 use cargo_tune_schema::{
     Cost, CostedGroup, CriticalPath, CriticalStep, Parallelism, Share, Shares, UnitTiming,
@@ -133,6 +134,131 @@ pub fn critical_path(t: &BuildTimings) -> CriticalPath {
         length_s: round(length),
         idle_s: round(t.wall - length),
         steps,
+    }
+}
+
+/// The wall time of a build of `t`'s units with `jobs` slots: list scheduling, each unit taking
+/// its duration, starting once every dependency has reached what it needs of it (pipelining as
+/// in [`critical_path`]) and a slot is free; among the ready units, the one with the longest
+/// chain of dependents after it goes first, as cargo favours the units that unblock the most.
+/// With jobs at least the units, it is the critical path's length.
+pub fn simulate(t: &BuildTimings, jobs: usize) -> f64 {
+    let n = t.units.len();
+    let jobs = jobs.max(1);
+    let pos = t.positions();
+    let none = HashSet::new();
+    let mut deps: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (p, u) in t.units.iter().enumerate() {
+        for d in &u.deps {
+            if let Some(&q) = pos.get(&d.unit) {
+                deps[p].push((q, offset(&t.units[q], d.rmeta, &none)));
+                dependents[q].push(p);
+            }
+        }
+    }
+    // Priority: the longest chain from a unit's start to the end of the build (a cycle, never
+    // produced by cargo, leaves its units at their own duration).
+    let mut tail = vec![0.0f64; n];
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    let mut pending: Vec<usize> = dependents.iter().map(Vec::len).collect();
+    let mut stack: Vec<usize> = (0..n).filter(|&p| pending[p] == 0).collect();
+    while let Some(p) = stack.pop() {
+        order.push(p);
+        for &(q, _) in &deps[p] {
+            pending[q] -= 1;
+            if pending[q] == 0 {
+                stack.push(q);
+            }
+        }
+    }
+    for &p in &order {
+        let own = t.units[p].duration_s;
+        let after = dependents[p]
+            .iter()
+            .map(|&c| {
+                let off = deps[c].iter().find(|(q, _)| *q == p).map_or(own, |d| d.1);
+                off + tail[c]
+            })
+            .fold(own, f64::max);
+        tail[p] = after;
+    }
+    let mut start: Vec<f64> = vec![0.0; n];
+    // Dependencies not yet started, per unit; units whose dependencies have all started wait in
+    // `waiting` until the time they may start, then in `ready` for a slot.
+    let mut unstarted: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let mut waiting: BinaryHeap<Reverse<Timed>> = (0..n)
+        .filter(|&p| unstarted[p] == 0)
+        .map(|p| Reverse(Timed(0.0, p)))
+        .collect();
+    let mut ready: BinaryHeap<Timed> = BinaryHeap::new();
+    let mut running: BinaryHeap<Reverse<Timed>> = BinaryHeap::new();
+    let mut now = 0.0f64;
+    let mut end = 0.0f64;
+    loop {
+        while let Some(Reverse(Timed(at, p))) = waiting.peek().copied() {
+            if at > now + 1e-12 {
+                break;
+            }
+            waiting.pop();
+            ready.push(Timed(tail[p], p));
+        }
+        while running.len() < jobs {
+            let Some(Timed(_, p)) = ready.pop() else {
+                break;
+            };
+            start[p] = now;
+            let finish = now + t.units[p].duration_s;
+            end = end.max(finish);
+            running.push(Reverse(Timed(finish, p)));
+            for &c in &dependents[p] {
+                unstarted[c] -= 1;
+                if unstarted[c] == 0 {
+                    let at = deps[c]
+                        .iter()
+                        .map(|&(q, off)| start[q] + off)
+                        .fold(now, f64::max);
+                    waiting.push(Reverse(Timed(at, c)));
+                }
+            }
+        }
+        let next_finish = running.peek().map(|r| r.0.0);
+        let next_waiting = waiting
+            .peek()
+            .map(|r| r.0.0)
+            .filter(|_| running.len() < jobs);
+        let next = match (next_finish, next_waiting) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            // Nothing runs or waits: done, or units left on a cycle that nothing will free.
+            (None, None) => break,
+        };
+        now = now.max(next);
+        while running.peek().is_some_and(|r| r.0.0 <= now + 1e-12) {
+            running.pop();
+        }
+    }
+    end
+}
+
+/// A time (or a priority) and a unit, ordered by the time, then the unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Timed(f64, usize);
+
+impl Eq for Timed {}
+
+impl PartialOrd for Timed {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Timed {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Among equals the lower unit first, both in a max-heap and reversed in a min-heap.
+        self.0
+            .total_cmp(&other.0)
+            .then_with(|| other.1.cmp(&self.1))
     }
 }
 
@@ -394,6 +520,29 @@ mod tests {
         assert_eq!(on_path.critical_path_s, 2.0);
         assert!(!on_path.within_noise);
         assert!(cost(&t, &[0], Some(2.5)).within_noise);
+    }
+
+    #[test]
+    fn a_simulated_build_waits_for_slots_and_for_what_it_needs() {
+        // 0 (3 s, metadata at 1 s) and 3 (2.5 s) are free; 1 needs 0's metadata, 2 needs 1.
+        let t = timings(
+            vec![
+                unit(0, 0.0, 3.0, Some(1.0), &[]),
+                unit(1, 0.0, 2.0, Some(0.5), &[(0, true)]),
+                unit(2, 0.0, 1.0, None, &[(1, false)]),
+                unit(3, 0.0, 2.5, None, &[]),
+            ],
+            5.0,
+        );
+        // Unlimited jobs: the critical path, 1 + 2 + 1.
+        assert!((simulate(&t, 8) - 4.0).abs() < 1e-9);
+        assert!((simulate(&t, 8) - critical_length(&t, &HashSet::new())).abs() < 1e-9);
+        // One job: every second of every unit, one after another.
+        assert!((simulate(&t, 1) - 8.5).abs() < 1e-9);
+        // Two jobs: 0 and 3 first (0 leads the longest chain); 1 starts at 1.0 only if a slot is
+        // free, which it is not until 3 ends at 2.5; 2 after 1 at 4.5; 0 ends at 3.0.
+        assert!((simulate(&t, 2) - 5.5).abs() < 1e-9, "{}", simulate(&t, 2));
+        assert_eq!(simulate(&timings(Vec::new(), 0.0), 2), 0.0);
     }
 
     #[test]

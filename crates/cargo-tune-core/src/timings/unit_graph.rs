@@ -16,6 +16,7 @@ use serde::Deserialize;
 use cargo_tune_schema::UnitDep;
 
 use super::{BuildTimings, DepsSource};
+use crate::cargo::unit_graph::{package_name_version, pipelined, unit_kind};
 
 /// One unit of the graph.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,33 +83,15 @@ pub fn parse(json: &str) -> Result<Vec<GraphUnit>, String> {
         .collect())
 }
 
-/// Name and version in a package id (`…#name@1.2.3`, or `…/name#1.2.3` when the directory is
-/// named after the package).
-fn pkg_name_version(pkg_id: &str) -> Option<(&str, &str)> {
-    let (url, fragment) = pkg_id.rsplit_once('#')?;
-    Some(match fragment.rsplit_once('@') {
-        Some((name, version)) => (name, version),
-        None => (url.rsplit('/').next()?, fragment),
-    })
-}
-
 impl GraphUnit {
     /// The unit kind in cargo-tune's terms.
     pub fn kind(&self) -> &'static str {
-        match (self.target_kind.as_str(), self.mode.as_str()) {
-            ("custom-build", "run-custom-build") => "run-build-script",
-            ("custom-build", _) => "build-script",
-            (_, "test" | "bench") => "test",
-            ("proc-macro", _) => "proc-macro",
-            ("bin", _) => "bin",
-            ("lib" | "rlib" | "dylib" | "cdylib" | "staticlib", _) => "lib",
-            _ => "other",
-        }
+        unit_kind(&self.target_kind, &self.mode)
     }
 
     /// Whether this unit can start from its dependencies' metadata (it links nothing).
     fn needs_only_metadata(&self) -> bool {
-        self.kind() == "lib" && matches!(self.mode.as_str(), "build" | "check")
+        pipelined(self.kind(), &self.mode)
     }
 }
 
@@ -158,7 +141,7 @@ fn check(
             .get(&unit.index)
             .and_then(|&g| graph.get(g))
             .ok_or_else(|| format!("unit {} is not in the unit graph", unit.index))?;
-        if pkg_name_version(&node.pkg_id).map(|(_, v)| v) != Some(unit.version.as_str()) {
+        if package_name_version(&node.pkg_id).map(|(_, v)| v) != Some(unit.version.as_str()) {
             return Err(format!(
                 "unit {} is {} {} in the timings but {} in the unit graph",
                 unit.index, unit.name, unit.version, node.pkg_id
@@ -199,7 +182,7 @@ fn timed_key(u: &cargo_tune_schema::UnitTiming, with_features: bool) -> String {
 }
 
 fn graph_key(g: &GraphUnit, with_features: bool) -> Option<String> {
-    let (name, version) = pkg_name_version(&g.pkg_id)?;
+    let (name, version) = package_name_version(&g.pkg_id)?;
     let class = match g.kind() {
         "proc-macro" => "lib",
         k => k,

@@ -10,7 +10,7 @@ pub mod profiles;
 pub mod registry_index;
 pub mod rustflags;
 mod toolchain_pin;
-mod unit_graph_memo;
+pub mod unit_graph_memo;
 mod wrapper;
 
 pub use config::{CargoConfig, ConfigLayer};

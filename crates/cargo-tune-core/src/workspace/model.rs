@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 use super::config::cargo_home;
-use super::unit_graph_memo::{self, UnitGraphMemo};
+use super::unit_graph_memo::{self, AuditGraphs, Stamp, UnitGraphMemo};
 use super::wrapper::{RustcWrapper, rustc_wrappers};
 use super::{
     BuildEnv, CargoConfig, Lockfile, ManifestDoc, RegistryIndex, ToolchainPin, registry_index,
@@ -102,7 +102,7 @@ struct UnitGraphLoad {
     memo_path: PathBuf,
     key: String,
     /// Stamps taken before cargo started.
-    stamps: Vec<(PathBuf, Option<(u64, u128)>)>,
+    stamps: Vec<Stamp>,
     source: UnitGraphSource,
 }
 
@@ -114,9 +114,9 @@ enum UnitGraphSource {
 
 impl UnitGraphLoad {
     fn start(cargo: &crate::cargo::CargoOptions, root: &Path, options: &LoadOptions) -> Self {
-        let memo_path = unit_graph_memo::memo_path(root, &options.env);
-        let key = unit_graph_memo::key(cargo, &options.env);
-        let stamps = UnitGraphMemo::stamp_early(root, &options.cwd, &options.env);
+        let memo_path = unit_graph_memo::memo_path(root, &options.env, unit_graph_memo::AUDIT_MEMO);
+        let key = unit_graph_memo::audit_key(cargo, &options.env);
+        let stamps = unit_graph_memo::stamp_early(root, &options.cwd, &options.env);
         let source = match UnitGraphMemo::load(&memo_path, &key) {
             Some(memo) => UnitGraphSource::Memo(Box::new(memo)),
             // Read alongside `cargo metadata`: each is a resolve of its own.
@@ -133,7 +133,10 @@ impl UnitGraphLoad {
 
     fn finish(self, metadata: &Metadata) -> UnitGraphs {
         let pending = match self.source {
-            UnitGraphSource::Memo(memo) => match memo.graphs_for(metadata) {
+            UnitGraphSource::Memo(memo) => match memo
+                .payload_for(&unit_graph_memo::path_manifests(metadata))
+                .and_then(AuditGraphs::graphs)
+            {
                 Some(Ok(graphs)) => return UnitGraphs::Read(graphs),
                 Some(Err(reason)) => return UnitGraphs::Unavailable { reason },
                 None => PendingUnitGraphs::start(&self.cargo),
@@ -150,7 +153,13 @@ impl UnitGraphLoad {
                 UnitGraphs::Read(_) => Ok(texts),
                 UnitGraphs::Unavailable { reason } => Err(reason.clone()),
             };
-            UnitGraphMemo::save(&self.memo_path, self.key, self.stamps, metadata, kept);
+            UnitGraphMemo::save(
+                &self.memo_path,
+                self.key,
+                self.stamps,
+                unit_graph_memo::path_manifests(metadata),
+                AuditGraphs::new(kept),
+            );
         }
         graphs
     }

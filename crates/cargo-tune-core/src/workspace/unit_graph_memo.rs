@@ -1,60 +1,60 @@
-//! The unit graphs of the last audit, kept in the target directory while nothing they depend
-//! on has changed.
+//! Unit graphs kept in the target directory while nothing they depend on has changed: the
+//! audit's three, and the one per feature set of `cargo tune features`.
 //!
 //! Each `cargo build --unit-graph` resolves the workspace again, and cargo lets one process at a
-//! time hold its package cache while resolving, so three of them next to `cargo metadata` cost
-//! about three more `cargo metadata`s. What a unit graph depends on is known and cheap to check:
-//! the cargo command and environment, the toolchain, `Cargo.lock`, the manifests of path
-//! packages and the targets they discover from the file system, and cargo's configuration
-//! files. The memo records a stamp (size, mtime) of each and is used only while all agree.
+//! time hold its package cache while resolving, so every graph costs about one more
+//! `cargo metadata`. What a unit graph depends on is known and cheap to check: the cargo command
+//! and environment, the toolchain, `Cargo.lock`, the manifests of path packages and the targets
+//! they discover from the file system, and cargo's configuration files. A memo records a stamp
+//! (size, mtime) of each and is used only while all agree.
 
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::BuildEnv;
 use super::config::cargo_home;
-use crate::cargo::CargoOptions;
 use crate::cargo::metadata::Metadata;
 use crate::cargo::unit_graph::{UnitGraph, UnitGraphCommand};
+use crate::cargo::{CargoCli, CargoOptions};
 use crate::fsutil::file_stamp;
 
-const MEMO_VERSION: u32 = 2;
+const MEMO_VERSION: u32 = 3;
 
-/// The memo on disk.
+/// A file or directory with its stamp when the memo was made.
+pub type Stamp = (PathBuf, Option<(u64, u128)>);
+
+/// A memo on disk: what was kept, and everything whose change makes it stale.
 #[derive(Debug, Serialize, Deserialize)]
-pub(super) struct UnitGraphMemo {
+pub struct Memo<T> {
     version: u32,
     key: String,
-    /// Every file or directory whose change may change a unit graph, with its stamp then.
-    stamps: Vec<(PathBuf, Option<(u64, u128)>)>,
+    /// Every file or directory whose change may change what was kept, with its stamp then.
+    stamps: Vec<Stamp>,
     /// The manifests of path packages, to notice a package that appeared without any stamped
     /// file changing (a new member matched by a glob).
     path_manifests: Vec<PathBuf>,
-    /// What cargo printed, per command.
-    graphs: Vec<(UnitGraphCommand, String)>,
-    /// Why cargo could not print them: a failure is as lasting as a graph until something it
-    /// depends on changes, and asking again would only cost another resolve.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    failure: Option<String>,
+    /// What was kept.
+    payload: T,
 }
 
-/// Where the memo lives: `<target dir>/cargo-tune/unit-graphs.json`, with the target directory
-/// as cargo would choose it before asking cargo (`CARGO_TARGET_DIR`, else `target/` in the
-/// workspace root, the directory of `Cargo.lock`).
-pub(super) fn memo_path(workspace_root: &Path, env: &BuildEnv) -> PathBuf {
+/// Where a memo lives: `<target dir>/cargo-tune/<file>`, with the target directory as cargo
+/// would choose it before asking cargo (`CARGO_TARGET_DIR`, else `target/` in the workspace
+/// root, the directory of `Cargo.lock`).
+pub fn memo_path(workspace_root: &Path, env: &BuildEnv, file: &str) -> PathBuf {
     let target = env
         .get("CARGO_TARGET_DIR")
         .map(|d| workspace_root.join(d))
         .unwrap_or_else(|| workspace_root.join("target"));
-    target.join("cargo-tune").join("unit-graphs.json")
+    target.join("cargo-tune").join(file)
 }
 
-/// What the memo's key holds: the commands as run, and the environment cargo reads.
-pub(super) fn key(options: &CargoOptions, env: &BuildEnv) -> String {
+/// A memo's key: the commands as run (or whatever names them), and the environment cargo reads.
+pub fn memo_key(commands: impl IntoIterator<Item = String>, env: &BuildEnv) -> String {
     let mut key = String::new();
-    for command in UnitGraphCommand::ALL {
-        key.push_str(&command.cli(options).display());
+    for command in commands {
+        key.push_str(&command);
         key.push('\n');
     }
     for (k, v) in env.iter() {
@@ -68,7 +68,7 @@ pub(super) fn key(options: &CargoOptions, env: &BuildEnv) -> String {
     key
 }
 
-/// Files and directories whose stamps the memo keeps, known before `cargo metadata` runs.
+/// Files and directories whose stamps every memo keeps, known before cargo runs.
 fn early_paths(workspace_root: &Path, cwd: &Path, env: &BuildEnv) -> Vec<PathBuf> {
     let mut paths = vec![
         workspace_root.join("Cargo.lock"),
@@ -118,7 +118,7 @@ fn package_paths(manifests: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// The manifests of the path packages `metadata` lists, sorted.
-pub(super) fn path_manifests(metadata: &Metadata) -> Vec<PathBuf> {
+pub fn path_manifests(metadata: &Metadata) -> Vec<PathBuf> {
     let mut manifests: Vec<PathBuf> = metadata
         .packages
         .iter()
@@ -129,26 +129,109 @@ pub(super) fn path_manifests(metadata: &Metadata) -> Vec<PathBuf> {
     manifests
 }
 
-impl UnitGraphMemo {
+/// Stamps taken before cargo runs, so that a file changed while it ran makes the memo stale.
+pub fn stamp_early(workspace_root: &Path, cwd: &Path, env: &BuildEnv) -> Vec<Stamp> {
+    stamp(early_paths(workspace_root, cwd, env))
+}
+
+fn stamp(paths: Vec<PathBuf>) -> Vec<Stamp> {
+    paths
+        .into_iter()
+        .map(|p| {
+            let stamp = file_stamp(&p);
+            (p, stamp)
+        })
+        .collect()
+}
+
+impl<T: Serialize + DeserializeOwned> Memo<T> {
     /// The memo at `path`, if it was made for `key` and nothing it depends on has changed since.
-    pub(super) fn load(path: &Path, key: &str) -> Option<UnitGraphMemo> {
+    pub fn load(path: &Path, key: &str) -> Option<Memo<T>> {
         let bytes = std::fs::read(path).ok()?;
-        let memo: UnitGraphMemo = serde_json::from_slice(&bytes).ok()?;
+        let memo: Memo<T> = serde_json::from_slice(&bytes).ok()?;
         let fresh = memo.version == MEMO_VERSION
             && memo.key == key
             && memo.stamps.iter().all(|(p, stamp)| file_stamp(p) == *stamp);
         fresh.then_some(memo)
     }
 
-    /// The graphs (or why there are none), if `metadata` lists the same path packages as when
-    /// they were kept.
-    pub(super) fn graphs_for(
-        self,
-        metadata: &Metadata,
-    ) -> Option<Result<Vec<(UnitGraphCommand, UnitGraph)>, String>> {
-        if self.path_manifests != path_manifests(metadata) {
-            return None;
+    /// What was kept, if the path packages are the same as when it was kept.
+    pub fn payload_for(self, manifests: &[PathBuf]) -> Option<T> {
+        (self.path_manifests == manifests).then_some(self.payload)
+    }
+
+    /// Writes a memo of `payload` (best effort: a read-only target directory costs the next run
+    /// time, never this one). `stamps` were taken with [`stamp_early`]; the manifests of path
+    /// packages and their target directories are stamped now.
+    pub fn save(
+        path: &Path,
+        key: String,
+        mut stamps: Vec<Stamp>,
+        manifests: Vec<PathBuf>,
+        payload: T,
+    ) {
+        stamps.extend(stamp(package_paths(&manifests)));
+        let memo = Memo {
+            version: MEMO_VERSION,
+            key,
+            stamps,
+            path_manifests: manifests,
+            payload,
+        };
+        let Ok(bytes) = serde_json::to_vec(&memo) else {
+            return;
+        };
+        if let Some(dir) = path.parent()
+            && std::fs::create_dir_all(dir).is_ok()
+        {
+            let _ = crate::fsutil::write_atomic(path, &bytes);
         }
+    }
+}
+
+/// What the audit keeps: what cargo printed per command, or why it printed nothing (a failure is
+/// as lasting as a graph until something it depends on changes, and asking again would only
+/// cost another resolve).
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct AuditGraphs {
+    graphs: Vec<(UnitGraphCommand, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    failure: Option<String>,
+}
+
+/// The audit's memo.
+pub(super) type UnitGraphMemo = Memo<AuditGraphs>;
+
+/// The audit memo's file.
+pub(super) const AUDIT_MEMO: &str = "unit-graphs.json";
+
+/// The audit memo's key: its commands as run, and the environment.
+pub(super) fn audit_key(options: &CargoOptions, env: &BuildEnv) -> String {
+    memo_key(
+        UnitGraphCommand::ALL
+            .iter()
+            .map(|c| CargoCli::display(&c.cli(options))),
+        env,
+    )
+}
+
+impl AuditGraphs {
+    /// What cargo printed, or why it printed nothing.
+    pub(super) fn new(graphs: Result<Vec<(UnitGraphCommand, String)>, String>) -> Self {
+        match graphs {
+            Ok(graphs) => AuditGraphs {
+                graphs,
+                failure: None,
+            },
+            Err(why) => AuditGraphs {
+                graphs: Vec::new(),
+                failure: Some(why),
+            },
+        }
+    }
+
+    /// The graphs, or why there are none; `None` when a kept graph no longer parses.
+    pub(super) fn graphs(self) -> Option<Result<Vec<(UnitGraphCommand, UnitGraph)>, String>> {
         if let Some(failure) = self.failure {
             return Some(Err(failure));
         }
@@ -161,56 +244,5 @@ impl UnitGraphMemo {
             })
             .collect::<Option<_>>()
             .map(Ok)
-    }
-
-    /// Stamps taken before cargo ran, so that a file changed while it ran makes the memo stale.
-    pub(super) fn stamp_early(
-        workspace_root: &Path,
-        cwd: &Path,
-        env: &BuildEnv,
-    ) -> Vec<(PathBuf, Option<(u64, u128)>)> {
-        early_paths(workspace_root, cwd, env)
-            .into_iter()
-            .map(|p| {
-                let stamp = file_stamp(&p);
-                (p, stamp)
-            })
-            .collect()
-    }
-
-    /// Writes a memo of `graphs`, or of why cargo printed none (best effort: a read-only
-    /// target directory costs the next audit time, never this one).
-    pub(super) fn save(
-        path: &Path,
-        key: String,
-        mut stamps: Vec<(PathBuf, Option<(u64, u128)>)>,
-        metadata: &Metadata,
-        graphs: Result<Vec<(UnitGraphCommand, String)>, String>,
-    ) {
-        let manifests = path_manifests(metadata);
-        stamps.extend(package_paths(&manifests).into_iter().map(|p| {
-            let stamp = file_stamp(&p);
-            (p, stamp)
-        }));
-        let (graphs, failure) = match graphs {
-            Ok(graphs) => (graphs, None),
-            Err(why) => (Vec::new(), Some(why)),
-        };
-        let memo = UnitGraphMemo {
-            version: MEMO_VERSION,
-            key,
-            stamps,
-            path_manifests: manifests,
-            graphs,
-            failure,
-        };
-        let Ok(bytes) = serde_json::to_vec(&memo) else {
-            return;
-        };
-        if let Some(dir) = path.parent()
-            && std::fs::create_dir_all(dir).is_ok()
-        {
-            let _ = crate::fsutil::write_atomic(path, &bytes);
-        }
     }
 }

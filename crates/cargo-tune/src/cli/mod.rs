@@ -56,6 +56,10 @@ enum Command {
     /// pipelining, parallelism against -j, build scripts and proc-macros, and what each
     /// finding costs.
     Timings(cmd::timings::TimingsArgs),
+    /// What each feature set builds (cargo's unit graphs) and costs (predicted from one timed
+    /// build, or measured), the smallest CI matrix that checks every feature, and a faster dev
+    /// loop.
+    Features(cmd::features::FeaturesArgs),
     /// Search for the fastest set of build-configuration changes for a goal by measuring them
     /// (greedy forward selection under a budget), and write the decision record.
     Plan(cmd::plan::PlanArgs),
@@ -107,6 +111,7 @@ pub(crate) fn run(mut args: Vec<OsString>) -> i32 {
         Command::Bench(args) => args.exec(&ctx),
         Command::Try(args) => args.exec(&ctx),
         Command::Timings(args) => args.exec(&ctx),
+        Command::Features(args) => args.exec(&ctx),
         Command::Plan(args) => args.exec(&ctx),
         Command::Apply(args) => args.exec(&ctx),
         Command::Pgo(args) => args.exec(&ctx),

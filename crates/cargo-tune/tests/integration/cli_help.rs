@@ -12,6 +12,7 @@ fn help_of_every_command() {
         "try",
         "plan",
         "timings",
+        "features",
         "apply",
         "pgo",
         "undo",

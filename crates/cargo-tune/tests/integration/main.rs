@@ -10,6 +10,7 @@ mod compiled_twice;
 mod contract;
 mod corpus;
 mod duplicates;
+mod features;
 mod guard;
 mod kill;
 mod nightly;

@@ -335,6 +335,7 @@ fn sections_without_data_say_which_command_fills_them_and_paths_are_escaped() {
         "No timings yet: run <code>cargo tune timings</code>",
         "No plan yet: run <code>cargo tune plan --goal dev</code>",
         "No bench or try results yet",
+        "No feature sets yet: run <code>cargo tune features</code>",
     ] {
         assert!(html.contains(empty), "{empty}");
     }
@@ -361,7 +362,8 @@ fn sections_without_data_say_which_command_fills_them_and_paths_are_escaped() {
         [
             ("timings", "absent"),
             ("plan", "absent"),
-            ("history", "absent")
+            ("history", "absent"),
+            ("features", "absent")
         ]
     );
     assert!(json["audit"]["findings"].as_array().unwrap().len() > 1);

@@ -4,6 +4,7 @@ pub(crate) mod apply;
 pub(crate) mod audit;
 pub(crate) mod bench;
 pub(crate) mod cache;
+pub(crate) mod features;
 pub(crate) mod guard;
 mod measure;
 pub(crate) mod pgo;
