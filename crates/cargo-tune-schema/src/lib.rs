@@ -50,7 +50,8 @@ pub use report::{
     AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,
 };
 pub use timings::{
-    Cost, CostedGroup, CriticalPath, CriticalStep, FindingCost, Parallelism, Share, Shares,
+    Cost, CostedGroup, CrateMacros, CriticalPath, CriticalStep, ExpansionCost, FindingCost,
+    MacroExpansion, MacroTotal, MacroUse, Parallelism, ProcMacroExpansion, Share, Shares,
     TimingSourceInfo, TimingsReport, UnitDep, UnitTiming,
 };
 

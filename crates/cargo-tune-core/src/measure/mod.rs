@@ -11,6 +11,7 @@
 pub mod bench;
 pub mod context;
 pub mod history;
+pub mod macros;
 pub mod messages;
 pub mod runner;
 pub mod select;

@@ -9,7 +9,9 @@
 pub mod analysis;
 pub mod findings;
 pub mod html;
+pub mod macros;
 pub mod report;
+pub mod self_profile;
 pub mod unit_graph;
 
 use std::collections::{BTreeSet, HashMap};
