@@ -439,6 +439,18 @@ pub enum SuggestedChange {
         /// The layer: `target-dir`.
         layer: String,
     },
+    /// Mark one dependency `hint-mostly-unused` (rustc's `-Z hint-mostly-unused`, through cargo's
+    /// unstable `-Z profile-hint-mostly-unused`): measured per command, never written.
+    HintMostlyUnused {
+        /// The package.
+        package: String,
+    },
+    /// Link one heavy dependency as a Rust dylib in dev builds, through a facade crate that
+    /// re-exports it (`crate-type = ["dylib"]`), behind a feature.
+    DylibFacade {
+        /// The package.
+        package: String,
+    },
     /// Something only a person can do.
     Manual {
         /// What to do.

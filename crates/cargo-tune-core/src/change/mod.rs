@@ -70,6 +70,13 @@ pub enum Change {
         /// Its key.
         name: String,
     },
+    /// Mark one dependency `hint-mostly-unused` in the dev and release profiles. Unstable: cargo's
+    /// `-Z profile-hint-mostly-unused` passes rustc's `-Z hint-mostly-unused`, which defers the
+    /// code generation of the package's items to the crates that use them.
+    HintMostlyUnused(String),
+    /// Link one dependency as a Rust dylib in dev builds: a facade crate with
+    /// `crate-type = ["dylib"]` that re-exports it, linked by the members that use it.
+    DylibFacade(String),
     /// Move one locked package to another version (`cargo update -p SPEC --precise VERSION`).
     CargoUpdate {
         /// Package id spec (`syn@1.0.109`).
@@ -92,6 +99,8 @@ impl fmt::Display for Change {
             Change::Linker(l) => write!(f, "linker={}", l.as_str()),
             Change::Toolchain(t) => write!(f, "toolchain={t}"),
             Change::TargetCache => f.write_str("target-cache"),
+            Change::HintMostlyUnused(p) => write!(f, "hint-mostly-unused={p}"),
+            Change::DylibFacade(p) => write!(f, "dylib={p}"),
             Change::Centralize { name, .. } => write!(f, "centralize {name}"),
             Change::RemoveWorkspaceDependency { name } => {
                 write!(f, "remove workspace dependency {name}")
@@ -114,7 +123,20 @@ impl Change {
                 | Change::Linker(_)
                 | Change::Toolchain(_)
                 | Change::TargetCache
+                | Change::HintMostlyUnused(_)
+                | Change::DylibFacade(_)
         )
+    }
+
+    /// Why measuring it relies on an unstable cargo or rustc feature, when it does: every
+    /// report that shows it says so.
+    pub fn unstable(&self) -> Option<&'static str> {
+        match self {
+            Change::HintMostlyUnused(_) => Some(
+                "unstable: cargo -Z profile-hint-mostly-unused and rustc -Z hint-mostly-unused (nightly, or RUSTC_BOOTSTRAP=1 on the measured builds)",
+            ),
+            _ => None,
+        }
     }
 
     /// What it sets: two changes of one slot cannot both be applied (or chosen by a plan), and
@@ -127,6 +149,8 @@ impl Change {
             Change::Linker(_) => "the linker".to_owned(),
             Change::Toolchain(_) => "the toolchain".to_owned(),
             Change::TargetCache => "the CI target-directory cache".to_owned(),
+            Change::HintMostlyUnused(p) => format!("hint-mostly-unused of {p}"),
+            Change::DylibFacade(p) => format!("how {p} is linked"),
             Change::Centralize { name, .. } => format!("[workspace.dependencies] entry of {name}"),
             Change::RemoveWorkspaceDependency { name } => {
                 format!("[workspace.dependencies] entry {name}")
@@ -144,7 +168,8 @@ impl Change {
             Change::Rustflags(flags) => flags.join(" "),
             Change::Linker(l) => format!("{:?}", l.as_str()),
             Change::Toolchain(t) => t.clone(),
-            Change::TargetCache => "on".to_owned(),
+            Change::TargetCache | Change::HintMostlyUnused(_) => "on".to_owned(),
+            Change::DylibFacade(_) => "dylib".to_owned(),
             Change::Centralize { requirement, .. } => requirement
                 .clone()
                 .unwrap_or_else(|| "the members' requirement".to_owned()),
@@ -189,7 +214,9 @@ impl Change {
             | Change::Rustflags(_)
             | Change::Linker(_)
             | Change::Toolchain(_)
-            | Change::TargetCache => Direction::FasterBuild,
+            | Change::TargetCache
+            | Change::HintMostlyUnused(_)
+            | Change::DylibFacade(_) => Direction::FasterBuild,
             Change::Centralize { .. } | Change::RemoveWorkspaceDependency { .. } => {
                 Direction::TidierManifests
             }

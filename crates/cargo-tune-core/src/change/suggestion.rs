@@ -66,6 +66,10 @@ pub(super) fn from_suggestion(s: &SuggestedChange) -> Result<Change, String> {
             precise: precise.clone(),
         }),
         SuggestedChange::CiCache { layer } if layer == "target-dir" => Ok(Change::TargetCache),
+        SuggestedChange::HintMostlyUnused { package } => {
+            Ok(Change::HintMostlyUnused(package.clone()))
+        }
+        SuggestedChange::DylibFacade { package } => Ok(Change::DylibFacade(package.clone())),
         SuggestedChange::CiCache { layer } => Err(format!(
             "caching {layer} in CI is not known to this version of cargo-tune"
         )),
@@ -123,6 +127,12 @@ pub(super) fn to_suggestion(change: &Change) -> SuggestedChange {
         // Which compiler builds is not a setting of the workspace a record could carry.
         Change::Toolchain(t) => SuggestedChange::Manual {
             text: format!("build with rustup's `{t}` toolchain"),
+        },
+        Change::HintMostlyUnused(package) => SuggestedChange::HintMostlyUnused {
+            package: package.clone(),
+        },
+        Change::DylibFacade(package) => SuggestedChange::DylibFacade {
+            package: package.clone(),
         },
         Change::TargetCache => SuggestedChange::CiCache {
             layer: "target-dir".to_owned(),
