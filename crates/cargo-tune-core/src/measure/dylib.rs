@@ -28,7 +28,26 @@ pub fn facade_name(package: &str) -> String {
 
 /// Where the facade lives, relative to the workspace root.
 pub fn facade_dir(package: &str) -> PathBuf {
-    PathBuf::from(".cargo-tune").join(format!("dylib-{package}"))
+    PathBuf::from("dylib-facades").join(package)
+}
+
+/// `to` as a path relative to the directory `from` (both absolute, `from` inside `root`).
+fn relative(from: &Path, to: &Path) -> String {
+    let from: Vec<_> = from.components().collect();
+    let to_parts: Vec<_> = to.components().collect();
+    let common = from
+        .iter()
+        .zip(&to_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for part in &to_parts[common..] {
+        out.push(part);
+    }
+    out.display().to_string()
 }
 
 /// What the candidate needs from the workspace's graph, or why it cannot be measured.
@@ -38,8 +57,11 @@ pub struct Facade {
     pub package: String,
     /// rustc's crate name of its library.
     pub krate: String,
-    /// The dependency line of the facade's manifest (`{ version = "=1.2.3", … }`).
+    /// The dependency line of the facade's manifest (`{ version = "=1.2.3", … }`); a path
+    /// dependency's directory is added where the facade is written.
     pub requirement: String,
+    /// The directory of a path dependency.
+    pub path: Option<PathBuf>,
     /// Manifests of the members that depend on it directly, each with its crate roots.
     pub members: Vec<(PathBuf, Vec<PathBuf>)>,
     /// Packages outside the workspace that use it too (they take it from the dylib).
@@ -97,13 +119,11 @@ pub fn plan(metadata: &Metadata, package: &str) -> Result<Facade, Failure> {
             )
         })?;
     let krate = lib.name.replace('-', "_");
+    let mut path = None;
     let requirement = match pkg.source.as_ref().map(|s| s.repr.as_str()) {
         None => {
-            let dir = pkg.manifest_path.parent().unwrap_or(Path::new("."));
-            format!(
-                "{{ path = {}, default-features = false }}",
-                toml_edit::Value::from(dir.display().to_string())
-            )
+            path = pkg.manifest_path.parent().map(Path::to_owned);
+            "default-features = false".to_owned()
         }
         Some(s) if s.contains("crates.io-index") || s.contains("index.crates.io") => format!(
             "{{ version = \"={}\", default-features = false }}",
@@ -219,6 +239,7 @@ pub fn plan(metadata: &Metadata, package: &str) -> Result<Facade, Failure> {
         package: package.to_owned(),
         krate,
         requirement,
+        path,
         members,
         other_users,
     })
@@ -229,16 +250,29 @@ fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Failure {
     move |e| Failure::setup(format!("{message}: {e}"))
 }
 
-/// Writes the facade and its uses into the workspace at `root` (a scratch copy, or the
-/// workspace itself when applied), every use behind `cfg` when one is given.
-pub fn write_facade(root: &Path, original_root: &Path, f: &Facade) -> Result<(), Failure> {
+/// Writes the facade and its uses into the copy of the workspace at `root` (its original at
+/// `original_root`), every use behind the feature `feature` of each member when one is given.
+/// Paths written are relative, so that the files hold in the workspace itself.
+pub fn write_facade(
+    root: &Path,
+    original_root: &Path,
+    f: &Facade,
+    feature: Option<&str>,
+) -> Result<(), Failure> {
     let dir = root.join(facade_dir(&f.package));
     std::fs::create_dir_all(dir.join("src")).map_err(io("create", &dir))?;
     let name = facade_name(&f.package);
+    let requirement = match &f.path {
+        Some(p) => format!(
+            "{{ path = {}, {} }}",
+            toml_edit::Value::from(relative(&original_root.join(facade_dir(&f.package)), p)),
+            f.requirement
+        ),
+        None => f.requirement.clone(),
+    };
     let manifest = format!(
-        "# Links {pkg} as a Rust dylib in dev builds (cargo tune: dylib={pkg}).\n[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[lib]\ncrate-type = [\"dylib\"]\n\n[dependencies]\n{pkg} = {req}\n",
+        "# Links {pkg} as a Rust dylib in dev builds (cargo tune: dylib={pkg}).\n[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[lib]\ncrate-type = [\"dylib\"]\n\n[dependencies]\n{pkg} = {requirement}\n",
         pkg = f.package,
-        req = f.requirement,
     );
     crate::fsutil::write_atomic(&dir.join("Cargo.toml"), manifest.as_bytes())
         .map_err(io("write", &dir))?;
@@ -282,8 +316,24 @@ pub fn write_facade(root: &Path, original_root: &Path, f: &Facade) -> Result<(),
                 ))
             })?;
         let mut entry = toml_edit::InlineTable::new();
-        entry.insert("path", dir.display().to_string().into());
+        let member_dir = manifest.parent().unwrap_or(root);
+        entry.insert("path", relative(member_dir, &dir).into());
+        if feature.is_some() {
+            entry.insert("optional", true.into());
+        }
         deps.insert(&name, toml_edit::value(entry));
+        if let Some(feature) = feature {
+            let features = doc
+                .entry("features")
+                .or_insert(toml_edit::table())
+                .as_table_like_mut()
+                .ok_or_else(|| {
+                    Failure::setup(format!("{}: [features] is not a table", manifest.display()))
+                })?;
+            let mut list = toml_edit::Array::new();
+            list.push(format!("dep:{name}"));
+            features.insert(feature, toml_edit::value(list));
+        }
         crate::fsutil::write_atomic(&manifest, doc.to_string().as_bytes())
             .map_err(io("write", &manifest))?;
         for src in roots {
@@ -292,8 +342,11 @@ pub fn write_facade(root: &Path, original_root: &Path, f: &Facade) -> Result<(),
             if !text.ends_with('\n') {
                 text.push('\n');
             }
+            let cfg = feature
+                .map(|f| format!("#[cfg(feature = \"{f}\")]\n"))
+                .unwrap_or_default();
             text.push_str(&format!(
-                "// Links {} from its dylib (cargo tune: dylib={}).\nextern crate {facade_crate} as _;\n",
+                "// Links {} from its dylib (cargo tune: dylib={}).\n{cfg}extern crate {facade_crate} as _;\n",
                 f.package, f.package
             ));
             crate::fsutil::write_atomic(&src, text.as_bytes()).map_err(io("write", &src))?;
@@ -330,7 +383,7 @@ pub fn prepare(session: &Session, variant: &mut Variant) -> Result<(), Failure> 
         &[&session.model.metadata.target_directory, &session.bench_dir],
     )
     .map_err(io("copy the workspace into", &dest))?;
-    write_facade(&dest, root, &facade)?;
+    write_facade(&dest, root, &facade, None)?;
     let mut options = session.cargo.clone();
     options.manifest_path = Some(dest.join("Cargo.toml"));
     options.locked = false;
@@ -355,4 +408,132 @@ pub fn prepare(session: &Session, variant: &mut Variant) -> Result<(), Failure> 
     }
     variant.notes.push(note);
     Ok(())
+}
+
+/// `cargo tune apply dylib=PKG --feature NAME`: the facade and its uses written behind the
+/// feature, as an edit plan. They are first written into a scratch copy and built there with
+/// the feature on; a facade that does not build is refused with cargo's words, and nothing is
+/// planned. The copy's lockfile, which takes the facade in, is part of the plan.
+pub fn apply_plan(
+    model: &crate::workspace::WorkspaceModel,
+    cargo: &crate::cargo::CargoOptions,
+    package: &str,
+    feature: &str,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<crate::edit::EditPlan, Failure> {
+    let valid = !feature.is_empty()
+        && feature
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return Err(Failure::usage(format!(
+            "--feature {feature:?}: a feature name is letters, digits, `-` and `_`"
+        )));
+    }
+    let facade = plan(&model.metadata, package)?;
+    let root = &model.root;
+    for (manifest, _) in &facade.members {
+        let text = std::fs::read_to_string(manifest).map_err(io("read", manifest))?;
+        let doc: toml_edit::DocumentMut = text
+            .parse()
+            .map_err(|e| Failure::setup(format!("failed to read {}: {e}", manifest.display())))?;
+        if doc.get("features").and_then(|f| f.get(feature)).is_some() {
+            return Err(Failure::usage(format!(
+                "{} already has a feature `{feature}`; name another with --feature",
+                crate::workspace::relative_path(manifest, root)
+            )));
+        }
+    }
+    let work = model
+        .metadata
+        .target_directory
+        .join("cargo-tune")
+        .join("apply-dylib");
+    let dest = work.join("workspace");
+    checkout::fresh_checkout(root, &dest, &[&model.metadata.target_directory])
+        .map_err(io("copy the workspace into", &dest))?;
+    write_facade(&dest, root, &facade, Some(feature))?;
+    let members: Vec<String> = model
+        .metadata
+        .workspace_packages()
+        .iter()
+        .filter(|p| facade.members.iter().any(|(m, _)| *m == p.manifest_path))
+        .map(|p| format!("{}/{feature}", p.name))
+        .collect();
+    let mut options = cargo.clone();
+    options.manifest_path = Some(dest.join("Cargo.toml"));
+    options.locked = false;
+    options.frozen = false;
+    options.color = Some(crate::cargo::Color::Never);
+    let build = CargoCli::new(&["build"], &options)
+        .args(["--workspace", "--features", &members.join(",")])
+        .env("CARGO_TARGET_DIR", work.join("target"))
+        .current_dir(&dest);
+    let how = crate::exec::Supervision {
+        memory: false,
+        ..crate::exec::Supervision::new(cancel)
+    };
+    let done = crate::exec::run(build.to_command(), &how, None)
+        .map_err(|e| Failure::setup(format!("failed to run `{}`: {e}", build.display())))?;
+    if done.interrupted {
+        return Err(Failure::Interrupted { restored: None });
+    }
+    if !done.success() {
+        return Err(Failure::Refused {
+            message: format!(
+                "the dylib facade of {package} does not build, so nothing was written; `{}` ({}):\n{}",
+                build.display(),
+                done.status_text(),
+                done.tail(12).join("\n")
+            ),
+        });
+    }
+    let mut paths: Vec<PathBuf> = vec![PathBuf::from("Cargo.toml"), PathBuf::from("Cargo.lock")];
+    let dir = facade_dir(package);
+    paths.push(dir.join("Cargo.toml"));
+    paths.push(dir.join("src").join("lib.rs"));
+    for (manifest, roots) in &facade.members {
+        for p in std::iter::once(manifest).chain(roots) {
+            if let Ok(rel) = p.strip_prefix(root) {
+                paths.push(rel.to_owned());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for rel in paths {
+        let before = std::fs::read_to_string(root.join(&rel)).ok();
+        let after =
+            std::fs::read_to_string(dest.join(&rel)).map_err(io("read", &dest.join(&rel)))?;
+        if before.as_deref() != Some(after.as_str())
+            && !files
+                .iter()
+                .any(|f: &crate::edit::FileChange| f.path == root.join(&rel))
+        {
+            files.push(crate::edit::FileChange {
+                path: root.join(&rel),
+                rel_path: rel.display().to_string(),
+                before,
+                after,
+            });
+        }
+    }
+    Ok(crate::edit::EditPlan {
+        root: root.clone(),
+        steps: vec![crate::edit::PlannedStep {
+            finding: None,
+            summary: format!(
+                "link {package} as a Rust dylib behind the feature `{feature}` of {} (dev builds: `cargo build --features {}`; a binary started directly needs LD_LIBRARY_PATH=\"$(rustc --print target-libdir):target/debug/deps\")",
+                members
+                    .iter()
+                    .map(|m| m.split('/').next().unwrap_or(m))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                members.join(",")
+            ),
+            ops: Vec::new(),
+        }],
+        files,
+        commands: Vec::new(),
+        skipped: Vec::new(),
+    })
 }
