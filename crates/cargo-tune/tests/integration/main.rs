@@ -12,6 +12,7 @@ mod corpus;
 mod duplicates;
 mod guard;
 mod kill;
+mod levers;
 mod macros;
 mod nightly;
 mod pgo;
