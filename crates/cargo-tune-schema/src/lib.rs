@@ -50,9 +50,9 @@ pub use report::{
     AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,
 };
 pub use timings::{
-    Cost, CostedGroup, CrateMacros, CriticalPath, CriticalStep, ExpansionCost, FindingCost,
-    MacroExpansion, MacroTotal, MacroUse, Parallelism, ProcMacroExpansion, Share, Shares,
-    TimingSourceInfo, TimingsReport, UnitDep, UnitTiming,
+    BinaryCode, Cost, CostedGroup, CrateBytes, CrateMacros, CriticalPath, CriticalStep,
+    ExpansionCost, FindingCost, MacroExpansion, MacroTotal, MacroUse, Parallelism,
+    ProcMacroExpansion, Share, Shares, TimingSourceInfo, TimingsReport, UnitDep, UnitTiming,
 };
 
 /// Version of every JSON document cargo-tune writes. Bumped on any incompatible change.

@@ -47,6 +47,31 @@ pub struct TimingsReport {
     /// (`cargo tune timings --macros`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub macros: Option<MacroExpansion>,
+    /// The code of each member binary the build linked, by crate (its symbols' sizes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binaries: Vec<BinaryCode>,
+}
+
+/// How much of one binary's code each crate makes up.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BinaryCode {
+    /// The binary target.
+    pub target: String,
+    /// Its package.
+    pub package: String,
+    /// Bytes of code (text symbols) in it.
+    pub bytes: u64,
+    /// The crates with the most code, largest first (at most 15).
+    pub by_crate: Vec<CrateBytes>,
+}
+
+/// Bytes of code one crate has in a binary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrateBytes {
+    /// rustc's crate name; `(not Rust)` for symbols that are no Rust path.
+    pub crate_name: String,
+    /// Bytes.
+    pub bytes: u64,
 }
 
 /// Macro expansion in the workspace's crates: rustc's `-Z macro-stats` (invocations, generated

@@ -340,6 +340,11 @@ impl TimingsRequest {
             }
             _ => None,
         };
+        let binaries = if failed {
+            Vec::new()
+        } else {
+            binaries(&session.model, &target_dir, scenario)
+        };
         let report = assemble(TimingsInputs {
             version: env!("CARGO_PKG_VERSION"),
             workspace_root: session.model.root.display().to_string(),
@@ -353,6 +358,7 @@ impl TimingsRequest {
             findings: &side.findings,
             failure,
             macros,
+            binaries,
         });
         // Kept for `cargo tune audit --costs` without a file; a failure to keep it only warns.
         let saved = saved_path(&session.model.metadata.target_directory);
@@ -362,4 +368,47 @@ impl TimingsRequest {
         }
         Ok(TimingsOutcome { report, failed })
     }
+}
+
+/// The code of each member binary the build linked, by crate, read with `nm`; none when the
+/// scenario links no binary or `nm` is not installed.
+fn binaries(
+    model: &crate::workspace::WorkspaceModel,
+    target_dir: &Path,
+    scenario: crate::vocab::Scenario,
+) -> Vec<cargo_tune_schema::BinaryCode> {
+    let dir = match scenario {
+        crate::vocab::Scenario::DevClean | crate::vocab::Scenario::DevIncremental => "debug",
+        crate::vocab::Scenario::ReleaseClean => "release",
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for p in model.metadata.workspace_packages() {
+        for t in p
+            .targets
+            .iter()
+            .filter(|t| t.is_kind(crate::cargo::metadata::TargetKind::Bin))
+        {
+            let path = target_dir.join(dir).join(&t.name);
+            if !path.exists() {
+                continue;
+            }
+            let Ok(nm) = crate::cargo::ToolCommand::new("nm")
+                .args(["-C", "--print-size", "--defined-only"])
+                .arg(&path)
+                .output()
+            else {
+                continue;
+            };
+            let (bytes, by_crate) =
+                crate::timings::levers::code_by_crate(&String::from_utf8_lossy(&nm.stdout));
+            out.push(cargo_tune_schema::BinaryCode {
+                target: t.name.clone(),
+                package: p.name.clone(),
+                bytes,
+                by_crate,
+            });
+        }
+    }
+    out
 }

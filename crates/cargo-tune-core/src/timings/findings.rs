@@ -57,6 +57,16 @@ pub fn extra_units(finding: &Finding, t: &BuildTimings) -> Option<Vec<usize>> {
         extra.sort_unstable();
         return Some(extra);
     }
+    // A heavy dependency costs its own library's build.
+    if code == "heavy-dependency" {
+        return Some(
+            t.units
+                .iter()
+                .filter(|u| u.name == name && u.kind == "lib")
+                .map(|u| u.index)
+                .collect(),
+        );
+    }
     if matches!(code, "duplicate-feature-set" | "compiled-twice") {
         return Some(copies_beyond_the_first(t, name, &listed));
     }

@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod findings;
 pub mod html;
+pub mod levers;
 pub mod macros;
 pub mod report;
 pub mod self_profile;

@@ -39,6 +39,8 @@ pub struct TimingsInputs<'a> {
     pub failure: Option<VariantFailure>,
     /// Macro expansion, from an instrumented build.
     pub macros: Option<MacroExpansion>,
+    /// The code of each member binary, by crate.
+    pub binaries: Vec<cargo_tune_schema::BinaryCode>,
 }
 
 /// Where `cargo tune timings` keeps its last report for `cargo tune audit --costs`.
@@ -115,6 +117,7 @@ pub fn assemble(inputs: TimingsInputs<'_>) -> TimingsReport {
         findings,
         failure: inputs.failure,
         macros: inputs.macros,
+        binaries: inputs.binaries,
     }
 }
 

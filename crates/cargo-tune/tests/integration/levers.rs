@@ -221,3 +221,44 @@ fn apply_writes_a_dylib_facade_only_behind_the_named_feature() {
     assert_eq!(before, after);
     assert!(!Path::new(&ws.path("dylib-facades/api/Cargo.toml")).exists());
 }
+
+#[test]
+fn a_timings_run_makes_audit_suggest_the_hint_for_a_large_crate_the_binary_barely_uses() {
+    let ws = TempWorkspace::fixture("levers");
+    let timings = cli(&ws)
+        .line("timings --format json")
+        .run()
+        .assert_code(0)
+        .json();
+    let app = &timings["binaries"][0];
+    assert_eq!(app["target"], "app");
+    let api_bytes = app["by_crate"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["crate_name"] == "api")
+        .map_or(0, |c| c["bytes"].as_u64().unwrap());
+    assert!(
+        api_bytes * 50 < app["bytes"].as_u64().unwrap(),
+        "two of 400 functions: {app:#}"
+    );
+    let audit = cli(&ws)
+        .line("audit --costs --format json")
+        .run()
+        .assert_code(0)
+        .json();
+    let heavy = audit["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "heavy-dependency:api")
+        .unwrap_or_else(|| panic!("{audit:#}"));
+    let kinds: Vec<&str> = heavy["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["change"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["hint-mostly-unused"], "{heavy:#}");
+    assert!(heavy["cost"]["cpu_s"].as_f64().unwrap() > 0.0, "{heavy:#}");
+}
