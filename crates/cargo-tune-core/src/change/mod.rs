@@ -86,6 +86,9 @@ pub enum Change {
     },
 }
 
+/// How `hint-mostly-unused` is measured, as reports label it.
+pub const HINT_UNSTABLE: &str = "unstable: cargo -Z profile-hint-mostly-unused and rustc -Z hint-mostly-unused (nightly, or RUSTC_BOOTSTRAP=1 on the measured builds)";
+
 /// The toolchain the parallel front-end needs: `-Z threads` is a nightly option.
 pub const NIGHTLY: &str = "nightly";
 
@@ -132,9 +135,7 @@ impl Change {
     /// report that shows it says so.
     pub fn unstable(&self) -> Option<&'static str> {
         match self {
-            Change::HintMostlyUnused(_) => Some(
-                "unstable: cargo -Z profile-hint-mostly-unused and rustc -Z hint-mostly-unused (nightly, or RUSTC_BOOTSTRAP=1 on the measured builds)",
-            ),
+            Change::HintMostlyUnused(_) => Some(HINT_UNSTABLE),
             _ => None,
         }
     }

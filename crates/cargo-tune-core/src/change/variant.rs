@@ -177,6 +177,11 @@ pub fn resolve(
     let mut dylibs: Vec<String> = Vec::new();
     let mut hinted: Vec<String> = Vec::new();
     for change in changes {
+        if let Some(why) = change.unstable()
+            && !unstable.iter().any(|u| u == why)
+        {
+            unstable.push(why.to_owned());
+        }
         match change {
             Change::Toolchain(name) => {
                 let what = if texts.is_empty() {
@@ -269,12 +274,6 @@ pub fn resolve(
             flag: "-Zhint-mostly-unused".to_owned(),
             crates: hinted.iter().map(|p| p.replace('-', "_")).collect(),
         });
-        unstable.push(
-            Change::HintMostlyUnused(String::new())
-                .unstable()
-                .unwrap_or_default()
-                .to_owned(),
-        );
     }
     let unstable_flags: Vec<&str> = unstable_options(&extra);
     let nightly_rustc = toolchain
