@@ -180,18 +180,46 @@ pub fn run(request: &AuditRequest, events: &mut dyn Events) -> Result<Audit, Fai
         ))?),
         (None, None) => None,
     };
-    if let Some((timings, spread)) = &costs {
+    if let Some((report, timings, spread)) = &costs {
+        let members: std::collections::BTreeSet<String> = audit
+            .model
+            .metadata
+            .workspace_packages()
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        let direct: std::collections::BTreeSet<String> = audit
+            .model
+            .metadata
+            .workspace_packages()
+            .iter()
+            .flat_map(|p| &p.dependencies)
+            .filter(|d| d.kind == crate::cargo::metadata::DependencyKind::Normal)
+            .map(|d| d.name.clone())
+            .collect();
+        let heavy = crate::timings::levers::findings(report, timings, *spread, &members, &direct);
+        audit.report.findings.extend(heavy);
         crate::timings::findings::attach_costs(&mut audit.report.findings, timings, *spread);
     }
     Ok(audit)
 }
 
 /// The timings of a saved `cargo tune timings --format json`, and its run-to-run spread.
-fn read_costs(path: &Path) -> Result<(crate::timings::BuildTimings, Option<f64>), Failure> {
+fn read_costs(
+    path: &Path,
+) -> Result<
+    (
+        cargo_tune_schema::TimingsReport,
+        crate::timings::BuildTimings,
+        Option<f64>,
+    ),
+    Failure,
+> {
     let fail =
         |what: String| Failure::setup(format!("failed to read --costs {}: {what}", path.display()));
     let report = crate::timings::report::read_saved(path).map_err(|e| fail(e.to_string()))?;
-    crate::timings::report::costs_of(&report).map_err(fail)
+    let (timings, spread) = crate::timings::report::costs_of(&report).map_err(fail)?;
+    Ok((report, timings, spread))
 }
 
 impl From<AuditError> for Failure {

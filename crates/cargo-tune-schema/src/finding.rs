@@ -139,6 +139,9 @@ finding_codes! {
     /// The Cranelift backend component is installed.
     CraneliftAvailable = "cranelift-available", Info,
         "the Cranelift codegen backend is installed (in the toolchain in use or in rustup's nightly) and can speed up dev builds";
+    /// A dependency that a lever for heavy dependencies may pay for, from a timings run.
+    HeavyDependency = "heavy-dependency", Info,
+        "a dependency's build is a large share of the build while the binaries use little of it, or its code dominates a binary every edit relinks (from `cargo tune timings`, with `audit --costs`); measure `hint-mostly-unused=PKG` or `dylib=PKG` with `cargo tune try`";
     /// What a nightly toolchain offers, and whether one is installed.
     NightlyToolchain = "nightly-toolchain", Info,
         "rustc's parallel front-end (`-Z threads`) and the Cranelift backend need a nightly toolchain: whether one is installed, how to measure it against stable, what is missing";
@@ -438,6 +441,18 @@ pub enum SuggestedChange {
     CiCache {
         /// The layer: `target-dir`.
         layer: String,
+    },
+    /// Mark one dependency `hint-mostly-unused` (rustc's `-Z hint-mostly-unused`, through cargo's
+    /// unstable `-Z profile-hint-mostly-unused`): measured per command, never written.
+    HintMostlyUnused {
+        /// The package.
+        package: String,
+    },
+    /// Link one heavy dependency as a Rust dylib in dev builds, through a facade crate that
+    /// re-exports it (`crate-type = ["dylib"]`), behind a feature.
+    DylibFacade {
+        /// The package.
+        package: String,
     },
     /// Something only a person can do.
     Manual {

@@ -56,8 +56,10 @@ pub use report::{
     AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,
 };
 pub use timings::{
-    Cost, CostedGroup, CriticalPath, CriticalStep, FindingCost, Parallelism, Share, Shares,
-    TimingSourceInfo, TimingsReport, UnitDep, UnitSections, UnitTiming,
+    BinaryCode, Cost, CostedGroup, CrateBytes, CrateMacros, CriticalPath, CriticalStep,
+    ExpansionCost, FindingCost, MacroExpansion, MacroTotal, MacroUse, Parallelism,
+    ProcMacroExpansion, Share, Shares, TimingSourceInfo, TimingsReport, UnitDep, UnitSections,
+    UnitTiming,
 };
 
 /// Version of every JSON document cargo-tune writes. Bumped on any incompatible change.

@@ -269,6 +269,13 @@ pub struct VariantSpec {
     /// (`threads=N` and `nightly` build with rustup's nightly).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub toolchain: Option<VariantToolchain>,
+    /// The unstable cargo and rustc features the variant relies on, each with how it was
+    /// enabled; empty for a variant that uses none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unstable: Vec<String>,
+    /// What else a user of the variant must know (a dylib's library path at run time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A toolchain other than the one in use, as a variant ran it.

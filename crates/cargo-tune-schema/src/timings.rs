@@ -43,6 +43,145 @@ pub struct TimingsReport {
     /// Set when the build failed; units then hold what was measured before it stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<VariantFailure>,
+    /// What macro expansion costs the workspace's crates, from one instrumented build
+    /// (`cargo tune timings --macros`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macros: Option<MacroExpansion>,
+    /// The code of each member binary the build linked, by crate (its symbols' sizes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binaries: Vec<BinaryCode>,
+}
+
+/// How much of one binary's code each crate makes up.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BinaryCode {
+    /// The binary target.
+    pub target: String,
+    /// Its package.
+    pub package: String,
+    /// Bytes of code (text symbols) in it.
+    pub bytes: u64,
+    /// The crates with the most code, largest first (at most 15).
+    pub by_crate: Vec<CrateBytes>,
+}
+
+/// Bytes of code one crate has in a binary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrateBytes {
+    /// rustc's crate name; `(not Rust)` for symbols that are no Rust path.
+    pub crate_name: String,
+    /// Bytes.
+    pub bytes: u64,
+}
+
+/// Macro expansion in the workspace's crates: rustc's `-Z macro-stats` (invocations, generated
+/// lines and bytes of every macro), `-Z self-profile` (time spent expanding each proc-macro)
+/// and `-Z time-passes` (the whole expansion pass), from one instrumented build.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MacroExpansion {
+    /// The instrumented cargo command (its own target directory, `RUSTC_BOOTSTRAP=1`).
+    pub command: String,
+    /// What the expansion times come from (`rustc -Z self-profile, measureme format 9`);
+    /// `None` when there are none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<String>,
+    /// `expansion-time`, or `generated-bytes` when there are no times.
+    pub ranked_by: String,
+    /// Why times are missing, or what else limits the figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Each workspace crate (by rustc's crate name), costliest first.
+    pub crates: Vec<CrateMacros>,
+    /// Every macro over all workspace crates, costliest first.
+    pub top: Vec<MacroTotal>,
+    /// Each proc-macro package whose macros the workspace calls, costliest first.
+    pub proc_macros: Vec<ProcMacroExpansion>,
+}
+
+/// The macros one workspace crate calls.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrateMacros {
+    /// rustc's crate name (a library and a binary of one name are summed).
+    pub crate_name: String,
+    /// The workspace package it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// `macro_expand_crate` of `-Z time-passes`, seconds: the whole expansion pass, which
+    /// every proc-macro expansion is part of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expansion_pass_s: Option<f64>,
+    /// Seconds spent expanding proc-macros, summed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proc_macro_expansion_s: Option<f64>,
+    /// Its macros, costliest first.
+    pub macros: Vec<MacroUse>,
+}
+
+/// One macro in one crate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MacroUse {
+    /// As rustc names it: `#[derive(Serialize)]`, `#[tokio::main]`, `println!`.
+    pub name: String,
+    /// The proc-macro package that defines it; `None` for `macro_rules!` and built-in macros.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proc_macro: Option<String>,
+    /// Invocations.
+    pub uses: u64,
+    /// Lines of code generated.
+    pub lines: u64,
+    /// Bytes of code generated.
+    pub bytes: u64,
+    /// Seconds spent expanding it (proc-macros only, and only with self-profile data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expansion_s: Option<f64>,
+}
+
+/// One macro over every workspace crate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MacroTotal {
+    /// As rustc names it.
+    pub name: String,
+    /// The proc-macro package that defines it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proc_macro: Option<String>,
+    /// Invocations.
+    pub uses: u64,
+    /// Lines of code generated.
+    pub lines: u64,
+    /// Bytes of code generated.
+    pub bytes: u64,
+    /// Seconds spent expanding it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expansion_s: Option<f64>,
+    /// The workspace crates that call it.
+    pub callers: Vec<String>,
+}
+
+/// What one proc-macro package's macros cost where they are called.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProcMacroExpansion {
+    /// Package name.
+    pub package: String,
+    /// The cost.
+    pub cost: ExpansionCost,
+}
+
+/// What expanding some macros costs the crates that call them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExpansionCost {
+    /// Invocations.
+    pub uses: u64,
+    /// Lines of code generated.
+    pub lines: u64,
+    /// Bytes of code generated.
+    pub bytes: u64,
+    /// Seconds spent expanding them, when self-profile data was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expansion_s: Option<f64>,
+    /// The macros.
+    pub macros: Vec<String>,
+    /// The workspace crates that call them.
+    pub callers: Vec<String>,
 }
 
 /// Where the timing data came from.
@@ -203,6 +342,11 @@ pub struct Cost {
     /// `true` when `critical_path_s` is smaller than the run-to-run spread of wall time: the
     /// saving cannot be told apart from noise.
     pub within_noise: bool,
+    /// For a proc-macro stack, what expanding its macros costs the crates that call them
+    /// (`cargo tune timings --macros`): paid on every build of those crates, whichever version
+    /// of the stack is compiled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expansion: Option<ExpansionCost>,
 }
 
 /// A named group of units and its cost.

@@ -32,6 +32,8 @@ pub struct ApplyRequest {
     pub allow_dirty: bool,
     /// Findings from a captured audit instead of auditing now.
     pub findings: Option<PathBuf>,
+    /// The feature a `dylib=PKG` selection is written behind.
+    pub feature: Option<String>,
 }
 
 /// The plan, and the report of what was done with it.
@@ -85,6 +87,24 @@ impl ApplyRequest {
                     .to_owned(),
             });
         }
+        let dylib: Vec<&str> = self
+            .selection
+            .iter()
+            .filter_map(|s| match s {
+                Selector::Dylib(p) => Some(p.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !dylib.is_empty() && (self.selection.len() > 1 || self.all || self.plan.is_some()) {
+            return Err(Failure::usage(
+                "apply dylib=PKG alone: it writes a crate and a feature, not a finding's suggestion",
+            ));
+        }
+        if self.feature.is_some() && dylib.is_empty() {
+            return Err(Failure::usage(
+                "--feature names the feature a `dylib=PKG` selection is written behind",
+            ));
+        }
         let cwd = self.invocation.cwd.clone();
         let load = LoadOptions {
             source: MetadataSource::Cargo(self.invocation.cargo.clone()),
@@ -95,6 +115,23 @@ impl ApplyRequest {
             unit_graphs: self.findings.is_none(),
             read_only: false,
         };
+        if let Some(package) = dylib.first() {
+            let Some(feature) = &self.feature else {
+                return Err(Failure::usage(format!(
+                    "dylib={package} is written only behind a feature you name, never by default: add --feature NAME (for instance --feature dylib-{package})"
+                )));
+            };
+            let (model, _env) = crate::audit::load_and_probe(load)?;
+            let cancel = events.cancel();
+            let plan = crate::measure::dylib::apply_plan(
+                &model,
+                &self.invocation.cargo,
+                package,
+                feature,
+                &cancel,
+            )?;
+            return self.finish(&model, plan, vec![format!("dylib={package}")], events);
+        }
         let (model, env, selected, suggestions) = match &self.plan {
             Some(path) => {
                 let (model, env) = crate::audit::load_and_probe(load)?;
@@ -152,7 +189,17 @@ impl ApplyRequest {
             options.env = model.cargo_env();
             crate::edit::check_updates(&mut plan, &options);
         }
+        self.finish(&model, plan, selected, events)
+    }
 
+    /// Reports the plan and, in execute mode, writes it.
+    fn finish(
+        &self,
+        model: &crate::workspace::WorkspaceModel,
+        plan: EditPlan,
+        selected: Vec<String>,
+        events: &mut dyn Events,
+    ) -> Result<Applied, Failure> {
         let mode = self.mode;
         let mut report = plan.report(env!("CARGO_PKG_VERSION"), mode, selected);
         if mode == ApplyMode::Execute && !plan.is_empty() {
@@ -206,6 +253,7 @@ impl ApplyRequest {
                 Selector::Code(code) => {
                     events.warning(&format!("no `{code}` finding in this workspace"));
                 }
+                Selector::Dylib(_) => {}
                 // An id names one finding; one that is not there is a mistake.
                 Selector::Id(id) => {
                     let hint = match closest_id(&id, findings) {

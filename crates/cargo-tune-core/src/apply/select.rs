@@ -9,6 +9,8 @@ pub enum Selector {
     Code(FindingCode),
     /// One finding, by its id (`<code>:<subject>`).
     Id(String),
+    /// `dylib=PKG`: a dylib facade for one dependency, written behind a feature.
+    Dylib(String),
 }
 
 impl Selector {
@@ -16,6 +18,11 @@ impl Selector {
     pub fn parse(word: &str) -> Result<Selector, String> {
         if let Some(code) = FindingCode::parse(word) {
             return Ok(Selector::Code(code));
+        }
+        if let Some(package) = word.strip_prefix("dylib=")
+            && !package.is_empty()
+        {
+            return Ok(Selector::Dylib(package.to_owned()));
         }
         match word.split_once(':') {
             Some((code, _)) if FindingCode::parse(code).is_some() => {
@@ -29,6 +36,7 @@ impl Selector {
         match self {
             Selector::Code(code) => finding.code == *code,
             Selector::Id(id) => finding.id == *id,
+            Selector::Dylib(_) => false,
         }
     }
 }
@@ -48,6 +56,15 @@ fn not_a_selection(word: &str) -> String {
                 .collect()
         })
         .unwrap_or_default();
+    if let Some(package) = changes.iter().find_map(|c| match c {
+        Change::HintMostlyUnused(p) => Some(p.as_str()),
+        _ => None,
+    }) {
+        return format!(
+            "`{word}`: {}; `cargo tune try {word}` measures it",
+            crate::change::edits::hint_per_command(package)
+        );
+    }
     let toolchain = changes.iter().find_map(|c| match c {
         Change::Toolchain(t) => Some(t.as_str()),
         _ => None,

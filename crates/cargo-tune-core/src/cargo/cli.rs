@@ -137,10 +137,11 @@ impl CargoCli {
         }
     }
 
-    /// Sets an environment variable for the child.
+    /// Sets an environment variable for the child, in place of an earlier setting of it.
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
-        self.env
-            .push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
+        let key = key.as_ref().to_owned();
+        self.env.retain(|(k, _)| *k != key);
+        self.env.push((key, Some(value.as_ref().to_owned())));
         self
     }
 
@@ -250,10 +251,11 @@ impl ToolCommand {
         self
     }
 
-    /// Sets an environment variable for the child.
+    /// Sets an environment variable for the child, in place of an earlier setting of it.
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
-        self.env
-            .push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
+        let key = key.as_ref().to_owned();
+        self.env.retain(|(k, _)| *k != key);
+        self.env.push((key, Some(value.as_ref().to_owned())));
         self
     }
 

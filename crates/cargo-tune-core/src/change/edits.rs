@@ -179,6 +179,10 @@ impl Change {
             Change::Env { var, .. } => Err(refuse(format!(
                 "`{var}` is an environment variable; set it in the shell or CI configuration that runs cargo"
             ))),
+            Change::HintMostlyUnused(package) => Err(refuse(hint_per_command(package))),
+            Change::DylibFacade(package) => Err(refuse(format!(
+                "a dylib facade for {package} is written only behind a feature you name: `cargo tune apply dylib={package} --feature NAME`"
+            ))),
             Change::TargetCache(_) => Err(refuse(
                 "caching the target directory is CI configuration, not a file of the workspace; the plan's CI snippet sets it up",
             )),
@@ -191,6 +195,13 @@ impl Change {
             ))),
         }
     }
+}
+
+/// Why apply does not write `hint-mostly-unused`, and how to use it per command.
+pub fn hint_per_command(package: &str) -> String {
+    format!(
+        "hint-mostly-unused is unstable, and a stable cargo ignores the key without a word (it warns only when it compiles {package}), so apply does not write it; use it per command: `RUSTC_BOOTSTRAP=1 cargo build -Z profile-hint-mostly-unused --config 'profile.dev.package.{package}.hint-mostly-unused=true'` (or `cargo +nightly build -Z profile-hint-mostly-unused …`; `release` in place of `dev` for release builds). A build that already compiled {package} without it must `cargo clean -p {package}` first: the flag is not part of cargo's fingerprint"
+    )
 }
 
 /// The edit that sets (or, with `null`, removes) a dotted key: `profile.*` in the root

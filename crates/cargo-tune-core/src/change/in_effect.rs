@@ -91,6 +91,8 @@ pub fn already_in_effect(change: &Change, now: &InEffect<'_>) -> Option<String> 
         // Edits are planned against the files as they are, which tells what is already there.
         Change::Toolchain(_)
         | Change::TargetCache(_)
+        | Change::HintMostlyUnused(_)
+        | Change::DylibFacade(_)
         | Change::Unset { .. }
         | Change::Centralize { .. }
         | Change::RemoveWorkspaceDependency { .. }

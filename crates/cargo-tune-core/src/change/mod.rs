@@ -70,6 +70,13 @@ pub enum Change {
         /// Its key.
         name: String,
     },
+    /// Mark one dependency `hint-mostly-unused` in the dev and release profiles. Unstable: cargo's
+    /// `-Z profile-hint-mostly-unused` passes rustc's `-Z hint-mostly-unused`, which defers the
+    /// code generation of the package's items to the crates that use them.
+    HintMostlyUnused(String),
+    /// Link one dependency as a Rust dylib in dev builds: a facade crate with
+    /// `crate-type = ["dylib"]` that re-exports it, linked by the members that use it.
+    DylibFacade(String),
     /// Move one locked package to another version (`cargo update -p SPEC --precise VERSION`).
     CargoUpdate {
         /// Package id spec (`syn@1.0.109`).
@@ -78,6 +85,9 @@ pub enum Change {
         precise: String,
     },
 }
+
+/// How `hint-mostly-unused` is measured, as reports label it.
+pub const HINT_UNSTABLE: &str = "unstable: cargo -Z profile-hint-mostly-unused and rustc -Z hint-mostly-unused (nightly, or RUSTC_BOOTSTRAP=1 on the measured builds)";
 
 /// The toolchain the parallel front-end needs: `-Z threads` is a nightly option.
 pub const NIGHTLY: &str = "nightly";
@@ -92,6 +102,8 @@ impl fmt::Display for Change {
             Change::Linker(l) => write!(f, "linker={}", l.as_str()),
             Change::Toolchain(t) => write!(f, "toolchain={t}"),
             Change::TargetCache(layout) => f.write_str(layout.preset()),
+            Change::HintMostlyUnused(p) => write!(f, "hint-mostly-unused={p}"),
+            Change::DylibFacade(p) => write!(f, "dylib={p}"),
             Change::Centralize { name, .. } => write!(f, "centralize {name}"),
             Change::RemoveWorkspaceDependency { name } => {
                 write!(f, "remove workspace dependency {name}")
@@ -114,7 +126,18 @@ impl Change {
                 | Change::Linker(_)
                 | Change::Toolchain(_)
                 | Change::TargetCache(_)
+                | Change::HintMostlyUnused(_)
+                | Change::DylibFacade(_)
         )
+    }
+
+    /// Why measuring it relies on an unstable cargo or rustc feature, when it does: every
+    /// report that shows it says so.
+    pub fn unstable(&self) -> Option<&'static str> {
+        match self {
+            Change::HintMostlyUnused(_) => Some(HINT_UNSTABLE),
+            _ => None,
+        }
     }
 
     /// What it sets: two changes of one slot cannot both be applied (or chosen by a plan), and
@@ -127,6 +150,8 @@ impl Change {
             Change::Linker(_) => "the linker".to_owned(),
             Change::Toolchain(_) => "the toolchain".to_owned(),
             Change::TargetCache(_) => "the CI target-directory cache".to_owned(),
+            Change::HintMostlyUnused(p) => format!("hint-mostly-unused of {p}"),
+            Change::DylibFacade(p) => format!("how {p} is linked"),
             Change::Centralize { name, .. } => format!("[workspace.dependencies] entry of {name}"),
             Change::RemoveWorkspaceDependency { name } => {
                 format!("[workspace.dependencies] entry {name}")
@@ -146,6 +171,8 @@ impl Change {
             Change::Toolchain(t) => t.clone(),
             Change::TargetCache(CacheLayout::Whole) => "the whole target directory".to_owned(),
             Change::TargetCache(CacheLayout::Dependencies) => "dependencies only".to_owned(),
+            Change::HintMostlyUnused(_) => "on".to_owned(),
+            Change::DylibFacade(_) => "dylib".to_owned(),
             Change::Centralize { requirement, .. } => requirement
                 .clone()
                 .unwrap_or_else(|| "the members' requirement".to_owned()),
@@ -190,7 +217,9 @@ impl Change {
             | Change::Rustflags(_)
             | Change::Linker(_)
             | Change::Toolchain(_)
-            | Change::TargetCache(_) => Direction::FasterBuild,
+            | Change::TargetCache(_)
+            | Change::HintMostlyUnused(_)
+            | Change::DylibFacade(_) => Direction::FasterBuild,
             Change::Centralize { .. } | Change::RemoveWorkspaceDependency { .. } => {
                 Direction::TidierManifests
             }

@@ -75,6 +75,9 @@ pub enum ChangeError {
 /// What a numeric preset takes: every preset whose values are `[COUNT]` takes a whole number.
 pub const COUNT: &str = "N";
 
+/// What a package preset takes: every preset whose values are `[PACKAGE]` takes a package name.
+const PACKAGE: &str = "PKG";
+
 /// The largest count a numeric preset takes: cargo reads `codegen-units` and `build.jobs` as
 /// 32-bit numbers.
 const MAX_COUNT: u32 = u32::MAX;
@@ -122,6 +125,8 @@ pub const PRESETS: &[(&str, &[&str])] = &[
     ("nightly", &["on"]),
     ("target-cache", &["on", "deps"]),
     ("checksum-freshness", &["on"]),
+    ("hint-mostly-unused", &[PACKAGE]),
+    ("dylib", &[PACKAGE]),
 ];
 
 /// Top-level cargo config tables a `key=value` override may set.
@@ -161,6 +166,8 @@ fn presets_help() -> String {
                 (*name).to_owned()
             } else if values == &[COUNT] {
                 format!("{name}=N")
+            } else if values == &[PACKAGE] {
+                format!("{name}=PKG")
             } else {
                 format!("{name}={}", values.join("|"))
             }
@@ -172,6 +179,8 @@ fn presets_help() -> String {
 fn expected_values(expected: &[&str]) -> String {
     if expected == [COUNT] {
         format!("a whole number from 1 to {MAX_COUNT}")
+    } else if expected == [PACKAGE] {
+        "a package name".to_owned()
     } else {
         format!("one of: {}", expected.join(", "))
     }
@@ -278,6 +287,19 @@ fn preset(name: &str, value: &str) -> Result<Vec<Change>, ChangeError> {
         value: value.to_owned(),
         expected: expected.to_vec(),
     };
+    if expected == [PACKAGE] {
+        let valid = !value.is_empty()
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(bad());
+        }
+        return Ok(vec![match name {
+            "hint-mostly-unused" => Change::HintMostlyUnused(value.to_owned()),
+            _ => Change::DylibFacade(value.to_owned()),
+        }]);
+    }
     if expected != [COUNT] && !expected.contains(&value) {
         return Err(bad());
     }

@@ -141,6 +141,13 @@ impl Change {
                 profiles: None,
                 stage: Stage::Link,
             },
+            // Deferred code generation changes nothing `cargo check` does.
+            Change::HintMostlyUnused(_) => Reach {
+                profiles: None,
+                stage: Stage::Codegen,
+            },
+            // A dev-only lever: release builds keep linking statically.
+            Change::DylibFacade(_) => Reach::profile("dev", "", true),
             Change::TargetCache(_) => Reach {
                 profiles: None,
                 stage: Stage::Restore,

@@ -68,6 +68,10 @@ pub(super) fn from_suggestion(s: &SuggestedChange) -> Result<Change, String> {
         SuggestedChange::CiCache { layer } if let Some(layout) = CacheLayout::from_layer(layer) => {
             Ok(Change::TargetCache(layout))
         }
+        SuggestedChange::HintMostlyUnused { package } => {
+            Ok(Change::HintMostlyUnused(package.clone()))
+        }
+        SuggestedChange::DylibFacade { package } => Ok(Change::DylibFacade(package.clone())),
         SuggestedChange::CiCache { layer } => Err(format!(
             "caching {layer} in CI is not known to this version of cargo-tune"
         )),
@@ -125,6 +129,12 @@ pub(super) fn to_suggestion(change: &Change) -> SuggestedChange {
         // Which compiler builds is not a setting of the workspace a record could carry.
         Change::Toolchain(t) => SuggestedChange::Manual {
             text: format!("build with rustup's `{t}` toolchain"),
+        },
+        Change::HintMostlyUnused(package) => SuggestedChange::HintMostlyUnused {
+            package: package.clone(),
+        },
+        Change::DylibFacade(package) => SuggestedChange::DylibFacade {
+            package: package.clone(),
         },
         Change::TargetCache(layout) => SuggestedChange::CiCache {
             layer: layout.layer().to_owned(),

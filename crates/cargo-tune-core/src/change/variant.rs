@@ -40,6 +40,64 @@ pub struct Variant {
     /// What to build, in place of the plan's packages: `-p app --no-default-features`, a
     /// feature set; empty for the plan's selection.
     pub cargo_args: Vec<String>,
+    /// Flags rustc must receive for exactly some crates, read from cargo's `-v` output of every
+    /// build of the variant; a build that shows otherwise refuses the measurement.
+    pub rustc_checks: Vec<RustcCheck>,
+    /// Why the variant relies on unstable cargo or rustc features, said in every report.
+    pub unstable: Vec<String>,
+    /// Packages linked as Rust dylibs through a facade crate, built from a scratch copy of the
+    /// workspace ([`Variant::checkout`]).
+    pub dylibs: Vec<String>,
+    /// The scratch copy of the workspace this variant builds instead of the workspace itself.
+    pub checkout: Option<std::path::PathBuf>,
+    /// What else a user of the variant must know.
+    pub notes: Vec<String>,
+}
+
+/// A rustc flag that must reach exactly `crates` (by rustc's crate name) and no other crate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RustcCheck {
+    /// The flag as cargo passes it (`-Zhint-mostly-unused`).
+    pub flag: String,
+    /// The crates, by rustc's crate name.
+    pub crates: Vec<String>,
+}
+
+/// The crate names cargo's `-v` output shows compiled with and without `check.flag`, or why
+/// the build contradicts the check. `lines` are cargo's `Running` lines.
+pub fn check_rustc_flag(check: &RustcCheck, lines: &[String]) -> Result<Vec<String>, String> {
+    let mut seen = Vec::new();
+    for line in lines.iter().filter(|l| l.contains("Running `")) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some(krate) = words
+            .windows(2)
+            .find(|w| w[0] == "--crate-name")
+            .map(|w| w[1].trim_end_matches('`'))
+        else {
+            continue;
+        };
+        let has = words
+            .iter()
+            .any(|w| w.trim_matches(['`', '\'', '"']) == check.flag);
+        let wanted = check.crates.iter().any(|c| c == krate);
+        match (wanted, has) {
+            (true, false) => {
+                return Err(format!(
+                    "cargo compiled {krate} without {}: this cargo ignores the setting, so the measurement would compare two identical builds",
+                    check.flag
+                ));
+            }
+            (false, true) => {
+                return Err(format!(
+                    "cargo passed {} to {krate} too, which was not asked for",
+                    check.flag
+                ));
+            }
+            (true, true) => seen.push(krate.to_owned()),
+            (false, false) => {}
+        }
+    }
+    Ok(seen)
 }
 
 /// Where rustflags can come from, as cargo reads them.
@@ -71,6 +129,14 @@ pub enum VariantError {
     NotMeasurable {
         /// The change.
         change: String,
+    },
+    /// An unstable option this toolchain does not have.
+    #[error("measure {what}: {why}")]
+    UnstableMissing {
+        /// The change.
+        what: String,
+        /// What is missing.
+        why: String,
     },
     /// Unstable rustc options on a toolchain that refuses them.
     #[error(
@@ -109,7 +175,16 @@ pub fn resolve(
     let mut extra: Vec<String> = Vec::new();
     let mut toolchain = None;
     let mut restore_target = None;
+    let mut rustc_checks: Vec<RustcCheck> = Vec::new();
+    let mut unstable: Vec<String> = Vec::new();
+    let mut dylibs: Vec<String> = Vec::new();
+    let mut hinted: Vec<String> = Vec::new();
     for change in changes {
+        if let Some(why) = change.unstable()
+            && !unstable.iter().any(|u| u == why)
+        {
+            unstable.push(why.to_owned());
+        }
         match change {
             Change::Toolchain(name) => {
                 let what = if texts.is_empty() {
@@ -157,6 +232,16 @@ pub fn resolve(
                 extra.extend(flags);
             }
             Change::TargetCache(layout) => restore_target = Some(*layout),
+            Change::HintMostlyUnused(package) => {
+                for profile in ["dev", "release"] {
+                    config.push(format!(
+                        "profile.{profile}.package.{}.hint-mostly-unused=true",
+                        toml_edit::Value::from(package.as_str())
+                    ));
+                }
+                hinted.push(package.clone());
+            }
+            Change::DylibFacade(package) => dylibs.push(package.clone()),
             Change::Unset { .. }
             | Change::Centralize { .. }
             | Change::RemoveWorkspaceDependency { .. }
@@ -167,14 +252,40 @@ pub fn resolve(
             }
         }
     }
-    let unstable: Vec<&str> = unstable_options(&extra);
+    if !hinted.is_empty() {
+        let what = hinted
+            .iter()
+            .map(|p| format!("hint-mostly-unused={p}"))
+            .collect::<Vec<_>>()
+            .join("+");
+        let nightly = toolchain
+            .as_ref()
+            .map_or(ctx.env.rustc.channel, |t: &ToolchainRun| t.info.channel)
+            == crate::probe::Channel::Nightly;
+        probe_hint(toolchain.as_ref(), &what)?;
+        // The `[unstable]` table read from the environment, as cargo reads any config key;
+        // a stable cargo reads it only when told it may.
+        env.push((
+            "CARGO_UNSTABLE_PROFILE_HINT_MOSTLY_UNUSED".to_owned(),
+            "true".to_owned(),
+        ));
+        if !nightly {
+            env.retain(|(k, _)| k != "RUSTC_BOOTSTRAP");
+            env.push(("RUSTC_BOOTSTRAP".to_owned(), "1".to_owned()));
+        }
+        rustc_checks.push(RustcCheck {
+            flag: "-Zhint-mostly-unused".to_owned(),
+            crates: hinted.iter().map(|p| p.replace('-', "_")).collect(),
+        });
+    }
+    let unstable_flags: Vec<&str> = unstable_options(&extra);
     let nightly_rustc = toolchain
         .as_ref()
         .map_or(ctx.env.rustc.channel, |t: &ToolchainRun| t.info.channel)
         == crate::probe::Channel::Nightly;
-    if !unstable.is_empty() && !nightly_rustc {
+    if !unstable_flags.is_empty() && !nightly_rustc {
         return Err(VariantError::UnstableOnStable {
-            flags: unstable.join(" "),
+            flags: unstable_flags.join(" "),
             version: format!(
                 "{} ({})",
                 ctx.env.rustc.version,
@@ -199,7 +310,55 @@ pub fn resolve(
         toolchain,
         restore_target,
         cargo_args: Vec::new(),
+        rustc_checks,
+        unstable,
+        dylibs,
+        checkout: None,
+        notes: Vec::new(),
     })
+}
+
+/// Whether the cargo and rustc that build know `hint-mostly-unused`: each lists its unstable
+/// options under `-Z help` (allowed on stable with `RUSTC_BOOTSTRAP=1`).
+fn probe_hint(toolchain: Option<&ToolchainRun>, what: &str) -> Result<(), VariantError> {
+    let missing = |why: String| VariantError::UnstableMissing {
+        what: what.to_owned(),
+        why,
+    };
+    let mut cargo = crate::cargo::CargoCli::new(&["-Z", "help"], &Default::default())
+        .env("RUSTC_BOOTSTRAP", "1");
+    let mut rustc = crate::cargo::ToolCommand::rustc()
+        .args(["-Z", "help"])
+        .env("RUSTC_BOOTSTRAP", "1");
+    if let Some(t) = toolchain {
+        cargo = cargo.program(&t.cargo);
+        rustc = crate::cargo::ToolCommand::new(&t.rustc)
+            .args(["-Z", "help"])
+            .env("RUSTC_BOOTSTRAP", "1");
+    }
+    let listed = |out: Result<std::process::Output, _>, option: &str| -> Result<bool, String> {
+        let out = out.map_err(|e: crate::errors::CommandError| e.to_string())?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        Ok(text.contains(option))
+    };
+    match listed(cargo.output(), "profile-hint-mostly-unused") {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(missing(
+                "this cargo has no `-Z profile-hint-mostly-unused` (cargo 1.90 or later has it)"
+                    .to_owned(),
+            ));
+        }
+        Err(e) => return Err(missing(format!("`cargo -Z help` failed: {e}"))),
+    }
+    match listed(rustc.output(), "hint-mostly-unused") {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(missing(
+            "this rustc has no `-Z hint-mostly-unused`".to_owned(),
+        )),
+        Err(e) => Err(missing(format!("`rustc -Z help` failed: {e}"))),
+    }
 }
 
 /// The `-Z` options among rustc flags, in either spelling (`-Zx`, `-Z x`).
@@ -382,6 +541,38 @@ mod tests {
         assert_eq!(v.env, [("CARGO_INCREMENTAL".to_owned(), "0".to_owned())]);
         let none = resolve("baseline", &[], &[], &ctx).unwrap();
         assert_eq!(none.rustflags, None);
+    }
+
+    #[test]
+    fn a_rustc_flag_must_reach_exactly_the_chosen_crates() {
+        let check = RustcCheck {
+            flag: "-Zhint-mostly-unused".into(),
+            crates: vec!["clap_builder".into()],
+        };
+        let line = |krate: &str, flag: bool| {
+            format!(
+                "     Running `/rustc --crate-name {krate} --edition=2021 src/lib.rs{}`",
+                if flag { " -Zhint-mostly-unused" } else { "" }
+            )
+        };
+        let good = [
+            line("clap_builder", true),
+            line("clap", false),
+            "   Compiling clap".into(),
+        ];
+        assert_eq!(check_rustc_flag(&check, &good).unwrap(), ["clap_builder"]);
+        let ignored = [line("clap_builder", false)];
+        let err = check_rustc_flag(&check, &ignored).unwrap_err();
+        assert!(err.contains("without -Zhint-mostly-unused"), "{err}");
+        let spread = [line("clap_builder", true), line("app", true)];
+        let err = check_rustc_flag(&check, &spread).unwrap_err();
+        assert!(err.contains("to app too"), "{err}");
+        // A build that compiled none of them proves nothing, and says so by seeing none.
+        assert!(
+            check_rustc_flag(&check, &[line("app", false)])
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

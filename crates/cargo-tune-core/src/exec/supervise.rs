@@ -37,6 +37,9 @@ pub struct Supervision<'a> {
     pub memory: bool,
     /// What to keep of stderr.
     pub stderr: Keep,
+    /// Also keep, apart, every stderr line that holds this text (cargo's `Running` lines of a
+    /// verbose build), however many there are.
+    pub stderr_matching: Option<&'static str>,
 }
 
 impl<'a> Supervision<'a> {
@@ -47,6 +50,7 @@ impl<'a> Supervision<'a> {
             timeout: None,
             memory: true,
             stderr: Keep::Tail(20),
+            stderr_matching: None,
         }
     }
 }
@@ -74,6 +78,8 @@ pub struct Finished {
     pub harness_cpu: Duration,
     /// The kept stderr: its last lines, or every line.
     pub stderr: Vec<String>,
+    /// The stderr lines holding [`Supervision::stderr_matching`].
+    pub matched: Vec<String>,
 }
 
 impl Finished {
@@ -129,7 +135,13 @@ pub fn run(
     let out_pipe = child.stdout.take();
     let err_pipe = child.stderr.take().expect("piped stderr");
     let (done_tx, done_rx) = mpsc::channel::<()>();
-    let (cancel, timeout, memory, keep) = (how.cancel, how.timeout, how.memory, how.stderr);
+    let (cancel, timeout, memory, keep, matching) = (
+        how.cancel,
+        how.timeout,
+        how.memory,
+        how.stderr,
+        how.stderr_matching,
+    );
     let (waited, wall, stderr, (peak, timed_out, interrupted)) = std::thread::scope(|s| {
         if let (Some(pipe), Some(each)) = (out_pipe, stdout) {
             s.spawn(move || {
@@ -138,7 +150,7 @@ pub fn run(
                 }
             });
         }
-        let stderr = s.spawn(move || keep_stderr(err_pipe, keep));
+        let stderr = s.spawn(move || keep_stderr(err_pipe, keep, matching));
         let watchdog = s.spawn(move || {
             let mut sampler = memory.then(|| TreeSampler::new(pid));
             let mut peak: Option<u64> = None;
@@ -175,6 +187,7 @@ pub fn run(
         (waited, wall, stderr.join().expect("stderr reader"), stopped)
     });
     let (status, usage) = waited?;
+    let (stderr, matched) = stderr;
     Ok(Finished {
         status,
         timed_out,
@@ -186,14 +199,40 @@ pub fn run(
         peak_tree_rss: whole_tree_peak(peak, usage.max_rss),
         harness_cpu: process::self_cpu().saturating_sub(cpu_before),
         stderr,
+        matched,
     })
 }
 
-fn keep_stderr(pipe: impl Read, keep: Keep) -> Vec<String> {
-    match keep {
-        Keep::Tail(n) => process::last_lines(pipe, n),
-        Keep::All => BufReader::new(pipe).lines().map_while(Result::ok).collect(),
+fn keep_stderr(pipe: impl Read, keep: Keep, matching: Option<&str>) -> (Vec<String>, Vec<String>) {
+    let Some(needle) = matching else {
+        return match keep {
+            Keep::Tail(n) => (process::last_lines(pipe, n), Vec::new()),
+            Keep::All => (
+                BufReader::new(pipe).lines().map_while(Result::ok).collect(),
+                Vec::new(),
+            ),
+        };
+    };
+    let mut kept = std::collections::VecDeque::new();
+    let mut matched = Vec::new();
+    for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+        if line.contains(needle) {
+            matched.push(line.clone());
+        }
+        match keep {
+            Keep::Tail(n) => {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                if kept.len() == n {
+                    kept.pop_front();
+                }
+                kept.push_back(line);
+            }
+            Keep::All => kept.push_back(line),
+        }
     }
+    (Vec::from(kept), matched)
 }
 
 #[cfg(all(test, unix))]

@@ -309,6 +309,8 @@ mod tests {
             walls: vec![7.0],
             findings: &[],
             failure: None,
+            macros: None,
+            binaries: Vec::new(),
         });
         Basis::new(&report, "last.json").unwrap()
     }

@@ -11,7 +11,9 @@
 pub mod bench;
 pub mod ci_cache;
 pub mod context;
+pub mod dylib;
 pub mod history;
+pub mod macros;
 pub mod messages;
 pub mod runner;
 pub mod select;
@@ -190,6 +192,8 @@ pub fn variant_spec(variant: &Variant, target_dir: &std::path::Path) -> VariantS
                 rustc: t.version_line.clone(),
                 cargo: t.cargo.display().to_string(),
             }),
+        unstable: variant.unstable.clone(),
+        notes: variant.notes.clone(),
     }
 }
 

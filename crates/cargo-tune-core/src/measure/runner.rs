@@ -235,10 +235,19 @@ pub fn command_through(
     if scenario == Scenario::CiWarm {
         options.manifest_path = Some(checkout_dir(&plan.bench_dir).join("Cargo.toml"));
     }
+    // A variant built from a scratch copy: the same manifest there.
+    if let Some(copy) = &variant.checkout {
+        options.manifest_path = Some(in_copy(plan, copy, options.manifest_path.as_deref()));
+    }
     let (sub, args) = scenario.cargo_args();
     let mut cli = CargoCli::new(&sub, &options)
         .args(args)
         .args(&plan.extra_args);
+    // What rustc received is read from cargo's `-v` lines; every variant of the plan builds
+    // verbose alike, so that the comparison is of builds run the same way.
+    if plan.variants.iter().any(|v| !v.rustc_checks.is_empty()) {
+        cli = cli.arg("-v");
+    }
     if !variant.cargo_args.is_empty() {
         cli = cli.args(&variant.cargo_args);
     } else if plan.packages.is_empty() {
@@ -296,7 +305,27 @@ pub fn command_through(
     if scenario == Scenario::CiWarm {
         cli = cli.current_dir(checkout_dir(&plan.bench_dir));
     }
+    if let Some(copy) = &variant.checkout {
+        cli = cli.current_dir(copy);
+    }
     cli
+}
+
+/// The path in the scratch copy `copy` of the workspace's `manifest` (the root manifest when
+/// none is given).
+fn in_copy(plan: &MeasurePlan, copy: &Path, manifest: Option<&Path>) -> PathBuf {
+    manifest
+        .and_then(|m| {
+            let m = if m.is_absolute() {
+                m.to_owned()
+            } else {
+                std::env::current_dir().ok()?.join(m)
+            };
+            m.strip_prefix(&plan.workspace_root)
+                .ok()
+                .map(|r| copy.join(r))
+        })
+        .unwrap_or_else(|| copy.join("Cargo.toml"))
 }
 
 /// Private sccache servers for the variants of `scenario` that compile through sccache, each
@@ -416,8 +445,17 @@ pub fn measure(
         _ => None,
     };
     let mut results = Vec::new();
+    // Per variant, the crates seen compiled with the flags its checks ask for, over the plan.
+    let mut verified: std::collections::HashMap<String, Vec<String>> = Default::default();
     for &scenario in &plan.scenarios {
-        let result = measure_scenario(plan, scenario, touched.as_mut(), cancel, progress);
+        let result = measure_scenario(
+            plan,
+            scenario,
+            touched.as_mut(),
+            &mut verified,
+            cancel,
+            progress,
+        );
         if let Some(t) = touched.as_mut() {
             t.restore().map_err(MeasureError::io("restore", t.path()))?;
         }
@@ -430,6 +468,7 @@ fn measure_scenario(
     plan: &MeasurePlan,
     scenario: Scenario,
     mut touched: Option<&mut TouchedFile>,
+    verified: &mut std::collections::HashMap<String, Vec<String>>,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(&Progress<'_>),
 ) -> Result<ScenarioRuns, MeasureError> {
@@ -445,6 +484,8 @@ fn measure_scenario(
         })
         .collect();
     let mut rounds = Vec::new();
+    // The edited file's counterpart in a variant's scratch copy, edited alike.
+    let mut copies: std::collections::HashMap<String, TouchedFile> = Default::default();
     // Stopped when dropped, however this function returns.
     let servers = start_servers(plan, scenario, &variants)?;
     let labels = std::iter::once(RunLabel::WarmUp)
@@ -473,12 +514,31 @@ fn measure_scenario(
                 prepare_ci_run(plan, variant, label)?;
             } else if label == RunLabel::WarmUp && !scenario.is_clean() {
                 adopt_clean_build(plan, scenario, variant)?;
+                // cargo's fingerprint does not cover what an unstable setting made rustc
+                // receive: a target directory it has not been verified on is built afresh.
+                let seen = verified.entry(variant.name.clone()).or_default();
+                if never_compiled(variant, seen).is_some() {
+                    checkout::remove(&dir)
+                        .map_err(MeasureError::io("empty the target directory", &dir))?;
+                }
             }
             if scenario.edits()
                 && scenario != Scenario::CiWarm
                 && let Some(t) = touched.as_deref_mut()
             {
                 t.edit().map_err(MeasureError::io("edit", t.path()))?;
+                if let Some(copy) = &variant.checkout
+                    && let Ok(rel) = t.path().strip_prefix(&plan.workspace_root)
+                {
+                    let path = copy.join(rel);
+                    let c = match copies.entry(variant.name.clone()) {
+                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                            TouchedFile::open(&path).map_err(MeasureError::io("read", &path))?,
+                        ),
+                    };
+                    c.edit().map_err(MeasureError::io("edit", &path))?;
+                }
             }
             progress(&Progress::Started {
                 scenario,
@@ -496,6 +556,25 @@ fn measure_scenario(
                 cancel,
                 plan.resolved.clone(),
             )?;
+            if run.ok
+                && let Err(why) = verify(
+                    variant,
+                    &run.running,
+                    verified.entry(variant.name.clone()).or_default(),
+                )
+            {
+                outcome.failure = Some(VariantFailure {
+                    during: label.to_string(),
+                    command: cli.display(),
+                    status: format!("measurement refused: {why}"),
+                    last_lines: Vec::new(),
+                });
+                progress(&Progress::Finished {
+                    wall: run.wall,
+                    ok: false,
+                });
+                continue;
+            }
             if run.interrupted || cancel.load(Ordering::SeqCst) {
                 return Err(MeasureError::Interrupted);
             }
@@ -537,7 +616,24 @@ fn measure_scenario(
             rounds.push(ran);
         }
     }
-    for outcome in &mut outcomes {
+    for (i, outcome) in outcomes.iter_mut().enumerate() {
+        if outcome.failure.is_none()
+            && let Some(missing) = never_compiled(
+                variants[i],
+                verified
+                    .get(&variants[i].name)
+                    .map_or(&[][..], Vec::as_slice),
+            )
+        {
+            outcome.failure = Some(VariantFailure {
+                during: "every run".to_owned(),
+                command: command(plan, scenario, variants[i]).display(),
+                status: format!(
+                    "measurement refused: no build of {scenario} compiled {missing}, so what rustc received could not be verified"
+                ),
+                last_lines: Vec::new(),
+            });
+        }
         outcome.summary = summaries(&outcome.runs);
     }
     Ok(ScenarioRuns {
@@ -545,6 +641,32 @@ fn measure_scenario(
         outcomes,
         rounds,
     })
+}
+
+/// Checks what rustc received in one run against the variant's checks, adding the crates seen
+/// to `seen`.
+fn verify(variant: &Variant, running: &[String], seen: &mut Vec<String>) -> Result<(), String> {
+    for check in &variant.rustc_checks {
+        for krate in crate::change::variant::check_rustc_flag(check, running)? {
+            if !seen.contains(&krate) {
+                seen.push(krate);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The crates a variant's checks name that no build of the scenario compiled (a dev-incremental
+/// build recompiles only the edited crate: its warm-up, or the clean build it adopted, did).
+fn never_compiled(variant: &Variant, seen: &[String]) -> Option<String> {
+    let missing: Vec<&str> = variant
+        .rustc_checks
+        .iter()
+        .flat_map(|c| &c.crates)
+        .filter(|c| !seen.contains(c))
+        .map(String::as_str)
+        .collect();
+    (!missing.is_empty()).then(|| missing.join(", "))
 }
 
 /// What one cargo run did.
@@ -555,6 +677,8 @@ pub(crate) struct RunResult {
     pub(crate) wall: Duration,
     pub(crate) measurement: Measurement,
     pub(crate) stderr_tail: Vec<String>,
+    /// cargo's `Running` lines, for a verbose build.
+    pub(crate) running: Vec<String>,
 }
 
 const TAIL_LINES: usize = 20;
@@ -584,6 +708,7 @@ fn run_command(
     };
     let how = Supervision {
         stderr: exec::Keep::Tail(TAIL_LINES),
+        stderr_matching: Some("Running `"),
         ..Supervision::new(cancel)
     };
     let done =
@@ -611,6 +736,7 @@ fn run_command(
         wall: done.wall,
         measurement,
         stderr_tail: done.stderr,
+        running: done.matched,
     })
 }
 
@@ -633,6 +759,11 @@ mod tests {
             toolchain: None,
             restore_target,
             cargo_args: Vec::new(),
+            rustc_checks: Vec::new(),
+            unstable: Vec::new(),
+            dylibs: Vec::new(),
+            checkout: None,
+            notes: Vec::new(),
         }
     }
 

@@ -259,9 +259,45 @@ impl Session {
             path: self.path_var.as_deref(),
             probe_dir: &probe_dir,
         };
-        variant::resolve(name, &texts, changes, &ctx).map_err(|e| Failure::Setup {
+        let mut v = variant::resolve(name, &texts, changes, &ctx).map_err(|e| Failure::Setup {
             message: format!("failed to {e}"),
             source: None,
+        })?;
+        // A check names crates as rustc does: the library target of each package.
+        for check in &mut v.rustc_checks {
+            for krate in &mut check.crates {
+                *krate = self.lib_crate_name(krate)?;
+            }
+        }
+        if !v.dylibs.is_empty() {
+            super::dylib::prepare(self, &mut v)?;
+        }
+        Ok(v)
+    }
+
+    /// rustc's crate name of the library of `package` (given with `-` or `_`), which must be
+    /// in the workspace's dependency graph.
+    pub fn lib_crate_name(&self, package: &str) -> Result<String, Failure> {
+        let wanted = package.replace('-', "_");
+        let found = self
+            .model
+            .metadata
+            .packages
+            .iter()
+            .filter(|p| p.name.replace('-', "_") == wanted)
+            .find_map(|p| {
+                p.targets
+                    .iter()
+                    .find(|t| {
+                        t.is_kind(crate::cargo::metadata::TargetKind::Lib)
+                            || t.is_kind(crate::cargo::metadata::TargetKind::Rlib)
+                    })
+                    .map(|t| t.name.replace('-', "_"))
+            });
+        found.ok_or_else(|| {
+            Failure::usage(format!(
+                "no library package `{package}` in this workspace's dependency graph (`cargo tree` lists it)"
+            ))
         })
     }
 

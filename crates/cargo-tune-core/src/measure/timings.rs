@@ -31,6 +31,8 @@ pub struct TimingsRequest {
     pub touch: Option<PathBuf>,
     /// Members to build; empty for the whole workspace.
     pub packages: Vec<String>,
+    /// After the timed builds, one instrumented build for the cost of macro expansion.
+    pub macros: bool,
 }
 
 /// What the timing found.
@@ -61,6 +63,8 @@ struct Beside {
     /// Why the findings are missing, shown once the build is over.
     warning: Option<String>,
     provenance: Provenance,
+    /// The whole workspace, when it could be loaded.
+    model: Option<crate::workspace::WorkspaceModel>,
 }
 
 impl TimingsRequest {
@@ -72,7 +76,7 @@ impl TimingsRequest {
                 .output()
                 .map_err(|e| format!("cargo --unit-graph failed: {e}"))
                 .and_then(|o| unit_graph::parse(&String::from_utf8_lossy(&o.stdout)));
-            let (findings, proc_macros, warning) = match session.with_dependencies() {
+            let (findings, proc_macros, warning, model) = match session.with_dependencies() {
                 Ok(model) => {
                     let proc_macros = model
                         .metadata
@@ -88,7 +92,7 @@ impl TimingsRequest {
                         env!("CARGO_PKG_VERSION"),
                     )
                     .findings;
-                    (findings, proc_macros, None)
+                    (findings, proc_macros, None, Some(model))
                 }
                 Err(e) => (
                     Vec::new(),
@@ -97,6 +101,7 @@ impl TimingsRequest {
                         "the findings are not costed: {}",
                         e.render().unwrap_or_default()
                     )),
+                    None,
                 ),
             };
             Beside {
@@ -104,6 +109,7 @@ impl TimingsRequest {
                 findings,
                 proc_macros,
                 warning,
+                model,
                 provenance: provenance
                     .join()
                     .unwrap_or_else(|p| std::panic::resume_unwind(p)),
@@ -303,6 +309,43 @@ impl TimingsRequest {
             Ok(_) => mismatch,
         };
         let failed = failure.is_some();
+        let macros = match (&side.model, self.macros && !failed) {
+            (Some(model), true) => {
+                events.status(
+                    "Instrumenting",
+                    "one more build of the workspace's crates for macro expansion (-Z macro-stats, -Z self-profile)",
+                );
+                let cancel = events.cancel();
+                match crate::measure::macros::measure(
+                    &plan,
+                    scenario,
+                    &plan.variants[0],
+                    model,
+                    &cancel,
+                ) {
+                    Ok(m) => Some(m),
+                    Err(_) if cancel.load(Ordering::SeqCst) => {
+                        return Err(Failure::Interrupted {
+                            restored: context.touched_file.clone(),
+                        });
+                    }
+                    Err(why) => {
+                        events.warning(&format!("macro expansion is not reported: {why}"));
+                        None
+                    }
+                }
+            }
+            (None, true) => {
+                events.warning("macro expansion is not reported: the workspace's dependencies could not be read");
+                None
+            }
+            _ => None,
+        };
+        let binaries = if failed {
+            Vec::new()
+        } else {
+            binaries(&session.model, &target_dir, scenario)
+        };
         let report = assemble(TimingsInputs {
             version: env!("CARGO_PKG_VERSION"),
             workspace_root: session.model.root.display().to_string(),
@@ -315,6 +358,8 @@ impl TimingsRequest {
             walls,
             findings: &side.findings,
             failure,
+            macros,
+            binaries,
         });
         // Kept for `cargo tune audit --costs` without a file; a failure to keep it only warns.
         let saved = saved_path(&session.model.metadata.target_directory);
@@ -324,4 +369,47 @@ impl TimingsRequest {
         }
         Ok(TimingsOutcome { report, failed })
     }
+}
+
+/// The code of each member binary the build linked, by crate, read with `nm`; none when the
+/// scenario links no binary or `nm` is not installed.
+fn binaries(
+    model: &crate::workspace::WorkspaceModel,
+    target_dir: &Path,
+    scenario: crate::vocab::Scenario,
+) -> Vec<cargo_tune_schema::BinaryCode> {
+    let dir = match scenario {
+        crate::vocab::Scenario::DevClean | crate::vocab::Scenario::DevIncremental => "debug",
+        crate::vocab::Scenario::ReleaseClean => "release",
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for p in model.metadata.workspace_packages() {
+        for t in p
+            .targets
+            .iter()
+            .filter(|t| t.is_kind(crate::cargo::metadata::TargetKind::Bin))
+        {
+            let path = target_dir.join(dir).join(&t.name);
+            if !path.exists() {
+                continue;
+            }
+            let Ok(nm) = crate::cargo::ToolCommand::new("nm")
+                .args(["-C", "--print-size", "--defined-only"])
+                .arg(&path)
+                .output()
+            else {
+                continue;
+            };
+            let (bytes, by_crate) =
+                crate::timings::levers::code_by_crate(&String::from_utf8_lossy(&nm.stdout));
+            out.push(cargo_tune_schema::BinaryCode {
+                target: t.name.clone(),
+                package: p.name.clone(),
+                bytes,
+                by_crate,
+            });
+        }
+    }
+    out
 }

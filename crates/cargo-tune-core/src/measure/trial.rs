@@ -51,8 +51,23 @@ pub fn run(request: &TryRequest, events: &mut dyn Events) -> Result<MeasureRepor
         });
         expanded.push(changes);
     }
-    let selection = select::select_scenarios(&reaches, &request.measure.scenarios)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    // The hint moves code generation from the dependency into the crates that use it, which
+    // every build profile weighs differently: by default it is measured in all three.
+    let hinted = expanded
+        .iter()
+        .flatten()
+        .any(|c| matches!(c, Change::HintMostlyUnused(_)));
+    let asked = if request.measure.scenarios.is_empty() && hinted {
+        vec![
+            crate::vocab::Scenario::DevClean,
+            crate::vocab::Scenario::DevIncremental,
+            crate::vocab::Scenario::ReleaseClean,
+        ]
+    } else {
+        request.measure.scenarios.clone()
+    };
+    let selection =
+        select::select_scenarios(&reaches, &asked).map_err(|e| Failure::usage(e.to_string()))?;
     for n in &selection.not_measured {
         events.warning(&format!(
             "not measuring {} in {}: {}",

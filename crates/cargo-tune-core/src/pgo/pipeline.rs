@@ -659,6 +659,7 @@ fn supervised(
         timeout,
         memory: false,
         stderr: exec::Keep::All,
+        stderr_matching: None,
     };
     exec::run(command, &how, None)
 }

@@ -967,6 +967,11 @@ mod tests {
             toolchain: None,
             restore_target: None,
             cargo_args: Vec::new(),
+            rustc_checks: Vec::new(),
+            unstable: Vec::new(),
+            dylibs: Vec::new(),
+            checkout: None,
+            notes: Vec::new(),
         }
     }
 

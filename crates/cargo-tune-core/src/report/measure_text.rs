@@ -285,6 +285,21 @@ fn candidate_lines(report: &MeasureReport) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Each candidate's notes (a dylib's library path at run time), one line each.
+fn variant_notes(report: &MeasureReport) -> Vec<String> {
+    report
+        .variants
+        .iter()
+        .skip(1)
+        .flat_map(|v| {
+            v.unstable
+                .iter()
+                .chain(&v.notes)
+                .map(move |n| format!("{}: {n}", v.name))
+        })
+        .collect()
+}
+
 /// What a candidate built by another toolchain than the baseline's measures: the change and the
 /// compiler together, unless a candidate of that toolchain alone was measured next to it.
 fn toolchain_notes(report: &MeasureReport) -> Vec<String> {
@@ -370,6 +385,9 @@ pub fn render_try_human(
             let _ = write!(text, " = {expanded}");
         }
         text.push('\n');
+    }
+    for note in variant_notes(report) {
+        let _ = writeln!(text, "  {}", paint(st.dim, note));
     }
     let _ = writeln!(text, "{}\n", paint(st.dim, context_line(&report.context)));
     table(
@@ -478,6 +496,9 @@ pub fn render_try_markdown(
             let _ = writeln!(md, "* {name}: `{written}` = `{expanded}`");
         }
     }
+    for note in variant_notes(report) {
+        let _ = writeln!(md, "* {}", crate::text::markdown::cell(&note));
+    }
     let _ = writeln!(md, "\n{}\n", context_line(&report.context));
     let _ = writeln!(
         md,
@@ -585,6 +606,8 @@ mod tests {
             rustflags: None,
             target_dir: format!("/ws/target/cargo-tune/<scenario>/{name}"),
             toolchain: None,
+            unstable: Vec::new(),
+            notes: Vec::new(),
         };
         let comparison = |candidate: &str, ratio: Option<f64>, verdict: Verdict| Comparison {
             candidate: candidate.to_owned(),

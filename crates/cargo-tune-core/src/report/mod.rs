@@ -16,6 +16,7 @@ mod plan;
 mod rank;
 pub mod redact;
 mod timings;
+mod timings_macros;
 
 use std::io;
 

@@ -790,6 +790,7 @@ mod tests {
             critical_path_s: 0.5,
             critical_path_range_s: Some([0.4, 0.6]),
             within_noise: false,
+            expansion: None,
         });
         finding.suggestions.push(Suggestion::new(
             HOSTILE.to_owned(),

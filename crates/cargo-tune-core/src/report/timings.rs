@@ -9,6 +9,7 @@ use cargo_tune_schema::{Cost, TimingsReport, UnitTiming};
 
 use super::chart::gantt;
 use super::html::{Html, html};
+use super::timings_macros::expansion_text;
 use super::{RenderOptions, emit};
 use crate::text::{paint, secs};
 
@@ -128,6 +129,9 @@ pub fn render_timings_human(
                 cpu,
                 f.units.len()
             );
+            if let Some(e) = &f.cost.expansion {
+                let _ = writeln!(s, "    its proc-macros' {}", expansion_text(e));
+            }
         }
     }
     let _ = writeln!(s, "\n{}", paint(st.bold, "critical path, first to last"));
@@ -177,7 +181,13 @@ pub fn render_timings_human(
                 cpu,
                 g.units.len()
             );
+            if let Some(e) = &g.cost.expansion {
+                let _ = writeln!(s, "    {}", expansion_text(e));
+            }
         }
+    }
+    if let Some(m) = &r.macros {
+        s.push_str(&super::timings_macros::human(m, st));
     }
     let _ = writeln!(s, "\n{}", paint(st.bold, "top units by time"));
     let critical: HashSet<usize> = cp.steps.iter().map(|s| s.unit).collect();
@@ -235,6 +245,9 @@ pub fn render_timings_markdown(
             );
         }
         let _ = writeln!(s);
+    }
+    if let Some(m) = &r.macros {
+        s.push_str(&super::timings_macros::markdown(m));
     }
     let _ = writeln!(s, "| critical path | adds | waited |\n|---|---:|---:|");
     for step in &r.critical_path.steps {
@@ -298,6 +311,9 @@ pub fn render_timings_html(
             ));
         }
         s.line(Html::lit("</table>"));
+    }
+    if let Some(m) = &r.macros {
+        s.push(super::timings_macros::html_section(m));
     }
     s.push(Html::lit("<h2>Critical path</h2>"));
     s.push(critical_path_table(r));

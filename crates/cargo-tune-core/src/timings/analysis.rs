@@ -366,6 +366,7 @@ pub fn cost(t: &BuildTimings, units: &[usize], spread: Option<f64>) -> Cost {
         critical_path_s: saving,
         critical_path_range_s: None,
         within_noise: saving > 0.0 && spread.is_some_and(|s| saving < s),
+        expansion: None,
     }
 }
 

@@ -6,12 +6,13 @@
 //! - codes about one version compiled more than once (`duplicate-feature-set`,
 //!   `compiled-twice`): every copy of a unit but the longest, per version and target.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use cargo_tune_schema::{Finding, FindingCost};
+use cargo_tune_schema::{CostedGroup, Finding, FindingCost, MacroExpansion};
 
 use super::BuildTimings;
 use super::analysis::cost;
+use super::macros::cost_of_packages;
 
 /// The units `finding` makes cargo build that fixing it would remove; `None` when the
 /// finding is not about packages.
@@ -55,6 +56,16 @@ pub fn extra_units(finding: &Finding, t: &BuildTimings) -> Option<Vec<usize>> {
         }
         extra.sort_unstable();
         return Some(extra);
+    }
+    // A heavy dependency costs its own library's build.
+    if code == "heavy-dependency" {
+        return Some(
+            t.units
+                .iter()
+                .filter(|u| u.name == name && u.kind == "lib")
+                .map(|u| u.index)
+                .collect(),
+        );
     }
     if matches!(code, "duplicate-feature-set" | "compiled-twice") {
         return Some(copies_beyond_the_first(t, name, &listed));
@@ -143,4 +154,36 @@ pub fn attach_costs(findings: &mut [Finding], t: &BuildTimings, spread: Option<f
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => std::cmp::Ordering::Equal,
     });
+}
+
+/// Adds to each proc-macro stack, and to each finding about one, what expanding the stack's
+/// macros costs the crates that call them.
+pub fn add_expansion(
+    stacks: &mut [CostedGroup],
+    costs: &mut [FindingCost],
+    findings: &[Finding],
+    macros: &MacroExpansion,
+) {
+    for stack in stacks.iter_mut() {
+        let package = stack.label.split(' ').next().unwrap_or_default().to_owned();
+        stack.cost.expansion = cost_of_packages(macros, &BTreeSet::from([package]));
+    }
+    for cost in costs.iter_mut() {
+        let Some(finding) = findings.iter().find(|f| f.id == cost.id) else {
+            continue;
+        };
+        if let Some(packages) = stack_packages(finding) {
+            cost.cost.expansion = cost_of_packages(macros, &packages);
+        }
+    }
+}
+
+/// The proc-macro packages of the stack a finding is about, from its evidence.
+pub fn stack_packages(finding: &Finding) -> Option<BTreeSet<String>> {
+    let list = finding.evidence.get("proc_macros")?.as_array()?;
+    Some(
+        list.iter()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect(),
+    )
 }

@@ -9,8 +9,11 @@
 pub mod analysis;
 pub mod findings;
 pub mod html;
+pub mod levers;
+pub mod macros;
 pub mod report;
 pub mod schedule;
+pub mod self_profile;
 pub mod unit_graph;
 
 use std::collections::{BTreeSet, HashMap};

@@ -1,7 +1,8 @@
 //! Assembles `cargo tune timings`'s document from one or more measured builds.
 
 use cargo_tune_schema::{
-    FORMAT_VERSION, Finding, RunContext, TimingSourceInfo, TimingsReport, ToolInfo, VariantFailure,
+    FORMAT_VERSION, Finding, MacroExpansion, RunContext, TimingSourceInfo, TimingsReport, ToolInfo,
+    VariantFailure,
 };
 
 use std::path::Path;
@@ -36,6 +37,10 @@ pub struct TimingsInputs<'a> {
     pub findings: &'a [Finding],
     /// Set when the last run failed.
     pub failure: Option<VariantFailure>,
+    /// Macro expansion, from an instrumented build.
+    pub macros: Option<MacroExpansion>,
+    /// The code of each member binary, by crate.
+    pub binaries: Vec<cargo_tune_schema::BinaryCode>,
 }
 
 /// Where `cargo tune timings` keeps its last report for `cargo tune audit --costs`.
@@ -76,11 +81,15 @@ pub fn assemble(inputs: TimingsInputs<'_>) -> TimingsReport {
     let t = &inputs.runs[reported];
     let jobs = inputs.context.jobs;
     let analysis = analyse(t, t.jobs.unwrap_or(jobs), spread);
-    let findings = if inputs.failure.is_some() {
+    let mut findings = if inputs.failure.is_some() {
         Vec::new()
     } else {
         cost_findings(inputs.findings, &inputs.runs, reported, spread)
     };
+    let mut stacks = analysis.proc_macro_stacks;
+    if let Some(m) = &inputs.macros {
+        super::findings::add_expansion(&mut stacks, &mut findings, inputs.findings, m);
+    }
     TimingsReport {
         format_version: FORMAT_VERSION,
         tool: ToolInfo::current(inputs.version),
@@ -104,9 +113,11 @@ pub fn assemble(inputs: TimingsInputs<'_>) -> TimingsReport {
         critical_path: analysis.critical_path,
         parallelism: analysis.parallelism,
         shares: analysis.shares,
-        proc_macro_stacks: analysis.proc_macro_stacks,
+        proc_macro_stacks: stacks,
         findings,
         failure: inputs.failure,
+        macros: inputs.macros,
+        binaries: inputs.binaries,
     }
 }
 

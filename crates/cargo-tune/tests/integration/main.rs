@@ -13,6 +13,8 @@ mod duplicates;
 mod features;
 mod guard;
 mod kill;
+mod levers;
+mod macros;
 mod nightly;
 mod pgo;
 mod plan;

@@ -33,6 +33,9 @@ impl Reporter<'_> {
         let mut notes = Vec::new();
         let mut location = None;
         let mut stack_macros = BTreeSet::new();
+        // The proc-macro packages of the stack, the duplicate itself when it is one: their
+        // macros' expansion is what `cargo tune timings --macros` adds to the finding's cost.
+        let mut stack_packages: BTreeSet<String> = BTreeSet::new();
         let mut in_stack = false;
 
         for &v in versions {
@@ -40,6 +43,9 @@ impl Reporter<'_> {
             let proc_macro_dependents = reach.proc_macro_dependents(graph, v);
             let proc_macro = graph.proc_macro[v];
             in_stack |= proc_macro || !proc_macro_dependents.is_empty();
+            if proc_macro {
+                stack_packages.insert(package.name.clone());
+            }
             stack_macros.extend(
                 proc_macro_dependents
                     .iter()
@@ -143,6 +149,7 @@ impl Reporter<'_> {
                 listed.join(", ")
             ),
         };
+        stack_packages.extend(stack_macros.iter().cloned());
         if in_stack {
             let macros: Vec<String> = stack_macros.into_iter().collect();
             notes.insert(0, if macros.is_empty() {
@@ -156,6 +163,9 @@ impl Reporter<'_> {
             "newest": newest.version.to_string(),
             "proc_macro_stack": in_stack,
         });
+        if in_stack {
+            evidence["proc_macros"] = json!(stack_packages);
+        }
         if !notes.is_empty() {
             evidence["note"] = Value::String(notes.join("; "));
         }

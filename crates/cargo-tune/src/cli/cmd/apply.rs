@@ -20,7 +20,7 @@ use crate::output::{OutputContext, Terminal, deliver};
 )]
 pub(crate) struct ApplyArgs {
     /// Findings to apply: finding codes (`debuginfo-in-dev`) or ids (`debuginfo-in-dev:dev`) as
-    /// `cargo tune audit` prints them.
+    /// `cargo tune audit` prints them; or `dylib=PKG` with --feature.
     #[arg(value_name = "SELECTION", value_parser = Selector::parse, conflicts_with = "plan")]
     selection: Vec<Selector>,
 
@@ -52,6 +52,11 @@ pub(crate) struct ApplyArgs {
     #[arg(long, value_name = "PATH")]
     findings: Option<PathBuf>,
 
+    /// The feature `dylib=PKG` is written behind (required for it): the members that use PKG
+    /// link it as a Rust dylib only when the feature is on.
+    #[arg(long, value_name = "NAME")]
+    feature: Option<String>,
+
     #[command(flatten)]
     manifest: ManifestOptions,
 
@@ -74,6 +79,7 @@ impl ApplyArgs {
             },
             allow_dirty: self.allow_dirty,
             findings: self.findings.clone(),
+            feature: self.feature.clone(),
         };
         let applied = command::run(&request, &mut Terminal::new(ctx))?;
         let options = ctx.render_options(destination.is_file());

@@ -65,6 +65,11 @@ pub(crate) struct TimingsArgs {
         help_heading = "Measurement Options"
     )]
     workspace: bool,
+    /// After the timed build, one instrumented build of the workspace's crates for what macro
+    /// expansion costs (rustc's -Z macro-stats and -Z self-profile, through RUSTC_BOOTSTRAP=1):
+    /// each macro's invocations, generated code and expansion time, and the crates calling it.
+    #[arg(long, help_heading = "Measurement Options")]
+    macros: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -91,6 +96,7 @@ impl TimingsArgs {
             jobs: self.jobs,
             touch: self.touch.clone(),
             packages: self.packages.clone(),
+            macros: self.macros,
         };
         let outcome = run::run(&request, &mut Terminal::new(ctx))?;
         let report = &outcome.report;

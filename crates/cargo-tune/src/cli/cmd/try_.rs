@@ -23,7 +23,11 @@ CHANGE is one of:
                 -Z checksum-freshness, through RUSTC_BOOTSTRAP=1),
                 threads=N (rustc's parallel front-end: builds with rustup's nightly and
                 -Zthreads=N), nightly (nightly alone: `threads=N --vs nightly` tells the
-                front-end's effect from the compiler's)
+                front-end's effect from the compiler's),
+                hint-mostly-unused=PKG (unstable: rustc's -Zhint-mostly-unused for one
+                dependency, verified from cargo -v on every build),
+                dylib=PKG (a dependency linked as a Rust dylib in dev builds, measured in a
+                scratch copy of the workspace)
   a config key  'profile.dev.debug=\"line-tables-only\"', 'profile.dev.package.\"*\".debug=false',
                 build.jobs=4, build.rustflags=[...] (merged with the rustflags in effect)
   an env var    RUSTC_WRAPPER=sccache, CARGO_INCREMENTAL=0, CARGO_PROFILE_DEV_DEBUG=0, RUSTFLAGS=...
