@@ -181,27 +181,42 @@ pub fn run(request: &AuditRequest, events: &mut dyn Events) -> Result<Audit, Fai
         (None, None) => None,
     };
     if let Some((report, timings, spread)) = &costs {
-        let members: std::collections::BTreeSet<String> = audit
-            .model
-            .metadata
-            .workspace_packages()
-            .iter()
-            .map(|p| p.name.clone())
-            .collect();
-        let direct: std::collections::BTreeSet<String> = audit
-            .model
-            .metadata
-            .workspace_packages()
-            .iter()
-            .flat_map(|p| &p.dependencies)
-            .filter(|d| d.kind == crate::cargo::metadata::DependencyKind::Normal)
-            .map(|d| d.name.clone())
-            .collect();
-        let heavy = crate::timings::levers::findings(report, timings, *spread, &members, &direct);
-        audit.report.findings.extend(heavy);
-        crate::timings::findings::attach_costs(&mut audit.report.findings, timings, *spread);
+        add_costs(
+            &mut audit.report.findings,
+            &audit.model.metadata,
+            report,
+            timings,
+            *spread,
+        );
     }
     Ok(audit)
+}
+
+/// What a timings run tells of the findings: the heavy dependencies it shows, and each
+/// finding's cost, the most severe findings first and, within a severity, the costliest.
+pub fn add_costs(
+    findings: &mut Vec<cargo_tune_schema::Finding>,
+    metadata: &crate::cargo::metadata::Metadata,
+    report: &cargo_tune_schema::TimingsReport,
+    timings: &crate::timings::BuildTimings,
+    spread: Option<f64>,
+) {
+    let members: std::collections::BTreeSet<String> = metadata
+        .workspace_packages()
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let direct: std::collections::BTreeSet<String> = metadata
+        .workspace_packages()
+        .iter()
+        .flat_map(|p| &p.dependencies)
+        .filter(|d| d.kind == crate::cargo::metadata::DependencyKind::Normal)
+        .map(|d| d.name.clone())
+        .collect();
+    findings.extend(crate::timings::levers::findings(
+        report, timings, spread, &members, &direct,
+    ));
+    crate::timings::findings::attach_costs(findings, timings, spread);
 }
 
 /// The timings of a saved `cargo tune timings --format json`, and its run-to-run spread.

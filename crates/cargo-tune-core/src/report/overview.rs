@@ -416,7 +416,7 @@ pub fn run(
     if let Some(t) = &timings {
         match crate::timings::report::costs_of(t) {
             Ok((units, spread)) => {
-                crate::timings::findings::attach_costs(&mut audit.findings, &units, spread);
+                crate::audit::add_costs(&mut audit.findings, &model.metadata, t, &units, spread);
             }
             Err(why) => events.warning(&format!("findings are not costed: {why}")),
         }

@@ -140,12 +140,17 @@ pub fn sort_by_cost<T>(items: &mut [T], cost: impl Fn(&T) -> &cargo_tune_schema:
     });
 }
 
-/// Sets the cost of every finding `t` can cost, and orders the findings by it (costed first).
+/// Sets the cost of every finding `t` can cost, and orders the findings by severity, then by
+/// cost (costed first): a costly note never comes before a warning.
 pub fn attach_costs(findings: &mut [Finding], t: &BuildTimings, spread: Option<f64>) {
     for f in findings.iter_mut() {
         f.cost = extra_units(f, t).map(|units| cost(t, &units, spread));
     }
-    findings.sort_by(|a, b| match (&a.cost, &b.cost) {
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| by_cost(a, b)));
+}
+
+fn by_cost(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    match (&a.cost, &b.cost) {
         (Some(x), Some(y)) => y
             .critical_path_s
             .total_cmp(&x.critical_path_s)
@@ -153,7 +158,7 @@ pub fn attach_costs(findings: &mut [Finding], t: &BuildTimings, spread: Option<f
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => std::cmp::Ordering::Equal,
-    });
+    }
 }
 
 /// Adds to each proc-macro stack, and to each finding about one, what expanding the stack's
