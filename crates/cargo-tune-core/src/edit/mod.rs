@@ -4,6 +4,7 @@
 
 pub mod git;
 pub mod journal;
+mod layout;
 pub(crate) mod ops;
 pub(crate) mod plan;
 mod toml;
