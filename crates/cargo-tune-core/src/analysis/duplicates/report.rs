@@ -15,6 +15,8 @@ pub(super) struct Reporter<'a> {
     pub(super) members: &'a [Member],
     pub(super) graph: &'a Graph<'a>,
     pub(super) index: &'a RegistryIndex,
+    /// What every target reaches: how a holder only another platform builds is reached.
+    pub(super) all_reach: &'a Reach,
 }
 
 impl Reporter<'_> {
@@ -47,7 +49,6 @@ impl Reporter<'_> {
             );
             let mut kinds = BTreeSet::new();
             let mut dependents = Vec::new();
-            let mut blocked = Vec::new();
             for (from, edge_kinds) in &reach.incoming[v] {
                 kinds.extend(edge_kinds.iter().copied());
                 let parent = graph.packages[*from];
@@ -60,9 +61,6 @@ impl Reporter<'_> {
                     "req": requirement.display(),
                     "admits_newest": admits,
                 }));
-                if !admits {
-                    blocked.push((*from, requirement));
-                }
             }
             evidence_versions.push(json!({
                 "version": package.version.to_string(),
@@ -76,6 +74,18 @@ impl Reporter<'_> {
             if v == newest_i {
                 continue;
             }
+            // What `cargo update` must satisfy: every dependent of this version on any target,
+            // not only the host's. Suggested updates are the ones that remove the version.
+            let blocked: Vec<(usize, Requirement)> = graph
+                .dependents(v)
+                .into_iter()
+                .filter_map(|from| {
+                    let requirement = requirement_on(graph.packages[from], package);
+                    let admits = requirement.admits(&newest.version)
+                        && same_source(package.source.as_ref(), newest.source.as_ref());
+                    (!admits).then_some((from, requirement))
+                })
+                .collect();
             if blocked.is_empty() {
                 if package.source.as_ref().is_some_and(|s| {
                     s.repr.starts_with("registry+") || s.repr.starts_with("sparse+")
@@ -97,6 +107,11 @@ impl Reporter<'_> {
                 }
                 continue;
             }
+            // Updates of holders remove this version only when every holder moves; one that only
+            // a person can move (or nothing moves) leaves it, and the updates alone would churn
+            // Cargo.lock for nothing.
+            let mut updates: Vec<(usize, Suggestion)> = Vec::new();
+            let mut stuck: Vec<usize> = Vec::new();
             for (from, requirement) in blocked {
                 let parent = graph.packages[from];
                 notes.push(format!(
@@ -108,7 +123,7 @@ impl Reporter<'_> {
                 ));
                 // Index lookups cost file reads; only duplicates the host builds get them.
                 let use_index = code == FindingCode::DuplicateVersion;
-                if let Some(suggestion) = self.unblock(
+                match self.unblock(
                     from,
                     name,
                     &newest.version,
@@ -117,13 +132,40 @@ impl Reporter<'_> {
                     reach,
                     &mut location,
                 ) {
-                    push_unique(&mut suggestions, suggestion);
-                } else if parent.source.is_none() && !graph.is_member[from] {
-                    notes.push(format!(
-                        "{} is a path dependency; edit its manifest",
-                        graph.label(from)
-                    ));
+                    Some(suggestion) => {
+                        let suggestion = self.feasible(from, suggestion);
+                        if matches!(suggestion.change, SuggestedChange::CargoUpdate { .. }) {
+                            updates.push((from, suggestion));
+                        } else {
+                            push_unique(&mut suggestions, suggestion);
+                            stuck.push(from);
+                        }
+                    }
+                    None => {
+                        if parent.source.is_none() && !graph.is_member[from] {
+                            notes.push(format!(
+                                "{} is a path dependency; edit its manifest",
+                                graph.label(from)
+                            ));
+                        }
+                        stuck.push(from);
+                    }
                 }
+            }
+            if stuck.is_empty() {
+                for (_, update) in updates {
+                    push_unique(&mut suggestions, update);
+                }
+            } else if !updates.is_empty() {
+                let moved: Vec<String> = updates.iter().map(|(f, _)| graph.label(*f)).collect();
+                let held: Vec<String> = stuck.iter().map(|&f| graph.label(f)).collect();
+                notes.push(format!(
+                    "`cargo update` could move {}, but {name} {} stays while {} hold{} it, so no update is suggested",
+                    moved.join(", "),
+                    package.version,
+                    held.join(", "),
+                    if held.len() == 1 { "s" } else { "" }
+                ));
             }
         }
 
@@ -166,6 +208,55 @@ impl Reporter<'_> {
             finding = finding.with_suggestion(suggestion);
         }
         finding
+    }
+
+    /// `suggestion` as it is, unless it is an update `cargo update` cannot make: a dependent of
+    /// the package it moves (on any target) does not admit the release. That dependent pins the
+    /// package (`serde_core` requires `serde_derive = "=1.0.228"`) and moves with it or not at
+    /// all, which the index cannot promise: the update becomes the manual step it stands for.
+    fn feasible(&self, from: usize, suggestion: Suggestion) -> Suggestion {
+        let SuggestedChange::CargoUpdate { precise, .. } = &suggestion.change else {
+            return suggestion;
+        };
+        let graph = self.graph;
+        let Ok(release) = Version::parse(precise) else {
+            return suggestion;
+        };
+        let parent = graph.packages[from];
+        let pins: Vec<(usize, Requirement)> = graph
+            .dependents(from)
+            .into_iter()
+            .map(|d| (d, requirement_on(graph.packages[d], parent)))
+            .filter(|(_, r)| !r.admits(&release))
+            .collect();
+        let Some((pin, requirement)) = pins.first() else {
+            return suggestion;
+        };
+        let pinned_by = graph.label(*pin);
+        Suggestion::new(
+            format!(
+                "{} (but {pinned_by} requires {} {}: it moves only together with {})",
+                suggestion.summary,
+                parent.name,
+                requirement.display(),
+                graph.packages[*pin].name
+            ),
+            SuggestedChange::Manual {
+                text: format!(
+                    "move {} {} to {release} together with {pinned_by}, which requires {} {}: \
+                     `cargo update -p {}@{} -p {}@{}` once a release of {} takes {release}",
+                    parent.name,
+                    parent.version,
+                    parent.name,
+                    requirement.display(),
+                    parent.name,
+                    parent.version,
+                    graph.packages[*pin].name,
+                    graph.packages[*pin].version,
+                    graph.packages[*pin].name
+                ),
+            },
+        )
     }
 
     /// What would free the blocking parent `from` to accept `wanted`, ending at something the
@@ -252,6 +343,11 @@ impl Reporter<'_> {
         }
         // A semver-incompatible release: only a manifest can ask for it. Name the direct
         // dependency of a member that brings the parent in, the package the user can change.
+        let reach = if reach.reached[from] {
+            reach
+        } else {
+            self.all_reach
+        };
         let chain = trace_back(&reach.parent, from);
         let (member, direct) = match chain.as_slice() {
             [member, direct, ..] => (*member, *direct),
