@@ -27,6 +27,10 @@ pub struct PlannedChange {
     pub summary: String,
     /// One line per edit: which file, which key.
     pub edits: Vec<String>,
+    /// What the edits leave out or change beyond the summary (a member that keeps its own
+    /// requirement when a dependency is centralized), one sentence each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A selected suggestion that is not turned into edits, and why.

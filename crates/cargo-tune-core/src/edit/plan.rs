@@ -24,6 +24,8 @@ pub struct PlannedStep {
     pub summary: String,
     /// Its operations.
     pub ops: Vec<EditOp>,
+    /// What the operations leave out or change beyond the summary, one sentence each.
+    pub notes: Vec<String>,
 }
 
 /// The new content of one file.
@@ -192,6 +194,7 @@ impl EditPlan {
                 finding: None,
                 summary: op.describe(root),
                 ops: vec![op],
+                notes: Vec::new(),
             })
             .collect();
         EditPlan::new(root, steps, Vec::new())
@@ -253,6 +256,7 @@ impl EditPlan {
                     finding: s.finding.clone(),
                     summary: s.summary.clone(),
                     edits: s.ops.iter().map(|op| op.describe(&self.root)).collect(),
+                    notes: s.notes.clone(),
                 })
                 .collect(),
             files: self
@@ -421,6 +425,9 @@ impl fmt::Display for PlanDisplay<'_> {
             }
             for op in &step.ops {
                 writeln!(f, "  {}", op.describe(&plan.root))?;
+            }
+            for note in &step.notes {
+                writeln!(f, "  {} {note}", paint(s.dim, "note:"))?;
             }
         }
         for skipped in &plan.skipped {

@@ -26,6 +26,9 @@ pub fn render_apply_markdown(
         for op in &step.ops {
             writeln!(out, "  - {}", op.describe(&plan.root))?;
         }
+        for note in &step.notes {
+            writeln!(out, "  - note: {note}")?;
+        }
     }
     for skipped in &plan.skipped {
         let id = skipped
