@@ -42,6 +42,9 @@ pub fn render_apply_markdown(
             skipped.summary, skipped.reason
         )?;
     }
+    for line in crate::edit::left_out_summary(&plan.left_out) {
+        writeln!(out, "- left out: {line}")?;
+    }
     let diff = plan.unified_diff();
     if !diff.is_empty() {
         writeln!(out, "\n```diff\n{diff}```")?;
