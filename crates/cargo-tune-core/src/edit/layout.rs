@@ -249,7 +249,8 @@ fn body_keys(table: &Table) -> Vec<(String, String)> {
 /// Inserts `key` into the table at `path` (which exists). A header table's keys are read as
 /// groups, each starting after a blank or comment line; a group whose first key has a comment
 /// directly above it is headed by that comment. The key goes at the end of the last group
-/// without such a heading; when every group has one, it starts a group of its own at the end.
+/// without such a heading (and, in the middle of the table, without comments after it); when
+/// there is none, it starts a group of its own at the end.
 /// Comments that end the table stay right after the key they followed, with the new key after
 /// them. Inline and dotted tables take the key at their end.
 pub(crate) fn insert_key(doc: &mut DocumentMut, path: &[&str], key: &str, item: Item) {
@@ -282,7 +283,17 @@ pub(crate) fn insert_key(doc: &mut DocumentMut, path: &[&str], key: &str, item: 
         .last()
         .map(|(_, p)| p.rsplit('\n').next().unwrap_or("").to_owned())
         .unwrap_or_default();
-    let unheaded = groups.iter().rposition(|g| !g.2);
+    // A group in the middle followed by comments of its own (rust-analyzer's `# local crates
+    // that aren't published` after its last key) would put the new key between them and the key
+    // they follow; the table's last group has its end moved instead (below).
+    let ends_in_comments = |g: usize| {
+        groups
+            .get(g + 1)
+            .is_some_and(|next| has_comment(split_prefix(&body[next.0].1).0))
+    };
+    let unheaded = (0..groups.len())
+        .rev()
+        .find(|&g| !groups[g].2 && !ends_in_comments(g));
     match unheaded {
         // In the middle of the table: after the group's last key.
         Some(g) if g + 1 < groups.len() => {
@@ -610,6 +621,17 @@ mod tests {
         assert_eq!(
             out,
             "[workspace.dependencies]\n# ours\nfoo = \"1\"\n\nserde = \"1\"\nlog = \"1\"\n\n[profile.dev]\n"
+        );
+    }
+
+    #[test]
+    fn a_new_key_is_not_written_between_a_group_and_the_comments_after_it() {
+        // rust-analyzer: a comment after the last key of a group, then a headed group.
+        let text = "[workspace.dependencies]\na = \"1\"\n\nra = \"0.1\"\n\n# local crates, none yet.\n\n# published ones\nline = \"1\"\n";
+        let out = edit(text, |d| declare(d, "serde"));
+        assert_eq!(
+            out,
+            "[workspace.dependencies]\na = \"1\"\nserde = \"1\"\n\nra = \"0.1\"\n\n# local crates, none yet.\n\n# published ones\nline = \"1\"\n"
         );
     }
 
