@@ -11,7 +11,8 @@ made and, once as `--all` and once as `--all --include hygiene`:
    is written under a comment that headed other keys;
 3. every `cargo update` it ran removed the duplicate it was for and added none: `cargo tree -d
    --workspace --target all` lists that package in fewer versions than before, and no package
-   in more;
+   in more; and none of the audit's `cargo update` suggestions was left out by apply (the audit
+   offers only updates cargo can make and that remove the version);
 4. a second `cargo tune apply` with the same options plans nothing (one step reaches the fixed
    point);
 5. `cargo tune undo` restores every byte of every file.
@@ -334,6 +335,13 @@ def one(tune, src, scratch, check):
             row["apply"] += ": " + (err.strip().splitlines() or [""])[-1][:80]
         row["steps"] = len(report.get("changes", []))
         row["skipped"] = len(report.get("skipped", []))
+        # Updates the audit suggested and apply left out: the audit should offer none.
+        row["updates left out"] = sum(
+            1
+            for s in report.get("skipped", [])
+            if (s.get("finding") or "").startswith("duplicate-version")
+            and s.get("reason") != "only a person can make this change"
+        )
         row["left out"] = len(report.get("left_out", []))
         row["files"] = len(report.get("files", []))
         if not report.get("applied"):
@@ -366,7 +374,8 @@ def one(tune, src, scratch, check):
 
 COLUMNS = [
     "workspace", "commit", "members", "packages", "mode", "apply", "steps", "skipped",
-    "left out", "files", "settled", "comments", "updates", "check before", "check after", "undo",
+    "left out", "files", "settled", "comments", "updates", "updates left out", "check before",
+    "check after", "undo",
 ]
 
 
