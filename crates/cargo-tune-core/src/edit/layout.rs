@@ -236,14 +236,42 @@ fn body_keys(table: &Table) -> Vec<(String, String)> {
             Item::Table(t) => t.is_dotted(),
             _ => false,
         })
-        .map(|(k, _)| {
-            let prefix = table
-                .key(k)
-                .map(|key| prefix_of(key.leaf_decor()))
-                .unwrap_or_default();
-            (k.to_owned(), prefix)
-        })
+        .map(|(k, _)| (k.to_owned(), line_prefix(table, k)))
         .collect()
+}
+
+/// The lines above the line of `key` in `table`. A dotted key (`foo.path = …`) keeps them on
+/// its last segment, which is the first key of the dotted table.
+fn line_prefix(table: &Table, key: &str) -> String {
+    match table.get(key) {
+        Some(Item::Table(t)) if t.is_dotted() => t
+            .iter()
+            .next()
+            .map(|(first, _)| line_prefix(t, first))
+            .unwrap_or_default(),
+        _ => table
+            .key(key)
+            .map(|k| prefix_of(k.leaf_decor()))
+            .unwrap_or_default(),
+    }
+}
+
+/// Writes `text` above the line of `key` in `table`, before what is there.
+fn prepend_to_line(table: &mut Table, key: &str, text: &str) {
+    if let Some(Item::Table(t)) = table.get_mut(key)
+        && t.is_dotted()
+    {
+        let first = t.iter().next().map(|(k, _)| k.to_owned());
+        if let Some(first) = first {
+            prepend_to_line(t, &first, text);
+        }
+        return;
+    }
+    if let Some(mut k) = table.key_mut(key) {
+        let decor = k.leaf_decor_mut();
+        let old = prefix_of(decor);
+        decor.set_prefix(format!("{text}{old}"));
+    }
 }
 
 /// Inserts `key` into the table at `path` (which exists). A header table's keys are read as
@@ -401,8 +429,8 @@ fn comment_lines(text: &str, out: &mut Vec<String>) {
 
 /// Where the comments of a removed key go.
 enum Keep {
-    /// In front of this key of the same table.
-    Key(String),
+    /// In front of this key of the table at the path.
+    Key(Vec<Step>, String),
     /// In front of this table's header.
     Header(Vec<Step>),
     /// At the end of the document.
@@ -425,15 +453,13 @@ fn header_after_subtree(doc: &DocumentMut, path: &[Step]) -> Option<Vec<Step>> {
         .map(|(p, _)| p.clone())
 }
 
-/// Removes `key` from the table at `path`, leaving its comments where it was: the lines above
-/// it, a comment after its value (as `# was `key = value`: comment`, since the value is gone) and
-/// comments inside the value go in front of the next key, or at the end of the table.
+/// Removes `key` from the table at `path` (a header or dotted table), leaving its comments where
+/// it was: the lines above it, a comment after its value (as `# was `key = value`: comment`,
+/// since the value is gone) and comments inside the value go in front of the next line, or at
+/// the end of the table.
 pub(crate) fn remove_key(doc: &mut DocumentMut, path: &[&str], key: &str) -> Option<Item> {
     let at = steps(path);
     let table = table_at_mut(doc, &at)?;
-    if table.is_dotted() {
-        return table.remove(key);
-    }
     let item = table.get(key)?.clone();
     let has_header = match &item {
         Item::Table(t) => !t.is_dotted(),
@@ -443,10 +469,7 @@ pub(crate) fn remove_key(doc: &mut DocumentMut, path: &[&str], key: &str) -> Opt
     let prefix = match &item {
         Item::Table(t) if has_header => prefix_of(t.decor()),
         _ if has_header => String::new(),
-        _ => table
-            .key(key)
-            .map(|k| prefix_of(k.leaf_decor()))
-            .unwrap_or_default(),
+        _ => line_prefix(table, key),
     };
     let indent = prefix.rsplit('\n').next().unwrap_or("").to_owned();
     let mut kept = String::new();
@@ -484,12 +507,27 @@ pub(crate) fn remove_key(doc: &mut DocumentMut, path: &[&str], key: &str) -> Opt
         });
         header_after_subtree(doc, &sub).map_or(Keep::End, Keep::Header)
     } else {
-        let body = body_keys(table);
-        let position = body.iter().position(|(k, _)| k == key);
-        match position.and_then(|i| body.get(i + 1)) {
-            Some((next, _)) => Keep::Key(next.clone()),
-            None => header_after(doc, &at).map_or(Keep::End, Keep::Header),
+        // The next line: in this table, or, after the last line of a dotted key
+        // (`foo.path = …`), in the tables that hold it.
+        let mut keep = None;
+        let mut path = at.clone();
+        let mut after = key.to_owned();
+        while let Some(table) = table_at_mut(doc, &path) {
+            let body = body_keys(table);
+            let position = body.iter().position(|(k, _)| *k == after);
+            if let Some((next, _)) = position.and_then(|i| body.get(i + 1)) {
+                keep = Some(Keep::Key(path.clone(), next.clone()));
+                break;
+            }
+            if !table.is_dotted() {
+                break;
+            }
+            match path.pop() {
+                Some(step) => after = step.key,
+                None => break,
+            }
         }
+        keep.unwrap_or_else(|| header_after(doc, &path).map_or(Keep::End, Keep::Header))
     };
     let table = table_at_mut(doc, &at)?;
     let item = table.remove(key)?;
@@ -497,11 +535,9 @@ pub(crate) fn remove_key(doc: &mut DocumentMut, path: &[&str], key: &str) -> Opt
         return Some(item);
     }
     match keep {
-        Keep::Key(next) => {
-            if let Some(mut k) = table.key_mut(&next) {
-                let decor = k.leaf_decor_mut();
-                let old = prefix_of(decor);
-                decor.set_prefix(format!("{kept}{old}"));
+        Keep::Key(path, next) => {
+            if let Some(table) = table_at_mut(doc, &path) {
+                prepend_to_line(table, &next, &kept);
             }
         }
         Keep::Header(next) => {
@@ -665,6 +701,27 @@ mod tests {
         assert_eq!(
             out,
             "[workspace.lints.clippy]\n# clone_on_ref_ptr = { level = \"deny\" }\n\ndbg_macro = \"deny\"\n"
+        );
+    }
+
+    #[test]
+    fn a_dotted_key_inherited_from_the_workspace_keeps_the_comment_above_it() {
+        // rust-analyzer: `proc-macro-test.path = …` becomes `proc-macro-test.workspace = true`.
+        let text = "[dev-dependencies]\nx.workspace = true\n\n# used as test targets\nproc-macro-test.path = \"./p\"\n\n[features]\n";
+        let out = edit(text, |d| {
+            assert!(
+                crate::edit::toml::inherit_dependency(
+                    d,
+                    &["dev-dependencies"],
+                    "proc-macro-test",
+                    None
+                )
+                .unwrap()
+            );
+        });
+        assert_eq!(
+            out,
+            "[dev-dependencies]\nx.workspace = true\n\n# used as test targets\nproc-macro-test.workspace = true\n\n[features]\n"
         );
     }
 
