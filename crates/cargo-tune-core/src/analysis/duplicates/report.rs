@@ -230,7 +230,7 @@ impl Reporter<'_> {
             .filter(|(_, r)| !r.admits(&release))
             .collect();
         let Some((pin, requirement)) = pins.first() else {
-            return suggestion;
+            return self.adds_nothing(from, &release, suggestion);
         };
         let pinned_by = graph.label(*pin);
         Suggestion::new(
@@ -254,6 +254,58 @@ impl Reporter<'_> {
                     graph.packages[*pin].name,
                     graph.packages[*pin].version,
                     graph.packages[*pin].name
+                ),
+            },
+        )
+    }
+
+    /// `suggestion` (an update of `from` to `release`) as it is, unless the release depends on
+    /// something the resolve does not hold in a version it admits: the update would add packages
+    /// (yoke-derive 0.8.4 brings synstructure 0.14 next to 0.13), which `cargo tune apply` refuses,
+    /// so it becomes a manual step that says what it would add. Optional dependencies are left
+    /// to the trial: whether they are on depends on features the index does not resolve.
+    fn adds_nothing(&self, from: usize, release: &Version, suggestion: Suggestion) -> Suggestion {
+        let graph = self.graph;
+        let parent = graph.packages[from];
+        let Some(entry) = self
+            .index
+            .releases_where(&parent.name, |v| v == release)
+            .into_iter()
+            .next()
+        else {
+            return suggestion;
+        };
+        let mut added: Vec<String> = entry
+            .deps
+            .iter()
+            .filter(|d| d.kind != "dev" && !d.optional)
+            .filter(|d| {
+                !graph
+                    .packages
+                    .iter()
+                    .any(|p| p.name == d.package && d.req.matches(&p.version))
+            })
+            .map(|d| format!("{} {}", d.package, d.req))
+            .collect();
+        if added.is_empty() {
+            return suggestion;
+        }
+        added.sort();
+        added.dedup();
+        Suggestion::new(
+            format!(
+                "{} (but it needs {}, which Cargo.lock does not hold: the update would add packages)",
+                suggestion.summary,
+                added.join(", ")
+            ),
+            SuggestedChange::Manual {
+                text: format!(
+                    "move {} {} to {release} if adding {} is acceptable: `cargo update -p {}@{} --precise {release}`",
+                    parent.name,
+                    parent.version,
+                    added.join(", "),
+                    parent.name,
+                    parent.version
                 ),
             },
         )

@@ -603,3 +603,27 @@ fn updates_that_leave_the_version_held_are_not_suggested() {
         }
     );
 }
+
+#[test]
+fn an_update_that_would_add_packages_is_a_manual_step() {
+    // p 1.3.0 takes c 2 but also needs d, which nothing in the resolve holds.
+    let m = c_held_by_p("^1");
+    let mut index = RegistryIndex::default();
+    index.insert_cache(
+        "p",
+        synth_cache(&[
+            ("1.0.0", line("p", "1.0.0", &[("c", "^1")], false)),
+            (
+                "1.3.0",
+                line("p", "1.3.0", &[("c", "^2"), ("d", "^1")], false),
+            ),
+        ]),
+    );
+    let found = run_on(&m, &index);
+    assert!(
+        matches!(&found[0].suggestions[0].change, SuggestedChange::Manual { text }
+            if text.contains("if adding d ^1 is acceptable")),
+        "{:?}",
+        found[0].suggestions
+    );
+}
