@@ -143,7 +143,9 @@ def parse_toml_lines(text):
             if comment:
                 trailing.append(comment)
             depth += change
-            key = re.sub(r"\s", "", t.split("=", 1)[0])
+            # A dotted key is known by its first part: `foo.path = …` rewritten as
+            # `foo.workspace = true` is the same dependency.
+            key = re.sub(r"\s", "", t.split("=", 1)[0]).split(".")[0]
             lines.append(("key", f"{table} {key}", table))
     return lines, trailing
 

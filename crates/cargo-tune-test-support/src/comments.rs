@@ -86,12 +86,15 @@ fn parse(text: &str) -> Parsed {
             let (comment, change) = scan(trimmed);
             trailing.extend(comment);
             depth += change;
+            // A dotted key is known by its first part: `foo.path = …` rewritten as
+            // `foo.workspace = true` is the same dependency.
             let key = trimmed
                 .split('=')
                 .next()
                 .unwrap_or("")
                 .trim()
                 .replace(' ', "");
+            let key = key.split('.').next().unwrap_or("");
             Line::Key(format!("{table} {key}"))
         };
         lines.push(line);
