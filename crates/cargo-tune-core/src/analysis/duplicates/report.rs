@@ -260,9 +260,11 @@ impl Reporter<'_> {
     }
 
     /// `suggestion` (an update of `from` to `release`) as it is, unless the release depends on
-    /// something the resolve does not hold in a version it admits: the update would add packages
-    /// (yoke-derive 0.8.4 brings synstructure 0.14 next to 0.13), which `cargo tune apply` refuses,
-    /// so it becomes a manual step that says what it would add. Optional dependencies are left
+    /// something the resolve holds in no version of a compatible range: the update would add
+    /// packages (yoke-derive 0.8.4 brings synstructure 0.14 next to 0.13), which `cargo tune
+    /// apply` refuses, so it becomes a manual step that says what it would add. A dependency held
+    /// in an older compatible version is moved along by cargo (actix-tls 3.6 takes actix-rt
+    /// 2.15, the lockfile's 2.11 moves). Optional dependencies are left
     /// to the trial: whether they are on depends on features the index does not resolve.
     fn adds_nothing(&self, from: usize, release: &Version, suggestion: Suggestion) -> Suggestion {
         let graph = self.graph;
@@ -279,11 +281,15 @@ impl Reporter<'_> {
             .deps
             .iter()
             .filter(|d| d.kind != "dev" && !d.optional)
+            // A held version in the requirement's semver-compatible range can move to one it
+            // admits (cargo updates it with the parent); only another range adds a version.
             .filter(|d| {
-                !graph
-                    .packages
-                    .iter()
-                    .any(|p| p.name == d.package && d.req.matches(&p.version))
+                let wanted = crate::workspace::compat_bucket(&d.req.to_string());
+                !graph.packages.iter().any(|p| {
+                    p.name == d.package
+                        && (d.req.matches(&p.version)
+                            || wanted.is_some() && wanted == compat_bucket_of(&p.version))
+                })
             })
             .map(|d| format!("{} {}", d.package, d.req))
             .collect();
@@ -532,6 +538,12 @@ impl Reporter<'_> {
         }
         findings
     }
+}
+
+/// The semver-compatible range a version belongs to, as [`crate::workspace::compat_bucket`]
+/// gives it for a requirement.
+fn compat_bucket_of(version: &Version) -> Option<(u64, u64, u64)> {
+    crate::workspace::compat_bucket(&format!("^{version}"))
 }
 
 pub(super) fn push_unique(suggestions: &mut Vec<Suggestion>, suggestion: Suggestion) {

@@ -626,4 +626,37 @@ fn an_update_that_would_add_packages_is_a_manual_step() {
         "{:?}",
         found[0].suggestions
     );
+    // e ^1.2 is not what is held (1.0.0), but cargo moves e along: still an update.
+    let m = metadata(&[
+        pkg(
+            "app",
+            "0.1.0",
+            vec![
+                normal("p", "1.0.0", "^1"),
+                normal("c", "2.0.0", "^2"),
+                normal("e", "1.0.0", "^1"),
+            ],
+        ),
+        pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+        pkg("c", "1.0.0", vec![]),
+        pkg("c", "2.0.0", vec![]),
+        pkg("e", "1.0.0", vec![]),
+    ]);
+    let mut index = RegistryIndex::default();
+    index.insert_cache(
+        "p",
+        synth_cache(&[(
+            "1.3.0",
+            line("p", "1.3.0", &[("c", "^2"), ("e", "^1.2")], false),
+        )]),
+    );
+    let found = run_on(&m, &index);
+    assert!(
+        matches!(
+            &found[0].suggestions[0].change,
+            SuggestedChange::CargoUpdate { .. }
+        ),
+        "{:?}",
+        found[0].suggestions
+    );
 }
