@@ -27,6 +27,24 @@ pub struct PlannedChange {
     pub summary: String,
     /// One line per edit: which file, which key.
     pub edits: Vec<String>,
+    /// What the edits leave out or change beyond the summary (a member that keeps its own
+    /// requirement when a dependency is centralized), one sentence each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// A suggestion of a finding that `--all` took, left out because of what it improves: `--all`
+/// applies what makes builds faster, and the rest only when asked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftOutChange {
+    /// Id of the finding it comes from.
+    pub finding: String,
+    /// The suggestion's summary.
+    pub summary: String,
+    /// What it would improve.
+    pub direction: crate::Direction,
+    /// The option that includes it (`--include hygiene`).
+    pub include: String,
 }
 
 /// A selected suggestion that is not turned into edits, and why.
@@ -77,6 +95,10 @@ pub struct ApplyReport {
     pub commands: Vec<String>,
     /// Suggestions that are not applied, with the reason.
     pub skipped: Vec<SkippedChange>,
+    /// Suggestions `--all` left out because of what they improve, with the option that
+    /// includes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<LeftOutChange>,
     /// The journal entry `cargo tune undo` reverts, when the edits were written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub journal: Option<String>,

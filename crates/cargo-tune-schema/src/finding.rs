@@ -419,9 +419,14 @@ pub enum SuggestedChange {
     CentralizeDependency {
         /// Dependency (package) name.
         name: String,
-        /// The requirement to write in `[workspace.dependencies]`.
+        /// The requirement that names the copy to centralize (its semver-compatible version);
+        /// the workspace entry takes the lowest requirement the members declare for it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         requirement: Option<String>,
+        /// Which copy, when members take the package from several paths or git repositories:
+        /// the path relative to the workspace root, or the repository URL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
     },
     /// Remove an unused `[workspace.dependencies]` entry.
     RemoveWorkspaceDependency {

@@ -20,7 +20,9 @@ mod plan;
 mod report;
 mod timings;
 
-pub use apply::{ApplyMode, ApplyReport, FileDiff, PlannedChange, SkippedChange, UndoReport};
+pub use apply::{
+    ApplyMode, ApplyReport, FileDiff, LeftOutChange, PlannedChange, SkippedChange, UndoReport,
+};
 pub use cache::{
     CacheBuild, CacheCheck, CacheReport, CacheStats, CiCacheSettings, NotCachedReason,
 };

@@ -9,6 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod comments;
+
+pub use comments::comment_problems;
+
 /// The repository's `fixtures/` directory.
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")

@@ -7,7 +7,10 @@ use cargo_tune_schema::{Finding, FindingCode, SuggestedChange, Suggestion};
 use serde_json::json;
 
 use super::{AnalysisCtx, FindingSink};
-use crate::workspace::{DependencyDecl, ManifestDoc, Origin, WorkspaceModel, compat_bucket};
+use crate::workspace::{
+    DependencyDecl, ManifestDoc, Origin, WorkspaceModel, bucket_label, canonical_req,
+    compat_bucket, lower_bound, relative_path,
+};
 
 /// Which copy of a package a declaration is: its origin, and for a registry package its
 /// semver-compatibility bucket (`futures = "0.1"` next to `futures = "0.3"` is a deliberate
@@ -25,37 +28,6 @@ fn copy_of(decl: &DependencyDecl) -> Copy {
         _ => None,
     };
     (decl.origin.clone(), bucket)
-}
-
-/// A requirement in canonical form, so that `0.1` and `^0.1.0` compare equal.
-fn canonical_req(req: &str) -> String {
-    match semver::VersionReq::parse(req) {
-        Ok(parsed) => parsed
-            .comparators
-            .iter()
-            .map(|c| {
-                let op = format!("{:?}", c.op);
-                format!(
-                    "{op}{}.{}.{}",
-                    c.major,
-                    c.minor.unwrap_or(0),
-                    c.patch.unwrap_or(0)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(","),
-        Err(_) => req.trim().to_owned(),
-    }
-}
-
-/// The lowest version a requirement admits, for choosing the strictest one.
-fn lower_bound(req: &str) -> semver::Version {
-    semver::VersionReq::parse(req)
-        .ok()
-        .and_then(|r| r.comparators.first().cloned())
-        .map_or(semver::Version::new(0, 0, 0), |c| {
-            semver::Version::new(c.major, c.minor.unwrap_or(0), c.patch.unwrap_or(0))
-        })
 }
 
 fn member_uses(model: &WorkspaceModel) -> Vec<Use<'_>> {
@@ -88,7 +60,29 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
             .or_default()
             .push(u);
     }
+    // A package declared in several copies (rustls 0.20 to 0.23 under renamed keys) gets one
+    // finding of each code per copy, told apart by the copy in the subject (`rustls@0.21`): one
+    // id for them all would keep only the first, and each apply would surface the next.
+    let mut copies: BTreeMap<&str, Vec<Copy>> = BTreeMap::new();
+    for decl in uses.iter().map(|u| &u.decl).chain(&ws_deps) {
+        if decl.workspace {
+            continue;
+        }
+        let known = copies.entry(decl.package.as_str()).or_default();
+        let copy = copy_of(decl);
+        if !known.contains(&copy) {
+            known.push(copy);
+        }
+    }
     for ((package, copy), inline) in &groups {
+        let several = copies.get(package.as_str()).is_some_and(|c| c.len() > 1);
+        let subject = if several {
+            format!("{package}@{}", copy_label(copy, &model.root))
+        } else {
+            package.clone()
+        };
+        // A requirement names a registry copy; a path or git copy is named by where it is.
+        let source = (several && copy.1.is_none()).then(|| copy_label(copy, &model.root));
         let members: Vec<&str> = {
             let mut m: Vec<&str> = inline.iter().map(|u| u.member).collect();
             m.dedup();
@@ -100,9 +94,29 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
         if members.len() < 2 && !in_workspace {
             continue;
         }
-        not_inherited(package, inline, &members, in_workspace, sink);
-        requirement_mismatch(package, inline, sink);
-        features_differ(package, inline, sink);
+        not_inherited(
+            package,
+            &subject,
+            source,
+            inline,
+            &members,
+            in_workspace,
+            sink,
+        );
+        requirement_mismatch(package, &subject, inline, sink);
+        features_differ(package, &subject, inline, sink);
+    }
+}
+
+/// The copy as people name it: the semver-compatible bucket of a registry package's
+/// requirement (`0.21`), or where a path or git copy comes from.
+fn copy_label(copy: &Copy, root: &std::path::Path) -> String {
+    match copy {
+        (_, Some(bucket)) => bucket_label(*bucket),
+        (Origin::Path(path), None) => relative_path(path, root),
+        (Origin::Git { url, .. }, None) => url.clone(),
+        (Origin::Registry(Some(registry)), None) => registry.clone(),
+        (Origin::Registry(None), None) => "*".to_owned(),
     }
 }
 
@@ -123,15 +137,19 @@ fn describe(u: &Use<'_>) -> serde_json::Value {
 
 fn not_inherited(
     package: &str,
+    subject: &str,
+    source: Option<String>,
     inline: &[&Use<'_>],
     members: &[&str],
     in_workspace: bool,
     sink: &mut FindingSink,
 ) {
-    let strictest = inline
+    // The lowest requirement: a workspace entry with it raises no member's lower bound (a
+    // member that requires more keeps its own, see `Change::Centralize`).
+    let lowest = inline
         .iter()
         .filter_map(|u| u.decl.req.as_deref())
-        .max_by_key(|r| lower_bound(r))
+        .min_by_key(|r| (lower_bound(r), canonical_req(r)))
         .map(str::to_owned);
     let message = if in_workspace {
         format!(
@@ -147,13 +165,13 @@ fn not_inherited(
         )
     };
     sink.push(
-        Finding::new(FindingCode::WorkspaceDepNotInherited, package, message)
+        Finding::new(FindingCode::WorkspaceDepNotInherited, subject, message)
             .with_evidence(json!({
                 "declarations": inline.iter().map(|u| describe(u)).collect::<Vec<_>>(),
                 "in_workspace_dependencies": in_workspace,
             }))
             .with_location(inline.first().map(|u| u.decl.location.clone()))
-            .with_suggestion(Suggestion::new(format!("declare {package} once in [workspace.dependencies] and inherit it with `workspace = true`"), SuggestedChange::CentralizeDependency { name: package.to_owned(), requirement: strictest })),
+            .with_suggestion(Suggestion::new(format!("declare {package} once in [workspace.dependencies] and inherit it with `workspace = true`"), SuggestedChange::CentralizeDependency { name: package.to_owned(), requirement: lowest, source })),
     );
 }
 
@@ -165,7 +183,7 @@ fn and_list(items: &[&str]) -> String {
     }
 }
 
-fn requirement_mismatch(package: &str, inline: &[&Use<'_>], sink: &mut FindingSink) {
+fn requirement_mismatch(package: &str, subject: &str, inline: &[&Use<'_>], sink: &mut FindingSink) {
     let mut reqs: BTreeMap<String, Vec<&Use<'_>>> = BTreeMap::new();
     for u in inline {
         if let Some(req) = &u.decl.req {
@@ -188,7 +206,7 @@ fn requirement_mismatch(package: &str, inline: &[&Use<'_>], sink: &mut FindingSi
     sink.push(
         Finding::new(
             FindingCode::WorkspaceDepRequirementMismatch,
-            package,
+            subject,
             format!(
                 "members require different versions of {package}: {}",
                 written.join(" vs ")
@@ -201,7 +219,7 @@ fn requirement_mismatch(package: &str, inline: &[&Use<'_>], sink: &mut FindingSi
     );
 }
 
-fn features_differ(package: &str, inline: &[&Use<'_>], sink: &mut FindingSink) {
+fn features_differ(package: &str, subject: &str, inline: &[&Use<'_>], sink: &mut FindingSink) {
     let shape = |u: &Use<'_>| {
         let mut f = u.decl.features.clone();
         f.sort();
@@ -228,7 +246,7 @@ fn features_differ(package: &str, inline: &[&Use<'_>], sink: &mut FindingSink) {
     sink.push(
         Finding::new(
             FindingCode::WorkspaceDepFeaturesDiffer,
-            package,
+            subject,
             format!("members enable different features of {package}"),
         )
         .with_evidence(json!({

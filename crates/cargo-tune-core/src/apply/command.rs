@@ -4,7 +4,9 @@
 
 use std::path::PathBuf;
 
-use cargo_tune_schema::{ApplyMode, ApplyReport, Finding, SuggestedChange, Suggestion};
+use cargo_tune_schema::{
+    ApplyMode, ApplyReport, Direction, Finding, LeftOutChange, SuggestedChange, Suggestion,
+};
 
 use super::{Selector, closest_id, select};
 use crate::analysis::Policy;
@@ -34,6 +36,22 @@ pub struct ApplyRequest {
     pub findings: Option<PathBuf>,
     /// The feature a `dylib=PKG` selection is written behind.
     pub feature: Option<String>,
+    /// What `--all` takes besides faster builds and smaller lockfiles (`--include hygiene`).
+    pub include: Vec<Direction>,
+}
+
+/// What `--all` applies unless told otherwise: what makes builds faster, including a smaller
+/// lockfile (fewer versions to compile). Tidier manifests change no build, and a faster program
+/// costs build time; both are applied when included or named.
+const ALL_TAKES: &[Direction] = &[Direction::FasterBuild, Direction::SmallerLockfile];
+
+/// The option that includes suggestions of a direction `--all` leaves out.
+pub fn include_option(direction: Direction) -> &'static str {
+    match direction {
+        Direction::TidierManifests => "--include hygiene",
+        Direction::FasterProgram => "--include faster-program",
+        _ => "--include",
+    }
 }
 
 /// The plan, and the report of what was done with it.
@@ -132,6 +150,7 @@ impl ApplyRequest {
             )?;
             return self.finish(&model, plan, vec![format!("dylib={package}")], events);
         }
+        let mut left_out = Vec::new();
         let (model, env, selected, suggestions) = match &self.plan {
             Some(path) => {
                 let (model, env) = crate::audit::load_and_probe(load)?;
@@ -157,10 +176,21 @@ impl ApplyRequest {
                 };
                 let chosen = self.choose(&findings, events)?;
                 let selected: Vec<String> = chosen.iter().map(|f| f.id.clone()).collect();
-                let suggestions: Vec<(String, Suggestion)> = chosen
-                    .iter()
-                    .flat_map(|f| f.suggestions.iter().map(|s| (f.id.clone(), s.clone())))
-                    .collect();
+                let mut suggestions: Vec<(String, Suggestion)> = Vec::new();
+                for finding in &chosen {
+                    let named = self.selection.iter().any(|s| s.matches(finding));
+                    for suggestion in &finding.suggestions {
+                        match self.left_out(named, suggestion) {
+                            Some(direction) => left_out.push(LeftOutChange {
+                                finding: finding.id.clone(),
+                                summary: suggestion.summary.clone(),
+                                direction,
+                                include: include_option(direction).to_owned(),
+                            }),
+                            None => suggestions.push((finding.id.clone(), suggestion.clone())),
+                        }
+                    }
+                }
                 (model, env, selected, suggestions)
             }
         };
@@ -183,6 +213,7 @@ impl ApplyRequest {
                 source: None,
             })?;
         let mut plan = plan;
+        plan.left_out = left_out;
         if plan.runs_commands() {
             let mut options = self.invocation.cargo.clone();
             options.manifest_path = None;
@@ -238,6 +269,21 @@ impl ApplyRequest {
             report.journal = Some(applied.journal_entry.display().to_string());
         }
         Ok(Applied { plan, report })
+    }
+
+    /// The direction that leaves `suggestion` out: one `--all` took (not `named`) whose
+    /// direction `--all` does not apply and `--include` does not add. A suggestion without a
+    /// direction (what only a person can do) stays, to be listed as skipped.
+    fn left_out(&self, named: bool, suggestion: &Suggestion) -> Option<Direction> {
+        if named {
+            return None;
+        }
+        let direction = suggestion.direction.or_else(|| {
+            crate::change::Change::from_suggestion(&suggestion.change)
+                .ok()
+                .map(|c| c.direction())
+        })?;
+        (!ALL_TAKES.contains(&direction) && !self.include.contains(&direction)).then_some(direction)
     }
 
     /// The findings the selection names; an id that names none is a usage error.

@@ -32,7 +32,8 @@ impl Selector {
         }
     }
 
-    fn matches(&self, finding: &Finding) -> bool {
+    /// Whether it names `finding`.
+    pub fn matches(&self, finding: &Finding) -> bool {
         match self {
             Selector::Code(code) => finding.code == *code,
             Selector::Id(id) => finding.id == *id,

@@ -11,7 +11,8 @@ use crate::probe::LinkerSetup;
 use crate::text::toml_json::text_to_json;
 use crate::workspace::rustflags::RustflagsResolution;
 use crate::workspace::{
-    CargoConfig, DependencyDecl, ManifestDoc, Origin, WorkspaceModel, compat_bucket, normalize,
+    CargoConfig, DependencyDecl, ManifestDoc, Origin, WorkspaceModel, bucket_label, canonical_req,
+    compat_bucket, lower_bound, normalize,
 };
 
 /// What the mapping reads: the files of the workspace and the host it builds on.
@@ -100,10 +101,40 @@ fn refuse(reason: impl Into<String>) -> NotApplicable {
     }
 }
 
+/// The edits of a change, and the parts of it left as they are, each with the reason (a member
+/// that keeps its own requirement when a dependency is centralized).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Edits {
+    /// The edits; none when the change is already in place.
+    pub ops: Vec<EditOp>,
+    /// What the edits leave out or change beyond the change's name, one sentence each.
+    pub notes: Vec<String>,
+}
+
 impl Change {
     /// The edits that carry out this change. Pure: reads only `inputs`. An empty list means the
     /// change is already in place.
     pub fn edits(&self, inputs: &PlanInputs<'_>) -> Result<Vec<EditOp>, NotApplicable> {
+        self.edits_noted(inputs).map(|e| e.ops)
+    }
+
+    /// [`Change::edits`], with what they leave out.
+    pub fn edits_noted(&self, inputs: &PlanInputs<'_>) -> Result<Edits, NotApplicable> {
+        if let Change::Centralize {
+            name,
+            requirement,
+            source,
+        } = self
+        {
+            return centralize(name, requirement.as_deref(), source.as_deref(), inputs);
+        }
+        self.plain_edits(inputs).map(|ops| Edits {
+            ops,
+            notes: Vec::new(),
+        })
+    }
+
+    fn plain_edits(&self, inputs: &PlanInputs<'_>) -> Result<Vec<EditOp>, NotApplicable> {
         let manifest = inputs.root_manifest.path.clone();
         match self {
             Change::Config { key, value } => {
@@ -132,9 +163,7 @@ impl Change {
                     seed: build_rustflags_to_keep(inputs),
                 }])
             }
-            Change::Centralize { name, requirement } => {
-                centralize(name, requirement.as_deref(), inputs)
-            }
+            Change::Centralize { .. } => Ok(self.edits_noted(inputs)?.ops),
             Change::RemoveWorkspaceDependency { name } => {
                 let present = inputs
                     .root_manifest
@@ -281,8 +310,9 @@ fn table_path(decl: &DependencyDecl) -> Vec<String> {
 fn centralize(
     name: &str,
     requirement: Option<&str>,
+    copy: Option<&str>,
     inputs: &PlanInputs<'_>,
-) -> Result<Vec<EditOp>, NotApplicable> {
+) -> Result<Edits, NotApplicable> {
     let root = inputs.root;
     // Every inline declaration of the package, with its source.
     let mut decls: Vec<(&ManifestDoc, DependencyDecl, Origin)> = Vec::new();
@@ -295,7 +325,7 @@ fn centralize(
         }
     }
     if decls.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Edits::default());
     }
     let existing = inputs.root_manifest.workspace_dependencies();
     // Once members inherit the package, its workspace entry's source is the one centralized.
@@ -310,9 +340,23 @@ fn centralize(
             })
         })
         .map(|e| e.origin.clone());
-    let source = match inherited {
-        Some(source) => source,
-        None => {
+    // A named copy (a path relative to the root, a git URL, a registry name) decides; else the
+    // one members already inherit; else the one most members use.
+    let named = copy.map(|copy| {
+        decls
+            .iter()
+            .map(|(_, _, s)| s)
+            .find(|s| match s {
+                Origin::Path(path) => crate::workspace::relative_path(path, root) == copy,
+                Origin::Git { url, .. } => url == copy,
+                Origin::Registry(registry) => registry.as_deref() == Some(copy),
+            })
+            .cloned()
+    });
+    let source = match (named, inherited) {
+        (Some(None), _) => return Ok(Edits::default()),
+        (Some(Some(source)), _) | (None, Some(source)) => source,
+        (None, None) => {
             // One source is centralized; declarations of another copy of the package stay.
             let mut sources: Vec<(&Origin, usize)> = Vec::new();
             for (_, _, s) in &decls {
@@ -333,64 +377,121 @@ fn centralize(
     };
     decls.retain(|(_, _, s)| *s == source);
     if decls.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Edits::default());
     }
 
-    let requirement = match requirement {
-        Some(req) => Some(req.to_owned()),
-        None => {
-            let mut reqs: Vec<&str> = decls
-                .iter()
-                .filter_map(|(_, d, _)| d.req.as_deref())
-                .collect();
-            reqs.sort_unstable();
-            reqs.dedup();
-            match reqs.as_slice() {
-                [] => None,
-                [one] => Some((*one).to_owned()),
-                many => {
-                    return Err(refuse(format!(
-                        "members require `{name}` as {}; the suggestion names no requirement to settle on",
-                        many.join(", ")
-                    )));
-                }
+    // One semver-compatible copy is centralized: the one the suggestion's requirement names, or
+    // the only one declared; declarations of another copy are a deliberate second copy.
+    if matches!(source, Origin::Registry(_)) {
+        let mut buckets: Vec<(u64, u64, u64)> = decls
+            .iter()
+            .filter_map(|(_, d, _)| d.req.as_deref().and_then(compat_bucket))
+            .collect();
+        buckets.sort_unstable();
+        buckets.dedup();
+        let wanted = match requirement {
+            Some(req) => compat_bucket(req),
+            None if buckets.len() > 1 => {
+                let listed: Vec<String> = buckets.iter().map(|b| bucket_label(*b)).collect();
+                return Err(refuse(format!(
+                    "members require `{name}` in {} semver-incompatible versions ({}); the suggestion names no requirement to say which",
+                    buckets.len(),
+                    listed.join(", ")
+                )));
             }
-        }
-    };
-    if let Some(req) = &requirement
-        && matches!(source, Origin::Registry(_))
-    {
-        let wanted = compat_bucket(req);
-        // Declarations of another semver-incompatible version are a deliberate second copy.
+            None => buckets.first().copied(),
+        };
         decls.retain(|(_, d, _)| d.req.as_deref().is_none_or(|r| compat_bucket(r) == wanted));
     }
 
+    let locked_admits = |req: &str| {
+        semver::VersionReq::parse(req).is_ok_and(|r| {
+            inputs
+                .locked
+                .iter()
+                .filter(|(n, _)| n == name)
+                .any(|(_, v)| semver::Version::parse(v).is_ok_and(|v| r.matches(&v)))
+        })
+    };
     let mut ops = Vec::new();
+    let mut notes = Vec::new();
     let mut keys: Vec<&str> = decls.iter().map(|(_, d, _)| d.key.as_str()).collect();
     keys.sort_unstable();
     keys.dedup();
     for key in keys {
         let group: Vec<&(&ManifestDoc, DependencyDecl, Origin)> =
             decls.iter().filter(|(_, d, _)| d.key == key).collect();
+        let entry = existing.iter().find(|d| d.key == key);
+        if let Some(entry) = entry
+            && (entry.origin != source || entry.package != name)
+        {
+            return Err(refuse(format!(
+                "[workspace.dependencies] already has `{key}` for another package or source"
+            )));
+        }
+        // The entry's requirement: the existing entry's, or the lowest the members declare, so
+        // that inheriting raises no member's lower bound.
+        let requirement: Option<String> = match entry {
+            Some(entry) => entry.req.clone(),
+            None => group
+                .iter()
+                .filter_map(|(_, d, _)| d.req.as_deref())
+                .min_by_key(|r| (lower_bound(r), canonical_req(r)))
+                .map(str::to_owned),
+        };
+        // Who inherits: a declaration of the same requirement; one of another requirement only
+        // where nobody else resolves it (the package is not published) and Cargo.lock already
+        // holds a version the entry admits. A published crate keeps what it promises.
+        let mut inheriting: Vec<&(&ManifestDoc, DependencyDecl, Origin)> = Vec::new();
+        let mut kept = 0;
+        for member in &group {
+            let (doc, decl, _) = member;
+            if let (Some(own), Some(shared)) = (decl.req.as_deref(), requirement.as_deref())
+                && canonical_req(own) != canonical_req(shared)
+            {
+                let direction = if lower_bound(shared) > lower_bound(own) {
+                    "raise"
+                } else {
+                    "lower"
+                };
+                if doc.publishes(inputs.root_manifest) {
+                    notes.push(format!(
+                        "{} keeps `{}` inline with its own \"{own}\": it is published, and the workspace's \"{shared}\" would {direction} the oldest version it accepts",
+                        doc.rel_path, decl.key
+                    ));
+                    kept += 1;
+                    continue;
+                }
+                if direction == "raise" && !locked_admits(shared) {
+                    notes.push(format!(
+                        "{} keeps `{}` inline with its own \"{own}\": Cargo.lock holds no version of {name} that the workspace's \"{shared}\" admits",
+                        doc.rel_path, decl.key
+                    ));
+                    kept += 1;
+                    continue;
+                }
+                notes.push(format!(
+                    "{} inherits {} as \"{shared}\" instead of \"{own}\" (it is not published)",
+                    doc.rel_path, decl.key
+                ));
+            }
+            inheriting.push(member);
+        }
+        if entry.is_none() && kept > 0 && inheriting.len() < 2 {
+            // An entry for one member would only move its declaration.
+            notes.retain(|n| !n.contains(&format!(" inherits {key} as ")));
+            notes.push(format!(
+                "`{key}` stays inline everywhere: fewer than two members share one requirement"
+            ));
+            continue;
+        }
         let wants_defaults = |d: &DependencyDecl| d.default_features.unwrap_or(true);
-        let ws_default_features = match existing.iter().find(|d| d.key == key) {
+        let ws_default_features = match entry {
             Some(entry) => {
-                if entry.origin != source || entry.package != name {
-                    return Err(refuse(format!(
-                        "[workspace.dependencies] already has `{key}` for another package or source"
-                    )));
-                }
-                if let Some(req) = &requirement
-                    && entry.req.as_deref().is_some_and(|r| r != req)
-                {
-                    return Err(refuse(format!(
-                        "[workspace.dependencies.{key}] requires {}, not {req}",
-                        entry.req.as_deref().unwrap_or("any version")
-                    )));
-                }
                 let entry_defaults = entry.default_features.unwrap_or(true);
                 if entry_defaults
-                    && let Some((doc, d, _)) = group.iter().find(|(_, d, _)| !wants_defaults(d))
+                    && let Some((doc, d, _)) =
+                        inheriting.iter().find(|(_, d, _)| !wants_defaults(d))
                 {
                     return Err(refuse(format!(
                         "{} sets default-features = false for `{}`, which cargo ignores on a dependency \
@@ -403,7 +504,7 @@ fn centralize(
                 entry_defaults
             }
             None => {
-                let all_default = group.iter().all(|(_, d, _)| wants_defaults(d));
+                let all_default = inheriting.iter().all(|(_, d, _)| wants_defaults(d));
                 let mut fields = Vec::new();
                 if key != name {
                     fields.push(("package".to_owned(), serde_json::json!(name)));
@@ -442,7 +543,7 @@ fn centralize(
                 all_default
             }
         };
-        for (doc, decl, _) in group {
+        for (doc, decl, _) in inheriting {
             let default_features = (!ws_default_features && wants_defaults(decl)).then_some(true);
             ops.push(EditOp::InheritDependency {
                 manifest: doc.path.clone(),
@@ -452,7 +553,14 @@ fn centralize(
             });
         }
     }
-    Ok(ops)
+    // A member that declares the package in two tables has one sentence, not two.
+    let mut unique: Vec<String> = Vec::new();
+    for note in notes {
+        if !unique.contains(&note) {
+            unique.push(note);
+        }
+    }
+    Ok(Edits { ops, notes: unique })
 }
 
 /// `path` relative to `base` (both absolute and normalised), `/`-separated, with `..` as needed.
@@ -603,13 +711,14 @@ mod tests {
                 ),
                 (
                     "b/Cargo.toml",
-                    "[package]\nname = \"b\"\n[target.'cfg(unix)'.dev-dependencies]\nrand = { version = \"0.8.5\", default-features = false, optional = true }\n",
+                    "[package]\nname = \"b\"\n[target.'cfg(unix)'.dev-dependencies]\nrand = { version = \"0.8.0\", default-features = false, optional = true }\n",
                 ),
             ],
         );
         let change = SuggestedChange::CentralizeDependency {
             name: "rand".into(),
             requirement: Some("0.8.5".into()),
+            source: None,
         };
         let ops = map(&w, &change).unwrap();
         assert_eq!(
@@ -619,7 +728,7 @@ mod tests {
                     manifest: "/ws/Cargo.toml".into(),
                     key: "rand".into(),
                     fields: vec![
-                        ("version".into(), serde_json::json!("0.8.5")),
+                        ("version".into(), serde_json::json!("0.8")),
                         ("default-features".into(), serde_json::json!(false)),
                     ],
                 },
@@ -663,6 +772,7 @@ mod tests {
             &SuggestedChange::CentralizeDependency {
                 name: "foo".into(),
                 requirement: None,
+                source: None,
             },
         )
         .unwrap();
@@ -679,11 +789,11 @@ mod tests {
         let EditOp::WorkspaceDependencySet { fields, .. } = &ops[2] else {
             panic!()
         };
+        // Each entry takes what its members declare: b names no version, so neither does its entry.
         assert_eq!(
             fields,
             &[
                 ("package".to_owned(), serde_json::json!("foo")),
-                ("version".to_owned(), serde_json::json!("1")),
                 ("path".to_owned(), serde_json::json!("vendor/foo")),
             ]
         );
@@ -696,6 +806,7 @@ mod tests {
             &SuggestedChange::CentralizeDependency {
                 name: name.into(),
                 requirement: None,
+                source: None,
             },
         )
         .unwrap_err()
@@ -715,16 +826,108 @@ mod tests {
     }
 
     #[test]
-    fn centralize_refuses_to_guess_between_requirements() {
+    fn centralize_refuses_to_guess_between_semver_incompatible_copies() {
         let w = ws(
             ROOT,
             &[
                 ("a/Cargo.toml", "[dependencies]\nrand = \"0.8\"\n"),
-                ("b/Cargo.toml", "[dependencies]\nrand = \"0.8.5\"\n"),
+                ("b/Cargo.toml", "[dependencies]\nrand = \"0.7\"\n"),
             ],
         );
         let err = refused_centralize(&w, "rand");
-        assert!(err.reason.contains("0.8, 0.8.5"), "{err}");
+        assert!(err.reason.contains("(0.7, 0.8)"), "{err}");
+    }
+
+    /// The workspace entry takes the lowest requirement; a published member that requires more
+    /// keeps its own, an unpublished one inherits and the plan says so.
+    #[test]
+    fn centralize_raises_no_published_lower_bound() {
+        let published = "[package]\nname = \"p\"\n[dependencies]\nserde = \"1.0.193\"\n";
+        let unpublished =
+            "[package]\nname = \"u\"\npublish = false\n[dependencies]\nserde = \"1.0.190\"\n";
+        let w = ws(
+            ROOT,
+            &[
+                (
+                    "a/Cargo.toml",
+                    "[package]\nname = \"a\"\n[dependencies]\nserde = \"1.0.77\"\n",
+                ),
+                (
+                    "b/Cargo.toml",
+                    "[package]\nname = \"b\"\n[dependencies]\nserde = \"1.0.77\"\n",
+                ),
+                ("p/Cargo.toml", published),
+                ("u/Cargo.toml", unpublished),
+            ],
+        );
+        let change = Change::Centralize {
+            name: "serde".into(),
+            requirement: Some("1.0.193".into()),
+            source: None,
+        };
+        let members: Vec<&ManifestDoc> = w.members.iter().collect();
+        let locked = vec![("serde".to_owned(), "1.0.200".to_owned())];
+        let inputs = PlanInputs {
+            root: &w.root,
+            root_manifest: &w.root_manifest,
+            members: &members,
+            config: &w.config,
+            locked: &locked,
+            host: "x86_64-unknown-linux-gnu",
+            host_cfg: &[],
+            linkers: &[],
+        };
+        let edits = change.edits_noted(&inputs).unwrap();
+        let described: Vec<String> = edits
+            .ops
+            .iter()
+            .map(|op| op.describe(Path::new("/ws")))
+            .collect();
+        assert_eq!(
+            described,
+            [
+                "Cargo.toml: declare serde in [workspace.dependencies]",
+                "a/Cargo.toml: inherit serde in [dependencies] from the workspace",
+                "b/Cargo.toml: inherit serde in [dependencies] from the workspace",
+                "u/Cargo.toml: inherit serde in [dependencies] from the workspace",
+            ]
+        );
+        assert!(
+            matches!(&edits.ops[0], EditOp::WorkspaceDependencySet { fields, .. }
+            if fields == &[("version".to_owned(), serde_json::json!("1.0.77"))])
+        );
+        assert_eq!(
+            edits.notes,
+            [
+                "p/Cargo.toml keeps `serde` inline with its own \"1.0.193\": it is published, and the workspace's \"1.0.77\" would lower the oldest version it accepts",
+                "u/Cargo.toml inherits serde as \"1.0.77\" instead of \"1.0.190\" (it is not published)",
+            ]
+        );
+
+        // One member left to inherit: no entry, everybody keeps their own.
+        let w = ws(
+            ROOT,
+            &[
+                (
+                    "a/Cargo.toml",
+                    "[package]\nname = \"a\"\n[dependencies]\nserde = \"1.0.77\"\n",
+                ),
+                ("p/Cargo.toml", published),
+            ],
+        );
+        let members: Vec<&ManifestDoc> = w.members.iter().collect();
+        let inputs = PlanInputs {
+            root_manifest: &w.root_manifest,
+            members: &members,
+            ..inputs
+        };
+        let edits = change.edits_noted(&inputs).unwrap();
+        assert!(edits.ops.is_empty(), "{:?}", edits.ops);
+        assert!(
+            edits.notes[1].contains("stays inline everywhere"),
+            "{:?}",
+            edits.notes
+        );
     }
 
     #[test]
@@ -742,6 +945,7 @@ mod tests {
         let change = SuggestedChange::CentralizeDependency {
             name: "foo".into(),
             requirement: Some("1".into()),
+            source: None,
         };
         assert_eq!(map(&w, &change).unwrap(), []);
     }
@@ -757,7 +961,8 @@ mod tests {
                 &w,
                 &SuggestedChange::CentralizeDependency {
                     name: "rand".into(),
-                    requirement: None
+                    requirement: None,
+                    source: None,
                 }
             )
             .unwrap(),

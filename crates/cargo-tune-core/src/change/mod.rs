@@ -16,7 +16,7 @@ use std::fmt;
 use cargo_tune_schema::Direction;
 
 pub use crate::vocab::{CacheLayout, Linker};
-pub use edits::{ModelInputs, NotApplicable, PlanInputs};
+pub use edits::{Edits, ModelInputs, NotApplicable, PlanInputs};
 pub use in_effect::{InEffect, already_in_effect};
 pub use parse::{
     CONFIG_SECTIONS, COUNT, ChangeArg, ChangeError, ChangeSpec, ENV_VARS, PRESETS, key_path,
@@ -62,8 +62,11 @@ pub enum Change {
     Centralize {
         /// The package.
         name: String,
-        /// The requirement to declare, or the one the members agree on.
+        /// A requirement of the copy to centralize (its semver-compatible version).
         requirement: Option<String>,
+        /// The copy's path (relative to the workspace root) or git URL, when members take the
+        /// package from several.
+        source: Option<String>,
     },
     /// Remove an unused `[workspace.dependencies]` entry.
     RemoveWorkspaceDependency {
@@ -152,7 +155,21 @@ impl Change {
             Change::TargetCache(_) => "the CI target-directory cache".to_owned(),
             Change::HintMostlyUnused(p) => format!("hint-mostly-unused of {p}"),
             Change::DylibFacade(p) => format!("how {p} is linked"),
-            Change::Centralize { name, .. } => format!("[workspace.dependencies] entry of {name}"),
+            // One entry per copy: rustls 0.21 and 0.23 are two slots, and so are two paths.
+            Change::Centralize {
+                name,
+                requirement,
+                source,
+            } => {
+                let bucket = requirement
+                    .as_deref()
+                    .and_then(crate::workspace::compat_bucket)
+                    .map(crate::workspace::bucket_label);
+                match source.as_deref().or(bucket.as_deref()) {
+                    Some(copy) => format!("[workspace.dependencies] entry of {name} {copy}"),
+                    None => format!("[workspace.dependencies] entry of {name}"),
+                }
+            }
             Change::RemoveWorkspaceDependency { name } => {
                 format!("[workspace.dependencies] entry {name}")
             }

@@ -54,9 +54,14 @@ pub(super) fn from_suggestion(s: &SuggestedChange) -> Result<Change, String> {
                 var: var.clone(),
                 value: value.clone(),
             })),
-        SuggestedChange::CentralizeDependency { name, requirement } => Ok(Change::Centralize {
+        SuggestedChange::CentralizeDependency {
+            name,
+            requirement,
+            source,
+        } => Ok(Change::Centralize {
             name: name.clone(),
             requirement: requirement.clone(),
+            source: source.clone(),
         }),
         SuggestedChange::RemoveWorkspaceDependency { name } => {
             Ok(Change::RemoveWorkspaceDependency { name: name.clone() })
@@ -139,9 +144,14 @@ pub(super) fn to_suggestion(change: &Change) -> SuggestedChange {
         Change::TargetCache(layout) => SuggestedChange::CiCache {
             layer: layout.layer().to_owned(),
         },
-        Change::Centralize { name, requirement } => SuggestedChange::CentralizeDependency {
+        Change::Centralize {
+            name,
+            requirement,
+            source,
+        } => SuggestedChange::CentralizeDependency {
             name: name.clone(),
             requirement: requirement.clone(),
+            source: source.clone(),
         },
         Change::RemoveWorkspaceDependency { name } => {
             SuggestedChange::RemoveWorkspaceDependency { name: name.clone() }

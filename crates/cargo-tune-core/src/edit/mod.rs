@@ -4,6 +4,7 @@
 
 pub mod git;
 pub mod journal;
+mod layout;
 pub(crate) mod ops;
 pub(crate) mod plan;
 mod toml;
@@ -13,7 +14,9 @@ mod verify;
 
 pub use journal::{Journal, JournalError, JournalLock, UndoError, Undone, undo};
 pub use ops::EditOp;
-pub use plan::{EditPlan, FileChange, PlanDisplay, PlanError, PlannedStep, read_file};
+pub use plan::{
+    EditPlan, FileChange, PlanDisplay, PlanError, PlannedStep, left_out_summary, read_file,
+};
 pub use toml::ShapeError;
 pub use transaction::{Applied, ApplyError, StepError, Transaction, WriteFn};
 pub use updates::check_updates;

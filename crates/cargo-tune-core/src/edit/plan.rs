@@ -5,7 +5,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use cargo_tune_schema::{
-    ApplyMode, ApplyReport, FORMAT_VERSION, FileDiff, PlannedChange, SkippedChange, ToolInfo,
+    ApplyMode, ApplyReport, FORMAT_VERSION, FileDiff, LeftOutChange, PlannedChange, SkippedChange,
+    ToolInfo,
 };
 use toml_edit::DocumentMut;
 
@@ -24,6 +25,8 @@ pub struct PlannedStep {
     pub summary: String,
     /// Its operations.
     pub ops: Vec<EditOp>,
+    /// What the operations leave out or change beyond the summary, one sentence each.
+    pub notes: Vec<String>,
 }
 
 /// The new content of one file.
@@ -70,6 +73,8 @@ pub struct EditPlan {
     pub commands: Vec<EditOp>,
     /// Selected suggestions that are not applied, with the reason.
     pub skipped: Vec<SkippedChange>,
+    /// Suggestions `--all` left out because of what they improve.
+    pub left_out: Vec<LeftOutChange>,
 }
 
 struct Working {
@@ -181,6 +186,7 @@ impl EditPlan {
             files: files.into_changes(root),
             commands,
             skipped,
+            left_out: Vec::new(),
         }
     }
 
@@ -192,6 +198,7 @@ impl EditPlan {
                 finding: None,
                 summary: op.describe(root),
                 ops: vec![op],
+                notes: Vec::new(),
             })
             .collect();
         EditPlan::new(root, steps, Vec::new())
@@ -253,6 +260,7 @@ impl EditPlan {
                     finding: s.finding.clone(),
                     summary: s.summary.clone(),
                     edits: s.ops.iter().map(|op| op.describe(&self.root)).collect(),
+                    notes: s.notes.clone(),
                 })
                 .collect(),
             files: self
@@ -270,6 +278,7 @@ impl EditPlan {
                 .map(|op| op.describe(&self.root))
                 .collect(),
             skipped: self.skipped.clone(),
+            left_out: self.left_out.clone(),
             journal: None,
         }
     }
@@ -387,6 +396,48 @@ fn file_diff(f: &FileChange, styles: &Styles) -> String {
         .collect()
 }
 
+/// One sentence per option that would include left-out suggestions: how many, what they
+/// improve, the option, and the findings (to name some instead).
+pub fn left_out_summary(left_out: &[LeftOutChange]) -> Vec<String> {
+    let mut options: Vec<(&str, cargo_tune_schema::Direction, usize, Vec<&str>)> = Vec::new();
+    for left in left_out {
+        let at = match options.iter().position(|o| o.0 == left.include) {
+            Some(at) => at,
+            None => {
+                options.push((&left.include, left.direction, 0, Vec::new()));
+                options.len() - 1
+            }
+        };
+        let option = &mut options[at];
+        option.2 += 1;
+        if !option.3.contains(&left.finding.as_str()) {
+            option.3.push(&left.finding);
+        }
+    }
+    options
+        .into_iter()
+        .map(|(option, direction, count, ids)| {
+            let why = match direction {
+                cargo_tune_schema::Direction::TidierManifests => "no effect on build time",
+                cargo_tune_schema::Direction::FasterProgram => "at a cost in build time",
+                _ => "not what --all applies",
+            };
+            // A long list is cut: the JSON report has every one.
+            const SHOWN: usize = 8;
+            let mut named = ids[..ids.len().min(SHOWN)].join(", ");
+            if ids.len() > SHOWN {
+                named.push_str(&format!(" and {} more", ids.len() - SHOWN));
+            }
+            format!(
+                "{count} suggestion{} for {} ({why}); add `{option}` to apply {}, or name the findings: {named}",
+                if count == 1 { "" } else { "s" },
+                direction.as_str(),
+                if count == 1 { "it" } else { "them" },
+            )
+        })
+        .collect()
+}
+
 /// [`EditPlan::display`]: steps, skipped suggestions and the diff.
 #[derive(Debug)]
 pub struct PlanDisplay<'a> {
@@ -422,6 +473,9 @@ impl fmt::Display for PlanDisplay<'_> {
             for op in &step.ops {
                 writeln!(f, "  {}", op.describe(&plan.root))?;
             }
+            for note in &step.notes {
+                writeln!(f, "  {} {note}", paint(s.dim, "note:"))?;
+            }
         }
         for skipped in &plan.skipped {
             let id = skipped
@@ -436,6 +490,9 @@ impl fmt::Display for PlanDisplay<'_> {
                 skipped.summary,
                 skipped.reason
             )?;
+        }
+        for line in left_out_summary(&plan.left_out) {
+            writeln!(f, "{} {line}", paint(s.warning, "left out:"))?;
         }
         if !plan.files.is_empty() {
             writeln!(f)?;

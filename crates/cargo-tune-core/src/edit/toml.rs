@@ -4,6 +4,7 @@
 
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
+use super::layout;
 use crate::text::toml_json::{item_to_json, json_to_value, value_to_json};
 
 /// Why an edit cannot be made to a document.
@@ -25,37 +26,69 @@ fn shape(path: &[&str], reason: impl Into<String>) -> ShapeError {
 
 /// The table at `path`, created when missing: as a header table (intermediate ones implicit, the
 /// way cargo's own `[profile.dev.package."*"]` is written), as an inline table inside an inline
-/// table, and as a dotted table inside a dotted one.
+/// table, and as a dotted table inside a dotted one. A new header table keeps the comments that
+/// end the table written before it out of its body ([`layout::place_new_table`]).
 fn table_mut<'a>(
     doc: &'a mut DocumentMut,
     path: &[&str],
 ) -> Result<&'a mut dyn TableLike, ShapeError> {
-    let mut current: &mut Item = doc.as_item_mut();
-    for (i, segment) in path.iter().enumerate() {
-        let leaf = i + 1 == path.len();
-        let inline = current.is_value();
-        let table = current
-            .as_table_like_mut()
-            .ok_or_else(|| shape(&path[..i], "it is not a table"))?;
-        if table.get(segment).is_none() {
-            let item = if inline {
-                Item::Value(Value::InlineTable(InlineTable::new()))
-            } else {
-                let mut new = Table::new();
-                if table.is_dotted() {
-                    new.set_dotted(true);
+    let mut created_header = false;
+    {
+        let mut current: &mut Item = doc.as_item_mut();
+        for (i, segment) in path.iter().enumerate() {
+            let leaf = i + 1 == path.len();
+            let inline = current.is_value();
+            let table = current
+                .as_table_like_mut()
+                .ok_or_else(|| shape(&path[..i], "it is not a table"))?;
+            if table.get(segment).is_none() {
+                let item = if inline {
+                    Item::Value(Value::InlineTable(InlineTable::new()))
                 } else {
-                    new.set_implicit(!leaf);
-                }
-                Item::Table(new)
-            };
-            table.insert(segment, item);
+                    let mut new = Table::new();
+                    if table.is_dotted() {
+                        new.set_dotted(true);
+                    } else {
+                        new.set_implicit(!leaf);
+                        created_header |= leaf;
+                    }
+                    Item::Table(new)
+                };
+                table.insert(segment, item);
+            }
+            current = table.get_mut(segment).expect("inserted above");
         }
-        current = table.get_mut(segment).expect("inserted above");
+    }
+    if created_header {
+        layout::place_new_table(doc, path);
+    }
+    let mut current: &mut Item = doc.as_item_mut();
+    for segment in path {
+        current = current
+            .as_table_like_mut()
+            .and_then(|t| t.get_mut(segment))
+            .ok_or_else(|| shape(path, "it is not a table"))?;
     }
     current
         .as_table_like_mut()
         .ok_or_else(|| shape(path, "it is not a table"))
+}
+
+/// Inserts a new `key` into the table at `path` (which exists): in a header table, where
+/// [`layout::insert_key`] puts it; in an inline or dotted table, at its end.
+fn insert_new(doc: &mut DocumentMut, path: &[&str], key: &str, item: Item) {
+    let mut current = doc.as_item();
+    for segment in path {
+        match current.as_table_like().and_then(|t| t.get(segment)) {
+            Some(item) => current = item,
+            None => return,
+        }
+    }
+    if matches!(current, Item::Table(t) if !t.is_dotted()) {
+        layout::insert_key(doc, path, key, item);
+    } else if let Ok(table) = table_mut(doc, path) {
+        table.insert(key, item);
+    }
 }
 
 fn table_ref<'a>(doc: &'a DocumentMut, path: &[&str]) -> Option<&'a dyn TableLike> {
@@ -83,8 +116,7 @@ pub(crate) fn set_key(
         if table.get(key).is_none() {
             return Ok(false);
         }
-        let table = table_mut(doc, table_path)?;
-        table.remove(key);
+        remove(doc, table_path, key)?;
         return Ok(true);
     };
     if let Some(existing) = table_ref(doc, table_path).and_then(|t| t.get(key))
@@ -134,11 +166,18 @@ pub(crate) fn set_key(
             full.push(key);
             return Err(shape(&full, "it is a table, not a value"));
         }
-        None => {
-            table.insert(key, Item::Value(value.clone()));
-        }
+        None => insert_new(doc, table_path, key, Item::Value(value.clone())),
     }
     Ok(true)
+}
+
+/// Removes `key` from the table at `path`; in a header table its comments stay where it was
+/// ([`layout::remove_key`]).
+fn remove(doc: &mut DocumentMut, path: &[&str], key: &str) -> Result<(), ShapeError> {
+    if layout::remove_key(doc, path, key).is_none() {
+        table_mut(doc, path)?.remove(key);
+    }
+    Ok(())
 }
 
 /// The indices of the codegen option at `i` when it selects the linker: `-C linker=…`,
@@ -200,8 +239,8 @@ pub(crate) fn merge_target_flags(
             for flag in seed.iter().chain(flags) {
                 array.push(flag.as_str());
             }
-            let table = table_mut(doc, &path)?;
-            table.insert("rustflags", Item::Value(Value::Array(array)));
+            table_mut(doc, &path)?;
+            insert_new(doc, &path, "rustflags", Item::Value(Value::Array(array)));
             changed = true;
         }
         Some(Item::Value(Value::Array(array))) => {
@@ -315,6 +354,33 @@ pub(crate) fn inherit_dependency(
             ));
         }
     }
+    if matches!(item, Item::Table(_)) {
+        // `[dependencies.rand]` or dotted keys: one key a line, each with its comments.
+        if table_ref(doc, &full)
+            .and_then(|t| t.get("workspace"))
+            .and_then(Item::as_bool)
+            != Some(true)
+        {
+            insert_new(doc, &full, "workspace", Item::Value(Value::from(true)));
+        }
+        for k in SOURCE_KEYS
+            .iter()
+            .chain(&["default-features", "default_features"])
+        {
+            if table_ref(doc, &full).is_some_and(|t| t.contains_key(k)) {
+                remove(doc, &full, k)?;
+            }
+        }
+        if default_features == Some(true) {
+            insert_new(
+                doc,
+                &full,
+                "default-features",
+                Item::Value(Value::from(true)),
+            );
+        }
+        return Ok(true);
+    }
     let table = table_mut(doc, table_path)?;
     let item = table.get_mut(key).expect("checked above");
     match item {
@@ -366,20 +432,6 @@ pub(crate) fn inherit_dependency(
             *new.decor_mut() = old.decor().clone();
             *old = new;
         }
-        Item::Table(t) => {
-            for k in SOURCE_KEYS
-                .iter()
-                .chain(&["default-features", "default_features"])
-            {
-                t.remove(k);
-            }
-            if t.get("workspace").and_then(Item::as_bool) != Some(true) {
-                t.insert("workspace", Item::Value(Value::from(true)));
-            }
-            if default_features == Some(true) {
-                t.insert("default-features", Item::Value(Value::from(true)));
-            }
-        }
         _ => return Err(shape(&full, "it is neither a version string nor a table")),
     }
     Ok(true)
@@ -409,8 +461,8 @@ pub(crate) fn set_workspace_dependency(
                 }
                 Value::InlineTable(table)
             };
-            let table = table_mut(doc, &path)?;
-            table.insert(key, Item::Value(value));
+            table_mut(doc, &path)?;
+            insert_new(doc, &path, key, Item::Value(value));
             Ok(true)
         }
         Some(item) => {
@@ -462,7 +514,12 @@ pub(crate) fn remove_workspace_dependency(
     doc: &mut DocumentMut,
     key: &str,
 ) -> Result<bool, ShapeError> {
-    set_key(doc, &["workspace", "dependencies"], key, None)
+    let path = ["workspace", "dependencies"];
+    if table_ref(doc, &path).is_none_or(|t| t.get(key).is_none()) {
+        return Ok(false);
+    }
+    remove(doc, &path, key)?;
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -629,9 +686,10 @@ mod tests {
         let mut doc: DocumentMut = text.parse().unwrap();
         assert!(inherit_dependency(&mut doc, &["dependencies"], "rand", None).unwrap());
         let once = doc.to_string();
+        // The comment after the removed version stays, saying what it was about.
         assert_eq!(
             once,
-            "[dependencies.rand]\nfeatures = [\"std\"]\nworkspace = true\n"
+            "[dependencies.rand]\n# was `version = \"0.8\"`: v\nfeatures = [\"std\"]\nworkspace = true\n"
         );
         assert!(!inherit_dependency(&mut doc, &["dependencies"], "rand", None).unwrap());
     }

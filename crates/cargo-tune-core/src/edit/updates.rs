@@ -9,11 +9,15 @@
 //! apply. The one refusal with a fix of its own is a parent that pins the package exactly
 //! (`thiserror` requires `thiserror-impl = "=2.0.18"`): the two are then updated together, when
 //! cargo says that moves the package.
+//!
+//! The updates of one duplicate-version finding stay only if, together, they remove a version of
+//! its package (`cargo tree -d --target all` on the scratch lockfile): moving some holders of a
+//! version that others keep changes Cargo.lock and builds nothing less.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use cargo_tune_schema::SkippedChange;
+use cargo_tune_schema::{FindingCode, SkippedChange};
 
 use super::ops::EditOp;
 use super::plan::EditPlan;
@@ -157,9 +161,10 @@ impl Trial {
         out
     }
 
-    /// The packages compiled in several versions for the host, as `cargo tree -d` lists them
-    /// for the scratch lockfile; `None` without one.
-    fn host_duplicates(
+    /// The packages in several versions, as `cargo tree -d --target all` lists them for the
+    /// scratch lockfile (every target: an update must not trade a duplicate on one platform for
+    /// one on another); `None` without one.
+    fn duplicates(
         &self,
         manifest: &Path,
         root: &Path,
@@ -179,7 +184,7 @@ impl Trial {
             ))
             .env("RUSTC_BOOTSTRAP", "1")
             .args(["-d", "--workspace", "--depth", "0", "--prefix", "none"])
-            .args(["-e", "normal,build,dev"])
+            .args(["-e", "normal,build,dev", "--target", "all"])
             .current_dir(root)
             .output()
             .ok()?;
@@ -285,7 +290,7 @@ enum Checked {
     Skip(String),
 }
 
-/// Host duplicates as the last kept step left them.
+/// Duplicates as the last kept step left them.
 type Duplicates = Option<BTreeMap<String, Vec<String>>>;
 
 fn check(
@@ -316,13 +321,13 @@ fn check(
             if !added.is_empty() {
                 harm.push(format!("it would add to Cargo.lock: {}", added.join("; ")));
             }
-            let after = trial.host_duplicates(manifest, root, options);
+            let after = trial.duplicates(manifest, root, options);
             if let (Some(before), Some(after)) = (duplicates.as_ref(), after.as_ref()) {
                 for (name, versions) in after {
                     let had = before.get(name).map_or(1, Vec::len);
                     if versions.len() > had {
                         harm.push(format!(
-                            "it would compile {name} in {} versions for the host ({})",
+                            "it would make cargo tree -d list {name} in {} versions ({})",
                             versions.len(),
                             versions.join(", ")
                         ));
@@ -406,45 +411,155 @@ fn check(
     }
 }
 
+/// The package a `cargo update` of a duplicate-version finding is for (the finding's subject);
+/// `None` for other findings and plan steps, whose updates need not remove a duplicate.
+fn duplicate_of(finding: Option<&str>) -> Option<String> {
+    let (code, subject) = finding?.split_once(':')?;
+    matches!(
+        FindingCode::parse(code)?,
+        FindingCode::DuplicateVersion | FindingCode::DuplicateVersionOtherTarget
+    )
+    .then(|| subject.to_owned())
+}
+
+/// Whether the updates of one duplicate, with cargo's account of each, removed a version of
+/// `name`: by `cargo tree -d` on the scratch lockfile, or, without one, by cargo's account.
+fn removes(
+    name: &str,
+    before: &Duplicates,
+    after: &Duplicates,
+    outcomes: &[&[String]],
+) -> Result<(), String> {
+    let listed = |d: &BTreeMap<String, Vec<String>>| d.get(name).map_or(1, Vec::len);
+    match (before, after) {
+        (Some(before), Some(after)) => {
+            if listed(after) < listed(before) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "cargo tree -d would still list {name} in {} versions ({})",
+                    listed(after),
+                    after.get(name).map(|v| v.join(", ")).unwrap_or_default()
+                ))
+            }
+        }
+        _ => {
+            let moved = outcomes.iter().flat_map(|o| o.iter()).any(|line| {
+                let mut words = line.split_whitespace();
+                matches!(
+                    words.next(),
+                    Some("Removing" | "Updating" | "Downgrading" | "Upgrading")
+                ) && words.next() == Some(name)
+            });
+            if moved {
+                Ok(())
+            } else {
+                Err(format!(
+                    "cargo would leave every version of {name} in Cargo.lock"
+                ))
+            }
+        }
+    }
+}
+
 /// Tries every `cargo update` of `plan` in order: a feasible one keeps cargo's account of what it
 /// changes, a parent's exact pin turns into updating both, and an infeasible or harmful one
-/// leaves the plan (with its step) as a skipped change that gives the reason.
+/// leaves the plan (with its step) as a skipped change that gives the reason. The updates of one
+/// duplicate-version finding are kept only together, and only when they remove a version of
+/// its package: updates that move its holders but leave the duplicate change Cargo.lock for
+/// nothing, so they are all left out, with what would remain.
 pub fn check_updates(plan: &mut EditPlan, options: &CargoOptions) {
     let Some(EditOp::CargoUpdate { manifest, .. }) = plan.commands.first().cloned() else {
         return;
     };
     let commands = std::mem::take(&mut plan.commands);
     let mut trial = Trial::new(&manifest.with_file_name("Cargo.lock"));
-    let mut duplicates = trial.host_duplicates(&manifest, &plan.root, options);
+    let mut duplicates = trial.duplicates(&manifest, &plan.root, options);
+    // The updates in plan order, grouped by the duplicate they are for.
+    let mut groups: Vec<(Option<String>, Vec<EditOp>)> = Vec::new();
     for op in commands {
-        match check(&op, &plan.root, options, &mut trial, &mut duplicates) {
-            Checked::Keep(checked) => {
-                for step in &mut plan.steps {
-                    for planned in &mut step.ops {
-                        if *planned == op {
-                            *planned = checked.clone();
-                        }
-                    }
+        let finding = plan
+            .steps
+            .iter()
+            .find(|s| s.ops.contains(&op))
+            .and_then(|s| s.finding.as_deref());
+        let target = duplicate_of(finding);
+        match groups
+            .iter_mut()
+            .find(|(t, _)| target.is_some() && *t == target)
+        {
+            Some((_, ops)) => ops.push(op),
+            None => groups.push((target, vec![op])),
+        }
+    }
+    for (target, ops) in groups {
+        let lock_before = match &trial {
+            Trial::Scratch { lock, .. } => std::fs::read(lock).ok(),
+            Trial::DryRun => None,
+        };
+        let duplicates_before = duplicates.clone();
+        let mut kept: Vec<(EditOp, EditOp)> = Vec::new();
+        for op in ops {
+            match check(&op, &plan.root, options, &mut trial, &mut duplicates) {
+                Checked::Keep(checked) => kept.push((op, checked)),
+                Checked::Skip(reason) => skip(plan, &op, &reason),
+            }
+        }
+        if let (Some(name), false) = (&target, kept.is_empty()) {
+            let outcomes: Vec<&[String]> = kept
+                .iter()
+                .filter_map(|(_, c)| match c {
+                    EditOp::CargoUpdate { outcome, .. } => Some(outcome.as_slice()),
+                    _ => None,
+                })
+                .collect();
+            if let Err(left) = removes(name, &duplicates_before, &duplicates, &outcomes) {
+                // Back to the lockfile before these updates: later ones start from it.
+                if let (Trial::Scratch { lock, .. }, Some(bytes)) = (&trial, &lock_before) {
+                    let _ = crate::fsutil::write_atomic(lock, bytes);
                 }
-                if !plan.commands.contains(&checked) {
-                    plan.commands.push(checked);
+                duplicates = duplicates_before;
+                let reason = format!(
+                    "{left} after {}: it would change Cargo.lock without removing the duplicate",
+                    match kept.len() {
+                        1 => "this update".to_owned(),
+                        n => format!("the {n} updates for it"),
+                    }
+                );
+                for (op, _) in &kept {
+                    skip(plan, op, &reason);
+                }
+                continue;
+            }
+        }
+        for (op, checked) in kept {
+            for step in &mut plan.steps {
+                for planned in &mut step.ops {
+                    if *planned == op {
+                        *planned = checked.clone();
+                    }
                 }
             }
-            Checked::Skip(reason) => {
-                for step in &mut plan.steps {
-                    if step.ops.contains(&op) {
-                        step.ops.retain(|o| *o != op);
-                        plan.skipped.push(SkippedChange {
-                            finding: step.finding.clone(),
-                            summary: step.summary.clone(),
-                            reason: reason.clone(),
-                        });
-                    }
-                }
-                plan.steps.retain(|s| !s.ops.is_empty());
+            if !plan.commands.contains(&checked) {
+                plan.commands.push(checked);
             }
         }
     }
+}
+
+/// Takes `op` out of the plan's steps, each step that held it shown as skipped with `reason`.
+fn skip(plan: &mut EditPlan, op: &EditOp, reason: &str) {
+    for step in &mut plan.steps {
+        if step.ops.contains(op) {
+            step.ops.retain(|o| o != op);
+            plan.skipped.push(SkippedChange {
+                finding: step.finding.clone(),
+                summary: step.summary.clone(),
+                reason: reason.to_owned(),
+            });
+        }
+    }
+    plan.steps.retain(|s| !s.ops.is_empty());
 }
 
 #[cfg(test)]
@@ -492,6 +607,36 @@ mod tests {
             .map(str::to_owned)
             .to_vec();
         assert!(added_copies(&moved, &before).is_empty());
+    }
+
+    #[test]
+    fn an_update_counts_only_when_it_removes_the_duplicate_it_is_for() {
+        assert_eq!(
+            duplicate_of(Some("duplicate-version:syn")),
+            Some("syn".to_owned())
+        );
+        assert_eq!(duplicate_of(Some("compiled-twice:syn@2.0.1")), None);
+        assert_eq!(duplicate_of(None), None);
+        let listed = |entries: &[(&str, &[&str])]| -> Duplicates {
+            Some(
+                entries
+                    .iter()
+                    .map(|(n, v)| ((*n).to_owned(), v.iter().map(|v| (*v).to_owned()).collect()))
+                    .collect(),
+            )
+        };
+        let before = listed(&[("syn", &["1.0.109", "2.0.1"])]);
+        assert!(removes("syn", &before, &listed(&[]), &[]).is_ok());
+        let left = removes("syn", &before, &before, &[]).unwrap_err();
+        assert_eq!(
+            left,
+            "cargo tree -d would still list syn in 2 versions (1.0.109, 2.0.1)"
+        );
+        // Without a scratch lockfile, cargo's account says whether a version went.
+        let moved = ["Updating syn v1.0.109 -> v2.0.1".to_owned()];
+        let other = ["Updating quote v1.0.1 -> v1.0.2".to_owned()];
+        assert!(removes("syn", &None, &None, &[&moved]).is_ok());
+        assert!(removes("syn", &None, &None, &[&other]).is_err());
     }
 
     #[test]

@@ -531,9 +531,11 @@ pub fn apply_plan(
                 members.join(",")
             ),
             ops: Vec::new(),
+            notes: Vec::new(),
         }],
         files,
         commands: Vec::new(),
         skipped: Vec::new(),
+        left_out: Vec::new(),
     })
 }

@@ -146,8 +146,8 @@ pub fn change_set_of(
                 members: &members,
                 ..*inputs
             };
-            match change.edits(&view) {
-                Ok(ops) => ops,
+            match change.edits_noted(&view) {
+                Ok(edits) => edits,
                 Err(not) => {
                     skipped.push(skip(not.reason));
                     continue;
@@ -159,6 +159,7 @@ pub fn change_set_of(
             slot,
             finding: finding_id.to_owned(),
         });
+        let crate::change::Edits { ops, notes } = ops;
         let mut changed = false;
         for op in &ops {
             if let EditOp::CargoUpdate { .. } = op {
@@ -178,7 +179,13 @@ pub fn change_set_of(
                 finding: Some(finding_id.to_owned()),
                 summary: suggestion.summary.clone(),
                 ops,
+                notes,
             });
+        } else {
+            // Nothing to edit, but a part left out is still news: say why it stays.
+            for note in notes {
+                skipped.push(skip(note));
+            }
         }
     }
     Ok(EditPlan::assemble(

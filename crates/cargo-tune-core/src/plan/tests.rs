@@ -114,6 +114,7 @@ fn an_entry_members_come_to_inherit_is_not_removed_as_unused() {
             vec![SuggestedChange::CentralizeDependency {
                 name: "itoa".into(),
                 requirement: Some("1".into()),
+                source: None,
             }],
         ),
     ];
@@ -240,6 +241,7 @@ fn planning_the_result_again_changes_nothing() {
             vec![SuggestedChange::CentralizeDependency {
                 name: "itoa".into(),
                 requirement: None,
+                source: None,
             }],
         ),
         finding(
@@ -266,4 +268,49 @@ fn planning_the_result_again_changes_nothing() {
     };
     let second = plan(&again, &findings);
     assert!(second.is_empty(), "{}", second.display());
+}
+
+/// One package in two semver-incompatible copies under renamed keys (actix-web's rustls): the
+/// two suggestions hold two slots, so one plan centralizes both, and planning the result again
+/// finds nothing to do.
+#[test]
+fn each_copy_of_a_renamed_package_is_centralized_in_one_plan() {
+    let member = |name: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\npublish = false\n\n[dependencies]\ntls-21 = {{ package = \"tls\", version = \"0.21\" }}\ntls-23 = {{ package = \"tls\", version = \"0.23\" }}\n"
+        )
+    };
+    let (a, b) = (member("a"), member("b"));
+    let ws1 = ws(
+        "[workspace]\nmembers = [\"a\", \"b\"]\n",
+        &[("a/Cargo.toml", &a), ("b/Cargo.toml", &b)],
+    );
+    let centralize = |req: &str| {
+        finding(
+            FindingCode::WorkspaceDepNotInherited,
+            &format!("tls@{req}"),
+            vec![SuggestedChange::CentralizeDependency {
+                name: "tls".into(),
+                requirement: Some(req.into()),
+                source: None,
+            }],
+        )
+    };
+    let findings = [centralize("0.21"), centralize("0.23")];
+    let first = plan(&ws1, &findings);
+    assert_eq!(first.steps.len(), 2, "{}", first.display());
+    assert!(first.skipped.is_empty(), "{:?}", reasons(&first));
+    let root = after(&first, "Cargo.toml");
+    assert!(
+        root.contains("tls-21 = { package = \"tls\", version = \"0.21\" }\ntls-23 = { package = \"tls\", version = \"0.23\" }\n"),
+        "{root}"
+    );
+    let ws2 = ws(
+        &root,
+        &[
+            ("a/Cargo.toml", &after(&first, "a/Cargo.toml")),
+            ("b/Cargo.toml", &after(&first, "b/Cargo.toml")),
+        ],
+    );
+    assert!(plan(&ws2, &findings).is_empty());
 }

@@ -26,6 +26,9 @@ pub fn render_apply_markdown(
         for op in &step.ops {
             writeln!(out, "  - {}", op.describe(&plan.root))?;
         }
+        for note in &step.notes {
+            writeln!(out, "  - note: {note}")?;
+        }
     }
     for skipped in &plan.skipped {
         let id = skipped
@@ -38,6 +41,9 @@ pub fn render_apply_markdown(
             "- skipped: {}{id}: {}",
             skipped.summary, skipped.reason
         )?;
+    }
+    for line in crate::edit::left_out_summary(&plan.left_out) {
+        writeln!(out, "- left out: {line}")?;
     }
     let diff = plan.unified_diff();
     if !diff.is_empty() {

@@ -60,6 +60,47 @@ pub fn compat_bucket(req: &str) -> Option<(u64, u64, u64)> {
     })
 }
 
+/// A copy's bucket as people write it: `1`, `0.3`, `0.0.4`.
+pub fn bucket_label((major, minor, patch): (u64, u64, u64)) -> String {
+    match (major, minor) {
+        (0, 0) => format!("0.0.{patch}"),
+        (0, minor) => format!("0.{minor}"),
+        (major, _) => major.to_string(),
+    }
+}
+
+/// A requirement in canonical form, so that `0.1` and `^0.1.0` compare equal.
+pub fn canonical_req(req: &str) -> String {
+    match semver::VersionReq::parse(req) {
+        Ok(parsed) => parsed
+            .comparators
+            .iter()
+            .map(|c| {
+                let op = format!("{:?}", c.op);
+                format!(
+                    "{op}{}.{}.{}",
+                    c.major,
+                    c.minor.unwrap_or(0),
+                    c.patch.unwrap_or(0)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        Err(_) => req.trim().to_owned(),
+    }
+}
+
+/// The lowest version a requirement's first comparator admits: what a published crate promises
+/// to work with.
+pub fn lower_bound(req: &str) -> semver::Version {
+    semver::VersionReq::parse(req)
+        .ok()
+        .and_then(|r| r.comparators.first().cloned())
+        .map_or(semver::Version::new(0, 0, 0), |c| {
+            semver::Version::new(c.major, c.minor.unwrap_or(0), c.patch.unwrap_or(0))
+        })
+}
+
 /// One dependency as written in a manifest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DependencyDecl {
@@ -185,6 +226,36 @@ impl ManifestDoc {
             table = item.as_table_like()?;
         }
         best.map(|offset| self.location_at(offset))
+    }
+
+    /// Whether `cargo publish` may upload this package (`publish` absent, `true` or a list of
+    /// registries), so that others resolve its requirements; `root` answers
+    /// `publish.workspace = true`. A manifest without `[package]` publishes nothing.
+    pub fn publishes(&self, root: &ManifestDoc) -> bool {
+        fn allowed(item: Option<&Item>) -> Option<bool> {
+            match item? {
+                i if i.as_bool().is_some() => i.as_bool(),
+                i => i.as_array().map(|a| !a.is_empty()),
+            }
+        }
+        let Some(package) = self.doc.get("package").and_then(Item::as_table_like) else {
+            return false;
+        };
+        let publish = package.get("publish");
+        let inherited = publish
+            .and_then(Item::as_table_like)
+            .and_then(|t| t.get("workspace"))
+            .and_then(Item::as_bool)
+            == Some(true);
+        if inherited {
+            let from_root = root
+                .doc
+                .get("workspace")
+                .and_then(|w| w.get("package"))
+                .and_then(|p| p.get("publish"));
+            return allowed(from_root).unwrap_or(true);
+        }
+        allowed(publish).unwrap_or(true)
     }
 
     /// Every dependency declared in this manifest, in file order per table.

@@ -17,7 +17,8 @@ pub use config::{CargoConfig, ConfigLayer};
 pub use env::BuildEnv;
 pub use lockfile::{LockedPackage, Lockfile};
 pub use manifest::{
-    DependencyDecl, DependencyKind, ManifestDoc, Origin, compat_bucket, normalize, relative_path,
+    DependencyDecl, DependencyKind, ManifestDoc, Origin, bucket_label, canonical_req,
+    compat_bucket, lower_bound, normalize, relative_path,
 };
 pub use model::{LoadOptions, Member, WorkspaceModel, find_manifest, rustup_home};
 pub use registry_index::RegistryIndex;

@@ -61,8 +61,10 @@ fn showcase_fires_every_profile_and_dependency_analysis() {
         "unknown-profile-key:release.debug-assertion",
         "lto-against-goal:release",
         "codegen-units-against-goal:release",
-        "workspace-dep-not-inherited:tinyrand",
-        "workspace-dep-features-differ:tinyrand",
+        // Two copies of tinyrand (two paths): one finding each, named by the copy.
+        "workspace-dep-not-inherited:tinyrand@vendor/tinyrand-0.1",
+        "workspace-dep-not-inherited:tinyrand@vendor/tinyrand-0.2",
+        "workspace-dep-features-differ:tinyrand@vendor/tinyrand-0.1",
         "workspace-dep-unused:tinyrand-next",
     ] {
         assert!(has(&report, id), "missing {id} in {:?}", codes(&report));

@@ -127,6 +127,7 @@ fn plan_for(root: &Path, text: String) -> Result<(EditPlan, bool), String> {
         let change = Change::Centralize {
             name: dep.package,
             requirement: None,
+            source: None,
         };
         if let Ok(more) = change.edits(&inputs) {
             centralized = !more.is_empty();

@@ -1,6 +1,7 @@
 //! The one integration-test binary: every end-to-end test of the `cargo-tune` command.
 
 mod apply;
+mod apply_fixed_point;
 mod audit;
 mod bench;
 mod browser;

@@ -166,6 +166,14 @@ impl<'m> Graph<'m> {
         self.declared_features[i].get_or_init(|| self.packages[i].features.parse())
     }
 
+    /// Every package of the resolve that depends on `of`, for any target: what `cargo update`
+    /// has to satisfy, whichever platform builds it.
+    pub(super) fn dependents(&self, of: usize) -> Vec<usize> {
+        (0..self.packages.len())
+            .filter(|&from| self.edges[from].iter().any(|e| e.to == of))
+            .collect()
+    }
+
     pub(super) fn label(&self, i: usize) -> String {
         format!("{} {}", self.packages[i].name, self.packages[i].version)
     }

@@ -95,6 +95,7 @@ fn analyse(inputs: &Inputs<'_>) -> Vec<Finding> {
         members: inputs.members,
         graph: &graph,
         index: inputs.index,
+        all_reach: &all_reach,
     };
     for (name, versions) in &host_groups {
         // One version from two sources is a question of where it comes from, not of versions.

@@ -15,6 +15,8 @@ pub(super) struct Reporter<'a> {
     pub(super) members: &'a [Member],
     pub(super) graph: &'a Graph<'a>,
     pub(super) index: &'a RegistryIndex,
+    /// What every target reaches: how a holder only another platform builds is reached.
+    pub(super) all_reach: &'a Reach,
 }
 
 impl Reporter<'_> {
@@ -53,7 +55,6 @@ impl Reporter<'_> {
             );
             let mut kinds = BTreeSet::new();
             let mut dependents = Vec::new();
-            let mut blocked = Vec::new();
             for (from, edge_kinds) in &reach.incoming[v] {
                 kinds.extend(edge_kinds.iter().copied());
                 let parent = graph.packages[*from];
@@ -66,9 +67,6 @@ impl Reporter<'_> {
                     "req": requirement.display(),
                     "admits_newest": admits,
                 }));
-                if !admits {
-                    blocked.push((*from, requirement));
-                }
             }
             evidence_versions.push(json!({
                 "version": package.version.to_string(),
@@ -82,6 +80,18 @@ impl Reporter<'_> {
             if v == newest_i {
                 continue;
             }
+            // What `cargo update` must satisfy: every dependent of this version on any target,
+            // not only the host's. Suggested updates are the ones that remove the version.
+            let blocked: Vec<(usize, Requirement)> = graph
+                .dependents(v)
+                .into_iter()
+                .filter_map(|from| {
+                    let requirement = requirement_on(graph.packages[from], package);
+                    let admits = requirement.admits(&newest.version)
+                        && same_source(package.source.as_ref(), newest.source.as_ref());
+                    (!admits).then_some((from, requirement))
+                })
+                .collect();
             if blocked.is_empty() {
                 if package.source.as_ref().is_some_and(|s| {
                     s.repr.starts_with("registry+") || s.repr.starts_with("sparse+")
@@ -103,6 +113,11 @@ impl Reporter<'_> {
                 }
                 continue;
             }
+            // Updates of holders remove this version only when every holder moves; one that only
+            // a person can move (or nothing moves) leaves it, and the updates alone would churn
+            // Cargo.lock for nothing.
+            let mut updates: Vec<(usize, Suggestion)> = Vec::new();
+            let mut stuck: Vec<usize> = Vec::new();
             for (from, requirement) in blocked {
                 let parent = graph.packages[from];
                 notes.push(format!(
@@ -114,7 +129,7 @@ impl Reporter<'_> {
                 ));
                 // Index lookups cost file reads; only duplicates the host builds get them.
                 let use_index = code == FindingCode::DuplicateVersion;
-                if let Some(suggestion) = self.unblock(
+                match self.unblock(
                     from,
                     name,
                     &newest.version,
@@ -123,13 +138,40 @@ impl Reporter<'_> {
                     reach,
                     &mut location,
                 ) {
-                    push_unique(&mut suggestions, suggestion);
-                } else if parent.source.is_none() && !graph.is_member[from] {
-                    notes.push(format!(
-                        "{} is a path dependency; edit its manifest",
-                        graph.label(from)
-                    ));
+                    Some(suggestion) => {
+                        let suggestion = self.feasible(from, suggestion);
+                        if matches!(suggestion.change, SuggestedChange::CargoUpdate { .. }) {
+                            updates.push((from, suggestion));
+                        } else {
+                            push_unique(&mut suggestions, suggestion);
+                            stuck.push(from);
+                        }
+                    }
+                    None => {
+                        if parent.source.is_none() && !graph.is_member[from] {
+                            notes.push(format!(
+                                "{} is a path dependency; edit its manifest",
+                                graph.label(from)
+                            ));
+                        }
+                        stuck.push(from);
+                    }
                 }
+            }
+            if stuck.is_empty() {
+                for (_, update) in updates {
+                    push_unique(&mut suggestions, update);
+                }
+            } else if !updates.is_empty() {
+                let moved: Vec<String> = updates.iter().map(|(f, _)| graph.label(*f)).collect();
+                let held: Vec<String> = stuck.iter().map(|&f| graph.label(f)).collect();
+                notes.push(format!(
+                    "`cargo update` could move {}, but {name} {} stays while {} hold{} it, so no update is suggested",
+                    moved.join(", "),
+                    package.version,
+                    held.join(", "),
+                    if held.len() == 1 { "s" } else { "" }
+                ));
             }
         }
 
@@ -176,6 +218,113 @@ impl Reporter<'_> {
             finding = finding.with_suggestion(suggestion);
         }
         finding
+    }
+
+    /// `suggestion` as it is, unless it is an update `cargo update` cannot make: a dependent of
+    /// the package it moves (on any target) does not admit the release. That dependent pins the
+    /// package (`serde_core` requires `serde_derive = "=1.0.228"`) and moves with it or not at
+    /// all, which the index cannot promise: the update becomes the manual step it stands for.
+    fn feasible(&self, from: usize, suggestion: Suggestion) -> Suggestion {
+        let SuggestedChange::CargoUpdate { precise, .. } = &suggestion.change else {
+            return suggestion;
+        };
+        let graph = self.graph;
+        let Ok(release) = Version::parse(precise) else {
+            return suggestion;
+        };
+        let parent = graph.packages[from];
+        let pins: Vec<(usize, Requirement)> = graph
+            .dependents(from)
+            .into_iter()
+            .map(|d| (d, requirement_on(graph.packages[d], parent)))
+            .filter(|(_, r)| !r.admits(&release))
+            .collect();
+        let Some((pin, requirement)) = pins.first() else {
+            return self.adds_nothing(from, &release, suggestion);
+        };
+        let pinned_by = graph.label(*pin);
+        Suggestion::new(
+            format!(
+                "{} (but {pinned_by} requires {} {}: it moves only together with {})",
+                suggestion.summary,
+                parent.name,
+                requirement.display(),
+                graph.packages[*pin].name
+            ),
+            SuggestedChange::Manual {
+                text: format!(
+                    "move {} {} to {release} together with {pinned_by}, which requires {} {}: \
+                     `cargo update -p {}@{} -p {}@{}` once a release of {} takes {release}",
+                    parent.name,
+                    parent.version,
+                    parent.name,
+                    requirement.display(),
+                    parent.name,
+                    parent.version,
+                    graph.packages[*pin].name,
+                    graph.packages[*pin].version,
+                    graph.packages[*pin].name
+                ),
+            },
+        )
+    }
+
+    /// `suggestion` (an update of `from` to `release`) as it is, unless the release depends on
+    /// something the resolve holds in no version of a compatible range: the update would add
+    /// packages (yoke-derive 0.8.4 brings synstructure 0.14 next to 0.13), which `cargo tune
+    /// apply` refuses, so it becomes a manual step that says what it would add. A dependency held
+    /// in an older compatible version is moved along by cargo (actix-tls 3.6 takes actix-rt
+    /// 2.15, the lockfile's 2.11 moves). Optional dependencies are left
+    /// to the trial: whether they are on depends on features the index does not resolve.
+    fn adds_nothing(&self, from: usize, release: &Version, suggestion: Suggestion) -> Suggestion {
+        let graph = self.graph;
+        let parent = graph.packages[from];
+        let Some(entry) = self
+            .index
+            .releases_where(&parent.name, |v| v == release)
+            .into_iter()
+            .next()
+        else {
+            return suggestion;
+        };
+        let mut added: Vec<String> = entry
+            .deps
+            .iter()
+            .filter(|d| d.kind != "dev" && !d.optional)
+            // A held version in the requirement's semver-compatible range can move to one it
+            // admits (cargo updates it with the parent); only another range adds a version.
+            .filter(|d| {
+                let wanted = crate::workspace::compat_bucket(&d.req.to_string());
+                !graph.packages.iter().any(|p| {
+                    p.name == d.package
+                        && (d.req.matches(&p.version)
+                            || wanted.is_some() && wanted == compat_bucket_of(&p.version))
+                })
+            })
+            .map(|d| format!("{} {}", d.package, d.req))
+            .collect();
+        if added.is_empty() {
+            return suggestion;
+        }
+        added.sort();
+        added.dedup();
+        Suggestion::new(
+            format!(
+                "{} (but it needs {}, which Cargo.lock does not hold: the update would add packages)",
+                suggestion.summary,
+                added.join(", ")
+            ),
+            SuggestedChange::Manual {
+                text: format!(
+                    "move {} {} to {release} if adding {} is acceptable: `cargo update -p {}@{} --precise {release}`",
+                    parent.name,
+                    parent.version,
+                    added.join(", "),
+                    parent.name,
+                    parent.version
+                ),
+            },
+        )
     }
 
     /// What would free the blocking parent `from` to accept `wanted`, ending at something the
@@ -262,6 +411,11 @@ impl Reporter<'_> {
         }
         // A semver-incompatible release: only a manifest can ask for it. Name the direct
         // dependency of a member that brings the parent in, the package the user can change.
+        let reach = if reach.reached[from] {
+            reach
+        } else {
+            self.all_reach
+        };
         let chain = trace_back(&reach.parent, from);
         let (member, direct) = match chain.as_slice() {
             [member, direct, ..] => (*member, *direct),
@@ -394,6 +548,12 @@ impl Reporter<'_> {
         }
         findings
     }
+}
+
+/// The semver-compatible range a version belongs to, as [`crate::workspace::compat_bucket`]
+/// gives it for a requirement.
+fn compat_bucket_of(version: &Version) -> Option<(u64, u64, u64)> {
+    crate::workspace::compat_bucket(&format!("^{version}"))
 }
 
 pub(super) fn push_unique(suggestions: &mut Vec<Suggestion>, suggestion: Suggestion) {

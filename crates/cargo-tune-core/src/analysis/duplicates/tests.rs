@@ -518,3 +518,145 @@ fn advice_ends_at_the_members_direct_dependency_and_skips_a_self_reexport() {
         "{summaries:?}"
     );
 }
+
+/// The index of `p`: 1.3.0 moves to c 2.
+fn p_moves_to_c2() -> RegistryIndex {
+    let mut index = RegistryIndex::default();
+    index.insert_cache(
+        "p",
+        synth_cache(&[
+            ("1.0.0", line("p", "1.0.0", &[("c", "^1")], false)),
+            ("1.3.0", line("p", "1.3.0", &[("c", "^2")], false)),
+        ]),
+    );
+    index
+}
+
+#[test]
+fn an_update_a_dependent_pins_against_is_a_manual_step() {
+    // q requires p exactly, so `cargo update -p p@1.0.0 --precise 1.3.0` cannot succeed.
+    let m = metadata(&[
+        pkg(
+            "app",
+            "0.1.0",
+            vec![normal("q", "1.0.0", "^1"), normal("c", "2.0.0", "^2")],
+        ),
+        pkg("q", "1.0.0", vec![normal("p", "1.0.0", "=1.0.0")]),
+        pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+        pkg("c", "1.0.0", vec![]),
+        pkg("c", "2.0.0", vec![]),
+    ]);
+    let found = run_on(&m, &p_moves_to_c2());
+    let dup = found
+        .iter()
+        .find(|f| f.code == FindingCode::DuplicateVersion)
+        .unwrap();
+    assert_eq!(dup.suggestions.len(), 1, "{:?}", dup.suggestions);
+    assert!(
+        matches!(&dup.suggestions[0].change, SuggestedChange::Manual { text }
+            if text.contains("together with q 1.0.0") && text.contains("-p p@1.0.0 -p q@1.0.0")),
+        "{:?}",
+        dup.suggestions[0]
+    );
+}
+
+#[test]
+fn updates_that_leave_the_version_held_are_not_suggested() {
+    // p could move to c 2, but r holds c 1 with no compatible release that does not.
+    let m = metadata(&[
+        pkg(
+            "app",
+            "0.1.0",
+            vec![
+                normal("p", "1.0.0", "^1"),
+                normal("r", "1.0.0", "^1"),
+                normal("c", "2.0.0", "^2"),
+            ],
+        ),
+        pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+        pkg("r", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+        pkg("c", "1.0.0", vec![]),
+        pkg("c", "2.0.0", vec![]),
+    ]);
+    let found = run_on(&m, &p_moves_to_c2());
+    let dup = &found[0];
+    assert!(
+        !dup.suggestions
+            .iter()
+            .any(|s| matches!(s.change, SuggestedChange::CargoUpdate { .. })),
+        "{:?}",
+        dup.suggestions
+    );
+    let note = dup.evidence["note"].as_str().unwrap();
+    assert!(
+        note.contains("could move p 1.0.0, but c 1.0.0 stays while r 1.0.0 holds it"),
+        "{note}"
+    );
+    // With r gone, the update of p removes c 1 and is suggested.
+    let m = c_held_by_p("^1");
+    let found = run_on(&m, &p_moves_to_c2());
+    assert_eq!(
+        found[0].suggestions[0].change,
+        SuggestedChange::CargoUpdate {
+            spec: "p@1.0.0".to_owned(),
+            precise: "1.3.0".to_owned()
+        }
+    );
+}
+
+#[test]
+fn an_update_that_would_add_packages_is_a_manual_step() {
+    // p 1.3.0 takes c 2 but also needs d, which nothing in the resolve holds.
+    let m = c_held_by_p("^1");
+    let mut index = RegistryIndex::default();
+    index.insert_cache(
+        "p",
+        synth_cache(&[
+            ("1.0.0", line("p", "1.0.0", &[("c", "^1")], false)),
+            (
+                "1.3.0",
+                line("p", "1.3.0", &[("c", "^2"), ("d", "^1")], false),
+            ),
+        ]),
+    );
+    let found = run_on(&m, &index);
+    assert!(
+        matches!(&found[0].suggestions[0].change, SuggestedChange::Manual { text }
+            if text.contains("if adding d ^1 is acceptable")),
+        "{:?}",
+        found[0].suggestions
+    );
+    // e ^1.2 is not what is held (1.0.0), but cargo moves e along: still an update.
+    let m = metadata(&[
+        pkg(
+            "app",
+            "0.1.0",
+            vec![
+                normal("p", "1.0.0", "^1"),
+                normal("c", "2.0.0", "^2"),
+                normal("e", "1.0.0", "^1"),
+            ],
+        ),
+        pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+        pkg("c", "1.0.0", vec![]),
+        pkg("c", "2.0.0", vec![]),
+        pkg("e", "1.0.0", vec![]),
+    ]);
+    let mut index = RegistryIndex::default();
+    index.insert_cache(
+        "p",
+        synth_cache(&[(
+            "1.3.0",
+            line("p", "1.3.0", &[("c", "^2"), ("e", "^1.2")], false),
+        )]),
+    );
+    let found = run_on(&m, &index);
+    assert!(
+        matches!(
+            &found[0].suggestions[0].change,
+            SuggestedChange::CargoUpdate { .. }
+        ),
+        "{:?}",
+        found[0].suggestions
+    );
+}

@@ -6,11 +6,21 @@ use std::path::PathBuf;
 use cargo_tune_core::apply::Selector;
 use cargo_tune_core::apply::command::{self, ApplyRequest};
 use cargo_tune_core::report::{render_apply_markdown, render_json};
-use cargo_tune_schema::ApplyMode;
+use cargo_tune_schema::{ApplyMode, Direction};
 
 use crate::cli::common::{Format, ManifestOptions, OutputOptions};
 use crate::errors::ExpectedError;
 use crate::output::{OutputContext, Terminal, deliver};
+
+/// What `--include` adds to `--all`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Include {
+    /// Tidier manifests: centralized dependencies, unused entries and unknown keys removed.
+    #[value(alias = "tidier-manifests")]
+    Hygiene,
+    /// Release settings that optimise harder.
+    FasterProgram,
+}
 
 /// `cargo tune apply`.
 #[derive(Debug, clap::Args)]
@@ -24,10 +34,17 @@ pub(crate) struct ApplyArgs {
     #[arg(value_name = "SELECTION", value_parser = Selector::parse, conflicts_with = "plan")]
     selection: Vec<Selector>,
 
-    /// Apply the suggestions of every warning and error; notes are applied only when named,
-    /// alone or next to --all.
+    /// Apply the suggestions of every warning and error that make builds faster (a smaller
+    /// lockfile included); notes are applied only when named, alone or next to --all.
     #[arg(long, conflicts_with = "plan")]
     all: bool,
+
+    /// With --all, also apply these: `hygiene` (centralizing dependencies, removing unused
+    /// entries and unknown keys: tidier manifests, no faster build) and `faster-program`
+    /// (settings that optimise harder at a cost in build time). Named findings are always
+    /// applied whole.
+    #[arg(long, value_name = "WHAT", value_delimiter = ',')]
+    include: Vec<Include>,
 
     /// Apply exactly the chosen steps of a `cargo tune plan` decision record; refused when the
     /// toolchain, Cargo.lock, the root Cargo.toml or the git commit differ from when it was
@@ -80,6 +97,14 @@ impl ApplyArgs {
             allow_dirty: self.allow_dirty,
             findings: self.findings.clone(),
             feature: self.feature.clone(),
+            include: self
+                .include
+                .iter()
+                .map(|i| match i {
+                    Include::Hygiene => Direction::TidierManifests,
+                    Include::FasterProgram => Direction::FasterProgram,
+                })
+                .collect(),
         };
         let applied = command::run(&request, &mut Terminal::new(ctx))?;
         let options = ctx.render_options(destination.is_file());
