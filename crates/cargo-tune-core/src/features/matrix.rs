@@ -7,7 +7,7 @@ use std::path::Path;
 
 use cargo_tune_schema::{MatrixBuild, MatrixCost};
 
-use super::predict::Basis;
+use super::predict::{Basis, Work};
 use super::sets::{MemberFeatures, SetSpec};
 use crate::cargo::unit_graph::UnitGraph;
 use crate::cargo::{CargoCli, CargoOptions};
@@ -108,6 +108,7 @@ pub fn cost(
     builds: &[Option<(&UnitGraph, &[u64], u64)>],
     rejected: Vec<String>,
     basis: Option<&Basis>,
+    work: Work,
 ) -> MatrixCost {
     let accepted: Vec<(&UnitGraph, &[u64], u64)> = builds.iter().flatten().copied().collect();
     let distinct: HashSet<u64> = accepted.iter().map(|b| b.2).collect();
@@ -117,9 +118,9 @@ pub fn cost(
             let mut sequential = 0.0;
             let mut seen: HashSet<u64> = HashSet::new();
             for (graph, ids, _) in &accepted {
-                total += basis.predict(graph, &[]).wall_s;
+                total += basis.predict_for(graph, &[], work).wall_s;
                 let built: Vec<bool> = ids.iter().map(|id| seen.contains(id)).collect();
-                sequential += basis.predict(graph, &built).wall_s;
+                sequential += basis.predict_for(graph, &built, work).wall_s;
                 seen.extend(ids.iter().copied());
             }
             (Some(round(total)), Some(round(sequential)))

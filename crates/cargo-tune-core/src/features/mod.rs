@@ -379,25 +379,27 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
             o.spec.package == a.spec.package && o.build.as_ref().is_ok_and(|b| b.id == id)
         })
     };
+    // The matrix runs `ci_subcommand`: a `check` matrix is costed as checks.
+    let work = predict::Work::of(&request.ci_subcommand);
     let predict = |a: &Analysed<'_>| {
         a.build
             .as_ref()
             .ok()
             .zip(basis.as_ref())
-            .map(|(b, basis)| basis.predict(b.graph, &[]).wall_s)
+            .map(|(b, basis)| basis.predict_for(b.graph, &[], work).wall_s)
     };
     let mut required: Vec<matrix::Item<'_>> = Vec::new();
     let mut candidates: Vec<matrix::Item<'_>> = Vec::new();
-    for (a, set) in analysed.iter().zip(&report_sets) {
+    for a in &analysed {
         let kind = a.spec.kind;
         if matches!(kind, SetKind::NoDefault | SetKind::All) {
-            required.extend(item(a, a.spec.id.clone(), set.predicted_s));
+            required.extend(item(a, a.spec.id.clone(), predict(a)));
         }
         if matches!(
             kind,
             SetKind::Default | SetKind::NoDefault | SetKind::Feature | SetKind::All
         ) {
-            candidates.extend(item(a, a.spec.id.clone(), set.predicted_s));
+            candidates.extend(item(a, a.spec.id.clone(), predict(a)));
         }
     }
     for a in &each_analysed {
@@ -405,7 +407,7 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
             Some(i) => required.extend(item(
                 &analysed[i],
                 analysed[i].spec.id.clone(),
-                report_sets[i].predicted_s,
+                predict(&analysed[i]),
             )),
             None => {
                 let it = item(a, a.spec.id.clone(), predict(a));
@@ -455,13 +457,14 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
             .filter(|a| a.build.is_err())
             .map(|a| a.spec.flags())
             .collect();
-        matrix::cost(source, &graphs, rejected, basis.as_ref())
+        matrix::cost(source, &graphs, rejected, basis.as_ref(), work)
     };
     let proposed_cost = matrix::cost(
         "cargo tune features",
         &proposal_graphs,
         Vec::new(),
         basis.as_ref(),
+        work,
     );
     let github_actions = matrix::github_actions(&builds, &request.ci_subcommand);
     let ci = CiMatrix {

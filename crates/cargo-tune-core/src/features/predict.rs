@@ -133,6 +133,16 @@ impl Basis {
     /// The duration of every unit of `graph`; units in `built` (by index) are fresh and take
     /// nothing.
     pub fn predict(&self, graph: &UnitGraph, built: &[bool]) -> Predicted {
+        self.predict_for(graph, built, Work::Build)
+    }
+
+    /// As [`Basis::predict`], for a command that does `work` with the units of the build
+    /// graph `graph`.
+    pub fn predict_for(&self, graph: &UnitGraph, built: &[bool], work: Work) -> Predicted {
+        let checked = match work {
+            Work::Build => vec![false; graph.units.len()],
+            Work::Check => checked_units(graph),
+        };
         let mut durations = Vec::with_capacity(graph.units.len());
         let mut rmetas = Vec::with_capacity(graph.units.len());
         let mut matches = Vec::with_capacity(graph.units.len());
@@ -158,6 +168,17 @@ impl Basis {
                     durations.push(d);
                     rmetas.push((unit.kind() == "lib").then_some(d * self.rmeta_fraction));
                     matches.push(Match::Estimated);
+                }
+            }
+        }
+        // `cargo check` stops a checked unit where its metadata is written.
+        for (i, unit) in graph.units.iter().enumerate() {
+            if checked[i] {
+                durations[i] = rmetas[i]
+                    .unwrap_or(durations[i] * self.rmeta_fraction)
+                    .min(durations[i]);
+                if unit.kind() == "lib" {
+                    rmetas[i] = Some(durations[i]);
                 }
             }
         }
@@ -212,6 +233,51 @@ impl Basis {
             matches,
         }
     }
+}
+
+/// What a command does with the units of a build graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Work {
+    /// `cargo build`: every unit compiled whole.
+    Build,
+    /// `cargo check` (and clippy): the units built for the target only to their metadata;
+    /// proc-macros, build scripts and what they link are still built whole.
+    Check,
+}
+
+impl Work {
+    /// The work a CI matrix's cargo subcommand does.
+    pub fn of(subcommand: &str) -> Work {
+        match subcommand {
+            "check" | "clippy" => Work::Check,
+            _ => Work::Build,
+        }
+    }
+}
+
+/// The units of a build graph that `cargo check` only checks: all but proc-macros, build
+/// scripts, and everything they depend on (the host needs those built to run them).
+fn checked_units(graph: &UnitGraph) -> Vec<bool> {
+    let mut host = vec![false; graph.units.len()];
+    let mut stack: Vec<usize> = graph
+        .units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| matches!(u.kind(), "proc-macro" | "build-script"))
+        .map(|(i, _)| i)
+        .collect();
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut host[i], true) {
+            continue;
+        }
+        stack.extend(graph.units[i].dependencies.iter().map(|d| d.index));
+    }
+    graph
+        .units
+        .iter()
+        .zip(&host)
+        .map(|(u, &h)| !h && u.kind() != "run-build-script")
+        .collect()
 }
 
 /// How much longer a unit takes with `set` features than the same unit took with `timed`:
@@ -362,6 +428,30 @@ mod tests {
         // a without `std`: half its features (itself counted), half its 2 s. An unknown library
         // takes the median of the timed libraries: (2 + 3) / 2.
         assert_eq!(p.durations, [1.0, 2.5, 1.0]);
+    }
+
+    #[test]
+    fn a_check_stops_at_metadata_except_for_what_the_host_runs() {
+        let b = basis();
+        let same = graph(&serde_json::json!([
+            unit("a", "lib", &["std"], &[]),
+            unit("b", "lib", &[], &[0]),
+            unit("c", "bin", &[], &[1]),
+        ]));
+        // Libraries to their metadata; the binary, which has none timed, at the libraries'
+        // metadata share of their time (a half).
+        let p = b.predict_for(&same, &[], Work::Check);
+        assert_eq!(p.durations, [1.0, 1.5, 0.5]);
+        assert!(p.wall_s < b.predict(&same, &[]).wall_s);
+        // A library a proc-macro links is built whole.
+        let host = graph(&serde_json::json!([
+            unit("a", "lib", &["std"], &[]),
+            unit("m", "proc-macro", &[], &[0]),
+            unit("c", "bin", &[], &[1]),
+        ]));
+        let p = b.predict_for(&host, &[], Work::Check);
+        assert_eq!(p.durations[0], 2.0);
+        assert_eq!(p.durations[2], 0.5);
     }
 
     #[test]
