@@ -237,3 +237,13 @@ mod tests {
         );
     }
 }
+
+/// FNV-1a, 64 bits, in hex: enough to notice that a file changed, without a dependency.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}

@@ -32,6 +32,10 @@ pub struct Metadata {
     pub workspace_root: PathBuf,
     /// The target directory cargo builds into.
     pub target_directory: PathBuf,
+    /// A hash of the document as cargo printed it: equal documents describe the same resolve,
+    /// packages and targets. Empty when the document did not come from cargo's output here.
+    #[serde(skip)]
+    pub fingerprint: String,
 }
 
 impl Metadata {
@@ -474,8 +478,17 @@ impl Output {
     /// Parses the document, while cargo may still be exiting. If the first line is not a whole
     /// document, waits for cargo and parses all it printed; a failed cargo is reported as such.
     fn parse(mut self) -> Result<(Metadata, MetadataExit), LoadError> {
+        let fingerprinted = |mut metadata: Metadata, bytes: &[u8]| {
+            metadata.fingerprint = crate::fsutil::content_hash(bytes);
+            metadata
+        };
         let error = match serde_json::from_slice(&self.bytes) {
-            Ok(metadata) => return Ok((metadata, MetadataExit(self.running))),
+            Ok(metadata) => {
+                return Ok((
+                    fingerprinted(metadata, &self.bytes),
+                    MetadataExit(self.running),
+                ));
+            }
             Err(e) => e,
         };
         let Some(running) = self.running.take() else {
@@ -488,7 +501,7 @@ impl Output {
         // Not the one-line document cargo prints: read it whole.
         self.bytes.extend_from_slice(&rest);
         match serde_json::from_slice(&self.bytes) {
-            Ok(metadata) => Ok((metadata, MetadataExit(None))),
+            Ok(metadata) => Ok((fingerprinted(metadata, &self.bytes), MetadataExit(None))),
             Err(e) => Err(self.json_error(e)),
         }
     }

@@ -269,7 +269,14 @@ fn save(keeper: &Keeper, kept: Kept) {
                 (p, stamp)
             }),
     );
-    Memo::save(&keeper.path, keeper.key.clone(), stamps, members, kept);
+    Memo::save(
+        &keeper.path,
+        keeper.key.clone(),
+        stamps,
+        members,
+        String::new(),
+        kept,
+    );
 }
 
 /// The directory of a path package from its id (`path+file:///dir#name@1.0.0`).

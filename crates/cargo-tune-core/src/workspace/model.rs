@@ -109,6 +109,8 @@ struct UnitGraphLoad {
 #[derive(Debug)]
 enum UnitGraphSource {
     Memo(Box<UnitGraphMemo>),
+    /// A memo some file it depends on changed since: used if cargo resolves the same.
+    Stale(Box<UnitGraphMemo>),
     Cargo(PendingUnitGraphs),
 }
 
@@ -117,10 +119,13 @@ impl UnitGraphLoad {
         let memo_path = unit_graph_memo::memo_path(root, &options.env, unit_graph_memo::AUDIT_MEMO);
         let key = unit_graph_memo::audit_key(cargo, &options.env);
         let stamps = unit_graph_memo::stamp_early(root, &options.cwd, &options.env);
-        let source = match UnitGraphMemo::load(&memo_path, &key) {
-            Some(memo) => UnitGraphSource::Memo(Box::new(memo)),
+        let source = match UnitGraphMemo::load_any(&memo_path, &key) {
+            Some(memo) if memo.fresh() => UnitGraphSource::Memo(Box::new(memo)),
+            // Whether cargo resolves the same is known once `cargo metadata` is read; the
+            // graphs would wait for its package-cache lock anyway.
+            Some(memo) if !memo.fingerprint().is_empty() => UnitGraphSource::Stale(Box::new(memo)),
             // Read alongside `cargo metadata`: each is a resolve of its own.
-            None => UnitGraphSource::Cargo(PendingUnitGraphs::start(cargo)),
+            _ => UnitGraphSource::Cargo(PendingUnitGraphs::start(cargo)),
         };
         UnitGraphLoad {
             cargo: cargo.clone(),
@@ -132,22 +137,50 @@ impl UnitGraphLoad {
     }
 
     fn finish(self, metadata: &Metadata) -> UnitGraphs {
-        let pending = match self.source {
-            UnitGraphSource::Memo(memo) => match memo
-                .payload_for(&unit_graph_memo::path_manifests(metadata))
-                .and_then(AuditGraphs::graphs)
-            {
-                Some(Ok(graphs)) => return UnitGraphs::Read(graphs),
-                Some(Err(reason)) => return UnitGraphs::Unavailable { reason },
-                None => PendingUnitGraphs::start(&self.cargo),
-            },
-            UnitGraphSource::Cargo(pending) => pending,
-        };
-        let (graphs, texts) = pending.wait();
+        let manifests = unit_graph_memo::path_manifests(metadata);
+        let fingerprint =
+            unit_graph_memo::resolve_fingerprint(metadata, &self.stamps).unwrap_or_default();
         // The memo is kept only where cargo puts the target directory, never beside it.
         let in_target = self
             .memo_path
             .starts_with(metadata.target_directory.join("cargo-tune"));
+        let pending = match self.source {
+            UnitGraphSource::Memo(memo) => {
+                match memo.payload_for(&manifests).and_then(|kept| kept.graphs()) {
+                    Some(Ok(graphs)) => return UnitGraphs::Read(graphs),
+                    Some(Err(reason)) => return UnitGraphs::Unavailable { reason },
+                    None => PendingUnitGraphs::start(&self.cargo),
+                }
+            }
+            UnitGraphSource::Stale(memo) if memo.fingerprint() == fingerprint => {
+                match memo.payload_for(&manifests) {
+                    Some(kept) => match kept.graphs() {
+                        Some(result) => {
+                            // Stamped anew, so that the next audit reads it without asking.
+                            if in_target {
+                                UnitGraphMemo::save(
+                                    &self.memo_path,
+                                    self.key,
+                                    self.stamps,
+                                    manifests,
+                                    fingerprint,
+                                    kept,
+                                );
+                            }
+                            return match result {
+                                Ok(graphs) => UnitGraphs::Read(graphs),
+                                Err(reason) => UnitGraphs::Unavailable { reason },
+                            };
+                        }
+                        None => PendingUnitGraphs::start(&self.cargo),
+                    },
+                    None => PendingUnitGraphs::start(&self.cargo),
+                }
+            }
+            UnitGraphSource::Stale(_) => PendingUnitGraphs::start(&self.cargo),
+            UnitGraphSource::Cargo(pending) => pending,
+        };
+        let (graphs, texts) = pending.wait();
         if in_target {
             let kept = match &graphs {
                 UnitGraphs::Read(_) => Ok(texts),
@@ -157,7 +190,8 @@ impl UnitGraphLoad {
                 &self.memo_path,
                 self.key,
                 self.stamps,
-                unit_graph_memo::path_manifests(metadata),
+                manifests,
+                fingerprint,
                 AuditGraphs::new(kept),
             );
         }

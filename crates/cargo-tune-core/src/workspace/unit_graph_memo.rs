@@ -35,6 +35,11 @@ pub struct Memo<T> {
     /// The manifests of path packages, to notice a package that appeared without any stamped
     /// file changing (a new member matched by a glob).
     path_manifests: Vec<PathBuf>,
+    /// What cargo resolved when the memo was made ([`resolve_fingerprint`]), so that a changed
+    /// file whose change cargo does not see (a comment, formatting) keeps the memo; empty when
+    /// not known.
+    #[serde(default)]
+    fingerprint: String,
     /// What was kept.
     payload: T,
 }
@@ -155,6 +160,24 @@ impl<T: Serialize + DeserializeOwned> Memo<T> {
         fresh.then_some(memo)
     }
 
+    /// The memo at `path` made for `key`, whether or not what it depends on changed since:
+    /// [`Memo::fresh`] says which.
+    pub fn load_any(path: &Path, key: &str) -> Option<Memo<T>> {
+        let bytes = std::fs::read(path).ok()?;
+        let memo: Memo<T> = serde_json::from_slice(&bytes).ok()?;
+        (memo.version == MEMO_VERSION && memo.key == key).then_some(memo)
+    }
+
+    /// Whether nothing it depends on has changed since it was made.
+    pub fn fresh(&self) -> bool {
+        self.stamps.iter().all(|(p, stamp)| file_stamp(p) == *stamp)
+    }
+
+    /// What cargo resolved when it was made, empty when not known.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
     /// What was kept, if the path packages are the same as when it was kept.
     pub fn payload_for(self, manifests: &[PathBuf]) -> Option<T> {
         (self.path_manifests == manifests).then_some(self.payload)
@@ -168,6 +191,7 @@ impl<T: Serialize + DeserializeOwned> Memo<T> {
         key: String,
         mut stamps: Vec<Stamp>,
         manifests: Vec<PathBuf>,
+        fingerprint: String,
         payload: T,
     ) {
         stamps.extend(stamp(package_paths(&manifests)));
@@ -176,6 +200,7 @@ impl<T: Serialize + DeserializeOwned> Memo<T> {
             key,
             stamps,
             path_manifests: manifests,
+            fingerprint,
             payload,
         };
         let Ok(bytes) = serde_json::to_vec(&memo) else {
@@ -187,6 +212,47 @@ impl<T: Serialize + DeserializeOwned> Memo<T> {
             let _ = crate::fsutil::write_atomic(path, &bytes);
         }
     }
+}
+
+/// What a unit graph is made of, as far as it can change without cargo's metadata changing:
+/// the metadata document (packages, targets, features, the resolve), the root manifest's
+/// profiles, and the contents of the configuration and toolchain files among `early` (stamps
+/// for directories). `None` when the metadata did not come from cargo here, or the root
+/// manifest does not parse.
+pub fn resolve_fingerprint(metadata: &Metadata, early: &[Stamp]) -> Option<String> {
+    if metadata.fingerprint.is_empty() {
+        return None;
+    }
+    let root_manifest = metadata.workspace_root.join("Cargo.toml");
+    let doc: toml_edit::DocumentMut = std::fs::read_to_string(&root_manifest).ok()?.parse().ok()?;
+    let mut text = format!("metadata {}\n", metadata.fingerprint);
+    let mut settings = toml_edit::DocumentMut::new();
+    for key in ["profile", "cargo-features"] {
+        if let Some(item) = doc.get(key) {
+            settings.insert(key, item.clone());
+        }
+    }
+    text.push_str(&settings.to_string());
+    for (path, stamp) in early {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if matches!(name, "Cargo.lock" | "Cargo.toml") {
+            continue;
+        }
+        // Small files by content; a directory, or a binary (`$CARGO`), by its stamp.
+        let small = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() < 1 << 20);
+        match std::fs::read(path).ok().filter(|_| small) {
+            Some(bytes) => text.push_str(&format!(
+                "{} {}\n",
+                path.display(),
+                crate::fsutil::content_hash(&bytes)
+            )),
+            None => text.push_str(&format!("{} {stamp:?}\n", path.display())),
+        }
+    }
+    Some(crate::fsutil::content_hash(text.as_bytes()))
 }
 
 /// What the audit keeps: what cargo printed per command, or why it printed nothing (a failure is
@@ -231,16 +297,16 @@ impl AuditGraphs {
     }
 
     /// The graphs, or why there are none; `None` when a kept graph no longer parses.
-    pub(super) fn graphs(self) -> Option<Result<Vec<(UnitGraphCommand, UnitGraph)>, String>> {
-        if let Some(failure) = self.failure {
-            return Some(Err(failure));
+    pub(super) fn graphs(&self) -> Option<Result<Vec<(UnitGraphCommand, UnitGraph)>, String>> {
+        if let Some(failure) = &self.failure {
+            return Some(Err(failure.clone()));
         }
         self.graphs
-            .into_iter()
+            .iter()
             .map(|(command, text)| {
-                UnitGraph::parse(&text, &command.display())
+                UnitGraph::parse(text, &command.display())
                     .ok()
-                    .map(|g| (command, g))
+                    .map(|g| (*command, g))
             })
             .collect::<Option<_>>()
             .map(Ok)

@@ -294,7 +294,7 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
         "{human}"
     );
     // The failure is remembered like a graph: asked once (three commands at once), not on the
-    // second audit; a changed manifest asks again.
+    // second audit; a manifest changed where cargo sees it asks again.
     let asked = || {
         std::fs::read_to_string(ws.path("old-cargo/asked"))
             .unwrap_or_default()
@@ -303,7 +303,10 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
     };
     assert_eq!(asked(), 3);
     let manifest = ws.read("Cargo.toml");
-    ws.write("Cargo.toml", &format!("{manifest}\n"));
+    ws.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[profile.another]\ninherits = \"dev\"\n"),
+    );
     CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
         .env("CARGO", &fake)
         .line("audit --format json --locked --offline")
@@ -379,4 +382,52 @@ fn the_kept_unit_graphs_follow_manifest_changes() {
             .collect::<BTreeSet<_>>(),
         expected
     );
+}
+
+#[test]
+fn an_edit_cargo_resolves_the_same_keeps_the_unit_graphs() {
+    let (ws, _) = agrees_with_cargo("twice-panic-abort");
+    // A cargo that logs what it is asked before doing it.
+    let log = ws.path("cargo-calls.log");
+    let real = std::env::var("CARGO").expect("cargo test sets CARGO");
+    ws.write(
+        "logging-cargo",
+        &format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{real}' \"$@\"\n",
+            log.display()
+        ),
+    );
+    let wrapper = ws.path("logging-cargo");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let audit_through = |wrapper: &Path| {
+        let _ = std::fs::remove_file(&log);
+        let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+            .env("CARGO", wrapper)
+            .args(["audit", "--format", "json", "--locked", "--offline"])
+            .run()
+            .assert_code(0)
+            .json();
+        let calls = std::fs::read_to_string(&log).unwrap_or_default();
+        let graphs = calls.lines().filter(|l| l.contains("--unit-graph")).count();
+        (compiled_twice(&report), graphs)
+    };
+    let (first, _) = audit_through(&wrapper);
+    assert_eq!(first.keys().collect::<Vec<_>>(), ["leaf@0.1.0"]);
+    // A comment and a blank line: the file changed, cargo resolves the same.
+    let manifest = ws.read("Cargo.toml");
+    ws.write("Cargo.toml", &format!("# the workspace\n{manifest}\n"));
+    let (kept, asked) = audit_through(&wrapper);
+    assert_eq!(asked, 0, "no unit graph asked of cargo");
+    assert_eq!(kept, first);
+    // A profile setting changes the graphs without changing cargo's metadata.
+    ws.write(
+        "Cargo.toml",
+        &ws.read("Cargo.toml").replace("panic = \"abort\"", ""),
+    );
+    let (changed, asked) = audit_through(&wrapper);
+    assert!(asked > 0, "the graphs are asked again");
+    assert!(changed.is_empty());
 }
