@@ -170,6 +170,16 @@ pub fn read_document<T: serde::de::DeserializeOwned>(
     Ok(report)
 }
 
+/// FNV-1a, 64 bits, in hex: enough to notice that a file changed, without a dependency.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,14 +246,4 @@ mod tests {
             "a directory is no destination"
         );
     }
-}
-
-/// FNV-1a, 64 bits, in hex: enough to notice that a file changed, without a dependency.
-pub fn content_hash(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
 }
