@@ -18,8 +18,8 @@ use crate::probe::linker::{LinkerError, linker_flags, test_link};
 use crate::probe::toolchains::{self, ToolchainError, ToolchainRun};
 use crate::workspace::rustflags::RustflagsResolution;
 
-/// A fully resolved configuration.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A fully resolved configuration; the default is the workspace as it is, unnamed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Variant {
     /// `baseline`, or `candidate-N`.
     pub name: String,

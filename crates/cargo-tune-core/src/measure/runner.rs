@@ -748,22 +748,12 @@ mod tests {
         let restore_target = restore_target.then_some(crate::vocab::CacheLayout::Whole);
         Variant {
             name: "candidate-1".to_owned(),
-            changes: Vec::new(),
-            expanded: Vec::new(),
-            config: Vec::new(),
             env: env
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
-            rustflags: None,
-            toolchain: None,
             restore_target,
-            cargo_args: Vec::new(),
-            rustc_checks: Vec::new(),
-            unstable: Vec::new(),
-            dylibs: Vec::new(),
-            checkout: None,
-            notes: Vec::new(),
+            ..Variant::default()
         }
     }
 

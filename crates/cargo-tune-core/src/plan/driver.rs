@@ -959,19 +959,7 @@ mod tests {
     fn variant(name: &str) -> Variant {
         Variant {
             name: name.to_owned(),
-            changes: Vec::new(),
-            expanded: Vec::new(),
-            config: Vec::new(),
-            env: Vec::new(),
-            rustflags: None,
-            toolchain: None,
-            restore_target: None,
-            cargo_args: Vec::new(),
-            rustc_checks: Vec::new(),
-            unstable: Vec::new(),
-            dylibs: Vec::new(),
-            checkout: None,
-            notes: Vec::new(),
+            ..Variant::default()
         }
     }
 

@@ -293,7 +293,9 @@ pub fn assemble(
                     .map(|(ns, _)| secs(*ns)),
             })
             .collect();
-        sort_uses(&mut macros, timed);
+        sort_by_cost(&mut macros, timed, |m| {
+            (m.expansion_s, m.bytes, m.name.as_str())
+        });
         let proc_macro_ns: Option<u64> = crate_times
             .filter(|t| !t.is_empty())
             .map(|t| t.values().map(|(ns, _)| ns).sum());
@@ -327,18 +329,8 @@ pub fn assemble(
     for t in &mut top {
         t.expansion_s = t.expansion_s.map(micro);
     }
-    top.sort_by(|a, b| {
-        let key = |m: &MacroTotal| {
-            if timed {
-                m.expansion_s.unwrap_or(0.0)
-            } else {
-                0.0
-            }
-        };
-        key(b)
-            .total_cmp(&key(a))
-            .then(b.bytes.cmp(&a.bytes))
-            .then(a.name.cmp(&b.name))
+    sort_by_cost(&mut top, timed, |m| {
+        (m.expansion_s, m.bytes, m.name.as_str())
     });
     crates.sort_by(|a, b| {
         let key = |c: &CrateMacros| {
@@ -403,19 +395,21 @@ fn add(cost: &mut ExpansionCost, t: &MacroTotal) {
     cost.callers.sort();
 }
 
-fn sort_uses(macros: &mut [MacroUse], timed: bool) {
-    macros.sort_by(|a, b| {
-        let key = |m: &MacroUse| {
-            if timed {
-                m.expansion_s.unwrap_or(0.0)
-            } else {
-                0.0
-            }
-        };
-        key(b)
-            .total_cmp(&key(a))
-            .then(b.bytes.cmp(&a.bytes))
-            .then(a.name.cmp(&b.name))
+/// Costliest first: by expansion time where it was timed, then by the code generated, then by
+/// name.
+fn sort_by_cost<T>(
+    items: &mut [T],
+    timed: bool,
+    key: impl for<'a> Fn(&'a T) -> (Option<f64>, u64, &'a str),
+) {
+    let time = |t: Option<f64>| if timed { t.unwrap_or(0.0) } else { 0.0 };
+    items.sort_by(|a, b| {
+        let (a_s, a_bytes, a_name) = key(a);
+        let (b_s, b_bytes, b_name) = key(b);
+        time(b_s)
+            .total_cmp(&time(a_s))
+            .then(b_bytes.cmp(&a_bytes))
+            .then(a_name.cmp(b_name))
     });
 }
 

@@ -137,64 +137,51 @@ impl UnitGraphLoad {
     }
 
     fn finish(self, metadata: &Metadata) -> UnitGraphs {
+        let UnitGraphLoad {
+            cargo,
+            memo_path,
+            key,
+            stamps,
+            source,
+        } = self;
         let manifests = unit_graph_memo::path_manifests(metadata);
         let fingerprint =
-            unit_graph_memo::resolve_fingerprint(metadata, &self.stamps).unwrap_or_default();
-        // The memo is kept only where cargo puts the target directory, never beside it.
-        let in_target = self
-            .memo_path
-            .starts_with(metadata.target_directory.join("cargo-tune"));
-        let pending = match self.source {
-            UnitGraphSource::Memo(memo) => {
-                match memo.payload_for(&manifests).and_then(|kept| kept.graphs()) {
-                    Some(Ok(graphs)) => return UnitGraphs::Read(graphs),
-                    Some(Err(reason)) => return UnitGraphs::Unavailable { reason },
-                    None => PendingUnitGraphs::start(&self.cargo),
-                }
-            }
+            unit_graph_memo::resolve_fingerprint(metadata, &stamps).unwrap_or_default();
+        let (kept, fresh, pending) = match source {
+            UnitGraphSource::Memo(memo) => (memo.payload_for(&manifests), true, None),
             UnitGraphSource::Stale(memo) if memo.fingerprint() == fingerprint => {
-                match memo.payload_for(&manifests) {
-                    Some(kept) => match kept.graphs() {
-                        Some(result) => {
-                            // Stamped anew, so that the next audit reads it without asking.
-                            if in_target {
-                                UnitGraphMemo::save(
-                                    &self.memo_path,
-                                    self.key,
-                                    self.stamps,
-                                    manifests,
-                                    fingerprint,
-                                    kept,
-                                );
-                            }
-                            return match result {
-                                Ok(graphs) => UnitGraphs::Read(graphs),
-                                Err(reason) => UnitGraphs::Unavailable { reason },
-                            };
-                        }
-                        None => PendingUnitGraphs::start(&self.cargo),
-                    },
-                    None => PendingUnitGraphs::start(&self.cargo),
-                }
+                (memo.payload_for(&manifests), false, None)
             }
-            UnitGraphSource::Stale(_) => PendingUnitGraphs::start(&self.cargo),
-            UnitGraphSource::Cargo(pending) => pending,
+            UnitGraphSource::Stale(_) => (None, false, None),
+            UnitGraphSource::Cargo(pending) => (None, false, Some(pending)),
         };
+        // Kept only where cargo puts the target directory, never beside it.
+        let in_target = memo_path.starts_with(metadata.target_directory.join("cargo-tune"));
+        let keep = |kept: AuditGraphs, manifests: Vec<PathBuf>| {
+            if in_target {
+                UnitGraphMemo::save(&memo_path, key, stamps, manifests, fingerprint, kept);
+            }
+        };
+        if let Some(result) = kept.as_ref().and_then(AuditGraphs::graphs) {
+            // A memo cargo resolves the same for is stamped anew, so that the next audit
+            // reads it without asking.
+            if !fresh && let Some(kept) = kept {
+                keep(kept, manifests);
+            }
+            return match result {
+                Ok(graphs) => UnitGraphs::Read(graphs),
+                Err(reason) => UnitGraphs::Unavailable { reason },
+            };
+        }
+        let pending = pending.unwrap_or_else(|| PendingUnitGraphs::start(&cargo));
         let (graphs, texts) = pending.wait();
-        if in_target {
-            let kept = match &graphs {
+        keep(
+            AuditGraphs::new(match &graphs {
                 UnitGraphs::Read(_) => Ok(texts),
                 UnitGraphs::Unavailable { reason } => Err(reason.clone()),
-            };
-            UnitGraphMemo::save(
-                &self.memo_path,
-                self.key,
-                self.stamps,
-                manifests,
-                fingerprint,
-                AuditGraphs::new(kept),
-            );
-        }
+            }),
+            manifests,
+        );
         graphs
     }
 }
