@@ -55,8 +55,12 @@ fn load_and_probe_unconfirmed(
         Err(_) => load.cwd.clone(),
     };
     let pending = WorkspaceModel::start(load)?;
-    let env = Environment::probe_with(&probe_dir, pending.toolchain_fallback())
-        .map_err(AuditError::Probe);
+    let env = Environment::probe_kept(
+        &probe_dir,
+        pending.toolchain_fallback(),
+        pending.probe_memo(),
+    )
+    .map_err(AuditError::Probe);
     let (model, exit) = pending.finish_unconfirmed()?;
     match env {
         Ok(env) => Ok((model, env, exit)),

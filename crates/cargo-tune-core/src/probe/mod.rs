@@ -138,6 +138,74 @@ impl Environment {
 
     /// As [`Environment::probe`], with rustup's `toolchain` instead of the one `dir` selects.
     pub fn probe_with(dir: &Path, toolchain: Option<&str>) -> Result<Environment, CommandError> {
+        Environment::probe_kept(dir, toolchain, None)
+    }
+
+    /// As [`Environment::probe_with`], keeping rustc's answers in the file `memo` and reusing
+    /// them while the toolchain cannot have changed: three rustc calls through rustup's proxy
+    /// cost an audit that reads everything else from memos more than the rest of its work.
+    pub fn probe_kept(
+        dir: &Path,
+        toolchain: Option<&str>,
+        memo: Option<&Path>,
+    ) -> Result<Environment, CommandError> {
+        let answers = match memo.and_then(|m| RustcAnswers::kept(m, dir, toolchain)) {
+            Some(answers) => answers,
+            None => {
+                let answers = RustcAnswers::ask(dir, toolchain)?;
+                if let Some(memo) = memo {
+                    answers.keep(memo, dir, toolchain);
+                }
+                answers
+            }
+        };
+        let tools = Tools::scan(std::env::var_os("PATH").as_deref());
+        let host = HostInfo::probe();
+        let rustc = RustcInfo::parse(&answers.version).ok_or_else(|| CommandError::Failed {
+            command: "rustc -vV".to_owned(),
+            status: std::process::ExitStatus::default(),
+            stderr: format!("unrecognised output: {}", answers.version),
+        })?;
+        let (sysroot, host_cfg) = parse_sysroot_and_cfg(&answers.cfg);
+        let nightly = crate::workspace::rustup_home(&crate::workspace::BuildEnv::capture())
+            .and_then(|home| toolchains::installed_nightly(&home, &rustc.host));
+        let links_with_rust_lld = answers
+            .spec
+            .as_deref()
+            .is_some_and(spec_links_with_rust_lld);
+        Ok(Environment {
+            rustc,
+            host_cfg,
+            sysroot,
+            tools,
+            host,
+            nightly,
+            links_with_rust_lld,
+        })
+    }
+
+    /// Whether the Cranelift codegen backend is installed in the toolchain in use.
+    pub fn cranelift_installed(&self) -> bool {
+        self.sysroot
+            .as_deref()
+            .is_some_and(|s| toolchains::has_cranelift_backend(s, &self.rustc.host))
+    }
+}
+
+/// What the probe asks rustc, as rustc printed it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct RustcAnswers {
+    /// `rustc -vV`.
+    version: String,
+    /// `rustc --print sysroot --print cfg`.
+    cfg: String,
+    /// `rustc --print target-spec-json`, when this rustc prints it.
+    spec: Option<String>,
+}
+
+impl RustcAnswers {
+    /// Asks rustc, the three calls in parallel.
+    fn ask(dir: &Path, toolchain: Option<&str>) -> Result<RustcAnswers, CommandError> {
         let rustc = || {
             let cmd = ToolCommand::rustc().current_dir(dir);
             match toolchain {
@@ -159,40 +227,83 @@ impl Environment {
         let cfg = rustc()
             .args(["--print", "sysroot", "--print", "cfg"])
             .output()?;
-        let tools = Tools::scan(std::env::var_os("PATH").as_deref());
-        let host = HostInfo::probe();
         let version = version.join().expect("rustc -vV thread")?;
-        let version_text = String::from_utf8_lossy(&version.stdout);
-        let rustc = RustcInfo::parse(&version_text).ok_or_else(|| CommandError::Failed {
-            command: "rustc -vV".to_owned(),
-            status: version.status,
-            stderr: format!("unrecognised output: {version_text}"),
-        })?;
-        let (sysroot, host_cfg) = parse_sysroot_and_cfg(&String::from_utf8_lossy(&cfg.stdout));
-        let nightly = crate::workspace::rustup_home(&crate::workspace::BuildEnv::capture())
-            .and_then(|home| toolchains::installed_nightly(&home, &rustc.host));
-        let links_with_rust_lld = spec
+        let spec = spec
             .join()
             .expect("rustc --print target-spec-json thread")
             .ok()
             .filter(|o| o.status.success())
-            .is_some_and(|o| spec_links_with_rust_lld(&String::from_utf8_lossy(&o.stdout)));
-        Ok(Environment {
-            rustc,
-            host_cfg,
-            sysroot,
-            tools,
-            host,
-            nightly,
-            links_with_rust_lld,
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+        if !version.status.success() {
+            return Err(CommandError::Failed {
+                command: "rustc -vV".to_owned(),
+                status: version.status,
+                stderr: String::from_utf8_lossy(&version.stderr).into_owned(),
+            });
+        }
+        Ok(RustcAnswers {
+            version: String::from_utf8_lossy(&version.stdout).into_owned(),
+            cfg: String::from_utf8_lossy(&cfg.stdout).into_owned(),
+            spec,
         })
     }
 
-    /// Whether the Cranelift codegen backend is installed in the toolchain in use.
-    pub fn cranelift_installed(&self) -> bool {
-        self.sysroot
-            .as_deref()
-            .is_some_and(|s| toolchains::has_cranelift_backend(s, &self.rustc.host))
+    /// The memo's key: where and how rustc is chosen.
+    fn key(dir: &Path, toolchain: Option<&str>) -> String {
+        let env = crate::workspace::BuildEnv::capture();
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        crate::workspace::unit_graph_memo::memo_key(
+            [
+                format!("rustc probe in {} with {toolchain:?}", dir.display()),
+                format!("PATH={}", path.to_string_lossy()),
+            ],
+            &env,
+        )
+    }
+
+    /// Everything whose change may change which rustc runs, or the rustc itself: the
+    /// toolchain pins above `dir`, rustup's toolchains and settings, and the `rustc` on `PATH`.
+    fn stamps(dir: &Path) -> Vec<crate::workspace::unit_graph_memo::Stamp> {
+        let env = crate::workspace::BuildEnv::capture();
+        let mut paths: Vec<PathBuf> = dir
+            .ancestors()
+            .flat_map(|d| [d.join("rust-toolchain"), d.join("rust-toolchain.toml")])
+            .collect();
+        if let Some(rustup) = crate::workspace::rustup_home(&env) {
+            paths.push(rustup.join("toolchains"));
+            paths.push(rustup.join("settings.toml"));
+        }
+        paths.extend(crate::exec::which::find_on_path(
+            "rustc",
+            std::env::var_os("PATH").as_deref(),
+        ));
+        paths.extend(std::env::var_os("RUSTC").map(PathBuf::from));
+        paths
+            .into_iter()
+            .map(|p| {
+                let stamp = crate::fsutil::file_stamp(&p);
+                (p, stamp)
+            })
+            .collect()
+    }
+
+    fn kept(memo: &Path, dir: &Path, toolchain: Option<&str>) -> Option<RustcAnswers> {
+        crate::workspace::unit_graph_memo::Memo::<RustcAnswers>::load(
+            memo,
+            &RustcAnswers::key(dir, toolchain),
+        )?
+        .payload_for(&[])
+    }
+
+    fn keep(&self, memo: &Path, dir: &Path, toolchain: Option<&str>) {
+        crate::workspace::unit_graph_memo::Memo::<RustcAnswers>::save(
+            memo,
+            RustcAnswers::key(dir, toolchain),
+            RustcAnswers::stamps(dir),
+            Vec::new(),
+            String::new(),
+            self.clone(),
+        );
     }
 }
 

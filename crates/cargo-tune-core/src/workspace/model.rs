@@ -93,6 +93,7 @@ pub struct PendingModel {
     /// are written against.
     config: Option<(PathBuf, CargoConfig, Vec<RustcWrapper>)>,
     unit_graphs: Option<UnitGraphLoad>,
+    probe_memo: Option<PathBuf>,
 }
 
 /// The unit graphs under way: kept from the last audit, or being read from cargo.
@@ -345,6 +346,18 @@ impl WorkspaceModel {
             }
             _ => None,
         };
+        // Beside the unit graphs, in a target directory that is already there: one that
+        // `build.target-dir` moved elsewhere is not created for it.
+        let probe_memo = match (&options.source, &root_guess) {
+            (MetadataSource::Cargo(_), Some(root)) => {
+                let memo = unit_graph_memo::memo_path(root, &options.env, "rustc-probe.json");
+                memo.parent()
+                    .and_then(Path::parent)
+                    .is_some_and(Path::is_dir)
+                    .then_some(memo)
+            }
+            _ => None,
+        };
         Ok(PendingModel {
             pending,
             options,
@@ -354,6 +367,7 @@ impl WorkspaceModel {
             lockfile_aside,
             config,
             unit_graphs,
+            probe_memo,
         })
     }
 }
@@ -363,6 +377,11 @@ impl PendingModel {
     /// load; everything else that runs rustc for the same workspace must run it too.
     pub fn toolchain_fallback(&self) -> Option<&str> {
         self.toolchain_fallback.as_deref()
+    }
+
+    /// Where the probe may keep rustc's answers, if anywhere.
+    pub fn probe_memo(&self) -> Option<&Path> {
+        self.probe_memo.as_deref()
     }
 
     /// Waits for `cargo metadata` and reads the files around it.
@@ -384,6 +403,7 @@ impl PendingModel {
             lockfile_aside,
             config,
             unit_graphs,
+            probe_memo: _,
         } = self;
         let options_unit_graphs = options.unit_graphs;
         let (metadata, exit) = pending.wait_unconfirmed()?;

@@ -787,3 +787,56 @@ fn a_rust_version_above_the_rustc_in_use_is_an_error_naming_what_cargo_refuses()
     // The first finding is the error.
     assert_eq!(report["findings"][0]["code"], "rust-version-unsupported");
 }
+
+#[test]
+fn rustc_is_asked_again_only_when_the_toolchain_may_have_changed() {
+    let ws = TempWorkspace::fixture("small-real");
+    // A rustc that logs what it is asked before answering.
+    let bin = ws.root().join("../logging-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = ws.root().join("../rustc-calls.log");
+    let real = toolchain_bin_dir().join("rustc");
+    std::fs::write(
+        bin.join("rustc"),
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            real.display()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.join("rustc"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let path = std::env::join_paths([bin, toolchain_bin_dir()]).unwrap();
+    let probes = |extra: Option<(&str, &str)>| {
+        let _ = std::fs::remove_file(&log);
+        let mut cli = CargoTuneCli::new(BIN, ws.root())
+            .env("PATH", &path)
+            .env_remove("RUSTC")
+            .args(["audit", "--format", "json", "--offline"]);
+        if let Some((k, v)) = extra {
+            cli = cli.env(k, v);
+        }
+        let report = cli.run().json();
+        let asked = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("target-spec-json"))
+            .count();
+        (report, asked)
+    };
+    // The first audit makes the target directory; the second keeps rustc's answers there.
+    let (first, asked) = probes(None);
+    assert_eq!(asked, 1);
+    let _ = probes(None);
+    let (kept, asked) = probes(None);
+    assert_eq!(asked, 0, "rustc's answers are kept");
+    assert!(first["toolchain"].is_object());
+    assert_eq!(kept["toolchain"], first["toolchain"]);
+    // Another toolchain named in the environment is asked anew.
+    let (_, asked) = probes(Some(("RUSTUP_TOOLCHAIN", "stable")));
+    assert_eq!(asked, 1);
+}
