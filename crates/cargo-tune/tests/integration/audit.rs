@@ -792,19 +792,17 @@ fn a_rust_version_above_the_rustc_in_use_is_an_error_naming_what_cargo_refuses()
 fn rustc_is_asked_again_only_when_the_toolchain_may_have_changed() {
     let ws = TempWorkspace::fixture("small-real");
     // A rustc that logs what it is asked before answering.
-    let bin = ws.root().join("../logging-bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let log = ws.root().join("../rustc-calls.log");
+    let log = ws.path("rustc-calls.log");
     let real = toolchain_bin_dir().join("rustc");
-    std::fs::write(
-        bin.join("rustc"),
-        format!(
+    ws.write(
+        "logging-bin/rustc",
+        &format!(
             "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
             log.display(),
             real.display()
         ),
-    )
-    .unwrap();
+    );
+    let bin = ws.path("logging-bin");
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(bin.join("rustc"), std::fs::Permissions::from_mode(0o755))
