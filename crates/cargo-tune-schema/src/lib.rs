@@ -34,8 +34,8 @@ pub use guard::{
 pub use measure::{
     ByteSummary, Comparison, CompilerCacheCounts, HistoryEntry, HistoryResult, Interval,
     MeasureReport, Measurement, MemoryMethod, MetricSummaries, NotMeasured, RunContext,
-    ScenarioResult, Summary3, VariantFailure, VariantOutcome, VariantSpec, VariantToolchain,
-    Verdict,
+    RuntimeOutcome, ScenarioResult, Summary3, VariantFailure, VariantOutcome, VariantSpec,
+    VariantToolchain, Verdict, WorkloadInfo,
 };
 pub use overview::{
     InputState, MeasuredRun, MeasuredScenario, MeasuredVariant, OverviewReport, ReportInput, Trend,
@@ -43,9 +43,9 @@ pub use overview::{
 };
 pub use pgo::{PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant, ProfileSummary};
 pub use plan::{
-    Fingerprint, Goal, InstrumentedBuild, PLAN_FORMAT_VERSION, PlanCandidate, PlanConfirmation,
+    Fingerprint, FrontPoint, Goal, InstrumentedBuild, PLAN_FORMAT_VERSION, PlanCandidate, PlanConfirmation,
     PlanEnd, PlanEvidence, PlanMeasurement, PlanPrediction, PlanRecord, PlanRejection, PlanStage,
-    PlanStep, PlanUnmeasured, ScenarioSeconds, StageRuns,
+    PlanStep, PlanUnmeasured, ReleaseDecision, ScenarioSeconds, StageRuns,
 };
 pub use report::{
     AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,

@@ -25,6 +25,7 @@ pub mod driver;
 pub mod predict;
 pub mod race;
 pub mod record;
+pub mod release;
 #[cfg(test)]
 mod test_support;
 

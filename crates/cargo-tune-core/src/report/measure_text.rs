@@ -350,6 +350,159 @@ const COMPARISON_HEADER: [&str; 8] = [
     "verdict",
 ];
 
+/// The workload line: what ran with each build, and how often.
+fn workload_line(report: &MeasureReport) -> Option<String> {
+    let w = report.context.workload.as_ref()?;
+    Some(format!(
+        "run time: `{}` in {} with each variant's build, {} after one warm-up, interleaved in rotated order (timeout {})",
+        w.command.join(" "),
+        w.cwd,
+        count(w.runs, "run"),
+        secs(w.timeout_s)
+    ))
+}
+
+const RUNTIME_HEADER: [&str; 9] = [
+    "scenario",
+    "candidate",
+    "build ratio",
+    "run baseline",
+    "run median",
+    "runtime ratio",
+    "interval",
+    "runtime verdict",
+    "size ratio",
+];
+
+fn runtime_rows(report: &MeasureReport, styles: Option<&Styles>) -> Vec<[String; 9]> {
+    let mut rows = Vec::new();
+    for s in &report.scenarios {
+        let median = |name: &str| {
+            s.variants
+                .iter()
+                .find(|v| v.variant == name)
+                .and_then(|v| v.runtime.as_ref()?.summary)
+                .map(|m| m.median)
+        };
+        let base = s.variants.first().map(|v| v.variant.as_str()).unwrap_or("");
+        for c in s.comparisons.iter().filter(|c| c.runtime_verdict.is_some()) {
+            let verdict = c.runtime_verdict.unwrap_or(Verdict::Inconclusive);
+            let text = verdict.as_str().to_owned();
+            rows.push([
+                s.scenario.clone(),
+                c.candidate.clone(),
+                ratio_text(c),
+                opt_secs(median(base)),
+                opt_secs(median(&c.candidate)),
+                c.runtime_ratio
+                    .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
+                c.runtime_interval
+                    .map_or_else(|| "-".to_owned(), |i| crate::text::interval(&i).to_string()),
+                match styles {
+                    Some(st) => paint(verdict_style(st, verdict), text),
+                    None => text,
+                },
+                c.size_ratio
+                    .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
+            ]);
+        }
+    }
+    rows
+}
+
+/// Per variant: the workload's run time and the binary's size.
+fn runtime_metric_rows(report: &MeasureReport) -> Vec<[String; 4]> {
+    let mut rows = Vec::new();
+    for s in &report.scenarios {
+        for o in &s.variants {
+            let Some(r) = &o.runtime else { continue };
+            rows.push([
+                s.scenario.clone(),
+                o.variant.clone(),
+                r.summary.map_or_else(
+                    || "-".to_owned(),
+                    |m| format!("{} [{} – {}]", secs(m.median), secs(m.min), secs(m.max)),
+                ),
+                o.binary_bytes.map_or_else(|| "-".to_owned(), bytes),
+            ]);
+        }
+    }
+    rows
+}
+
+const RUNTIME_METRIC_HEADER: [&str; 4] = ["scenario", "variant", "run time median [min – max]", "binary"];
+
+/// Each workload that failed with a variant's build: its status and stderr's last lines.
+fn runtime_failures(report: &MeasureReport) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for s in &report.scenarios {
+        for o in &s.variants {
+            let Some(f) = o.runtime.as_ref().and_then(|r| r.failure.as_ref()) else {
+                continue;
+            };
+            out.push((
+                format!(
+                    "the workload failed with {}'s build in {} during its {} ({}); its build results are kept\n  command: {}",
+                    o.variant, s.scenario, f.during, f.status, f.command
+                ),
+                f.last_lines.clone(),
+            ));
+        }
+    }
+    out
+}
+
+fn human_runtime(text: &mut String, st: &Styles, report: &MeasureReport, compare: bool) {
+    let Some(line) = workload_line(report) else {
+        return;
+    };
+    let _ = writeln!(text, "\n{}", paint(st.bold, "Run time"));
+    let _ = writeln!(text, "{}", paint(st.dim, line));
+    let rows = runtime_rows(report, Some(st));
+    if compare && !rows.is_empty() {
+        table(text, RUNTIME_HEADER, &rows, &[2, 3, 4, 5, 8]);
+        text.push('\n');
+    }
+    table(text, RUNTIME_METRIC_HEADER, &runtime_metric_rows(report), &[2, 3]);
+    for (head, lines) in runtime_failures(report) {
+        let _ = writeln!(text, "\n{}: {head}", paint(st.error, "error"));
+        for l in lines {
+            let _ = writeln!(text, "  | {l}");
+        }
+    }
+}
+
+fn md_runtime(md: &mut String, report: &MeasureReport, compare: bool) {
+    let Some(line) = workload_line(report) else {
+        return;
+    };
+    let _ = writeln!(md, "\n**Run time**\n\n{line}\n");
+    let rows = runtime_rows(report, None);
+    if compare && !rows.is_empty() {
+        let _ = writeln!(
+            md,
+            "| {} |\n|---|---|---:|---:|---:|---:|---|---|---:|",
+            RUNTIME_HEADER.join(" | ")
+        );
+        for row in rows {
+            let _ = writeln!(md, "{}", crate::text::markdown::row(&row));
+        }
+        md.push('\n');
+    }
+    let _ = writeln!(
+        md,
+        "| {} |\n|---|---|---:|---:|",
+        RUNTIME_METRIC_HEADER.join(" | ")
+    );
+    for row in runtime_metric_rows(report) {
+        let _ = writeln!(md, "{}", crate::text::markdown::row(&row));
+    }
+    for (head, lines) in runtime_failures(report) {
+        let _ = writeln!(md, "\n**Error:** {}\n", head.replace("\n  ", " "));
+        let _ = writeln!(md, "```text\n{}\n```", lines.join("\n"));
+    }
+}
+
 /// The terminal table of a `try`.
 pub fn render_try_human(
     report: &MeasureReport,
@@ -402,6 +555,7 @@ pub fn render_try_human(
         table(&mut text, METRIC_HEADER, &metric_rows, &[2, 3, 4, 5, 6, 7]);
     }
     human_compiler_cache(&mut text, st, report);
+    human_runtime(&mut text, st, report, true);
     for s in &report.scenarios {
         failures(&mut text, st, &s.scenario, &s.variants);
     }
@@ -430,6 +584,7 @@ pub fn render_bench_human(
     }
     table(&mut text, METRIC_HEADER, &rows, &[2, 3, 4, 5, 6, 7]);
     human_compiler_cache(&mut text, st, report);
+    human_runtime(&mut text, st, report, false);
     for s in &report.scenarios {
         failures(&mut text, st, &s.scenario, &s.variants);
     }
@@ -508,6 +663,7 @@ pub fn render_try_markdown(
         }
     }
     md_compiler_cache(&mut md, report);
+    md_runtime(&mut md, report, true);
     for s in &report.scenarios {
         md_failures(&mut md, &s.scenario, &s.variants);
     }
@@ -532,6 +688,7 @@ pub fn render_bench_markdown(
         }
     }
     md_compiler_cache(&mut md, report);
+    md_runtime(&mut md, report, false);
     for s in &report.scenarios {
         md_failures(&mut md, &s.scenario, &s.variants);
     }

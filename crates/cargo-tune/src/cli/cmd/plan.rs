@@ -69,6 +69,11 @@ pub(crate) struct PlanArgs {
     #[arg(long, value_name = "SIZE", default_value = "10GB", value_parser = cargo_tune_core::text::size::parse_size)]
     cache_limit: u64,
 
+    /// With --goal release: a candidate's release build may take at most this many times the
+    /// workspace's as it is; of those, the one whose program runs fastest is chosen.
+    #[arg(long, value_name = "R", default_value_t = cargo_tune_core::plan::race::DEFAULT_MAX_BUILD_RATIO)]
+    max_build_ratio: f64,
+
     #[command(flatten)]
     manifest: ManifestOptions,
 
@@ -95,15 +100,18 @@ impl GoalArg {
 
 impl PlanArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
+        let invocation = self.manifest.invocation(ctx)?;
+        let measure = self.measure.options_for(&invocation, 2)?;
         let request = PlanRequest {
-            invocation: self.manifest.invocation(ctx)?,
+            invocation,
             goal: self.goal.goal(),
             budget: self.budget,
             follow_ups: self.follow_ups,
             output: self.output.clone(),
             cache_backend: self.cache_backend.clone(),
             cache_limit: self.cache_limit,
-            measure: self.measure.options_with_runs(2),
+            measure,
+            max_build_ratio: self.max_build_ratio,
         };
         let record = command::run(&request, &mut Terminal::new(ctx))?;
         let options = ctx.render_options(false);
