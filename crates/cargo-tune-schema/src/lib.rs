@@ -43,9 +43,10 @@ pub use overview::{
 };
 pub use pgo::{PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant, ProfileSummary};
 pub use plan::{
-    Fingerprint, FrontPoint, Goal, InstrumentedBuild, PLAN_FORMAT_VERSION, PlanCandidate, PlanConfirmation,
-    PlanEnd, PlanEvidence, PlanMeasurement, PlanPrediction, PlanRecord, PlanRejection, PlanStage,
-    PlanStep, PlanUnmeasured, ReleaseDecision, ScenarioSeconds, StageRuns,
+    Fingerprint, FrontPoint, Goal, InstrumentedBuild, PLAN_FORMAT_VERSION, PlanCandidate,
+    PlanConfirmation, PlanEnd, PlanEvidence, PlanMeasurement, PlanPrediction, PlanRecord,
+    PlanRejection, PlanStage, PlanStep, PlanUnmeasured, ReleaseDecision, ScenarioSeconds,
+    StageRuns,
 };
 pub use report::{
     AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,

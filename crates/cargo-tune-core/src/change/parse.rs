@@ -244,7 +244,10 @@ impl ChangeArg {
     /// `--profile NAME`, `lto=fat` means NAME's `lto`. Config keys written in full and
     /// findings' suggestions keep the profile they name.
     pub fn for_profile(&self, profile: &str) -> ChangeArg {
-        let key = self.text.split_once('=').map_or(self.text.as_str(), |(k, _)| k);
+        let key = self
+            .text
+            .split_once('=')
+            .map_or(self.text.as_str(), |(k, _)| k);
         let ChangeSpec::Changes(changes) = &self.spec else {
             return self.clone();
         };

@@ -391,7 +391,11 @@ mod tests {
     #[test]
     fn run_time_and_size_are_compared_beside_the_build() {
         let runs = runs(vec![
-            with_runtime(outcome("baseline", &[1.0, 1.0, 1.0], false), &[0.5, 0.6, 0.55], 1000),
+            with_runtime(
+                outcome("baseline", &[1.0, 1.0, 1.0], false),
+                &[0.5, 0.6, 0.55],
+                1000,
+            ),
             with_runtime(
                 outcome("candidate-1", &[1.3, 1.3, 1.3], false),
                 &[0.4, 0.48, 0.44],
@@ -405,7 +409,7 @@ mod tests {
         assert_eq!(c.runtime_pairs, Some(3));
         assert!((c.size_ratio.unwrap() - 0.8).abs() < 1e-9);
         // A workload that failed with the candidate's build: no ratio, the build's kept.
-        let mut failed = runs.clone();
+        let mut failed = runs;
         failed.outcomes[1].runtime.as_mut().unwrap().failure = Some(VariantFailure {
             during: "workload run 2".to_owned(),
             command: "rg".to_owned(),

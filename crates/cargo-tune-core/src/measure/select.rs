@@ -196,7 +196,10 @@ mod tests {
         assert!(c.affects(Scenario::ReleaseClean));
         c.release_built = Some(vec!["fast".to_owned(), "dev".to_owned()]);
         assert!(!c.affects(Scenario::ReleaseClean));
-        assert!(c.why_not(Scenario::ReleaseClean).contains("release-clean builds fast"));
+        assert!(
+            c.why_not(Scenario::ReleaseClean)
+                .contains("release-clean builds fast")
+        );
     }
 
     #[test]

@@ -40,7 +40,9 @@ pub fn run(request: &TryRequest, events: &mut dyn Events) -> Result<MeasureRepor
     let session = Session::load(&request.invocation, unit_graphs)?;
     let release_built = match &request.measure.profile {
         Some(profile) => Some(session.profile_chain(profile).ok_or_else(|| {
-            Failure::usage(format!("--profile {profile}: the workspace has no such profile"))
+            Failure::usage(format!(
+                "--profile {profile}: the workspace has no such profile"
+            ))
         })?),
         None => None,
     };

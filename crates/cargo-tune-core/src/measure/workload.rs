@@ -75,9 +75,9 @@ impl Workload {
         match &self.run {
             WorkloadRun::Argv(argv) => argv.clone(),
             WorkloadRun::Shell(script) => vec!["sh".to_owned(), "-c".to_owned(), script.clone()],
-            WorkloadRun::Bin { name, args, .. } => {
-                std::iter::once(name.clone()).chain(args.iter().cloned()).collect()
-            }
+            WorkloadRun::Bin { name, args, .. } => std::iter::once(name.clone())
+                .chain(args.iter().cloned())
+                .collect(),
         }
     }
 
@@ -85,7 +85,9 @@ impl Workload {
     /// in `cwd`. A command workload finds them first on `PATH` and in `CARGO_TUNE_BIN_DIR`.
     pub fn command(&self, bin_dir: &Path, cwd: &Path) -> ToolCommand {
         let cmd = match &self.run {
-            WorkloadRun::Bin { name, args, .. } => ToolCommand::new(binary(bin_dir, name)).args(args),
+            WorkloadRun::Bin { name, args, .. } => {
+                ToolCommand::new(binary(bin_dir, name)).args(args)
+            }
             WorkloadRun::Argv(argv) => ToolCommand::new(&argv[0]).args(&argv[1..]),
             WorkloadRun::Shell(script) => ToolCommand::new("sh").args(["-c", script]),
         };

@@ -274,7 +274,15 @@ fn release_candidates() -> Vec<PlanCandidate> {
     for units in ["1", "4", "16"] {
         out.push(candidate(
             &format!("release-codegen-units-{units}"),
-            &format!("{units} codegen unit{} per release crate (`codegen-units = {units}`{})", if units == "1" { "" } else { "s" }, if units == "16" { ", cargo's default" } else { "" }),
+            &format!(
+                "{units} codegen unit{} per release crate (`codegen-units = {units}`{})",
+                if units == "1" { "" } else { "s" },
+                if units == "16" {
+                    ", cargo's default"
+                } else {
+                    ""
+                }
+            ),
             1,
             "low",
             if units == "16" {
@@ -288,7 +296,14 @@ fn release_candidates() -> Vec<PlanCandidate> {
     for level in ["2", "3"] {
         out.push(candidate(
             &format!("release-opt-level-{level}"),
-            &format!("optimisation level {level} in release (`opt-level = {level}`{})", if level == "3" { ", cargo's default" } else { "" }),
+            &format!(
+                "optimisation level {level} in release (`opt-level = {level}`{})",
+                if level == "3" {
+                    ", cargo's default"
+                } else {
+                    ""
+                }
+            ),
             1,
             "low",
             if level == "2" {

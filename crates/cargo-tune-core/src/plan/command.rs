@@ -154,7 +154,8 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
             "plan --goal release weighs the program's run time against its build: give the workload, --workload-bin NAME -- ARGS (one of the workspace's binaries) or --workload NAME (a workload of the SLO spec)",
         ));
     }
-    if !(request.max_build_ratio >= 1.0) {
+    // NaN is refused with the values below 1.
+    if request.max_build_ratio.is_nan() || request.max_build_ratio < 1.0 {
         return Err(Failure::usage(format!(
             "--max-build-ratio {}: a limit below 1 would refuse the workspace as it is",
             request.max_build_ratio
@@ -361,7 +362,12 @@ fn release_workload(
     options: &MeasureOptions,
 ) -> Option<cargo_tune_schema::WorkloadInfo> {
     let (context, _) = session
-        .plan_unrecorded(options, Vec::new(), vec![Scenario::ReleaseClean], Vec::new())
+        .plan_unrecorded(
+            options,
+            Vec::new(),
+            vec![Scenario::ReleaseClean],
+            Vec::new(),
+        )
         .ok()?;
     context.workload
 }

@@ -53,7 +53,8 @@ pub fn pairs(
             let runtime_ratios = runtime.map_or_else(Vec::new, |(b, c)| {
                 b.runs_s.iter().zip(&c.runs_s).map(|(b, c)| c / b).collect()
             });
-            let runtime_failed = runtime.is_some_and(|(b, c)| b.failure.is_some() || c.failure.is_some())
+            let runtime_failed = runtime
+                .is_some_and(|(b, c)| b.failure.is_some() || c.failure.is_some())
                 || (c.runtime.is_none() && base.is_some_and(|b| b.runtime.is_some()));
             let size_ratio = base
                 .and_then(|b| b.binary_bytes)

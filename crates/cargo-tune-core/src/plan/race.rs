@@ -295,7 +295,10 @@ impl<'a> Race<'a> {
 /// Why a candidate is out of a race on run time: its workload failed or ran slower, it cannot
 /// make the program 2 % faster, or its build certainly takes longer than the limit.
 fn runtime_out_reason(ms: &[PlanMeasurement], max_build_ratio: f64) -> Option<String> {
-    if let Some(m) = ms.iter().find(|m| m.runtime_verdict == Some(Verdict::Failed)) {
+    if let Some(m) = ms
+        .iter()
+        .find(|m| m.runtime_verdict == Some(Verdict::Failed))
+    {
         return Some(format!(
             "the workload failed with its build in {}",
             m.scenario
@@ -308,7 +311,8 @@ fn runtime_out_reason(ms: &[PlanMeasurement], max_build_ratio: f64) -> Option<St
         return Some(format!(
             "its build takes more than --max-build-ratio {max_build_ratio} times as long in {} (ratio {}, interval from {:.3})",
             m.scenario,
-            m.ratio.map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
+            m.ratio
+                .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
             m.interval.map_or(0.0, |i| i.low)
         ));
     }

@@ -31,7 +31,11 @@ pub fn composition_kept(
 }
 
 /// The point of one set of measurements: the first scenario in which the workload ran.
-fn point(candidates: Vec<String>, ms: &[PlanMeasurement], max_build_ratio: f64) -> Option<FrontPoint> {
+fn point(
+    candidates: Vec<String>,
+    ms: &[PlanMeasurement],
+    max_build_ratio: f64,
+) -> Option<FrontPoint> {
     let m = ms.iter().find(|m| m.runtime_ratio.is_some())?;
     let build_ratio = m.ratio?;
     Some(FrontPoint {
@@ -55,7 +59,7 @@ fn dominates(a: &FrontPoint, b: &FrontPoint) -> bool {
 }
 
 /// The points no other point dominates, fastest-running first.
-pub fn pareto_front(points: Vec<FrontPoint>) -> Vec<FrontPoint> {
+pub fn pareto_front(points: &[FrontPoint]) -> Vec<FrontPoint> {
     let mut front: Vec<FrontPoint> = points
         .iter()
         .filter(|p| !points.iter().any(|q| dominates(q, p)))
@@ -96,7 +100,11 @@ pub fn decide(
         points.extend(point(vec![c.id.clone()], &c.measured, max_build_ratio));
     }
     if let Some(conf) = &record.confirmation {
-        points.extend(point(conf.candidates.clone(), &conf.measurements, max_build_ratio));
+        points.extend(point(
+            conf.candidates.clone(),
+            &conf.measurements,
+            max_build_ratio,
+        ));
     }
     for p in &mut points {
         p.non_portable = non_portable(record, &p.candidates);
@@ -126,7 +134,7 @@ pub fn decide(
     ReleaseDecision {
         workload,
         max_build_ratio,
-        front: pareto_front(points),
+        front: pareto_front(&points),
         chosen,
         reason,
         left_out,
@@ -156,7 +164,7 @@ mod tests {
 
     #[test]
     fn the_front_keeps_what_nothing_beats_on_all_three() {
-        let front = pareto_front(vec![
+        let front = pareto_front(&[
             at(&[], 1.0, 1.0, 1.0),
             at(&["fat"], 1.8, 0.90, 0.85),
             at(&["thin"], 1.2, 0.95, 0.95),
@@ -236,7 +244,9 @@ mod tests {
             "{:?}",
             standing("release-lto-fat")
         );
-        assert!(matches!(standing("release-opt-level-2"), crate::plan::race::Standing::Out(r) if r.contains("slower")));
+        assert!(
+            matches!(standing("release-opt-level-2"), crate::plan::race::Standing::Out(r) if r.contains("slower"))
+        );
         // With a looser limit, fat LTO is the choice.
         let field = vec![pick("release-lto-fat"), pick("release-lto-thin")];
         let mut race = Race::new(field, &w).deciding_on(Objective::Runtime {
@@ -263,14 +273,18 @@ mod tests {
     #[test]
     fn the_record_holds_the_front_and_names_the_choice() {
         let all = candidates(Goal::Release, "x86_64-unknown-linux-gnu", &[]);
-        let mut fat = all.iter().find(|c| c.id == "release-lto-fat").unwrap().clone();
+        let mut fat = all
+            .iter()
+            .find(|c| c.id == "release-lto-fat")
+            .unwrap()
+            .clone();
         let mut native = all
             .iter()
             .find(|c| c.id == "release-target-cpu-native")
             .unwrap()
             .clone();
         fat.measured = judge(&fat.id, &pairs(&[1.3, 1.32, 1.28], &[0.9; 5], 0.9), 2);
-        native.measured = judge(&native.id, &pairs(&[1.0, 1.01, 0.99], &[0.97; 5], 1.0), 2);
+        native.measured = judge(&native.id, &pairs(&[1.05, 1.06, 1.04], &[0.97; 5], 1.0), 2);
         let record: PlanRecord = PlanRecord {
             steps: vec![cargo_tune_schema::PlanStep {
                 candidate: fat.id.clone(),
@@ -293,5 +307,13 @@ mod tests {
         let ids: Vec<String> = d.front.iter().map(|p| p.candidates.join("+")).collect();
         assert_eq!(ids, ["release-lto-fat", "release-target-cpu-native", ""]);
         assert!(d.front[1].non_portable && !d.front[0].non_portable);
+        // The decision record keeps it through TOML.
+        let record = PlanRecord {
+            release: Some(d),
+            ..record
+        };
+        let text = crate::plan::record::to_toml(&record);
+        assert!(text.contains("[release]"), "{text}");
+        assert_eq!(crate::plan::record::from_toml(&text).unwrap(), record);
     }
 }

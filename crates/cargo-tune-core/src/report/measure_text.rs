@@ -430,7 +430,12 @@ fn runtime_metric_rows(report: &MeasureReport) -> Vec<[String; 4]> {
     rows
 }
 
-const RUNTIME_METRIC_HEADER: [&str; 4] = ["scenario", "variant", "run time median [min – max]", "binary"];
+const RUNTIME_METRIC_HEADER: [&str; 4] = [
+    "scenario",
+    "variant",
+    "run time median [min – max]",
+    "binary",
+];
 
 /// Each workload that failed with a variant's build: its status and stderr's last lines.
 fn runtime_failures(report: &MeasureReport) -> Vec<(String, Vec<String>)> {
@@ -463,7 +468,12 @@ fn human_runtime(text: &mut String, st: &Styles, report: &MeasureReport, compare
         table(text, RUNTIME_HEADER, &rows, &[2, 3, 4, 5, 8]);
         text.push('\n');
     }
-    table(text, RUNTIME_METRIC_HEADER, &runtime_metric_rows(report), &[2, 3]);
+    table(
+        text,
+        RUNTIME_METRIC_HEADER,
+        &runtime_metric_rows(report),
+        &[2, 3],
+    );
     for (head, lines) in runtime_failures(report) {
         let _ = writeln!(text, "\n{}: {head}", paint(st.error, "error"));
         for l in lines {
@@ -729,6 +739,8 @@ mod tests {
             runs,
             failure,
             cache_bytes: None,
+            runtime: None,
+            binary_bytes: None,
         }
     }
 
@@ -758,6 +770,11 @@ mod tests {
             faster_pairs: if verdict == Verdict::Faster { 5 } else { 3 },
             more_runs: (verdict == Verdict::Inconclusive).then_some(1),
             best: false,
+            runtime_ratio: None,
+            runtime_interval: None,
+            runtime_verdict: None,
+            runtime_pairs: None,
+            size_ratio: None,
         };
         let mut best = comparison("candidate-1", Some(0.9), Verdict::Faster);
         best.best = true;
@@ -783,6 +800,8 @@ mod tests {
                 controlled_env: Vec::new(),
                 common_config: vec!["profile.dev.debug=true".to_owned()],
                 packages: vec![],
+                profile: None,
+                workload: None,
             },
             variants: vec![
                 spec("baseline", &[], &[]),

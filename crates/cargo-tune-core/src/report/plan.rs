@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use cargo_tune_schema::{PlanCandidate, PlanMeasurement, PlanRecord};
+use cargo_tune_schema::{PlanCandidate, PlanMeasurement, PlanRecord, ReleaseDecision};
 
 use super::RenderOptions;
 use crate::text::markdown::cell;
@@ -23,8 +23,78 @@ fn ratio(m: &PlanMeasurement) -> String {
     if let Some(n) = m.pairs {
         s.push_str(&format!(" ({n} pairs)"));
     }
+    if let Some(v) = m.runtime_verdict {
+        s.push_str(&format!(
+            "; run time {}",
+            m.runtime_ratio
+                .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
+        ));
+        if let Some(i) = m.runtime_interval {
+            s.push_str(&format!(" {}", crate::text::interval(&i)));
+        }
+        s.push_str(&format!(" {}", v.as_str()));
+        if let Some(n) = m.runtime_pairs {
+            s.push_str(&format!(" ({n} pairs)"));
+        }
+    }
+    if let Some(r) = m.size_ratio {
+        s.push_str(&format!("; size {r:.3}"));
+    }
     s
 }
+
+/// The release decision: the front of what was measured, one row per point.
+fn front_rows(d: &ReleaseDecision) -> Vec<[String; 6]> {
+    d.front
+        .iter()
+        .map(|p| {
+            let chosen = p.candidates.len() == d.chosen.len()
+                && d.chosen.iter().all(|c| p.candidates.contains(c));
+            [
+                if p.candidates.is_empty() {
+                    "the workspace as it is".to_owned()
+                } else {
+                    p.candidates.join(" + ")
+                },
+                format!(
+                    "{:.3}{}",
+                    p.build_ratio,
+                    if p.within_build_limit {
+                        ""
+                    } else {
+                        " (over the limit)"
+                    }
+                ),
+                format!(
+                    "{:.3}{}",
+                    p.runtime_ratio,
+                    p.runtime_interval
+                        .map_or_else(String::new, |i| format!(" {}", crate::text::interval(&i)))
+                ),
+                format!("{:.3}", p.size_ratio),
+                if p.non_portable {
+                    "non-portable (this CPU only)".to_owned()
+                } else {
+                    String::new()
+                },
+                if chosen {
+                    "chosen".to_owned()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect()
+}
+
+const FRONT_HEADER: [&str; 6] = [
+    "point",
+    "build ratio",
+    "run time ratio",
+    "size ratio",
+    "",
+    "",
+];
 
 pub(crate) fn header(record: &PlanRecord) -> String {
     let built = record
@@ -171,6 +241,31 @@ pub fn render_plan_human(
             u.candidate, u.reason, u.more_budget_s
         )?;
     }
+    if let Some(d) = &record.release {
+        writeln!(
+            out,
+            "\n{bold}release: run time of `{}` against build time and size{bold:#} (ratios to the workspace as it is; the Pareto front of what was measured, fastest program first)",
+            d.workload.command.join(" ")
+        )?;
+        let mut text = String::new();
+        super::measure_text::table(&mut text, FRONT_HEADER, &front_rows(d), &[1, 2, 3]);
+        for line in text.lines() {
+            writeln!(out, "  {}", line.trim_end())?;
+        }
+        writeln!(
+            out,
+            "  chosen: {}: {}",
+            if d.chosen.is_empty() {
+                "the workspace as it is".to_owned()
+            } else {
+                d.chosen.join(" + ")
+            },
+            d.reason
+        )?;
+        for l in &d.left_out {
+            writeln!(out, "  left out: {l}")?;
+        }
+    }
     if let Some(ci) = &record.ci {
         writeln!(out, "\n{bold}CI cache settings{bold:#}")?;
         for e in &ci.env {
@@ -244,6 +339,34 @@ pub fn render_plan_markdown(
             "- `{}`: not measured: {} (about {}s more of budget would measure it)",
             u.candidate, u.reason, u.more_budget_s
         )?;
+    }
+    if let Some(d) = &record.release {
+        writeln!(
+            out,
+            "\nRelease: run time of `{}` against build time and size (ratios to the workspace as it is; the Pareto front, fastest program first):\n",
+            d.workload.command.join(" ")
+        )?;
+        writeln!(
+            out,
+            "| point | build ratio | run time ratio | size ratio | | |"
+        )?;
+        writeln!(out, "|---|---:|---:|---:|---|---|")?;
+        for row in front_rows(d) {
+            writeln!(out, "{}", crate::text::markdown::row(&row))?;
+        }
+        writeln!(
+            out,
+            "\nChosen: {}: {}",
+            if d.chosen.is_empty() {
+                "the workspace as it is".to_owned()
+            } else {
+                d.chosen.join(" + ")
+            },
+            cell(&d.reason)
+        )?;
+        for l in &d.left_out {
+            writeln!(out, "\n- left out: {}", cell(l))?;
+        }
     }
     if let Some(ci) = &record.ci {
         writeln!(out, "\nCI cache settings:\n")?;

@@ -22,8 +22,8 @@ use crate::vocab::Failure;
 pub fn named_workload(invocation: &Invocation, name: &str) -> Result<Workload, Failure> {
     let session = Session::load_members(invocation)?;
     let failed = |e: &SpecError| Failure::setup(format!("failed to read the SLO spec: {e}"));
-    let Some(raw) = SloSpec::find(&session.model.root_manifest, &session.model.root)
-        .map_err(|e| failed(&e))?
+    let Some(raw) =
+        SloSpec::find(&session.model.root_manifest, &session.model.root).map_err(|e| failed(&e))?
     else {
         return Err(Failure::usage(format!(
             "--workload {name}: {} declares no [workspace.metadata.tune.slo] and there is no {}; declare the workload there (see docs/guard.md) or give --workload-bin NAME -- ARGS",

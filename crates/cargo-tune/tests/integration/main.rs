@@ -18,3 +18,4 @@ mod plan;
 mod report;
 mod timings;
 mod wild;
+mod workload;

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use cargo_tune_core::change::{ChangeArg, parse_combined};
 use cargo_tune_core::cargo::Invocation;
+use cargo_tune_core::change::{ChangeArg, parse_combined};
 use cargo_tune_core::measure::session::MeasureOptions;
 use cargo_tune_core::measure::workload::Workload;
 use cargo_tune_core::vocab::Failure;
@@ -91,11 +91,7 @@ impl MeasureArgs {
     ) -> Result<MeasureOptions, Failure> {
         let mut options = self.options_with_runs(runs);
         options.workload = match (&self.workload_bin, &self.workload) {
-            (Some(bin), _) => Some(Workload::bin(
-                bin,
-                self.workload_args.clone(),
-                self.timeout,
-            )),
+            (Some(bin), _) => Some(Workload::bin(bin, self.workload_args.clone(), self.timeout)),
             (None, Some(name)) if self.workload_args.is_empty() => {
                 let mut w = cargo_tune_core::slo::named_workload(invocation, name)?;
                 w.timeout = self.timeout;
