@@ -54,7 +54,7 @@ pub(crate) struct MeasureArgs {
     /// finds the variant's binaries first on PATH and in CARGO_TUNE_BIN_DIR.
     #[arg(long, value_name = "NAME")]
     pub(crate) workload: Option<String>,
-    /// Measured runs of the workload per variant, after one warm-up each.
+    /// Measured runs of the workload per variant, after one warm-up each (default 10).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) workload_runs: Option<u32>,
     /// A workload run that takes longer is killed and the variant's run time marked failed.

@@ -18,9 +18,12 @@ use crate::output::{Destination, OutputContext, Terminal};
 #[command(
     after_help = "Candidates come from the goal and this machine (debuginfo levels for all crates and \
 for dependencies, split-debuginfo, the linkers that test-link here, cargo's build-time defaults \
-the workspace moved away from; for release also LTO, codegen units and incremental; for ci the \
-cache layers: a target-directory cache, with checksum freshness, and sccache), less those \
-already in effect. The workspace as it is is built once with cargo's --timings, and once more \
+the workspace moved away from; for ci the cache layers: a target-directory cache, with \
+checksum freshness, and sccache), less those already in effect. For release they are lto \
+(false, \"thin\", \"fat\", \"off\"), codegen-units 1/4/16, opt-level 2/3 and -C target-cpu=native \
+(non-portable), raced on the run time of the workload (--workload-bin NAME -- ARGS, required) \
+while the release build stays within --max-build-ratio; the record holds the Pareto front of \
+build time, run time and size. The workspace as it is is built once with cargo's --timings, and once more \
 with -Z section-timings (under RUSTC_BOOTSTRAP=1, that build only); from them every candidate \
 gets a predicted ratio per scenario, and those predicted to change nothing measurable, or to lose \
 to another of their kind, are not built. The rest race against the workspace as it is, best \
@@ -35,7 +38,8 @@ settings and GitHub Actions steps that set them up."
 )]
 pub(crate) struct PlanArgs {
     /// What to make faster: dev (dev-incremental and dev-clean), ci (ci-warm: a fresh
-    /// checkout with the CI cache), release (release-clean).
+    /// checkout with the CI cache), release (the workload's run time, within a release-clean
+    /// build time limit).
     #[arg(long, value_enum)]
     goal: GoalArg,
 
