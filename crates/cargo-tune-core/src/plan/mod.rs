@@ -27,7 +27,7 @@ pub mod race;
 pub mod record;
 pub mod release;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 #[cfg(test)]
 mod tests;

@@ -383,3 +383,98 @@ pub fn render_plan_markdown(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use cargo_tune_schema::{FrontPoint, Goal, Interval, ReleaseDecision, WorkloadInfo};
+
+    use super::*;
+    use crate::plan::test_support::empty_record;
+
+    fn point(ids: &[&str], build: f64, runtime: f64, limit: bool, native: bool) -> FrontPoint {
+        FrontPoint {
+            candidates: ids.iter().map(|s| (*s).to_owned()).collect(),
+            build_ratio: build,
+            runtime_ratio: runtime,
+            runtime_interval: (!ids.is_empty()).then_some(Interval {
+                low: runtime * 0.95,
+                high: runtime * 1.05,
+                confidence: 0.95,
+            }),
+            size_ratio: 0.9,
+            within_build_limit: limit,
+            non_portable: native,
+        }
+    }
+
+    fn record() -> PlanRecord {
+        let mut record = empty_record(Goal::Release);
+        record.release = Some(ReleaseDecision {
+            workload: WorkloadInfo {
+                name: "bin:rg".to_owned(),
+                command: vec!["rg".to_owned(), "-c".to_owned(), "fn".to_owned()],
+                bin: Some("rg".to_owned()),
+                cwd: "/ws".to_owned(),
+                runs: 10,
+                timeout_s: 600.0,
+            },
+            max_build_ratio: 1.5,
+            front: vec![
+                point(&["release-lto-fat"], 1.9, 0.85, false, false),
+                point(&["release-target-cpu-native"], 1.0, 0.9, true, true),
+                point(&["release-lto-thin"], 1.2, 0.93, true, false),
+                point(&[], 1.0, 1.0, true, false),
+            ],
+            chosen: vec!["release-target-cpu-native".to_owned()],
+            reason: "the fastest run time shown faster".to_owned(),
+            left_out: vec!["PGO: measure it with `cargo tune pgo`".to_owned()],
+        });
+        record
+    }
+
+    fn line_of<'a>(text: &'a str, needle: &str) -> &'a str {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle}:\n{text}"))
+    }
+
+    #[test]
+    fn the_release_front_marks_the_limit_the_portability_and_the_choice() {
+        let mut out = Vec::new();
+        render_plan_human(&record(), &RenderOptions::new(false), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("release: run time of `rg -c fn`"), "{text}");
+        let fat = line_of(&text, "release-lto-fat ");
+        assert!(
+            fat.contains("1.900 (over the limit)") && !fat.contains("chosen"),
+            "{fat}"
+        );
+        let native = line_of(&text, "release-target-cpu-native ");
+        assert!(
+            native.contains("non-portable") && native.ends_with("chosen"),
+            "{native}"
+        );
+        let thin = line_of(&text, "release-lto-thin ");
+        assert!(
+            thin.contains("0.930 [0.883, 0.977]") && !thin.contains("chosen"),
+            "{thin}"
+        );
+        assert!(line_of(&text, "the workspace as it is ").contains("1.000"));
+        assert!(
+            text.contains("chosen: release-target-cpu-native: the fastest run time shown faster"),
+            "{text}"
+        );
+        assert!(text.contains("left out: PGO"), "{text}");
+
+        let mut out = Vec::new();
+        render_plan_markdown(&record(), &RenderOptions::new(false), &mut out).unwrap();
+        let md = String::from_utf8(out).unwrap();
+        let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| release-")).collect();
+        assert_eq!(rows.len(), 3, "{md}");
+        assert!(
+            rows[1].contains("non-portable") && rows[1].contains("chosen"),
+            "{md}"
+        );
+        assert!(md.contains("Chosen: release-target-cpu-native"), "{md}");
+    }
+}
