@@ -708,11 +708,12 @@ pub fn render_bench_markdown(
 #[cfg(test)]
 mod tests {
     use cargo_tune_schema::{
-        CompilerCacheCounts, Interval, Measurement, MemoryMethod, NotMeasured, ScenarioResult,
-        ToolInfo, VariantFailure, VariantSpec,
+        CompilerCacheCounts, Interval, Measurement, MemoryMethod, NotMeasured, RuntimeOutcome,
+        ScenarioResult, ToolInfo, VariantFailure, VariantSpec,
     };
 
     use super::*;
+    use crate::measure::stats::summarize;
     use crate::measure::summaries;
 
     fn run(wall_s: f64) -> Measurement {
@@ -869,6 +870,97 @@ mod tests {
         let mut md = Vec::new();
         render_try_markdown(&report(), &options, &mut md).unwrap();
         insta::assert_snapshot!("try_markdown", String::from_utf8(md).unwrap());
+    }
+
+    /// The workload's runs with each variant's build of `dev-incremental`: candidate-1 runs
+    /// faster, candidate-2's program failed at its second run.
+    fn with_workload() -> MeasureReport {
+        let mut report = report();
+        report.context.workload = Some(cargo_tune_schema::WorkloadInfo {
+            name: "bin:app".to_owned(),
+            command: vec!["app".to_owned(), "--bench".to_owned()],
+            bin: Some("app".to_owned()),
+            cwd: "/ws".to_owned(),
+            runs: 3,
+            timeout_s: 60.0,
+        });
+        let s = &mut report.scenarios[0];
+        let runtime = |runs_s: &[f64], failure: Option<VariantFailure>| RuntimeOutcome {
+            command: "/ws/target/cargo-tune/dev-incremental/x/debug/app --bench".to_owned(),
+            runs_s: runs_s.to_vec(),
+            summary: summarize(runs_s),
+            failure,
+        };
+        s.variants[0].runtime = Some(runtime(&[0.5, 0.52, 0.51], None));
+        s.variants[0].binary_bytes = Some(2 << 20);
+        s.variants[1].runtime = Some(runtime(&[0.4, 0.41, 0.42], None));
+        s.variants[1].binary_bytes = Some(3 << 20);
+        s.variants[2].runtime = Some(runtime(
+            &[0.5],
+            Some(VariantFailure {
+                during: "workload run 2".to_owned(),
+                command: "/ws/…/app --bench".to_owned(),
+                status: "killed after the timeout of 1m".to_owned(),
+                last_lines: vec!["app: still warming up".to_owned()],
+            }),
+        ));
+        s.comparisons[0].runtime_ratio = Some(0.8);
+        s.comparisons[0].runtime_interval = Some(Interval {
+            low: 0.78,
+            high: 0.82,
+            confidence: 0.975,
+        });
+        s.comparisons[0].runtime_verdict = Some(Verdict::Faster);
+        s.comparisons[0].runtime_pairs = Some(3);
+        s.comparisons[0].size_ratio = Some(1.5);
+        s.comparisons[1].runtime_verdict = Some(Verdict::Failed);
+        report
+    }
+
+    #[test]
+    fn run_times_sizes_and_a_failed_workload_are_shown_beside_the_builds() {
+        let options = RenderOptions::default();
+        let mut human = Vec::new();
+        render_try_human(&with_workload(), &options, &mut human).unwrap();
+        let human = String::from_utf8(human).unwrap();
+        let row = |name: &str, needle: &str| {
+            human
+                .lines()
+                .filter(|l| l.starts_with("dev-incremental") && l.contains(name))
+                .find(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("no {name} row with {needle}:\n{human}"))
+                .to_owned()
+        };
+        let c1 = row("candidate-1", "[0.780, 0.820]");
+        for cell in ["0.900", "0.510s", "0.410s", "0.800", "faster", "1.500"] {
+            assert!(c1.contains(cell), "{cell} in {c1}");
+        }
+        assert!(row("candidate-2", "failed").contains(" - "), "{human}");
+        assert!(row("baseline", "2.0 MiB").contains("0.510s [0.500s – 0.520s]"));
+        assert!(row("candidate-1", "3.0 MiB").contains("0.410s [0.400s – 0.420s]"));
+        assert!(
+            human.contains(
+                "the workload failed with candidate-2's build in dev-incremental during its workload run 2 (killed after the timeout of 1m)"
+            ),
+            "{human}"
+        );
+        assert!(human.contains("  | app: still warming up"), "{human}");
+
+        let mut md = Vec::new();
+        render_try_markdown(&with_workload(), &options, &mut md).unwrap();
+        let md = String::from_utf8(md).unwrap();
+        assert!(md.contains("**Run time**"), "{md}");
+        assert!(
+            md.lines()
+                .any(|l| l.starts_with("| dev-incremental | candidate-1 |")
+                    && l.contains("| 0.800 |")),
+            "{md}"
+        );
+        assert!(md.contains("```text\napp: still warming up\n```"), "{md}");
+        // Without a workload, nothing of it.
+        let mut human = Vec::new();
+        render_try_human(&report(), &options, &mut human).unwrap();
+        assert!(!String::from_utf8(human).unwrap().contains("Run time"));
     }
 
     #[test]
