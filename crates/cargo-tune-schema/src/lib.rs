@@ -41,8 +41,8 @@ pub use guard::{
 pub use measure::{
     ByteSummary, Comparison, CompilerCacheCounts, HistoryEntry, HistoryResult, Interval,
     MeasureReport, Measurement, MemoryMethod, MetricSummaries, NotMeasured, RunContext,
-    ScenarioResult, Summary3, VariantFailure, VariantOutcome, VariantSpec, VariantToolchain,
-    Verdict,
+    RuntimeOutcome, ScenarioResult, Summary3, VariantFailure, VariantOutcome, VariantSpec,
+    VariantToolchain, Verdict, WorkloadInfo,
 };
 pub use overview::{
     InputState, MeasuredRun, MeasuredScenario, MeasuredVariant, OverviewReport, ReportInput, Trend,
@@ -50,9 +50,10 @@ pub use overview::{
 };
 pub use pgo::{PgoComparison, PgoContext, PgoReport, PgoStep, PgoVariant, ProfileSummary};
 pub use plan::{
-    Fingerprint, Goal, InstrumentedBuild, PLAN_FORMAT_VERSION, PlanCandidate, PlanConfirmation,
-    PlanEnd, PlanEvidence, PlanMeasurement, PlanPrediction, PlanRecord, PlanRejection, PlanStage,
-    PlanStep, PlanUnmeasured, ScenarioSeconds, StageRuns,
+    Fingerprint, FrontPoint, Goal, InstrumentedBuild, PLAN_FORMAT_VERSION, PlanCandidate,
+    PlanConfirmation, PlanEnd, PlanEvidence, PlanMeasurement, PlanPrediction, PlanRecord,
+    PlanRejection, PlanStage, PlanStep, PlanUnmeasured, ReleaseDecision, ScenarioSeconds,
+    StageRuns,
 };
 pub use report::{
     AuditReport, EffectiveProfile, ProfileValue, Summary, ToolInfo, UnitGraphStatus, ValueSource,

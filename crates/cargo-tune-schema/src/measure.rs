@@ -148,6 +148,31 @@ pub struct VariantOutcome {
     /// it (tar and zstd), in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_bytes: Option<u64>,
+    /// With a workload: the workload run with this variant's own build, after the scenario's
+    /// builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<RuntimeOutcome>,
+    /// With a workload: the size of the binary it runs (for a command workload, the largest
+    /// binary of the workspace) as the variant's last build left it, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary_bytes: Option<u64>,
+}
+
+/// A workload run with one variant's build: one warm-up, then measured runs interleaved with
+/// the other variants' in rotated order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuntimeOutcome {
+    /// The command as run for this variant.
+    pub command: String,
+    /// Wall time of each measured run, in seconds, in the order they ran.
+    pub runs_s: Vec<f64>,
+    /// Summary of `runs_s`; absent without runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Summary3>,
+    /// Set when a run failed (non-zero exit, or killed at the timeout): the variant's build
+    /// results are kept, its run time is not compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<VariantFailure>,
 }
 
 /// A confidence interval of the geometric mean of the per-pair ratios (a Student-t interval
@@ -219,6 +244,22 @@ pub struct Comparison {
     pub more_runs: Option<usize>,
     /// The fastest candidate whose verdict is `faster` in this scenario.
     pub best: bool,
+    /// With a workload: the geometric mean of the per-round ratios of the workload's run time
+    /// with the candidate's build ÷ with the baseline's (below 1: the program is faster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_ratio: Option<f64>,
+    /// Interval of `runtime_ratio`, at the confidence of `interval`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_interval: Option<Interval>,
+    /// Verdict on the run time, by the rules of `verdict`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_verdict: Option<Verdict>,
+    /// Complete pairs of workload runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_pairs: Option<usize>,
+    /// With a workload: the candidate's binary size ÷ the baseline's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_ratio: Option<f64>,
 }
 
 /// One scenario of `cargo tune bench` or `cargo tune try`.
@@ -338,6 +379,31 @@ pub struct RunContext {
     /// The members built with `-p`; empty for the whole workspace.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<String>,
+    /// The profile `release-clean` builds when it is not `release` (`--profile NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// The workload run with each variant's build, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadInfo>,
+}
+
+/// The workload of a `try` or `bench`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadInfo {
+    /// `bin:NAME` for `--workload-bin`, `workload.NAME` for a workload of the SLO spec.
+    pub name: String,
+    /// The command with the binary's path left out (`rg -c fn crates`, or the command as
+    /// declared).
+    pub command: Vec<String>,
+    /// The binary it runs, when it runs one of the workspace's (`--workload-bin`, `bin = …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bin: Option<String>,
+    /// Where it runs.
+    pub cwd: String,
+    /// Measured runs per variant and scenario, after one warm-up.
+    pub runs: usize,
+    /// A run longer than this is killed and the variant's run time marked failed, seconds.
+    pub timeout_s: f64,
 }
 
 /// The document `cargo tune bench --format json` and `cargo tune try --format json` print.

@@ -120,6 +120,22 @@ pub struct PlanMeasurement {
     /// Pairs of runs (baseline, candidate) the ratio is the mean of, over every stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pairs: Option<usize>,
+    /// With a workload (goal `release`): the workload's run time with the candidate's build ÷
+    /// with the workspace's as it is, every stage's pairs pooled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_ratio: Option<f64>,
+    /// Interval of `runtime_ratio`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_interval: Option<Interval>,
+    /// Verdict on the run time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_verdict: Option<Verdict>,
+    /// Pairs of workload runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_pairs: Option<usize>,
+    /// The candidate's binary size ÷ the workspace's as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_ratio: Option<f64>,
 }
 
 /// One stage of the race: the candidates still in it and the runs each had per scenario.
@@ -279,4 +295,49 @@ pub struct PlanRecord {
     /// applies them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ci: Option<crate::CiCacheSettings>,
+    /// For the `release` goal: the workload, the build-time limit, the Pareto front of what
+    /// was measured and the choice on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleaseDecision>,
+}
+
+/// How the `release` goal weighed build time, run time and size.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseDecision {
+    /// The workload whose run time is the objective.
+    pub workload: crate::WorkloadInfo,
+    /// A candidate's release build may take at most this many times the workspace's as it
+    /// is (`--max-build-ratio`).
+    pub max_build_ratio: f64,
+    /// Every measured candidate and composition no other one beats on build time, run time
+    /// and size at once, the workspace as it is included; by run time.
+    pub front: Vec<FrontPoint>,
+    /// The candidates of the chosen point (empty: the workspace as it is).
+    pub chosen: Vec<String>,
+    /// Why that point, in words.
+    pub reason: String,
+    /// What was left out of the search, and why (PGO when its pipeline cannot run here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
+}
+
+/// One point of the Pareto front: ratios to the workspace as it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrontPoint {
+    /// The candidates measured together (empty: the workspace as it is).
+    pub candidates: Vec<String>,
+    /// Release build time ratio (point estimate).
+    pub build_ratio: f64,
+    /// Workload run time ratio (point estimate).
+    pub runtime_ratio: f64,
+    /// Its interval, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_interval: Option<Interval>,
+    /// Binary size ratio.
+    pub size_ratio: f64,
+    /// Whether the build ratio is within `max_build_ratio`.
+    pub within_build_limit: bool,
+    /// Builds only for CPUs like this one (`-C target-cpu=native`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub non_portable: bool,
 }

@@ -118,6 +118,7 @@ pub const PRESETS: &[(&str, &[&str])] = &[
     ("codegen-units", &[COUNT]),
     ("split-debuginfo", &["off", "packed", "unpacked"]),
     ("lto", &["off", "false", "thin", "fat", "true"]),
+    ("opt-level", &["0", "1", "2", "3", "s", "z"]),
     ("jobs", &[COUNT]),
     ("incremental", &["on", "off"]),
     ("sccache", &["on"]),
@@ -247,6 +248,43 @@ pub struct ChangeArg {
     pub spec: ChangeSpec,
 }
 
+impl ChangeArg {
+    /// The same argument with a preset's profile setting moved to `profile`: with
+    /// `--profile NAME`, `lto=fat` means NAME's `lto`. Config keys written in full and
+    /// findings' suggestions keep the profile they name.
+    pub fn for_profile(&self, profile: &str) -> ChangeArg {
+        let key = self
+            .text
+            .split_once('=')
+            .map_or(self.text.as_str(), |(k, _)| k);
+        let ChangeSpec::Changes(changes) = &self.spec else {
+            return self.clone();
+        };
+        if !PRESETS.iter().any(|(name, _)| *name == key) {
+            return self.clone();
+        }
+        let moved = changes
+            .iter()
+            .map(|c| match c {
+                Change::Config { key, value } => {
+                    let rest = key
+                        .strip_prefix("profile.dev.")
+                        .or_else(|| key.strip_prefix("profile.release."));
+                    Change::Config {
+                        key: rest.map_or_else(|| key.clone(), |r| format!("profile.{profile}.{r}")),
+                        value: value.clone(),
+                    }
+                }
+                other => other.clone(),
+            })
+            .collect();
+        ChangeArg {
+            text: self.text.clone(),
+            spec: ChangeSpec::Changes(moved),
+        }
+    }
+}
+
 /// Parses a candidate: one CHANGE, or several joined by `+` (`debug=0+linker=mold`). A `+` only
 /// separates where both sides are changes, so `RUSTFLAGS=-Ctarget-feature=+avx2` stays whole.
 pub fn parse_combined(text: &str) -> Result<Vec<ChangeArg>, ChangeError> {
@@ -319,6 +357,7 @@ fn preset(name: &str, value: &str) -> Result<Vec<Change>, ChangeError> {
         "debug" => cfg("profile.dev.debug", debug_value(value)),
         "deps-debug" => cfg("profile.dev.package.\"*\".debug", debug_value(value)),
         "deps-opt-level" => cfg("profile.dev.package.\"*\".opt-level", int_or_string(value)),
+        "opt-level" => cfg("profile.release.opt-level", int_or_string(value)),
         "codegen-units" => cfg(
             "profile.dev.codegen-units",
             positive(value).ok_or_else(bad)?,

@@ -74,14 +74,20 @@ impl Reach {
     /// Why a build of `scenario` cannot differ, as a clause (`changes only the release
     /// profile, and dev-incremental builds dev`); `None` when it can.
     pub fn why_not(&self, scenario: Scenario) -> Option<String> {
+        self.why_not_built(scenario, &[scenario.profile().to_owned()])
+    }
+
+    /// As [`Reach::why_not`], for a build of `scenario` with the profile `built[0]`, which
+    /// inherits from the rest of `built` (`release-lto`, `release`).
+    pub fn why_not_built(&self, scenario: Scenario, built: &[String]) -> Option<String> {
         if let Some(profiles) = &self.profiles
-            && !profiles.iter().any(|p| p == scenario.profile())
+            && !profiles.iter().any(|p| built.contains(p))
         {
             return Some(format!(
                 "changes only the {} profile{}, and {scenario} builds {}",
                 profiles.join(" and "),
                 if profiles.len() > 1 { "s" } else { "" },
-                scenario.profile()
+                built.first().map_or("", String::as_str)
             ));
         }
         match self.stage {

@@ -65,6 +65,9 @@ pub fn measure(
         no_history: true,
         packages: Vec::new(),
         cache_bandwidth: None,
+        profile: None,
+        workload: None,
+        workload_runs: None,
     };
     let (context, mut plan) = session.plan(&options, variants, scenarios, Vec::new())?;
     // Apart from bench's directories, so that neither clobbers the other's builds.

@@ -366,6 +366,8 @@ mod tests {
                 controlled_env: Vec::new(),
                 common_config: Vec::new(),
                 packages: Vec::new(),
+                profile: None,
+                workload: None,
             },
             scenario: "dev-clean".to_owned(),
             command: "cargo build".to_owned(),

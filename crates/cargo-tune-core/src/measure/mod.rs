@@ -113,7 +113,13 @@ pub fn compare(runs: &ScenarioRuns, of: usize) -> Vec<Comparison> {
                 faster_pairs: ratios.iter().filter(|r| **r < 1.0).count(),
                 more_runs: None,
                 best: false,
+                runtime_ratio: None,
+                runtime_interval: None,
+                runtime_verdict: None,
+                runtime_pairs: None,
+                size_ratio: None,
             };
+            compare_runtime(baseline, candidate, confidence_for(of), &mut c);
             if let (false, Some(e)) = (failed, estimate) {
                 c.ratio = Some(e.ratio);
                 c.interval = e.interval;
@@ -139,6 +145,47 @@ pub fn compare(runs: &ScenarioRuns, of: usize) -> Vec<Comparison> {
         comparisons[i].best = true;
     }
     comparisons
+}
+
+/// The run time of the workload with `candidate`'s build against the baseline's, round by
+/// round, at `confidence`; and the binary's size.
+fn compare_runtime(
+    baseline: &cargo_tune_schema::VariantOutcome,
+    candidate: &cargo_tune_schema::VariantOutcome,
+    confidence: f64,
+    c: &mut Comparison,
+) {
+    if let (Some(b), Some(s)) = (baseline.binary_bytes, candidate.binary_bytes)
+        && b > 0
+    {
+        c.size_ratio = Some(s as f64 / b as f64);
+    }
+    let (Some(base), Some(cand)) = (&baseline.runtime, &candidate.runtime) else {
+        // A build that failed has no binary: its run time failed with it.
+        if baseline.runtime.is_some() || candidate.runtime.is_some() {
+            c.runtime_verdict = Some(Verdict::Failed);
+        }
+        return;
+    };
+    let ratios: Vec<f64> = base
+        .runs_s
+        .iter()
+        .zip(&cand.runs_s)
+        .map(|(b, c)| c / b)
+        .collect();
+    c.runtime_pairs = Some(ratios.len());
+    if base.failure.is_some() || cand.failure.is_some() {
+        c.runtime_verdict = Some(Verdict::Failed);
+        return;
+    }
+    match stats::compare_ratios(&ratios, confidence) {
+        Some(e) => {
+            c.runtime_ratio = Some(e.ratio);
+            c.runtime_interval = e.interval;
+            c.runtime_verdict = Some(e.verdict);
+        }
+        None => c.runtime_verdict = Some(Verdict::Inconclusive),
+    }
 }
 
 /// Measures the baseline (`plan.variants[0]`) and every candidate (the other variants) in
@@ -281,6 +328,8 @@ mod tests {
                 last_lines: Vec::new(),
             }),
             cache_bytes: None,
+            runtime: None,
+            binary_bytes: None,
         }
     }
 
@@ -330,6 +379,51 @@ mod tests {
         );
         let confidence = c[0].interval.unwrap().confidence;
         assert!((confidence - (1.0 - 0.05 / 3.0)).abs() < 1e-12);
+    }
+
+    fn with_runtime(mut o: VariantOutcome, runs: &[f64], bytes: u64) -> VariantOutcome {
+        o.runtime = Some(cargo_tune_schema::RuntimeOutcome {
+            command: "rg".to_owned(),
+            runs_s: runs.to_vec(),
+            summary: stats::summarize(runs),
+            failure: None,
+        });
+        o.binary_bytes = Some(bytes);
+        o
+    }
+
+    #[test]
+    fn run_time_and_size_are_compared_beside_the_build() {
+        let runs = runs(vec![
+            with_runtime(
+                outcome("baseline", &[1.0, 1.0, 1.0], false),
+                &[0.5, 0.6, 0.55],
+                1000,
+            ),
+            with_runtime(
+                outcome("candidate-1", &[1.3, 1.3, 1.3], false),
+                &[0.4, 0.48, 0.44],
+                800,
+            ),
+        ]);
+        let c = &compare(&runs, 1)[0];
+        assert_eq!(c.verdict, Verdict::Slower);
+        assert!((c.runtime_ratio.unwrap() - 0.8).abs() < 1e-9, "{c:?}");
+        assert_eq!(c.runtime_verdict, Some(Verdict::Faster));
+        assert_eq!(c.runtime_pairs, Some(3));
+        assert!((c.size_ratio.unwrap() - 0.8).abs() < 1e-9);
+        // A workload that failed with the candidate's build: no ratio, the build's kept.
+        let mut failed = runs;
+        failed.outcomes[1].runtime.as_mut().unwrap().failure = Some(VariantFailure {
+            during: "workload run 2".to_owned(),
+            command: "rg".to_owned(),
+            status: "exit status: 2".to_owned(),
+            last_lines: Vec::new(),
+        });
+        let c = &compare(&failed, 1)[0];
+        assert_eq!(c.runtime_verdict, Some(Verdict::Failed));
+        assert_eq!(c.runtime_ratio, None);
+        assert_eq!(c.verdict, Verdict::Slower);
     }
 
     #[test]

@@ -7,11 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use cargo_tune_schema::{Measurement, VariantFailure, VariantOutcome};
+use cargo_tune_schema::{Measurement, RuntimeOutcome, VariantFailure, VariantOutcome};
 
 use super::messages::BuildMessages;
 use super::summaries;
 use super::touch::TouchedFile;
+use super::workload::{self, Workload};
 use crate::cargo::{CargoCli, CargoOptions, Color};
 use crate::change::variant::Variant;
 use crate::exec::{self, Supervision, checkout};
@@ -59,6 +60,27 @@ pub struct MeasurePlan {
     /// Bytes per second a CI runner restores its cache at: `ci-warm` charges each run the
     /// restore of its variant's cache.
     pub cache_bandwidth: f64,
+    /// The profile `release-clean` builds (`--profile NAME`), when it is not `release`.
+    pub profile: Option<String>,
+    /// The workload run with each variant's build after the builds of a scenario that builds
+    /// binaries.
+    pub workload: Option<WorkloadPlan>,
+    /// Variants skipped in a scenario whose earlier build there stands in for theirs: they
+    /// are not built again, but the workload runs with that build.
+    pub reuse_skipped: bool,
+}
+
+/// The workload of a measurement, and what it runs with.
+#[derive(Clone, Debug)]
+pub struct WorkloadPlan {
+    /// The workload.
+    pub workload: Workload,
+    /// Where it runs.
+    pub cwd: PathBuf,
+    /// Measured runs per variant, after one warm-up each.
+    pub runs: usize,
+    /// The workspace's binary targets: a command workload's size is the largest of them.
+    pub bins: Vec<String>,
 }
 
 impl MeasurePlan {
@@ -75,13 +97,47 @@ impl MeasurePlan {
             .collect()
     }
 
-    /// Cargo runs in total, warm-ups included.
+    /// The variants with an outcome in `scenario`, in plan order: those built there and, when
+    /// a workload runs there and earlier builds stand in, the skipped ones.
+    pub fn outcomes_in(&self, scenario: Scenario) -> Vec<&Variant> {
+        let built = self.variants_in(scenario);
+        if self.workload.is_none() || !self.reuse_skipped || !runs_workload(scenario) {
+            return built;
+        }
+        self.variants.iter().collect()
+    }
+
+    /// Cargo runs and workload runs in total, warm-ups included.
     pub fn total_runs(&self) -> usize {
         self.scenarios
             .iter()
-            .map(|s| self.variants_in(*s).len() * (self.runs + usize::from(self.warm_up)))
+            .map(|s| {
+                let builds = self.variants_in(*s).len() * (self.runs + usize::from(self.warm_up));
+                let workload = match &self.workload {
+                    Some(w) if runs_workload(*s) => self.outcomes_in(*s).len() * (w.runs + 1),
+                    _ => 0,
+                };
+                builds + workload
+            })
             .sum()
     }
+
+    /// The profile a build of `scenario` uses.
+    pub fn built_profile(&self, scenario: Scenario) -> &str {
+        match (&self.profile, scenario) {
+            (Some(p), Scenario::ReleaseClean) => p,
+            _ => scenario.profile(),
+        }
+    }
+}
+
+/// Whether a workload runs after the builds of `scenario`: it builds the workspace's binaries
+/// with one profile, and leaves them in the variant's target directory.
+pub fn runs_workload(scenario: Scenario) -> bool {
+    matches!(
+        scenario,
+        Scenario::DevClean | Scenario::DevIncremental | Scenario::ReleaseClean
+    )
 }
 
 /// The order of round `round` (0 is the warm-up, which runs in the order of round 1): the
@@ -240,9 +296,14 @@ pub fn command_through(
         options.manifest_path = Some(in_copy(plan, copy, options.manifest_path.as_deref()));
     }
     let (sub, args) = scenario.cargo_args();
-    let mut cli = CargoCli::new(&sub, &options)
-        .args(args)
-        .args(&plan.extra_args);
+    let mut cli = CargoCli::new(&sub, &options);
+    for arg in args {
+        match (&plan.profile, arg) {
+            (Some(profile), "--release") => cli = cli.args(["--profile", profile]),
+            _ => cli = cli.arg(arg),
+        }
+    }
+    cli = cli.args(&plan.extra_args);
     // What rustc received is read from cargo's `-v` lines; every variant of the plan builds
     // verbose alike, so that the comparison is of builds run the same way.
     if plan.variants.iter().any(|v| !v.rustc_checks.is_empty()) {
@@ -473,7 +534,13 @@ fn measure_scenario(
     progress: &mut dyn FnMut(&Progress<'_>),
 ) -> Result<ScenarioRuns, MeasureError> {
     let variants = plan.variants_in(scenario);
-    let mut outcomes: Vec<VariantOutcome> = variants
+    let all = plan.outcomes_in(scenario);
+    // Where each built variant's outcome is.
+    let built: Vec<usize> = variants
+        .iter()
+        .filter_map(|v| all.iter().position(|a| a.name == v.name))
+        .collect();
+    let mut outcomes: Vec<VariantOutcome> = all
         .iter()
         .map(|v| VariantOutcome {
             variant: v.name.clone(),
@@ -481,6 +548,8 @@ fn measure_scenario(
             summary: None,
             failure: None,
             cache_bytes: None,
+            runtime: None,
+            binary_bytes: None,
         })
         .collect();
     let mut rounds = Vec::new();
@@ -493,12 +562,12 @@ fn measure_scenario(
         .chain((1..=plan.runs).map(RunLabel::Measured));
     for label in labels {
         let round = match label {
-            RunLabel::WarmUp => 0,
             RunLabel::Measured(n) => n,
+            _ => 0,
         };
         let mut ran = Vec::new();
-        for i in round_order(variants.len(), round) {
-            let (variant, outcome) = (variants[i], &mut outcomes[i]);
+        for k in round_order(variants.len(), round) {
+            let (variant, outcome) = (variants[k], &mut outcomes[built[k]]);
             if outcome.failure.is_some() {
                 continue;
             }
@@ -545,9 +614,9 @@ fn measure_scenario(
                 variant: &variant.name,
                 label,
             });
-            let cli = command_through(plan, scenario, variant, servers[i].as_ref());
+            let cli = command_through(plan, scenario, variant, servers[k].as_ref());
             // The counters of this run alone; outside the timed part.
-            if let Some(server) = &servers[i] {
+            if let Some(server) = &servers[k] {
                 server.zero_stats()?;
             }
             let mut run = run_command(
@@ -578,7 +647,7 @@ fn measure_scenario(
             if run.interrupted || cancel.load(Ordering::SeqCst) {
                 return Err(MeasureError::Interrupted);
             }
-            if let Some(server) = &servers[i] {
+            if let Some(server) = &servers[k] {
                 run.measurement.compiler_cache = Some(server.stats()?.counts());
             }
             progress(&Progress::Finished {
@@ -636,6 +705,15 @@ fn measure_scenario(
         }
         outcome.summary = summaries(&outcome.runs);
     }
+    if let Some(workload) = plan.workload.as_ref().filter(|_| runs_workload(scenario)) {
+        let run = WorkloadRound {
+            plan,
+            workload,
+            scenario,
+            cancel,
+        };
+        run.measure(&all, &mut outcomes, progress)?;
+    }
     Ok(ScenarioRuns {
         scenario,
         outcomes,
@@ -667,6 +745,109 @@ fn never_compiled(variant: &Variant, seen: &[String]) -> Option<String> {
         .map(String::as_str)
         .collect();
     (!missing.is_empty()).then(|| missing.join(", "))
+}
+
+/// The workload after a scenario's builds: each variant's own binary, one warm-up each, then
+/// the measured runs in rounds whose order rotates as the builds' did.
+struct WorkloadRound<'a> {
+    plan: &'a MeasurePlan,
+    workload: &'a WorkloadPlan,
+    scenario: Scenario,
+    cancel: &'a AtomicBool,
+}
+
+impl WorkloadRound<'_> {
+    fn measure(
+        &self,
+        variants: &[&Variant],
+        outcomes: &mut [VariantOutcome],
+        progress: &mut dyn FnMut(&Progress<'_>),
+    ) -> Result<(), MeasureError> {
+        let w = &self.workload.workload;
+        let profile = self.plan.built_profile(self.scenario);
+        let mut commands = Vec::new();
+        for (variant, outcome) in variants.iter().zip(outcomes.iter_mut()) {
+            // A variant whose build failed has no binary to run.
+            if outcome.failure.is_some() {
+                commands.push(None);
+                continue;
+            }
+            let bin_dir = target_dir(&self.plan.bench_dir, self.scenario, &variant.name)
+                .join(workload::profile_dir(profile));
+            let cmd = w.command(&bin_dir, &self.workload.cwd);
+            let mut runtime = RuntimeOutcome {
+                command: cmd.display(),
+                runs_s: Vec::new(),
+                summary: None,
+                failure: None,
+            };
+            match w.bin_name() {
+                Some(name) => {
+                    let path = workload::binary(&bin_dir, name);
+                    outcome.binary_bytes = std::fs::metadata(&path).ok().map(|m| m.len());
+                    if outcome.binary_bytes.is_none() {
+                        runtime.failure = Some(VariantFailure {
+                            during: RunLabel::WorkloadWarmUp.to_string(),
+                            command: cmd.display(),
+                            status: format!("the build left no {}", path.display()),
+                            last_lines: Vec::new(),
+                        });
+                    }
+                }
+                None => {
+                    outcome.binary_bytes =
+                        workload::largest_binary(&bin_dir, &self.workload.bins).map(|b| b.1);
+                }
+            }
+            outcome.runtime = Some(runtime);
+            commands.push(Some(cmd));
+        }
+        let labels = std::iter::once(RunLabel::WorkloadWarmUp)
+            .chain((1..=self.workload.runs).map(RunLabel::Workload));
+        for (round, label) in labels.enumerate() {
+            for i in round_order(variants.len(), round) {
+                let Some(cmd) = &commands[i] else { continue };
+                let Some(runtime) = outcomes[i].runtime.as_mut() else {
+                    continue;
+                };
+                if runtime.failure.is_some() {
+                    continue;
+                }
+                if self.cancel.load(Ordering::SeqCst) {
+                    return Err(MeasureError::Interrupted);
+                }
+                progress(&Progress::Started {
+                    scenario: self.scenario,
+                    variant: &variants[i].name,
+                    label,
+                });
+                let once = workload::run_once(cmd, w.timeout, self.cancel)?;
+                if once.interrupted || self.cancel.load(Ordering::SeqCst) {
+                    return Err(MeasureError::Interrupted);
+                }
+                progress(&Progress::Finished {
+                    wall: Duration::from_secs_f64(once.sample.wall_s),
+                    ok: once.ok,
+                });
+                if !once.ok {
+                    runtime.failure = Some(VariantFailure {
+                        during: label.to_string(),
+                        command: cmd.display(),
+                        status: once.status,
+                        last_lines: once.stderr,
+                    });
+                } else if round > 0 {
+                    runtime.runs_s.push(once.sample.wall_s);
+                }
+            }
+        }
+        for outcome in outcomes.iter_mut() {
+            if let Some(runtime) = outcome.runtime.as_mut() {
+                runtime.summary = super::stats::summarize(&runtime.runs_s);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What one cargo run did.
@@ -776,6 +957,9 @@ mod tests {
             resolved: None,
             members: Vec::new(),
             cache_bandwidth: 1e8,
+            profile: None,
+            workload: None,
+            reuse_skipped: false,
         }
     }
 

@@ -16,12 +16,24 @@ pub struct CandidateReach {
     pub written: String,
     /// The reach of each change it is made of.
     pub reach: Vec<Reach>,
+    /// The profile `release-clean` builds and those it inherits from, when it is not `release`
+    /// (`--profile NAME`).
+    pub release_built: Option<Vec<String>>,
 }
 
 impl CandidateReach {
     /// Whether any of its changes can alter a build of `scenario`.
     pub fn affects(&self, scenario: Scenario) -> bool {
-        self.reach.iter().any(|r| r.affects(scenario))
+        self.reach
+            .iter()
+            .any(|r| self.why_not_one(r, scenario).is_none())
+    }
+
+    fn why_not_one(&self, reach: &Reach, scenario: Scenario) -> Option<String> {
+        match (&self.release_built, scenario) {
+            (Some(built), Scenario::ReleaseClean) => reach.why_not_built(scenario, built),
+            _ => reach.why_not(scenario),
+        }
     }
 
     /// Why none of its changes can alter a build of `scenario`.
@@ -29,7 +41,7 @@ impl CandidateReach {
         let mut reasons: Vec<String> = self
             .reach
             .iter()
-            .filter_map(|r| r.why_not(scenario))
+            .filter_map(|r| self.why_not_one(r, scenario))
             .collect();
         reasons.dedup();
         format!("`{}` {}", self.written, reasons.join("; it also "))
@@ -169,11 +181,25 @@ mod tests {
             name: name.to_owned(),
             written: text.to_owned(),
             reach,
+            release_built: None,
         }
     }
 
     fn names(scenarios: &[Scenario]) -> Vec<&'static str> {
         scenarios.iter().map(|s| s.as_str()).collect()
+    }
+
+    #[test]
+    fn a_custom_profile_is_reached_through_what_it_inherits() {
+        let mut c = candidate("candidate-1", "lto=fat");
+        c.release_built = Some(vec!["release-lto".to_owned(), "release".to_owned()]);
+        assert!(c.affects(Scenario::ReleaseClean));
+        c.release_built = Some(vec!["fast".to_owned(), "dev".to_owned()]);
+        assert!(!c.affects(Scenario::ReleaseClean));
+        assert!(
+            c.why_not(Scenario::ReleaseClean)
+                .contains("release-clean builds fast")
+        );
     }
 
     #[test]

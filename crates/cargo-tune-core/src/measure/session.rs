@@ -15,6 +15,8 @@ use crate::change::variant::{self, ResolveCtx, RustflagsSources, Variant};
 use crate::change::{Change, ChangeArg, ChangeSpec, InEffect};
 use crate::exec::memory::TreeSampler;
 use crate::measure;
+use crate::measure::runner::{WorkloadPlan, runs_workload};
+use crate::measure::workload::{self, Workload};
 use crate::probe::Environment;
 use crate::vocab::{Events, Failure, Scenario};
 use crate::workspace::{BuildEnv, LoadOptions, WorkspaceModel};
@@ -40,7 +42,19 @@ pub struct MeasureOptions {
     /// Bytes per second `ci-warm` restores a CI cache at; `None` for
     /// [`crate::measure::ci_cache::DEFAULT_BANDWIDTH`].
     pub cache_bandwidth: Option<f64>,
+    /// The profile `release-clean` builds, when not `release` (`--profile NAME`).
+    pub profile: Option<String>,
+    /// A workload run with each variant's build after the builds of every scenario that
+    /// builds binaries (`dev-clean`, `dev-incremental`, `release-clean`).
+    pub workload: Option<Workload>,
+    /// Measured runs of the workload per variant and scenario, after one warm-up; `None` for
+    /// [`DEFAULT_WORKLOAD_RUNS`].
+    pub workload_runs: Option<usize>,
 }
+
+/// Measured runs of a workload per variant unless told otherwise: runs of a program are cheap
+/// next to builds, and a few percent are told apart only with more pairs.
+pub const DEFAULT_WORKLOAD_RUNS: usize = 10;
 
 /// The profiles, rustflags and linker in effect before any change.
 pub struct Current {
@@ -400,6 +414,37 @@ impl Session {
                 ),
             });
         }
+        if let Some(profile) = &args.profile {
+            self.check_profile(profile)?;
+        }
+        let workload = match &args.workload {
+            Some(w) => {
+                if let Some(name) = w.bin_name() {
+                    workload::check_bin(&self.model.metadata, name)
+                        .map_err(|why| Failure::usage(format!("--workload-bin {name}: {why}")))?;
+                }
+                if !scenarios.iter().any(|s| runs_workload(*s)) {
+                    return Err(Failure::usage(format!(
+                        "the workload runs with a build's binaries, and none of {} builds them; measure it with --scenario release-clean (or dev-clean, dev-incremental)",
+                        scenarios
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+                Some(WorkloadPlan {
+                    workload: w.clone(),
+                    cwd: self.cwd.clone(),
+                    runs: w
+                        .runs
+                        .or(args.workload_runs)
+                        .unwrap_or(DEFAULT_WORKLOAD_RUNS),
+                    bins: workload::workspace_bins(&self.model.metadata),
+                })
+            }
+            None => None,
+        };
         let jobs = args.jobs.map(|j| j as usize);
         let context = RunContext {
             rustc: format!("rustc {}", self.env.rustc.version),
@@ -428,6 +473,18 @@ impl Session {
             controlled_env: controlled_env(&self.model.env, jobs),
             common_config: self.cargo.config.clone(),
             packages: args.packages.clone(),
+            profile: args.profile.clone(),
+            workload: workload.as_ref().map(|w| cargo_tune_schema::WorkloadInfo {
+                name: match w.workload.bin_name() {
+                    Some(bin) if w.workload.name == bin => format!("bin:{bin}"),
+                    _ => format!("workload.{}", w.workload.name),
+                },
+                command: w.workload.words(),
+                bin: w.workload.bin_name().map(str::to_owned),
+                cwd: w.cwd.display().to_string(),
+                runs: w.runs,
+                timeout_s: w.workload.timeout.as_secs_f64(),
+            }),
         };
         let plan = MeasurePlan {
             bench_dir: self.bench_dir.clone(),
@@ -459,8 +516,35 @@ impl Session {
             cache_bandwidth: args
                 .cache_bandwidth
                 .unwrap_or(crate::measure::ci_cache::DEFAULT_BANDWIDTH),
+            profile: args.profile.clone(),
+            workload,
+            reuse_skipped: false,
         };
         Ok((context, plan))
+    }
+
+    /// The profiles of the workspace (cargo's own and those it declares), each with the chain
+    /// it inherits from.
+    pub fn profile_chain(&self, profile: &str) -> Option<Vec<String>> {
+        crate::workspace::profiles::effective_profiles(&self.model)
+            .into_iter()
+            .find(|p| p.name == profile)
+            .map(|p| std::iter::once(p.name).chain(p.inherits).collect())
+    }
+
+    /// Refuses `--profile NAME` for a profile cargo would not know.
+    fn check_profile(&self, profile: &str) -> Result<(), Failure> {
+        if self.profile_chain(profile).is_some() {
+            return Ok(());
+        }
+        let names: Vec<String> = crate::workspace::profiles::effective_profiles(&self.model)
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        Err(Failure::usage(format!(
+            "--profile {profile}: the workspace has no such profile; it has: {}",
+            names.join(", ")
+        )))
     }
 
     /// The variants' schema view.
@@ -483,7 +567,8 @@ impl Session {
     }
 }
 
-/// Exit 101 when any measured build failed; the report already shows which.
+/// Exit 101 when any measured build, or the workload with any variant's build, failed; the
+/// report already shows which.
 pub fn failures(report: &MeasureReport) -> Result<(), Failure> {
     let failed = report
         .scenarios
@@ -491,8 +576,21 @@ pub fn failures(report: &MeasureReport) -> Result<(), Failure> {
         .flat_map(|s| &s.variants)
         .filter(|v| v.failure.is_some())
         .count();
+    let workloads = report
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.variants)
+        .filter(|v| v.runtime.as_ref().is_some_and(|r| r.failure.is_some()))
+        .count();
     if failed > 0 {
         Err(Failure::BuildFailed { failed })
+    } else if workloads > 0 {
+        Err(Failure::BuildStepFailed {
+            message: format!(
+                "the workload failed with {}; the report shows its exit status and the last lines of its stderr, and the other results are kept",
+                crate::text::count(workloads, "variant's build")
+            ),
+        })
     } else {
         Ok(())
     }

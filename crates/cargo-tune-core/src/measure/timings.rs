@@ -216,6 +216,7 @@ impl TimingsRequest {
             no_history: true,
             packages: self.packages.clone(),
             cache_bandwidth: None,
+            ..MeasureOptions::default()
         };
         let (mut context, mut plan) = session.plan_unrecorded(
             &measure_args,

@@ -23,12 +23,29 @@ pub struct TryRequest {
 /// Measures every candidate against the baseline and appends the history; the report may hold
 /// failed builds, which [`super::session::failures`] turns into the exit code.
 pub fn run(request: &TryRequest, events: &mut dyn Events) -> Result<MeasureReport, Failure> {
-    let candidates = &request.candidates;
+    // With `--profile NAME`, presets set NAME's keys.
+    let candidates: Vec<Vec<ChangeArg>> = match &request.measure.profile {
+        Some(profile) => request
+            .candidates
+            .iter()
+            .map(|args| args.iter().map(|a| a.for_profile(profile)).collect())
+            .collect(),
+        None => request.candidates.clone(),
+    };
+    let candidates = &candidates;
     // Only `compiled-twice` findings come from cargo's unit graphs.
     let unit_graphs = candidates.iter().flatten().any(|a| {
         a.text.split(':').next().and_then(FindingCode::parse) == Some(FindingCode::CompiledTwice)
     });
     let session = Session::load(&request.invocation, unit_graphs)?;
+    let release_built = match &request.measure.profile {
+        Some(profile) => Some(session.profile_chain(profile).ok_or_else(|| {
+            Failure::usage(format!(
+                "--profile {profile}: the workspace has no such profile"
+            ))
+        })?),
+        None => None,
+    };
     let current = session.current();
     let mut findings = None;
     let mut expanded: Vec<Vec<Change>> = Vec::new();
@@ -48,6 +65,7 @@ pub fn run(request: &TryRequest, events: &mut dyn Events) -> Result<MeasureRepor
             name: name(i),
             written,
             reach: changes.iter().map(Change::reach).collect(),
+            release_built: release_built.clone(),
         });
         expanded.push(changes);
     }

@@ -1,16 +1,168 @@
 //! Any command measured like a build scenario: one warm-up, then N runs, each in its own
-//! process group with the same process-tree memory sampler, a timeout, and Ctrl-C polled.
+//! process group with the same process-tree memory sampler, a timeout, and Ctrl-C polled. The
+//! workloads themselves (a command, or one of the workspace's binaries) and where a build
+//! leaves a binary, for `try`, `bench`, `plan` and `guard` alike.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::{MeasureError, RunLabel};
 use crate::cargo::ToolCommand;
+use crate::cargo::metadata::{Metadata, TargetKind};
 use crate::exec::{self, Supervision};
+
+/// A workload runs this long at most by default; a hung command must not hang a measurement.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// How a workload is started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WorkloadRun {
+    /// `command = ["prog", "arg", …]`: run as is.
+    Argv(Vec<String>),
+    /// `command = "…"`: run by `sh -c`.
+    Shell(String),
+    /// `bin = "name"` or `--workload-bin NAME`: the workspace's own binary.
+    Bin {
+        /// The binary target.
+        name: String,
+        /// Its arguments.
+        args: Vec<String>,
+        /// The cargo profile `guard` builds it with; a measurement runs each variant's own
+        /// build instead.
+        profile: String,
+    },
+}
+
+/// A custom workload: a command measured like a scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Workload {
+    /// Its name (`[…slo.workload.<name>]`, or the binary's).
+    pub name: String,
+    /// What runs.
+    pub run: WorkloadRun,
+    /// A run taking longer is killed and fails.
+    pub timeout: Duration,
+    /// Runs, overriding the command's default.
+    pub runs: Option<usize>,
+}
+
+impl Workload {
+    /// `--workload-bin NAME -- ARGS`.
+    pub fn bin(name: &str, args: Vec<String>, timeout: Duration) -> Workload {
+        Workload {
+            name: name.to_owned(),
+            run: WorkloadRun::Bin {
+                name: name.to_owned(),
+                args,
+                profile: "release".to_owned(),
+            },
+            timeout,
+            runs: None,
+        }
+    }
+
+    /// The binary target it runs, if it runs one of the workspace's.
+    pub fn bin_name(&self) -> Option<&str> {
+        match &self.run {
+            WorkloadRun::Bin { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Its command with the binary's path left out, for reports.
+    pub fn words(&self) -> Vec<String> {
+        match &self.run {
+            WorkloadRun::Argv(argv) => argv.clone(),
+            WorkloadRun::Shell(script) => vec!["sh".to_owned(), "-c".to_owned(), script.clone()],
+            WorkloadRun::Bin { name, args, .. } => std::iter::once(name.clone())
+                .chain(args.iter().cloned())
+                .collect(),
+        }
+    }
+
+    /// The command that runs it with the binaries of `bin_dir` (a build's `target/<profile>`),
+    /// in `cwd`. A command workload finds them first on `PATH` and in `CARGO_TUNE_BIN_DIR`.
+    pub fn command(&self, bin_dir: &Path, cwd: &Path) -> ToolCommand {
+        let cmd = match &self.run {
+            WorkloadRun::Bin { name, args, .. } => {
+                ToolCommand::new(binary(bin_dir, name)).args(args)
+            }
+            WorkloadRun::Argv(argv) => ToolCommand::new(&argv[0]).args(&argv[1..]),
+            WorkloadRun::Shell(script) => ToolCommand::new("sh").args(["-c", script]),
+        };
+        let cmd = if self.bin_name().is_none() {
+            let mut path = std::ffi::OsString::from(bin_dir.as_os_str());
+            if let Some(rest) = std::env::var_os("PATH") {
+                path.push(":");
+                path.push(rest);
+            }
+            cmd.env("PATH", path).env("CARGO_TUNE_BIN_DIR", bin_dir)
+        } else {
+            cmd
+        };
+        cmd.current_dir(cwd)
+    }
+}
+
+/// The directory under a target directory where cargo puts the binaries of `profile`.
+pub fn profile_dir(profile: &str) -> &str {
+    match profile {
+        "dev" | "test" => "debug",
+        "bench" | "release" => "release",
+        other => other,
+    }
+}
+
+/// The path of binary target `name` in `bin_dir`.
+pub fn binary(bin_dir: &Path, name: &str) -> PathBuf {
+    bin_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// The binary targets of the workspace members, sorted.
+pub fn workspace_bins(metadata: &Metadata) -> Vec<String> {
+    let mut names: Vec<String> = metadata
+        .workspace_packages()
+        .iter()
+        .flat_map(|p| p.targets.iter())
+        .filter(|t| t.kind.contains(&TargetKind::Bin))
+        .map(|t| t.name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Whether a workspace member has binary target `name`; the error names those there are.
+pub fn check_bin(metadata: &Metadata, name: &str) -> Result<(), String> {
+    let bins = workspace_bins(metadata);
+    if bins.iter().any(|b| b == name) {
+        return Ok(());
+    }
+    Err(format!(
+        "no workspace member has a binary target `{name}`; {}",
+        if bins.is_empty() {
+            "the workspace builds no binary".to_owned()
+        } else {
+            format!("the workspace builds: {}", bins.join(", "))
+        }
+    ))
+}
+
+/// The largest of the binaries `bins` in `bin_dir`, with its name.
+pub fn largest_binary(bin_dir: &Path, bins: &[String]) -> Option<(String, u64)> {
+    bins.iter()
+        .filter_map(|name| {
+            std::fs::metadata(binary(bin_dir, name))
+                .ok()
+                .map(|m| (name.clone(), m.len()))
+        })
+        .max_by_key(|(_, size)| *size)
+}
 
 /// One measured run of a workload.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct WorkloadRun {
+pub struct WorkloadSample {
     /// Wall time, seconds.
     pub wall_s: f64,
     /// Peak of the summed resident set size of the process tree, bytes, if sampled.
@@ -21,7 +173,7 @@ pub struct WorkloadRun {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WorkloadOutcome {
     /// The measured runs that succeeded, in order.
-    pub runs: Vec<WorkloadRun>,
+    pub runs: Vec<WorkloadSample>,
     /// Why the runs stopped early: a non-zero exit (with the last lines of stderr) or the
     /// timeout.
     pub failure: Option<String>,
@@ -50,24 +202,53 @@ pub fn measure_workload(
         if run.interrupted || cancel.load(Ordering::SeqCst) {
             return Err(MeasureError::Interrupted);
         }
-        if let Some(failure) = run.failure {
+        if let Some(failure) = run.failure_text(command, timeout) {
             outcome.failure = Some(format!("{label}: {failure}"));
             break;
         }
         if let RunLabel::Measured(_) = label {
-            outcome.runs.push(run.run);
+            outcome.runs.push(run.sample);
         }
     }
     Ok(outcome)
 }
 
-struct Once {
-    run: WorkloadRun,
-    failure: Option<String>,
-    interrupted: bool,
+/// One run of a workload, as the supervisor saw it end.
+pub(crate) struct Once {
+    pub(crate) sample: WorkloadSample,
+    /// Its exit status, as text.
+    pub(crate) status: String,
+    pub(crate) ok: bool,
+    pub(crate) timed_out: bool,
+    pub(crate) interrupted: bool,
+    /// The last lines of its stderr.
+    pub(crate) stderr: Vec<String>,
 }
 
-fn run_once(
+impl Once {
+    /// Why the run failed, in one line; `None` when it did not.
+    fn failure_text(&self, command: &ToolCommand, timeout: Duration) -> Option<String> {
+        if self.timed_out {
+            Some(format!(
+                "`{}` was killed after the timeout of {}s",
+                command.display(),
+                timeout.as_secs_f64()
+            ))
+        } else if !self.ok {
+            let mut text = format!("`{}` failed ({})", command.display(), self.status);
+            if !self.stderr.is_empty() {
+                text.push_str(": ");
+                text.push_str(&self.stderr.join(" / "));
+            }
+            Some(text)
+        } else {
+            None
+        }
+    }
+}
+
+/// Runs `command` once under the supervisor, its output discarded but for stderr's last lines.
+pub(crate) fn run_once(
     command: &ToolCommand,
     timeout: Duration,
     cancel: &AtomicBool,
@@ -82,29 +263,20 @@ fn run_once(
             command: command.display(),
             source,
         })?;
-    let failure = if done.timed_out {
-        Some(format!(
-            "`{}` was killed after the timeout of {}s",
-            command.display(),
-            timeout.as_secs_f64()
-        ))
-    } else if !done.status.success() {
-        let mut text = format!("`{}` failed ({})", command.display(), done.status);
-        if !done.stderr.is_empty() {
-            text.push_str(": ");
-            text.push_str(&done.stderr.join(" / "));
-        }
-        Some(text)
-    } else {
-        None
-    };
     Ok(Once {
-        run: WorkloadRun {
+        sample: WorkloadSample {
             wall_s: done.wall.as_secs_f64(),
             peak_tree_rss_bytes: done.peak_tree_rss,
         },
-        failure,
+        status: if done.timed_out {
+            format!("killed after the timeout of {}s", timeout.as_secs_f64())
+        } else {
+            done.status.to_string()
+        },
+        ok: done.status.success() && !done.timed_out,
+        timed_out: done.timed_out,
         interrupted: done.interrupted,
+        stderr: done.stderr,
     })
 }
 

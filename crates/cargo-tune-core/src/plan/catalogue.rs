@@ -61,36 +61,9 @@ fn candidate(
 /// `rustflags -Z threads`.
 pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCandidate> {
     let mut out = Vec::new();
-    let profile = if goal == Goal::Release {
-        "release"
-    } else {
-        "dev"
-    };
+    let profile = "dev";
     if goal == Goal::Release {
-        out.push(candidate(
-            "release-lto-off",
-            "turn LTO off in release (`lto = \"off\"`)",
-            1,
-            "medium",
-            "no link-time optimisation, not even thin-local: the code can be slower",
-            &[profile_set("release", None, "lto", "\"off\"")],
-        ));
-        out.push(candidate(
-            "release-codegen-units-256",
-            "split release crates into 256 codegen units",
-            1,
-            "medium",
-            "fewer cross-function optimisations inside a crate: the code can be slower",
-            &[profile_set("release", None, "codegen-units", "256")],
-        ));
-        out.push(candidate(
-            "release-incremental",
-            "build release incrementally",
-            1,
-            "low",
-            "a larger target directory and slightly slower code",
-            &[profile_set("release", None, "incremental", "true")],
-        ));
+        return release_candidates();
     }
     out.push(candidate(
         &format!("{profile}-debug-0"),
@@ -259,6 +232,99 @@ pub fn candidates(goal: Goal, host: &str, linkers: &[LinkerSetup]) -> Vec<PlanCa
     out
 }
 
+/// The release settings that trade build time for run time, in cargo's spellings: each LTO
+/// mode, codegen units, optimisation level, and code for this machine's CPU. Those equal to
+/// what is in effect are pruned by the caller. `panic = "abort"` is not among them: it changes
+/// what a program does on a panic.
+fn release_candidates() -> Vec<PlanCandidate> {
+    let set = |key: &str, value: &str| profile_set("release", None, key, value);
+    let mut out = Vec::new();
+    for (id, value, summary, risk, cost) in [
+        (
+            "release-lto-false",
+            "false",
+            "thin-local LTO in release (`lto = false`, cargo's default): each crate's codegen units optimised together",
+            "low",
+            "none beyond cargo's default",
+        ),
+        (
+            "release-lto-thin",
+            "\"thin\"",
+            "thin LTO across crates in release (`lto = \"thin\"`)",
+            "low",
+            "a longer release build, mostly in the final link",
+        ),
+        (
+            "release-lto-fat",
+            "\"fat\"",
+            "fat LTO in release (`lto = \"fat\"`): the whole program optimised as one module",
+            "low",
+            "a much longer release build (20-30 % or more), spent in one process",
+        ),
+        (
+            "release-lto-off",
+            "\"off\"",
+            "no LTO at all in release (`lto = \"off\"`)",
+            "medium",
+            "no link-time optimisation, not even thin-local: the code can be slower",
+        ),
+    ] {
+        out.push(candidate(id, summary, 1, risk, cost, &[set("lto", value)]));
+    }
+    for units in ["1", "4", "16"] {
+        out.push(candidate(
+            &format!("release-codegen-units-{units}"),
+            &format!(
+                "{units} codegen unit{} per release crate (`codegen-units = {units}`{})",
+                if units == "1" { "" } else { "s" },
+                if units == "16" {
+                    ", cargo's default"
+                } else {
+                    ""
+                }
+            ),
+            1,
+            "low",
+            if units == "16" {
+                "fewer cross-function optimisations inside a crate than with fewer units"
+            } else {
+                "a longer release build: less of each crate is compiled in parallel"
+            },
+            &[set("codegen-units", units)],
+        ));
+    }
+    for level in ["2", "3"] {
+        out.push(candidate(
+            &format!("release-opt-level-{level}"),
+            &format!(
+                "optimisation level {level} in release (`opt-level = {level}`{})",
+                if level == "3" {
+                    ", cargo's default"
+                } else {
+                    ""
+                }
+            ),
+            1,
+            "low",
+            if level == "2" {
+                "less inlining and vectorisation than level 3"
+            } else {
+                "a longer release build than level 2"
+            },
+            &[set("opt-level", level)],
+        ));
+    }
+    out.push(candidate(
+        "release-target-cpu-native",
+        "code for this machine's CPU (`-C target-cpu=native`)",
+        2,
+        "high",
+        "non-portable: the binary may stop with an illegal instruction on any CPU older or other than this one; only for programs built where they run",
+        &[Change::Rustflags(vec!["-Ctarget-cpu=native".to_owned()])],
+    ));
+    out
+}
+
 /// The CI cache layers of the chosen steps; `sccache` says where sccache's cache lives in CI.
 pub fn ci_layers(
     chosen: &[&PlanCandidate],
@@ -314,12 +380,34 @@ mod tests {
             !ids.iter()
                 .any(|i| i.contains("wild") || i.starts_with("release"))
         );
-        let release = candidates(Goal::Release, "x86_64-unknown-linux-gnu", &[]);
-        assert!(release.iter().any(|c| c.id == "release-lto-off"));
-        assert!(release.iter().all(|c| c.changes.iter().all(|ch| matches!(
-            ch,
-            SuggestedChange::ProfileSet { profile, .. } if profile == "release"
-        ))));
+        let release = candidates(Goal::Release, "x86_64-unknown-linux-gnu", &linkers);
+        let ids: Vec<&str> = release.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "release-lto-false",
+                "release-lto-thin",
+                "release-lto-fat",
+                "release-lto-off",
+                "release-codegen-units-1",
+                "release-codegen-units-4",
+                "release-codegen-units-16",
+                "release-opt-level-2",
+                "release-opt-level-3",
+                "release-target-cpu-native",
+            ]
+        );
+        assert!(
+            release
+                .iter()
+                .filter(|c| c.id != "release-target-cpu-native")
+                .all(|c| c.changes.iter().all(|ch| matches!(
+                    ch,
+                    SuggestedChange::ProfileSet { profile, .. } if profile == "release"
+                )))
+        );
+        // LTO's modes are alternatives of one slot.
+        assert!(release[..4].iter().all(|c| c.slot == release[0].slot));
         let ci = candidates(Goal::Ci, "aarch64-apple-darwin", &[]);
         assert!(ci.iter().any(|c| c.id == "dev-incremental-off"));
         assert!(!ci.iter().any(|c| c.id.contains("split-debuginfo")));

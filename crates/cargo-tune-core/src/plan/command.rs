@@ -11,6 +11,7 @@ use cargo_tune_schema::{
 
 use super::catalogue::{self, LINKERS, ci_layers, scenarios as goal_scenarios};
 use super::driver::{Facts, Measurer, Search, changes_of};
+use super::race::Objective;
 use super::record::{default_path, fingerprint};
 use crate::cargo::Invocation;
 use crate::change::variant::Variant;
@@ -37,8 +38,11 @@ pub struct PlanRequest {
     pub cache_backend: String,
     /// The largest CI cache, compressed, a plan may need (`--cache-limit`), bytes.
     pub cache_limit: u64,
-    /// Scenarios (else the goal's), runs and the rest.
+    /// Scenarios (else the goal's), runs and the rest; for `release`, the workload.
     pub measure: MeasureOptions,
+    /// Goal `release`: a candidate's release build may take at most this many times the
+    /// workspace's as it is.
+    pub max_build_ratio: f64,
 }
 
 /// Builds of a measuring session in the plan's own target directories, reported to the user's
@@ -93,6 +97,8 @@ impl Measurer for Builds<'_> {
             let (context, mut plan) = self.measure_plan(variants.to_vec(), scenario, n)?;
             plan.warm_up = !scenario.is_clean();
             plan.extra_args = extra_args.to_vec();
+            // A variant the search skips here has its earlier build in the same directory.
+            plan.reuse_skipped = true;
             plan.skip = skip
                 .iter()
                 .filter(|(s, _)| *s == scenario)
@@ -143,6 +149,18 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
     let cache_backend =
         crate::cache::Backend::parse(&request.cache_backend, std::path::Path::new("sccache"))
             .map_err(|e| Failure::usage(format!("--cache-backend: {e}")))?;
+    if goal == Goal::Release && request.measure.workload.is_none() {
+        return Err(Failure::usage(
+            "plan --goal release weighs the program's run time against its build: give the workload, --workload-bin NAME -- ARGS (one of the workspace's binaries) or --workload NAME (a workload of the SLO spec)",
+        ));
+    }
+    // NaN is refused with the values below 1.
+    if request.max_build_ratio.is_nan() || request.max_build_ratio < 1.0 {
+        return Err(Failure::usage(format!(
+            "--max-build-ratio {}: a limit below 1 would refuse the workspace as it is",
+            request.max_build_ratio
+        )));
+    }
     let session = Session::load(&request.invocation, false)?;
     let scenarios: Vec<Scenario> = if request.measure.scenarios.is_empty() {
         goal_scenarios(goal)
@@ -173,7 +191,10 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
     // Only the ci goal proposes sccache: ask for it there alone.
     let sccache =
         (goal == Goal::Ci).then(|| crate::probe::sccache::find(session.path_var.as_deref()));
-    for c in catalogue::candidates(goal, &session.env.rustc.host, &setups) {
+    for mut c in catalogue::candidates(goal, &session.env.rustc.host, &setups) {
+        if let Some(profile) = &request.measure.profile {
+            retarget(&mut c, profile);
+        }
         if c.id == "ci-sccache"
             && let Some(Err(e)) = &sccache
         {
@@ -245,6 +266,7 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
             rejected,
             unmeasured: Vec::new(),
             ci: None,
+            release: None,
         },
         clock: &clock,
         path,
@@ -254,8 +276,26 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
         measurer: &mut builds,
         facts,
         cache_limit: request.cache_limit,
+        objective: if goal == Goal::Release {
+            Objective::Runtime {
+                max_build_ratio: request.max_build_ratio,
+            }
+        } else {
+            Objective::Build
+        },
     };
     let result = search.run(&scenarios);
+    if goal == Goal::Release
+        && let Some(workload) = release_workload(&session, &request.measure)
+    {
+        let decision = super::release::decide(
+            &search.record,
+            workload,
+            request.max_build_ratio,
+            vec![LEFT_OUT_PGO.to_owned()],
+        );
+        search.record.release = Some(decision);
+    }
     if goal == Goal::Ci {
         let record = &search.record;
         let chosen: Vec<&PlanCandidate> = record
@@ -297,6 +337,41 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
             .note(&format!("failed to remove {}: {e}", bench_dir.display()));
     }
     Ok(search.record)
+}
+
+/// Why the release search does not race a PGO build.
+const LEFT_OUT_PGO: &str = "PGO: a profile-guided build needs its profile trained and merged again whenever the code changes, which no profile setting expresses; measure it with `cargo tune pgo -p PACKAGE -- ARGS`, which compares it with the same workload";
+
+/// A release candidate set in the profile `release-clean` builds (`--profile NAME`).
+fn retarget(candidate: &mut PlanCandidate, profile: &str) {
+    for change in &mut candidate.changes {
+        if let cargo_tune_schema::SuggestedChange::ProfileSet { profile: p, .. } = change
+            && p == "release"
+        {
+            *p = profile.to_owned();
+        }
+    }
+    candidate.slot = changes_of(&[candidate])
+        .1
+        .first()
+        .map(Change::slot)
+        .unwrap_or_default();
+}
+
+/// The workload of a release plan, as its record states it.
+fn release_workload(
+    session: &Session,
+    options: &MeasureOptions,
+) -> Option<cargo_tune_schema::WorkloadInfo> {
+    let (context, _) = session
+        .plan_unrecorded(
+            options,
+            Vec::new(),
+            vec![Scenario::ReleaseClean],
+            Vec::new(),
+        )
+        .ok()?;
+    context.workload
 }
 
 /// The changes that build `profile` without debuginfo, where it has some in effect (for every

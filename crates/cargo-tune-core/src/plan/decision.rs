@@ -17,6 +17,13 @@ pub struct Pairs {
     pub failed: bool,
     /// The candidate's CI cache, compressed, in bytes (`ci-warm`).
     pub cache_bytes: Option<u64>,
+    /// With a workload: its run time with the candidate's build ÷ with the baseline's, one per
+    /// round of workload runs.
+    pub runtime_ratios: Vec<f64>,
+    /// The workload failed with either build.
+    pub runtime_failed: bool,
+    /// The candidate's binary size ÷ the baseline's.
+    pub size_ratio: Option<f64>,
 }
 
 /// The paired runs of `candidate` against the variant named `baseline` in each scenario of
@@ -32,14 +39,28 @@ pub fn pairs(
         .iter()
         .filter_map(|s| {
             let c = s.variants.iter().find(|v| v.variant == candidate)?;
-            let (base_runs, base_failed): (Vec<f64>, bool) =
-                match s.variants.iter().find(|v| v.variant == baseline) {
-                    Some(b) => (
-                        b.runs.iter().map(|r| r.charged_s()).collect(),
-                        b.failure.is_some(),
-                    ),
-                    None => (vec![earlier(&s.scenario)?; c.runs.len()], false),
-                };
+            let base = s.variants.iter().find(|v| v.variant == baseline);
+            // A baseline that was not built again here (its earlier build stands in) may still
+            // have run the workload.
+            let (base_runs, base_failed): (Vec<f64>, bool) = match base {
+                Some(b) if !b.runs.is_empty() || b.failure.is_some() => (
+                    b.runs.iter().map(|r| r.charged_s()).collect(),
+                    b.failure.is_some(),
+                ),
+                _ => (vec![earlier(&s.scenario)?; c.runs.len()], false),
+            };
+            let runtime = base.and_then(|b| Some((b.runtime.as_ref()?, c.runtime.as_ref()?)));
+            let runtime_ratios = runtime.map_or_else(Vec::new, |(b, c)| {
+                b.runs_s.iter().zip(&c.runs_s).map(|(b, c)| c / b).collect()
+            });
+            let runtime_failed = runtime
+                .is_some_and(|(b, c)| b.failure.is_some() || c.failure.is_some())
+                || (c.runtime.is_none() && base.is_some_and(|b| b.runtime.is_some()));
+            let size_ratio = base
+                .and_then(|b| b.binary_bytes)
+                .zip(c.binary_bytes)
+                .filter(|(b, _)| *b > 0)
+                .map(|(b, c)| c as f64 / b as f64);
             Some(Pairs {
                 scenario: s.scenario.clone(),
                 ratios: base_runs
@@ -50,6 +71,9 @@ pub fn pairs(
                 baseline_s: base_runs,
                 failed: base_failed || c.failure.is_some(),
                 cache_bytes: c.cache_bytes,
+                runtime_ratios,
+                runtime_failed,
+                size_ratio,
             })
         })
         .collect()
@@ -64,6 +88,9 @@ pub fn pool(into: &mut Vec<Pairs>, more: Vec<Pairs>) {
                 p.baseline_s.extend(m.baseline_s);
                 p.failed |= m.failed;
                 p.cache_bytes = m.cache_bytes.or(p.cache_bytes);
+                p.runtime_ratios.extend(m.runtime_ratios);
+                p.runtime_failed |= m.runtime_failed;
+                p.size_ratio = m.size_ratio.or(p.size_ratio);
             }
             None => into.push(m),
         }
@@ -86,6 +113,16 @@ pub fn judge(candidate: &str, pairs: &[Pairs], of: usize) -> Vec<PlanMeasurement
                 Some(e) => (e.verdict, Some(e.ratio), e.interval),
                 None => (Verdict::Inconclusive, None, None),
             };
+            let runtime = (!p.runtime_ratios.is_empty() || p.runtime_failed).then(|| {
+                match crate::measure::stats::compare_ratios(
+                    &p.runtime_ratios,
+                    crate::measure::confidence_for(of),
+                ) {
+                    _ if p.runtime_failed || p.failed => (Verdict::Failed, None, None),
+                    Some(e) => (e.verdict, Some(e.ratio), e.interval),
+                    None => (Verdict::Inconclusive, None, None),
+                }
+            });
             PlanMeasurement {
                 candidate: candidate.to_owned(),
                 scenario: p.scenario.clone(),
@@ -95,6 +132,11 @@ pub fn judge(candidate: &str, pairs: &[Pairs], of: usize) -> Vec<PlanMeasurement
                 baseline_s,
                 cache_bytes: p.cache_bytes,
                 pairs: Some(p.ratios.len()),
+                runtime_verdict: runtime.map(|r| r.0),
+                runtime_ratio: runtime.and_then(|r| r.1),
+                runtime_interval: runtime.and_then(|r| r.2),
+                runtime_pairs: runtime.map(|_| p.runtime_ratios.len()),
+                size_ratio: p.size_ratio,
             }
         })
         .collect()
@@ -121,6 +163,9 @@ mod tests {
             baseline_s: vec![2.0; ratios.len()],
             failed: false,
             cache_bytes: None,
+            runtime_ratios: Vec::new(),
+            runtime_failed: false,
+            size_ratio: None,
         }
     }
 

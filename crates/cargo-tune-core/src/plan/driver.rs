@@ -14,7 +14,7 @@ use cargo_tune_schema::{
 use super::catalogue::weight as weight_of;
 use super::decision::{Pairs, judge, pairs, score};
 use super::predict::{Effect, Evidence, ScenarioEvidence, effects, predict};
-use super::race::{Race, Standing};
+use super::race::{Objective, Race, Standing};
 use super::record::to_toml;
 use crate::change::variant::Variant;
 use crate::change::{Change, ChangeArg, ChangeSpec};
@@ -105,6 +105,8 @@ pub struct Search<'a> {
     pub facts: Facts,
     /// The largest CI cache, compressed, a plan may need (bytes).
     pub cache_limit: u64,
+    /// What the race makes faster: the build, or (goal `release`) the program.
+    pub objective: Objective,
 }
 
 impl Search<'_> {
@@ -221,6 +223,20 @@ impl Search<'_> {
                     f.last_lines.join("\n")
                 ));
                 return Err(Failure::BuildFailed { failed: 1 });
+            }
+            if let Some(f) = outcome
+                .and_then(|o| o.runtime.as_ref())
+                .and_then(|r| r.failure.as_ref())
+            {
+                return Err(Failure::BuildStepFailed {
+                    message: format!(
+                        "the workload fails with the workspace as it is, during its {} ({}: `{}`); there is no run time to compare with:\n{}",
+                        f.during,
+                        f.status,
+                        f.command,
+                        f.last_lines.join("\n")
+                    ),
+                });
             }
             let wall = outcome
                 .and_then(|o| o.runs.first())
@@ -476,7 +492,10 @@ impl Search<'_> {
         weight: &dyn Fn(&str) -> f64,
     ) -> Result<PlanEnd, Failure> {
         let entered: Vec<PlanCandidate> = entered.into_iter().cloned().collect();
-        let mut race = Race::new(entered.iter().collect(), weight);
+        let mut race = Race::new(entered.iter().collect(), weight).deciding_on(self.objective);
+        // On run time, every stage adds the workload's runs; the builds, which only need to
+        // stay within the limit, are not doubled.
+        let doubling = self.objective == Objective::Build;
         let mut variants: HashMap<String, Variant> = HashMap::new();
         for c in &entered {
             let (args, changes) = changes_of(&[c]);
@@ -496,7 +515,10 @@ impl Search<'_> {
             let stage = race.stages + 1;
             let runs: Vec<(Scenario, usize)> = scenarios
                 .iter()
-                .map(|&s| (s, stage_runs(s, stage, self.runs, has_incremental)))
+                .map(|&s| {
+                    let stage = if doubling { stage } else { stage.min(1) };
+                    (s, stage_runs(s, stage, self.runs, has_incremental))
+                })
                 .filter(|(_, r)| *r > 0)
                 .collect();
             // The leaders that fit what is left, best first.
@@ -663,6 +685,8 @@ impl Search<'_> {
             .map(|&s| {
                 let r = if s.is_clean() && has_incremental {
                     1
+                } else if self.objective != Objective::Build {
+                    self.runs
                 } else {
                     (self.runs * 2).max(4)
                 };
@@ -731,14 +755,21 @@ impl Search<'_> {
             }),
             1,
         );
-        let faster_than_best = against_best
-            .iter()
-            .any(|m| m.verdict == Verdict::Faster && weight(&m.scenario) > 0.0)
-            && against_best.iter().all(|m| m.verdict != Verdict::Slower)
-            && score(&against_best, &weight).is_some_and(|s| s < 0.0)
-            && against_base
-                .iter()
-                .all(|m| m.verdict != Verdict::Slower && m.verdict != Verdict::Failed);
+        let faster_than_best = match self.objective {
+            Objective::Build => {
+                against_best
+                    .iter()
+                    .any(|m| m.verdict == Verdict::Faster && weight(&m.scenario) > 0.0)
+                    && against_best.iter().all(|m| m.verdict != Verdict::Slower)
+                    && score(&against_best, &weight).is_some_and(|s| s < 0.0)
+                    && against_base
+                        .iter()
+                        .all(|m| m.verdict != Verdict::Slower && m.verdict != Verdict::Failed)
+            }
+            Objective::Runtime { max_build_ratio } => {
+                super::release::composition_kept(&against_base, &against_best, max_build_ratio)
+            }
+        };
         let kept: Vec<usize> = if faster_than_best {
             winners.to_vec()
         } else {
@@ -1026,6 +1057,8 @@ mod tests {
                         runs: walls,
                         failure: None,
                         cache_bytes: None,
+                        binary_bytes: None,
+                        runtime: None,
                     });
                 }
                 out.push(ScenarioResult {
@@ -1085,6 +1118,7 @@ mod tests {
             rejected: Vec::new(),
             unmeasured: Vec::new(),
             ci: None,
+            release: None,
         }
     }
 
@@ -1114,6 +1148,7 @@ mod tests {
                 ..Facts::default()
             },
             cache_limit: 10_000_000_000,
+            objective: Objective::Build,
         };
         let end = s.run(DEV);
         (end, s.record)

@@ -25,8 +25,9 @@ pub mod driver;
 pub mod predict;
 pub mod race;
 pub mod record;
+pub mod release;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,23 @@ pub const DEFAULT_FOLLOW_UPS: usize = 3;
 /// A candidate cannot make a difference worth a step unless it can be this much faster.
 pub const WORTH: f64 = 0.98;
 
+/// What the race makes faster.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Objective {
+    /// The build: every scenario's build time, weighed by the goal.
+    Build,
+    /// The program: the workload's run time, while the build takes at most
+    /// `max_build_ratio` times the workspace's as it is.
+    Runtime {
+        /// The limit on the build-time ratio.
+        max_build_ratio: f64,
+    },
+}
+
+/// `--max-build-ratio` unless told otherwise: a release build half as long again for a faster
+/// program is the trade most projects accept (fat LTO costs 20–30 %).
+pub const DEFAULT_MAX_BUILD_RATIO: f64 = 1.5;
+
 /// Where a candidate stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Standing {
@@ -34,6 +51,7 @@ pub struct Race<'a> {
     /// Stages run so far.
     pub stages: usize,
     weight: &'a dyn Fn(&str) -> f64,
+    objective: Objective,
 }
 
 impl<'a> Race<'a> {
@@ -46,7 +64,14 @@ impl<'a> Race<'a> {
             standing: vec![Standing::Running; n],
             stages: 0,
             weight,
+            objective: Objective::Build,
         }
+    }
+
+    /// The same race, deciding on `objective`.
+    pub fn deciding_on(mut self, objective: Objective) -> Self {
+        self.objective = objective;
+        self
     }
 
     /// Each candidate's measurements from its pooled pairs, at the confidence of the whole
@@ -90,6 +115,9 @@ impl<'a> Race<'a> {
         if let Some(m) = ms.iter().find(|m| m.verdict == Verdict::Failed) {
             return Some(format!("failed to build in {}", m.scenario));
         }
+        if let Objective::Runtime { max_build_ratio } = self.objective {
+            return runtime_out_reason(ms, max_build_ratio);
+        }
         if let Some(m) = ms.iter().find(|m| m.verdict == Verdict::Slower) {
             return Some(format!(
                 "slower in {} ({})",
@@ -132,6 +160,9 @@ impl<'a> Race<'a> {
     /// estimates, where a scenario measured once (no interval: one build from scratch, which
     /// a loaded machine can make twice as long) counts with its prediction when there is one.
     fn rank(&self, i: usize, ms: &[PlanMeasurement]) -> Option<f64> {
+        if let Objective::Runtime { .. } = self.objective {
+            return runtime_score(ms, self.weight);
+        }
         let predicted = &self.candidates[i].predicted;
         let steadier: Vec<PlanMeasurement> = ms
             .iter()
@@ -151,6 +182,10 @@ impl<'a> Race<'a> {
     /// Whether candidate `i` measured faster where it counts: `faster` in a weighted scenario,
     /// slower in none, and faster on the weighted scenarios by its estimates ([`Race::rank`]).
     fn qualifies(&self, i: usize, ms: &[PlanMeasurement]) -> bool {
+        if let Objective::Runtime { max_build_ratio } = self.objective {
+            return self.standing[i] == Standing::Running
+                && runtime_qualifies(ms, max_build_ratio, self.weight);
+        }
         self.standing[i] == Standing::Running
             && ms
                 .iter()
@@ -279,6 +314,96 @@ impl<'a> Race<'a> {
     }
 }
 
+/// Why a candidate is out of a race on run time: its workload failed or ran slower, it cannot
+/// make the program 2 % faster, or its build certainly takes longer than the limit.
+fn runtime_out_reason(ms: &[PlanMeasurement], max_build_ratio: f64) -> Option<String> {
+    if let Some(m) = ms
+        .iter()
+        .find(|m| m.runtime_verdict == Some(Verdict::Failed))
+    {
+        return Some(format!(
+            "the workload failed with its build in {}",
+            m.scenario
+        ));
+    }
+    if let Some(m) = ms
+        .iter()
+        .find(|m| m.interval.is_some_and(|i| i.low > max_build_ratio))
+    {
+        return Some(format!(
+            "its build takes more than --max-build-ratio {max_build_ratio} times as long in {} (ratio {}, interval from {:.3})",
+            m.scenario,
+            m.ratio
+                .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
+            m.interval.map_or(0.0, |i| i.low)
+        ));
+    }
+    if let Some(m) = ms
+        .iter()
+        .find(|m| m.runtime_verdict == Some(Verdict::Slower))
+    {
+        return Some(format!(
+            "the program runs slower in {} ({})",
+            m.scenario,
+            m.runtime_ratio
+                .map_or_else(String::new, |r| format!("{r:.3}"))
+        ));
+    }
+    let timed: Vec<&PlanMeasurement> = ms.iter().filter(|m| m.runtime_verdict.is_some()).collect();
+    if timed.is_empty() {
+        return None;
+    }
+    if timed
+        .iter()
+        .all(|m| m.runtime_verdict == Some(Verdict::Noise))
+    {
+        return Some("noise: no effect on the run time worth acting on".to_owned());
+    }
+    if timed
+        .iter()
+        .all(|m| m.runtime_interval.is_some_and(|i| i.low > WORTH))
+    {
+        let shown: Vec<String> = timed
+            .iter()
+            .filter_map(|m| Some(format!("{} ≥ {:.3}", m.scenario, m.runtime_interval?.low)))
+            .collect();
+        return Some(format!(
+            "cannot make the program 2 % faster: its run time interval's lower bound is {}",
+            shown.join(", ")
+        ));
+    }
+    None
+}
+
+/// The weighted mean log ratio of the workload's run time: below 0 when the program is
+/// faster by the point estimates.
+fn runtime_score(ms: &[PlanMeasurement], weight: &dyn Fn(&str) -> f64) -> Option<f64> {
+    let (sum, total) = ms
+        .iter()
+        .filter_map(|m| Some((weight(&m.scenario), m.runtime_ratio?)))
+        .fold((0.0, 0.0), |(s, t), (w, r)| (s + w * r.ln(), t + w));
+    (total > 0.0).then(|| sum / total)
+}
+
+/// Whether a candidate made the program faster within the build limit: its run time measured
+/// `faster` somewhere and slower nowhere, faster by its score, and every build ratio's point
+/// estimate within the limit.
+fn runtime_qualifies(
+    ms: &[PlanMeasurement],
+    max_build_ratio: f64,
+    weight: &dyn Fn(&str) -> f64,
+) -> bool {
+    ms.iter()
+        .any(|m| m.runtime_verdict == Some(Verdict::Faster) && weight(&m.scenario) > 0.0)
+        && ms
+            .iter()
+            .all(|m| m.runtime_verdict != Some(Verdict::Slower))
+        && ms
+            .iter()
+            .all(|m| m.ratio.is_some_and(|r| r <= max_build_ratio))
+        && runtime_score(ms, weight).is_some_and(|s| s < 0.0)
+}
+
 #[cfg(test)]
 mod tests {
     use cargo_tune_schema::Goal;
@@ -294,6 +419,9 @@ mod tests {
             baseline_s: vec![2.0; ratios.len()],
             failed: false,
             cache_bytes: None,
+            runtime_ratios: Vec::new(),
+            runtime_failed: false,
+            size_ratio: None,
         }
     }
 

@@ -157,6 +157,7 @@ mod tests {
             }],
             rejected: Vec::new(),
             ci: None,
+            release: None,
         };
         let text = to_toml(&record);
         assert_eq!(from_toml(&text).unwrap(), record);

@@ -382,6 +382,8 @@ mod tests {
                 controlled_env: Vec::new(),
                 common_config: Vec::new(),
                 packages: Vec::new(),
+                profile: None,
+                workload: None,
             },
             baseline_file: "tune-baseline.json".to_owned(),
             baseline: None,

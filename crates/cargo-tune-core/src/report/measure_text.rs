@@ -365,6 +365,169 @@ const COMPARISON_HEADER: [&str; 8] = [
     "verdict",
 ];
 
+/// The workload line: what ran with each build, and how often.
+fn workload_line(report: &MeasureReport) -> Option<String> {
+    let w = report.context.workload.as_ref()?;
+    Some(format!(
+        "run time: `{}` in {} with each variant's build, {} after one warm-up, interleaved in rotated order (timeout {})",
+        w.command.join(" "),
+        w.cwd,
+        count(w.runs, "run"),
+        secs(w.timeout_s)
+    ))
+}
+
+const RUNTIME_HEADER: [&str; 9] = [
+    "scenario",
+    "candidate",
+    "build ratio",
+    "run baseline",
+    "run median",
+    "runtime ratio",
+    "interval",
+    "runtime verdict",
+    "size ratio",
+];
+
+fn runtime_rows(report: &MeasureReport, styles: Option<&Styles>) -> Vec<[String; 9]> {
+    let mut rows = Vec::new();
+    for s in &report.scenarios {
+        let median = |name: &str| {
+            s.variants
+                .iter()
+                .find(|v| v.variant == name)
+                .and_then(|v| v.runtime.as_ref()?.summary)
+                .map(|m| m.median)
+        };
+        let base = s.variants.first().map(|v| v.variant.as_str()).unwrap_or("");
+        for c in s.comparisons.iter().filter(|c| c.runtime_verdict.is_some()) {
+            let verdict = c.runtime_verdict.unwrap_or(Verdict::Inconclusive);
+            let text = verdict.as_str().to_owned();
+            rows.push([
+                s.scenario.clone(),
+                c.candidate.clone(),
+                ratio_text(c),
+                opt_secs(median(base)),
+                opt_secs(median(&c.candidate)),
+                c.runtime_ratio
+                    .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
+                c.runtime_interval
+                    .map_or_else(|| "-".to_owned(), |i| crate::text::interval(&i).to_string()),
+                match styles {
+                    Some(st) => paint(verdict_style(st, verdict), text),
+                    None => text,
+                },
+                c.size_ratio
+                    .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
+            ]);
+        }
+    }
+    rows
+}
+
+/// Per variant: the workload's run time and the binary's size.
+fn runtime_metric_rows(report: &MeasureReport) -> Vec<[String; 4]> {
+    let mut rows = Vec::new();
+    for s in &report.scenarios {
+        for o in &s.variants {
+            let Some(r) = &o.runtime else { continue };
+            rows.push([
+                s.scenario.clone(),
+                o.variant.clone(),
+                r.summary.map_or_else(
+                    || "-".to_owned(),
+                    |m| format!("{} [{} – {}]", secs(m.median), secs(m.min), secs(m.max)),
+                ),
+                o.binary_bytes.map_or_else(|| "-".to_owned(), bytes),
+            ]);
+        }
+    }
+    rows
+}
+
+const RUNTIME_METRIC_HEADER: [&str; 4] = [
+    "scenario",
+    "variant",
+    "run time median [min – max]",
+    "binary",
+];
+
+/// Each workload that failed with a variant's build: its status and stderr's last lines.
+fn runtime_failures(report: &MeasureReport) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for s in &report.scenarios {
+        for o in &s.variants {
+            let Some(f) = o.runtime.as_ref().and_then(|r| r.failure.as_ref()) else {
+                continue;
+            };
+            out.push((
+                format!(
+                    "the workload failed with {}'s build in {} during its {} ({}); its build results are kept\n  command: {}",
+                    o.variant, s.scenario, f.during, f.status, f.command
+                ),
+                f.last_lines.clone(),
+            ));
+        }
+    }
+    out
+}
+
+fn human_runtime(text: &mut String, st: &Styles, report: &MeasureReport, compare: bool) {
+    let Some(line) = workload_line(report) else {
+        return;
+    };
+    let _ = writeln!(text, "\n{}", paint(st.bold, "Run time"));
+    let _ = writeln!(text, "{}", paint(st.dim, line));
+    let rows = runtime_rows(report, Some(st));
+    if compare && !rows.is_empty() {
+        table(text, RUNTIME_HEADER, &rows, &[2, 3, 4, 5, 8]);
+        text.push('\n');
+    }
+    table(
+        text,
+        RUNTIME_METRIC_HEADER,
+        &runtime_metric_rows(report),
+        &[2, 3],
+    );
+    for (head, lines) in runtime_failures(report) {
+        let _ = writeln!(text, "\n{}: {head}", paint(st.error, "error"));
+        for l in lines {
+            let _ = writeln!(text, "  | {l}");
+        }
+    }
+}
+
+fn md_runtime(md: &mut String, report: &MeasureReport, compare: bool) {
+    let Some(line) = workload_line(report) else {
+        return;
+    };
+    let _ = writeln!(md, "\n**Run time**\n\n{line}\n");
+    let rows = runtime_rows(report, None);
+    if compare && !rows.is_empty() {
+        let _ = writeln!(
+            md,
+            "| {} |\n|---|---|---:|---:|---:|---:|---|---|---:|",
+            RUNTIME_HEADER.join(" | ")
+        );
+        for row in rows {
+            let _ = writeln!(md, "{}", crate::text::markdown::row(&row));
+        }
+        md.push('\n');
+    }
+    let _ = writeln!(
+        md,
+        "| {} |\n|---|---|---:|---:|",
+        RUNTIME_METRIC_HEADER.join(" | ")
+    );
+    for row in runtime_metric_rows(report) {
+        let _ = writeln!(md, "{}", crate::text::markdown::row(&row));
+    }
+    for (head, lines) in runtime_failures(report) {
+        let _ = writeln!(md, "\n**Error:** {}\n", head.replace("\n  ", " "));
+        let _ = writeln!(md, "```text\n{}\n```", lines.join("\n"));
+    }
+}
+
 /// The terminal table of a `try`.
 pub fn render_try_human(
     report: &MeasureReport,
@@ -420,6 +583,7 @@ pub fn render_try_human(
         table(&mut text, METRIC_HEADER, &metric_rows, &[2, 3, 4, 5, 6, 7]);
     }
     human_compiler_cache(&mut text, st, report);
+    human_runtime(&mut text, st, report, true);
     for s in &report.scenarios {
         failures(&mut text, st, &s.scenario, &s.variants);
     }
@@ -448,6 +612,7 @@ pub fn render_bench_human(
     }
     table(&mut text, METRIC_HEADER, &rows, &[2, 3, 4, 5, 6, 7]);
     human_compiler_cache(&mut text, st, report);
+    human_runtime(&mut text, st, report, false);
     for s in &report.scenarios {
         failures(&mut text, st, &s.scenario, &s.variants);
     }
@@ -529,6 +694,7 @@ pub fn render_try_markdown(
         }
     }
     md_compiler_cache(&mut md, report);
+    md_runtime(&mut md, report, true);
     for s in &report.scenarios {
         md_failures(&mut md, &s.scenario, &s.variants);
     }
@@ -553,6 +719,7 @@ pub fn render_bench_markdown(
         }
     }
     md_compiler_cache(&mut md, report);
+    md_runtime(&mut md, report, false);
     for s in &report.scenarios {
         md_failures(&mut md, &s.scenario, &s.variants);
     }
@@ -562,11 +729,12 @@ pub fn render_bench_markdown(
 #[cfg(test)]
 mod tests {
     use cargo_tune_schema::{
-        CompilerCacheCounts, Interval, Measurement, MemoryMethod, NotMeasured, ScenarioResult,
-        ToolInfo, VariantFailure, VariantSpec,
+        CompilerCacheCounts, Interval, Measurement, MemoryMethod, NotMeasured, RuntimeOutcome,
+        ScenarioResult, ToolInfo, VariantFailure, VariantSpec,
     };
 
     use super::*;
+    use crate::measure::stats::summarize;
     use crate::measure::summaries;
 
     fn run(wall_s: f64) -> Measurement {
@@ -593,6 +761,8 @@ mod tests {
             runs,
             failure,
             cache_bytes: None,
+            runtime: None,
+            binary_bytes: None,
         }
     }
 
@@ -624,6 +794,11 @@ mod tests {
             faster_pairs: if verdict == Verdict::Faster { 5 } else { 3 },
             more_runs: (verdict == Verdict::Inconclusive).then_some(1),
             best: false,
+            runtime_ratio: None,
+            runtime_interval: None,
+            runtime_verdict: None,
+            runtime_pairs: None,
+            size_ratio: None,
         };
         let mut best = comparison("candidate-1", Some(0.9), Verdict::Faster);
         best.best = true;
@@ -649,6 +824,8 @@ mod tests {
                 controlled_env: Vec::new(),
                 common_config: vec!["profile.dev.debug=true".to_owned()],
                 packages: vec![],
+                profile: None,
+                workload: None,
             },
             variants: vec![
                 spec("baseline", &[], &[]),
@@ -716,6 +893,97 @@ mod tests {
         let mut md = Vec::new();
         render_try_markdown(&report(), &options, &mut md).unwrap();
         insta::assert_snapshot!("try_markdown", String::from_utf8(md).unwrap());
+    }
+
+    /// The workload's runs with each variant's build of `dev-incremental`: candidate-1 runs
+    /// faster, candidate-2's program failed at its second run.
+    fn with_workload() -> MeasureReport {
+        let mut report = report();
+        report.context.workload = Some(cargo_tune_schema::WorkloadInfo {
+            name: "bin:app".to_owned(),
+            command: vec!["app".to_owned(), "--bench".to_owned()],
+            bin: Some("app".to_owned()),
+            cwd: "/ws".to_owned(),
+            runs: 3,
+            timeout_s: 60.0,
+        });
+        let s = &mut report.scenarios[0];
+        let runtime = |runs_s: &[f64], failure: Option<VariantFailure>| RuntimeOutcome {
+            command: "/ws/target/cargo-tune/dev-incremental/x/debug/app --bench".to_owned(),
+            runs_s: runs_s.to_vec(),
+            summary: summarize(runs_s),
+            failure,
+        };
+        s.variants[0].runtime = Some(runtime(&[0.5, 0.52, 0.51], None));
+        s.variants[0].binary_bytes = Some(2 << 20);
+        s.variants[1].runtime = Some(runtime(&[0.4, 0.41, 0.42], None));
+        s.variants[1].binary_bytes = Some(3 << 20);
+        s.variants[2].runtime = Some(runtime(
+            &[0.5],
+            Some(VariantFailure {
+                during: "workload run 2".to_owned(),
+                command: "/ws/…/app --bench".to_owned(),
+                status: "killed after the timeout of 1m".to_owned(),
+                last_lines: vec!["app: still warming up".to_owned()],
+            }),
+        ));
+        s.comparisons[0].runtime_ratio = Some(0.8);
+        s.comparisons[0].runtime_interval = Some(Interval {
+            low: 0.78,
+            high: 0.82,
+            confidence: 0.975,
+        });
+        s.comparisons[0].runtime_verdict = Some(Verdict::Faster);
+        s.comparisons[0].runtime_pairs = Some(3);
+        s.comparisons[0].size_ratio = Some(1.5);
+        s.comparisons[1].runtime_verdict = Some(Verdict::Failed);
+        report
+    }
+
+    #[test]
+    fn run_times_sizes_and_a_failed_workload_are_shown_beside_the_builds() {
+        let options = RenderOptions::default();
+        let mut human = Vec::new();
+        render_try_human(&with_workload(), &options, &mut human).unwrap();
+        let human = String::from_utf8(human).unwrap();
+        let row = |name: &str, needle: &str| {
+            human
+                .lines()
+                .filter(|l| l.starts_with("dev-incremental") && l.contains(name))
+                .find(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("no {name} row with {needle}:\n{human}"))
+                .to_owned()
+        };
+        let c1 = row("candidate-1", "[0.780, 0.820]");
+        for cell in ["0.900", "0.510s", "0.410s", "0.800", "faster", "1.500"] {
+            assert!(c1.contains(cell), "{cell} in {c1}");
+        }
+        assert!(row("candidate-2", "failed").contains(" - "), "{human}");
+        assert!(row("baseline", "2.0 MiB").contains("0.510s [0.500s – 0.520s]"));
+        assert!(row("candidate-1", "3.0 MiB").contains("0.410s [0.400s – 0.420s]"));
+        assert!(
+            human.contains(
+                "the workload failed with candidate-2's build in dev-incremental during its workload run 2 (killed after the timeout of 1m)"
+            ),
+            "{human}"
+        );
+        assert!(human.contains("  | app: still warming up"), "{human}");
+
+        let mut md = Vec::new();
+        render_try_markdown(&with_workload(), &options, &mut md).unwrap();
+        let md = String::from_utf8(md).unwrap();
+        assert!(md.contains("**Run time**"), "{md}");
+        assert!(
+            md.lines()
+                .any(|l| l.starts_with("| dev-incremental | candidate-1 |")
+                    && l.contains("| 0.800 |")),
+            "{md}"
+        );
+        assert!(md.contains("```text\napp: still warming up\n```"), "{md}");
+        // Without a workload, nothing of it.
+        let mut human = Vec::new();
+        render_try_human(&report(), &options, &mut human).unwrap();
+        assert!(!String::from_utf8(human).unwrap().contains("Run time"));
     }
 
     #[test]

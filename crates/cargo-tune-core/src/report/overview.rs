@@ -506,6 +506,8 @@ mod tests {
                 controlled_env: Vec::new(),
                 common_config: Vec::new(),
                 packages: Vec::new(),
+                profile: None,
+                workload: None,
             },
             variants: Vec::new(),
             results,

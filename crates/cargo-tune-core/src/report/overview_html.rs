@@ -816,6 +816,11 @@ mod tests {
             baseline_s: Some(2.0),
             cache_bytes: None,
             pairs: Some(2),
+            runtime_ratio: None,
+            runtime_interval: None,
+            runtime_verdict: None,
+            runtime_pairs: None,
+            size_ratio: None,
         };
         OverviewReport {
             format_version: FORMAT_VERSION,
@@ -889,6 +894,7 @@ mod tests {
                     measurements: vec![measurement],
                 }],
                 ci: None,
+                release: None,
             }),
             measured: vec![MeasuredRun {
                 command: HOSTILE.to_owned(),

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use cargo_tune_schema::{PlanCandidate, PlanMeasurement, PlanRecord};
+use cargo_tune_schema::{PlanCandidate, PlanMeasurement, PlanRecord, ReleaseDecision};
 
 use super::RenderOptions;
 use crate::text::markdown::cell;
@@ -23,8 +23,78 @@ fn ratio(m: &PlanMeasurement) -> String {
     if let Some(n) = m.pairs {
         s.push_str(&format!(" ({n} pairs)"));
     }
+    if let Some(v) = m.runtime_verdict {
+        s.push_str(&format!(
+            "; run time {}",
+            m.runtime_ratio
+                .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
+        ));
+        if let Some(i) = m.runtime_interval {
+            s.push_str(&format!(" {}", crate::text::interval(&i)));
+        }
+        s.push_str(&format!(" {}", v.as_str()));
+        if let Some(n) = m.runtime_pairs {
+            s.push_str(&format!(" ({n} pairs)"));
+        }
+    }
+    if let Some(r) = m.size_ratio {
+        s.push_str(&format!("; size {r:.3}"));
+    }
     s
 }
+
+/// The release decision: the front of what was measured, one row per point.
+fn front_rows(d: &ReleaseDecision) -> Vec<[String; 6]> {
+    d.front
+        .iter()
+        .map(|p| {
+            let chosen = p.candidates.len() == d.chosen.len()
+                && d.chosen.iter().all(|c| p.candidates.contains(c));
+            [
+                if p.candidates.is_empty() {
+                    "the workspace as it is".to_owned()
+                } else {
+                    p.candidates.join(" + ")
+                },
+                format!(
+                    "{:.3}{}",
+                    p.build_ratio,
+                    if p.within_build_limit {
+                        ""
+                    } else {
+                        " (over the limit)"
+                    }
+                ),
+                format!(
+                    "{:.3}{}",
+                    p.runtime_ratio,
+                    p.runtime_interval
+                        .map_or_else(String::new, |i| format!(" {}", crate::text::interval(&i)))
+                ),
+                format!("{:.3}", p.size_ratio),
+                if p.non_portable {
+                    "non-portable (this CPU only)".to_owned()
+                } else {
+                    String::new()
+                },
+                if chosen {
+                    "chosen".to_owned()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect()
+}
+
+const FRONT_HEADER: [&str; 6] = [
+    "point",
+    "build ratio",
+    "run time ratio",
+    "size ratio",
+    "",
+    "",
+];
 
 pub(crate) fn header(record: &PlanRecord) -> String {
     let built = record
@@ -171,6 +241,31 @@ pub fn render_plan_human(
             u.candidate, u.reason, u.more_budget_s
         )?;
     }
+    if let Some(d) = &record.release {
+        writeln!(
+            out,
+            "\n{bold}release: run time of `{}` against build time and size{bold:#} (ratios to the workspace as it is; the Pareto front of what was measured, fastest program first)",
+            d.workload.command.join(" ")
+        )?;
+        let mut text = String::new();
+        super::measure_text::table(&mut text, FRONT_HEADER, &front_rows(d), &[1, 2, 3]);
+        for line in text.lines() {
+            writeln!(out, "  {}", line.trim_end())?;
+        }
+        writeln!(
+            out,
+            "  chosen: {}: {}",
+            if d.chosen.is_empty() {
+                "the workspace as it is".to_owned()
+            } else {
+                d.chosen.join(" + ")
+            },
+            d.reason
+        )?;
+        for l in &d.left_out {
+            writeln!(out, "  left out: {l}")?;
+        }
+    }
     if let Some(ci) = &record.ci {
         writeln!(out, "\n{bold}CI cache settings{bold:#}")?;
         for e in &ci.env {
@@ -245,6 +340,34 @@ pub fn render_plan_markdown(
             u.candidate, u.reason, u.more_budget_s
         )?;
     }
+    if let Some(d) = &record.release {
+        writeln!(
+            out,
+            "\nRelease: run time of `{}` against build time and size (ratios to the workspace as it is; the Pareto front, fastest program first):\n",
+            d.workload.command.join(" ")
+        )?;
+        writeln!(
+            out,
+            "| point | build ratio | run time ratio | size ratio | | |"
+        )?;
+        writeln!(out, "|---|---:|---:|---:|---|---|")?;
+        for row in front_rows(d) {
+            writeln!(out, "{}", crate::text::markdown::row(&row))?;
+        }
+        writeln!(
+            out,
+            "\nChosen: {}: {}",
+            if d.chosen.is_empty() {
+                "the workspace as it is".to_owned()
+            } else {
+                d.chosen.join(" + ")
+            },
+            cell(&d.reason)
+        )?;
+        for l in &d.left_out {
+            writeln!(out, "\n- left out: {}", cell(l))?;
+        }
+    }
     if let Some(ci) = &record.ci {
         writeln!(out, "\nCI cache settings:\n")?;
         for e in &ci.env {
@@ -259,4 +382,99 @@ pub fn render_plan_markdown(
         writeln!(out, "\n```yaml\n{}```", ci.github_actions)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use cargo_tune_schema::{FrontPoint, Goal, Interval, ReleaseDecision, WorkloadInfo};
+
+    use super::*;
+    use crate::plan::test_support::empty_record;
+
+    fn point(ids: &[&str], build: f64, runtime: f64, limit: bool, native: bool) -> FrontPoint {
+        FrontPoint {
+            candidates: ids.iter().map(|s| (*s).to_owned()).collect(),
+            build_ratio: build,
+            runtime_ratio: runtime,
+            runtime_interval: (!ids.is_empty()).then_some(Interval {
+                low: runtime * 0.95,
+                high: runtime * 1.05,
+                confidence: 0.95,
+            }),
+            size_ratio: 0.9,
+            within_build_limit: limit,
+            non_portable: native,
+        }
+    }
+
+    fn record() -> PlanRecord {
+        let mut record = empty_record(Goal::Release);
+        record.release = Some(ReleaseDecision {
+            workload: WorkloadInfo {
+                name: "bin:rg".to_owned(),
+                command: vec!["rg".to_owned(), "-c".to_owned(), "fn".to_owned()],
+                bin: Some("rg".to_owned()),
+                cwd: "/ws".to_owned(),
+                runs: 10,
+                timeout_s: 600.0,
+            },
+            max_build_ratio: 1.5,
+            front: vec![
+                point(&["release-lto-fat"], 1.9, 0.85, false, false),
+                point(&["release-target-cpu-native"], 1.0, 0.9, true, true),
+                point(&["release-lto-thin"], 1.2, 0.93, true, false),
+                point(&[], 1.0, 1.0, true, false),
+            ],
+            chosen: vec!["release-target-cpu-native".to_owned()],
+            reason: "the fastest run time shown faster".to_owned(),
+            left_out: vec!["PGO: measure it with `cargo tune pgo`".to_owned()],
+        });
+        record
+    }
+
+    fn line_of<'a>(text: &'a str, needle: &str) -> &'a str {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle}:\n{text}"))
+    }
+
+    #[test]
+    fn the_release_front_marks_the_limit_the_portability_and_the_choice() {
+        let mut out = Vec::new();
+        render_plan_human(&record(), &RenderOptions::new(false), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("release: run time of `rg -c fn`"), "{text}");
+        let fat = line_of(&text, "release-lto-fat ");
+        assert!(
+            fat.contains("1.900 (over the limit)") && !fat.contains("chosen"),
+            "{fat}"
+        );
+        let native = line_of(&text, "release-target-cpu-native ");
+        assert!(
+            native.contains("non-portable") && native.ends_with("chosen"),
+            "{native}"
+        );
+        let thin = line_of(&text, "release-lto-thin ");
+        assert!(
+            thin.contains("0.930 [0.883, 0.977]") && !thin.contains("chosen"),
+            "{thin}"
+        );
+        assert!(line_of(&text, "the workspace as it is ").contains("1.000"));
+        assert!(
+            text.contains("chosen: release-target-cpu-native: the fastest run time shown faster"),
+            "{text}"
+        );
+        assert!(text.contains("left out: PGO"), "{text}");
+
+        let mut out = Vec::new();
+        render_plan_markdown(&record(), &RenderOptions::new(false), &mut out).unwrap();
+        let md = String::from_utf8(out).unwrap();
+        let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| release-")).collect();
+        assert_eq!(rows.len(), 3, "{md}");
+        assert!(
+            rows[1].contains("non-portable") && rows[1].contains("chosen"),
+            "{md}"
+        );
+        assert!(md.contains("Chosen: release-target-cpu-native"), "{md}");
+    }
 }

@@ -13,10 +13,9 @@ use super::{
     CheckMode, InconclusivePolicy, Measurements, Observed, SloSpec, Subject, ValidSloSpec,
     Workload, WorkloadRun,
 };
-use crate::cargo::metadata::TargetKind;
 use crate::cargo::{CargoCli, Invocation, ToolCommand};
 use crate::measure::session::{MeasureOptions, Session, now};
-use crate::measure::workload::measure_workload;
+use crate::measure::workload::{self, measure_workload, profile_dir};
 use crate::measure::{self, MeasureError};
 use crate::vocab::{Events, Failure, Scenario};
 
@@ -128,6 +127,7 @@ pub fn run(request: &GuardRequest, events: &mut dyn Events) -> Result<GuardOutco
         no_history: request.no_history,
         packages: Vec::new(),
         cache_bandwidth: None,
+        ..MeasureOptions::default()
     };
     let variant = session.variant(VARIANT, &[], &[])?;
     let (context, variants, scenario_runs) = session.measure(
@@ -338,27 +338,9 @@ fn needs_binary(spec: &ValidSloSpec, scenario: Scenario) -> bool {
 
 /// The largest workspace binary in the scenario's target directory, with its name.
 fn largest_binary(session: &Session, scenario: Scenario) -> Option<(String, u64)> {
-    let dir = crate::measure::runner::target_dir(&session.bench_dir, scenario, VARIANT).join(
-        if scenario == Scenario::ReleaseClean {
-            "release"
-        } else {
-            "debug"
-        },
-    );
-    session
-        .model
-        .metadata
-        .workspace_packages()
-        .iter()
-        .flat_map(|p| p.targets.iter())
-        .filter(|t| t.kind.contains(&TargetKind::Bin))
-        .filter_map(|t| {
-            let file = dir.join(format!("{}{}", t.name, std::env::consts::EXE_SUFFIX));
-            std::fs::metadata(&file)
-                .ok()
-                .map(|m| (t.name.clone(), m.len()))
-        })
-        .max_by_key(|(_, size)| *size)
+    let dir = crate::measure::runner::target_dir(&session.bench_dir, scenario, VARIANT)
+        .join(profile_dir(scenario.profile()));
+    workload::largest_binary(&dir, &workload::workspace_bins(&session.model.metadata))
 }
 
 /// Builds every `bin = …` workload's binary with its profile, once, and returns the paths.
@@ -376,19 +358,9 @@ fn workload_bins(
         if out.iter().any(|(n, p, _)| n == name && p == profile) {
             continue;
         }
-        let known = session
-            .model
-            .metadata
-            .workspace_packages()
-            .iter()
-            .flat_map(|p| p.targets.iter())
-            .any(|t| t.kind.contains(&TargetKind::Bin) && &t.name == name);
-        if !known {
+        if let Err(why) = workload::check_bin(&session.model.metadata, name) {
             return Err(Failure::Setup {
-                message: format!(
-                    "failed to build workload.{}: no workspace member has a binary target `{name}`",
-                    w.name
-                ),
+                message: format!("failed to build workload.{}: {why}", w.name),
                 source: None,
             });
         }
@@ -407,14 +379,7 @@ fn workload_bins(
                 source: None,
             });
         }
-        let dir = match profile.as_str() {
-            "dev" | "test" => "debug",
-            "bench" => "release",
-            other => other,
-        };
-        let path = target_dir
-            .join(dir)
-            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+        let path = workload::binary(&target_dir.join(profile_dir(profile)), name);
         out.push((name.clone(), profile.clone(), path));
     }
     Ok(out)

@@ -10,6 +10,7 @@ use std::time::Duration;
 use cargo_tune_schema::{Location, SloLevel, SloLimit, SloMetric};
 use toml_edit::{Document, Item, TableLike, Value};
 
+pub use crate::measure::workload::{Workload, WorkloadRun};
 use crate::text::line_col;
 use crate::vocab::Scenario;
 use crate::workspace::ManifestDoc;
@@ -40,7 +41,7 @@ const DURATION_UNITS: &str = "ms, s, m, h (e.g. \"2s\", \"1.5m\", \"800ms\")";
 const SIZE_UNITS: &str = "B, KB, MB, GB, KiB, MiB, GiB (e.g. \"500MiB\", \"1.5GB\")";
 
 /// A workload runs this long at most by default; a hung command must not hang CI.
-pub const DEFAULT_WORKLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+pub const DEFAULT_WORKLOAD_TIMEOUT: Duration = crate::measure::workload::DEFAULT_TIMEOUT;
 
 /// The unvalidated SLO table, still spanned, with the text it came from.
 #[derive(Debug)]
@@ -165,37 +166,6 @@ pub struct Slo {
     pub level: SloLevel,
     /// Where it is declared.
     pub location: Location,
-}
-
-/// How a workload is started.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum WorkloadRun {
-    /// `command = ["prog", "arg", …]`: run as is, in the workspace root.
-    Argv(Vec<String>),
-    /// `command = "…"`: run by `sh -c`, in the workspace root.
-    Shell(String),
-    /// `bin = "name"`: the workspace's own binary, built with `profile` first.
-    Bin {
-        /// The binary target.
-        name: String,
-        /// Its arguments.
-        args: Vec<String>,
-        /// The cargo profile it is built with.
-        profile: String,
-    },
-}
-
-/// A custom workload: a command measured like a scenario.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Workload {
-    /// Its name (`[…slo.workload.<name>]`).
-    pub name: String,
-    /// What runs.
-    pub run: WorkloadRun,
-    /// A run taking longer is killed and the SLO fails.
-    pub timeout: Duration,
-    /// Runs, overriding the spec's.
-    pub runs: Option<usize>,
 }
 
 /// A validated SLO spec.

@@ -15,6 +15,10 @@ pub enum RunLabel {
     WarmUp,
     /// The n-th measured run, from 1.
     Measured(usize),
+    /// The workload's unmeasured first run with a variant's build.
+    WorkloadWarmUp,
+    /// The workload's n-th measured run with a variant's build, from 1.
+    Workload(usize),
 }
 
 impl std::fmt::Display for RunLabel {
@@ -22,6 +26,8 @@ impl std::fmt::Display for RunLabel {
         match self {
             RunLabel::WarmUp => f.write_str("warm-up"),
             RunLabel::Measured(n) => write!(f, "run {n}"),
+            RunLabel::WorkloadWarmUp => f.write_str("workload warm-up"),
+            RunLabel::Workload(n) => write!(f, "workload run {n}"),
         }
     }
 }

@@ -22,3 +22,4 @@ mod plan;
 mod report;
 mod timings;
 mod wild;
+mod workload;

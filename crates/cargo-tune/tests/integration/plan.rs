@@ -214,6 +214,7 @@ fn a_record_from_another_toolchain_or_not_a_record_is_refused() {
         rejected: Vec::new(),
         unmeasured: Vec::new(),
         ci: None,
+        release: None,
     };
     ws.write(RECORD, &cargo_tune_core::plan::record::to_toml(&record));
     let run = cli(&ws)

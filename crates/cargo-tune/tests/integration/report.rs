@@ -57,6 +57,11 @@ fn plan_record(scenario: &str) -> PlanRecord {
             baseline_s: Some(2.0),
             cache_bytes: None,
             pairs: Some(3),
+            runtime_ratio: None,
+            runtime_interval: None,
+            runtime_verdict: None,
+            runtime_pairs: None,
+            size_ratio: None,
         }],
     };
     let candidate = |id: &str| PlanCandidate {
@@ -95,6 +100,7 @@ fn plan_record(scenario: &str) -> PlanRecord {
         rejected: Vec::new(),
         unmeasured: Vec::new(),
         ci: None,
+        release: None,
     }
 }
 
@@ -134,6 +140,11 @@ fn as_try(bench: &MeasureReport) -> MeasureReport {
             faster_pairs: 3,
             more_runs: None,
             best: true,
+            runtime_ratio: None,
+            runtime_interval: None,
+            runtime_verdict: None,
+            runtime_pairs: None,
+            size_ratio: None,
         });
     }
     t

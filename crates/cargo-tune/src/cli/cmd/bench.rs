@@ -23,9 +23,11 @@ pub(crate) struct BenchArgs {
 impl BenchArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
+        let invocation = self.manifest.invocation(ctx)?;
+        let measure = self.measure.options_for(&invocation, 5)?;
         let request = BenchRequest {
-            invocation: self.manifest.invocation(ctx)?,
-            measure: self.measure.options(),
+            invocation,
+            measure,
         };
         let report = bench::run(&request, &mut Terminal::new(ctx))?;
         self.output.deliver(

@@ -2,8 +2,11 @@
 
 use std::path::PathBuf;
 
+use cargo_tune_core::cargo::Invocation;
 use cargo_tune_core::change::{ChangeArg, parse_combined};
 use cargo_tune_core::measure::session::MeasureOptions;
+use cargo_tune_core::measure::workload::Workload;
+use cargo_tune_core::vocab::Failure;
 use cargo_tune_core::vocab::Scenario;
 
 /// Flags of every measuring command.
@@ -39,13 +42,30 @@ pub(crate) struct MeasureArgs {
     /// cache, compressed as actions/cache stores it, at this rate.
     #[arg(long, value_name = "RATE", default_value = "100MB/s", value_parser = cargo_tune_core::text::size::parse_rate)]
     pub(crate) cache_bandwidth: f64,
+    /// release-clean builds this profile instead of release (e.g. release-lto); presets
+    /// (lto=fat, opt-level=2, codegen-units=1, …) then set its keys.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+    /// After the builds of each scenario that builds binaries, run each variant's own build of
+    /// this binary target with the arguments after `--`, and compare run times and sizes.
+    #[arg(long, value_name = "NAME", conflicts_with = "workload")]
+    pub(crate) workload_bin: Option<String>,
+    /// As --workload-bin, with a workload of the SLO spec ([…slo.workload.NAME]); a `command`
+    /// finds the variant's binaries first on PATH and in CARGO_TUNE_BIN_DIR.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) workload: Option<String>,
+    /// Measured runs of the workload per variant, after one warm-up each (default 10).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) workload_runs: Option<u32>,
+    /// A workload run that takes longer is killed and the variant's run time marked failed.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = cargo_tune_core::text::duration::parse)]
+    pub(crate) timeout: std::time::Duration,
+    /// The workload's arguments (with --workload-bin).
+    #[arg(last = true, value_name = "ARGS")]
+    pub(crate) workload_args: Vec<String>,
 }
 
 impl MeasureArgs {
-    pub(crate) fn options(&self) -> MeasureOptions {
-        self.options_with_runs(5)
-    }
-
     /// The options, with `runs` unless `--runs` says otherwise.
     pub(crate) fn options_with_runs(&self, runs: u32) -> MeasureOptions {
         MeasureOptions {
@@ -56,7 +76,40 @@ impl MeasureArgs {
             no_history: self.no_history,
             packages: self.packages.clone(),
             cache_bandwidth: Some(self.cache_bandwidth),
+            profile: self.profile.clone(),
+            workload: None,
+            workload_runs: self.workload_runs.map(|n| n as usize),
         }
+    }
+
+    /// The options, with the workload resolved (a workload of the SLO spec is read from the
+    /// workspace's manifest).
+    pub(crate) fn options_for(
+        &self,
+        invocation: &Invocation,
+        runs: u32,
+    ) -> Result<MeasureOptions, Failure> {
+        let mut options = self.options_with_runs(runs);
+        options.workload = match (&self.workload_bin, &self.workload) {
+            (Some(bin), _) => Some(Workload::bin(bin, self.workload_args.clone(), self.timeout)),
+            (None, Some(name)) if self.workload_args.is_empty() => {
+                let mut w = cargo_tune_core::slo::named_workload(invocation, name)?;
+                w.timeout = self.timeout;
+                Some(w)
+            }
+            (None, Some(name)) => {
+                return Err(Failure::usage(format!(
+                    "--workload {name} runs the command the SLO spec declares; arguments after `--` go with --workload-bin"
+                )));
+            }
+            (None, None) if !self.workload_args.is_empty() => {
+                return Err(Failure::usage(
+                    "arguments after `--` are a workload's: name its binary with --workload-bin NAME",
+                ));
+            }
+            (None, None) => None,
+        };
+        Ok(options)
     }
 }
 

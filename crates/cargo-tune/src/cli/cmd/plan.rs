@@ -18,9 +18,12 @@ use crate::output::{Destination, OutputContext, Terminal};
 #[command(
     after_help = "Candidates come from the goal and this machine (debuginfo levels for all crates and \
 for dependencies, split-debuginfo, the linkers that test-link here, cargo's build-time defaults \
-the workspace moved away from; for release also LTO, codegen units and incremental; for ci the \
-cache layers: a target-directory cache, with checksum freshness, and sccache), less those \
-already in effect. The workspace as it is is built once with cargo's --timings, and once more \
+the workspace moved away from; for ci the cache layers: a target-directory cache, with \
+checksum freshness, and sccache), less those already in effect. For release they are lto \
+(false, \"thin\", \"fat\", \"off\"), codegen-units 1/4/16, opt-level 2/3 and -C target-cpu=native \
+(non-portable), raced on the run time of the workload (--workload-bin NAME -- ARGS, required) \
+while the release build stays within --max-build-ratio; the record holds the Pareto front of \
+build time, run time and size. The workspace as it is is built once with cargo's --timings, and once more \
 with -Z section-timings (under RUSTC_BOOTSTRAP=1, that build only); from them every candidate \
 gets a predicted ratio per scenario, and those predicted to change nothing measurable, or to lose \
 to another of their kind, are not built. The rest race against the workspace as it is, best \
@@ -36,7 +39,8 @@ settings and GitHub Actions steps that set them up."
 )]
 pub(crate) struct PlanArgs {
     /// What to make faster: dev (dev-incremental and dev-clean), ci (ci-warm: a fresh
-    /// checkout with the CI cache), release (release-clean).
+    /// checkout with the CI cache), release (the workload's run time, within a release-clean
+    /// build time limit).
     #[arg(long, value_enum)]
     goal: GoalArg,
 
@@ -71,6 +75,11 @@ pub(crate) struct PlanArgs {
     #[arg(long, value_name = "SIZE", default_value = "10GB", value_parser = cargo_tune_core::text::size::parse_size)]
     cache_limit: u64,
 
+    /// With --goal release: a candidate's release build may take at most this many times the
+    /// workspace's as it is; of those, the one whose program runs fastest is chosen.
+    #[arg(long, value_name = "R", default_value_t = cargo_tune_core::plan::race::DEFAULT_MAX_BUILD_RATIO)]
+    max_build_ratio: f64,
+
     #[command(flatten)]
     manifest: ManifestOptions,
 
@@ -97,15 +106,18 @@ impl GoalArg {
 
 impl PlanArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
+        let invocation = self.manifest.invocation(ctx)?;
+        let measure = self.measure.options_for(&invocation, 2)?;
         let request = PlanRequest {
-            invocation: self.manifest.invocation(ctx)?,
+            invocation,
             goal: self.goal.goal(),
             budget: self.budget,
             follow_ups: self.follow_ups,
             output: self.output.clone(),
             cache_backend: self.cache_backend.clone(),
             cache_limit: self.cache_limit,
-            measure: self.measure.options_with_runs(2),
+            measure,
+            max_build_ratio: self.max_build_ratio,
         };
         let record = command::run(&request, &mut Terminal::new(ctx))?;
         let options = ctx.render_options(false);

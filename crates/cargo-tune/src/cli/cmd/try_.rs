@@ -62,12 +62,14 @@ pub(crate) struct TryArgs {
 impl TryArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let destination = self.output.open()?;
+        let invocation = self.manifest.invocation(ctx)?;
+        let measure = self.measure.options_for(&invocation, 5)?;
         let request = TryRequest {
-            invocation: self.manifest.invocation(ctx)?,
+            invocation,
             candidates: std::iter::once(self.changes.concat())
                 .chain(self.vs.iter().cloned())
                 .collect(),
-            measure: self.measure.options(),
+            measure,
         };
         let report = trial::run(&request, &mut Terminal::new(ctx))?;
         self.output.deliver(
