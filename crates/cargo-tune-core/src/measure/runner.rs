@@ -685,24 +685,26 @@ fn measure_scenario(
             rounds.push(ran);
         }
     }
-    for (i, outcome) in outcomes.iter_mut().enumerate() {
+    // Only the variants built in this scenario have builds to verify.
+    for (variant, &i) in variants.iter().zip(&built) {
+        let outcome = &mut outcomes[i];
         if outcome.failure.is_none()
             && let Some(missing) = never_compiled(
-                variants[i],
-                verified
-                    .get(&variants[i].name)
-                    .map_or(&[][..], Vec::as_slice),
+                variant,
+                verified.get(&variant.name).map_or(&[][..], Vec::as_slice),
             )
         {
             outcome.failure = Some(VariantFailure {
                 during: "every run".to_owned(),
-                command: command(plan, scenario, variants[i]).display(),
+                command: command(plan, scenario, variant).display(),
                 status: format!(
                     "measurement refused: no build of {scenario} compiled {missing}, so what rustc received could not be verified"
                 ),
                 last_lines: Vec::new(),
             });
         }
+    }
+    for outcome in &mut outcomes {
         outcome.summary = summaries(&outcome.runs);
     }
     if let Some(workload) = plan.workload.as_ref().filter(|_| runs_workload(scenario)) {
