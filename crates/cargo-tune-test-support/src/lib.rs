@@ -137,20 +137,54 @@ pub fn require_tool(tool: &str, install: &str) {
     );
 }
 
+/// Writes an executable shell script whose body is `body`, and returns once it can be run.
+///
+/// Tests run in threads of one process: a child forked by another thread while the file was
+/// open for writing holds it open until that child execs, and running the script in that
+/// moment fails with "Text file busy". The script answers a first run at once
+/// (`CARGO_TUNE_SCRIPT_READY` set), and is run until that run succeeds; after it, nothing can
+/// hold the file open for writing any more.
+pub fn write_script(path: &Path, body: &str) {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("mkdir");
+    }
+    std::fs::write(
+        path,
+        format!("#!/bin/sh\n[ -n \"$CARGO_TUNE_SCRIPT_READY\" ] && exit 0\n{body}"),
+    )
+    .expect("write script");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    for _ in 0..200 {
+        match Command::new(path)
+            .env("CARGO_TUNE_SCRIPT_READY", "1")
+            .status()
+        {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => {
+                other.expect("run the script");
+                return;
+            }
+        }
+    }
+    panic!("{} stayed busy", path.display());
+}
+
 /// A directory of fake executables (shell scripts that exit 0, or run their arguments), for tests that need a tool to
 /// be "installed" without depending on the machine. Returns the directory.
 pub fn fake_tools(dir: &Path, names: &[&str]) -> PathBuf {
     std::fs::create_dir_all(dir).expect("mkdir");
     for name in names {
-        let path = dir.join(name);
         // Acting as a pass-through lets a fake wrapper such as sccache still run rustc.
-        std::fs::write(&path, "#!/bin/sh\nif [ $# -gt 0 ] && command -v \"$1\" >/dev/null 2>&1; then exec \"$@\"; fi\nexit 0\n")
-            .expect("write tool");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        }
+        write_script(
+            &dir.join(name),
+            "if [ $# -gt 0 ] && command -v \"$1\" >/dev/null 2>&1; then exec \"$@\"; fi\nexit 0\n",
+        );
     }
     dir.to_owned()
 }

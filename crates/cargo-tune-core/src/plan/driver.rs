@@ -197,7 +197,41 @@ impl Search<'_> {
         if entered.is_empty() {
             return Ok(PlanEnd::Budget);
         }
-        let end = self.race(&baseline, entered, scenarios, &cost, &probe, &weight)?;
+        let mut end = self.race(&baseline, entered, scenarios, &cost, &probe, &weight)?;
+        // The first entry is an estimate made before anything raced: when the race ends with
+        // nothing faster and time to spare, the candidates that did not fit race next, in the
+        // same order, as many as the budget now holds.
+        while end == PlanEnd::Converged
+            && self.record.steps.is_empty()
+            && !self.record.unmeasured.is_empty()
+        {
+            let waiting = std::mem::take(&mut self.record.unmeasured);
+            let mut next: Vec<&PlanCandidate> = Vec::new();
+            // Reckoned as the race reckons its first stage: the baseline and each candidate.
+            let each = cost.first_stage();
+            for u in waiting {
+                let reserve = if next.is_empty() { 0.0 } else { confirmation };
+                let spend = (next.len() + 2) as f64 * each + reserve;
+                match candidates.iter().find(|c| c.id == u.candidate) {
+                    Some(c) if spend <= self.left() => next.push(c),
+                    _ => self.record.unmeasured.push(PlanUnmeasured {
+                        more_budget_s: (spend - self.left()).max(each).ceil() as u64,
+                        ..u
+                    }),
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            self.measurer.note(&format!(
+                "nothing raced so far was faster and the budget holds more: racing {}",
+                next.iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            end = self.race(&baseline, next, scenarios, &cost, &probe, &weight)?;
+        }
         Ok(end)
     }
 
@@ -887,6 +921,18 @@ impl Costs {
             .sum()
     }
 
+    /// One variant in the race's first stage, as the race reckons it before running it.
+    fn first_stage(&self) -> f64 {
+        let has_incremental = self.per.iter().any(|(s, ..)| !s.is_clean());
+        let runs: Vec<(Scenario, usize)> = self
+            .per
+            .iter()
+            .map(|&(s, ..)| (s, stage_runs(s, 1, self.runs, has_incremental)))
+            .filter(|(_, r)| *r > 0)
+            .collect();
+        self.stage(&runs)
+    }
+
     /// One variant in a stage of `runs`: its target directories exist, so an incremental
     /// warm-up costs about one run.
     fn stage(&self, runs: &[(Scenario, usize)]) -> f64 {
@@ -1244,6 +1290,38 @@ mod tests {
         assert_eq!(record.stages[0].candidates.len(), 1, "{:?}", record.stages);
         assert_eq!(record.unmeasured.len(), 1, "{:?}", record.unmeasured);
         assert!(record.unmeasured[0].more_budget_s > 0);
+    }
+
+    #[test]
+    fn time_left_after_a_race_that_found_nothing_races_the_candidates_that_did_not_fit() {
+        let clock = Cell::new(0.0);
+        // The first entered is slower, and out after two stages; the one that did not fit
+        // beside it (with room for a confirmation) is faster, and fits what is left after.
+        let truth = vec![("dev-debug-0", 1.2, 1.2), ("linker-mold", 0.80, 0.70)];
+        let mut f = fake(&clock, truth);
+        let (end, record) = search(&mut f, &["dev-debug-0", "linker-mold"], 212.0, None);
+        assert!(end.is_ok(), "{end:?}");
+        assert_eq!(
+            record.stages[0].candidates,
+            ["dev-debug-0"],
+            "{:?}",
+            record.stages
+        );
+        assert!(
+            f.notes.iter().any(|n| n.contains("racing linker-mold")),
+            "{:?}",
+            f.notes
+        );
+        let steps: Vec<&str> = record.steps.iter().map(|s| s.candidate.as_str()).collect();
+        assert_eq!(
+            steps,
+            ["linker-mold"],
+            "{:?} {:?}",
+            f.notes,
+            record.rejected
+        );
+        assert!(record.unmeasured.is_empty(), "{:?}", record.unmeasured);
+        assert!(clock.get() <= 212.0, "{}", clock.get());
     }
 
     #[test]

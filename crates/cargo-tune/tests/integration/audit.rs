@@ -2,7 +2,7 @@
 //! input.
 
 use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, cargo, fake_tools, toolchain_bin_dir, unit_graph,
+    CargoTuneCli, TempWorkspace, cargo, fake_tools, toolchain_bin_dir, unit_graph, write_script,
 };
 use serde_json::Value;
 
@@ -794,20 +794,15 @@ fn rustc_is_asked_again_only_when_the_toolchain_may_have_changed() {
     // A rustc that logs what it is asked before answering.
     let log = ws.path("rustc-calls.log");
     let real = toolchain_bin_dir().join("rustc");
-    ws.write(
-        "logging-bin/rustc",
+    let bin = ws.path("logging-bin");
+    write_script(
+        &bin.join("rustc"),
         &format!(
-            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            "echo \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
             log.display(),
             real.display()
         ),
     );
-    let bin = ws.path("logging-bin");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(bin.join("rustc"), std::fs::Permissions::from_mode(0o755))
-            .unwrap();
-    }
     let path = std::env::join_paths([bin, toolchain_bin_dir()]).unwrap();
     let probes = |extra: Option<(&str, &str)>| {
         let _ = std::fs::remove_file(&log);

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, unit_graph};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, unit_graph, write_script};
 
 const COMMANDS: [&[&str]; 3] = [
     &["--workspace"],
@@ -390,18 +390,11 @@ fn an_edit_cargo_resolves_the_same_keeps_the_unit_graphs() {
     // A cargo that logs what it is asked before doing it.
     let log = ws.path("cargo-calls.log");
     let real = std::env::var("CARGO").expect("cargo test sets CARGO");
-    ws.write(
-        "logging-cargo",
-        &format!(
-            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{real}' \"$@\"\n",
-            log.display()
-        ),
-    );
     let wrapper = ws.path("logging-cargo");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    write_script(
+        &wrapper,
+        &format!("echo \"$*\" >> '{}'\nexec '{real}' \"$@\"\n", log.display()),
+    );
     let audit_through = |wrapper: &Path| {
         let _ = std::fs::remove_file(&log);
         let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
