@@ -791,6 +791,8 @@ fn a_rust_version_above_the_rustc_in_use_is_an_error_naming_what_cargo_refuses()
 #[test]
 fn rustc_is_asked_again_only_when_the_toolchain_may_have_changed() {
     let ws = TempWorkspace::fixture("small-real");
+    // Its two crates.io dependencies, so that the audits below can run offline.
+    cargo(ws.root(), &["fetch"]);
     // A rustc that logs what it is asked before answering.
     let log = ws.path("rustc-calls.log");
     let real = toolchain_bin_dir().join("rustc");
