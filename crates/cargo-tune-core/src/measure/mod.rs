@@ -293,6 +293,25 @@ pub fn history_of(report: &MeasureReport, finished_at: u64) -> HistoryEntry {
     }
 }
 
+/// A build that took `wall_s` and nothing else worth recording, for tests of what is made of
+/// wall times.
+#[cfg(test)]
+pub(crate) fn wall_only(wall_s: f64) -> Measurement {
+    Measurement {
+        wall_s,
+        user_s: 0.0,
+        sys_s: 0.0,
+        peak_tree_rss_bytes: None,
+        max_process_rss_bytes: None,
+        artifact_bytes: 0,
+        units_rebuilt: 1,
+        units_total: 1,
+        harness_cpu_s: 0.0,
+        compiler_cache: None,
+        cache_restore_s: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use cargo_tune_schema::{VariantFailure, VariantOutcome};
@@ -301,22 +320,7 @@ mod tests {
     use crate::vocab::Scenario;
 
     fn outcome(variant: &str, walls: &[f64], failed: bool) -> VariantOutcome {
-        let runs: Vec<Measurement> = walls
-            .iter()
-            .map(|w| Measurement {
-                wall_s: *w,
-                user_s: 0.0,
-                sys_s: 0.0,
-                peak_tree_rss_bytes: None,
-                max_process_rss_bytes: None,
-                artifact_bytes: 0,
-                units_rebuilt: 1,
-                units_total: 1,
-                harness_cpu_s: 0.0,
-                compiler_cache: None,
-                cache_restore_s: None,
-            })
-            .collect();
+        let runs: Vec<Measurement> = walls.iter().map(|w| wall_only(*w)).collect();
         VariantOutcome {
             variant: variant.to_owned(),
             summary: summaries(&runs),

@@ -155,19 +155,7 @@ pub fn score(ms: &[PlanMeasurement], weight: &dyn Fn(&str) -> f64) -> Option<f64
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pairs_of(scenario: &str, ratios: &[f64]) -> Pairs {
-        Pairs {
-            scenario: scenario.to_owned(),
-            ratios: ratios.to_vec(),
-            baseline_s: vec![2.0; ratios.len()],
-            failed: false,
-            cache_bytes: None,
-            runtime_ratios: Vec::new(),
-            runtime_failed: false,
-            size_ratio: None,
-        }
-    }
+    use crate::plan::test_support::pairs_of;
 
     #[test]
     fn pooled_pairs_are_judged_at_the_round_confidence() {

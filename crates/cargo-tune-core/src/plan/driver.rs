@@ -1082,19 +1082,7 @@ mod tests {
                             let jitter = 1.0 + 0.02 * ((self.n * 7 % 5) as f64 / 2.0 - 1.0);
                             let wall_s = base * ratio * jitter;
                             self.clock.set(self.clock.get() + wall_s);
-                            Measurement {
-                                wall_s,
-                                user_s: 0.0,
-                                sys_s: 0.0,
-                                peak_tree_rss_bytes: None,
-                                max_process_rss_bytes: None,
-                                artifact_bytes: 0,
-                                units_rebuilt: 1,
-                                units_total: 1,
-                                harness_cpu_s: 0.0,
-                                compiler_cache: None,
-                                cache_restore_s: None,
-                            }
+                            crate::measure::wall_only(wall_s)
                         })
                         .collect();
                     outcomes.push(VariantOutcome {

@@ -411,19 +411,7 @@ mod tests {
     use super::*;
     use crate::plan::catalogue::{candidates, weight};
     use crate::plan::test_support::linker;
-
-    fn pairs_of(scenario: &str, ratios: &[f64]) -> Pairs {
-        Pairs {
-            scenario: scenario.to_owned(),
-            ratios: ratios.to_vec(),
-            baseline_s: vec![2.0; ratios.len()],
-            failed: false,
-            cache_bytes: None,
-            runtime_ratios: Vec::new(),
-            runtime_failed: false,
-            size_ratio: None,
-        }
-    }
+    use crate::plan::test_support::pairs_of;
 
     /// A deterministic spread of ±3 % around `truth`, differing run by run.
     fn noisy(truth: f64, seed: usize, n: usize) -> Vec<f64> {

@@ -2,6 +2,7 @@
 
 use cargo_tune_schema::{Interval, PlanMeasurement, Verdict};
 
+use super::decision::Pairs;
 use crate::probe::LinkerSetup;
 
 /// A measurement of `candidate` in `scenario` with a ±10 % interval.
@@ -67,5 +68,19 @@ pub(crate) fn linker(name: &str, ok: bool) -> LinkerSetup {
         } else {
             Err("not installed".to_owned())
         },
+    }
+}
+
+/// Build-time pairs of `scenario` with these ratios, each against a 2 s baseline.
+pub(crate) fn pairs_of(scenario: &str, ratios: &[f64]) -> Pairs {
+    Pairs {
+        scenario: scenario.to_owned(),
+        ratios: ratios.to_vec(),
+        baseline_s: vec![2.0; ratios.len()],
+        failed: false,
+        cache_bytes: None,
+        runtime_ratios: Vec::new(),
+        runtime_failed: false,
+        size_ratio: None,
     }
 }

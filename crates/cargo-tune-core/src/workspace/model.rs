@@ -137,7 +137,11 @@ impl UnitGraphLoad {
         }
     }
 
-    fn finish(self, metadata: &Metadata) -> UnitGraphs {
+    fn finish(
+        self,
+        metadata: &Metadata,
+        root_manifest: &toml_edit::Document<String>,
+    ) -> UnitGraphs {
         let UnitGraphLoad {
             cargo,
             memo_path,
@@ -146,11 +150,20 @@ impl UnitGraphLoad {
             source,
         } = self;
         let manifests = unit_graph_memo::path_manifests(metadata);
-        let fingerprint =
-            unit_graph_memo::resolve_fingerprint(metadata, &stamps).unwrap_or_default();
+        // Only a memo that is stale or about to be written needs it: a fresh one answers
+        // without reading the configuration files again.
+        let fingerprint = std::cell::OnceCell::new();
+        let fingerprint = || {
+            fingerprint
+                .get_or_init(|| {
+                    unit_graph_memo::resolve_fingerprint(metadata, root_manifest, &stamps)
+                        .unwrap_or_default()
+                })
+                .clone()
+        };
         let (kept, fresh, pending) = match source {
             UnitGraphSource::Memo(memo) => (memo.payload_for(&manifests), true, None),
-            UnitGraphSource::Stale(memo) if memo.fingerprint() == fingerprint => {
+            UnitGraphSource::Stale(memo) if memo.fingerprint() == fingerprint() => {
                 (memo.payload_for(&manifests), false, None)
             }
             UnitGraphSource::Stale(_) => (None, false, None),
@@ -160,7 +173,15 @@ impl UnitGraphLoad {
         let in_target = memo_path.starts_with(metadata.target_directory.join("cargo-tune"));
         let keep = |kept: AuditGraphs, manifests: Vec<PathBuf>| {
             if in_target {
-                UnitGraphMemo::save(&memo_path, key, stamps, manifests, fingerprint, kept);
+                let fingerprint = fingerprint();
+                UnitGraphMemo::save(
+                    &memo_path,
+                    key,
+                    stamps.clone(),
+                    manifests,
+                    fingerprint,
+                    kept,
+                );
             }
         };
         if let Some(result) = kept.as_ref().and_then(AuditGraphs::graphs) {
@@ -415,7 +436,7 @@ impl PendingModel {
             Ok(mut model) => {
                 model.toolchain_fallback = toolchain_fallback;
                 model.unit_graphs = match unit_graphs {
-                    Some(load) => load.finish(&model.metadata),
+                    Some(load) => load.finish(&model.metadata, &model.root_manifest.doc),
                     None if options_unit_graphs => UnitGraphs::unavailable(
                         "the workspace was loaded from captured `cargo metadata` output",
                     ),

@@ -217,14 +217,16 @@ impl<T: Serialize + DeserializeOwned> Memo<T> {
 /// What a unit graph is made of, as far as it can change without cargo's metadata changing:
 /// the metadata document (packages, targets, features, the resolve), the root manifest's
 /// profiles, and the contents of the configuration and toolchain files among `early` (stamps
-/// for directories). `None` when the metadata did not come from cargo here, or the root
-/// manifest does not parse.
-pub fn resolve_fingerprint(metadata: &Metadata, early: &[Stamp]) -> Option<String> {
+/// for directories). `None` when the metadata did not come from cargo here.
+pub fn resolve_fingerprint(
+    metadata: &Metadata,
+    root_manifest: &toml_edit::Document<String>,
+    early: &[Stamp],
+) -> Option<String> {
     if metadata.fingerprint.is_empty() {
         return None;
     }
-    let root_manifest = metadata.workspace_root.join("Cargo.toml");
-    let doc: toml_edit::DocumentMut = std::fs::read_to_string(&root_manifest).ok()?.parse().ok()?;
+    let doc = root_manifest.as_table();
     let mut text = format!("metadata {}\n", metadata.fingerprint);
     let mut settings = toml_edit::DocumentMut::new();
     for key in ["profile", "cargo-features"] {
