@@ -149,12 +149,16 @@ impl Environment {
         toolchain: Option<&str>,
         memo: Option<&Path>,
     ) -> Result<Environment, CommandError> {
-        let answers = match memo.and_then(|m| RustcAnswers::kept(m, dir, toolchain)) {
+        let key = memo.map(|_| RustcAnswers::key(dir, toolchain));
+        let kept = memo
+            .zip(key.as_deref())
+            .and_then(|(m, key)| RustcAnswers::kept(m, key));
+        let answers = match kept {
             Some(answers) => answers,
             None => {
                 let answers = RustcAnswers::ask(dir, toolchain)?;
-                if let Some(memo) = memo {
-                    answers.keep(memo, dir, toolchain);
+                if let Some((memo, key)) = memo.zip(key) {
+                    answers.keep(memo, key, dir);
                 }
                 answers
             }
@@ -287,18 +291,14 @@ impl RustcAnswers {
             .collect()
     }
 
-    fn kept(memo: &Path, dir: &Path, toolchain: Option<&str>) -> Option<RustcAnswers> {
-        crate::workspace::unit_graph_memo::Memo::<RustcAnswers>::load(
-            memo,
-            &RustcAnswers::key(dir, toolchain),
-        )?
-        .payload_for(&[])
+    fn kept(memo: &Path, key: &str) -> Option<RustcAnswers> {
+        crate::workspace::unit_graph_memo::Memo::<RustcAnswers>::load(memo, key)?.payload_for(&[])
     }
 
-    fn keep(&self, memo: &Path, dir: &Path, toolchain: Option<&str>) {
+    fn keep(&self, memo: &Path, key: String, dir: &Path) {
         crate::workspace::unit_graph_memo::Memo::<RustcAnswers>::save(
             memo,
-            RustcAnswers::key(dir, toolchain),
+            key,
             RustcAnswers::stamps(dir),
             Vec::new(),
             String::new(),
