@@ -19,7 +19,7 @@ type Copy = (Origin, Option<(u64, u64, u64)>);
 
 struct Use<'a> {
     member: &'a str,
-    decl: DependencyDecl,
+    decl: &'a DependencyDecl,
 }
 
 fn copy_of(decl: &DependencyDecl) -> Copy {
@@ -56,7 +56,7 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
             continue;
         }
         groups
-            .entry((u.decl.package.clone(), copy_of(&u.decl)))
+            .entry((u.decl.package.clone(), copy_of(u.decl)))
             .or_default()
             .push(u);
     }
@@ -64,7 +64,12 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
     // finding of each code per copy, told apart by the copy in the subject (`rustls@0.21`): one
     // id for them all would keep only the first, and each apply would surface the next.
     let mut copies: BTreeMap<&str, Vec<Copy>> = BTreeMap::new();
-    for decl in uses.iter().map(|u| &u.decl).chain(&ws_deps) {
+    // Each copy worked out once: a large workspace asks about every group.
+    let ws_copies: Vec<(&str, Copy)> = ws_deps
+        .iter()
+        .map(|w| (w.package.as_str(), copy_of(w)))
+        .collect();
+    for decl in uses.iter().map(|u| u.decl).chain(&ws_deps) {
         if decl.workspace {
             continue;
         }
@@ -88,9 +93,9 @@ pub fn run(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
             m.dedup();
             m
         };
-        let in_workspace = ws_deps
+        let in_workspace = ws_copies
             .iter()
-            .any(|w| w.package == *package && copy_of(w) == *copy);
+            .any(|(name, c)| name == package && c == copy);
         if members.len() < 2 && !in_workspace {
             continue;
         }
@@ -263,11 +268,13 @@ fn unused(
     uses: &[Use<'_>],
     sink: &mut FindingSink,
 ) {
+    let inherited: std::collections::HashSet<&str> = uses
+        .iter()
+        .filter(|u| u.decl.workspace)
+        .map(|u| u.decl.key.as_str())
+        .collect();
     for entry in ws_deps {
-        let used = uses
-            .iter()
-            .any(|u| u.decl.workspace && u.decl.key == entry.key);
-        if used {
+        if inherited.contains(entry.key.as_str()) {
             continue;
         }
         sink.push(

@@ -320,7 +320,7 @@ fn centralize(
         for decl in doc.dependencies() {
             if decl.package == name && !decl.workspace {
                 let origin = decl.origin.clone();
-                decls.push((doc, decl, origin));
+                decls.push((doc, decl.clone(), origin));
             }
         }
     }

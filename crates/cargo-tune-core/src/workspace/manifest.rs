@@ -1,4 +1,5 @@
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use toml_edit::{Document, Item, TableLike};
 
@@ -6,7 +7,7 @@ use crate::errors::LoadError;
 use cargo_tune_schema::Location;
 
 /// A manifest (or any TOML file) parsed with spans, next to its text.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ManifestDoc {
     /// Absolute path.
     pub path: PathBuf,
@@ -14,6 +15,11 @@ pub struct ManifestDoc {
     pub rel_path: String,
     /// The spanned document (`doc.raw()` is the text).
     pub doc: Document<String>,
+    /// Byte offset of each line's start, made on the first location asked: an audit asks for
+    /// hundreds, and a scan from the top for each made that quadratic in the file.
+    line_starts: OnceLock<Vec<usize>>,
+    /// [`ManifestDoc::dependencies`], collected once: the duplicate analysis asks per parent.
+    dependencies: OnceLock<Vec<DependencyDecl>>,
 }
 
 /// Which dependency table a declaration sits in.
@@ -192,6 +198,8 @@ impl ManifestDoc {
             path: path.to_owned(),
             rel_path: relative_path(path, root),
             doc,
+            line_starts: OnceLock::new(),
+            dependencies: OnceLock::new(),
         })
     }
 
@@ -202,7 +210,16 @@ impl ManifestDoc {
 
     /// Location of a byte offset.
     pub fn location_at(&self, offset: usize) -> Location {
-        let (line, column) = crate::text::line_col(self.text(), offset);
+        let text = self.text();
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let offset = offset.min(text.len());
+        // The last line starting at or before the offset; the first always starts at 0.
+        let line = starts.partition_point(|&start| start <= offset);
+        let column = text[starts[line - 1]..offset].chars().count() + 1;
         Location {
             path: self.rel_path.clone(),
             line,
@@ -259,7 +276,12 @@ impl ManifestDoc {
     }
 
     /// Every dependency declared in this manifest, in file order per table.
-    pub fn dependencies(&self) -> Vec<DependencyDecl> {
+    pub fn dependencies(&self) -> &[DependencyDecl] {
+        self.dependencies
+            .get_or_init(|| self.collect_dependencies())
+    }
+
+    fn collect_dependencies(&self) -> Vec<DependencyDecl> {
         let mut out = Vec::new();
         let root = self.doc.as_table();
         for &(kind, name) in DependencyKind::TABLES {
@@ -386,6 +408,24 @@ pub fn relative_path(path: &Path, root: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn locations_from_the_line_index_agree_with_a_scan_from_the_top() {
+        let text = "[package]\nname = \"é\" # ünïcode\n\n[dependencies]\nserde = \"1\"\n";
+        let doc =
+            ManifestDoc::parse(Path::new("/ws/Cargo.toml"), Path::new("/ws"), text.into()).unwrap();
+        for (offset, _) in text
+            .char_indices()
+            .chain([(text.len(), ' '), (text.len() + 5, ' ')])
+        {
+            let at = doc.location_at(offset);
+            assert_eq!(
+                (at.line, at.column),
+                crate::text::line_col(text, offset),
+                "offset {offset}"
+            );
+        }
+    }
 
     #[test]
     fn dependencies_cover_every_table_shape() {

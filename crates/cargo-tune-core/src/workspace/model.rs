@@ -8,7 +8,7 @@ use super::{
     BuildEnv, CargoConfig, Lockfile, ManifestDoc, RegistryIndex, ToolchainPin, registry_index,
 };
 use crate::cargo::metadata::{Metadata, MetadataExit, MetadataSource, PackageId, PendingMetadata};
-use crate::cargo::unit_graph::{PendingUnitGraphs, UnitGraphs};
+use crate::cargo::unit_graph::{PendingUnitGraphs, UnitGraph, UnitGraphCommand, UnitGraphs};
 use crate::errors::LoadError;
 use crate::fsutil::file_stamp;
 
@@ -94,6 +94,8 @@ pub struct PendingModel {
     config: Option<(PathBuf, CargoConfig, Vec<RustcWrapper>)>,
     unit_graphs: Option<UnitGraphLoad>,
     probe_memo: Option<PathBuf>,
+    /// The manifest cargo was pointed at, parsed before it ran, with its stamp then.
+    early_manifest: Option<(ManifestDoc, Option<(u64, u128)>)>,
 }
 
 /// The unit graphs under way: kept from the last audit, or being read from cargo.
@@ -104,29 +106,51 @@ struct UnitGraphLoad {
     key: String,
     /// Stamps taken before cargo started.
     stamps: Vec<Stamp>,
-    source: UnitGraphSource,
+    /// The memo read and its graphs parsed while `cargo metadata` runs: on a large workspace
+    /// that parse costs as much as the analyses, and the second core is idle meanwhile.
+    source: JoinHandle<UnitGraphSource>,
 }
 
 #[derive(Debug)]
 enum UnitGraphSource {
-    Memo(Box<UnitGraphMemo>),
-    /// A memo some file it depends on changed since: used if cargo resolves the same.
-    Stale(Box<UnitGraphMemo>),
+    /// A memo, `fresh` when nothing it depends on changed since; a stale one is used if cargo
+    /// resolves the same.
+    Kept {
+        memo: Box<UnitGraphMemo>,
+        fresh: bool,
+        /// Its graphs; `None` when one no longer parses.
+        parsed: Option<KeptGraphs>,
+    },
     Cargo(PendingUnitGraphs),
 }
+
+type KeptGraphs = Result<Vec<(UnitGraphCommand, UnitGraph)>, String>;
 
 impl UnitGraphLoad {
     fn start(cargo: &crate::cargo::CargoOptions, root: &Path, options: &LoadOptions) -> Self {
         let memo_path = unit_graph_memo::memo_path(root, &options.env, unit_graph_memo::AUDIT_MEMO);
         let key = unit_graph_memo::audit_key(cargo, &options.env);
         let stamps = unit_graph_memo::stamp_early(root, &options.cwd, &options.env);
-        let source = match UnitGraphMemo::load_any(&memo_path, &key) {
-            Some(memo) if memo.fresh() => UnitGraphSource::Memo(Box::new(memo)),
-            // Whether cargo resolves the same is known once `cargo metadata` is read; the
-            // graphs would wait for its package-cache lock anyway.
-            Some(memo) if !memo.fingerprint().is_empty() => UnitGraphSource::Stale(Box::new(memo)),
-            // Read alongside `cargo metadata`: each is a resolve of its own.
-            _ => UnitGraphSource::Cargo(PendingUnitGraphs::start(cargo)),
+        let source = {
+            let (memo_path, key, cargo) = (memo_path.clone(), key.clone(), cargo.clone());
+            std::thread::spawn(move || {
+                let memo = UnitGraphMemo::load_any(&memo_path, &key);
+                let fresh = memo.as_ref().is_some_and(UnitGraphMemo::fresh);
+                match memo {
+                    // Whether cargo resolves the same as for a stale memo is known once `cargo
+                    // metadata` is read; the graphs would wait for its package-cache lock
+                    // anyway.
+                    Some(memo) if fresh || !memo.fingerprint().is_empty() => {
+                        UnitGraphSource::Kept {
+                            fresh,
+                            parsed: memo.payload().graphs(),
+                            memo: Box::new(memo),
+                        }
+                    }
+                    // Read alongside `cargo metadata`: each is a resolve of its own.
+                    _ => UnitGraphSource::Cargo(PendingUnitGraphs::start(&cargo)),
+                }
+            })
         };
         UnitGraphLoad {
             cargo: cargo.clone(),
@@ -149,6 +173,10 @@ impl UnitGraphLoad {
             stamps,
             source,
         } = self;
+        let source = match source.join() {
+            Ok(source) => source,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
         let manifests = unit_graph_memo::path_manifests(metadata);
         // Only a memo that is stale or about to be written needs it: a fresh one answers
         // without reading the configuration files again.
@@ -162,11 +190,14 @@ impl UnitGraphLoad {
                 .clone()
         };
         let (kept, fresh, pending) = match source {
-            UnitGraphSource::Memo(memo) => (memo.payload_for(&manifests), true, None),
-            UnitGraphSource::Stale(memo) if memo.fingerprint() == fingerprint() => {
-                (memo.payload_for(&manifests), false, None)
+            UnitGraphSource::Kept {
+                memo,
+                fresh,
+                parsed,
+            } if fresh || memo.fingerprint() == fingerprint() => {
+                (memo.payload_for(&manifests).zip(parsed), fresh, None)
             }
-            UnitGraphSource::Stale(_) => (None, false, None),
+            UnitGraphSource::Kept { .. } => (None, false, None),
             UnitGraphSource::Cargo(pending) => (None, false, Some(pending)),
         };
         // Kept only where cargo puts the target directory, never beside it.
@@ -184,10 +215,10 @@ impl UnitGraphLoad {
                 );
             }
         };
-        if let Some(result) = kept.as_ref().and_then(AuditGraphs::graphs) {
+        if let Some((kept, result)) = kept {
             // A memo cargo resolves the same for is stamped anew, so that the next audit
             // reads it without asking.
-            if !fresh && let Some(kept) = kept {
+            if !fresh {
                 keep(kept, manifests);
             }
             return match result {
@@ -293,11 +324,14 @@ impl WorkspaceModel {
         let mut lockfile_aside = None;
         let mut root_guess = None;
         let mut config = None;
+        let mut early_manifest = None;
         if let Some(cargo) = options.source.cargo_options_mut() {
             let manifest = find_manifest(options.manifest_path.as_deref(), &options.cwd)?;
             let dir = manifest.parent().unwrap_or(Path::new("/")).to_owned();
-            // Parse before cargo does, so a syntax error names file:line:col in our words.
-            ManifestDoc::read(&manifest, &dir)?;
+            // Parse before cargo does, so a syntax error names file:line:col in our words; kept
+            // as the root manifest when it is one and cargo leaves it alone.
+            let stamp = file_stamp(&manifest);
+            early_manifest = Some((ManifestDoc::read(&manifest, &dir)?, stamp));
             toolchain_pin = ToolchainPin::discover(&dir)?;
             if let Some(pin) = &toolchain_pin
                 && let Some(home) = rustup_home(&options.env)
@@ -389,6 +423,7 @@ impl WorkspaceModel {
             config,
             unit_graphs,
             probe_memo,
+            early_manifest,
         })
     }
 }
@@ -425,6 +460,7 @@ impl PendingModel {
             config,
             unit_graphs,
             probe_memo: _,
+            early_manifest,
         } = self;
         let options_unit_graphs = options.unit_graphs;
         let (metadata, exit) = pending.wait_unconfirmed()?;
@@ -432,7 +468,14 @@ impl PendingModel {
             Some(path) => LockfileAt::Aside(path),
             None => LockfileAt::Root(lockfile),
         };
-        match read_around(metadata, options, toolchain_pin, lockfile, config) {
+        match read_around(
+            metadata,
+            options,
+            toolchain_pin,
+            lockfile,
+            config,
+            early_manifest,
+        ) {
             Ok(mut model) => {
                 model.toolchain_fallback = toolchain_fallback;
                 model.unit_graphs = match unit_graphs {
@@ -461,21 +504,23 @@ fn read_around(
     toolchain_pin: Option<ToolchainPin>,
     lockfile_at: LockfileAt,
     early_config: Option<(PathBuf, CargoConfig, Vec<RustcWrapper>)>,
+    early_manifest: Option<(ManifestDoc, Option<(u64, u128)>)>,
 ) -> Result<WorkspaceModel, LoadError> {
     let root = metadata.workspace_root.clone();
-    let root_manifest = ManifestDoc::read(&root.join("Cargo.toml"), &root)?;
-    let mut members = Vec::new();
-    for id in &metadata.workspace_members {
-        let Some(package) = metadata.packages.iter().find(|p| &p.id == id) else {
-            continue;
-        };
-        let manifest = ManifestDoc::read(&package.manifest_path, &root)?;
-        members.push(Member {
-            id: id.clone(),
-            name: package.name.clone(),
-            manifest,
-        });
-    }
+    let root_path = root.join("Cargo.toml");
+    let root_manifest = match early_manifest {
+        Some((mut doc, stamp))
+            if stamp.is_some()
+                && file_stamp(&root_path) == stamp
+                && same_file(&doc.path, &root_path)
+                && doc.rel_path == "Cargo.toml" =>
+        {
+            doc.path = root_path;
+            doc
+        }
+        _ => ManifestDoc::read(&root_path, &root)?,
+    };
+    let members = read_members(&metadata, &root, &root_manifest)?;
     let (lockfile, lockfile_aside) = match lockfile_at {
         LockfileAt::Root(early) => {
             let lock_path = root.join("Cargo.lock");
@@ -551,6 +596,63 @@ fn read_around(
         rustc_wrappers,
         unit_graphs: UnitGraphs::unavailable("not read yet"),
     })
+}
+
+/// The members' manifests, parsed on as many threads as there are cores: cargo has exited by
+/// now, and a workspace of a hundred members spends most of this step in the TOML parser.
+fn read_members(
+    metadata: &Metadata,
+    root: &Path,
+    root_manifest: &ManifestDoc,
+) -> Result<Vec<Member>, LoadError> {
+    let packages: Vec<_> = metadata
+        .workspace_members
+        .iter()
+        .filter_map(|id| metadata.packages.iter().find(|p| &p.id == id))
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = packages.len().div_ceil(threads).max(1);
+    let read = |chunk: &[&crate::cargo::metadata::Package]| {
+        chunk
+            .iter()
+            .map(|package| {
+                // The root package's manifest is the workspace's: parsed once (on a large
+                // workspace it is the largest file).
+                let manifest = if package.manifest_path == root_manifest.path {
+                    root_manifest.clone()
+                } else {
+                    ManifestDoc::read(&package.manifest_path, root)?
+                };
+                Ok(Member {
+                    id: package.id.clone(),
+                    name: package.name.clone(),
+                    manifest,
+                })
+            })
+            .collect::<Result<Vec<_>, LoadError>>()
+    };
+    std::thread::scope(|scope| {
+        let mut chunks = packages.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let others: Vec<_> = chunks.map(|c| scope.spawn(move || read(c))).collect();
+        let mut members = read(first)?;
+        for handle in others {
+            members.extend(
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+            );
+        }
+        Ok(members)
+    })
+}
+
+/// Whether two paths name one file: equal, or equal once resolved.
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || std::fs::canonicalize(a)
+            .ok()
+            .is_some_and(|a| std::fs::canonicalize(b).is_ok_and(|b| a == b))
 }
 
 /// Where the lockfile is read from once cargo has run.

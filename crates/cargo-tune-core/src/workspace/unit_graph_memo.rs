@@ -178,6 +178,11 @@ impl<T: Serialize + DeserializeOwned> Memo<T> {
         &self.fingerprint
     }
 
+    /// What was kept, whatever the path packages are now.
+    pub fn payload(&self) -> &T {
+        &self.payload
+    }
+
     /// What was kept, if the path packages are the same as when it was kept.
     pub fn payload_for(self, manifests: &[PathBuf]) -> Option<T> {
         (self.path_manifests == manifests).then_some(self.payload)

@@ -116,7 +116,7 @@ fn plan_for(root: &Path, text: String) -> Result<(EditPlan, bool), String> {
     // dependencies, which the archive does not contain.
     let has_workspace =
         doc.doc.get("workspace").is_some() || doc.dependencies().iter().any(|d| d.path.is_some());
-    if let Some(dep) = doc.dependencies().into_iter().find(|d| {
+    if let Some(dep) = doc.dependencies().iter().find(|d| {
         d.kind == DependencyKind::Normal
             && d.path.is_none()
             && d.git.is_none()
@@ -125,7 +125,7 @@ fn plan_for(root: &Path, text: String) -> Result<(EditPlan, bool), String> {
     }) && !has_workspace
     {
         let change = Change::Centralize {
-            name: dep.package,
+            name: dep.package.clone(),
             requirement: None,
             source: None,
         };

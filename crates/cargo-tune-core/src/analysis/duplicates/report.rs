@@ -356,7 +356,7 @@ impl Reporter<'_> {
             let decl = member
                 .manifest
                 .dependencies()
-                .into_iter()
+                .iter()
                 .find(|d| d.package == name);
             if location.is_none() {
                 *location = decl.as_ref().map(|d| d.location.clone());
