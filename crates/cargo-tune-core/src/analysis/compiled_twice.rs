@@ -331,7 +331,12 @@ fn analyse(
         .collect();
     let mut found: BTreeMap<String, Vec<Occurrence<'_>>> = BTreeMap::new();
     for ((command, graph), view) in graphs.iter().zip(&views) {
-        for (subject, mut units) in libraries_compiled_twice(graph, metadata) {
+        let twice = libraries_compiled_twice(graph, metadata);
+        if twice.is_empty() {
+            continue;
+        }
+        let structural = graph.structural_keys();
+        for (subject, mut units) in twice {
             // Cargo's unit order is not stable from run to run; reports are.
             units.sort_by_cached_key(|&i| {
                 let unit = &graph.units[i];
@@ -344,7 +349,7 @@ fn analyse(
                     unit.pkg_id.clone(),
                     unit.features.clone(),
                     serde_json::to_string(&unit.profile).unwrap_or_default(),
-                    i,
+                    structural[i],
                 )
             });
             found.entry(subject).or_default().push(Occurrence {
@@ -842,6 +847,73 @@ mod tests {
                 summary.starts_with("for c@0.1.0: enable [std]"),
                 "{s}: {summary}"
             );
+        }
+    }
+
+    #[test]
+    fn the_evidence_does_not_follow_the_order_cargo_lists_units_in() {
+        // a's two units differ only two levels down (c's features): nothing of a itself orders
+        // them, and cargo lists units in another order from run to run.
+        let lib = |name: &str, features: &[&str], deps: &[usize]| {
+            json!({
+                "pkg_id": format!("path+file:///w/{name}#0.1.0"),
+                "target": {"kind": ["lib"], "name": name},
+                "profile": {"name": "dev"},
+                "mode": "build",
+                "features": features,
+                "dependencies": deps.iter().map(|i| json!({"index": i, "extern_crate_name": "x"})).collect::<Vec<_>>(),
+            })
+        };
+        // Two roots, one above each of a's units, so that the evidence tells the units apart.
+        let units = [
+            lib("r", &[], &[2]),
+            lib("s", &[], &[3]),
+            lib("a", &[], &[4]),
+            lib("a", &[], &[5]),
+            lib("b", &[], &[6]),
+            lib("b", &[], &[7]),
+            lib("c", &["std"], &[]),
+            lib("c", &[], &[]),
+        ];
+        let metadata: Metadata = serde_json::from_value(json!({
+            "packages": [], "workspace_members": [], "workspace_root": "/w",
+            "target_directory": "/w/target",
+        }))
+        .unwrap();
+        let evidence = |order: &[usize]| {
+            // order[new] = old; edges are renumbered to the new positions.
+            let new_of = |old: usize| order.iter().position(|&o| o == old).unwrap();
+            let listed: Vec<Value> = order
+                .iter()
+                .map(|&old| {
+                    let mut u = units[old].clone();
+                    for d in u["dependencies"].as_array_mut().unwrap() {
+                        d["index"] = json!(new_of(d["index"].as_u64().unwrap() as usize));
+                    }
+                    u
+                })
+                .collect();
+            let roots = [new_of(0), new_of(1)];
+            let text = json!({"version": 1, "roots": roots, "units": listed}).to_string();
+            let graph = UnitGraph::parse(&text, "cargo build").unwrap();
+            let findings = analyse(
+                &[(UnitGraphCommand::Build, graph)],
+                &metadata,
+                std::path::Path::new("/w"),
+            );
+            findings
+                .iter()
+                .map(|f| (f.subject.clone(), f.evidence.clone(), f.suggestions.len()))
+                .collect::<Vec<_>>()
+        };
+        let listed = evidence(&[0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(listed.len(), 3);
+        for order in [
+            [0, 1, 3, 2, 5, 4, 7, 6],
+            [7, 5, 3, 1, 6, 4, 2, 0],
+            [1, 0, 3, 2, 4, 5, 6, 7],
+        ] {
+            assert_eq!(evidence(&order), listed, "units listed as {order:?}");
         }
     }
 

@@ -346,6 +346,56 @@ impl UnitGraph {
         }
         up
     }
+
+    /// For every unit, a key that depends on what the unit is and on everything below it, not
+    /// on where cargo put it: cargo lists units in an order that changes from run to run, and
+    /// two units of one library with the same features and profile differ only somewhere in
+    /// their dependencies, so sorting by anything shallower leaves them in cargo's order.
+    pub fn structural_keys(&self) -> Vec<u64> {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut keys: Vec<Option<u64>> = vec![None; self.units.len()];
+        // Post-order without recursion: dependency chains of large workspaces run deep.
+        for start in 0..self.units.len() {
+            let mut stack = vec![(start, false)];
+            while let Some((i, expanded)) = stack.pop() {
+                if keys[i].is_some() {
+                    continue;
+                }
+                let unit = &self.units[i];
+                if !expanded {
+                    stack.push((i, true));
+                    stack.extend(
+                        unit.dependencies
+                            .iter()
+                            .filter(|d| keys[d.index].is_none())
+                            .map(|d| (d.index, false)),
+                    );
+                    continue;
+                }
+                let mut below: Vec<(&str, u64)> = unit
+                    .dependencies
+                    .iter()
+                    .map(|d| (d.extern_crate_name.as_str(), keys[d.index].unwrap_or(0)))
+                    .collect();
+                below.sort_unstable();
+                // `DefaultHasher::new` has fixed keys: the same unit hashes the same in every run.
+                let mut h = DefaultHasher::new();
+                unit.pkg_id.hash(&mut h);
+                unit.target.kind.hash(&mut h);
+                unit.target.name.hash(&mut h);
+                unit.mode.hash(&mut h);
+                unit.platform.hash(&mut h);
+                unit.features.hash(&mut h);
+                for (k, v) in &unit.profile {
+                    k.hash(&mut h);
+                    v.to_string().hash(&mut h);
+                }
+                below.hash(&mut h);
+                keys[i] = Some(h.finish());
+            }
+        }
+        keys.into_iter().map(|k| k.unwrap_or(0)).collect()
+    }
 }
 
 /// What cargo-tune learnt of the unit graphs.
