@@ -331,14 +331,12 @@ fn analyse(
         .collect();
     let mut found: BTreeMap<String, Vec<Occurrence<'_>>> = BTreeMap::new();
     for ((command, graph), view) in graphs.iter().zip(&views) {
-        let twice = libraries_compiled_twice(graph, metadata);
-        if twice.is_empty() {
-            continue;
-        }
-        let structural = graph.structural_keys();
-        for (subject, mut units) in twice {
-            // Cargo's unit order is not stable from run to run; reports are.
-            units.sort_by_cached_key(|&i| {
+        let mut memo = Vec::new();
+        for (subject, mut units) in libraries_compiled_twice(graph, metadata) {
+            // Cargo's unit order is not stable from run to run; reports are. What the units
+            // are orders them; the units that are alike in all that differ below, and only
+            // those are ordered by what they depend on.
+            let shallow = |i: usize| {
                 let unit = &graph.units[i];
                 (
                     match view.side(i) {
@@ -349,9 +347,16 @@ fn analyse(
                     unit.pkg_id.clone(),
                     unit.features.clone(),
                     serde_json::to_string(&unit.profile).unwrap_or_default(),
-                    structural[i],
                 )
-            });
+            };
+            let mut keyed: Vec<_> = units.iter().map(|&i| (shallow(i), i)).collect();
+            keyed.sort_by(|a, b| a.0.cmp(&b.0));
+            if keyed.windows(2).any(|w| w[0].0 == w[1].0) {
+                let deep = graph.structural_keys(&units, &mut memo);
+                let deep: HashMap<usize, u64> = units.iter().copied().zip(deep).collect();
+                keyed.sort_by(|a, b| a.0.cmp(&b.0).then(deep[&a.1].cmp(&deep[&b.1])));
+            }
+            units = keyed.into_iter().map(|(_, i)| i).collect();
             found.entry(subject).or_default().push(Occurrence {
                 command: *command,
                 view,

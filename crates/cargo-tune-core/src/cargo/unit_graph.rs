@@ -347,18 +347,20 @@ impl UnitGraph {
         up
     }
 
-    /// For every unit, a key that depends on what the unit is and on everything below it, not
-    /// on where cargo put it: cargo lists units in an order that changes from run to run, and
-    /// two units of one library with the same features and profile differ only somewhere in
-    /// their dependencies, so sorting by anything shallower leaves them in cargo's order.
-    pub fn structural_keys(&self) -> Vec<u64> {
-        use std::hash::{DefaultHasher, Hash, Hasher};
-        let mut keys: Vec<Option<u64>> = vec![None; self.units.len()];
+    /// Keys for `units` that depend on what each unit is and on everything below it, not on
+    /// where cargo put it: cargo lists units in an order that changes from run to run, and two
+    /// units of one library with the same features and profile differ only somewhere in their
+    /// dependencies, so sorting them by anything shallower leaves them in cargo's order.
+    /// `memo` holds the keys worked out so far (one slot per unit), so that asking for several
+    /// sets of units hashes each unit below them once.
+    pub fn structural_keys(&self, units: &[usize], memo: &mut Vec<Option<u64>>) -> Vec<u64> {
+        use std::hash::{DefaultHasher, Hasher};
+        memo.resize(self.units.len(), None);
         // Post-order without recursion: dependency chains of large workspaces run deep.
-        for start in 0..self.units.len() {
+        for &start in units {
             let mut stack = vec![(start, false)];
             while let Some((i, expanded)) = stack.pop() {
-                if keys[i].is_some() {
+                if memo[i].is_some() {
                     continue;
                 }
                 let unit = &self.units[i];
@@ -367,34 +369,79 @@ impl UnitGraph {
                     stack.extend(
                         unit.dependencies
                             .iter()
-                            .filter(|d| keys[d.index].is_none())
+                            .filter(|d| memo[d.index].is_none())
                             .map(|d| (d.index, false)),
                     );
                     continue;
                 }
+                // `DefaultHasher::new` has fixed keys: the same unit hashes the same in every run.
+                let mut h = DefaultHasher::new();
                 let mut below: Vec<(&str, u64)> = unit
                     .dependencies
                     .iter()
-                    .map(|d| (d.extern_crate_name.as_str(), keys[d.index].unwrap_or(0)))
+                    .map(|d| (d.extern_crate_name.as_str(), memo[d.index].unwrap_or(0)))
                     .collect();
                 below.sort_unstable();
-                // `DefaultHasher::new` has fixed keys: the same unit hashes the same in every run.
-                let mut h = DefaultHasher::new();
-                unit.pkg_id.hash(&mut h);
-                unit.target.kind.hash(&mut h);
-                unit.target.name.hash(&mut h);
-                unit.mode.hash(&mut h);
-                unit.platform.hash(&mut h);
-                unit.features.hash(&mut h);
-                for (k, v) in &unit.profile {
-                    k.hash(&mut h);
-                    v.to_string().hash(&mut h);
+                for (name, key) in below {
+                    h.write(name.as_bytes());
+                    h.write_u64(key);
                 }
-                below.hash(&mut h);
-                keys[i] = Some(h.finish());
+                for part in [&unit.pkg_id, &unit.target.name, &unit.mode] {
+                    h.write(part.as_bytes());
+                    h.write_u8(0xff);
+                }
+                for part in unit.target.kind.iter().chain(&unit.features) {
+                    h.write(part.as_bytes());
+                    h.write_u8(0xfe);
+                }
+                h.write(unit.platform.as_deref().unwrap_or("").as_bytes());
+                for (k, v) in &unit.profile {
+                    h.write(k.as_bytes());
+                    hash_json(v, &mut h);
+                }
+                memo[i] = Some(h.finish());
             }
         }
-        keys.into_iter().map(|k| k.unwrap_or(0)).collect()
+        units.iter().map(|&i| memo[i].unwrap_or(0)).collect()
+    }
+}
+
+/// Feeds a JSON value to a hasher without formatting it.
+fn hash_json(value: &serde_json::Value, h: &mut impl std::hash::Hasher) {
+    use serde_json::Value;
+    match value {
+        Value::Null => h.write_u8(0),
+        Value::Bool(b) => h.write_u8(1 + u8::from(*b)),
+        Value::Number(n) => {
+            h.write_u8(3);
+            if let Some(i) = n.as_i64() {
+                h.write_i64(i);
+            } else if let Some(u) = n.as_u64() {
+                h.write_u64(u);
+            } else {
+                h.write_u64(n.as_f64().unwrap_or(0.0).to_bits());
+            }
+        }
+        Value::String(s) => {
+            h.write_u8(4);
+            h.write(s.as_bytes());
+            h.write_u8(0xff);
+        }
+        Value::Array(items) => {
+            h.write_u8(5);
+            h.write_usize(items.len());
+            for item in items {
+                hash_json(item, h);
+            }
+        }
+        Value::Object(map) => {
+            h.write_u8(6);
+            h.write_usize(map.len());
+            for (k, v) in map {
+                h.write(k.as_bytes());
+                hash_json(v, h);
+            }
+        }
     }
 }
 
