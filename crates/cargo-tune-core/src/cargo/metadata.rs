@@ -32,13 +32,68 @@ pub struct Metadata {
     pub workspace_root: PathBuf,
     /// The target directory cargo builds into.
     pub target_directory: PathBuf,
-    /// A hash of the document as cargo printed it: equal documents describe the same resolve,
-    /// packages and targets. Empty when the document did not come from cargo's output here.
+    /// The document as cargo printed it, when it came from cargo's output here.
     #[serde(skip)]
-    pub fingerprint: String,
+    document: Option<std::sync::Arc<Vec<u8>>>,
 }
 
+/// Fields of a package that describe it to people and tools and that cargo does not build
+/// from: editing them changes cargo's metadata but not one unit it would compile.
+const DESCRIPTIVE: &[&str] = &[
+    "metadata",
+    "description",
+    "authors",
+    "categories",
+    "keywords",
+    "readme",
+    "repository",
+    "homepage",
+    "documentation",
+    "license",
+    "license_file",
+    "publish",
+];
+
 impl Metadata {
+    /// A hash of what cargo builds from, as cargo printed it: the document without the
+    /// workspace's and packages' descriptive fields ([`DESCRIPTIVE`]) and `metadata` tables.
+    /// Equal hashes describe the same resolve, packages and targets, so that an edit of a
+    /// description or of a tool's `metadata` table keeps what was derived from the rest. `None`
+    /// when the document did not come from cargo's output here, or is not what cargo prints.
+    /// Worked out on demand: a whole pass over a document of megabytes.
+    pub fn build_fingerprint(&self) -> Option<String> {
+        use serde_json::value::RawValue;
+        type Fields<'a> = std::collections::BTreeMap<String, &'a RawValue>;
+        let bytes = self.document.as_deref()?;
+        let doc: Fields<'_> = serde_json::from_slice(bytes).ok()?;
+        let mut text = Vec::with_capacity(bytes.len());
+        for (key, raw) in &doc {
+            if key == "metadata" {
+                continue;
+            }
+            text.extend_from_slice(key.as_bytes());
+            text.push(b'=');
+            if key == "packages" {
+                let packages: Vec<Fields<'_>> = serde_json::from_str(raw.get()).ok()?;
+                for package in &packages {
+                    for (field, value) in package {
+                        if !DESCRIPTIVE.contains(&field.as_str()) {
+                            text.extend_from_slice(field.as_bytes());
+                            text.push(b'=');
+                            text.extend_from_slice(value.get().as_bytes());
+                            text.push(b'\n');
+                        }
+                    }
+                    text.push(b'\n');
+                }
+            } else {
+                text.extend_from_slice(raw.get().as_bytes());
+            }
+            text.push(b'\n');
+        }
+        Some(crate::fsutil::content_hash(&text))
+    }
+
     /// The workspace members' packages, in metadata order.
     pub fn workspace_packages(&self) -> Vec<&Package> {
         self.packages
@@ -478,14 +533,14 @@ impl Output {
     /// Parses the document, while cargo may still be exiting. If the first line is not a whole
     /// document, waits for cargo and parses all it printed; a failed cargo is reported as such.
     fn parse(mut self) -> Result<(Metadata, MetadataExit), LoadError> {
-        let fingerprinted = |mut metadata: Metadata, bytes: &[u8]| {
-            metadata.fingerprint = crate::fsutil::content_hash(bytes);
+        let fingerprinted = |mut metadata: Metadata, bytes: Vec<u8>| {
+            metadata.document = Some(std::sync::Arc::new(bytes));
             metadata
         };
         let error = match serde_json::from_slice(&self.bytes) {
             Ok(metadata) => {
                 return Ok((
-                    fingerprinted(metadata, &self.bytes),
+                    fingerprinted(metadata, self.bytes),
                     MetadataExit(self.running),
                 ));
             }
@@ -501,7 +556,7 @@ impl Output {
         // Not the one-line document cargo prints: read it whole.
         self.bytes.extend_from_slice(&rest);
         match serde_json::from_slice(&self.bytes) {
-            Ok(metadata) => Ok((fingerprinted(metadata, &self.bytes), MetadataExit(None))),
+            Ok(metadata) => Ok((fingerprinted(metadata, self.bytes), MetadataExit(None))),
             Err(e) => Err(self.json_error(e)),
         }
     }
@@ -623,6 +678,35 @@ mod tests {
             matches!(&err, LoadError::Metadata(e) if e.to_string().contains("no registry")),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn the_build_fingerprint_ignores_descriptions_and_metadata_tables_only() {
+        let fingerprint = |package: &str, workspace_metadata: &str| {
+            let text = format!(
+                r#"{{"packages": [{package}], "workspace_members": [], "workspace_root": "/ws", "target_directory": "/ws/target", "metadata": {workspace_metadata}, "version": 1}}"#
+            );
+            let output = Output {
+                bytes: text.into_bytes(),
+                origin: "test".to_owned(),
+                running: None,
+            };
+            let (metadata, _) = output.parse().unwrap();
+            metadata.build_fingerprint().unwrap()
+        };
+        let base = r#"{"name": "a", "version": "0.1.0", "id": "a-id", "dependencies": [], "targets": [], "features": {}, "manifest_path": "/ws/a/Cargo.toml", "description": null, "metadata": null}"#;
+        let reference = fingerprint(base, "null");
+        let described = base
+            .replace(r#""description": null"#, r#""description": "an app""#)
+            .replace(r#""metadata": null"#, r#""metadata": {"tool": {"key": 1}}"#);
+        assert_eq!(fingerprint(&described, r#"{"tool": 2}"#), reference);
+        let featured = base.replace(r#""features": {}"#, r#""features": {"x": []}"#);
+        assert_ne!(fingerprint(&featured, "null"), reference);
+        let renamed = base.replace(r#""name": "a""#, r#""name": "b""#);
+        assert_ne!(fingerprint(&renamed, "null"), reference);
+        // A document not read from cargo's output here has none.
+        let parsed: Metadata = serde_json::from_str(MINIMAL).unwrap();
+        assert_eq!(parsed.build_fingerprint(), None);
     }
 
     #[test]

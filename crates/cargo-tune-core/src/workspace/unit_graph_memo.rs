@@ -220,7 +220,8 @@ impl<T: Serialize + DeserializeOwned> Memo<T> {
 }
 
 /// What a unit graph is made of, as far as it can change without cargo's metadata changing:
-/// the metadata document (packages, targets, features, the resolve), the root manifest's
+/// the metadata document (packages, targets, features, the resolve; not descriptions or
+/// `metadata` tables, see [`Metadata::build_fingerprint`]), the root manifest's
 /// profiles, and the contents of the configuration and toolchain files among `early` (stamps
 /// for directories). `None` when the metadata did not come from cargo here.
 pub fn resolve_fingerprint(
@@ -228,11 +229,8 @@ pub fn resolve_fingerprint(
     root_manifest: &toml_edit::Document<String>,
     early: &[Stamp],
 ) -> Option<String> {
-    if metadata.fingerprint.is_empty() {
-        return None;
-    }
     let doc = root_manifest.as_table();
-    let mut text = format!("metadata {}\n", metadata.fingerprint);
+    let mut text = format!("metadata {}\n", metadata.build_fingerprint()?);
     let mut settings = toml_edit::DocumentMut::new();
     for key in ["profile", "cargo-features"] {
         if let Some(item) = doc.get(key) {

@@ -415,6 +415,44 @@ fn an_edit_cargo_resolves_the_same_keeps_the_unit_graphs() {
     let (kept, asked) = audit_through(&wrapper);
     assert_eq!(asked, 0, "no unit graph asked of cargo");
     assert_eq!(kept, first);
+    // A description and tools' `metadata` tables: cargo's metadata changes, no unit does.
+    let app = ws.read("app/Cargo.toml");
+    ws.write(
+        "app/Cargo.toml",
+        &app.replace(
+            "edition = \"2021\"\n",
+            "edition = \"2021\"\ndescription = \"an app\"\n\n[package.metadata.tool]\nkey = 1\n",
+        ),
+    );
+    ws.write(
+        "Cargo.toml",
+        &format!(
+            "{}\n[workspace.metadata.tool]\nkey = 2\n",
+            ws.read("Cargo.toml")
+        ),
+    );
+    let (kept, asked) = audit_through(&wrapper);
+    assert_eq!(
+        asked, 0,
+        "no unit graph asked of cargo after descriptive edits"
+    );
+    assert_eq!(kept, first);
+    let from_cargo: BTreeSet<String> = COMMANDS
+        .iter()
+        .flat_map(|args| unit_graph_twice(ws.root(), args))
+        .collect();
+    assert_eq!(kept.keys().cloned().collect::<BTreeSet<_>>(), from_cargo);
+    // A feature of a member: cargo may build something else, so the graphs are asked again.
+    ws.write(
+        "app/Cargo.toml",
+        &format!("{}\n[features]\nextra = []\n", ws.read("app/Cargo.toml")),
+    );
+    let (again, asked) = audit_through(&wrapper);
+    assert!(
+        asked > 0,
+        "the graphs are asked again after a feature is added"
+    );
+    assert_eq!(again, first);
     // A profile setting changes the graphs without changing cargo's metadata.
     ws.write(
         "Cargo.toml",
