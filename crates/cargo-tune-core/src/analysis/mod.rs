@@ -84,28 +84,36 @@ impl FindingSink {
     }
 }
 
-/// Runs every analysis. The duplicate analysis, the largest, runs on a thread of its own beside
-/// the others; the findings arrive in the same order either way.
+/// Runs every analysis. The two largest, duplicates and compiled-twice, run on threads of their
+/// own beside the others; the findings arrive in the same order either way.
 pub fn run_all(ctx: &AnalysisCtx<'_>, sink: &mut FindingSink) {
     profiles::run(ctx, sink);
     let empty = || FindingSink {
         findings: Vec::new(),
         levels: sink.levels.clone(),
     };
-    let mut rest = empty();
-    let mut duplicates = std::thread::scope(|scope| {
-        let handle = scope.spawn(|| {
+    let beside = |run: fn(&AnalysisCtx<'_>, &mut FindingSink)| {
+        move || {
             let mut sink = empty();
-            duplicates::run(ctx, &mut sink);
+            run(ctx, &mut sink);
             sink
-        });
-        compiled_twice::run(ctx, &mut rest);
-        workspace_deps::run(ctx, &mut rest);
-        toolchain::run(ctx, &mut rest);
+        }
+    };
+    let joined = |handle: std::thread::ScopedJoinHandle<'_, FindingSink>| {
         handle
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    };
+    let mut rest = empty();
+    let (mut duplicates, mut twice) = std::thread::scope(|scope| {
+        let duplicates = scope.spawn(beside(duplicates::run));
+        let twice = scope.spawn(beside(compiled_twice::run));
+        workspace_deps::run(ctx, &mut rest);
+        toolchain::run(ctx, &mut rest);
+        (joined(duplicates), joined(twice))
     });
+    // The sort by severity is stable: equal findings keep the order of the analyses.
     sink.findings.append(&mut duplicates.findings);
+    sink.findings.append(&mut twice.findings);
     sink.findings.append(&mut rest.findings);
 }
