@@ -12,7 +12,7 @@ use cargo_tune_schema::{
 };
 
 use super::catalogue::weight as weight_of;
-use super::decision::{Pairs, judge, pairs, score};
+use super::decision::{Pairs, judge, pairs, pool, score};
 use super::predict::{Effect, Evidence, ScenarioEvidence, effects, predict};
 use super::race::{Objective, Race, Standing};
 use super::record::to_toml;
@@ -727,20 +727,28 @@ impl Search<'_> {
                 (s, r)
             })
             .collect();
-        let each: f64 = scenarios
+        // What one round of `runs` costs a variant, from the baseline's own build times.
+        let baseline_seconds: Vec<(Scenario, f64)> = scenarios
             .iter()
-            .filter_map(|s| {
+            .filter_map(|&s| {
                 self.record
                     .evidence
                     .baseline
                     .iter()
                     .find(|b| b.scenario == s.as_str())
-                    .map(|b| {
-                        b.seconds * runs.iter().find(|(x, _)| x == s).map_or(1, |r| r.1) as f64
-                    })
+                    .map(|b| (s, b.seconds))
             })
-            .sum::<f64>()
-            * 1.2;
+            .collect();
+        let cost_of = |runs: &[(Scenario, usize)]| {
+            runs.iter()
+                .filter_map(|(s, r)| {
+                    let seconds = baseline_seconds.iter().find(|(b, _)| b == s)?.1;
+                    Some(seconds * *r as f64)
+                })
+                .sum::<f64>()
+                * 1.2
+        };
+        let each = cost_of(&runs);
         if each * 3.0 > self.left() {
             self.measurer.note(&format!(
                 "keeping the best step alone: confirming {} together does not fit what is left of the budget",
@@ -768,41 +776,80 @@ impl Search<'_> {
             .filter(|(s, _)| s.is_clean() && has_incremental)
             .flat_map(|(s, _)| [(*s, baseline.name.clone()), (*s, best_variant.name.clone())])
             .collect();
-        let results = self.measurer.measure(
-            &[baseline.clone(), best_variant.clone(), composed],
-            &runs,
-            &skip,
-            &[],
-        )?;
-        let against_base = judge(
-            "composed",
-            &pairs(&results, "composed", &baseline.name, &|s| {
-                earlier.get(s).copied()
-            }),
-            1,
-        );
+        let variants_measured = [baseline.clone(), best_variant.clone(), composed];
         let best_clean = clean_samples.get(&best_variant.name);
-        let against_best = judge(
-            &entered[best].id,
-            &pairs(&results, "composed", &best_variant.name, &|s| {
-                best_clean.and_then(|m| m.get(s).copied())
-            }),
-            1,
-        );
-        let faster_than_best = match self.objective {
-            Objective::Build => {
-                against_best
-                    .iter()
-                    .any(|m| m.verdict == Verdict::Faster && weight(&m.scenario) > 0.0)
-                    && against_best.iter().all(|m| m.verdict != Verdict::Slower)
-                    && score(&against_best, &weight).is_some_and(|s| s < 0.0)
-                    && against_base
+        let (mut base_pairs, mut best_pairs) = (Vec::new(), Vec::new());
+        let mut round_runs = runs;
+        let mut looks = 0;
+        let (against_base, against_best, faster_than_best) = loop {
+            let first = looks == 0;
+            looks += 1;
+            let results = self.measurer.measure(
+                &variants_measured,
+                &round_runs,
+                if first { &skip } else { &[] },
+                &[],
+            )?;
+            pool(
+                &mut base_pairs,
+                pairs(&results, "composed", &baseline.name, &|s| {
+                    earlier.get(s).copied()
+                }),
+            );
+            pool(
+                &mut best_pairs,
+                pairs(&results, "composed", &best_variant.name, &|s| {
+                    best_clean.and_then(|m| m.get(s).copied())
+                }),
+            );
+            // Each look at the pooled pairs is judged at the confidence shared among the looks
+            // so far, so that looking again does not make a verdict come easier.
+            let against_base = judge("composed", &base_pairs, looks);
+            let against_best = judge(&entered[best].id, &best_pairs, looks);
+            let faster_than_best = match self.objective {
+                Objective::Build => {
+                    against_best
                         .iter()
-                        .all(|m| m.verdict != Verdict::Slower && m.verdict != Verdict::Failed)
+                        .any(|m| m.verdict == Verdict::Faster && weight(&m.scenario) > 0.0)
+                        && against_best.iter().all(|m| m.verdict != Verdict::Slower)
+                        && score(&against_best, &weight).is_some_and(|s| s < 0.0)
+                        && against_base
+                            .iter()
+                            .all(|m| m.verdict != Verdict::Slower && m.verdict != Verdict::Failed)
+                }
+                Objective::Runtime { max_build_ratio } => {
+                    super::release::composition_kept(&against_base, &against_best, max_build_ratio)
+                }
+            };
+            // Undecided: the composition was neither shown faster than the best step alone nor
+            // slower, and is not slower than the workspace. Twice the runs again, as the race's
+            // stages do, while the budget holds them; clean builds are not run again where the
+            // goal has an incremental scenario.
+            let undecided = !faster_than_best
+                && self.objective == Objective::Build
+                && against_best
+                    .iter()
+                    .any(|m| m.verdict == Verdict::Inconclusive && weight(&m.scenario) > 0.0)
+                && against_best.iter().all(|m| m.verdict != Verdict::Slower)
+                && against_base
+                    .iter()
+                    .all(|m| m.verdict != Verdict::Slower && m.verdict != Verdict::Failed);
+            round_runs = round_runs
+                .iter()
+                .filter(|(s, _)| !(s.is_clean() && has_incremental))
+                .map(|&(s, r)| (s, r * 2))
+                .collect();
+            if !undecided
+                || looks > self.follow_ups
+                || round_runs.is_empty()
+                || cost_of(&round_runs) * 3.0 > self.left()
+            {
+                break (against_base, against_best, faster_than_best);
             }
-            Objective::Runtime { max_build_ratio } => {
-                super::release::composition_kept(&against_base, &against_best, max_build_ratio)
-            }
+            self.measurer.note(&format!(
+                "the composition is not yet told from {} alone: measuring again with twice the runs",
+                entered[best].id
+            ));
         };
         let kept: Vec<usize> = if faster_than_best {
             winners.to_vec()
@@ -1346,5 +1393,41 @@ mod tests {
         let (_, record) = search(&mut f, &["dev-debug-0", "linker-mold"], 3600.0, None);
         assert_eq!(record.confirmation.as_ref().unwrap().kept, "composition");
         assert_eq!(record.steps.len(), 2);
+    }
+
+    #[test]
+    fn an_undecided_confirmation_measures_again_with_twice_the_runs() {
+        // Together a little faster than the debuginfo step alone: within the builds' spread
+        // for the first look's runs.
+        let truth = vec![
+            ("dev-debug-0", 0.80, 0.70),
+            ("linker-mold", 0.95, 0.85),
+            ("composed", 0.78, 0.67),
+        ];
+        let confirm_rounds = |f: &Fake<'_>| {
+            f.measured
+                .borrow()
+                .iter()
+                .filter(|names| names.iter().any(|n| n == "composed"))
+                .count()
+        };
+        let clock = Cell::new(0.0);
+        let mut f = fake(&clock, truth.clone());
+        let (end, record) = search(&mut f, &["dev-debug-0", "linker-mold"], 3600.0, None);
+        assert!(end.is_ok(), "{end:?}");
+        let c = record.confirmation.as_ref().expect("a confirmation");
+        assert!(confirm_rounds(&f) > 1, "{:?}", f.measured.borrow());
+        assert!(
+            f.notes.iter().any(|n| n.contains("twice the runs")),
+            "{:?}",
+            f.notes
+        );
+        assert_eq!(c.kept, "composition", "{c:?}");
+        let incremental = c
+            .against_best
+            .iter()
+            .find(|m| m.scenario == "dev-incremental")
+            .unwrap();
+        assert_eq!(incremental.verdict, Verdict::Faster);
     }
 }
