@@ -804,35 +804,42 @@ mod tests {
         assert_eq!(primary_reason(&Diff::of(&a, &a)), Reason::Unknown);
     }
 
+    /// A library unit of the path package `name` in the dev profile, depending on `deps`.
+    fn path_lib(name: &str, features: &[&str], deps: &[usize]) -> Value {
+        json!({
+            "pkg_id": format!("path+file:///w/{name}#0.1.0"),
+            "target": {"kind": ["lib"], "name": name},
+            "profile": {"name": "dev"},
+            "mode": "build",
+            "features": features,
+            "dependencies": deps.iter().map(|i| json!({"index": i, "extern_crate_name": "x"})).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Metadata of a workspace at `/w` that names no package.
+    fn no_packages() -> Metadata {
+        serde_json::from_value(json!({
+            "packages": [], "workspace_members": [], "workspace_root": "/w",
+            "target_directory": "/w/target",
+        }))
+        .unwrap()
+    }
+
     #[test]
     fn a_split_inherited_through_two_levels_carries_the_fix_from_the_bottom() {
         // a -> b -> c for the target and, under the proc-macro pm, for the host; only c's
         // features differ.
-        let lib = |name: &str, features: &[&str], deps: &[usize]| {
-            json!({
-                "pkg_id": format!("path+file:///w/{name}#0.1.0"),
-                "target": {"kind": ["lib"], "name": name},
-                "profile": {"name": "dev"},
-                "mode": "build",
-                "features": features,
-                "dependencies": deps.iter().map(|i| json!({"index": i, "extern_crate_name": "x"})).collect::<Vec<_>>(),
-            })
-        };
-        let mut pm = lib("pm", &[], &[1]);
+        let mut pm = path_lib("pm", &[], &[1]);
         pm["target"]["kind"] = json!(["proc-macro"]);
         let text = json!({"version": 1, "roots": [0, 6], "units": [
-            lib("a", &[], &[2]), lib("a", &[], &[3]),
-            lib("b", &[], &[4]), lib("b", &[], &[5]),
-            lib("c", &["std"], &[]), lib("c", &[], &[]),
+            path_lib("a", &[], &[2]), path_lib("a", &[], &[3]),
+            path_lib("b", &[], &[4]), path_lib("b", &[], &[5]),
+            path_lib("c", &["std"], &[]), path_lib("c", &[], &[]),
             pm,
         ]})
         .to_string();
         let graph = UnitGraph::parse(&text, "cargo build").unwrap();
-        let metadata: Metadata = serde_json::from_value(json!({
-            "packages": [], "workspace_members": [], "workspace_root": "/w",
-            "target_directory": "/w/target",
-        }))
-        .unwrap();
+        let metadata = no_packages();
         let findings = analyse(
             &[(UnitGraphCommand::Build, graph)],
             &metadata,
@@ -859,32 +866,18 @@ mod tests {
     fn the_evidence_does_not_follow_the_order_cargo_lists_units_in() {
         // a's two units differ only two levels down (c's features): nothing of a itself orders
         // them, and cargo lists units in another order from run to run.
-        let lib = |name: &str, features: &[&str], deps: &[usize]| {
-            json!({
-                "pkg_id": format!("path+file:///w/{name}#0.1.0"),
-                "target": {"kind": ["lib"], "name": name},
-                "profile": {"name": "dev"},
-                "mode": "build",
-                "features": features,
-                "dependencies": deps.iter().map(|i| json!({"index": i, "extern_crate_name": "x"})).collect::<Vec<_>>(),
-            })
-        };
         // Two roots, one above each of a's units, so that the evidence tells the units apart.
         let units = [
-            lib("r", &[], &[2]),
-            lib("s", &[], &[3]),
-            lib("a", &[], &[4]),
-            lib("a", &[], &[5]),
-            lib("b", &[], &[6]),
-            lib("b", &[], &[7]),
-            lib("c", &["std"], &[]),
-            lib("c", &[], &[]),
+            path_lib("r", &[], &[2]),
+            path_lib("s", &[], &[3]),
+            path_lib("a", &[], &[4]),
+            path_lib("a", &[], &[5]),
+            path_lib("b", &[], &[6]),
+            path_lib("b", &[], &[7]),
+            path_lib("c", &["std"], &[]),
+            path_lib("c", &[], &[]),
         ];
-        let metadata: Metadata = serde_json::from_value(json!({
-            "packages": [], "workspace_members": [], "workspace_root": "/w",
-            "target_directory": "/w/target",
-        }))
-        .unwrap();
+        let metadata = no_packages();
         let evidence = |order: &[usize]| {
             // order[new] = old; edges are renumbered to the new positions.
             let new_of = |old: usize| order.iter().position(|&o| o == old).unwrap();
