@@ -56,7 +56,7 @@ const DESCRIPTIVE: &[&str] = &[
 
 impl Metadata {
     /// A hash of what cargo builds from, as cargo printed it: the document without the
-    /// workspace's and packages' descriptive fields ([`DESCRIPTIVE`]) and `metadata` tables.
+    /// workspace's and packages' descriptive fields (`DESCRIPTIVE`) and `metadata` tables.
     /// Equal hashes describe the same resolve, packages and targets, so that an edit of a
     /// description or of a tool's `metadata` table keeps what was derived from the rest. `None`
     /// when the document did not come from cargo's output here, or is not what cargo prints.
