@@ -331,7 +331,7 @@ fn analyse(
         .collect();
     let mut found: BTreeMap<String, Vec<Occurrence<'_>>> = BTreeMap::new();
     for ((command, graph), view) in graphs.iter().zip(&views) {
-        let mut memo = Vec::new();
+        let mut ids = Vec::new();
         for (subject, mut units) in libraries_compiled_twice(graph, metadata) {
             // Cargo's unit order is not stable from run to run; reports are. What the units
             // are orders them; the units that are alike in all that differ below, and only
@@ -352,9 +352,8 @@ fn analyse(
             let mut keyed: Vec<_> = units.iter().map(|&i| (shallow(i), i)).collect();
             keyed.sort_by(|a, b| a.0.cmp(&b.0));
             if keyed.windows(2).any(|w| w[0].0 == w[1].0) {
-                let deep = graph.structural_keys(&units, &mut memo);
-                let deep: HashMap<usize, u64> = units.iter().copied().zip(deep).collect();
-                keyed.sort_by(|a, b| a.0.cmp(&b.0).then(deep[&a.1].cmp(&deep[&b.1])));
+                graph.identities_of(&units, &mut ids);
+                keyed.sort_by(|a, b| a.0.cmp(&b.0).then(ids[a.1].cmp(&ids[b.1])));
             }
             units = keyed.into_iter().map(|(_, i)| i).collect();
             found.entry(subject).or_default().push(Occurrence {

@@ -533,14 +533,14 @@ impl Output {
     /// Parses the document, while cargo may still be exiting. If the first line is not a whole
     /// document, waits for cargo and parses all it printed; a failed cargo is reported as such.
     fn parse(mut self) -> Result<(Metadata, MetadataExit), LoadError> {
-        let fingerprinted = |mut metadata: Metadata, bytes: Vec<u8>| {
+        let with_document = |mut metadata: Metadata, bytes: Vec<u8>| {
             metadata.document = Some(std::sync::Arc::new(bytes));
             metadata
         };
         let error = match serde_json::from_slice(&self.bytes) {
             Ok(metadata) => {
                 return Ok((
-                    fingerprinted(metadata, self.bytes),
+                    with_document(metadata, self.bytes),
                     MetadataExit(self.running),
                 ));
             }
@@ -556,7 +556,7 @@ impl Output {
         // Not the one-line document cargo prints: read it whole.
         self.bytes.extend_from_slice(&rest);
         match serde_json::from_slice(&self.bytes) {
-            Ok(metadata) => Ok((fingerprinted(metadata, self.bytes), MetadataExit(None))),
+            Ok(metadata) => Ok((with_document(metadata, self.bytes), MetadataExit(None))),
             Err(e) => Err(self.json_error(e)),
         }
     }

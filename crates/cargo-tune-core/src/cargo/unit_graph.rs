@@ -347,62 +347,78 @@ impl UnitGraph {
         up
     }
 
-    /// Keys for `units` that depend on what each unit is and on everything below it, not on
-    /// where cargo put it: cargo lists units in an order that changes from run to run, and two
-    /// units of one library with the same features and profile differ only somewhere in their
-    /// dependencies, so sorting them by anything shallower leaves them in cargo's order.
-    /// `memo` holds the keys worked out so far (one slot per unit), so that asking for several
-    /// sets of units hashes each unit below them once.
-    pub fn structural_keys(&self, units: &[usize], memo: &mut Vec<Option<u64>>) -> Vec<u64> {
+    /// Every unit's identity ([`UnitGraph::identities_of`]).
+    pub fn identities(&self) -> Vec<u64> {
+        let all: Vec<usize> = (0..self.units.len()).collect();
+        let mut ids = Vec::new();
+        self.identities_of(&all, &mut ids);
+        ids.into_iter().map(|id| id.unwrap_or(0)).collect()
+    }
+
+    /// The identities of `units`, into `ids` (one slot per unit, kept between calls so that
+    /// each unit below several asked for is hashed once): a unit's package, target, mode,
+    /// features, profile and platform, and the identities of what it depends on. Two units with
+    /// one identity are one artifact, which cargo builds once and then finds fresh; and the
+    /// identity does not depend on where cargo listed the unit, an order that changes from run
+    /// to run.
+    pub fn identities_of(&self, units: &[usize], ids: &mut Vec<Option<u64>>) {
         use std::hash::{DefaultHasher, Hasher};
-        memo.resize(self.units.len(), None);
-        // Post-order without recursion: dependency chains of large workspaces run deep.
+        ids.resize(self.units.len(), None);
+        // Children before parents, without recursion: dependency chains run deep. Cargo's
+        // graphs have no cycles; one would only leave a unit hashed without the edge closing it.
+        let mut on_stack = vec![false; self.units.len()];
         for &start in units {
             let mut stack = vec![(start, false)];
             while let Some((i, expanded)) = stack.pop() {
-                if memo[i].is_some() {
+                if ids[i].is_some() {
                     continue;
                 }
                 let unit = &self.units[i];
                 if !expanded {
+                    on_stack[i] = true;
                     stack.push((i, true));
                     stack.extend(
                         unit.dependencies
                             .iter()
-                            .filter(|d| memo[d.index].is_none())
+                            .filter(|d| ids[d.index].is_none() && !on_stack[d.index])
                             .map(|d| (d.index, false)),
                     );
                     continue;
                 }
                 // `DefaultHasher::new` has fixed keys: the same unit hashes the same in every run.
                 let mut h = DefaultHasher::new();
-                let mut below: Vec<(&str, u64)> = unit
-                    .dependencies
-                    .iter()
-                    .map(|d| (d.extern_crate_name.as_str(), memo[d.index].unwrap_or(0)))
-                    .collect();
-                below.sort_unstable();
-                for (name, key) in below {
-                    h.write(name.as_bytes());
-                    h.write_u64(key);
-                }
                 for part in [&unit.pkg_id, &unit.target.name, &unit.mode] {
                     h.write(part.as_bytes());
                     h.write_u8(0xff);
                 }
-                for part in unit.target.kind.iter().chain(&unit.features) {
-                    h.write(part.as_bytes());
+                for kind in &unit.target.kind {
+                    h.write(kind.as_bytes());
                     h.write_u8(0xfe);
+                }
+                let mut features: Vec<&str> = unit.features.iter().map(String::as_str).collect();
+                features.sort_unstable();
+                for feature in features {
+                    h.write(feature.as_bytes());
+                    h.write_u8(0xfd);
                 }
                 h.write(unit.platform.as_deref().unwrap_or("").as_bytes());
                 for (k, v) in &unit.profile {
                     h.write(k.as_bytes());
                     hash_json(v, &mut h);
                 }
-                memo[i] = Some(h.finish());
+                let mut below: Vec<u64> = unit
+                    .dependencies
+                    .iter()
+                    .map(|d| ids[d.index].unwrap_or(0))
+                    .collect();
+                below.sort_unstable();
+                for id in below {
+                    h.write_u64(id);
+                }
+                ids[i] = Some(h.finish());
+                on_stack[i] = false;
             }
         }
-        units.iter().map(|&i| memo[i].unwrap_or(0)).collect()
     }
 }
 

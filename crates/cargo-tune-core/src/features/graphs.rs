@@ -286,57 +286,6 @@ fn path_package_dir(pkg_id: &str) -> Option<PathBuf> {
     Some(PathBuf::from(dir))
 }
 
-/// A unit's identity across graphs: its package, target, mode, features, profile and platform,
-/// and the identities of what it depends on. Two units with one identity are one artifact,
-/// which cargo builds once and then finds fresh.
-pub fn unit_ids(graph: &UnitGraph) -> Vec<u64> {
-    let n = graph.units.len();
-    let mut ids: Vec<Option<u64>> = vec![None; n];
-    // Depth-first, children before parents; cargo's graphs have no cycles, and a cycle would
-    // only leave the unit hashed without the edge that closes it.
-    for root in 0..n {
-        let mut stack = vec![(root, false)];
-        let mut on_stack = HashSet::new();
-        while let Some((i, expanded)) = stack.pop() {
-            if ids[i].is_some() {
-                continue;
-            }
-            let unit = &graph.units[i];
-            if !expanded {
-                on_stack.insert(i);
-                stack.push((i, true));
-                for d in &unit.dependencies {
-                    if ids[d.index].is_none() && !on_stack.contains(&d.index) {
-                        stack.push((d.index, false));
-                    }
-                }
-                continue;
-            }
-            let mut h = DefaultHasher::new();
-            unit.pkg_id.hash(&mut h);
-            unit.target.name.hash(&mut h);
-            unit.target.kind.hash(&mut h);
-            unit.mode.hash(&mut h);
-            let mut features = unit.features.clone();
-            features.sort();
-            features.hash(&mut h);
-            serde_json::to_string(&unit.profile)
-                .unwrap_or_default()
-                .hash(&mut h);
-            unit.platform.hash(&mut h);
-            let mut deps: Vec<u64> = unit
-                .dependencies
-                .iter()
-                .map(|d| ids[d.index].unwrap_or(0))
-                .collect();
-            deps.sort_unstable();
-            deps.hash(&mut h);
-            ids[i] = Some(h.finish());
-        }
-    }
-    ids.into_iter().map(|i| i.unwrap_or(0)).collect()
-}
-
 /// The identity of a whole build: its units' identities, as a multiset.
 pub fn build_id(unit_ids: &[u64]) -> u64 {
     let mut sorted = unit_ids.to_vec();
@@ -410,7 +359,7 @@ mod tests {
             unit("path+file:///w#app@0.1.0", "lib", &[], &[1]),
             unit("registry+x#dep@1.0.0", "lib", &["std", "serde"], &[]),
         ]));
-        let (ia, ib, ic) = (unit_ids(&a), unit_ids(&b), unit_ids(&c));
+        let (ia, ib, ic) = (a.identities(), b.identities(), c.identities());
         assert_eq!(build_id(&ia), build_id(&ib));
         assert_ne!(build_id(&ia), build_id(&ic));
         assert_ne!(ia[0], ic[0]);

@@ -710,7 +710,7 @@ impl<'s> Analysed<'s> {
     ) -> Self {
         let facts = |g: &'s Result<UnitGraph, String>| {
             g.as_ref().map_err(Clone::clone).map(|graph| {
-                let unit_ids = graphs::unit_ids(graph);
+                let unit_ids = graph.identities();
                 GraphFacts {
                     id: graphs::build_id(&unit_ids),
                     facts: graphs::facts(graph),

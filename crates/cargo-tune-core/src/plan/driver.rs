@@ -714,19 +714,21 @@ impl Search<'_> {
         let goal = self.record.goal;
         let weight = move |s: &str| weight_of(goal, s);
         let has_incremental = scenarios.iter().any(|s| !s.is_clean());
-        let runs: Vec<(Scenario, usize)> = scenarios
-            .iter()
-            .map(|&s| {
-                let r = if s.is_clean() && has_incremental {
-                    1
-                } else if self.objective != Objective::Build {
-                    self.runs
-                } else {
-                    (self.runs * 2).max(4)
-                };
-                (s, r)
-            })
-            .collect();
+        // Each look at the composition is a stage of its own, as the race's are: the clean
+        // scenarios once, the others with twice the runs of the look before.
+        let first_runs = if self.objective == Objective::Build {
+            (self.runs * 2).max(4)
+        } else {
+            self.runs
+        };
+        let look_runs = |look: usize| -> Vec<(Scenario, usize)> {
+            scenarios
+                .iter()
+                .map(|&s| (s, stage_runs(s, look, first_runs, has_incremental)))
+                .filter(|&(_, r)| r > 0)
+                .collect()
+        };
+        let runs = look_runs(1);
         // What one round of `runs` costs a variant, from the baseline's own build times.
         let baseline_seconds: Vec<(Scenario, f64)> = scenarios
             .iter()
@@ -779,15 +781,13 @@ impl Search<'_> {
         let variants_measured = [baseline.clone(), best_variant.clone(), composed];
         let best_clean = clean_samples.get(&best_variant.name);
         let (mut base_pairs, mut best_pairs) = (Vec::new(), Vec::new());
-        let mut round_runs = runs;
         let mut looks = 0;
         let (against_base, against_best, faster_than_best) = loop {
-            let first = looks == 0;
             looks += 1;
             let results = self.measurer.measure(
                 &variants_measured,
-                &round_runs,
-                if first { &skip } else { &[] },
+                &look_runs(looks),
+                if looks == 1 { &skip } else { &[] },
                 &[],
             )?;
             pool(
@@ -806,43 +806,35 @@ impl Search<'_> {
             // so far, so that looking again does not make a verdict come easier.
             let against_base = judge("composed", &base_pairs, looks);
             let against_best = judge(&entered[best].id, &best_pairs, looks);
-            let faster_than_best = match self.objective {
-                Objective::Build => {
-                    against_best
-                        .iter()
-                        .any(|m| m.verdict == Verdict::Faster && weight(&m.scenario) > 0.0)
-                        && against_best.iter().all(|m| m.verdict != Verdict::Slower)
-                        && score(&against_best, &weight).is_some_and(|s| s < 0.0)
-                        && against_base
-                            .iter()
-                            .all(|m| m.verdict != Verdict::Slower && m.verdict != Verdict::Failed)
-                }
-                Objective::Runtime { max_build_ratio } => {
-                    super::release::composition_kept(&against_base, &against_best, max_build_ratio)
-                }
-            };
-            // Undecided: the composition was neither shown faster than the best step alone nor
-            // slower, and is not slower than the workspace. Twice the runs again, as the race's
-            // stages do, while the budget holds them; clean builds are not run again where the
-            // goal has an incremental scenario.
-            let undecided = !faster_than_best
-                && self.objective == Objective::Build
-                && against_best
-                    .iter()
-                    .any(|m| m.verdict == Verdict::Inconclusive && weight(&m.scenario) > 0.0)
-                && against_best.iter().all(|m| m.verdict != Verdict::Slower)
+            // Not slower than the best step alone, nor slower than (or failing against) the
+            // workspace as it is.
+            let holds = against_best.iter().all(|m| m.verdict != Verdict::Slower)
                 && against_base
                     .iter()
                     .all(|m| m.verdict != Verdict::Slower && m.verdict != Verdict::Failed);
-            round_runs = round_runs
-                .iter()
-                .filter(|(s, _)| !(s.is_clean() && has_incremental))
-                .map(|&(s, r)| (s, r * 2))
-                .collect();
+            let weighted = |verdict: Verdict| {
+                against_best
+                    .iter()
+                    .any(|m| m.verdict == verdict && weight(&m.scenario) > 0.0)
+            };
+            let (faster_than_best, undecided) = match self.objective {
+                Objective::Build => {
+                    let faster = holds
+                        && weighted(Verdict::Faster)
+                        && score(&against_best, &weight).is_some_and(|s| s < 0.0);
+                    (faster, holds && !faster && weighted(Verdict::Inconclusive))
+                }
+                Objective::Runtime { max_build_ratio } => (
+                    super::release::composition_kept(&against_base, &against_best, max_build_ratio),
+                    false,
+                ),
+            };
+            // Undecided: measured again while the follow-ups and the budget hold the next look.
+            let next = look_runs(looks + 1);
             if !undecided
                 || looks > self.follow_ups
-                || round_runs.is_empty()
-                || cost_of(&round_runs) * 3.0 > self.left()
+                || next.is_empty()
+                || cost_of(&next) * 3.0 > self.left()
             {
                 break (against_base, against_best, faster_than_best);
             }

@@ -58,6 +58,33 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Where each line of a text starts, for asking [`line_col`] of many offsets: each call of
+/// that scans from the top.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// The index of `text`.
+    pub fn new(text: &str) -> LineIndex {
+        LineIndex {
+            starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+        }
+    }
+
+    /// As [`line_col`] of `text`, the text this index was made of.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        // The last line starting at or before the offset; the first always starts at 0.
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let column = text[self.starts[line - 1]..offset].chars().count() + 1;
+        (line, column)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -15,9 +15,9 @@ pub struct ManifestDoc {
     pub rel_path: String,
     /// The spanned document (`doc.raw()` is the text).
     pub doc: Document<String>,
-    /// Byte offset of each line's start, made on the first location asked: an audit asks for
-    /// hundreds, and a scan from the top for each made that quadratic in the file.
-    line_starts: OnceLock<Vec<usize>>,
+    /// Made on the first location asked: an audit asks for hundreds, and a scan from the top
+    /// for each made that quadratic in the file.
+    line_index: OnceLock<crate::text::LineIndex>,
     /// [`ManifestDoc::dependencies`], collected once: the duplicate analysis asks per parent.
     dependencies: OnceLock<Vec<DependencyDecl>>,
 }
@@ -198,7 +198,7 @@ impl ManifestDoc {
             path: path.to_owned(),
             rel_path: relative_path(path, root),
             doc,
-            line_starts: OnceLock::new(),
+            line_index: OnceLock::new(),
             dependencies: OnceLock::new(),
         })
     }
@@ -211,15 +211,10 @@ impl ManifestDoc {
     /// Location of a byte offset.
     pub fn location_at(&self, offset: usize) -> Location {
         let text = self.text();
-        let starts = self.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        });
-        let offset = offset.min(text.len());
-        // The last line starting at or before the offset; the first always starts at 0.
-        let line = starts.partition_point(|&start| start <= offset);
-        let column = text[starts[line - 1]..offset].chars().count() + 1;
+        let (line, column) = self
+            .line_index
+            .get_or_init(|| crate::text::LineIndex::new(text))
+            .line_col(text, offset);
         Location {
             path: self.rel_path.clone(),
             line,
