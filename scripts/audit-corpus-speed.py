@@ -3,19 +3,23 @@
 
 For each workspace (copied aside, without its target directory, so that the edits touch no
 checkout): three warm-ups, then PAIRS interleaved pairs of `cargo metadata` and `cargo tune
-audit` whose order swaps every pair; then EDITS times each of three edits of the root
-`Cargo.toml`, the audit timed once after it and a `cargo metadata` right after that as the
-pair's reference: a comment appended (the file changed, cargo resolves the same), a value
-changed in a `metadata` table (cargo's metadata changes, no unit cargo would build does), and
-a custom profile added (cargo's metadata stays, the profiles the unit graphs are made with
-change, so the audit asks cargo for its unit graphs again). Prints one Markdown row per
-workspace: the warm ratio (median of the pairs, 10th-90th percentile) and the median and
+audit` whose order swaps every pair; then EDITS times each of seven edits, the audit timed once
+after it and a `cargo metadata` right after that as the pair's reference. Six edits of the root
+`Cargo.toml`: a comment appended (the file changed, cargo reads the same), a value changed in a
+`metadata` table (cargo's metadata changes, no unit cargo would build does), a custom profile
+added (no audited build uses it), a `[profile.release.package.NAME]` table added (only the
+release unit graph can change), and a `[profile.dev.package.NAME]` table added (the two dev unit
+graphs can change; NAME matches no package, so cargo builds the same, but only cargo can say
+so); then `Cargo.lock` rewritten with the same bytes, and a comment appended to a member's
+manifest (the first one `cargo metadata` lists that is not the root). Prints one Markdown row
+per workspace: the warm ratio (median of the pairs, 10th-90th percentile) and the median and
 worst ratio after each kind of edit.
 
 Usage: scripts/audit-corpus-speed.py CARGO_TUNE_BINARY PAIRS EDITS DIR...
 A directory whose toolchain pin is not installed runs with RUSTUP_TOOLCHAIN=stable, like the
 audit's own fallback (set it in the environment to choose another).
 """
+import json
 import os
 import shutil
 import statistics
@@ -66,11 +70,13 @@ def measure(src):
     with open(manifest, "a") as f:
         f.write(f"\n[{table}.metadata.tune-bench]\n")
 
-    def after(edit):
+    def after(edit, path=manifest):
         out = []
         for n in range(edits):
-            with open(manifest, "a") as f:
-                f.write(edit(n))
+            text = edit(n)
+            if text:
+                with open(path, "a") as f:
+                    f.write(text)
             a = timed(audit, copy, env)
             m = timed(metadata, copy, env)
             out.append(a / m)
@@ -82,7 +88,26 @@ def measure(src):
     comment = after(lambda n: f"# edit {n}\n")
     seen = after(lambda n: f"edit-{n} = {n}\n")
     # Appended after the metadata table's keys: a new table ends it.
-    graphs = after(lambda n: f"\n[profile.tune-bench-{n}]\ninherits = \"dev\"\n")
+    custom = after(lambda n: f"\n[profile.tune-bench-{n}]\ninherits = \"dev\"\n")
+    release = after(lambda n: f"\n[profile.release.package.tune-bench-{n}]\nopt-level = 1\n")
+    dev = after(lambda n: f"\n[profile.dev.package.tune-bench-{n}]\nopt-level = 1\n")
+    lockfile = os.path.join(copy, "Cargo.lock")
+    with open(lockfile, "rb") as f:
+        locked = f.read()
+
+    def rewrite_lockfile(n):
+        time.sleep(0.01)  # a new mtime, whatever the file system's resolution
+        with open(lockfile, "wb") as f:
+            f.write(locked)
+        return ""
+
+    relocked = after(rewrite_lockfile)
+    members = json.loads(subprocess.run(metadata + ["--no-deps"], cwd=copy, env=env,
+                                        capture_output=True, check=True).stdout)
+    root = os.path.realpath(manifest)
+    member = next((p["manifest_path"] for p in members["packages"]
+                   if os.path.realpath(p["manifest_path"]) != root), manifest)
+    member_comment = after(lambda n: f"# edit {n}\n", member)
     ratios.sort()
     tenth = len(ratios) // 10
     shutil.rmtree(copy, ignore_errors=True)
@@ -91,16 +116,20 @@ def measure(src):
         f"{statistics.median(ratios):.3f} [{ratios[tenth]:.3f}, {ratios[-tenth - 1]:.3f}] | "
         f"{statistics.median(comment):.2f} (worst {max(comment):.2f}) | "
         f"{statistics.median(seen):.2f} (worst {max(seen):.2f}) | "
-        f"{statistics.median(graphs):.2f} (worst {max(graphs):.2f}) |"
+        + " | ".join(f"{statistics.median(r):.2f} (worst {max(r):.2f})"
+                     for r in (custom, release, dev, relocked, member_comment))
+        + " |"
     )
 
 
 print(f"| workspace | `cargo metadata` warm | audit / metadata, warm ({pairs} pairs) | "
-      f"after a comment edit ({edits}) | after a `metadata` table edit ({edits}) | "
-      f"after a profile edit ({edits}) |")
-print("|---|---:|---:|---:|---:|---:|")
+      + " | ".join(f"after {what} ({edits})" for what in (
+          "a comment", "a `metadata` table edit", "a custom profile", "a release setting",
+          "a dev setting", "`Cargo.lock` rewritten", "a member's comment"))
+      + " |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for d in sys.argv[4:]:
     try:
         print(measure(d), flush=True)
     except Exception as e:  # one workspace failing must not hide the others
-        print(f"| {os.path.basename(os.path.normpath(d))} | failed: {e} | | | | |", flush=True)
+        print(f"| {os.path.basename(os.path.normpath(d))} | failed: {e} |" + " |" * 8, flush=True)

@@ -55,6 +55,11 @@ const DESCRIPTIVE: &[&str] = &[
 ];
 
 impl Metadata {
+    /// The document as cargo printed it, when it came from cargo's output here.
+    pub fn document(&self) -> Option<&std::sync::Arc<Vec<u8>>> {
+        self.document.as_ref()
+    }
+
     /// A hash of what cargo builds from, as cargo printed it: the document without the
     /// workspace's and packages' descriptive fields (`DESCRIPTIVE`) and `metadata` tables.
     /// Equal hashes describe the same resolve, packages and targets, so that an edit of a
@@ -501,6 +506,19 @@ fn metadata_failure(error: crate::errors::CommandError) -> LoadError {
 }
 
 impl PendingMetadata {
+    /// A document cargo printed earlier, kept from `origin`.
+    pub fn kept(bytes: Vec<u8>, origin: String) -> PendingMetadata {
+        PendingMetadata {
+            handle: std::thread::spawn(move || {
+                Ok(Output {
+                    bytes,
+                    origin,
+                    running: None,
+                })
+            }),
+        }
+    }
+
     /// Waits for the output and parses it on the calling thread (the parse allocates a value
     /// per field, and the main thread's allocator arena serves that faster than a fresh
     /// thread's). Returns as soon as the document is parsed, while cargo may still be exiting,
@@ -514,16 +532,44 @@ impl PendingMetadata {
 }
 
 /// The exit of a `cargo metadata` whose document has been read.
-#[derive(Debug)]
 #[must_use = "cargo may still fail; confirm before using what was read"]
-pub struct MetadataExit(Option<FirstLine>);
+pub struct MetadataExit {
+    running: Option<FirstLine>,
+    /// What to do once cargo has exited successfully (keep the document).
+    then: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl std::fmt::Debug for MetadataExit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetadataExit")
+            .field("running", &self.running)
+            .field("then", &self.then.is_some())
+            .finish()
+    }
+}
 
 impl MetadataExit {
+    fn new(running: Option<FirstLine>) -> MetadataExit {
+        MetadataExit {
+            running,
+            then: None,
+        }
+    }
+
+    /// Runs `then` once cargo has exited successfully, as [`MetadataExit::confirm`] returns.
+    pub fn then(mut self, then: impl FnOnce() + Send + 'static) -> MetadataExit {
+        self.then = Some(Box::new(then));
+        self
+    }
+
     /// Waits for cargo to exit; an error if it failed, whatever it printed before.
     pub fn confirm(self) -> Result<(), LoadError> {
-        if let Some(running) = self.0 {
+        if let Some(running) = self.running {
             // A complete document was read from the first line; cargo prints nothing after it.
             running.finish().map_err(metadata_failure)?;
+        }
+        if let Some(then) = self.then {
+            then();
         }
         Ok(())
     }
@@ -541,7 +587,7 @@ impl Output {
             Ok(metadata) => {
                 return Ok((
                     with_document(metadata, self.bytes),
-                    MetadataExit(self.running),
+                    MetadataExit::new(self.running),
                 ));
             }
             Err(e) => e,
@@ -556,7 +602,7 @@ impl Output {
         // Not the one-line document cargo prints: read it whole.
         self.bytes.extend_from_slice(&rest);
         match serde_json::from_slice(&self.bytes) {
-            Ok(metadata) => Ok((with_document(metadata, self.bytes), MetadataExit(None))),
+            Ok(metadata) => Ok((with_document(metadata, self.bytes), MetadataExit::new(None))),
             Err(e) => Err(self.json_error(e)),
         }
     }

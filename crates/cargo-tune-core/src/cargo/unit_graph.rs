@@ -37,6 +37,16 @@ impl UnitGraphCommand {
         UnitGraphCommand::Release,
     ];
 
+    /// The profiles whose settings the command's units are built with, as cargo names them in
+    /// the graph (`dev` for `--all-targets` too), with the one each inherits from by default:
+    /// never a custom profile, which only `--profile NAME` selects.
+    pub fn profiles(self) -> &'static [&'static str] {
+        match self {
+            UnitGraphCommand::Build | UnitGraphCommand::AllTargets => &["dev", "test"],
+            UnitGraphCommand::Release => &["release", "bench"],
+        }
+    }
+
     /// The arguments after `cargo build`, as a user would type them.
     pub fn args(self) -> &'static [&'static str] {
         match self {
@@ -495,7 +505,12 @@ impl PendingUnitGraphs {
     /// Starts one cargo per command, each on its own thread, so that they run alongside
     /// `cargo metadata`.
     pub fn start(options: &CargoOptions) -> PendingUnitGraphs {
-        let handles = UnitGraphCommand::ALL
+        PendingUnitGraphs::start_some(options, &UnitGraphCommand::ALL)
+    }
+
+    /// Starts one cargo per command of `commands`, each on its own thread.
+    pub fn start_some(options: &CargoOptions, commands: &[UnitGraphCommand]) -> PendingUnitGraphs {
+        let handles = commands
             .iter()
             .map(|&command| {
                 let cli = command.cli(options);

@@ -5,6 +5,7 @@ mod config;
 mod env;
 mod lockfile;
 mod manifest;
+mod metadata_memo;
 mod model;
 pub mod profiles;
 pub mod registry_index;

@@ -2,6 +2,7 @@ use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 use super::config::cargo_home;
+use super::metadata_memo::MetadataMemo;
 use super::unit_graph_memo::{self, AuditGraphs, Stamp, UnitGraphMemo};
 use super::wrapper::{RustcWrapper, rustc_wrappers};
 use super::{
@@ -96,6 +97,9 @@ pub struct PendingModel {
     probe_memo: Option<PathBuf>,
     /// The manifest cargo was pointed at, parsed before it ran, with its stamp then.
     early_manifest: Option<(ManifestDoc, Option<(u64, u128)>)>,
+    /// Where cargo's metadata is kept for the next read-only load, and whether this one came
+    /// from cargo (rather than from there).
+    metadata_memo: Option<(MetadataMemo, bool)>,
 }
 
 /// The unit graphs under way: kept from the last audit, or being read from cargo.
@@ -189,54 +193,107 @@ impl UnitGraphLoad {
                 })
                 .clone()
         };
-        let (kept, fresh, pending) = match source {
+        let profiles = unit_graph_memo::profile_fingerprints(root_manifest);
+        // Kept only where cargo puts the target directory, never beside it.
+        let in_target = memo_path.starts_with(metadata.target_directory.join("cargo-tune"));
+        let keep = |kept: AuditGraphs| {
+            if in_target {
+                UnitGraphMemo::save(
+                    &memo_path,
+                    key,
+                    stamps.clone(),
+                    manifests.clone(),
+                    fingerprint(),
+                    kept,
+                );
+            }
+        };
+        let (kept, parsed) = match source {
             UnitGraphSource::Kept {
                 memo,
                 fresh,
                 parsed,
             } if fresh || memo.fingerprint() == fingerprint() => {
-                (memo.payload_for(&manifests).zip(parsed), fresh, None)
+                match memo.payload_for(&manifests).zip(parsed) {
+                    Some((_, parsed)) if fresh => {
+                        return kept_graphs(parsed);
+                    }
+                    kept => kept,
+                }
             }
-            UnitGraphSource::Kept { .. } => (None, false, None),
-            UnitGraphSource::Cargo(pending) => (None, false, Some(pending)),
-        };
-        // Kept only where cargo puts the target directory, never beside it.
-        let in_target = memo_path.starts_with(metadata.target_directory.join("cargo-tune"));
-        let keep = |kept: AuditGraphs, manifests: Vec<PathBuf>| {
-            if in_target {
-                let fingerprint = fingerprint();
-                UnitGraphMemo::save(
-                    &memo_path,
-                    key,
-                    stamps.clone(),
-                    manifests,
-                    fingerprint,
-                    kept,
-                );
+            UnitGraphSource::Kept { .. } => None,
+            UnitGraphSource::Cargo(pending) => {
+                return read_anew(pending, Vec::new(), profiles, keep);
             }
-        };
-        if let Some((kept, result)) = kept {
-            // A memo cargo resolves the same for is stamped anew, so that the next audit
-            // reads it without asking.
-            if !fresh {
-                keep(kept, manifests);
-            }
-            return match result {
-                Ok(graphs) => UnitGraphs::Read(graphs),
-                Err(reason) => UnitGraphs::Unavailable { reason },
-            };
         }
-        let pending = pending.unwrap_or_else(|| PendingUnitGraphs::start(&cargo));
-        let (graphs, texts) = pending.wait();
-        keep(
-            AuditGraphs::new(match &graphs {
-                UnitGraphs::Read(_) => Ok(texts),
-                UnitGraphs::Unavailable { reason } => Err(reason.clone()),
-            }),
-            manifests,
-        );
-        graphs
+        .unzip();
+        // Cargo resolves what it resolved for the kept graphs: only a graph whose profiles
+        // changed is asked again, and the memo is stamped anew so that the next audit reads it
+        // without asking.
+        let changed = match (&kept, &parsed) {
+            (Some(kept), Some(_)) => kept.changed(&profiles),
+            _ => UnitGraphCommand::ALL.to_vec(),
+        };
+        match (kept, parsed) {
+            (Some(kept), Some(parsed)) if changed.is_empty() => {
+                keep(kept);
+                kept_graphs(parsed)
+            }
+            (Some(kept), Some(Ok(graphs))) => {
+                let pending = PendingUnitGraphs::start_some(&cargo, &changed);
+                let unchanged = graphs
+                    .into_iter()
+                    .filter(|(command, _)| !changed.contains(command))
+                    .map(|(command, graph)| {
+                        let text = kept.text(command).unwrap_or_default().to_owned();
+                        (command, graph, text)
+                    })
+                    .collect();
+                read_anew(pending, unchanged, profiles, keep)
+            }
+            _ => read_anew(PendingUnitGraphs::start(&cargo), Vec::new(), profiles, keep),
+        }
     }
+}
+
+/// The graphs a memo kept, or why there were none.
+fn kept_graphs(parsed: KeptGraphs) -> UnitGraphs {
+    match parsed {
+        Ok(graphs) => UnitGraphs::Read(graphs),
+        Err(reason) => UnitGraphs::Unavailable { reason },
+    }
+}
+
+/// Waits for the graphs cargo is asked for, puts them in order with the `unchanged` ones kept
+/// (each with what cargo printed for it), and keeps the whole set with the `profiles` it was
+/// read with.
+fn read_anew(
+    pending: PendingUnitGraphs,
+    mut unchanged: Vec<(UnitGraphCommand, UnitGraph, String)>,
+    profiles: Vec<(UnitGraphCommand, String)>,
+    keep: impl FnOnce(AuditGraphs),
+) -> UnitGraphs {
+    let (graphs, texts) = pending.wait();
+    let read = match graphs {
+        UnitGraphs::Read(read) => read,
+        UnitGraphs::Unavailable { reason } => {
+            keep(AuditGraphs::new(Err(reason.clone()), profiles));
+            return UnitGraphs::Unavailable { reason };
+        }
+    };
+    unchanged.extend(
+        read.into_iter()
+            .zip(texts)
+            .map(|((command, graph), (_, text))| (command, graph, text)),
+    );
+    unchanged
+        .sort_by_key(|(command, _, _)| UnitGraphCommand::ALL.iter().position(|c| c == command));
+    let (graphs, texts) = unchanged
+        .into_iter()
+        .map(|(command, graph, text)| ((command, graph), (command, text)))
+        .unzip();
+    keep(AuditGraphs::new(Ok(texts), profiles));
+    UnitGraphs::Read(graphs)
 }
 
 /// `Cargo.lock`, read and parsed on a thread while `cargo metadata` runs: on a large workspace
@@ -394,7 +451,22 @@ impl WorkspaceModel {
             }
             config = Some((dir, discovered, wrappers));
         }
-        let pending = options.source.start();
+        // Only commands that read: one that writes asks cargo to verify what it wrote.
+        let mut metadata_memo = match (&options.source, &root_guess, &lockfile_aside) {
+            (MetadataSource::Cargo(_), Some(root), None) if options.read_only => options
+                .source
+                .command()
+                .map(|cli| MetadataMemo::new(root, &options, &cli)),
+            _ => None,
+        };
+        let kept = metadata_memo.as_mut().and_then(MetadataMemo::lookup);
+        let from_cargo = kept.is_none();
+        let pending = match (kept, options.source.command()) {
+            (Some(bytes), Some(cli)) => {
+                PendingMetadata::kept(bytes, format!("{} (kept)", cli.display()))
+            }
+            _ => options.source.start(),
+        };
         let unit_graphs = match (&options.source, &root_guess) {
             (MetadataSource::Cargo(cargo), Some(root)) if options.unit_graphs => {
                 Some(UnitGraphLoad::start(cargo, root, &options))
@@ -424,6 +496,7 @@ impl WorkspaceModel {
             unit_graphs,
             probe_memo,
             early_manifest,
+            metadata_memo: metadata_memo.map(|memo| (memo, from_cargo)),
         })
     }
 }
@@ -461,6 +534,7 @@ impl PendingModel {
             unit_graphs,
             probe_memo: _,
             early_manifest,
+            metadata_memo,
         } = self;
         let options_unit_graphs = options.unit_graphs;
         let (metadata, exit) = pending.wait_unconfirmed()?;
@@ -484,6 +558,10 @@ impl PendingModel {
                         "the workspace was loaded from captured `cargo metadata` output",
                     ),
                     None => UnitGraphs::unavailable("not asked for"),
+                };
+                let exit = match metadata_memo {
+                    Some((memo, from_cargo)) => exit.then(memo.keeper(&model.metadata, from_cargo)),
+                    None => exit,
                 };
                 Ok((model, exit))
             }

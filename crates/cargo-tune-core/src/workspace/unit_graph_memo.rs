@@ -20,7 +20,7 @@ use crate::cargo::unit_graph::{UnitGraph, UnitGraphCommand};
 use crate::cargo::{CargoCli, CargoOptions};
 use crate::fsutil::file_stamp;
 
-const MEMO_VERSION: u32 = 3;
+const MEMO_VERSION: u32 = 4;
 
 /// A file or directory with its stamp when the memo was made.
 pub type Stamp = (PathBuf, Option<(u64, u128)>);
@@ -173,6 +173,14 @@ impl<T: Serialize + DeserializeOwned> Memo<T> {
         self.stamps.iter().all(|(p, stamp)| file_stamp(p) == *stamp)
     }
 
+    /// The files and directories whose stamps differ from when it was made.
+    pub fn stale_paths(&self) -> impl Iterator<Item = &Path> {
+        self.stamps
+            .iter()
+            .filter(|(p, stamp)| file_stamp(p) != *stamp)
+            .map(|(p, _)| p.as_path())
+    }
+
     /// What cargo resolved when it was made, empty when not known.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
@@ -219,23 +227,21 @@ impl<T: Serialize + DeserializeOwned> Memo<T> {
     }
 }
 
-/// What a unit graph is made of, as far as it can change without cargo's metadata changing:
-/// the metadata document (packages, targets, features, the resolve; not descriptions or
-/// `metadata` tables, see [`Metadata::build_fingerprint`]), the root manifest's
-/// profiles, and the contents of the configuration and toolchain files among `early` (stamps
-/// for directories). `None` when the metadata did not come from cargo here.
+/// What the audit's unit graphs are made of besides the profiles they are built with: the
+/// metadata document (packages, targets, features, the resolve; not descriptions or `metadata`
+/// tables, see [`Metadata::build_fingerprint`]), the root manifest's `cargo-features`, and the
+/// contents of the configuration and toolchain files among `early` (stamps for directories).
+/// `None` when the metadata did not come from cargo here. Each graph's profiles are
+/// [`profile_fingerprints`], so that a profile edit asks cargo only for the graphs it changes.
 pub fn resolve_fingerprint(
     metadata: &Metadata,
     root_manifest: &toml_edit::Document<String>,
     early: &[Stamp],
 ) -> Option<String> {
-    let doc = root_manifest.as_table();
     let mut text = format!("metadata {}\n", metadata.build_fingerprint()?);
     let mut settings = toml_edit::DocumentMut::new();
-    for key in ["profile", "cargo-features"] {
-        if let Some(item) = doc.get(key) {
-            settings.insert(key, item.clone());
-        }
+    if let Some(item) = root_manifest.as_table().get("cargo-features") {
+        settings.insert("cargo-features", item.clone());
     }
     text.push_str(&settings.to_string());
     for (path, stamp) in early {
@@ -260,14 +266,44 @@ pub fn resolve_fingerprint(
     Some(crate::fsutil::content_hash(text.as_bytes()))
 }
 
+/// For each of the audit's commands, the root manifest's tables of the profiles it builds with
+/// ([`UnitGraphCommand::profiles`]), hashed. Profiles in configuration files count through
+/// [`resolve_fingerprint`], `CARGO_PROFILE_*` through the memo's key.
+pub fn profile_fingerprints(
+    root_manifest: &toml_edit::Document<String>,
+) -> Vec<(UnitGraphCommand, String)> {
+    let profiles = root_manifest
+        .as_table()
+        .get("profile")
+        .and_then(toml_edit::Item::as_table_like);
+    UnitGraphCommand::ALL
+        .iter()
+        .map(|&command| {
+            let mut table = toml_edit::Table::new();
+            table.set_implicit(true);
+            for name in command.profiles() {
+                if let Some(item) = profiles.and_then(|p| p.get(name)) {
+                    table.insert(name, item.clone());
+                }
+            }
+            let mut settings = toml_edit::DocumentMut::new();
+            settings.insert("profile", toml_edit::Item::Table(table));
+            let hash = crate::fsutil::content_hash(settings.to_string().as_bytes());
+            (command, hash)
+        })
+        .collect()
+}
+
 /// What the audit keeps: what cargo printed per command, or why it printed nothing (a failure is
 /// as lasting as a graph until something it depends on changes, and asking again would only
-/// cost another resolve).
+/// cost another resolve), with the profiles each command was read with.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct AuditGraphs {
     graphs: Vec<(UnitGraphCommand, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     failure: Option<String>,
+    #[serde(default)]
+    profiles: Vec<(UnitGraphCommand, String)>,
 }
 
 /// The audit's memo.
@@ -287,18 +323,47 @@ pub(super) fn audit_key(options: &CargoOptions, env: &BuildEnv) -> String {
 }
 
 impl AuditGraphs {
-    /// What cargo printed, or why it printed nothing.
-    pub(super) fn new(graphs: Result<Vec<(UnitGraphCommand, String)>, String>) -> Self {
-        match graphs {
-            Ok(graphs) => AuditGraphs {
-                graphs,
-                failure: None,
-            },
-            Err(why) => AuditGraphs {
-                graphs: Vec::new(),
-                failure: Some(why),
-            },
+    /// What cargo printed, or why it printed nothing, for commands read with `profiles`.
+    pub(super) fn new(
+        graphs: Result<Vec<(UnitGraphCommand, String)>, String>,
+        profiles: Vec<(UnitGraphCommand, String)>,
+    ) -> Self {
+        let (graphs, failure) = match graphs {
+            Ok(graphs) => (graphs, None),
+            Err(why) => (Vec::new(), Some(why)),
+        };
+        AuditGraphs {
+            graphs,
+            failure,
+            profiles,
         }
+    }
+
+    /// The commands whose profiles differ from `profiles`, in their order; all of them when a
+    /// kept failure no longer holds, since it says nothing of which command would fail now.
+    pub(super) fn changed(&self, profiles: &[(UnitGraphCommand, String)]) -> Vec<UnitGraphCommand> {
+        let changed: Vec<UnitGraphCommand> = profiles
+            .iter()
+            .filter(|(command, hash)| {
+                !self
+                    .profiles
+                    .iter()
+                    .any(|(kept, kept_hash)| kept == command && kept_hash == hash)
+            })
+            .map(|(command, _)| *command)
+            .collect();
+        if self.failure.is_some() && !changed.is_empty() {
+            return profiles.iter().map(|(command, _)| *command).collect();
+        }
+        changed
+    }
+
+    /// What cargo printed for `command`, if it was kept.
+    pub(super) fn text(&self, command: UnitGraphCommand) -> Option<&str> {
+        self.graphs
+            .iter()
+            .find(|(kept, _)| *kept == command)
+            .map(|(_, text)| text.as_str())
     }
 
     /// The graphs, or why there are none; `None` when a kept graph no longer parses.

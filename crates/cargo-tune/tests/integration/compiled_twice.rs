@@ -3,7 +3,7 @@
 //! `cargo build --workspace`, `--all-targets` and `--release`, read here straight from cargo.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, unit_graph, write_script};
 
@@ -294,7 +294,8 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
         "{human}"
     );
     // The failure is remembered like a graph: asked once (three commands at once), not on the
-    // second audit; a manifest changed where cargo sees it asks again.
+    // second audit; a manifest changed where cargo sees it asks every command again, since a
+    // failure says nothing of which command would fail now.
     let asked = || {
         std::fs::read_to_string(ws.path("old-cargo/asked"))
             .unwrap_or_default()
@@ -305,7 +306,7 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
     let manifest = ws.read("Cargo.toml");
     ws.write(
         "Cargo.toml",
-        &format!("{manifest}\n[profile.another]\ninherits = \"dev\"\n"),
+        &format!("{manifest}\n[profile.test]\ndebug = 1\n"),
     );
     CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
         .env("CARGO", &fake)
@@ -384,36 +385,104 @@ fn the_kept_unit_graphs_follow_manifest_changes() {
     );
 }
 
-#[test]
-fn an_edit_cargo_resolves_the_same_keeps_the_unit_graphs() {
-    let (ws, _) = agrees_with_cargo("twice-panic-abort");
-    // A cargo that logs what it is asked before doing it.
-    let log = ws.path("cargo-calls.log");
-    let real = std::env::var("CARGO").expect("cargo test sets CARGO");
-    let wrapper = ws.path("logging-cargo");
-    write_script(
-        &wrapper,
-        &format!("echo \"$*\" >> '{}'\nexec '{real}' \"$@\"\n", log.display()),
-    );
-    let audit_through = |wrapper: &Path| {
-        let _ = std::fs::remove_file(&log);
-        let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
-            .env("CARGO", wrapper)
-            .args(["audit", "--format", "json", "--locked", "--offline"])
+/// What an audit asked of cargo: whether it ran `cargo metadata`, and the `cargo build` arguments
+/// of each unit graph it asked for, sorted.
+#[derive(Debug, PartialEq)]
+struct Asked {
+    metadata: bool,
+    graphs: Vec<String>,
+}
+
+impl Asked {
+    fn of(graphs: &[&[&str]], metadata: bool) -> Asked {
+        let mut graphs: Vec<String> = graphs.iter().map(|args| args.join(" ")).collect();
+        graphs.sort();
+        Asked { metadata, graphs }
+    }
+
+    fn nothing() -> Asked {
+        Asked::of(&[], false)
+    }
+}
+
+/// A workspace that logs each cargo call, audited through a cargo that logs what it is asked
+/// before doing it.
+struct LoggedAudits {
+    ws: TempWorkspace,
+    log: PathBuf,
+    wrapper: PathBuf,
+}
+
+impl LoggedAudits {
+    fn new(ws: TempWorkspace) -> LoggedAudits {
+        let log = ws.path("cargo-calls.log");
+        let real = std::env::var("CARGO").expect("cargo test sets CARGO");
+        let wrapper = ws.path("logging-cargo");
+        write_script(
+            &wrapper,
+            &format!("echo \"$*\" >> '{}'\nexec '{real}' \"$@\"\n", log.display()),
+        );
+        LoggedAudits { ws, log, wrapper }
+    }
+
+    /// The audit's report and what it asked of cargo.
+    fn audit(&self, args: &[&str]) -> (serde_json::Value, Asked) {
+        let _ = std::fs::remove_file(&self.log);
+        let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), self.ws.root())
+            .env("CARGO", &self.wrapper)
+            .args(["audit", "--format", "json", "--offline"])
+            .args(args)
             .run()
             .assert_code(0)
             .json();
-        let calls = std::fs::read_to_string(&log).unwrap_or_default();
-        let graphs = calls.lines().filter(|l| l.contains("--unit-graph")).count();
-        (compiled_twice(&report), graphs)
+        let calls = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let mut graphs: Vec<String> = calls
+            .lines()
+            .filter_map(|l| {
+                let args = l.split_once(" build ")?.1.split_once(" --unit-graph")?.0;
+                Some(args.to_owned())
+            })
+            .collect();
+        graphs.sort();
+        let metadata = calls.lines().any(|l| l.contains(" metadata "));
+        (report, Asked { metadata, graphs })
+    }
+
+    /// The audit's compiled-twice findings and what it asked of cargo.
+    fn compiled_twice(&self) -> (BTreeMap<String, serde_json::Value>, Asked) {
+        let (report, asked) = self.audit(&["--locked"]);
+        (compiled_twice(&report), asked)
+    }
+
+    /// The packages compiled twice in cargo's own unit graphs of the audit's commands.
+    fn cargo_says(&self) -> BTreeSet<String> {
+        COMMANDS
+            .iter()
+            .flat_map(|args| unit_graph_twice(self.ws.root(), args))
+            .collect()
+    }
+}
+
+#[test]
+fn an_edit_asks_cargo_only_for_what_it_can_change() {
+    let (ws, _) = agrees_with_cargo("twice-panic-abort");
+    let audits = LoggedAudits::new(ws);
+    let ws = &audits.ws;
+    let keys = |found: &BTreeMap<String, serde_json::Value>| {
+        found.keys().cloned().collect::<BTreeSet<_>>()
     };
-    let (first, _) = audit_through(&wrapper);
+    let (first, _) = audits.compiled_twice();
     assert_eq!(first.keys().collect::<Vec<_>>(), ["leaf@0.1.0"]);
-    // A comment and a blank line: the file changed, cargo resolves the same.
+    // Nothing changed: cargo is asked nothing, and the report is the same.
+    let (report, _) = audits.audit(&["--locked"]);
+    let (again, asked) = audits.audit(&["--locked"]);
+    assert_eq!(asked, Asked::nothing());
+    assert_eq!(again, report);
+    // A comment and a blank line: the file changed, cargo reads the same.
     let manifest = ws.read("Cargo.toml");
     ws.write("Cargo.toml", &format!("# the workspace\n{manifest}\n"));
-    let (kept, asked) = audit_through(&wrapper);
-    assert_eq!(asked, 0, "no unit graph asked of cargo");
+    let (kept, asked) = audits.compiled_twice();
+    assert_eq!(asked, Asked::nothing(), "after a comment");
     assert_eq!(kept, first);
     // A description and tools' `metadata` tables: cargo's metadata changes, no unit does.
     let app = ws.read("app/Cargo.toml");
@@ -431,34 +500,93 @@ fn an_edit_cargo_resolves_the_same_keeps_the_unit_graphs() {
             ws.read("Cargo.toml")
         ),
     );
-    let (kept, asked) = audit_through(&wrapper);
-    assert_eq!(
-        asked, 0,
-        "no unit graph asked of cargo after descriptive edits"
-    );
+    let (kept, asked) = audits.compiled_twice();
+    assert_eq!(asked, Asked::of(&[], true), "after descriptive edits");
     assert_eq!(kept, first);
-    let from_cargo: BTreeSet<String> = COMMANDS
-        .iter()
-        .flat_map(|args| unit_graph_twice(ws.root(), args))
-        .collect();
-    assert_eq!(kept.keys().cloned().collect::<BTreeSet<_>>(), from_cargo);
-    // A feature of a member: cargo may build something else, so the graphs are asked again.
+    assert_eq!(keys(&kept), audits.cargo_says());
+    // A feature of a member: cargo may build something else, so every graph is asked again.
     ws.write(
         "app/Cargo.toml",
         &format!("{}\n[features]\nextra = []\n", ws.read("app/Cargo.toml")),
     );
-    let (again, asked) = audit_through(&wrapper);
-    assert!(
-        asked > 0,
-        "the graphs are asked again after a feature is added"
-    );
+    let (again, asked) = audits.compiled_twice();
+    assert_eq!(asked, Asked::of(&COMMANDS, true), "after a feature");
     assert_eq!(again, first);
-    // A profile setting changes the graphs without changing cargo's metadata.
+    // A release setting: cargo's metadata stays, only the release graph can change.
     ws.write(
         "Cargo.toml",
-        &ws.read("Cargo.toml").replace("panic = \"abort\"", ""),
+        &format!(
+            "{}\n[profile.release]\npanic = \"abort\"\n",
+            ws.read("Cargo.toml")
+        ),
     );
-    let (changed, asked) = audit_through(&wrapper);
-    assert!(asked > 0, "the graphs are asked again");
-    assert!(changed.is_empty());
+    let (release, asked) = audits.compiled_twice();
+    assert_eq!(
+        asked,
+        Asked::of(&[COMMANDS[2]], false),
+        "after a release setting"
+    );
+    assert_eq!(keys(&release), audits.cargo_says());
+    // A custom profile: none of the audited builds uses it.
+    ws.write(
+        "Cargo.toml",
+        &format!(
+            "{}\n[profile.custom]\ninherits = \"dev\"\n",
+            ws.read("Cargo.toml")
+        ),
+    );
+    let (custom, asked) = audits.compiled_twice();
+    assert_eq!(asked, Asked::nothing(), "after a custom profile");
+    assert_eq!(custom, release);
+    // A dev setting changes the dev graphs without changing cargo's metadata.
+    ws.write(
+        "Cargo.toml",
+        &ws.read("Cargo.toml")
+            .replace("[profile.dev]\npanic = \"abort\"", "[profile.dev]"),
+    );
+    let (dev, asked) = audits.compiled_twice();
+    assert_eq!(
+        asked,
+        Asked::of(&COMMANDS[..2], false),
+        "after a dev setting"
+    );
+    assert_eq!(keys(&dev), audits.cargo_says());
+}
+
+#[test]
+fn a_member_matched_by_a_new_directory_is_read_from_cargo() {
+    let ws = TempWorkspace::fixture("twice-panic-abort");
+    ws.write(
+        "Cargo.toml",
+        &ws.read("Cargo.toml")
+            .replace("members = [\"app\"]", "members = [\"app\", \"extra/*\"]"),
+    );
+    ws.write("extra/.keep", "");
+    let members = |ws: &TempWorkspace| {
+        let metadata: serde_json::Value = serde_json::from_str(&cargo(
+            ws.root(),
+            &["metadata", "--format-version=1", "--offline", "--no-deps"],
+        ))
+        .expect("cargo's metadata");
+        metadata["workspace_members"]
+            .as_array()
+            .expect("members")
+            .len()
+    };
+    let audits = LoggedAudits::new(ws);
+    let (before, _) = audits.audit(&[]);
+    assert_eq!(before["members"], members(&audits.ws));
+    let (_, asked) = audits.audit(&[]);
+    assert_eq!(asked, Asked::nothing());
+    // No manifest cargo-tune read before changes: only the directory the glob reads does.
+    let ws = &audits.ws;
+    ws.write(
+        "extra/more/Cargo.toml",
+        "[package]\nname = \"more\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    ws.write("extra/more/src/lib.rs", "");
+    let (after, asked) = audits.audit(&[]);
+    assert!(asked.metadata, "{asked:?}");
+    assert_eq!(after["members"], members(ws));
+    assert_eq!(after["members"], before["members"].as_u64().unwrap() + 1);
 }
