@@ -195,7 +195,12 @@ impl Search<'_> {
             }
         }
         if entered.is_empty() {
-            return Ok(PlanEnd::Budget);
+            // Nothing left to build is a decision; something that did not fit is not.
+            return Ok(if self.record.unmeasured.is_empty() {
+                PlanEnd::Converged
+            } else {
+                PlanEnd::Budget
+            });
         }
         let mut end = self.race(&baseline, entered, scenarios, &cost, &probe, &weight)?;
         // The first entry is an estimate made before anything raced: when the race ends with
@@ -1266,6 +1271,22 @@ mod tests {
         let measured = f.measured.borrow();
         assert!(measured.iter().all(|v| v == &["baseline"]), "{measured:?}");
         assert_eq!(measured.len(), 2, "one build per scenario");
+    }
+
+    #[test]
+    fn every_candidate_pruned_by_its_prediction_is_a_decision_not_a_budget_run_out() {
+        let clock = Cell::new(0.0);
+        let mut f = fake(&clock, Vec::new());
+        // A build whose timings give no candidate anything to change.
+        f.timings = Ok(BuildTimings {
+            wall: CLEAN_S,
+            ..unreachable_timings()
+        });
+        let ids = ["dev-debug-line-tables-only", "linker-mold"];
+        let (end, record) = search(&mut f, &ids, 3600.0, None);
+        assert_eq!(end.unwrap(), PlanEnd::Converged);
+        assert!(record.stages.is_empty() && record.unmeasured.is_empty());
+        assert_eq!(record.rejected.len(), ids.len(), "{:?}", record.rejected);
     }
 
     #[test]
