@@ -168,13 +168,14 @@ impl Search<'_> {
         let order = self.prune(&candidates, &predicted, &weight);
         // With their predictions now.
         let candidates = self.record.candidates.clone();
+        let order = across_slots(&order, &candidates);
 
         // What fits: candidates by expected gain, each costing one variant's first stage. A
         // second candidate may make a composition to confirm: from then on, room is kept for
         // that.
         let confirmation = cost.confirmation(self.runs);
         let mut entered: Vec<&PlanCandidate> = Vec::new();
-        let mut spend = cost.variant(); // the baseline's own runs of the first stage
+        let mut spend = cost.baseline_first_stage();
         for &i in &order {
             let c = &candidates[i];
             let reserve = if entered.is_empty() {
@@ -216,7 +217,7 @@ impl Search<'_> {
             let each = cost.first_stage();
             for u in waiting {
                 let reserve = if next.is_empty() { 0.0 } else { confirmation };
-                let spend = (next.len() + 2) as f64 * each + reserve;
+                let spend = cost.baseline_first_stage() + (next.len() + 1) as f64 * each + reserve;
                 match candidates.iter().find(|c| c.id == u.candidate) {
                     Some(c) if spend <= self.left() => next.push(c),
                     _ => self.record.unmeasured.push(PlanUnmeasured {
@@ -560,13 +561,19 @@ impl Search<'_> {
                 })
                 .filter(|(_, r)| *r > 0)
                 .collect();
-            // The leaders that fit what is left, best first.
+            // The leaders that fit what is left, best first, beside the baseline's own runs
+            // (in the first stage without its clean build, which is the probe's).
             let each = cost.stage(&runs);
-            let fit = ((self.left() / each).floor() as usize).saturating_sub(1);
+            let base = if stage == 1 {
+                cost.baseline_first_stage()
+            } else {
+                each
+            };
+            let fit = ((self.left() - base) / each).floor().max(0.0) as usize;
             if fit == 0 {
                 self.measurer.note(&format!(
                     "stopping: stage {stage} needs about {}s and {}s of the budget are left",
-                    (each * (field.len() + 1) as f64).ceil() as u64,
+                    (base + each * field.len() as f64).ceil() as u64,
                     self.left().max(0.0) as u64
                 ));
                 end = PlanEnd::Budget;
@@ -965,6 +972,17 @@ impl Costs {
             .sum()
     }
 
+    /// The baseline's own runs in the race's first stage: its clean build there is the
+    /// probe's, and its incremental target directory exists, so a warm-up costs one run.
+    fn baseline_first_stage(&self) -> f64 {
+        let has_incremental = self.per.iter().any(|(s, ..)| !s.is_clean());
+        self.per
+            .iter()
+            .filter(|(s, ..)| !s.is_clean())
+            .map(|&(s, wall, _)| (stage_runs(s, 1, self.runs, has_incremental) + 1) as f64 * wall)
+            .sum()
+    }
+
     /// One variant in the race's first stage, as the race reckons it before running it.
     fn first_stage(&self) -> f64 {
         let has_incremental = self.per.iter().any(|(s, ..)| !s.is_clean());
@@ -1005,6 +1023,17 @@ impl Costs {
                     .map(|p| (runs * 2).max(4) as f64 * p.1)
                     .sum::<f64>()
     }
+}
+
+/// `order` (best expected first) with the best of every slot before the second of any: two
+/// candidates of one slot exclude each other, while the best of another slot may compose with
+/// the best of all.
+fn across_slots(order: &[usize], candidates: &[PlanCandidate]) -> Vec<usize> {
+    let mut seen = std::collections::HashSet::new();
+    let (first, rest): (Vec<usize>, Vec<usize>) = order
+        .iter()
+        .partition(|&&i| seen.insert(candidates[i].slot.as_str()));
+    first.into_iter().chain(rest).collect()
 }
 
 fn round2(x: f64) -> f64 {
@@ -1274,6 +1303,55 @@ mod tests {
     }
 
     #[test]
+    fn the_baselines_clean_build_is_not_reckoned_twice() {
+        let clock = Cell::new(0.0);
+        let mut f = fake(&clock, vec![("dev-debug-0", 0.80, 0.70)]);
+        // The probe (34 s), the baseline's rebuilds in the first stage (3 x 4 s) and one
+        // candidate's first stage (42 s) fit in 90 s: the baseline's clean build there is the
+        // probe's.
+        let (end, record) = search(&mut f, &["dev-debug-0"], 90.0, None);
+        assert!(end.is_ok(), "{end:?}");
+        assert_eq!(
+            record.stages[0].candidates,
+            ["dev-debug-0"],
+            "{:?}",
+            f.notes
+        );
+        assert!(clock.get() <= 90.0, "{}", clock.get());
+    }
+
+    #[test]
+    fn the_best_of_every_slot_enters_before_the_second_of_any() {
+        let candidates = record(&[
+            "dev-debug-0",
+            "dev-debug-line-tables-only",
+            "linker-mold",
+            "linker-wild",
+        ])
+        .candidates;
+        let at = |id: &str| candidates.iter().position(|c| c.id == id).unwrap();
+        let by_gain = [
+            at("dev-debug-0"),
+            at("dev-debug-line-tables-only"),
+            at("linker-wild"),
+            at("linker-mold"),
+        ];
+        let entered: Vec<&str> = across_slots(&by_gain, &candidates)
+            .into_iter()
+            .map(|i| candidates[i].id.as_str())
+            .collect();
+        assert_eq!(
+            entered,
+            [
+                "dev-debug-0",
+                "linker-wild",
+                "dev-debug-line-tables-only",
+                "linker-mold"
+            ]
+        );
+    }
+
+    #[test]
     fn every_candidate_pruned_by_its_prediction_is_a_decision_not_a_budget_run_out() {
         let clock = Cell::new(0.0);
         let mut f = fake(&clock, Vec::new());
@@ -1347,7 +1425,7 @@ mod tests {
         // beside it (with room for a confirmation) is faster, and fits what is left after.
         let truth = vec![("dev-debug-0", 1.2, 1.2), ("linker-mold", 0.80, 0.70)];
         let mut f = fake(&clock, truth);
-        let (end, record) = search(&mut f, &["dev-debug-0", "linker-mold"], 212.0, None);
+        let (end, record) = search(&mut f, &["dev-debug-0", "linker-mold"], 185.0, None);
         assert!(end.is_ok(), "{end:?}");
         assert_eq!(
             record.stages[0].candidates,
@@ -1369,7 +1447,7 @@ mod tests {
             record.rejected
         );
         assert!(record.unmeasured.is_empty(), "{:?}", record.unmeasured);
-        assert!(clock.get() <= 212.0, "{}", clock.get());
+        assert!(clock.get() <= 185.0, "{}", clock.get());
     }
 
     #[test]
