@@ -222,21 +222,39 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let base = "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\nb = \"1\"\n";
         let before = hash_of(dir.path(), base).unwrap();
-        let same = [
-            "# a comment\n[package]\nname = \"a\"   # the name\nversion = \"0.1.0\"\n\n[dependencies]\nb = \"1\"\n",
-            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\nb = \"1\"\n[profile.dev]\nopt-level = 1\n",
-            "dependencies = { b = '1' }\n[package]\nversion = \"0.1.0\"\nname = \"a\"\n",
+        // Each text, and whether cargo's metadata reads it as the same as `base`.
+        let cases = [
+            (
+                "# a comment\n[package]\nname = \"a\"   # the name\nversion = \"0.1.0\"\n\n[dependencies]\nb = \"1\"\n",
+                true,
+            ),
+            (
+                "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\nb = \"1\"\n[profile.dev]\nopt-level = 1\n",
+                true,
+            ),
+            (
+                "dependencies = { b = '1' }\n[package]\nversion = \"0.1.0\"\nname = \"a\"\n",
+                true,
+            ),
+            (
+                "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\nb = \"2\"\n",
+                false,
+            ),
+            (
+                "[package]\nname = \"a\"\nversion = \"0.1.0\"\ndescription = \"x\"\n[dependencies]\nb = \"1\"\n",
+                false,
+            ),
+            (
+                "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\nb = \"1\"\n[features]\nf = []\n",
+                false,
+            ),
         ];
-        for text in same {
-            assert_eq!(hash_of(dir.path(), text).as_ref(), Some(&before), "{text}");
-        }
-        let different = [
-            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\nb = \"2\"\n",
-            "[package]\nname = \"a\"\nversion = \"0.1.0\"\ndescription = \"x\"\n[dependencies]\nb = \"1\"\n",
-            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\nb = \"1\"\n[features]\nf = []\n",
-        ];
-        for text in different {
-            assert_ne!(hash_of(dir.path(), text).as_ref(), Some(&before), "{text}");
+        for (text, same) in cases {
+            assert_eq!(
+                hash_of(dir.path(), text) == Some(before.clone()),
+                same,
+                "{text}"
+            );
         }
         assert_eq!(hash_of(dir.path(), "[package"), None);
     }
