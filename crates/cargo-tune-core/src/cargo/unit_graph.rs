@@ -520,6 +520,12 @@ impl PendingUnitGraphs {
         PendingUnitGraphs { handles }
     }
 
+    /// These graphs and `other`'s, waited for together.
+    pub fn and(mut self, other: PendingUnitGraphs) -> PendingUnitGraphs {
+        self.handles.extend(other.handles);
+        self
+    }
+
     /// Waits for every command. The first failure makes the whole set unavailable: findings
     /// from some commands and not others would read as "built once" where nothing was looked
     /// at.

@@ -124,6 +124,9 @@ enum UnitGraphSource {
         fresh: bool,
         /// Its graphs; `None` when one no longer parses.
         parsed: Option<KeptGraphs>,
+        /// The commands whose profiles the root manifest no longer reads as the memo kept,
+        /// already asked of cargo: whatever cargo's metadata says, they are needed.
+        early: Option<(Vec<UnitGraphCommand>, PendingUnitGraphs)>,
     },
     Cargo(PendingUnitGraphs),
 }
@@ -131,7 +134,15 @@ enum UnitGraphSource {
 type KeptGraphs = Result<Vec<(UnitGraphCommand, UnitGraph)>, String>;
 
 impl UnitGraphLoad {
-    fn start(cargo: &crate::cargo::CargoOptions, root: &Path, options: &LoadOptions) -> Self {
+    /// Starts reading the memo, and asks cargo at once for what it cannot answer: every graph
+    /// when there is no memo, the graphs whose profiles changed in the root manifest as read
+    /// before cargo ran (`profiles`, when that manifest is the root's).
+    fn start(
+        cargo: &crate::cargo::CargoOptions,
+        root: &Path,
+        options: &LoadOptions,
+        profiles: Option<Vec<(UnitGraphCommand, String)>>,
+    ) -> Self {
         let memo_path = unit_graph_memo::memo_path(root, &options.env, unit_graph_memo::AUDIT_MEMO);
         let key = unit_graph_memo::audit_key(cargo, &options.env);
         let stamps = unit_graph_memo::stamp_early(root, &options.cwd, &options.env);
@@ -145,10 +156,19 @@ impl UnitGraphLoad {
                     // metadata` is read; the graphs would wait for its package-cache lock
                     // anyway.
                     Some(memo) if fresh || !memo.fingerprint().is_empty() => {
+                        let early = profiles
+                            .filter(|_| !fresh)
+                            .map(|p| memo.payload().changed(&p))
+                            .filter(|changed| !changed.is_empty())
+                            .map(|changed| {
+                                let pending = PendingUnitGraphs::start_some(&cargo, &changed);
+                                (changed, pending)
+                            });
                         UnitGraphSource::Kept {
                             fresh,
                             parsed: memo.payload().graphs(),
                             memo: Box::new(memo),
+                            early,
                         }
                     }
                     // Read alongside `cargo metadata`: each is a resolve of its own.
@@ -208,25 +228,26 @@ impl UnitGraphLoad {
                 );
             }
         };
-        let (kept, parsed) = match source {
+        let (kept, early) = match source {
             UnitGraphSource::Kept {
                 memo,
                 fresh,
                 parsed,
+                early,
             } if fresh || memo.fingerprint() == fingerprint() => {
                 match memo.payload_for(&manifests).zip(parsed) {
                     Some((_, parsed)) if fresh => {
                         return kept_graphs(parsed);
                     }
-                    kept => kept,
+                    kept => (kept, early),
                 }
             }
-            UnitGraphSource::Kept { .. } => None,
+            UnitGraphSource::Kept { early, .. } => (None, early),
             UnitGraphSource::Cargo(pending) => {
                 return read_anew(pending, Vec::new(), profiles, keep);
             }
-        }
-        .unzip();
+        };
+        let (kept, parsed) = kept.unzip();
         // Cargo resolves what it resolved for the kept graphs: only a graph whose profiles
         // changed is asked again, and the memo is stamped anew so that the next audit reads it
         // without asking.
@@ -240,7 +261,7 @@ impl UnitGraphLoad {
                 kept_graphs(parsed)
             }
             (Some(kept), Some(Ok(graphs))) => {
-                let pending = PendingUnitGraphs::start_some(&cargo, &changed);
+                let pending = ask(&cargo, &changed, early);
                 let unchanged = graphs
                     .into_iter()
                     .filter(|(command, _)| !changed.contains(command))
@@ -251,8 +272,33 @@ impl UnitGraphLoad {
                     .collect();
                 read_anew(pending, unchanged, profiles, keep)
             }
-            _ => read_anew(PendingUnitGraphs::start(&cargo), Vec::new(), profiles, keep),
+            _ => read_anew(
+                ask(&cargo, &UnitGraphCommand::ALL, early),
+                Vec::new(),
+                profiles,
+                keep,
+            ),
         }
+    }
+}
+
+/// The graphs of `commands` from cargo, with those `early` already asked for among them; an
+/// early one not among them is left to finish unread.
+fn ask(
+    cargo: &crate::cargo::CargoOptions,
+    commands: &[UnitGraphCommand],
+    early: Option<(Vec<UnitGraphCommand>, PendingUnitGraphs)>,
+) -> PendingUnitGraphs {
+    match early {
+        Some((asked, pending)) if asked.iter().all(|c| commands.contains(c)) => {
+            let rest: Vec<UnitGraphCommand> = commands
+                .iter()
+                .filter(|c| !asked.contains(c))
+                .copied()
+                .collect();
+            pending.and(PendingUnitGraphs::start_some(cargo, &rest))
+        }
+        _ => PendingUnitGraphs::start_some(cargo, commands),
     }
 }
 
@@ -469,7 +515,11 @@ impl WorkspaceModel {
         };
         let unit_graphs = match (&options.source, &root_guess) {
             (MetadataSource::Cargo(cargo), Some(root)) if options.unit_graphs => {
-                Some(UnitGraphLoad::start(cargo, root, &options))
+                let profiles = early_manifest
+                    .as_ref()
+                    .filter(|(doc, _)| doc.path.parent() == Some(root.as_path()))
+                    .map(|(doc, _)| unit_graph_memo::profile_fingerprints(&doc.doc));
+                Some(UnitGraphLoad::start(cargo, root, &options, profiles))
             }
             _ => None,
         };
