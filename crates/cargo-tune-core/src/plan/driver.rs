@@ -975,29 +975,37 @@ impl Costs {
     /// The baseline's own runs in the race's first stage: its clean build there is the
     /// probe's, and its incremental target directory exists, so a warm-up costs one run.
     fn baseline_first_stage(&self) -> f64 {
-        let has_incremental = self.per.iter().any(|(s, ..)| !s.is_clean());
-        self.per
-            .iter()
-            .filter(|(s, ..)| !s.is_clean())
-            .map(|&(s, wall, _)| (stage_runs(s, 1, self.runs, has_incremental) + 1) as f64 * wall)
-            .sum()
+        let runs: Vec<(Scenario, usize)> = self
+            .first_stage_runs()
+            .into_iter()
+            .filter(|(s, _)| !s.is_clean())
+            .collect();
+        self.runs_cost(&runs)
     }
 
     /// One variant in the race's first stage, as the race reckons it before running it.
     fn first_stage(&self) -> f64 {
+        self.stage(&self.first_stage_runs())
+    }
+
+    /// The runs of the race's first stage, per scenario.
+    fn first_stage_runs(&self) -> Vec<(Scenario, usize)> {
         let has_incremental = self.per.iter().any(|(s, ..)| !s.is_clean());
-        let runs: Vec<(Scenario, usize)> = self
-            .per
+        self.per
             .iter()
             .map(|&(s, ..)| (s, stage_runs(s, 1, self.runs, has_incremental)))
             .filter(|(_, r)| *r > 0)
-            .collect();
-        self.stage(&runs)
+            .collect()
     }
 
     /// One variant in a stage of `runs`: its target directories exist, so an incremental
     /// warm-up costs about one run.
     fn stage(&self, runs: &[(Scenario, usize)]) -> f64 {
+        self.runs_cost(runs).max(1.0)
+    }
+
+    /// What `runs` cost one variant whose target directories exist.
+    fn runs_cost(&self, runs: &[(Scenario, usize)]) -> f64 {
         runs.iter()
             .map(|&(s, r)| {
                 let wall = self.per.iter().find(|p| p.0 == s).map_or(0.0, |p| p.1);
@@ -1008,7 +1016,6 @@ impl Costs {
                 }
             })
             .sum::<f64>()
-            .max(1.0)
     }
 
     /// Confirming a composition: a new variant built from scratch and measured, with the

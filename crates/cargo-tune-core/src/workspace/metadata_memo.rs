@@ -34,20 +34,37 @@ struct Kept {
     manifests: Vec<(PathBuf, String)>,
 }
 
-/// The metadata memo of one load: where it lives, what it is for, and what was stamped before
-/// cargo ran.
+/// The metadata memo of one load: where it lives, what it is for, what was stamped before
+/// cargo ran, and what [`MetadataMemo::lookup`] found.
 #[derive(Debug)]
 pub(super) struct MetadataMemo {
     path: PathBuf,
     key: String,
     stamps: Vec<Stamp>,
-    /// Kept manifests read as data, when the memo was found stale only by them.
-    restamp: Option<Vec<(PathBuf, String)>>,
+    found: Found,
+}
+
+/// What a lookup found, which says what to keep afterwards.
+#[derive(Debug)]
+enum Found {
+    /// Nothing usable: the document comes from cargo, and is kept.
+    Nothing,
+    /// A memo nothing of has changed: nothing to write.
+    Fresh,
+    /// A memo stale only by manifests that read the same as data: stamped anew, with the
+    /// manifests as it kept them.
+    Restamp(Vec<(PathBuf, String)>),
 }
 
 impl MetadataMemo {
-    /// The memo for running `cli` from `options.cwd` in the workspace at `root`.
-    pub(super) fn new(root: &Path, options: &LoadOptions, cli: &CargoCli) -> MetadataMemo {
+    /// The memo for running `cli` from `options.cwd` in the workspace at `root`, with the
+    /// `stamps` taken before cargo runs ([`unit_graph_memo::stamp_early`]).
+    pub(super) fn new(
+        root: &Path,
+        options: &LoadOptions,
+        cli: &CargoCli,
+        stamps: Vec<Stamp>,
+    ) -> MetadataMemo {
         let mut commands = vec![cli.display(), format!("cwd {}", options.cwd.display())];
         // Without `$CARGO`, `PATH` chooses the cargo that runs.
         if let Some(path) = std::env::var_os("PATH") {
@@ -56,8 +73,8 @@ impl MetadataMemo {
         MetadataMemo {
             path: unit_graph_memo::memo_path(root, &options.env, MEMO),
             key: unit_graph_memo::memo_key(commands, &options.env),
-            stamps: unit_graph_memo::stamp_early(root, &options.cwd, &options.env),
-            restamp: None,
+            stamps,
+            found: Found::Nothing,
         }
     }
 
@@ -80,27 +97,25 @@ impl MetadataMemo {
             return None;
         }
         let bytes = std::fs::read(&document).ok()?;
-        if stale {
-            self.restamp = Some(kept.manifests.clone());
-        }
+        self.found = if stale {
+            Found::Restamp(kept.manifests.clone())
+        } else {
+            Found::Fresh
+        };
         Some(bytes)
     }
 
     /// What keeps `metadata` (read from cargo, or kept and found stale only by manifests that
     /// read the same), to run once cargo has exited successfully. Best effort: a read-only
     /// target directory costs the next run time, never this one.
-    pub(super) fn keeper(
-        self,
-        metadata: &Metadata,
-        from_cargo: bool,
-    ) -> impl FnOnce() + Send + use<> {
+    pub(super) fn keeper(self, metadata: &Metadata) -> impl FnOnce() + Send + use<> {
         // Only where cargo puts the target directory, never beside it.
         let in_target = self
             .path
             .starts_with(metadata.target_directory.join("cargo-tune"));
         let package_manifests = unit_graph_memo::path_manifests(metadata);
         let root_manifest = metadata.workspace_root.join("Cargo.toml");
-        let document = metadata.document().cloned().filter(|_| from_cargo);
+        let document = metadata.document().cloned();
         move || {
             if in_target {
                 self.keep(package_manifests, &root_manifest, document);
@@ -115,10 +130,11 @@ impl MetadataMemo {
         document: Option<std::sync::Arc<Vec<u8>>>,
     ) {
         let document_path = self.path.with_file_name(DOCUMENT);
-        let hashes = match (document, self.restamp) {
-            (None, Some(hashes)) => hashes,
-            (None, None) => return,
-            (Some(bytes), _) => {
+        let root = manifest_data(root_manifest);
+        let hashes = match (self.found, document) {
+            (Found::Fresh, _) | (Found::Nothing, None) => return,
+            (Found::Restamp(hashes), _) => hashes,
+            (Found::Nothing, Some(bytes)) => {
                 let dir = self.path.parent().unwrap_or(Path::new("."));
                 if std::fs::create_dir_all(dir)
                     .and_then(|()| crate::fsutil::write_atomic(&document_path, &bytes))
@@ -126,22 +142,22 @@ impl MetadataMemo {
                 {
                     return;
                 }
-                let mut manifests = package_manifests.clone();
-                manifests.push(root_manifest.to_owned());
-                manifests.sort();
-                manifests.dedup();
-                manifests
-                    .into_iter()
-                    .filter_map(|p| {
-                        let hash = manifest_data_hash(&p)?;
-                        Some((p, hash))
-                    })
-                    .collect()
+                let mut hashes: Vec<(PathBuf, String)> = package_manifests
+                    .iter()
+                    .filter(|p| p.as_path() != root_manifest)
+                    .filter_map(|p| Some((p.clone(), data_hash(manifest_data(p)?))))
+                    .collect();
+                if let Some(root) = root.clone() {
+                    hashes.push((root_manifest.to_owned(), data_hash(root)));
+                }
+                hashes.sort();
+                hashes
             }
         };
         let mut stamps = self.stamps;
+        let globs = root.as_ref().map(members_globs).unwrap_or_default();
         stamps.extend(
-            glob_dirs(root_manifest, &package_manifests)
+            glob_dirs(root_manifest, &globs, &package_manifests)
                 .into_iter()
                 .map(|d| {
                     let stamp = file_stamp(&d);
@@ -162,22 +178,32 @@ impl MetadataMemo {
     }
 }
 
+/// The patterns of the root manifest's `workspace.members`.
+fn members_globs(root: &serde_json::Value) -> Vec<String> {
+    root.get("workspace")
+        .and_then(|w| w.get("members")?.as_array())
+        .map(|members| {
+            members
+                .iter()
+                .filter_map(|m| Some(m.as_str()?.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The directories a glob in `workspace.members` reads: for each pattern with a wildcard, the
 /// directory above its first one, and every directory between there and a package it matched.
 /// A new member there changes one of them; a directory elsewhere changes nothing cargo reads.
-fn glob_dirs(root_manifest: &Path, package_manifests: &[PathBuf]) -> Vec<PathBuf> {
+fn glob_dirs(
+    root_manifest: &Path,
+    patterns: &[String],
+    package_manifests: &[PathBuf],
+) -> Vec<PathBuf> {
     let Some(root) = root_manifest.parent() else {
         return Vec::new();
     };
-    let data: Option<serde_json::Value> = std::fs::read_to_string(root_manifest)
-        .ok()
-        .and_then(|text| toml_edit::de::from_str(&text).ok());
-    let patterns = data
-        .as_ref()
-        .and_then(|d| d.get("workspace")?.get("members")?.as_array().cloned())
-        .unwrap_or_default();
     let mut dirs = Vec::new();
-    for pattern in patterns.iter().filter_map(serde_json::Value::as_str) {
+    for pattern in patterns {
         let Some(wild) = pattern.find(['*', '?', '[']) else {
             continue;
         };
@@ -196,15 +222,24 @@ fn glob_dirs(root_manifest: &Path, package_manifests: &[PathBuf]) -> Vec<PathBuf
     dirs
 }
 
-/// A manifest read as data, without its profiles: equal for two versions of a file that cargo
-/// reads the same for its metadata. `None` when it cannot be read.
-fn manifest_data_hash(path: &Path) -> Option<String> {
+/// A manifest read as data; `None` when it cannot be read.
+fn manifest_data(path: &Path) -> Option<serde_json::Value> {
     let text = std::fs::read_to_string(path).ok()?;
-    let mut data: serde_json::Value = toml_edit::de::from_str(&text).ok()?;
+    toml_edit::de::from_str(&text).ok()
+}
+
+/// A manifest's data without its profiles, hashed: equal for two versions of a file that cargo
+/// reads the same for its metadata.
+fn data_hash(mut data: serde_json::Value) -> String {
     if let Some(table) = data.as_object_mut() {
         table.remove("profile");
     }
-    Some(content_hash(data.to_string().as_bytes()))
+    content_hash(data.to_string().as_bytes())
+}
+
+/// [`data_hash`] of the manifest at `path`, `None` when it cannot be read.
+fn manifest_data_hash(path: &Path) -> Option<String> {
+    manifest_data(path).map(data_hash)
 }
 
 #[cfg(test)]
@@ -274,8 +309,9 @@ mod tests {
             root.join("tools/x1/sub/Cargo.toml"),
             root.join("../outside/Cargo.toml"),
         ];
+        let data = manifest_data(&root.join("Cargo.toml")).unwrap();
         assert_eq!(
-            glob_dirs(&root.join("Cargo.toml"), &packages),
+            glob_dirs(&root.join("Cargo.toml"), &members_globs(&data), &packages),
             [
                 root.join("crates"),
                 root.join("tools"),

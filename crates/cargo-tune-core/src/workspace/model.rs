@@ -97,9 +97,8 @@ pub struct PendingModel {
     probe_memo: Option<PathBuf>,
     /// The manifest cargo was pointed at, parsed before it ran, with its stamp then.
     early_manifest: Option<(ManifestDoc, Option<(u64, u128)>)>,
-    /// Where cargo's metadata is kept for the next read-only load, and whether this one came
-    /// from cargo (rather than from there).
-    metadata_memo: Option<(MetadataMemo, bool)>,
+    /// Where cargo's metadata is kept for the next read-only load.
+    metadata_memo: Option<MetadataMemo>,
 }
 
 /// The unit graphs under way: kept from the last audit, or being read from cargo.
@@ -141,11 +140,11 @@ impl UnitGraphLoad {
         cargo: &crate::cargo::CargoOptions,
         root: &Path,
         options: &LoadOptions,
+        stamps: Vec<Stamp>,
         profiles: Option<Vec<(UnitGraphCommand, String)>>,
     ) -> Self {
         let memo_path = unit_graph_memo::memo_path(root, &options.env, unit_graph_memo::AUDIT_MEMO);
         let key = unit_graph_memo::audit_key(cargo, &options.env);
-        let stamps = unit_graph_memo::stamp_early(root, &options.cwd, &options.env);
         let source = {
             let (memo_path, key, cargo) = (memo_path.clone(), key.clone(), cargo.clone());
             std::thread::spawn(move || {
@@ -497,17 +496,24 @@ impl WorkspaceModel {
             }
             config = Some((dir, discovered, wrappers));
         }
+        // Stamps taken before cargo runs, so that a file changed while it ran makes what is
+        // kept from it stale; one set for the metadata and the unit graphs.
+        let early_stamps = root_guess
+            .as_ref()
+            .map(|root| unit_graph_memo::stamp_early(root, &options.cwd, &options.env))
+            .unwrap_or_default();
+        let command = options.source.command();
         // Only commands that read: one that writes asks cargo to verify what it wrote.
-        let mut metadata_memo = match (&options.source, &root_guess, &lockfile_aside) {
-            (MetadataSource::Cargo(_), Some(root), None) if options.read_only => options
-                .source
-                .command()
-                .map(|cli| MetadataMemo::new(root, &options, &cli)),
+        let mut metadata_memo = match (&options.source, &root_guess, &lockfile_aside, &command) {
+            (MetadataSource::Cargo(_), Some(root), None, Some(cli)) if options.read_only => {
+                Some(MetadataMemo::new(root, &options, cli, early_stamps.clone()))
+            }
             _ => None,
         };
-        let kept = metadata_memo.as_mut().and_then(MetadataMemo::lookup);
-        let from_cargo = kept.is_none();
-        let pending = match (kept, options.source.command()) {
+        let pending = match (
+            metadata_memo.as_mut().and_then(MetadataMemo::lookup),
+            &command,
+        ) {
             (Some(bytes), Some(cli)) => {
                 PendingMetadata::kept(bytes, format!("{} (kept)", cli.display()))
             }
@@ -519,7 +525,13 @@ impl WorkspaceModel {
                     .as_ref()
                     .filter(|(doc, _)| doc.path.parent() == Some(root.as_path()))
                     .map(|(doc, _)| unit_graph_memo::profile_fingerprints(&doc.doc));
-                Some(UnitGraphLoad::start(cargo, root, &options, profiles))
+                Some(UnitGraphLoad::start(
+                    cargo,
+                    root,
+                    &options,
+                    early_stamps,
+                    profiles,
+                ))
             }
             _ => None,
         };
@@ -546,7 +558,7 @@ impl WorkspaceModel {
             unit_graphs,
             probe_memo,
             early_manifest,
-            metadata_memo: metadata_memo.map(|memo| (memo, from_cargo)),
+            metadata_memo,
         })
     }
 }
@@ -610,7 +622,7 @@ impl PendingModel {
                     None => UnitGraphs::unavailable("not asked for"),
                 };
                 let exit = match metadata_memo {
-                    Some((memo, from_cargo)) => exit.then(memo.keeper(&model.metadata, from_cargo)),
+                    Some(memo) => exit.then(memo.keeper(&model.metadata)),
                     None => exit,
                 };
                 Ok((model, exit))
