@@ -35,7 +35,8 @@ impl Goal {
     }
 }
 
-/// What the chosen steps were measured on; `apply --plan` refuses when any of it differs.
+/// What the chosen steps were measured on; `apply --plan` refuses another toolchain, and a
+/// workspace that differs unless every step is already in effect there.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
     /// `rustc -vV` version, e.g. `1.95.0`.

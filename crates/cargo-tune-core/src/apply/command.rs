@@ -151,11 +151,17 @@ impl ApplyRequest {
             return self.finish(&model, plan, vec![format!("dylib={package}")], events);
         }
         let mut left_out = Vec::new();
+        // A record whose workspace moved on since it was measured: what the move changed.
+        let mut stale_plan = None;
         let (model, env, selected, suggestions) = match &self.plan {
             Some(path) => {
                 let (model, env) = crate::audit::load_and_probe(load)?;
-                let (selected, suggestions) =
-                    plan_steps(&cwd.join(path), &model.root, &env, events)?;
+                let PlanSteps {
+                    selected,
+                    suggestions,
+                    moved,
+                } = plan_steps(&cwd.join(path), &model.root, &env, events)?;
+                stale_plan = moved.map(|differences| (path.clone(), differences));
                 (model, env, selected, suggestions)
             }
             None => {
@@ -214,6 +220,24 @@ impl ApplyRequest {
             })?;
         let mut plan = plan;
         plan.left_out = left_out;
+        // Applying the record is what moves the workspace on: when its steps are all in effect,
+        // that is the fixed point, not a stale record. Anything still to write would rest on
+        // measurements of another workspace.
+        if let Some((path, differences)) = stale_plan {
+            if !plan.is_empty() {
+                return Err(Failure::Refused {
+                    message: format!(
+                        "the plan {} was measured on another workspace state ({}); its measurements may not hold here: run `cargo tune plan` again",
+                        path.display(),
+                        differences.join("; ")
+                    ),
+                });
+            }
+            events.note(&format!(
+                "every step of the plan {} is in effect: nothing to change",
+                path.display()
+            ));
+        }
         if plan.runs_commands() {
             let mut options = self.invocation.cargo.clone();
             options.manifest_path = None;
@@ -319,14 +343,22 @@ impl ApplyRequest {
 /// A suggestion and the finding or plan step that proposed it.
 type NamedSuggestion = (String, Suggestion);
 
+/// A record's steps, and how the workspace moved since it was measured.
+struct PlanSteps {
+    selected: Vec<String>,
+    suggestions: Vec<NamedSuggestion>,
+    moved: Option<Vec<String>>,
+}
+
 /// The chosen steps of a decision record, after checking that it was measured on this
-/// toolchain and workspace.
+/// toolchain, and how the workspace differs from the state it was measured on (`None` when it
+/// does not): the caller refuses a moved workspace unless every step is already in effect.
 fn plan_steps(
     path: &std::path::Path,
     root: &std::path::Path,
     env: &crate::probe::Environment,
     events: &mut dyn Events,
-) -> Result<(Vec<String>, Vec<NamedSuggestion>), Failure> {
+) -> Result<PlanSteps, Failure> {
     let setup = |what: String| Failure::Setup {
         message: format!("failed to read the plan {}: {what}", path.display()),
         source: None,
@@ -336,12 +368,20 @@ fn plan_steps(
     let now =
         crate::plan::record::fingerprint(root, &env.rustc.version.to_string(), &env.rustc.host);
     let differences = crate::plan::record::differences(&record.fingerprint, &now);
-    if !differences.is_empty() {
+    let toolchain = crate::plan::record::differences(
+        &record.fingerprint,
+        &cargo_tune_schema::Fingerprint {
+            rustc: now.rustc.clone(),
+            host: now.host,
+            ..record.fingerprint.clone()
+        },
+    );
+    if !toolchain.is_empty() {
         return Err(Failure::Refused {
             message: format!(
-                "the plan {} was measured on another toolchain or workspace state ({}); its measurements may not hold here: run `cargo tune plan` again",
+                "the plan {} was measured on another toolchain ({}); its measurements may not hold here: run `cargo tune plan` again",
                 path.display(),
-                differences.join("; ")
+                toolchain.join("; ")
             ),
         });
     }
@@ -373,7 +413,11 @@ fn plan_steps(
             ));
         }
     }
-    Ok((selected, suggestions))
+    Ok(PlanSteps {
+        selected,
+        suggestions,
+        moved: (!differences.is_empty()).then_some(differences),
+    })
 }
 
 /// Findings from a captured report: an audit document, or a bare list of findings.

@@ -68,6 +68,22 @@ impl Current {
     pub fn linker(&self) -> &str {
         &self.linker
     }
+
+    /// Whether a `package` table of `profile` sets debuginfo for some units (`debug` other
+    /// than none), which the profile's own `debug` does not reach.
+    pub fn debug_by_package(&self, profile: &str) -> bool {
+        self.profiles
+            .iter()
+            .filter(|p| p.name == profile)
+            .flat_map(|p| &p.values)
+            .filter(|v| v.key.starts_with("package.") && v.key.ends_with(".debug"))
+            .any(|v| {
+                let none = v.value.as_u64() == Some(0)
+                    || v.value.as_bool() == Some(false)
+                    || v.value.as_str() == Some("none");
+                !none
+            })
+    }
 }
 
 /// The workspace, loaded and probed once.

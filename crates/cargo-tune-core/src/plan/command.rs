@@ -232,6 +232,7 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
         linker: current.linker().to_owned(),
         without_debuginfo: without_debuginfo(&session, &current, profile),
         history_s: history_estimate(&session, &scenarios),
+        debug_by_package: current.debug_by_package(profile),
     };
     let bench_dir = session.bench_dir.join("plan");
     let started = Instant::now();

@@ -81,6 +81,9 @@ pub struct Facts {
     pub without_debuginfo: Vec<Change>,
     /// Seconds one measurement of the baseline took before, from the history, if known.
     pub history_s: Option<f64>,
+    /// A `package` table of the profile gives some units debuginfo of their own, which a
+    /// profile-wide `debug = 0` leaves them.
+    pub debug_by_package: bool,
 }
 
 /// The search under way: its record, written after every stage (and when it ends however it
@@ -717,6 +720,8 @@ impl Search<'_> {
             earlier,
             first: clean_samples,
         } = field;
+        let kept_winners = self.without_redundant(winners, entered, measured, scenarios);
+        let winners = kept_winners.as_slice();
         let Some(&best) = winners.first() else {
             return Ok(Vec::new());
         };
@@ -884,6 +889,53 @@ impl Search<'_> {
             .to_owned(),
         });
         Ok(kept)
+    }
+}
+
+impl Search<'_> {
+    /// The winners that still act beside the others, best first. One that the others leave
+    /// nothing to act on (debuginfo split or cut to line tables, once it is gone from every
+    /// unit) would only add noise to the confirmation and a no-op to the plan: it is rejected
+    /// with its measurements, as the model reads it. From the worst up, so that of two such
+    /// winners the one that removes more stays.
+    fn without_redundant(
+        &mut self,
+        winners: &[usize],
+        entered: &[PlanCandidate],
+        measured: &[Vec<PlanMeasurement>],
+        scenarios: &[Scenario],
+    ) -> Vec<usize> {
+        if self.facts.debug_by_package {
+            return Vec::from(winners);
+        }
+        let profile = scenarios.first().map_or("dev", |s| s.profile());
+        let effects_of = |i: usize| effects(&changes_of(&[&entered[i]]).1, profile);
+        let mut kept = winners.to_vec();
+        for &i in winners.iter().rev() {
+            let others: Vec<usize> = kept.iter().copied().filter(|&j| j != i).collect();
+            let beside: Vec<Effect> = others
+                .iter()
+                .filter_map(|&j| effects_of(j))
+                .flatten()
+                .collect();
+            let Some(own) = effects_of(i) else { continue };
+            if !super::predict::adds_nothing(&own, &beside) {
+                continue;
+            }
+            let by = others
+                .iter()
+                .find(|&&j| effects_of(j).is_some_and(|e| super::predict::adds_nothing(&own, &e)))
+                .map_or("the other steps", |&j| entered[j].id.as_str());
+            self.record.rejected.push(PlanRejection {
+                candidate: entered[i].id.clone(),
+                reason: format!(
+                    "faster alone, but adds nothing beside {by}: with debuginfo gone from every unit there is none left for it to act on"
+                ),
+                measurements: measured[i].clone(),
+            });
+            kept.retain(|&j| j != i);
+        }
+        kept
     }
 }
 
@@ -1245,6 +1297,17 @@ mod tests {
         budget: f64,
         history_s: Option<f64>,
     ) -> (Result<PlanEnd, Failure>, PlanRecord) {
+        search_with(fake, ids, budget, history_s, false)
+    }
+
+    /// [`search`], with or without a `package` table that gives units debuginfo of their own.
+    fn search_with(
+        fake: &mut Fake<'_>,
+        ids: &[&str],
+        budget: f64,
+        history_s: Option<f64>,
+        debug_by_package: bool,
+    ) -> (Result<PlanEnd, Failure>, PlanRecord) {
         let clock_cell = fake.clock;
         let clock = move || clock_cell.get();
         let dir = tempfile::tempdir().unwrap();
@@ -1259,6 +1322,7 @@ mod tests {
             facts: Facts {
                 jobs: 2,
                 history_s,
+                debug_by_package,
                 ..Facts::default()
             },
             cache_limit: 10_000_000_000,
@@ -1494,6 +1558,42 @@ mod tests {
         let (_, record) = search(&mut f, &["dev-debug-0", "linker-mold"], 3600.0, None);
         assert_eq!(record.confirmation.as_ref().unwrap().kept, "composition");
         assert_eq!(record.steps.len(), 2);
+    }
+
+    #[test]
+    fn a_winner_the_others_leave_nothing_to_act_on_is_not_composed() {
+        // All three faster alone; splitting debuginfo beside `debug = 0` has nothing to split.
+        let ids = ["dev-debug-0", "dev-split-debuginfo-unpacked", "linker-wild"];
+        let truth = vec![
+            ("dev-debug-0", 0.80, 0.70),
+            ("dev-split-debuginfo-unpacked", 0.90, 0.85),
+            ("linker-wild", 0.95, 0.85),
+            ("composed", 0.76, 0.60),
+        ];
+        let clock = Cell::new(0.0);
+        let mut f = fake(&clock, truth.clone());
+        let (end, record) = search(&mut f, &ids, 3600.0, None);
+        assert!(end.is_ok(), "{end:?}");
+        let c = record.confirmation.as_ref().expect("a confirmation");
+        assert_eq!(c.candidates, ["dev-debug-0", "linker-wild"]);
+        let steps: Vec<&str> = record.steps.iter().map(|s| s.candidate.as_str()).collect();
+        assert_eq!(steps, ["dev-debug-0", "linker-wild"]);
+        let split = record
+            .rejected
+            .iter()
+            .find(|r| r.candidate == "dev-split-debuginfo-unpacked")
+            .expect("rejected");
+        assert!(
+            split.reason.contains("adds nothing beside dev-debug-0"),
+            "{split:?}"
+        );
+        assert!(!split.measurements.is_empty());
+        // Where a `package` table keeps some units' debuginfo, splitting still acts there.
+        let clock = Cell::new(0.0);
+        let mut f = fake(&clock, truth);
+        let (_, record) = search_with(&mut f, &ids, 3600.0, None, true);
+        let c = record.confirmation.as_ref().expect("a confirmation");
+        assert_eq!(c.candidates.len(), 3, "{c:?}");
     }
 
     #[test]

@@ -156,6 +156,21 @@ pub fn effects(changes: &[Change], profile: &str) -> Option<Vec<Effect>> {
     Some(out)
 }
 
+/// Whether `effects` can change nothing once `beside` are in effect: with debuginfo gone from
+/// every unit, neither line tables nor split debuginfo have anything left to act on. Only
+/// sound when no `package` table of the profile gives a unit debuginfo of its own (a
+/// profile-wide `debug = 0` leaves that unit's).
+pub fn adds_nothing(effects: &[Effect], beside: &[Effect]) -> bool {
+    let none_left = beside
+        .iter()
+        .any(|e| matches!(e, Effect::Debug { keep, deps_only: false } if keep.high == 0.0));
+    none_left
+        && !effects.is_empty()
+        && effects
+            .iter()
+            .all(|e| matches!(e, Effect::Debug { .. } | Effect::SplitUnpacked))
+}
+
 /// One scenario's data: the baseline's build with cargo's timings and its wall time, and the
 /// instrumented build of the same scenario.
 #[derive(Clone, Debug)]
@@ -544,6 +559,27 @@ mod tests {
             ..s
         };
         assert!(predict(&e, &bare, &[Effect::Linker(Linker::Mold)]).is_none());
+    }
+
+    #[test]
+    fn debuginfo_gone_everywhere_leaves_line_tables_and_splitting_nothing_to_do() {
+        let none = debug(Assumed::exactly(0.0), false);
+        let deps_none = debug(Assumed::exactly(0.0), true);
+        let lines = debug(LINE_TABLES_KEEP, false);
+        assert!(adds_nothing(&[Effect::SplitUnpacked], &[none]));
+        assert!(adds_nothing(&[lines, Effect::SplitUnpacked], &[none]));
+        assert!(adds_nothing(&[deps_none], &[none]));
+        // The members keep theirs, or only line tables are left: something to act on.
+        assert!(!adds_nothing(&[Effect::SplitUnpacked], &[deps_none]));
+        assert!(!adds_nothing(&[Effect::SplitUnpacked], &[lines]));
+        // A linker links faster whatever the debuginfo.
+        assert!(!adds_nothing(&[Effect::Linker(Linker::Mold)], &[none]));
+        assert!(!adds_nothing(&[], &[none]));
+        // And the predictions agree: the composition is predicted the same without it.
+        let (e, s) = evidence();
+        let with = predict(&e, &s, &[none, Effect::SplitUnpacked]).unwrap();
+        let without = predict(&e, &s, &[none]).unwrap();
+        assert_eq!(with.ratio, without.ratio);
     }
 
     #[test]

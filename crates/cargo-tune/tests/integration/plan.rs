@@ -153,12 +153,29 @@ fn plan_writes_a_consistent_record_and_apply_plan_writes_exactly_its_steps() {
         ],
     );
 
-    // The root manifest changed underneath the record: applying it again is refused.
+    // Applying it again finds every step in effect: the fixed point, not a stale record.
+    let after = ws.read("Cargo.toml");
+    let again = cli(&ws)
+        .args(["apply", "--plan", RECORD, "--execute", "--allow-dirty"])
+        .run()
+        .assert_code(0);
+    again.assert_stderr_has(&["every step of the plan", "in effect"]);
+    assert_eq!(ws.read("Cargo.toml"), after);
+
+    // The root manifest moved away from a step after the record was measured: applying it
+    // would rest on measurements of another workspace, and is refused.
+    let mut moved = dev_profile(&ws);
+    moved["profile"]["dev"]["debug"] = toml_edit::value(2);
+    ws.write("Cargo.toml", &moved.to_string());
     let refused = cli(&ws)
         .args(["apply", "--plan", RECORD, "--execute", "--allow-dirty"])
         .run()
         .assert_code(exit_codes::SETUP);
     refused.assert_stderr_has(&["root Cargo.toml"]);
+    assert_eq!(
+        dev_profile(&ws)["profile"]["dev"]["debug"].as_integer(),
+        Some(2)
+    );
 }
 
 #[test]
