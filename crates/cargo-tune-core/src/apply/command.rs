@@ -225,13 +225,7 @@ impl ApplyRequest {
         // measurements of another workspace.
         if let Some((path, differences)) = stale_plan {
             if !plan.is_empty() {
-                return Err(Failure::Refused {
-                    message: format!(
-                        "the plan {} was measured on another workspace state ({}); its measurements may not hold here: run `cargo tune plan` again",
-                        path.display(),
-                        differences.join("; ")
-                    ),
-                });
+                return Err(measured_elsewhere(&path, "workspace state", &differences));
             }
             events.note(&format!(
                 "every step of the plan {} is in effect: nothing to change",
@@ -343,6 +337,17 @@ impl ApplyRequest {
 /// A suggestion and the finding or plan step that proposed it.
 type NamedSuggestion = (String, Suggestion);
 
+/// The refusal of a record measured on another `what`, naming the `differences`.
+fn measured_elsewhere(path: &std::path::Path, what: &str, differences: &[String]) -> Failure {
+    Failure::Refused {
+        message: format!(
+            "the plan {} was measured on another {what} ({}); its measurements may not hold here: run `cargo tune plan` again",
+            path.display(),
+            differences.join("; ")
+        ),
+    }
+}
+
 /// A record's steps, and how the workspace moved since it was measured.
 struct PlanSteps {
     selected: Vec<String>,
@@ -377,13 +382,7 @@ fn plan_steps(
         },
     );
     if !toolchain.is_empty() {
-        return Err(Failure::Refused {
-            message: format!(
-                "the plan {} was measured on another toolchain ({}); its measurements may not hold here: run `cargo tune plan` again",
-                path.display(),
-                toolchain.join("; ")
-            ),
-        });
+        return Err(measured_elsewhere(path, "toolchain", &toolchain));
     }
     if record.partial {
         events.warning(&format!(
