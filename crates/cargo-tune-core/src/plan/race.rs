@@ -4,7 +4,7 @@
 //! on with twice the runs (successive halving), until every candidate is decided: taken (the
 //! best of its slot that measured faster), or out.
 
-use cargo_tune_schema::{PlanCandidate, PlanMeasurement, Verdict};
+use cargo_tune_schema::{PlanCandidate, PlanMeasurement, PlanPrediction, Verdict};
 
 use super::decision::{Pairs, judge, pool, score};
 
@@ -156,9 +156,12 @@ impl<'a> Race<'a> {
         None
     }
 
-    /// Candidate `i`'s score on the goal's weighted scenarios: the mean log ratio of its point
-    /// estimates, where a scenario measured once (no interval: one build from scratch, which
-    /// a loaded machine can make twice as long) counts with its prediction when there is one.
+    /// Candidate `i`'s score on the goal's weighted scenarios: the mean log ratio of its
+    /// estimates. Where there is a prediction, a scenario measured once (no interval: one
+    /// build from scratch, which a loaded machine can make twice as long) counts with it, and
+    /// a measured ratio is weighed with it by their precisions ([`with_prediction`]): two
+    /// pairs on a busy machine say little, and halving on them alone can drop the candidate
+    /// the model expects best before the measurements can tell.
     fn rank(&self, i: usize, ms: &[PlanMeasurement]) -> Option<f64> {
         if let Objective::Runtime { .. } = self.objective {
             return runtime_score(ms, self.weight);
@@ -168,10 +171,8 @@ impl<'a> Race<'a> {
             .iter()
             .map(|m| {
                 let mut m = m.clone();
-                if m.interval.is_none()
-                    && let Some(p) = predicted.iter().find(|p| p.scenario == m.scenario)
-                {
-                    m.ratio = Some(p.ratio);
+                if let Some(p) = predicted.iter().find(|p| p.scenario == m.scenario) {
+                    m.ratio = Some(with_prediction(&m, p));
                 }
                 m
             })
@@ -316,6 +317,29 @@ impl<'a> Race<'a> {
 
 /// Why a candidate is out of a race on run time: its workload failed or ran slower, it cannot
 /// make the program 2 % faster, or its build certainly takes longer than the limit.
+/// How far a prediction lands from what is measured at the least, in log ratio: the model's
+/// range holds its assumptions, not its own error, which was about 5 % on the corpus.
+const PREDICTION_ERROR: f64 = 0.05;
+
+/// The ratio measured in `m`, weighed with prediction `p` by their precisions on the log
+/// scale (the measured interval is a t interval; the predicted range counts as about two
+/// standard errors either side, and never closer than [`PREDICTION_ERROR`]). The prediction
+/// alone where nothing was measured or no interval shows the spread.
+fn with_prediction(m: &PlanMeasurement, p: &PlanPrediction) -> f64 {
+    let (Some(ratio), Some(interval), Some(n)) = (m.ratio, m.interval, m.pairs) else {
+        return p.ratio;
+    };
+    let q = 1.0 - (1.0 - interval.confidence) / 2.0;
+    let t = crate::measure::stats::t_quantile(q, n.saturating_sub(1).max(1) as f64);
+    let measured_se = (interval.high.ln() - interval.low.ln()) / (2.0 * t);
+    if !measured_se.is_finite() || measured_se <= 0.0 || p.ratio <= 0.0 {
+        return ratio;
+    }
+    let predicted_se = ((p.high.ln() - p.low.ln()) / (2.0 * 1.96)).max(PREDICTION_ERROR);
+    let (wm, wp) = (measured_se.powi(-2), predicted_se.powi(-2));
+    ((wm * ratio.ln() + wp * p.ratio.ln()) / (wm + wp)).exp()
+}
+
 fn runtime_out_reason(ms: &[PlanMeasurement], max_build_ratio: f64) -> Option<String> {
     if let Some(m) = ms
         .iter()
@@ -514,6 +538,52 @@ mod tests {
             "{:?}",
             race.standing[lto]
         );
+    }
+
+    #[test]
+    fn halving_on_two_noisy_pairs_weighs_them_with_the_predictions() {
+        let all = candidates(Goal::Dev, "x86_64-unknown-linux-gnu", &[]);
+        let predicted = |id: &str, ratio: f64, low: f64, high: f64| {
+            let mut c = all.iter().find(|c| c.id == id).unwrap().clone();
+            c.predicted = vec![PlanPrediction {
+                scenario: "dev-incremental".to_owned(),
+                ratio,
+                low,
+                high,
+                basis: String::new(),
+            }];
+            c
+        };
+        let none = predicted("dev-debug-0", 0.80, 0.76, 0.84);
+        let lines = predicted("dev-debug-line-tables-only", 0.85, 0.78, 0.93);
+        // On a busy machine the first two pairs put line tables ahead of no debuginfo at all.
+        let stage = || {
+            vec![
+                (
+                    none.id.clone(),
+                    vec![pairs_of("dev-incremental", &[0.95, 0.85])],
+                ),
+                (
+                    lines.id.clone(),
+                    vec![pairs_of("dev-incremental", &[0.86, 0.87])],
+                ),
+            ]
+        };
+        let weight = dev;
+        let mut race = Race::new(vec![&none, &lines], &weight);
+        race.add_stage(stage());
+        let field = race.next_field();
+        assert_eq!(field, [0], "{:?}", race.standing);
+        assert!(matches!(&race.standing[1], Standing::Out(r) if r.contains("leaders")));
+        // Without the predictions, the same two pairs alone would have dropped it.
+        let bare = |c: &PlanCandidate| PlanCandidate {
+            predicted: Vec::new(),
+            ..c.clone()
+        };
+        let (none, lines) = (bare(&none), bare(&lines));
+        let mut race = Race::new(vec![&none, &lines], &weight);
+        race.add_stage(stage());
+        assert_eq!(race.next_field(), [1], "{:?}", race.standing);
     }
 
     #[test]
