@@ -2,6 +2,10 @@
 
 use std::path::Path;
 
+use cargo_tune_schema::{MemoryMethod, RunContext, UnitDep, UnitTiming};
+
+use crate::timings::{BuildTimings, DepsSource, HtmlSchema};
+
 /// Writes a fixture file, creating its directory.
 #[expect(
     clippy::disallowed_methods,
@@ -10,4 +14,67 @@ use std::path::Path;
 pub(crate) fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().expect("a file in a directory")).expect("mkdir");
     std::fs::write(path, text).expect("write fixture");
+}
+
+/// A finished library unit `u{index}` that starts at 0 s, for the timings fixtures to adjust.
+pub(crate) fn unit_timing(
+    index: usize,
+    duration_s: f64,
+    rmeta_s: Option<f64>,
+    deps: &[(usize, bool)],
+) -> UnitTiming {
+    UnitTiming {
+        index,
+        name: format!("u{index}"),
+        version: "1.0.0".to_owned(),
+        target: String::new(),
+        kind: "lib".to_owned(),
+        features: Vec::new(),
+        start_s: 0.0,
+        duration_s,
+        rmeta_s,
+        sections: None,
+        finished: true,
+        deps: deps
+            .iter()
+            .map(|&(unit, rmeta)| UnitDep { unit, rmeta })
+            .collect(),
+    }
+}
+
+/// The units as a build read from a unit graph, with no wall time or job count of its own.
+pub(crate) fn build_timings(units: Vec<UnitTiming>) -> BuildTimings {
+    BuildTimings {
+        units,
+        wall: 0.0,
+        jobs: None,
+        schema: HtmlSchema::UnblockedSections,
+        deps_source: DepsSource::UnitGraph,
+        unblocked: Vec::new(),
+        unknown_fields: Default::default(),
+    }
+}
+
+/// A context with nothing measured in it, for the fixtures to fill in what they show.
+pub(crate) fn run_context() -> RunContext {
+    RunContext {
+        rustc: String::new(),
+        cargo: String::new(),
+        host: String::new(),
+        cores: 2,
+        jobs: 2,
+        git_revision: None,
+        git_dirty: None,
+        runs: 1,
+        memory_method: MemoryMethod {
+            kind: "none".to_owned(),
+            interval_ms: None,
+        },
+        touched_file: None,
+        controlled_env: Vec::new(),
+        common_config: Vec::new(),
+        packages: Vec::new(),
+        profile: None,
+        workload: None,
+    }
 }

@@ -340,6 +340,7 @@ mod tests {
     };
 
     use super::*;
+    use crate::test_util;
 
     fn report() -> GuardReport {
         let slo = |subject: &str, outcome, level, message: &str| SloResult {
@@ -369,21 +370,12 @@ mod tests {
                 rustc: "rustc 1.95.0".to_owned(),
                 cargo: "cargo 1.95.0".to_owned(),
                 host: "x86_64-unknown-linux-gnu".to_owned(),
-                cores: 2,
-                jobs: 2,
-                git_revision: None,
-                git_dirty: None,
                 runs: 3,
                 memory_method: MemoryMethod {
                     kind: "proc-tree-sampling".to_owned(),
                     interval_ms: Some(50),
                 },
-                touched_file: None,
-                controlled_env: Vec::new(),
-                common_config: Vec::new(),
-                packages: Vec::new(),
-                profile: None,
-                workload: None,
+                ..test_util::run_context()
             },
             baseline_file: "tune-baseline.json".to_owned(),
             baseline: None,

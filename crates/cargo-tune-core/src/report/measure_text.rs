@@ -736,6 +736,7 @@ mod tests {
     use super::*;
     use crate::measure::stats::summarize;
     use crate::measure::summaries;
+    use crate::test_util;
 
     fn run(wall_s: f64) -> Measurement {
         Measurement {
@@ -811,7 +812,6 @@ mod tests {
                 rustc: "rustc 1.95.0".to_owned(),
                 cargo: "cargo 1.95.0".to_owned(),
                 host: "x86_64-unknown-linux-gnu".to_owned(),
-                cores: 2,
                 jobs: 1,
                 git_revision: Some("0123456789abcdef".to_owned()),
                 git_dirty: Some(false),
@@ -821,11 +821,8 @@ mod tests {
                     interval_ms: Some(50),
                 },
                 touched_file: Some("crates/app/src/main.rs".to_owned()),
-                controlled_env: Vec::new(),
                 common_config: vec!["profile.dev.debug=true".to_owned()],
-                packages: vec![],
-                profile: None,
-                workload: None,
+                ..test_util::run_context()
             },
             variants: vec![
                 spec("baseline", &[], &[]),
