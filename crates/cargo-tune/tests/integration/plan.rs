@@ -207,31 +207,21 @@ fn a_record_from_another_toolchain_or_not_a_record_is_refused() {
     let manifest = std::fs::read(ws.path("Cargo.toml")).unwrap();
     let hash = cargo_tune_core::plan::record::content_hash;
     let record = cargo_tune_schema::PlanRecord {
-        format_version: cargo_tune_schema::PLAN_FORMAT_VERSION,
-        tool: cargo_tune_schema::ToolInfo::current("0.0.0"),
-        goal: cargo_tune_schema::Goal::Dev,
-        partial: false,
-        end: cargo_tune_schema::PlanEnd::Converged,
-        fingerprint: cargo_tune_schema::Fingerprint {
-            rustc: "1.70.0".to_owned(),
-            host: "x86_64-unknown-linux-gnu".to_owned(),
-            commit: None,
-            lockfile: Some(hash(&lock)),
-            root_manifest: hash(&manifest),
-        },
-        scenarios: vec!["dev-clean".to_owned()],
-        runs: 2,
-        budget_s: 60,
         elapsed_s: 1,
-        evidence: Default::default(),
-        candidates: Vec::new(),
-        stages: Vec::new(),
-        steps: Vec::new(),
-        confirmation: None,
-        rejected: Vec::new(),
-        unmeasured: Vec::new(),
-        ci: None,
-        release: None,
+        ..cargo_tune_schema::PlanRecord::new(
+            "0.0.0",
+            cargo_tune_schema::Goal::Dev,
+            cargo_tune_schema::Fingerprint {
+                rustc: "1.70.0".to_owned(),
+                host: "x86_64-unknown-linux-gnu".to_owned(),
+                commit: None,
+                lockfile: Some(hash(&lock)),
+                root_manifest: hash(&manifest),
+            },
+            vec!["dev-clean".to_owned()],
+            2,
+            60,
+        )
     };
     ws.write(RECORD, &cargo_tune_core::plan::record::to_toml(&record));
     let run = cli(&ws)

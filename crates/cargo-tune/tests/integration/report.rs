@@ -76,31 +76,23 @@ fn plan_record(scenario: &str) -> PlanRecord {
         measured: Vec::new(),
     };
     PlanRecord {
-        format_version: cargo_tune_schema::PLAN_FORMAT_VERSION,
-        tool: cargo_tune_schema::ToolInfo::current("0.0.0"),
-        goal: cargo_tune_schema::Goal::Dev,
-        partial: false,
-        end: cargo_tune_schema::PlanEnd::Converged,
-        fingerprint: cargo_tune_schema::Fingerprint {
-            rustc: "1.95.0".to_owned(),
-            host: "x86_64-unknown-linux-gnu".to_owned(),
-            commit: None,
-            lockfile: None,
-            root_manifest: "0".to_owned(),
-        },
-        scenarios: vec![scenario.to_owned()],
-        runs: 3,
-        budget_s: 60,
         elapsed_s: 10,
-        evidence: Default::default(),
         candidates: vec![candidate("dev-debug-0"), candidate("linker-mold")],
-        stages: Vec::new(),
         steps: vec![step("dev-debug-0", 0.8), step("linker-mold", 0.9)],
-        confirmation: None,
-        rejected: Vec::new(),
-        unmeasured: Vec::new(),
-        ci: None,
-        release: None,
+        ..PlanRecord::new(
+            "0.0.0",
+            cargo_tune_schema::Goal::Dev,
+            cargo_tune_schema::Fingerprint {
+                rustc: "1.95.0".to_owned(),
+                host: "x86_64-unknown-linux-gnu".to_owned(),
+                commit: None,
+                lockfile: None,
+                root_manifest: "0".to_owned(),
+            },
+            vec![scenario.to_owned()],
+            3,
+            60,
+        )
     }
 }
 
