@@ -46,7 +46,7 @@ pub(crate) fn apply(ws: &TempWorkspace, extra: &[&str]) -> CargoTuneCli {
 }
 
 /// The ids of a fresh offline audit's findings that start with `prefix`.
-fn finding_ids(ws: &TempWorkspace, prefix: &str) -> Vec<String> {
+pub(crate) fn finding_ids(ws: &TempWorkspace, prefix: &str) -> Vec<String> {
     cli(ws)
         .args(["audit", "--offline", "--format", "json"])
         .run()

@@ -10,7 +10,7 @@ use std::path::Path;
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{TempWorkspace, cargo, comment_problems};
 
-use crate::apply::cli;
+use crate::apply::{cli, finding_ids};
 
 const MANIFESTS: &[&str] = &[
     "Cargo.toml",
@@ -128,19 +128,7 @@ fn apply_keeps_every_comment_next_to_what_it_is_about() {
 #[test]
 fn apply_centralizes_every_major_of_a_renamed_package_in_one_step() {
     let ws = TempWorkspace::fixture("renamed-majors");
-    let ids = |ws: &TempWorkspace| -> Vec<String> {
-        cli(ws)
-            .args(["audit", "--offline", "--format", "json"])
-            .run()
-            .assert_code(exit_codes::OK)
-            .json()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["id"].as_str().unwrap().to_owned())
-            .filter(|id| id.starts_with("workspace-dep-not-inherited"))
-            .collect()
-    };
+    let ids = |ws: &TempWorkspace| finding_ids(ws, "workspace-dep-not-inherited");
     assert_eq!(
         ids(&ws),
         [

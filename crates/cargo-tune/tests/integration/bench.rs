@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
@@ -356,12 +356,7 @@ fn ctrl_c_restores_the_edited_file_and_records_nothing() {
         .interrupt_when(Duration::from_secs(120), || {
             ws.read(TOUCHED).starts_with("// cargo-tune edit 2")
         });
-    assert_eq!(
-        output.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit_code(&output, 130);
     assert!(output.stdout.is_empty(), "no report for an interrupted run");
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("crates/app/src/main.rs was restored")

@@ -15,7 +15,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, fake_tools, require_tool};
+use cargo_tune_test_support::{
+    CargoTuneCli, TempWorkspace, assert_exit_code, cargo, fake_tools, require_tool,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 const PASSWORD: &str = "hunter2-cache";
@@ -562,11 +564,6 @@ fn ctrl_c_during_a_ci_warm_run_stops_the_private_sccache_server() {
             !sccache_processes_with(&needle).is_empty()
                 && std::fs::read_dir(&cache).is_ok_and(|d| d.count() > 0)
         });
-    assert_eq!(
-        output.status.code(),
-        Some(exit_codes::INTERRUPTED),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit_code(&output, exit_codes::INTERRUPTED);
     assert_no_server_with(&needle, "the private server outlived Ctrl-C");
 }

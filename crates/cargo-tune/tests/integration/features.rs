@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, cargo, require_tool, scrub_env, unit_graph_of,
+    CargoTuneCli, TempWorkspace, assert_exit_code, cargo, cargo_with_env, require_tool,
+    unit_graph_of,
 };
 use serde_json::Value;
 
@@ -180,21 +181,9 @@ fn every_set_agrees_with_cargo_run_with_the_same_flags() {
 
 /// `cargo build --message-format=json` in `target`: whether every unit was fresh.
 fn build_all_fresh(root: &Path, target: &Path, flags: &[String]) -> bool {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    scrub_env(&mut cmd);
-    let out = cmd
-        .args(["build", "--offline", "--message-format=json"])
-        .args(flags)
-        .env("CARGO_TARGET_DIR", target)
-        .current_dir(root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
+    let mut args = vec!["build", "--offline", "--message-format=json"];
+    args.extend(flags.iter().map(String::as_str));
+    cargo_with_env(root, &args, &[("CARGO_TARGET_DIR", target.as_os_str())])
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|m| m["reason"] == "compiler-artifact")
@@ -452,12 +441,7 @@ fn measured_sets_sit_beside_their_predictions_and_ctrl_c_leaves_nothing() {
         .interrupt_when(Duration::from_secs(120), || {
             features_dir.join("check").is_dir()
         });
-    assert_eq!(
-        out.status.code(),
-        Some(exit_codes::INTERRUPTED),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit_code(&out, exit_codes::INTERRUPTED);
     for scenario in ["check", "dev-clean"] {
         let dir = features_dir.join(scenario).join("app_all-features");
         assert!(!dir.exists(), "{} left behind", dir.display());

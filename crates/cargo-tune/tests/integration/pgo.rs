@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, fake_tools, require_tool as require, toolchain_bin_dir,
+    CargoTuneCli, TempWorkspace, assert_exit_code, fake_tools, require_tool as require,
+    toolchain_bin_dir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
@@ -222,12 +223,7 @@ fn ctrl_c_during_training_stops_the_workload_and_exits_130() {
         .unwrap();
     assert!(sent.success());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(exit_codes::INTERRUPTED),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit_code(&out, exit_codes::INTERRUPTED);
     let left = processes_under(ws.root());
     assert!(left.is_empty(), "still running: {left:?}");
     assert!(

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code, cargo};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 const TOUCHED: &str = "crates/app/src/main.rs";
@@ -291,12 +291,7 @@ fn ctrl_c_mid_search_keeps_a_partial_record_and_restores_the_edited_file() {
                 })
             })
         });
-    assert_eq!(
-        output.status.code(),
-        Some(exit_codes::INTERRUPTED),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit_code(&output, exit_codes::INTERRUPTED);
     assert!(output.stdout.is_empty());
     assert_eq!(ws.read(TOUCHED), original);
     let doc = record(&ws);
