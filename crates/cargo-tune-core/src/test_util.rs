@@ -1,10 +1,11 @@
 //! Helpers shared by the unit tests.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use cargo_tune_schema::{MemoryMethod, RunContext, UnitDep, UnitTiming};
 
 use crate::timings::{BuildTimings, DepsSource, HtmlSchema};
+use crate::workspace::{CargoConfig, ManifestDoc};
 
 /// Writes a fixture file, creating its directory.
 #[expect(
@@ -76,5 +77,29 @@ pub(crate) fn run_context() -> RunContext {
         packages: Vec::new(),
         profile: None,
         workload: None,
+    }
+}
+
+/// A workspace at `/ws` read from the text of its manifests (each member's as `(path, text)`),
+/// with no cargo configuration.
+pub(crate) struct TextWorkspace {
+    pub(crate) root: PathBuf,
+    pub(crate) root_manifest: ManifestDoc,
+    pub(crate) members: Vec<ManifestDoc>,
+    pub(crate) config: CargoConfig,
+}
+
+impl TextWorkspace {
+    pub(crate) fn new(root_text: &str, members: &[(&str, &str)]) -> Self {
+        let root = PathBuf::from("/ws");
+        let parse = |rel: &str, text: &str| {
+            ManifestDoc::parse(&root.join(rel), &root, text.to_owned()).unwrap()
+        };
+        TextWorkspace {
+            root_manifest: parse("Cargo.toml", root_text),
+            members: members.iter().map(|(rel, text)| parse(rel, text)).collect(),
+            config: CargoConfig::default(),
+            root: root.clone(),
+        }
     }
 }
