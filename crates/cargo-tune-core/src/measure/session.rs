@@ -249,19 +249,8 @@ impl Session {
         expanded: &[Vec<Change>],
         current: &Current,
     ) -> Result<(), Failure> {
-        let now = InEffect {
-            profiles: &current.profiles,
-            env: &self.model.env,
-            rustflags: &current.rustflags,
-            linker: &current.linker,
-            cli_config: &self.cargo.config,
-        };
         for (arg, changes) in args.iter().zip(expanded) {
-            let reasons: Option<Vec<String>> = changes
-                .iter()
-                .map(|c| crate::change::already_in_effect(c, &now))
-                .collect();
-            if let Some(reasons) = reasons {
+            if let Some(reasons) = self.no_op_reasons(changes, current) {
                 return Err(Failure::Usage {
                     message: format!(
                         "`{}` changes nothing: {}; measuring it would only measure noise",
