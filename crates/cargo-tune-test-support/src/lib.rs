@@ -133,6 +133,22 @@ pub fn unit_graph_of(
     serde_json::from_slice(&out.stdout).expect("a unit graph")
 }
 
+/// The first element of the JSON array `list` whose `field` is `value`.
+#[track_caller]
+pub fn find_by<'a, T: ?Sized>(
+    list: &'a serde_json::Value,
+    field: &str,
+    value: &T,
+) -> Option<&'a serde_json::Value>
+where
+    serde_json::Value: PartialEq<T>,
+{
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item[field] == *value)
+}
+
 /// Asserts how a spawned command exited, showing its stderr otherwise.
 #[track_caller]
 pub fn assert_exit_code(output: &Output, code: i32) {
@@ -381,6 +397,12 @@ impl CargoTuneCli {
             .expect("run kill");
         assert!(sent.success());
         child.wait_with_output().expect("wait for cargo-tune")
+    }
+
+    /// Runs to completion, asserts the exit code and parses stdout as JSON.
+    #[track_caller]
+    pub fn run_json(self, code: i32) -> serde_json::Value {
+        self.run().assert_code(code).json()
     }
 
     /// Runs to completion.

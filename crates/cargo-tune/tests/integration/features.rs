@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, assert_exit_code, cargo, cargo_with_env, require_tool,
+    CargoTuneCli, TempWorkspace, assert_exit_code, cargo, cargo_with_env, find_by, require_tool,
     unit_graph_of,
 };
 use serde_json::Value;
@@ -32,7 +32,7 @@ fn features(ws: &TempWorkspace, args: &[&str]) -> CargoTuneCli {
 fn report(ws: &TempWorkspace, args: &[&str]) -> Value {
     let mut all = vec!["--format", "json"];
     all.extend_from_slice(args);
-    features(ws, &all).run().assert_code(exit_codes::OK).json()
+    features(ws, &all).run_json(exit_codes::OK)
 }
 
 fn flags(set: &Value) -> Vec<String> {
@@ -290,9 +290,7 @@ fn the_model_of_cargo_hack_lists_what_cargo_hack_lists() {
     dirs.extend(without);
     let modelled = features(&ws, &["--format", "json"])
         .env("PATH", std::env::join_paths(dirs).unwrap())
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+        .run_json(exit_codes::OK);
     for list in ["each_feature", "powerset"] {
         let (a, b) = (&r["matrix"][list], &modelled["matrix"][list]);
         assert!(b["source"].as_str().unwrap().contains("model"), "{b}");
@@ -387,15 +385,7 @@ fn measured_sets_sit_beside_their_predictions_and_ctrl_c_leaves_nothing() {
         &ws,
         &["--measure", "app:no-default", "app:@dev", "app:default"],
     );
-    let set = |id: &str| {
-        r["sets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let set = |id: &str| find_by(&r["sets"], "id", id).unwrap().clone();
     for id in ["app:no-default", "app:@dev", "app:default"] {
         let s = set(id);
         assert!(s["predicted_s"].as_f64().unwrap() > 0.0, "{s}");
@@ -421,9 +411,7 @@ fn measured_sets_sit_beside_their_predictions_and_ctrl_c_leaves_nothing() {
     // The report page draws the saved document: a bar per measured set, the matrix.
     let page = CargoTuneCli::new(BIN, ws.root())
         .args(["report", "--offline", "--format", "json"])
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+        .run_json(exit_codes::OK);
     assert_eq!(page["features"]["sets"], r["sets"]);
     CargoTuneCli::new(BIN, ws.root())
         .args(["report", "--offline"])

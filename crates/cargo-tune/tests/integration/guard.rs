@@ -140,9 +140,7 @@ time = "10m"
     );
     let json = cli(&ws)
         .args(["guard", "--format", "json", "--no-history"])
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+        .run_json(exit_codes::OK);
     let regression = slos(&json)
         .iter()
         .find(|r| r["limit"]["kind"] == "regression")

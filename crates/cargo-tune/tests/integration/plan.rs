@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code, cargo};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code, cargo, find_by};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 const TOUCHED: &str = "crates/app/src/main.rs";
@@ -52,9 +52,7 @@ fn apply_as_steps(ws: &TempWorkspace, ids: &[&str]) -> serde_json::Value {
             "--format",
             "json",
         ])
-        .run()
-        .assert_code(0)
-        .json()
+        .run_json(0)
 }
 
 /// The root manifest, parsed.
@@ -348,9 +346,7 @@ fn dev_plan_races_the_predicted_candidates_and_doubles_the_runs_of_its_leaders()
     let ws = TempWorkspace::fixture("timings");
     let json = cli(&ws)
         .line("plan --goal dev --runs 1 --follow-ups 1 --budget 30m --format json")
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert_eq!(
         json["scenarios"],
         serde_json::json!(["dev-clean", "dev-incremental"])
@@ -382,12 +378,7 @@ fn dev_plan_races_the_predicted_candidates_and_doubles_the_runs_of_its_leaders()
     let stages = json["stages"].as_array().unwrap();
     assert!(!stages.is_empty() && stages.len() <= 2, "{stages:?}");
     let runs_of = |stage: &serde_json::Value, scenario: &str| -> u64 {
-        stage["runs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["scenario"] == scenario)
-            .map_or(0, |r| r["runs"].as_u64().unwrap())
+        find_by(&stage["runs"], "scenario", scenario).map_or(0, |r| r["runs"].as_u64().unwrap())
     };
     assert_eq!(runs_of(&stages[0], "dev-clean"), 1);
     assert_eq!(runs_of(&stages[0], "dev-incremental"), 1);
@@ -400,12 +391,7 @@ fn dev_plan_races_the_predicted_candidates_and_doubles_the_runs_of_its_leaders()
         assert!(leaders.iter().all(|l| first.contains(l)));
         // Of the alternatives of one slot, at most half (rounded up) went on.
         let slot = |id: &String| {
-            json["candidates"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["id"] == id.as_str())
-                .unwrap()["slot"]
+            find_by(&json["candidates"], "id", id.as_str()).unwrap()["slot"]
                 .as_str()
                 .unwrap()
                 .to_owned()
@@ -462,9 +448,7 @@ fn plan_goal_ci_records_its_cache_layers_and_apply_leaves_them_to_ci() {
     let manifest_before = ws.read("Cargo.toml");
     let json = cli(&ws)
         .line("plan --goal ci --offline --runs 3 --budget 20m --format json")
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert_eq!(json["scenarios"], serde_json::json!(["ci-warm"]));
     let ids: Vec<&str> = json["candidates"]
         .as_array()

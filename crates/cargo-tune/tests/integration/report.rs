@@ -266,9 +266,7 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
     // one costed.
     let audit = cli(&ws)
         .args(["audit", "--costs", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     // (id, costed at more than nothing): a finding whose units the timed build did not compile
     // is costed at zero, and gets no bar.
     let ids = |findings: &serde_json::Value| -> Vec<(String, bool)> {
@@ -285,11 +283,7 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
             })
             .collect()
     };
-    let report = cli(&ws)
-        .args(["report", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+    let report = cli(&ws).args(["report", "--format", "json"]).run_json(0);
     assert_eq!(ids(&report["audit"]["findings"]), ids(&audit["findings"]));
     let costed = ids(&audit["findings"]).iter().filter(|(_, c)| *c).count();
     // The duplicate `fmt`'s older version is compiled in this build, so at least it costs.
@@ -348,11 +342,7 @@ fn sections_without_data_say_which_command_fills_them_and_paths_are_escaped() {
     assert!(dom.contains("ws &lt;img src=x onerror=alert(1)&gt; &amp; \"'"));
 
     // The JSON is the document the page draws: nothing read, everything said absent.
-    let json = cli(&ws)
-        .args(["report", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+    let json = cli(&ws).args(["report", "--format", "json"]).run_json(0);
     assert_eq!(json["format_version"], cargo_tune_schema::FORMAT_VERSION);
     let states: Vec<(&str, &str)> = json["inputs"]
         .as_array()

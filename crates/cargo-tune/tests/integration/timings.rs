@@ -13,7 +13,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code, cargo_with_env};
+use cargo_tune_test_support::{
+    CargoTuneCli, TempWorkspace, assert_exit_code, cargo_with_env, find_by,
+};
 use serde_json::Value;
 
 use crate::browser;
@@ -308,11 +310,7 @@ fn audit_costs_ranks_findings_by_what_their_units_took() {
         .filter(|u| u["name"] == "fmt" && u["version"] == "1.0.0")
         .map(|u| f(&u["duration_s"]))
         .sum();
-    let costed = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "duplicate-version:fmt")
+    let costed = find_by(&report["findings"], "id", "duplicate-version:fmt")
         .expect("the duplicate is costed");
     assert!((f(&costed["cost"]["cpu_s"]) - fmt_old).abs() < 0.002);
     // One run has no spread to call anything noise.
@@ -328,9 +326,7 @@ fn audit_costs_ranks_findings_by_what_their_units_took() {
             "--format",
             "json",
         ])
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     let first = &audit["findings"][0];
     assert_eq!(first["id"], "duplicate-version:fmt");
     assert_eq!(first["cost"], costed["cost"]);
