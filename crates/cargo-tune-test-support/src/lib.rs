@@ -149,6 +149,16 @@ where
         .find(|item| item[field] == *value)
 }
 
+/// The string `field` of every element of the JSON array `list`.
+#[track_caller]
+pub fn field_strs<'a>(list: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[field].as_str().unwrap())
+        .collect()
+}
+
 /// Asserts how a spawned command exited, showing its stderr otherwise.
 #[track_caller]
 pub fn assert_exit_code(output: &Output, code: i32) {

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, RunResult, TempWorkspace, fixtures_dir};
+use cargo_tune_test_support::{CargoTuneCli, RunResult, TempWorkspace, field_strs, fixtures_dir};
 
 pub(crate) const FILES: &[&str] = &[
     "Cargo.toml",
@@ -87,12 +87,7 @@ fn dry_run_prints_the_plan_and_diff_and_writes_nothing() {
     assert_eq!(json["mode"], "dry-run");
     assert_eq!(json["pending"], true);
     assert_eq!(json["applied"], false);
-    let files: Vec<&str> = json["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let files = field_strs(&json["files"], "path");
     assert_eq!(
         files,
         [
@@ -103,12 +98,7 @@ fn dry_run_prints_the_plan_and_diff_and_writes_nothing() {
         ]
     );
     // Warnings whose fix only a person can make are listed, not dropped.
-    let skipped: Vec<&str> = json["skipped"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["finding"].as_str().unwrap())
-        .collect();
+    let skipped = field_strs(&json["skipped"], "finding");
     assert_eq!(
         skipped,
         [

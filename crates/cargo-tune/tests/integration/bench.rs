@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code, find_by};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code, field_strs, find_by};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
@@ -501,12 +501,7 @@ fn try_several_candidates_interleaves_them_in_rotated_rounds() {
     let json = cli(&ws)
         .line("try debug=0 --vs deps-debug=false+codegen-units=4 --vs debuginfo-in-dev:dev --scenario dev-incremental --runs 2 --format json --no-history")
         .run_json(0);
-    let names: Vec<&str> = json["variants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["name"].as_str().unwrap())
-        .collect();
+    let names = field_strs(&json["variants"], "name");
     assert_eq!(
         names,
         ["baseline", "candidate-1", "candidate-2", "candidate-3"]

@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code, cargo, find_by};
+use cargo_tune_test_support::{
+    CargoTuneCli, TempWorkspace, assert_exit_code, cargo, field_strs, find_by,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 const TOUCHED: &str = "crates/app/src/main.rs";
@@ -450,12 +452,7 @@ fn plan_goal_ci_records_its_cache_layers_and_apply_leaves_them_to_ci() {
         .line("plan --goal ci --offline --runs 3 --budget 20m --format json")
         .run_json(0);
     assert_eq!(json["scenarios"], serde_json::json!(["ci-warm"]));
-    let ids: Vec<&str> = json["candidates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let ids = field_strs(&json["candidates"], "id");
     for layer in [
         "ci-target-cache",
         "ci-target-cache-deps",
@@ -490,12 +487,7 @@ fn plan_goal_ci_records_its_cache_layers_and_apply_leaves_them_to_ci() {
             assert_eq!(m["scenario"], "ci-warm", "{d}");
         }
     }
-    let steps: Vec<&str> = json["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["candidate"].as_str().unwrap())
-        .collect();
+    let steps = field_strs(&json["steps"], "candidate");
     let ci = &json["ci"];
     let env = strs_json(&ci["env"]);
     let actions = ci["github_actions"].as_str().unwrap_or_default();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, find_by};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, field_strs, find_by};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
@@ -242,12 +242,7 @@ fn plan_release_races_run_time_within_the_build_limit_and_records_the_front() {
         }
     }
     // The choice is the plan's steps, and a point of the front within the limit.
-    let steps: Vec<&str> = record["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["candidate"].as_str().unwrap())
-        .collect();
+    let steps = field_strs(&record["steps"], "candidate");
     assert_eq!(release["chosen"], serde_json::json!(steps));
     if !steps.is_empty() {
         let point = front
