@@ -575,16 +575,9 @@ impl Session {
 /// Exit 101 when any measured build, or the workload with any variant's build, failed; the
 /// report already shows which.
 pub fn failures(report: &MeasureReport) -> Result<(), Failure> {
-    let failed = report
-        .scenarios
-        .iter()
-        .flat_map(|s| &s.variants)
-        .filter(|v| v.failure.is_some())
-        .count();
-    let workloads = report
-        .scenarios
-        .iter()
-        .flat_map(|s| &s.variants)
+    let outcomes = || report.scenarios.iter().flat_map(|s| &s.variants);
+    let failed = outcomes().filter(|v| v.failure.is_some()).count();
+    let workloads = outcomes()
         .filter(|v| v.runtime.as_ref().is_some_and(|r| r.failure.is_some()))
         .count();
     if failed > 0 {
