@@ -7,6 +7,16 @@ use cargo_tune_schema::{MemoryMethod, RunContext, UnitDep, UnitTiming};
 use crate::timings::{BuildTimings, DepsSource, HtmlSchema};
 use crate::workspace::{CargoConfig, ManifestDoc};
 
+/// The flags that link with wild on a toolchain whose default linker is rust-lld.
+pub(crate) const WILD_FLAGS: &[&str] = &[
+    "-C",
+    "linker-features=-lld",
+    "-C",
+    "linker=clang",
+    "-C",
+    "link-arg=--ld-path=wild",
+];
+
 /// Writes a fixture file, creating its directory.
 #[expect(
     clippy::disallowed_methods,

@@ -584,7 +584,7 @@ fn relative_to(path: &Path, base: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_util::TextWorkspace;
+    use crate::test_util::{TextWorkspace, WILD_FLAGS};
     use cargo_tune_schema::SuggestedChange;
 
     fn map(ws: &TextWorkspace, change: &SuggestedChange) -> Result<Vec<EditOp>, NotApplicable> {
@@ -601,21 +601,13 @@ mod tests {
             host_cfg: &[],
             linkers: &[LinkerSetup {
                 linker: "wild".into(),
-                flags: Ok(WILD.iter().map(|f| (*f).to_owned()).collect()),
+                flags: Ok(WILD_FLAGS.iter().map(|f| (*f).to_owned()).collect()),
             }],
         };
         change.edits(&inputs)
     }
 
     const ROOT: &str = "[workspace]\nmembers = [\"a\", \"b\"]\n";
-    const WILD: &[&str] = &[
-        "-C",
-        "linker-features=-lld",
-        "-C",
-        "linker=clang",
-        "-C",
-        "link-arg=--ld-path=wild",
-    ];
 
     #[test]
     fn profile_and_config_changes_map_one_to_one() {
@@ -666,7 +658,7 @@ mod tests {
                 file: "/ws/.cargo/config.toml".into(),
                 triple: "x86_64-unknown-linux-gnu".into(),
                 linker: None,
-                flags: WILD.iter().map(|f| (*f).to_owned()).collect(),
+                flags: WILD_FLAGS.iter().map(|f| (*f).to_owned()).collect(),
                 seed: vec![],
             }]
         );
