@@ -1,6 +1,21 @@
 //! Helpers shared by the unit tests.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use cargo_tune_schema::{MemoryMethod, RunContext, UnitDep, UnitTiming};
+
+use crate::timings::{BuildTimings, DepsSource, HtmlSchema};
+use crate::workspace::{CargoConfig, ManifestDoc};
+
+/// The flags that link with wild on a toolchain whose default linker is rust-lld.
+pub(crate) const WILD_FLAGS: &[&str] = &[
+    "-C",
+    "linker-features=-lld",
+    "-C",
+    "linker=clang",
+    "-C",
+    "link-arg=--ld-path=wild",
+];
 
 /// Writes a fixture file, creating its directory.
 #[expect(
@@ -10,4 +25,91 @@ use std::path::Path;
 pub(crate) fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().expect("a file in a directory")).expect("mkdir");
     std::fs::write(path, text).expect("write fixture");
+}
+
+/// A finished library unit `u{index}` that starts at 0 s, for the timings fixtures to adjust.
+pub(crate) fn unit_timing(
+    index: usize,
+    duration_s: f64,
+    rmeta_s: Option<f64>,
+    deps: &[(usize, bool)],
+) -> UnitTiming {
+    UnitTiming {
+        index,
+        name: format!("u{index}"),
+        version: "1.0.0".to_owned(),
+        target: String::new(),
+        kind: "lib".to_owned(),
+        features: Vec::new(),
+        start_s: 0.0,
+        duration_s,
+        rmeta_s,
+        sections: None,
+        finished: true,
+        deps: deps
+            .iter()
+            .map(|&(unit, rmeta)| UnitDep { unit, rmeta })
+            .collect(),
+    }
+}
+
+/// The units as a build read from a unit graph, with no wall time or job count of its own.
+pub(crate) fn build_timings(units: Vec<UnitTiming>) -> BuildTimings {
+    BuildTimings {
+        units,
+        wall: 0.0,
+        jobs: None,
+        schema: HtmlSchema::UnblockedSections,
+        deps_source: DepsSource::UnitGraph,
+        unblocked: Vec::new(),
+        unknown_fields: Default::default(),
+    }
+}
+
+/// A context with nothing measured in it, for the fixtures to fill in what they show.
+pub(crate) fn run_context() -> RunContext {
+    RunContext {
+        rustc: String::new(),
+        cargo: String::new(),
+        host: String::new(),
+        cores: 2,
+        jobs: 2,
+        git_revision: None,
+        git_dirty: None,
+        runs: 1,
+        memory_method: MemoryMethod {
+            kind: "none".to_owned(),
+            interval_ms: None,
+        },
+        touched_file: None,
+        controlled_env: Vec::new(),
+        common_config: Vec::new(),
+        packages: Vec::new(),
+        profile: None,
+        workload: None,
+    }
+}
+
+/// A workspace at `/ws` read from the text of its manifests (each member's as `(path, text)`),
+/// with no cargo configuration.
+pub(crate) struct TextWorkspace {
+    pub(crate) root: PathBuf,
+    pub(crate) root_manifest: ManifestDoc,
+    pub(crate) members: Vec<ManifestDoc>,
+    pub(crate) config: CargoConfig,
+}
+
+impl TextWorkspace {
+    pub(crate) fn new(root_text: &str, members: &[(&str, &str)]) -> Self {
+        let root = PathBuf::from("/ws");
+        let parse = |rel: &str, text: &str| {
+            ManifestDoc::parse(&root.join(rel), &root, text.to_owned()).unwrap()
+        };
+        TextWorkspace {
+            root_manifest: parse("Cargo.toml", root_text),
+            members: members.iter().map(|(rel, text)| parse(rel, text)).collect(),
+            config: CargoConfig::default(),
+            root: root.clone(),
+        }
+    }
 }

@@ -302,6 +302,41 @@ pub struct PlanRecord {
     pub release: Option<ReleaseDecision>,
 }
 
+impl PlanRecord {
+    /// A record as a search starts it: this version of cargo-tune, nothing measured, stopped
+    /// or decided yet.
+    pub fn new(
+        version: &str,
+        goal: Goal,
+        fingerprint: Fingerprint,
+        scenarios: Vec<String>,
+        runs: usize,
+        budget_s: u64,
+    ) -> Self {
+        PlanRecord {
+            format_version: PLAN_FORMAT_VERSION,
+            tool: ToolInfo::current(version),
+            goal,
+            partial: false,
+            end: PlanEnd::Converged,
+            fingerprint,
+            scenarios,
+            runs,
+            budget_s,
+            elapsed_s: 0,
+            evidence: PlanEvidence::default(),
+            candidates: Vec::new(),
+            stages: Vec::new(),
+            steps: Vec::new(),
+            confirmation: None,
+            rejected: Vec::new(),
+            unmeasured: Vec::new(),
+            ci: None,
+            release: None,
+        }
+    }
+}
+
 /// How the `release` goal weighed build time, run time and size.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReleaseDecision {

@@ -6,6 +6,7 @@
     reason = "test helpers write fixtures and spawn the binary directly"
 )]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -69,9 +70,15 @@ pub fn toolchain_bin_dir() -> PathBuf {
 /// Runs the toolchain's cargo (`$CARGO`) in `cwd` with a scrubbed environment; panics unless it
 /// succeeds. Tests use it to ask cargo itself for the answer cargo-tune must match.
 pub fn cargo(cwd: &Path, args: &[&str]) -> String {
+    cargo_with_env(cwd, args, &[])
+}
+
+/// As [`cargo`], with `env` set on top of the scrubbed environment.
+pub fn cargo_with_env(cwd: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> String {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.args(args).current_dir(cwd);
     scrub_env(&mut cmd);
+    cmd.envs(env.iter().copied());
     let out = cmd.output().expect("run cargo");
     assert!(
         out.status.success(),
@@ -124,6 +131,43 @@ pub fn unit_graph_of(
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("a unit graph")
+}
+
+/// The first element of the JSON array `list` whose `field` is `value`.
+#[track_caller]
+pub fn find_by<'a, T: ?Sized>(
+    list: &'a serde_json::Value,
+    field: &str,
+    value: &T,
+) -> Option<&'a serde_json::Value>
+where
+    serde_json::Value: PartialEq<T>,
+{
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item[field] == *value)
+}
+
+/// The string `field` of every element of the JSON array `list`.
+#[track_caller]
+pub fn field_strs<'a>(list: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[field].as_str().unwrap())
+        .collect()
+}
+
+/// Asserts how a spawned command exited, showing its stderr otherwise.
+#[track_caller]
+pub fn assert_exit_code(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Fails with the install command when a tool the test needs is missing: a test never skips
@@ -363,6 +407,12 @@ impl CargoTuneCli {
             .expect("run kill");
         assert!(sent.success());
         child.wait_with_output().expect("wait for cargo-tune")
+    }
+
+    /// Runs to completion, asserts the exit code and parses stdout as JSON.
+    #[track_caller]
+    pub fn run_json(self, code: i32) -> serde_json::Value {
+        self.run().assert_code(code).json()
     }
 
     /// Runs to completion.

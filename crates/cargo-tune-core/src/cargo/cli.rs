@@ -62,6 +62,32 @@ pub fn rustc_path() -> OsString {
     std::env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"))
 }
 
+/// The environment and directory setters of a builder with `env` and `cwd` fields, so that
+/// cargo and every other tool are started alike.
+macro_rules! child_env_methods {
+    () => {
+        /// Sets an environment variable for the child, in place of an earlier setting of it.
+        pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+            let key = key.as_ref().to_owned();
+            self.env.retain(|(k, _)| *k != key);
+            self.env.push((key, Some(value.as_ref().to_owned())));
+            self
+        }
+
+        /// Removes an environment variable for the child.
+        pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
+            self.env.push((key.as_ref().to_owned(), None));
+            self
+        }
+
+        /// Runs the child in `dir`.
+        pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+            self.cwd = Some(dir.into());
+            self
+        }
+    };
+}
+
 /// Builder for one cargo invocation: `cargo [global flags] <subcommand> [args] [--manifest-path]`.
 #[derive(Clone, Debug)]
 pub struct CargoCli {
@@ -137,25 +163,7 @@ impl CargoCli {
         }
     }
 
-    /// Sets an environment variable for the child, in place of an earlier setting of it.
-    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
-        let key = key.as_ref().to_owned();
-        self.env.retain(|(k, _)| *k != key);
-        self.env.push((key, Some(value.as_ref().to_owned())));
-        self
-    }
-
-    /// Removes an environment variable from the child's environment.
-    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
-        self.env.push((key.as_ref().to_owned(), None));
-        self
-    }
-
-    /// Runs the child in `dir`.
-    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.cwd = Some(dir.into());
-        self
-    }
+    child_env_methods!();
 
     /// The full argv, program first.
     pub fn argv(&self) -> Vec<OsString> {
@@ -251,25 +259,7 @@ impl ToolCommand {
         self
     }
 
-    /// Sets an environment variable for the child, in place of an earlier setting of it.
-    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
-        let key = key.as_ref().to_owned();
-        self.env.retain(|(k, _)| *k != key);
-        self.env.push((key, Some(value.as_ref().to_owned())));
-        self
-    }
-
-    /// Removes an environment variable for the child.
-    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
-        self.env.push((key.as_ref().to_owned(), None));
-        self
-    }
-
-    /// Runs the child in `dir`.
-    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.cwd = Some(dir.into());
-        self
-    }
+    child_env_methods!();
 
     /// The command line as a user could paste it into a shell.
     pub fn display(&self) -> String {

@@ -584,29 +584,10 @@ fn relative_to(path: &Path, base: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::{TextWorkspace, WILD_FLAGS};
     use cargo_tune_schema::SuggestedChange;
 
-    struct Ws {
-        root: PathBuf,
-        root_manifest: ManifestDoc,
-        members: Vec<ManifestDoc>,
-        config: CargoConfig,
-    }
-
-    fn ws(root_text: &str, members: &[(&str, &str)]) -> Ws {
-        let root = PathBuf::from("/ws");
-        let parse = |rel: &str, text: &str| {
-            ManifestDoc::parse(&root.join(rel), &root, text.to_owned()).unwrap()
-        };
-        Ws {
-            root_manifest: parse("Cargo.toml", root_text),
-            members: members.iter().map(|(rel, text)| parse(rel, text)).collect(),
-            config: CargoConfig::default(),
-            root: root.clone(),
-        }
-    }
-
-    fn map(ws: &Ws, change: &SuggestedChange) -> Result<Vec<EditOp>, NotApplicable> {
+    fn map(ws: &TextWorkspace, change: &SuggestedChange) -> Result<Vec<EditOp>, NotApplicable> {
         let change = Change::from_suggestion(change).map_err(refuse)?;
         let members: Vec<&ManifestDoc> = ws.members.iter().collect();
         let locked = vec![("syn".to_owned(), "1.0.109".to_owned())];
@@ -620,25 +601,17 @@ mod tests {
             host_cfg: &[],
             linkers: &[LinkerSetup {
                 linker: "wild".into(),
-                flags: Ok(WILD.iter().map(|f| (*f).to_owned()).collect()),
+                flags: Ok(WILD_FLAGS.iter().map(|f| (*f).to_owned()).collect()),
             }],
         };
         change.edits(&inputs)
     }
 
     const ROOT: &str = "[workspace]\nmembers = [\"a\", \"b\"]\n";
-    const WILD: &[&str] = &[
-        "-C",
-        "linker-features=-lld",
-        "-C",
-        "linker=clang",
-        "-C",
-        "link-arg=--ld-path=wild",
-    ];
 
     #[test]
     fn profile_and_config_changes_map_one_to_one() {
-        let w = ws(ROOT, &[]);
+        let w = TextWorkspace::new(ROOT, &[]);
         let ops = map(
             &w,
             &SuggestedChange::ProfileSet {
@@ -671,7 +644,7 @@ mod tests {
 
     #[test]
     fn linker_goes_to_the_host_target() {
-        let w = ws(ROOT, &[]);
+        let w = TextWorkspace::new(ROOT, &[]);
         let ops = map(
             &w,
             &SuggestedChange::UseLinker {
@@ -685,7 +658,7 @@ mod tests {
                 file: "/ws/.cargo/config.toml".into(),
                 triple: "x86_64-unknown-linux-gnu".into(),
                 linker: None,
-                flags: WILD.iter().map(|f| (*f).to_owned()).collect(),
+                flags: WILD_FLAGS.iter().map(|f| (*f).to_owned()).collect(),
                 seed: vec![],
             }]
         );
@@ -702,7 +675,7 @@ mod tests {
 
     #[test]
     fn centralize_disables_defaults_in_the_workspace_when_one_member_does() {
-        let w = ws(
+        let w = TextWorkspace::new(
             ROOT,
             &[
                 (
@@ -754,7 +727,7 @@ mod tests {
 
     #[test]
     fn centralize_keeps_renames_rebases_paths_and_skips_other_copies() {
-        let w = ws(
+        let w = TextWorkspace::new(
             ROOT,
             &[
                 (
@@ -800,7 +773,7 @@ mod tests {
     }
 
     /// Why centralizing `name` is refused.
-    fn refused_centralize(w: &Ws, name: &str) -> NotApplicable {
+    fn refused_centralize(w: &TextWorkspace, name: &str) -> NotApplicable {
         map(
             w,
             &SuggestedChange::CentralizeDependency {
@@ -814,7 +787,7 @@ mod tests {
 
     #[test]
     fn centralize_refuses_default_features_false_under_an_entry_that_enables_them() {
-        let w = ws(
+        let w = TextWorkspace::new(
             "[workspace]\n[workspace.dependencies]\nrand = \"0.8\"\n",
             &[(
                 "a/Cargo.toml",
@@ -827,7 +800,7 @@ mod tests {
 
     #[test]
     fn centralize_refuses_to_guess_between_semver_incompatible_copies() {
-        let w = ws(
+        let w = TextWorkspace::new(
             ROOT,
             &[
                 ("a/Cargo.toml", "[dependencies]\nrand = \"0.8\"\n"),
@@ -845,7 +818,7 @@ mod tests {
         let published = "[package]\nname = \"p\"\n[dependencies]\nserde = \"1.0.193\"\n";
         let unpublished =
             "[package]\nname = \"u\"\npublish = false\n[dependencies]\nserde = \"1.0.190\"\n";
-        let w = ws(
+        let w = TextWorkspace::new(
             ROOT,
             &[
                 (
@@ -905,7 +878,7 @@ mod tests {
         );
 
         // One member left to inherit: no entry, everybody keeps their own.
-        let w = ws(
+        let w = TextWorkspace::new(
             ROOT,
             &[
                 (
@@ -932,7 +905,7 @@ mod tests {
 
     #[test]
     fn centralize_leaves_another_copy_alone_once_the_package_is_inherited() {
-        let w = ws(
+        let w = TextWorkspace::new(
             "[workspace]\n[workspace.dependencies]\nfoo = { path = \"vendor/foo-1\", version = \"1\" }\n",
             &[
                 ("a/Cargo.toml", "[dependencies]\nfoo.workspace = true\n"),
@@ -952,7 +925,7 @@ mod tests {
 
     #[test]
     fn done_changes_map_to_nothing() {
-        let w = ws(
+        let w = TextWorkspace::new(
             "[workspace]\n[workspace.dependencies]\nrand = \"0.8\"\n",
             &[("a/Cargo.toml", "[dependencies]\nrand.workspace = true\n")],
         );

@@ -377,6 +377,7 @@ fn unstable_options(flags: &[String]) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
+    use std::sync::LazyLock;
 
     use cargo_platform::Cfg;
 
@@ -395,11 +396,26 @@ mod tests {
         }
     }
 
-    fn cfg() -> Vec<Cfg> {
+    static HOST_CFG: LazyLock<Vec<Cfg>> = LazyLock::new(|| {
         ["unix", "target_os=\"linux\"", "target_arch=\"x86_64\""]
             .iter()
             .map(|c| Cfg::from_str(c).unwrap())
             .collect()
+    });
+
+    /// Where the rustflags of a build on [`HOST`] come from.
+    fn on_host<'a>(
+        env: &'a BuildEnv,
+        config: &'a CargoConfig,
+        cli_config: &'a [String],
+    ) -> RustflagsSources<'a> {
+        RustflagsSources {
+            env,
+            config,
+            cli_config,
+            host: HOST,
+            host_cfg: &HOST_CFG,
+        }
     }
 
     const HOST: &str = "x86_64-unknown-linux-gnu";
@@ -412,14 +428,7 @@ mod tests {
         let env = BuildEnv::from_vars(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let config = CargoConfig { layers };
         let cli: Vec<String> = cli.iter().map(|s| (*s).to_owned()).collect();
-        let host_cfg = cfg();
-        let sources = RustflagsSources {
-            env: &env,
-            config: &config,
-            cli_config: &cli,
-            host: HOST,
-            host_cfg: &host_cfg,
-        };
+        let sources = on_host(&env, &config, &cli);
         let resolution = RustflagsResolution::resolve(&sources);
         (resolution.flags(), resolution.tier())
     }
@@ -505,14 +514,7 @@ mod tests {
         let config = CargoConfig {
             layers: vec![layer("[build]\nrustflags = [\"-Cshadowed\"]\n", false)],
         };
-        let host_cfg = cfg();
-        let sources = RustflagsSources {
-            env: &env,
-            config: &config,
-            cli_config: &[],
-            host: HOST,
-            host_cfg: &host_cfg,
-        };
+        let sources = on_host(&env, &config, &[]);
         let probe = Environment::probe(Path::new(".")).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let ctx = ResolveCtx {
@@ -590,14 +592,7 @@ mod tests {
         );
         let env = BuildEnv::default();
         let config = CargoConfig::default();
-        let host_cfg = cfg();
-        let sources = RustflagsSources {
-            env: &env,
-            config: &config,
-            cli_config: &[],
-            host: HOST,
-            host_cfg: &host_cfg,
-        };
+        let sources = on_host(&env, &config, &[]);
         let ctx = ResolveCtx {
             rustflags: sources,
             env: &probe,

@@ -567,10 +567,16 @@ mod tests {
     use super::split_prefix;
     use crate::edit::toml::{remove_workspace_dependency, set_key, set_workspace_dependency};
 
-    fn edit(text: &str, f: impl FnOnce(&mut DocumentMut)) -> String {
+    /// Asserts what `text` becomes after `f` edits it.
+    #[track_caller]
+    fn assert_edit(text: &str, f: impl FnOnce(&mut DocumentMut), expected: &str) {
         let mut doc: DocumentMut = text.parse().unwrap();
         f(&mut doc);
-        doc.to_string()
+        assert_eq!(doc.to_string(), expected);
+    }
+
+    fn set(doc: &mut DocumentMut, table: &[&str], key: &str, value: impl Into<Value>) {
+        set_key(doc, table, key, Some(&value.into())).unwrap();
     }
 
     fn declare(doc: &mut DocumentMut, key: &str) {
@@ -593,33 +599,27 @@ mod tests {
     fn a_new_table_leaves_the_comments_that_end_the_table_before_it_in_place() {
         // At the end of the file (actix-web's commented-out lint).
         let text = "[workspace]\nmembers = [\"a\"]\n\n[workspace.lints.clippy]\n# clone_on_ref_ptr = { level = \"deny\" }\n";
-        let out = edit(text, |d| declare(d, "serde"));
-        assert_eq!(
-            out,
-            "[workspace]\nmembers = [\"a\"]\n\n[workspace.lints.clippy]\n# clone_on_ref_ptr = { level = \"deny\" }\n\n[workspace.dependencies]\nserde = \"1\"\n"
+        assert_edit(
+            text,
+            |d| declare(d, "serde"),
+            "[workspace]\nmembers = [\"a\"]\n\n[workspace.lints.clippy]\n# clone_on_ref_ptr = { level = \"deny\" }\n\n[workspace.dependencies]\nserde = \"1\"\n",
         );
         // Between two tables: the comment ending [workspace.package] stays there, the one naming
         // [profile.dev] stays above it.
         let text = "[workspace]\n\n[workspace.package]\nedition = \"2021\"\n# rust-version = \"1.80\"\n\n# Fast dev builds:\n[profile.dev]\ndebug = 0\n";
-        let out = edit(text, |d| declare(d, "serde"));
-        assert_eq!(
-            out,
-            "[workspace]\n\n[workspace.package]\nedition = \"2021\"\n# rust-version = \"1.80\"\n\n[workspace.dependencies]\nserde = \"1\"\n\n# Fast dev builds:\n[profile.dev]\ndebug = 0\n"
+        assert_edit(
+            text,
+            |d| declare(d, "serde"),
+            "[workspace]\n\n[workspace.package]\nedition = \"2021\"\n# rust-version = \"1.80\"\n\n[workspace.dependencies]\nserde = \"1\"\n\n# Fast dev builds:\n[profile.dev]\ndebug = 0\n",
         );
         // A profile sub-table after [profile.dev] the same way.
         let text = "[profile.dev]\ndebug = 0\n# opt-level = 1\n\n[profile.release]\nlto = true\n";
-        let out = edit(text, |d| {
-            set_key(
-                d,
-                &["profile", "dev", "package", "*"],
-                "debug",
-                Some(&Value::from(false)),
-            )
-            .unwrap();
-        });
-        assert_eq!(
-            out,
-            "[profile.dev]\ndebug = 0\n# opt-level = 1\n\n[profile.dev.package.\"*\"]\ndebug = false\n\n[profile.release]\nlto = true\n"
+        assert_edit(
+            text,
+            |d| {
+                set(d, &["profile", "dev", "package", "*"], "debug", false);
+            },
+            "[profile.dev]\ndebug = 0\n# opt-level = 1\n\n[profile.dev.package.\"*\"]\ndebug = false\n\n[profile.release]\nlto = true\n",
         );
     }
 
@@ -627,12 +627,12 @@ mod tests {
     fn a_table_that_gets_its_first_key_is_placed_like_a_new_one() {
         // cargo-deny: [profile.dev] exists only as the parent of [profile.dev.package.insta].
         let text = "[dev-dependencies]\nureq = \"3\"\n\n# [[bench]]\n# harness = false\n\n[profile.dev.package.insta]\nopt-level = 3\n";
-        let out = edit(text, |d| {
-            set_key(d, &["profile", "dev"], "debug", Some(&Value::from(false))).unwrap();
-        });
-        assert_eq!(
-            out,
-            "[dev-dependencies]\nureq = \"3\"\n\n# [[bench]]\n# harness = false\n\n[profile.dev]\ndebug = false\n\n[profile.dev.package.insta]\nopt-level = 3\n"
+        assert_edit(
+            text,
+            |d| {
+                set(d, &["profile", "dev"], "debug", false);
+            },
+            "[dev-dependencies]\nureq = \"3\"\n\n# [[bench]]\n# harness = false\n\n[profile.dev]\ndebug = false\n\n[profile.dev.package.insta]\nopt-level = 3\n",
         );
     }
 
@@ -640,23 +640,23 @@ mod tests {
     fn a_new_key_joins_the_last_group_without_a_heading_comment() {
         // helix: regular dependencies, then a group headed `# dev dependencies`.
         let text = "[workspace.dependencies]\nfoo = \"1\"\nbar = \"2\"\n\n# dev dependencies\ncriterion = \"0.8\"\n";
-        let out = edit(text, |d| {
-            declare(d, "serde");
-            declare(d, "log");
-        });
-        assert_eq!(
-            out,
-            "[workspace.dependencies]\nfoo = \"1\"\nbar = \"2\"\nserde = \"1\"\nlog = \"1\"\n\n# dev dependencies\ncriterion = \"0.8\"\n"
+        assert_edit(
+            text,
+            |d| {
+                declare(d, "serde");
+                declare(d, "log");
+            },
+            "[workspace.dependencies]\nfoo = \"1\"\nbar = \"2\"\nserde = \"1\"\nlog = \"1\"\n\n# dev dependencies\ncriterion = \"0.8\"\n",
         );
         // Every group headed: the new keys make a group of their own.
         let text = "[workspace.dependencies]\n# ours\nfoo = \"1\"\n\n[profile.dev]\n";
-        let out = edit(text, |d| {
-            declare(d, "serde");
-            declare(d, "log");
-        });
-        assert_eq!(
-            out,
-            "[workspace.dependencies]\n# ours\nfoo = \"1\"\n\nserde = \"1\"\nlog = \"1\"\n\n[profile.dev]\n"
+        assert_edit(
+            text,
+            |d| {
+                declare(d, "serde");
+                declare(d, "log");
+            },
+            "[workspace.dependencies]\n# ours\nfoo = \"1\"\n\nserde = \"1\"\nlog = \"1\"\n\n[profile.dev]\n",
         );
     }
 
@@ -664,43 +664,31 @@ mod tests {
     fn a_new_key_is_not_written_between_a_group_and_the_comments_after_it() {
         // rust-analyzer: a comment after the last key of a group, then a headed group.
         let text = "[workspace.dependencies]\na = \"1\"\n\nra = \"0.1\"\n\n# local crates, none yet.\n\n# published ones\nline = \"1\"\n";
-        let out = edit(text, |d| declare(d, "serde"));
-        assert_eq!(
-            out,
-            "[workspace.dependencies]\na = \"1\"\nserde = \"1\"\n\nra = \"0.1\"\n\n# local crates, none yet.\n\n# published ones\nline = \"1\"\n"
+        assert_edit(
+            text,
+            |d| declare(d, "serde"),
+            "[workspace.dependencies]\na = \"1\"\nserde = \"1\"\n\nra = \"0.1\"\n\n# local crates, none yet.\n\n# published ones\nline = \"1\"\n",
         );
     }
 
     #[test]
     fn a_new_key_goes_after_the_comments_that_end_its_table() {
         let text = "[profile.dev]\nopt-level = 1\n# debug = 0\n\n[profile.release]\nlto = true\n";
-        let out = edit(text, |d| {
-            set_key(
-                d,
-                &["profile", "dev"],
-                "incremental",
-                Some(&Value::from(true)),
-            )
-            .unwrap();
-        });
-        assert_eq!(
-            out,
-            "[profile.dev]\nopt-level = 1\n# debug = 0\n\nincremental = true\n\n[profile.release]\nlto = true\n"
+        assert_edit(
+            text,
+            |d| {
+                set(d, &["profile", "dev"], "incremental", true);
+            },
+            "[profile.dev]\nopt-level = 1\n# debug = 0\n\nincremental = true\n\n[profile.release]\nlto = true\n",
         );
         // At the end of the file, and after a header with only a comment under it.
         let text = "[workspace.lints.clippy]\n# clone_on_ref_ptr = { level = \"deny\" }\n";
-        let out = edit(text, |d| {
-            set_key(
-                d,
-                &["workspace", "lints", "clippy"],
-                "dbg_macro",
-                Some(&Value::from("deny")),
-            )
-            .unwrap();
-        });
-        assert_eq!(
-            out,
-            "[workspace.lints.clippy]\n# clone_on_ref_ptr = { level = \"deny\" }\n\ndbg_macro = \"deny\"\n"
+        assert_edit(
+            text,
+            |d| {
+                set(d, &["workspace", "lints", "clippy"], "dbg_macro", "deny");
+            },
+            "[workspace.lints.clippy]\n# clone_on_ref_ptr = { level = \"deny\" }\n\ndbg_macro = \"deny\"\n",
         );
     }
 
@@ -708,46 +696,52 @@ mod tests {
     fn a_dotted_key_inherited_from_the_workspace_keeps_the_comment_above_it() {
         // rust-analyzer: `proc-macro-test.path = …` becomes `proc-macro-test.workspace = true`.
         let text = "[dev-dependencies]\nx.workspace = true\n\n# used as test targets\nproc-macro-test.path = \"./p\"\n\n[features]\n";
-        let out = edit(text, |d| {
-            assert!(
-                crate::edit::toml::inherit_dependency(
-                    d,
-                    &["dev-dependencies"],
-                    "proc-macro-test",
-                    None
-                )
-                .unwrap()
-            );
-        });
-        assert_eq!(
-            out,
-            "[dev-dependencies]\nx.workspace = true\n\n# used as test targets\nproc-macro-test.workspace = true\n\n[features]\n"
+        assert_edit(
+            text,
+            |d| {
+                assert!(
+                    crate::edit::toml::inherit_dependency(
+                        d,
+                        &["dev-dependencies"],
+                        "proc-macro-test",
+                        None
+                    )
+                    .unwrap()
+                );
+            },
+            "[dev-dependencies]\nx.workspace = true\n\n# used as test targets\nproc-macro-test.workspace = true\n\n[features]\n",
         );
     }
 
     #[test]
     fn a_removed_entry_leaves_its_comments_where_it_was() {
         let text = "[workspace.dependencies]\na = \"1\"\n\n# Used by the renderer:\n# keep in step with b.\nold = \"1\" # pinned\nb = \"1\"\n\n# The last one.\nlast = { version = \"1\", features = [\n  # std only\n  \"std\",\n] }\n\n[profile.dev]\ndebug = 0\n";
-        let out = edit(text, |d| {
-            assert!(remove_workspace_dependency(d, "old").unwrap());
-            assert!(remove_workspace_dependency(d, "last").unwrap());
-            assert!(!remove_workspace_dependency(d, "last").unwrap());
-        });
-        assert_eq!(
-            out,
-            "[workspace.dependencies]\na = \"1\"\n\n# Used by the renderer:\n# keep in step with b.\n# was `old = \"1\"`: pinned\nb = \"1\"\n\n# The last one.\n# std only\n\n[profile.dev]\ndebug = 0\n"
+        assert_edit(
+            text,
+            |d| {
+                assert!(remove_workspace_dependency(d, "old").unwrap());
+                assert!(remove_workspace_dependency(d, "last").unwrap());
+                assert!(!remove_workspace_dependency(d, "last").unwrap());
+            },
+            "[workspace.dependencies]\na = \"1\"\n\n# Used by the renderer:\n# keep in step with b.\n# was `old = \"1\"`: pinned\nb = \"1\"\n\n# The last one.\n# std only\n\n[profile.dev]\ndebug = 0\n",
         );
         // The last key of the file.
         let text = "[workspace.dependencies]\na = \"1\"\n# gone soon\nold = \"1\"\n";
-        let out = edit(text, |d| {
-            remove_workspace_dependency(d, "old").unwrap();
-        });
-        assert_eq!(out, "[workspace.dependencies]\na = \"1\"\n# gone soon\n");
+        assert_edit(
+            text,
+            |d| {
+                remove_workspace_dependency(d, "old").unwrap();
+            },
+            "[workspace.dependencies]\na = \"1\"\n# gone soon\n",
+        );
         // Without comments, nothing is left behind.
         let text = "[workspace.dependencies]\na = \"1\"\n\nold = \"1\"\nb = \"1\"\n";
-        let out = edit(text, |d| {
-            remove_workspace_dependency(d, "old").unwrap();
-        });
-        assert_eq!(out, "[workspace.dependencies]\na = \"1\"\nb = \"1\"\n");
+        assert_edit(
+            text,
+            |d| {
+                remove_workspace_dependency(d, "old").unwrap();
+            },
+            "[workspace.dependencies]\na = \"1\"\nb = \"1\"\n",
+        );
     }
 }

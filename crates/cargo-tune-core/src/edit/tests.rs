@@ -115,8 +115,13 @@ impl Ws {
         EditPlan::from_ops(&self.root, self.ops()).unwrap()
     }
 
+    /// A transaction of `plan` journaled in this workspace, with cargo's default options.
+    fn transaction<'a>(&self, plan: &'a EditPlan, verification: Verification) -> Transaction<'a> {
+        Transaction::new(plan, self.journal(), verification, CargoOptions::default())
+    }
+
     fn execute(&self, plan: &EditPlan, verification: Verification) -> Result<Applied, ApplyError> {
-        Transaction::new(plan, self.journal(), verification, CargoOptions::default()).execute()
+        self.transaction(plan, verification).execute()
     }
 }
 
@@ -239,15 +244,11 @@ fn full_disk_midway_restores_the_files_written_before_it() {
     let old = ws.snapshot();
     let plan = ws.plan();
     assert!(plan.files.len() >= 2, "the plan must span several files");
-    let err = Transaction::new(
-        &plan,
-        ws.journal(),
-        Verification::Skip,
-        CargoOptions::default(),
-    )
-    .with_writer(fill_up)
-    .execute()
-    .unwrap_err();
+    let err = ws
+        .transaction(&plan, Verification::Skip)
+        .with_writer(fill_up)
+        .execute()
+        .unwrap_err();
     assert!(
         matches!(&err, ApplyError::RolledBack(StepError::Write { source, .. }) if source.kind() == std::io::ErrorKind::StorageFull),
         "{err:?}"
@@ -466,15 +467,11 @@ fn an_interrupt_before_commit_restores_every_file_and_leaves_nothing_to_undo() {
     let old = ws.snapshot();
     let plan = ws.plan();
     let flag = std::sync::atomic::AtomicBool::new(true);
-    let err = Transaction::new(
-        &plan,
-        ws.journal(),
-        Verification::Skip,
-        CargoOptions::default(),
-    )
-    .with_interrupt(&flag)
-    .execute()
-    .unwrap_err();
+    let err = ws
+        .transaction(&plan, Verification::Skip)
+        .with_interrupt(&flag)
+        .execute()
+        .unwrap_err();
     assert!(
         matches!(&err, ApplyError::RolledBack(StepError::Interrupted)),
         "{err:?}"
@@ -482,13 +479,8 @@ fn an_interrupt_before_commit_restores_every_file_and_leaves_nothing_to_undo() {
     ws.assert_untouched(&old);
     // Not interrupted: the same transaction commits.
     flag.store(false, std::sync::atomic::Ordering::SeqCst);
-    Transaction::new(
-        &plan,
-        ws.journal(),
-        Verification::Skip,
-        CargoOptions::default(),
-    )
-    .with_interrupt(&flag)
-    .execute()
-    .unwrap();
+    ws.transaction(&plan, Verification::Skip)
+        .with_interrupt(&flag)
+        .execute()
+        .unwrap();
 }

@@ -525,6 +525,7 @@ pub(crate) fn remove_workspace_dependency(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::WILD_FLAGS;
 
     fn edit(text: &str, f: impl FnOnce(&mut DocumentMut) -> bool) -> String {
         let mut doc: DocumentMut = text.parse().unwrap();
@@ -619,16 +620,7 @@ mod tests {
     #[test]
     fn switching_linkers_replaces_every_linker_option_and_is_idempotent() {
         // What `try` measures on a toolchain whose default is rust-lld, written as `apply` writes it.
-        let wild: Vec<String> = [
-            "-C",
-            "linker-features=-lld",
-            "-C",
-            "linker=clang",
-            "-C",
-            "link-arg=--ld-path=wild",
-        ]
-        .map(str::to_owned)
-        .to_vec();
+        let wild: Vec<String> = WILD_FLAGS.iter().map(|f| (*f).to_owned()).collect();
         let mold: Vec<String> = ["-C", "linker-features=-lld", "-Clink-arg=-fuse-ld=mold"]
             .map(str::to_owned)
             .to_vec();

@@ -296,9 +296,8 @@ fn median(values: &[f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use cargo_tune_schema::{MemoryMethod, RunContext};
-
     use super::*;
+    use crate::test_util;
     use crate::timings::report::{TimingsInputs, assemble};
 
     fn timed(
@@ -311,21 +310,10 @@ mod tests {
         deps: &[(usize, bool)],
     ) -> UnitTiming {
         UnitTiming {
-            index,
             name: name.to_owned(),
-            version: "1.0.0".to_owned(),
-            target: String::new(),
             kind: kind.to_owned(),
             features: features.iter().map(|f| (*f).to_owned()).collect(),
-            start_s: 0.0,
-            duration_s: duration,
-            rmeta_s: rmeta,
-            sections: None,
-            finished: true,
-            deps: deps
-                .iter()
-                .map(|&(unit, rmeta)| UnitDep { unit, rmeta })
-                .collect(),
+            ..test_util::unit_timing(index, duration, rmeta, deps)
         }
     }
 
@@ -338,37 +326,14 @@ mod tests {
             timed(2, "c", "bin", &[], 1.0, None, &[(1, false)]),
         ];
         let run = BuildTimings {
-            units,
             wall: 7.0,
             jobs: Some(2),
-            schema: HtmlSchema::UnblockedSections,
-            deps_source: DepsSource::UnitGraph,
-            unblocked: Vec::new(),
-            unknown_fields: Default::default(),
+            ..test_util::build_timings(units)
         };
         let report = assemble(TimingsInputs {
             version: "0",
             workspace_root: "/w".to_owned(),
-            context: RunContext {
-                rustc: String::new(),
-                cargo: String::new(),
-                host: String::new(),
-                cores: 2,
-                jobs: 2,
-                git_revision: None,
-                git_dirty: None,
-                runs: 1,
-                memory_method: MemoryMethod {
-                    kind: "none".to_owned(),
-                    interval_ms: None,
-                },
-                touched_file: None,
-                controlled_env: Vec::new(),
-                common_config: Vec::new(),
-                packages: Vec::new(),
-                profile: None,
-                workload: None,
-            },
+            context: test_util::run_context(),
             scenario: "dev-clean".to_owned(),
             command: "cargo build".to_owned(),
             report_path: String::new(),

@@ -249,19 +249,8 @@ impl Session {
         expanded: &[Vec<Change>],
         current: &Current,
     ) -> Result<(), Failure> {
-        let now = InEffect {
-            profiles: &current.profiles,
-            env: &self.model.env,
-            rustflags: &current.rustflags,
-            linker: &current.linker,
-            cli_config: &self.cargo.config,
-        };
         for (arg, changes) in args.iter().zip(expanded) {
-            let reasons: Option<Vec<String>> = changes
-                .iter()
-                .map(|c| crate::change::already_in_effect(c, &now))
-                .collect();
-            if let Some(reasons) = reasons {
+            if let Some(reasons) = self.no_op_reasons(changes, current) {
                 return Err(Failure::Usage {
                     message: format!(
                         "`{}` changes nothing: {}; measuring it would only measure noise",
@@ -586,16 +575,9 @@ impl Session {
 /// Exit 101 when any measured build, or the workload with any variant's build, failed; the
 /// report already shows which.
 pub fn failures(report: &MeasureReport) -> Result<(), Failure> {
-    let failed = report
-        .scenarios
-        .iter()
-        .flat_map(|s| &s.variants)
-        .filter(|v| v.failure.is_some())
-        .count();
-    let workloads = report
-        .scenarios
-        .iter()
-        .flat_map(|s| &s.variants)
+    let outcomes = || report.scenarios.iter().flat_map(|s| &s.variants);
+    let failed = outcomes().filter(|v| v.failure.is_some()).count();
+    let workloads = outcomes()
         .filter(|v| v.runtime.as_ref().is_some_and(|r| r.failure.is_some()))
         .count();
     if failed > 0 {

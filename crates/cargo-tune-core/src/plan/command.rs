@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use cargo_tune_schema::{
-    Goal, PLAN_FORMAT_VERSION, PlanCandidate, PlanEnd, PlanEvidence, PlanRecord, PlanRejection,
-    RunContext, ScenarioResult, ToolInfo,
+    Goal, PlanCandidate, PlanEnd, PlanRecord, PlanRejection, RunContext, ScenarioResult,
 };
 
 use super::catalogue::{self, LINKERS, ci_layers, scenarios as goal_scenarios};
@@ -245,29 +244,20 @@ pub fn run(request: &PlanRequest, events: &mut dyn Events) -> Result<PlanRecord,
     };
     let mut search = Search {
         record: PlanRecord {
-            format_version: PLAN_FORMAT_VERSION,
-            tool: ToolInfo::current(env!("CARGO_PKG_VERSION")),
-            goal,
-            partial: false,
-            end: PlanEnd::Converged,
-            fingerprint: fingerprint(
-                &session.model.root,
-                &session.env.rustc.version.to_string(),
-                &session.env.rustc.host,
-            ),
-            scenarios: scenarios.iter().map(|s| s.as_str().to_owned()).collect(),
-            runs: request.measure.runs as usize,
-            budget_s: request.budget.as_secs(),
-            elapsed_s: 0,
-            evidence: PlanEvidence::default(),
             candidates: candidates.clone(),
-            stages: Vec::new(),
-            steps: Vec::new(),
-            confirmation: None,
             rejected,
-            unmeasured: Vec::new(),
-            ci: None,
-            release: None,
+            ..PlanRecord::new(
+                env!("CARGO_PKG_VERSION"),
+                goal,
+                fingerprint(
+                    &session.model.root,
+                    &session.env.rustc.version.to_string(),
+                    &session.env.rustc.host,
+                ),
+                scenarios.iter().map(|s| s.as_str().to_owned()).collect(),
+                request.measure.runs as usize,
+                request.budget.as_secs(),
+            )
         },
         clock: &clock,
         path,

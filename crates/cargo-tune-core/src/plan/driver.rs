@@ -1121,9 +1121,7 @@ fn unreachable_timings() -> BuildTimings {
 mod tests {
     use std::cell::{Cell, RefCell};
 
-    use cargo_tune_schema::{
-        Fingerprint, Goal, Measurement, PLAN_FORMAT_VERSION, ToolInfo, VariantOutcome,
-    };
+    use cargo_tune_schema::{Fingerprint, Goal, Measurement, VariantOutcome};
 
     use super::*;
     use crate::plan::catalogue::candidates;
@@ -1257,34 +1255,24 @@ mod tests {
             &[linker("mold", true), linker("wild", true)],
         );
         PlanRecord {
-            format_version: PLAN_FORMAT_VERSION,
-            tool: ToolInfo::current("0.0.0"),
-            goal: Goal::Dev,
-            partial: false,
-            end: PlanEnd::Converged,
-            fingerprint: Fingerprint {
-                rustc: "1.95.0".to_owned(),
-                host: "x86_64-unknown-linux-gnu".to_owned(),
-                commit: None,
-                lockfile: None,
-                root_manifest: String::new(),
-            },
-            scenarios: vec!["dev-clean".to_owned(), "dev-incremental".to_owned()],
-            runs: 2,
-            budget_s: 0,
-            elapsed_s: 0,
-            evidence: Default::default(),
             candidates: all
                 .into_iter()
                 .filter(|c| ids.contains(&c.id.as_str()))
                 .collect(),
-            stages: Vec::new(),
-            steps: Vec::new(),
-            confirmation: None,
-            rejected: Vec::new(),
-            unmeasured: Vec::new(),
-            ci: None,
-            release: None,
+            ..PlanRecord::new(
+                "0.0.0",
+                Goal::Dev,
+                Fingerprint {
+                    rustc: "1.95.0".to_owned(),
+                    host: "x86_64-unknown-linux-gnu".to_owned(),
+                    commit: None,
+                    lockfile: None,
+                    root_manifest: String::new(),
+                },
+                vec!["dev-clean".to_owned(), "dev-incremental".to_owned()],
+                2,
+                0,
+            )
         }
     }
 

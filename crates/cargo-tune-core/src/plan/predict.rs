@@ -461,48 +461,37 @@ fn round3(x: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use cargo_tune_schema::{UnitDep, UnitSections};
+    use cargo_tune_schema::UnitSections;
 
     use super::*;
-    use crate::timings::{DepsSource, HtmlSchema};
+    use crate::test_util;
 
     /// `(name, duration, sections)`: a dependency library, a member library on it, and the
     /// member's binary on both.
     fn build(units: &[(&str, f64, Option<UnitSections>)]) -> BuildTimings {
         let deps: [&[usize]; 3] = [&[], &[0], &[0, 1]];
-        BuildTimings {
-            units: units
+        test_util::build_timings(
+            units
                 .iter()
                 .enumerate()
-                .map(|(i, (name, d, sections))| UnitTiming {
-                    index: i,
-                    name: (*name).to_owned(),
-                    version: "1.0.0".to_owned(),
-                    target: if i == 2 {
-                        " app \"bin\"".to_owned()
-                    } else {
-                        String::new()
-                    },
-                    kind: if i == 2 { "bin" } else { "lib" }.to_owned(),
-                    features: Vec::new(),
-                    start_s: 0.0,
-                    duration_s: *d,
-                    rmeta_s: sections.filter(|_| i < 2).map(|s| s.frontend_s),
-                    sections: *sections,
-                    finished: true,
-                    deps: deps[i]
-                        .iter()
-                        .map(|&unit| UnitDep { unit, rmeta: i < 2 })
-                        .collect(),
+                .map(|(i, (name, d, sections))| {
+                    let pipelined: Vec<(usize, bool)> =
+                        deps[i].iter().map(|&unit| (unit, i < 2)).collect();
+                    let rmeta_s = sections.filter(|_| i < 2).map(|s| s.frontend_s);
+                    UnitTiming {
+                        name: (*name).to_owned(),
+                        target: if i == 2 {
+                            " app \"bin\"".to_owned()
+                        } else {
+                            String::new()
+                        },
+                        kind: if i == 2 { "bin" } else { "lib" }.to_owned(),
+                        sections: *sections,
+                        ..test_util::unit_timing(i, *d, rmeta_s, &pipelined)
+                    }
                 })
                 .collect(),
-            wall: 0.0,
-            jobs: None,
-            schema: HtmlSchema::UnblockedSections,
-            deps_source: DepsSource::UnitGraph,
-            unblocked: Vec::new(),
-            unknown_fields: Default::default(),
-        }
+        )
     }
 
     fn sections(frontend_s: f64, codegen_s: f64, link_s: Option<f64>) -> Option<UnitSections> {

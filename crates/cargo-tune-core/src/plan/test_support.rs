@@ -30,33 +30,20 @@ pub(crate) fn m(candidate: &str, scenario: &str, verdict: Verdict, ratio: f64) -
 
 /// A record of `goal` with nothing in it yet.
 pub(crate) fn empty_record(goal: cargo_tune_schema::Goal) -> cargo_tune_schema::PlanRecord {
-    cargo_tune_schema::PlanRecord {
-        format_version: cargo_tune_schema::PLAN_FORMAT_VERSION,
-        tool: cargo_tune_schema::ToolInfo::current("0.0.0"),
+    cargo_tune_schema::PlanRecord::new(
+        "0.0.0",
         goal,
-        partial: false,
-        end: cargo_tune_schema::PlanEnd::Converged,
-        fingerprint: cargo_tune_schema::Fingerprint {
+        cargo_tune_schema::Fingerprint {
             rustc: "1.95.0".to_owned(),
             host: "x86_64-unknown-linux-gnu".to_owned(),
             commit: None,
             lockfile: None,
             root_manifest: "0".to_owned(),
         },
-        scenarios: vec!["release-clean".to_owned()],
-        runs: 2,
-        budget_s: 900,
-        elapsed_s: 0,
-        evidence: Default::default(),
-        candidates: Vec::new(),
-        stages: Vec::new(),
-        steps: Vec::new(),
-        confirmation: None,
-        rejected: Vec::new(),
-        unmeasured: Vec::new(),
-        ci: None,
-        release: None,
-    }
+        vec!["release-clean".to_owned()],
+        2,
+        900,
+    )
 }
 
 /// A linker that test-linked (`ok`) or not.

@@ -1,4 +1,4 @@
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cargo_tune_schema::{Finding, FindingCode, SuggestedChange, Suggestion};
 
@@ -6,41 +6,26 @@ use super::change_set;
 use crate::change::PlanInputs;
 use crate::edit::{EditOp, EditPlan, PlanError};
 use crate::probe::LinkerSetup;
-use crate::workspace::{CargoConfig, ManifestDoc};
+use crate::test_util::TextWorkspace;
+use crate::workspace::ManifestDoc;
 
-struct Ws {
-    root: PathBuf,
-    root_manifest: ManifestDoc,
-    members: Vec<ManifestDoc>,
-    config: CargoConfig,
-    linkers: Vec<LinkerSetup>,
+/// mold set up, wild not installed.
+fn linkers() -> Vec<LinkerSetup> {
+    vec![
+        LinkerSetup {
+            linker: "mold".into(),
+            flags: Ok(vec!["-C".into(), "link-arg=-fuse-ld=mold".into()]),
+        },
+        LinkerSetup {
+            linker: "wild".into(),
+            flags: Err("`wild` is not on PATH".into()),
+        },
+    ]
 }
 
-fn ws(root_text: &str, members: &[(&str, &str)]) -> Ws {
-    let root = PathBuf::from("/ws");
-    let parse = |rel: &str, text: &str| {
-        ManifestDoc::parse(&root.join(rel), &root, text.to_owned()).unwrap()
-    };
-    Ws {
-        root_manifest: parse("Cargo.toml", root_text),
-        members: members.iter().map(|(rel, text)| parse(rel, text)).collect(),
-        config: CargoConfig::default(),
-        linkers: vec![
-            LinkerSetup {
-                linker: "mold".into(),
-                flags: Ok(vec!["-C".into(), "link-arg=-fuse-ld=mold".into()]),
-            },
-            LinkerSetup {
-                linker: "wild".into(),
-                flags: Err("`wild` is not on PATH".into()),
-            },
-        ],
-        root: root.clone(),
-    }
-}
-
-fn plan(ws: &Ws, findings: &[Finding]) -> EditPlan {
+fn plan(ws: &TextWorkspace, findings: &[Finding]) -> EditPlan {
     let members: Vec<&ManifestDoc> = ws.members.iter().collect();
+    let linkers = linkers();
     let inputs = PlanInputs {
         root: &ws.root,
         root_manifest: &ws.root_manifest,
@@ -49,7 +34,7 @@ fn plan(ws: &Ws, findings: &[Finding]) -> EditPlan {
         locked: &[],
         host: "x86_64-unknown-linux-gnu",
         host_cfg: &[],
-        linkers: &ws.linkers,
+        linkers: &linkers,
     };
     let chosen: Vec<&Finding> = findings.iter().collect();
     let no_file = |_: &Path| -> Result<Option<String>, PlanError> { Ok(None) };
@@ -93,7 +78,7 @@ fn after(plan: &EditPlan, rel: &str) -> String {
 fn an_entry_members_come_to_inherit_is_not_removed_as_unused() {
     // The entry is declared, and the member declares the package inline: the audit reports it
     // both as not inherited and as unused. Report order puts the removal first on purpose.
-    let ws = ws(
+    let ws = TextWorkspace::new(
         "[workspace]\nmembers = [\"a\"]\n\n[workspace.dependencies]\nitoa = \"1\"\n",
         &[(
             "a/Cargo.toml",
@@ -137,7 +122,7 @@ fn an_entry_members_come_to_inherit_is_not_removed_as_unused() {
 
 #[test]
 fn one_value_per_profile_key_and_the_first_finding_wins() {
-    let ws = ws("[workspace]\n\n[profile.dev]\ndebug = true\n", &[]);
+    let ws = TextWorkspace::new("[workspace]\n\n[profile.dev]\ndebug = true\n", &[]);
     let findings = [
         finding(
             FindingCode::DebuginfoInDev,
@@ -180,7 +165,7 @@ fn one_value_per_profile_key_and_the_first_finding_wins() {
 
 #[test]
 fn one_linker_a_missing_one_is_skipped_with_its_reason_and_manual_changes_are_skipped() {
-    let ws = ws("[workspace]\n", &[]);
+    let ws = TextWorkspace::new("[workspace]\n", &[]);
     let linker = |l: &str| SuggestedChange::UseLinker { linker: l.into() };
     let findings = [
         finding(
@@ -221,7 +206,7 @@ fn one_linker_a_missing_one_is_skipped_with_its_reason_and_manual_changes_are_sk
 
 #[test]
 fn planning_the_result_again_changes_nothing() {
-    let ws = ws(
+    let ws = TextWorkspace::new(
         "[workspace]\nmembers = [\"a\", \"b\"]\n\n[profile.dev]\ndebug = true\n",
         &[
             (
@@ -253,7 +238,7 @@ fn planning_the_result_again_changes_nothing() {
     let first = plan(&ws, &findings);
     assert_eq!(first.files.len(), 3);
     let rel_text = |rel: &str| after(&first, rel);
-    let again = Ws {
+    let again = TextWorkspace {
         root_manifest: ManifestDoc::parse(
             &ws.root.join("Cargo.toml"),
             &ws.root,
@@ -281,7 +266,7 @@ fn each_copy_of_a_renamed_package_is_centralized_in_one_plan() {
         )
     };
     let (a, b) = (member("a"), member("b"));
-    let ws1 = ws(
+    let ws1 = TextWorkspace::new(
         "[workspace]\nmembers = [\"a\", \"b\"]\n",
         &[("a/Cargo.toml", &a), ("b/Cargo.toml", &b)],
     );
@@ -305,7 +290,7 @@ fn each_copy_of_a_renamed_package_is_centralized_in_one_plan() {
         root.contains("tls-21 = { package = \"tls\", version = \"0.21\" }\ntls-23 = { package = \"tls\", version = \"0.23\" }\n"),
         "{root}"
     );
-    let ws2 = ws(
+    let ws2 = TextWorkspace::new(
         &root,
         &[
             ("a/Cargo.toml", &after(&first, "a/Cargo.toml")),

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use cargo_tune_schema::{TimingsReport, Trend, UnitTiming};
+use cargo_tune_schema::{TimingsReport, Trend, TrendPoint, UnitTiming};
 
 use super::html::{Html, html};
 use super::short_commit;
@@ -219,6 +219,18 @@ pub(super) fn bar_chart(name: &str, bars: &[Bar], reference: Option<f64>, axis: 
 /// The baseline's median wall time run after run: one `<path class="trend-line">`, one
 /// `<path class="trend-point">` per history point, its min–max as a whisker, and a dashed line
 /// where the toolchain changed.
+/// When a trend's point was measured, by which command, and its median, fastest and slowest wall
+/// time: what its tooltip and its row of the table say.
+pub(super) fn point_text(p: &TrendPoint) -> [String; 5] {
+    [
+        date_time(p.finished_at),
+        p.command.clone(),
+        secs(p.wall_s.median),
+        secs(p.wall_s.min),
+        secs(p.wall_s.max),
+    ]
+}
+
 pub(super) fn trend_chart(t: &Trend) -> Html {
     let (left, right, top, bottom_pad) = (64.0, 24.0, 24.0, 44.0);
     let plot_w = 820.0f64.max(36.0 * t.points.len() as f64);
@@ -322,13 +334,9 @@ pub(super) fn trend_chart(t: &Trend) -> Html {
             hi,
             xc + 4.0
         ));
+        let [when, command, median, min, max] = point_text(p);
         let tip = format!(
-            "{} ({}): median {}, min {}, max {}; {}{}",
-            date_time(p.finished_at),
-            p.command,
-            secs(p.wall_s.median),
-            secs(p.wall_s.min),
-            secs(p.wall_s.max),
+            "{when} ({command}): median {median}, min {min}, max {max}; {}{}",
             p.rustc,
             p.commit
                 .as_deref()

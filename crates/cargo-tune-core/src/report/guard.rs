@@ -125,20 +125,15 @@ pub fn render_guard_human(
         let rest = &full[padded.len()..];
         let _ = writeln!(text, "{}{}", paint(style, padded), rest);
     }
-    let details = not_passed(report);
-    if !details.is_empty() {
-        let _ = writeln!(text);
-        for r in details {
-            let _ = writeln!(
-                text,
-                "{}: {} {}: {}",
-                verdict(r),
-                r.subject,
-                r.metric.as_str(),
-                r.message
-            );
-        }
-    }
+    not_passed_lines(&mut text, report, |r| {
+        format!(
+            "{}: {} {}: {}",
+            verdict(r),
+            r.subject,
+            r.metric.as_str(),
+            r.message
+        )
+    });
     let _ = writeln!(text);
     let _ = writeln!(
         text,
@@ -196,20 +191,15 @@ pub fn render_guard_markdown(
             interval(r)
         );
     }
-    let details = not_passed(report);
-    if !details.is_empty() {
-        let _ = writeln!(text);
-        for r in details {
-            let _ = writeln!(
-                text,
-                "- **{}** `{}` {}: {}",
-                verdict(r),
-                r.subject,
-                r.metric.as_str(),
-                crate::text::markdown::cell(&r.message)
-            );
-        }
-    }
+    not_passed_lines(&mut text, report, |r| {
+        format!(
+            "- **{}** `{}` {}: {}",
+            verdict(r),
+            r.subject,
+            r.metric.as_str(),
+            crate::text::markdown::cell(&r.message)
+        )
+    });
     let c = &report.context;
     let _ = writeln!(
         text,
@@ -325,6 +315,18 @@ pub fn render_guard_junit(
 }
 
 /// The SLOs that did not pass, in report order: the ones that get a line of explanation.
+/// After a blank line, a line for each SLO that did not pass, as `line` words it; nothing when
+/// every one passed.
+fn not_passed_lines(text: &mut String, report: &GuardReport, line: impl Fn(&SloResult) -> String) {
+    let details = not_passed(report);
+    if !details.is_empty() {
+        let _ = writeln!(text);
+        for r in details {
+            let _ = writeln!(text, "{}", line(r));
+        }
+    }
+}
+
 fn not_passed(report: &GuardReport) -> Vec<&SloResult> {
     report
         .slos
@@ -340,6 +342,7 @@ mod tests {
     };
 
     use super::*;
+    use crate::test_util;
 
     fn report() -> GuardReport {
         let slo = |subject: &str, outcome, level, message: &str| SloResult {
@@ -369,21 +372,12 @@ mod tests {
                 rustc: "rustc 1.95.0".to_owned(),
                 cargo: "cargo 1.95.0".to_owned(),
                 host: "x86_64-unknown-linux-gnu".to_owned(),
-                cores: 2,
-                jobs: 2,
-                git_revision: None,
-                git_dirty: None,
                 runs: 3,
                 memory_method: MemoryMethod {
                     kind: "proc-tree-sampling".to_owned(),
                     interval_ms: Some(50),
                 },
-                touched_file: None,
-                controlled_env: Vec::new(),
-                common_config: Vec::new(),
-                packages: Vec::new(),
-                profile: None,
-                workload: None,
+                ..test_util::run_context()
             },
             baseline_file: "tune-baseline.json".to_owned(),
             baseline: None,

@@ -528,6 +528,26 @@ fn md_runtime(md: &mut String, report: &MeasureReport, compare: bool) {
     }
 }
 
+/// Every variant's rows under [`METRIC_HEADER`], scenario by scenario.
+fn all_metrics_rows(report: &MeasureReport) -> Vec<[String; 8]> {
+    let mut rows = Vec::new();
+    for s in &report.scenarios {
+        for o in &s.variants {
+            metrics_rows(&s.scenario, o, &mut rows);
+        }
+    }
+    rows
+}
+
+/// The cache, run-time and failure sections that follow the metrics table.
+fn human_after_metrics(text: &mut String, st: &Styles, report: &MeasureReport, compare: bool) {
+    human_compiler_cache(text, st, report);
+    human_runtime(text, st, report, compare);
+    for s in &report.scenarios {
+        failures(text, st, &s.scenario, &s.variants);
+    }
+}
+
 /// The terminal table of a `try`.
 pub fn render_try_human(
     report: &MeasureReport,
@@ -572,21 +592,12 @@ pub fn render_try_human(
             )
         );
     }
-    let mut metric_rows = Vec::new();
-    for s in &report.scenarios {
-        for o in &s.variants {
-            metrics_rows(&s.scenario, o, &mut metric_rows);
-        }
-    }
+    let metric_rows = all_metrics_rows(report);
     if !metric_rows.is_empty() {
         let _ = writeln!(text, "\n{}", paint(st.bold, "Per variant (medians)"));
         table(&mut text, METRIC_HEADER, &metric_rows, &[2, 3, 4, 5, 6, 7]);
     }
-    human_compiler_cache(&mut text, st, report);
-    human_runtime(&mut text, st, report, true);
-    for s in &report.scenarios {
-        failures(&mut text, st, &s.scenario, &s.variants);
-    }
+    human_after_metrics(&mut text, st, report, true);
     for note in toolchain_notes(report) {
         let _ = writeln!(text, "\n{} {note}", paint(st.bold, "note:"));
     }
@@ -604,18 +615,13 @@ pub fn render_bench_human(
     let mut text = String::new();
     let _ = writeln!(text, "{}", paint(st.bold, "cargo tune bench"));
     let _ = writeln!(text, "{}\n", paint(st.dim, context_line(&report.context)));
-    let mut rows = Vec::new();
-    for s in &report.scenarios {
-        for o in &s.variants {
-            metrics_rows(&s.scenario, o, &mut rows);
-        }
-    }
-    table(&mut text, METRIC_HEADER, &rows, &[2, 3, 4, 5, 6, 7]);
-    human_compiler_cache(&mut text, st, report);
-    human_runtime(&mut text, st, report, false);
-    for s in &report.scenarios {
-        failures(&mut text, st, &s.scenario, &s.variants);
-    }
+    table(
+        &mut text,
+        METRIC_HEADER,
+        &all_metrics_rows(report),
+        &[2, 3, 4, 5, 6, 7],
+    );
+    human_after_metrics(&mut text, st, report, false);
     emit(options, out, &text)
 }
 
@@ -641,6 +647,20 @@ fn md_metrics(md: &mut String, scenario: &str, o: &VariantOutcome) {
 }
 
 const MD_METRIC_HEADER: &str = "| scenario | variant | wall median [min – max] | cpu | peak memory (tree) | largest process | artifacts | units rebuilt |\n|---|---|---:|---:|---:|---:|---:|---:|";
+
+/// The rows under [`MD_METRIC_HEADER`], then the cache, run-time and failure sections.
+fn md_measurements(md: &mut String, report: &MeasureReport, compare: bool) {
+    for s in &report.scenarios {
+        for o in &s.variants {
+            md_metrics(md, &s.scenario, o);
+        }
+    }
+    md_compiler_cache(md, report);
+    md_runtime(md, report, compare);
+    for s in &report.scenarios {
+        md_failures(md, &s.scenario, &s.variants);
+    }
+}
 
 /// A `try` as GitHub-flavoured Markdown.
 pub fn render_try_markdown(
@@ -688,16 +708,7 @@ pub fn render_try_markdown(
     }
     let _ = writeln!(md, "\n{}", explanation(report));
     let _ = writeln!(md, "\n{MD_METRIC_HEADER}");
-    for s in &report.scenarios {
-        for o in &s.variants {
-            md_metrics(&mut md, &s.scenario, o);
-        }
-    }
-    md_compiler_cache(&mut md, report);
-    md_runtime(&mut md, report, true);
-    for s in &report.scenarios {
-        md_failures(&mut md, &s.scenario, &s.variants);
-    }
+    md_measurements(&mut md, report, true);
     emit(options, out, &md)
 }
 
@@ -713,16 +724,7 @@ pub fn render_bench_markdown(
         "## cargo tune bench\n\n{}\n\n{MD_METRIC_HEADER}",
         context_line(&report.context)
     );
-    for s in &report.scenarios {
-        for o in &s.variants {
-            md_metrics(&mut md, &s.scenario, o);
-        }
-    }
-    md_compiler_cache(&mut md, report);
-    md_runtime(&mut md, report, false);
-    for s in &report.scenarios {
-        md_failures(&mut md, &s.scenario, &s.variants);
-    }
+    md_measurements(&mut md, report, false);
     emit(options, out, &md)
 }
 
@@ -736,6 +738,7 @@ mod tests {
     use super::*;
     use crate::measure::stats::summarize;
     use crate::measure::summaries;
+    use crate::test_util;
 
     fn run(wall_s: f64) -> Measurement {
         Measurement {
@@ -811,7 +814,6 @@ mod tests {
                 rustc: "rustc 1.95.0".to_owned(),
                 cargo: "cargo 1.95.0".to_owned(),
                 host: "x86_64-unknown-linux-gnu".to_owned(),
-                cores: 2,
                 jobs: 1,
                 git_revision: Some("0123456789abcdef".to_owned()),
                 git_dirty: Some(false),
@@ -821,11 +823,8 @@ mod tests {
                     interval_ms: Some(50),
                 },
                 touched_file: Some("crates/app/src/main.rs".to_owned()),
-                controlled_env: Vec::new(),
                 common_config: vec!["profile.dev.debug=true".to_owned()],
-                packages: vec![],
-                profile: None,
-                workload: None,
+                ..test_util::run_context()
             },
             variants: vec![
                 spec("baseline", &[], &[]),

@@ -438,12 +438,11 @@ pub fn run(
 
 #[cfg(test)]
 mod tests {
-    use cargo_tune_schema::{
-        ByteSummary, HistoryResult, MemoryMethod, MetricSummaries, RunContext, Summary3,
-    };
+    use cargo_tune_schema::{ByteSummary, HistoryResult, MetricSummaries, RunContext, Summary3};
 
     use super::*;
     use crate::measure::history::parse_history;
+    use crate::test_util;
 
     fn s3(m: f64) -> Summary3 {
         Summary3 {
@@ -493,21 +492,10 @@ mod tests {
                 rustc: rustc.to_owned(),
                 cargo: "cargo".to_owned(),
                 host: "h".to_owned(),
-                cores: 2,
-                jobs: 2,
                 git_revision: Some(format!("rev{at}")),
                 git_dirty: Some(false),
                 runs: 3,
-                memory_method: MemoryMethod {
-                    kind: "none".to_owned(),
-                    interval_ms: None,
-                },
-                touched_file: None,
-                controlled_env: Vec::new(),
-                common_config: Vec::new(),
-                packages: Vec::new(),
-                profile: None,
-                workload: None,
+                ..test_util::run_context()
             },
             variants: Vec::new(),
             results,

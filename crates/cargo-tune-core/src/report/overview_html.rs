@@ -11,7 +11,7 @@ use cargo_tune_schema::{
     Severity, TimingsReport, Trend,
 };
 
-use super::chart::{Axis, Bar, bar_chart, gantt, trend_chart};
+use super::chart::{Axis, Bar, bar_chart, gantt, point_text, trend_chart};
 use super::html::{Html, html};
 use super::plan::{header as plan_header, phase_name};
 use super::timings::{critical_path_table, headline as timings_headline};
@@ -627,13 +627,14 @@ fn history(s: &mut Html, trends: &[Trend]) {
         s.line(html!("<div class=\"scroll\">{}</div>", trend_chart(t)));
         s.line(Html::lit("<table><tr><th>when</th><th>command</th><th>median</th><th>min</th><th>max</th><th>toolchain</th><th>commit</th></tr>"));
         for p in &t.points {
+            let [when, command, median, min, max] = point_text(p);
             s.line(html!(
                 "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
-                date_time(p.finished_at),
-                p.command,
-                secs(p.wall_s.median),
-                secs(p.wall_s.min),
-                secs(p.wall_s.max),
+                when,
+                command,
+                median,
+                min,
+                max,
                 p.rustc,
                 commit_text(p.commit.as_deref(), p.dirty)
             ));

@@ -68,6 +68,30 @@ fn generated(c: &CrateMacros) -> u64 {
     c.macros.iter().map(|u| u.bytes).sum()
 }
 
+/// A top macro's row as the terminal and the page show it: `-` for what is not known.
+fn top_cells(t: &MacroTotal) -> [String; 7] {
+    [
+        t.name.clone(),
+        t.proc_macro.clone().unwrap_or_else(|| "-".to_owned()),
+        t.uses.to_string(),
+        t.lines.to_string(),
+        bytes(t.bytes),
+        opt_time(t.expansion_s),
+        t.callers.join(", "),
+    ]
+}
+
+/// A crate's own top macros with their uses.
+fn crate_top(c: &CrateMacros) -> String {
+    let names: Vec<String> = c
+        .macros
+        .iter()
+        .take(PER_CRATE)
+        .map(|u| format!("{} ×{}", u.name, u.uses))
+        .collect();
+    names.join(", ")
+}
+
 /// The section for the terminal.
 pub(crate) fn human(m: &MacroExpansion, st: &Styles) -> String {
     let mut s = String::new();
@@ -83,16 +107,10 @@ pub(crate) fn human(m: &MacroExpansion, st: &Styles) -> String {
         "macro", "proc-macro", "uses", "lines", "generated", "expansion"
     );
     for t in top(m) {
+        let [name, proc_macro, uses, lines, generated, expansion, callers] = top_cells(t);
         let _ = writeln!(
             s,
-            "  {:<40} {:<18} {:>6} {:>8} {:>10} {:>10}  {}",
-            t.name,
-            t.proc_macro.as_deref().unwrap_or("-"),
-            t.uses,
-            t.lines,
-            bytes(t.bytes),
-            opt_time(t.expansion_s),
-            t.callers.join(", ")
+            "  {name:<40} {proc_macro:<18} {uses:>6} {lines:>8} {generated:>10} {expansion:>10}  {callers}",
         );
     }
     for c in crates(m) {
@@ -152,12 +170,6 @@ pub(crate) fn markdown(m: &MacroExpansion) -> String {
         "\n| crate | expansion pass | proc-macros | generated | top macros |\n|---|---:|---:|---:|---|"
     );
     for c in crates(m) {
-        let names: Vec<String> = c
-            .macros
-            .iter()
-            .take(PER_CRATE)
-            .map(|u| format!("{} ×{}", u.name, u.uses))
-            .collect();
         let _ = writeln!(
             s,
             "{}",
@@ -166,7 +178,7 @@ pub(crate) fn markdown(m: &MacroExpansion) -> String {
                 opt_time(c.expansion_pass_s),
                 opt_time(c.proc_macro_expansion_s),
                 bytes(generated(c)),
-                names.join(", "),
+                crate_top(c),
             ])
         );
     }
@@ -179,32 +191,27 @@ pub(crate) fn html_section(m: &MacroExpansion) -> Html {
     let mut s = html!("<h2>Macro expansion</h2><p>{}</p>", provenance(m));
     s.line(Html::lit("<table><tr><th>macro</th><th>proc-macro</th><th>uses</th><th>lines</th><th>generated</th><th>expansion</th><th>callers</th></tr>"));
     for t in top(m) {
+        let [name, proc_macro, uses, lines, generated, expansion, callers] = top_cells(t);
         s.line(html!(
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-            t.name,
-            t.proc_macro.as_deref().unwrap_or("-"),
-            t.uses,
-            t.lines,
-            bytes(t.bytes),
-            opt_time(t.expansion_s),
-            t.callers.join(", ")
+            name,
+            proc_macro,
+            uses,
+            lines,
+            generated,
+            expansion,
+            callers
         ));
     }
     s.line(Html::lit("</table><table><tr><th>crate</th><th>expansion pass</th><th>proc-macros</th><th>generated</th><th>top macros</th></tr>"));
     for c in crates(m) {
-        let names: Vec<String> = c
-            .macros
-            .iter()
-            .take(PER_CRATE)
-            .map(|u| format!("{} ×{}", u.name, u.uses))
-            .collect();
         s.line(html!(
             "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             c.crate_name,
             opt_time(c.expansion_pass_s),
             opt_time(c.proc_macro_expansion_s),
             bytes(generated(c)),
-            names.join(", ")
+            crate_top(c)
         ));
     }
     s.line(Html::lit("</table>"));

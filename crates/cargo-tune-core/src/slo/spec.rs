@@ -382,25 +382,29 @@ impl Validator<'_> {
         } else {
             1
         };
-        error_at(
-            &self.spec.rel_path,
-            self.text(),
-            span.start,
-            width,
-            key,
-            message,
-            help,
-        )
+        self.spec_error(span.start, width, key, message, help)
     }
 
     /// An error on the key of `at`.
     fn key_error(&self, at: At<'_>, key: &str, message: &str, help: Option<String>) -> SpecError {
         let span = at.key_span.map_or(0..1, |(a, b)| a..b);
         let width = self.text()[span.clone()].chars().count();
+        self.spec_error(span.start, width, key, message, help)
+    }
+
+    /// An error `width` characters wide at byte `start` of the spec's text.
+    fn spec_error(
+        &self,
+        start: usize,
+        width: usize,
+        key: &str,
+        message: &str,
+        help: Option<String>,
+    ) -> SpecError {
         error_at(
             &self.spec.rel_path,
             self.text(),
-            span.start,
+            start,
             width,
             key,
             message,

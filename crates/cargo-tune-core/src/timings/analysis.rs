@@ -435,10 +435,8 @@ pub fn round(x: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use cargo_tune_schema::UnitDep;
-
     use super::*;
-    use crate::timings::{DepsSource, HtmlSchema};
+    use crate::test_util;
 
     fn unit(
         index: usize,
@@ -448,33 +446,16 @@ mod tests {
         deps: &[(usize, bool)],
     ) -> UnitTiming {
         UnitTiming {
-            index,
-            name: format!("u{index}"),
-            version: "1.0.0".to_owned(),
-            target: String::new(),
-            kind: "lib".to_owned(),
-            features: Vec::new(),
             start_s: start,
-            duration_s: duration,
-            rmeta_s: rmeta,
-            sections: None,
-            finished: true,
-            deps: deps
-                .iter()
-                .map(|&(unit, rmeta)| UnitDep { unit, rmeta })
-                .collect(),
+            ..test_util::unit_timing(index, duration, rmeta, deps)
         }
     }
 
     fn timings(units: Vec<UnitTiming>, wall: f64) -> BuildTimings {
         BuildTimings {
-            units,
             wall,
             jobs: Some(2),
-            schema: HtmlSchema::UnblockedSections,
-            deps_source: DepsSource::UnitGraph,
-            unblocked: Vec::new(),
-            unknown_fields: BTreeSet::new(),
+            ..test_util::build_timings(units)
         }
     }
 

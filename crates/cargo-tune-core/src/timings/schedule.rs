@@ -135,44 +135,20 @@ fn tails(units: &[Timed], deps: &[Vec<(usize, bool)>]) -> Vec<f64> {
 
 #[cfg(test)]
 mod tests {
-    use cargo_tune_schema::{UnitDep, UnitTiming};
-
     use super::*;
-    use crate::timings::{DepsSource, HtmlSchema};
+    use crate::test_util;
 
     /// A unit: its duration, its metadata point, and its dependencies (unit, pipelined).
     type Unit<'a> = (f64, Option<f64>, &'a [(usize, bool)]);
 
     fn build(units: &[Unit<'_>]) -> BuildTimings {
-        BuildTimings {
-            units: units
+        test_util::build_timings(
+            units
                 .iter()
                 .enumerate()
-                .map(|(i, (d, r, deps))| UnitTiming {
-                    index: i,
-                    name: format!("u{i}"),
-                    version: "1.0.0".into(),
-                    target: String::new(),
-                    kind: "lib".into(),
-                    features: Vec::new(),
-                    start_s: 0.0,
-                    duration_s: *d,
-                    rmeta_s: *r,
-                    sections: None,
-                    finished: true,
-                    deps: deps
-                        .iter()
-                        .map(|&(unit, rmeta)| UnitDep { unit, rmeta })
-                        .collect(),
-                })
+                .map(|(i, (d, r, deps))| test_util::unit_timing(i, *d, *r, deps))
                 .collect(),
-            wall: 0.0,
-            jobs: None,
-            schema: HtmlSchema::UnblockedSections,
-            deps_source: DepsSource::UnitGraph,
-            unblocked: Vec::new(),
-            unknown_fields: Default::default(),
-        }
+        )
     }
 
     fn as_measured(t: &BuildTimings) -> impl Fn(usize) -> Timed + '_ {

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, fixtures_dir};
+use cargo_tune_test_support::{CargoTuneCli, RunResult, TempWorkspace, field_strs, fixtures_dir};
 
 pub(crate) const FILES: &[&str] = &[
     "Cargo.toml",
@@ -25,6 +25,11 @@ pub(crate) fn findings() -> PathBuf {
 
 pub(crate) fn cli(ws: &TempWorkspace) -> CargoTuneCli {
     CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+}
+
+/// `cargo tune undo --offline`, expecting `code`.
+pub(crate) fn undo_offline(ws: &TempWorkspace, code: i32) -> RunResult {
+    cli(ws).args(["undo", "--offline"]).run().assert_code(code)
 }
 
 pub(crate) fn apply(ws: &TempWorkspace, extra: &[&str]) -> CargoTuneCli {
@@ -46,12 +51,10 @@ pub(crate) fn apply(ws: &TempWorkspace, extra: &[&str]) -> CargoTuneCli {
 }
 
 /// The ids of a fresh offline audit's findings that start with `prefix`.
-fn finding_ids(ws: &TempWorkspace, prefix: &str) -> Vec<String> {
+pub(crate) fn finding_ids(ws: &TempWorkspace, prefix: &str) -> Vec<String> {
     cli(ws)
         .args(["audit", "--offline", "--format", "json"])
-        .run()
-        .assert_code(exit_codes::OK)
-        .json()["findings"]
+        .run_json(exit_codes::OK)["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -79,20 +82,12 @@ fn dry_run_prints_the_plan_and_diff_and_writes_nothing() {
         "a dry run keeps no journal"
     );
 
-    let json = apply(&ws, &["--format", "json"])
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+    let json = apply(&ws, &["--format", "json"]).run_json(exit_codes::OK);
     assert_eq!(json["format_version"], 2);
     assert_eq!(json["mode"], "dry-run");
     assert_eq!(json["pending"], true);
     assert_eq!(json["applied"], false);
-    let files: Vec<&str> = json["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let files = field_strs(&json["files"], "path");
     assert_eq!(
         files,
         [
@@ -103,12 +98,7 @@ fn dry_run_prints_the_plan_and_diff_and_writes_nothing() {
         ]
     );
     // Warnings whose fix only a person can make are listed, not dropped.
-    let skipped: Vec<&str> = json["skipped"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["finding"].as_str().unwrap())
-        .collect();
+    let skipped = field_strs(&json["skipped"], "finding");
     assert_eq!(
         skipped,
         [
@@ -126,9 +116,7 @@ fn selection_by_code_and_id_limits_the_plan() {
     let json = cli(&ws)
         .line("apply incremental-in-release workspace-dep-unused:tinyrand-next --offline --format json")
         .args(["--findings", findings.to_str().unwrap()])
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+        .run_json(exit_codes::OK);
     assert_eq!(
         json["selected"],
         serde_json::json!([
@@ -153,10 +141,7 @@ fn check_execute_check_undo_round_trip() {
         .run()
         .assert_code(exit_codes::CHECK_FAILED);
 
-    let json = apply(&ws, &["--execute", "--format", "json"])
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+    let json = apply(&ws, &["--execute", "--format", "json"]).run_json(exit_codes::OK);
     assert_eq!(json["applied"], true);
     assert!(
         json["journal"]
@@ -180,18 +165,13 @@ fn check_execute_check_undo_round_trip() {
 
     let undo = cli(&ws)
         .args(["undo", "--offline", "--format", "json"])
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+        .run_json(exit_codes::OK);
     assert_eq!(undo["removed"], serde_json::json!([".cargo/config.toml"]));
     assert_eq!(undo["remaining"], 0);
     assert_eq!(snapshot(ws.root()), before);
     assert!(!ws.path(".cargo").exists());
 
-    let refused = cli(&ws)
-        .args(["undo", "--offline"])
-        .run()
-        .assert_code(exit_codes::SETUP);
+    let refused = undo_offline(&ws, exit_codes::SETUP);
     refused.assert_stderr_has(&["nothing to undo"]);
     assert_eq!(snapshot(ws.root()), before);
 }
@@ -199,10 +179,7 @@ fn check_execute_check_undo_round_trip() {
 #[test]
 fn undo_with_nothing_to_undo_says_so_and_creates_nothing() {
     let ws = TempWorkspace::fixture("showcase");
-    let run = cli(&ws)
-        .args(["undo", "--offline"])
-        .run()
-        .assert_code(exit_codes::SETUP);
+    let run = undo_offline(&ws, exit_codes::SETUP);
     let stderr = run.stderr();
     assert!(stderr.contains("nothing to undo"), "{stderr}");
     assert!(!stderr.contains("target/cargo-tune"), "{stderr}");
@@ -244,10 +221,7 @@ fn undo_refuses_after_the_files_changed_and_writes_nothing() {
     let edited = format!("{}# mine\n", ws.read("crates/app/Cargo.toml"));
     ws.write("crates/app/Cargo.toml", &edited);
     let before = snapshot(ws.root());
-    let run = cli(&ws)
-        .args(["undo", "--offline"])
-        .run()
-        .assert_code(exit_codes::SETUP);
+    let run = undo_offline(&ws, exit_codes::SETUP);
     run.assert_stderr_has(&["crates/app/Cargo.toml changed after"]);
     assert_eq!(snapshot(ws.root()), before);
 }
@@ -272,10 +246,7 @@ fn cargo_metadata_rejecting_the_edit_rolls_back_with_exit_103() {
     run.assert_stderr_has(&["every file was restored"]);
     run.assert_stderr_has(&["opt-level"]);
     assert_eq!(snapshot(ws.root()), before);
-    cli(&ws)
-        .args(["undo", "--offline"])
-        .run()
-        .assert_code(exit_codes::SETUP);
+    undo_offline(&ws, exit_codes::SETUP);
 }
 
 #[test]
@@ -335,10 +306,7 @@ fn uncommitted_changes_are_refused_unless_allowed() {
     apply(&ws, &["--execute", "--allow-dirty"])
         .run()
         .assert_code(exit_codes::OK);
-    cli(&ws)
-        .args(["undo", "--offline"])
-        .run()
-        .assert_code(exit_codes::OK);
+    undo_offline(&ws, exit_codes::OK);
     assert_eq!(snapshot(ws.root()), before);
 }
 
@@ -514,10 +482,7 @@ fn live_audit_findings_are_applied_gone_on_reaudit_and_undone() {
         .run()
         .assert_code(exit_codes::OK);
     for _ in 0..2 {
-        cli(&ws)
-            .args(["undo", "--offline"])
-            .run()
-            .assert_code(exit_codes::OK);
+        undo_offline(&ws, exit_codes::OK);
     }
     assert_eq!(snapshot(ws.root()), before);
 }
@@ -642,7 +607,7 @@ mod update_feasibility {
             "--format",
             "json",
         ];
-        let dry = cli(&ws).args(args).run().assert_code(exit_codes::OK).json();
+        let dry = cli(&ws).args(args).run_json(exit_codes::OK);
         assert_eq!(ws.read("Cargo.lock"), lock, "a dry run writes nothing");
         assert_eq!(dry["commands"], serde_json::json!([]), "{dry}");
         let skipped = dry["skipped"].as_array().unwrap();

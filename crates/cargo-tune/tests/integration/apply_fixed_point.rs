@@ -10,7 +10,7 @@ use std::path::Path;
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{TempWorkspace, cargo, comment_problems};
 
-use crate::apply::cli;
+use crate::apply::{cli, finding_ids, undo_offline};
 
 const MANIFESTS: &[&str] = &[
     "Cargo.toml",
@@ -64,9 +64,7 @@ fn apply_keeps_every_comment_next_to_what_it_is_about() {
         let json = cli(&ws)
             .args(&args)
             .args(["--execute", "--format", "json"])
-            .run()
-            .assert_code(exit_codes::OK)
-            .json();
+            .run_json(exit_codes::OK);
         let after = read_all(ws.root(), MANIFESTS);
         for ((file, old), new) in MANIFESTS.iter().zip(&before).zip(&after) {
             let problems = comment_problems(old, new);
@@ -110,14 +108,9 @@ fn apply_keeps_every_comment_next_to_what_it_is_about() {
         let again = cli(&ws)
             .args(&args)
             .args(["--check", "--format", "json"])
-            .run()
-            .assert_code(exit_codes::OK)
-            .json();
+            .run_json(exit_codes::OK);
         assert_eq!(again["pending"], false, "{again}");
-        cli(&ws)
-            .args(["undo", "--offline"])
-            .run()
-            .assert_code(exit_codes::OK);
+        undo_offline(&ws, exit_codes::OK);
         assert_eq!(read_all(ws.root(), MANIFESTS), before);
     }
 }
@@ -128,19 +121,7 @@ fn apply_keeps_every_comment_next_to_what_it_is_about() {
 #[test]
 fn apply_centralizes_every_major_of_a_renamed_package_in_one_step() {
     let ws = TempWorkspace::fixture("renamed-majors");
-    let ids = |ws: &TempWorkspace| -> Vec<String> {
-        cli(ws)
-            .args(["audit", "--offline", "--format", "json"])
-            .run()
-            .assert_code(exit_codes::OK)
-            .json()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["id"].as_str().unwrap().to_owned())
-            .filter(|id| id.starts_with("workspace-dep-not-inherited"))
-            .collect()
-    };
+    let ids = |ws: &TempWorkspace| finding_ids(ws, "workspace-dep-not-inherited");
     assert_eq!(
         ids(&ws),
         [
@@ -169,9 +150,7 @@ fn apply_centralizes_every_major_of_a_renamed_package_in_one_step() {
     assert_eq!(resolved(ws.root()), packages);
     let again = cli(&ws)
         .line("apply --all --include hygiene --offline --check --format json")
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+        .run_json(exit_codes::OK);
     assert_eq!(again["pending"], false, "{again}");
 }
 
@@ -230,7 +209,7 @@ fn apply_runs_only_the_updates_that_remove_their_duplicate() {
     );
     let lock = ws.read("Cargo.lock");
     let args = "apply --all --offline --findings findings.json --allow-dirty --format json";
-    let dry = cli(&ws).line(args).run().assert_code(exit_codes::OK).json();
+    let dry = cli(&ws).line(args).run_json(exit_codes::OK);
     let commands: Vec<&str> = dry["commands"]
         .as_array()
         .unwrap()
@@ -261,12 +240,9 @@ fn apply_runs_only_the_updates_that_remove_their_duplicate() {
         ws.read("Cargo.lock")
             .contains("name = \"holder-c\"\nversion = \"1.0.0\"")
     );
-    let again = cli(&ws).line(args).run().assert_code(exit_codes::OK).json();
+    let again = cli(&ws).line(args).run_json(exit_codes::OK);
     assert_eq!(again["pending"], false, "{again}");
-    cli(&ws)
-        .args(["undo", "--offline"])
-        .run()
-        .assert_code(exit_codes::OK);
+    undo_offline(&ws, exit_codes::OK);
     assert_eq!(ws.read("Cargo.lock"), lock);
 }
 

@@ -2,7 +2,8 @@
 //! input.
 
 use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, cargo, fake_tools, toolchain_bin_dir, unit_graph, write_script,
+    CargoTuneCli, TempWorkspace, cargo, fake_tools, find_by, toolchain_bin_dir, unit_graph,
+    write_script,
 };
 use serde_json::Value;
 
@@ -26,7 +27,7 @@ fn tune(ws: &TempWorkspace, tools: &[&str]) -> CargoTuneCli {
 fn audit_json(ws: &TempWorkspace, tools: &[&str], extra: &[&str]) -> Value {
     let mut args = vec!["audit", "--format", "json"];
     args.extend_from_slice(extra);
-    tune(ws, tools).args(args).run().assert_code(0).json()
+    tune(ws, tools).args(args).run_json(0)
 }
 
 fn codes(report: &Value) -> Vec<String> {
@@ -81,12 +82,7 @@ fn showcase_fires_every_profile_and_dependency_analysis() {
             assert!(f[key].is_string(), "{key} in {f}");
         }
     }
-    let debuginfo = &report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "debuginfo-in-dev")
-        .unwrap();
+    let debuginfo = find_by(&report["findings"], "code", "debuginfo-in-dev").unwrap();
     assert_eq!(debuginfo["location"]["path"], "Cargo.toml");
     assert_eq!(debuginfo["location"]["line"], 16);
     assert_eq!(debuginfo["suggestions"][0]["change"]["kind"], "profile-set");
@@ -102,23 +98,11 @@ fn effective_profiles_follow_inheritance_and_sources() {
     let ws = TempWorkspace::fixture("showcase");
     let report = audit_json(&ws, &[], &[]);
     let profile = |name: &str| {
-        report["profiles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == name)
+        find_by(&report["profiles"], "name", name)
             .unwrap_or_else(|| panic!("{name}"))
             .clone()
     };
-    let value = |p: &Value, key: &str| {
-        p["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["key"] == key)
-            .unwrap()
-            .clone()
-    };
+    let value = |p: &Value, key: &str| find_by(&p["values"], "key", key).unwrap().clone();
     let fast = profile("fast-release");
     assert_eq!(fast["inherits"], serde_json::json!(["release"]));
     assert_eq!(value(&fast, "lto")["value"], false);
@@ -177,9 +161,7 @@ fn effective_profiles_match_cargos_unit_graph() {
         .fold(tune(&ws, &[]), |cli, (k, v)| cli.env(k, v))
         .args(["audit", "--format", "json", "--offline"])
         .args(config)
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     let members = ws.root().join("crates");
     let keys = [
         ("opt-level", "opt_level"),
@@ -196,18 +178,10 @@ fn effective_profiles_match_cargos_unit_graph() {
         ("release", &["--release"][..]),
         ("fast-release", &["--profile", "fast-release"][..]),
     ] {
-        let ours = report["profiles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == profile)
+        let ours = find_by(&report["profiles"], "name", profile)
             .unwrap_or_else(|| panic!("no {profile} profile"));
         let value = |key: &str| {
-            ours["values"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|v| v["key"] == key)
+            find_by(&ours["values"], "key", key)
                 .unwrap_or_else(|| panic!("{profile} has no {key}"))
                 .clone()
         };
@@ -246,11 +220,7 @@ fn effective_profiles_match_cargos_unit_graph() {
             "{profile}: only {compared} member units in the unit graph"
         );
     }
-    let dev_debug = report["profiles"][0]["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["key"] == "debug")
+    let dev_debug = find_by(&report["profiles"][0]["values"], "key", "debug")
         .unwrap()
         .clone();
     assert_eq!(
@@ -265,9 +235,7 @@ fn environment_overrides_profiles_and_is_reported() {
     let report = tune(&ws, &[])
         .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
         .args(["audit", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert!(has(&report, "profile-env-override:CARGO_PROFILE_DEV_DEBUG"));
     assert!(
         !has(&report, "debuginfo-in-dev:dev"),
@@ -291,12 +259,7 @@ fn config_traps_are_found_from_the_working_directory() {
         assert!(has(&report, id), "missing {id} in {:?}", codes(&report));
     }
     assert!(!has(&report, "debuginfo-in-dev:dev"));
-    let trap = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "rustflags-precedence")
-        .unwrap();
+    let trap = find_by(&report["findings"], "code", "rustflags-precedence").unwrap();
     assert_eq!(
         trap["evidence"]["ignored"],
         serde_json::json!(["-C", "link-arg=-fuse-ld=mold"])
@@ -319,11 +282,7 @@ fn toolchain_findings_follow_the_tools_on_path() {
 
     // LLVM tools matter only to PGO: information unless the rustflags in effect use it.
     let llvm = |report: &Value| {
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["code"] == "llvm-tools-mismatch")
+        find_by(&report["findings"], "code", "llvm-tools-mismatch")
             .cloned()
             .unwrap()
     };
@@ -355,18 +314,14 @@ fn toolchain_findings_follow_the_tools_on_path() {
     let with_pgo = tune(&small, &["llvm-profdata-14"])
         .env("RUSTFLAGS", "-C profile-generate=/tmp/pgo-data")
         .args(["audit", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert_eq!(llvm(&with_pgo)["severity"], "warning");
 
     let with_wrapper = tune(&ws, &["sccache"])
         .env("RUSTC_WRAPPER", "sccache")
         .env("RUSTFLAGS", "-C linker-features=-lld")
         .args(["audit", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert!(has(&with_wrapper, "sccache-with-incremental:sccache"));
     assert!(has(&with_wrapper, "slow-linker:ld.bfd"));
     assert!(!has(&with_wrapper, "sccache-available-unused:sccache"));
@@ -386,9 +341,7 @@ fn overridden_toolchain_pin_that_is_not_installed_is_a_finding() {
     let report = tune(&ws, &[])
         .env("RUSTUP_TOOLCHAIN", "stable")
         .args(["audit", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert!(
         has(&report, "toolchain-pin-not-installed:1.61.0"),
         "{:?}",
@@ -411,16 +364,9 @@ fn deny_levels_and_relevelling_set_the_exit_code() {
         .assert_code(0);
     let report = tune(&ws, &[])
         .line("audit --format json -D lto-against-goal -A debuginfo-in-dev --deny errors")
-        .run()
-        .assert_code(1)
-        .json();
+        .run_json(1);
     assert!(!has(&report, "debuginfo-in-dev:dev"));
-    let lto = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "lto-against-goal")
-        .unwrap();
+    let lto = find_by(&report["findings"], "code", "lto-against-goal").unwrap();
     assert_eq!(lto["severity"], "error");
     let bad = tune(&ws, &[])
         .args(["audit", "-A", "no-such-code"])
@@ -522,9 +468,7 @@ fn metadata_path_reads_captured_json() {
     ws.write("../metadata.json", &meta);
     let report = tune(&ws, &[])
         .line("audit --format json --metadata-path ../metadata.json")
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert!(has(&report, "debuginfo-in-dev:dev"));
 }
 
@@ -608,9 +552,7 @@ mod bad_input {
         let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
             .env_remove("RUSTUP_TOOLCHAIN")
             .line("audit --format json --offline")
-            .run()
-            .assert_code(0)
-            .json();
+            .run_json(0);
         let finding = &report["findings"][0];
         assert_eq!(
             finding["id"], "toolchain-pin-not-installed:1.61.0",
@@ -709,11 +651,7 @@ fn a_configured_wrapper_that_is_not_installed_is_reported_and_bypassed() {
         "[build]\nrustc-wrapper = \"sccache\"\n",
     );
     let report = audit_json(&ws, &[], &["--offline"]);
-    let finding = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "rustc-wrapper-missing")
+    let finding = find_by(&report["findings"], "code", "rustc-wrapper-missing")
         .unwrap_or_else(|| panic!("{}", codes(&report).join("\n")));
     assert_eq!(finding["severity"], "error");
     assert_eq!(finding["location"]["path"], ".cargo/config.toml");
@@ -745,11 +683,7 @@ fn a_configured_wrapper_that_is_not_installed_is_reported_and_bypassed() {
 fn a_rust_version_above_the_rustc_in_use_is_an_error_naming_what_cargo_refuses() {
     let ws = TempWorkspace::fixture("rust-version-ahead");
     let report = audit_json(&ws, &[], &["--offline"]);
-    let finding = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "rust-version-unsupported")
+    let finding = find_by(&report["findings"], "code", "rust-version-unsupported")
         .unwrap_or_else(|| panic!("no rust-version finding in {report:#}"));
     assert_eq!(finding["severity"], "error");
     assert_eq!(finding["subject"], "1.99.1");

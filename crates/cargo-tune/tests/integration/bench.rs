@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code, field_strs, find_by};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
@@ -14,25 +14,35 @@ fn cli(ws: &TempWorkspace) -> CargoTuneCli {
     CargoTuneCli::new(BIN, ws.root())
 }
 
-/// Sets an old mtime so that a restore to "now" could not pass by accident.
-fn age(path: &Path) -> SystemTime {
-    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+/// The showcase workspace, its edited file given an old mtime so that a restore to "now" could
+/// not pass by accident, and that file's bytes and mtime as a run must leave them.
+fn showcase_aged() -> (TempWorkspace, Touched) {
+    let ws = TempWorkspace::fixture("showcase");
+    let original = ws.read(TOUCHED);
+    let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
     std::fs::File::options()
         .write(true)
-        .open(path)
+        .open(ws.path(TOUCHED))
         .unwrap()
-        .set_times(std::fs::FileTimes::new().set_modified(old))
+        .set_times(std::fs::FileTimes::new().set_modified(mtime))
         .unwrap();
-    old
+    (ws, Touched { original, mtime })
 }
 
-fn assert_restored(ws: &TempWorkspace, original: &str, mtime: SystemTime) {
-    assert_eq!(ws.read(TOUCHED), original, "bytes restored");
-    let now = std::fs::metadata(ws.path(TOUCHED))
-        .unwrap()
-        .modified()
-        .unwrap();
-    assert_eq!(now, mtime, "mtime restored");
+struct Touched {
+    original: String,
+    mtime: SystemTime,
+}
+
+impl Touched {
+    fn assert_restored(&self, ws: &TempWorkspace) {
+        assert_eq!(ws.read(TOUCHED), self.original, "bytes restored");
+        let now = std::fs::metadata(ws.path(TOUCHED))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(now, self.mtime, "mtime restored");
+    }
 }
 
 /// The JSON with every measured number, path, toolchain string and timing-dependent verdict
@@ -71,9 +81,7 @@ pub(crate) fn shape(value: &Value, root: &str, key: &str) -> Value {
 
 #[test]
 fn bench_reports_every_metric_restores_the_edit_and_appends_history() {
-    let ws = TempWorkspace::fixture("showcase");
-    let original = ws.read(TOUCHED);
-    let mtime = age(&ws.path(TOUCHED));
+    let (ws, touched) = showcase_aged();
     let run = cli(&ws)
         .args([
             "bench",
@@ -87,7 +95,7 @@ fn bench_reports_every_metric_restores_the_edit_and_appends_history() {
         .run()
         .assert_code(0);
     let json = run.json();
-    assert_restored(&ws, &original, mtime);
+    touched.assert_restored(&ws);
     assert_eq!(json["command"], "bench");
     assert_eq!(json["variants"][0]["name"], "baseline");
     let scenarios = json["scenarios"].as_array().unwrap();
@@ -141,9 +149,7 @@ fn bench_reports_every_metric_restores_the_edit_and_appends_history() {
 
 #[test]
 fn try_a_profile_override_compares_interleaved_pairs() {
-    let ws = TempWorkspace::fixture("showcase");
-    let original = ws.read(TOUCHED);
-    let mtime = age(&ws.path(TOUCHED));
+    let (ws, touched) = showcase_aged();
     let run = cli(&ws)
         .args([
             "try",
@@ -158,7 +164,7 @@ fn try_a_profile_override_compares_interleaved_pairs() {
         .run()
         .assert_code(0);
     let json = run.json();
-    assert_restored(&ws, &original, mtime);
+    touched.assert_restored(&ws);
     assert_eq!(json["command"], "try");
     assert_eq!(json["variants"][0]["name"], "baseline");
     assert_eq!(json["variants"][0]["config"], serde_json::json!([]));
@@ -243,9 +249,7 @@ fn try_a_finding_code_measures_the_audits_suggested_change() {
     let ws = TempWorkspace::fixture("showcase");
     let json = cli(&ws)
         .line("try debuginfo-in-dev incremental-in-release --scenario dev-clean --runs 1 --format json --no-history")
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert_eq!(
         json["variants"][1]["changes"],
         serde_json::json!(["debuginfo-in-dev", "incremental-in-release"])
@@ -289,9 +293,7 @@ fn package_selection_builds_and_edits_only_the_named_member() {
     let ws = TempWorkspace::fixture("showcase");
     let json = cli(&ws)
         .line("bench -p legacy-fmt --scenario dev-incremental --runs 1 --format json --no-history")
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert_eq!(
         json["context"]["packages"],
         serde_json::json!(["legacy-fmt"])
@@ -347,26 +349,19 @@ fn a_failing_variant_is_reported_with_cargos_last_lines_and_exit_101() {
 
 #[test]
 fn ctrl_c_restores_the_edited_file_and_records_nothing() {
-    let ws = TempWorkspace::fixture("showcase");
-    let original = ws.read(TOUCHED);
-    let mtime = age(&ws.path(TOUCHED));
+    let (ws, touched) = showcase_aged();
     let output = cli(&ws)
         .line("bench --scenario dev-incremental --runs 50 --format json")
         // Once a measured build of the edited file is under way.
         .interrupt_when(Duration::from_secs(120), || {
             ws.read(TOUCHED).starts_with("// cargo-tune edit 2")
         });
-    assert_eq!(
-        output.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit_code(&output, 130);
     assert!(output.stdout.is_empty(), "no report for an interrupted run");
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("crates/app/src/main.rs was restored")
     );
-    assert_restored(&ws, &original, mtime);
+    touched.assert_restored(&ws);
     assert!(!ws.path("target/cargo-tune/history.jsonl").exists());
 }
 
@@ -505,15 +500,8 @@ fn try_several_candidates_interleaves_them_in_rotated_rounds() {
     let ws = TempWorkspace::fixture("showcase");
     let json = cli(&ws)
         .line("try debug=0 --vs deps-debug=false+codegen-units=4 --vs debuginfo-in-dev:dev --scenario dev-incremental --runs 2 --format json --no-history")
-        .run()
-        .assert_code(0)
-        .json();
-    let names: Vec<&str> = json["variants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["name"].as_str().unwrap())
-        .collect();
+        .run_json(0);
+    let names = field_strs(&json["variants"], "name");
     assert_eq!(
         names,
         ["baseline", "candidate-1", "candidate-2", "candidate-3"]
@@ -531,12 +519,7 @@ fn try_several_candidates_interleaves_them_in_rotated_rounds() {
     );
     // The id expands to what the audit suggests for that finding.
     let audit = cli(&ws).args(["audit", "--format", "json"]).run().json();
-    let finding = audit["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "debuginfo-in-dev:dev")
-        .unwrap();
+    let finding = find_by(&audit["findings"], "id", "debuginfo-in-dev:dev").unwrap();
     assert_eq!(
         json["variants"][3]["expanded"].as_array().unwrap().len(),
         finding["suggestions"].as_array().unwrap().len()
@@ -678,9 +661,7 @@ fn an_incremental_warm_up_adopts_the_clean_build_of_the_same_command() {
             cargo_tune_test_support::toolchain_bin_dir().join("rustc"),
         )
         .env("RUSTC_CALLS", &log)
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     let compilations = |scenario: &str| {
         std::fs::read_to_string(&log)
             .unwrap()

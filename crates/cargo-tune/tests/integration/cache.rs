@@ -15,7 +15,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, fake_tools, require_tool};
+use cargo_tune_test_support::{
+    CargoTuneCli, TempWorkspace, assert_exit_code, cargo, fake_tools, find_by, require_tool,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 const PASSWORD: &str = "hunter2-cache";
@@ -165,11 +167,7 @@ fn library_units(ws: &TempWorkspace) -> u64 {
 }
 
 fn build<'a>(report: &'a serde_json::Value, label: &str) -> &'a serde_json::Value {
-    report["builds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["label"] == label)
+    find_by(&report["builds"], "label", label)
         .unwrap_or_else(|| panic!("no {label} build in {report}"))
 }
 
@@ -369,11 +367,7 @@ fn an_unknown_backend_is_a_usage_error() {
 /// Per variant of the `ci-warm` scenario of a `try` report: (units rebuilt, units total) of
 /// each measured run.
 fn ci_warm_units(report: &serde_json::Value) -> Vec<(String, Vec<(u64, u64)>)> {
-    let scenario = report["scenarios"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["scenario"] == "ci-warm")
+    let scenario = find_by(&report["scenarios"], "scenario", "ci-warm")
         .unwrap_or_else(|| panic!("no ci-warm scenario: {report}"));
     scenario["variants"]
         .as_array()
@@ -509,9 +503,7 @@ fn ci_warm_charges_the_restore_of_a_cache_at_the_bandwidth_given() {
     // building everything from scratch.
     let report = cli(&ws)
         .line("try --offline --scenario ci-warm --runs 2 --cache-bandwidth 1KB/s --format json target-cache")
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+        .run_json(exit_codes::OK);
     let c = &report["scenarios"][0]["comparisons"][0];
     assert!(c["ratio"].as_f64().unwrap() > 10.0, "{c}");
     assert_eq!(c["verdict"], "slower", "{c}");
@@ -562,11 +554,6 @@ fn ctrl_c_during_a_ci_warm_run_stops_the_private_sccache_server() {
             !sccache_processes_with(&needle).is_empty()
                 && std::fs::read_dir(&cache).is_ok_and(|d| d.count() > 0)
         });
-    assert_eq!(
-        output.status.code(),
-        Some(exit_codes::INTERRUPTED),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit_code(&output, exit_codes::INTERRUPTED);
     assert_no_server_with(&needle, "the private server outlived Ctrl-C");
 }

@@ -53,9 +53,7 @@ fn name_version(id: &str) -> String {
 fn audit(root: &Path) -> serde_json::Value {
     CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), root)
         .args(["audit", "--format", "json", "--locked", "--offline"])
-        .run()
-        .assert_code(0)
-        .json()
+        .run_json(0)
 }
 
 /// Every package version the audit says is compiled twice: its own `compiled-twice` finding, or
@@ -260,9 +258,7 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
     let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
         .env("CARGO", &fake)
         .args(["audit", "--format", "json", "--locked", "--offline"])
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert_eq!(report["unit_graph"]["source"], "resolve-model");
     assert!(
         report["unit_graph"]["unavailable"]
@@ -321,9 +317,7 @@ fn try_measures_the_profile_fix_as_a_config_override() {
     let ws = TempWorkspace::fixture("twice-panic-abort");
     let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
         .line("try compiled-twice --runs 1 --scenario dev-clean --offline --format json")
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert_eq!(
         report["variants"][1]["config"],
         serde_json::json!(["profile.dev.panic=\"unwind\""])
@@ -432,9 +426,7 @@ impl LoggedAudits {
             .env("CARGO", &self.wrapper)
             .args(["audit", "--format", "json", "--offline"])
             .args(args)
-            .run()
-            .assert_code(0)
-            .json();
+            .run_json(0);
         let calls = std::fs::read_to_string(&self.log).unwrap_or_default();
         let mut graphs: Vec<String> = calls
             .lines()

@@ -185,9 +185,7 @@ fn audit_says_what_to_run_next_and_markdown_keeps_help_and_ids() {
     let ws = TempWorkspace::fixture("showcase");
     let json = cli(&ws)
         .args(["audit", "--offline", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     let human = cli(&ws)
         .args(["audit", "--offline"])
         .run()

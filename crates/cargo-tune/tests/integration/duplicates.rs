@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, scrub_env};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, find_by, scrub_env};
 
 /// What `cargo tree -d --workspace` lists: names with two or more distinct versions, and names
 /// of which one version is listed twice (built with other features for build scripts and
@@ -105,9 +105,7 @@ fn compiled_twice(root: &Path) -> BTreeSet<String> {
 fn audit_json(root: &Path) -> serde_json::Value {
     CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), root)
         .args(["audit", "--format", "json", "--locked"])
-        .run()
-        .assert_code(0)
-        .json()
+        .run_json(0)
 }
 
 fn subjects(report: &serde_json::Value, code: &str) -> BTreeSet<String> {
@@ -308,11 +306,7 @@ fn one_version_from_two_sources_is_its_own_finding() {
         subjects(&report, "duplicate-version").is_empty(),
         "{report}"
     );
-    let finding = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "duplicate-source")
+    let finding = find_by(&report["findings"], "code", "duplicate-source")
         .expect("a duplicate-source finding");
     assert_eq!(finding["subject"], "leaf@0.1.0");
     let help = finding["suggestions"][0]["summary"].as_str().unwrap();

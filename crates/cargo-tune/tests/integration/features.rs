@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, cargo, require_tool, scrub_env, unit_graph_of,
+    CargoTuneCli, TempWorkspace, assert_exit_code, cargo, cargo_with_env, find_by, require_tool,
+    unit_graph_of,
 };
 use serde_json::Value;
 
@@ -31,7 +32,7 @@ fn features(ws: &TempWorkspace, args: &[&str]) -> CargoTuneCli {
 fn report(ws: &TempWorkspace, args: &[&str]) -> Value {
     let mut all = vec!["--format", "json"];
     all.extend_from_slice(args);
-    features(ws, &all).run().assert_code(exit_codes::OK).json()
+    features(ws, &all).run_json(exit_codes::OK)
 }
 
 fn flags(set: &Value) -> Vec<String> {
@@ -180,21 +181,9 @@ fn every_set_agrees_with_cargo_run_with_the_same_flags() {
 
 /// `cargo build --message-format=json` in `target`: whether every unit was fresh.
 fn build_all_fresh(root: &Path, target: &Path, flags: &[String]) -> bool {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    scrub_env(&mut cmd);
-    let out = cmd
-        .args(["build", "--offline", "--message-format=json"])
-        .args(flags)
-        .env("CARGO_TARGET_DIR", target)
-        .current_dir(root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
+    let mut args = vec!["build", "--offline", "--message-format=json"];
+    args.extend(flags.iter().map(String::as_str));
+    cargo_with_env(root, &args, &[("CARGO_TARGET_DIR", target.as_os_str())])
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|m| m["reason"] == "compiler-artifact")
@@ -301,9 +290,7 @@ fn the_model_of_cargo_hack_lists_what_cargo_hack_lists() {
     dirs.extend(without);
     let modelled = features(&ws, &["--format", "json"])
         .env("PATH", std::env::join_paths(dirs).unwrap())
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+        .run_json(exit_codes::OK);
     for list in ["each_feature", "powerset"] {
         let (a, b) = (&r["matrix"][list], &modelled["matrix"][list]);
         assert!(b["source"].as_str().unwrap().contains("model"), "{b}");
@@ -398,15 +385,7 @@ fn measured_sets_sit_beside_their_predictions_and_ctrl_c_leaves_nothing() {
         &ws,
         &["--measure", "app:no-default", "app:@dev", "app:default"],
     );
-    let set = |id: &str| {
-        r["sets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let set = |id: &str| find_by(&r["sets"], "id", id).unwrap().clone();
     for id in ["app:no-default", "app:@dev", "app:default"] {
         let s = set(id);
         assert!(s["predicted_s"].as_f64().unwrap() > 0.0, "{s}");
@@ -432,9 +411,7 @@ fn measured_sets_sit_beside_their_predictions_and_ctrl_c_leaves_nothing() {
     // The report page draws the saved document: a bar per measured set, the matrix.
     let page = CargoTuneCli::new(BIN, ws.root())
         .args(["report", "--offline", "--format", "json"])
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+        .run_json(exit_codes::OK);
     assert_eq!(page["features"]["sets"], r["sets"]);
     CargoTuneCli::new(BIN, ws.root())
         .args(["report", "--offline"])
@@ -452,12 +429,7 @@ fn measured_sets_sit_beside_their_predictions_and_ctrl_c_leaves_nothing() {
         .interrupt_when(Duration::from_secs(120), || {
             features_dir.join("check").is_dir()
         });
-    assert_eq!(
-        out.status.code(),
-        Some(exit_codes::INTERRUPTED),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit_code(&out, exit_codes::INTERRUPTED);
     for scenario in ["check", "dev-clean"] {
         let dir = features_dir.join(scenario).join("app_all-features");
         assert!(!dir.exists(), "{} left behind", dir.display());

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
@@ -140,9 +140,7 @@ time = "10m"
     );
     let json = cli(&ws)
         .args(["guard", "--format", "json", "--no-history"])
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+        .run_json(exit_codes::OK);
     let regression = slos(&json)
         .iter()
         .find(|r| r["limit"]["kind"] == "regression")
@@ -300,12 +298,7 @@ fn ctrl_c_restores_the_edited_file_and_writes_no_baseline() {
         .interrupt_when(Duration::from_secs(120), || {
             ws.read(TOUCHED).starts_with("// cargo-tune edit 2")
         });
-    assert_eq!(
-        output.status.code(),
-        Some(exit_codes::INTERRUPTED),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit_code(&output, exit_codes::INTERRUPTED);
     assert!(output.stdout.is_empty());
     assert_eq!(ws.read(TOUCHED), original);
     assert!(!ws.path("tune-baseline.json").exists());

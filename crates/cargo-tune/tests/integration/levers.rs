@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, scrub_env};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, find_by, scrub_env};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
@@ -22,12 +22,12 @@ fn cli(ws: &TempWorkspace) -> CargoTuneCli {
 }
 
 fn candidate_failure(report: &Value) -> Option<String> {
-    report["scenarios"][0]["variants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["variant"] == "candidate-1")
-        .and_then(|v| v["failure"]["status"].as_str().map(str::to_owned))
+    find_by(
+        &report["scenarios"][0]["variants"],
+        "variant",
+        "candidate-1",
+    )
+    .and_then(|v| v["failure"]["status"].as_str().map(str::to_owned))
 }
 
 #[test]
@@ -35,9 +35,7 @@ fn hint_mostly_unused_is_verified_from_cargo_and_refused_when_cargo_ignores_it()
     let ws = TempWorkspace::fixture("levers");
     let report = cli(&ws)
         .line("try hint-mostly-unused=api --scenario dev-clean --runs 1 --format json")
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert_eq!(candidate_failure(&report), None, "{report:#}");
     let candidate = &report["variants"][1];
     assert!(
@@ -96,9 +94,7 @@ fn a_dylib_facade_is_measured_and_its_binary_runs_with_the_documented_library_pa
     let ws = TempWorkspace::fixture("levers");
     let report = cli(&ws)
         .line("try dylib=api --scenario dev-incremental --runs 1 --format json")
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert_eq!(candidate_failure(&report), None, "{report:#}");
     let notes = report["variants"][1]["notes"][0].as_str().unwrap();
     assert!(notes.contains("LD_LIBRARY_PATH"), "{notes}");
@@ -225,33 +221,17 @@ fn apply_writes_a_dylib_facade_only_behind_the_named_feature() {
 #[test]
 fn a_timings_run_makes_audit_suggest_the_hint_for_a_large_crate_the_binary_barely_uses() {
     let ws = TempWorkspace::fixture("levers");
-    let timings = cli(&ws)
-        .line("timings --format json")
-        .run()
-        .assert_code(0)
-        .json();
+    let timings = cli(&ws).line("timings --format json").run_json(0);
     let app = &timings["binaries"][0];
     assert_eq!(app["target"], "app");
-    let api_bytes = app["by_crate"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["crate_name"] == "api")
-        .map_or(0, |c| c["bytes"].as_u64().unwrap());
+    let api_bytes =
+        find_by(&app["by_crate"], "crate_name", "api").map_or(0, |c| c["bytes"].as_u64().unwrap());
     assert!(
         api_bytes * 50 < app["bytes"].as_u64().unwrap(),
         "two of 400 functions: {app:#}"
     );
-    let audit = cli(&ws)
-        .line("audit --costs --format json")
-        .run()
-        .assert_code(0)
-        .json();
-    let heavy = audit["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "heavy-dependency:api")
+    let audit = cli(&ws).line("audit --costs --format json").run_json(0);
+    let heavy = find_by(&audit["findings"], "id", "heavy-dependency:api")
         .unwrap_or_else(|| panic!("{audit:#}"));
     let kinds: Vec<&str> = heavy["suggestions"]
         .as_array()

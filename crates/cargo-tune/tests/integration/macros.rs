@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, scrub_env};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, find_by, scrub_env};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
@@ -135,20 +135,10 @@ fn macro_counts_match_rustc_and_times_fit_in_the_expansion_pass() {
         .unwrap();
     assert_eq!(area["proc_macro"], "shapes-derive");
     assert_eq!(area["uses"], 6);
-    let println = m["top"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "println!")
-        .unwrap();
+    let println = find_by(&m["top"], "name", "println!").unwrap();
     assert!(println.get("proc_macro").is_none(), "{println}");
     for name in ["#[derive(Named)]", "#[traced]"] {
-        let t = m["top"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["name"] == name)
-            .unwrap();
+        let t = find_by(&m["top"], "name", name).unwrap();
         assert_eq!(t["callers"], serde_json::json!(["app", "shapes"]), "{t}");
         assert_eq!(t["proc_macro"], "shapes-derive");
     }
@@ -179,12 +169,7 @@ fn macro_counts_match_rustc_and_times_fit_in_the_expansion_pass() {
         crates["shapes"]
     );
     // The proc-macro stack gains what its macros cost where they are called.
-    let stack = report["proc_macro_stacks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["label"] == "shapes-derive 0.1.0")
-        .unwrap();
+    let stack = find_by(&report["proc_macro_stacks"], "label", "shapes-derive 0.1.0").unwrap();
     let expansion = &stack["cost"]["expansion"];
     let uses: u64 = crates
         .values()

@@ -9,7 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, fake_tools, toolchain_bin_dir};
+use cargo_tune_test_support::{
+    CargoTuneCli, TempWorkspace, fake_tools, find_by, toolchain_bin_dir,
+};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
@@ -86,9 +88,7 @@ fn try_threads_builds_with_nightly_and_passes_z_threads_to_rustc() {
     let ws = TempWorkspace::fixture("showcase");
     let json = CargoTuneCli::new(BIN, ws.root())
         .line("try threads=2 --vs nightly --scenario check --runs 1 --format json")
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     let variants = json["variants"].as_array().unwrap();
     assert!(variants[0].get("toolchain").is_none(), "{}", variants[0]);
     let nightly = rustc_version("nightly");
@@ -243,11 +243,7 @@ fn apply_refuses_a_nightly_only_change_and_says_how_to_use_it() {
 }
 
 fn nightly_finding(report: &Value) -> &Value {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "nightly-toolchain")
+    find_by(&report["findings"], "code", "nightly-toolchain")
         .unwrap_or_else(|| panic!("no nightly-toolchain finding: {report}"))
 }
 
@@ -259,10 +255,7 @@ fn audit(ws: &TempWorkspace, rustup_home: Option<&Path>) -> Value {
     if let Some(home) = rustup_home {
         cli = cli.env("RUSTUP_HOME", home);
     }
-    cli.args(["audit", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json()
+    cli.args(["audit", "--format", "json"]).run_json(0)
 }
 
 #[test]

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, fake_tools, require_tool as require, toolchain_bin_dir,
+    CargoTuneCli, TempWorkspace, assert_exit_code, fake_tools, require_tool as require,
+    toolchain_bin_dir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
@@ -25,6 +26,14 @@ fn cli(ws: &TempWorkspace) -> CargoTuneCli {
 
 fn work_dir(ws: &TempWorkspace) -> PathBuf {
     ws.path("target/cargo-tune/pgo/interp")
+}
+
+#[track_caller]
+fn assert_no_partial_profile(ws: &TempWorkspace) {
+    assert!(
+        !work_dir(ws).join("profiles").exists(),
+        "a partial profile was kept"
+    );
 }
 
 /// Processes whose executable lies under `root`: the workload binaries of a run.
@@ -162,10 +171,7 @@ fn a_failing_workload_is_an_error_and_leaves_no_profile() {
         err.contains("must make the binary exit successfully"),
         "{err}"
     );
-    assert!(
-        !work_dir(&ws).join("profiles").exists(),
-        "a partial profile was kept"
-    );
+    assert_no_partial_profile(&ws);
     assert!(!work_dir(&ws).join("merged.profdata").exists());
     assert!(run.stdout().is_empty());
 }
@@ -185,10 +191,7 @@ fn a_workload_past_the_timeout_is_stopped_with_everything_it_started() {
         "{err}"
     );
     assert!(err.contains("raise --timeout"), "{err}");
-    assert!(
-        !work_dir(&ws).join("profiles").exists(),
-        "a partial profile was kept"
-    );
+    assert_no_partial_profile(&ws);
     assert!(started.elapsed() < Duration::from_secs(600));
     let left = processes_under(ws.root());
     assert!(left.is_empty(), "still running: {left:?}");
@@ -222,18 +225,10 @@ fn ctrl_c_during_training_stops_the_workload_and_exits_130() {
         .unwrap();
     assert!(sent.success());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(exit_codes::INTERRUPTED),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit_code(&out, exit_codes::INTERRUPTED);
     let left = processes_under(ws.root());
     assert!(left.is_empty(), "still running: {left:?}");
-    assert!(
-        !work_dir(&ws).join("profiles").exists(),
-        "a partial profile was kept"
-    );
+    assert_no_partial_profile(&ws);
 }
 
 #[test]

@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo};
+use cargo_tune_test_support::{
+    CargoTuneCli, TempWorkspace, assert_exit_code, cargo, field_strs, find_by,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 const TOUCHED: &str = "crates/app/src/main.rs";
@@ -52,9 +54,7 @@ fn apply_as_steps(ws: &TempWorkspace, ids: &[&str]) -> serde_json::Value {
             "--format",
             "json",
         ])
-        .run()
-        .assert_code(0)
-        .json()
+        .run_json(0)
 }
 
 /// The root manifest, parsed.
@@ -207,31 +207,21 @@ fn a_record_from_another_toolchain_or_not_a_record_is_refused() {
     let manifest = std::fs::read(ws.path("Cargo.toml")).unwrap();
     let hash = cargo_tune_core::plan::record::content_hash;
     let record = cargo_tune_schema::PlanRecord {
-        format_version: cargo_tune_schema::PLAN_FORMAT_VERSION,
-        tool: cargo_tune_schema::ToolInfo::current("0.0.0"),
-        goal: cargo_tune_schema::Goal::Dev,
-        partial: false,
-        end: cargo_tune_schema::PlanEnd::Converged,
-        fingerprint: cargo_tune_schema::Fingerprint {
-            rustc: "1.70.0".to_owned(),
-            host: "x86_64-unknown-linux-gnu".to_owned(),
-            commit: None,
-            lockfile: Some(hash(&lock)),
-            root_manifest: hash(&manifest),
-        },
-        scenarios: vec!["dev-clean".to_owned()],
-        runs: 2,
-        budget_s: 60,
         elapsed_s: 1,
-        evidence: Default::default(),
-        candidates: Vec::new(),
-        stages: Vec::new(),
-        steps: Vec::new(),
-        confirmation: None,
-        rejected: Vec::new(),
-        unmeasured: Vec::new(),
-        ci: None,
-        release: None,
+        ..cargo_tune_schema::PlanRecord::new(
+            "0.0.0",
+            cargo_tune_schema::Goal::Dev,
+            cargo_tune_schema::Fingerprint {
+                rustc: "1.70.0".to_owned(),
+                host: "x86_64-unknown-linux-gnu".to_owned(),
+                commit: None,
+                lockfile: Some(hash(&lock)),
+                root_manifest: hash(&manifest),
+            },
+            vec!["dev-clean".to_owned()],
+            2,
+            60,
+        )
     };
     ws.write(RECORD, &cargo_tune_core::plan::record::to_toml(&record));
     let run = cli(&ws)
@@ -301,12 +291,7 @@ fn ctrl_c_mid_search_keeps_a_partial_record_and_restores_the_edited_file() {
                 })
             })
         });
-    assert_eq!(
-        output.status.code(),
-        Some(exit_codes::INTERRUPTED),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit_code(&output, exit_codes::INTERRUPTED);
     assert!(output.stdout.is_empty());
     assert_eq!(ws.read(TOUCHED), original);
     let doc = record(&ws);
@@ -363,9 +348,7 @@ fn dev_plan_races_the_predicted_candidates_and_doubles_the_runs_of_its_leaders()
     let ws = TempWorkspace::fixture("timings");
     let json = cli(&ws)
         .line("plan --goal dev --runs 1 --follow-ups 1 --budget 30m --format json")
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert_eq!(
         json["scenarios"],
         serde_json::json!(["dev-clean", "dev-incremental"])
@@ -397,12 +380,7 @@ fn dev_plan_races_the_predicted_candidates_and_doubles_the_runs_of_its_leaders()
     let stages = json["stages"].as_array().unwrap();
     assert!(!stages.is_empty() && stages.len() <= 2, "{stages:?}");
     let runs_of = |stage: &serde_json::Value, scenario: &str| -> u64 {
-        stage["runs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["scenario"] == scenario)
-            .map_or(0, |r| r["runs"].as_u64().unwrap())
+        find_by(&stage["runs"], "scenario", scenario).map_or(0, |r| r["runs"].as_u64().unwrap())
     };
     assert_eq!(runs_of(&stages[0], "dev-clean"), 1);
     assert_eq!(runs_of(&stages[0], "dev-incremental"), 1);
@@ -415,12 +393,7 @@ fn dev_plan_races_the_predicted_candidates_and_doubles_the_runs_of_its_leaders()
         assert!(leaders.iter().all(|l| first.contains(l)));
         // Of the alternatives of one slot, at most half (rounded up) went on.
         let slot = |id: &String| {
-            json["candidates"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["id"] == id.as_str())
-                .unwrap()["slot"]
+            find_by(&json["candidates"], "id", id.as_str()).unwrap()["slot"]
                 .as_str()
                 .unwrap()
                 .to_owned()
@@ -477,16 +450,9 @@ fn plan_goal_ci_records_its_cache_layers_and_apply_leaves_them_to_ci() {
     let manifest_before = ws.read("Cargo.toml");
     let json = cli(&ws)
         .line("plan --goal ci --offline --runs 3 --budget 20m --format json")
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     assert_eq!(json["scenarios"], serde_json::json!(["ci-warm"]));
-    let ids: Vec<&str> = json["candidates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let ids = field_strs(&json["candidates"], "id");
     for layer in [
         "ci-target-cache",
         "ci-target-cache-deps",
@@ -521,12 +487,7 @@ fn plan_goal_ci_records_its_cache_layers_and_apply_leaves_them_to_ci() {
             assert_eq!(m["scenario"], "ci-warm", "{d}");
         }
     }
-    let steps: Vec<&str> = json["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["candidate"].as_str().unwrap())
-        .collect();
+    let steps = field_strs(&json["steps"], "candidate");
     let ci = &json["ci"];
     let env = strs_json(&ci["env"]);
     let actions = ci["github_actions"].as_str().unwrap_or_default();

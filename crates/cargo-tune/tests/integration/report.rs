@@ -76,31 +76,23 @@ fn plan_record(scenario: &str) -> PlanRecord {
         measured: Vec::new(),
     };
     PlanRecord {
-        format_version: cargo_tune_schema::PLAN_FORMAT_VERSION,
-        tool: cargo_tune_schema::ToolInfo::current("0.0.0"),
-        goal: cargo_tune_schema::Goal::Dev,
-        partial: false,
-        end: cargo_tune_schema::PlanEnd::Converged,
-        fingerprint: cargo_tune_schema::Fingerprint {
-            rustc: "1.95.0".to_owned(),
-            host: "x86_64-unknown-linux-gnu".to_owned(),
-            commit: None,
-            lockfile: None,
-            root_manifest: "0".to_owned(),
-        },
-        scenarios: vec![scenario.to_owned()],
-        runs: 3,
-        budget_s: 60,
         elapsed_s: 10,
-        evidence: Default::default(),
         candidates: vec![candidate("dev-debug-0"), candidate("linker-mold")],
-        stages: Vec::new(),
         steps: vec![step("dev-debug-0", 0.8), step("linker-mold", 0.9)],
-        confirmation: None,
-        rejected: Vec::new(),
-        unmeasured: Vec::new(),
-        ci: None,
-        release: None,
+        ..PlanRecord::new(
+            "0.0.0",
+            cargo_tune_schema::Goal::Dev,
+            cargo_tune_schema::Fingerprint {
+                rustc: "1.95.0".to_owned(),
+                host: "x86_64-unknown-linux-gnu".to_owned(),
+                commit: None,
+                lockfile: None,
+                root_manifest: "0".to_owned(),
+            },
+            vec![scenario.to_owned()],
+            3,
+            60,
+        )
     }
 }
 
@@ -274,9 +266,7 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
     // one costed.
     let audit = cli(&ws)
         .args(["audit", "--costs", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     // (id, costed at more than nothing): a finding whose units the timed build did not compile
     // is costed at zero, and gets no bar.
     let ids = |findings: &serde_json::Value| -> Vec<(String, bool)> {
@@ -293,11 +283,7 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
             })
             .collect()
     };
-    let report = cli(&ws)
-        .args(["report", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+    let report = cli(&ws).args(["report", "--format", "json"]).run_json(0);
     assert_eq!(ids(&report["audit"]["findings"]), ids(&audit["findings"]));
     let costed = ids(&audit["findings"]).iter().filter(|(_, c)| *c).count();
     // The duplicate `fmt`'s older version is compiled in this build, so at least it costs.
@@ -356,11 +342,7 @@ fn sections_without_data_say_which_command_fills_them_and_paths_are_escaped() {
     assert!(dom.contains("ws &lt;img src=x onerror=alert(1)&gt; &amp; \"'"));
 
     // The JSON is the document the page draws: nothing read, everything said absent.
-    let json = cli(&ws)
-        .args(["report", "--format", "json"])
-        .run()
-        .assert_code(0)
-        .json();
+    let json = cli(&ws).args(["report", "--format", "json"]).run_json(0);
     assert_eq!(json["format_version"], cargo_tune_schema::FORMAT_VERSION);
     let states: Vec<(&str, &str)> = json["inputs"]
         .as_array()

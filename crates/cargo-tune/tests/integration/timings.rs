@@ -13,7 +13,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, scrub_env};
+use cargo_tune_test_support::{
+    CargoTuneCli, TempWorkspace, assert_exit_code, cargo_with_env, find_by,
+};
 use serde_json::Value;
 
 use crate::browser;
@@ -37,20 +39,15 @@ fn unit_data(html: &str) -> Vec<Value> {
 
 /// `cargo build --unit-graph` of the fixture, as cargo prints it.
 fn unit_graph(root: &Path) -> Value {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    scrub_env(&mut cmd);
-    let out = cmd
-        .args("build --workspace --unit-graph -Z unstable-options".split_whitespace())
-        .env("RUSTC_BOOTSTRAP", "1")
-        .current_dir(root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let args: Vec<&str> = "build --workspace --unit-graph -Z unstable-options"
+        .split_whitespace()
+        .collect();
+    serde_json::from_str(&cargo_with_env(
+        root,
+        &args,
+        &[("RUSTC_BOOTSTRAP", "1".as_ref())],
+    ))
+    .unwrap()
 }
 
 /// `cli(ws)` with every cargo call going through a `$CARGO` that logs its nice value and
@@ -313,11 +310,7 @@ fn audit_costs_ranks_findings_by_what_their_units_took() {
         .filter(|u| u["name"] == "fmt" && u["version"] == "1.0.0")
         .map(|u| f(&u["duration_s"]))
         .sum();
-    let costed = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "duplicate-version:fmt")
+    let costed = find_by(&report["findings"], "id", "duplicate-version:fmt")
         .expect("the duplicate is costed");
     assert!((f(&costed["cost"]["cpu_s"]) - fmt_old).abs() < 0.002);
     // One run has no spread to call anything noise.
@@ -333,9 +326,7 @@ fn audit_costs_ranks_findings_by_what_their_units_took() {
             "--format",
             "json",
         ])
-        .run()
-        .assert_code(0)
-        .json();
+        .run_json(0);
     let first = &audit["findings"][0];
     assert_eq!(first["id"], "duplicate-version:fmt");
     assert_eq!(first["cost"], costed["cost"]);
@@ -485,12 +476,7 @@ fn ctrl_c_leaves_nothing_behind() {
         .args(["timings", "--runs", "50", "-o", json.to_str().unwrap()])
         .args(["--svg", svg.to_str().unwrap()])
         .interrupt_when(Duration::from_secs(120), || dir.join("debug").exists());
-    assert_eq!(
-        output.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit_code(&output, 130);
     assert!(output.stdout.is_empty());
     assert!(!json.exists() && !svg.exists(), "no report written");
     assert!(!dir.exists(), "the half-built target directory is removed");

@@ -7,6 +7,8 @@ use std::path::Path;
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, require_tool as require};
 
+use crate::apply::undo_offline;
+
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 
 fn cli(ws: &TempWorkspace) -> CargoTuneCli {
@@ -29,9 +31,7 @@ fn try_linker_wild_links_with_wild_and_apply_writes_the_same_flags() {
     let ws = TempWorkspace::fixture("showcase");
     let measured = cli(&ws)
         .line("try linker=wild --scenario dev-incremental --runs 1 --offline --format json")
-        .run()
-        .assert_code(exit_codes::OK)
-        .json();
+        .run_json(exit_codes::OK);
     let try_flags: Vec<String> = measured["variants"][1]["rustflags"]
         .as_array()
         .unwrap()
@@ -109,9 +109,6 @@ fn try_linker_wild_links_with_wild_and_apply_writes_the_same_flags() {
         );
     }
 
-    cli(&ws)
-        .args(["undo", "--offline"])
-        .run()
-        .assert_code(exit_codes::OK);
+    undo_offline(&ws, exit_codes::OK);
     assert!(!ws.path(".cargo/config.toml").exists());
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, field_strs, find_by};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
@@ -32,11 +32,7 @@ fn built(ws: &TempWorkspace, variant: &str, profile_dir: &str) -> PathBuf {
 }
 
 fn outcome<'a>(json: &'a Value, variant: &str) -> &'a Value {
-    json["scenarios"][0]["variants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["variant"] == variant)
+    find_by(&json["scenarios"][0]["variants"], "variant", variant)
         .unwrap_or_else(|| panic!("no outcome of {variant}: {json}"))
 }
 
@@ -215,11 +211,7 @@ fn plan_release_races_run_time_within_the_build_limit_and_records_the_front() {
         .assert_code(exit_codes::OK);
     let record = run.json();
     let rejected = |id: &str| {
-        record["rejected"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["candidate"] == id)
+        find_by(&record["rejected"], "candidate", id)
             .map(|r| r["reason"].as_str().unwrap().to_owned())
     };
     // cargo's release defaults are in effect in the fixture.
@@ -250,12 +242,7 @@ fn plan_release_races_run_time_within_the_build_limit_and_records_the_front() {
         }
     }
     // The choice is the plan's steps, and a point of the front within the limit.
-    let steps: Vec<&str> = record["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["candidate"].as_str().unwrap())
-        .collect();
+    let steps = field_strs(&record["steps"], "candidate");
     assert_eq!(release["chosen"], serde_json::json!(steps));
     if !steps.is_empty() {
         let point = front

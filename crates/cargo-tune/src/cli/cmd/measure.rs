@@ -5,9 +5,16 @@ use std::path::PathBuf;
 use cargo_tune_core::cargo::Invocation;
 use cargo_tune_core::change::{ChangeArg, parse_combined};
 use cargo_tune_core::measure::session::MeasureOptions;
+use cargo_tune_core::measure::session::failures;
 use cargo_tune_core::measure::workload::Workload;
+use cargo_tune_core::vocab::Events;
 use cargo_tune_core::vocab::Failure;
 use cargo_tune_core::vocab::Scenario;
+use cargo_tune_schema::MeasureReport;
+
+use crate::cli::common::{ManifestOptions, OutputOptions, Renderer};
+use crate::errors::ExpectedError;
+use crate::output::{OutputContext, Terminal};
 
 /// Flags of every measuring command.
 #[derive(Debug, Clone, clap::Args)]
@@ -125,4 +132,38 @@ pub(crate) fn parse_scenario(name: &str) -> Result<Scenario, String> {
 /// Parses a candidate argument, one CHANGE or several joined by `+` (clap value parser).
 pub(crate) fn parse_candidate(text: &str) -> Result<Vec<ChangeArg>, String> {
     parse_combined(text).map_err(|e| e.to_string())
+}
+
+/// A command that measures variants of the workspace and reports them (`bench`, `try`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct MeasuringCommand {
+    #[command(flatten)]
+    manifest: ManifestOptions,
+
+    #[command(flatten)]
+    output: OutputOptions,
+
+    #[command(flatten)]
+    measure: MeasureArgs,
+}
+
+impl MeasuringCommand {
+    /// Opens the destination first, measures with `run` (5 runs unless `--runs` says), delivers
+    /// the report, and then fails if any variant failed.
+    pub(crate) fn exec(
+        &self,
+        ctx: &OutputContext,
+        run: impl FnOnce(Invocation, MeasureOptions, &mut dyn Events) -> Result<MeasureReport, Failure>,
+        human: Renderer<MeasureReport>,
+        markdown: Renderer<MeasureReport>,
+    ) -> Result<(), ExpectedError> {
+        let destination = self.output.open()?;
+        let invocation = self.manifest.invocation(ctx)?;
+        let measure = self.measure.options_for(&invocation, 5)?;
+        let report = run(invocation, measure, &mut Terminal::new(ctx))?;
+        self.output
+            .deliver(ctx, destination, &report, human, markdown)?;
+        failures(&report)?;
+        Ok(())
+    }
 }

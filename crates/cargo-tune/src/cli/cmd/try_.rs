@@ -1,12 +1,10 @@
 use cargo_tune_core::change::ChangeArg;
-use cargo_tune_core::measure::session::failures;
 use cargo_tune_core::measure::trial::{self, TryRequest};
 use cargo_tune_core::report::{render_try_human, render_try_markdown};
 
-use super::measure::{MeasureArgs, parse_candidate};
-use crate::cli::common::{ManifestOptions, OutputOptions};
+use super::measure::{MeasuringCommand, parse_candidate};
 use crate::errors::ExpectedError;
-use crate::output::{OutputContext, Terminal};
+use crate::output::OutputContext;
 
 /// `cargo tune try`.
 #[derive(Debug, clap::Args)]
@@ -50,35 +48,28 @@ pub(crate) struct TryArgs {
     vs: Vec<Vec<ChangeArg>>,
 
     #[command(flatten)]
-    manifest: ManifestOptions,
-
-    #[command(flatten)]
-    output: OutputOptions,
-
-    #[command(flatten)]
-    measure: MeasureArgs,
+    command: MeasuringCommand,
 }
 
 impl TryArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
-        let destination = self.output.open()?;
-        let invocation = self.manifest.invocation(ctx)?;
-        let measure = self.measure.options_for(&invocation, 5)?;
-        let request = TryRequest {
-            invocation,
-            candidates: std::iter::once(self.changes.concat())
-                .chain(self.vs.iter().cloned())
-                .collect(),
-            measure,
-        };
-        let report = trial::run(&request, &mut Terminal::new(ctx))?;
-        self.output.deliver(
+        let candidates = std::iter::once(self.changes.concat())
+            .chain(self.vs.iter().cloned())
+            .collect();
+        self.command.exec(
             ctx,
-            destination,
-            &report,
+            |invocation, measure, events| {
+                trial::run(
+                    &TryRequest {
+                        invocation,
+                        candidates,
+                        measure,
+                    },
+                    events,
+                )
+            },
             render_try_human,
             render_try_markdown,
-        )?;
-        failures(&report)
+        )
     }
 }
