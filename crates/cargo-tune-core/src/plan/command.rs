@@ -109,16 +109,45 @@ impl Measurer for Builds<'_> {
         Ok(out)
     }
 
-    fn timings(&mut self, scenario: Scenario, variant: &Variant) -> Result<BuildTimings, String> {
+    fn timings(
+        &mut self,
+        scenario: Scenario,
+        variant: &Variant,
+        builds: usize,
+    ) -> Result<BuildTimings, String> {
         let (_, plan) = self
             .measure_plan(vec![variant.clone()], scenario, 1)
             .map_err(|e| e.render().unwrap_or_default())?;
-        let report = runner::target_dir(&plan.bench_dir, scenario, &variant.name)
-            .join("cargo-timings")
-            .join("cargo-timing.html");
-        let text = std::fs::read_to_string(&report)
-            .map_err(|e| format!("read {}: {e}", report.display()))?;
-        let mut timings = html::parse(&text).map_err(|e| e.to_string())?;
+        let dir =
+            runner::target_dir(&plan.bench_dir, scenario, &variant.name).join("cargo-timings");
+        // cargo keeps every build's report under a name that sorts by its time, beside the
+        // last one's `cargo-timing.html`.
+        let mut reports: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| format!("read {}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("cargo-timing-") && n.ends_with(".html"))
+            })
+            .collect();
+        reports.sort();
+        let last = reports.split_off(reports.len().saturating_sub(builds.max(1)));
+        let last = if last.is_empty() {
+            vec![dir.join("cargo-timing.html")]
+        } else {
+            last
+        };
+        let parsed = last
+            .iter()
+            .map(|report| {
+                let text = std::fs::read_to_string(report)
+                    .map_err(|e| format!("read {}: {e}", report.display()))?;
+                html::parse(&text).map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let mut timings =
+            BuildTimings::median_of(parsed).ok_or_else(|| "no timings report".to_owned())?;
         // The unit graph is unstable: RUSTC_BOOTSTRAP for this one call, which builds nothing.
         let graph = runner::command(&plan, scenario, variant)
             .args(["--unit-graph", "-Z", "unstable-options"])

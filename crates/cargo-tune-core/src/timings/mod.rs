@@ -186,6 +186,67 @@ impl BuildTimings {
         }
     }
 
+    /// Several builds of one scenario as one: the last build's units, each with the median of
+    /// its durations (and of its sections) over the builds that list it. A rebuild takes a
+    /// second or two, and one sample of it can be a fifth off on a busy machine: what is
+    /// predicted from it inherits that, where a median of three does not. `None` without a
+    /// build.
+    pub fn median_of(mut builds: Vec<BuildTimings>) -> Option<BuildTimings> {
+        fn median(mut xs: Vec<f64>) -> Option<f64> {
+            xs.sort_by(f64::total_cmp);
+            let n = xs.len();
+            match n {
+                0 => None,
+                _ if n % 2 == 1 => Some(xs[n / 2]),
+                _ => Some((xs[n / 2 - 1] + xs[n / 2]) / 2.0),
+            }
+        }
+        let mut out = builds.pop()?;
+        // The same package, target and features, counted in order: a package built for the
+        // host and for the target is two units.
+        type Key = (String, String, String, Vec<String>, usize);
+        let keys = |b: &BuildTimings| -> Vec<Key> {
+            let mut seen: HashMap<(String, String, String, Vec<String>), usize> = HashMap::new();
+            b.units
+                .iter()
+                .map(|u| {
+                    let k = (
+                        u.name.clone(),
+                        u.version.clone(),
+                        u.target.clone(),
+                        u.features.clone(),
+                    );
+                    let n = seen.entry(k.clone()).or_default();
+                    *n += 1;
+                    (k.0, k.1, k.2, k.3, *n)
+                })
+                .collect()
+        };
+        let others: Vec<HashMap<Key, &UnitTiming>> = builds
+            .iter()
+            .map(|b| keys(b).into_iter().zip(&b.units).collect())
+            .collect();
+        let wall = median(builds.iter().map(|b| b.wall).chain([out.wall]).collect());
+        for (key, u) in keys(&out).into_iter().zip(&mut out.units) {
+            let mut all: Vec<&UnitTiming> =
+                others.iter().filter_map(|o| o.get(&key).copied()).collect();
+            let own = u.clone();
+            all.push(&own);
+            let pick = |f: &dyn Fn(&UnitTiming) -> Option<f64>| {
+                median(all.iter().filter_map(|x| f(x)).collect())
+            };
+            u.duration_s = pick(&|x| Some(x.duration_s)).unwrap_or(u.duration_s);
+            u.rmeta_s = pick(&|x| x.rmeta_s).or(u.rmeta_s);
+            u.sections = u.sections.map(|s| cargo_tune_schema::UnitSections {
+                frontend_s: pick(&|x| x.sections.map(|s| s.frontend_s)).unwrap_or(s.frontend_s),
+                codegen_s: pick(&|x| x.sections.map(|s| s.codegen_s)).unwrap_or(s.codegen_s),
+                link_s: pick(&|x| x.sections.and_then(|s| s.link_s)),
+            });
+        }
+        out.wall = wall.unwrap_or(out.wall);
+        Some(out)
+    }
+
     /// Without a unit graph, library units of proc-macro packages are proc-macros.
     pub fn mark_proc_macros<'a>(&mut self, packages: impl IntoIterator<Item = (&'a str, String)>) {
         let set: std::collections::HashSet<(&str, String)> = packages.into_iter().collect();
@@ -194,5 +255,55 @@ impl BuildTimings {
                 u.kind = "proc-macro".to_owned();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cargo_tune_schema::UnitSections;
+
+    use super::*;
+    use crate::test_util::{build_timings, unit_timing};
+
+    #[test]
+    fn builds_of_one_scenario_are_one_build_of_median_units() {
+        let build = |lib: f64, bin: f64, link: f64, wall: f64| {
+            let mut b = build_timings(vec![
+                unit_timing(0, lib, Some(lib / 2.0), &[]),
+                UnitTiming {
+                    kind: "bin".to_owned(),
+                    sections: Some(UnitSections {
+                        frontend_s: 0.2,
+                        codegen_s: 0.1,
+                        link_s: Some(link),
+                    }),
+                    ..unit_timing(1, bin, None, &[(0, false)])
+                },
+            ]);
+            b.wall = wall;
+            b
+        };
+        // The middle build is the one a busy moment slowed down.
+        let median = BuildTimings::median_of(vec![
+            build(1.0, 2.0, 0.9, 3.0),
+            build(1.6, 3.1, 1.8, 4.8),
+            build(1.1, 2.2, 1.0, 3.2),
+        ])
+        .unwrap();
+        assert_eq!(median.units.len(), 2);
+        assert_eq!(median.units[0].duration_s, 1.1);
+        assert_eq!(median.units[0].rmeta_s, Some(0.55));
+        assert_eq!(median.units[1].duration_s, 2.2);
+        assert_eq!(median.units[1].sections.unwrap().link_s, Some(1.0));
+        assert_eq!(median.wall, 3.2);
+        // Its deps and order are the last build's.
+        assert_eq!(median.units[1].deps.len(), 1);
+        // A unit only some builds rebuilt is the median of those that did.
+        let mut fresh = build(0.0, 2.4, 1.2, 2.6);
+        fresh.units.remove(0);
+        let median = BuildTimings::median_of(vec![build(1.0, 2.0, 0.9, 3.0), fresh]).unwrap();
+        assert_eq!(median.units.len(), 1);
+        assert!((median.units[0].duration_s - 2.2).abs() < 1e-9);
+        assert!(BuildTimings::median_of(Vec::new()).is_none());
     }
 }
