@@ -765,17 +765,24 @@ impl Search<'_> {
                     .map(|b| (s, b.seconds))
             })
             .collect();
-        let cost_of = |runs: &[(Scenario, usize)]| {
+        // What a look at the composition costs: the baseline, the best step and the
+        // composition each measured with `runs`, a rebuild's warm-up included, except the
+        // clean builds the first look takes from the race (all but the composition's).
+        let cost_of = |runs: &[(Scenario, usize)], look: usize| {
             runs.iter()
-                .filter_map(|(s, r)| {
-                    let seconds = baseline_seconds.iter().find(|(b, _)| b == s)?.1;
-                    Some(seconds * *r as f64)
+                .filter_map(|&(s, r)| {
+                    let seconds = baseline_seconds.iter().find(|(b, _)| *b == s)?.1;
+                    let (builds, variants) = match (s.is_clean(), has_incremental && look == 1) {
+                        (true, true) => (r, 1),
+                        (true, false) => (r, 3),
+                        (false, _) => (r + 1, 3),
+                    };
+                    Some(seconds * (builds * variants) as f64)
                 })
                 .sum::<f64>()
                 * 1.2
         };
-        let each = cost_of(&runs);
-        if each * 3.0 > self.left() {
+        if cost_of(&runs, 1) > self.left() {
             self.measurer.note(&format!(
                 "keeping the best step alone: confirming {} together does not fit what is left of the budget",
                 winners.iter().map(|&i| entered[i].id.as_str()).collect::<Vec<_>>().join(" + ")
@@ -858,7 +865,7 @@ impl Search<'_> {
             if !undecided
                 || looks > self.follow_ups
                 || next.is_empty()
-                || cost_of(&next) * 3.0 > self.left()
+                || cost_of(&next, looks + 1) > self.left()
             {
                 break (against_base, against_best, faster_than_best);
             }
@@ -1169,6 +1176,8 @@ mod tests {
         clock: &'c Cell<f64>,
         timings: Result<BuildTimings, String>,
         measured: RefCell<Vec<Vec<String>>>,
+        /// The clock as each of `measured` started.
+        started: RefCell<Vec<f64>>,
         notes: Vec<String>,
         n: usize,
     }
@@ -1215,6 +1224,7 @@ mod tests {
             self.measured
                 .borrow_mut()
                 .push(variants.iter().map(|v| v.name.clone()).collect());
+            self.started.borrow_mut().push(self.clock.get());
             let mut out = Vec::new();
             for &(scenario, n) in runs {
                 let base = if scenario.is_clean() {
@@ -1351,6 +1361,7 @@ mod tests {
             clock,
             timings: Err("no timings in this test".to_owned()),
             measured: RefCell::new(Vec::new()),
+            started: RefCell::new(Vec::new()),
             notes: Vec::new(),
             n: 0,
         }
@@ -1607,6 +1618,34 @@ mod tests {
         let (_, record) = search_with(&mut f, &ids, 3600.0, None, true);
         let c = record.confirmation.as_ref().expect("a confirmation");
         assert_eq!(c.candidates.len(), 3, "{c:?}");
+    }
+
+    #[test]
+    fn a_confirmation_reckons_only_the_clean_build_it_adds() {
+        let ids = ["dev-debug-0", "linker-wild"];
+        let truth = vec![
+            ("dev-debug-0", 0.80, 0.70),
+            ("linker-wild", 0.95, 0.85),
+            ("composed", 0.76, 0.60),
+        ];
+        // Where the confirmation starts, given all the budget it wants.
+        let clock = Cell::new(0.0);
+        let mut f = fake(&clock, truth.clone());
+        let _ = search(&mut f, &ids, 3600.0, None);
+        let measured = f.measured.borrow();
+        let look = measured
+            .iter()
+            .position(|names| names.iter().any(|n| n == "composed"))
+            .expect("a confirmation");
+        let confirming_at = f.started.borrow()[look];
+        // Its first look builds the composition from scratch (30 s) and rebuilds each of the
+        // three four times after a warm-up (60 s): with a fifth to spare, 108 s. The clean
+        // builds of the workspace and of the best step are the race's; counting them again
+        // would make it 166 s.
+        let clock = Cell::new(0.0);
+        let mut f = fake(&clock, truth);
+        let (_, record) = search(&mut f, &ids, confirming_at + 130.0, None);
+        assert!(record.confirmation.is_some(), "{:?}", f.notes);
     }
 
     #[test]

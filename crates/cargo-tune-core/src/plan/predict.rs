@@ -228,34 +228,15 @@ impl Parts {
     }
 }
 
-/// The key that finds a unit of one build in another: the same package, target and features,
-/// and which occurrence of them it is (a package built for the host and the target twice).
-fn keys(t: &BuildTimings) -> Vec<(String, String, String, Vec<String>, usize)> {
-    let mut seen: HashMap<(String, String, String, Vec<String>), usize> = HashMap::new();
-    t.units
-        .iter()
-        .map(|u: &UnitTiming| {
-            let k = (
-                u.name.clone(),
-                u.version.clone(),
-                u.target.clone(),
-                u.features.clone(),
-            );
-            let n = seen.entry(k.clone()).or_default();
-            *n += 1;
-            (k.0, k.1, k.2, k.3, *n)
-        })
-        .collect()
-}
-
 /// The instrumented units matching the baseline's, by position.
 fn matched<'a>(base: &BuildTimings, instr: &'a BuildTimings) -> Vec<Option<&'a UnitTiming>> {
-    let instr_pos: HashMap<_, usize> = keys(instr)
+    let instr_pos: HashMap<_, usize> = instr
+        .unit_keys()
         .into_iter()
         .enumerate()
         .map(|(p, k)| (k, p))
         .collect();
-    keys(base)
+    base.unit_keys()
         .into_iter()
         .map(|k| instr_pos.get(&k).map(|&p| &instr.units[p]))
         .collect()

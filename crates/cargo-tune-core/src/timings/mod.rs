@@ -178,12 +178,36 @@ pub fn label(unit: &UnitTiming) -> String {
     format!("{} {}{}", unit.name, unit.version, unit.target)
 }
 
+/// See [`BuildTimings::unit_keys`].
+pub type UnitKey = (String, String, String, Vec<String>, usize);
+
 impl BuildTimings {
     /// A build that succeeded finished every unit it lists, however short.
     pub fn mark_all_finished(&mut self) {
         for u in &mut self.units {
             u.finished = true;
         }
+    }
+
+    /// The key that finds each unit of this build in another build of the same workspace: the
+    /// same package, target and features, and which occurrence of them it is (a package built
+    /// for the host and for the target is two units).
+    pub fn unit_keys(&self) -> Vec<UnitKey> {
+        let mut seen: HashMap<(String, String, String, Vec<String>), usize> = HashMap::new();
+        self.units
+            .iter()
+            .map(|u| {
+                let k = (
+                    u.name.clone(),
+                    u.version.clone(),
+                    u.target.clone(),
+                    u.features.clone(),
+                );
+                let n = seen.entry(k.clone()).or_default();
+                *n += 1;
+                (k.0, k.1, k.2, k.3, *n)
+            })
+            .collect()
     }
 
     /// Several builds of one scenario as one: the last build's units, each with the median of
@@ -202,32 +226,12 @@ impl BuildTimings {
             }
         }
         let mut out = builds.pop()?;
-        // The same package, target and features, counted in order: a package built for the
-        // host and for the target is two units.
-        type Key = (String, String, String, Vec<String>, usize);
-        let keys = |b: &BuildTimings| -> Vec<Key> {
-            let mut seen: HashMap<(String, String, String, Vec<String>), usize> = HashMap::new();
-            b.units
-                .iter()
-                .map(|u| {
-                    let k = (
-                        u.name.clone(),
-                        u.version.clone(),
-                        u.target.clone(),
-                        u.features.clone(),
-                    );
-                    let n = seen.entry(k.clone()).or_default();
-                    *n += 1;
-                    (k.0, k.1, k.2, k.3, *n)
-                })
-                .collect()
-        };
-        let others: Vec<HashMap<Key, &UnitTiming>> = builds
+        let others: Vec<HashMap<UnitKey, &UnitTiming>> = builds
             .iter()
-            .map(|b| keys(b).into_iter().zip(&b.units).collect())
+            .map(|b| b.unit_keys().into_iter().zip(&b.units).collect())
             .collect();
         let wall = median(builds.iter().map(|b| b.wall).chain([out.wall]).collect());
-        for (key, u) in keys(&out).into_iter().zip(&mut out.units) {
+        for (key, u) in out.unit_keys().into_iter().zip(&mut out.units) {
             let mut all: Vec<&UnitTiming> =
                 others.iter().filter_map(|o| o.get(&key).copied()).collect();
             let own = u.clone();
