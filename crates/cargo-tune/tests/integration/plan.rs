@@ -277,6 +277,25 @@ fn bad_goal_scenario_and_budget_are_refused() {
 }
 
 #[test]
+fn a_workspace_that_does_not_build_is_not_planned_and_the_failing_command_is_shown() {
+    let ws = TempWorkspace::fixture("showcase");
+    ws.write(TOUCHED, "fn main() { let x: u32 = \"not a number\"; }\n");
+    let run = cli(&ws)
+        .line("plan --goal dev --scenario dev-incremental --runs 2 --budget 30m")
+        .run()
+        .assert_code(exit_codes::BUILD_FAILED);
+    run.assert_stderr_has(&[
+        "fails to build",
+        "build --message-format",
+        "mismatched types",
+    ]);
+    // Nothing beyond the one build of the workspace as it is, and nothing of it left.
+    assert!(!run.stderr().contains("instrumented"), "{}", run.stderr());
+    assert!(!run.stderr().contains("race stage"), "{}", run.stderr());
+    assert!(!ws.path("target/cargo-tune/plan").exists());
+}
+
+#[test]
 fn ctrl_c_mid_search_keeps_a_partial_record_and_restores_the_edited_file() {
     let ws = TempWorkspace::fixture("showcase");
     let original = ws.read(TOUCHED);
