@@ -787,6 +787,16 @@ impl Search<'_> {
                 "keeping the best step alone: confirming {} together does not fit what is left of the budget",
                 winners.iter().map(|&i| entered[i].id.as_str()).collect::<Vec<_>>().join(" + ")
             ));
+            for &i in &winners[1..] {
+                self.record.rejected.push(PlanRejection {
+                    candidate: entered[i].id.clone(),
+                    reason: format!(
+                        "faster alone, but confirming it together with {} did not fit the budget left",
+                        entered[best].id
+                    ),
+                    measurements: measured[i].clone(),
+                });
+            }
             return Ok(vec![best]);
         }
         let together: Vec<&PlanCandidate> = winners.iter().map(|&i| &entered[i]).collect();
@@ -1646,6 +1656,24 @@ mod tests {
         let mut f = fake(&clock, truth);
         let (_, record) = search(&mut f, &ids, confirming_at + 130.0, None);
         assert!(record.confirmation.is_some(), "{:?}", f.notes);
+        // With less than that left, the best step stands alone and the other winner is
+        // rejected with its measurements, not left out of the record.
+        let clock = Cell::new(0.0);
+        let mut f = fake(
+            &clock,
+            vec![("dev-debug-0", 0.80, 0.70), ("linker-wild", 0.95, 0.85)],
+        );
+        let (_, record) = search(&mut f, &ids, confirming_at + 90.0, None);
+        assert!(record.confirmation.is_none(), "{:?}", f.notes);
+        let steps: Vec<&str> = record.steps.iter().map(|s| s.candidate.as_str()).collect();
+        assert_eq!(steps, ["dev-debug-0"]);
+        let wild = record
+            .rejected
+            .iter()
+            .find(|r| r.candidate == "linker-wild")
+            .expect("the other winner is in the record");
+        assert!(wild.reason.contains("did not fit"), "{wild:?}");
+        assert!(!wild.measurements.is_empty());
     }
 
     #[test]
