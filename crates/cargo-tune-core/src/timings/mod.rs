@@ -232,20 +232,23 @@ impl BuildTimings {
             .collect();
         let wall = median(builds.iter().map(|b| b.wall).chain([out.wall]).collect());
         for (key, u) in out.unit_keys().into_iter().zip(&mut out.units) {
-            let mut all: Vec<&UnitTiming> =
+            let matched: Vec<&UnitTiming> =
                 others.iter().filter_map(|o| o.get(&key).copied()).collect();
-            let own = u.clone();
-            all.push(&own);
-            let pick = |f: &dyn Fn(&UnitTiming) -> Option<f64>| {
-                median(all.iter().filter_map(|x| f(x)).collect())
+            let pick = |f: &dyn Fn(&UnitTiming) -> Option<f64>, own: Option<f64>| {
+                median(matched.iter().filter_map(|x| f(x)).chain(own).collect())
             };
-            u.duration_s = pick(&|x| Some(x.duration_s)).unwrap_or(u.duration_s);
-            u.rmeta_s = pick(&|x| x.rmeta_s).or(u.rmeta_s);
-            u.sections = u.sections.map(|s| cargo_tune_schema::UnitSections {
-                frontend_s: pick(&|x| x.sections.map(|s| s.frontend_s)).unwrap_or(s.frontend_s),
-                codegen_s: pick(&|x| x.sections.map(|s| s.codegen_s)).unwrap_or(s.codegen_s),
-                link_s: pick(&|x| x.sections.and_then(|s| s.link_s)),
+            let duration = pick(&|x| Some(x.duration_s), Some(u.duration_s));
+            let rmeta = pick(&|x| x.rmeta_s, u.rmeta_s);
+            let sections = u.sections.map(|s| cargo_tune_schema::UnitSections {
+                frontend_s: pick(&|x| x.sections.map(|s| s.frontend_s), Some(s.frontend_s))
+                    .unwrap_or(s.frontend_s),
+                codegen_s: pick(&|x| x.sections.map(|s| s.codegen_s), Some(s.codegen_s))
+                    .unwrap_or(s.codegen_s),
+                link_s: pick(&|x| x.sections.and_then(|s| s.link_s), s.link_s),
             });
+            u.duration_s = duration.unwrap_or(u.duration_s);
+            u.rmeta_s = rmeta;
+            u.sections = sections;
         }
         out.wall = wall.unwrap_or(out.wall);
         Some(out)
