@@ -933,22 +933,29 @@ impl Search<'_> {
             return Vec::from(winners);
         }
         let profile = scenarios.first().map_or("dev", |s| s.profile());
-        let effects_of = |i: usize| effects(&changes_of(&[&entered[i]]).1, profile);
+        let of: HashMap<usize, Vec<Effect>> = winners
+            .iter()
+            .filter_map(|&i| Some((i, effects(&changes_of(&[&entered[i]]).1, profile)?)))
+            .collect();
         let mut kept = winners.to_vec();
         for &i in winners.iter().rev() {
+            let Some(own) = of.get(&i) else { continue };
             let others: Vec<usize> = kept.iter().copied().filter(|&j| j != i).collect();
             let beside: Vec<Effect> = others
                 .iter()
-                .filter_map(|&j| effects_of(j))
+                .filter_map(|j| of.get(j))
                 .flatten()
+                .copied()
                 .collect();
-            let Some(own) = effects_of(i) else { continue };
-            if !super::predict::adds_nothing(&own, &beside) {
+            if !super::predict::adds_nothing(own, &beside) {
                 continue;
             }
             let by = others
                 .iter()
-                .find(|&&j| effects_of(j).is_some_and(|e| super::predict::adds_nothing(&own, &e)))
+                .find(|j| {
+                    of.get(j)
+                        .is_some_and(|e| super::predict::adds_nothing(own, e))
+                })
                 .map_or("the other steps", |&j| entered[j].id.as_str());
             self.record.rejected.push(PlanRejection {
                 candidate: entered[i].id.clone(),
