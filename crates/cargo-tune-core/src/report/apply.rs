@@ -1,6 +1,6 @@
 //! `cargo tune apply` as Markdown and `cargo tune undo` as text.
 
-use std::io::{self, Write};
+use std::fmt::Write;
 
 use cargo_tune_schema::UndoReport;
 
@@ -9,25 +9,26 @@ use crate::edit::EditPlan;
 
 /// The plan of an apply as GitHub-flavoured Markdown: each step with its edits, what was
 /// skipped and why, and the diff.
-pub fn render_apply_markdown(
-    plan: &EditPlan,
-    _options: &RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    writeln!(out, "### cargo tune apply\n")?;
+pub fn render_apply_markdown(plan: &EditPlan, _options: &RenderOptions) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### cargo tune apply\n");
     if plan.is_empty() {
-        writeln!(out, "Nothing to change.")?;
+        let _ = writeln!(out, "Nothing to change.");
     }
     for step in &plan.steps {
         match &step.finding {
-            Some(id) => writeln!(out, "- {} (`{id}`)", step.summary)?,
-            None => writeln!(out, "- {}", step.summary)?,
+            Some(id) => {
+                let _ = writeln!(out, "- {} (`{id}`)", step.summary);
+            }
+            None => {
+                let _ = writeln!(out, "- {}", step.summary);
+            }
         }
         for op in &step.ops {
-            writeln!(out, "  - {}", op.describe(&plan.root))?;
+            let _ = writeln!(out, "  - {}", op.describe(&plan.root));
         }
         for note in &step.notes {
-            writeln!(out, "  - note: {note}")?;
+            let _ = writeln!(out, "  - note: {note}");
         }
     }
     for skipped in &plan.skipped {
@@ -36,43 +37,41 @@ pub fn render_apply_markdown(
             .as_deref()
             .map(|id| format!(" (`{id}`)"))
             .unwrap_or_default();
-        writeln!(
+        let _ = writeln!(
             out,
             "- skipped: {}{id}: {}",
             skipped.summary, skipped.reason
-        )?;
+        );
     }
     for line in crate::edit::left_out_summary(&plan.left_out) {
-        writeln!(out, "- left out: {line}")?;
+        let _ = writeln!(out, "- left out: {line}");
     }
     let diff = plan.unified_diff();
     if !diff.is_empty() {
-        writeln!(out, "\n```diff\n{diff}```")?;
+        let _ = writeln!(out, "\n```diff\n{diff}```");
     }
-    Ok(())
+    out
 }
 
 /// What an undo restored, one line each.
-pub fn render_undo_text(
-    report: &UndoReport,
-    _options: &RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn render_undo_text(report: &UndoReport, _options: &RenderOptions) -> String {
+    let mut out = String::new();
     if report.interrupted_apply {
-        writeln!(out, "recovered an interrupted apply")?;
+        let _ = writeln!(out, "recovered an interrupted apply");
     }
     for path in &report.restored {
-        writeln!(out, "restored {path}")?;
+        let _ = writeln!(out, "restored {path}");
     }
     for path in &report.removed {
-        writeln!(out, "removed {path}")?;
+        let _ = writeln!(out, "removed {path}");
     }
     if report.restored.is_empty() && report.removed.is_empty() {
-        writeln!(out, "every file already held its previous bytes")?;
+        let _ = writeln!(out, "every file already held its previous bytes");
     }
-    match report.remaining {
+    let _ = match report.remaining {
         0 => writeln!(out, "no earlier apply left to undo"),
         1 => writeln!(out, "1 earlier apply left to undo"),
         n => writeln!(out, "{n} earlier applies left to undo"),
-    }
+    };
+    out
 }

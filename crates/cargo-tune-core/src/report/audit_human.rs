@@ -1,20 +1,15 @@
 use std::fmt::Write as _;
-use std::io;
 
 use cargo_tune_schema::{AuditReport, Finding, SuggestedChange, ValueSource};
 
+use super::RenderOptions;
 use super::rank::{by_severity, group_by_code, levers};
-use super::{RenderOptions, emit};
 use crate::text::paint;
 
 /// Writes an audit report for a terminal: a summary with the levers that matter most, then
 /// every error, the warnings by what they cost, the notes one line per code (all of them in full
 /// with `--verbose`), the effective profiles, the toolchain, and what to run next.
-pub fn render_audit_human(
-    report: &AuditReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_audit_human(report: &AuditReport, options: &RenderOptions) -> String {
     let s = &options.styles;
     let mut text = String::new();
     let _ = writeln!(
@@ -65,7 +60,7 @@ pub fn render_audit_human(
             let _ = writeln!(text, "  {line}");
         }
     }
-    emit(options, out, &text)
+    text
 }
 
 /// Counts by severity, and the few findings worth acting on first: by what they cost in a saved
@@ -598,13 +593,11 @@ mod tests {
     fn render(report: &AuditReport, verbose: bool, markdown: bool) -> String {
         let mut options = RenderOptions::new(false);
         options.verbose = verbose;
-        let mut out = Vec::new();
         if markdown {
-            render_audit_markdown(report, &options, &mut out).unwrap();
+            render_audit_markdown(report, &options)
         } else {
-            render_audit_human(report, &options, &mut out).unwrap();
+            render_audit_human(report, &options)
         }
-        String::from_utf8(out).unwrap()
     }
 
     #[test]

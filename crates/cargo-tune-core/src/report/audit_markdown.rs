@@ -1,11 +1,10 @@
 use std::fmt::Write as _;
-use std::io;
 
 use cargo_tune_schema::{AuditReport, Finding};
 
+use super::RenderOptions;
 use super::audit_human::{next_steps, toml_like};
 use super::rank::{by_severity, group_by_code, levers};
-use super::{RenderOptions, emit};
 use crate::text::markdown::cell;
 
 /// GitHub refuses a comment longer than this many characters.
@@ -17,11 +16,7 @@ const OPEN_WARNINGS: usize = 10;
 /// Writes an audit report as GitHub-flavoured Markdown, for PR comments and
 /// `$GITHUB_STEP_SUMMARY`: the same order as the terminal report (summary, errors, warnings by
 /// cost, notes one row per code), long tables collapsed, and the whole within one comment.
-pub fn render_audit_markdown(
-    report: &AuditReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_audit_markdown(report: &AuditReport, _options: &RenderOptions) -> String {
     let mut md = String::new();
     let sum = report.summary;
     let _ = writeln!(md, "## cargo-tune audit\n");
@@ -108,7 +103,7 @@ pub fn render_audit_markdown(
         md.push_str(&profiles);
     }
     md.push_str(&tail);
-    emit(options, out, &md)
+    md
 }
 
 /// Room kept for the wrappers around the collapsed tables.

@@ -1,12 +1,11 @@
 //! `cargo tune cache` as terminal text and as Markdown.
 
 use std::fmt::Write as _;
-use std::io;
 
 use cargo_tune_schema::{CacheBuild, CacheReport};
 
+use super::RenderOptions;
 use super::measure_text::table;
-use super::{RenderOptions, emit};
 use crate::text::paint;
 use crate::text::secs;
 
@@ -58,11 +57,7 @@ fn rows(report: &CacheReport) -> Vec<[String; 7]> {
 }
 
 /// The terminal report of `cache status` or `cache verify`.
-pub fn render_cache_human(
-    report: &CacheReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_cache_human(report: &CacheReport, options: &RenderOptions) -> String {
     let st = &options.styles;
     let mut text = String::new();
     let _ = writeln!(
@@ -99,15 +94,11 @@ pub fn render_cache_human(
             );
         }
     }
-    emit(options, out, &text)
+    text
 }
 
 /// The Markdown report of `cache status` or `cache verify`.
-pub fn render_cache_markdown(
-    report: &CacheReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_cache_markdown(report: &CacheReport, _options: &RenderOptions) -> String {
     let mut text = format!(
         "### cargo tune {} `--backend {}`\n\n| check | ok | detail |\n|---|---|---|\n",
         report.command, report.backend
@@ -134,5 +125,5 @@ pub fn render_cache_markdown(
             }
         }
     }
-    emit(options, out, &text)
+    text
 }

@@ -1,11 +1,10 @@
 //! `cargo tune features` as a terminal table and as Markdown.
 
 use std::fmt::Write as _;
-use std::io;
 
 use cargo_tune_schema::{FeatureSet, FeaturesReport, MatrixCost, SetKind};
 
-use super::{RenderOptions, emit};
+use super::RenderOptions;
 use crate::text::markdown::{cell, row};
 use crate::text::{count, paint, secs};
 
@@ -160,11 +159,7 @@ fn cost_line(c: &MatrixCost) -> String {
 }
 
 /// The terminal table.
-pub fn render_features_human(
-    r: &FeaturesReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_features_human(r: &FeaturesReport, options: &RenderOptions) -> String {
     let st = &options.styles;
     let mut s = String::new();
     let _ = writeln!(s, "{}", headline(r));
@@ -307,15 +302,11 @@ pub fn render_features_human(
             let _ = writeln!(s, "    {line}");
         }
     }
-    emit(options, out, &s)
+    s
 }
 
 /// GitHub-flavoured Markdown.
-pub fn render_features_markdown(
-    r: &FeaturesReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_features_markdown(r: &FeaturesReport, _options: &RenderOptions) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "## cargo tune features\n\n{}\n", cell(&headline(r)));
     let _ = writeln!(
@@ -458,7 +449,7 @@ pub fn render_features_markdown(
             d.alias
         );
     }
-    emit(options, out, &s)
+    s
 }
 
 #[cfg(test)]

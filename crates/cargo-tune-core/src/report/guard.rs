@@ -2,11 +2,10 @@
 //! and as JUnit XML (CI test reporters).
 
 use std::fmt::Write as _;
-use std::io;
 
 use cargo_tune_schema::{GuardReport, SloLevel, SloLimit, SloMetric, SloOutcome, SloResult};
 
-use super::{RenderOptions, emit};
+use super::RenderOptions;
 use crate::text::paint;
 use crate::text::{bytes, secs};
 
@@ -73,11 +72,7 @@ fn headline(report: &GuardReport) -> String {
 }
 
 /// The human table.
-pub fn render_guard_human(
-    report: &GuardReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_guard_human(report: &GuardReport, options: &RenderOptions) -> String {
     let st = &options.styles;
     let mut text = String::new();
     let rows: Vec<[String; 6]> = report
@@ -153,15 +148,11 @@ pub fn render_guard_human(
     for note in &report.notes {
         let _ = writeln!(text, "{}: {note}", paint(st.info, "note"));
     }
-    emit(options, out, &text)
+    text
 }
 
 /// Markdown for a PR comment or a job summary.
-pub fn render_guard_markdown(
-    report: &GuardReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_guard_markdown(report: &GuardReport, _options: &RenderOptions) -> String {
     let mut text = String::new();
     let mark = if report.summary.failed > 0 {
         "failed"
@@ -220,7 +211,7 @@ pub fn render_guard_markdown(
     for note in &report.notes {
         let _ = writeln!(text, "\n> {}", crate::text::markdown::cell(note));
     }
-    emit(options, out, &text)
+    text
 }
 
 /// Text safe inside an XML attribute or element: escaped, and without the control characters
@@ -245,11 +236,7 @@ fn xml(text: &str) -> String {
 /// JUnit XML: one test case per SLO; a failure at the deny level is a `<failure>`, an
 /// inconclusive one is `<skipped>`, a failure at the warn level passes with its message in
 /// `<system-out>`.
-pub fn render_guard_junit(
-    report: &GuardReport,
-    _options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_guard_junit(report: &GuardReport, _options: &RenderOptions) -> String {
     let tests = report.slos.len();
     let failures = report
         .slos
@@ -311,7 +298,7 @@ pub fn render_guard_junit(
     }
     let _ = writeln!(text, "  </testsuite>");
     let _ = writeln!(text, "</testsuites>");
-    out.write_all(text.as_bytes())
+    text
 }
 
 /// The SLOs that did not pass, in report order: the ones that get a line of explanation.
@@ -408,12 +395,8 @@ mod tests {
         }
     }
 
-    type Renderer = fn(&GuardReport, &RenderOptions, &mut dyn io::Write) -> io::Result<()>;
-
-    fn render(f: Renderer) -> String {
-        let mut buf = Vec::new();
-        f(&report(), &RenderOptions::default(), &mut buf).unwrap();
-        String::from_utf8(buf).unwrap()
+    fn render(f: crate::report::Renderer<GuardReport>) -> String {
+        f(&report(), &RenderOptions::default())
     }
 
     #[test]

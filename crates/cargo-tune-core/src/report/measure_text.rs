@@ -1,11 +1,10 @@
 //! `cargo tune bench` and `cargo tune try` as a terminal table and as Markdown.
 
 use std::fmt::Write as _;
-use std::io;
 
 use cargo_tune_schema::{Comparison, MeasureReport, RunContext, VariantOutcome, Verdict};
 
-use super::{RenderOptions, emit};
+use super::RenderOptions;
 use crate::text::{Styles, bytes, count, paint, secs};
 
 fn opt_secs(v: Option<f64>) -> String {
@@ -549,11 +548,7 @@ fn human_after_metrics(text: &mut String, st: &Styles, report: &MeasureReport, c
 }
 
 /// The terminal table of a `try`.
-pub fn render_try_human(
-    report: &MeasureReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_try_human(report: &MeasureReport, options: &RenderOptions) -> String {
     let st = &options.styles;
     let mut text = String::new();
     let _ = writeln!(
@@ -602,15 +597,11 @@ pub fn render_try_human(
         let _ = writeln!(text, "\n{} {note}", paint(st.bold, "note:"));
     }
     let _ = writeln!(text, "\n{}", paint(st.dim, explanation(report)));
-    emit(options, out, &text)
+    text
 }
 
 /// The terminal table of a `bench`.
-pub fn render_bench_human(
-    report: &MeasureReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_bench_human(report: &MeasureReport, options: &RenderOptions) -> String {
     let st = &options.styles;
     let mut text = String::new();
     let _ = writeln!(text, "{}", paint(st.bold, "cargo tune bench"));
@@ -622,7 +613,7 @@ pub fn render_bench_human(
         &[2, 3, 4, 5, 6, 7],
     );
     human_after_metrics(&mut text, st, report, false);
-    emit(options, out, &text)
+    text
 }
 
 fn md_failures(md: &mut String, scenario: &str, outcomes: &[VariantOutcome]) {
@@ -663,11 +654,7 @@ fn md_measurements(md: &mut String, report: &MeasureReport, compare: bool) {
 }
 
 /// A `try` as GitHub-flavoured Markdown.
-pub fn render_try_markdown(
-    report: &MeasureReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_try_markdown(report: &MeasureReport, _options: &RenderOptions) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
@@ -709,15 +696,11 @@ pub fn render_try_markdown(
     let _ = writeln!(md, "\n{}", explanation(report));
     let _ = writeln!(md, "\n{MD_METRIC_HEADER}");
     md_measurements(&mut md, report, true);
-    emit(options, out, &md)
+    md
 }
 
 /// A `bench` as GitHub-flavoured Markdown.
-pub fn render_bench_markdown(
-    report: &MeasureReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_bench_markdown(report: &MeasureReport, _options: &RenderOptions) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
@@ -725,7 +708,7 @@ pub fn render_bench_markdown(
         context_line(&report.context)
     );
     md_measurements(&mut md, report, false);
-    emit(options, out, &md)
+    md
 }
 
 #[cfg(test)]
@@ -886,12 +869,10 @@ mod tests {
     #[test]
     fn try_renders_as_a_table_and_as_markdown() {
         let options = RenderOptions::default();
-        let mut human = Vec::new();
-        render_try_human(&report(), &options, &mut human).unwrap();
-        insta::assert_snapshot!("try_human", String::from_utf8(human).unwrap());
-        let mut md = Vec::new();
-        render_try_markdown(&report(), &options, &mut md).unwrap();
-        insta::assert_snapshot!("try_markdown", String::from_utf8(md).unwrap());
+        let human = render_try_human(&report(), &options);
+        insta::assert_snapshot!("try_human", human);
+        let md = render_try_markdown(&report(), &options);
+        insta::assert_snapshot!("try_markdown", md);
     }
 
     /// The workload's runs with each variant's build of `dev-incremental`: candidate-1 runs
@@ -942,9 +923,7 @@ mod tests {
     #[test]
     fn run_times_sizes_and_a_failed_workload_are_shown_beside_the_builds() {
         let options = RenderOptions::default();
-        let mut human = Vec::new();
-        render_try_human(&with_workload(), &options, &mut human).unwrap();
-        let human = String::from_utf8(human).unwrap();
+        let human = render_try_human(&with_workload(), &options);
         let row = |name: &str, needle: &str| {
             human
                 .lines()
@@ -968,9 +947,7 @@ mod tests {
         );
         assert!(human.contains("  | app: still warming up"), "{human}");
 
-        let mut md = Vec::new();
-        render_try_markdown(&with_workload(), &options, &mut md).unwrap();
-        let md = String::from_utf8(md).unwrap();
+        let md = render_try_markdown(&with_workload(), &options);
         assert!(md.contains("**Run time**"), "{md}");
         assert!(
             md.lines()
@@ -980,9 +957,8 @@ mod tests {
         );
         assert!(md.contains("```text\napp: still warming up\n```"), "{md}");
         // Without a workload, nothing of it.
-        let mut human = Vec::new();
-        render_try_human(&report(), &options, &mut human).unwrap();
-        assert!(!String::from_utf8(human).unwrap().contains("Run time"));
+        let human = render_try_human(&report(), &options);
+        assert!(!human.contains("Run time"));
     }
 
     #[test]
@@ -1000,20 +976,15 @@ mod tests {
         }
         through_cache.summary = summaries(&through_cache.runs);
         let options = RenderOptions::default();
-        let mut human = Vec::new();
-        render_try_human(&report, &options, &mut human).unwrap();
-        let human = String::from_utf8(human).unwrap();
+        let human = render_try_human(&report, &options);
         // Hit rates 3/4, 2/4 and 4/4 over the runs that had counters.
         let line = "candidate-2 in dev-incremental: 3 compilations served from the cache per run \
                     (median), hit rate 75 % [50 – 100 %]; 2 not cacheable";
         assert!(human.contains(line), "{human}");
         assert_eq!(human.matches("served from the cache").count(), 1, "{human}");
-        let mut md = Vec::new();
-        render_bench_markdown(&report, &options, &mut md).unwrap();
+        let md = render_bench_markdown(&report, &options);
         assert!(
-            String::from_utf8(md)
-                .unwrap()
-                .contains(&format!("* {line}")),
+            md.contains(&format!("* {line}")),
             "the Markdown lists it too"
         );
     }

@@ -1,4 +1,4 @@
-//! Renderers: each writes a report to any writer, in one of the `--format`s.
+//! Renderers: each makes the text of a report in one of the `--format`s.
 
 mod apply;
 mod audit_human;
@@ -14,11 +14,8 @@ mod overview_html;
 mod pgo_text;
 mod plan;
 mod rank;
-pub mod redact;
 mod timings;
 mod timings_macros;
-
-use std::io;
 
 use crate::text::Styles;
 
@@ -34,18 +31,13 @@ pub use measure_text::{
 pub use overview_html::render_overview_html;
 pub use pgo_text::{render_pgo_human, render_pgo_markdown};
 pub use plan::{render_plan_human, render_plan_markdown};
-pub use redact::Redactor;
-pub use timings::{
-    render_timings_html, render_timings_human, render_timings_markdown, render_timings_svg, svg,
-};
+pub use timings::{render_timings_html, render_timings_human, render_timings_markdown, svg};
 
-/// How to render: styles (plain when colour is off) and an optional redactor for snapshots.
+/// How to render: styles (plain when colour is off) and how much to show.
 #[derive(Clone, Debug, Default)]
 pub struct RenderOptions {
     /// Styles to use.
     pub styles: Styles,
-    /// Applied to every line before it is written.
-    pub redactor: Option<Redactor>,
     /// Every finding in full, instead of one table per repeated finding code.
     pub verbose: bool,
 }
@@ -59,27 +51,24 @@ impl RenderOptions {
             } else {
                 Styles::default()
             },
-            redactor: None,
             verbose: false,
         }
     }
 }
 
+/// A renderer of one report type in one text format; renderers only make text, so that what
+/// reaches a file or a terminal is written in one place.
+pub type Renderer<T> = fn(&T, &RenderOptions) -> String;
+
 /// Serializes any report as pretty JSON followed by a newline.
-pub fn render_json<T: serde::Serialize>(value: &T, out: &mut dyn io::Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
-    writeln!(out)
+pub fn render_json<T: serde::Serialize>(value: &T) -> String {
+    // The schema's types have string keys and no fallible `Serialize`, so this cannot fail.
+    let mut text = serde_json::to_string_pretty(value).expect("the schema serializes to JSON");
+    text.push('\n');
+    text
 }
 
 /// A commit as the pages show it: its first 12 characters.
 pub(crate) fn short_commit(commit: &str) -> &str {
     commit.get(..12).unwrap_or(commit)
-}
-
-/// Writes `text` through the redactor, if any.
-pub(crate) fn emit(options: &RenderOptions, out: &mut dyn io::Write, text: &str) -> io::Result<()> {
-    match &options.redactor {
-        Some(r) => out.write_all(r.redact(text).as_bytes()),
-        None => out.write_all(text.as_bytes()),
-    }
 }

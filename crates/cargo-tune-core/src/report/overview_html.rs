@@ -4,7 +4,6 @@
 //! console.
 
 use std::fmt::Write as _;
-use std::io;
 
 use cargo_tune_schema::{
     FeaturesReport, Finding, InputState, MeasuredRun, OverviewReport, PlanMeasurement, PlanRecord,
@@ -46,11 +45,7 @@ svg.chart text{fill:#333;font-size:11px}\
 ";
 
 /// One self-contained page of everything `report` gathered.
-pub fn render_overview_html(
-    r: &OverviewReport,
-    _options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_overview_html(r: &OverviewReport, _options: &RenderOptions) -> String {
     let mut s = html!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
@@ -68,7 +63,7 @@ pub fn render_overview_html(
     history(&mut s, &r.trends);
     inputs(&mut s, r);
     s.line(Html::lit("</body></html>"));
-    out.write_all(s.as_bytes())
+    s.into_string()
 }
 
 /// A section's note that it has nothing to show, and which command would fill it.
@@ -937,9 +932,7 @@ mod tests {
 
     #[test]
     fn every_text_is_escaped() {
-        let mut out = Vec::new();
-        render_overview_html(&hostile_report(), &RenderOptions::default(), &mut out).unwrap();
-        let html = String::from_utf8(out).unwrap();
+        let html = render_overview_html(&hostile_report(), &RenderOptions::default());
         assert!(
             !html.contains("<img") && !html.contains("<script"),
             "{html}"

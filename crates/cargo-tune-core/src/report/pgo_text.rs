@@ -1,12 +1,11 @@
 //! `cargo tune pgo` as a terminal table and as Markdown.
 
 use std::fmt::Write as _;
-use std::io;
 
 use cargo_tune_schema::{PgoComparison, PgoReport, Verdict};
 
+use super::RenderOptions;
 use super::measure_text::table;
-use super::{RenderOptions, emit};
 use crate::text::paint;
 use crate::text::{bytes, secs};
 
@@ -129,11 +128,7 @@ fn profile_line(report: &PgoReport) -> String {
 }
 
 /// The terminal report of a `pgo` run.
-pub fn render_pgo_human(
-    report: &PgoReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_pgo_human(report: &PgoReport, options: &RenderOptions) -> String {
     let st = &options.styles;
     let mut text = String::new();
     let _ = writeln!(
@@ -177,15 +172,11 @@ pub fn render_pgo_human(
             "ratio = geometric mean of optimised/baseline workload time over interleaved pairs, with a t-interval; a verdict needs the interval to exclude 1; build time counts every step a binary needs"
         )
     );
-    emit(options, out, &text)
+    text
 }
 
 /// A `pgo` run as GitHub-flavoured Markdown.
-pub fn render_pgo_markdown(
-    report: &PgoReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_pgo_markdown(report: &PgoReport, _options: &RenderOptions) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
@@ -213,5 +204,5 @@ pub fn render_pgo_markdown(
             crate::text::markdown::cell(&s.command)
         );
     }
-    emit(options, out, &md)
+    md
 }

@@ -2,7 +2,7 @@
 //! their measured and predicted ratios and costs, the confirmation of the composed plan, then
 //! what was rejected or left unmeasured and why.
 
-use std::io::{self, Write};
+use std::fmt::Write;
 
 use cargo_tune_schema::{PlanCandidate, PlanMeasurement, PlanRecord, ReleaseDecision};
 
@@ -158,14 +158,11 @@ pub(crate) fn phase_name(phase: u8) -> &'static str {
 }
 
 /// The human form.
-pub fn render_plan_human(
-    record: &PlanRecord,
-    options: &RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn render_plan_human(record: &PlanRecord, options: &RenderOptions) -> String {
+    let mut out = String::new();
     let bold = options.styles.bold;
-    writeln!(out, "{}", header(record))?;
-    writeln!(out, "{}", evidence(record))?;
+    let _ = writeln!(out, "{}", header(record));
+    let _ = writeln!(out, "{}", evidence(record));
     for phase in [1u8, 2] {
         let steps: Vec<_> = record
             .steps
@@ -182,46 +179,46 @@ pub fn render_plan_human(
         if steps.is_empty() {
             continue;
         }
-        writeln!(out, "\n{bold}{}{bold:#}", phase_name(phase))?;
+        let _ = writeln!(out, "\n{bold}{}{bold:#}", phase_name(phase));
         for (i, step) in steps {
             let c = record.candidates.iter().find(|c| c.id == step.candidate);
-            writeln!(
+            let _ = writeln!(
                 out,
                 "  {}. {bold}{}{bold:#}: {}",
                 i + 1,
                 step.candidate,
                 c.map_or("", |c| c.summary.as_str())
-            )?;
+            );
             for m in &step.measurements {
-                writeln!(out, "     {}", ratio(m))?;
+                let _ = writeln!(out, "     {}", ratio(m));
             }
             if let Some(c) = c {
                 if !c.predicted.is_empty() {
-                    writeln!(out, "     predicted {}", predicted(c))?;
+                    let _ = writeln!(out, "     predicted {}", predicted(c));
                 }
-                writeln!(out, "     risk {}; cost: {}", c.risk, c.cost)?;
+                let _ = writeln!(out, "     risk {}; cost: {}", c.risk, c.cost);
             }
         }
     }
     if let Some(c) = &record.confirmation {
-        writeln!(
+        let _ = writeln!(
             out,
             "\n{bold}confirmed together{bold:#}: {} (kept: {})",
             c.candidates.join(" + "),
             c.kept
-        )?;
+        );
         for m in &c.measurements {
-            writeln!(out, "  against the workspace as it is: {}", ratio(m))?;
+            let _ = writeln!(out, "  against the workspace as it is: {}", ratio(m));
         }
         for m in &c.against_best {
-            writeln!(out, "  against {} alone: {}", m.candidate, ratio(m))?;
+            let _ = writeln!(out, "  against {} alone: {}", m.candidate, ratio(m));
         }
     }
     if !record.rejected.is_empty() {
-        writeln!(out, "\n{bold}rejected{bold:#}")?;
+        let _ = writeln!(out, "\n{bold}rejected{bold:#}");
         for r in &record.rejected {
             let ms: Vec<String> = r.measurements.iter().map(ratio).collect();
-            writeln!(
+            let _ = writeln!(
                 out,
                 "  {}: {}{}",
                 r.candidate,
@@ -231,28 +228,28 @@ pub fn render_plan_human(
                 } else {
                     format!(" ({})", ms.join("; "))
                 }
-            )?;
+            );
         }
     }
     for u in &record.unmeasured {
-        writeln!(
+        let _ = writeln!(
             out,
             "  {}: not measured: {} (about {}s more of budget would measure it)",
             u.candidate, u.reason, u.more_budget_s
-        )?;
+        );
     }
     if let Some(d) = &record.release {
-        writeln!(
+        let _ = writeln!(
             out,
             "\n{bold}release: run time of `{}` against build time and size{bold:#} (ratios to the workspace as it is; the Pareto front of what was measured, fastest program first)",
             d.workload.command.join(" ")
-        )?;
+        );
         let mut text = String::new();
         super::measure_text::table(&mut text, FRONT_HEADER, &front_rows(d), &[1, 2, 3]);
         for line in text.lines() {
-            writeln!(out, "  {}", line.trim_end())?;
+            let _ = writeln!(out, "  {}", line.trim_end());
         }
-        writeln!(
+        let _ = writeln!(
             out,
             "  chosen: {}: {}",
             if d.chosen.is_empty() {
@@ -261,49 +258,46 @@ pub fn render_plan_human(
                 d.chosen.join(" + ")
             },
             d.reason
-        )?;
+        );
         for l in &d.left_out {
-            writeln!(out, "  left out: {l}")?;
+            let _ = writeln!(out, "  left out: {l}");
         }
     }
     if let Some(ci) = &record.ci {
-        writeln!(out, "\n{bold}CI cache settings{bold:#}")?;
+        let _ = writeln!(out, "\n{bold}CI cache settings{bold:#}");
         for e in &ci.env {
-            writeln!(out, "  {e}")?;
+            let _ = writeln!(out, "  {e}");
         }
         if let Some(key) = &ci.target_cache_key {
-            writeln!(out, "  target directory cached under: {key}")?;
+            let _ = writeln!(out, "  target directory cached under: {key}");
         }
         for n in &ci.needs {
-            writeln!(out, "  needs: {n}")?;
+            let _ = writeln!(out, "  needs: {n}");
         }
-        writeln!(out, "\n{bold}GitHub Actions{bold:#}\n{}", ci.github_actions)?;
+        let _ = writeln!(out, "\n{bold}GitHub Actions{bold:#}\n{}", ci.github_actions);
     }
-    Ok(())
+    out
 }
 
 /// The Markdown form, for a PR comment.
-pub fn render_plan_markdown(
-    record: &PlanRecord,
-    _options: &RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    writeln!(
+pub fn render_plan_markdown(record: &PlanRecord, _options: &RenderOptions) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
         out,
         "### cargo tune plan\n\n{}\n\n{}\n",
         header(record),
         cell(&evidence(record))
-    )?;
+    );
     if !record.steps.is_empty() {
-        writeln!(
+        let _ = writeln!(
             out,
             "| # | step | phase | measured per scenario | predicted | risk | cost |"
-        )?;
-        writeln!(out, "|---|---|---|---|---|---|---|")?;
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
         for (i, step) in record.steps.iter().enumerate() {
             let c = record.candidates.iter().find(|c| c.id == step.candidate);
             let ms: Vec<String> = step.measurements.iter().map(ratio).collect();
-            writeln!(
+            let _ = writeln!(
                 out,
                 "| {} | `{}` | {} | {} | {} | {} | {} |",
                 i + 1,
@@ -313,48 +307,48 @@ pub fn render_plan_markdown(
                 cell(&c.map_or_else(String::new, predicted)),
                 cell(c.map_or("", |c| c.risk.as_str())),
                 cell(c.map_or("", |c| c.cost.as_str()))
-            )?;
+            );
         }
     }
     if let Some(c) = &record.confirmation {
         let ms: Vec<String> = c.measurements.iter().map(ratio).collect();
-        writeln!(
+        let _ = writeln!(
             out,
             "\nConfirmed together ({}; kept: {}): {}",
             c.candidates.join(" + "),
             c.kept,
             ms.join("; ")
-        )?;
+        );
     }
     if !record.rejected.is_empty() {
-        writeln!(out, "\nRejected:\n")?;
+        let _ = writeln!(out, "\nRejected:\n");
         for r in &record.rejected {
             let ms: Vec<String> = r.measurements.iter().map(ratio).collect();
-            writeln!(out, "- `{}`: {} {}", r.candidate, r.reason, ms.join("; "))?;
+            let _ = writeln!(out, "- `{}`: {} {}", r.candidate, r.reason, ms.join("; "));
         }
     }
     for u in &record.unmeasured {
-        writeln!(
+        let _ = writeln!(
             out,
             "- `{}`: not measured: {} (about {}s more of budget would measure it)",
             u.candidate, u.reason, u.more_budget_s
-        )?;
+        );
     }
     if let Some(d) = &record.release {
-        writeln!(
+        let _ = writeln!(
             out,
             "\nRelease: run time of `{}` against build time and size (ratios to the workspace as it is; the Pareto front, fastest program first):\n",
             d.workload.command.join(" ")
-        )?;
-        writeln!(
+        );
+        let _ = writeln!(
             out,
             "| point | build ratio | run time ratio | size ratio | | |"
-        )?;
-        writeln!(out, "|---|---:|---:|---:|---|---|")?;
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---|---|");
         for row in front_rows(d) {
-            writeln!(out, "{}", crate::text::markdown::row(&row))?;
+            let _ = writeln!(out, "{}", crate::text::markdown::row(&row));
         }
-        writeln!(
+        let _ = writeln!(
             out,
             "\nChosen: {}: {}",
             if d.chosen.is_empty() {
@@ -363,25 +357,25 @@ pub fn render_plan_markdown(
                 d.chosen.join(" + ")
             },
             cell(&d.reason)
-        )?;
+        );
         for l in &d.left_out {
-            writeln!(out, "\n- left out: {}", cell(l))?;
+            let _ = writeln!(out, "\n- left out: {}", cell(l));
         }
     }
     if let Some(ci) = &record.ci {
-        writeln!(out, "\nCI cache settings:\n")?;
+        let _ = writeln!(out, "\nCI cache settings:\n");
         for e in &ci.env {
-            writeln!(out, "- `{e}`")?;
+            let _ = writeln!(out, "- `{e}`");
         }
         if let Some(key) = &ci.target_cache_key {
-            writeln!(out, "- target directory cached under `{key}`")?;
+            let _ = writeln!(out, "- target directory cached under `{key}`");
         }
         for n in &ci.needs {
-            writeln!(out, "- needs: {n}")?;
+            let _ = writeln!(out, "- needs: {n}");
         }
-        writeln!(out, "\n```yaml\n{}```", ci.github_actions)?;
+        let _ = writeln!(out, "\n```yaml\n{}```", ci.github_actions);
     }
-    Ok(())
+    out
 }
 
 #[cfg(test)]
@@ -440,9 +434,7 @@ mod tests {
 
     #[test]
     fn the_release_front_marks_the_limit_the_portability_and_the_choice() {
-        let mut out = Vec::new();
-        render_plan_human(&record(), &RenderOptions::new(false), &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = render_plan_human(&record(), &RenderOptions::new(false));
         assert!(text.contains("release: run time of `rg -c fn`"), "{text}");
         let fat = line_of(&text, "release-lto-fat ");
         assert!(
@@ -466,9 +458,7 @@ mod tests {
         );
         assert!(text.contains("left out: PGO"), "{text}");
 
-        let mut out = Vec::new();
-        render_plan_markdown(&record(), &RenderOptions::new(false), &mut out).unwrap();
-        let md = String::from_utf8(out).unwrap();
+        let md = render_plan_markdown(&record(), &RenderOptions::new(false));
         let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| release-")).collect();
         assert_eq!(rows.len(), 3, "{md}");
         assert!(

@@ -3,14 +3,13 @@
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
-use std::io;
 
 use cargo_tune_schema::{Cost, TimingsReport, UnitTiming};
 
+use super::RenderOptions;
 use super::chart::gantt;
 use super::html::{Html, html};
 use super::timings_macros::expansion_text;
-use super::{RenderOptions, emit};
 use crate::text::{paint, secs};
 
 /// Units listed under "top units".
@@ -74,11 +73,7 @@ pub(crate) fn headline(r: &TimingsReport) -> String {
 }
 
 /// The terminal table.
-pub fn render_timings_human(
-    r: &TimingsReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_timings_human(r: &TimingsReport, options: &RenderOptions) -> String {
     let st = &options.styles;
     let mut s = String::new();
     let _ = writeln!(s, "{}", headline(r));
@@ -208,15 +203,11 @@ pub fn render_timings_human(
             }
         );
     }
-    emit(options, out, &s)
+    s
 }
 
 /// Markdown, for PR comments and job summaries.
-pub fn render_timings_markdown(
-    r: &TimingsReport,
-    options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_timings_markdown(r: &TimingsReport, _options: &RenderOptions) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "### cargo tune timings\n\n{}\n", headline(r));
     if let Some(f) = &r.failure {
@@ -261,7 +252,7 @@ pub fn render_timings_markdown(
             ])
         );
     }
-    emit(options, out, &s)
+    s
 }
 
 /// A Gantt chart of the build: one bar per unit (the metadata part shaded), the critical path
@@ -270,21 +261,8 @@ pub fn svg(r: &TimingsReport) -> String {
     gantt(r).into_string()
 }
 
-/// The SVG alone.
-pub fn render_timings_svg(
-    r: &TimingsReport,
-    _options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
-    out.write_all(gantt(r).as_bytes())
-}
-
 /// One self-contained page: the chart, the costs and the critical path.
-pub fn render_timings_html(
-    r: &TimingsReport,
-    _options: &RenderOptions,
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+pub fn render_timings_html(r: &TimingsReport, _options: &RenderOptions) -> String {
     let mut s = html!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>cargo tune timings — {}</title>\n",
         r.scenario
@@ -318,5 +296,5 @@ pub fn render_timings_html(
     s.push(Html::lit("<h2>Critical path</h2>"));
     s.push(critical_path_table(r));
     s.push(Html::lit("\n</body></html>\n"));
-    out.write_all(s.as_bytes())
+    s.into_string()
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use cargo_tune_core::cargo::{CargoOptions, Invocation};
-use cargo_tune_core::report::{RenderOptions, render_json};
+use cargo_tune_core::report::{RenderOptions, Renderer, render_json};
 
 use crate::output::{Destination, OutputContext};
 
@@ -78,10 +78,6 @@ pub(crate) struct OutputOptions {
     pub(crate) output: Option<PathBuf>,
 }
 
-/// A renderer of one report type for one format.
-pub(crate) type Renderer<T> =
-    fn(&T, &RenderOptions, &mut dyn std::io::Write) -> std::io::Result<()>;
-
 impl OutputOptions {
     /// Opens the destination; call it before any work, so that an unwritable `--output` fails
     /// first.
@@ -112,11 +108,12 @@ impl OutputOptions {
         human: Renderer<T>,
         markdown: Renderer<T>,
     ) -> Result<(), crate::errors::ExpectedError> {
-        crate::output::deliver(destination, |out| match self.format {
-            Format::Human => human(report, options, out),
-            Format::Json => render_json(report, out),
-            Format::Markdown => markdown(report, options, out),
-        })
+        let text = match self.format {
+            Format::Human => human(report, options),
+            Format::Json => render_json(report),
+            Format::Markdown => markdown(report, options),
+        };
+        crate::output::deliver(destination, text)
     }
 }
 

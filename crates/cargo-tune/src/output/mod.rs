@@ -136,16 +136,9 @@ impl Destination {
     }
 }
 
-/// Renders into a buffer and sends it to stdout or, atomically, to the `--output` file.
-pub(crate) fn deliver(
-    destination: Destination,
-    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), ExpectedError> {
-    let mut buf = Vec::new();
-    render(&mut buf).map_err(|source| ExpectedError::Output {
-        path: "the report".to_owned(),
-        source,
-    })?;
+/// Sends a rendered report to stdout or, atomically, to the `--output` file.
+pub(crate) fn deliver(destination: Destination, text: String) -> Result<(), ExpectedError> {
+    let buf = text.into_bytes();
     match destination {
         Destination::File(pending) => {
             let path = pending.path().display().to_string();
@@ -203,22 +196,17 @@ pub(crate) fn check_writable(path: &Path, flag: &str) -> Result<(), ExpectedErro
 
 /// Renders into a buffer and appends it to `path` (created if missing): a CI job summary that
 /// other steps write to as well.
-pub(crate) fn append_to(
-    path: &Path,
-    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), ExpectedError> {
+pub(crate) fn append_to(path: &Path, text: &str) -> Result<(), ExpectedError> {
     let err = |source| ExpectedError::Output {
         path: path.display().to_string(),
         source,
     };
-    let mut buf = Vec::new();
-    render(&mut buf).map_err(err)?;
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .map_err(err)?;
-    file.write_all(&buf).map_err(err)
+    file.write_all(text.as_bytes()).map_err(err)
 }
 
 #[cfg(test)]

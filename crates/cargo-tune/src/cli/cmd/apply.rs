@@ -108,11 +108,12 @@ impl ApplyArgs {
         };
         let applied = command::run(&request, &mut Terminal::new(ctx))?;
         let options = ctx.render_options(destination.is_file());
-        deliver(destination, |out| match self.output.format {
-            Format::Json => render_json(&applied.report, out),
-            Format::Human => write!(out, "{}", applied.plan.display().styles(options.styles)),
-            Format::Markdown => render_apply_markdown(&applied.plan, &options, out),
-        })?;
+        let text = match self.output.format {
+            Format::Json => render_json(&applied.report),
+            Format::Human => applied.plan.display().styles(options.styles).to_string(),
+            Format::Markdown => render_apply_markdown(&applied.plan, &options),
+        };
+        deliver(destination, text)?;
         // On stderr, so that stdout stays the plan alone.
         if let Some(note) = applied.closing_note() {
             ctx.print_note(&note);

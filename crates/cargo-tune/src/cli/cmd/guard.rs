@@ -119,16 +119,16 @@ impl GuardArgs {
         let outcome = guard::run(&request, &mut Terminal::new(ctx))?;
         let report = &outcome.report;
         let options = ctx.render_options(self.output.is_some());
-        crate::output::deliver(destination, |out| match self.format {
-            GuardFormat::Human => render_guard_human(report, &options, out),
-            GuardFormat::Json => render_json(report, out),
-            GuardFormat::Markdown => render_guard_markdown(report, &options, out),
-            GuardFormat::Junit => render_guard_junit(report, &options, out),
-        })?;
+        let text = match self.format {
+            GuardFormat::Human => render_guard_human(report, &options),
+            GuardFormat::Json => render_json(report),
+            GuardFormat::Markdown => render_guard_markdown(report, &options),
+            GuardFormat::Junit => render_guard_junit(report, &options),
+        };
+        crate::output::deliver(destination, text)?;
         if let Some(path) = &self.github_summary {
-            append_to(&cwd.join(path), |out| {
-                render_guard_markdown(report, &ctx.render_options(true), out)
-            })?;
+            let summary = render_guard_markdown(report, &ctx.render_options(true));
+            append_to(&cwd.join(path), &summary)?;
         }
         outcome.result()
     }

@@ -12,7 +12,9 @@ use cargo_tune_core::vocab::Failure;
 use cargo_tune_core::vocab::Scenario;
 use cargo_tune_schema::MeasureReport;
 
-use crate::cli::common::{ManifestOptions, OutputOptions, Renderer};
+use cargo_tune_core::report::Renderer;
+
+use crate::cli::common::{ManifestOptions, OutputOptions};
 use crate::errors::ExpectedError;
 use crate::output::{OutputContext, Terminal};
 

@@ -121,10 +121,11 @@ impl PlanArgs {
         };
         let record = command::run(&request, &mut Terminal::new(ctx))?;
         let options = ctx.render_options(false);
-        crate::output::deliver(Destination::Stdout, |out| match self.format {
-            Format::Json => render_json(&record, out),
-            Format::Human => render_plan_human(&record, &options, out),
-            Format::Markdown => render_plan_markdown(&record, &options, out),
-        })
+        let text = match self.format {
+            Format::Json => render_json(&record),
+            Format::Human => render_plan_human(&record, &options),
+            Format::Markdown => render_plan_markdown(&record, &options),
+        };
+        crate::output::deliver(Destination::Stdout, text)
     }
 }

@@ -107,10 +107,11 @@ impl ReportArgs {
             }
         };
         let options = ctx.render_options(true);
-        crate::output::deliver(destination, |out| match self.format {
-            ReportFormat::Html => render_overview_html(&report, &options, out),
-            ReportFormat::Json => render_json(&report, out),
-        })?;
+        let text = match self.format {
+            ReportFormat::Html => render_overview_html(&report, &options),
+            ReportFormat::Json => render_json(&report),
+        };
+        crate::output::deliver(destination, text)?;
         if let Some(path) = &written_to {
             ctx.print_status("Wrote", &path.display().to_string());
             if self.open {

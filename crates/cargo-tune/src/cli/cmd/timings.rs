@@ -109,12 +109,13 @@ impl TimingsArgs {
             )?;
         }
         let options = ctx.render_options(self.output.is_some());
-        crate::output::deliver(destination, |out| match self.format {
-            TimingsFormat::Human => render_timings_human(report, &options, out),
-            TimingsFormat::Json => render_json(report, out),
-            TimingsFormat::Markdown => render_timings_markdown(report, &options, out),
-            TimingsFormat::Html => render_timings_html(report, &options, out),
-        })?;
+        let text = match self.format {
+            TimingsFormat::Human => render_timings_human(report, &options),
+            TimingsFormat::Json => render_json(report),
+            TimingsFormat::Markdown => render_timings_markdown(report, &options),
+            TimingsFormat::Html => render_timings_html(report, &options),
+        };
+        crate::output::deliver(destination, text)?;
         if outcome.failed {
             Err(ExpectedError::BuildFailed { failed: 1 })
         } else {

@@ -24,9 +24,10 @@ impl UndoArgs {
             invocation: self.manifest.invocation(ctx)?,
         })?;
         let options = ctx.render_options(destination.is_file());
-        deliver(destination, |out| match self.output.format {
-            Format::Json => render_json(&report, out),
-            Format::Human | Format::Markdown => render_undo_text(&report, &options, out),
-        })
+        let text = match self.output.format {
+            Format::Json => render_json(&report),
+            Format::Human | Format::Markdown => render_undo_text(&report, &options),
+        };
+        deliver(destination, text)
     }
 }
