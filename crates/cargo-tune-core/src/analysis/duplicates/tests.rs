@@ -278,18 +278,14 @@ fn features_enabled_only_for_other_platforms_do_not_count() {
 
 #[test]
 fn paths_are_shortest_from_a_member() {
-    let m = metadata(&[
-        app(vec![
-            normal("x", "1.0.0", "^1"),
-            normal("z", "1.0.0", "^1"),
-            normal("c", "2.0.0", "^2"),
-        ]),
-        pkg("x", "1.0.0", vec![normal("y", "1.0.0", "^1")]),
-        pkg("y", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
-        pkg("z", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
-        leaf("c", "1.0.0"),
-        leaf("c", "2.0.0"),
-    ]);
+    let m = c_below(
+        &["x", "z"],
+        vec![
+            pkg("x", "1.0.0", vec![normal("y", "1.0.0", "^1")]),
+            pkg("y", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+            pkg("z", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+        ],
+    );
     let findings = run_on(&m, &RegistryIndex::default());
     let versions = &findings[0].evidence["versions"];
     assert_eq!(
@@ -299,14 +295,26 @@ fn paths_are_shortest_from_a_member() {
     assert_eq!(versions[1]["path"], json!(["app 0.1.0", "c 2.0.0"]));
 }
 
+/// app → each of `direct` (1.0.0, `^1`) and → c 2.0.0; `between` lead from those down to
+/// c 1.0.0.
+fn c_below<'a>(direct: &[&'a str], between: Vec<Pkg<'a>>) -> Metadata {
+    let mut deps: Vec<Dep<'a>> = direct
+        .iter()
+        .map(|name| normal(name, "1.0.0", "^1"))
+        .collect();
+    deps.push(normal("c", "2.0.0", "^2"));
+    let mut packages = vec![app(deps)];
+    packages.extend(between);
+    packages.extend([leaf("c", "1.0.0"), leaf("c", "2.0.0")]);
+    metadata(&packages)
+}
+
 /// app → c 2.0.0, and app → p 1.0.0 → c 1.0.0 with `p_req` on c.
 fn c_held_by_p(p_req: &str) -> Metadata {
-    metadata(&[
-        app(vec![normal("p", "1.0.0", "^1"), normal("c", "2.0.0", "^2")]),
-        pkg("p", "1.0.0", vec![normal("c", "1.0.0", p_req)]),
-        leaf("c", "1.0.0"),
-        leaf("c", "2.0.0"),
-    ])
+    c_below(
+        &["p"],
+        vec![pkg("p", "1.0.0", vec![normal("c", "1.0.0", p_req)])],
+    )
 }
 
 #[test]
@@ -477,13 +485,13 @@ fn p_moves_to_c2() -> RegistryIndex {
 #[test]
 fn an_update_a_dependent_pins_against_is_a_manual_step() {
     // q requires p exactly, so `cargo update -p p@1.0.0 --precise 1.3.0` cannot succeed.
-    let m = metadata(&[
-        app(vec![normal("q", "1.0.0", "^1"), normal("c", "2.0.0", "^2")]),
-        pkg("q", "1.0.0", vec![normal("p", "1.0.0", "=1.0.0")]),
-        pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
-        leaf("c", "1.0.0"),
-        leaf("c", "2.0.0"),
-    ]);
+    let m = c_below(
+        &["q"],
+        vec![
+            pkg("q", "1.0.0", vec![normal("p", "1.0.0", "=1.0.0")]),
+            pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+        ],
+    );
     let found = run_on(&m, &p_moves_to_c2());
     let dup = found
         .iter()
@@ -501,17 +509,13 @@ fn an_update_a_dependent_pins_against_is_a_manual_step() {
 #[test]
 fn updates_that_leave_the_version_held_are_not_suggested() {
     // p could move to c 2, but r holds c 1 with no compatible release that does not.
-    let m = metadata(&[
-        app(vec![
-            normal("p", "1.0.0", "^1"),
-            normal("r", "1.0.0", "^1"),
-            normal("c", "2.0.0", "^2"),
-        ]),
-        pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
-        pkg("r", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
-        leaf("c", "1.0.0"),
-        leaf("c", "2.0.0"),
-    ]);
+    let m = c_below(
+        &["p", "r"],
+        vec![
+            pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+            pkg("r", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+        ],
+    );
     let found = run_on(&m, &p_moves_to_c2());
     let dup = &found[0];
     assert!(
