@@ -82,13 +82,7 @@ fn plan_record(scenario: &str) -> PlanRecord {
         ..PlanRecord::new(
             "0.0.0",
             cargo_tune_schema::Goal::Dev,
-            cargo_tune_schema::Fingerprint {
-                rustc: "1.95.0".to_owned(),
-                host: "x86_64-unknown-linux-gnu".to_owned(),
-                commit: None,
-                lockfile: None,
-                root_manifest: "0".to_owned(),
-            },
+            cargo_tune_test_support::fingerprint(),
             vec![scenario.to_owned()],
             3,
             60,
