@@ -219,30 +219,21 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
     assert_eq!(dom.matches("class=\"toolchain-change\"").count(), 1);
 
     // Bench and try: one bar per variant measured, in each file named.
-    let measured: usize = [&bench_json, &try_json]
-        .iter()
-        .map(|p| {
-            read::<MeasureReport>(p)
-                .scenarios
-                .iter()
-                .flat_map(|s| &s.variants)
-                .filter(|v| v.summary.is_some())
-                .count()
-        })
-        .sum();
+    let measures: Vec<MeasureReport> = [bench_json.as_path(), try_json.as_path()]
+        .into_iter()
+        .map(read)
+        .collect();
+    let scenarios = || measures.iter().flat_map(|m| &m.scenarios);
+    let measured = scenarios()
+        .flat_map(|s| &s.variants)
+        .filter(|v| v.summary.is_some())
+        .count();
     assert_eq!(count("bar wall"), measured);
     // And one ratio bar per candidate compared with the baseline.
-    let compared: usize = [&bench_json, &try_json]
-        .iter()
-        .map(|p| {
-            read::<MeasureReport>(p)
-                .scenarios
-                .iter()
-                .flat_map(|s| &s.comparisons)
-                .filter(|c| c.ratio.is_some())
-                .count()
-        })
-        .sum();
+    let compared = scenarios()
+        .flat_map(|s| &s.comparisons)
+        .filter(|c| c.ratio.is_some())
+        .count();
     assert!(compared > 0);
     assert_eq!(count("bar vs"), compared);
 
