@@ -491,6 +491,16 @@ impl RunResult {
         self
     }
 
+    /// Asserts that stderr holds none of `needles`, showing it otherwise.
+    #[track_caller]
+    pub fn assert_stderr_lacks(&self, needles: &[&str]) -> &Self {
+        let stderr = self.stderr();
+        for needle in needles {
+            assert!(!stderr.contains(needle), "`{needle}` in stderr:\n{stderr}");
+        }
+        self
+    }
+
     /// Asserts that stdout holds every one of `needles`, showing it otherwise.
     #[track_caller]
     pub fn assert_stdout_has(&self, needles: &[&str]) -> &Self {
