@@ -232,22 +232,13 @@ fn try_a_finding_code_measures_the_audits_suggested_change() {
         json["variants"][1]["changes"],
         serde_json::json!(["debuginfo-in-dev", "incremental-in-release"])
     );
-    assert_eq!(
-        json["variants"][1]["config"],
-        serde_json::json!([
-            "profile.dev.debug=\"line-tables-only\"",
-            "profile.dev.package.\"*\".debug=false",
-            "profile.release.incremental=false"
-        ])
-    );
-    assert_eq!(
-        json["variants"][1]["expanded"],
-        serde_json::json!([
-            "profile.dev.debug=\"line-tables-only\"",
-            "profile.dev.package.\"*\".debug=false",
-            "profile.release.incremental=false"
-        ])
-    );
+    let settings = serde_json::json!([
+        "profile.dev.debug=\"line-tables-only\"",
+        "profile.dev.package.\"*\".debug=false",
+        "profile.release.incremental=false"
+    ]);
+    assert_eq!(json["variants"][1]["config"], settings);
+    assert_eq!(json["variants"][1]["expanded"], settings);
     assert_eq!(json["scenarios"][0]["scenario"], "dev-clean");
     // An id names one finding; an id that names none lists those of its code.
     assert_usage_error(
