@@ -133,6 +133,18 @@ pub fn unit_graph_of(
     serde_json::from_slice(&out.stdout).expect("a unit graph")
 }
 
+/// The fingerprint of a plan record that tests build by hand: no commit, lockfile or manifest
+/// to compare against.
+pub fn fingerprint() -> cargo_tune_schema::Fingerprint {
+    cargo_tune_schema::Fingerprint {
+        rustc: "1.95.0".to_owned(),
+        host: "x86_64-unknown-linux-gnu".to_owned(),
+        commit: None,
+        lockfile: None,
+        root_manifest: "0".to_owned(),
+    }
+}
+
 /// The first element of the JSON array `list` whose `field` is `value`.
 #[track_caller]
 pub fn find_by<'a, T: ?Sized>(
@@ -475,6 +487,16 @@ impl RunResult {
                 stderr.contains(needle),
                 "no `{needle}` in stderr:\n{stderr}"
             );
+        }
+        self
+    }
+
+    /// Asserts that stderr holds none of `needles`, showing it otherwise.
+    #[track_caller]
+    pub fn assert_stderr_lacks(&self, needles: &[&str]) -> &Self {
+        let stderr = self.stderr();
+        for needle in needles {
+            assert!(!stderr.contains(needle), "`{needle}` in stderr:\n{stderr}");
         }
         self
     }

@@ -9,6 +9,13 @@ fn from_suggestion(s: &SuggestedChange) -> Option<Change> {
     Change::from_suggestion(s).ok().filter(Change::measurable)
 }
 
+fn config(key: &str, value: &str) -> Change {
+    Change::Config {
+        key: key.into(),
+        value: value.into(),
+    }
+}
+
 fn changes(text: &str) -> Vec<Change> {
     match ChangeSpec::parse(text).unwrap() {
         ChangeSpec::Changes(c) => c,
@@ -20,24 +27,12 @@ fn changes(text: &str) -> Vec<Change> {
 fn presets_become_config_env_or_linker() {
     assert_eq!(
         changes("debug=line-tables-only"),
-        [Change::Config {
-            key: "profile.dev.debug".into(),
-            value: "\"line-tables-only\"".into()
-        }]
+        [config("profile.dev.debug", "\"line-tables-only\"")]
     );
-    assert_eq!(
-        changes("debug=0"),
-        [Change::Config {
-            key: "profile.dev.debug".into(),
-            value: "0".into()
-        }]
-    );
+    assert_eq!(changes("debug=0"), [config("profile.dev.debug", "0")]);
     assert_eq!(
         changes("deps-debug=false"),
-        [Change::Config {
-            key: "profile.dev.package.\"*\".debug".into(),
-            value: "false".into()
-        }]
+        [config("profile.dev.package.\"*\".debug", "false")]
     );
     assert_eq!(changes("linker=mold"), [Change::Linker(Linker::Mold)]);
     assert_eq!(
@@ -54,13 +49,7 @@ fn presets_become_config_env_or_linker() {
             value: "sccache".into()
         }]
     );
-    assert_eq!(
-        changes("jobs=2"),
-        [Change::Config {
-            key: "build.jobs".into(),
-            value: "2".into()
-        }]
-    );
+    assert_eq!(changes("jobs=2"), [config("build.jobs", "2")]);
     // The parallel front-end is a nightly option: the preset carries its toolchain.
     assert_eq!(
         changes("threads=4"),
@@ -115,17 +104,11 @@ fn unknown_presets_and_values_list_what_is_valid() {
 fn config_overrides_are_checked_and_bare_words_quoted() {
     assert_eq!(
         changes("profile.dev.debug=line-tables-only"),
-        [Change::Config {
-            key: "profile.dev.debug".into(),
-            value: "\"line-tables-only\"".into()
-        }]
+        [config("profile.dev.debug", "\"line-tables-only\"")]
     );
     assert_eq!(
         changes("profile.release.lto=\"thin\""),
-        [Change::Config {
-            key: "profile.release.lto".into(),
-            value: "\"thin\"".into()
-        }]
+        [config("profile.release.lto", "\"thin\"")]
     );
     changes("profile.dev.package.\"*\".opt-level=1");
     changes("profile.dev.build-override.opt-level=3");
@@ -187,24 +170,15 @@ fn suggestions_map_to_overrides() {
     };
     assert_eq!(
         from_suggestion(&dev_debug),
-        Some(Change::Config {
-            key: "profile.dev.debug".into(),
-            value: "\"line-tables-only\"".into()
-        })
+        Some(config("profile.dev.debug", "\"line-tables-only\""))
     );
     assert_eq!(
         from_suggestion(&deps),
-        Some(Change::Config {
-            key: "profile.dev.package.\"*\".debug".into(),
-            value: "false".into()
-        })
+        Some(config("profile.dev.package.\"*\".debug", "false"))
     );
     assert_eq!(
         from_suggestion(&build_override),
-        Some(Change::Config {
-            key: "profile.release.build-override.opt-level".into(),
-            value: "0".into()
-        })
+        Some(config("profile.release.build-override.opt-level", "0"))
     );
     assert_eq!(
         from_suggestion(&SuggestedChange::UseLinker {
@@ -227,10 +201,7 @@ fn suggestions_map_to_overrides() {
             key: "build.jobs".into(),
             value: serde_json::json!(4)
         }),
-        Some(Change::Config {
-            key: "build.jobs".into(),
-            value: "4".into()
-        })
+        Some(config("build.jobs", "4"))
     );
     let removal = SuggestedChange::ProfileSet {
         profile: "dev".into(),
@@ -407,10 +378,7 @@ fn a_finding_id_takes_the_suggestions_of_that_finding_only() {
     let findings = [finding("dev"), finding("test")];
     assert_eq!(
         from_finding_id("debuginfo-in-dev:test", &findings).unwrap(),
-        [Change::Config {
-            key: "profile.test.debug".into(),
-            value: "\"line-tables-only\"".into()
-        }]
+        [config("profile.test.debug", "\"line-tables-only\"")]
     );
     let err = from_finding_id("debuginfo-in-dev:bench", &findings).unwrap_err();
     assert!(

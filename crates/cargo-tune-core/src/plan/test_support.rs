@@ -33,13 +33,7 @@ pub(crate) fn empty_record(goal: cargo_tune_schema::Goal) -> cargo_tune_schema::
     cargo_tune_schema::PlanRecord::new(
         "0.0.0",
         goal,
-        cargo_tune_schema::Fingerprint {
-            rustc: "1.95.0".to_owned(),
-            host: "x86_64-unknown-linux-gnu".to_owned(),
-            commit: None,
-            lockfile: None,
-            root_manifest: "0".to_owned(),
-        },
+        cargo_tune_test_support::fingerprint(),
         vec!["release-clean".to_owned()],
         2,
         900,

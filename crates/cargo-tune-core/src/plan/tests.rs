@@ -49,6 +49,19 @@ fn finding(code: FindingCode, subject: &str, changes: Vec<SuggestedChange>) -> F
         })
 }
 
+/// `workspace-dep-not-inherited:<subject>`, suggesting `name` be centralized.
+fn not_inherited(subject: &str, name: &str, requirement: Option<&str>) -> Finding {
+    finding(
+        FindingCode::WorkspaceDepNotInherited,
+        subject,
+        vec![SuggestedChange::CentralizeDependency {
+            name: name.into(),
+            requirement: requirement.map(Into::into),
+            source: None,
+        }],
+    )
+}
+
 fn profile(key: &str, value: serde_json::Value) -> SuggestedChange {
     SuggestedChange::ProfileSet {
         profile: "dev".into(),
@@ -93,15 +106,7 @@ fn an_entry_members_come_to_inherit_is_not_removed_as_unused() {
                 name: "itoa".into(),
             }],
         ),
-        finding(
-            FindingCode::WorkspaceDepNotInherited,
-            "itoa",
-            vec![SuggestedChange::CentralizeDependency {
-                name: "itoa".into(),
-                requirement: Some("1".into()),
-                source: None,
-            }],
-        ),
+        not_inherited("itoa", "itoa", Some("1")),
     ];
     let plan = plan(&ws, &findings);
     assert_eq!(plan.steps.len(), 1, "{}", plan.display());
@@ -220,15 +225,7 @@ fn planning_the_result_again_changes_nothing() {
         ],
     );
     let findings = [
-        finding(
-            FindingCode::WorkspaceDepNotInherited,
-            "itoa",
-            vec![SuggestedChange::CentralizeDependency {
-                name: "itoa".into(),
-                requirement: None,
-                source: None,
-            }],
-        ),
+        not_inherited("itoa", "itoa", None),
         finding(
             FindingCode::DebuginfoInDev,
             "dev",
@@ -270,17 +267,7 @@ fn each_copy_of_a_renamed_package_is_centralized_in_one_plan() {
         "[workspace]\nmembers = [\"a\", \"b\"]\n",
         &[("a/Cargo.toml", &a), ("b/Cargo.toml", &b)],
     );
-    let centralize = |req: &str| {
-        finding(
-            FindingCode::WorkspaceDepNotInherited,
-            &format!("tls@{req}"),
-            vec![SuggestedChange::CentralizeDependency {
-                name: "tls".into(),
-                requirement: Some(req.into()),
-                source: None,
-            }],
-        )
-    };
+    let centralize = |req: &str| not_inherited(&format!("tls@{req}"), "tls", Some(req));
     let findings = [centralize("0.21"), centralize("0.23")];
     let first = plan(&ws1, &findings);
     assert_eq!(first.steps.len(), 2, "{}", first.display());

@@ -70,6 +70,21 @@ pub(crate) fn snapshot(root: &Path) -> Vec<Option<Vec<u8>>> {
         .collect()
 }
 
+/// Runs `cli` and expects exit `code`, every one of `needles` in stderr, and not a byte of
+/// [`FILES`] changed; returns those files as they were.
+#[track_caller]
+fn assert_refused(
+    ws: &TempWorkspace,
+    cli: CargoTuneCli,
+    code: i32,
+    needles: &[&str],
+) -> Vec<Option<Vec<u8>>> {
+    let before = snapshot(ws.root());
+    cli.run().assert_code(code).assert_stderr_has(needles);
+    assert_eq!(snapshot(ws.root()), before);
+    before
+}
+
 #[test]
 fn dry_run_prints_the_plan_and_diff_and_writes_nothing() {
     let ws = TempWorkspace::fixture("showcase");
@@ -126,11 +141,11 @@ fn selection_by_code_and_id_limits_the_plan() {
     );
     assert_eq!(json["files"].as_array().unwrap().len(), 1);
 
-    let run = cli(&ws)
+    cli(&ws)
         .args(["apply", "--offline"])
         .run()
-        .assert_code(exit_codes::USAGE);
-    run.assert_stderr_has(&["--all"]);
+        .assert_code(exit_codes::USAGE)
+        .assert_stderr_has(&["--all"]);
 }
 
 #[test]
@@ -179,10 +194,9 @@ fn check_execute_check_undo_round_trip() {
 #[test]
 fn undo_with_nothing_to_undo_says_so_and_creates_nothing() {
     let ws = TempWorkspace::fixture("showcase");
-    let run = undo_offline(&ws, exit_codes::SETUP);
-    let stderr = run.stderr();
-    assert!(stderr.contains("nothing to undo"), "{stderr}");
-    assert!(!stderr.contains("target/cargo-tune"), "{stderr}");
+    undo_offline(&ws, exit_codes::SETUP)
+        .assert_stderr_has(&["nothing to undo"])
+        .assert_stderr_lacks(&["target/cargo-tune"]);
     assert!(!ws.path("target").exists(), "undo created target/");
 }
 
@@ -191,27 +205,25 @@ fn unknown_finding_id_is_a_usage_error_with_a_suggestion() {
     let ws = TempWorkspace::fixture("showcase");
     let findings = findings();
     for extra in [&[][..], &["--check"][..], &["--execute"][..]] {
-        let run = cli(&ws)
+        cli(&ws)
             .args(["apply", "debuginfo-in-dev:nonexistent", "--offline"])
             .args(["--findings", findings.to_str().unwrap()])
             .args(extra.iter().copied())
             .run()
-            .assert_code(exit_codes::USAGE);
-        let stderr = run.stderr();
-        assert!(
-            stderr.contains("`debuginfo-in-dev:nonexistent`")
-                && stderr.contains("did you mean `debuginfo-in-dev:dev`?"),
-            "{stderr}"
-        );
+            .assert_code(exit_codes::USAGE)
+            .assert_stderr_has(&[
+                "`debuginfo-in-dev:nonexistent`",
+                "did you mean `debuginfo-in-dev:dev`?",
+            ]);
     }
     // A code with no finding is not a mistake: the workspace may be fixed already.
     ws.write("none.json", r#"{"findings": []}"#);
-    let run = cli(&ws)
+    cli(&ws)
         .args(["apply", "debuginfo-in-dev", "--offline", "--check"])
         .args(["--findings", "none.json"])
         .run()
-        .assert_code(exit_codes::OK);
-    run.assert_stderr_has(&["no `debuginfo-in-dev` finding"]);
+        .assert_code(exit_codes::OK)
+        .assert_stderr_has(&["no `debuginfo-in-dev` finding"]);
 }
 
 #[test]
@@ -220,10 +232,12 @@ fn undo_refuses_after_the_files_changed_and_writes_nothing() {
     apply(&ws, &["--execute"]).run().assert_code(exit_codes::OK);
     let edited = format!("{}# mine\n", ws.read("crates/app/Cargo.toml"));
     ws.write("crates/app/Cargo.toml", &edited);
-    let before = snapshot(ws.root());
-    let run = undo_offline(&ws, exit_codes::SETUP);
-    run.assert_stderr_has(&["crates/app/Cargo.toml changed after"]);
-    assert_eq!(snapshot(ws.root()), before);
+    assert_refused(
+        &ws,
+        cli(&ws).args(["undo", "--offline"]),
+        exit_codes::SETUP,
+        &["crates/app/Cargo.toml changed after"],
+    );
 }
 
 #[test]
@@ -238,14 +252,12 @@ fn cargo_metadata_rejecting_the_edit_rolls_back_with_exit_103() {
         ]
     }]});
     ws.write("bad-findings.json", &findings.to_string());
-    let before = snapshot(ws.root());
-    let run = cli(&ws)
-        .line("apply debuginfo-in-dev --offline --execute --findings bad-findings.json")
-        .run()
-        .assert_code(exit_codes::EDIT_FAILED);
-    run.assert_stderr_has(&["every file was restored"]);
-    run.assert_stderr_has(&["opt-level"]);
-    assert_eq!(snapshot(ws.root()), before);
+    assert_refused(
+        &ws,
+        cli(&ws).line("apply debuginfo-in-dev --offline --execute --findings bad-findings.json"),
+        exit_codes::EDIT_FAILED,
+        &["every file was restored", "opt-level"],
+    );
     undo_offline(&ws, exit_codes::SETUP);
 }
 
@@ -256,12 +268,12 @@ fn malformed_manifest_is_reported_with_line_and_column_and_nothing_is_written() 
         .read("Cargo.toml")
         .replace("[profile.release]", "[profile.release");
     ws.write("Cargo.toml", &broken);
-    let before = snapshot(ws.root());
-    let run = apply(&ws, &["--execute"])
-        .run()
-        .assert_code(exit_codes::SETUP);
-    run.assert_stderr_has(&["Cargo.toml:18:"]);
-    assert_eq!(snapshot(ws.root()), before);
+    assert_refused(
+        &ws,
+        apply(&ws, &["--execute"]),
+        exit_codes::SETUP,
+        &["Cargo.toml:18:"],
+    );
 }
 
 fn git(root: &Path, args: &[&str]) {
@@ -292,17 +304,12 @@ fn uncommitted_changes_are_refused_unless_allowed() {
         ws.read("crates/engine/Cargo.toml")
     );
     ws.write("crates/engine/Cargo.toml", &edited);
-    let before = snapshot(ws.root());
-    let run = apply(&ws, &["--execute"])
-        .run()
-        .assert_code(exit_codes::SETUP);
-    assert!(
-        run.stderr()
-            .contains("uncommitted changes: crates/engine/Cargo.toml"),
-        "{}",
-        run.stderr()
+    let before = assert_refused(
+        &ws,
+        apply(&ws, &["--execute"]),
+        exit_codes::SETUP,
+        &["uncommitted changes: crates/engine/Cargo.toml"],
     );
-    assert_eq!(snapshot(ws.root()), before);
     apply(&ws, &["--execute", "--allow-dirty"])
         .run()
         .assert_code(exit_codes::OK);

@@ -14,6 +14,16 @@ fn cli(ws: &TempWorkspace) -> CargoTuneCli {
     CargoTuneCli::new(BIN, ws.root())
 }
 
+/// Runs `line` in `ws` and expects a usage error whose message holds every one of `needles`.
+#[track_caller]
+fn assert_usage_error(ws: &TempWorkspace, line: &str, needles: &[&str]) {
+    cli(ws)
+        .line(line)
+        .run()
+        .assert_code(2)
+        .assert_stderr_has(needles);
+}
+
 /// The showcase workspace, its edited file given an old mtime so that a restore to "now" could
 /// not pass by accident, and that file's bytes and mtime as a run must leave them.
 fn showcase_aged() -> (TempWorkspace, Touched) {
@@ -82,19 +92,9 @@ pub(crate) fn shape(value: &Value, root: &str, key: &str) -> Value {
 #[test]
 fn bench_reports_every_metric_restores_the_edit_and_appends_history() {
     let (ws, touched) = showcase_aged();
-    let run = cli(&ws)
-        .args([
-            "bench",
-            "--scenario",
-            "check,dev-incremental",
-            "--runs",
-            "1",
-            "--format",
-            "json",
-        ])
-        .run()
-        .assert_code(0);
-    let json = run.json();
+    let json = cli(&ws)
+        .line("bench --scenario check,dev-incremental --runs 1 --format json")
+        .run_json(0);
     touched.assert_restored(&ws);
     assert_eq!(json["command"], "bench");
     assert_eq!(json["variants"][0]["name"], "baseline");
@@ -150,20 +150,9 @@ fn bench_reports_every_metric_restores_the_edit_and_appends_history() {
 #[test]
 fn try_a_profile_override_compares_interleaved_pairs() {
     let (ws, touched) = showcase_aged();
-    let run = cli(&ws)
-        .args([
-            "try",
-            "profile.dev.debug=\"line-tables-only\"",
-            "--scenario",
-            "dev-incremental",
-            "--runs",
-            "2",
-            "--format",
-            "json",
-        ])
-        .run()
-        .assert_code(0);
-    let json = run.json();
+    let json = cli(&ws)
+        .line("try profile.dev.debug=\"line-tables-only\" --scenario dev-incremental --runs 2 --format json")
+        .run_json(0);
     touched.assert_restored(&ws);
     assert_eq!(json["command"], "try");
     assert_eq!(json["variants"][0]["name"], "baseline");
@@ -178,18 +167,7 @@ fn try_a_profile_override_compares_interleaved_pairs() {
     let c = &s["comparisons"][0];
     assert_eq!(c["candidate"], "candidate-1");
     assert_eq!(c["pairs"], 2);
-    let base: Vec<f64> = s["variants"][0]["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["wall_s"].as_f64().unwrap())
-        .collect();
-    let cand: Vec<f64> = s["variants"][1]["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["wall_s"].as_f64().unwrap())
-        .collect();
+    let (base, cand) = (walls(s, 0), walls(s, 1));
     // The geometric mean of the per-pair ratios.
     let expected_ratio = (cand[0] / base[0] * cand[1] / base[1]).sqrt();
     assert!((c["ratio"].as_f64().unwrap() - expected_ratio).abs() < 1e-9);
@@ -254,38 +232,29 @@ fn try_a_finding_code_measures_the_audits_suggested_change() {
         json["variants"][1]["changes"],
         serde_json::json!(["debuginfo-in-dev", "incremental-in-release"])
     );
-    assert_eq!(
-        json["variants"][1]["config"],
-        serde_json::json!([
-            "profile.dev.debug=\"line-tables-only\"",
-            "profile.dev.package.\"*\".debug=false",
-            "profile.release.incremental=false"
-        ])
-    );
-    assert_eq!(
-        json["variants"][1]["expanded"],
-        serde_json::json!([
-            "profile.dev.debug=\"line-tables-only\"",
-            "profile.dev.package.\"*\".debug=false",
-            "profile.release.incremental=false"
-        ])
-    );
+    let settings = serde_json::json!([
+        "profile.dev.debug=\"line-tables-only\"",
+        "profile.dev.package.\"*\".debug=false",
+        "profile.release.incremental=false"
+    ]);
+    assert_eq!(json["variants"][1]["config"], settings);
+    assert_eq!(json["variants"][1]["expanded"], settings);
     assert_eq!(json["scenarios"][0]["scenario"], "dev-clean");
     // An id names one finding; an id that names none lists those of its code.
-    let err = cli(&ws)
-        .args(["try", "debuginfo-in-dev:bench", "--runs", "1"])
-        .run()
-        .assert_code(2);
-    err.assert_stderr_has(&[
-        "no finding `debuginfo-in-dev:bench`",
-        "debuginfo-in-dev:dev",
-    ]);
+    assert_usage_error(
+        &ws,
+        "try debuginfo-in-dev:bench --runs 1",
+        &[
+            "no finding `debuginfo-in-dev:bench`",
+            "debuginfo-in-dev:dev",
+        ],
+    );
     // A finding whose fix is not a build setting cannot be tried.
-    let err = cli(&ws)
-        .args(["try", "workspace-dep-unused", "--runs", "1"])
-        .run()
-        .assert_code(2);
-    err.assert_stderr_has(&["workspace-dep-unused"]);
+    assert_usage_error(
+        &ws,
+        "try workspace-dep-unused --runs 1",
+        &["workspace-dep-unused"],
+    );
 }
 
 #[test]
@@ -306,27 +275,14 @@ fn package_selection_builds_and_edits_only_the_named_member() {
     let dir = ws.path("target/cargo-tune/dev-incremental/baseline/debug");
     assert!(dir.join("liblegacy_fmt.rlib").exists());
     assert!(!dir.join("app").exists());
-    let unknown = cli(&ws)
-        .args(["bench", "-p", "nope", "--runs", "1"])
-        .run()
-        .assert_code(2);
-    unknown.assert_stderr_has(&["legacy-fmt"]);
+    assert_usage_error(&ws, "bench -p nope --runs 1", &["legacy-fmt"]);
 }
 
 #[test]
 fn a_failing_variant_is_reported_with_cargos_last_lines_and_exit_101() {
     let ws = TempWorkspace::fixture("showcase");
     let run = cli(&ws)
-        .args([
-            "try",
-            "profile.dev.panic=\"bogus\"",
-            "--scenario",
-            "check",
-            "--runs",
-            "1",
-            "--format",
-            "json",
-        ])
+        .line("try profile.dev.panic=\"bogus\" --scenario check --runs 1 --format json")
         .run()
         .assert_code(101);
     let json = run.json();
@@ -375,24 +331,16 @@ fn missing_linkers_are_setup_errors_with_the_install_command() {
         .env("PATH", &cargo_dir)
         .run()
         .assert_code(96);
-    assert!(
-        run.stderr()
-            .contains("`mold` is not on PATH (install it: apt-get install mold)"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&["`mold` is not on PATH (install it: apt-get install mold)"]);
     // The toolchain's own bin directory has cargo and rustc, and never wild.
     let run = cli(&ws)
         .args(["try", "linker=wild", "--runs", "1"])
         .env("PATH", cargo_tune_test_support::toolchain_bin_dir())
         .run()
         .assert_code(96);
-    assert!(
-        run.stderr()
-            .contains("`wild` is not on PATH (install it: cargo install --locked wild-linker"),
-        "{}",
-        run.stderr()
-    );
+    run.assert_stderr_has(&[
+        "`wild` is not on PATH (install it: cargo install --locked wild-linker",
+    ]);
     assert!(
         !ws.path("target/cargo-tune/dev-clean").exists(),
         "nothing was built"
@@ -402,33 +350,21 @@ fn missing_linkers_are_setup_errors_with_the_install_command() {
 #[test]
 fn unknown_presets_keys_and_scenarios_are_usage_errors_listing_valid_ones() {
     let ws = TempWorkspace::fixture("showcase");
-    let run = cli(&ws).args(["try", "linker=gold"]).run().assert_code(2);
-    run.assert_stderr_has(&["mold, wild, lld, bfd"]);
-    let run = cli(&ws)
-        .args(["try", "profile.dev.debugg=1"])
-        .run()
-        .assert_code(2);
-    run.assert_stderr_has(&["opt-level"]);
-    let run = cli(&ws)
-        .args(["bench", "--scenario", "dev"])
-        .run()
-        .assert_code(2);
-    assert!(
-        run.stderr()
-            .contains("check, dev-clean, dev-incremental, release-clean"),
-        "{}",
-        run.stderr()
+    assert_usage_error(&ws, "try linker=gold", &["mold, wild, lld, bfd"]);
+    assert_usage_error(&ws, "try profile.dev.debugg=1", &["opt-level"]);
+    assert_usage_error(
+        &ws,
+        "bench --scenario dev",
+        &["check, dev-clean, dev-incremental, release-clean"],
     );
 }
 
 #[test]
 fn try_linker_mold_links_with_mold() {
     let ws = TempWorkspace::fixture("showcase");
-    let run = cli(&ws)
+    let json = cli(&ws)
         .line("try linker=mold --scenario dev-incremental --runs 1 --format json")
-        .run()
-        .assert_code(0);
-    let json = run.json();
+        .run_json(0);
     let flags = json["variants"][1]["rustflags"].to_string();
     assert!(flags.contains("link-arg=-fuse-ld=mold"), "{flags}");
     let signed_by = |variant: &str, marker: &[u8]| {
@@ -448,20 +384,9 @@ fn try_linker_mold_links_with_mold() {
 #[test]
 fn bench_a_workspace_with_crates_io_dependencies() {
     let ws = TempWorkspace::fixture("small-real");
-    let run = cli(&ws)
-        .args([
-            "bench",
-            "--scenario",
-            "dev-clean,dev-incremental",
-            "--runs",
-            "1",
-            "--locked",
-            "--format",
-            "json",
-        ])
-        .run()
-        .assert_code(0);
-    let json = run.json();
+    let json = cli(&ws)
+        .line("bench --scenario dev-clean,dev-incremental --runs 1 --locked --format json")
+        .run_json(0);
     assert_eq!(json["context"]["touched_file"], "crates/tally/src/main.rs");
     let clean = &json["scenarios"][0]["variants"][0]["runs"][0];
     // itoa, smallvec, digits and tally.
@@ -478,6 +403,16 @@ fn bench_a_workspace_with_crates_io_dependencies() {
         )
         .unwrap()
     );
+}
+
+/// The wall times of the runs of variant `i` in scenario `s`.
+fn walls(s: &Value, i: usize) -> Vec<f64> {
+    s["variants"][i]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["wall_s"].as_f64().unwrap())
+        .collect()
 }
 
 /// `faster` and `slower` only with an interval on that side of 1; `noise` only within ±3 %.
@@ -538,20 +473,12 @@ fn try_several_candidates_interleaves_them_in_rotated_rounds() {
     for v in s["variants"].as_array().unwrap() {
         assert_eq!(v["runs"].as_array().unwrap().len(), 2, "{v}");
     }
-    let walls = |i: usize| -> Vec<f64> {
-        s["variants"][i]["runs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["wall_s"].as_f64().unwrap())
-            .collect()
-    };
     let comparisons = s["comparisons"].as_array().unwrap();
     assert_eq!(comparisons.len(), 3);
     for (i, c) in comparisons.iter().enumerate() {
         assert_eq!(c["candidate"], names[i + 1]);
         assert_eq!(c["pairs"], 2);
-        let (b, k) = (walls(0), walls(i + 1));
+        let (b, k) = (walls(s, 0), walls(s, i + 1));
         let expected = (k[0] / b[0] * k[1] / b[1]).sqrt();
         assert!(
             (c["ratio"].as_f64().unwrap() - expected).abs() < 1e-9,
@@ -572,35 +499,28 @@ fn try_several_candidates_interleaves_them_in_rotated_rounds() {
 fn try_refuses_what_it_cannot_measure_before_building_anything() {
     let ws = TempWorkspace::fixture("showcase");
     // The showcase's dev profile already has full debug info.
-    let run = cli(&ws)
-        .args(["try", "debug=true", "--runs", "1"])
-        .run()
-        .assert_code(2);
-    assert!(
-        run.stderr().contains("`debug=true` changes nothing")
-            && run
-                .stderr()
-                .contains("profile dev already has debug = true (Cargo.toml:"),
-        "{}",
-        run.stderr()
+    assert_usage_error(
+        &ws,
+        "try debug=true --runs 1",
+        &[
+            "`debug=true` changes nothing",
+            "profile dev already has debug = true (Cargo.toml:",
+        ],
     );
     // A release-only change on a dev scenario would measure two identical builds.
-    let run = cli(&ws)
-        .line("try lto=thin --scenario dev-incremental --runs 1")
-        .run()
-        .assert_code(2);
-    assert!(
-        run.stderr().contains(
-            "`lto=thin` changes only the release and bench profiles, and dev-incremental builds dev"
-        ) && run.stderr().contains("--scenario release-clean"),
-        "{}",
-        run.stderr()
+    assert_usage_error(
+        &ws,
+        "try lto=thin --scenario dev-incremental --runs 1",
+        &[
+            "`lto=thin` changes only the release and bench profiles, and dev-incremental builds dev",
+            "--scenario release-clean",
+        ],
     );
-    let run = cli(&ws)
-        .line("try debug=0 --vs profile.dev.debug=0 --runs 1")
-        .run()
-        .assert_code(2);
-    run.assert_stderr_has(&["is the same change as `debug=0`"]);
+    assert_usage_error(
+        &ws,
+        "try debug=0 --vs profile.dev.debug=0 --runs 1",
+        &["is the same change as `debug=0`"],
+    );
     assert!(
         !ws.path("target/cargo-tune/dev-incremental").exists()
             && !ws.path("target/cargo-tune/dev-clean").exists(),
@@ -645,16 +565,7 @@ fn an_incremental_warm_up_adopts_the_clean_build_of_the_same_command() {
     );
     std::fs::set_permissions(&logging_rustc, std::fs::Permissions::from_mode(0o755)).unwrap();
     let json = cli(&ws)
-        .args([
-            "bench",
-            "--scenario",
-            "dev-clean,dev-incremental",
-            "--runs",
-            "1",
-            "--no-history",
-            "--format",
-            "json",
-        ])
+        .line("bench --scenario dev-clean,dev-incremental --runs 1 --no-history --format json")
         .env("RUSTC", &logging_rustc)
         .env(
             "REAL_RUSTC",

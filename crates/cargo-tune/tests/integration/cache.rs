@@ -10,7 +10,7 @@
 )]
 
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -178,14 +178,12 @@ fn a_local_cache_serves_every_library_on_the_warm_build_and_says_why_binaries_mi
     let cache_dir = ws.path("../sccache-cache");
     // The user's own sccache settings must not redirect the private server.
     let users_dir = ws.path("../users-sccache");
-    let run = cli(&ws)
+    let report = cli(&ws)
         .args(["cache", "verify", "--offline", "--format", "json"])
         .args([format!("--backend=local={}", cache_dir.display())])
         .env("SCCACHE_DIR", &users_dir)
         .env("SCCACHE_REDIS_ENDPOINT", "redis://127.0.0.1:1")
-        .run()
-        .assert_code(exit_codes::OK);
-    let report = run.json();
+        .run_json(exit_codes::OK);
     let libs = library_units(&ws);
     let cold = &build(&report, "cold")["stats"];
     let warm = &build(&report, "warm")["stats"];
@@ -252,11 +250,9 @@ fn redis_serves_the_warm_build_and_the_password_is_never_shown() {
 #[test]
 fn a_restored_target_dir_is_rebuilt_by_mtime_after_a_fresh_checkout() {
     let ws = TempWorkspace::fixture("cache-ci");
-    let run = cli(&ws)
+    let report = cli(&ws)
         .line("cache verify --offline --backend target-dir --format json")
-        .run()
-        .assert_code(exit_codes::OK);
-    let report = run.json();
+        .run_json(exit_codes::OK);
     let warm = build(&report, "warm");
     // Every unit of this workspace is a path package, so cargo checks each one by mtime, and
     // the checkout made every mtime new.
@@ -273,22 +269,16 @@ fn a_restored_target_dir_is_rebuilt_by_mtime_after_a_fresh_checkout() {
 fn a_down_redis_is_a_setup_error_naming_the_url_with_the_password_masked() {
     let ws = TempWorkspace::fixture("cache-ci");
     let port = free_port();
-    let run = cli(&ws)
-        .args(["cache", "status"])
-        .args([format!("--backend=redis://:{PASSWORD}@127.0.0.1:{port}")])
-        .env("PATH", fake_sccache(&ws, "0.10.0"))
-        .run()
-        .assert_code(exit_codes::SETUP);
-    let stderr = run.stderr();
-    assert!(
-        stderr.contains(&format!("redis://:***@127.0.0.1:{port}")),
-        "{stderr}"
+    let run = status_setup_error(
+        &ws,
+        &format!("redis://:{PASSWORD}@127.0.0.1:{port}"),
+        &fake_sccache(&ws, "0.10.0"),
     );
-    assert!(
-        stderr.contains(&format!("redis-server --port {port}")),
-        "{stderr}"
-    );
-    assert!(!stderr.contains(PASSWORD) && !run.stdout().contains(PASSWORD));
+    run.assert_stderr_has(&[
+        &format!("redis://:***@127.0.0.1:{port}"),
+        &format!("redis-server --port {port}"),
+    ]);
+    assert!(!run.stderr().contains(PASSWORD) && !run.stdout().contains(PASSWORD));
 }
 
 #[test]
@@ -296,21 +286,25 @@ fn redis_needing_auth_says_where_the_password_goes_and_a_wrong_one_is_refused() 
     let redis = Redis::start(Some(PASSWORD));
     let ws = TempWorkspace::fixture("cache-ci");
     let path = fake_sccache(&ws, "0.10.0");
-    let run = cli(&ws)
-        .args(["cache", "status"])
-        .args([format!("--backend={}", redis.url(None))])
-        .env("PATH", &path)
+    status_setup_error(&ws, &redis.url(None), &path)
+        .assert_stderr_has(&["requires a password", "redis://[USER]:PASSWORD@HOST:PORT"]);
+    status_setup_error(&ws, &redis.url(Some("wrong-one")), &path)
+        .assert_stderr_has(&["refused"])
+        .assert_stderr_lacks(&["wrong-one"]);
+}
+
+/// `cache status --backend <backend>` with nothing but `path` on PATH, expecting a setup error.
+#[track_caller]
+fn status_setup_error(
+    ws: &TempWorkspace,
+    backend: &str,
+    path: &Path,
+) -> cargo_tune_test_support::RunResult {
+    cli(ws)
+        .args(["cache", "status", "--backend", backend])
+        .env("PATH", path)
         .run()
-        .assert_code(exit_codes::SETUP);
-    run.assert_stderr_has(&["requires a password", "redis://[USER]:PASSWORD@HOST:PORT"]);
-    let run = cli(&ws)
-        .args(["cache", "status"])
-        .args([format!("--backend={}", redis.url(Some("wrong-one")))])
-        .env("PATH", &path)
-        .run()
-        .assert_code(exit_codes::SETUP);
-    run.assert_stderr_has(&["refused"]);
-    assert!(!run.stderr().contains("wrong-one"), "{}", run.stderr());
+        .assert_code(exit_codes::SETUP)
 }
 
 /// A directory holding only a fake `sccache` that reports `version`.
@@ -330,26 +324,10 @@ fn fake_sccache(ws: &TempWorkspace, version: &str) -> PathBuf {
 fn sccache_missing_or_too_old_names_the_install_command() {
     let ws = TempWorkspace::fixture("cache-ci");
     let empty = fake_tools(&ws.path("../no-tools"), &[]);
-    let run = cli(&ws)
-        .args(["cache", "status", "--backend", "local=cache"])
-        .env("PATH", &empty)
-        .run()
-        .assert_code(exit_codes::SETUP);
-    run.assert_stderr_has(&["cargo install --locked sccache"]);
-    let run = cli(&ws)
-        .args(["cache", "status", "--backend", "local=cache"])
-        .env("PATH", fake_sccache(&ws, "0.3.0"))
-        .run()
-        .assert_code(exit_codes::SETUP);
-    let stderr = run.stderr();
-    assert!(
-        stderr.contains("0.3.0") && stderr.contains("0.8.0 or later"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("cargo install --locked sccache"),
-        "{stderr}"
-    );
+    status_setup_error(&ws, "local=cache", &empty)
+        .assert_stderr_has(&["cargo install --locked sccache"]);
+    let run = status_setup_error(&ws, "local=cache", &fake_sccache(&ws, "0.3.0"));
+    run.assert_stderr_has(&["0.3.0", "0.8.0 or later", "cargo install --locked sccache"]);
     // The checks made are reported on stdout too.
     run.assert_stdout_has(&["FAILED"]);
 }
@@ -424,11 +402,9 @@ fn units_cargo_rebuilds_after_editing(ws: &TempWorkspace, file: &str) -> u64 {
 #[test]
 fn ci_warm_rebuilds_every_member_from_a_restored_target_unless_freshness_is_by_checksum() {
     let ws = TempWorkspace::fixture("cache-ci");
-    let run = cli(&ws)
+    let report = cli(&ws)
         .line("try --offline --scenario ci-warm --runs 2 --format json target-cache --vs target-cache+checksum-freshness --vs target-cache=deps")
-        .run()
-        .assert_code(exit_codes::OK);
-    let report = run.json();
+        .run_json(exit_codes::OK);
     let units = ci_warm_units(&report);
     let of = |name: &str| &units.iter().find(|(n, _)| n == name).unwrap().1;
     // Units cargo builds, as cargo itself counts them in the warm-up's fresh checkout.
@@ -513,11 +489,9 @@ fn ci_warm_charges_the_restore_of_a_cache_at_the_bandwidth_given() {
 fn ci_warm_with_sccache_compiles_through_a_private_server_that_is_stopped() {
     require_sccache();
     let ws = TempWorkspace::fixture("cache-ci");
-    let run = cli(&ws)
+    let report = cli(&ws)
         .line("try --offline --scenario ci-warm --runs 1 --format json sccache+CARGO_INCREMENTAL=0")
-        .run()
-        .assert_code(exit_codes::OK);
-    let report = run.json();
+        .run_json(exit_codes::OK);
     let cache = ws.path("target/cargo-tune/ci-warm/candidate-1.sccache");
     assert!(
         std::fs::read_dir(&cache).is_ok_and(|d| d.count() > 0),
@@ -525,8 +499,8 @@ fn ci_warm_with_sccache_compiles_through_a_private_server_that_is_stopped() {
     );
     // The warm-up filled the cache; the measured run, from a fresh checkout, is served every
     // library cargo compiles, by sccache's own counters. The baseline has no cache to count.
-    let variants = report["scenarios"][0]["variants"].as_array().unwrap();
-    let variant = |name: &str| variants.iter().find(|v| v["variant"] == name).unwrap();
+    let variant =
+        |name: &str| find_by(&report["scenarios"][0]["variants"], "variant", name).unwrap();
     let counts = &variant("candidate-1")["runs"][0]["compiler_cache"];
     assert_eq!(counts["hits"], library_units(&ws), "{report}");
     assert_eq!(counts["misses"], 0, "{report}");

@@ -26,6 +26,16 @@ fn workspace_with(slo: &str) -> TempWorkspace {
     ws
 }
 
+/// Runs `cargo tune <args>` in `ws` and expects a setup error that says every one of `needles`.
+#[track_caller]
+fn assert_setup_error(ws: &TempWorkspace, args: &[&str], needles: &[&str]) {
+    cli(ws)
+        .args(args)
+        .run()
+        .assert_code(exit_codes::SETUP)
+        .assert_stderr_has(needles);
+}
+
 fn slos(json: &Value) -> &Vec<Value> {
     json["slos"].as_array().unwrap()
 }
@@ -231,29 +241,25 @@ level = "warn"
 #[test]
 fn bad_slos_are_setup_errors_pointing_at_the_key_before_any_build() {
     let ws = workspace_with("dev-incremental = \"2 sec\"\n");
-    let run = cli(&ws)
-        .args(["guard"])
-        .run()
-        .assert_code(exit_codes::SETUP);
-    let err = run.stderr();
     let line = ws
         .read("Cargo.toml")
         .lines()
         .position(|l| l.starts_with("dev-incremental"))
         .unwrap()
         + 1;
-    assert!(err.contains(&format!("--> Cargo.toml:{line}:19")), "{err}");
-    assert!(err.contains("unknown unit `sec`"), "{err}");
-    assert!(err.contains("valid units: ms, s, m, h"), "{err}");
+    assert_setup_error(
+        &ws,
+        &["guard"],
+        &[
+            &format!("--> Cargo.toml:{line}:19"),
+            "unknown unit `sec`",
+            "valid units: ms, s, m, h",
+        ],
+    );
     assert!(!ws.path("target/cargo-tune").exists(), "nothing was built");
 
     let ws = workspace_with("dev-incremntal = \"2s\"\n");
-    let err = cli(&ws)
-        .args(["guard"])
-        .run()
-        .assert_code(exit_codes::SETUP)
-        .stderr();
-    assert!(err.contains("did you mean `dev-incremental`?"), "{err}");
+    assert_setup_error(&ws, &["guard"], &["did you mean `dev-incremental`?"]);
 
     // An unknown key inside a scenario is a warning, and the known limits still run.
     let ws = workspace_with("check = { time = \"10m\", tmie = \"1s\" }\n");
@@ -269,22 +275,13 @@ fn bad_slos_are_setup_errors_pointing_at_the_key_before_any_build() {
     );
 
     let ws = TempWorkspace::fixture("showcase");
-    let err = cli(&ws)
-        .args(["guard"])
-        .run()
-        .assert_code(exit_codes::SETUP)
-        .stderr();
-    assert!(err.contains("[workspace.metadata.tune.slo]"), "{err}");
+    assert_setup_error(&ws, &["guard"], &["[workspace.metadata.tune.slo]"]);
 
     let ws = workspace_with("check = \"10m\"\n");
-    let err = cli(&ws)
-        .args(["guard", "-o", "missing-dir/report.xml"])
-        .run()
-        .assert_code(exit_codes::SETUP)
-        .stderr();
-    assert!(
-        err.contains("failed to write missing-dir/report.xml"),
-        "{err}"
+    assert_setup_error(
+        &ws,
+        &["guard", "-o", "missing-dir/report.xml"],
+        &["failed to write missing-dir/report.xml"],
     );
     assert!(!ws.path("target/cargo-tune").exists(), "nothing was built");
 }

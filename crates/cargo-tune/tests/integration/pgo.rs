@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, assert_exit_code, fake_tools, require_tool as require,
+    CargoTuneCli, TempWorkspace, assert_exit_code, fake_tools, field_strs, require_tool as require,
     toolchain_bin_dir,
 };
 
@@ -22,6 +22,17 @@ const WORKLOAD: &str = "30000";
 
 fn cli(ws: &TempWorkspace) -> CargoTuneCli {
     CargoTuneCli::new(BIN, ws.root())
+}
+
+#[track_caller]
+fn require_profdata() {
+    require("llvm-profdata-22", "apt-get install llvm-22");
+}
+
+#[track_caller]
+fn require_profdata_and_bolt() {
+    require_profdata();
+    require("llvm-bolt-22", "apt-get install bolt-22");
 }
 
 fn work_dir(ws: &TempWorkspace) -> PathBuf {
@@ -64,25 +75,12 @@ fn run_output(binary: &str) -> String {
 
 #[test]
 fn pgo_and_bolt_train_merge_use_the_profile_and_rewrite_the_binary() {
-    require("llvm-profdata-22", "apt-get install llvm-22");
-    require("llvm-bolt-22", "apt-get install bolt-22");
+    require_profdata_and_bolt();
     let ws = TempWorkspace::fixture("pgo-interp");
-    let run = cli(&ws)
-        .args([
-            "pgo",
-            "--bolt",
-            "--training-runs",
-            "2",
-            "--runs",
-            "2",
-            "--format",
-            "json",
-            "--",
-            WORKLOAD,
-        ])
-        .run()
-        .assert_code(exit_codes::OK);
-    let json = run.json();
+    let json = cli(&ws)
+        .line("pgo --bolt --training-runs 2 --runs 2 --format json --")
+        .args([WORKLOAD])
+        .run_json(exit_codes::OK);
     assert_eq!(json["package"], "interp");
     assert_eq!(json["workload"], serde_json::json!([WORKLOAD]));
     // Produced: one .profraw per training run; merged: a non-empty .profdata.
@@ -107,15 +105,11 @@ fn pgo_and_bolt_train_merge_use_the_profile_and_rewrite_the_binary() {
     assert_eq!(json["bolt_applied"], true);
 
     let variants = json["variants"].as_array().unwrap();
-    let names: Vec<&str> = variants
-        .iter()
-        .map(|v| v["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["baseline", "pgo", "pgo+bolt"]);
-    let binaries: Vec<&str> = variants
-        .iter()
-        .map(|v| v["binary"].as_str().unwrap())
-        .collect();
+    assert_eq!(
+        field_strs(&json["variants"], "name"),
+        ["baseline", "pgo", "pgo+bolt"]
+    );
+    let binaries = field_strs(&json["variants"], "binary");
     // The profile changed the code, and the optimised binaries compute the same result.
     assert_ne!(
         std::fs::read(binaries[0]).unwrap(),
@@ -154,23 +148,18 @@ fn pgo_and_bolt_train_merge_use_the_profile_and_rewrite_the_binary() {
 
 #[test]
 fn a_failing_workload_is_an_error_and_leaves_no_profile() {
-    require("llvm-profdata-22", "apt-get install llvm-22");
+    require_profdata();
     let ws = TempWorkspace::fixture("pgo-interp");
     let run = cli(&ws)
         .args(["pgo", "--", "fail"])
         .run()
         .assert_code(exit_codes::SETUP);
-    let err = run.stderr();
-    assert!(
-        err.contains("error: failed to run the workload (training run 1)"),
-        "{err}"
-    );
-    assert!(err.contains("exit status: 3"), "{err}");
-    assert!(err.contains("interp: asked to fail"), "{err}");
-    assert!(
-        err.contains("must make the binary exit successfully"),
-        "{err}"
-    );
+    run.assert_stderr_has(&[
+        "error: failed to run the workload (training run 1)",
+        "exit status: 3",
+        "interp: asked to fail",
+        "must make the binary exit successfully",
+    ]);
     assert_no_partial_profile(&ws);
     assert!(!work_dir(&ws).join("merged.profdata").exists());
     assert!(run.stdout().is_empty());
@@ -178,19 +167,14 @@ fn a_failing_workload_is_an_error_and_leaves_no_profile() {
 
 #[test]
 fn a_workload_past_the_timeout_is_stopped_with_everything_it_started() {
-    require("llvm-profdata-22", "apt-get install llvm-22");
+    require_profdata();
     let ws = TempWorkspace::fixture("pgo-interp");
     let started = Instant::now();
-    let run = cli(&ws)
+    cli(&ws)
         .args(["pgo", "--timeout", "1s", "--", "hang"])
         .run()
-        .assert_code(exit_codes::SETUP);
-    let err = run.stderr();
-    assert!(
-        err.contains("ran past the 1s timeout and was stopped"),
-        "{err}"
-    );
-    assert!(err.contains("raise --timeout"), "{err}");
+        .assert_code(exit_codes::SETUP)
+        .assert_stderr_has(&["ran past the 1s timeout and was stopped", "raise --timeout"]);
     assert_no_partial_profile(&ws);
     assert!(started.elapsed() < Duration::from_secs(600));
     let left = processes_under(ws.root());
@@ -199,32 +183,15 @@ fn a_workload_past_the_timeout_is_stopped_with_everything_it_started() {
 
 #[test]
 fn ctrl_c_during_training_stops_the_workload_and_exits_130() {
-    require("llvm-profdata-22", "apt-get install llvm-22");
+    require_profdata();
     let ws = TempWorkspace::fixture("pgo-interp");
-    let mut child = cli(&ws)
-        .args(["pgo", "--", "hang"])
-        .command()
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     let instrumented = work_dir(&ws).join("instrumented/release/interp");
-    let deadline = Instant::now() + Duration::from_secs(600);
-    // Wait until the instrumented binary runs the hanging workload.
-    while processes_under(&instrumented).is_empty() {
-        assert!(Instant::now() < deadline, "the workload never started");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "cargo tune pgo ended early"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let out = child.wait_with_output().unwrap();
+    let out = cli(&ws)
+        .args(["pgo", "--", "hang"])
+        // Once the instrumented binary runs the hanging workload.
+        .interrupt_when(Duration::from_secs(600), || {
+            !processes_under(&instrumented).is_empty()
+        });
     assert_exit_code(&out, exit_codes::INTERRUPTED);
     let left = processes_under(ws.root());
     assert!(left.is_empty(), "still running: {left:?}");
@@ -241,13 +208,11 @@ fn an_llvm_mismatch_names_what_is_installed_and_how_to_fix_it() {
         .args(["pgo", "--", WORKLOAD])
         .run()
         .assert_code(exit_codes::SETUP);
-    let err = run.stderr();
-    assert!(err.contains("find an llvm-profdata for LLVM "), "{err}");
-    assert!(
-        err.contains("installed: llvm-profdata-14 (LLVM 14)"),
-        "{err}"
-    );
-    assert!(err.contains("apt-get install llvm-"), "{err}");
+    run.assert_stderr_has(&[
+        "find an llvm-profdata for LLVM ",
+        "installed: llvm-profdata-14 (LLVM 14)",
+        "apt-get install llvm-",
+    ]);
     assert!(
         !ws.path("target/cargo-tune/pgo").exists(),
         "nothing is built"
@@ -256,20 +221,17 @@ fn an_llvm_mismatch_names_what_is_installed_and_how_to_fix_it() {
 
 #[test]
 fn bolt_refuses_a_stripped_binary_and_names_the_setting() {
-    require("llvm-profdata-22", "apt-get install llvm-22");
-    require("llvm-bolt-22", "apt-get install bolt-22");
+    require_profdata_and_bolt();
     let ws = TempWorkspace::fixture("pgo-interp");
     let run = cli(&ws)
         .env("CARGO_PROFILE_RELEASE_STRIP", "symbols")
         .args(["pgo", "--bolt", "--", WORKLOAD])
         .run()
         .assert_code(exit_codes::SETUP);
-    let err = run.stderr();
-    assert!(
-        err.contains("with BOLT: the release profile strips symbols (strip = \"symbols\", set in CARGO_PROFILE_RELEASE_STRIP)"),
-        "{err}"
-    );
-    assert!(err.contains("strip = false"), "{err}");
+    run.assert_stderr_has(&[
+        "with BOLT: the release profile strips symbols (strip = \"symbols\", set in CARGO_PROFILE_RELEASE_STRIP)",
+        "strip = false",
+    ]);
     assert!(!work_dir(&ws).exists(), "refused before any build");
 
     // However the strip is set, it is refused with the fix, before BOLT runs.
@@ -296,16 +258,16 @@ fn bolt_refuses_a_stripped_binary_and_names_the_setting() {
 #[test]
 fn pgo_without_a_binary_or_with_an_unknown_package_is_a_usage_error() {
     let ws = TempWorkspace::fixture("pgo-interp");
-    let err = cli(&ws)
-        .args(["pgo", "-p", "nope", "--", WORKLOAD])
-        .run()
-        .assert_code(exit_codes::USAGE)
-        .stderr();
-    assert!(err.contains("expected one of: interp"), "{err}");
-    let err = cli(&ws)
-        .args(["pgo", "-p", "interp", "--bin", "other", "--", WORKLOAD])
-        .run()
-        .assert_code(exit_codes::USAGE)
-        .stderr();
-    assert!(err.contains("interp has: interp"), "{err}");
+    for (args, expected) in [
+        (&["-p", "nope"][..], "expected one of: interp"),
+        (&["-p", "interp", "--bin", "other"], "interp has: interp"),
+    ] {
+        cli(&ws)
+            .args(["pgo"])
+            .args(args)
+            .args(["--", WORKLOAD])
+            .run()
+            .assert_code(exit_codes::USAGE)
+            .assert_stderr_has(&[expected]);
+    }
 }

@@ -82,13 +82,7 @@ fn plan_record(scenario: &str) -> PlanRecord {
         ..PlanRecord::new(
             "0.0.0",
             cargo_tune_schema::Goal::Dev,
-            cargo_tune_schema::Fingerprint {
-                rustc: "1.95.0".to_owned(),
-                host: "x86_64-unknown-linux-gnu".to_owned(),
-                commit: None,
-                lockfile: None,
-                root_manifest: "0".to_owned(),
-            },
+            cargo_tune_test_support::fingerprint(),
             vec![scenario.to_owned()],
             3,
             60,
@@ -225,30 +219,21 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
     assert_eq!(dom.matches("class=\"toolchain-change\"").count(), 1);
 
     // Bench and try: one bar per variant measured, in each file named.
-    let measured: usize = [&bench_json, &try_json]
-        .iter()
-        .map(|p| {
-            read::<MeasureReport>(p)
-                .scenarios
-                .iter()
-                .flat_map(|s| &s.variants)
-                .filter(|v| v.summary.is_some())
-                .count()
-        })
-        .sum();
+    let measures: Vec<MeasureReport> = [bench_json.as_path(), try_json.as_path()]
+        .into_iter()
+        .map(read)
+        .collect();
+    let scenarios = || measures.iter().flat_map(|m| &m.scenarios);
+    let measured = scenarios()
+        .flat_map(|s| &s.variants)
+        .filter(|v| v.summary.is_some())
+        .count();
     assert_eq!(count("bar wall"), measured);
     // And one ratio bar per candidate compared with the baseline.
-    let compared: usize = [&bench_json, &try_json]
-        .iter()
-        .map(|p| {
-            read::<MeasureReport>(p)
-                .scenarios
-                .iter()
-                .flat_map(|s| &s.comparisons)
-                .filter(|c| c.ratio.is_some())
-                .count()
-        })
-        .sum();
+    let compared = scenarios()
+        .flat_map(|s| &s.comparisons)
+        .filter(|c| c.ratio.is_some())
+        .count();
     assert!(compared > 0);
     assert_eq!(count("bar vs"), compared);
 
@@ -401,7 +386,7 @@ fn bad_inputs_an_unwritable_destination_and_no_browser_are_clear_errors() {
         .env("PATH", toolchain_bin_dir())
         .run()
         .assert_code(exit_codes::SETUP);
-    run.assert_stderr_has(&["failed to open", "/nonexistent/browser", "xdg-open"]);
-    assert!(!run.stderr().contains("panicked"));
+    run.assert_stderr_has(&["failed to open", "/nonexistent/browser", "xdg-open"])
+        .assert_stderr_lacks(&["panicked"]);
     assert!(ws.path("target/cargo-tune/report.html").is_file());
 }

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, assert_exit_code, cargo_with_env, find_by,
+    CargoTuneCli, RunResult, TempWorkspace, assert_exit_code, cargo_with_env, find_by,
 };
 use serde_json::Value;
 
@@ -28,6 +28,17 @@ fn cli(ws: &TempWorkspace) -> CargoTuneCli {
 
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Runs `cargo tune timings --format json -o <path>` with `cli`, expecting exit `code`, and
+/// reads the report it wrote.
+#[track_caller]
+fn timings_json(cli: CargoTuneCli, path: &Path, code: i32) -> (RunResult, Value) {
+    let run = cli
+        .args(["timings", "--format", "json", "-o", path.to_str().unwrap()])
+        .run()
+        .assert_code(code);
+    (run, read_json(path))
 }
 
 /// `UNIT_DATA` of cargo's report, read with nothing from cargo-tune.
@@ -92,13 +103,7 @@ fn f(v: &Value) -> f64 {
 #[test]
 fn the_critical_path_matches_an_independent_reconstruction_from_cargo_data() {
     let ws = TempWorkspace::fixture("timings");
-    let out = ws.path("timings.json");
-    cli(&ws)
-        .args(["timings", "--format", "json", "-o"])
-        .args([out.to_str().unwrap()])
-        .run()
-        .assert_code(0);
-    let report = read_json(&out);
+    let (_, report) = timings_json(cli(&ws), &ws.path("timings.json"), 0);
     assert_eq!(report["source"]["durations"], "cargo-timings-html");
     assert_eq!(report["source"]["dependencies"], "unit-graph");
     let html = std::fs::read_to_string(report["source"]["report_path"].as_str().unwrap()).unwrap();
@@ -297,11 +302,7 @@ fn chromium_draws_one_bar_per_unit_and_highlights_the_critical_path() {
 fn audit_costs_ranks_findings_by_what_their_units_took() {
     let ws = TempWorkspace::fixture("timings");
     let json = ws.path("timings.json");
-    cli(&ws)
-        .args(["timings", "--format", "json", "-o", json.to_str().unwrap()])
-        .run()
-        .assert_code(0);
-    let report = read_json(&json);
+    let (_, report) = timings_json(cli(&ws), &json, 0);
     // fmt is built in two versions; the older one's units are the extra ones.
     let fmt_old: f64 = report["units"]
         .as_array()
@@ -360,14 +361,11 @@ fn audit_costs_ranks_findings_by_what_their_units_took() {
     assert!(lever.contains("off the critical path"), "{human}");
 
     std::fs::write(ws.path("bad.json"), "{\"format_version\": 1}").unwrap();
-    let run = cli(&ws)
+    cli(&ws)
         .args(["audit", "--costs", "bad.json"])
         .run()
-        .assert_code(96);
-    assert!(
-        run.stderr()
-            .contains("not a `cargo tune timings --format json` document")
-    );
+        .assert_code(96)
+        .assert_stderr_has(&["not a `cargo tune timings --format json` document"]);
 }
 
 #[test]
@@ -378,13 +376,8 @@ fn a_failing_build_reports_what_was_measured_and_exits_101() {
         lib,
         &format!("{}\npub fn broken() -> u32 {{ \"x\" }}\n", ws.read(lib)),
     );
-    let json = ws.path("timings.json");
-    let run = cli(&ws)
-        .args(["timings", "--format", "json", "-o", json.to_str().unwrap()])
-        .run()
-        .assert_code(101);
+    let (run, report) = timings_json(cli(&ws), &ws.path("timings.json"), 101);
     run.assert_stderr_has(&["1 measured build failed"]);
-    let report = read_json(&json);
     assert!(
         report["failure"]["last_lines"]
             .to_string()
@@ -497,11 +490,7 @@ fn ctrl_c_leaves_nothing_behind() {
 #[test]
 fn what_only_the_report_needs_is_read_beside_the_build_at_idle_priority() {
     let ws = TempWorkspace::fixture("timings");
-    let json = ws.path("timings.json");
-    logged_cli(&ws)
-        .args(["timings", "--format", "json", "-o", json.to_str().unwrap()])
-        .run()
-        .assert_code(0);
+    let (_, report) = timings_json(logged_cli(&ws), &ws.path("timings.json"), 0);
 
     let own: i32 = String::from_utf8(Command::new("nice").output().unwrap().stdout)
         .unwrap()
@@ -528,7 +517,6 @@ fn what_only_the_report_needs_is_read_beside_the_build_at_idle_priority() {
         assert_eq!(calls[side].0, 19, "read at the lowest priority: {calls:#?}");
     }
     // What was read beside the build is in the report.
-    let report = read_json(&json);
     assert!(
         report["context"]["cargo"]
             .as_str()

@@ -39,13 +39,11 @@ fn outcome<'a>(json: &'a Value, variant: &str) -> &'a Value {
 #[test]
 fn try_compares_run_time_and_size_with_each_variants_own_build_of_a_custom_profile() {
     let ws = TempWorkspace::fixture("release-workload");
-    let run = cli(&ws)
+    let json = cli(&ws)
         .line("try opt-level=0 --profile release-fast --scenario release-clean --runs 1")
         .line("--workload-bin spin --workload-runs 3 --format json --no-history --")
         .args([STEPS])
-        .run()
-        .assert_code(exit_codes::OK);
-    let json = run.json();
+        .run_json(exit_codes::OK);
     // The preset set the profile measured, which release-clean built with --profile.
     assert_eq!(
         json["variants"][1]["expanded"],
@@ -203,13 +201,11 @@ fn a_binary_the_workspace_does_not_build_is_refused_with_the_names_it_does() {
 #[test]
 fn plan_release_races_run_time_within_the_build_limit_and_records_the_front() {
     let ws = TempWorkspace::fixture("release-workload");
-    let run = cli(&ws)
+    let record = cli(&ws)
         .line("plan --goal release --runs 1 --budget 20m --workload-bin spin --workload-runs 3")
         .line("--format json --no-history --")
         .args([STEPS])
-        .run()
-        .assert_code(exit_codes::OK);
-    let record = run.json();
+        .run_json(exit_codes::OK);
     let rejected = |id: &str| {
         find_by(&record["rejected"], "candidate", id)
             .map(|r| r["reason"].as_str().unwrap().to_owned())

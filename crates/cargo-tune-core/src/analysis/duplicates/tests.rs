@@ -31,8 +31,48 @@ fn pkg<'a>(name: &'a str, version: &'a str, deps: Vec<Dep<'a>>) -> Pkg<'a> {
     }
 }
 
+/// `app 0.1.0`, the workspace's only member.
+fn app(deps: Vec<Dep<'_>>) -> Pkg<'_> {
+    pkg("app", "0.1.0", deps)
+}
+
+/// A package with no dependencies.
+fn leaf<'a>(name: &'a str, version: &'a str) -> Pkg<'a> {
+    pkg(name, version, vec![])
+}
+
 fn normal<'a>(name: &'a str, version: &'a str, req: &'a str) -> Dep<'a> {
     (name, version, req, "normal", None, false)
+}
+
+/// `dep` only on `target` (a `cfg(…)` or a triple).
+fn on_target<'a>(dep: Dep<'a>, target: &'a str) -> Dep<'a> {
+    (dep.0, dep.1, dep.2, dep.3, Some(target), dep.5)
+}
+
+fn package_mut<'m>(m: &'m mut Metadata, name: &str) -> &'m mut crate::cargo::metadata::Package {
+    m.packages.iter_mut().find(|p| p.name == name).unwrap()
+}
+
+/// A release of `p` in the index: `(version, requirements, yanked)`.
+type Release<'a> = (&'a str, &'a [(&'a str, &'a str)], bool);
+
+/// An index that knows `p` alone, at `releases`.
+fn index_of_p(releases: &[Release<'_>]) -> RegistryIndex {
+    let entries: Vec<(&str, String)> = releases
+        .iter()
+        .map(|(version, deps, yanked)| (*version, line("p", version, deps, *yanked)))
+        .collect();
+    let mut index = RegistryIndex::default();
+    index.insert_cache("p", synth_cache(&entries));
+    index
+}
+
+fn cargo_update(spec: &str, precise: &str) -> SuggestedChange {
+    SuggestedChange::CargoUpdate {
+        spec: spec.to_owned(),
+        precise: precise.to_owned(),
+    }
 }
 
 fn id(name: &str, version: &str) -> String {
@@ -118,42 +158,18 @@ fn codes(findings: &[Finding]) -> Vec<(FindingCode, &str)> {
 
 #[test]
 fn edges_for_other_platforms_do_not_make_host_duplicates() {
+    let build_dep = ("getrandom", "0.2.0", "^0.2", "build", None, false);
     let m = metadata(&[
-        pkg(
-            "app",
-            "0.1.0",
-            vec![
-                normal("rand", "0.1.0", "^0.1"),
-                (
-                    "rand",
-                    "0.2.0",
-                    "^0.2",
-                    "normal",
-                    Some("cfg(windows)"),
-                    false,
-                ),
-                (
-                    "getrandom",
-                    "0.1.0",
-                    "^0.1",
-                    "normal",
-                    Some("cfg(unix)"),
-                    false,
-                ),
-                (
-                    "getrandom",
-                    "0.2.0",
-                    "^0.2",
-                    "build",
-                    Some("x86_64-unknown-linux-gnu"),
-                    false,
-                ),
-            ],
-        ),
-        pkg("rand", "0.1.0", vec![]),
-        pkg("rand", "0.2.0", vec![]),
-        pkg("getrandom", "0.1.0", vec![]),
-        pkg("getrandom", "0.2.0", vec![]),
+        app(vec![
+            normal("rand", "0.1.0", "^0.1"),
+            on_target(normal("rand", "0.2.0", "^0.2"), "cfg(windows)"),
+            on_target(normal("getrandom", "0.1.0", "^0.1"), "cfg(unix)"),
+            on_target(build_dep, "x86_64-unknown-linux-gnu"),
+        ]),
+        leaf("rand", "0.1.0"),
+        leaf("rand", "0.2.0"),
+        leaf("getrandom", "0.1.0"),
+        leaf("getrandom", "0.2.0"),
     ]);
     let findings = run_on(&m, &RegistryIndex::default());
     assert_eq!(
@@ -182,17 +198,15 @@ fn a_version_built_for_target_and_host_with_other_features_is_compiled_twice() {
     );
     gen_macro.proc_macro = true;
     let mut m = metadata(&[
-        pkg(
-            "app",
-            "0.1.0",
-            vec![normal("mid", "1.0.0", "^1"), normal("gen", "1.0.0", "^1")],
-        ),
+        app(vec![
+            normal("mid", "1.0.0", "^1"),
+            normal("gen", "1.0.0", "^1"),
+        ]),
         pkg("mid", "1.0.0", vec![normal("leaf", "1.0.0", "^1")]),
         gen_macro,
         leaf,
     ]);
-    let mid = m.packages.iter_mut().find(|p| p.name == "mid").unwrap();
-    mid.dependencies[0].uses_default_features = false;
+    package_mut(&mut m, "mid").dependencies[0].uses_default_features = false;
     let findings = run_on(&m, &RegistryIndex::default());
     assert_eq!(
         codes(&findings),
@@ -218,8 +232,7 @@ fn a_version_built_for_target_and_host_with_other_features_is_compiled_twice() {
     assert_eq!(mid["because"], json!(["leaf 1.0.0"]));
 
     // With the same features on both sides cargo builds each package once.
-    let gen_macro = m.packages.iter_mut().find(|p| p.name == "gen").unwrap();
-    gen_macro.dependencies[1].uses_default_features = false;
+    package_mut(&mut m, "gen").dependencies[1].uses_default_features = false;
     assert!(run_on(&m, &RegistryIndex::default()).is_empty());
 }
 
@@ -232,43 +245,23 @@ fn features_enabled_only_for_other_platforms_do_not_count() {
         vec![("log", "0.1.0", "^0.1", "normal", None, true)],
     );
     q.features = json!({"extra": ["dep:log"]});
-    let mut app = pkg(
-        "app",
-        "0.1.0",
-        vec![
-            normal("q", "1.0.0", "^1"),
-            normal("log", "0.2.0", "^0.2"),
-            (
-                "winsys",
-                "1.0.0",
-                "^1",
-                "normal",
-                Some("cfg(windows)"),
-                false,
-            ),
-        ],
-    );
+    let mut app = app(vec![
+        normal("q", "1.0.0", "^1"),
+        normal("log", "0.2.0", "^0.2"),
+        on_target(normal("winsys", "1.0.0", "^1"), "cfg(windows)"),
+    ]);
     app.features = json!({});
     let m = metadata(&[
         app,
         q,
-        pkg(
-            "winsys",
-            "1.0.0",
-            vec![("q", "1.0.0", "^1", "normal", None, false)],
-        ),
-        pkg("log", "0.1.0", vec![]),
-        pkg("log", "0.2.0", vec![]),
+        pkg("winsys", "1.0.0", vec![normal("q", "1.0.0", "^1")]),
+        leaf("log", "0.1.0"),
+        leaf("log", "0.2.0"),
     ]);
     // The resolve holds q → log 0.1 (cargo unifies features over every platform); give
     // winsys's edge the feature so that the resolver sees who asks for it.
     let mut m = m;
-    let winsys = m
-        .packages
-        .iter_mut()
-        .find(|p| p.name.as_str() == "winsys")
-        .unwrap();
-    winsys.dependencies[0].features = vec!["extra".to_owned()];
+    package_mut(&mut m, "winsys").dependencies[0].features = vec!["extra".to_owned()];
     let findings = run_on(&m, &RegistryIndex::default());
     assert_eq!(
         codes(&findings),
@@ -276,12 +269,7 @@ fn features_enabled_only_for_other_platforms_do_not_count() {
     );
 
     // The same feature asked for on every platform makes it a host duplicate.
-    let app = m
-        .packages
-        .iter_mut()
-        .find(|p| p.name.as_str() == "app")
-        .unwrap();
-    app.dependencies[0].features = vec!["extra".to_owned()];
+    package_mut(&mut m, "app").dependencies[0].features = vec!["extra".to_owned()];
     assert_eq!(
         codes(&run_on(&m, &RegistryIndex::default())),
         [(FindingCode::DuplicateVersion, "log")]
@@ -290,22 +278,14 @@ fn features_enabled_only_for_other_platforms_do_not_count() {
 
 #[test]
 fn paths_are_shortest_from_a_member() {
-    let m = metadata(&[
-        pkg(
-            "app",
-            "0.1.0",
-            vec![
-                normal("x", "1.0.0", "^1"),
-                normal("z", "1.0.0", "^1"),
-                normal("c", "2.0.0", "^2"),
-            ],
-        ),
-        pkg("x", "1.0.0", vec![normal("y", "1.0.0", "^1")]),
-        pkg("y", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
-        pkg("z", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
-        pkg("c", "1.0.0", vec![]),
-        pkg("c", "2.0.0", vec![]),
-    ]);
+    let m = c_below(
+        &["x", "z"],
+        vec![
+            pkg("x", "1.0.0", vec![normal("y", "1.0.0", "^1")]),
+            pkg("y", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+            pkg("z", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+        ],
+    );
     let findings = run_on(&m, &RegistryIndex::default());
     let versions = &findings[0].evidence["versions"];
     assert_eq!(
@@ -315,18 +295,26 @@ fn paths_are_shortest_from_a_member() {
     assert_eq!(versions[1]["path"], json!(["app 0.1.0", "c 2.0.0"]));
 }
 
+/// app → each of `direct` (1.0.0, `^1`) and → c 2.0.0; `between` lead from those down to
+/// c 1.0.0.
+fn c_below<'a>(direct: &[&'a str], between: Vec<Pkg<'a>>) -> Metadata {
+    let mut deps: Vec<Dep<'a>> = direct
+        .iter()
+        .map(|name| normal(name, "1.0.0", "^1"))
+        .collect();
+    deps.push(normal("c", "2.0.0", "^2"));
+    let mut packages = vec![app(deps)];
+    packages.extend(between);
+    packages.extend([leaf("c", "1.0.0"), leaf("c", "2.0.0")]);
+    metadata(&packages)
+}
+
 /// app → c 2.0.0, and app → p 1.0.0 → c 1.0.0 with `p_req` on c.
 fn c_held_by_p(p_req: &str) -> Metadata {
-    metadata(&[
-        pkg(
-            "app",
-            "0.1.0",
-            vec![normal("p", "1.0.0", "^1"), normal("c", "2.0.0", "^2")],
-        ),
-        pkg("p", "1.0.0", vec![normal("c", "1.0.0", p_req)]),
-        pkg("c", "1.0.0", vec![]),
-        pkg("c", "2.0.0", vec![]),
-    ])
+    c_below(
+        &["p"],
+        vec![pkg("p", "1.0.0", vec![normal("c", "1.0.0", p_req)])],
+    )
 }
 
 #[test]
@@ -336,10 +324,7 @@ fn cargo_update_when_every_requirement_admits_the_newest() {
     assert_eq!(findings[0].suggestions.len(), 1);
     assert_eq!(
         findings[0].suggestions[0].change,
-        SuggestedChange::CargoUpdate {
-            spec: "c@1.0.0".to_owned(),
-            precise: "2.0.0".to_owned()
-        }
+        cargo_update("c@1.0.0", "2.0.0")
     );
     assert_eq!(
         findings[0].evidence["versions"][0]["dependents"][0]["admits_newest"],
@@ -360,32 +345,21 @@ fn blocked_parents_are_named_and_unblocked_from_the_index() {
     );
 
     // 1.1.0 is yanked, 1.2.0 still wants c 1, 1.3.0 moves to c 2.
-    let mut index = RegistryIndex::default();
-    index.insert_cache(
-        "p",
-        synth_cache(&[
-            ("1.0.0", line("p", "1.0.0", &[("c", "^1")], false)),
-            ("1.1.0", line("p", "1.1.0", &[("c", "^2")], true)),
-            ("1.2.0", line("p", "1.2.0", &[("c", "^1")], false)),
-            ("1.3.0", line("p", "1.3.0", &[("c", "^2")], false)),
-            ("2.0.0", line("p", "2.0.0", &[], false)),
-        ]),
-    );
+    let index = index_of_p(&[
+        ("1.0.0", &[("c", "^1")], false),
+        ("1.1.0", &[("c", "^2")], true),
+        ("1.2.0", &[("c", "^1")], false),
+        ("1.3.0", &[("c", "^2")], false),
+        ("2.0.0", &[], false),
+    ]);
     let found = run_on(&m, &index);
     assert_eq!(
         found[0].suggestions[0].change,
-        SuggestedChange::CargoUpdate {
-            spec: "p@1.0.0".to_owned(),
-            precise: "1.3.0".to_owned()
-        }
+        cargo_update("p@1.0.0", "1.3.0")
     );
 
     // Only a semver-incompatible release helps: a manual upgrade.
-    let mut index = RegistryIndex::default();
-    index.insert_cache(
-        "p",
-        synth_cache(&[("2.0.0", line("p", "2.0.0", &[], false))]),
-    );
+    let index = index_of_p(&[("2.0.0", &[], false)]);
     let release = unblocking_release(
         &index,
         "p",
@@ -403,15 +377,11 @@ fn blocked_parents_are_named_and_unblocked_from_the_index() {
 #[test]
 fn requirements_are_matched_by_name_and_version() {
     let m = metadata(&[
-        pkg(
-            "app",
-            "0.1.0",
-            vec![
-                normal("c", "1.2.0", "^1.1"),
-                ("c", "1.2.0", "=1.2.0", "build", None, false),
-            ],
-        ),
-        pkg("c", "1.2.0", vec![]),
+        app(vec![
+            normal("c", "1.2.0", "^1.1"),
+            ("c", "1.2.0", "=1.2.0", "build", None, false),
+        ]),
+        leaf("c", "1.2.0"),
     ]);
     let graph = Graph::new(&m).unwrap();
     let requirement = requirement_on(graph.packages[0], graph.packages[1]);
@@ -426,18 +396,14 @@ fn proc_macro_stacks_are_found_from_their_dependents() {
     let mut derive = pkg("my-derive", "1.0.0", vec![normal("helper", "1.0.0", "^1")]);
     derive.proc_macro = true;
     let m = metadata(&[
-        pkg(
-            "app",
-            "0.1.0",
-            vec![
-                normal("my-derive", "1.0.0", "^1"),
-                normal("syn", "2.0.0", "^2"),
-            ],
-        ),
+        app(vec![
+            normal("my-derive", "1.0.0", "^1"),
+            normal("syn", "2.0.0", "^2"),
+        ]),
         derive,
         pkg("helper", "1.0.0", vec![normal("syn", "1.0.0", "^1")]),
-        pkg("syn", "1.0.0", vec![]),
-        pkg("syn", "2.0.0", vec![]),
+        leaf("syn", "1.0.0"),
+        leaf("syn", "2.0.0"),
     ]);
     let findings = run_on(&m, &RegistryIndex::default());
     let evidence = &findings[0].evidence;
@@ -458,10 +424,7 @@ fn proc_macro_stacks_are_found_from_their_dependents() {
 #[test]
 fn lockfile_versions_outside_the_resolve_are_reported() {
     // An optional dependency that is off is in neither `packages` nor the resolve.
-    let m = metadata(&[
-        pkg("app", "0.1.0", vec![normal("c", "1.0.0", "^1")]),
-        pkg("c", "1.0.0", vec![]),
-    ]);
+    let m = metadata(&[app(vec![normal("c", "1.0.0", "^1")]), leaf("c", "1.0.0")]);
     let lockfile = Lockfile::parse(
         std::path::Path::new("Cargo.lock"),
         "version = 4\n[[package]]\nname = \"c\"\nversion = \"1.0.0\"\n[[package]]\nname = \"c\"\nversion = \"2.0.0\"\n[[package]]\nname = \"d\"\nversion = \"1.0.0\"\n",
@@ -483,21 +446,13 @@ fn lockfile_versions_outside_the_resolve_are_reported() {
 fn advice_ends_at_the_members_direct_dependency_and_skips_a_self_reexport() {
     // app → d 1 → p 1 → c 1, while app also uses c 2; only p 2 (semver-incompatible) drops c 1.
     let m = metadata(&[
-        pkg(
-            "app",
-            "0.1.0",
-            vec![normal("d", "1.0.0", "^1"), normal("c", "2.0.0", "^2")],
-        ),
+        app(vec![normal("d", "1.0.0", "^1"), normal("c", "2.0.0", "^2")]),
         pkg("d", "1.0.0", vec![normal("p", "1.0.0", "^1")]),
         pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
         pkg("c", "1.0.0", vec![normal("c", "2.0.0", "^2")]),
-        pkg("c", "2.0.0", vec![]),
+        leaf("c", "2.0.0"),
     ]);
-    let mut index = RegistryIndex::default();
-    index.insert_cache(
-        "p",
-        synth_cache(&[("2.0.0", line("p", "2.0.0", &[], false))]),
-    );
+    let index = index_of_p(&[("2.0.0", &[], false)]);
     let found = run_on(&m, &index);
     let summaries: Vec<&str> = found[0]
         .suggestions
@@ -521,31 +476,22 @@ fn advice_ends_at_the_members_direct_dependency_and_skips_a_self_reexport() {
 
 /// The index of `p`: 1.3.0 moves to c 2.
 fn p_moves_to_c2() -> RegistryIndex {
-    let mut index = RegistryIndex::default();
-    index.insert_cache(
-        "p",
-        synth_cache(&[
-            ("1.0.0", line("p", "1.0.0", &[("c", "^1")], false)),
-            ("1.3.0", line("p", "1.3.0", &[("c", "^2")], false)),
-        ]),
-    );
-    index
+    index_of_p(&[
+        ("1.0.0", &[("c", "^1")], false),
+        ("1.3.0", &[("c", "^2")], false),
+    ])
 }
 
 #[test]
 fn an_update_a_dependent_pins_against_is_a_manual_step() {
     // q requires p exactly, so `cargo update -p p@1.0.0 --precise 1.3.0` cannot succeed.
-    let m = metadata(&[
-        pkg(
-            "app",
-            "0.1.0",
-            vec![normal("q", "1.0.0", "^1"), normal("c", "2.0.0", "^2")],
-        ),
-        pkg("q", "1.0.0", vec![normal("p", "1.0.0", "=1.0.0")]),
-        pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
-        pkg("c", "1.0.0", vec![]),
-        pkg("c", "2.0.0", vec![]),
-    ]);
+    let m = c_below(
+        &["q"],
+        vec![
+            pkg("q", "1.0.0", vec![normal("p", "1.0.0", "=1.0.0")]),
+            pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+        ],
+    );
     let found = run_on(&m, &p_moves_to_c2());
     let dup = found
         .iter()
@@ -563,21 +509,13 @@ fn an_update_a_dependent_pins_against_is_a_manual_step() {
 #[test]
 fn updates_that_leave_the_version_held_are_not_suggested() {
     // p could move to c 2, but r holds c 1 with no compatible release that does not.
-    let m = metadata(&[
-        pkg(
-            "app",
-            "0.1.0",
-            vec![
-                normal("p", "1.0.0", "^1"),
-                normal("r", "1.0.0", "^1"),
-                normal("c", "2.0.0", "^2"),
-            ],
-        ),
-        pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
-        pkg("r", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
-        pkg("c", "1.0.0", vec![]),
-        pkg("c", "2.0.0", vec![]),
-    ]);
+    let m = c_below(
+        &["p", "r"],
+        vec![
+            pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+            pkg("r", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
+        ],
+    );
     let found = run_on(&m, &p_moves_to_c2());
     let dup = &found[0];
     assert!(
@@ -597,10 +535,7 @@ fn updates_that_leave_the_version_held_are_not_suggested() {
     let found = run_on(&m, &p_moves_to_c2());
     assert_eq!(
         found[0].suggestions[0].change,
-        SuggestedChange::CargoUpdate {
-            spec: "p@1.0.0".to_owned(),
-            precise: "1.3.0".to_owned()
-        }
+        cargo_update("p@1.0.0", "1.3.0")
     );
 }
 
@@ -608,17 +543,10 @@ fn updates_that_leave_the_version_held_are_not_suggested() {
 fn an_update_that_would_add_packages_is_a_manual_step() {
     // p 1.3.0 takes c 2 but also needs d, which nothing in the resolve holds.
     let m = c_held_by_p("^1");
-    let mut index = RegistryIndex::default();
-    index.insert_cache(
-        "p",
-        synth_cache(&[
-            ("1.0.0", line("p", "1.0.0", &[("c", "^1")], false)),
-            (
-                "1.3.0",
-                line("p", "1.3.0", &[("c", "^2"), ("d", "^1")], false),
-            ),
-        ]),
-    );
+    let index = index_of_p(&[
+        ("1.0.0", &[("c", "^1")], false),
+        ("1.3.0", &[("c", "^2"), ("d", "^1")], false),
+    ]);
     let found = run_on(&m, &index);
     assert!(
         matches!(&found[0].suggestions[0].change, SuggestedChange::Manual { text }
@@ -628,28 +556,17 @@ fn an_update_that_would_add_packages_is_a_manual_step() {
     );
     // e ^1.2 is not what is held (1.0.0), but cargo moves e along: still an update.
     let m = metadata(&[
-        pkg(
-            "app",
-            "0.1.0",
-            vec![
-                normal("p", "1.0.0", "^1"),
-                normal("c", "2.0.0", "^2"),
-                normal("e", "1.0.0", "^1"),
-            ],
-        ),
+        app(vec![
+            normal("p", "1.0.0", "^1"),
+            normal("c", "2.0.0", "^2"),
+            normal("e", "1.0.0", "^1"),
+        ]),
         pkg("p", "1.0.0", vec![normal("c", "1.0.0", "^1")]),
-        pkg("c", "1.0.0", vec![]),
-        pkg("c", "2.0.0", vec![]),
-        pkg("e", "1.0.0", vec![]),
+        leaf("c", "1.0.0"),
+        leaf("c", "2.0.0"),
+        leaf("e", "1.0.0"),
     ]);
-    let mut index = RegistryIndex::default();
-    index.insert_cache(
-        "p",
-        synth_cache(&[(
-            "1.3.0",
-            line("p", "1.3.0", &[("c", "^2"), ("e", "^1.2")], false),
-        )]),
-    );
+    let index = index_of_p(&[("1.3.0", &[("c", "^2"), ("e", "^1.2")], false)]);
     let found = run_on(&m, &index);
     assert!(
         matches!(
