@@ -1,6 +1,6 @@
 //! Errors of the engine. Messages are lowercase fragments that read well after "failed to".
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A process cargo-tune spawned could not be run or reported failure.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +32,49 @@ fn stderr_tail(stderr: &str) -> String {
         String::new()
     } else {
         format!(":\n{trimmed}")
+    }
+}
+
+/// A file or directory could not be handled.
+#[derive(Debug, thiserror::Error)]
+#[error("{action} {}: {source}", path.display())]
+pub struct IoError {
+    /// What was being done.
+    pub action: &'static str,
+    /// Where.
+    pub path: PathBuf,
+    /// Cause.
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl IoError {
+    /// The error of an I/O failure while doing `action` on `path`, for `map_err`.
+    pub fn at(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.to_owned();
+        move |source| IoError {
+            action,
+            path,
+            source,
+        }
+    }
+}
+
+/// A process could not be started.
+#[derive(Debug, thiserror::Error)]
+#[error("run `{command}`: {source}")]
+pub struct SpawnError {
+    /// The command.
+    pub command: String,
+    /// Cause.
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl SpawnError {
+    /// The error of `command` failing to start, for `map_err`.
+    pub fn of(command: String) -> impl FnOnce(std::io::Error) -> Self {
+        move |source| SpawnError { command, source }
     }
 }
 

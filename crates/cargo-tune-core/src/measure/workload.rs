@@ -258,11 +258,8 @@ pub(crate) fn run_once(
         stderr: exec::Keep::Tail(TAIL_LINES),
         ..Supervision::new(cancel)
     };
-    let done =
-        exec::run(command.to_command(), &how, None).map_err(|source| MeasureError::Spawn {
-            command: command.display(),
-            source,
-        })?;
+    let done = exec::run(command.to_command(), &how, None)
+        .map_err(crate::errors::SpawnError::of(command.display()))?;
     Ok(Once {
         sample: WorkloadSample {
             wall_s: done.wall.as_secs_f64(),

@@ -14,6 +14,7 @@ use cargo_tune_schema::{
 use super::tools::{STRIP_FIX, check_bolt_input};
 use super::{BoltTools, PgoError, PgoTools, missing_profile_warnings, section_names};
 use crate::cargo::{CargoCli, CargoOptions, Color, ToolCommand};
+use crate::errors::{IoError, SpawnError};
 use crate::exec;
 use crate::measure::stats;
 use crate::probe::Environment;
@@ -239,13 +240,9 @@ pub(super) fn comparison(baseline: &PgoVariant, variant: &PgoVariant) -> PgoComp
 }
 
 fn file_size(path: &Path) -> Result<u64, PgoError> {
-    std::fs::metadata(path)
-        .map(|m| m.len())
-        .map_err(|source| PgoError::Io {
-            action: "read the size of",
-            path: path.to_owned(),
-            source,
-        })
+    Ok(std::fs::metadata(path)
+        .map_err(IoError::at("read the size of", path))?
+        .len())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -267,17 +264,10 @@ impl Pipeline<'_> {
 
     fn reset_dir(&self, dir: &Path) -> Result<(), PgoError> {
         if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(|source| PgoError::Io {
-                action: "empty",
-                path: dir.to_owned(),
-                source,
-            })?;
+            std::fs::remove_dir_all(dir).map_err(IoError::at("empty", dir))?;
         }
-        std::fs::create_dir_all(dir).map_err(|source| PgoError::Io {
-            action: "create",
-            path: dir.to_owned(),
-            source,
-        })
+        std::fs::create_dir_all(dir).map_err(IoError::at("create", dir))?;
+        Ok(())
     }
 
     /// Runs one step's process; interruption is an error, anything else is the caller's call.
@@ -291,10 +281,8 @@ impl Pipeline<'_> {
     ) -> Result<exec::Finished, PgoError> {
         self.check_cancel()?;
         (self.progress)(&PgoProgress::Started { step: name });
-        let done = supervised(command, timeout, self.cancel).map_err(|source| PgoError::Spawn {
-            command: display.clone(),
-            source,
-        })?;
+        let done =
+            supervised(command, timeout, self.cancel).map_err(SpawnError::of(display.clone()))?;
         if done.interrupted || self.cancel.load(Ordering::SeqCst) {
             return Err(PgoError::Interrupted);
         }
@@ -573,11 +561,7 @@ impl Pipeline<'_> {
             "optimise the binary with BOLT",
             &cmd,
         )?;
-        let sections = section_names(&output).map_err(|source| PgoError::Io {
-            action: "read",
-            path: output.clone(),
-            source,
-        })?;
+        let sections = section_names(&output).map_err(IoError::at("read", &output))?;
         if !sections.is_some_and(|s| s.iter().any(|n| n == ".note.bolt_info")) {
             return Err(PgoError::BoltNotApplied {
                 command: display,
@@ -602,10 +586,7 @@ impl Pipeline<'_> {
                 self.check_cancel()?;
                 (self.progress)(&PgoProgress::Started { step: &step });
                 let done = supervised(cmd.to_command(), Some(self.plan.timeout), self.cancel)
-                    .map_err(|source| PgoError::Spawn {
-                        command: display.clone(),
-                        source,
-                    })?;
+                    .map_err(SpawnError::of(display.clone()))?;
                 if done.interrupted || self.cancel.load(Ordering::SeqCst) {
                     return Err(PgoError::Interrupted);
                 }
@@ -627,11 +608,7 @@ impl Pipeline<'_> {
 
 /// The files with extension `ext` directly in `dir`, sorted.
 fn list(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, PgoError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| PgoError::Io {
-        action: "list",
-        path: dir.to_owned(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(dir).map_err(IoError::at("list", dir))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
