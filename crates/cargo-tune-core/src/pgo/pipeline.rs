@@ -270,19 +270,19 @@ impl Pipeline<'_> {
         Ok(())
     }
 
-    /// Runs one step's process; interruption is an error, anything else is the caller's call.
-    fn step(
+    /// Runs one process with its progress; interruption is an error, anything else is the
+    /// caller's call.
+    fn run(
         &mut self,
         name: &str,
-        cost: Cost,
         command: std::process::Command,
-        display: String,
+        display: &str,
         timeout: Option<Duration>,
     ) -> Result<exec::Finished, PgoError> {
         self.check_cancel()?;
         (self.progress)(&PgoProgress::Started { step: name });
-        let done =
-            supervised(command, timeout, self.cancel).map_err(SpawnError::of(display.clone()))?;
+        let done = supervised(command, timeout, self.cancel)
+            .map_err(SpawnError::of(display.to_owned()))?;
         if done.interrupted || self.cancel.load(Ordering::SeqCst) {
             return Err(PgoError::Interrupted);
         }
@@ -291,6 +291,21 @@ impl Pipeline<'_> {
                 step: name,
                 wall: done.wall,
             });
+        }
+        Ok(done)
+    }
+
+    /// As [`Pipeline::run`], for a step the record lists with its cost once it succeeds.
+    fn step(
+        &mut self,
+        name: &str,
+        cost: Cost,
+        command: std::process::Command,
+        display: String,
+        timeout: Option<Duration>,
+    ) -> Result<exec::Finished, PgoError> {
+        let done = self.run(name, command, &display, timeout)?;
+        if done.success() {
             self.steps.push((
                 cost,
                 PgoStep {
@@ -583,20 +598,10 @@ impl Pipeline<'_> {
                 };
                 let cmd = self.workload(binary);
                 let display = cmd.display();
-                self.check_cancel()?;
-                (self.progress)(&PgoProgress::Started { step: &step });
-                let done = supervised(cmd.to_command(), Some(self.plan.timeout), self.cancel)
-                    .map_err(SpawnError::of(display.clone()))?;
-                if done.interrupted || self.cancel.load(Ordering::SeqCst) {
-                    return Err(PgoError::Interrupted);
-                }
+                let done = self.run(&step, cmd.to_command(), &display, Some(self.plan.timeout))?;
                 if !done.success() {
                     return Err(self.workload_error(&step, display, &done));
                 }
-                (self.progress)(&PgoProgress::Finished {
-                    step: &step,
-                    wall: done.wall,
-                });
                 if round > 0 {
                     walls[i].push(done.wall.as_secs_f64());
                 }
