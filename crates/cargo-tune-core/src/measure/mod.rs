@@ -167,12 +167,7 @@ fn compare_runtime(
         }
         return;
     };
-    let ratios: Vec<f64> = base
-        .runs_s
-        .iter()
-        .zip(&cand.runs_s)
-        .map(|(b, c)| c / b)
-        .collect();
+    let ratios = stats::pair_ratios(&base.runs_s, &cand.runs_s);
     c.runtime_pairs = Some(ratios.len());
     if base.failure.is_some() || cand.failure.is_some() {
         c.runtime_verdict = Some(Verdict::Failed);

@@ -214,12 +214,7 @@ pub fn run(
 
 /// An optimised variant against the baseline, pair by pair as `try` compares builds.
 pub(super) fn comparison(baseline: &PgoVariant, variant: &PgoVariant) -> PgoComparison {
-    let ratios: Vec<f64> = baseline
-        .runs_s
-        .iter()
-        .zip(&variant.runs_s)
-        .map(|(b, v)| v / b)
-        .collect();
+    let ratios = stats::pair_ratios(&baseline.runs_s, &variant.runs_s);
     // Two optimised binaries are compared with one baseline: the confidence is shared between
     // them, as `try` shares it between candidates.
     let confidence = 1.0 - (1.0 - stats::CONFIDENCE) / 2.0;
