@@ -174,12 +174,10 @@ pub fn run(request: &GuardRequest, events: &mut dyn Events) -> Result<GuardOutco
         );
     }
     if !scenario_runs.is_empty() && !request.no_history {
-        let report = measure::report(
+        let report = session.report(
             "guard",
-            env!("CARGO_PKG_VERSION"),
-            &root.display().to_string(),
             context.clone(),
-            session.specs(&variants),
+            &variants,
             Vec::new(),
             scenario_runs,
         );
