@@ -798,18 +798,13 @@ impl WorkloadRound<'_> {
                 if runtime.failure.is_some() {
                     continue;
                 }
-                if self.cancel.load(Ordering::SeqCst) {
-                    return Err(MeasureError::Interrupted);
-                }
-                progress(&Progress::Started {
-                    scenario: self.scenario,
-                    variant: &variants[i].name,
-                    label,
-                });
-                let once = workload::run_once(cmd, w.timeout, self.cancel)?;
-                if once.interrupted || self.cancel.load(Ordering::SeqCst) {
-                    return Err(MeasureError::Interrupted);
-                }
+                let once = workload::run_once(cmd, w.timeout, self.cancel, || {
+                    progress(&Progress::Started {
+                        scenario: self.scenario,
+                        variant: &variants[i].name,
+                        label,
+                    });
+                })?;
                 progress(&Progress::Finished {
                     wall: Duration::from_secs_f64(once.sample.wall_s),
                     ok: once.ok,
