@@ -204,7 +204,8 @@ impl Session {
         .findings
     }
 
-    fn rustflags_sources(&self) -> RustflagsSources<'_> {
+    /// Where the rustflags of this workspace's builds come from.
+    pub(crate) fn rustflags_sources(&self) -> RustflagsSources<'_> {
         RustflagsSources {
             env: &self.model.env,
             config: &self.model.config,
