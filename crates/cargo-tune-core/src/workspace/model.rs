@@ -813,13 +813,7 @@ fn target_dir_guess(root: &Path, cwd: &Path, env: &BuildEnv, config: &CargoConfi
     if let Some((item, layer)) = config.get(&["build", "target-dir"])
         && let Some(dir) = item.as_str()
     {
-        let base = layer
-            .file
-            .path
-            .parent()
-            .and_then(Path::parent)
-            .unwrap_or(root);
-        return base.join(dir);
+        return layer.base_dir().unwrap_or(root).join(dir);
     }
     root.join("target")
 }
