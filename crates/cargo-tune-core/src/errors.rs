@@ -78,6 +78,18 @@ impl SpawnError {
     }
 }
 
+/// A tool something needs is not on `PATH`.
+#[derive(Debug, thiserror::Error)]
+#[error("use {what}: `{tool}` is not on PATH (install it: {install})")]
+pub struct MissingTool {
+    /// What needed it.
+    pub what: String,
+    /// The executable.
+    pub tool: String,
+    /// How to install it.
+    pub install: String,
+}
+
 /// The workspace could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
