@@ -183,6 +183,12 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// The error of reading `path`, for `map_err`.
+    pub fn read(path: &Path) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.to_owned();
+        move |source| LoadError::Read { path, source }
+    }
+
     /// A TOML parse error at a byte offset of `text`.
     pub fn toml(path: PathBuf, text: &str, error: &toml_edit::TomlError) -> Self {
         let (line, column) = match error.span() {

@@ -28,10 +28,7 @@ impl Lockfile {
     /// Reads `Cargo.lock` next to the root manifest; `Ok(None)` if there is none.
     pub fn read(path: &Path) -> Result<Option<Lockfile>, LoadError> {
         crate::fsutil::read_if_exists(path)
-            .map_err(|source| LoadError::Read {
-                path: path.to_owned(),
-                source,
-            })?
+            .map_err(LoadError::read(path))?
             .map(|text| Lockfile::parse(path, &text))
             .transpose()
     }
