@@ -1,6 +1,6 @@
 //! Errors of the engine. Messages are lowercase fragments that read well after "failed to".
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A process cargo-tune spawned could not be run or reported failure.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,61 @@ fn stderr_tail(stderr: &str) -> String {
     } else {
         format!(":\n{trimmed}")
     }
+}
+
+/// A file or directory could not be handled.
+#[derive(Debug, thiserror::Error)]
+#[error("{action} {}: {source}", path.display())]
+pub struct IoError {
+    /// What was being done.
+    pub action: &'static str,
+    /// Where.
+    pub path: PathBuf,
+    /// Cause.
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl IoError {
+    /// The error of an I/O failure while doing `action` on `path`, for `map_err`.
+    pub fn at(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.to_owned();
+        move |source| IoError {
+            action,
+            path,
+            source,
+        }
+    }
+}
+
+/// A process could not be started.
+#[derive(Debug, thiserror::Error)]
+#[error("run `{command}`: {source}")]
+pub struct SpawnError {
+    /// The command.
+    pub command: String,
+    /// Cause.
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl SpawnError {
+    /// The error of `command` failing to start, for `map_err`.
+    pub fn of(command: String) -> impl FnOnce(std::io::Error) -> Self {
+        move |source| SpawnError { command, source }
+    }
+}
+
+/// A tool something needs is not on `PATH`.
+#[derive(Debug, thiserror::Error)]
+#[error("use {what}: `{tool}` is not on PATH (install it: {install})")]
+pub struct MissingTool {
+    /// What needed it.
+    pub what: String,
+    /// The executable.
+    pub tool: String,
+    /// How to install it.
+    pub install: String,
 }
 
 /// The workspace could not be loaded.
@@ -128,6 +183,12 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// The error of reading `path`, for `map_err`.
+    pub fn read(path: &Path) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.to_owned();
+        move |source| LoadError::Read { path, source }
+    }
+
     /// A TOML parse error at a byte offset of `text`.
     pub fn toml(path: PathBuf, text: &str, error: &toml_edit::TomlError) -> Self {
         let (line, column) = match error.span() {

@@ -141,13 +141,18 @@ pub enum ReadError {
 
 /// A file's text; a missing file is [`ReadError::Absent`].
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
-    std::fs::read_to_string(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            ReadError::Absent
-        } else {
-            ReadError::Invalid(e.to_string())
-        }
-    })
+    read_if_exists(path)
+        .map_err(|e| ReadError::Invalid(e.to_string()))?
+        .ok_or(ReadError::Absent)
+}
+
+/// A file's text; `None` when there is no such file.
+pub fn read_if_exists(path: &Path) -> std::io::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// A JSON document cargo-tune wrote (`what` names the command that writes it), of this format

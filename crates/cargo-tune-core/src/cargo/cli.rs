@@ -62,10 +62,33 @@ pub fn rustc_path() -> OsString {
     std::env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"))
 }
 
-/// The environment and directory setters of a builder with `env` and `cwd` fields, so that
-/// cargo and every other tool are started alike.
-macro_rules! child_env_methods {
-    () => {
+/// The argument, environment and directory setters of a builder with `env` and `cwd` fields
+/// and its arguments in `$args` (for cargo, those after the subcommand), and its captured run,
+/// so that cargo and every other tool are started alike.
+macro_rules! child_methods {
+    ($args:ident) => {
+        /// Appends one argument.
+        pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+            self.$args.push(arg.as_ref().to_owned());
+            self
+        }
+
+        /// Appends arguments.
+        pub fn args<I, S>(mut self, args: I) -> Self
+        where
+            I: IntoIterator<Item = S>,
+            S: AsRef<OsStr>,
+        {
+            self.$args
+                .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+            self
+        }
+
+        /// Runs to completion with stdout and stderr captured; a non-zero exit is an error.
+        pub fn output(&self) -> Result<Output, CommandError> {
+            run_captured(self.to_command(), || self.display())
+        }
+
         /// Sets an environment variable for the child, in place of an earlier setting of it.
         pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
             let key = key.as_ref().to_owned();
@@ -123,23 +146,6 @@ impl CargoCli {
         self
     }
 
-    /// Appends one argument after the subcommand.
-    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
-        self.args.push(arg.as_ref().to_owned());
-        self
-    }
-
-    /// Appends arguments after the subcommand.
-    pub fn args<I, S>(mut self, args: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<OsStr>,
-    {
-        self.args
-            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
-        self
-    }
-
     /// Adds a `--config KEY=VALUE` override (after the user's own).
     pub fn config(mut self, override_: impl Into<String>) -> Self {
         self.options.config.push(override_.into());
@@ -163,7 +169,7 @@ impl CargoCli {
         }
     }
 
-    child_env_methods!();
+    child_methods!(args);
 
     /// The full argv, program first.
     pub fn argv(&self) -> Vec<OsString> {
@@ -205,11 +211,6 @@ impl CargoCli {
         build_command(&self.argv(), &self.env, self.cwd.as_deref())
     }
 
-    /// Runs to completion with stdout and stderr captured; a non-zero exit is an error.
-    pub fn output(&self) -> Result<Output, CommandError> {
-        run_captured(self.to_command(), || self.display())
-    }
-
     /// Starts the command and returns once stdout holds a complete first line (or ends), while
     /// the process may still be running. cargo prints a JSON document as one line and then
     /// spends milliseconds freeing its memory before it exits; a caller can parse the line in
@@ -242,24 +243,7 @@ impl ToolCommand {
         ToolCommand::new(rustc_path())
     }
 
-    /// Appends one argument.
-    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
-        self.argv.push(arg.as_ref().to_owned());
-        self
-    }
-
-    /// Appends arguments.
-    pub fn args<I, S>(mut self, args: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<OsStr>,
-    {
-        self.argv
-            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
-        self
-    }
-
-    child_env_methods!();
+    child_methods!(argv);
 
     /// The command line as a user could paste it into a shell.
     pub fn display(&self) -> String {
@@ -269,11 +253,6 @@ impl ToolCommand {
     /// A `std::process::Command` ready to spawn.
     pub fn to_command(&self) -> Command {
         build_command(&self.argv, &self.env, self.cwd.as_deref())
-    }
-
-    /// Runs to completion with stdout and stderr captured; a non-zero exit is an error.
-    pub fn output(&self) -> Result<Output, CommandError> {
-        run_captured(self.to_command(), || self.display())
     }
 
     /// As [`CargoCli::first_line`]; only tests run other tools this way.

@@ -431,10 +431,7 @@ impl MetadataSource {
                 })
             }
             MetadataSource::Json(path) => {
-                let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
+                let bytes = std::fs::read(path).map_err(LoadError::read(path))?;
                 Ok(Output {
                     bytes,
                     origin: path.display().to_string(),

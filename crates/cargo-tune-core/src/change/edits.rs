@@ -244,18 +244,16 @@ fn key_edit(
     if let [p, profile, rest @ ..] = path.as_slice()
         && p == "profile"
     {
-        let (package, build_override, leaf) = match rest {
-            [leaf] => (None, false, leaf),
-            [b, leaf] if b == "build-override" => (None, true, leaf),
-            [p, spec, leaf] if p == "package" => (Some(spec.clone()), false, leaf),
-            _ => return Err(refuse(format!("`{key}` is not a profile setting"))),
+        let Some((package, build_override, leaf)) = crate::workspace::profiles::setting_in(rest)
+        else {
+            return Err(refuse(format!("`{key}` is not a profile setting")));
         };
         return Ok(EditOp::ProfileSet {
             manifest: inputs.root_manifest.path.clone(),
             profile: profile.clone(),
-            package,
+            package: package.map(str::to_owned),
             build_override,
-            key: leaf.clone(),
+            key: leaf.to_owned(),
             value,
         });
     }

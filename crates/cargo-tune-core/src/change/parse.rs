@@ -468,11 +468,8 @@ pub(super) fn config(key: &str, value: &str) -> Result<Change, ChangeError> {
             }
         }
         "profile" => {
-            let rest: Vec<&str> = path.iter().skip(2).map(String::as_str).collect();
-            let leaf = match rest.as_slice() {
-                [leaf] | ["build-override", leaf] | ["package", _, leaf] => *leaf,
-                _ => "",
-            };
+            let leaf = crate::workspace::profiles::setting_in(path.get(2..).unwrap_or_default())
+                .map_or("", |(_, _, leaf)| leaf);
             if !crate::workspace::profiles::is_known_leaf(leaf) {
                 return Err(unknown(format!(
                     "profile.<NAME>[.package.<SPEC>|.build-override].<KEY> with KEY one of: {}",

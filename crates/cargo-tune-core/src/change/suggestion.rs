@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::parse::{config, env};
 use super::{CacheLayout, Change, ChangeError, Linker, key_path, toml_key};
 use crate::text::toml_json::{json_to_text, text_to_json};
-use crate::workspace::profiles::table_path;
+use crate::workspace::profiles::{setting_in, table_path};
 
 pub(super) fn from_suggestion(s: &SuggestedChange) -> Result<Change, String> {
     match s {
@@ -92,17 +92,12 @@ pub(super) fn to_suggestion(change: &Change) -> SuggestedChange {
             [p, name, rest @ ..] if p == "profile" => (name.clone(), rest),
             _ => return None,
         };
-        let (package, build_override, leaf) = match rest {
-            [leaf] => (None, false, leaf),
-            [b, leaf] if b == "build-override" => (None, true, leaf),
-            [p, spec, leaf] if p == "package" => (Some(spec.clone()), false, leaf),
-            _ => return None,
-        };
+        let (package, build_override, leaf) = setting_in(rest)?;
         Some(SuggestedChange::ProfileSet {
             profile,
-            package,
+            package: package.map(str::to_owned),
             build_override,
-            key: leaf.clone(),
+            key: leaf.to_owned(),
             value,
         })
     };

@@ -12,6 +12,7 @@ use std::ffi::OsStr;
 use std::path::Path;
 
 use super::Change;
+use crate::errors::MissingTool;
 use crate::exec::which::find_on_path;
 use crate::probe::Environment;
 use crate::probe::linker::{LinkerError, linker_flags, test_link};
@@ -107,15 +108,8 @@ pub use crate::workspace::rustflags::RustflagsInputs as RustflagsSources;
 #[derive(Debug, thiserror::Error)]
 pub enum VariantError {
     /// A rustc wrapper that is not on `PATH`.
-    #[error("use {what}: `{tool}` is not on PATH (install it: {install})")]
-    MissingTool {
-        /// What needed it.
-        what: String,
-        /// The executable.
-        tool: String,
-        /// How to install it.
-        install: String,
-    },
+    #[error(transparent)]
+    MissingTool(#[from] MissingTool),
     /// The linker is missing or does not link.
     #[error(transparent)]
     Linker(#[from] LinkerError),
@@ -215,11 +209,12 @@ pub fn resolve(
                         && crate::exec::which::is_executable(Path::new(tool))
                         || find_on_path(tool, ctx.path).is_some();
                     if !found {
-                        return Err(VariantError::MissingTool {
+                        return Err(MissingTool {
                             what: format!("{var}={value}"),
                             tool: tool.to_owned(),
                             install: format!("cargo install --locked {tool}"),
-                        });
+                        }
+                        .into());
                     }
                 }
                 env.retain(|(k, _): &(String, String)| k != var);

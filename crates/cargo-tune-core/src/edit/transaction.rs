@@ -11,7 +11,7 @@ use crate::cargo::{CargoCli, CargoOptions};
 use crate::errors::CommandError;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::fsutil::write_atomic;
+use crate::fsutil::{read_if_exists, write_atomic};
 use crate::vocab::Failure;
 use crate::workspace::relative_path;
 
@@ -176,9 +176,10 @@ impl<'a> Transaction<'a> {
         // Snapshot, and refuse if anything moved since planning.
         let mut snapshots = Vec::new();
         for change in &plan.files {
-            let current = read_opt(&change.path).map_err(|_| ApplyError::ChangedSincePlan {
-                path: change.rel_path.clone(),
-            })?;
+            let current =
+                read_if_exists(&change.path).map_err(|_| ApplyError::ChangedSincePlan {
+                    path: change.rel_path.clone(),
+                })?;
             if current != change.before {
                 return Err(ApplyError::ChangedSincePlan {
                     path: change.rel_path.clone(),
@@ -194,7 +195,7 @@ impl<'a> Transaction<'a> {
         for op in &plan.commands {
             let lock = op.file();
             if snapshots.iter().all(|s| s.path != lock) {
-                let before = read_opt(&lock).map_err(|_| ApplyError::ChangedSincePlan {
+                let before = read_if_exists(&lock).map_err(|_| ApplyError::ChangedSincePlan {
                     path: relative_path(&lock, root),
                 })?;
                 snapshots.push(Snapshot {
@@ -296,7 +297,7 @@ impl<'a> Transaction<'a> {
         verified?;
         for snap in snapshots.iter_mut() {
             if snap.after.is_none() {
-                snap.after = read_opt(&snap.path).map_err(|source| StepError::Write {
+                snap.after = read_if_exists(&snap.path).map_err(|source| StepError::Write {
                     path: snap.path.clone(),
                     source,
                 })?;
@@ -321,19 +322,11 @@ fn journal_files(snapshots: &[Snapshot]) -> Vec<JournalFile> {
         .collect()
 }
 
-fn read_opt(path: &Path) -> std::io::Result<Option<String>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 /// Gives every file its snapshot bytes back; returns what could not be restored.
 fn rollback(snapshots: &[Snapshot], root: &Path) -> Vec<(String, String)> {
     let mut failures = Vec::new();
     for snap in snapshots {
-        let current = read_opt(&snap.path).ok().flatten();
+        let current = read_if_exists(&snap.path).ok().flatten();
         if current == snap.before {
             continue;
         }

@@ -176,13 +176,7 @@ impl Trial {
         let mut options = options.clone();
         options.manifest_path = Some(manifest.to_owned());
         options.color = None;
-        let value = toml_edit::Value::from(lock.display().to_string());
-        let out = CargoCli::new(&["-Zlockfile-path", "tree"], &options)
-            .config(format!(
-                "resolver.lockfile-path={}",
-                value.to_string().trim()
-            ))
-            .env("RUSTC_BOOTSTRAP", "1")
+        let out = scratch_cargo("tree", lock, &options)
             .args(["-d", "--workspace", "--depth", "0", "--prefix", "none"])
             .args(["-e", "normal,build,dev", "--target", "all"])
             .current_dir(root)
@@ -218,16 +212,7 @@ impl Trial {
         options.color = None;
         let args = op.update_args();
         let cli = match self {
-            Trial::Scratch { lock, .. } => {
-                let value = toml_edit::Value::from(lock.display().to_string());
-                CargoCli::new(&["-Zlockfile-path", "update"], &options)
-                    .config(format!(
-                        "resolver.lockfile-path={}",
-                        value.to_string().trim()
-                    ))
-                    .env("RUSTC_BOOTSTRAP", "1")
-                    .args(&args[1..])
-            }
+            Trial::Scratch { lock, .. } => scratch_cargo("update", lock, &options).args(&args[1..]),
             Trial::DryRun => CargoCli::new(&args[..1], &options)
                 .args(&args[1..])
                 .arg("--dry-run"),
@@ -560,6 +545,18 @@ fn skip(plan: &mut EditPlan, op: &EditOp, reason: &str) {
         }
     }
     plan.steps.retain(|s| !s.ops.is_empty());
+}
+
+/// `cargo -Zlockfile-path <subcommand>` resolving into `lock` rather than beside the manifest
+/// (unstable, hence `RUSTC_BOOTSTRAP=1`).
+fn scratch_cargo(subcommand: &str, lock: &Path, options: &CargoOptions) -> CargoCli {
+    let value = toml_edit::Value::from(lock.display().to_string());
+    CargoCli::new(&["-Zlockfile-path", subcommand], options)
+        .config(format!(
+            "resolver.lockfile-path={}",
+            value.to_string().trim()
+        ))
+        .env("RUSTC_BOOTSTRAP", "1")
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 
 use cargo_tune_schema::MeasureReport;
 
+use super::history_of;
 use super::session::{MeasureOptions, Session, dedup, now};
-use super::{history_of, report};
 use crate::cargo::Invocation;
 use crate::vocab::{Events, Failure, Scenario};
 
@@ -40,15 +40,7 @@ pub fn run(request: &BenchRequest, events: &mut dyn Events) -> Result<MeasureRep
         false,
         events,
     )?;
-    let report = report(
-        "bench",
-        env!("CARGO_PKG_VERSION"),
-        &session.model.root.display().to_string(),
-        context,
-        session.specs(&variants),
-        Vec::new(),
-        results,
-    );
+    let report = session.report("bench", context, &variants, Vec::new(), results);
     session.record(&request.measure, &history_of(&report, now()), events);
     Ok(report)
 }

@@ -28,8 +28,7 @@ use std::sync::atomic::AtomicBool;
 
 use cargo_tune_schema::{
     ByteSummary, Comparison, FORMAT_VERSION, HistoryEntry, HistoryResult, MeasureReport,
-    Measurement, MetricSummaries, NotMeasured, RunContext, ScenarioResult, ToolInfo, VariantSpec,
-    Verdict,
+    Measurement, MetricSummaries, ScenarioResult, VariantSpec, Verdict,
 };
 
 pub use crate::vocab::{Progress, RunLabel};
@@ -167,12 +166,7 @@ fn compare_runtime(
         }
         return;
     };
-    let ratios: Vec<f64> = base
-        .runs_s
-        .iter()
-        .zip(&cand.runs_s)
-        .map(|(b, c)| c / b)
-        .collect();
+    let ratios = stats::pair_ratios(&base.runs_s, &cand.runs_s);
     c.runtime_pairs = Some(ratios.len());
     if base.failure.is_some() || cand.failure.is_some() {
         c.runtime_verdict = Some(Verdict::Failed);
@@ -241,28 +235,6 @@ pub fn variant_spec(variant: &Variant, target_dir: &std::path::Path) -> VariantS
             }),
         unstable: variant.unstable.clone(),
         notes: variant.notes.clone(),
-    }
-}
-
-/// Assembles the document of `cargo tune bench` or `cargo tune try`.
-pub fn report(
-    command: &str,
-    version: &str,
-    workspace_root: &str,
-    context: RunContext,
-    variants: Vec<VariantSpec>,
-    not_measured: Vec<NotMeasured>,
-    scenarios: Vec<ScenarioResult>,
-) -> MeasureReport {
-    MeasureReport {
-        format_version: FORMAT_VERSION,
-        command: command.to_owned(),
-        tool: ToolInfo::current(version),
-        workspace_root: workspace_root.to_owned(),
-        context,
-        variants,
-        not_measured,
-        scenarios,
     }
 }
 

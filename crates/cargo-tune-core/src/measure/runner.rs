@@ -15,6 +15,7 @@ use super::touch::TouchedFile;
 use super::workload::{self, Workload};
 use crate::cargo::{CargoCli, CargoOptions, Color};
 use crate::change::variant::Variant;
+use crate::errors::{IoError, SpawnError};
 use crate::exec::{self, Supervision, checkout};
 use crate::vocab::{Progress, RunLabel, Scenario};
 
@@ -165,39 +166,21 @@ pub enum MeasureError {
     #[error("finish measuring: interrupted")]
     Interrupted,
     /// A file or directory could not be handled.
-    #[error("{action} {}: {source}", path.display())]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// Where.
-        path: PathBuf,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// A variant compiles through sccache, which cannot be used.
     #[error(transparent)]
     Sccache(#[from] crate::probe::sccache::SccacheError),
     /// cargo could not be started.
-    #[error("run `{command}`: {source}")]
-    Spawn {
-        /// The command.
-        command: String,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
 }
 
 impl MeasureError {
     /// The error of an I/O failure while doing `action` on `path`, for `map_err`.
     pub(crate) fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
-        let path = path.to_owned();
-        move |source| MeasureError::Io {
-            action,
-            path,
-            source,
-        }
+        let at = IoError::at(action, path);
+        move |source| MeasureError::Io(at(source))
     }
 }
 
@@ -815,18 +798,13 @@ impl WorkloadRound<'_> {
                 if runtime.failure.is_some() {
                     continue;
                 }
-                if self.cancel.load(Ordering::SeqCst) {
-                    return Err(MeasureError::Interrupted);
-                }
-                progress(&Progress::Started {
-                    scenario: self.scenario,
-                    variant: &variants[i].name,
-                    label,
-                });
-                let once = workload::run_once(cmd, w.timeout, self.cancel)?;
-                if once.interrupted || self.cancel.load(Ordering::SeqCst) {
-                    return Err(MeasureError::Interrupted);
-                }
+                let once = workload::run_once(cmd, w.timeout, self.cancel, || {
+                    progress(&Progress::Started {
+                        scenario: self.scenario,
+                        variant: &variants[i].name,
+                        label,
+                    });
+                })?;
                 progress(&Progress::Finished {
                     wall: Duration::from_secs_f64(once.sample.wall_s),
                     ok: once.ok,
@@ -895,10 +873,7 @@ fn run_command(
         ..Supervision::new(cancel)
     };
     let done =
-        exec::run(cmd, &how, Some(&mut each_line)).map_err(|source| MeasureError::Spawn {
-            command: display.to_owned(),
-            source,
-        })?;
+        exec::run(cmd, &how, Some(&mut each_line)).map_err(SpawnError::of(display.to_owned()))?;
     let measurement = Measurement {
         wall_s: done.wall.as_secs_f64(),
         user_s: done.user.as_secs_f64(),

@@ -21,7 +21,8 @@ use crate::probe::Environment;
 use crate::vocab::{Events, Failure, Scenario};
 use crate::workspace::{BuildEnv, LoadOptions, WorkspaceModel};
 use cargo_tune_schema::{
-    EffectiveProfile, HistoryEntry, MeasureReport, RunContext, ScenarioResult,
+    EffectiveProfile, FORMAT_VERSION, HistoryEntry, MeasureReport, NotMeasured, RunContext,
+    ScenarioResult, ToolInfo,
 };
 
 /// What every measuring command is told: which scenarios, how many runs, which file to edit.
@@ -203,7 +204,8 @@ impl Session {
         .findings
     }
 
-    fn rustflags_sources(&self) -> RustflagsSources<'_> {
+    /// Where the rustflags of this workspace's builds come from.
+    pub(crate) fn rustflags_sources(&self) -> RustflagsSources<'_> {
         RustflagsSources {
             env: &self.model.env,
             config: &self.model.config,
@@ -552,12 +554,28 @@ impl Session {
         )))
     }
 
-    /// The variants' schema view.
-    pub fn specs(&self, variants: &[Variant]) -> Vec<cargo_tune_schema::VariantSpec> {
-        variants
-            .iter()
-            .map(|v| measure::variant_spec(v, &self.bench_dir.join("<scenario>").join(&v.name)))
-            .collect()
+    /// The document of `command` (`bench`, `try`, `guard`) on this workspace.
+    pub fn report(
+        &self,
+        command: &str,
+        context: RunContext,
+        variants: &[Variant],
+        not_measured: Vec<NotMeasured>,
+        scenarios: Vec<ScenarioResult>,
+    ) -> MeasureReport {
+        MeasureReport {
+            format_version: FORMAT_VERSION,
+            command: command.to_owned(),
+            tool: ToolInfo::current(env!("CARGO_PKG_VERSION")),
+            workspace_root: self.model.root.display().to_string(),
+            context,
+            variants: variants
+                .iter()
+                .map(|v| measure::variant_spec(v, &self.bench_dir.join("<scenario>").join(&v.name)))
+                .collect(),
+            not_measured,
+            scenarios,
+        }
     }
 
     /// Appends to the history file unless told not to; a failure to do so is only a warning.

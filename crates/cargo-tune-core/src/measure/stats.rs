@@ -95,6 +95,11 @@ pub struct RatioEstimate {
     pub more_runs: Option<usize>,
 }
 
+/// The ratio candidate ÷ baseline of each pair of runs, in run order.
+pub fn pair_ratios(baseline: &[f64], candidate: &[f64]) -> Vec<f64> {
+    baseline.iter().zip(candidate).map(|(b, c)| c / b).collect()
+}
+
 /// Compares the per-pair ratios candidate ÷ baseline at `confidence` (two-sided). `None`
 /// without a usable ratio.
 pub fn compare_ratios(ratios: &[f64], confidence: f64) -> Option<RatioEstimate> {

@@ -4,7 +4,7 @@
 use cargo_tune_schema::{FindingCode, MeasureReport};
 
 use super::session::{MeasureOptions, Session, now};
-use super::{history_of, report, select};
+use super::{history_of, select};
 use crate::cargo::Invocation;
 use crate::change::{Change, ChangeArg};
 use crate::vocab::{Events, Failure};
@@ -104,15 +104,7 @@ pub fn run(request: &TryRequest, events: &mut dyn Events) -> Result<MeasureRepor
         true,
         events,
     )?;
-    let report = report(
-        "try",
-        env!("CARGO_PKG_VERSION"),
-        &session.model.root.display().to_string(),
-        context,
-        session.specs(&variants),
-        selection.not_measured,
-        results,
-    );
+    let report = session.report("try", context, &variants, selection.not_measured, results);
     session.record(&request.measure, &history_of(&report, now()), events);
     Ok(report)
 }

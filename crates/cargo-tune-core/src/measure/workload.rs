@@ -194,14 +194,7 @@ pub fn measure_workload(
     let mut outcome = WorkloadOutcome::default();
     let labels = std::iter::once(RunLabel::WarmUp).chain((1..=runs).map(RunLabel::Measured));
     for label in labels {
-        if cancel.load(Ordering::SeqCst) {
-            return Err(MeasureError::Interrupted);
-        }
-        progress(label);
-        let run = run_once(command, timeout, cancel)?;
-        if run.interrupted || cancel.load(Ordering::SeqCst) {
-            return Err(MeasureError::Interrupted);
-        }
+        let run = run_once(command, timeout, cancel, || progress(label))?;
         if let Some(failure) = run.failure_text(command, timeout) {
             outcome.failure = Some(format!("{label}: {failure}"));
             break;
@@ -220,7 +213,6 @@ pub(crate) struct Once {
     pub(crate) status: String,
     pub(crate) ok: bool,
     pub(crate) timed_out: bool,
-    pub(crate) interrupted: bool,
     /// The last lines of its stderr.
     pub(crate) stderr: Vec<String>,
 }
@@ -247,22 +239,29 @@ impl Once {
     }
 }
 
-/// Runs `command` once under the supervisor, its output discarded but for stderr's last lines.
+/// Runs `command` once under the supervisor, its output discarded but for stderr's last lines;
+/// `started` is called just before it starts. Cancelling, before or during, is
+/// [`MeasureError::Interrupted`].
 pub(crate) fn run_once(
     command: &ToolCommand,
     timeout: Duration,
     cancel: &AtomicBool,
+    started: impl FnOnce(),
 ) -> Result<Once, MeasureError> {
+    if cancel.load(Ordering::SeqCst) {
+        return Err(MeasureError::Interrupted);
+    }
+    started();
     let how = Supervision {
         timeout: Some(timeout),
         stderr: exec::Keep::Tail(TAIL_LINES),
         ..Supervision::new(cancel)
     };
-    let done =
-        exec::run(command.to_command(), &how, None).map_err(|source| MeasureError::Spawn {
-            command: command.display(),
-            source,
-        })?;
+    let done = exec::run(command.to_command(), &how, None)
+        .map_err(crate::errors::SpawnError::of(command.display()))?;
+    if done.interrupted || cancel.load(Ordering::SeqCst) {
+        return Err(MeasureError::Interrupted);
+    }
     Ok(Once {
         sample: WorkloadSample {
             wall_s: done.wall.as_secs_f64(),
@@ -275,7 +274,6 @@ pub(crate) fn run_once(
         },
         ok: done.status.success() && !done.timed_out,
         timed_out: done.timed_out,
-        interrupted: done.interrupted,
         stderr: done.stderr,
     })
 }

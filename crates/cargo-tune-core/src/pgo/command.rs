@@ -11,7 +11,7 @@ use crate::cargo::Invocation;
 use crate::cargo::metadata::TargetKind;
 use crate::measure::session::Session;
 use crate::vocab::{Events, Failure};
-use crate::workspace::rustflags::{RustflagsInputs, RustflagsResolution};
+use crate::workspace::rustflags::RustflagsResolution;
 
 /// What to optimise, and how to train and compare it.
 #[derive(Debug, Clone)]
@@ -57,14 +57,7 @@ impl PgoRequest {
             let profiles = crate::workspace::profiles::effective_profiles(&session.model);
             super::check_release_strip(&profiles).map_err(|e| setup(&e))?;
         }
-        let rustflags = RustflagsResolution::resolve(&RustflagsInputs {
-            env: &session.model.env,
-            config: &session.model.config,
-            cli_config: &session.cargo.config,
-            host: &session.env.rustc.host,
-            host_cfg: &session.env.host_cfg,
-        })
-        .flags();
+        let rustflags = RustflagsResolution::resolve(&session.rustflags_sources()).flags();
         let plan = PgoPlan {
             cargo: session.cargo.clone(),
             work_dir: session.bench_dir.join("pgo").join(&package),

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::tools::STRIP_FIX;
+use crate::errors::{IoError, SpawnError};
 
 /// Why the pipeline stopped. Every message fits "failed to …".
 #[derive(Debug, thiserror::Error)]
@@ -37,25 +38,11 @@ pub enum PgoError {
         install: String,
     },
     /// A file or directory could not be handled.
-    #[error("{action} {}: {source}", path.display())]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// Where.
-        path: PathBuf,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// A process could not be started.
-    #[error("run `{command}`: {source}")]
-    Spawn {
-        /// The command.
-        command: String,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
     /// A cargo build failed.
     #[error("build the {what} binary ({status}): `{command}`{}", lines(.last_lines))]
     Build {

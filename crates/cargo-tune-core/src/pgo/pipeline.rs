@@ -14,6 +14,7 @@ use cargo_tune_schema::{
 use super::tools::{STRIP_FIX, check_bolt_input};
 use super::{BoltTools, PgoError, PgoTools, missing_profile_warnings, section_names};
 use crate::cargo::{CargoCli, CargoOptions, Color, ToolCommand};
+use crate::errors::{IoError, SpawnError};
 use crate::exec;
 use crate::measure::stats;
 use crate::probe::Environment;
@@ -213,12 +214,7 @@ pub fn run(
 
 /// An optimised variant against the baseline, pair by pair as `try` compares builds.
 pub(super) fn comparison(baseline: &PgoVariant, variant: &PgoVariant) -> PgoComparison {
-    let ratios: Vec<f64> = baseline
-        .runs_s
-        .iter()
-        .zip(&variant.runs_s)
-        .map(|(b, v)| v / b)
-        .collect();
+    let ratios = stats::pair_ratios(&baseline.runs_s, &variant.runs_s);
     // Two optimised binaries are compared with one baseline: the confidence is shared between
     // them, as `try` shares it between candidates.
     let confidence = 1.0 - (1.0 - stats::CONFIDENCE) / 2.0;
@@ -239,13 +235,9 @@ pub(super) fn comparison(baseline: &PgoVariant, variant: &PgoVariant) -> PgoComp
 }
 
 fn file_size(path: &Path) -> Result<u64, PgoError> {
-    std::fs::metadata(path)
-        .map(|m| m.len())
-        .map_err(|source| PgoError::Io {
-            action: "read the size of",
-            path: path.to_owned(),
-            source,
-        })
+    Ok(std::fs::metadata(path)
+        .map_err(IoError::at("read the size of", path))?
+        .len())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -267,34 +259,25 @@ impl Pipeline<'_> {
 
     fn reset_dir(&self, dir: &Path) -> Result<(), PgoError> {
         if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(|source| PgoError::Io {
-                action: "empty",
-                path: dir.to_owned(),
-                source,
-            })?;
+            std::fs::remove_dir_all(dir).map_err(IoError::at("empty", dir))?;
         }
-        std::fs::create_dir_all(dir).map_err(|source| PgoError::Io {
-            action: "create",
-            path: dir.to_owned(),
-            source,
-        })
+        std::fs::create_dir_all(dir).map_err(IoError::at("create", dir))?;
+        Ok(())
     }
 
-    /// Runs one step's process; interruption is an error, anything else is the caller's call.
-    fn step(
+    /// Runs one process with its progress; interruption is an error, anything else is the
+    /// caller's call.
+    fn run(
         &mut self,
         name: &str,
-        cost: Cost,
         command: std::process::Command,
-        display: String,
+        display: &str,
         timeout: Option<Duration>,
     ) -> Result<exec::Finished, PgoError> {
         self.check_cancel()?;
         (self.progress)(&PgoProgress::Started { step: name });
-        let done = supervised(command, timeout, self.cancel).map_err(|source| PgoError::Spawn {
-            command: display.clone(),
-            source,
-        })?;
+        let done = supervised(command, timeout, self.cancel)
+            .map_err(SpawnError::of(display.to_owned()))?;
         if done.interrupted || self.cancel.load(Ordering::SeqCst) {
             return Err(PgoError::Interrupted);
         }
@@ -303,6 +286,21 @@ impl Pipeline<'_> {
                 step: name,
                 wall: done.wall,
             });
+        }
+        Ok(done)
+    }
+
+    /// As [`Pipeline::run`], for a step the record lists with its cost once it succeeds.
+    fn step(
+        &mut self,
+        name: &str,
+        cost: Cost,
+        command: std::process::Command,
+        display: String,
+        timeout: Option<Duration>,
+    ) -> Result<exec::Finished, PgoError> {
+        let done = self.run(name, command, &display, timeout)?;
+        if done.success() {
             self.steps.push((
                 cost,
                 PgoStep {
@@ -573,11 +571,7 @@ impl Pipeline<'_> {
             "optimise the binary with BOLT",
             &cmd,
         )?;
-        let sections = section_names(&output).map_err(|source| PgoError::Io {
-            action: "read",
-            path: output.clone(),
-            source,
-        })?;
+        let sections = section_names(&output).map_err(IoError::at("read", &output))?;
         if !sections.is_some_and(|s| s.iter().any(|n| n == ".note.bolt_info")) {
             return Err(PgoError::BoltNotApplied {
                 command: display,
@@ -599,23 +593,10 @@ impl Pipeline<'_> {
                 };
                 let cmd = self.workload(binary);
                 let display = cmd.display();
-                self.check_cancel()?;
-                (self.progress)(&PgoProgress::Started { step: &step });
-                let done = supervised(cmd.to_command(), Some(self.plan.timeout), self.cancel)
-                    .map_err(|source| PgoError::Spawn {
-                        command: display.clone(),
-                        source,
-                    })?;
-                if done.interrupted || self.cancel.load(Ordering::SeqCst) {
-                    return Err(PgoError::Interrupted);
-                }
+                let done = self.run(&step, cmd.to_command(), &display, Some(self.plan.timeout))?;
                 if !done.success() {
                     return Err(self.workload_error(&step, display, &done));
                 }
-                (self.progress)(&PgoProgress::Finished {
-                    step: &step,
-                    wall: done.wall,
-                });
                 if round > 0 {
                     walls[i].push(done.wall.as_secs_f64());
                 }
@@ -627,11 +608,7 @@ impl Pipeline<'_> {
 
 /// The files with extension `ext` directly in `dir`, sorted.
 fn list(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, PgoError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| PgoError::Io {
-        action: "list",
-        path: dir.to_owned(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(dir).map_err(IoError::at("list", dir))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())

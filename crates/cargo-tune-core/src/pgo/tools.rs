@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use cargo_tune_schema::EffectiveProfile;
 
 use super::{PgoError, section_names};
+use crate::errors::IoError;
 use crate::probe::Environment;
 
 /// The LLVM tools a run uses, each matched to rustc's LLVM.
@@ -115,11 +116,7 @@ pub(super) const STRIP_FIX: &str = "set `strip = false` (or \"debuginfo\") in [p
 
 /// BOLT needs the symbol table and the relocations the link kept (`--emit-relocs`).
 pub(super) fn check_bolt_input(binary: &Path) -> Result<(), PgoError> {
-    let sections = section_names(binary).map_err(|source| PgoError::Io {
-        action: "read",
-        path: binary.to_owned(),
-        source,
-    })?;
+    let sections = section_names(binary).map_err(IoError::at("read", binary))?;
     let Some(sections) = sections else {
         return Err(PgoError::BoltInput {
             binary: binary.to_owned(),

@@ -51,7 +51,7 @@ pub fn pairs(
             };
             let runtime = base.and_then(|b| Some((b.runtime.as_ref()?, c.runtime.as_ref()?)));
             let runtime_ratios = runtime.map_or_else(Vec::new, |(b, c)| {
-                b.runs_s.iter().zip(&c.runs_s).map(|(b, c)| c / b).collect()
+                crate::measure::stats::pair_ratios(&b.runs_s, &c.runs_s)
             });
             let runtime_failed = runtime
                 .is_some_and(|(b, c)| b.failure.is_some() || c.failure.is_some())

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::Environment;
 use crate::cargo::ToolCommand;
+use crate::errors::MissingTool;
 use crate::exec::which::{find_on_path, find_versioned as versioned};
 use crate::vocab::Linker;
 
@@ -24,15 +25,8 @@ pub struct LinkerSetup {
 #[derive(Debug, thiserror::Error)]
 pub enum LinkerError {
     /// Not on `PATH`.
-    #[error("use {what}: `{tool}` is not on PATH (install it: {install})")]
-    MissingTool {
-        /// What needed it.
-        what: String,
-        /// The executable.
-        tool: String,
-        /// How to install it.
-        install: String,
-    },
+    #[error(transparent)]
+    MissingTool(#[from] MissingTool),
     /// A test link with the linker failed.
     #[error("link a test program with {linker} (`{command}`):\n{stderr}")]
     TestLink {
@@ -61,18 +55,17 @@ pub fn linker_flags(
     path: Option<&OsStr>,
 ) -> Result<Vec<String>, LinkerError> {
     let what = format!("linker={}", linker.as_str());
-    let missing = |tool: &str| LinkerError::MissingTool {
-        what: what.clone(),
-        tool: tool.to_owned(),
-        install: linker.install_hint().to_owned(),
+    let missing_tool = |tool: &str, install: &str| {
+        LinkerError::MissingTool(MissingTool {
+            what: what.clone(),
+            tool: tool.to_owned(),
+            install: install.to_owned(),
+        })
     };
+    let missing = |tool: &str| missing_tool(tool, linker.install_hint());
     // lld by version and wild are driven through clang's `--ld-path`; gcc has no such option.
     let need_clang = || {
-        find_on_path("clang", path).ok_or_else(|| LinkerError::MissingTool {
-            what: what.clone(),
-            tool: "clang".to_owned(),
-            install: "apt-get install clang".to_owned(),
-        })
+        find_on_path("clang", path).ok_or_else(|| missing_tool("clang", "apt-get install clang"))
     };
     // With rust-lld as the default, `-fuse-ld=` of another linker is overridden by rustc's own
     // lld selection; switching the lld linker feature off restores the C driver's choice.

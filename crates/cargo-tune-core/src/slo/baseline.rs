@@ -38,15 +38,12 @@ pub enum BaselineError {
 
 /// The baseline at `path`; `None` when there is no such file.
 pub fn read(path: &Path) -> Result<Option<GuardBaseline>, BaselineError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(BaselineError::Read {
-                path: path.to_owned(),
-                source,
-            });
-        }
+    let read = crate::fsutil::read_if_exists(path).map_err(|source| BaselineError::Read {
+        path: path.to_owned(),
+        source,
+    });
+    let Some(text) = read? else {
+        return Ok(None);
     };
     let baseline: GuardBaseline =
         serde_json::from_str(&text).map_err(|e| BaselineError::Parse {

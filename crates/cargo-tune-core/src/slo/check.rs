@@ -34,6 +34,21 @@ pub struct Observed {
 }
 
 impl Observed {
+    /// From each measured run's wall time and whole-tree peak memory (where measured).
+    pub fn from_runs(
+        runs: impl IntoIterator<Item = (f64, Option<u64>)>,
+        binary: Option<(String, u64)>,
+        failure: Option<String>,
+    ) -> Self {
+        let (wall_s, peaks): (Vec<f64>, Vec<Option<u64>>) = runs.into_iter().unzip();
+        Observed {
+            wall_s,
+            peak_memory_bytes: peaks.into_iter().flatten().map(|b| b as f64).collect(),
+            binary,
+            failure,
+        }
+    }
+
     /// The accepted values, as the baseline file stores them.
     pub fn to_baseline(&self, subject: &Subject) -> BaselineEntry {
         BaselineEntry {

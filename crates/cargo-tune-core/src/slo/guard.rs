@@ -163,26 +163,21 @@ pub fn run(request: &GuardRequest, events: &mut dyn Events) -> Result<GuardOutco
         };
         measurements.insert(
             Subject::Scenario(scenario),
-            Observed {
-                wall_s: outcome.runs.iter().map(|m| m.wall_s).collect(),
-                peak_memory_bytes: outcome
+            Observed::from_runs(
+                outcome
                     .runs
                     .iter()
-                    .filter_map(|m| m.peak_tree_rss_bytes)
-                    .map(|b| b as f64)
-                    .collect(),
+                    .map(|m| (m.wall_s, m.peak_tree_rss_bytes)),
                 binary,
                 failure,
-            },
+            ),
         );
     }
     if !scenario_runs.is_empty() && !request.no_history {
-        let report = measure::report(
+        let report = session.report(
             "guard",
-            env!("CARGO_PKG_VERSION"),
-            &root.display().to_string(),
             context.clone(),
-            session.specs(&variants),
+            &variants,
             Vec::new(),
             scenario_runs,
         );
@@ -221,17 +216,14 @@ pub fn run(request: &GuardRequest, events: &mut dyn Events) -> Result<GuardOutco
         };
         measurements.insert(
             Subject::Workload(workload.name.clone()),
-            Observed {
-                wall_s: outcome.runs.iter().map(|r| r.wall_s).collect(),
-                peak_memory_bytes: outcome
+            Observed::from_runs(
+                outcome
                     .runs
                     .iter()
-                    .filter_map(|r| r.peak_tree_rss_bytes)
-                    .map(|b| b as f64)
-                    .collect(),
-                binary: None,
-                failure: outcome.failure,
-            },
+                    .map(|r| (r.wall_s, r.peak_tree_rss_bytes)),
+                None,
+                outcome.failure,
+            ),
         );
     }
     if cancel.load(Ordering::SeqCst) {

@@ -14,6 +14,14 @@ pub struct ConfigLayer {
     pub is_cargo_home: bool,
 }
 
+impl ConfigLayer {
+    /// The directory cargo resolves this file's relative paths against: the one holding its
+    /// `.cargo` folder.
+    pub fn base_dir(&self) -> Option<&Path> {
+        self.file.path.parent().and_then(Path::parent)
+    }
+}
+
 /// The layered cargo configuration, discovered the way cargo discovers it: every
 /// `.cargo/config.toml` from the working directory up to the filesystem root, then
 /// `$CARGO_HOME/config.toml`. Highest precedence first.

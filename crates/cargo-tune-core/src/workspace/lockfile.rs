@@ -27,17 +27,10 @@ pub struct Lockfile {
 impl Lockfile {
     /// Reads `Cargo.lock` next to the root manifest; `Ok(None)` if there is none.
     pub fn read(path: &Path) -> Result<Option<Lockfile>, LoadError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(LoadError::Read {
-                    path: path.to_owned(),
-                    source,
-                });
-            }
-        };
-        Lockfile::parse(path, &text).map(Some)
+        crate::fsutil::read_if_exists(path)
+            .map_err(LoadError::read(path))?
+            .map(|text| Lockfile::parse(path, &text))
+            .transpose()
     }
 
     /// Parses lockfile text.

@@ -178,10 +178,7 @@ pub fn normalize(path: &Path) -> PathBuf {
 impl ManifestDoc {
     /// Reads and parses `path`; `root` makes `rel_path`.
     pub fn read(path: &Path, root: &Path) -> Result<ManifestDoc, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(LoadError::read(path))?;
         ManifestDoc::parse(path, root, text)
     }
 

@@ -585,43 +585,30 @@ impl PendingModel {
     /// As [`PendingModel::finish`], but returns once cargo's output is read, while cargo may
     /// still be exiting; confirm the exit before showing anything made from the model.
     pub fn finish_unconfirmed(self) -> Result<(WorkspaceModel, MetadataExit), LoadError> {
-        let PendingModel {
-            pending,
-            options,
-            toolchain_pin,
-            toolchain_fallback,
-            lockfile,
-            lockfile_aside,
-            config,
-            unit_graphs,
-            probe_memo: _,
-            early_manifest,
-            metadata_memo,
-        } = self;
-        let options_unit_graphs = options.unit_graphs;
-        let (metadata, exit) = pending.wait_unconfirmed()?;
-        let lockfile = match lockfile_aside {
+        let options_unit_graphs = self.options.unit_graphs;
+        let (metadata, exit) = self.pending.wait_unconfirmed()?;
+        let lockfile = match self.lockfile_aside {
             Some(path) => LockfileAt::Aside(path),
-            None => LockfileAt::Root(lockfile),
+            None => LockfileAt::Root(self.lockfile),
         };
         match read_around(
             metadata,
-            options,
-            toolchain_pin,
+            self.options,
+            self.toolchain_pin,
             lockfile,
-            config,
-            early_manifest,
+            self.config,
+            self.early_manifest,
         ) {
             Ok(mut model) => {
-                model.toolchain_fallback = toolchain_fallback;
-                model.unit_graphs = match unit_graphs {
+                model.toolchain_fallback = self.toolchain_fallback;
+                model.unit_graphs = match self.unit_graphs {
                     Some(load) => load.finish(&model.metadata, &model.root_manifest.doc),
                     None if options_unit_graphs => UnitGraphs::unavailable(
                         "the workspace was loaded from captured `cargo metadata` output",
                     ),
                     None => UnitGraphs::unavailable("not asked for"),
                 };
-                let exit = match metadata_memo {
+                let exit = match self.metadata_memo {
                     Some(memo) => exit.then(memo.keeper(&model.metadata)),
                     None => exit,
                 };
@@ -826,13 +813,7 @@ fn target_dir_guess(root: &Path, cwd: &Path, env: &BuildEnv, config: &CargoConfi
     if let Some((item, layer)) = config.get(&["build", "target-dir"])
         && let Some(dir) = item.as_str()
     {
-        let base = layer
-            .file
-            .path
-            .parent()
-            .and_then(Path::parent)
-            .unwrap_or(root);
-        return base.join(dir);
+        return layer.base_dir().unwrap_or(root).join(dir);
     }
     root.join("target")
 }

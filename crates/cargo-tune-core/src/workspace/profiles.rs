@@ -430,6 +430,17 @@ pub fn table_path<'a>(
     path
 }
 
+/// A setting's path after `profile.<name>` read as the package it is limited to, whether it is
+/// the build override, and its key; `None` for any other shape.
+pub fn setting_in(rest: &[String]) -> Option<(Option<&str>, bool, &str)> {
+    match rest {
+        [leaf] => Some((None, false, leaf)),
+        [b, leaf] if b == "build-override" => Some((None, true, leaf)),
+        [p, spec, leaf] if p == "package" => Some((Some(spec), false, leaf)),
+        _ => None,
+    }
+}
+
 /// Whether cargo knows `key` as a profile setting (stable or behind a `cargo-features` opt-in).
 pub fn is_known_leaf(key: &str) -> bool {
     STABLE_KEYS.contains(&key) || UNSTABLE_KEYS.contains(&key)

@@ -157,10 +157,7 @@ impl RegistryIndex {
         let Some(stamp) = self.stamp(name).filter(|_| self.memo_path.is_some()) else {
             return compute();
         };
-        let mut memo = self
-            .memo
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut memo = self.memo();
         memo.used.insert(key.to_owned());
         if let Some(entry) = memo.entries.get(key).filter(|e| e.stamp == stamp)
             && let Ok(answer) = serde_json::from_value(entry.answer.clone())
@@ -170,10 +167,7 @@ impl RegistryIndex {
         drop(memo);
         let answer = compute();
         if let Ok(value) = serde_json::to_value(&answer) {
-            let mut memo = self
-                .memo
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut memo = self.memo();
             memo.entries.insert(
                 key.to_owned(),
                 MemoEntry {
@@ -186,16 +180,20 @@ impl RegistryIndex {
         answer
     }
 
+    /// The memo, locked; a panic in another thread does not stop its use, as it is only a cache.
+    fn memo(&self) -> std::sync::MutexGuard<'_, Memo> {
+        self.memo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Writes the memo if this run added to it or left entries unused. A failure only costs the
     /// next run time, so callers may ignore it.
     pub fn save_memo(&self) -> std::io::Result<()> {
         let Some(path) = &self.memo_path else {
             return Ok(());
         };
-        let mut memo = self
-            .memo
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut memo = self.memo();
         let unused = memo.entries.keys().any(|k| !memo.used.contains(k));
         if !memo.dirty && !unused {
             return Ok(());

@@ -28,10 +28,7 @@ impl ToolchainPin {
     }
 
     fn read(path: &Path) -> Result<ToolchainPin, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(LoadError::read(path))?;
         let trimmed = text.trim();
         // The legacy format is a bare channel name on one line.
         if !trimmed.contains('=') && !trimmed.contains('[') {

@@ -69,13 +69,7 @@ pub fn rustc_wrappers(
             && let Some(value) = item.as_str()
         {
             // cargo resolves a relative path with a slash against the directory holding `.cargo/`.
-            let base = layer
-                .file
-                .path
-                .parent()
-                .and_then(Path::parent)
-                .unwrap_or(cwd)
-                .to_owned();
+            let base = layer.base_dir().unwrap_or(cwd).to_owned();
             (
                 value.to_owned(),
                 layer.file.rel_path.clone(),
