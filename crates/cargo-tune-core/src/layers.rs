@@ -1,15 +1,16 @@
-//! The engine's layers. Each top-level module may use only the modules listed before it in
-//! [`LAYERS`], so that data flows one way and a module can be read knowing only what is below
-//! it. The test reads the source the way the compiler resolves names: `use` trees (braces,
-//! globs, renames), paths in code, `super::` and `self::` relative to the module they are
-//! written in (inline `mod` blocks included), and re-exports, which count where they are
-//! written. Test code may reach anywhere and is left out.
+//! The layers of the engine and of cargo-tune-base. Each top-level module may use only the
+//! modules listed before it in [`LAYERS`] (or [`BASE_LAYERS`]), so that data flows one way and a
+//! module can be read knowing only what is below it. The test reads the source the way the
+//! compiler resolves names: `use` trees (braces, globs, renames), paths in code, `super::` and
+//! `self::` relative to the module they are written in (inline `mod` blocks included), and
+//! re-exports, which count where they are written. Test code may reach anywhere and is left out.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The top-level modules, lowest first.
-const LAYERS: &[&str] = &[
+/// The top-level modules of cargo-tune-base, lowest first. Cargo keeps them below every module
+/// of the engine: that crate cannot name this one.
+const BASE_LAYERS: &[&str] = &[
     // Leaves: text helpers, the one atomic write, errors shared by loading.
     "text",
     "fsutil",
@@ -20,25 +21,21 @@ const LAYERS: &[&str] = &[
     "exec",
     // Every cargo and rustc call.
     "cargo",
-    // The workspace model, the probed machine, and cargo's timings as data.
+    // The workspace model and the probed machine.
     "workspace",
     "probe",
+];
+
+/// The top-level modules of the engine, lowest first.
+const LAYERS: &[&str] = &[
+    // cargo's timings as data.
     "timings",
     // Findings; edits; the one change and its renderings; the audit that gathers the findings
     // with the changes they suggest; measuring.
-    "analysis",
-    "edit",
-    "change",
-    "audit",
-    "measure",
+    "analysis", "edit", "change", "audit", "measure",
     // Commands over measuring: feature sets (timings' durations, bench's machinery), caches,
     // PGO, SLOs, the plan search, applying changes.
-    "features",
-    "cache",
-    "pgo",
-    "slo",
-    "plan",
-    "apply",
+    "features", "cache", "pgo", "slo", "plan", "apply",
     // Renderers, and the report that draws every other command's output.
     "report",
 ];
@@ -566,7 +563,13 @@ fn edges(src: &Path) -> Vec<(String, String, String)> {
 
 #[test]
 fn every_module_uses_only_the_layers_below_it() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let core = Path::new(env!("CARGO_MANIFEST_DIR"));
+    check_layers(&core.join("src"), LAYERS);
+    check_layers(&core.join("../cargo-tune-base/src"), BASE_LAYERS);
+}
+
+/// The crate at `src` declares exactly `layers` and each uses only those listed before it.
+fn check_layers(src: &Path, layers: &[&str]) {
     let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
     let (lib_tokens, _) = without_tests(&tokens(&strip(&lib)));
     let declared: Vec<String> = lib_tokens
@@ -578,16 +581,18 @@ fn every_module_uses_only_the_layers_below_it() {
             _ => None,
         })
         .collect();
-    let mut listed: Vec<&str> = LAYERS.to_vec();
+    let mut listed: Vec<&str> = layers.to_vec();
     listed.sort_unstable();
     let mut modules: Vec<&str> = declared.iter().map(String::as_str).collect();
     modules.sort_unstable();
     assert_eq!(
-        modules, listed,
-        "every top-level module has its place in LAYERS, and only those"
+        modules,
+        listed,
+        "every top-level module of {} has its place in the layers, and only those",
+        src.display()
     );
-    let rank = |m: &str| LAYERS.iter().position(|l| *l == m);
-    let mut wrong: Vec<String> = edges(&src)
+    let rank = |m: &str| layers.iter().position(|l| *l == m);
+    let mut wrong: Vec<String> = edges(src)
         .into_iter()
         .filter(|(from, to, _)| {
             !TEST_ONLY.contains(&to.as_str())
@@ -602,7 +607,7 @@ fn every_module_uses_only_the_layers_below_it() {
     wrong.dedup();
     assert!(
         wrong.is_empty(),
-        "{} uses of a module at the same layer or above (LAYERS lists them lowest first):\n{}",
+        "{} uses of a module at the same layer or above (the layers are listed lowest first):\n{}",
         wrong.len(),
         wrong.join("\n")
     );

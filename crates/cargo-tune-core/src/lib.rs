@@ -7,28 +7,24 @@
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+// The lower layers live in their own crate; under their old names here, so that the engine
+// reads `crate::workspace` and its users `cargo_tune_core::workspace` as before.
+pub use cargo_tune_base::{cargo, errors, exec, fsutil, probe, text, vocab, workspace};
+
 pub mod analysis;
 pub mod apply;
 pub mod audit;
 pub mod cache;
-pub mod cargo;
 pub mod change;
 pub mod edit;
-pub mod errors;
-pub mod exec;
 pub mod features;
-pub mod fsutil;
 #[cfg(test)]
 mod layers;
 pub mod measure;
 pub mod pgo;
 pub mod plan;
-pub mod probe;
 pub mod report;
 pub mod slo;
 #[cfg(test)]
 mod test_util;
-pub mod text;
 pub mod timings;
-pub mod vocab;
-pub mod workspace;

@@ -1,6 +1,6 @@
 //! Helpers shared by the unit tests.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use cargo_tune_schema::{MemoryMethod, RunContext, UnitDep, UnitTiming};
 
@@ -17,15 +17,7 @@ pub(crate) const WILD_FLAGS: &[&str] = &[
     "link-arg=--ld-path=wild",
 ];
 
-/// Writes a fixture file, creating its directory.
-#[expect(
-    clippy::disallowed_methods,
-    reason = "test fixtures are written directly"
-)]
-pub(crate) fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().expect("a file in a directory")).expect("mkdir");
-    std::fs::write(path, text).expect("write fixture");
-}
+pub(crate) use cargo_tune_test_support::write;
 
 /// A finished library unit `u{index}` that starts at 0 s, for the timings fixtures to adjust.
 pub(crate) fn unit_timing(

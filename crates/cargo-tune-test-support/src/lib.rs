@@ -193,6 +193,43 @@ pub fn require_tool(tool: &str, install: &str) {
     );
 }
 
+/// A registry index cache file in cargo's layout, for `(version, json line)` pairs.
+pub fn index_cache(entries: &[(&str, String)]) -> Vec<u8> {
+    let mut bytes = vec![3u8];
+    bytes.extend_from_slice(&2u32.to_le_bytes());
+    bytes.extend_from_slice(b"etag: \"abc\"\0");
+    for (version, json) in entries {
+        bytes.extend_from_slice(version.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(json.as_bytes());
+        bytes.push(0);
+    }
+    bytes
+}
+
+/// A tarball checksum: every index line has one, of 64 hex digits.
+pub const INDEX_CKSUM: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One registry index line for `name@vers` with `(dep, req)` normal dependencies.
+pub fn index_line(name: &str, vers: &str, deps: &[(&str, &str)], yanked: bool) -> String {
+    let deps: Vec<serde_json::Value> = deps
+        .iter()
+        .map(|(dep, req)| {
+            serde_json::json!({"name": dep, "req": req, "features": [], "optional": false,
+                "default_features": true, "target": null, "kind": "normal"})
+        })
+        .collect();
+    serde_json::json!({"name": name, "vers": vers, "deps": deps, "cksum": INDEX_CKSUM, "features": {},
+        "yanked": yanked})
+    .to_string()
+}
+
+/// Writes a fixture file, creating its directory.
+pub fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("a file in a directory")).expect("mkdir");
+    std::fs::write(path, text).expect("write fixture");
+}
+
 /// Writes an executable shell script whose body is `body`, and returns once it can be run.
 ///
 /// Tests run in threads of one process: a child forked by another thread while the file was

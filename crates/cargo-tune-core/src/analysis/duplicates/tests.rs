@@ -5,7 +5,7 @@ use serde_json::json;
 use cargo_tune_schema::SuggestedChange;
 
 use super::*;
-use crate::workspace::registry_index::tests::{line, synth_cache};
+use cargo_tune_test_support::{index_cache as synth_cache, index_line as line};
 
 const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
 

@@ -29,7 +29,7 @@ pub const STABLE_KEYS: &[&str] = &[
 ];
 
 /// Keys cargo accepts only with a `cargo-features` opt-in; known, so not "unknown".
-pub(crate) const UNSTABLE_KEYS: &[&str] = &[
+pub const UNSTABLE_KEYS: &[&str] = &[
     "trim-paths",
     "codegen-backend",
     "rustflags",
@@ -37,19 +37,24 @@ pub(crate) const UNSTABLE_KEYS: &[&str] = &[
     "frame-pointers",
 ];
 
-pub(crate) const BUILTIN: &[&str] = &["dev", "release", "test", "bench"];
+/// The profiles cargo defines without a manifest naming them.
+pub const BUILTIN: &[&str] = &["dev", "release", "test", "bench"];
 
 /// One value as written somewhere, before inheritance.
 #[derive(Clone, Debug)]
-pub(crate) struct Written {
-    pub(crate) key: String,
-    pub(crate) value: Value,
-    pub(crate) source: ValueSource,
-    pub(crate) location: Option<Location>,
+pub struct Written {
+    /// The setting, as cargo spells it (`opt-level`, `package.foo.debug`).
+    pub key: String,
+    /// The value as written.
+    pub value: Value,
+    /// Where it comes from: a manifest, a config file, the environment.
+    pub source: ValueSource,
+    /// The file and line, when written in a file.
+    pub location: Option<Location>,
 }
 
 /// All values written for one profile name, lowest precedence first.
-pub(crate) type OwnTables = BTreeMap<String, Vec<Written>>;
+pub type OwnTables = BTreeMap<String, Vec<Written>>;
 
 fn defaults(root: &str) -> Vec<(&'static str, Value)> {
     let release = root == "release";
@@ -74,7 +79,7 @@ fn defaults(root: &str) -> Vec<(&'static str, Value)> {
 }
 
 /// Collects what the root manifest, the config layers and the environment write, per profile.
-pub(crate) fn own_tables(model: &WorkspaceModel) -> OwnTables {
+pub fn own_tables(model: &WorkspaceModel) -> OwnTables {
     let mut tables = OwnTables::new();
     collect_doc(
         &model.root_manifest,
@@ -259,7 +264,7 @@ fn parse_env_value(raw: &str) -> Value {
 }
 
 /// The chain a profile inherits from, nearest first; `None` when it is invalid.
-pub(crate) fn inherits_chain(name: &str, tables: &OwnTables) -> Option<Vec<String>> {
+pub fn inherits_chain(name: &str, tables: &OwnTables) -> Option<Vec<String>> {
     let mut chain = Vec::new();
     let mut current = name.to_owned();
     loop {
@@ -290,13 +295,16 @@ pub(crate) fn inherits_chain(name: &str, tables: &OwnTables) -> Option<Vec<Strin
     }
 }
 
-pub(crate) struct Resolved {
-    pub(crate) profile: EffectiveProfile,
+/// A profile after inheritance and defaults.
+pub struct Resolved {
+    /// Its effective settings.
+    pub profile: EffectiveProfile,
     /// Location of each key's winning value, when written in a file.
-    pub(crate) locations: BTreeMap<String, Location>,
+    pub locations: BTreeMap<String, Location>,
 }
 
-pub(crate) fn resolve(name: &str, tables: &OwnTables) -> Option<Resolved> {
+/// The profile `name` after following its `inherits` chain, or `None` when it is not defined.
+pub fn resolve(name: &str, tables: &OwnTables) -> Option<Resolved> {
     let chain = inherits_chain(name, tables)?;
     let root = chain.last().map_or(name, String::as_str);
     let mut values: BTreeMap<String, ProfileValue> = BTreeMap::new();
@@ -363,7 +371,8 @@ pub(crate) fn resolve(name: &str, tables: &OwnTables) -> Option<Resolved> {
     })
 }
 
-pub(crate) fn key_rank(key: &str) -> usize {
+/// Where `key` sorts in a report: cargo's stable keys in their documented order first.
+pub fn key_rank(key: &str) -> usize {
     if let Some(i) = STABLE_KEYS.iter().position(|k| *k == key) {
         i
     } else if key.starts_with("build-override.") {
@@ -377,7 +386,7 @@ pub(crate) fn key_rank(key: &str) -> usize {
 
 /// cargo's `debug` setting as a level: 0 none, 1 limited, 2 full; line-tables-only and
 /// line-directives-only count as 1.
-pub(crate) fn debug_level(value: &Value) -> Option<u8> {
+pub fn debug_level(value: &Value) -> Option<u8> {
     match value {
         Value::Bool(b) => Some(if *b { 2 } else { 0 }),
         Value::Number(n) => n.as_u64().map(|n| n.min(2) as u8),
@@ -392,7 +401,7 @@ pub(crate) fn debug_level(value: &Value) -> Option<u8> {
 }
 
 /// Every profile that exists: the four built-ins and each custom one written anywhere.
-pub(crate) fn profile_names(tables: &OwnTables) -> Vec<String> {
+pub fn profile_names(tables: &OwnTables) -> Vec<String> {
     let mut names: Vec<String> = BUILTIN.iter().map(|s| (*s).to_owned()).collect();
     names.extend(
         tables
@@ -447,7 +456,7 @@ pub fn is_known_leaf(key: &str) -> bool {
 }
 
 /// Whether cargo knows a flattened key (`debug`, `build-override.opt-level`, `package."*".debug`).
-pub(crate) fn is_known_key(key: &str) -> bool {
+pub fn is_known_key(key: &str) -> bool {
     let known = is_known_leaf;
     match key.split_once('.') {
         Some(("build-override", leaf)) => known(leaf),
@@ -460,7 +469,7 @@ pub(crate) fn is_known_key(key: &str) -> bool {
 }
 
 /// `package."x".debug` → (Some("x"), false, "debug"); `build-override.opt-level` → (None, true, …).
-pub(crate) fn split_key(key: &str) -> (Option<String>, bool, String) {
+pub fn split_key(key: &str) -> (Option<String>, bool, String) {
     if let Some(rest) = key.strip_prefix("build-override.") {
         return (None, true, rest.to_owned());
     }
@@ -473,7 +482,7 @@ pub(crate) fn split_key(key: &str) -> (Option<String>, bool, String) {
 }
 
 /// The effective value of `key` in a resolved profile.
-pub(crate) fn get<'a>(r: &'a Resolved, key: &str) -> Option<&'a ProfileValue> {
+pub fn get<'a>(r: &'a Resolved, key: &str) -> Option<&'a ProfileValue> {
     r.profile.values.iter().find(|v| v.key == key)
 }
 

@@ -127,7 +127,7 @@ fn split(text: &str) -> Vec<String> {
 }
 
 /// A `string-or-list` value as cargo reads it: a string is split on whitespace.
-pub(crate) fn flags_of_item(item: &Item) -> Option<Vec<String>> {
+pub fn flags_of_item(item: &Item) -> Option<Vec<String>> {
     if let Some(s) = item.as_str() {
         return Some(split(s));
     }

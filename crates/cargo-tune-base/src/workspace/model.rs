@@ -845,7 +845,7 @@ pub fn rustup_home(env: &BuildEnv) -> Option<PathBuf> {
 mod tests {
     use super::*;
     use crate::cargo::CargoOptions;
-    use crate::test_util::write;
+    use cargo_tune_test_support::write;
 
     const LOCK: &str = "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\n";
 

@@ -88,9 +88,9 @@ mod tests {
     fn a_checkout_has_new_mtimes_and_a_restore_keeps_them() {
         let dir = tempfile::tempdir().unwrap();
         let src = dir.path().join("ws");
-        crate::test_util::write(&src.join("src/lib.rs"), "pub fn f() {}\n");
-        crate::test_util::write(&src.join("target/debug/out"), "x");
-        crate::test_util::write(&src.join(".git/HEAD"), "ref\n");
+        cargo_tune_test_support::write(&src.join("src/lib.rs"), "pub fn f() {}\n");
+        cargo_tune_test_support::write(&src.join("target/debug/out"), "x");
+        cargo_tune_test_support::write(&src.join(".git/HEAD"), "ref\n");
         let old = SystemTime::now() - Duration::from_secs(3600);
         for f in ["src/lib.rs", "target/debug/out"] {
             fs::File::options()

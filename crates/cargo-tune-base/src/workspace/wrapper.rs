@@ -110,7 +110,7 @@ mod tests {
 
     fn config(dir: &Path, text: &str) -> CargoConfig {
         let path = dir.join(".cargo/config.toml");
-        crate::test_util::write(&path, text);
+        cargo_tune_test_support::write(&path, text);
         CargoConfig {
             layers: vec![ConfigLayer {
                 file: ManifestDoc::read(&path, dir).unwrap(),
@@ -154,9 +154,9 @@ mod tests {
         assert_eq!(found[1].var, "RUSTC_WORKSPACE_WRAPPER");
 
         // Installed, switched off by an empty variable, or overridden by an installed one.
-        crate::test_util::write(&bin.join("sccache"), "#!/bin/sh\n");
+        cargo_tune_test_support::write(&bin.join("sccache"), "#!/bin/sh\n");
         let wrap = dir.path().join("tools/wrap");
-        crate::test_util::write(&wrap, "#!/bin/sh\n");
+        cargo_tune_test_support::write(&wrap, "#!/bin/sh\n");
         for exe in [bin.join("sccache"), wrap] {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(exe, std::fs::Permissions::from_mode(0o755)).unwrap();

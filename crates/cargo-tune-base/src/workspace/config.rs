@@ -116,7 +116,7 @@ pub(crate) fn cargo_home(env: &super::BuildEnv) -> Option<PathBuf> {
 mod tests {
     use super::*;
 
-    use crate::test_util::write;
+    use cargo_tune_test_support::write;
 
     #[test]
     fn nearer_layers_win_and_cargo_home_comes_last() {

@@ -390,39 +390,10 @@ pub fn duplicate_parents(metadata: &Metadata, lockfile: Option<&Lockfile>) -> BT
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
+    use cargo_tune_test_support::{INDEX_CKSUM, index_cache as synth_cache, index_line as line};
+
     use super::*;
-
-    /// A cache file in cargo's layout, for `(version, json line)` pairs.
-    pub(crate) fn synth_cache(entries: &[(&str, String)]) -> Vec<u8> {
-        let mut bytes = vec![3u8];
-        bytes.extend_from_slice(&2u32.to_le_bytes());
-        bytes.extend_from_slice(b"etag: \"abc\"\0");
-        for (version, json) in entries {
-            bytes.extend_from_slice(version.as_bytes());
-            bytes.push(0);
-            bytes.extend_from_slice(json.as_bytes());
-            bytes.push(0);
-        }
-        bytes
-    }
-
-    /// A tarball checksum: every index line has one, of 64 hex digits.
-    const CKSUM: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-    /// One index line for `name@vers` with `(dep, req)` normal dependencies.
-    pub(crate) fn line(name: &str, vers: &str, deps: &[(&str, &str)], yanked: bool) -> String {
-        let deps: Vec<serde_json::Value> = deps
-            .iter()
-            .map(|(dep, req)| {
-                serde_json::json!({"name": dep, "req": req, "features": [], "optional": false,
-                    "default_features": true, "target": null, "kind": "normal"})
-            })
-            .collect();
-        serde_json::json!({"name": name, "vers": vers, "deps": deps, "cksum": CKSUM, "features": {},
-            "yanked": yanked})
-        .to_string()
-    }
 
     #[test]
     fn cache_paths_follow_the_index_layout() {
@@ -455,7 +426,7 @@ pub(crate) mod tests {
     #[test]
     fn renamed_dependencies_name_the_real_package() {
         let json = format!(
-            r#"{{"name":"p","vers":"0.1.0","deps":[{{"name":"alias","package":"real","req":"^1","features":[],"default_features":true,"kind":"build","optional":true,"target":"cfg(windows)"}}],"cksum":"{CKSUM}","features":{{}},"yanked":false}}"#
+            r#"{{"name":"p","vers":"0.1.0","deps":[{{"name":"alias","package":"real","req":"^1","features":[],"default_features":true,"kind":"build","optional":true,"target":"cfg(windows)"}}],"cksum":"{INDEX_CKSUM}","features":{{}},"yanked":false}}"#
         );
         let releases = parse_cache(&synth_cache(&[("0.1.0", json)])).unwrap();
         let dep = &releases[0].deps[0];
