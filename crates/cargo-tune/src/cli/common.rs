@@ -66,25 +66,41 @@ pub(crate) enum Format {
     Markdown,
 }
 
-/// Where and how the report is written.
+/// Where and how the report is written; `F` is the command's `--format` when it has more than
+/// the usual three.
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Output Options")]
-pub(crate) struct OutputOptions {
+pub(crate) struct OutputOptions<F: FormatArg = Format> {
     /// Report format.
     #[arg(long, value_enum, default_value_t)]
-    pub(crate) format: Format,
+    pub(crate) format: F,
     /// Write the report to this file (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub(crate) output: Option<PathBuf>,
 }
 
-impl OutputOptions {
+/// What a `--format` value enum is.
+pub(crate) trait FormatArg:
+    clap::ValueEnum + Clone + Default + Send + Sync + 'static
+{
+}
+
+impl<F: clap::ValueEnum + Clone + Default + Send + Sync + 'static> FormatArg for F {}
+
+impl<F: FormatArg> OutputOptions<F> {
     /// Opens the destination; call it before any work, so that an unwritable `--output` fails
     /// first.
     pub(crate) fn open(&self) -> Result<Destination, crate::errors::ExpectedError> {
         Destination::open(self.output.as_deref())
     }
 
+    /// Render options for the report: coloured only when going to a colouring stdout.
+    pub(crate) fn render_options(&self, ctx: &OutputContext) -> RenderOptions {
+        ctx.render_options(self.output.is_some())
+    }
+}
+
+impl OutputOptions {
     /// Renders `report` in the chosen format (JSON through serde) and sends it to
     /// `destination`.
     pub(crate) fn deliver<T: serde::Serialize>(

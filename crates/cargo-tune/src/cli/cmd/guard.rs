@@ -10,9 +10,9 @@ use cargo_tune_core::slo::guard::{self, GuardRequest};
 
 use cargo_tune_core::cargo::Invocation;
 
-use crate::cli::common::{ManifestOptions, current_dir};
+use crate::cli::common::{ManifestOptions, OutputOptions, current_dir};
 use crate::errors::ExpectedError;
-use crate::output::{Destination, OutputContext, Terminal, append_to, check_writable};
+use crate::output::{OutputContext, Terminal, append_to, check_writable};
 
 /// `--format` of guard: the usual three and JUnit XML.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -43,17 +43,8 @@ pub(crate) struct GuardArgs {
     #[command(flatten)]
     manifest: ManifestOptions,
 
-    /// Report format.
-    #[arg(long, value_enum, default_value_t, help_heading = "Output Options")]
-    format: GuardFormat,
-    /// Write the report to this file (atomically) instead of stdout.
-    #[arg(
-        long,
-        short = 'o',
-        value_name = "PATH",
-        help_heading = "Output Options"
-    )]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputOptions<GuardFormat>,
     /// Also append the Markdown report to this file (default: $GITHUB_STEP_SUMMARY when set).
     #[arg(
         long,
@@ -95,7 +86,7 @@ impl GuardArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         let cwd = current_dir()?;
         // Refuse an unwritable destination before minutes of building.
-        let destination = Destination::open(self.output.as_deref())?;
+        let destination = self.output.open()?;
         // The job summary is appended to, not replaced: probe that a file can be made there.
         if let Some(path) = &self.github_summary {
             check_writable(&cwd.join(path), "--github-summary")?;
@@ -118,8 +109,8 @@ impl GuardArgs {
         };
         let outcome = guard::run(&request, &mut Terminal::new(ctx))?;
         let report = &outcome.report;
-        let options = ctx.render_options(self.output.is_some());
-        let text = match self.format {
+        let options = self.output.render_options(ctx);
+        let text = match self.output.format {
             GuardFormat::Human => render_guard_human(report, &options),
             GuardFormat::Json => render_json(report),
             GuardFormat::Markdown => render_guard_markdown(report, &options),

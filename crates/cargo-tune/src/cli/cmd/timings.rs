@@ -10,9 +10,9 @@ use cargo_tune_core::report::{
 use cargo_tune_core::vocab::Scenario;
 
 use super::measure::parse_scenario;
-use crate::cli::common::ManifestOptions;
+use crate::cli::common::{ManifestOptions, OutputOptions};
 use crate::errors::ExpectedError;
-use crate::output::{Destination, OutputContext, Terminal};
+use crate::output::{OutputContext, Terminal};
 
 /// `cargo tune timings`.
 #[derive(Debug, clap::Args)]
@@ -20,17 +20,8 @@ pub(crate) struct TimingsArgs {
     #[command(flatten)]
     manifest: ManifestOptions,
 
-    /// Report format; `html` is one self-contained page with the Gantt chart.
-    #[arg(long, value_enum, default_value_t, help_heading = "Output Options")]
-    format: TimingsFormat,
-    /// Write the report to this file (atomically) instead of stdout.
-    #[arg(
-        long,
-        short = 'o',
-        value_name = "PATH",
-        help_heading = "Output Options"
-    )]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputOptions<TimingsFormat>,
     /// Also write the Gantt chart of the build, critical path highlighted, as a self-contained
     /// SVG.
     #[arg(long, value_name = "PATH", help_heading = "Output Options")]
@@ -88,7 +79,7 @@ enum TimingsFormat {
 impl TimingsArgs {
     pub(crate) fn exec(self, ctx: &OutputContext) -> Result<(), ExpectedError> {
         // An unwritable destination fails before minutes of building.
-        let destination = Destination::open(self.output.as_deref())?;
+        let destination = self.output.open()?;
         let request = TimingsRequest {
             invocation: self.manifest.invocation(ctx)?,
             scenario: self.scenario,
@@ -108,8 +99,8 @@ impl TimingsArgs {
                 },
             )?;
         }
-        let options = ctx.render_options(self.output.is_some());
-        let text = match self.format {
+        let options = self.output.render_options(ctx);
+        let text = match self.output.format {
             TimingsFormat::Human => render_timings_human(report, &options),
             TimingsFormat::Json => render_json(report),
             TimingsFormat::Markdown => render_timings_markdown(report, &options),
