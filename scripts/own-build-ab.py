@@ -6,7 +6,8 @@ PAIRS interleaved pairs per scenario, the order swapped every pair so that drift
 machine's speed does not favour one side:
 - clean check: the target directory removed, `cargo check --workspace --all-targets`;
 - dev-incremental: after one untimed `cargo build --workspace`, the engine's `lib.rs` touched
-  and `cargo build --workspace` timed.
+  and `cargo build --workspace` timed; then the same with the workspace model's `model.rs`
+  touched (a lower layer, where an edit rebuilds everything above it).
 Prints, per scenario, the median of each side and the ratio B/A: the geometric mean of the
 per-pair ratios with its 95 % interval (t on the log ratios).
 
@@ -55,6 +56,16 @@ def incremental(tree):
     return cargo(tree, "build", "--workspace")
 
 
+def lower_layer_incremental(tree):
+    # The workspace model: in cargo-tune-base once that crate exists, in the engine before.
+    for crate in ("cargo-tune-base", "cargo-tune-core"):
+        path = os.path.join(tree, "crates", crate, "src/workspace/model.rs")
+        if os.path.exists(path):
+            os.utime(path)
+            return cargo(tree, "build", "--workspace")
+    raise SystemExit(f"no workspace/model.rs in {tree}")
+
+
 def interval(ratios):
     logs = [math.log(r) for r in ratios]
     mean = statistics.mean(logs)
@@ -90,3 +101,4 @@ race("clean check", trees, clean_check)
 for tree in trees.values():
     cargo(tree, "build", "--workspace")
 race("dev-incremental", trees, incremental)
+race("dev-incremental, a lower layer touched", trees, lower_layer_incremental)
