@@ -4,7 +4,7 @@ use cargo_tune_schema::{AuditReport, Finding, SuggestedChange, ValueSource};
 
 use super::RenderOptions;
 use super::rank::{by_severity, group_by_code, levers};
-use crate::text::paint;
+use crate::text::{Styles, paint};
 
 /// Writes an audit report for a terminal: a summary with the levers that matter most, then
 /// every error, the warnings by what they cost, the notes one line per code (all of them in full
@@ -296,31 +296,44 @@ fn write_group(text: &mut String, group: &[&Finding], options: &RenderOptions) {
         let tail = suggestion.map_or_else(String::new, |x| direction(x, options));
         let _ = writeln!(text, "   {} {summary}{tail}", paint(s.good, "help:"));
     }
-    if group.iter().any(|f| {
-        f.suggestions
-            .iter()
-            .any(|x| crate::change::is_measurable(&x.change))
-    }) {
+    try_and_id(
+        text,
+        s,
+        group.iter().copied().any(measurable),
+        (first.code.as_str(), "them"),
+        format_args!(
+            "{}:<subject> (`{}` selects them all; --verbose shows each in full)",
+            first.code, first.code
+        ),
+    );
+}
+
+/// Whether `try` can measure one of the finding's suggestions.
+fn measurable(finding: &Finding) -> bool {
+    finding
+        .suggestions
+        .iter()
+        .any(|x| crate::change::is_measurable(&x.change))
+}
+
+/// The closing lines of a finding or a group: how to measure it when `try` can (the selection
+/// `try` takes, and the pronoun for it), then its id.
+fn try_and_id(
+    text: &mut String,
+    s: &Styles,
+    can_try: bool,
+    (selection, pronoun): (&str, &str),
+    id: impl std::fmt::Display,
+) {
+    if can_try {
         let _ = writeln!(
             text,
-            "   {} {} measures them without editing a file",
+            "   {} {} measures {pronoun} without editing a file",
             paint(s.good, "try:"),
-            paint(s.literal, format_args!("cargo tune try {}", first.code))
+            paint(s.literal, format_args!("cargo tune try {selection}"))
         );
     }
-    let _ = writeln!(
-        text,
-        "   {} {}",
-        paint(s.dim, "id:"),
-        paint(
-            s.dim,
-            format_args!(
-                "{}:<subject> (`{}` selects them all; --verbose shows each in full)",
-                first.code, first.code
-            )
-        )
-    );
-    text.push('\n');
+    let _ = writeln!(text, "   {} {}\n", paint(s.dim, "id:"), paint(s.dim, id));
 }
 
 /// What to run next, with real codes and ids from the report: a change to measure, an edit to
@@ -423,25 +436,13 @@ fn write_finding(text: &mut String, finding: &Finding, options: &RenderOptions) 
             direction(suggestion, options)
         );
     }
-    if finding
-        .suggestions
-        .iter()
-        .any(|x| crate::change::is_measurable(&x.change))
-    {
-        let _ = writeln!(
-            text,
-            "   {} {} measures it without editing a file",
-            paint(s.good, "try:"),
-            paint(s.literal, format_args!("cargo tune try {}", finding.id))
-        );
-    }
-    let _ = writeln!(
+    try_and_id(
         text,
-        "   {} {}",
-        paint(s.dim, "id:"),
-        paint(s.dim, &finding.id)
+        s,
+        measurable(finding),
+        (&finding.id, "it"),
+        &finding.id,
     );
-    text.push('\n');
 }
 
 /// What a suggestion is expected to improve, as a dim tail to its help line.
