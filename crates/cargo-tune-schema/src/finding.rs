@@ -466,54 +466,11 @@ pub enum SuggestedChange {
     },
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_unique_kebab_case_and_round_trip() {
-        let mut names: Vec<&str> = FindingCode::ALL.iter().map(|c| c.as_str()).collect();
-        for code in FindingCode::ALL {
-            let name = code.as_str();
-            assert!(
-                name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
-                "{name}"
-            );
-            assert_eq!(FindingCode::parse(name), Some(*code));
-            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(name));
-            assert!(!code.description().is_empty());
-        }
-        for (alias, code) in FindingCode::ALIASES {
-            assert_eq!(FindingCode::parse(alias), Some(*code));
-            // Reports saved before the rename still load.
-            let read: FindingCode = serde_json::from_value(serde_json::json!(alias)).unwrap();
-            assert_eq!(read, *code);
-            assert!(!names.contains(alias), "an alias shadows a code: {alias}");
-        }
-        names.sort_unstable();
-        let before = names.len();
-        names.dedup();
-        assert_eq!(before, names.len(), "duplicate finding code names");
-    }
-
-    #[test]
-    fn finding_ids_combine_code_and_subject() {
-        let f = Finding::new(FindingCode::DuplicateVersion, "syn", "two versions");
-        assert_eq!(f.id, "duplicate-version:syn");
-        assert_eq!(f.severity, Severity::Warning);
-        let json = serde_json::to_value(&f).unwrap();
-        assert!(
-            json.get("location").is_none(),
-            "absent optional fields are omitted"
-        );
-    }
-}
-
 /// The Markdown table of every finding code, as committed in `docs/findings.md`.
 pub fn findings_table() -> String {
     let mut out = String::from(
         "# Finding codes\n\nGenerated from `cargo_tune_schema::FindingCode`; a test fails when this file is stale \
-         (regenerate with `CARGO_TUNE_BLESS=1 cargo test -p cargo-tune-schema`).\n\n\
+         (regenerate with `CARGO_TUNE_BLESS=1 cargo test --test integration findings`).\n\n\
          | code | default severity | meaning |\n|---|---|---|\n",
     );
     for code in FindingCode::ALL {
@@ -529,25 +486,4 @@ pub fn findings_table() -> String {
         out.push_str(&format!("- `{alias}`: now `{}`\n", code.as_str()));
     }
     out
-}
-
-#[cfg(test)]
-mod docs_tests {
-    #[test]
-    fn findings_doc_is_up_to_date() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/findings.md");
-        let expected = super::findings_table();
-        if std::env::var_os("CARGO_TUNE_BLESS").is_some() {
-            #[expect(
-                clippy::disallowed_methods,
-                reason = "regenerating a committed doc in a test"
-            )]
-            std::fs::write(&path, &expected).unwrap();
-        }
-        let actual = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(
-            actual, expected,
-            "docs/findings.md is stale: run CARGO_TUNE_BLESS=1 cargo test -p cargo-tune-schema"
-        );
-    }
 }

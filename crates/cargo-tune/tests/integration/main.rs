@@ -12,6 +12,7 @@ mod contract;
 mod corpus;
 mod duplicates;
 mod features;
+mod findings;
 mod guard;
 mod kill;
 mod levers;
