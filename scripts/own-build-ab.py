@@ -11,7 +11,9 @@ machine's speed does not favour one side:
 Prints, per scenario, the median of each side and the ratio B/A: the geometric mean of the
 per-pair ratios with its 95 % interval (t on the log ratios).
 
-Usage: scripts/own-build-ab.py REV_A REV_B PAIRS [SCRATCH]
+Usage: scripts/own-build-ab.py REV_A REV_B PAIRS [SCRATCH [RACES]]
+
+RACES is a comma-separated subset of `clean,incremental,lower` (default: all three).
 """
 import math
 import os
@@ -23,6 +25,7 @@ import time
 
 rev_a, rev_b, pairs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 scratch = sys.argv[4] if len(sys.argv) > 4 else "/tmp/own-build-ab"
+races = set((sys.argv[5] if len(sys.argv) > 5 else "clean,incremental,lower").split(","))
 repo = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True,
                       check=True).stdout.strip()
 # Two-sided 97.5 % quantiles of Student's t for 1..10 degrees of freedom.
@@ -97,8 +100,12 @@ trees = {"A": checkout(rev_a, "a"), "B": checkout(rev_b, "b")}
 for tree in trees.values():
     subprocess.run(["cargo", "fetch", "--locked"], cwd=tree, check=True, capture_output=True)
 print(f"A = {rev_a}, B = {rev_b}", flush=True)
-race("clean check", trees, clean_check)
-for tree in trees.values():
-    cargo(tree, "build", "--workspace")
-race("dev-incremental", trees, incremental)
-race("dev-incremental, a lower layer touched", trees, lower_layer_incremental)
+if "clean" in races:
+    race("clean check", trees, clean_check)
+if races & {"incremental", "lower"}:
+    for tree in trees.values():
+        cargo(tree, "build", "--workspace")
+if "incremental" in races:
+    race("dev-incremental", trees, incremental)
+if "lower" in races:
+    race("dev-incremental, a lower layer touched", trees, lower_layer_incremental)
