@@ -16,6 +16,9 @@ use crate::output::{OutputContext, Terminal};
 
 /// `cargo tune timings`.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("format", |a| a.help(
+    "Report format; `html` is one self-contained page with the Gantt chart"
+)))]
 pub(crate) struct TimingsArgs {
     #[command(flatten)]
     manifest: ManifestOptions,
