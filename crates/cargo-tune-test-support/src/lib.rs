@@ -340,9 +340,7 @@ impl TempWorkspace {
 
     /// Writes `root/rel`, creating parent directories.
     pub fn write(&self, rel: &str, text: &str) {
-        let path = self.path(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {rel}: {e}"));
+        write(&self.path(rel), text);
     }
 }
 

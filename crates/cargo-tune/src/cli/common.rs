@@ -111,7 +111,7 @@ impl OutputOptions {
         human: Renderer<T>,
         markdown: Renderer<T>,
     ) -> Result<(), crate::errors::ExpectedError> {
-        let options = ctx.render_options(destination.is_file());
+        let options = self.render_options(ctx);
         self.deliver_with(&options, destination, report, human, markdown)
     }
 

@@ -130,10 +130,6 @@ impl Destination {
                 }),
         }
     }
-
-    pub(crate) fn is_file(&self) -> bool {
-        matches!(self, Destination::File(_))
-    }
 }
 
 /// Sends a rendered report to stdout or, atomically, to the `--output` file.
@@ -194,8 +190,8 @@ pub(crate) fn check_writable(path: &Path, flag: &str) -> Result<(), ExpectedErro
     }
 }
 
-/// Renders into a buffer and appends it to `path` (created if missing): a CI job summary that
-/// other steps write to as well.
+/// Appends a rendered report to `path` (created if missing): a CI job summary that other steps
+/// write to as well.
 pub(crate) fn append_to(path: &Path, text: &str) -> Result<(), ExpectedError> {
     let err = |source| ExpectedError::Output {
         path: path.display().to_string(),

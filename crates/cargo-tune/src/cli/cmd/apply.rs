@@ -107,7 +107,7 @@ impl ApplyArgs {
                 .collect(),
         };
         let applied = command::run(&request, &mut Terminal::new(ctx))?;
-        let options = ctx.render_options(destination.is_file());
+        let options = self.output.render_options(ctx);
         let text = match self.output.format {
             Format::Json => render_json(&applied.report),
             Format::Human => applied.plan.display().styles(options.styles).to_string(),

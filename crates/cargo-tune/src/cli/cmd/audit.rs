@@ -100,7 +100,7 @@ impl AuditArgs {
         };
         let audit = audit::run(&request, &mut Terminal::new(ctx))?;
         let report = &audit.report;
-        let mut options = ctx.render_options(destination.is_file());
+        let mut options = self.output.render_options(ctx);
         options.verbose = self.verbose;
         self.output.deliver_with(
             &options,

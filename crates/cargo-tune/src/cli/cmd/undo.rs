@@ -23,7 +23,7 @@ impl UndoArgs {
         let report = undo::run(&UndoRequest {
             invocation: self.manifest.invocation(ctx)?,
         })?;
-        let options = ctx.render_options(destination.is_file());
+        let options = self.output.render_options(ctx);
         let text = match self.output.format {
             Format::Json => render_json(&report),
             Format::Human | Format::Markdown => render_undo_text(&report, &options),
