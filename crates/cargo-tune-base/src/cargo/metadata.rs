@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 pub use cargo_platform::Platform;
@@ -502,6 +502,30 @@ fn metadata_failure(error: crate::errors::CommandError) -> LoadError {
     explain_cargo_failure(LoadError::Metadata(error), &cwd)
 }
 
+/// Whether every package of a `cargo metadata` document has its manifest on disk, read from
+/// the document's text without parsing it (a key's quotes are never escaped, so `"manifest_path"`
+/// followed by a colon is a key). A path written with an escape answers no.
+pub fn manifests_on_disk(document: &[u8]) -> bool {
+    const KEY: &str = "\"manifest_path\":\"";
+    let Ok(mut rest) = std::str::from_utf8(document) else {
+        return false;
+    };
+    let mut any = false;
+    while let Some(at) = rest.find(KEY) {
+        rest = &rest[at + KEY.len()..];
+        let Some(end) = rest.find('"') else {
+            return false;
+        };
+        let path = &rest[..end];
+        if path.contains('\\') || !Path::new(path).is_file() {
+            return false;
+        }
+        any = true;
+        rest = &rest[end..];
+    }
+    any
+}
+
 impl PendingMetadata {
     /// A document cargo printed earlier, kept from `origin`.
     pub fn kept(bytes: Vec<u8>, origin: String) -> PendingMetadata {
@@ -615,6 +639,31 @@ impl Output {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manifests_on_disk_reads_every_package_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+        std::fs::write(&a, "").unwrap();
+        let document = |paths: &[&Path]| {
+            let packages: Vec<_> = paths
+                .iter()
+                .map(|p| serde_json::json!({"name": "x", "manifest_path": p}))
+                .collect();
+            serde_json::json!({ "packages": packages, "workspace_root": "/" })
+                .to_string()
+                .into_bytes()
+        };
+        assert!(manifests_on_disk(&document(&[&a])));
+        assert!(!manifests_on_disk(&document(&[&a, &b])));
+        assert!(!manifests_on_disk(&document(&[])));
+        // A name with a quote is escaped: not read, so not known to be there.
+        let quoted = dir.path().join("q\"t.toml");
+        std::fs::write(&quoted, "").unwrap();
+        assert!(!manifests_on_disk(&document(&[&a, &quoted])));
+        std::fs::write(&b, "").unwrap();
+        assert!(manifests_on_disk(&document(&[&a, &b])));
+    }
 
     #[test]
     fn reads_the_fields_cargo_prints_and_skips_the_rest() {

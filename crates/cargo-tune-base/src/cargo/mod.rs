@@ -6,6 +6,7 @@ mod cli;
 pub(crate) mod diagnostic;
 pub mod metadata;
 mod secrets;
+pub mod side_home;
 pub mod unit_graph;
 
 pub use cli::{CargoCli, CargoOptions, Color, FirstLine, ToolCommand, rustc_path};

@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 
 use serde::Deserialize;
 
+use super::side_home::SideHome;
 use super::{CargoCli, CargoOptions};
 use crate::errors::CommandError;
 
@@ -498,23 +499,50 @@ type ReadResult = Result<(UnitGraph, String), UnitGraphError>;
 /// The unit graphs of [`UnitGraphCommand::ALL`], being read in the background.
 #[derive(Debug)]
 pub struct PendingUnitGraphs {
-    handles: Vec<(UnitGraphCommand, JoinHandle<ReadResult>)>,
+    handles: Vec<PendingGraph>,
+}
+
+/// One command being read; `again` is the same call with the user's cargo home, for a run in a
+/// side home.
+#[derive(Debug)]
+struct PendingGraph {
+    command: UnitGraphCommand,
+    handle: JoinHandle<ReadResult>,
+    again: Option<CargoCli>,
 }
 
 impl PendingUnitGraphs {
-    /// Starts one cargo per command, each on its own thread, so that they run alongside
-    /// `cargo metadata`.
-    pub fn start(options: &CargoOptions) -> PendingUnitGraphs {
-        PendingUnitGraphs::start_some(options, &UnitGraphCommand::ALL)
-    }
-
     /// Starts one cargo per command of `commands`, each on its own thread.
     pub fn start_some(options: &CargoOptions, commands: &[UnitGraphCommand]) -> PendingUnitGraphs {
+        PendingUnitGraphs::start_beside(options, commands, &[])
+    }
+
+    /// Starts one cargo per command of `commands`, each on its own thread: the `i`-th in
+    /// `homes[i]` when there is one, so that they do not wait for each other's package-cache
+    /// lock.
+    pub fn start_beside(
+        options: &CargoOptions,
+        commands: &[UnitGraphCommand],
+        homes: &[SideHome],
+    ) -> PendingUnitGraphs {
         let handles = commands
             .iter()
-            .map(|&command| {
+            .enumerate()
+            .map(|(i, &command)| {
                 let cli = command.cli(options);
-                (command, std::thread::spawn(move || read(&cli)))
+                let (run, again) = match homes.get(i) {
+                    Some(home) => (
+                        home.run_in(command.cli(&SideHome::options(options))),
+                        Some(cli),
+                    ),
+                    None => (cli, None),
+                };
+                let handle = std::thread::spawn(move || read(&run));
+                PendingGraph {
+                    command,
+                    handle,
+                    again,
+                }
             })
             .collect();
         PendingUnitGraphs { handles }
@@ -543,6 +571,9 @@ impl PendingUnitGraphs {
         }
     }
 
+    /// Every command's graph, or the first failure. A command that failed in a side home is
+    /// asked again with the user's home, unless one that ran there failed too: then cargo
+    /// would fail alike, and the set is unavailable anyway.
     #[expect(
         clippy::type_complexity,
         reason = "private: each command with its graph and text"
@@ -551,21 +582,29 @@ impl PendingUnitGraphs {
         self,
     ) -> Result<Vec<(UnitGraphCommand, (UnitGraph, String))>, (UnitGraphCommand, UnitGraphError)>
     {
-        let mut graphs = Vec::new();
-        let mut first_error = None;
-        for (command, handle) in self.handles {
-            match handle.join() {
-                Ok(Ok(graph)) => graphs.push((command, graph)),
-                Ok(Err(e)) => {
-                    first_error.get_or_insert((command, e));
-                }
+        let mut done = Vec::new();
+        for pending in self.handles {
+            match pending.handle.join() {
+                Ok(result) => done.push((pending.command, result, pending.again)),
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(graphs),
+        let failed_at_home = done
+            .iter()
+            .position(|(_, result, again)| result.is_err() && again.is_none());
+        if let Some((command, Err(e), _)) = failed_at_home.map(|i| done.swap_remove(i)) {
+            return Err((command, e));
         }
+        done.into_iter()
+            .map(|(command, result, again)| {
+                match (result, again) {
+                    (Err(_), Some(cli)) => read(&cli),
+                    (result, _) => result,
+                }
+                .map(|graph| (command, graph))
+                .map_err(|e| (command, e))
+            })
+            .collect()
     }
 }
 

@@ -8,7 +8,10 @@ use super::wrapper::{RustcWrapper, rustc_wrappers};
 use super::{
     BuildEnv, CargoConfig, Lockfile, ManifestDoc, RegistryIndex, ToolchainPin, registry_index,
 };
-use crate::cargo::metadata::{Metadata, MetadataExit, MetadataSource, PackageId, PendingMetadata};
+use crate::cargo::metadata::{
+    Metadata, MetadataExit, MetadataSource, PackageId, PendingMetadata, manifests_on_disk,
+};
+use crate::cargo::side_home::SideHome;
 use crate::cargo::unit_graph::{PendingUnitGraphs, UnitGraph, UnitGraphCommand, UnitGraphs};
 use crate::errors::LoadError;
 use crate::fsutil::file_stamp;
@@ -109,6 +112,8 @@ struct UnitGraphLoad {
     key: String,
     /// Stamps taken before cargo started.
     stamps: Vec<Stamp>,
+    /// The user's cargo home and the directory cargo runs in, for side homes.
+    home: Option<(PathBuf, PathBuf)>,
     /// The memo read and its graphs parsed while `cargo metadata` runs: on a large workspace
     /// that parse costs as much as the analyses, and the second core is idle meanwhile.
     source: JoinHandle<UnitGraphSource>,
@@ -142,9 +147,22 @@ impl UnitGraphLoad {
         options: &LoadOptions,
         stamps: Vec<Stamp>,
         profiles: Option<Vec<(UnitGraphCommand, String)>>,
+        sources_on_disk: bool,
     ) -> Self {
         let memo_path = unit_graph_memo::memo_path(root, &options.env, unit_graph_memo::AUDIT_MEMO);
         let key = unit_graph_memo::audit_key(cargo, &options.env);
+        let home = cargo_home(&options.env).map(|home| (home, options.cwd.clone()));
+        // With the sources on disk (known from a kept metadata document), the graphs asked at
+        // once need not wait for each other.
+        let early_homes = {
+            let (dir, home) = (memo_path.parent().map(Path::to_owned), home.clone());
+            move |count: usize| match (dir, home) {
+                (Some(dir), Some((home, cwd))) if sources_on_disk => {
+                    side_homes_in(&dir, &home, &cwd, count)
+                }
+                _ => Vec::new(),
+            }
+        };
         let source = {
             let (memo_path, key, cargo) = (memo_path.clone(), key.clone(), cargo.clone());
             std::thread::spawn(move || {
@@ -160,8 +178,17 @@ impl UnitGraphLoad {
                             .map(|p| memo.payload().changed(&p))
                             .filter(|changed| !changed.is_empty())
                             .map(|changed| {
-                                let pending = PendingUnitGraphs::start_some(&cargo, &changed);
-                                (changed, pending)
+                                // Those without a side home wait for cargo's metadata to show
+                                // that they need not wait for this one's package-cache lock.
+                                let homes = early_homes(changed.len() - 1);
+                                let asked = changed[..=homes.len()].to_vec();
+                                let pending = PendingUnitGraphs::start_some(&cargo, &asked[..1])
+                                    .and(PendingUnitGraphs::start_beside(
+                                        &cargo,
+                                        &asked[1..],
+                                        &homes,
+                                    ));
+                                (asked, pending)
                             });
                         UnitGraphSource::Kept {
                             fresh,
@@ -170,8 +197,13 @@ impl UnitGraphLoad {
                             early,
                         }
                     }
-                    // Read alongside `cargo metadata`: each is a resolve of its own.
-                    _ => UnitGraphSource::Cargo(PendingUnitGraphs::start(&cargo)),
+                    // Read alongside `cargo metadata`: each is a resolve of its own. The
+                    // others start once the metadata is read (they would wait for its lock
+                    // anyway), beside it when they can.
+                    _ => UnitGraphSource::Cargo(PendingUnitGraphs::start_some(
+                        &cargo,
+                        &UnitGraphCommand::ALL[..1],
+                    )),
                 }
             })
         };
@@ -180,6 +212,7 @@ impl UnitGraphLoad {
             memo_path,
             key,
             stamps,
+            home,
             source,
         }
     }
@@ -194,6 +227,7 @@ impl UnitGraphLoad {
             memo_path,
             key,
             stamps,
+            home,
             source,
         } = self;
         let source = match source.join() {
@@ -215,6 +249,10 @@ impl UnitGraphLoad {
         let profiles = unit_graph_memo::profile_fingerprints(root_manifest);
         // Kept only where cargo puts the target directory, never beside it.
         let in_target = memo_path.starts_with(metadata.target_directory.join("cargo-tune"));
+        let homes = |count: usize| match &home {
+            Some((home, cwd)) if in_target => side_homes(metadata, home, cwd, count),
+            _ => Vec::new(),
+        };
         let keep = |kept: AuditGraphs| {
             if in_target {
                 UnitGraphMemo::save(
@@ -243,6 +281,8 @@ impl UnitGraphLoad {
             }
             UnitGraphSource::Kept { early, .. } => (None, early),
             UnitGraphSource::Cargo(pending) => {
+                let early = Some((UnitGraphCommand::ALL[..1].to_vec(), pending));
+                let pending = ask(&cargo, &UnitGraphCommand::ALL, early, homes);
                 return read_anew(pending, Vec::new(), profiles, keep);
             }
         };
@@ -260,7 +300,7 @@ impl UnitGraphLoad {
                 kept_graphs(parsed)
             }
             (Some(kept), Some(Ok(graphs))) => {
-                let pending = ask(&cargo, &changed, early);
+                let pending = ask(&cargo, &changed, early, homes);
                 let unchanged = graphs
                     .into_iter()
                     .filter(|(command, _)| !changed.contains(command))
@@ -272,7 +312,7 @@ impl UnitGraphLoad {
                 read_anew(pending, unchanged, profiles, keep)
             }
             _ => read_anew(
-                ask(&cargo, &UnitGraphCommand::ALL, early),
+                ask(&cargo, &UnitGraphCommand::ALL, early, homes),
                 Vec::new(),
                 profiles,
                 keep,
@@ -282,23 +322,58 @@ impl UnitGraphLoad {
 }
 
 /// The graphs of `commands` from cargo, with those `early` already asked for among them; an
-/// early one not among them is left to finish unread.
+/// early one not among them is left to finish unread. What is asked now while another runs in
+/// the user's cargo home runs in a side home of its own, from `homes(count)`, where there is one.
 fn ask(
     cargo: &crate::cargo::CargoOptions,
     commands: &[UnitGraphCommand],
     early: Option<(Vec<UnitGraphCommand>, PendingUnitGraphs)>,
+    homes: impl FnOnce(usize) -> Vec<SideHome>,
 ) -> PendingUnitGraphs {
-    match early {
+    let (first, rest) = match early {
         Some((asked, pending)) if asked.iter().all(|c| commands.contains(c)) => {
             let rest: Vec<UnitGraphCommand> = commands
                 .iter()
                 .filter(|c| !asked.contains(c))
                 .copied()
                 .collect();
-            pending.and(PendingUnitGraphs::start_some(cargo, &rest))
+            (pending, rest)
         }
-        _ => PendingUnitGraphs::start_some(cargo, commands),
+        _ => {
+            let (first, rest) = commands.split_at(commands.len().min(1));
+            (PendingUnitGraphs::start_some(cargo, first), rest.to_vec())
+        }
+    };
+    if rest.is_empty() {
+        return first;
     }
+    first.and(PendingUnitGraphs::start_beside(
+        cargo,
+        &rest,
+        &homes(rest.len()),
+    ))
+}
+
+/// `count` side homes in cargo-tune's directory of the target directory, when every package's
+/// sources are on disk (so that a resolve there has nothing to fetch or unpack); fewer, or
+/// none, where they cannot be made.
+fn side_homes(metadata: &Metadata, home: &Path, cwd: &Path, count: usize) -> Vec<SideHome> {
+    if !metadata.packages.iter().all(|p| p.manifest_path.is_file()) {
+        return Vec::new();
+    }
+    side_homes_in(
+        &metadata.target_directory.join("cargo-tune"),
+        home,
+        cwd,
+        count,
+    )
+}
+
+/// `count` side homes in `dir`; fewer, or none, where they cannot be made.
+fn side_homes_in(dir: &Path, home: &Path, cwd: &Path, count: usize) -> Vec<SideHome> {
+    (1..=count)
+        .map_while(|i| SideHome::prepare(&dir.join(format!("cargo-home-{i}")), home, cwd))
+        .collect()
 }
 
 /// The graphs a memo kept, or why there were none.
@@ -510,11 +585,13 @@ impl WorkspaceModel {
             }
             _ => None,
         };
+        let mut sources_on_disk = false;
         let pending = match (
             metadata_memo.as_mut().and_then(MetadataMemo::lookup),
             &command,
         ) {
             (Some(bytes), Some(cli)) => {
+                sources_on_disk = options.unit_graphs && manifests_on_disk(&bytes);
                 PendingMetadata::kept(bytes, format!("{} (kept)", cli.display()))
             }
             _ => options.source.start(),
@@ -531,6 +608,7 @@ impl WorkspaceModel {
                     &options,
                     early_stamps,
                     profiles,
+                    sources_on_disk,
                 ))
             }
             _ => None,

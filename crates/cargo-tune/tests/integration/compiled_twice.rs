@@ -409,14 +409,33 @@ struct LoggedAudits {
 
 impl LoggedAudits {
     fn new(ws: TempWorkspace) -> LoggedAudits {
+        LoggedAudits::with(ws, "")
+    }
+
+    /// Logs each call with the cargo home it runs in (after a `|`), and runs `before` in the
+    /// wrapper before cargo.
+    fn with(ws: TempWorkspace, before: &str) -> LoggedAudits {
         let log = ws.path("cargo-calls.log");
         let real = std::env::var("CARGO").expect("cargo test sets CARGO");
         let wrapper = ws.path("logging-cargo");
         write_script(
             &wrapper,
-            &format!("echo \"$*\" >> '{}'\nexec '{real}' \"$@\"\n", log.display()),
+            &format!(
+                "echo \"$*|${{CARGO_HOME:-}}\" >> '{log}'\n{before}\nexec '{real}' \"$@\"\n",
+                log = log.display()
+            ),
         );
         LoggedAudits { ws, log, wrapper }
+    }
+
+    /// The cargo home of each unit graph the last audit asked for, in the order asked.
+    fn graph_homes(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(" --unit-graph"))
+            .map(|l| l.rsplit_once('|').map_or("", |(_, home)| home).to_owned())
+            .collect()
     }
 
     /// The audit's report and what it asked of cargo.
@@ -543,6 +562,64 @@ fn an_edit_asks_cargo_only_for_what_it_can_change() {
         "after a dev setting"
     );
     assert_eq!(keys(&dev), audits.cargo_says());
+}
+
+/// Whether `home` is one of the side homes cargo-tune keeps in the workspace's target directory.
+fn is_side_home(ws: &TempWorkspace, home: &str) -> bool {
+    Path::new(home).starts_with(ws.path("target/cargo-tune"))
+}
+
+#[test]
+fn graphs_asked_together_resolve_side_by_side() {
+    let (ws, _) = agrees_with_cargo("twice-panic-abort");
+    let audits = LoggedAudits::new(ws);
+    let ws = &audits.ws;
+    // No memo: the first graph runs with cargo's metadata in the user's home, the other two
+    // each in a side home of their own once the sources are known to be on disk.
+    let (first, _) = audits.compiled_twice();
+    let homes = audits.graph_homes();
+    assert_eq!(homes.len(), 3, "{homes:?}");
+    assert_eq!(homes.iter().filter(|h| is_side_home(ws, h)).count(), 2);
+    assert_ne!(homes[1], homes[2]);
+    assert_eq!(
+        first.keys().cloned().collect::<BTreeSet<_>>(),
+        audits.cargo_says()
+    );
+    // A dev setting: both dev graphs are asked again, one of them beside the other.
+    ws.write(
+        "Cargo.toml",
+        &ws.read("Cargo.toml")
+            .replace("[profile.dev]\npanic = \"abort\"", "[profile.dev]"),
+    );
+    let (dev, asked) = audits.compiled_twice();
+    assert_eq!(asked, Asked::of(&COMMANDS[..2], false));
+    let homes = audits.graph_homes();
+    assert_eq!(homes.iter().filter(|h| is_side_home(ws, h)).count(), 1);
+    assert_eq!(
+        dev.keys().cloned().collect::<BTreeSet<_>>(),
+        audits.cargo_says()
+    );
+}
+
+#[test]
+fn a_graph_that_fails_beside_is_asked_again_in_the_users_home() {
+    let ws = TempWorkspace::fixture("twice-panic-abort");
+    let audits = LoggedAudits::with(
+        ws,
+        "case \"${CARGO_HOME:-}\" in */cargo-home-*) echo broken >&2; exit 101;; esac",
+    );
+    let (found, _) = audits.compiled_twice();
+    let homes = audits.graph_homes();
+    // Two failed beside, and were asked again: five calls for three graphs.
+    assert_eq!(homes.len(), 5, "{homes:?}");
+    assert_eq!(
+        homes.iter().filter(|h| is_side_home(&audits.ws, h)).count(),
+        2
+    );
+    assert_eq!(
+        found.keys().cloned().collect::<BTreeSet<_>>(),
+        audits.cargo_says()
+    );
 }
 
 #[test]
