@@ -3,15 +3,16 @@
 
 For each workspace (copied aside, without its target directory, so that the edits touch no
 checkout): three warm-ups, then PAIRS interleaved pairs of `cargo metadata` and `cargo tune
-audit` whose order swaps every pair; then EDITS times each of seven edits, the audit timed once
-after it and a `cargo metadata` right after that as the pair's reference. Six edits of the root
+audit` whose order swaps every pair; then EDITS times each of eight edits, the audit timed once
+after it and a `cargo metadata` right after that as the pair's reference. Five edits of the root
 `Cargo.toml`: a comment appended (the file changed, cargo reads the same), a value changed in a
 `metadata` table (cargo's metadata changes, no unit cargo would build does), a custom profile
 added (no audited build uses it), a `[profile.release.package.NAME]` table added (only the
 release unit graph can change), and a `[profile.dev.package.NAME]` table added (the two dev unit
 graphs can change; NAME matches no package, so cargo builds the same, but only cargo can say
 so); then `Cargo.lock` rewritten with the same bytes, and a comment appended to a member's
-manifest (the first one `cargo metadata` lists that is not the root). Prints one Markdown row
+manifest (the first one `cargo metadata` lists that is not the root), and a feature declared by
+the first member that declared none (what cargo resolves changes). Prints one Markdown row
 per workspace: the warm ratio (median of the pairs, 10th-90th percentile) and the median and
 worst ratio after each kind of edit.
 
@@ -108,6 +109,11 @@ def measure(src):
     member = next((p["manifest_path"] for p in members["packages"]
                    if os.path.realpath(p["manifest_path"]) != root), manifest)
     member_comment = after(lambda n: f"# edit {n}\n", member)
+    # What cargo resolves changes: a feature declared by a member that declared none, so that
+    # the table can be appended to.
+    plain = next((p["manifest_path"] for p in members["packages"] if not p["features"]), None)
+    feature = after(lambda n: ("\n[features]\n" if n == 0 else "") + f"tune-bench-{n} = []\n",
+                    plain) if plain else None
     ratios.sort()
     tenth = len(ratios) // 10
     shutil.rmtree(copy, ignore_errors=True)
@@ -118,6 +124,8 @@ def measure(src):
         f"{statistics.median(seen):.2f} (worst {max(seen):.2f}) | "
         + " | ".join(f"{statistics.median(r):.2f} (worst {max(r):.2f})"
                      for r in (custom, release, dev, relocked, member_comment))
+        + " | "
+        + (f"{statistics.median(feature):.2f} (worst {max(feature):.2f})" if feature else "n/a")
         + " |"
     )
 
@@ -125,11 +133,12 @@ def measure(src):
 print(f"| workspace | `cargo metadata` warm | audit / metadata, warm ({pairs} pairs) | "
       + " | ".join(f"after {what} ({edits})" for what in (
           "a comment", "a `metadata` table edit", "a custom profile", "a release setting",
-          "a dev setting", "`Cargo.lock` rewritten", "a member's comment"))
+          "a dev setting", "`Cargo.lock` rewritten", "a member's comment",
+          "a member's new feature"))
       + " |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for d in sys.argv[4:]:
     try:
         print(measure(d), flush=True)
     except Exception as e:  # one workspace failing must not hide the others
-        print(f"| {os.path.basename(os.path.normpath(d))} | failed: {e} |" + " |" * 8, flush=True)
+        print(f"| {os.path.basename(os.path.normpath(d))} | failed: {e} |" + " |" * 9, flush=True)
