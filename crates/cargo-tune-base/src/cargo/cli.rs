@@ -152,6 +152,14 @@ impl CargoCli {
         self
     }
 
+    /// Offline and locked, so that cargo fails rather than fetches, unpacks or rewrites the
+    /// lockfile.
+    pub(super) fn writing_nothing(mut self) -> Self {
+        self.options.offline = true;
+        self.options.locked = true;
+        self
+    }
+
     /// For a read-only call: resolve into [`CargoOptions::lockfile_aside`], when set, rather
     /// than beside the manifest. cargo's `resolver.lockfile-path` is unstable, so this call alone
     /// runs with `RUSTC_BOOTSTRAP=1`; a build never does, since it would change what crates

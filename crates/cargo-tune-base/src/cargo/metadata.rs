@@ -642,9 +642,11 @@ mod tests {
 
     #[test]
     fn manifests_on_disk_reads_every_package_path() {
+        use cargo_tune_test_support::write;
+
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
-        std::fs::write(&a, "").unwrap();
+        write(&a, "");
         let document = |paths: &[&Path]| {
             let packages: Vec<_> = paths
                 .iter()
@@ -659,9 +661,9 @@ mod tests {
         assert!(!manifests_on_disk(&document(&[])));
         // A name with a quote is escaped: not read, so not known to be there.
         let quoted = dir.path().join("q\"t.toml");
-        std::fs::write(&quoted, "").unwrap();
+        write(&quoted, "");
         assert!(!manifests_on_disk(&document(&[&a, &quoted])));
-        std::fs::write(&b, "").unwrap();
+        write(&b, "");
         assert!(manifests_on_disk(&document(&[&a, &b])));
     }
 

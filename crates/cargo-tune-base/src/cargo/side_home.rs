@@ -13,7 +13,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use super::{CargoCli, CargoOptions};
+use super::CargoCli;
 
 /// Entries of a cargo home a side home does not link: the package-cache lock files (the point
 /// of a side home), and the database of when each cached file was last used, which cargo
@@ -86,19 +86,12 @@ impl SideHome {
         &self.path
     }
 
-    /// `options` for a run in this home: offline and locked, so that it writes nothing.
-    pub fn options(options: &CargoOptions) -> CargoOptions {
-        let mut options = options.clone();
-        options.offline = true;
-        options.locked = true;
-        options
-    }
-
-    /// `cli` (made from [`SideHome::options`]) run in this home. Cargo cleans its caches now and
-    /// then from what its database says was used; this home's database sees only its own runs,
-    /// so cleaning is off here.
+    /// `cli` run in this home, offline and locked so that it writes nothing. Cargo cleans its
+    /// caches now and then from what its database says was used; this home's database sees
+    /// only its own runs, so cleaning is off here.
     pub fn run_in(&self, cli: CargoCli) -> CargoCli {
-        cli.env("CARGO_HOME", &self.path)
+        cli.writing_nothing()
+            .env("CARGO_HOME", &self.path)
             .env("CARGO_CACHE_AUTO_CLEAN_FREQUENCY", "never")
     }
 }

@@ -531,10 +531,7 @@ impl PendingUnitGraphs {
             .map(|(i, &command)| {
                 let cli = command.cli(options);
                 let (run, again) = match homes.get(i) {
-                    Some(home) => (
-                        home.run_in(command.cli(&SideHome::options(options))),
-                        Some(cli),
-                    ),
+                    Some(home) => (home.run_in(cli.clone()), Some(cli)),
                     None => (cli, None),
                 };
                 let handle = std::thread::spawn(move || read(&run));

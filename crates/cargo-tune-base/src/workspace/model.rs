@@ -482,6 +482,15 @@ pub fn find_manifest(manifest_path: Option<&Path>, cwd: &Path) -> Result<PathBuf
 }
 
 impl WorkspaceModel {
+    /// Up to `count` cargo homes beside the user's for read-only resolves run from `cwd` side
+    /// by side (see [`SideHome`]): none unless every package's sources are on disk.
+    pub fn side_homes(&self, cwd: &Path, count: usize) -> Vec<SideHome> {
+        match cargo_home(&self.env) {
+            Some(home) => side_homes(&self.metadata, &home, cwd, count),
+            None => Vec::new(),
+        }
+    }
+
     /// Environment overrides for cargo-tune's own cargo calls: each configured wrapper that is
     /// not installed is set empty, which cargo reads as no wrapper.
     pub fn cargo_env(&self) -> Vec<(String, String)> {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::cargo::side_home::SideHome;
 use crate::cargo::unit_graph::{self, UnitGraph};
 use crate::cargo::{CargoCli, CargoOptions};
 use crate::workspace::BuildEnv;
@@ -105,12 +106,14 @@ impl Keeper {
 }
 
 /// Reads the unit graph of every command line of `clis`: from the memo when it holds it, else
-/// from cargo, `workers` at a time. Stops early (returning `None`) when `cancel` is raised;
-/// nothing is kept then.
+/// from cargo, `workers` at a time, each worker after the first in its own of `homes` when
+/// there is one (a graph that fails there is asked again in the user's home). Stops early
+/// (returning `None`) when `cancel` is raised; nothing is kept then.
 pub fn read(
     clis: Vec<(CargoCli, Output)>,
     keeper: &Keeper,
     workers: usize,
+    homes: &[SideHome],
     cancel: &AtomicBool,
 ) -> Option<Graphs> {
     let mut kept = keeper.load();
@@ -145,8 +148,10 @@ pub fn read(
     let printed: Arc<Mutex<Vec<Printed>>> = Arc::default();
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {
-        for _ in 0..workers.clamp(1, missing.len().max(1)) {
-            s.spawn(|| {
+        for worker in 0..workers.clamp(1, missing.len().max(1)) {
+            let (missing, next, printed) = (&missing, &next, &printed);
+            let home = worker.checked_sub(1).and_then(|i| homes.get(i));
+            s.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some((line, cli, output)) = missing.get(i) else {
@@ -156,7 +161,9 @@ pub fn read(
                         break;
                     }
                     let result = match output {
-                        Output::UnitGraph => unit_graph::read(cli)
+                        Output::UnitGraph => home
+                            .and_then(|home| unit_graph::read(&home.run_in(cli.clone())).ok())
+                            .map_or_else(|| unit_graph::read(cli), Ok)
                             .map(|(graph, _)| graph.to_json())
                             .map_err(|e| unit_graph::cargo_reason(&e)),
                         Output::Text => cli

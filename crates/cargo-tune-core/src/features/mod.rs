@@ -196,7 +196,10 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get() * 2)
         .min(4);
-    let Some(mut read) = graphs::read(clis, &keeper, workers, &cancel) else {
+    // Each worker but the first resolves in a cargo home of its own, so that they do not take
+    // turns at the user's package-cache lock.
+    let homes = model.side_homes(&request.invocation.cwd, workers - 1);
+    let Some(mut read) = graphs::read(clis, &keeper, workers, &homes, &cancel) else {
         return Err(Failure::Interrupted { restored: None });
     };
     let hack_list = |i: usize| -> (Vec<SetSpec>, String) {
@@ -265,7 +268,7 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
         ))
     };
     if !more.is_empty() {
-        let Some(extra) = graphs::read(more, &keeper, workers, &cancel) else {
+        let Some(extra) = graphs::read(more, &keeper, workers, &homes, &cancel) else {
             return Err(Failure::Interrupted { restored: None });
         };
         read.cargo_calls += extra.cargo_calls;

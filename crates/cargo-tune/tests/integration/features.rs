@@ -17,7 +17,7 @@ use std::time::Duration;
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{
     CargoTuneCli, TempWorkspace, assert_exit_code, cargo, cargo_with_env, find_by, require_tool,
-    unit_graph_of,
+    unit_graph_of, write_script,
 };
 use serde_json::Value;
 
@@ -297,6 +297,43 @@ fn the_model_of_cargo_hack_lists_what_cargo_hack_lists() {
         assert_eq!(a["builds"], b["builds"], "{list}");
         assert_eq!(a["distinct_builds"], b["distinct_builds"], "{list}");
     }
+}
+
+#[test]
+fn workers_resolve_side_by_side_in_cargo_homes_of_their_own() {
+    let ws = TempWorkspace::fixture("features");
+    let log = ws.path("graph-homes.log");
+    let wrapper = ws.path("logging-cargo");
+    let real = std::env::var("CARGO").expect("cargo test sets CARGO");
+    write_script(
+        &wrapper,
+        &format!(
+            "case \"$*\" in *--unit-graph*) echo \"${{CARGO_HOME:-}}\" >> '{}';; esac\nexec '{real}' \"$@\"\n",
+            log.display()
+        ),
+    );
+    let report = features(&ws, &["--format", "json"])
+        .env("CARGO", &wrapper)
+        .run_json(exit_codes::OK);
+    let homes = std::fs::read_to_string(&log).expect("graphs asked");
+    let calls = homes.lines().count();
+    assert_eq!(report["resolves"]["cargo_calls"], calls);
+    let beside: BTreeSet<&str> = homes
+        .lines()
+        .filter(|h| Path::new(h).starts_with(ws.path("target/cargo-tune")))
+        .collect();
+    assert!(!beside.is_empty(), "{homes}");
+    assert!(
+        beside.iter().all(|h| h.contains("cargo-home-")),
+        "{beside:?}"
+    );
+    // The first worker stays in the user's home.
+    assert!(
+        homes
+            .lines()
+            .any(|h| !Path::new(h).starts_with(ws.path("target/cargo-tune"))),
+        "{homes}"
+    );
 }
 
 #[test]
