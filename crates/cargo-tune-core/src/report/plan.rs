@@ -43,6 +43,15 @@ fn ratio(m: &PlanMeasurement) -> String {
     s
 }
 
+/// Candidates taken together, as the release front and its choice name them.
+fn combination(candidates: &[String]) -> String {
+    if candidates.is_empty() {
+        "the workspace as it is".to_owned()
+    } else {
+        candidates.join(" + ")
+    }
+}
+
 /// The release decision: the front of what was measured, one row per point.
 fn front_rows(d: &ReleaseDecision) -> Vec<[String; 6]> {
     d.front
@@ -51,11 +60,7 @@ fn front_rows(d: &ReleaseDecision) -> Vec<[String; 6]> {
             let chosen = p.candidates.len() == d.chosen.len()
                 && d.chosen.iter().all(|c| p.candidates.contains(c));
             [
-                if p.candidates.is_empty() {
-                    "the workspace as it is".to_owned()
-                } else {
-                    p.candidates.join(" + ")
-                },
+                combination(&p.candidates),
                 format!(
                     "{:.3}{}",
                     p.build_ratio,
@@ -249,16 +254,7 @@ pub fn render_plan_human(record: &PlanRecord, options: &RenderOptions) -> String
         for line in text.lines() {
             let _ = writeln!(out, "  {}", line.trim_end());
         }
-        let _ = writeln!(
-            out,
-            "  chosen: {}: {}",
-            if d.chosen.is_empty() {
-                "the workspace as it is".to_owned()
-            } else {
-                d.chosen.join(" + ")
-            },
-            d.reason
-        );
+        let _ = writeln!(out, "  chosen: {}: {}", combination(&d.chosen), d.reason);
         for l in &d.left_out {
             let _ = writeln!(out, "  left out: {l}");
         }
@@ -351,11 +347,7 @@ pub fn render_plan_markdown(record: &PlanRecord, _options: &RenderOptions) -> St
         let _ = writeln!(
             out,
             "\nChosen: {}: {}",
-            if d.chosen.is_empty() {
-                "the workspace as it is".to_owned()
-            } else {
-                d.chosen.join(" + ")
-            },
+            combination(&d.chosen),
             cell(&d.reason)
         );
         for l in &d.left_out {
