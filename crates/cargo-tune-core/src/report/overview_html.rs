@@ -71,6 +71,12 @@ fn none(s: &mut Html, text: &'static str) {
     s.line(html!("<p class=\"none\">{}</p>", Html::lit(text)));
 }
 
+/// The note of [`none`], and the end of its section.
+fn none_and_close(s: &mut Html, text: &'static str) {
+    none(s, text);
+    s.line(Html::lit("</section>"));
+}
+
 fn header(s: &mut Html, r: &OverviewReport) {
     s.line(html!(
         "<header><h1>cargo tune report</h1><p class=\"meta\">Workspace <code>{}</code>; made {} by cargo-tune {}.</p>",
@@ -121,9 +127,7 @@ fn findings(s: &mut Html, r: &OverviewReport) {
         s.line(html!("<p class=\"note\">Note: {}.</p>", note));
     }
     if a.findings.is_empty() {
-        none(s, "No findings: the audit found nothing to report.");
-        s.line(Html::lit("</section>"));
-        return;
+        return none_and_close(s, "No findings: the audit found nothing to report.");
     }
     // A finding whose units this build did not compile is costed at nothing; a row of zeros per
     // such finding would bury the ones that matter.
@@ -214,12 +218,10 @@ fn ratio_cell(m: &PlanMeasurement) -> Html {
 fn plan(s: &mut Html, record: Option<&PlanRecord>) {
     s.line(Html::lit("<section id=\"plan\"><h2>Plan</h2>"));
     let Some(p) = record else {
-        none(
+        return none_and_close(
             s,
             "No plan yet: run <code>cargo tune plan --goal dev</code> (or <code>ci</code>, <code>release</code>).",
         );
-        s.line(Html::lit("</section>"));
-        return;
     };
     s.line(html!(
         "<p>{}</p><p class=\"meta\">Measured with rustc {} on {}{}.</p>",
@@ -442,12 +444,10 @@ fn measured(s: &mut Html, runs: &[MeasuredRun]) {
 fn timings(s: &mut Html, t: Option<&TimingsReport>) {
     s.line(Html::lit("<section id=\"timings\"><h2>Timings</h2>"));
     let Some(r) = t else {
-        none(
+        return none_and_close(
             s,
             "No timings yet: run <code>cargo tune timings</code> (the Gantt chart and the costs of findings come from it).",
         );
-        s.line(Html::lit("</section>"));
-        return;
     };
     s.line(html!("<p>{}</p>", timings_headline(r)));
     if let Some(f) = &r.failure {
@@ -477,12 +477,10 @@ fn timings(s: &mut Html, t: Option<&TimingsReport>) {
 fn features(s: &mut Html, f: Option<&FeaturesReport>) {
     s.line(Html::lit("<section id=\"features\"><h2>Feature sets</h2>"));
     let Some(r) = f else {
-        none(
+        return none_and_close(
             s,
             "No feature sets yet: run <code>cargo tune features</code> (what each feature set builds and costs, and the CI matrix).",
         );
-        s.line(Html::lit("</section>"));
-        return;
     };
     let bars: Vec<Bar> = r
         .sets
