@@ -2,8 +2,8 @@ use std::fmt::Write as _;
 
 use cargo_tune_schema::{AuditReport, Finding, SuggestedChange, ValueSource};
 
-use super::RenderOptions;
 use super::rank::{by_severity, group_by_code, levers};
+use super::{RenderOptions, title};
 use crate::text::{Styles, paint};
 
 /// Writes an audit report for a terminal: a summary with the levers that matter most, then
@@ -14,9 +14,8 @@ pub fn render_audit_human(report: &AuditReport, options: &RenderOptions) -> Stri
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "{} {} ({} members, {} packages)\n",
-        paint(s.bold, "audit of"),
-        paint(s.literal, &report.workspace_root),
+        "{} ({} members, {} packages)\n",
+        title(s, "audit of", &report.workspace_root),
         report.members,
         report.packages
     );

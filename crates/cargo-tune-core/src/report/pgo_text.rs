@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 use cargo_tune_schema::{PgoComparison, PgoReport, Verdict};
 
-use super::RenderOptions;
 use super::measure_text::table;
+use super::{RenderOptions, title};
 use crate::text::paint;
 use crate::text::{bytes, secs};
 
@@ -131,12 +131,7 @@ fn profile_line(report: &PgoReport) -> String {
 pub fn render_pgo_human(report: &PgoReport, options: &RenderOptions) -> String {
     let st = &options.styles;
     let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "{} {}",
-        paint(st.bold, "cargo tune pgo"),
-        paint(st.literal, header(report))
-    );
+    let _ = writeln!(text, "{}", title(st, "cargo tune pgo", header(report)));
     let _ = writeln!(text, "{}\n", paint(st.dim, context_line(report)));
     let verdict = |v: Verdict| {
         let style = match v {
