@@ -4,15 +4,12 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code, field_strs, find_by};
+use cargo_tune_test_support::{TempWorkspace, assert_exit_code, field_strs, find_by};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
-const TOUCHED: &str = "crates/app/src/main.rs";
+use crate::cli;
 
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
+const TOUCHED: &str = "crates/app/src/main.rs";
 
 /// Runs `line` in `ws` and expects a usage error whose message holds every one of `needles`.
 #[track_caller]

@@ -16,15 +16,12 @@ use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, assert_exit_code, cargo, fake_tools, find_by, require_tool,
+    TempWorkspace, assert_exit_code, cargo, fake_tools, find_by, require_tool,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
-const PASSWORD: &str = "hunter2-cache";
+use crate::cli;
 
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
+const PASSWORD: &str = "hunter2-cache";
 
 fn require_sccache() {
     require_tool("sccache", "cargo install --locked sccache");

@@ -12,14 +12,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, find_by, scrub_env};
+use cargo_tune_test_support::{TempWorkspace, cargo, find_by, scrub_env};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
-
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
+use crate::cli;
 
 fn candidate_failure(report: &Value) -> Option<String> {
     find_by(

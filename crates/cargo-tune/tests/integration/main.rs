@@ -1,5 +1,7 @@
 //! The one integration-test binary: every end-to-end test of the `cargo-tune` command.
 
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
+
 mod apply;
 mod apply_fixed_point;
 mod audit;
@@ -24,3 +26,11 @@ mod report;
 mod timings;
 mod wild;
 mod workload;
+
+/// The binary under test.
+const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+
+/// `cargo tune` run in `ws`.
+fn cli(ws: &TempWorkspace) -> CargoTuneCli {
+    CargoTuneCli::new(BIN, ws.root())
+}

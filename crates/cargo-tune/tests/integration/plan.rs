@@ -5,17 +5,12 @@
 use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, assert_exit_code, cargo, field_strs, find_by,
-};
+use cargo_tune_test_support::{TempWorkspace, assert_exit_code, cargo, field_strs, find_by};
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+use crate::cli;
+
 const TOUCHED: &str = "crates/app/src/main.rs";
 const RECORD: &str = "cargo-tune-plan.toml";
-
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
 
 fn record(ws: &TempWorkspace) -> toml_edit::DocumentMut {
     ws.read(RECORD).parse().unwrap()

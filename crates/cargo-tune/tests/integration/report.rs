@@ -15,18 +15,13 @@ use cargo_tune_schema::{
     Comparison, HistoryEntry, Interval, MeasureReport, PlanCandidate, PlanMeasurement, PlanRecord,
     PlanStep, TimingsReport, Verdict, exit_codes,
 };
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, toolchain_bin_dir};
+use cargo_tune_test_support::{TempWorkspace, toolchain_bin_dir};
 
 use crate::browser;
-
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+use crate::cli;
 
 /// Text that would become markup if any were written unescaped.
 const HOSTILE: &str = "<img src=x onerror=alert(1)>&amp;\"'</td></table><script>alert(2)</script>";
-
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
 
 fn read<T: serde::de::DeserializeOwned>(path: &Path) -> T {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

@@ -19,12 +19,7 @@ use cargo_tune_test_support::{
 use serde_json::Value;
 
 use crate::browser;
-
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
-
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
+use crate::cli;
 
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

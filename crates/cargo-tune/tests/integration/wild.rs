@@ -5,15 +5,10 @@
 use std::path::Path;
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, require_tool as require};
+use cargo_tune_test_support::{TempWorkspace, cargo, require_tool as require};
 
 use crate::apply::undo_offline;
-
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
-
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
+use crate::cli;
 
 /// wild signs the `.comment` section of what it links.
 fn linked_by_wild(binary: &Path) -> bool {
