@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, unit_graph, write_script};
 
-use crate::{BIN, cli};
+use crate::{BIN, cli, fixture_json};
 
 const COMMANDS: [&[&str]; 3] = [
     &["--workspace"],
@@ -316,10 +316,11 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
 
 #[test]
 fn try_measures_the_profile_fix_as_a_config_override() {
-    let ws = TempWorkspace::fixture("twice-panic-abort");
-    let report = cli(&ws)
-        .line("try compiled-twice --runs 1 --scenario dev-clean --offline --format json")
-        .run_json(0);
+    let (_, report) = fixture_json(
+        "twice-panic-abort",
+        "try compiled-twice --runs 1 --scenario dev-clean --offline --format json",
+        0,
+    );
     assert_eq!(
         report["variants"][1]["config"],
         serde_json::json!(["profile.dev.panic=\"unwind\""])

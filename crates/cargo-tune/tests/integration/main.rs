@@ -34,3 +34,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
 fn cli(ws: &TempWorkspace) -> CargoTuneCli {
     CargoTuneCli::new(BIN, ws.root())
 }
+
+/// A copy of fixture `name`, and the JSON `line` prints there, exiting `code`.
+fn fixture_json(name: &str, line: &str, code: i32) -> (TempWorkspace, serde_json::Value) {
+    let ws = TempWorkspace::fixture(name);
+    let json = cli(&ws).line(line).run_json(code);
+    (ws, json)
+}

@@ -12,7 +12,7 @@ use std::process::Command;
 use cargo_tune_test_support::{TempWorkspace, fake_tools, find_by, toolchain_bin_dir};
 use serde_json::Value;
 
-use crate::cli;
+use crate::{cli, fixture_json};
 
 fn rustup(args: &[&str]) -> String {
     let out = Command::new("rustup")
@@ -83,10 +83,11 @@ fn fingerprint_rustflags(profile_dir: &Path) -> Vec<Value> {
 #[test]
 fn try_threads_builds_with_nightly_and_passes_z_threads_to_rustc() {
     require_nightly();
-    let ws = TempWorkspace::fixture("showcase");
-    let json = cli(&ws)
-        .line("try threads=2 --vs nightly --scenario check --runs 1 --format json")
-        .run_json(0);
+    let (ws, json) = fixture_json(
+        "showcase",
+        "try threads=2 --vs nightly --scenario check --runs 1 --format json",
+        0,
+    );
     let variants = json["variants"].as_array().unwrap();
     assert!(variants[0].get("toolchain").is_none(), "{}", variants[0]);
     let nightly = rustc_version("nightly");
