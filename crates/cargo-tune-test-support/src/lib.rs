@@ -19,6 +19,12 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
+/// The text of `fixtures/<path>`; a file that cannot be read fails the test, naming it.
+pub fn read_fixture(path: &str) -> String {
+    let path = fixtures_dir().join(path);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// Build-affecting variables that leak from the outer `cargo test` and must not reach the
 /// cargo that a test runs.
 pub const SCRUBBED_VARS: &[&str] = &[
