@@ -15,6 +15,7 @@ use super::html::{Html, html};
 use super::plan::{header as plan_header, phase_name};
 use super::timings::{critical_path_table, headline as timings_headline};
 use super::{RenderOptions, short_commit};
+use crate::plan::predict::prediction_text;
 use crate::text::date::date_time;
 use crate::text::{count, secs};
 
@@ -273,15 +274,10 @@ fn plan(s: &mut Html, record: Option<&PlanRecord>) {
         s.line(Html::lit("<table><tr><th>#</th><th>step</th><th>phase</th><th>what</th><th>measured</th><th>predicted</th><th>risk</th><th>cost</th></tr>"));
         for (i, step) in p.steps.iter().enumerate() {
             let c = p.candidates.iter().find(|c| c.id == step.candidate);
-            let cumulative = c.into_iter().flat_map(|c| &c.predicted).map(|r| {
-                html!(
-                    "{} {:.3} [{:.3}, {:.3}]",
-                    r.scenario,
-                    r.ratio,
-                    r.low,
-                    r.high
-                )
-            });
+            let cumulative = c
+                .into_iter()
+                .flat_map(|c| &c.predicted)
+                .map(|r| html!("{}", prediction_text(r)));
             s.line(html!(
                 "<tr><td class=\"n\">{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 i + 1,

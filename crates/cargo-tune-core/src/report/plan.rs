@@ -7,6 +7,7 @@ use std::fmt::Write;
 use cargo_tune_schema::{PlanCandidate, PlanMeasurement, PlanRecord, ReleaseDecision};
 
 use super::RenderOptions;
+use crate::plan::predict::prediction_text;
 use crate::text::markdown::cell;
 
 fn ratio(m: &PlanMeasurement) -> String {
@@ -128,12 +129,7 @@ pub(crate) fn header(record: &PlanRecord) -> String {
 fn predicted(c: &PlanCandidate) -> String {
     c.predicted
         .iter()
-        .map(|p| {
-            format!(
-                "{} {:.3} [{:.3}, {:.3}]",
-                p.scenario, p.ratio, p.low, p.high
-            )
-        })
+        .map(prediction_text)
         .collect::<Vec<_>>()
         .join("; ")
 }
