@@ -7,6 +7,7 @@
 use cargo_tune_schema::{Interval, PlanCandidate, PlanMeasurement, PlanPrediction, Verdict};
 
 use super::decision::{Pairs, judge, pool, score};
+use crate::text::opt_ratio;
 
 /// Stages the race may run after its first, unless told otherwise.
 pub const DEFAULT_FOLLOW_UPS: usize = 3;
@@ -367,8 +368,7 @@ fn runtime_out_reason(ms: &[PlanMeasurement], max_build_ratio: f64) -> Option<St
         return Some(format!(
             "its build takes more than --max-build-ratio {max_build_ratio} times as long in {} (ratio {}, interval from {:.3})",
             m.scenario,
-            m.ratio
-                .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
+            opt_ratio(m.ratio),
             m.interval.map_or(0.0, |i| i.low)
         ));
     }

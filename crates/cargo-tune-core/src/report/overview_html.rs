@@ -17,7 +17,7 @@ use super::timings::{critical_path_table, headline as timings_headline};
 use super::{RenderOptions, short_commit};
 use crate::plan::predict::prediction_text;
 use crate::text::date::date_time;
-use crate::text::{count, secs};
+use crate::text::{count, opt_ratio, secs};
 
 const CSS: &str = "\
 body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1280px;padding:0 1.5em 3em;color:#1d1d1f;line-height:1.4}\
@@ -201,9 +201,7 @@ fn costs_nothing(c: &cargo_tune_schema::Cost) -> bool {
 }
 
 fn ratio_cell(m: &PlanMeasurement) -> Html {
-    let mut t = m
-        .ratio
-        .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"));
+    let mut t = opt_ratio(m.ratio);
     if let Some(i) = m.interval {
         let _ = write!(t, " {}", crate::text::interval(&i));
     }

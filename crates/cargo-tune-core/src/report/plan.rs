@@ -9,14 +9,10 @@ use cargo_tune_schema::{PlanCandidate, PlanMeasurement, PlanRecord, ReleaseDecis
 use super::RenderOptions;
 use crate::plan::predict::prediction_text;
 use crate::text::markdown::cell;
+use crate::text::opt_ratio;
 
 fn ratio(m: &PlanMeasurement) -> String {
-    let mut s = format!(
-        "{} {}",
-        m.scenario,
-        m.ratio
-            .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
-    );
+    let mut s = format!("{} {}", m.scenario, opt_ratio(m.ratio));
     if let Some(i) = m.interval {
         s.push_str(&format!(" {}", crate::text::interval(&i)));
     }
@@ -25,11 +21,7 @@ fn ratio(m: &PlanMeasurement) -> String {
         s.push_str(&format!(" ({n} pairs)"));
     }
     if let Some(v) = m.runtime_verdict {
-        s.push_str(&format!(
-            "; run time {}",
-            m.runtime_ratio
-                .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
-        ));
+        s.push_str(&format!("; run time {}", opt_ratio(m.runtime_ratio)));
         if let Some(i) = m.runtime_interval {
             s.push_str(&format!(" {}", crate::text::interval(&i)));
         }
