@@ -7,7 +7,7 @@ use cargo_tune_test_support::{
 };
 use serde_json::Value;
 
-use crate::cli;
+use crate::{cli, read_json};
 
 /// `cargo tune` in `ws` with a PATH holding only the toolchain and the given fake tools, so
 /// toolchain findings do not depend on what this machine has installed.
@@ -455,7 +455,7 @@ fn output_file_is_written_and_stdout_stays_empty() {
         .run()
         .assert_code(0);
     assert!(run.stdout().is_empty());
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let report: Value = read_json(&out);
     assert_eq!(report["format_version"], 2);
 }
 

@@ -1,5 +1,7 @@
 //! The one integration-test binary: every end-to-end test of the `cargo-tune` command.
 
+use std::path::Path;
+
 use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
 
 mod apply;
@@ -40,4 +42,9 @@ fn fixture_json(name: &str, line: &str, code: i32) -> (TempWorkspace, serde_json
     let ws = TempWorkspace::fixture(name);
     let json = cli(&ws).line(line).run_json(code);
     (ws, json)
+}
+
+/// The JSON file at `path`, parsed.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> T {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

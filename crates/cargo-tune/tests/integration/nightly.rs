@@ -12,7 +12,7 @@ use std::process::Command;
 use cargo_tune_test_support::{TempWorkspace, fake_tools, find_by, toolchain_bin_dir};
 use serde_json::Value;
 
-use crate::{cli, fixture_json};
+use crate::{cli, fixture_json, read_json};
 
 fn rustup(args: &[&str]) -> String {
     let out = Command::new("rustup")
@@ -71,8 +71,7 @@ fn fingerprint_rustflags(profile_dir: &Path) -> Vec<Value> {
         for file in std::fs::read_dir(unit.unwrap().path()).unwrap() {
             let path = file.unwrap().path();
             if path.extension().is_some_and(|e| e == "json") {
-                let json: Value =
-                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                let json: Value = read_json(&path);
                 flags.push(json["rustflags"].clone());
             }
         }
