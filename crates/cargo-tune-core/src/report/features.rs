@@ -6,14 +6,10 @@ use cargo_tune_schema::{FeatureSet, FeaturesReport, MatrixCost, SetKind};
 
 use super::RenderOptions;
 use crate::text::markdown::{cell, row};
-use crate::text::{count, paint, secs};
+use crate::text::{count, opt_secs, paint, secs};
 
 /// Features listed under "heaviest features".
 const HEAVIEST: usize = 10;
-
-fn opt_secs(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".to_owned(), secs)
-}
 
 /// The member's `--no-default-features` set, which the others are compared with.
 fn baseline<'r>(r: &'r FeaturesReport, set: &FeatureSet) -> Option<&'r FeatureSet> {

@@ -5,11 +5,7 @@ use std::fmt::Write as _;
 use cargo_tune_schema::{Comparison, MeasureReport, RunContext, VariantOutcome, Verdict};
 
 use super::RenderOptions;
-use crate::text::{Styles, bytes, count, opt_ratio, paint, secs};
-
-fn opt_secs(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".to_owned(), secs)
-}
+use crate::text::{Styles, bytes, count, opt_ratio, opt_secs, paint, secs};
 
 fn verdict_style(styles: &Styles, verdict: Verdict) -> anstyle::Style {
     match verdict {

@@ -17,7 +17,7 @@ use super::timings::{critical_path_table, headline as timings_headline};
 use super::{RenderOptions, short_commit};
 use crate::plan::predict::prediction_text;
 use crate::text::date::date_time;
-use crate::text::{count, opt_ratio, secs};
+use crate::text::{count, opt_ratio, opt_secs, secs};
 
 const CSS: &str = "\
 body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1280px;padding:0 1.5em 3em;color:#1d1d1f;line-height:1.4}\
@@ -589,8 +589,8 @@ fn features(s: &mut Html, f: Option<&FeaturesReport>) {
             d.package,
             d.alias_name,
             count(d.units_saved, "unit"),
-            d.dev_predicted_s.map_or_else(|| "-".to_owned(), secs),
-            d.default_predicted_s.map_or_else(|| "-".to_owned(), secs),
+            opt_secs(d.dev_predicted_s),
+            opt_secs(d.default_predicted_s),
             count(d.switch.units_to_default, "unit"),
             d.alias
         ));
