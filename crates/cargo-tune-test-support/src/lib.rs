@@ -19,6 +19,12 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
+/// The text of `fixtures/<path>`; a file that cannot be read fails the test, naming it.
+pub fn read_fixture(path: &str) -> String {
+    let path = fixtures_dir().join(path);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// Build-affecting variables that leak from the outer `cargo test` and must not reach the
 /// cargo that a test runs.
 pub const SCRUBBED_VARS: &[&str] = &[
@@ -516,13 +522,7 @@ impl RunResult {
     /// Asserts that stderr holds every one of `needles`, showing it otherwise.
     #[track_caller]
     pub fn assert_stderr_has(&self, needles: &[&str]) -> &Self {
-        let stderr = self.stderr();
-        for needle in needles {
-            assert!(
-                stderr.contains(needle),
-                "no `{needle}` in stderr:\n{stderr}"
-            );
-        }
+        assert_has("stderr", &self.stderr(), needles);
         self
     }
 
@@ -539,13 +539,7 @@ impl RunResult {
     /// Asserts that stdout holds every one of `needles`, showing it otherwise.
     #[track_caller]
     pub fn assert_stdout_has(&self, needles: &[&str]) -> &Self {
-        let stdout = self.stdout();
-        for needle in needles {
-            assert!(
-                stdout.contains(needle),
-                "no `{needle}` in stdout:\n{stdout}"
-            );
-        }
+        assert_has("stdout", &self.stdout(), needles);
         self
     }
 
@@ -555,5 +549,14 @@ impl RunResult {
         serde_json::from_slice(&self.output.stdout).unwrap_or_else(|e| {
             panic!("{} printed no JSON ({e}):\n{}", self.display, self.stdout())
         })
+    }
+}
+
+/// Asserts that `text`, the output named `stream`, holds every one of `needles`, showing it
+/// otherwise.
+#[track_caller]
+fn assert_has(stream: &str, text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "no `{needle}` in {stream}:\n{text}");
     }
 }

@@ -92,10 +92,7 @@ mod tests {
     use super::*;
 
     fn captured(name: &str) -> String {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fixtures/cargo-errors")
-            .join(name);
-        std::fs::read_to_string(&path).unwrap()
+        cargo_tune_test_support::read_fixture(&format!("cargo-errors/{name}"))
     }
 
     #[test]

@@ -20,10 +20,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     }
     let mut secs = 0.0;
     while !rest.is_empty() {
-        let end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (number, after) = rest.split_at(end);
+        let (number, after) = super::size::split_number(rest);
         let value: f64 = number
             .parse()
             .map_err(|_| format!("expected a number at `{rest}`, e.g. 90s, 15m or 1h30m"))?;

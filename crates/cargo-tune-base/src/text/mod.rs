@@ -23,6 +23,16 @@ pub fn secs(value: f64) -> String {
     }
 }
 
+/// Seconds as [`secs`] writes them; `-` where there are none.
+pub fn opt_secs(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), secs)
+}
+
+/// A ratio to three decimals, `0.912`; `-` where there is none.
+pub fn opt_ratio(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
+}
+
 /// `1 run`, `2 runs`.
 pub fn count(n: usize, word: &str) -> String {
     if n == 1 {

@@ -1,12 +1,17 @@
 //! Sizes and rates as people write them: `500MiB`, `1.5GB`, `100MB/s`.
 
+/// Splits the digits and dots `text` starts with from what follows: `"2.5 MiB"` into
+/// `("2.5", " MiB")`, and `"1h30m"` into `("1", "h30m")`.
+pub(crate) fn split_number(text: &str) -> (&str, &str) {
+    let end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    text.split_at(end)
+}
+
 /// Splits `"2.5 MiB"` into `(2.5, "MiB")`.
 pub(crate) fn number_and_unit(text: &str) -> Result<(f64, &str), String> {
-    let t = text.trim();
-    let end = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(end);
+    let (num, unit) = split_number(text.trim());
     let value: f64 = num
         .parse()
         .map_err(|_| "expected a number followed by a unit".to_owned())?;

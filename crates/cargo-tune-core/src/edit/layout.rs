@@ -579,6 +579,10 @@ mod tests {
         set_key(doc, table, key, Some(&value.into())).unwrap();
     }
 
+    fn remove(doc: &mut DocumentMut, key: &str) {
+        remove_workspace_dependency(doc, key).unwrap();
+    }
+
     fn declare(doc: &mut DocumentMut, key: &str) {
         let fields = vec![("version".to_owned(), serde_json::json!("1"))];
         assert!(set_workspace_dependency(doc, key, &fields).unwrap());
@@ -729,18 +733,14 @@ mod tests {
         let text = "[workspace.dependencies]\na = \"1\"\n# gone soon\nold = \"1\"\n";
         assert_edit(
             text,
-            |d| {
-                remove_workspace_dependency(d, "old").unwrap();
-            },
+            |d| remove(d, "old"),
             "[workspace.dependencies]\na = \"1\"\n# gone soon\n",
         );
         // Without comments, nothing is left behind.
         let text = "[workspace.dependencies]\na = \"1\"\n\nold = \"1\"\nb = \"1\"\n";
         assert_edit(
             text,
-            |d| {
-                remove_workspace_dependency(d, "old").unwrap();
-            },
+            |d| remove(d, "old"),
             "[workspace.dependencies]\na = \"1\"\nb = \"1\"\n",
         );
     }

@@ -510,6 +510,13 @@ mod tests {
 
     use crate::test_util::write;
 
+    /// A directory with `manifest` as its Cargo.toml.
+    fn workspace(manifest: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        write(&dir.path().join("Cargo.toml"), manifest);
+        dir
+    }
+
     fn profile(root: &Path, key: &str, value: serde_json::Value) -> EditOp {
         EditOp::ProfileSet {
             manifest: root.join("Cargo.toml"),
@@ -523,12 +530,8 @@ mod tests {
 
     #[test]
     fn plan_shows_a_diff_and_a_config_file_to_create() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = workspace("[workspace]\n\n[profile.dev]\ndebug = true # slow\n");
         let root = dir.path();
-        write(
-            &root.join("Cargo.toml"),
-            "[workspace]\n\n[profile.dev]\ndebug = true # slow\n",
-        );
         let ops = vec![
             profile(root, "debug", serde_json::json!("line-tables-only")),
             EditOp::ConfigSet {
@@ -555,12 +558,8 @@ mod tests {
 
     #[test]
     fn malformed_toml_names_file_line_and_column() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = workspace("[workspace]\n[profile.dev\ndebug = 1\n");
         let root = dir.path();
-        write(
-            &root.join("Cargo.toml"),
-            "[workspace]\n[profile.dev\ndebug = 1\n",
-        );
         let err = EditPlan::from_ops(root, vec![profile(root, "debug", serde_json::json!(0))])
             .unwrap_err();
         let text = err.to_string();
@@ -569,12 +568,8 @@ mod tests {
 
     #[test]
     fn steps_already_in_place_are_dropped() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = workspace("[workspace]\n[profile.dev]\ndebug = 0\n");
         let root = dir.path();
-        write(
-            &root.join("Cargo.toml"),
-            "[workspace]\n[profile.dev]\ndebug = 0\n",
-        );
         let plan = EditPlan::from_ops(
             root,
             vec![

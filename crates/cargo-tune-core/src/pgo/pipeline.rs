@@ -290,7 +290,8 @@ impl Pipeline<'_> {
         Ok(done)
     }
 
-    /// As [`Pipeline::run`], for a step the record lists with its cost once it succeeds.
+    /// As [`Pipeline::run`], for a step the record lists with its cost once it succeeds; a step
+    /// that fails is the error `failed` makes of its command and what it left.
     fn step(
         &mut self,
         name: &str,
@@ -298,18 +299,20 @@ impl Pipeline<'_> {
         command: std::process::Command,
         display: String,
         timeout: Option<Duration>,
+        failed: impl FnOnce(String, &exec::Finished) -> PgoError,
     ) -> Result<exec::Finished, PgoError> {
         let done = self.run(name, command, &display, timeout)?;
-        if done.success() {
-            self.steps.push((
-                cost,
-                PgoStep {
-                    name: name.to_owned(),
-                    command: display,
-                    wall_s: done.wall.as_secs_f64(),
-                },
-            ));
+        if !done.success() {
+            return Err(failed(display, &done));
         }
+        self.steps.push((
+            cost,
+            PgoStep {
+                name: name.to_owned(),
+                command: display,
+                wall_s: done.wall.as_secs_f64(),
+            },
+        ));
         Ok(done)
     }
 
@@ -357,15 +360,13 @@ impl Pipeline<'_> {
             cli.to_command(),
             display.clone(),
             None,
-        )?;
-        if !done.success() {
-            return Err(PgoError::Build {
+            |command, done| PgoError::Build {
                 what: what.to_owned(),
-                command: display,
+                command,
                 status: done.status_text(),
                 last_lines: done.tail(TAIL),
-            });
-        }
+            },
+        )?;
         let binary = self.plan.work_dir.join(dir).join("release").join(format!(
             "{}{}",
             self.plan.bin,
@@ -389,17 +390,19 @@ impl Pipeline<'_> {
         what: &str,
         cmd: &ToolCommand,
     ) -> Result<exec::Finished, PgoError> {
-        let display = cmd.display();
-        let done = self.step(name, cost, cmd.to_command(), display.clone(), None)?;
-        if !done.success() {
-            return Err(PgoError::Tool {
+        self.step(
+            name,
+            cost,
+            cmd.to_command(),
+            cmd.display(),
+            None,
+            |command, done| PgoError::Tool {
                 step: what.to_owned(),
-                command: display,
+                command,
                 status: done.status_text(),
                 last_lines: done.tail(TAIL),
-            });
-        }
-        Ok(done)
+            },
+        )
     }
 
     fn workload(&self, binary: &Path) -> ToolCommand {
@@ -408,12 +411,17 @@ impl Pipeline<'_> {
             .current_dir(&self.plan.workload_dir)
     }
 
-    fn workload_error(&self, step: &str, command: String, done: &exec::Finished) -> PgoError {
+    fn workload_error(
+        timeout: Duration,
+        step: &str,
+        command: String,
+        done: &exec::Finished,
+    ) -> PgoError {
         let (outcome, fix) = if done.timed_out {
             (
                 format!(
                     "ran past the {}s timeout and was stopped",
-                    self.plan.timeout.as_secs_f64()
+                    timeout.as_secs_f64()
                 ),
                 "raise --timeout, or give a workload that finishes",
             )
@@ -469,16 +477,15 @@ impl Pipeline<'_> {
             }
             let before = list(dir, ext)?;
             let display = cmd.display();
-            let done = self.step(
+            let timeout = self.plan.timeout;
+            self.step(
                 &step,
                 cost,
                 cmd.to_command(),
                 display.clone(),
-                Some(self.plan.timeout),
+                Some(timeout),
+                |command, done| Self::workload_error(timeout, &step, command, done),
             )?;
-            if !done.success() {
-                return Err(self.workload_error(&step, display, &done));
-            }
             let new: Vec<PathBuf> = list(dir, ext)?
                 .into_iter()
                 .filter(|f| !before.contains(f))
@@ -595,7 +602,12 @@ impl Pipeline<'_> {
                 let display = cmd.display();
                 let done = self.run(&step, cmd.to_command(), &display, Some(self.plan.timeout))?;
                 if !done.success() {
-                    return Err(self.workload_error(&step, display, &done));
+                    return Err(Self::workload_error(
+                        self.plan.timeout,
+                        &step,
+                        display,
+                        &done,
+                    ));
                 }
                 if round > 0 {
                     walls[i].push(done.wall.as_secs_f64());

@@ -13,7 +13,7 @@ use cargo_tune_schema::{
 
 use super::catalogue::weight as weight_of;
 use super::decision::{Pairs, judge, pairs, pool, score};
-use super::predict::{Effect, Evidence, ScenarioEvidence, effects, predict};
+use super::predict::{Effect, Evidence, ScenarioEvidence, effects, predict, prediction_text};
 use super::race::{Objective, Race, Standing};
 use super::record::to_toml;
 use crate::change::variant::Variant;
@@ -482,16 +482,7 @@ impl Search<'_> {
                 unpredicted.push(i);
                 continue;
             };
-            let shown = p
-                .iter()
-                .map(|x| {
-                    format!(
-                        "{} {:.3} [{:.3}, {:.3}]",
-                        x.scenario, x.ratio, x.low, x.high
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+            let shown = p.iter().map(prediction_text).collect::<Vec<_>>().join(", ");
             let nothing = p
                 .iter()
                 .filter(|x| weight(&x.scenario) > 0.0)

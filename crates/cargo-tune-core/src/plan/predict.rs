@@ -436,6 +436,14 @@ pub fn predict(e: &Evidence, s: &ScenarioEvidence, effects: &[Effect]) -> Option
     })
 }
 
+/// A prediction as the plan's notes and reports show it: `dev-clean 0.900 [0.850, 0.950]`.
+pub fn prediction_text(p: &PlanPrediction) -> String {
+    format!(
+        "{} {:.3} [{:.3}, {:.3}]",
+        p.scenario, p.ratio, p.low, p.high
+    )
+}
+
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }

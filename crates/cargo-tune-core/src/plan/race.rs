@@ -4,9 +4,10 @@
 //! on with twice the runs (successive halving), until every candidate is decided: taken (the
 //! best of its slot that measured faster), or out.
 
-use cargo_tune_schema::{PlanCandidate, PlanMeasurement, PlanPrediction, Verdict};
+use cargo_tune_schema::{Interval, PlanCandidate, PlanMeasurement, PlanPrediction, Verdict};
 
 use super::decision::{Pairs, judge, pool, score};
+use crate::text::opt_ratio;
 
 /// Stages the race may run after its first, unless told otherwise.
 pub const DEFAULT_FOLLOW_UPS: usize = 3;
@@ -144,13 +145,9 @@ impl<'a> Race<'a> {
             (None, None) => false,
         };
         if weighted.iter().all(no_room) && weighted.iter().any(|m| m.interval.is_some()) {
-            let shown: Vec<String> = weighted
-                .iter()
-                .filter_map(|m| Some(format!("{} ≥ {:.3}", m.scenario, m.interval?.low)))
-                .collect();
             return Some(format!(
                 "cannot be 2 % faster: its interval's lower bound is {}",
-                shown.join(", ")
+                lower_bounds(&weighted, |m| m.interval)
             ));
         }
         None
@@ -341,6 +338,19 @@ fn with_prediction(m: &PlanMeasurement, p: &PlanPrediction) -> f64 {
     ((wm * ratio.ln() + wp * p.ratio.ln()) / (wm + wp)).exp()
 }
 
+/// Each measurement's scenario with the lower bound of the interval `interval` picks, where it
+/// has one: `dev-clean ≥ 0.990, check ≥ 1.010`.
+fn lower_bounds(
+    ms: &[&PlanMeasurement],
+    interval: impl Fn(&PlanMeasurement) -> Option<Interval>,
+) -> String {
+    let shown: Vec<String> = ms
+        .iter()
+        .filter_map(|m| Some(format!("{} ≥ {:.3}", m.scenario, interval(m)?.low)))
+        .collect();
+    shown.join(", ")
+}
+
 fn runtime_out_reason(ms: &[PlanMeasurement], max_build_ratio: f64) -> Option<String> {
     if let Some(m) = ms
         .iter()
@@ -358,8 +368,7 @@ fn runtime_out_reason(ms: &[PlanMeasurement], max_build_ratio: f64) -> Option<St
         return Some(format!(
             "its build takes more than --max-build-ratio {max_build_ratio} times as long in {} (ratio {}, interval from {:.3})",
             m.scenario,
-            m.ratio
-                .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
+            opt_ratio(m.ratio),
             m.interval.map_or(0.0, |i| i.low)
         ));
     }
@@ -388,13 +397,9 @@ fn runtime_out_reason(ms: &[PlanMeasurement], max_build_ratio: f64) -> Option<St
         .iter()
         .all(|m| m.runtime_interval.is_some_and(|i| i.low > WORTH))
     {
-        let shown: Vec<String> = timed
-            .iter()
-            .filter_map(|m| Some(format!("{} ≥ {:.3}", m.scenario, m.runtime_interval?.low)))
-            .collect();
         return Some(format!(
             "cannot make the program 2 % faster: its run time interval's lower bound is {}",
-            shown.join(", ")
+            lower_bounds(&timed, |m| m.runtime_interval)
         ));
     }
     None

@@ -2,8 +2,8 @@ use std::fmt::Write as _;
 
 use cargo_tune_schema::{AuditReport, Finding, SuggestedChange, ValueSource};
 
-use super::RenderOptions;
 use super::rank::{by_severity, group_by_code, levers};
+use super::{RenderOptions, title};
 use crate::text::{Styles, paint};
 
 /// Writes an audit report for a terminal: a summary with the levers that matter most, then
@@ -14,9 +14,8 @@ pub fn render_audit_human(report: &AuditReport, options: &RenderOptions) -> Stri
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "{} {} ({} members, {} packages)\n",
-        paint(s.bold, "audit of"),
-        paint(s.literal, &report.workspace_root),
+        "{} ({} members, {} packages)\n",
+        title(s, "audit of", &report.workspace_root),
         report.members,
         report.packages
     );
@@ -229,22 +228,28 @@ const GROUP_AT: usize = 3;
 /// The rows a group shows without `--verbose`: the costliest first, as the warnings are sorted.
 const GROUP_ROWS: usize = 5;
 
+/// What a finding's heading opens with, as rustc opens a diagnostic: `warning[code]`, `note[code]`
+/// for an info.
+fn severity_and_code(s: &Styles, finding: &Finding) -> String {
+    let label = match finding.severity {
+        cargo_tune_schema::Severity::Info => "note",
+        other => other.as_str(),
+    };
+    paint(
+        s.severity(finding.severity),
+        format_args!("{label}[{}]", finding.code),
+    )
+}
+
 /// One heading for many findings of one code: the code's description, a table of subject,
 /// place and message, the help every one of them shares, and how to select them.
 fn write_group(text: &mut String, group: &[&Finding], options: &RenderOptions) {
     let s = &options.styles;
     let first = group[0];
-    let label = match first.severity {
-        cargo_tune_schema::Severity::Info => "note",
-        other => other.as_str(),
-    };
     let _ = writeln!(
         text,
         "{}{}",
-        paint(
-            s.severity(first.severity),
-            format_args!("{label}[{}]", first.code)
-        ),
+        severity_and_code(s, first),
         paint(
             s.bold,
             format_args!(": {} findings: {}", group.len(), first.code.description())
@@ -377,15 +382,10 @@ pub(crate) fn next_steps(report: &AuditReport) -> Vec<String> {
 
 fn write_finding(text: &mut String, finding: &Finding, options: &RenderOptions) {
     let s = &options.styles;
-    let style = s.severity(finding.severity);
-    let label = match finding.severity {
-        cargo_tune_schema::Severity::Info => "note",
-        other => other.as_str(),
-    };
     let _ = writeln!(
         text,
         "{}{}",
-        paint(style, format_args!("{label}[{}]", finding.code)),
+        severity_and_code(s, finding),
         paint(s.bold, format_args!(": {}", finding.message))
     );
     if let Some(loc) = &finding.location {

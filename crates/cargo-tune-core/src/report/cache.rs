@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 use cargo_tune_schema::{CacheBuild, CacheReport};
 
-use super::RenderOptions;
 use super::measure_text::table;
+use super::{RenderOptions, title};
 use crate::text::paint;
 use crate::text::secs;
 
@@ -62,9 +62,12 @@ pub fn render_cache_human(report: &CacheReport, options: &RenderOptions) -> Stri
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "{} {}",
-        paint(st.bold, format!("cargo tune {}", report.command)),
-        paint(st.literal, format!("--backend {}", report.backend))
+        "{}",
+        title(
+            st,
+            format!("cargo tune {}", report.command),
+            format!("--backend {}", report.backend)
+        )
     );
     for c in &report.checks {
         let mark = if c.ok {

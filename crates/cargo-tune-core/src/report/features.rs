@@ -6,14 +6,10 @@ use cargo_tune_schema::{FeatureSet, FeaturesReport, MatrixCost, SetKind};
 
 use super::RenderOptions;
 use crate::text::markdown::{cell, row};
-use crate::text::{count, paint, secs};
+use crate::text::{count, opt_secs, paint, secs};
 
 /// Features listed under "heaviest features".
 const HEAVIEST: usize = 10;
-
-fn opt_secs(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".to_owned(), secs)
-}
 
 /// The member's `--no-default-features` set, which the others are compared with.
 fn baseline<'r>(r: &'r FeaturesReport, set: &FeatureSet) -> Option<&'r FeatureSet> {
@@ -401,33 +397,14 @@ pub fn render_features_markdown(r: &FeaturesReport, _options: &RenderOptions) ->
     let _ = writeln!(s);
     let _ = writeln!(s, "{}", row(&["list", "cost", "source"]));
     let _ = writeln!(s, "{}", row(&["---", "---", "---"]));
-    let _ = writeln!(
-        s,
-        "{}",
-        row(&[
-            "proposed".to_owned(),
-            cost_line(&m.proposed),
-            m.proposed.source.clone()
-        ])
-    );
-    let _ = writeln!(
-        s,
-        "{}",
-        row(&[
-            "each-feature".to_owned(),
-            cost_line(&m.each_feature),
-            m.each_feature.source.clone()
-        ])
-    );
-    if let Some(p) = &m.powerset {
+    let lists = [("proposed", &m.proposed), ("each-feature", &m.each_feature)]
+        .into_iter()
+        .chain(m.powerset.as_ref().map(|p| ("powerset --depth 2", p)));
+    for (name, list) in lists {
         let _ = writeln!(
             s,
             "{}",
-            row(&[
-                "powerset --depth 2".to_owned(),
-                cost_line(p),
-                p.source.clone()
-            ])
+            row(&[name.to_owned(), cost_line(list), list.source.clone()])
         );
     }
     let _ = writeln!(

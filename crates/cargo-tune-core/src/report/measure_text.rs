@@ -5,11 +5,7 @@ use std::fmt::Write as _;
 use cargo_tune_schema::{Comparison, MeasureReport, RunContext, VariantOutcome, Verdict};
 
 use super::RenderOptions;
-use crate::text::{Styles, bytes, count, paint, secs};
-
-fn opt_secs(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".to_owned(), secs)
-}
+use crate::text::{Styles, bytes, count, opt_ratio, opt_secs, paint, secs};
 
 fn verdict_style(styles: &Styles, verdict: Verdict) -> anstyle::Style {
     match verdict {
@@ -241,11 +237,6 @@ fn explanation(report: &MeasureReport) -> String {
     )
 }
 
-fn ratio_text(c: &Comparison) -> String {
-    c.ratio
-        .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
-}
-
 fn interval_text(c: &Comparison) -> String {
     c.interval
         .map_or_else(|| "-".to_owned(), |i| crate::text::interval(&i).to_string())
@@ -339,7 +330,7 @@ fn comparison_rows(report: &MeasureReport, styles: Option<&Styles>) -> Vec<[Stri
                 c.candidate.clone(),
                 opt_secs(c.baseline_median),
                 opt_secs(c.candidate_median),
-                ratio_text(c),
+                opt_ratio(c.ratio),
                 interval_text(c),
                 format!("{}/{}", c.faster_pairs, c.pairs),
                 match styles {
@@ -405,19 +396,17 @@ fn runtime_rows(report: &MeasureReport, styles: Option<&Styles>) -> Vec<[String;
             rows.push([
                 s.scenario.clone(),
                 c.candidate.clone(),
-                ratio_text(c),
+                opt_ratio(c.ratio),
                 opt_secs(median(base)),
                 opt_secs(median(&c.candidate)),
-                c.runtime_ratio
-                    .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
+                opt_ratio(c.runtime_ratio),
                 c.runtime_interval
                     .map_or_else(|| "-".to_owned(), |i| crate::text::interval(&i).to_string()),
                 match styles {
                     Some(st) => paint(verdict_style(st, verdict), text),
                     None => text,
                 },
-                c.size_ratio
-                    .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
+                opt_ratio(c.size_ratio),
             ]);
         }
     }

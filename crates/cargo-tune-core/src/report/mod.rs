@@ -68,6 +68,19 @@ pub fn render_json<T: serde::Serialize>(value: &T) -> String {
     text
 }
 
+/// The first line of a terminal report: what ran, in bold, and what it ran on.
+pub(crate) fn title(
+    st: &Styles,
+    what: impl std::fmt::Display,
+    on: impl std::fmt::Display,
+) -> String {
+    format!(
+        "{} {}",
+        crate::text::paint(st.bold, what),
+        crate::text::paint(st.literal, on)
+    )
+}
+
 /// A commit as the pages show it: its first 12 characters.
 pub(crate) fn short_commit(commit: &str) -> &str {
     commit.get(..12).unwrap_or(commit)

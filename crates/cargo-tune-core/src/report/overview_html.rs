@@ -15,8 +15,9 @@ use super::html::{Html, html};
 use super::plan::{header as plan_header, phase_name};
 use super::timings::{critical_path_table, headline as timings_headline};
 use super::{RenderOptions, short_commit};
+use crate::plan::predict::prediction_text;
 use crate::text::date::date_time;
-use crate::text::{count, secs};
+use crate::text::{count, opt_ratio, opt_secs, secs};
 
 const CSS: &str = "\
 body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1280px;padding:0 1.5em 3em;color:#1d1d1f;line-height:1.4}\
@@ -71,6 +72,12 @@ fn none(s: &mut Html, text: &'static str) {
     s.line(html!("<p class=\"none\">{}</p>", Html::lit(text)));
 }
 
+/// The note of [`none`], and the end of its section.
+fn none_and_close(s: &mut Html, text: &'static str) {
+    none(s, text);
+    s.line(Html::lit("</section>"));
+}
+
 fn header(s: &mut Html, r: &OverviewReport) {
     s.line(html!(
         "<header><h1>cargo tune report</h1><p class=\"meta\">Workspace <code>{}</code>; made {} by cargo-tune {}.</p>",
@@ -121,9 +128,7 @@ fn findings(s: &mut Html, r: &OverviewReport) {
         s.line(html!("<p class=\"note\">Note: {}.</p>", note));
     }
     if a.findings.is_empty() {
-        none(s, "No findings: the audit found nothing to report.");
-        s.line(Html::lit("</section>"));
-        return;
+        return none_and_close(s, "No findings: the audit found nothing to report.");
     }
     // A finding whose units this build did not compile is costed at nothing; a row of zeros per
     // such finding would bury the ones that matter.
@@ -196,9 +201,7 @@ fn costs_nothing(c: &cargo_tune_schema::Cost) -> bool {
 }
 
 fn ratio_cell(m: &PlanMeasurement) -> Html {
-    let mut t = m
-        .ratio
-        .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"));
+    let mut t = opt_ratio(m.ratio);
     if let Some(i) = m.interval {
         let _ = write!(t, " {}", crate::text::interval(&i));
     }
@@ -214,12 +217,10 @@ fn ratio_cell(m: &PlanMeasurement) -> Html {
 fn plan(s: &mut Html, record: Option<&PlanRecord>) {
     s.line(Html::lit("<section id=\"plan\"><h2>Plan</h2>"));
     let Some(p) = record else {
-        none(
+        return none_and_close(
             s,
             "No plan yet: run <code>cargo tune plan --goal dev</code> (or <code>ci</code>, <code>release</code>).",
         );
-        s.line(Html::lit("</section>"));
-        return;
     };
     s.line(html!(
         "<p>{}</p><p class=\"meta\">Measured with rustc {} on {}{}.</p>",
@@ -271,15 +272,10 @@ fn plan(s: &mut Html, record: Option<&PlanRecord>) {
         s.line(Html::lit("<table><tr><th>#</th><th>step</th><th>phase</th><th>what</th><th>measured</th><th>predicted</th><th>risk</th><th>cost</th></tr>"));
         for (i, step) in p.steps.iter().enumerate() {
             let c = p.candidates.iter().find(|c| c.id == step.candidate);
-            let cumulative = c.into_iter().flat_map(|c| &c.predicted).map(|r| {
-                html!(
-                    "{} {:.3} [{:.3}, {:.3}]",
-                    r.scenario,
-                    r.ratio,
-                    r.low,
-                    r.high
-                )
-            });
+            let cumulative = c
+                .into_iter()
+                .flat_map(|c| &c.predicted)
+                .map(|r| html!("{}", prediction_text(r)));
             s.line(html!(
                 "<tr><td class=\"n\">{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 i + 1,
@@ -442,12 +438,10 @@ fn measured(s: &mut Html, runs: &[MeasuredRun]) {
 fn timings(s: &mut Html, t: Option<&TimingsReport>) {
     s.line(Html::lit("<section id=\"timings\"><h2>Timings</h2>"));
     let Some(r) = t else {
-        none(
+        return none_and_close(
             s,
             "No timings yet: run <code>cargo tune timings</code> (the Gantt chart and the costs of findings come from it).",
         );
-        s.line(Html::lit("</section>"));
-        return;
     };
     s.line(html!("<p>{}</p>", timings_headline(r)));
     if let Some(f) = &r.failure {
@@ -477,12 +471,10 @@ fn timings(s: &mut Html, t: Option<&TimingsReport>) {
 fn features(s: &mut Html, f: Option<&FeaturesReport>) {
     s.line(Html::lit("<section id=\"features\"><h2>Feature sets</h2>"));
     let Some(r) = f else {
-        none(
+        return none_and_close(
             s,
             "No feature sets yet: run <code>cargo tune features</code> (what each feature set builds and costs, and the CI matrix).",
         );
-        s.line(Html::lit("</section>"));
-        return;
     };
     let bars: Vec<Bar> = r
         .sets
@@ -597,8 +589,8 @@ fn features(s: &mut Html, f: Option<&FeaturesReport>) {
             d.package,
             d.alias_name,
             count(d.units_saved, "unit"),
-            d.dev_predicted_s.map_or_else(|| "-".to_owned(), secs),
-            d.default_predicted_s.map_or_else(|| "-".to_owned(), secs),
+            opt_secs(d.dev_predicted_s),
+            opt_secs(d.default_predicted_s),
             count(d.switch.units_to_default, "unit"),
             d.alias
         ));

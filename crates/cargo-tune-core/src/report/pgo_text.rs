@@ -4,10 +4,10 @@ use std::fmt::Write as _;
 
 use cargo_tune_schema::{PgoComparison, PgoReport, Verdict};
 
-use super::RenderOptions;
 use super::measure_text::table;
+use super::{RenderOptions, title};
 use crate::text::paint;
-use crate::text::{bytes, secs};
+use crate::text::{bytes, opt_ratio, secs};
 
 fn header(report: &PgoReport) -> String {
     let workload = report.workload.join(" ");
@@ -54,8 +54,7 @@ fn rows(report: &PgoReport, verdict: &dyn Fn(Verdict) -> String) -> Vec<[String;
             let cmp = report.comparisons.iter().find(|c| c.variant == v.name);
             let (ratio, interval, verdict, build, size) = match cmp {
                 Some(c) => (
-                    c.ratio
-                        .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}")),
+                    opt_ratio(c.ratio),
                     interval_text(c),
                     verdict(c.verdict),
                     format!("{} ({:.2}x)", secs(v.build_s), c.build_ratio),
@@ -131,12 +130,7 @@ fn profile_line(report: &PgoReport) -> String {
 pub fn render_pgo_human(report: &PgoReport, options: &RenderOptions) -> String {
     let st = &options.styles;
     let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "{} {}",
-        paint(st.bold, "cargo tune pgo"),
-        paint(st.literal, header(report))
-    );
+    let _ = writeln!(text, "{}", title(st, "cargo tune pgo", header(report)));
     let _ = writeln!(text, "{}\n", paint(st.dim, context_line(report)));
     let verdict = |v: Verdict| {
         let style = match v {

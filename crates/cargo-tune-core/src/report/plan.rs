@@ -7,15 +7,12 @@ use std::fmt::Write;
 use cargo_tune_schema::{PlanCandidate, PlanMeasurement, PlanRecord, ReleaseDecision};
 
 use super::RenderOptions;
+use crate::plan::predict::prediction_text;
 use crate::text::markdown::cell;
+use crate::text::opt_ratio;
 
 fn ratio(m: &PlanMeasurement) -> String {
-    let mut s = format!(
-        "{} {}",
-        m.scenario,
-        m.ratio
-            .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
-    );
+    let mut s = format!("{} {}", m.scenario, opt_ratio(m.ratio));
     if let Some(i) = m.interval {
         s.push_str(&format!(" {}", crate::text::interval(&i)));
     }
@@ -24,11 +21,7 @@ fn ratio(m: &PlanMeasurement) -> String {
         s.push_str(&format!(" ({n} pairs)"));
     }
     if let Some(v) = m.runtime_verdict {
-        s.push_str(&format!(
-            "; run time {}",
-            m.runtime_ratio
-                .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
-        ));
+        s.push_str(&format!("; run time {}", opt_ratio(m.runtime_ratio)));
         if let Some(i) = m.runtime_interval {
             s.push_str(&format!(" {}", crate::text::interval(&i)));
         }
@@ -43,6 +36,15 @@ fn ratio(m: &PlanMeasurement) -> String {
     s
 }
 
+/// Candidates taken together, as the release front and its choice name them.
+fn combination(candidates: &[String]) -> String {
+    if candidates.is_empty() {
+        "the workspace as it is".to_owned()
+    } else {
+        candidates.join(" + ")
+    }
+}
+
 /// The release decision: the front of what was measured, one row per point.
 fn front_rows(d: &ReleaseDecision) -> Vec<[String; 6]> {
     d.front
@@ -51,11 +53,7 @@ fn front_rows(d: &ReleaseDecision) -> Vec<[String; 6]> {
             let chosen = p.candidates.len() == d.chosen.len()
                 && d.chosen.iter().all(|c| p.candidates.contains(c));
             [
-                if p.candidates.is_empty() {
-                    "the workspace as it is".to_owned()
-                } else {
-                    p.candidates.join(" + ")
-                },
+                combination(&p.candidates),
                 format!(
                     "{:.3}{}",
                     p.build_ratio,
@@ -123,12 +121,7 @@ pub(crate) fn header(record: &PlanRecord) -> String {
 fn predicted(c: &PlanCandidate) -> String {
     c.predicted
         .iter()
-        .map(|p| {
-            format!(
-                "{} {:.3} [{:.3}, {:.3}]",
-                p.scenario, p.ratio, p.low, p.high
-            )
-        })
+        .map(prediction_text)
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -249,16 +242,7 @@ pub fn render_plan_human(record: &PlanRecord, options: &RenderOptions) -> String
         for line in text.lines() {
             let _ = writeln!(out, "  {}", line.trim_end());
         }
-        let _ = writeln!(
-            out,
-            "  chosen: {}: {}",
-            if d.chosen.is_empty() {
-                "the workspace as it is".to_owned()
-            } else {
-                d.chosen.join(" + ")
-            },
-            d.reason
-        );
+        let _ = writeln!(out, "  chosen: {}: {}", combination(&d.chosen), d.reason);
         for l in &d.left_out {
             let _ = writeln!(out, "  left out: {l}");
         }
@@ -351,11 +335,7 @@ pub fn render_plan_markdown(record: &PlanRecord, _options: &RenderOptions) -> St
         let _ = writeln!(
             out,
             "\nChosen: {}: {}",
-            if d.chosen.is_empty() {
-                "the workspace as it is".to_owned()
-            } else {
-                d.chosen.join(" + ")
-            },
+            combination(&d.chosen),
             cell(&d.reason)
         );
         for l in &d.left_out {

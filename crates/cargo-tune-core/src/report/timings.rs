@@ -45,6 +45,12 @@ fn cost_cells(c: &Cost) -> (String, String) {
     (path, secs(c.cpu_s))
 }
 
+/// A row of the terminal's tables of costs: what it is, what fixing it saves, and its units.
+fn cost_row(s: &mut String, label: &str, cost: &Cost, units: usize) {
+    let (path, cpu) = cost_cells(cost);
+    let _ = writeln!(s, "  {label:<44} {path:>30} {cpu:>10} {units:>6}");
+}
+
 pub(crate) fn headline(r: &TimingsReport) -> String {
     let mut s = format!(
         "{}: {} units in {} (`{}`); durations from {} ({}), dependencies from {}",
@@ -115,15 +121,7 @@ pub fn render_timings_human(r: &TimingsReport, options: &RenderOptions) -> Strin
             "finding", "critical path", "CPU", "units"
         );
         for f in &r.findings {
-            let (path, cpu) = cost_cells(&f.cost);
-            let _ = writeln!(
-                s,
-                "  {:<44} {:>30} {:>10} {:>6}",
-                f.id,
-                path,
-                cpu,
-                f.units.len()
-            );
+            cost_row(&mut s, &f.id, &f.cost, f.units.len());
             if let Some(e) = &f.cost.expansion {
                 let _ = writeln!(s, "    its proc-macros' {}", expansion_text(e));
             }
@@ -167,15 +165,7 @@ pub fn render_timings_human(r: &TimingsReport, options: &RenderOptions) -> Strin
             )
         );
         for g in &r.proc_macro_stacks {
-            let (path, cpu) = cost_cells(&g.cost);
-            let _ = writeln!(
-                s,
-                "  {:<44} {:>30} {:>10} {:>6}",
-                g.label,
-                path,
-                cpu,
-                g.units.len()
-            );
+            cost_row(&mut s, &g.label, &g.cost, g.units.len());
             if let Some(e) = &g.cost.expansion {
                 let _ = writeln!(s, "    {}", expansion_text(e));
             }

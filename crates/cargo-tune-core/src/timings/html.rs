@@ -305,10 +305,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> String {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fixtures/cargo-timings")
-            .join(name);
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        cargo_tune_test_support::read_fixture(&format!("cargo-timings/{name}"))
     }
 
     #[test]

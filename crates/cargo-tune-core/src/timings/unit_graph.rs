@@ -314,11 +314,7 @@ mod tests {
     use super::*;
 
     fn read(dir: &str, name: &str) -> String {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fixtures")
-            .join(dir)
-            .join(name);
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        cargo_tune_test_support::read_fixture(&format!("{dir}/{name}"))
     }
 
     #[test]

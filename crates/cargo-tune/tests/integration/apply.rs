@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{CargoTuneCli, RunResult, TempWorkspace, field_strs, fixtures_dir};
 
+use crate::cli;
+
 pub(crate) const FILES: &[&str] = &[
     "Cargo.toml",
     "crates/app/Cargo.toml",
@@ -21,10 +23,6 @@ pub(crate) const FILES: &[&str] = &[
 
 pub(crate) fn findings() -> PathBuf {
     fixtures_dir().join("findings/showcase.json")
-}
-
-pub(crate) fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
 }
 
 /// `cargo tune undo --offline`, expecting `code`.
@@ -568,7 +566,7 @@ mod update_feasibility {
     use cargo_tune_schema::exit_codes;
     use cargo_tune_test_support::TempWorkspace;
 
-    use super::cli;
+    use crate::cli;
 
     fn update_finding(subject: &str, spec: &str, precise: &str) -> serde_json::Value {
         serde_json::json!({

@@ -10,7 +10,8 @@ use std::path::Path;
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{TempWorkspace, cargo, comment_problems};
 
-use crate::apply::{cli, finding_ids, undo_offline};
+use crate::apply::{finding_ids, undo_offline};
+use crate::cli;
 
 const MANIFESTS: &[&str] = &[
     "Cargo.toml",

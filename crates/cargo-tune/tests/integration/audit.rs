@@ -7,7 +7,7 @@ use cargo_tune_test_support::{
 };
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+use crate::{cli, read_json};
 
 /// `cargo tune` in `ws` with a PATH holding only the toolchain and the given fake tools, so
 /// toolchain findings do not depend on what this machine has installed.
@@ -18,9 +18,7 @@ fn tune(ws: &TempWorkspace, tools: &[&str]) -> CargoTuneCli {
     // the machine; `nightly.rs` tests it with the real one.
     let rustup_home = ws.root().join("../rustup-home");
     std::fs::create_dir_all(rustup_home.join("toolchains")).unwrap();
-    CargoTuneCli::new(BIN, ws.root())
-        .env("PATH", path)
-        .env("RUSTUP_HOME", rustup_home)
+    cli(ws).env("PATH", path).env("RUSTUP_HOME", rustup_home)
 }
 
 /// `cargo tune audit --format json` plus `extra`, expected to succeed.
@@ -457,7 +455,7 @@ fn output_file_is_written_and_stdout_stays_empty() {
         .run()
         .assert_code(0);
     assert!(run.stdout().is_empty());
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let report: Value = read_json(&out);
     assert_eq!(report["format_version"], 2);
 }
 
@@ -549,7 +547,7 @@ mod bad_input {
         );
         // With rustup's own home, the default toolchain reads it, and the pin is the finding
         // (run inside the directory, as `cargo-tune` is when the proxy cannot start).
-        let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+        let report = cli(&ws)
             .env_remove("RUSTUP_TOOLCHAIN")
             .line("audit --format json --offline")
             .run_json(0);
@@ -742,10 +740,12 @@ fn rustc_is_asked_again_only_when_the_toolchain_may_have_changed() {
     let path = std::env::join_paths([bin, toolchain_bin_dir()]).unwrap();
     let probes = |extra: Option<(&str, &str)>| {
         let _ = std::fs::remove_file(&log);
-        let mut cli = CargoTuneCli::new(BIN, ws.root())
-            .env("PATH", &path)
-            .env_remove("RUSTC")
-            .args(["audit", "--format", "json", "--offline"]);
+        let mut cli = cli(&ws).env("PATH", &path).env_remove("RUSTC").args([
+            "audit",
+            "--format",
+            "json",
+            "--offline",
+        ]);
         if let Some((k, v)) = extra {
             cli = cli.env(k, v);
         }

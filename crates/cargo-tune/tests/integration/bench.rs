@@ -4,15 +4,12 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code, field_strs, find_by};
+use cargo_tune_test_support::{TempWorkspace, assert_exit_code, field_strs, find_by};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
-const TOUCHED: &str = "crates/app/src/main.rs";
+use crate::{cli, fixture_json};
 
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
+const TOUCHED: &str = "crates/app/src/main.rs";
 
 /// Runs `line` in `ws` and expects a usage error whose message holds every one of `needles`.
 #[track_caller]
@@ -224,10 +221,11 @@ fn try_a_profile_override_compares_interleaved_pairs() {
 
 #[test]
 fn try_a_finding_code_measures_the_audits_suggested_change() {
-    let ws = TempWorkspace::fixture("showcase");
-    let json = cli(&ws)
-        .line("try debuginfo-in-dev incremental-in-release --scenario dev-clean --runs 1 --format json --no-history")
-        .run_json(0);
+    let (ws, json) = fixture_json(
+        "showcase",
+        "try debuginfo-in-dev incremental-in-release --scenario dev-clean --runs 1 --format json --no-history",
+        0,
+    );
     assert_eq!(
         json["variants"][1]["changes"],
         serde_json::json!(["debuginfo-in-dev", "incremental-in-release"])
@@ -259,10 +257,11 @@ fn try_a_finding_code_measures_the_audits_suggested_change() {
 
 #[test]
 fn package_selection_builds_and_edits_only_the_named_member() {
-    let ws = TempWorkspace::fixture("showcase");
-    let json = cli(&ws)
-        .line("bench -p legacy-fmt --scenario dev-incremental --runs 1 --format json --no-history")
-        .run_json(0);
+    let (ws, json) = fixture_json(
+        "showcase",
+        "bench -p legacy-fmt --scenario dev-incremental --runs 1 --format json --no-history",
+        0,
+    );
     assert_eq!(
         json["context"]["packages"],
         serde_json::json!(["legacy-fmt"])
@@ -361,10 +360,11 @@ fn unknown_presets_keys_and_scenarios_are_usage_errors_listing_valid_ones() {
 
 #[test]
 fn try_linker_mold_links_with_mold() {
-    let ws = TempWorkspace::fixture("showcase");
-    let json = cli(&ws)
-        .line("try linker=mold --scenario dev-incremental --runs 1 --format json")
-        .run_json(0);
+    let (ws, json) = fixture_json(
+        "showcase",
+        "try linker=mold --scenario dev-incremental --runs 1 --format json",
+        0,
+    );
     let flags = json["variants"][1]["rustflags"].to_string();
     assert!(flags.contains("link-arg=-fuse-ld=mold"), "{flags}");
     let signed_by = |variant: &str, marker: &[u8]| {
@@ -383,10 +383,11 @@ fn try_linker_mold_links_with_mold() {
 
 #[test]
 fn bench_a_workspace_with_crates_io_dependencies() {
-    let ws = TempWorkspace::fixture("small-real");
-    let json = cli(&ws)
-        .line("bench --scenario dev-clean,dev-incremental --runs 1 --locked --format json")
-        .run_json(0);
+    let (ws, json) = fixture_json(
+        "small-real",
+        "bench --scenario dev-clean,dev-incremental --runs 1 --locked --format json",
+        0,
+    );
     assert_eq!(json["context"]["touched_file"], "crates/tally/src/main.rs");
     let clean = &json["scenarios"][0]["variants"][0]["runs"][0];
     // itoa, smallvec, digits and tally.
@@ -432,10 +433,11 @@ fn assert_verdict_follows_interval(c: &Value) {
 
 #[test]
 fn try_several_candidates_interleaves_them_in_rotated_rounds() {
-    let ws = TempWorkspace::fixture("showcase");
-    let json = cli(&ws)
-        .line("try debug=0 --vs deps-debug=false+codegen-units=4 --vs debuginfo-in-dev:dev --scenario dev-incremental --runs 2 --format json --no-history")
-        .run_json(0);
+    let (ws, json) = fixture_json(
+        "showcase",
+        "try debug=0 --vs deps-debug=false+codegen-units=4 --vs debuginfo-in-dev:dev --scenario dev-incremental --runs 2 --format json --no-history",
+        0,
+    );
     let names = field_strs(&json["variants"], "name");
     assert_eq!(
         names,

@@ -16,15 +16,12 @@ use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, assert_exit_code, cargo, fake_tools, find_by, require_tool,
+    TempWorkspace, assert_exit_code, cargo, fake_tools, find_by, require_tool,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
-const PASSWORD: &str = "hunter2-cache";
+use crate::{cli, fixture_json};
 
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
+const PASSWORD: &str = "hunter2-cache";
 
 fn require_sccache() {
     require_tool("sccache", "cargo install --locked sccache");
@@ -249,10 +246,11 @@ fn redis_serves_the_warm_build_and_the_password_is_never_shown() {
 
 #[test]
 fn a_restored_target_dir_is_rebuilt_by_mtime_after_a_fresh_checkout() {
-    let ws = TempWorkspace::fixture("cache-ci");
-    let report = cli(&ws)
-        .line("cache verify --offline --backend target-dir --format json")
-        .run_json(exit_codes::OK);
+    let (_, report) = fixture_json(
+        "cache-ci",
+        "cache verify --offline --backend target-dir --format json",
+        exit_codes::OK,
+    );
     let warm = build(&report, "warm");
     // Every unit of this workspace is a path package, so cargo checks each one by mtime, and
     // the checkout made every mtime new.
@@ -401,10 +399,11 @@ fn units_cargo_rebuilds_after_editing(ws: &TempWorkspace, file: &str) -> u64 {
 
 #[test]
 fn ci_warm_rebuilds_every_member_from_a_restored_target_unless_freshness_is_by_checksum() {
-    let ws = TempWorkspace::fixture("cache-ci");
-    let report = cli(&ws)
-        .line("try --offline --scenario ci-warm --runs 2 --format json target-cache --vs target-cache+checksum-freshness --vs target-cache=deps")
-        .run_json(exit_codes::OK);
+    let (ws, report) = fixture_json(
+        "cache-ci",
+        "try --offline --scenario ci-warm --runs 2 --format json target-cache --vs target-cache+checksum-freshness --vs target-cache=deps",
+        exit_codes::OK,
+    );
     let units = ci_warm_units(&report);
     let of = |name: &str| &units.iter().find(|(n, _)| n == name).unwrap().1;
     // Units cargo builds, as cargo itself counts them in the warm-up's fresh checkout.
@@ -488,10 +487,11 @@ fn ci_warm_charges_the_restore_of_a_cache_at_the_bandwidth_given() {
 #[test]
 fn ci_warm_with_sccache_compiles_through_a_private_server_that_is_stopped() {
     require_sccache();
-    let ws = TempWorkspace::fixture("cache-ci");
-    let report = cli(&ws)
-        .line("try --offline --scenario ci-warm --runs 1 --format json sccache+CARGO_INCREMENTAL=0")
-        .run_json(exit_codes::OK);
+    let (ws, report) = fixture_json(
+        "cache-ci",
+        "try --offline --scenario ci-warm --runs 1 --format json sccache+CARGO_INCREMENTAL=0",
+        exit_codes::OK,
+    );
     let cache = ws.path("target/cargo-tune/ci-warm/candidate-1.sccache");
     assert!(
         std::fs::read_dir(&cache).is_ok_and(|d| d.count() > 0),

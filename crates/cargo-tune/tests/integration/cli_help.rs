@@ -1,6 +1,8 @@
 //! Every `--help` is part of the interface: a snapshot catches a flag renamed or dropped.
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
+use cargo_tune_test_support::TempWorkspace;
+
+use crate::cli;
 
 #[test]
 fn help_of_every_command() {
@@ -24,10 +26,7 @@ fn help_of_every_command() {
     ] {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         args.push("--help");
-        let run = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
-            .args(args)
-            .run()
-            .assert_code(0);
+        let run = cli(&ws).args(args).run().assert_code(0);
         let name = if command.is_empty() {
             "help_tune".to_owned()
         } else {
@@ -41,16 +40,13 @@ fn help_of_every_command() {
 fn the_version_names_the_program_as_installed_and_the_help_says_where_to_start() {
     let ws = TempWorkspace::empty();
     for args in [&["-V"][..], &["--version"][..]] {
-        let run = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
-            .args(args.iter().copied())
-            .run()
-            .assert_code(0);
+        let run = cli(&ws).args(args.iter().copied()).run().assert_code(0);
         assert_eq!(
             run.stdout(),
             format!("cargo-tune {}\n", env!("CARGO_PKG_VERSION"))
         );
     }
-    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+    cli(&ws)
         .line("--help")
         .run()
         .assert_code(0)

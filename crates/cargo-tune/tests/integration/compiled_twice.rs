@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, unit_graph, write_script};
 
+use crate::{BIN, cli, fixture_json};
+
 const COMMANDS: [&[&str]; 3] = [
     &["--workspace"],
     &["--workspace", "--all-targets"],
@@ -51,7 +53,7 @@ fn name_version(id: &str) -> String {
 }
 
 fn audit(root: &Path) -> serde_json::Value {
-    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), root)
+    CargoTuneCli::new(BIN, root)
         .args(["audit", "--format", "json", "--locked", "--offline"])
         .run_json(0)
 }
@@ -219,7 +221,7 @@ fn a_workspace_cargo_cannot_build_falls_back_labelled() {
 #[test]
 fn applying_the_profile_fix_leaves_cargo_nothing_to_build_twice() {
     let ws = TempWorkspace::fixture("twice-panic-abort");
-    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+    cli(&ws)
         .args(["apply", "compiled-twice", "--execute", "--offline"])
         .run()
         .assert_code(0);
@@ -255,7 +257,7 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
-    let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+    let report = cli(&ws)
         .env("CARGO", &fake)
         .args(["audit", "--format", "json", "--locked", "--offline"])
         .run_json(0);
@@ -279,7 +281,7 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
                 .contains("estimated")
         );
     }
-    let human = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+    let human = cli(&ws)
         .env("CARGO", &fake)
         .args(["audit", "--locked", "--offline"])
         .run()
@@ -304,7 +306,7 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
         "Cargo.toml",
         &format!("{manifest}\n[profile.test]\ndebug = 1\n"),
     );
-    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
+    cli(&ws)
         .env("CARGO", &fake)
         .line("audit --format json --locked --offline")
         .run()
@@ -314,10 +316,11 @@ fn without_a_unit_graph_the_resolve_model_answers_labelled() {
 
 #[test]
 fn try_measures_the_profile_fix_as_a_config_override() {
-    let ws = TempWorkspace::fixture("twice-panic-abort");
-    let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
-        .line("try compiled-twice --runs 1 --scenario dev-clean --offline --format json")
-        .run_json(0);
+    let (_, report) = fixture_json(
+        "twice-panic-abort",
+        "try compiled-twice --runs 1 --scenario dev-clean --offline --format json",
+        0,
+    );
     assert_eq!(
         report["variants"][1]["config"],
         serde_json::json!(["profile.dev.panic=\"unwind\""])
@@ -441,7 +444,7 @@ impl LoggedAudits {
     /// The audit's report and what it asked of cargo.
     fn audit(&self, args: &[&str]) -> (serde_json::Value, Asked) {
         let _ = std::fs::remove_file(&self.log);
-        let report = CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), self.ws.root())
+        let report = cli(&self.ws)
             .env("CARGO", &self.wrapper)
             .args(["audit", "--format", "json", "--offline"])
             .args(args)

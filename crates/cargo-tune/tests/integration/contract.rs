@@ -2,11 +2,9 @@
 //! command, and messages that say what happened and what to run next.
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace};
+use cargo_tune_test_support::TempWorkspace;
 
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), ws.root())
-}
+use crate::cli;
 
 #[test]
 fn touch_accepts_only_rust_sources_of_members() {

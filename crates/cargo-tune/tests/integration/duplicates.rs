@@ -11,6 +11,8 @@ use std::process::Command;
 
 use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, find_by, scrub_env};
 
+use crate::BIN;
+
 /// What `cargo tree -d --workspace` lists: names with two or more distinct versions, and names
 /// of which one version is listed twice (built with other features for build scripts and
 /// proc-macros than for the target).
@@ -103,7 +105,7 @@ fn compiled_twice(root: &Path) -> BTreeSet<String> {
 }
 
 fn audit_json(root: &Path) -> serde_json::Value {
-    CargoTuneCli::new(env!("CARGO_BIN_EXE_cargo-tune"), root)
+    CargoTuneCli::new(BIN, root)
         .args(["audit", "--format", "json", "--locked"])
         .run_json(0)
 }

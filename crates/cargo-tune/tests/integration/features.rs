@@ -21,12 +21,10 @@ use cargo_tune_test_support::{
 };
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+use crate::cli;
 
 fn features(ws: &TempWorkspace, args: &[&str]) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-        .args(["features", "--offline"])
-        .args(args)
+    cli(ws).args(["features", "--offline"]).args(args)
 }
 
 fn report(ws: &TempWorkspace, args: &[&str]) -> Value {
@@ -414,7 +412,7 @@ fn the_cap_says_what_it_left_out_and_all_sets_lifts_it() {
 #[test]
 fn measured_sets_sit_beside_their_predictions_and_ctrl_c_leaves_nothing() {
     let ws = TempWorkspace::fixture("features");
-    CargoTuneCli::new(BIN, ws.root())
+    cli(&ws)
         .args(["timings", "--offline", "--format", "json"])
         .run()
         .assert_code(exit_codes::OK);
@@ -446,11 +444,11 @@ fn measured_sets_sit_beside_their_predictions_and_ctrl_c_leaves_nothing() {
     );
     assert!(dev["switch"]["measured_s"].as_f64().unwrap() > 0.0, "{dev}");
     // The report page draws the saved document: a bar per measured set, the matrix.
-    let page = CargoTuneCli::new(BIN, ws.root())
+    let page = cli(&ws)
         .args(["report", "--offline", "--format", "json"])
         .run_json(exit_codes::OK);
     assert_eq!(page["features"]["sets"], r["sets"]);
-    CargoTuneCli::new(BIN, ws.root())
+    cli(&ws)
         .args(["report", "--offline"])
         .run()
         .assert_code(exit_codes::OK);

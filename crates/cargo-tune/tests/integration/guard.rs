@@ -5,15 +5,12 @@
 use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, assert_exit_code};
+use cargo_tune_test_support::{TempWorkspace, assert_exit_code};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
-const TOUCHED: &str = "crates/app/src/main.rs";
+use crate::cli;
 
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
+const TOUCHED: &str = "crates/app/src/main.rs";
 
 /// The showcase with `slo` appended to its root manifest.
 fn workspace_with(slo: &str) -> TempWorkspace {

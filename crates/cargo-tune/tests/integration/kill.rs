@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::TempWorkspace;
 
-use crate::apply::{FILES, apply, cli, snapshot};
+use crate::apply::{FILES, apply, snapshot};
+use crate::cli;
 
 /// Number of kills; each lands at a different point of the apply.
 const KILLS: usize = 100;

@@ -12,14 +12,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, find_by, scrub_env};
+use cargo_tune_test_support::{TempWorkspace, cargo, find_by, scrub_env};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
-
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
+use crate::{cli, fixture_json};
 
 fn candidate_failure(report: &Value) -> Option<String> {
     find_by(
@@ -32,10 +28,11 @@ fn candidate_failure(report: &Value) -> Option<String> {
 
 #[test]
 fn hint_mostly_unused_is_verified_from_cargo_and_refused_when_cargo_ignores_it() {
-    let ws = TempWorkspace::fixture("levers");
-    let report = cli(&ws)
-        .line("try hint-mostly-unused=api --scenario dev-clean --runs 1 --format json")
-        .run_json(0);
+    let (ws, report) = fixture_json(
+        "levers",
+        "try hint-mostly-unused=api --scenario dev-clean --runs 1 --format json",
+        0,
+    );
     assert_eq!(candidate_failure(&report), None, "{report:#}");
     let candidate = &report["variants"][1];
     assert!(
@@ -91,10 +88,11 @@ fn hint_mostly_unused_is_verified_from_cargo_and_refused_when_cargo_ignores_it()
 
 #[test]
 fn a_dylib_facade_is_measured_and_its_binary_runs_with_the_documented_library_path() {
-    let ws = TempWorkspace::fixture("levers");
-    let report = cli(&ws)
-        .line("try dylib=api --scenario dev-incremental --runs 1 --format json")
-        .run_json(0);
+    let (ws, report) = fixture_json(
+        "levers",
+        "try dylib=api --scenario dev-incremental --runs 1 --format json",
+        0,
+    );
     assert_eq!(candidate_failure(&report), None, "{report:#}");
     let notes = report["variants"][1]["notes"][0].as_str().unwrap();
     assert!(notes.contains("LD_LIBRARY_PATH"), "{notes}");

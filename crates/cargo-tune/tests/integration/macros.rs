@@ -12,10 +12,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, find_by, scrub_env};
+use cargo_tune_test_support::{TempWorkspace, find_by, scrub_env};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+use crate::cli;
 
 /// `-Z macro-stats` of one target, as rustc prints it: uses per macro name, read with nothing
 /// from cargo-tune.
@@ -90,7 +90,7 @@ fn expansion_passes(target: &Path) -> BTreeMap<String, f64> {
 #[test]
 fn macro_counts_match_rustc_and_times_fit_in_the_expansion_pass() {
     let ws = TempWorkspace::fixture("macros");
-    let run = CargoTuneCli::new(BIN, ws.root())
+    let run = cli(&ws)
         .line("timings --macros --format json")
         .run()
         .assert_code(0);

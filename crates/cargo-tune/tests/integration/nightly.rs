@@ -9,12 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, fake_tools, find_by, toolchain_bin_dir,
-};
+use cargo_tune_test_support::{TempWorkspace, fake_tools, find_by, toolchain_bin_dir};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+use crate::{cli, fixture_json, read_json};
 
 fn rustup(args: &[&str]) -> String {
     let out = Command::new("rustup")
@@ -73,8 +71,7 @@ fn fingerprint_rustflags(profile_dir: &Path) -> Vec<Value> {
         for file in std::fs::read_dir(unit.unwrap().path()).unwrap() {
             let path = file.unwrap().path();
             if path.extension().is_some_and(|e| e == "json") {
-                let json: Value =
-                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                let json: Value = read_json(&path);
                 flags.push(json["rustflags"].clone());
             }
         }
@@ -85,10 +82,11 @@ fn fingerprint_rustflags(profile_dir: &Path) -> Vec<Value> {
 #[test]
 fn try_threads_builds_with_nightly_and_passes_z_threads_to_rustc() {
     require_nightly();
-    let ws = TempWorkspace::fixture("showcase");
-    let json = CargoTuneCli::new(BIN, ws.root())
-        .line("try threads=2 --vs nightly --scenario check --runs 1 --format json")
-        .run_json(0);
+    let (ws, json) = fixture_json(
+        "showcase",
+        "try threads=2 --vs nightly --scenario check --runs 1 --format json",
+        0,
+    );
     let variants = json["variants"].as_array().unwrap();
     assert!(variants[0].get("toolchain").is_none(), "{}", variants[0]);
     let nightly = rustc_version("nightly");
@@ -153,7 +151,7 @@ fn try_threads_builds_with_nightly_and_passes_z_threads_to_rustc() {
 
     // The human report says which compiler built each candidate and what the gap between
     // them means.
-    let human = CargoTuneCli::new(BIN, ws.root())
+    let human = cli(&ws)
         .line("try threads=2 --scenario check --runs 1 --no-history")
         .run()
         .assert_code(0)
@@ -189,7 +187,7 @@ fn rustup_home_without_nightly(dir: &Path) -> PathBuf {
 fn threads_without_nightly_is_refused_with_the_install_command_and_installs_nothing() {
     let ws = TempWorkspace::fixture("showcase");
     let home = rustup_home_without_nightly(&ws.path("../"));
-    let run = CargoTuneCli::new(BIN, ws.root())
+    let run = cli(&ws)
         .args(["try", "threads=2", "--runs", "1"])
         .env("RUSTUP_HOME", &home)
         .run()
@@ -212,7 +210,7 @@ fn threads_without_nightly_is_refused_with_the_install_command_and_installs_noth
     );
 
     // Unstable flags on the stable compiler would only measure a failing build.
-    let run = CargoTuneCli::new(BIN, ws.root())
+    let run = cli(&ws)
         .args(["try", "RUSTFLAGS=-Zthreads=2", "--runs", "1"])
         .run()
         .assert_code(96);
@@ -227,10 +225,7 @@ fn threads_without_nightly_is_refused_with_the_install_command_and_installs_noth
 #[test]
 fn apply_refuses_a_nightly_only_change_and_says_how_to_use_it() {
     let ws = TempWorkspace::fixture("showcase");
-    let run = CargoTuneCli::new(BIN, ws.root())
-        .args(["apply", "threads=4"])
-        .run()
-        .assert_code(2);
+    let run = cli(&ws).args(["apply", "threads=4"]).run().assert_code(2);
     assert!(
         run.stderr()
             .contains("apply writes nothing that only nightly accepts")
@@ -251,7 +246,7 @@ fn audit(ws: &TempWorkspace, rustup_home: Option<&Path>) -> Value {
     // No tool on PATH but the toolchain's, so that only the nightly findings vary.
     let tools = fake_tools(&ws.path("../fake-bin"), &[]);
     let path = std::env::join_paths([tools, toolchain_bin_dir()]).unwrap();
-    let mut cli = CargoTuneCli::new(BIN, ws.root()).env("PATH", path);
+    let mut cli = cli(ws).env("PATH", path);
     if let Some(home) = rustup_home {
         cli = cli.env("RUSTUP_HOME", home);
     }

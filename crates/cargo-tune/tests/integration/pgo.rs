@@ -12,17 +12,14 @@ use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, assert_exit_code, fake_tools, field_strs, require_tool as require,
+    TempWorkspace, assert_exit_code, fake_tools, field_strs, require_tool as require,
     toolchain_bin_dir,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+use crate::cli;
+
 /// About a tenth of a second per run in a release build.
 const WORKLOAD: &str = "30000";
-
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
 
 #[track_caller]
 fn require_profdata() {

@@ -5,17 +5,12 @@
 use std::time::Duration;
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{
-    CargoTuneCli, TempWorkspace, assert_exit_code, cargo, field_strs, find_by,
-};
+use cargo_tune_test_support::{TempWorkspace, assert_exit_code, cargo, field_strs, find_by};
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+use crate::{cli, fixture_json};
+
 const TOUCHED: &str = "crates/app/src/main.rs";
 const RECORD: &str = "cargo-tune-plan.toml";
-
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
 
 fn record(ws: &TempWorkspace) -> toml_edit::DocumentMut {
     ws.read(RECORD).parse().unwrap()
@@ -363,10 +358,11 @@ fn not_against(m: &serde_json::Value) -> bool {
 
 #[test]
 fn dev_plan_races_the_predicted_candidates_and_doubles_the_runs_of_its_leaders() {
-    let ws = TempWorkspace::fixture("timings");
-    let json = cli(&ws)
-        .line("plan --goal dev --runs 1 --follow-ups 1 --budget 30m --format json")
-        .run_json(0);
+    let (_, json) = fixture_json(
+        "timings",
+        "plan --goal dev --runs 1 --follow-ups 1 --budget 30m --format json",
+        0,
+    );
     assert_eq!(
         json["scenarios"],
         serde_json::json!(["dev-clean", "dev-incremental"])

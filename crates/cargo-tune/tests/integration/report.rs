@@ -15,22 +15,13 @@ use cargo_tune_schema::{
     Comparison, HistoryEntry, Interval, MeasureReport, PlanCandidate, PlanMeasurement, PlanRecord,
     PlanStep, TimingsReport, Verdict, exit_codes,
 };
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, toolchain_bin_dir};
+use cargo_tune_test_support::{TempWorkspace, toolchain_bin_dir};
 
 use crate::browser;
-
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+use crate::{cli, read_json};
 
 /// Text that would become markup if any were written unescaped.
 const HOSTILE: &str = "<img src=x onerror=alert(1)>&amp;\"'</td></table><script>alert(2)</script>";
-
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
-
-fn read<T: serde::de::DeserializeOwned>(path: &Path) -> T {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 fn history(path: &Path) -> Vec<HistoryEntry> {
     std::fs::read_to_string(path)
@@ -173,7 +164,7 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
         "cargo-tune-plan.toml",
         &cargo_tune_core::plan::record::to_toml(&plan_record("dev-clean")),
     );
-    let bench: MeasureReport = read(&bench_json);
+    let bench: MeasureReport = read_json(&bench_json);
     let try_json = ws.path("try.json");
     std::fs::write(&try_json, serde_json::to_string(&as_try(&bench)).unwrap()).unwrap();
 
@@ -221,7 +212,7 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
     // Bench and try: one bar per variant measured, in each file named.
     let measures: Vec<MeasureReport> = [bench_json.as_path(), try_json.as_path()]
         .into_iter()
-        .map(read)
+        .map(read_json)
         .collect();
     let scenarios = || measures.iter().flat_map(|m| &m.scenarios);
     let measured = scenarios()
@@ -277,7 +268,7 @@ fn the_page_draws_one_mark_per_datum_of_what_the_commands_saved() {
     assert_eq!(count("beneath"), costed, "the CPU time under each");
 
     // The Gantt chart of the last timings run: a bar per unit, its critical path marked.
-    let last: TimingsReport = read(&ws.path("target/cargo-tune/timings/last.json"));
+    let last: TimingsReport = read_json(&ws.path("target/cargo-tune/timings/last.json"));
     let rects = browser::rect_classes(&dom);
     let units = rects.iter().filter(|c| c[0] == "unit").count();
     let critical = rects

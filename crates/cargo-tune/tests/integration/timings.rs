@@ -19,16 +19,7 @@ use cargo_tune_test_support::{
 use serde_json::Value;
 
 use crate::browser;
-
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
-
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use crate::{cli, read_json};
 
 /// Runs `cargo tune timings --format json -o <path>` with `cli`, expecting exit `code`, and
 /// reads the report it wrote.
@@ -261,7 +252,7 @@ fn chromium_draws_one_bar_per_unit_and_highlights_the_critical_path() {
         .args(["timings", "--format", "html", "-o", html.to_str().unwrap()])
         .run()
         .assert_code(0);
-    let report = read_json(&json);
+    let report: Value = read_json(&json);
     let units = report["units"].as_array().unwrap().len();
     let steps = report["critical_path"]["steps"].as_array().unwrap();
 

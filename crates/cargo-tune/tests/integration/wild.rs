@@ -5,15 +5,10 @@
 use std::path::Path;
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, require_tool as require};
+use cargo_tune_test_support::{cargo, require_tool as require};
 
 use crate::apply::undo_offline;
-
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
-
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
+use crate::{cli, fixture_json};
 
 /// wild signs the `.comment` section of what it links.
 fn linked_by_wild(binary: &Path) -> bool {
@@ -28,10 +23,11 @@ fn linked_by_wild(binary: &Path) -> bool {
 fn try_linker_wild_links_with_wild_and_apply_writes_the_same_flags() {
     require("wild", "cargo install --locked wild-linker@0.10.0");
     require("clang", "apt-get install clang");
-    let ws = TempWorkspace::fixture("showcase");
-    let measured = cli(&ws)
-        .line("try linker=wild --scenario dev-incremental --runs 1 --offline --format json")
-        .run_json(exit_codes::OK);
+    let (ws, measured) = fixture_json(
+        "showcase",
+        "try linker=wild --scenario dev-incremental --runs 1 --offline --format json",
+        exit_codes::OK,
+    );
     let try_flags: Vec<String> = measured["variants"][1]["rustflags"]
         .as_array()
         .unwrap()

@@ -7,16 +7,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use cargo_tune_schema::exit_codes;
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, field_strs, find_by};
+use cargo_tune_test_support::{TempWorkspace, cargo, field_strs, find_by};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-tune");
+use crate::cli;
+
 /// Steps of `spin`: a few hundredths of a second optimised, ten times that at opt-level 0.
 const STEPS: &str = "20000000";
-
-fn cli(ws: &TempWorkspace) -> CargoTuneCli {
-    CargoTuneCli::new(BIN, ws.root())
-}
 
 fn size(path: &Path) -> u64 {
     std::fs::metadata(path)

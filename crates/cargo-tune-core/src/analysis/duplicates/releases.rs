@@ -77,42 +77,32 @@ pub fn unblocking_release(
 ) -> Option<ParentRelease> {
     let key = format!("unblock {parent}@{current} {child}@{wanted}");
     index.memoized(parent, &key, || {
-        find_unblocking_release(index, parent, current, child, wanted)
+        let compatible_req = VersionReq::parse(&format!("^{current}")).ok()?;
+        let mut candidates: Vec<ParentRelease> = index
+            .releases_where(parent, |v| v > current && v.pre.is_empty())
+            .into_iter()
+            .filter(|r| !r.yanked)
+            .filter_map(|r| {
+                let on_child: Vec<_> = r
+                    .deps
+                    .iter()
+                    .filter(|d| d.package == child && d.kind != "dev")
+                    .collect();
+                on_child
+                    .iter()
+                    .all(|d| d.req.matches(wanted))
+                    .then(|| ParentRelease {
+                        compatible: compatible_req.matches(&r.version),
+                        drops_dependency: on_child.is_empty(),
+                        version: r.version,
+                    })
+            })
+            .collect();
+        candidates.sort_by(|a, b| {
+            b.compatible
+                .cmp(&a.compatible)
+                .then_with(|| a.version.cmp(&b.version))
+        });
+        candidates.into_iter().next()
     })
-}
-
-pub(super) fn find_unblocking_release(
-    index: &RegistryIndex,
-    parent: &str,
-    current: &Version,
-    child: &str,
-    wanted: &Version,
-) -> Option<ParentRelease> {
-    let compatible_req = VersionReq::parse(&format!("^{current}")).ok()?;
-    let mut candidates: Vec<ParentRelease> = index
-        .releases_where(parent, |v| v > current && v.pre.is_empty())
-        .into_iter()
-        .filter(|r| !r.yanked)
-        .filter_map(|r| {
-            let on_child: Vec<_> = r
-                .deps
-                .iter()
-                .filter(|d| d.package == child && d.kind != "dev")
-                .collect();
-            on_child
-                .iter()
-                .all(|d| d.req.matches(wanted))
-                .then(|| ParentRelease {
-                    compatible: compatible_req.matches(&r.version),
-                    drops_dependency: on_child.is_empty(),
-                    version: r.version,
-                })
-        })
-        .collect();
-    candidates.sort_by(|a, b| {
-        b.compatible
-            .cmp(&a.compatible)
-            .then_with(|| a.version.cmp(&b.version))
-    });
-    candidates.into_iter().next()
 }
