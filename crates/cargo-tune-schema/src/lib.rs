@@ -42,7 +42,7 @@ pub use measure::{
     ByteSummary, Comparison, CompilerCacheCounts, HistoryEntry, HistoryResult, Interval,
     MeasureReport, Measurement, MemoryMethod, MetricSummaries, NotMeasured, RunContext,
     RuntimeOutcome, ScenarioResult, Summary3, VariantFailure, VariantOutcome, VariantSpec,
-    VariantToolchain, Verdict, WorkloadInfo,
+    VariantToolchain, Verdict, WorkloadComparison, WorkloadInfo,
 };
 pub use overview::{
     InputState, MeasuredRun, MeasuredScenario, MeasuredVariant, OverviewReport, ReportInput, Trend,

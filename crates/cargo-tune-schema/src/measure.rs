@@ -244,20 +244,30 @@ pub struct Comparison {
     pub more_runs: Option<usize>,
     /// The fastest candidate whose verdict is `faster` in this scenario.
     pub best: bool,
-    /// With a workload: the geometric mean of the per-round ratios of the workload's run time
-    /// with the candidate's build ÷ with the baseline's (below 1: the program is faster).
+    /// With a workload: the program as the candidate built it against the baseline's, at the
+    /// confidence of `interval`.
+    #[serde(flatten)]
+    pub workload: WorkloadComparison,
+}
+
+/// With a workload: how the program a candidate built runs and how large it is, against the
+/// baseline's. Every field is absent without a workload.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadComparison {
+    /// The geometric mean of the per-round ratios of the workload's run time with the
+    /// candidate's build ÷ with the baseline's (below 1: the program is faster).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime_ratio: Option<f64>,
-    /// Interval of `runtime_ratio`, at the confidence of `interval`.
+    /// Interval of `runtime_ratio`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime_interval: Option<Interval>,
-    /// Verdict on the run time, by the rules of `verdict`.
+    /// Verdict on the run time, by the rules of the wall time's verdict.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime_verdict: Option<Verdict>,
     /// Complete pairs of workload runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime_pairs: Option<usize>,
-    /// With a workload: the candidate's binary size ÷ the baseline's.
+    /// The candidate's binary size ÷ the baseline's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_ratio: Option<f64>,
 }

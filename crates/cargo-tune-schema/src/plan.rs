@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Interval, SuggestedChange, ToolInfo, Verdict};
+use crate::{Interval, SuggestedChange, ToolInfo, Verdict, WorkloadComparison};
 
 /// Version of the decision record's shape. Bumped on any incompatible change.
 ///
@@ -121,22 +121,10 @@ pub struct PlanMeasurement {
     /// Pairs of runs (baseline, candidate) the ratio is the mean of, over every stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pairs: Option<usize>,
-    /// With a workload (goal `release`): the workload's run time with the candidate's build ÷
-    /// with the workspace's as it is, every stage's pairs pooled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub runtime_ratio: Option<f64>,
-    /// Interval of `runtime_ratio`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub runtime_interval: Option<Interval>,
-    /// Verdict on the run time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub runtime_verdict: Option<Verdict>,
-    /// Pairs of workload runs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub runtime_pairs: Option<usize>,
-    /// The candidate's binary size ÷ the workspace's as it is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size_ratio: Option<f64>,
+    /// With a workload (goal `release`): the program as the candidate built it against the
+    /// workspace's as it is, every stage's pairs pooled.
+    #[serde(flatten)]
+    pub workload: WorkloadComparison,
 }
 
 /// One stage of the race: the candidates still in it and the runs each had per scenario.

@@ -28,7 +28,7 @@ use std::sync::atomic::AtomicBool;
 
 use cargo_tune_schema::{
     ByteSummary, Comparison, FORMAT_VERSION, HistoryEntry, HistoryResult, MeasureReport,
-    Measurement, MetricSummaries, ScenarioResult, VariantSpec, Verdict,
+    Measurement, MetricSummaries, ScenarioResult, VariantSpec, Verdict, WorkloadComparison,
 };
 
 pub use crate::vocab::{Progress, RunLabel};
@@ -112,13 +112,8 @@ pub fn compare(runs: &ScenarioRuns, of: usize) -> Vec<Comparison> {
                 faster_pairs: ratios.iter().filter(|r| **r < 1.0).count(),
                 more_runs: None,
                 best: false,
-                runtime_ratio: None,
-                runtime_interval: None,
-                runtime_verdict: None,
-                runtime_pairs: None,
-                size_ratio: None,
+                workload: compare_runtime(baseline, candidate, confidence_for(of)),
             };
-            compare_runtime(baseline, candidate, confidence_for(of), &mut c);
             if let (false, Some(e)) = (failed, estimate) {
                 c.ratio = Some(e.ratio);
                 c.interval = e.interval;
@@ -152,8 +147,8 @@ fn compare_runtime(
     baseline: &cargo_tune_schema::VariantOutcome,
     candidate: &cargo_tune_schema::VariantOutcome,
     confidence: f64,
-    c: &mut Comparison,
-) {
+) -> WorkloadComparison {
+    let mut c = WorkloadComparison::default();
     if let (Some(b), Some(s)) = (baseline.binary_bytes, candidate.binary_bytes)
         && b > 0
     {
@@ -164,13 +159,13 @@ fn compare_runtime(
         if baseline.runtime.is_some() || candidate.runtime.is_some() {
             c.runtime_verdict = Some(Verdict::Failed);
         }
-        return;
+        return c;
     };
     let ratios = stats::pair_ratios(&base.runs_s, &cand.runs_s);
     c.runtime_pairs = Some(ratios.len());
     if base.failure.is_some() || cand.failure.is_some() {
         c.runtime_verdict = Some(Verdict::Failed);
-        return;
+        return c;
     }
     match stats::compare_ratios(&ratios, confidence) {
         Some(e) => {
@@ -180,6 +175,7 @@ fn compare_runtime(
         }
         None => c.runtime_verdict = Some(Verdict::Inconclusive),
     }
+    c
 }
 
 /// Measures the baseline (`plan.variants[0]`) and every candidate (the other variants) in
@@ -384,10 +380,13 @@ mod tests {
         ]);
         let c = &compare(&runs, 1)[0];
         assert_eq!(c.verdict, Verdict::Slower);
-        assert!((c.runtime_ratio.unwrap() - 0.8).abs() < 1e-9, "{c:?}");
-        assert_eq!(c.runtime_verdict, Some(Verdict::Faster));
-        assert_eq!(c.runtime_pairs, Some(3));
-        assert!((c.size_ratio.unwrap() - 0.8).abs() < 1e-9);
+        assert!(
+            (c.workload.runtime_ratio.unwrap() - 0.8).abs() < 1e-9,
+            "{c:?}"
+        );
+        assert_eq!(c.workload.runtime_verdict, Some(Verdict::Faster));
+        assert_eq!(c.workload.runtime_pairs, Some(3));
+        assert!((c.workload.size_ratio.unwrap() - 0.8).abs() < 1e-9);
         // A workload that failed with the candidate's build: no ratio, the build's kept.
         let mut failed = runs;
         failed.outcomes[1].runtime.as_mut().unwrap().failure = Some(VariantFailure {
@@ -397,8 +396,8 @@ mod tests {
             last_lines: Vec::new(),
         });
         let c = &compare(&failed, 1)[0];
-        assert_eq!(c.runtime_verdict, Some(Verdict::Failed));
-        assert_eq!(c.runtime_ratio, None);
+        assert_eq!(c.workload.runtime_verdict, Some(Verdict::Failed));
+        assert_eq!(c.workload.runtime_ratio, None);
         assert_eq!(c.verdict, Verdict::Slower);
     }
 

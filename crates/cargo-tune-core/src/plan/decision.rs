@@ -2,7 +2,7 @@
 //! pooled over the stages of the race, judged at the confidence of the whole field, and scored
 //! on the goal's weighted scenarios.
 
-use cargo_tune_schema::{PlanMeasurement, ScenarioResult, Verdict};
+use cargo_tune_schema::{PlanMeasurement, ScenarioResult, Verdict, WorkloadComparison};
 
 /// One candidate's paired runs in one scenario, pooled over the stages of a round.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -132,11 +132,13 @@ pub fn judge(candidate: &str, pairs: &[Pairs], of: usize) -> Vec<PlanMeasurement
                 baseline_s,
                 cache_bytes: p.cache_bytes,
                 pairs: Some(p.ratios.len()),
-                runtime_verdict: runtime.map(|r| r.0),
-                runtime_ratio: runtime.and_then(|r| r.1),
-                runtime_interval: runtime.and_then(|r| r.2),
-                runtime_pairs: runtime.map(|_| p.runtime_ratios.len()),
-                size_ratio: p.size_ratio,
+                workload: WorkloadComparison {
+                    runtime_verdict: runtime.map(|r| r.0),
+                    runtime_ratio: runtime.and_then(|r| r.1),
+                    runtime_interval: runtime.and_then(|r| r.2),
+                    runtime_pairs: runtime.map(|_| p.runtime_ratios.len()),
+                    size_ratio: p.size_ratio,
+                },
             }
         })
         .collect()

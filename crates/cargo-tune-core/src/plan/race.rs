@@ -354,7 +354,7 @@ fn lower_bounds(
 fn runtime_out_reason(ms: &[PlanMeasurement], max_build_ratio: f64) -> Option<String> {
     if let Some(m) = ms
         .iter()
-        .find(|m| m.runtime_verdict == Some(Verdict::Failed))
+        .find(|m| m.workload.runtime_verdict == Some(Verdict::Failed))
     {
         return Some(format!(
             "the workload failed with its build in {}",
@@ -374,32 +374,36 @@ fn runtime_out_reason(ms: &[PlanMeasurement], max_build_ratio: f64) -> Option<St
     }
     if let Some(m) = ms
         .iter()
-        .find(|m| m.runtime_verdict == Some(Verdict::Slower))
+        .find(|m| m.workload.runtime_verdict == Some(Verdict::Slower))
     {
         return Some(format!(
             "the program runs slower in {} ({})",
             m.scenario,
-            m.runtime_ratio
+            m.workload
+                .runtime_ratio
                 .map_or_else(String::new, |r| format!("{r:.3}"))
         ));
     }
-    let timed: Vec<&PlanMeasurement> = ms.iter().filter(|m| m.runtime_verdict.is_some()).collect();
+    let timed: Vec<&PlanMeasurement> = ms
+        .iter()
+        .filter(|m| m.workload.runtime_verdict.is_some())
+        .collect();
     if timed.is_empty() {
         return None;
     }
     if timed
         .iter()
-        .all(|m| m.runtime_verdict == Some(Verdict::Noise))
+        .all(|m| m.workload.runtime_verdict == Some(Verdict::Noise))
     {
         return Some("noise: no effect on the run time worth acting on".to_owned());
     }
     if timed
         .iter()
-        .all(|m| m.runtime_interval.is_some_and(|i| i.low > WORTH))
+        .all(|m| m.workload.runtime_interval.is_some_and(|i| i.low > WORTH))
     {
         return Some(format!(
             "cannot make the program 2 % faster: its run time interval's lower bound is {}",
-            lower_bounds(&timed, |m| m.runtime_interval)
+            lower_bounds(&timed, |m| m.workload.runtime_interval)
         ));
     }
     None
@@ -410,7 +414,7 @@ fn runtime_out_reason(ms: &[PlanMeasurement], max_build_ratio: f64) -> Option<St
 fn runtime_score(ms: &[PlanMeasurement], weight: &dyn Fn(&str) -> f64) -> Option<f64> {
     let (sum, total) = ms
         .iter()
-        .filter_map(|m| Some((weight(&m.scenario), m.runtime_ratio?)))
+        .filter_map(|m| Some((weight(&m.scenario), m.workload.runtime_ratio?)))
         .fold((0.0, 0.0), |(s, t), (w, r)| (s + w * r.ln(), t + w));
     (total > 0.0).then(|| sum / total)
 }
@@ -424,10 +428,10 @@ fn runtime_qualifies(
     weight: &dyn Fn(&str) -> f64,
 ) -> bool {
     ms.iter()
-        .any(|m| m.runtime_verdict == Some(Verdict::Faster) && weight(&m.scenario) > 0.0)
+        .any(|m| m.workload.runtime_verdict == Some(Verdict::Faster) && weight(&m.scenario) > 0.0)
         && ms
             .iter()
-            .all(|m| m.runtime_verdict != Some(Verdict::Slower))
+            .all(|m| m.workload.runtime_verdict != Some(Verdict::Slower))
         && ms
             .iter()
             .all(|m| m.ratio.is_some_and(|r| r <= max_build_ratio))

@@ -19,13 +19,13 @@ pub fn composition_kept(
 ) -> bool {
     against_best
         .iter()
-        .any(|m| m.runtime_verdict == Some(Verdict::Faster))
+        .any(|m| m.workload.runtime_verdict == Some(Verdict::Faster))
         && against_best
             .iter()
-            .all(|m| m.runtime_verdict != Some(Verdict::Slower))
+            .all(|m| m.workload.runtime_verdict != Some(Verdict::Slower))
         && against_base.iter().all(|m| {
             m.verdict != Verdict::Failed
-                && m.runtime_verdict != Some(Verdict::Failed)
+                && m.workload.runtime_verdict != Some(Verdict::Failed)
                 && m.ratio.is_some_and(|r| r <= max_build_ratio)
         })
 }
@@ -36,14 +36,14 @@ fn point(
     ms: &[PlanMeasurement],
     max_build_ratio: f64,
 ) -> Option<FrontPoint> {
-    let m = ms.iter().find(|m| m.runtime_ratio.is_some())?;
+    let m = ms.iter().find(|m| m.workload.runtime_ratio.is_some())?;
     let build_ratio = m.ratio?;
     Some(FrontPoint {
         candidates,
         build_ratio,
-        runtime_ratio: m.runtime_ratio?,
-        runtime_interval: m.runtime_interval,
-        size_ratio: m.size_ratio.unwrap_or(1.0),
+        runtime_ratio: m.workload.runtime_ratio?,
+        runtime_interval: m.workload.runtime_interval,
+        size_ratio: m.workload.size_ratio.unwrap_or(1.0),
         within_build_limit: build_ratio <= max_build_ratio,
         non_portable: false,
     })

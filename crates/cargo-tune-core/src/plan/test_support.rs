@@ -1,6 +1,6 @@
 //! Values the plan's tests build again and again.
 
-use cargo_tune_schema::{Interval, PlanMeasurement, Verdict};
+use cargo_tune_schema::{Interval, PlanMeasurement, Verdict, WorkloadComparison};
 
 use super::decision::Pairs;
 use crate::probe::LinkerSetup;
@@ -20,11 +20,7 @@ pub(crate) fn m(candidate: &str, scenario: &str, verdict: Verdict, ratio: f64) -
         baseline_s: Some(2.0),
         cache_bytes: None,
         pairs: Some(5),
-        runtime_ratio: None,
-        runtime_interval: None,
-        runtime_verdict: None,
-        runtime_pairs: None,
-        size_ratio: None,
+        workload: WorkloadComparison::default(),
     }
 }
 

@@ -390,8 +390,13 @@ fn runtime_rows(report: &MeasureReport, styles: Option<&Styles>) -> Vec<[String;
                 .map(|m| m.median)
         };
         let base = s.variants.first().map(|v| v.variant.as_str()).unwrap_or("");
-        for c in s.comparisons.iter().filter(|c| c.runtime_verdict.is_some()) {
-            let verdict = c.runtime_verdict.unwrap_or(Verdict::Inconclusive);
+        for c in s
+            .comparisons
+            .iter()
+            .filter(|c| c.workload.runtime_verdict.is_some())
+        {
+            let w = &c.workload;
+            let verdict = w.runtime_verdict.unwrap_or(Verdict::Inconclusive);
             let text = verdict.as_str().to_owned();
             rows.push([
                 s.scenario.clone(),
@@ -399,14 +404,14 @@ fn runtime_rows(report: &MeasureReport, styles: Option<&Styles>) -> Vec<[String;
                 opt_ratio(c.ratio),
                 opt_secs(median(base)),
                 opt_secs(median(&c.candidate)),
-                opt_ratio(c.runtime_ratio),
-                c.runtime_interval
+                opt_ratio(w.runtime_ratio),
+                w.runtime_interval
                     .map_or_else(|| "-".to_owned(), |i| crate::text::interval(&i).to_string()),
                 match styles {
                     Some(st) => paint(verdict_style(st, verdict), text),
                     None => text,
                 },
-                opt_ratio(c.size_ratio),
+                opt_ratio(w.size_ratio),
             ]);
         }
     }
@@ -704,7 +709,7 @@ pub fn render_bench_markdown(report: &MeasureReport, _options: &RenderOptions) -
 mod tests {
     use cargo_tune_schema::{
         CompilerCacheCounts, Interval, Measurement, MemoryMethod, NotMeasured, RuntimeOutcome,
-        ScenarioResult, ToolInfo, VariantFailure, VariantSpec,
+        ScenarioResult, ToolInfo, VariantFailure, VariantSpec, WorkloadComparison,
     };
 
     use super::*;
@@ -769,11 +774,7 @@ mod tests {
             faster_pairs: if verdict == Verdict::Faster { 5 } else { 3 },
             more_runs: (verdict == Verdict::Inconclusive).then_some(1),
             best: false,
-            runtime_ratio: None,
-            runtime_interval: None,
-            runtime_verdict: None,
-            runtime_pairs: None,
-            size_ratio: None,
+            workload: WorkloadComparison::default(),
         };
         let mut best = comparison("candidate-1", Some(0.9), Verdict::Faster);
         best.best = true;
@@ -896,16 +897,16 @@ mod tests {
                 last_lines: vec!["app: still warming up".to_owned()],
             }),
         ));
-        s.comparisons[0].runtime_ratio = Some(0.8);
-        s.comparisons[0].runtime_interval = Some(Interval {
+        s.comparisons[0].workload.runtime_ratio = Some(0.8);
+        s.comparisons[0].workload.runtime_interval = Some(Interval {
             low: 0.78,
             high: 0.82,
             confidence: 0.975,
         });
-        s.comparisons[0].runtime_verdict = Some(Verdict::Faster);
-        s.comparisons[0].runtime_pairs = Some(3);
-        s.comparisons[0].size_ratio = Some(1.5);
-        s.comparisons[1].runtime_verdict = Some(Verdict::Failed);
+        s.comparisons[0].workload.runtime_verdict = Some(Verdict::Faster);
+        s.comparisons[0].workload.runtime_pairs = Some(3);
+        s.comparisons[0].workload.size_ratio = Some(1.5);
+        s.comparisons[1].workload.runtime_verdict = Some(Verdict::Failed);
         report
     }
 

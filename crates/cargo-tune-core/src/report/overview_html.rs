@@ -804,11 +804,7 @@ mod tests {
             baseline_s: Some(2.0),
             cache_bytes: None,
             pairs: Some(2),
-            runtime_ratio: None,
-            runtime_interval: None,
-            runtime_verdict: None,
-            runtime_pairs: None,
-            size_ratio: None,
+            workload: WorkloadComparison::default(),
         };
         OverviewReport {
             format_version: FORMAT_VERSION,

@@ -20,17 +20,18 @@ fn ratio(m: &PlanMeasurement) -> String {
     if let Some(n) = m.pairs {
         s.push_str(&format!(" ({n} pairs)"));
     }
-    if let Some(v) = m.runtime_verdict {
-        s.push_str(&format!("; run time {}", opt_ratio(m.runtime_ratio)));
-        if let Some(i) = m.runtime_interval {
+    let w = &m.workload;
+    if let Some(v) = w.runtime_verdict {
+        s.push_str(&format!("; run time {}", opt_ratio(w.runtime_ratio)));
+        if let Some(i) = w.runtime_interval {
             s.push_str(&format!(" {}", crate::text::interval(&i)));
         }
         s.push_str(&format!(" {}", v.as_str()));
-        if let Some(n) = m.runtime_pairs {
+        if let Some(n) = w.runtime_pairs {
             s.push_str(&format!(" ({n} pairs)"));
         }
     }
-    if let Some(r) = m.size_ratio {
+    if let Some(r) = w.size_ratio {
         s.push_str(&format!("; size {r:.3}"));
     }
     s

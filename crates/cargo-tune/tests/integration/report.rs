@@ -13,7 +13,7 @@ use std::path::Path;
 
 use cargo_tune_schema::{
     Comparison, HistoryEntry, Interval, MeasureReport, PlanCandidate, PlanMeasurement, PlanRecord,
-    PlanStep, TimingsReport, Verdict, exit_codes,
+    PlanStep, TimingsReport, Verdict, WorkloadComparison, exit_codes,
 };
 use cargo_tune_test_support::{TempWorkspace, toolchain_bin_dir};
 
@@ -48,11 +48,7 @@ fn plan_record(scenario: &str) -> PlanRecord {
             baseline_s: Some(2.0),
             cache_bytes: None,
             pairs: Some(3),
-            runtime_ratio: None,
-            runtime_interval: None,
-            runtime_verdict: None,
-            runtime_pairs: None,
-            size_ratio: None,
+            workload: WorkloadComparison::default(),
         }],
     };
     let candidate = |id: &str| PlanCandidate {
@@ -117,11 +113,7 @@ fn as_try(bench: &MeasureReport) -> MeasureReport {
             faster_pairs: 3,
             more_runs: None,
             best: true,
-            runtime_ratio: None,
-            runtime_interval: None,
-            runtime_verdict: None,
-            runtime_pairs: None,
-            size_ratio: None,
+            workload: WorkloadComparison::default(),
         });
     }
     t
