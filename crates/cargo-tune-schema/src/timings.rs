@@ -117,7 +117,7 @@ pub struct CrateMacros {
     pub macros: Vec<MacroUse>,
 }
 
-/// One macro in one crate.
+/// One macro in one crate, or over several ([`MacroTotal`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MacroUse {
     /// As rustc names it: `#[derive(Serialize)]`, `#[tokio::main]`, `println!`.
@@ -139,20 +139,9 @@ pub struct MacroUse {
 /// One macro over every workspace crate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MacroTotal {
-    /// As rustc names it.
-    pub name: String,
-    /// The proc-macro package that defines it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proc_macro: Option<String>,
-    /// Invocations.
-    pub uses: u64,
-    /// Lines of code generated.
-    pub lines: u64,
-    /// Bytes of code generated.
-    pub bytes: u64,
-    /// Seconds spent expanding it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expansion_s: Option<f64>,
+    /// The macro, its figures summed over `callers`.
+    #[serde(flatten)]
+    pub summed: MacroUse,
     /// The workspace crates that call it.
     pub callers: Vec<String>,
 }

@@ -70,13 +70,14 @@ fn generated(c: &CrateMacros) -> u64 {
 
 /// A top macro's row as the terminal and the page show it: `-` for what is not known.
 fn top_cells(t: &MacroTotal) -> [String; 7] {
+    let m = &t.summed;
     [
-        t.name.clone(),
-        t.proc_macro.clone().unwrap_or_else(|| "-".to_owned()),
-        t.uses.to_string(),
-        t.lines.to_string(),
-        bytes(t.bytes),
-        opt_time(t.expansion_s),
+        m.name.clone(),
+        m.proc_macro.clone().unwrap_or_else(|| "-".to_owned()),
+        m.uses.to_string(),
+        m.lines.to_string(),
+        bytes(m.bytes),
+        opt_time(m.expansion_s),
         t.callers.join(", "),
     ]
 }
@@ -151,16 +152,17 @@ pub(crate) fn markdown(m: &MacroExpansion) -> String {
         "| macro | proc-macro | uses | lines | generated | expansion | callers |\n|---|---|---:|---:|---:|---:|---|"
     );
     for t in top(m) {
+        let u = &t.summed;
         let _ = writeln!(
             s,
             "{}",
             row(&[
-                format!("`{}`", t.name),
-                t.proc_macro.clone().unwrap_or_default(),
-                t.uses.to_string(),
-                t.lines.to_string(),
-                bytes(t.bytes),
-                opt_time(t.expansion_s),
+                format!("`{}`", u.name),
+                u.proc_macro.clone().unwrap_or_default(),
+                u.uses.to_string(),
+                u.lines.to_string(),
+                bytes(u.bytes),
+                opt_time(u.expansion_s),
                 t.callers.join(", "),
             ])
         );

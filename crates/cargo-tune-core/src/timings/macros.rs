@@ -293,27 +293,27 @@ pub fn assemble(
                     .map(|(ns, _)| secs(*ns)),
             })
             .collect();
-        sort_by_cost(&mut macros, timed, |m| {
-            (m.expansion_s, m.bytes, m.name.as_str())
-        });
+        sort_by_cost(&mut macros, timed, cost_key);
         let proc_macro_ns: Option<u64> = crate_times
             .filter(|t| !t.is_empty())
             .map(|t| t.values().map(|(ns, _)| ns).sum());
         for m in &macros {
             let total = totals.entry(m.name.clone()).or_insert_with(|| MacroTotal {
-                name: m.name.clone(),
-                proc_macro: m.proc_macro.clone(),
-                uses: 0,
-                lines: 0,
-                bytes: 0,
-                expansion_s: None,
+                summed: MacroUse {
+                    uses: 0,
+                    lines: 0,
+                    bytes: 0,
+                    expansion_s: None,
+                    ..m.clone()
+                },
                 callers: Vec::new(),
             });
-            total.uses += m.uses;
-            total.lines += m.lines;
-            total.bytes += m.bytes;
+            let sum = &mut total.summed;
+            sum.uses += m.uses;
+            sum.lines += m.lines;
+            sum.bytes += m.bytes;
             if let Some(t) = m.expansion_s {
-                *total.expansion_s.get_or_insert(0.0) += t;
+                *sum.expansion_s.get_or_insert(0.0) += t;
             }
             total.callers.push(krate.clone());
         }
@@ -327,11 +327,9 @@ pub fn assemble(
     }
     let mut top: Vec<MacroTotal> = totals.into_values().collect();
     for t in &mut top {
-        t.expansion_s = t.expansion_s.map(micro);
+        t.summed.expansion_s = t.summed.expansion_s.map(micro);
     }
-    sort_by_cost(&mut top, timed, |m| {
-        (m.expansion_s, m.bytes, m.name.as_str())
-    });
+    sort_by_cost(&mut top, timed, |t| cost_key(&t.summed));
     crates.sort_by(|a, b| {
         let key = |c: &CrateMacros| {
             if timed {
@@ -346,7 +344,7 @@ pub fn assemble(
     });
     let mut proc_macros: BTreeMap<String, ExpansionCost> = BTreeMap::new();
     for t in &top {
-        if let Some(package) = &t.proc_macro {
+        if let Some(package) = &t.summed.proc_macro {
             let cost = proc_macros.entry(package.clone()).or_default();
             add(cost, t);
         }
@@ -379,20 +377,26 @@ pub fn assemble(
 }
 
 fn add(cost: &mut ExpansionCost, t: &MacroTotal) {
-    cost.uses += t.uses;
-    cost.lines += t.lines;
-    cost.bytes += t.bytes;
-    if let Some(s) = t.expansion_s {
+    let m = &t.summed;
+    cost.uses += m.uses;
+    cost.lines += m.lines;
+    cost.bytes += m.bytes;
+    if let Some(s) = m.expansion_s {
         let sum = cost.expansion_s.unwrap_or(0.0) + s;
         cost.expansion_s = Some(micro(sum));
     }
-    cost.macros.push(t.name.clone());
+    cost.macros.push(m.name.clone());
     for c in &t.callers {
         if !cost.callers.contains(c) {
             cost.callers.push(c.clone());
         }
     }
     cost.callers.sort();
+}
+
+/// What [`sort_by_cost`] ranks a macro by.
+fn cost_key(m: &MacroUse) -> (Option<f64>, u64, &str) {
+    (m.expansion_s, m.bytes, m.name.as_str())
 }
 
 /// Costliest first: by expansion time where it was timed, then by the code generated, then by
@@ -417,11 +421,12 @@ fn sort_by_cost<T>(
 /// them; `None` when none of them was called.
 pub fn cost_of_packages(m: &MacroExpansion, packages: &BTreeSet<String>) -> Option<ExpansionCost> {
     let mut cost = ExpansionCost::default();
-    for t in m
-        .top
-        .iter()
-        .filter(|t| t.proc_macro.as_ref().is_some_and(|p| packages.contains(p)))
-    {
+    for t in m.top.iter().filter(|t| {
+        t.summed
+            .proc_macro
+            .as_ref()
+            .is_some_and(|p| packages.contains(p))
+    }) {
         add(&mut cost, t);
     }
     (!cost.macros.is_empty()).then_some(cost)
@@ -545,8 +550,8 @@ macro-stats ====================================================================
         );
         assert_eq!(untimed.ranked_by, "generated-bytes");
         // Two tables of `app1` hold 28,710 bytes of `Parser` against 28,173 of `Deserialize`.
-        assert_eq!(untimed.top[0].name, "#[derive(Parser)]");
-        assert_eq!(untimed.top[0].bytes, 28_710);
+        assert_eq!(untimed.top[0].summed.name, "#[derive(Parser)]");
+        assert_eq!(untimed.top[0].summed.bytes, 28_710);
         assert_eq!(untimed.crates[0].package.as_deref(), Some("app1"));
         let times = BTreeMap::from([(
             "app1".to_owned(),
@@ -557,8 +562,8 @@ macro-stats ====================================================================
         )]);
         let timed = assemble(&stats, &times, &exporters, &package_of, provenance(true));
         assert_eq!(timed.ranked_by, "expansion-time");
-        assert_eq!(timed.top[0].name, "#[derive(Deserialize)]");
-        assert_eq!(timed.top[0].expansion_s, Some(0.005));
+        assert_eq!(timed.top[0].summed.name, "#[derive(Deserialize)]");
+        assert_eq!(timed.top[0].summed.expansion_s, Some(0.005));
         assert_eq!(timed.top[0].callers, ["app1"]);
         assert_eq!(timed.crates[0].proc_macro_expansion_s, Some(0.006));
         assert_eq!(timed.proc_macros[0].package, "serde_derive");
