@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ToolInfo;
+use crate::{CompilerCacheCounts, ToolInfo};
 
 /// What `cargo tune cache status` or `cargo tune cache verify` found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -59,14 +59,9 @@ pub struct CacheBuild {
 pub struct CacheStats {
     /// Compiler invocations sccache was asked to handle.
     pub compile_requests: u64,
-    /// Served from the cache.
-    pub hits: u64,
-    /// Compiled and written to the cache.
-    pub misses: u64,
-    /// Compiled without the cache, for the reasons in `not_cached`.
-    pub not_cacheable: u64,
-    /// Reads or writes of the cache that failed.
-    pub errors: u64,
+    /// What became of them; those not cacheable for the reasons in `not_cached`.
+    #[serde(flatten)]
+    pub counts: CompilerCacheCounts,
     /// `hits / (hits + misses)`, when there was either.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hit_rate: Option<f64>,
@@ -75,18 +70,6 @@ pub struct CacheStats {
     pub not_cached: Vec<NotCachedReason>,
     /// Where sccache keeps the cache, any password masked.
     pub location: String,
-}
-
-impl CacheStats {
-    /// The counters, without the reasons and the location.
-    pub fn counts(&self) -> crate::CompilerCacheCounts {
-        crate::CompilerCacheCounts {
-            hits: self.hits,
-            misses: self.misses,
-            not_cacheable: self.not_cacheable,
-            errors: self.errors,
-        }
-    }
 }
 
 /// One reason sccache gave for not caching, with its count and what to do about it.

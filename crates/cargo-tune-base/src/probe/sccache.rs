@@ -6,7 +6,7 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use cargo_tune_schema::{CacheStats, NotCachedReason};
+use cargo_tune_schema::{CacheStats, CompilerCacheCounts, NotCachedReason};
 
 use super::redis::RedisUrl;
 use crate::cargo::ToolCommand;
@@ -264,8 +264,12 @@ pub fn parse_stats(json: &str) -> Result<CacheStats, SccacheError> {
                 m.values().filter_map(serde_json::Value::as_u64).sum()
             })
     };
-    let hits = per_language("cache_hits");
-    let misses = per_language("cache_misses");
+    let counts = CompilerCacheCounts {
+        hits: per_language("cache_hits"),
+        misses: per_language("cache_misses"),
+        not_cacheable: num("requests_not_cacheable"),
+        errors: per_language("cache_errors") + num("cache_read_errors") + num("cache_write_errors"),
+    };
     let mut not_cached: Vec<NotCachedReason> = stats
         .get("not_cached")
         .and_then(serde_json::Value::as_object)
@@ -289,11 +293,8 @@ pub fn parse_stats(json: &str) -> Result<CacheStats, SccacheError> {
         .unwrap_or_default();
     Ok(CacheStats {
         compile_requests: num("compile_requests"),
-        hits,
-        misses,
-        not_cacheable: num("requests_not_cacheable"),
-        errors: per_language("cache_errors") + num("cache_read_errors") + num("cache_write_errors"),
-        hit_rate: (hits + misses > 0).then(|| hits as f64 / (hits + misses) as f64),
+        counts,
+        hit_rate: counts.hit_rate(),
         not_cached,
         location,
     })
@@ -348,7 +349,12 @@ mod tests {
             "cache_location":"Redis: redis://:pw@127.0.0.1:6379/","version":"0.10.0"}"#;
         let s = parse_stats(json).unwrap();
         assert_eq!(
-            (s.compile_requests, s.hits, s.misses, s.errors),
+            (
+                s.compile_requests,
+                s.counts.hits,
+                s.counts.misses,
+                s.counts.errors
+            ),
             (12, 6, 2, 1)
         );
         assert_eq!(s.hit_rate, Some(0.75));

@@ -279,13 +279,13 @@ pub fn miss_causes(
 ) -> Vec<String> {
     let mut causes = Vec::new();
     match stats {
-        Some(s) if s.misses > 0 && label == "cold" => causes.push(format!(
+        Some(s) if s.counts.misses > 0 && label == "cold" => causes.push(format!(
             "{} compilations were not in the cache yet: their inputs (sources, flags, CARGO_* variables, the checkout path) had not been compiled into it",
-            s.misses
+            s.counts.misses
         )),
-        Some(s) if s.misses > 0 => causes.push(format!(
+        Some(s) if s.counts.misses > 0 => causes.push(format!(
             "{} compilations missed on an identical rebuild at the same path: an input changes from build to build (a build script writing a timestamp or a random value, or an environment variable that differs); compilations made in another directory also miss, since sccache hashes absolute paths",
-            s.misses
+            s.counts.misses
         )),
         _ => {}
     }

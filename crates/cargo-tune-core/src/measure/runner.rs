@@ -631,7 +631,7 @@ fn measure_scenario(
                 return Err(MeasureError::Interrupted);
             }
             if let Some(server) = &servers[k] {
-                run.measurement.compiler_cache = Some(server.stats()?.counts());
+                run.measurement.compiler_cache = Some(server.stats()?.counts);
             }
             progress(&Progress::Finished {
                 wall: run.wall,

@@ -12,9 +12,9 @@ use crate::text::secs;
 fn stats_cells(b: &CacheBuild) -> [String; 4] {
     match &b.stats {
         Some(s) => [
-            s.hits.to_string(),
-            s.misses.to_string(),
-            s.not_cacheable.to_string(),
+            s.counts.hits.to_string(),
+            s.counts.misses.to_string(),
+            s.counts.not_cacheable.to_string(),
             s.hit_rate
                 .map_or_else(|| "-".to_owned(), |r| format!("{:.0}%", r * 100.0)),
         ],
