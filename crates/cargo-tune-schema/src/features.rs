@@ -85,9 +85,9 @@ pub enum SetKind {
     Hack,
 }
 
-/// One feature set of one member.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FeatureSet {
+/// One feature set of one member, as cargo is asked to build it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetSpec {
     /// `package:name`, as `--measure` takes it: `app:default`, `app:no-default`,
     /// `app:all-features`, `app:serde` (one feature), `app:@dev` (a group).
     pub id: String,
@@ -101,6 +101,69 @@ pub struct FeatureSet {
     pub no_default_features: bool,
     /// Whether `--all-features` is passed.
     pub all_features: bool,
+}
+
+impl SetSpec {
+    /// The set `name` of `package`, with the flags its kind passes.
+    pub fn new(package: &str, name: &str, kind: SetKind, features: Vec<String>) -> SetSpec {
+        SetSpec {
+            id: format!("{package}:{name}"),
+            package: package.to_owned(),
+            kind,
+            no_default_features: !matches!(kind, SetKind::Default | SetKind::All),
+            all_features: kind == SetKind::All,
+            features,
+        }
+    }
+
+    /// The name after `package:`.
+    pub fn name(&self) -> &str {
+        self.id
+            .strip_prefix(&self.package)
+            .and_then(|n| n.strip_prefix(':'))
+            .unwrap_or(&self.id)
+    }
+
+    /// The feature flags alone: `--no-default-features --features a,b`.
+    pub fn feature_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if self.all_features {
+            args.push("--all-features".to_owned());
+        }
+        if self.no_default_features {
+            args.push("--no-default-features".to_owned());
+        }
+        if !self.features.is_empty() {
+            args.push("--features".to_owned());
+            args.push(self.features.join(","));
+        }
+        args
+    }
+
+    /// The cargo arguments selecting this set: `-p app --no-default-features --features a,b`.
+    pub fn args(&self) -> Vec<String> {
+        let mut args = vec!["-p".to_owned(), self.package.clone()];
+        args.extend(self.feature_args());
+        args
+    }
+
+    /// [`SetSpec::args`] as one string.
+    pub fn flags(&self) -> String {
+        self.args().join(" ")
+    }
+
+    /// The same build asked the same way: package and flags, whatever the name.
+    pub fn same_flags(&self, other: &SetSpec) -> bool {
+        self.args() == other.args()
+    }
+}
+
+/// One feature set of one member.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSet {
+    /// Which set, and the flags that ask cargo for it.
+    #[serde(flatten)]
+    pub spec: SetSpec,
     /// The cargo flags of the set: `-p app --no-default-features --features serde`.
     pub flags: String,
     /// What `cargo build <flags>` builds; absent when cargo rejected the set.

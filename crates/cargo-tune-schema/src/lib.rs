@@ -28,7 +28,7 @@ pub use cache::{
 };
 pub use features::{
     CiMatrix, CostBasis, DevLoop, Duplicate, FeatureSet, FeaturesReport, LeftOut, MatrixBuild,
-    MatrixCost, Prediction, ResolveInfo, SetKind, SetMeasurement, Switch, Units,
+    MatrixCost, Prediction, ResolveInfo, SetKind, SetMeasurement, SetSpec, Switch, Units,
 };
 pub use finding::{
     Area, Direction, Finding, FindingCode, Location, Severity, SuggestedChange, Suggestion,

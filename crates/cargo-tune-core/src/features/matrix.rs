@@ -5,10 +5,10 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use cargo_tune_schema::{MatrixBuild, MatrixCost};
+use cargo_tune_schema::{MatrixBuild, MatrixCost, SetSpec};
 
 use super::predict::{Basis, Work};
-use super::sets::{MemberFeatures, SetSpec};
+use super::sets::{MemberFeatures, set_from_flags};
 use crate::cargo::unit_graph::UnitGraph;
 use crate::cargo::{CargoCli, CargoOptions};
 use crate::timings::analysis::round;
@@ -251,7 +251,7 @@ fn parse_command(
         }
         i += 1;
     }
-    Some(SetSpec::from_flags(&package?, features, no_default, all))
+    Some(set_from_flags(&package?, features, no_default, all))
 }
 
 /// cargo hack's lists as cargo-tune models them, for when it is not installed: per member,
@@ -270,10 +270,10 @@ pub fn model(list: HackList, members: &[MemberFeatures]) -> Vec<SetSpec> {
             .filter(|f| !m.is_implicit(f))
             .collect();
         if features.is_empty() {
-            out.push(SetSpec::from_flags(&m.name, Vec::new(), false, false));
+            out.push(set_from_flags(&m.name, Vec::new(), false, false));
             continue;
         }
-        out.push(SetSpec::from_flags(&m.name, Vec::new(), true, false));
+        out.push(set_from_flags(&m.name, Vec::new(), true, false));
         let mut combos: Vec<Vec<&str>> = features.iter().map(|f| vec![*f]).collect();
         if list == HackList::PowersetDepth2 {
             for (i, a) in features.iter().enumerate() {
@@ -285,7 +285,7 @@ pub fn model(list: HackList, members: &[MemberFeatures]) -> Vec<SetSpec> {
             }
         }
         for combo in combos {
-            out.push(SetSpec::from_flags(
+            out.push(set_from_flags(
                 &m.name,
                 combo.iter().map(|f| (*f).to_owned()).collect(),
                 true,
@@ -297,7 +297,7 @@ pub fn model(list: HackList, members: &[MemberFeatures]) -> Vec<SetSpec> {
             HackList::PowersetDepth2 => m.features.keys().any(|f| m.is_implicit(f)),
         };
         if add_all {
-            out.push(SetSpec::from_flags(&m.name, Vec::new(), false, true));
+            out.push(set_from_flags(&m.name, Vec::new(), false, true));
         }
     }
     out

@@ -5,9 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use cargo_tune_schema::{RunContext, SetMeasurement};
+use cargo_tune_schema::{RunContext, SetMeasurement, SetSpec};
 
-use super::sets::SetSpec;
 use crate::cargo::Invocation;
 use crate::measure::runner::{self, run_once, target_dir};
 use crate::measure::session::{MeasureOptions, Session};

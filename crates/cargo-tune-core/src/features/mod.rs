@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use cargo_tune_schema::{
     CiMatrix, DevLoop, Duplicate, FORMAT_VERSION, FeatureSet, FeaturesReport, Prediction,
-    ResolveInfo, SetKind, Switch, ToolInfo, Units,
+    ResolveInfo, SetKind, SetSpec, Switch, ToolInfo, Units,
 };
 
 use crate::analysis::compiled_twice::libraries_compiled_twice;
@@ -33,7 +33,7 @@ use crate::vocab::{Events, Failure};
 use crate::workspace::{BuildEnv, LoadOptions, WorkspaceModel};
 use graphs::{Command, Output};
 use predict::{Basis, Match};
-use sets::{Group, MemberFeatures, SetSpec};
+use sets::{Group, MemberFeatures};
 
 /// Sets looked at unless `--all-sets`: every member's standard sets and groups, then
 /// one-feature sets up to this many in all.
@@ -336,12 +336,7 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
             _ => None,
         };
         report_sets.push(FeatureSet {
-            id: a.spec.id.clone(),
-            package: a.spec.package.clone(),
-            kind: a.spec.kind,
-            features: a.spec.features.clone(),
-            no_default_features: a.spec.no_default_features,
-            all_features: a.spec.all_features,
+            spec: a.spec.clone(),
             flags: a.spec.flags(),
             units: a
                 .build
@@ -510,7 +505,7 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
         )?;
         for (id, m) in measured.sets {
             failed |= m.failure.is_some();
-            if let Some(set) = report_sets.iter_mut().find(|s| s.id == id) {
+            if let Some(set) = report_sets.iter_mut().find(|s| s.spec.id == id) {
                 set.measured_s = m.build.as_ref().map(|b| b.wall_s.median);
                 set.measured = Some(m);
             }
@@ -519,7 +514,7 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
             let of = |id: &str| {
                 report_sets
                     .iter()
-                    .find(|s| s.id == id)
+                    .find(|s| s.spec.id == id)
                     .and_then(|s| s.measured_s)
             };
             d.measured_dev_s = of(&d.set);
@@ -555,12 +550,12 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
     save(&report, &model, events);
     // A group the user declared, or named, that cargo rejects is a setup error.
     if let Some(set) = report.sets.iter().find(|s| {
-        s.rejected.is_some() && matches!(s.kind, SetKind::Group | SetKind::Dev)
-            || s.rejected.is_some() && request.measure.iter().any(|m| m == &s.id)
+        s.rejected.is_some() && matches!(s.spec.kind, SetKind::Group | SetKind::Dev)
+            || s.rejected.is_some() && request.measure.iter().any(|m| m == &s.spec.id)
     }) {
         return Err(Failure::setup(format!(
             "cargo rejects the feature set {} (`{}`): {}",
-            set.id,
+            set.spec.id,
             set.flags,
             set.rejected.clone().unwrap_or_default()
         )));
@@ -801,7 +796,7 @@ fn dev_loops(
         let predicted = |id: &str| {
             report
                 .iter()
-                .find(|s| s.id == id)
+                .find(|s| s.spec.id == id)
                 .and_then(|s| s.predicted_s)
         };
         let (default_s, dev_s) = (predicted(&default.spec.id), predicted(&dev.spec.id));

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use cargo_tune_schema::{LeftOut, SetKind};
+use cargo_tune_schema::{LeftOut, SetKind, SetSpec};
 use toml_edit::Item;
 
 use crate::cargo::metadata::Package;
@@ -19,98 +19,28 @@ pub const NO_DEFAULT: &str = "no-default";
 /// `--all-features`.
 pub const ALL: &str = "all-features";
 
-/// One feature set of one member, as cargo is asked to build it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SetSpec {
-    /// `package:name`.
-    pub id: String,
-    /// The member.
-    pub package: String,
-    /// Which kind.
-    pub kind: SetKind,
-    /// Passed with `--features`.
-    pub features: Vec<String>,
-    /// `--no-default-features`.
-    pub no_default_features: bool,
-    /// `--all-features`.
-    pub all_features: bool,
-}
-
-impl SetSpec {
-    fn new(package: &str, name: &str, kind: SetKind, features: Vec<String>) -> SetSpec {
-        SetSpec {
-            id: format!("{package}:{name}"),
-            package: package.to_owned(),
-            kind,
-            no_default_features: !matches!(kind, SetKind::Default | SetKind::All),
-            all_features: kind == SetKind::All,
-            features,
-        }
+/// A set given as flags (one of cargo hack's commands). `--no-default-features --features
+/// default,x` is written `--features x`, which cargo resolves alike: one graph to ask for.
+pub fn set_from_flags(
+    package: &str,
+    mut features: Vec<String>,
+    mut no_default_features: bool,
+    all_features: bool,
+) -> SetSpec {
+    if no_default_features && features.iter().any(|f| f == DEFAULT) {
+        features.retain(|f| f != DEFAULT);
+        no_default_features = false;
     }
-
-    /// A set given as flags (one of cargo hack's commands). `--no-default-features --features
-    /// default,x` is written `--features x`, which cargo resolves alike: one graph to ask for.
-    pub fn from_flags(
-        package: &str,
-        mut features: Vec<String>,
-        mut no_default_features: bool,
-        all_features: bool,
-    ) -> SetSpec {
-        if no_default_features && features.iter().any(|f| f == DEFAULT) {
-            features.retain(|f| f != DEFAULT);
-            no_default_features = false;
-        }
-        let mut spec = SetSpec {
-            id: String::new(),
-            package: package.to_owned(),
-            kind: SetKind::Hack,
-            features,
-            no_default_features,
-            all_features,
-        };
-        spec.id = format!("{package}:[{}]", spec.flags_after_package().join(" "));
-        spec
-    }
-
-    /// The name after `package:`.
-    pub fn name(&self) -> &str {
-        self.id
-            .strip_prefix(&self.package)
-            .and_then(|n| n.strip_prefix(':'))
-            .unwrap_or(&self.id)
-    }
-
-    fn flags_after_package(&self) -> Vec<String> {
-        let mut args = Vec::new();
-        if self.all_features {
-            args.push("--all-features".to_owned());
-        }
-        if self.no_default_features {
-            args.push("--no-default-features".to_owned());
-        }
-        if !self.features.is_empty() {
-            args.push("--features".to_owned());
-            args.push(self.features.join(","));
-        }
-        args
-    }
-
-    /// The cargo arguments selecting this set: `-p app --no-default-features --features a,b`.
-    pub fn args(&self) -> Vec<String> {
-        let mut args = vec!["-p".to_owned(), self.package.clone()];
-        args.extend(self.flags_after_package());
-        args
-    }
-
-    /// [`SetSpec::args`] as one string.
-    pub fn flags(&self) -> String {
-        self.args().join(" ")
-    }
-
-    /// The same build asked the same way: package and flags, whatever the name.
-    pub fn same_flags(&self, other: &SetSpec) -> bool {
-        self.args() == other.args()
-    }
+    let mut spec = SetSpec {
+        id: String::new(),
+        package: package.to_owned(),
+        kind: SetKind::Hack,
+        features,
+        no_default_features,
+        all_features,
+    };
+    spec.id = format!("{package}:[{}]", spec.feature_args().join(" "));
+    spec
 }
 
 /// A member's features, as `cargo metadata` prints them (implicit features of optional

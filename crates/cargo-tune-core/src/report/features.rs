@@ -15,7 +15,7 @@ const HEAVIEST: usize = 10;
 fn baseline<'r>(r: &'r FeaturesReport, set: &FeatureSet) -> Option<&'r FeatureSet> {
     r.sets
         .iter()
-        .find(|s| s.package == set.package && s.kind == SetKind::NoDefault)
+        .find(|s| s.spec.package == set.spec.package && s.spec.kind == SetKind::NoDefault)
 }
 
 /// The duplicate versions a set has that its member's `--no-default-features` set has not, as
@@ -41,7 +41,12 @@ pub(crate) fn heaviest(r: &FeaturesReport) -> Vec<String> {
     let mut features: Vec<&FeatureSet> = r
         .sets
         .iter()
-        .filter(|s| matches!(s.kind, SetKind::Feature | SetKind::Group | SetKind::Dev))
+        .filter(|s| {
+            matches!(
+                s.spec.kind,
+                SetKind::Feature | SetKind::Group | SetKind::Dev
+            )
+        })
         .filter(|s| s.units.as_ref().is_some_and(|u| u.added_units > 0))
         .collect();
     let weight = |s: &FeatureSet| s.prediction.as_ref().map_or(0.0, |p| p.added_cpu_s);
@@ -56,12 +61,19 @@ pub(crate) fn heaviest(r: &FeaturesReport) -> Vec<String> {
         .take(HEAVIEST)
         .map(|s| {
             let units = s.units.as_ref().map_or(0, |u| u.added_units);
-            let what = match s.kind {
-                SetKind::Feature => format!("feature `{}` of {}", s.features.join(","), s.package),
+            let what = match s.spec.kind {
+                SetKind::Feature => format!(
+                    "feature `{}` of {}",
+                    s.spec.features.join(","),
+                    s.spec.package
+                ),
                 _ => format!(
                     "group `{}` of {}",
-                    s.id.rsplit_once(":@").map_or(s.id.as_str(), |(_, g)| g),
-                    s.package
+                    s.spec
+                        .id
+                        .rsplit_once(":@")
+                        .map_or(s.spec.id.as_str(), |(_, g)| g),
+                    s.spec.package
                 ),
             };
             let mut line = format!("{what} adds {}", count(units, "unit"));
@@ -109,7 +121,7 @@ pub(crate) fn basis_command(command: &str) -> String {
 
 fn headline(r: &FeaturesReport) -> String {
     let members: std::collections::BTreeSet<&str> =
-        r.sets.iter().map(|s| s.package.as_str()).collect();
+        r.sets.iter().map(|s| s.spec.package.as_str()).collect();
     let mut s = format!(
         "{} of {}: unit graphs from cargo ({} asked, {} kept from an earlier run)",
         count(r.sets.len(), "feature set"),
@@ -161,8 +173,8 @@ pub fn render_features_human(r: &FeaturesReport, options: &RenderOptions) -> Str
     let _ = writeln!(s, "{}", headline(r));
     let mut package = "";
     for set in &r.sets {
-        if set.package != package {
-            package = &set.package;
+        if set.spec.package != package {
+            package = &set.spec.package;
             let _ = writeln!(s, "\n{}", paint(st.bold, package));
             let _ = writeln!(
                 s,
@@ -170,10 +182,7 @@ pub fn render_features_human(r: &FeaturesReport, options: &RenderOptions) -> Str
                 "set", "units", "+units", "+pkgs", "dups", "tests", "predicted", "measured",
             );
         }
-        let name = set
-            .id
-            .strip_prefix(&format!("{}:", set.package))
-            .unwrap_or(&set.id);
+        let name = set.spec.name();
         match (&set.units, &set.rejected) {
             (Some(u), _) => {
                 let _ = writeln!(
@@ -336,7 +345,7 @@ pub fn render_features_markdown(r: &FeaturesReport, _options: &RenderOptions) ->
                     s,
                     "{}",
                     row(&[
-                        set.id.clone(),
+                        set.spec.id.clone(),
                         code(&set.flags),
                         u.count.to_string(),
                         u.added_units.to_string(),
@@ -357,7 +366,7 @@ pub fn render_features_markdown(r: &FeaturesReport, _options: &RenderOptions) ->
                     s,
                     "{}",
                     row(&[
-                        set.id.clone(),
+                        set.spec.id.clone(),
                         code(&set.flags),
                         cell(&format!("rejected: {why}")),
                         String::new(),

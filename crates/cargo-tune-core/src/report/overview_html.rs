@@ -486,7 +486,7 @@ fn features(s: &mut Html, f: Option<&FeaturesReport>) {
                 _ => return None,
             };
             Some(Bar {
-                label: set.id.clone(),
+                label: set.spec.id.clone(),
                 value,
                 beneath: None,
                 range: None,
@@ -524,7 +524,7 @@ fn features(s: &mut Html, f: Option<&FeaturesReport>) {
         match &set.units {
             Some(u) => s.line(html!(
                 "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                set.id,
+                set.spec.id,
                 set.flags,
                 u.count,
                 u.added_units,
@@ -541,7 +541,7 @@ fn features(s: &mut Html, f: Option<&FeaturesReport>) {
             )),
             None => s.line(html!(
                 "<tr><td>{}</td><td><code>{}</code></td><td colspan=\"8\">rejected by cargo: {}</td></tr>",
-                set.id,
+                set.spec.id,
                 set.flags,
                 set.rejected.clone().unwrap_or_default()
             )),
@@ -688,12 +688,14 @@ mod tests {
             proc_macros: vec![h()],
         };
         let set = |measured: Option<f64>| FeatureSet {
-            id: h(),
-            package: h(),
-            kind: SetKind::Feature,
-            features: vec![h()],
-            no_default_features: true,
-            all_features: false,
+            spec: SetSpec {
+                id: h(),
+                package: h(),
+                kind: SetKind::Feature,
+                features: vec![h()],
+                no_default_features: true,
+                all_features: false,
+            },
             flags: h(),
             units: Some(units.clone()),
             test_units: Some(units.clone()),
