@@ -441,6 +441,24 @@ impl LoggedAudits {
             .collect()
     }
 
+    /// How many unit graphs the last audit asked in one of the side homes cargo-tune keeps in
+    /// the workspace's target directory.
+    fn asked_beside(&self) -> usize {
+        let side = self.ws.path("target/cargo-tune");
+        self.graph_homes()
+            .iter()
+            .filter(|h| Path::new(h).starts_with(&side))
+            .count()
+    }
+
+    /// Checks that `found` names what cargo's own unit graphs hold twice.
+    fn assert_cargo_agrees(&self, found: &BTreeMap<String, serde_json::Value>) {
+        assert_eq!(
+            found.keys().cloned().collect::<BTreeSet<_>>(),
+            self.cargo_says()
+        );
+    }
+
     /// The audit's report and what it asked of cargo.
     fn audit(&self, args: &[&str]) -> (serde_json::Value, Asked) {
         let _ = std::fs::remove_file(&self.log);
@@ -567,11 +585,6 @@ fn an_edit_asks_cargo_only_for_what_it_can_change() {
     assert_eq!(keys(&dev), audits.cargo_says());
 }
 
-/// Whether `home` is one of the side homes cargo-tune keeps in the workspace's target directory.
-fn is_side_home(ws: &TempWorkspace, home: &str) -> bool {
-    Path::new(home).starts_with(ws.path("target/cargo-tune"))
-}
-
 #[test]
 fn graphs_asked_together_resolve_side_by_side() {
     let (ws, _) = agrees_with_cargo("twice-panic-abort");
@@ -582,12 +595,9 @@ fn graphs_asked_together_resolve_side_by_side() {
     let (first, _) = audits.compiled_twice();
     let homes = audits.graph_homes();
     assert_eq!(homes.len(), 3, "{homes:?}");
-    assert_eq!(homes.iter().filter(|h| is_side_home(ws, h)).count(), 2);
+    assert_eq!(audits.asked_beside(), 2);
     assert_ne!(homes[1], homes[2]);
-    assert_eq!(
-        first.keys().cloned().collect::<BTreeSet<_>>(),
-        audits.cargo_says()
-    );
+    audits.assert_cargo_agrees(&first);
     // A dev setting: both dev graphs are asked again, one of them beside the other.
     ws.write(
         "Cargo.toml",
@@ -596,12 +606,8 @@ fn graphs_asked_together_resolve_side_by_side() {
     );
     let (dev, asked) = audits.compiled_twice();
     assert_eq!(asked, Asked::of(&COMMANDS[..2], false));
-    let homes = audits.graph_homes();
-    assert_eq!(homes.iter().filter(|h| is_side_home(ws, h)).count(), 1);
-    assert_eq!(
-        dev.keys().cloned().collect::<BTreeSet<_>>(),
-        audits.cargo_says()
-    );
+    assert_eq!(audits.asked_beside(), 1);
+    audits.assert_cargo_agrees(&dev);
 }
 
 #[test]
@@ -615,14 +621,8 @@ fn a_graph_that_fails_beside_is_asked_again_in_the_users_home() {
     let homes = audits.graph_homes();
     // Two failed beside, and were asked again: five calls for three graphs.
     assert_eq!(homes.len(), 5, "{homes:?}");
-    assert_eq!(
-        homes.iter().filter(|h| is_side_home(&audits.ws, h)).count(),
-        2
-    );
-    assert_eq!(
-        found.keys().cloned().collect::<BTreeSet<_>>(),
-        audits.cargo_says()
-    );
+    assert_eq!(audits.asked_beside(), 2);
+    audits.assert_cargo_agrees(&found);
 }
 
 #[test]
