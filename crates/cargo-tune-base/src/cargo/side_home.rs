@@ -34,12 +34,14 @@ impl SideHome {
     /// anyway (as `~/.cargo` from anywhere below `~`), and a home configuration cargo reaches
     /// only as the home's is not moved at all.
     pub fn prepare(dir: &Path, home: &Path, cwd: &Path) -> Option<SideHome> {
+        // Links to a relative home would resolve against the side home's directory.
+        let home = std::path::absolute(home).ok()?;
         if !cfg!(unix) || !home.is_dir() {
             return None;
         }
         let on_walk = cwd.ancestors().any(|a| a.join(".cargo") == home);
         let mut wanted: Vec<(OsString, PathBuf)> = Vec::new();
-        for entry in std::fs::read_dir(home).ok()? {
+        for entry in std::fs::read_dir(&home).ok()? {
             let entry = entry.ok()?;
             let name = entry.file_name();
             let text = name.to_string_lossy();
