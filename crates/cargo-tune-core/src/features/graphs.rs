@@ -106,14 +106,15 @@ impl Keeper {
 }
 
 /// Reads the unit graph of every command line of `clis`: from the memo when it holds it, else
-/// from cargo, `workers` at a time, each worker after the first in its own of `homes` when
-/// there is one (a graph that fails there is asked again in the user's home). Stops early
-/// (returning `None`) when `cancel` is raised; nothing is kept then.
+/// from cargo, `workers` at a time, each worker after the first in its own of the side homes
+/// `homes(count)` gives when there is one (a graph that fails there is asked again in the
+/// user's home), asked only when cargo is. Stops early (returning `None`) when `cancel` is
+/// raised; nothing is kept then.
 pub fn read(
     clis: Vec<(CargoCli, Output)>,
     keeper: &Keeper,
     workers: usize,
-    homes: &[SideHome],
+    homes: impl FnOnce(usize) -> Vec<SideHome>,
     cancel: &AtomicBool,
 ) -> Option<Graphs> {
     let mut kept = keeper.load();
@@ -147,8 +148,14 @@ pub fn read(
     let cargo_calls = missing.iter().filter(|m| m.2 == Output::UnitGraph).count();
     let printed: Arc<Mutex<Vec<Printed>>> = Arc::default();
     let next = AtomicUsize::new(0);
+    let workers = workers.clamp(1, missing.len().max(1));
+    let homes = if cargo_calls > 0 {
+        homes(workers - 1)
+    } else {
+        Vec::new()
+    };
     std::thread::scope(|s| {
-        for worker in 0..workers.clamp(1, missing.len().max(1)) {
+        for worker in 0..workers {
             let (missing, next, printed) = (&missing, &next, &printed);
             let home = worker.checked_sub(1).and_then(|i| homes.get(i));
             s.spawn(move || {

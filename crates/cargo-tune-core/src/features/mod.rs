@@ -197,9 +197,18 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
         .map_or(2, |n| n.get() * 2)
         .min(4);
     // Each worker but the first resolves in a cargo home of its own, so that they do not take
-    // turns at the user's package-cache lock.
-    let homes = model.side_homes(&request.invocation.cwd, workers - 1);
-    let Some(mut read) = graphs::read(clis, &keeper, workers, &homes, &cancel) else {
+    // turns at the user's package-cache lock; made once, and only when cargo is asked (the memo
+    // may hold every graph).
+    let side_homes = std::cell::OnceCell::new();
+    let homes = |count: usize| {
+        side_homes
+            .get_or_init(|| model.side_homes(&request.invocation.cwd, workers - 1))
+            .iter()
+            .take(count)
+            .cloned()
+            .collect()
+    };
+    let Some(mut read) = graphs::read(clis, &keeper, workers, homes, &cancel) else {
         return Err(Failure::Interrupted { restored: None });
     };
     let hack_list = |i: usize| -> (Vec<SetSpec>, String) {
@@ -268,7 +277,7 @@ pub fn run(request: &FeaturesRequest, events: &mut dyn Events) -> Result<Feature
         ))
     };
     if !more.is_empty() {
-        let Some(extra) = graphs::read(more, &keeper, workers, &homes, &cancel) else {
+        let Some(extra) = graphs::read(more, &keeper, workers, homes, &cancel) else {
             return Err(Failure::Interrupted { restored: None });
         };
         read.cargo_calls += extra.cargo_calls;
