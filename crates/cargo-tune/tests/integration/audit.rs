@@ -383,29 +383,56 @@ fn goal_changes_the_release_advice() {
     assert!(has(&runtime, "lto-against-goal:fast-release"));
 }
 
-fn redacted_settings(ws: &TempWorkspace) -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    let root = ws.root().display().to_string();
-    settings.add_filter(&regex_escape(&root), "<workspace>");
-    settings.add_filter(r"(cores|memory_gib|rustc|llvm)( +)\S+", "$1$2<redacted>");
-    // The suggested thread count follows the machine's cores.
-    settings.add_filter(r"threads=\d+", "threads=<N>");
-    settings.add_filter(
-        r#""(cores|memory_gib|rustc|llvm)": [^,\n]+"#,
-        "\"$1\": \"<redacted>\"",
-    );
-    settings.set_prepend_module_to_snapshot(false);
-    settings
+/// What differs between machines and checkouts, replaced by a placeholder: the workspace's
+/// path, the machine facts (`cores 2`, `"cores": 2`) and the suggested thread count, which
+/// follows the cores.
+fn redacted(ws: &TempWorkspace, text: &str) -> String {
+    let mut text = text.replace(&ws.root().display().to_string(), "<workspace>");
+    for fact in ["cores", "memory_gib", "rustc", "llvm"] {
+        text = replace_after(&text, fact, " ", |c| c.is_whitespace(), "<redacted>");
+        text = replace_after(
+            &text,
+            &format!("\"{fact}\":"),
+            " ",
+            |c| c == ',' || c == '\n',
+            "\"<redacted>\"",
+        );
+    }
+    replace_after(&text, "threads=", "", |c| !c.is_ascii_digit(), "<N>")
 }
 
-fn regex_escape(text: &str) -> String {
-    text.chars().fold(String::new(), |mut out, c| {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
+/// Replaces the value after each `lead`: past the run of `gap` that follows it (one at least
+/// when `gap` is not empty), up to the first character `ends` accepts; a lead with no value
+/// stays as it is.
+fn replace_after(text: &str, lead: &str, gap: &str, ends: fn(char) -> bool, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(lead) {
+        let after = &rest[at + lead.len()..];
+        let value = if gap.is_empty() {
+            after
+        } else {
+            after.trim_start_matches(gap)
+        };
+        let len = value.find(ends).unwrap_or(value.len());
+        let spaced = gap.is_empty() || value.len() < after.len();
+        if spaced && len > 0 {
+            out.push_str(&rest[..at + lead.len() + after.len() - value.len()]);
+            out.push_str(with);
+            rest = &value[len..];
+        } else {
+            out.push_str(&rest[..at + lead.len()]);
+            rest = after;
         }
-        out.push(c);
-        out
-    })
+    }
+    out.push_str(rest);
+    out
+}
+
+fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings
 }
 
 #[test]
@@ -417,9 +444,10 @@ fn human_and_markdown_output_snapshots() {
         .run()
         .assert_code(0)
         .stdout();
-    redacted_settings(&ws).bind(|| {
-        insta::assert_snapshot!("audit_showcase_human", human);
-        insta::assert_snapshot!("audit_showcase_markdown", markdown);
+    let (human_shown, markdown_shown) = (redacted(&ws, &human), redacted(&ws, &markdown));
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!("audit_showcase_human", human_shown);
+        insta::assert_snapshot!("audit_showcase_markdown", markdown_shown);
     });
     assert!(!human.contains('\u{1b}'), "NO_COLOR output must be plain");
     let colored = tune(&ws, &[])
@@ -437,7 +465,8 @@ fn json_output_snapshot() {
     let mut report = audit_json(&ws, &[], &[]);
     report["toolchain"] = Value::String("<machine-dependent>".into());
     let text = serde_json::to_string_pretty(&report).unwrap();
-    redacted_settings(&ws).bind(|| insta::assert_snapshot!("audit_showcase_json", text));
+    let text = redacted(&ws, &text);
+    snapshot_settings().bind(|| insta::assert_snapshot!("audit_showcase_json", text));
 }
 
 #[test]
