@@ -78,10 +78,55 @@ pub fn text_to_json(text: &str) -> Option<Json> {
     Some(value_to_json(&value))
 }
 
+/// A dotted key as TOML writes it, each part quoted only where TOML needs it:
+/// `profile.dev.package."*".debug`.
+pub fn dotted_key<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for part in parts {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        if !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            out.push_str(part);
+        } else {
+            out.push('"');
+            out.push_str(&part.replace('\\', "\\\\").replace('"', "\\\""));
+            out.push('"');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_dotted_key_reads_back_as_its_parts() {
+        let parts = [
+            "profile",
+            "dev",
+            "package",
+            "*",
+            "a b",
+            "q\"uote\\",
+            "build-override",
+        ];
+        let key = dotted_key(parts);
+        assert!(key.starts_with("profile.dev.package.\"*\"."), "{key}");
+        // toml_edit reads it back as the same path.
+        let doc: toml_edit::DocumentMut = format!("{key} = 1").parse().unwrap();
+        let mut item = doc.as_item();
+        for part in parts {
+            item = &item[part];
+        }
+        assert_eq!(item.as_integer(), Some(1));
+    }
 
     #[test]
     fn values_travel_both_ways() {

@@ -15,6 +15,8 @@ use std::fmt;
 
 use cargo_tune_schema::Direction;
 
+use crate::text::toml_json::dotted_key;
+
 pub use crate::vocab::{CacheLayout, Linker};
 pub use edits::{Edits, ModelInputs, NotApplicable, PlanInputs};
 pub use in_effect::{InEffect, already_in_effect};
@@ -258,25 +260,8 @@ impl Change {
 /// A dotted key written one way: `profile.dev.package."*".debug`.
 fn canonical_key(key: &str) -> String {
     match key_path(key) {
-        Ok(path) => path
-            .iter()
-            .map(|k| toml_key(k))
-            .collect::<Vec<_>>()
-            .join("."),
+        Ok(path) => dotted_key(path.iter().map(String::as_str)),
         Err(_) => key.to_owned(),
-    }
-}
-
-/// One key of a dotted path, quoted when TOML needs it.
-fn toml_key(key: &str) -> String {
-    if !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        key.to_owned()
-    } else {
-        format!("\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\""))
     }
 }
 

@@ -5,8 +5,8 @@ use cargo_tune_schema::{Finding, FindingCode, SuggestedChange};
 use serde_json::Value;
 
 use super::parse::{config, env};
-use super::{CacheLayout, Change, ChangeError, Linker, key_path, toml_key};
-use crate::text::toml_json::{json_to_text, text_to_json};
+use super::{CacheLayout, Change, ChangeError, Linker, key_path};
+use crate::text::toml_json::{dotted_key, json_to_text, text_to_json};
 use crate::workspace::profiles::{setting_in, table_path};
 
 pub(super) fn from_suggestion(s: &SuggestedChange) -> Result<Change, String> {
@@ -19,9 +19,7 @@ pub(super) fn from_suggestion(s: &SuggestedChange) -> Result<Change, String> {
             value,
         } => {
             let table = table_path(profile, package.as_deref(), *build_override);
-            let mut dotted: Vec<String> = table.into_iter().map(toml_key).collect();
-            dotted.push(toml_key(key));
-            let key = dotted.join(".");
+            let key = dotted_key(table.into_iter().chain([key.as_str()]));
             match value {
                 Value::Null => Ok(Change::Unset { key }),
                 v => json_to_text(v)
@@ -33,11 +31,7 @@ pub(super) fn from_suggestion(s: &SuggestedChange) -> Result<Change, String> {
             let path = key_path(key).map_err(|e| e.to_string())?;
             match value {
                 Value::Null => Ok(Change::Unset {
-                    key: path
-                        .iter()
-                        .map(|k| toml_key(k))
-                        .collect::<Vec<_>>()
-                        .join("."),
+                    key: dotted_key(path.iter().map(String::as_str)),
                 }),
                 v => {
                     let text = json_to_text(v).ok_or_else(|| format!("{v} is not a TOML value"))?;

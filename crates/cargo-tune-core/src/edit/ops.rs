@@ -133,13 +133,12 @@ impl EditOp {
                 key,
                 value,
             } => {
-                let mut table = format!("profile.{profile}");
-                if let Some(spec) = package {
-                    table.push_str(&format!(".package.\"{spec}\""));
-                }
-                if *build_override {
-                    table.push_str(".build-override");
-                }
+                let table =
+                    crate::text::toml_json::dotted_key(crate::workspace::profiles::table_path(
+                        profile,
+                        package.as_deref(),
+                        *build_override,
+                    ));
                 match value {
                     serde_json::Value::Null => format!("{}: remove {table}.{key}", rel(manifest)),
                     v => format!("{}: set {table}.{key} = {v}", rel(manifest)),
