@@ -151,11 +151,6 @@ impl SetSpec {
     pub fn flags(&self) -> String {
         self.args().join(" ")
     }
-
-    /// The same build asked the same way: package and flags, whatever the name.
-    pub fn same_flags(&self, other: &SetSpec) -> bool {
-        self.args() == other.args()
-    }
 }
 
 /// One feature set of one member.
