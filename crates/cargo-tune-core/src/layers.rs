@@ -1,5 +1,5 @@
-//! The layers of the engine and of cargo-tune-base. Each top-level module may use only the
-//! modules listed before it in [`LAYERS`] (or [`BASE_LAYERS`]), so that data flows one way and a
+//! The layers of the engine, of cargo-tune-mid and of cargo-tune-base. Each top-level module may
+//! use only the modules listed before it in [`LAYERS`] (or [`MID_LAYERS`], [`BASE_LAYERS`]), so that data flows one way and a
 //! module can be read knowing only what is below it. The test reads the source the way the
 //! compiler resolves names: `use` trees (braces, globs, renames), paths in code, `super::` and
 //! `self::` relative to the module they are written in (inline `mod` blocks included), and
@@ -26,13 +26,24 @@ const BASE_LAYERS: &[&str] = &[
     "probe",
 ];
 
-/// The top-level modules of the engine, lowest first.
-const LAYERS: &[&str] = &[
+/// The top-level modules of cargo-tune-mid, lowest first. Cargo keeps them above
+/// cargo-tune-base and below every module of this crate.
+const MID_LAYERS: &[&str] = &[
     // cargo's timings as data.
     "timings",
     // Findings; edits; the one change and its renderings; the audit that gathers the findings
     // with the changes they suggest; measuring.
-    "analysis", "edit", "change", "audit", "measure",
+    "analysis",
+    "edit",
+    "change",
+    "audit",
+    "measure",
+    // Fixtures for tests (compiled for this crate's tests and, with a feature, the engine's).
+    "test_util",
+];
+
+/// The top-level modules of the engine, lowest first.
+const LAYERS: &[&str] = &[
     // Commands over measuring: feature sets (timings' durations, bench's machinery), caches,
     // PGO, SLOs, the plan search, applying changes.
     "features", "cache", "pgo", "slo", "plan", "apply",
@@ -565,6 +576,7 @@ fn edges(src: &Path) -> Vec<(String, String, String)> {
 fn every_module_uses_only_the_layers_below_it() {
     let core = Path::new(env!("CARGO_MANIFEST_DIR"));
     check_layers(&core.join("src"), LAYERS);
+    check_layers(&core.join("../cargo-tune-mid/src"), MID_LAYERS);
     check_layers(&core.join("../cargo-tune-base/src"), BASE_LAYERS);
 }
 

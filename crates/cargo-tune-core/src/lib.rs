@@ -7,24 +7,19 @@
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
-// The lower layers live in their own crate; under their old names here, so that the engine
-// reads `crate::workspace` and its users `cargo_tune_core::workspace` as before.
+// The lower and middle layers live in crates of their own; under their old names here, so that
+// the engine reads `crate::workspace` and its users `cargo_tune_core::measure` as before.
 pub use cargo_tune_base::{cargo, errors, exec, fsutil, probe, text, vocab, workspace};
+pub use cargo_tune_mid::{analysis, audit, change, edit, measure, timings};
 
-pub mod analysis;
 pub mod apply;
-pub mod audit;
 pub mod cache;
-pub mod change;
-pub mod edit;
 pub mod features;
 #[cfg(test)]
 mod layers;
-pub mod measure;
 pub mod pgo;
 pub mod plan;
 pub mod report;
 pub mod slo;
 #[cfg(test)]
-mod test_util;
-pub mod timings;
+use cargo_tune_mid::test_util;

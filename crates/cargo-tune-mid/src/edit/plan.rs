@@ -86,14 +86,14 @@ struct Working {
 /// Files edited in memory: what each held when first read, and its document now. Operations are
 /// applied in order, so each sees the ones before it.
 #[derive(Default)]
-pub(crate) struct WorkingFiles {
+pub struct WorkingFiles {
     files: Vec<Working>,
 }
 
 impl WorkingFiles {
     /// Applies `op` to its file, which `load` reads on first touch (`None`: it does not exist
     /// yet). `Ok(false)` when the operation is already in place.
-    pub(crate) fn apply(
+    pub fn apply(
         &mut self,
         op: &EditOp,
         load: &dyn Fn(&Path) -> Result<Option<String>, PlanError>,
@@ -121,7 +121,7 @@ impl WorkingFiles {
     }
 
     /// The text of `path` as edited so far, if it was touched.
-    pub(crate) fn text(&self, path: &Path) -> Option<String> {
+    pub fn text(&self, path: &Path) -> Option<String> {
         self.files
             .iter()
             .find(|f| f.path == path)
@@ -173,7 +173,7 @@ impl EditPlan {
     }
 
     /// A plan from steps already applied to `files`.
-    pub(crate) fn assemble(
+    pub fn assemble(
         root: &Path,
         steps: Vec<PlannedStep>,
         files: WorkingFiles,

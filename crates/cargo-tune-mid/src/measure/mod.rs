@@ -263,8 +263,9 @@ pub fn history_of(report: &MeasureReport, finished_at: u64) -> HistoryEntry {
 
 /// A build that took `wall_s` and nothing else worth recording, for tests of what is made of
 /// wall times.
-#[cfg(test)]
-pub(crate) fn wall_only(wall_s: f64) -> Measurement {
+#[cfg(any(test, feature = "test-util"))]
+#[doc(hidden)]
+pub fn wall_only(wall_s: f64) -> Measurement {
     Measurement {
         wall_s,
         user_s: 0.0,

@@ -5,8 +5,8 @@
 pub mod git;
 pub mod journal;
 mod layout;
-pub(crate) mod ops;
-pub(crate) mod plan;
+pub mod ops;
+pub mod plan;
 mod toml;
 mod transaction;
 mod updates;

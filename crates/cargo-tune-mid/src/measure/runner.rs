@@ -178,7 +178,7 @@ pub enum MeasureError {
 
 impl MeasureError {
     /// The error of an I/O failure while doing `action` on `path`, for `map_err`.
-    pub(crate) fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
+    pub fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
         let at = IoError::at(action, path);
         move |source| MeasureError::Io(at(source))
     }
@@ -831,20 +831,27 @@ impl WorkloadRound<'_> {
 }
 
 /// What one cargo run did.
-pub(crate) struct RunResult {
-    pub(crate) ok: bool,
-    pub(crate) interrupted: bool,
-    pub(crate) status: String,
-    pub(crate) wall: Duration,
-    pub(crate) measurement: Measurement,
-    pub(crate) stderr_tail: Vec<String>,
+pub struct RunResult {
+    /// Whether the process exited with success.
+    pub ok: bool,
+    /// Whether it was stopped by a cancel.
+    pub interrupted: bool,
+    /// Exit status as text.
+    pub status: String,
+    /// Wall time.
+    pub wall: Duration,
+    /// Its metrics.
+    pub measurement: Measurement,
+    /// Its last lines on stderr (errors first).
+    pub stderr_tail: Vec<String>,
     /// cargo's `Running` lines, for a verbose build.
-    pub(crate) running: Vec<String>,
+    pub running: Vec<String>,
 }
 
 const TAIL_LINES: usize = 20;
 
-pub(crate) fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureError> {
+/// Runs one cargo build, measured.
+pub fn run_once(cli: &CargoCli, cancel: &AtomicBool) -> Result<RunResult, MeasureError> {
     run_command(cli.to_command(), &cli.display(), cancel, None)
 }
 

@@ -205,7 +205,7 @@ impl Session {
     }
 
     /// Where the rustflags of this workspace's builds come from.
-    pub(crate) fn rustflags_sources(&self) -> RustflagsSources<'_> {
+    pub fn rustflags_sources(&self) -> RustflagsSources<'_> {
         RustflagsSources {
             env: &self.model.env,
             config: &self.model.config,

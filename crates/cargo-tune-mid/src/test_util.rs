@@ -1,4 +1,10 @@
-//! Helpers shared by the unit tests.
+//! Helpers shared by the unit tests of this crate and of the engine above it.
+
+#![allow(
+    dead_code,
+    missing_docs,
+    reason = "fixtures for two crates' tests, each of which uses a part"
+)]
 
 use std::path::PathBuf;
 
@@ -8,7 +14,7 @@ use crate::timings::{BuildTimings, DepsSource, HtmlSchema};
 use crate::workspace::{CargoConfig, ManifestDoc};
 
 /// The flags that link with wild on a toolchain whose default linker is rust-lld.
-pub(crate) const WILD_FLAGS: &[&str] = &[
+pub const WILD_FLAGS: &[&str] = &[
     "-C",
     "linker-features=-lld",
     "-C",
@@ -17,10 +23,10 @@ pub(crate) const WILD_FLAGS: &[&str] = &[
     "link-arg=--ld-path=wild",
 ];
 
-pub(crate) use cargo_tune_test_support::write;
+pub use cargo_tune_test_support::write;
 
 /// A finished library unit `u{index}` that starts at 0 s, for the timings fixtures to adjust.
-pub(crate) fn unit_timing(
+pub fn unit_timing(
     index: usize,
     duration_s: f64,
     rmeta_s: Option<f64>,
@@ -46,7 +52,7 @@ pub(crate) fn unit_timing(
 }
 
 /// The units as a build read from a unit graph, with no wall time or job count of its own.
-pub(crate) fn build_timings(units: Vec<UnitTiming>) -> BuildTimings {
+pub fn build_timings(units: Vec<UnitTiming>) -> BuildTimings {
     BuildTimings {
         units,
         wall: 0.0,
@@ -59,7 +65,7 @@ pub(crate) fn build_timings(units: Vec<UnitTiming>) -> BuildTimings {
 }
 
 /// A context with nothing measured in it, for the fixtures to fill in what they show.
-pub(crate) fn run_context() -> RunContext {
+pub fn run_context() -> RunContext {
     RunContext {
         rustc: String::new(),
         cargo: String::new(),
@@ -84,15 +90,15 @@ pub(crate) fn run_context() -> RunContext {
 
 /// A workspace at `/ws` read from the text of its manifests (each member's as `(path, text)`),
 /// with no cargo configuration.
-pub(crate) struct TextWorkspace {
-    pub(crate) root: PathBuf,
-    pub(crate) root_manifest: ManifestDoc,
-    pub(crate) members: Vec<ManifestDoc>,
-    pub(crate) config: CargoConfig,
+pub struct TextWorkspace {
+    pub root: PathBuf,
+    pub root_manifest: ManifestDoc,
+    pub members: Vec<ManifestDoc>,
+    pub config: CargoConfig,
 }
 
 impl TextWorkspace {
-    pub(crate) fn new(root_text: &str, members: &[(&str, &str)]) -> Self {
+    pub fn new(root_text: &str, members: &[(&str, &str)]) -> Self {
         let root = PathBuf::from("/ws");
         let parse = |rel: &str, text: &str| {
             ManifestDoc::parse(&root.join(rel), &root, text.to_owned()).unwrap()
