@@ -3,11 +3,11 @@
 //! `cargo build --workspace`, `--all-targets` and `--release`, read here straight from cargo.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, unit_graph, write_script};
+use cargo_tune_test_support::{CargoTuneCli, TempWorkspace, cargo, unit_graph};
 
-use crate::{BIN, cli, fixture_json};
+use crate::{BIN, LoggingCargo, cli, fixture_json};
 
 const COMMANDS: [&[&str]; 3] = [
     &["--workspace"],
@@ -406,8 +406,7 @@ impl Asked {
 /// before doing it.
 struct LoggedAudits {
     ws: TempWorkspace,
-    log: PathBuf,
-    wrapper: PathBuf,
+    cargo: LoggingCargo,
 }
 
 impl LoggedAudits {
@@ -415,30 +414,16 @@ impl LoggedAudits {
         LoggedAudits::with(ws, "")
     }
 
-    /// Logs each call with the cargo home it runs in (after a `|`), and runs `before` in the
-    /// wrapper before cargo.
+    /// Logs each call with the cargo home it runs in, and runs `before` in the wrapper before
+    /// cargo.
     fn with(ws: TempWorkspace, before: &str) -> LoggedAudits {
-        let log = ws.path("cargo-calls.log");
-        let real = std::env::var("CARGO").expect("cargo test sets CARGO");
-        let wrapper = ws.path("logging-cargo");
-        write_script(
-            &wrapper,
-            &format!(
-                "echo \"$*|${{CARGO_HOME:-}}\" >> '{log}'\n{before}\nexec '{real}' \"$@\"\n",
-                log = log.display()
-            ),
-        );
-        LoggedAudits { ws, log, wrapper }
+        let cargo = LoggingCargo::with_homes(&ws, before);
+        LoggedAudits { ws, cargo }
     }
 
     /// The cargo home of each unit graph the last audit asked for, in the order asked.
     fn graph_homes(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| l.contains(" --unit-graph"))
-            .map(|l| l.rsplit_once('|').map_or("", |(_, home)| home).to_owned())
-            .collect()
+        self.cargo.graph_homes()
     }
 
     /// How many unit graphs the last audit asked in one of the side homes cargo-tune keeps in
@@ -461,22 +446,22 @@ impl LoggedAudits {
 
     /// The audit's report and what it asked of cargo.
     fn audit(&self, args: &[&str]) -> (serde_json::Value, Asked) {
-        let _ = std::fs::remove_file(&self.log);
+        self.cargo.clear();
         let report = cli(&self.ws)
-            .env("CARGO", &self.wrapper)
+            .env("CARGO", self.cargo.path())
             .args(["audit", "--format", "json", "--offline"])
             .args(args)
             .run_json(0);
-        let calls = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let calls = self.cargo.lines();
         let mut graphs: Vec<String> = calls
-            .lines()
+            .iter()
             .filter_map(|l| {
                 let args = l.split_once(" build ")?.1.split_once(" --unit-graph")?.0;
                 Some(args.to_owned())
             })
             .collect();
         graphs.sort();
-        let metadata = calls.lines().any(|l| l.contains(" metadata "));
+        let metadata = calls.iter().any(|l| l.contains(" metadata "));
         (report, Asked { metadata, graphs })
     }
 

@@ -17,11 +17,11 @@ use std::time::Duration;
 use cargo_tune_schema::exit_codes;
 use cargo_tune_test_support::{
     CargoTuneCli, TempWorkspace, assert_exit_code, cargo, cargo_with_env, find_by, require_tool,
-    unit_graph_of, write_script,
+    unit_graph_of,
 };
 use serde_json::Value;
 
-use crate::cli;
+use crate::{LoggingCargo, cli};
 
 fn features(ws: &TempWorkspace, args: &[&str]) -> CargoTuneCli {
     cli(ws).args(["features", "--offline"]).args(args)
@@ -300,27 +300,19 @@ fn the_model_of_cargo_hack_lists_what_cargo_hack_lists() {
 #[test]
 fn workers_resolve_side_by_side_in_cargo_homes_of_their_own() {
     let ws = TempWorkspace::fixture("features");
-    let log = ws.path("graph-homes.log");
-    let wrapper = ws.path("logging-cargo");
-    let real = std::env::var("CARGO").expect("cargo test sets CARGO");
-    write_script(
-        &wrapper,
-        &format!(
-            "case \"$*\" in *--unit-graph*) echo \"${{CARGO_HOME:-}}\" >> '{}';; esac\nexec '{real}' \"$@\"\n",
-            log.display()
-        ),
-    );
+    let cargo = LoggingCargo::with_homes(&ws, "");
     let report = features(&ws, &["--format", "json"])
-        .env("CARGO", &wrapper)
+        .env("CARGO", cargo.path())
         .run_json(exit_codes::OK);
-    let homes = std::fs::read_to_string(&log).expect("graphs asked");
-    let calls = homes.lines().count();
-    assert_eq!(report["resolves"]["cargo_calls"], calls);
+    let homes = cargo.graph_homes();
+    assert!(!homes.is_empty(), "graphs asked");
+    assert_eq!(report["resolves"]["cargo_calls"], homes.len());
     let beside: BTreeSet<&str> = homes
-        .lines()
+        .iter()
+        .map(String::as_str)
         .filter(|h| Path::new(h).starts_with(ws.path("target/cargo-tune")))
         .collect();
-    assert!(!beside.is_empty(), "{homes}");
+    assert!(!beside.is_empty(), "{homes:?}");
     assert!(
         beside.iter().all(|h| h.contains("cargo-home-")),
         "{beside:?}"
@@ -328,9 +320,9 @@ fn workers_resolve_side_by_side_in_cargo_homes_of_their_own() {
     // The first worker stays in the user's home.
     assert!(
         homes
-            .lines()
+            .iter()
             .any(|h| !Path::new(h).starts_with(ws.path("target/cargo-tune"))),
-        "{homes}"
+        "{homes:?}"
     );
 }
 

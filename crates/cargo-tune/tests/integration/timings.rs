@@ -19,7 +19,7 @@ use cargo_tune_test_support::{
 use serde_json::Value;
 
 use crate::browser;
-use crate::{cli, read_json};
+use crate::{LoggingCargo, cli, read_json};
 
 /// Runs `cargo tune timings --format json -o <path>` with `cli`, expecting exit `code`, and
 /// reads the report it wrote.
@@ -55,31 +55,17 @@ fn unit_graph(root: &Path) -> Value {
 /// `cli(ws)` with every cargo call going through a `$CARGO` that logs its nice value and
 /// arguments, then runs the real cargo; the calls are read back with [`cargo_calls`].
 #[cfg(unix)]
-fn logged_cli(ws: &TempWorkspace) -> CargoTuneCli {
-    use std::os::unix::fs::PermissionsExt;
-
-    let logging_cargo = ws.path("logging-cargo");
-    std::fs::write(
-        &logging_cargo,
-        "#!/bin/sh\necho \"$(nice) $*\" >> \"$CARGO_CALLS\"\nexec \"$REAL_CARGO\" \"$@\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&logging_cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
-    cli(ws)
-        .env("CARGO", &logging_cargo)
-        .env(
-            "REAL_CARGO",
-            std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
-        )
-        .env("CARGO_CALLS", ws.path("cargo-calls.log"))
+fn logged_cli(ws: &TempWorkspace) -> (CargoTuneCli, LoggingCargo) {
+    let cargo = LoggingCargo::new(ws, "$(nice) $*", "");
+    (cli(ws).env("CARGO", cargo.path()), cargo)
 }
 
 /// `(nice value, arguments)` of every cargo call a [`logged_cli`] made, in order.
 #[cfg(unix)]
-fn cargo_calls(ws: &TempWorkspace) -> Vec<(i32, String)> {
-    std::fs::read_to_string(ws.path("cargo-calls.log"))
-        .unwrap()
+fn cargo_calls(cargo: &LoggingCargo) -> Vec<(i32, String)> {
+    cargo
         .lines()
+        .iter()
         .map(|l| {
             let (nice, args) = l.split_once(' ').unwrap();
             (nice.parse().unwrap(), args.to_owned())
@@ -407,13 +393,14 @@ fn a_build_refused_before_resolving_exits_101_with_cargos_reason() {
             ws.read(manifest)
         ),
     );
-    let run = logged_cli(&ws)
+    let (cli, cargo) = logged_cli(&ws);
+    let run = cli
         .args(["timings", "--locked", "--offline"])
         .run()
         .assert_code(101);
     run.assert_stderr_has(&["cannot update the lock file"]);
     assert!(run.stdout().is_empty());
-    let calls = cargo_calls(&ws);
+    let calls = cargo_calls(&cargo);
     assert!(
         calls
             .iter()
@@ -481,14 +468,15 @@ fn ctrl_c_leaves_nothing_behind() {
 #[test]
 fn what_only_the_report_needs_is_read_beside_the_build_at_idle_priority() {
     let ws = TempWorkspace::fixture("timings");
-    let (_, report) = timings_json(logged_cli(&ws), &ws.path("timings.json"), 0);
+    let (cli, cargo) = logged_cli(&ws);
+    let (_, report) = timings_json(cli, &ws.path("timings.json"), 0);
 
     let own: i32 = String::from_utf8(Command::new("nice").output().unwrap().stdout)
         .unwrap()
         .trim()
         .parse()
         .unwrap();
-    let calls = cargo_calls(&ws);
+    let calls = cargo_calls(&cargo);
     let position = |what: &dyn Fn(&str) -> bool| {
         calls
             .iter()
