@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use cargo_tune_schema::{Comparison, MeasureReport, RunContext, VariantOutcome, Verdict};
 
 use super::RenderOptions;
-use crate::text::{Styles, bytes, count, opt_ratio, opt_secs, paint, secs};
+use crate::text::{Styles, bytes, count, opt_interval, opt_ratio, opt_secs, paint, secs};
 
 fn verdict_style(styles: &Styles, verdict: Verdict) -> anstyle::Style {
     match verdict {
@@ -237,11 +237,6 @@ fn explanation(report: &MeasureReport) -> String {
     )
 }
 
-fn interval_text(c: &Comparison) -> String {
-    c.interval
-        .map_or_else(|| "-".to_owned(), |i| crate::text::interval(&i).to_string())
-}
-
 fn verdict_text(c: &Comparison) -> String {
     match (c.verdict, c.more_runs) {
         (Verdict::Faster, _) if c.best => "faster (best)".to_owned(),
@@ -331,7 +326,7 @@ fn comparison_rows(report: &MeasureReport, styles: Option<&Styles>) -> Vec<[Stri
                 opt_secs(c.baseline_median),
                 opt_secs(c.candidate_median),
                 opt_ratio(c.ratio),
-                interval_text(c),
+                opt_interval(c.interval),
                 format!("{}/{}", c.faster_pairs, c.pairs),
                 match styles {
                     Some(st) => paint(verdict_style(st, c.verdict), verdict),
@@ -405,8 +400,7 @@ fn runtime_rows(report: &MeasureReport, styles: Option<&Styles>) -> Vec<[String;
                 opt_secs(median(base)),
                 opt_secs(median(&c.candidate)),
                 opt_ratio(w.runtime_ratio),
-                w.runtime_interval
-                    .map_or_else(|| "-".to_owned(), |i| crate::text::interval(&i).to_string()),
+                opt_interval(w.runtime_interval),
                 match styles {
                     Some(st) => paint(verdict_style(st, verdict), text),
                     None => text,
