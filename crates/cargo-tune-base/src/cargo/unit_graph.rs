@@ -653,6 +653,18 @@ pub fn read(cli: &CargoCli) -> Result<(UnitGraph, String), UnitGraphError> {
     Ok((graph, text))
 }
 
+/// [`read`] in `home` when there is one, and again in the user's cargo home when cargo fails
+/// there.
+pub fn read_beside(
+    cli: &CargoCli,
+    home: Option<&SideHome>,
+) -> Result<(UnitGraph, String), UnitGraphError> {
+    match home.map(|home| read(&home.run_in(cli.clone()))) {
+        Some(Ok(graph)) => Ok(graph),
+        _ => read(cli),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -168,9 +168,7 @@ pub fn read(
                         break;
                     }
                     let result = match output {
-                        Output::UnitGraph => home
-                            .and_then(|home| unit_graph::read(&home.run_in(cli.clone())).ok())
-                            .map_or_else(|| unit_graph::read(cli), Ok)
+                        Output::UnitGraph => unit_graph::read_beside(cli, home)
                             .map(|(graph, _)| graph.to_json())
                             .map_err(|e| unit_graph::cargo_reason(&e)),
                         Output::Text => cli
