@@ -327,6 +327,35 @@ fn workers_resolve_side_by_side_in_cargo_homes_of_their_own() {
 }
 
 #[test]
+fn a_graph_that_fails_beside_is_asked_again_in_the_users_home() {
+    let ws = TempWorkspace::fixture("features");
+    let cargo = LoggingCargo::with_homes(
+        &ws,
+        "case \"${CARGO_HOME:-}\" in */cargo-home-*) echo broken >&2; exit 101;; esac",
+    );
+    let broken = features(&ws, &["--format", "json"])
+        .env("CARGO", cargo.path())
+        .run_json(exit_codes::OK);
+    let homes = cargo.graph_homes();
+    let side = ws.path("target/cargo-tune");
+    let beside = homes
+        .iter()
+        .filter(|h| Path::new(h).starts_with(&side))
+        .count();
+    assert!(beside > 0, "{homes:?}");
+    // Each failure beside was asked again in the user's home.
+    assert_eq!(
+        homes.len() - beside,
+        broken["resolves"]["cargo_calls"].as_u64().unwrap() as usize,
+        "{homes:?}"
+    );
+    assert_eq!(
+        broken["sets"],
+        report(&TempWorkspace::fixture("features"), &[])["sets"]
+    );
+}
+
+#[test]
 fn the_graphs_are_kept_until_a_manifest_changes() {
     let ws = TempWorkspace::fixture("features");
     let first = report(&ws, &[]);
