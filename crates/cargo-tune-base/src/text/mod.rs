@@ -33,7 +33,7 @@ pub fn opt_ratio(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
 }
 
-/// An interval as [`interval`] writes it; `-` where there is none.
+/// An interval as [`interval()`] writes it; `-` where there is none.
 pub fn opt_interval(value: Option<cargo_tune_schema::Interval>) -> String {
     value.map_or_else(|| "-".to_owned(), |i| interval(&i).to_string())
 }
